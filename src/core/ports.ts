@@ -1,0 +1,114 @@
+// Repository and infrastructure ports the core depends on. Implemented by src/store (Prisma)
+// and by nothing else: tests use the real store on SQLite or PostgreSQL.
+
+export type Platform = 'slack' | 'discord' | 'console';
+export type ActorPlatform = Platform | 'system' | 'cli';
+
+/** Who did something, as recorded in the audit log. */
+export interface ActorRef {
+  platform: ActorPlatform;
+  /** Platform user id (Slack U…, Discord snowflake, console person id); absent for system actors. */
+  platformUserId?: string;
+  /** Policy person id when the platform user maps to one. */
+  personId?: string;
+}
+
+export interface AuditEntryInput {
+  actor: ActorRef;
+  /** Dotted verb, e.g. `policy.applied`, `identity.first_seen`, `incident.declared`. */
+  action: string;
+  /** What the change is about, e.g. `policy`, `identity:slack:U123`, `incident:INC-7`. */
+  subject: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: Date;
+  actor: ActorRef;
+  action: string;
+  subject: string;
+  /** Canonical JSON text of `before`/`after` exactly as hashed (null when absent). */
+  before: string | null;
+  after: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditRepo {
+  /** Appends one entry, chained to the previous one, inside the current transaction. */
+  append(entry: AuditEntryInput, at: Date): Promise<AuditRecord>;
+}
+
+export interface AuditReader {
+  /** Entries with seq > afterSeq in ascending order, at most `limit`. */
+  page(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  count(): Promise<number>;
+}
+
+export interface SeenUser {
+  platform: Platform;
+  platformUserId: string;
+  displayName: string | null;
+  personId: string | null;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
+export interface IdentityRepo {
+  /** Upserts a platform user; `created` is true the first time the user is ever seen. */
+  recordSeen(u: { platform: Platform; platformUserId: string; displayName: string | null; personId: string | null }, at: Date): Promise<{ created: boolean; user: SeenUser }>;
+  find(platform: Platform, platformUserId: string): Promise<SeenUser | null>;
+}
+
+export interface IdempotencyRepo {
+  /**
+   * Claims a delivery/decision key once. Returns true for the first claim of `key`, false for every
+   * later claim (retries, double clicks, other replicas). Inside a transaction the claim commits or
+   * rolls back with the rest of the work.
+   */
+  claim(key: string, at: Date): Promise<boolean>;
+}
+
+export interface SettingsRepo {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, at: Date): Promise<void>;
+}
+
+/** The repositories available inside one database transaction. */
+export interface Tx {
+  audit: AuditRepo;
+  identity: IdentityRepo;
+  idempotency: IdempotencyRepo;
+  settings: SettingsRepo;
+}
+
+export interface LeaseRepo {
+  /**
+   * Takes or renews lease `name` for `holder` until now + ttlMs with one conditional write.
+   * True when `holder` holds it afterwards; false when another holder's lease has not expired.
+   */
+  acquire(name: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  release(name: string, holder: string): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgresql';
+  /** Runs `fn` in one database transaction; everything it writes commits or rolls back together. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  readonly auditReader: AuditReader;
+  readonly identity: IdentityRepo;
+  readonly leases: LeaseRepo;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  /** Number of known migrations not yet applied (0 = ready). */
+  pendingMigrations(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
