@@ -1,0 +1,60 @@
+// The one path from any adapter into the core: parse → execute → reply, with metrics and logs.
+import type { Reply } from '../../core/card.js';
+import type { Command } from '../../core/commands.js';
+import type { Invocation } from '../../core/context.js';
+import type { CoreError, Outcome } from '../../core/errors.js';
+import type { Steward } from '../../core/steward.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { decodeAction } from '../../render/action-codec.js';
+import { errorReply, toReply } from '../../render/outcome.js';
+import { COMMAND_NAMES, parseCommand } from './parse.js';
+
+export interface Dispatcher {
+  command(inv: Invocation, name: string, text: string): Promise<Reply>;
+  action(inv: Invocation, actionId: string): Promise<Reply>;
+}
+
+const INTERNAL: CoreError = { code: 'INTERNAL', message: 'Something went wrong on Steward’s side; it has been logged.', hint: 'Try again in a moment.' };
+
+export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log: Logger }): Dispatcher {
+  const { steward, metrics, log } = deps;
+
+  async function run(kind: 'command' | 'interaction', inv: Invocation, label: string, parsed: Outcome<Command>): Promise<Reply> {
+    const started = process.hrtime.bigint();
+    let outcome = 'ok';
+    try {
+      if (!parsed.ok) {
+        outcome = parsed.error.code;
+        return errorReply(parsed.error);
+      }
+      const result = await steward.execute(inv, parsed.value);
+      if (!result.ok) outcome = result.error.code;
+      return toReply(result);
+    } catch (err) {
+      outcome = 'error';
+      log.error({ err, requestId: inv.requestId, platform: inv.platform, label }, 'request failed');
+      return errorReply(INTERNAL);
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.latency.observe({ platform: inv.platform, kind }, seconds);
+      if (kind === 'command') metrics.commands.inc({ platform: inv.platform, command: label, outcome });
+      else metrics.interactions.inc({ platform: inv.platform, action: label, outcome });
+      log.info({ requestId: inv.requestId, platform: inv.platform, user: inv.userId, kind, label, outcome, ms: Math.round(seconds * 1e4) / 10 }, kind);
+    }
+  }
+
+  return {
+    command(inv, name, text) {
+      const p = parseCommand(name, text);
+      const bare = name.replace(/^\//, '');
+      const label = p.ok ? p.command.kind : (COMMAND_NAMES as readonly string[]).includes(bare) ? `/${bare}` : 'unknown';
+      return run('command', inv, label, p.ok ? { ok: true, value: p.command } : p);
+    },
+    action(inv, actionId) {
+      const d = decodeAction(actionId);
+      if (!d.ok) return run('interaction', inv, 'unknown', { ok: false, error: { code: 'ACTION.EXPIRED', message: 'This button is no longer understood by Steward.', hint: d.reason } });
+      return run('interaction', inv, d.command.kind, { ok: true, value: d.command });
+    },
+  };
+}

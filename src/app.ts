@@ -1,0 +1,125 @@
+// Composition root: settings → policy → store → core → renderers → adapters → scheduler,
+// and the graceful shutdown that undoes it in reverse order.
+import type { Readable, Writable } from 'node:stream';
+import type { DestinationStream } from 'pino';
+import type { Settings } from './config/env.js';
+import { secretsOf } from './config/env.js';
+import { loadPolicyFile } from './config/policy.js';
+import { systemClock, type Clock } from './core/ports.js';
+import { Steward } from './core/steward.js';
+import { createDispatcher } from './adapters/shared/dispatch.js';
+import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
+import { createSlackAdapter, type SlackAdapter } from './adapters/slack/app.js';
+import { createDiscordAdapter, type DiscordAdapter } from './adapters/discord/client.js';
+import { startConsole, type ConsoleAdapter } from './adapters/console/console.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { SlackRenderer } from './render/slack/blocks.js';
+import { DiscordRenderer } from './render/discord/message.js';
+import { ConsoleRenderer } from './render/console/text.js';
+import type { LimitPolicy } from './render/limits.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { auditVerifyJob } from './scheduler/jobs.js';
+import { openStore } from './store/index.js';
+
+export interface RunningSteward {
+  port: number;
+  steward: Steward;
+  log: Logger;
+  metrics: Metrics;
+  /** Resolves when the console input ends (console mode only). */
+  consoleDone?: Promise<void>;
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  stdin?: Readable;
+  stdout?: Writable;
+  logDestination?: DestinationStream;
+}
+
+export async function startSteward(settings: Settings, io: StartOptions = {}): Promise<RunningSteward> {
+  const log = createLogger({ level: settings.logLevel, secrets: secretsOf(settings), destination: io.logDestination });
+  const clock = io.clock ?? systemClock;
+  const metrics = new Metrics();
+
+  const policy = loadPolicyFile(settings.policyFile);
+  const store = await openStore({ url: settings.databaseUrl, migrate: true }).catch((err) => {
+    metrics.dbErrors.inc({ operation: 'open' });
+    throw err;
+  });
+  const steward = new Steward({ store, clock, policy });
+  const { changed } = await steward.applyPolicy();
+  log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
+
+  const limits: LimitPolicy = { strict: settings.strictLimits, onTruncate: (platform, limit) => metrics.truncations.inc({ platform, limit }) };
+  const dispatcher = createDispatcher({ steward, metrics, log });
+
+  let slack: SlackAdapter | undefined;
+  let discord: DiscordAdapter | undefined;
+  let cons: ConsoleAdapter | undefined;
+  const routes: Record<string, Route> = {};
+  if (settings.slack) {
+    slack = createSlackAdapter(settings.slack, { dispatcher, render: new SlackRenderer(limits), log });
+    if (slack.requestListener) routes['POST /slack/events'] = slack.requestListener;
+  }
+
+  const http: HttpServer = await startHttp({
+    host: settings.host,
+    port: settings.port,
+    log,
+    metrics,
+    routes,
+    readiness: [
+      {
+        name: 'database',
+        check: async () => {
+          try {
+            await store.ping();
+            const pending = await store.pendingMigrations();
+            return pending === 0 ? { ok: true } : { ok: false, detail: `${pending} migration(s) pending` };
+          } catch (err) {
+            metrics.dbErrors.inc({ operation: 'ping' });
+            throw err;
+          }
+        },
+      },
+      ...(settings.discord ? [{ name: 'discord', check: async () => ({ ok: !!discord?.ready, detail: discord?.ready ? undefined : 'gateway not connected' }) }] : []),
+    ],
+  });
+
+  await slack?.start();
+  if (settings.discord) {
+    discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits), log });
+    await discord.start();
+  }
+
+  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log)]);
+  scheduler.start();
+
+  if (settings.console.enabled) {
+    const user = settings.console.user ?? policy.policy.people[0]?.id ?? 'console';
+    const person = steward.dir.person(user);
+    const stdin = io.stdin ?? process.stdin;
+    cons = startConsole(
+      { input: stdin, output: io.stdout ?? process.stdout, user, userName: person?.name, interactive: !!(stdin as NodeJS.ReadStream).isTTY },
+      { dispatcher, render: new ConsoleRenderer({ timezone: steward.dir.timezoneOf(person?.id) }) },
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      cons?.stop();
+      await http.close(settings.shutdownTimeoutMs);
+      await Promise.allSettled([slack?.stop(), discord?.stop()]);
+      await scheduler.stop();
+      await store.close();
+      log.info('stopped');
+      log.flush();
+    })());
+
+  return { port: http.port, steward, log, metrics, consoleDone: cons?.done, shutdown };
+}

@@ -1,0 +1,104 @@
+// The only module that reads process.env: validates it into a typed, frozen Settings object.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const url = (name: string) =>
+  optional.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), { message: `${name} must be an http(s) URL` });
+
+export const envSchema = z
+  .object({
+    NODE_ENV: optional,
+    DATABASE_URL: optional.transform((v) => v ?? 'file:./data/steward.db').refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), {
+      message: 'DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)',
+    }),
+    STEWARD_CONFIG: optional.transform((v) => v ?? 'manifests/policy.example.yaml'),
+    PORT: optional.transform((v) => (v === undefined ? 3000 : Number(v))).refine((n) => Number.isInteger(n) && n >= 0 && n < 65536, {
+      message: 'PORT must be a port number',
+    }),
+    HOST: optional.transform((v) => v ?? '0.0.0.0'),
+    LOG_LEVEL: optional.transform((v) => v ?? 'info').pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    SLACK_BOT_TOKEN: optional,
+    SLACK_SIGNING_SECRET: optional,
+    SLACK_APP_TOKEN: optional,
+    SLACK_API_URL: url('SLACK_API_URL'),
+    DISCORD_TOKEN: optional,
+    DISCORD_APPLICATION_ID: optional,
+    DISCORD_API_URL: url('DISCORD_API_URL'),
+    DISCORD_GUILD_ID: optional,
+    STEWARD_CONSOLE: optional.transform((v) => v ?? 'auto').pipe(z.enum(['auto', 'on', 'off'])),
+    STEWARD_CONSOLE_USER: optional,
+    STEWARD_REPLICA_ID: optional,
+    STEWARD_SHUTDOWN_TIMEOUT: optional
+      .transform((v) => (v === undefined ? 10_000 : Number(v) * 1000))
+      .refine((n) => Number.isFinite(n) && n > 0, { message: 'STEWARD_SHUTDOWN_TIMEOUT must be a number of seconds' }),
+    STEWARD_STRICT_LIMITS: optional,
+  })
+  .superRefine((e, ctx) => {
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)' });
+    if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN)
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'Slack is half configured: SLACK_BOT_TOKEN is missing' });
+    if (e.DISCORD_TOKEN && !e.DISCORD_APPLICATION_ID)
+      ctx.addIssue({ code: 'custom', path: ['DISCORD_APPLICATION_ID'], message: 'DISCORD_TOKEN needs DISCORD_APPLICATION_ID' });
+  });
+
+export interface Settings {
+  env: 'production' | 'development' | 'test';
+  databaseUrl: string;
+  policyFile: string;
+  port: number;
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  discord?: { token: string; applicationId: string; apiUrl?: string; guildId?: string };
+  console: { enabled: boolean; user?: string };
+  replicaId: string;
+  shutdownTimeoutMs: number;
+  /** Platform limits throw instead of truncating (tests). */
+  strictLimits: boolean;
+}
+
+export class EnvError extends Error {
+  readonly code = 'CONFIG.ENV_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const r = envSchema.safeParse(env);
+  if (!r.success) throw new EnvError(r.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  const e = r.data;
+  const slack = e.SLACK_BOT_TOKEN
+    ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL }
+    : undefined;
+  const discord =
+    e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID
+      ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiUrl: e.DISCORD_API_URL, guildId: e.DISCORD_GUILD_ID }
+      : undefined;
+  const nodeEnv = e.NODE_ENV === 'production' || e.NODE_ENV === 'test' ? e.NODE_ENV : 'development';
+  return Object.freeze({
+    env: nodeEnv,
+    databaseUrl: e.DATABASE_URL,
+    policyFile: e.STEWARD_CONFIG,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    slack,
+    discord,
+    console: { enabled: e.STEWARD_CONSOLE === 'on' || (e.STEWARD_CONSOLE === 'auto' && !slack && !discord), user: e.STEWARD_CONSOLE_USER },
+    replicaId: e.STEWARD_REPLICA_ID ?? `${hostname()}-${process.pid}`,
+    shutdownTimeoutMs: e.STEWARD_SHUTDOWN_TIMEOUT,
+    strictLimits: e.STEWARD_STRICT_LIMITS ? e.STEWARD_STRICT_LIMITS !== '0' : nodeEnv === 'test',
+  });
+}
+
+/** Values that must never appear in logs. */
+export function secretsOf(s: Settings): string[] {
+  return [s.slack?.botToken, s.slack?.signingSecret, s.slack?.appToken, s.discord?.token].filter((v): v is string => !!v);
+}

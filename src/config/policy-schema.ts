@@ -1,0 +1,151 @@
+// The organisation policy format (STEWARD_CONFIG): zod schema, the source of the published JSON Schema.
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be a lowercase slug: a-z, 0-9 and "-", at most 64 characters')
+  .describe('Lowercase id used for cross-references');
+export const duration = z
+  .string()
+  .regex(/^[1-9]\d*(s|m|h|d|w)$/, 'must be a duration such as 30s, 5m, 2h, 1d or 1w')
+  .describe('Duration: a positive whole number followed by s, m, h, d or w');
+export const timezone = z
+  .string()
+  .refine((v) => IANAZone.isValidZone(v), { message: 'must be an IANA time zone such as Europe/Berlin' })
+  .describe('IANA time zone name');
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0ALICE');
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0PAYMENTS');
+const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (a number of 15-21 digits, quoted)');
+
+export const channels = z
+  .object({ slack: slackChannelId.optional(), discord: snowflake.optional() })
+  .strict()
+  .describe('Channel per platform');
+
+export const person = z
+  .object({
+    id: slug,
+    name: z.string().min(1).max(80),
+    slack: slackUserId.optional(),
+    discord: snowflake.optional(),
+    email: z.string().email().optional(),
+    timezone: timezone.optional(),
+  })
+  .strict();
+
+export const team = z
+  .object({
+    id: slug,
+    name: z.string().min(1).max(80),
+    members: z.array(slug).default([]),
+    timezone: timezone.optional(),
+    channels: channels.optional(),
+  })
+  .strict();
+
+export const service = z
+  .object({
+    id: slug,
+    name: z.string().min(1).max(80),
+    description: z.string().max(500).optional(),
+    team: slug,
+    tier: z.number().int().min(1).max(4).describe('1 = most critical'),
+    owners: z.array(slug).default([]),
+    escalation: slug.optional().describe('id of an escalation policy'),
+    runbook: z.string().url().optional(),
+    repository: z.string().url().optional(),
+    channels: channels.optional().describe('Where this service is discussed; defaults to its team channels'),
+  })
+  .strict();
+
+const handoff = z
+  .string()
+  .regex(/^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?([01]\d|2[0-3]):[0-5]\d$/, 'must be "HH:MM" or "Ddd HH:MM" such as "Mon 09:00"');
+
+export const schedule = z
+  .object({
+    id: slug,
+    name: z.string().min(1).max(80).optional(),
+    timezone: timezone.optional(),
+    rotation: z
+      .object({ every: duration, handoff, members: z.array(slug).min(1), start: z.string().optional() })
+      .strict(),
+  })
+  .strict();
+
+const notifyTarget = z.union([
+  z.object({ schedule: slug }).strict(),
+  z.object({ person: slug }).strict(),
+  z.object({ team: slug }).strict(),
+]);
+
+export const escalationPolicy = z
+  .object({
+    id: slug,
+    name: z.string().min(1).max(80).optional(),
+    levels: z.array(z.object({ notify: z.array(notifyTarget).min(1), ackTimeout: duration }).strict()).min(1),
+    repeat: z.number().int().min(0).max(10).default(0),
+  })
+  .strict();
+
+const severity = z
+  .object({ id: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/, 'must be an upper-case id such as SEV1'), description: z.string().min(1).max(100) })
+  .strict();
+
+export const incidents = z
+  .object({
+    announce: channels.optional(),
+    discord: z.object({ guild: snowflake, category: snowflake.optional() }).strict().optional(),
+    channelName: z.string().min(1).max(80).default('inc-{number}-{slug}'),
+    severities: z
+      .array(severity)
+      .min(1)
+      .default([
+        { id: 'SEV1', description: 'Customer-facing outage' },
+        { id: 'SEV2', description: 'Degraded service' },
+        { id: 'SEV3', description: 'Minor impact' },
+        { id: 'SEV4', description: 'No customer impact' },
+      ]),
+    roles: z.array(slug).min(1).default(['commander', 'communications', 'scribe']),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    timezone: timezone.default('UTC'),
+    people: z.array(person).default([]),
+    teams: z.array(team).default([]),
+    services: z.array(service).default([]),
+    schedules: z.array(schedule).default([]),
+    escalationPolicies: z.array(escalationPolicy).default([]),
+    incidents: incidents.default({
+      channelName: 'inc-{number}-{slug}',
+      severities: [
+        { id: 'SEV1', description: 'Customer-facing outage' },
+        { id: 'SEV2', description: 'Degraded service' },
+        { id: 'SEV3', description: 'Minor impact' },
+        { id: 'SEV4', description: 'No customer impact' },
+      ],
+      roles: ['commander', 'communications', 'scribe'],
+    }),
+  })
+  .strict()
+  .describe('Steward organisation policy');
+
+export type Policy = z.output<typeof policySchema>;
+export type Person = Policy['people'][number];
+export type Team = Policy['teams'][number];
+export type Service = Policy['services'][number];
+export type Schedule = Policy['schedules'][number];
+export type EscalationPolicy = Policy['escalationPolicies'][number];
+export type NotifyTarget = EscalationPolicy['levels'][number]['notify'][number];
+
+/** The JSON Schema published as manifests/policy.schema.json. */
+export function policyJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(policySchema, { io: 'input', target: 'draft-2020-12' }),
+    $id: 'https://steward.invalid/policy.schema.json',
+    title: 'Steward organisation policy',
+  };
+}

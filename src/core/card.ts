@@ -1,0 +1,88 @@
+// The neutral card model every use case returns. Renderers turn it into Block Kit, Discord
+// embeds + components, and console text. User-written text only ever travels in `text` spans,
+// which renderers escape so it cannot mention anyone; mentions exist only as `user` spans.
+import type { Command } from './commands.js';
+
+export type Span =
+  | { t: 'text'; v: string }
+  | { t: 'strong'; v: string }
+  | { t: 'code'; v: string }
+  | { t: 'user'; name: string; slack?: string; discord?: string }
+  | { t: 'channel'; name?: string; slack?: string; discord?: string }
+  | { t: 'link'; url: string; label: string }
+  | { t: 'time'; at: Date; style: 'datetime' | 'relative' }
+  | { t: 'br' };
+
+export type Rich = Span[];
+
+export interface Field {
+  label: string;
+  value: Rich;
+}
+
+export interface Button {
+  label: string;
+  command: Command;
+  style?: 'primary' | 'danger' | 'default';
+}
+
+export type Tone = 'neutral' | 'info' | 'good' | 'warning' | 'danger';
+
+export interface Card {
+  title: string;
+  tone?: Tone;
+  body?: Rich;
+  fields?: Field[];
+  sections?: { heading?: string; body: Rich }[];
+  buttons?: Button[];
+  /** Small print under the card. */
+  context?: Rich;
+}
+
+export interface Reply {
+  cards: Card[];
+  /** `ephemeral`: only the invoking user sees it (Slack ephemeral, Discord ephemeral flag). */
+  visibility: 'ephemeral' | 'in_channel';
+  /** For button clicks: replace the message that holds the button instead of adding one. */
+  replaceOriginal?: boolean;
+}
+
+// ---- small builders so use cases read naturally ----
+export const txt = (v: string): Span => ({ t: 'text', v });
+export const strong = (v: string): Span => ({ t: 'strong', v });
+export const code = (v: string): Span => ({ t: 'code', v });
+export const br: Span = { t: 'br' };
+export const link = (url: string, label: string): Span => ({ t: 'link', url, label });
+export const time = (at: Date, style: 'datetime' | 'relative' = 'datetime'): Span => ({ t: 'time', at, style });
+export const user = (p: { name: string; slack?: string; discord?: string }): Span => ({ t: 'user', name: p.name, slack: p.slack, discord: p.discord });
+
+/** Joins rich fragments with a separator span. */
+export function join(parts: Rich[], sep: Span = txt(', ')): Rich {
+  return parts.flatMap((p, i) => (i === 0 ? p : [sep, ...p]));
+}
+
+/** Plain text of a rich value (fallback text, search, logs). */
+export function plain(r: Rich): string {
+  return r
+    .map((s) => {
+      switch (s.t) {
+        case 'text':
+        case 'strong':
+        case 'code':
+          return s.v;
+        case 'user':
+          return `@${s.name}`;
+        case 'channel':
+          return `#${s.name ?? 'channel'}`;
+        case 'link':
+          return s.label;
+        case 'time':
+          return s.at.toISOString();
+        case 'br':
+          return '\n';
+      }
+    })
+    .join('');
+}
+
+export const ephemeral = (...cards: Card[]): Reply => ({ cards, visibility: 'ephemeral' });

@@ -1,0 +1,38 @@
+// Entry point of `npm start`: start Steward and stop it gracefully on SIGTERM/SIGINT or console EOF.
+import { EnvError, loadSettings } from './config/env.js';
+import { PolicyError } from './config/policy.js';
+import { startSteward } from './app.js';
+
+async function main() {
+  const settings = loadSettings();
+  const running = await startSteward(settings);
+  let exiting = false;
+  const stop = (reason: string, code = 0) => {
+    if (exiting) return;
+    exiting = true;
+    const force = setTimeout(() => {
+      running.log.error({ reason }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, settings.shutdownTimeoutMs + 2_000);
+    force.unref();
+    running.shutdown(reason).then(
+      () => process.exit(code),
+      (err) => {
+        running.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  running.consoleDone?.then(() => stop('console closed'));
+}
+
+main().catch((err) => {
+  if (err instanceof PolicyError || err instanceof EnvError) {
+    process.stderr.write(`steward: ${err.message}\n`);
+  } else {
+    process.stderr.write(`steward: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

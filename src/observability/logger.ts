@@ -1,0 +1,39 @@
+// Structured JSON logs (pino). Secrets never reach the output: known secret values and token-shaped
+// strings are replaced on the way out, and credential-bearing fields are redacted by path.
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger } from 'pino';
+
+const TOKEN_PATTERNS = [
+  /xox[abposr]-[A-Za-z0-9-]+/g, // Slack bot/user tokens
+  /xapp-[A-Za-z0-9-]+/g, // Slack app-level tokens
+  /[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}/g, // Discord bot tokens
+  /(Bearer|Bot)\s+[A-Za-z0-9._~+/=-]{8,}/g,
+];
+
+export function makeScrubber(secrets: string[]): (s: string) => string {
+  const exact = secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  return (s) => {
+    let out = s;
+    for (const secret of exact) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+    for (const re of TOKEN_PATTERNS) out = out.replace(re, '[REDACTED]');
+    return out;
+  };
+}
+
+export function createLogger(opts: { level: string; secrets: string[]; destination?: DestinationStream }): Logger {
+  const scrub = makeScrubber(opts.secrets);
+  return pino(
+    {
+      level: opts.level,
+      base: { service: 'steward' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: ['token', 'botToken', 'appToken', 'signingSecret', 'password', 'authorization', 'headers.authorization', 'req.headers.authorization', '*.token', '*.signingSecret'],
+        censor: '[REDACTED]',
+      },
+      hooks: { streamWrite: scrub },
+    },
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

@@ -1,0 +1,47 @@
+// Prometheus metrics: one registry per process (tests create their own).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly commands = new Counter({
+    name: 'steward_commands_total',
+    help: 'Slash commands handled, by platform, command and outcome (ok or an error code)',
+    labelNames: ['platform', 'command', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly interactions = new Counter({
+    name: 'steward_interactions_total',
+    help: 'Button clicks and form submissions handled, by platform, action and outcome',
+    labelNames: ['platform', 'action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'steward_request_duration_seconds',
+    help: 'Time from receiving a command or interaction to the reply being ready',
+    labelNames: ['platform', 'kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly dbErrors = new Counter({
+    name: 'steward_db_errors_total',
+    help: 'Database operations that failed',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly truncations = new Counter({
+    name: 'steward_render_truncations_total',
+    help: 'Messages cut to fit a platform limit',
+    labelNames: ['platform', 'limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditIntact = new Gauge({
+    name: 'steward_audit_chain_intact',
+    help: '1 when the last audit chain verification found no tampering, 0 when it did',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaults?: boolean } = {}) {
+    if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'steward_' });
+  }
+}

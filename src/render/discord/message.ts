@@ -1,0 +1,137 @@
+// Neutral card → Discord message (embeds + button rows), mentions never parsed from text.
+import type { Card, Reply, Rich, Span, Tone } from '../../core/card.js';
+import { encodeAction } from '../action-codec.js';
+import { DISCORD, Limits, type LimitPolicy } from '../limits.js';
+import { ZWSP, defuseMassMentions } from '../safe-text.js';
+
+export interface DiscordEmbed {
+  title?: string;
+  description?: string;
+  color?: number;
+  fields?: { name: string; value: string; inline?: boolean }[];
+  footer?: { text: string };
+}
+export interface DiscordButton {
+  type: 2;
+  style: 1 | 2 | 4 | 5;
+  label: string;
+  custom_id: string;
+}
+export interface DiscordRow {
+  type: 1;
+  components: DiscordButton[];
+}
+export interface DiscordMessage {
+  content?: string;
+  embeds: DiscordEmbed[];
+  components: DiscordRow[];
+  /** Explicit: nothing in a Steward message pings unless listed here. */
+  allowed_mentions: { parse: []; users?: string[] };
+}
+
+const TONE_COLOR: Record<Tone, number> = { neutral: 0x99aab5, info: 0x3498db, good: 0x2ecc71, warning: 0xf1c40f, danger: 0xe74c3c };
+const BUTTON_STYLE = { primary: 1, default: 2, danger: 4 } as const;
+
+/** Escapes Discord markdown and breaks `<@…>`, `<#…>`, `<t:…>` and mass mentions in user text. */
+export function escapeDiscord(s: string): string {
+  return defuseMassMentions(s.replace(/([\\*_~`|>#[\]()-])/g, '\\$1').replace(/</g, `<${ZWSP}`));
+}
+
+export function markdown(r: Rich): string {
+  return r.map(span).join('');
+}
+
+function span(s: Span): string {
+  switch (s.t) {
+    case 'text':
+      return escapeDiscord(s.v);
+    case 'strong':
+      return `**${escapeDiscord(s.v)}**`;
+    case 'code':
+      return `\`${s.v.replace(/`/g, "'")}\``;
+    case 'user':
+      return s.discord ? `<@${s.discord}>` : escapeDiscord(s.name);
+    case 'channel':
+      return s.discord ? `<#${s.discord}>` : `#${escapeDiscord(s.name ?? 'channel')}`;
+    case 'link':
+      return /^https?:\/\/[^\s()<>]+$/.test(s.url) ? `[${escapeDiscord(s.label)}](${s.url})` : escapeDiscord(s.label);
+    case 'time':
+      return `<t:${Math.floor(s.at.getTime() / 1000)}:${s.style === 'relative' ? 'R' : 'f'}>`;
+    case 'br':
+      return '\n';
+  }
+}
+
+export class DiscordRenderer {
+  constructor(private readonly policy: LimitPolicy) {}
+
+  reply(reply: Reply): DiscordMessage {
+    const lim = new Limits('discord', this.policy);
+    const embeds = lim.items('EMBEDS_PER_MESSAGE', DISCORD.EMBEDS_PER_MESSAGE, reply.cards).map((c) => this.embed(c, lim));
+    const total = embeds.reduce((n, e) => n + embedLength(e), 0);
+    if (total > DISCORD.EMBED_TOTAL) lim.overflow('EMBED_TOTAL', DISCORD.EMBED_TOTAL, total);
+    while (embeds.reduce((n, e) => n + embedLength(e), 0) > DISCORD.EMBED_TOTAL && shrink(embeds));
+    const buttons = reply.cards.flatMap((c) => c.buttons ?? []);
+    const rows: DiscordRow[] = [];
+    const capped = lim.items('BUTTONS', DISCORD.ACTION_ROWS * DISCORD.BUTTONS_PER_ROW, buttons);
+    for (let i = 0; i < capped.length; i += DISCORD.BUTTONS_PER_ROW) {
+      rows.push({
+        type: 1,
+        components: capped.slice(i, i + DISCORD.BUTTONS_PER_ROW).map((b) => ({
+          type: 2,
+          style: BUTTON_STYLE[b.style ?? 'default'],
+          label: lim.text('BUTTON_LABEL', DISCORD.BUTTON_LABEL, b.label),
+          custom_id: lim.exact('CUSTOM_ID', DISCORD.CUSTOM_ID, encodeAction(b.command)),
+        })),
+      });
+    }
+    return { embeds, components: rows, allowed_mentions: { parse: [] } };
+  }
+
+  embed(c: Card, lim = new Limits('discord', this.policy)): DiscordEmbed {
+    const fields = [
+      ...(c.fields ?? []).map((f) => ({ name: f.label, value: markdown(f.value), inline: true })),
+      ...(c.sections ?? []).map((s) => ({ name: s.heading ?? '\u200b', value: markdown(s.body), inline: false })),
+    ];
+    const e: DiscordEmbed = {
+      title: lim.text('EMBED_TITLE', DISCORD.EMBED_TITLE, defuseMassMentions(c.title)),
+      color: TONE_COLOR[c.tone ?? 'neutral'],
+    };
+    if (c.body?.length) e.description = lim.text('EMBED_DESCRIPTION', DISCORD.EMBED_DESCRIPTION, markdown(c.body));
+    if (fields.length) {
+      e.fields = lim.items('EMBED_FIELDS', DISCORD.EMBED_FIELDS, fields).map((f) => ({
+        name: lim.text('FIELD_NAME', DISCORD.FIELD_NAME, defuseMassMentions(f.name)),
+        value: lim.text('FIELD_VALUE', DISCORD.FIELD_VALUE, f.value || '\u200b'),
+        inline: f.inline,
+      }));
+    }
+    if (c.context?.length) e.footer = { text: lim.text('FOOTER_TEXT', DISCORD.FOOTER_TEXT, plainFooter(c.context)) };
+    return e;
+  }
+}
+
+/** Footers do not render markdown or mentions: plain text. */
+function plainFooter(r: Rich): string {
+  return defuseMassMentions(
+    r.map((s) => (s.t === 'user' ? `@${s.name}` : s.t === 'br' ? ' ' : s.t === 'time' ? s.at.toISOString() : 'v' in s ? s.v : s.t === 'link' ? s.label : s.name ?? '')).join(''),
+  );
+}
+
+export function embedLength(e: DiscordEmbed): number {
+  return (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+}
+
+/** Drops the last field of the largest embed (production only; strict mode threw already). */
+function shrink(embeds: DiscordEmbed[]): boolean {
+  const big = [...embeds].sort((a, b) => embedLength(b) - embedLength(a))[0];
+  if (big?.fields?.length) {
+    big.fields.pop();
+    big.footer = { text: 'Some fields were truncated (Discord limit).' };
+    return true;
+  }
+  if (big?.description && big.description.length > 100) {
+    big.description = big.description.slice(0, Math.floor(big.description.length / 2)) + '… (truncated)';
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,88 @@
+// The audit log: hash-chained entries plus a single head row (id = 1) holding the last seq/hash.
+import { chainEntry, GENESIS_HASH } from '../core/audit/chain.js';
+import type { ActorPlatform, ActorRef, AuditEntryInput, AuditReader, AuditRecord, AuditRepo } from '../core/ports.js';
+import type { AuditEntry } from './generated/sqlite/client.js';
+import type { Queryable, TxClient } from './client.js';
+
+const HEAD_ID = 1;
+
+interface HeadRow {
+  seq: number | bigint;
+  hash: string;
+}
+
+/**
+ * Locks the head row and returns it. The no-op UPDATE takes the row lock on PostgreSQL (other
+ * appenders, in any replica, wait here until this transaction ends) and the write lock on SQLite.
+ * The row is created on first use; INSERT … ON CONFLICT DO NOTHING waits for a concurrent
+ * creator to finish instead of failing.
+ */
+async function lockHead(tx: TxClient): Promise<{ seq: number; hash: string }> {
+  const lock = () => tx.$queryRaw<HeadRow[]>`UPDATE "audit_head" SET "seq" = "seq" WHERE "id" = ${HEAD_ID} RETURNING "seq", "hash"`;
+  let rows = await lock();
+  if (rows.length === 0) {
+    await tx.$executeRaw`INSERT INTO "audit_head" ("id", "seq", "hash") VALUES (${HEAD_ID}, 0, ${GENESIS_HASH}) ON CONFLICT ("id") DO NOTHING`;
+    rows = await lock();
+  }
+  const head = rows[0];
+  if (!head) throw new Error('audit head row missing after creation');
+  return { seq: Number(head.seq), hash: head.hash };
+}
+
+/** Appends through a transaction client; callers run it inside the store's transaction. */
+export class PrismaAuditRepo implements AuditRepo {
+  constructor(private readonly tx: TxClient) {}
+
+  async append(entry: AuditEntryInput, at: Date): Promise<AuditRecord> {
+    const head = await lockHead(this.tx);
+    const rec = chainEntry(entry, at, head.seq, head.hash);
+    await this.tx.auditEntry.create({
+      data: {
+        seq: rec.seq,
+        at: rec.at,
+        actorPlatform: rec.actor.platform,
+        actorUserId: rec.actor.platformUserId ?? null,
+        actorPersonId: rec.actor.personId ?? null,
+        action: rec.action,
+        subject: rec.subject,
+        before: rec.before,
+        after: rec.after,
+        prevHash: rec.prevHash,
+        hash: rec.hash,
+      },
+    });
+    await this.tx.auditHead.update({ where: { id: HEAD_ID }, data: { seq: rec.seq, hash: rec.hash } });
+    return rec;
+  }
+}
+
+export function toAuditRecord(row: AuditEntry): AuditRecord {
+  const actor: ActorRef = { platform: row.actorPlatform as ActorPlatform };
+  if (row.actorUserId !== null) actor.platformUserId = row.actorUserId;
+  if (row.actorPersonId !== null) actor.personId = row.actorPersonId;
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor,
+    action: row.action,
+    subject: row.subject,
+    before: row.before,
+    after: row.after,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+export class PrismaAuditReader implements AuditReader {
+  constructor(private readonly db: Queryable) {}
+
+  async page(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db.auditEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit });
+    return rows.map(toAuditRecord);
+  }
+
+  count(): Promise<number> {
+    return this.db.auditEntry.count();
+  }
+}

@@ -1,0 +1,70 @@
+// Store (src/core/ports.ts) on a Prisma client, for SQLite and PostgreSQL.
+import type { AuditReader, IdentityRepo, LeaseRepo, Store, Tx } from '../core/ports.js';
+import { PrismaAuditReader, PrismaAuditRepo } from './audit.js';
+import type { Db, Queryable, TxClient } from './client.js';
+import type { Dialect } from './dialect.js';
+import { PrismaIdempotencyRepo } from './idempotency.js';
+import { PrismaIdentityRepo } from './identity.js';
+import { PrismaLeaseRepo } from './leases.js';
+import { migrationNames } from './migrations/files.js';
+import { PrismaSettingsRepo } from './settings.js';
+
+/** The repositories bound to one transaction client. */
+export function txRepos(tx: TxClient): Tx {
+  return {
+    audit: new PrismaAuditRepo(tx),
+    identity: new PrismaIdentityRepo(tx),
+    idempotency: new PrismaIdempotencyRepo(tx),
+    settings: new PrismaSettingsRepo(tx),
+  };
+}
+
+/** Names of the migrations recorded as successfully applied (none when the table is missing). */
+export async function appliedMigrationNames(db: Queryable, dialect: Dialect): Promise<Set<string>> {
+  const present =
+    dialect === 'sqlite'
+      ? (await db.$queryRaw<Array<{ n: number | bigint }>>`SELECT COUNT(*) AS "n" FROM "sqlite_master" WHERE "type" = 'table' AND "name" = '_prisma_migrations'`)[0]?.n
+      : (await db.$queryRaw<Array<{ n: number | bigint }>>`SELECT COUNT(*)::int AS "n" FROM pg_catalog.pg_tables WHERE "tablename" = '_prisma_migrations' AND "schemaname" = current_schema()`)[0]?.n;
+  if (!present || Number(present) === 0) return new Set();
+  const rows = await db.$queryRaw<Array<{ migration_name: string }>>`
+    SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`;
+  return new Set(rows.map((r) => r.migration_name));
+}
+
+export class PrismaStore implements Store {
+  readonly auditReader: AuditReader;
+  readonly identity: IdentityRepo;
+  readonly leases: LeaseRepo;
+  #known: string[] | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly db: Db,
+    readonly dialect: Dialect,
+  ) {
+    this.auditReader = new PrismaAuditReader(db);
+    this.identity = new PrismaIdentityRepo(db);
+    this.leases = new PrismaLeaseRepo(db);
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.$transaction((tx) => fn(txRepos(tx)));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.$queryRaw`SELECT 1`;
+  }
+
+  /** Compares the migration folder (read once) with `_prisma_migrations`: two cheap queries. */
+  async pendingMigrations(): Promise<number> {
+    this.#known ??= migrationNames(this.dialect);
+    const applied = await appliedMigrationNames(this.db, this.dialect);
+    return this.#known.filter((name) => !applied.has(name)).length;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.$disconnect();
+  }
+}
