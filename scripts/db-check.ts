@@ -14,9 +14,9 @@ export interface DriftReport {
   sql: string;
 }
 
-export async function checkDrift(options: { pgAdminUrl?: string } = {}): Promise<DriftReport[]> {
+export async function checkDrift(options: { pgAdminUrl?: string; dialects?: readonly Dialect[] } = {}): Promise<DriftReport[]> {
   const reports: DriftReport[] = [];
-  for (const dialect of DIALECTS) {
+  for (const dialect of options.dialects ?? DIALECTS) {
     const sql = await nextMigrationSql(dialect, options.pgAdminUrl);
     reports.push({ dialect, sql, drift: !isEmptyMigration(sql) });
   }

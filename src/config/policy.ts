@@ -49,7 +49,7 @@ export function loadPolicyFile(file: string): LoadedPolicy {
 
 export function parsePolicy(text: string, file = 'policy.yaml'): { policy: Policy; sha256: string } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length) {
     throw new PolicyError(
       file,

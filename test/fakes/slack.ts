@@ -666,7 +666,24 @@ export class FakeSlack {
     this.responseLog.dropWaiters();
     this.uploadLog.dropWaiters();
     this.ackLog.dropWaiters();
-    for (const ws of this.wsClients) ws.terminate();
+    // Bolt's SocketModeReceiver.stop() resolves before its close handshake completes, so
+    // give client-initiated closes a moment to finish before cutting connections.
+    await Promise.all(
+      [...this.wsClients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === WebSocket.CLOSED) return resolve();
+            const timer = setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, 250);
+            ws.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
     this.wsClients.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));

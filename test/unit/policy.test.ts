@@ -1,0 +1,106 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PolicyError, loadPolicyFile, parsePolicy } from '../../src/config/policy.js';
+import { policyJsonSchema } from '../../src/config/policy-schema.js';
+
+const example = new URL('../../manifests/policy.example.yaml', import.meta.url).pathname;
+const exampleText = readFileSync(example, 'utf8');
+
+function problems(text: string) {
+  try {
+    parsePolicy(text, 'org.yaml');
+  } catch (e) {
+    if (e instanceof PolicyError) return e;
+    throw e;
+  }
+  throw new Error('expected the policy to be rejected');
+}
+
+describe('policy', () => {
+  it('loads the example policy with defaults applied', () => {
+    const { policy, sha256 } = loadPolicyFile(example);
+    expect(policy.services.map((s) => s.id)).toEqual(['payments-api', 'ledger', 'edge-gateway']);
+    expect(policy.incidents.roles).toEqual(['commander', 'communications', 'scribe']);
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('names the file, line, path and bad value of a broken cross-reference', () => {
+    const e = problems(exampleText.replace('    team: platform\n    tier: 1', '    team: platfrom\n    tier: 1'));
+    expect(e.problems).toHaveLength(1);
+    const p = e.problems[0];
+    expect(p.path).toBe('services[2].team');
+    expect(p.message).toBe('unknown team "platfrom" (known: payments, platform)');
+    const line = exampleText.split('\n').findIndex((l) => l.includes('team: platform') && !l.includes('id')) + 1;
+    expect(p.line).toBe(line);
+    expect(e.message).toContain(`org.yaml:${line}:11 services[2].team: unknown team "platfrom"`);
+  });
+
+  it('reports every problem at once: schema errors with values, unknown keys', () => {
+    const e = problems(
+      [
+        'timezone: Mars/Olympus',
+        'people:',
+        '  - { id: Alice, name: A }',
+        'services:',
+        '  - { id: x, name: X, team: t, tier: 9, ownres: [] }',
+      ].join('\n'),
+    );
+    const byPath = Object.fromEntries(e.problems.map((p) => [p.path, p.message]));
+    expect(byPath['timezone']).toMatch(/IANA time zone.*"Mars\/Olympus"/);
+    expect(byPath['people[0].id']).toMatch(/lowercase slug.*"Alice"/);
+    expect(byPath['services[0].tier']).toMatch(/9/);
+    expect(byPath['services[0]']).toBe('unknown key "ownres"');
+  });
+
+  it('checks escalation targets, schedule members, duplicates and durations', () => {
+    const e = problems(
+      [
+        'people: [{ id: a, name: A, slack: U0AAA }, { id: a, name: B, slack: U0AAA }]',
+        'schedules: [{ id: s, rotation: { every: 1w, handoff: "Mon 09:00", members: [zed] } }]',
+        'escalationPolicies:',
+        '  - id: p',
+        '    levels: [{ notify: [{ schedule: nope }, { team: ghosts }], ackTimeout: 5m }, { notify: [{ person: a }], ackTimeout: 5 minutes }]',
+      ].join('\n'),
+    );
+    const paths = e.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'escalationPolicies[0].levels[1].ackTimeout: must be a duration such as 30s, 5m, 2h, 1d or 1w (got "5 minutes")',
+      ]),
+    );
+    const e2 = problems(
+      [
+        'people: [{ id: a, name: A, slack: U0AAA }, { id: a, name: B, slack: U0AAA }]',
+        'schedules: [{ id: s, rotation: { every: 1w, handoff: "Mon 09:00", members: [zed] } }]',
+        'escalationPolicies: [{ id: p, levels: [{ notify: [{ schedule: nope }, { team: ghosts }], ackTimeout: 5m }] }]',
+      ].join('\n'),
+    );
+    expect(e2.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'people[1].id: duplicate person id "a"',
+      'people[1].slack: slack id U0AAA is already used by person "a"',
+      'schedules[0].rotation.members[0]: unknown person "zed" (known: a)',
+      'escalationPolicies[0].levels[0].notify[0].schedule: unknown schedule "nope" (known: s)',
+      'escalationPolicies[0].levels[0].notify[1].team: unknown team "ghosts" (none are defined)',
+    ]);
+  });
+
+  it('rejects YAML syntax errors and duplicate keys with a position', () => {
+    const e = problems('people:\n  - id: a\n    id: b\n');
+    expect(e.problems[0].message).toMatch(/YAML syntax/);
+    expect(e.problems[0].line).toBe(3);
+  });
+
+  it('rejects a missing file clearly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    expect(() => loadPolicyFile(join(dir, 'absent.yaml'))).toThrow(/absent\.yaml.*cannot read the file \(ENOENT\)/s);
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    expect(loadPolicyFile(join(dir, 'empty.yaml')).policy.services).toEqual([]);
+  });
+
+  it('the published JSON Schema is current (npm run schema regenerates it)', () => {
+    const published = JSON.parse(readFileSync(new URL('../../manifests/policy.schema.json', import.meta.url), 'utf8'));
+    expect(published).toEqual(JSON.parse(JSON.stringify(policyJsonSchema())));
+  });
+});

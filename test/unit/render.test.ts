@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { Card, Reply } from '../../src/core/card.js';
+import { txt, user } from '../../src/core/card.js';
+import { DiscordRenderer, embedLength } from '../../src/render/discord/message.js';
+import { SlackRenderer } from '../../src/render/slack/blocks.js';
+import { ConsoleRenderer } from '../../src/render/console/text.js';
+import { DISCORD, LimitError, SLACK, TRUNCATION_MARK } from '../../src/render/limits.js';
+import { decodeAction, encodeAction } from '../../src/render/action-codec.js';
+
+const strict = { strict: true };
+const lenient = { strict: false };
+const reply = (...cards: Card[]): Reply => ({ cards, visibility: 'ephemeral' });
+const hostile = 'Outage <!channel> @here @everyone <@U0BOSS> <#C0SECRET> <https://evil.example|bank> **x** `y`';
+
+describe('mention safety', () => {
+  const card: Card = { title: `Title @everyone`, body: [txt(hostile)], fields: [{ label: 'Owner', value: [user({ name: 'Alice', slack: 'U0ALICE', discord: '111111111111111111' })] }] };
+
+  it('Slack: user text cannot ping or fake a mention; real mentions survive', () => {
+    const m = new SlackRenderer(strict).reply(reply(card));
+    const all = JSON.stringify(m);
+    expect(all).not.toMatch(/<!channel>|<@U0BOSS>|<#C0SECRET>|<https:\/\/evil/);
+    expect(all).not.toMatch(/@(here|everyone|channel)\b/);
+    expect(all).toContain('&lt;!channel&gt;');
+    expect(all).toContain('<@U0ALICE>');
+    const sections = m.blocks.filter((b) => b.type === 'section') as { text?: { verbatim?: boolean } }[];
+    expect(sections.every((s) => !s.text || s.text.verbatim === true)).toBe(true);
+  });
+
+  it('Discord: user text cannot ping or fake a mention; allowed_mentions parses nothing', () => {
+    const m = new DiscordRenderer(strict).reply(reply(card));
+    const all = JSON.stringify(m.embeds);
+    expect(all).not.toMatch(/<@U0BOSS>|<#C0SECRET>|@everyone|@here/);
+    expect(all).toContain('<@111111111111111111>');
+    expect(m.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('console: control characters cannot rewrite the terminal', () => {
+    const text = new ConsoleRenderer({ timezone: 'UTC' }).reply(reply({ title: 'x', body: [txt('a\u001b[2Jb')] })).text;
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('a�[2Jb');
+  });
+});
+
+describe('platform limits', () => {
+  const many = (n: number): Card => ({ title: 'Many', sections: Array.from({ length: n }, (_, i) => ({ heading: `S${i}`, body: [txt('x')] })) });
+
+  it('Slack: more than 50 blocks throws in strict mode and is cut in production', () => {
+    expect(() => new SlackRenderer(strict).reply(reply(many(60)))).toThrow(LimitError);
+    const cut: string[] = [];
+    const m = new SlackRenderer({ strict: false, onTruncate: (_p, l) => cut.push(l) }).reply(reply(many(60)));
+    expect(m.blocks).toHaveLength(SLACK.BLOCKS_PER_MESSAGE);
+    expect(cut).toEqual(['BLOCKS_PER_MESSAGE']);
+  });
+
+  it('Slack: long section text is truncated visibly', () => {
+    const long: Card = { title: 't', body: [txt('a'.repeat(SLACK.SECTION_TEXT + 10))] };
+    expect(() => new SlackRenderer(strict).reply(reply(long))).toThrow(/SECTION_TEXT exceeded: 3010 > 3000/);
+    const block = new SlackRenderer(lenient).reply(reply(long)).blocks[1] as { text: { text: string } };
+    expect(block.text.text).toHaveLength(SLACK.SECTION_TEXT);
+    expect(block.text.text.endsWith(TRUNCATION_MARK)).toBe(true);
+  });
+
+  it('Discord: 25 buttons at most (5 rows of 5), 25 fields, 6000 characters per message', () => {
+    const buttons: Card = { title: 'b', buttons: Array.from({ length: 27 }, (_, i) => ({ label: `B${i}`, command: { kind: 'service.show', id: `s${i}` } })) };
+    expect(() => new DiscordRenderer(strict).reply(reply(buttons))).toThrow(LimitError);
+    const m = new DiscordRenderer(lenient).reply(reply(buttons));
+    expect(m.components).toHaveLength(DISCORD.ACTION_ROWS);
+    expect(m.components.every((r) => r.components.length === DISCORD.BUTTONS_PER_ROW)).toBe(true);
+
+    const fat: Card = { title: 'f', sections: Array.from({ length: 20 }, (_, i) => ({ heading: `S${i}`, body: [txt('y'.repeat(900))] })) };
+    expect(() => new DiscordRenderer(strict).reply(reply(fat))).toThrow(/EMBED_TOTAL/);
+    const shrunk = new DiscordRenderer(lenient).reply(reply(fat));
+    expect(embedLength(shrunk.embeds[0])).toBeLessThanOrEqual(DISCORD.EMBED_TOTAL);
+    expect(shrunk.embeds[0].footer?.text).toMatch(/truncated/);
+  });
+
+  it('button ids: a command that does not fit 100 characters is refused, never cut', () => {
+    expect(encodeAction({ kind: 'service.escalation', id: 'a'.repeat(64) })).toHaveLength(87);
+    const tooLong = { kind: 'service.list', team: 'x'.repeat(90) } as const;
+    expect(() => encodeAction(tooLong)).toThrow(/longer than 100/);
+    expect(() => new DiscordRenderer(lenient).reply(reply({ title: 't', buttons: [{ label: 'x', command: tooLong }] }))).toThrow(/longer than 100/);
+  });
+});
+
+describe('action codec', () => {
+  it('round-trips every command shape', () => {
+    for (const cmd of [{ kind: 'service.list' }, { kind: 'service.list', team: 'payments' }, { kind: 'service.show', id: 'payments-api' }, { kind: 'steward.help' }] as const) {
+      expect(decodeAction(encodeAction(cmd))).toEqual({ ok: true, command: cmd });
+    }
+  });
+
+  it('refuses forged or stale ids with a reason', () => {
+    expect(decodeAction('st1|service.delete|x')).toEqual({ ok: false, reason: 'unknown action "service.delete"' });
+    expect(decodeAction('st1|service.show|Bad Id')).toMatchObject({ ok: false, reason: expect.stringMatching(/id: must be an id/) });
+    expect(decodeAction('st1|service.show')).toMatchObject({ ok: false });
+    expect(decodeAction('other|x')).toEqual({ ok: false, reason: 'not a Steward action' });
+  });
+});
