@@ -8,8 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, projectRoot, redactUrl, type Dialect } from '../src/store/dialect.js';
 import { migrationSlug, migrationTimestamp, writeMigration } from '../src/store/migrations/files.js';
-import { pgAdminUrlFromEnv, withTemporaryDatabase } from '../src/store/migrations/pg-temp-db.js';
+import { DEFAULT_PG_ADMIN_URL, withTemporaryDatabase } from '../src/store/migrations/pg-temp-db.js';
 import { diffMigrations, isEmptyMigration } from '../src/store/schema-engine.js';
+
+/** TEST_DATABASE_URL, else the local server's `postgres` database. */
+export function pgAdminUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TEST_DATABASE_URL || DEFAULT_PG_ADMIN_URL;
+}
 
 export interface CreatedMigration {
   dialect: Dialect;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, it } from 'vitest';
 import { DIALECTS, redactUrl, sqlitePath, type Dialect } from '../../src/store/dialect.js';
-import { createTemporaryDatabase, pgAdminUrlFromEnv } from '../../src/store/migrations/pg-temp-db.js';
+import { createTemporaryDatabase, DEFAULT_PG_ADMIN_URL } from '../../src/store/migrations/pg-temp-db.js';
 
 export type { Dialect };
 
@@ -36,7 +36,7 @@ export function createSqliteDatabase(): TestDatabase {
 
 /** TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres. */
 export function pgAdminUrl(): string {
-  return pgAdminUrlFromEnv();
+  return process.env.TEST_DATABASE_URL || DEFAULT_PG_ADMIN_URL;
 }
 
 let available: Promise<boolean> | undefined;

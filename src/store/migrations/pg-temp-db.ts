@@ -32,9 +32,5 @@ export async function withTemporaryDatabase<T>(adminUrl: string, prefix: string,
   }
 }
 
+/** The admin connection used by the migration tooling and tests when none is configured. */
 export const DEFAULT_PG_ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-/** TEST_DATABASE_URL, else the local server's `postgres` database. */
-export function pgAdminUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TEST_DATABASE_URL || DEFAULT_PG_ADMIN_URL;
-}
