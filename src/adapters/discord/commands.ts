@@ -1,6 +1,7 @@
 // Discord command definitions (manifests/discord-commands.json) and their bulk registration.
 import { readFileSync } from 'node:fs';
 import { REST, Routes } from 'discord.js';
+import { shippedFile } from '../../config/paths.js';
 
 export interface DiscordCommandOption {
   type: number;
@@ -16,7 +17,7 @@ export interface DiscordCommandDefinition {
   options?: DiscordCommandOption[];
 }
 
-export function loadCommandDefinitions(file = new URL('../../../manifests/discord-commands.json', import.meta.url)): DiscordCommandDefinition[] {
+export function loadCommandDefinitions(file = shippedFile('manifests', 'discord-commands.json')): DiscordCommandDefinition[] {
   return JSON.parse(readFileSync(file, 'utf8')) as DiscordCommandDefinition[];
 }
 
