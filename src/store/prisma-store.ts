@@ -42,15 +42,36 @@ export class PrismaStore implements Store {
     private readonly db: Db,
     readonly dialect: Dialect,
   ) {
-    this.auditReader = new PrismaAuditReader(db);
-    this.identity = new PrismaIdentityRepo(db);
-    this.leases = new PrismaLeaseRepo(db);
+    const run = this.#outsideTransaction.bind(this);
+    this.auditReader = {
+      page: (afterSeq, limit) => run((q) => new PrismaAuditReader(q).page(afterSeq, limit)),
+      count: () => run((q) => new PrismaAuditReader(q).count()),
+    };
+    this.identity = {
+      recordSeen: (u, at) => run((q) => new PrismaIdentityRepo(q).recordSeen(u, at)),
+      find: (platform, platformUserId) => run((q) => new PrismaIdentityRepo(q).find(platform, platformUserId)),
+    };
+    this.leases = {
+      acquire: (name, holder, ttlMs, now) => run((q) => new PrismaLeaseRepo(q).acquire(name, holder, ttlMs, now)),
+      release: (name, holder) => run((q) => new PrismaLeaseRepo(q).release(name, holder)),
+    };
+  }
+
+  /**
+   * Runs work that is not part of a caller's transaction. The SQLite adapter has one connection:
+   * a plain query issued while an interactive transaction is open would run inside it (and be
+   * rolled back with it), so on SQLite the work gets its own short transaction, which waits for
+   * the open one to finish. PostgreSQL takes another pooled connection.
+   */
+  #outsideTransaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.dialect === 'sqlite' ? this.db.$transaction((tx) => fn(tx)) : fn(this.db);
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.db.$transaction((tx) => fn(txRepos(tx)));
   }
 
+  /** Plain read on the root client: never queued behind an open SQLite transaction. */
   async ping(): Promise<void> {
     await this.db.$queryRaw`SELECT 1`;
   }

@@ -1,8 +1,9 @@
+import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App, LogLevel } from '@slack/bolt';
-import { FakeSlack, SlackClientSim, SLACK_GENERAL_CHANNEL, SLACK_USERS, slackEvents, signSlackRequest } from '../fakes/slack.js';
+import { FakeSlack, SlackClientSim, SLACK_GENERAL_CHANNEL, SLACK_USERS, silentSlackLogger, slackEvents, signSlackRequest } from '../fakes/slack.js';
 
 const SECRET = 'selftest-signing-secret';
 
@@ -175,7 +176,7 @@ describe('FakeSlack Web API behaviour', () => {
     app = new App({
       token: 'xoxb-test',
       signingSecret: SECRET,
-      logLevel: LogLevel.ERROR,
+      logger: silentSlackLogger(),
       deferInitialization: true,
       clientOptions: { slackApiUrl: fake.apiUrl, retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0, factor: 1 } },
     });
@@ -254,10 +255,11 @@ describe('FakeSlack Web API behaviour', () => {
     await expect(fake.waitFor('pins.add', undefined, 50)).rejects.toThrow(/pins\.add[\s\S]*chat\.postMessage/);
   });
 
-  it('signSlackRequest matches Slack\'s documented example', () => {
-    const body =
-      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
-    const headers = signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', body, 1531420618);
-    expect(headers['x-slack-signature']).toBe('v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503');
+  it('signSlackRequest signs the v0 basestring with HMAC-SHA256', () => {
+    const body = 'command=%2Fsteward&text=status';
+    const headers = signSlackRequest('secret-1', body, 1700000000);
+    const expected = 'v0=' + createHmac('sha256', 'secret-1').update(`v0:1700000000:${body}`).digest('hex');
+    expect(headers).toEqual({ 'x-slack-request-timestamp': '1700000000', 'x-slack-signature': expected });
+    expect(signSlackRequest('secret-2', body, 1700000000)['x-slack-signature']).not.toBe(expected);
   });
 });

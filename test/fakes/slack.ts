@@ -14,6 +14,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
+import { LogLevel, type Logger } from '@slack/bolt';
 import {
   CallLog,
   brief,
@@ -520,7 +521,8 @@ export class FakeSlack {
   /** Adds a channel (as Slack would already have it) and returns its id. */
   addChannel(seed: SlackChannelSeed): string {
     const id = seed.id ?? this.newId(seed.is_private ? 'G' : 'C');
-    const members = new Set(seed.members ?? []);
+    const humans = [...this.users.values()].filter((u) => !u.is_bot).map((u) => u.id);
+    const members = new Set(seed.members ?? humans);
     if (seed.botIsMember !== false) members.add(this.bot.userId);
     this.channels.set(id, {
       id,
@@ -2088,6 +2090,26 @@ export const slackEvents = {
     };
   },
 };
+
+/**
+ * A logger for Bolt/WebClient that stays quiet (the WebClient logs Slack's
+ * `response_metadata.messages` at error level, which is noise in tests that expect errors).
+ */
+export function silentSlackLogger(): Logger {
+  let level = LogLevel.ERROR;
+  const noop = () => {};
+  return {
+    debug: noop,
+    info: noop,
+    warn: noop,
+    error: noop,
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: noop,
+  };
+}
 
 // ---------------------------------------------------------------------------
 // Signing and the HTTP-side client simulator

@@ -192,6 +192,36 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
     expect((await store.identity.recordSeen({ ...u, displayName: 'Alice B.' }, at(2))).user.displayName).toBe('Alice B.');
   });
 
+  it('keeps work done outside a transaction out of a concurrent transaction that rolls back', async () => {
+    const { store } = await freshStore();
+    let inside!: () => void;
+    const txOpen = new Promise<void>((r) => (inside = r));
+    let finish!: () => void;
+    const release = new Promise<void>((r) => (finish = r));
+    const tx = store.transaction(async (t) => {
+      await t.settings.set('tx', 'pending', at(0));
+      inside();
+      await release;
+      throw new Error('rolled back');
+    });
+    await txOpen;
+    const outside = Promise.all([
+      store.leases.acquire('outside', 'a', 10_000, at(0)),
+      store.identity.recordSeen({ platform: 'console', platformUserId: 'ops', displayName: null, personId: null }, at(0)),
+      store.auditReader.count(),
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    finish();
+    await expect(tx).rejects.toThrow('rolled back');
+    const [acquired, seen, count] = await outside;
+    expect(acquired).toBe(true);
+    expect(seen.created).toBe(true);
+    expect(count).toBe(0);
+    expect(await store.leases.acquire('outside', 'b', 10_000, at(1))).toBe(false);
+    expect(await store.identity.find('console', 'ops')).not.toBeNull();
+    expect(await store.transaction((t) => t.settings.get('tx'))).toBeNull();
+  });
+
   it('gets and sets settings', async () => {
     const { store } = await freshStore();
     expect(await store.transaction((tx) => tx.settings.get('policy.version'))).toBeNull();

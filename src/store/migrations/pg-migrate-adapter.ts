@@ -29,7 +29,6 @@ type Callback = (err: Error | null, res?: unknown) => void;
 
 /** pg.Client whose results report "char" columns as text. */
 export class CharAsTextClient extends pg.Client {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
     const last = args.length - 1;
     if (typeof args[last] === 'function') {
@@ -82,7 +81,7 @@ export class PgMigrateAdapterFactory implements SqlMigrationAwareDriverAdapterFa
   }
 
   #pgConfig(url: string): pg.PoolConfig {
-    return { connectionString: url, Client: CharAsTextClient, max: 2 } as pg.PoolConfig;
+    return { connectionString: url, Client: CharAsTextClient } as pg.PoolConfig;
   }
 
   /** Wraps adapter.dispose so it runs once, then `after`; remembers it for close(). */
