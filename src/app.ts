@@ -9,8 +9,8 @@ import { systemClock, type Clock } from './core/ports.js';
 import { Steward } from './core/steward.js';
 import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
-import { createSlackAdapter, type SlackAdapter } from './adapters/slack/app.js';
-import { createDiscordAdapter, type DiscordAdapter } from './adapters/discord/client.js';
+import type { SlackAdapter } from './adapters/slack/app.js';
+import type { DiscordAdapter } from './adapters/discord/client.js';
 import { startConsole, type ConsoleAdapter } from './adapters/console/console.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -61,6 +61,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   let cons: ConsoleAdapter | undefined;
   const routes: Record<string, Route> = {};
   if (settings.slack) {
+    // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
+    const { createSlackAdapter } = await import('./adapters/slack/app.js');
     slack = createSlackAdapter(settings.slack, { dispatcher, render: new SlackRenderer(limits), log });
     if (slack.requestListener) routes['POST /slack/events'] = slack.requestListener;
   }
@@ -91,6 +93,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
 
   await slack?.start();
   if (settings.discord) {
+    const { createDiscordAdapter } = await import('./adapters/discord/client.js');
     discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits), log });
     await discord.start();
   }

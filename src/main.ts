@@ -1,7 +1,10 @@
 // Entry point of `npm start`: start Steward and stop it gracefully on SIGTERM/SIGINT or console EOF.
-import { EnvError, loadSettings } from './config/env.js';
-import { PolicyError } from './config/policy.js';
-import { startSteward } from './app.js';
+import { tuneRuntime } from './config/runtime.js';
+
+tuneRuntime();
+const { EnvError, loadSettings } = await import('./config/env.js');
+const { PolicyError } = await import('./config/policy.js');
+const { startSteward } = await import('./app.js');
 
 async function main() {
   const settings = loadSettings();

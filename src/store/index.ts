@@ -1,4 +1,8 @@
 // The store: Prisma on SQLite (`file:` URLs) or PostgreSQL (`postgresql://`, `postgres://`).
+import { once } from 'node:events';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Store } from '../core/ports.js';
 import { createClient } from './client.js';
 import { dialectOf } from './dialect.js';
@@ -20,13 +24,36 @@ export interface OpenStoreOptions {
  */
 export async function openStore({ url, migrate = false }: OpenStoreOptions): Promise<Store> {
   dialectOf(url);
-  if (migrate) await migrateDatabase(url);
-  const { db, dialect } = await createClient(url);
-  return new PrismaStore(db, dialect);
+  const open = async () => {
+    const { db, dialect } = await createClient(url);
+    return new PrismaStore(db, dialect);
+  };
+  const store = await open();
+  if (!migrate || (await store.pendingMigrations()) === 0) return store;
+  // The engine needs a SQLite file to itself: close, migrate, reopen.
+  await store.close();
+  await migrateDatabase(url);
+  return open();
 }
 
-/** Applies pending migrations to the database at `url`; returns the names applied. */
+/**
+ * Applies pending migrations to the database at `url`; returns the names applied.
+ * The schema engine runs in a worker thread: its memory goes away with the worker.
+ */
 export async function migrateDatabase(url: string): Promise<string[]> {
-  const { applyMigrations } = await import('./schema-engine.js');
-  return applyMigrations(url);
+  const here = fileURLToPath(import.meta.url);
+  const ext = extname(here);
+  const entry = new URL(`./migrate-worker${ext}`, import.meta.url);
+  // From sources (npm start, tests) the worker registers the TypeScript loader first; built code does not need it.
+  const worker =
+    ext === '.ts'
+      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: { url } })
+      : new Worker(entry, { workerData: { url } });
+  try {
+    const [result] = (await once(worker, 'message')) as [{ ok: true; applied: string[] } | { ok: false; message: string }];
+    if (!result.ok) throw new Error(result.message);
+    return result.applied;
+  } finally {
+    await worker.terminate();
+  }
 }

@@ -1,0 +1,9 @@
+// `npm run bench`: builds Steward, then runs every benchmark in turn and prints its figures.
+import { execFileSync } from 'node:child_process';
+
+const root = new URL('../', import.meta.url).pathname;
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+for (const script of ['bench/slack-service-list.ts']) {
+  console.log(`\n== ${script}`);
+  execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: 'inherit' });
+}
