@@ -4,20 +4,23 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
 
-const TOKEN_PATTERNS = [
-  /xox[abposr]-[A-Za-z0-9-]+/g, // Slack bot/user tokens
-  /xapp-[A-Za-z0-9-]+/g, // Slack app-level tokens
-  /[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}/g, // Discord bot tokens
-  /(Bearer|Bot)\s+[A-Za-z0-9._~+/=-]{8,}/g,
-];
+/** Token-shaped strings, whatever their value: Slack bot/user and app tokens, Discord bot tokens, auth headers. */
+const TOKEN_SHAPES = new RegExp(
+  [
+    'xox[abposr]-[A-Za-z0-9-]+',
+    'xapp-[A-Za-z0-9-]+',
+    '\\b[MNO][A-Za-z0-9_-]{22,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,40}',
+    '(?:Bearer|Bot) [A-Za-z0-9._~+/=-]{8,}',
+  ].join('|'),
+  'g',
+);
 
 export function makeScrubber(secrets: string[]): (s: string) => string {
   const exact = secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
   return (s) => {
     let out = s;
     for (const secret of exact) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
-    for (const re of TOKEN_PATTERNS) out = out.replace(re, '[REDACTED]');
-    return out;
+    return out.replace(TOKEN_SHAPES, '[REDACTED]');
   };
 }
 

@@ -4,5 +4,5 @@ const MASS = /@(channel|here|everyone|group)\b/gi;
 export const ZWSP = '\u200b';
 
 export function defuseMassMentions(s: string): string {
-  return s.replace(MASS, `@${ZWSP}$1`);
+  return s.includes('@') ? s.replace(MASS, `@${ZWSP}$1`) : s;
 }

@@ -29,6 +29,11 @@ export interface HttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** Request ids: unique per process run, cheap (no entropy per request). */
+const RUN = randomUUID().slice(0, 8);
+let requests = 0;
+export const newRequestId = () => `${RUN}-${(++requests).toString(36)}`;
+
 export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
   let inFlight = 0;
   let draining = false;
@@ -61,7 +66,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
   const routes = { ...builtin, ...opts.routes };
 
   const server = createServer((req, res) => {
-    const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID();
+    const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : newRequestId();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0];

@@ -14,8 +14,11 @@ export interface SlackMessage {
 const TONE_EMOJI: Record<Tone, string> = { neutral: '', info: ':information_source: ', good: ':white_check_mark: ', warning: ':warning: ', danger: ':rotating_light: ' };
 
 /** Slack's three control characters; escaping them also defeats `<!channel>` and `<@U…>` injection. */
+const SLACK_SPECIAL = /[&<>]/g;
+const SLACK_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
 export function escapeSlack(s: string): string {
-  return defuseMassMentions(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return defuseMassMentions(s.replace(SLACK_SPECIAL, (c) => SLACK_ENTITY[c]));
 }
 
 /** Backticks and formatting markers inside user text would break out of code/bold spans. */

@@ -1,0 +1,42 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, makeScrubber } from '../../src/observability/logger.js';
+
+const capture = () => {
+  const chunks: string[] = [];
+  const dest = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  });
+  return { dest, text: () => chunks.join('') };
+};
+
+describe('logs never carry secrets', () => {
+  const slackBot = 'xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx';
+  const appToken = 'xapp-1-A0STEWARD-1234567890-abcdef0123456789';
+  const discord = 'MTExMTExMTExMTExMTExMTEx.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB';
+  const signing = 'plain-signing-secret-value';
+
+  it('redacts configured secrets and token-shaped strings wherever they appear', async () => {
+    const out = capture();
+    const log = createLogger({ level: 'trace', secrets: [signing], destination: out.dest as never });
+    log.info({ token: 'x', headers: { authorization: `Bearer ${slackBot}` } }, 'by path');
+    log.info({ nested: { deep: [`url?token=${slackBot}`] } }, `message mentions ${appToken} and ${discord}`);
+    log.error({ err: new Error(`request failed with ${signing}`) }, 'error carrying a secret');
+    log.debug(`Authorization: Bot ${discord}`);
+    const text = out.text();
+    for (const s of [slackBot, appToken, discord, signing]) expect(text).not.toContain(s);
+    expect(text.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(6);
+    // Ordinary text survives.
+    expect(text).toContain('message mentions');
+    expect(text.split('\n').filter(Boolean).every((l) => JSON.parse(l).service === 'steward')).toBe(true);
+  });
+
+  it('leaves ordinary dotted values alone', () => {
+    const scrub = makeScrubber([]);
+    const line = '{"ms":12.5,"version":"1.2.3","host":"steward.example.com"}';
+    expect(scrub(line)).toBe(line);
+  });
+});
