@@ -87,6 +87,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
           }
         },
       },
+      ...(settings.slack ? [{ name: 'slack', check: async () => ({ ok: !!slack?.ready, detail: slack?.ready ? undefined : 'not connected to Slack' }) }] : []),
       ...(settings.discord ? [{ name: 'discord', check: async () => ({ ok: !!discord?.ready, detail: discord?.ready ? undefined : 'gateway not connected' }) }] : []),
     ],
   });

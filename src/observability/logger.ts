@@ -11,6 +11,8 @@ const TOKEN_SHAPES = new RegExp(
     'xapp-[A-Za-z0-9-]+',
     '\\b[MNO][A-Za-z0-9_-]{22,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,40}',
     '(?:Bearer|Bot) [A-Za-z0-9._~+/=-]{8,}',
+    // Slack response_url: whoever holds one may post as Steward to that user for 30 minutes.
+    'https://hooks\\.slack\\.com/[^\\s"\\\\]+',
   ].join('|'),
   'g',
 );

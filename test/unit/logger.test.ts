@@ -34,6 +34,11 @@ describe('logs never carry secrets', () => {
     expect(text.split('\n').filter(Boolean).every((l) => JSON.parse(l).service === 'steward')).toBe(true);
   });
 
+  it('redacts Slack response_urls, which grant posting rights', () => {
+    const scrub = makeScrubber([]);
+    expect(scrub('{"response_url":"https://hooks.slack.com/commands/T0STEWARD/123/AbCdEf"}')).toBe('{"response_url":"[REDACTED]"}');
+  });
+
   it('leaves ordinary dotted values alone', () => {
     const scrub = makeScrubber([]);
     const line = '{"ms":12.5,"version":"1.2.3","host":"steward.example.com"}';

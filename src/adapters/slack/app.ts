@@ -2,7 +2,7 @@
 // Registration is explicit: every command and action Steward serves on Slack is listed here.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import bolt from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Invocation } from '../../core/context.js';
 import type { Reply } from '../../core/card.js';
 import type { Logger } from '../../observability/logger.js';
@@ -11,7 +11,13 @@ import type { Dispatcher } from '../shared/dispatch.js';
 import { COMMAND_NAMES } from '../shared/parse.js';
 import { boltLogger } from './bolt-logger.js';
 
-const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
+/** How long stop() waits for Slack to complete the Socket Mode close handshake. */
+const SOCKET_CLOSE_WAIT_MS = 2_000;
+/**
+ * Slack drops an acknowledgement that takes over 3 s. A reply not ready by then is acknowledged
+ * empty and delivered through the command's response_url instead.
+ */
+export const ACK_BUDGET_MS = 2_500;
 
 export interface SlackOptions {
   botToken: string;
@@ -25,6 +31,8 @@ export interface SlackAdapter {
   requestListener?: (req: IncomingMessage, res: ServerResponse) => void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Token verified and, in Socket Mode, the WebSocket connected. */
+  readonly ready: boolean;
 }
 
 export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger }): SlackAdapter {
@@ -32,6 +40,8 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   const logger = boltLogger(log.child({ platform: 'slack' }));
   const clientOptions = opts.apiUrl ? { slackApiUrl: opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/` } : undefined;
   const socketMode = !!opts.appToken && !opts.signingSecret;
+  if (opts.appToken && opts.signingSecret) log.warn({ platform: 'slack' }, 'both SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are set: serving HTTP at /slack/events, not Socket Mode');
+  let ready = false;
 
   const http = socketMode
     ? undefined
@@ -41,14 +51,17 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
         logger,
         customPropertiesExtractor: (req) => ({ requestId: String(req.headers['x-request-id'] ?? randomUUID()) }),
       });
-  const receiver =
-    http ??
-    new SocketModeReceiver({
-      appToken: opts.appToken!,
-      logger,
-      installerOptions: clientOptions ? { clientOptions } : undefined,
-      customPropertiesExtractor: () => ({ requestId: randomUUID() }),
-    });
+  // The Socket Mode client writes its own retry policy into the clientOptions object it is given;
+  // it gets a copy so the App's Web API client keeps the default one.
+  const socket = http
+    ? undefined
+    : new SocketModeReceiver({
+        appToken: opts.appToken!,
+        logger,
+        installerOptions: clientOptions ? { clientOptions: { ...clientOptions } } : undefined,
+        customPropertiesExtractor: () => ({ requestId: randomUUID() }),
+      });
+  const receiver = http ?? socket!;
   const app = new App({ token: opts.botToken, receiver, logger, logLevel: LogLevel.WARN, clientOptions, ignoreSelf: true, deferInitialization: true });
 
   const message = (reply: Reply) => ({ ...render.reply(reply), response_type: reply.visibility === 'in_channel' ? ('in_channel' as const) : ('ephemeral' as const) });
@@ -60,11 +73,18 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
     requestId: typeof requestId === 'string' ? requestId : randomUUID(),
   });
 
-  // Slash commands: the reply travels in the acknowledgement itself (no extra API call).
+  // Slash commands: the reply travels in the acknowledgement itself (no extra API call) when it is
+  // ready within the budget; otherwise the command is acknowledged and the reply follows via response_url.
   for (const name of COMMAND_NAMES) {
-    app.command(`/${name}`, async ({ command, ack, context }) => {
-      const reply = await dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
-      await ack(message(reply));
+    app.command(`/${name}`, async ({ command, ack, respond, context }) => {
+      const pending = dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS)));
+      const first = await Promise.race([pending, late]);
+      clearTimeout(timer);
+      if (first !== 'late') return ack(message(first));
+      await ack();
+      await respond(message(await pending));
     });
   }
 
@@ -85,11 +105,32 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
     async start() {
       // init() verifies the token with auth.test before anything is served.
       await app.init();
-      if (!http) await app.start();
+      if (socket) {
+        socket.client.on('connected', () => (ready = true));
+        socket.client.on('disconnected', () => (ready = false));
+        socket.client.on('reconnecting', () => (ready = false));
+        await app.start();
+      }
+      ready = true;
       log.info({ platform: 'slack', mode: http ? 'http' : 'socket' }, 'slack ready');
     },
+    get ready() {
+      return ready;
+    },
     async stop() {
-      if (!http) await app.stop();
+      ready = false;
+      if (!socket) return;
+      // SocketModeReceiver.stop() returns before the WebSocket close handshake; the client's own
+      // disconnect() resolves once the socket is closed. Bounded, in case Slack never answers.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        socket.client.disconnect(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SOCKET_CLOSE_WAIT_MS);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }

@@ -1,10 +1,9 @@
 // Routes Bolt's own logging into Steward's structured logger.
-import bolt from '@slack/bolt';
-import type { Logger as BoltLogger } from '@slack/bolt';
+import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.js';
 
 export function boltLogger(log: Logger): BoltLogger {
-  let level = bolt.LogLevel.WARN;
+  let level = LogLevel.WARN;
   const msg = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   return {
     debug: (...a) => log.debug({ source: 'bolt' }, msg(a)),

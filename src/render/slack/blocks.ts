@@ -21,6 +21,14 @@ export function escapeSlack(s: string): string {
   return defuseMassMentions(s.replace(SLACK_SPECIAL, (c) => SLACK_ENTITY[c]));
 }
 
+/**
+ * Plain-text fields (headers, button labels) are not escaped by Slack's rules; angle brackets are
+ * swapped for look-alikes so no `<!everyone>` or `<@U…>` can survive into them.
+ */
+export function plainSlack(s: string): string {
+  return defuseMassMentions(s.replace(/</g, '‹').replace(/>/g, '›'));
+}
+
 /** Backticks and formatting markers inside user text would break out of code/bold spans. */
 const stripMarks = (s: string) => s.replace(/[`*]/g, "'");
 
@@ -68,7 +76,7 @@ export class SlackRenderer {
   card(c: Card, lim = new Limits('slack', this.policy)): SlackBlock[] {
     const md = (limit: string, max: number, r: Rich) => ({ type: 'mrkdwn', text: lim.text(limit, max, mrkdwn(r)), verbatim: true });
     const blocks: SlackBlock[] = [
-      { type: 'header', text: { type: 'plain_text', text: lim.text('HEADER_TEXT', SLACK.HEADER_TEXT, TONE_EMOJI[c.tone ?? 'neutral'] + defuseMassMentions(c.title)), emoji: true } },
+      { type: 'header', text: { type: 'plain_text', text: lim.text('HEADER_TEXT', SLACK.HEADER_TEXT, TONE_EMOJI[c.tone ?? 'neutral'] + plainSlack(c.title)), emoji: true } },
     ];
     if (c.body?.length) blocks.push({ type: 'section', text: md('SECTION_TEXT', SLACK.SECTION_TEXT, c.body) });
     const fields = c.fields ?? [];
@@ -87,7 +95,7 @@ export class SlackRenderer {
         elements: lim.items('ACTIONS_ELEMENTS', SLACK.ACTIONS_ELEMENTS, c.buttons).map((b, i) => ({
           type: 'button',
           action_id: lim.exact('ACTION_ID', SLACK.ACTION_ID, `steward:${i}`),
-          text: { type: 'plain_text', text: lim.text('BUTTON_TEXT', SLACK.BUTTON_TEXT, b.label), emoji: true },
+          text: { type: 'plain_text', text: lim.text('BUTTON_TEXT', SLACK.BUTTON_TEXT, plainSlack(b.label)), emoji: true },
           value: lim.exact('BUTTON_VALUE', SLACK.BUTTON_VALUE, encodeAction(b.command)),
           ...(b.style && b.style !== 'default' ? { style: b.style } : {}),
         })),
