@@ -92,11 +92,19 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     ],
   });
 
-  await slack?.start();
-  if (settings.discord) {
-    const { createDiscordAdapter } = await import('./adapters/discord/client.js');
-    discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits), log });
-    await discord.start();
+  try {
+    await slack?.start();
+    if (settings.discord) {
+      const { createDiscordAdapter } = await import('./adapters/discord/client.js');
+      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits), log });
+      await discord.start();
+    }
+  } catch (err) {
+    // A platform refused to connect: release what is already open before reporting it.
+    await http.close(0);
+    await Promise.allSettled([slack?.stop(), discord?.stop()]);
+    await store.close();
+    throw err;
   }
 
   const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log)]);

@@ -26,6 +26,8 @@ async function main() {
       },
     );
   };
+  // A failure in a library callback must not take the bot down: log it and keep serving.
+  process.on('unhandledRejection', (err) => running.log.error({ err }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   running.consoleDone?.then(() => stop('console closed'));

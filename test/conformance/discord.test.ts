@@ -134,7 +134,7 @@ describe.runIf(exists)('Discord conformance: captured interactions through Stewa
     expect(cb.body.data.flags).toBe(EPHEMERAL);
     const [embed] = cb.body.data.embeds;
     expect(embed.title).toBe('Ledger');
-    expect(embed.description).toBe('Double\\-entry ledger behind payments and refunds.');
+    expect(embed.description).toBe('Double-entry ledger behind payments and refunds.');
     expect(embed.fields.find((f: Json) => f.name === 'Owners').value).toBe(`<@${POLICY_DISCORD.bob}>`);
     expect(cb.body.data.components[0].components.map((c: Json) => c.custom_id)).toEqual(['st1|service.escalation|ledger', 'st1|service.list|payments']);
   });

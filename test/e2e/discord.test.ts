@@ -151,12 +151,12 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
         description: 'Card and bank payments for the checkout.',
         fields: [
           { name: 'Team', value: 'Payments', inline: true },
-          { name: 'Tier', value: '1 \\(most critical\\)', inline: true },
+          { name: 'Tier', value: '1 (most critical)', inline: true },
           { name: 'Owners', value: '<@111111111111111111>', inline: true },
           { name: 'Escalation path', value: '`payments-default` · 2 levels, 15m per pass, repeats 1×', inline: true },
           { name: 'Channels', value: '<#222222222222222222>', inline: true },
           { name: 'Runbook', value: '[runbook](https://runbooks.example.com/payments-api)', inline: true },
-          { name: 'Repository', value: '[git.example.com/payments/payments\\-api](https://git.example.com/payments/payments-api)', inline: true },
+          { name: 'Repository', value: '[git.example.com/payments/payments-api](https://git.example.com/payments/payments-api)', inline: true },
         ],
         footer: { text: 'Service payments-api · from the policy' },
       },
@@ -215,7 +215,7 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
         color: 0x3498db,
         description: '`payments-default`',
         fields: [
-          { name: 'Level 1 · at once', value: 'on call in `payments-primary` \\(2 in rotation, every 1w\\) · acknowledge within 5m', inline: false },
+          { name: 'Level 1 · at once', value: 'on call in `payments-primary` (2 in rotation, every 1w) · acknowledge within 5m', inline: false },
           { name: 'Level 2 · after 5m', value: '<@111111111111111113>, team Payments · acknowledge within 10m', inline: false },
           { name: 'Afterwards', value: 'Then the path repeats 1 more time; if nobody acknowledged, the Payments team channel is told.', inline: false },
         ],
@@ -250,7 +250,7 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     ]);
     const wrongArity = await s.send(s.fake.button({ customId: 'st1|service.show|a|b', user: POLICY_DISCORD.alice }));
     expect(wrongArity.body.data.embeds[0].title).toBe('This button is no longer understood by Steward.');
-    expect(wrongArity.body.data.embeds[0].description).toBe('action "service.show" expects 1 argument\\(s\\)');
+    expect(wrongArity.body.data.embeds[0].description).toBe('action "service.show" expects 1 argument(s)');
     const badId = await s.send(s.fake.button({ customId: 'st1|service.show|<@&1160000000000000030>', user: POLICY_DISCORD.alice }));
     expect(badId.body.data.embeds[0].footer).toEqual({ text: 'ACTION.EXPIRED' });
     expect(embedTexts(badId).join('\n')).not.toMatch(/<@&\d+>/);
@@ -289,7 +289,7 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
       title: 'You are not in the policy yet',
       color: 0xf1c40f,
       description:
-        'Steward knows you only as discord user `999999999999999901`: you may use read\\-only commands. To act \\(declare, approve, acknowledge\\), ask an administrator to add your discord id to `people` in the policy.',
+        'Steward knows you only as discord user `999999999999999901`: you may use read-only commands. To act (declare, approve, acknowledge), ask an administrator to add your discord id to `people` in the policy.',
     });
     expect(first.body.data.embeds[1].title).toBe('What Steward can do here');
     expect(first.body.data.embeds[1].description).toBe(

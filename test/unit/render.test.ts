@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Card, Reply } from '../../src/core/card.js';
 import { txt, user } from '../../src/core/card.js';
-import { DiscordRenderer, embedLength } from '../../src/render/discord/message.js';
+import { DiscordRenderer, embedLength, escapeDiscord } from '../../src/render/discord/message.js';
 import { SlackRenderer } from '../../src/render/slack/blocks.js';
 import { ConsoleRenderer } from '../../src/render/console/text.js';
 import { DISCORD, LimitError, SLACK, TRUNCATION_MARK } from '../../src/render/limits.js';
@@ -32,6 +32,13 @@ describe('mention safety', () => {
     expect(all).not.toMatch(/<@U0BOSS>|<#C0SECRET>|@everyone|@here/);
     expect(all).toContain('<@111111111111111111>');
     expect(m.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('Discord: markdown escaped where it acts, readable text left alone', () => {
+    expect(escapeDiscord('payments-api (tier 1) <id>')).toBe('payments-api (tier 1) <id>');
+    expect(escapeDiscord('> quoted\n# heading\n- item')).toBe('\\> quoted\n\\# heading\n\\- item');
+    expect(escapeDiscord('[bank](https://evil.example) **bold** `code`')).toBe('\\[bank\\](https://evil.example) \\*\\*bold\\*\\* \\`code\\`');
+    expect(escapeDiscord('<@123> <@&456> <#789> <t:1:R> <a:x:1>')).not.toMatch(/<[@#ta]/);
   });
 
   it('console: control characters cannot rewrite the terminal', () => {

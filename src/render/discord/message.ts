@@ -32,9 +32,18 @@ export interface DiscordMessage {
 const TONE_COLOR: Record<Tone, number> = { neutral: 0x99aab5, info: 0x3498db, good: 0x2ecc71, warning: 0xf1c40f, danger: 0xe74c3c };
 const BUTTON_STYLE = { primary: 1, default: 2, danger: 4 } as const;
 
-/** Escapes Discord markdown and breaks `<@…>`, `<#…>`, `<t:…>` and mass mentions in user text. */
+/**
+ * Escapes Discord markdown in user text and breaks mention syntax (`<@…>`, `<#…>`, `<@&…>`, `<t:…>`,
+ * custom emoji) and mass mentions. Line-start markers (quotes, headings, lists) are escaped only
+ * where they act, so ordinary text such as `payments-api` stays readable and copyable.
+ */
 export function escapeDiscord(s: string): string {
-  return defuseMassMentions(s.replace(/([\\*_~`|>#[\]()-])/g, '\\$1').replace(/</g, `<${ZWSP}`));
+  return defuseMassMentions(
+    s
+      .replace(/([\\*_~`|[\]])/g, '\\$1')
+      .replace(/^(\s*)([>#-])/gm, '$1\\$2')
+      .replace(/<(?=[@#:!&/]|a:|t:)/g, `<${ZWSP}`),
+  );
 }
 
 export function markdown(r: Rich): string {
