@@ -14,6 +14,7 @@ const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
 const WIDTH = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const SECRET = 'bench-signing-secret';
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -47,7 +48,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
   const [stewardPort, barePort] = [await freePort(), await freePort()];
 
-  const steward = spawn(process.execPath, ['dist/src/main.js'], {
+  // Launched as the Docker image launches it (see Dockerfile): same Node flags and allocator setting.
+  const steward = spawn(process.execPath, [...NODE_FLAGS, 'dist/src/main.js'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -59,6 +61,7 @@ async function main() {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: fake.apiUrl,
       LOG_LEVEL: 'info',
+      MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX ?? '2',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,7 +92,8 @@ async function main() {
 
   const s = { steward: summarize(seq.steward), bare: summarize(seq.bare) };
   const c = { steward: summarize(conc.steward), bare: summarize(conc.bare) };
-  console.log(`\n/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target)`);
+  console.log(`\nSteward launched with: node ${NODE_FLAGS.join(' ')} dist/src/main.js, MALLOC_ARENA_MAX=${process.env.BENCH_MALLOC_ARENA_MAX ?? '2'}`);
+  console.log(`/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target)`);
   console.log(`  sequential   Steward   ${fmt(s.steward)}`);
   console.log(`  sequential   bare Bolt ${fmt(s.bare)}`);
   console.log(`  concurrent   Steward   ${fmt(c.steward)}`);
