@@ -40,7 +40,7 @@ export interface StartOptions {
 }
 
 export async function startSteward(settings: Settings, io: StartOptions = {}): Promise<RunningSteward> {
-  const log = createLogger({ level: settings.logLevel, secrets: secretsOf(settings), destination: io.logDestination });
+  const log = createLogger({ level: settings.logLevel, secrets: secretsOf(settings), destination: io.logDestination, fd: settings.logFd });
   const clock = io.clock ?? systemClock;
   const metrics = new Metrics();
 

@@ -20,7 +20,7 @@ export const envSchema = z
       message: 'PORT must be a port number',
     }),
     HOST: optional.transform((v) => v ?? '0.0.0.0'),
-    LOG_LEVEL: optional.transform((v) => v ?? 'info').pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
     SLACK_APP_TOKEN: optional,
@@ -53,6 +53,8 @@ export interface Settings {
   port: number;
   host: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Log file descriptor: stdout, or stderr when the console chat owns stdout. */
+  logFd: 1 | 2;
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   discord?: { token: string; applicationId: string; apiUrl?: string; guildId?: string };
   console: { enabled: boolean; user?: string };
@@ -81,6 +83,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID
       ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiUrl: e.DISCORD_API_URL, guildId: e.DISCORD_GUILD_ID }
       : undefined;
+  const consoleEnabled = e.STEWARD_CONSOLE === 'on' || (e.STEWARD_CONSOLE === 'auto' && !slack && !discord);
   const nodeEnv = e.NODE_ENV === 'production' || e.NODE_ENV === 'test' ? e.NODE_ENV : 'development';
   return Object.freeze({
     env: nodeEnv,
@@ -88,10 +91,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     policyFile: e.STEWARD_CONFIG,
     port: e.PORT,
     host: e.HOST,
-    logLevel: e.LOG_LEVEL,
+    // The console chat owns stdout: logs go to stderr, and only warnings unless asked for more.
+    logLevel: e.LOG_LEVEL ?? (consoleEnabled ? 'warn' : 'info'),
+    logFd: consoleEnabled ? 2 : 1,
     slack,
     discord,
-    console: { enabled: e.STEWARD_CONSOLE === 'on' || (e.STEWARD_CONSOLE === 'auto' && !slack && !discord), user: e.STEWARD_CONSOLE_USER },
+    console: { enabled: consoleEnabled, user: e.STEWARD_CONSOLE_USER },
     replicaId: e.STEWARD_REPLICA_ID ?? `${hostname()}-${process.pid}`,
     shutdownTimeoutMs: e.STEWARD_SHUTDOWN_TIMEOUT,
     strictLimits: e.STEWARD_STRICT_LIMITS ? e.STEWARD_STRICT_LIMITS !== '0' : nodeEnv === 'test',

@@ -30,12 +30,12 @@ export function makeScrubber(secrets: string[]): (s: string) => string {
 export const LOG_BATCH_BYTES = 8192;
 export const FLUSH_MS = 1000;
 
-export function createLogger(opts: { level: string; secrets: string[]; destination?: DestinationStream }): Logger {
+export function createLogger(opts: { level: string; secrets: string[]; destination?: DestinationStream; fd?: 1 | 2 }): Logger {
   const scrub = makeScrubber(opts.secrets);
   let destination = opts.destination;
   if (!destination) {
     // Batched writes cost one system call per batch instead of one per line under load.
-    const stdout = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES });
+    const stdout = pino.destination({ dest: opts.fd ?? 1, sync: false, minLength: LOG_BATCH_BYTES });
     setInterval(() => stdout.flush(), FLUSH_MS).unref();
     process.once('exit', () => stdout.flushSync());
     destination = stdout;
