@@ -42,6 +42,17 @@ function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promi
   });
 }
 
+async function waitForReady(port: number, child: ChildProcess, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`Steward exited with ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('Steward did not become ready');
+}
+
 async function main() {
   if (!existsSync(join(root, 'dist/src/main.js'))) throw new Error('run `npm run build` first (bench/run.ts does)');
   const fake = await FakeSlack.start();
@@ -60,13 +71,13 @@ async function main() {
       SLACK_BOT_TOKEN: 'xoxb-bench',
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: fake.apiUrl,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX ?? '2',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const bare = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-bolt.ts', String(barePort), SECRET, fake.apiUrl], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  await Promise.all([waitForLine(steward, /slack ready/), waitForLine(bare, /ready/)]);
+  await Promise.all([waitForReady(stewardPort, steward), waitForLine(bare, /ready/)]);
   // Logs keep flowing during the run: drain them like a log shipper would.
   steward.stdout!.resume();
   steward.stderr!.resume();

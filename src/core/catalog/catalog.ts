@@ -11,9 +11,33 @@ import type { Directory } from './directory.js';
 export const LIST_BUTTONS = 5;
 
 export class Catalog {
+  /** Catalog cards depend only on the policy version: computed once per version and command. */
+  private cache = new WeakMap<Directory, Map<string, Outcome<Reply>>>();
+
   constructor(private readonly dir: () => Directory) {}
 
-  list(_ctx: Ctx, cmd: CommandOf<'service.list'>): Outcome<Reply> {
+  private memo(key: string, build: () => Outcome<Reply>): Outcome<Reply> {
+    const d = this.dir();
+    let m = this.cache.get(d);
+    if (!m) this.cache.set(d, (m = new Map()));
+    let r = m.get(key);
+    if (!r) m.set(key, (r = build()));
+    return r;
+  }
+
+  list(ctx: Ctx, cmd: CommandOf<'service.list'>): Outcome<Reply> {
+    return this.memo(`list:${cmd.team ?? ''}`, () => this.buildList(ctx, cmd));
+  }
+
+  show(ctx: Ctx, cmd: CommandOf<'service.show'>): Outcome<Reply> {
+    return this.memo(`show:${cmd.id}`, () => this.buildShow(ctx, cmd));
+  }
+
+  escalation(ctx: Ctx, cmd: CommandOf<'service.escalation'>): Outcome<Reply> {
+    return this.memo(`escalation:${cmd.id}`, () => this.buildEscalation(ctx, cmd));
+  }
+
+  private buildList(_ctx: Ctx, cmd: CommandOf<'service.list'>): Outcome<Reply> {
     const d = this.dir();
     let services = d.allServices();
     let teams = d.allTeams();
@@ -45,7 +69,7 @@ export class Catalog {
     return ok(ephemeral(card));
   }
 
-  show(_ctx: Ctx, cmd: CommandOf<'service.show'>): Outcome<Reply> {
+  private buildShow(_ctx: Ctx, cmd: CommandOf<'service.show'>): Outcome<Reply> {
     const d = this.dir();
     const s = d.service(cmd.id);
     if (!s) return this.notFound(cmd.id);
@@ -76,7 +100,7 @@ export class Catalog {
     );
   }
 
-  escalation(_ctx: Ctx, cmd: CommandOf<'service.escalation'>): Outcome<Reply> {
+  private buildEscalation(_ctx: Ctx, cmd: CommandOf<'service.escalation'>): Outcome<Reply> {
     const d = this.dir();
     const s = d.service(cmd.id);
     if (!s) return this.notFound(cmd.id);

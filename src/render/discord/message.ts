@@ -72,9 +72,18 @@ function span(s: Span): string {
 }
 
 export class DiscordRenderer {
+  /** Replies are immutable values: the same reply object renders to the same message. */
+  private readonly rendered = new WeakMap<Reply, DiscordMessage>();
+
   constructor(private readonly policy: LimitPolicy) {}
 
   reply(reply: Reply): DiscordMessage {
+    let m = this.rendered.get(reply);
+    if (!m) this.rendered.set(reply, (m = this.build(reply)));
+    return m;
+  }
+
+  private build(reply: Reply): DiscordMessage {
     const lim = new Limits('discord', this.policy);
     const embeds = lim.items('EMBEDS_PER_MESSAGE', DISCORD.EMBEDS_PER_MESSAGE, reply.cards).map((c) => this.embed(c, lim));
     const total = embeds.reduce((n, e) => n + embedLength(e), 0);

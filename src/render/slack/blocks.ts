@@ -61,9 +61,18 @@ function span(s: Span): string {
 }
 
 export class SlackRenderer {
+  /** Replies are immutable values: the same reply object renders to the same message. */
+  private readonly rendered = new WeakMap<Reply, SlackMessage>();
+
   constructor(private readonly policy: LimitPolicy) {}
 
   reply(reply: Reply): SlackMessage {
+    let m = this.rendered.get(reply);
+    if (!m) this.rendered.set(reply, (m = this.build(reply)));
+    return m;
+  }
+
+  private build(reply: Reply): SlackMessage {
     const lim = new Limits('slack', this.policy);
     const blocks = reply.cards.flatMap((c, i) => [...(i > 0 ? [{ type: 'divider' }] : []), ...this.card(c, lim)]);
     const text = reply.cards.map((c) => fallback(c)).join('\n');
