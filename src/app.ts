@@ -19,7 +19,7 @@ import { DiscordRenderer } from './render/discord/message.js';
 import { ConsoleRenderer } from './render/console/text.js';
 import type { LimitPolicy } from './render/limits.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { auditVerifyJob } from './scheduler/jobs.js';
+import { auditVerifyJob, outboxJob } from './scheduler/jobs.js';
 import { openStore } from './store/index.js';
 
 export interface RunningSteward {
@@ -49,7 +49,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     metrics.dbErrors.inc({ operation: 'open' });
     throw err;
   });
-  const steward = new Steward({ store, clock, policy });
+  const steward = new Steward({ store, clock, policy, holder: settings.replicaId, log, onEffect: (kind, ok) => metrics.effects.inc({ kind, outcome: ok ? 'ok' : 'failed' }) });
   const { changed } = await steward.applyPolicy();
   log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
 
@@ -94,10 +94,12 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
 
   try {
     await slack?.start();
+    if (slack) steward.gateways.set('slack', slack.gateway);
     if (settings.discord) {
       const { createDiscordAdapter } = await import('./adapters/discord/client.js');
-      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits), log });
+      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits), log, incidentsGuild: policy.policy.incidents.discord });
       await discord.start();
+      steward.gateways.set('discord', discord.gateway);
     }
   } catch (err) {
     // A platform refused to connect: release what is already open before reporting it.
@@ -107,7 +109,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     throw err;
   }
 
-  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log)]);
+  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log), outboxJob(steward)]);
   scheduler.start();
 
   if (settings.console.enabled) {
@@ -118,6 +120,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       { input: stdin, output: io.stdout ?? process.stdout, user, userName: person?.name, interactive: !!(stdin as NodeJS.ReadStream).isTTY },
       { dispatcher, render: new ConsoleRenderer({ timezone: steward.dir.timezoneOf(person?.id) }) },
     );
+    steward.gateways.set('console', cons.gateway);
   }
 
   let stopping: Promise<void> | undefined;

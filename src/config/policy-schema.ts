@@ -108,6 +108,8 @@ export const incidents = z
         { id: 'SEV4', description: 'No customer impact' },
       ]),
     roles: z.array(slug).min(1).default(['commander', 'communications', 'scribe']),
+    /** Who may resolve: role ids, "declarer", or "anyone" (any person in the policy). */
+    resolve: z.array(z.union([slug, z.literal('declarer'), z.literal('anyone')])).min(1).default(['commander', 'declarer']),
   })
   .strict();
 
@@ -128,6 +130,7 @@ export const policySchema = z
         { id: 'SEV4', description: 'No customer impact' },
       ],
       roles: ['commander', 'communications', 'scribe'],
+      resolve: ['commander', 'declarer'],
     }),
   })
   .strict()

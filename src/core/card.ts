@@ -39,8 +39,46 @@ export interface Card {
   context?: Rich;
 }
 
+export interface FormOption {
+  value: string;
+  label: string;
+  description?: string;
+}
+
+export interface FormField {
+  id: string;
+  label: string;
+  kind: 'text' | 'paragraph' | 'select' | 'boolean';
+  options?: FormOption[];
+  initial?: string;
+  required?: boolean;
+  maxLength?: number;
+  placeholder?: string;
+}
+
+/** A form the user fills in (Slack modal, Discord modal, console prompts). At most 5 fields (Discord). */
+export interface Form {
+  /** Encoded submit target (see render/form-codec.ts). */
+  target: FormTarget;
+  title: string;
+  submitLabel: string;
+  fields: FormField[];
+}
+
+/** What a submitted form does; `nonce` makes each opened form's submission idempotent. */
+export type FormTarget =
+  | { kind: 'incident.declare'; nonce: string }
+  | { kind: 'incident.status'; number: number; nonce: string }
+  | { kind: 'incident.severity'; number: number; nonce: string }
+  | { kind: 'incident.role'; number: number; nonce: string }
+  | { kind: 'incident.resolve'; number: number; nonce: string };
+
+export const FORM_MAX_FIELDS = 5;
+
 export interface Reply {
   cards: Card[];
+  /** Open this form (needs a fresh trigger: a slash command or a button click). */
+  form?: Form;
   /** `ephemeral`: only the invoking user sees it (Slack ephemeral, Discord ephemeral flag). */
   visibility: 'ephemeral' | 'in_channel';
   /** For button clicks: replace the message that holds the button instead of adding one. */

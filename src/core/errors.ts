@@ -8,16 +8,29 @@ export type ErrorCode =
   | 'SERVICE.NOT_FOUND'
   | 'TEAM.NOT_FOUND'
   | 'ACTION.EXPIRED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'FORM.INVALID'
+  | 'INCIDENT.NOT_FOUND'
+  | 'INCIDENT.NOT_IN_WAR_ROOM'
+  | 'INCIDENT.CLOSED'
+  | 'INCIDENT.UNCHANGED'
+  | 'INCIDENT.CONFLICT'
+  | 'PERSON.NOT_FOUND';
 
 export interface CoreError {
   code: ErrorCode;
   message: string;
   /** Optional hint on what to do instead. */
   hint?: string;
+  /** Per-field messages for an invalid form (shown inline where the platform can). */
+  fields?: Record<string, string>;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: CoreError };
 
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const fail = (code: ErrorCode, message: string, hint?: string): Outcome<never> => ({ ok: false, error: { code, message, hint } });
+export const invalidForm = (fields: Record<string, string>): Outcome<never> => ({
+  ok: false,
+  error: { code: 'FORM.INVALID', message: 'Some fields need another look.', hint: Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join(' · '), fields },
+});

@@ -1,5 +1,6 @@
 // Repository and infrastructure ports the core depends on. Implemented by src/store (Prisma)
 // and by nothing else: tests use the real store on SQLite or PostgreSQL.
+import type { IncidentRepo, OutboxRepo, OutboxWorkerRepo } from './incidents/ports.js';
 
 export type Platform = 'slack' | 'discord' | 'console';
 export type ActorPlatform = Platform | 'system' | 'cli';
@@ -82,6 +83,8 @@ export interface Tx {
   identity: IdentityRepo;
   idempotency: IdempotencyRepo;
   settings: SettingsRepo;
+  incidents: IncidentRepo;
+  outbox: OutboxRepo;
 }
 
 export interface LeaseRepo {
@@ -100,6 +103,7 @@ export interface Store {
   readonly auditReader: AuditReader;
   readonly identity: IdentityRepo;
   readonly leases: LeaseRepo;
+  readonly outboxWorker: OutboxWorkerRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Number of known migrations not yet applied (0 = ready). */

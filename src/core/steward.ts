@@ -6,11 +6,19 @@ import { Directory } from './catalog/directory.js';
 import type { Command, CommandKind, CommandOf } from './commands.js';
 import type { Access, Ctx, Invocation } from './context.js';
 import type { Reply } from './card.js';
-import { fail, type Outcome } from './errors.js';
+import { fail, invalidForm, type Outcome } from './errors.js';
 import { help } from './help.js';
 import { Identity } from './identity/identity.js';
 import type { ActorRef, Clock, Store } from './ports.js';
 import { verifyAuditLog } from './audit/audit.js';
+import type { FormTarget } from './card.js';
+import { incidentEffects } from './incidents/effects.js';
+import type { ChatGateway } from './incidents/gateway.js';
+import { incidentHelp } from './incidents/help.js';
+import { IncidentQueries } from './incidents/queries.js';
+import { IncidentService } from './incidents/service.js';
+import { OutboxRunner, type OutboxLog } from './outbox.js';
+import type { Platform } from './ports.js';
 
 interface Handler<K extends CommandKind> {
   access: Access;
@@ -24,12 +32,23 @@ export interface StewardDeps {
   store: Store;
   clock: Clock;
   policy: { policy: Policy; sha256: string };
+  /** Name of this replica (outbox claims, leases). */
+  holder?: string;
+  log?: OutboxLog;
+  onEffect?: (kind: string, ok: boolean) => void;
 }
+
+const quiet: OutboxLog = { warn: () => {}, error: () => {} };
 
 export class Steward {
   private directory: Directory;
   readonly identity: Identity;
   readonly catalog: Catalog;
+  readonly incidents: IncidentService;
+  readonly incidentQueries: IncidentQueries;
+  /** Chat platforms able to carry out side effects; adapters register theirs as they start. */
+  readonly gateways = new Map<Platform, ChatGateway>();
+  readonly outbox: OutboxRunner;
   private readonly handlers: Handlers;
 
   constructor(private readonly deps: StewardDeps) {
@@ -37,7 +56,33 @@ export class Steward {
     const dir = () => this.directory;
     this.identity = new Identity(deps.store, dir);
     this.catalog = new Catalog(dir);
+    const kick = () => void this.outbox.kick().catch((err) => (deps.log ?? quiet).error({ err: String(err) }, 'outbox run failed'));
+    this.incidents = new IncidentService({ store: deps.store, clock: deps.clock, dir, kick });
+    this.incidentQueries = new IncidentQueries(deps.store, dir, this.incidents);
+    this.outbox = new OutboxRunner({
+      store: deps.store,
+      clock: deps.clock,
+      holder: deps.holder ?? 'steward',
+      handlers: incidentEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }),
+      log: deps.log ?? quiet,
+      onDone: deps.onEffect,
+    });
+    const inc = this.incidents;
+    const q = this.incidentQueries;
     this.handlers = {
+      'incident.declare': { access: 'member', run: (c, m) => inc.openDeclareForm(c, m.title) },
+      'incident.update': { access: 'member', run: (c, m) => inc.update(c, m.incident, m.text) },
+      'incident.status': { access: 'member', run: (c, m) => inc.setStatus(c, m.incident, m.status, m.text) },
+      'incident.severity': { access: 'member', run: (c, m) => inc.setSeverity(c, m.incident, m.severity) },
+      'incident.role': { access: 'member', run: (c, m) => inc.assignRole(c, m.incident, m.role, m.user) },
+      'incident.resolve': { access: 'member', run: (c, m) => inc.resolve(c, m.incident, m.summary) },
+      'incident.form': { access: 'member', run: (c, m) => inc.openForm(c, m.incident, m.form) },
+      'incident.retry_war_room': { access: 'member', run: (c, m) => inc.retryWarRoom(c, m.incident) },
+      'incident.list': { access: 'read', run: (c) => q.list(c) },
+      'incident.stats': { access: 'read', run: (c, m) => q.stats(c, m.window) },
+      'incident.timeline': { access: 'read', run: (c, m) => q.timeline(c, m.incident) },
+      'incident.postmortem': { access: 'read', run: (c, m) => q.postmortem(c, m.incident) },
+      'incident.help': { access: 'read', run: (c) => incidentHelp(c, this.directory) },
       'service.list': { access: 'read', run: (c, m) => this.catalog.list(c, m) },
       'service.show': { access: 'read', run: (c, m) => this.catalog.show(c, m) },
       'service.escalation': { access: 'read', run: (c, m) => this.catalog.escalation(c, m) },
@@ -57,6 +102,32 @@ export class Steward {
       return fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may do this.', 'Run /steward help to see who you are to Steward.');
     }
     return handler.run({ inv, actor, now }, cmd as never);
+  }
+
+  /** A submitted form (Slack modal, Discord modal, console prompts). */
+  async submit(inv: Invocation, target: FormTarget, values: Record<string, string | undefined>): Promise<Outcome<Reply>> {
+    const now = this.deps.clock.now();
+    const actor = await this.identity.resolve(inv, now);
+    if (!actor.person) return fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may do this.', 'Run /steward help to see who you are to Steward.');
+    const ctx: Ctx = { inv, actor, now };
+    const key = `form:${target.kind}:${target.nonce}`;
+    const v = (k: string) => values[k]?.trim() || undefined;
+    switch (target.kind) {
+      case 'incident.declare':
+        return this.incidents.submitDeclare(ctx, target, values);
+      case 'incident.status': {
+        const status = v('status');
+        if (!status || !['investigating', 'identified', 'monitoring', 'declined', 'cancelled'].includes(status)) return invalidForm({ status: 'Choose a status' });
+        return this.incidents.setStatus(ctx, target.number, status as 'investigating', v('text'), key);
+      }
+      case 'incident.severity':
+        return v('severity') ? this.incidents.setSeverity(ctx, target.number, v('severity')!, key) : invalidForm({ severity: 'Choose a severity' });
+      case 'incident.role':
+        if (!v('role') || !v('person')) return invalidForm({ ...(v('role') ? {} : { role: 'Choose a role' }), ...(v('person') ? {} : { person: 'Choose a person' }) });
+        return this.incidents.assignRole(ctx, target.number, v('role')!, v('person')!, key);
+      case 'incident.resolve':
+        return v('summary') ? this.incidents.resolve(ctx, target.number, v('summary'), key) : invalidForm({ summary: 'Say briefly what fixed it' });
+    }
   }
 
   /** Records the policy version in the audit log when it differs from the last one applied. */

@@ -35,6 +35,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly effects = new Counter({
+    name: 'steward_side_effects_total',
+    help: 'Chat side effects carried out from the outbox (war rooms, announcements, edits, DMs), by kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly auditIntact = new Gauge({
     name: 'steward_audit_chain_intact',
     help: '1 when the last audit chain verification found no tampering, 0 when it did',

@@ -17,3 +17,8 @@ export function auditVerifyJob(steward: Steward, metrics: Metrics, log: Logger, 
     },
   };
 }
+
+/** Carries out due side effects (new ones are run at once; this picks up retries and leftovers). */
+export function outboxJob(steward: Steward, everyMs = 2_000): Job {
+  return { name: 'outbox', everyMs, exclusive: false, run: () => steward.outbox.kick() };
+}

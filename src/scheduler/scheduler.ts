@@ -6,6 +6,8 @@ export interface Job {
   name: string;
   everyMs: number;
   run(now: Date): Promise<void>;
+  /** false: runs on every replica each tick (the job coordinates itself, e.g. outbox claims). */
+  exclusive?: boolean;
 }
 
 export interface SchedulerDeps {
@@ -33,7 +35,7 @@ export class Scheduler {
   async tick(job: Job): Promise<boolean> {
     const now = this.deps.clock.now();
     const ttl = Math.max(1_000, job.everyMs - 500);
-    if (!(await this.deps.leases.acquire(`job:${job.name}`, this.deps.holder, ttl, now))) return false;
+    if (job.exclusive !== false && !(await this.deps.leases.acquire(`job:${job.name}`, this.deps.holder, ttl, now))) return false;
     const started = Date.now();
     await job.run(now);
     this.deps.log.debug({ job: job.name, ms: Date.now() - started }, 'job ran');

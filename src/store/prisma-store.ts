@@ -8,6 +8,9 @@ import { PrismaIdentityRepo } from './identity.js';
 import { PrismaLeaseRepo } from './leases.js';
 import { migrationNames } from './migrations/files.js';
 import { PrismaSettingsRepo } from './settings.js';
+import { PrismaIncidentRepo } from './incidents.js';
+import { PrismaOutboxRepo, PrismaOutboxWorkerRepo } from './outbox.js';
+import type { OutboxWorkerRepo } from '../core/incidents/ports.js';
 
 /** The repositories bound to one transaction client. */
 export function txRepos(tx: TxClient): Tx {
@@ -16,6 +19,8 @@ export function txRepos(tx: TxClient): Tx {
     identity: new PrismaIdentityRepo(tx),
     idempotency: new PrismaIdempotencyRepo(tx),
     settings: new PrismaSettingsRepo(tx),
+    incidents: new PrismaIncidentRepo(tx),
+    outbox: new PrismaOutboxRepo(tx),
   };
 }
 
@@ -35,6 +40,7 @@ export class PrismaStore implements Store {
   readonly auditReader: AuditReader;
   readonly identity: IdentityRepo;
   readonly leases: LeaseRepo;
+  readonly outboxWorker: OutboxWorkerRepo;
   #known: string[] | undefined;
   #closed = false;
 
@@ -50,6 +56,13 @@ export class PrismaStore implements Store {
     this.identity = {
       recordSeen: (u, at) => run((q) => new PrismaIdentityRepo(q).recordSeen(u, at)),
       find: (platform, platformUserId) => run((q) => new PrismaIdentityRepo(q).find(platform, platformUserId)),
+    };
+    this.outboxWorker = {
+      claimDue: (now, limit, holder, lockedUntil) => run((q) => new PrismaOutboxWorkerRepo(q).claimDue(now, limit, holder, lockedUntil)),
+      complete: (id, holder, at) => run((q) => new PrismaOutboxWorkerRepo(q).complete(id, holder, at)),
+      retry: (id, holder, error, dueAt) => run((q) => new PrismaOutboxWorkerRepo(q).retry(id, holder, error, dueAt)),
+      giveUp: (id, holder, error, at) => run((q) => new PrismaOutboxWorkerRepo(q).giveUp(id, holder, error, at)),
+      pending: () => run((q) => new PrismaOutboxWorkerRepo(q).pending()),
     };
     this.leases = {
       acquire: (name, holder, ttlMs, now) => run((q) => new PrismaLeaseRepo(q).acquire(name, holder, ttlMs, now)),

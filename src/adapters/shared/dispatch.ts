@@ -8,11 +8,20 @@ import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { decodeAction } from '../../render/action-codec.js';
 import { errorReply, toReply } from '../../render/outcome.js';
+import { decodeForm } from '../../render/form-codec.js';
+import type { FormTarget } from '../../core/card.js';
 import { COMMAND_NAMES, parseCommand } from './parse.js';
 
 export interface Dispatcher {
   command(inv: Invocation, name: string, text: string): Promise<Reply>;
   action(inv: Invocation, actionId: string): Promise<Reply>;
+  /**
+   * A submitted form. `fields` in the result's error (code FORM.INVALID) maps field ids to
+   * messages for platforms that show them inline.
+   */
+  submit(inv: Invocation, formId: string, values: Record<string, string | undefined>): Promise<{ reply: Reply; fieldErrors?: Record<string, string> }>;
+  /** A message pinned or marked 📌 in a war room (deduplicated per message). */
+  pinned(platform: Invocation['platform'], channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date }): Promise<boolean>;
 }
 
 const INTERNAL: CoreError = { code: 'INTERNAL', message: 'Something went wrong on Steward’s side; it has been logged.', hint: 'Try again in a moment.' };
@@ -20,7 +29,13 @@ const INTERNAL: CoreError = { code: 'INTERNAL', message: 'Something went wrong o
 export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log: Logger }): Dispatcher {
   const { steward, metrics, log } = deps;
 
-  async function run(kind: 'command' | 'interaction', inv: Invocation, label: string, parsed: Outcome<Command>): Promise<Reply> {
+  async function run<T = Command>(
+    kind: 'command' | 'interaction',
+    inv: Invocation,
+    label: string,
+    parsed: Outcome<T>,
+    exec: (value: T) => Promise<Outcome<Reply>> = (value) => steward.execute(inv, value as Command),
+  ): Promise<Reply> {
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
@@ -28,7 +43,7 @@ export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log
         outcome = parsed.error.code;
         return errorReply(parsed.error);
       }
-      const result = await steward.execute(inv, parsed.value);
+      const result = await exec(parsed.value);
       if (!result.ok) outcome = result.error.code;
       return toReply(result);
     } catch (err) {
@@ -50,6 +65,25 @@ export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log
       const bare = name.replace(/^\//, '');
       const label = p.ok ? p.command.kind : (COMMAND_NAMES as readonly string[]).includes(bare) ? `/${bare}` : 'unknown';
       return run('command', inv, label, p.ok ? { ok: true, value: p.command } : p);
+    },
+    async submit(inv, formId, values) {
+      const d = decodeForm(formId);
+      if (!d.ok) return { reply: await run('interaction', inv, 'form', { ok: false, error: { code: 'ACTION.EXPIRED', message: 'This form is no longer understood by Steward.', hint: d.reason } }) };
+      let fieldErrors: Record<string, string> | undefined;
+      const reply = await run('interaction', inv, `form:${d.target.kind}`, { ok: true, value: d.target }, async (target) => {
+        const r = await steward.submit(inv, target as FormTarget, values);
+        if (!r.ok && r.error.fields) fieldErrors = r.error.fields;
+        return r;
+      });
+      return { reply, fieldErrors };
+    },
+    async pinned(platform, channelId, m) {
+      try {
+        return await steward.incidents.addPinned(platform, channelId, m);
+      } catch (err) {
+        log.error({ err, platform, channelId }, 'pin not recorded');
+        return false;
+      }
     },
     action(inv, actionId) {
       const d = decodeAction(actionId);

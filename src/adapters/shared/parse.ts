@@ -2,12 +2,14 @@
 import { commandSchema, type Command } from '../../core/commands.js';
 import type { CoreError } from '../../core/errors.js';
 
-export const COMMAND_NAMES = ['service', 'steward'] as const;
+export const COMMAND_NAMES = ['service', 'steward', 'incident'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const USAGE: Record<CommandName, string> = {
   service: '/service list [team] · /service show <id>',
   steward: '/steward help',
+  incident:
+    '/incident declare [title] · update <text> · status <status> [text] · severity <SEV> · role <role> <@user> · resolve [summary] · list · timeline · postmortem · stats [30d] · help',
 };
 
 export type Parsed = { ok: true; command: Command } | { ok: false; error: CoreError };
@@ -25,8 +27,9 @@ export function parseCommand(name: string, text: string): Parsed {
   if (!(COMMAND_NAMES as readonly string[]).includes(cmd)) {
     return invalid('COMMAND.UNKNOWN', `Steward has no command /${cmd}.`, 'Try /steward help.');
   }
-  const [sub = '', ...args] = tokenize(text.trim());
   const usage = USAGE[cmd as CommandName];
+  if (cmd === 'incident') return parseIncident(text.trim(), usage);
+  const [sub = '', ...args] = tokenize(text.trim());
   const build = (obj: Record<string, unknown>): Parsed => {
     const r = commandSchema.safeParse(obj);
     if (r.success) return { ok: true, command: r.data };
@@ -46,6 +49,60 @@ export function parseCommand(name: string, text: string): Parsed {
       return build({ kind: 'steward.help' });
     default:
       return invalid('COMMAND.INVALID', `/${cmd} has no subcommand "${sub}".`, `Usage: ${usage}`);
+  }
+}
+
+/** `/incident <sub> [INC-n] …`: free text keeps its spacing; INC-n is optional where the war room implies it. */
+function parseIncident(text: string, usage: string): Parsed {
+  const m = /^(\S*)\s*(.*)$/s.exec(text)!;
+  const sub = m[1].toLowerCase();
+  let rest = m[2];
+  let incident: number | undefined;
+  const inc = /^INC-(\d+)\b\s*(.*)$/is.exec(rest);
+  if (inc) {
+    incident = Number(inc[1]);
+    rest = inc[2];
+  }
+  const words = tokenize(rest);
+  const build = (obj: Record<string, unknown>): Parsed => {
+    const r = commandSchema.safeParse(obj);
+    if (r.success) return { ok: true, command: r.data };
+    const issue = r.error.issues[0];
+    return invalid('COMMAND.INVALID', `/incident ${sub}: ${issue.path.join('.') || 'input'} ${issue.message}.`, `Usage: ${usage}`);
+  };
+  const opt = (v: string) => (v.trim() ? v.trim() : undefined);
+  switch (sub) {
+    case 'declare':
+      return build({ kind: 'incident.declare', title: opt(rest) });
+    case 'update':
+      if (!rest.trim()) return invalid('COMMAND.INVALID', '/incident update needs the text of the update.', 'Example: /incident update Rolled back the deploy; error rate falling');
+      return build({ kind: 'incident.update', incident, text: rest.trim() });
+    case 'status': {
+      const [status = '', ...more] = rest.trim().split(/\s+/);
+      return build({ kind: 'incident.status', incident, status: status.toLowerCase(), text: opt(rest.trim().slice(status.length)) ?? (more.length ? more.join(' ') : undefined) });
+    }
+    case 'severity':
+    case 'sev':
+      if (words.length !== 1) return invalid('COMMAND.INVALID', '/incident severity needs one severity, e.g. SEV1.', `Usage: ${usage}`);
+      return build({ kind: 'incident.severity', incident, severity: words[0].toUpperCase() });
+    case 'role':
+      if (words.length !== 2) return invalid('COMMAND.INVALID', '/incident role needs a role and a person, e.g. /incident role commander @bea.', `Usage: ${usage}`);
+      return build({ kind: 'incident.role', incident, role: words[0].toLowerCase(), user: words[1] });
+    case 'resolve':
+      return build({ kind: 'incident.resolve', incident, summary: opt(rest) });
+    case 'list':
+      return build({ kind: 'incident.list' });
+    case 'stats':
+      return build({ kind: 'incident.stats', ...(words[0] ? { window: words[0].toLowerCase() } : {}) });
+    case 'timeline':
+      return build({ kind: 'incident.timeline', incident });
+    case 'postmortem':
+      return build({ kind: 'incident.postmortem', incident });
+    case '':
+    case 'help':
+      return build({ kind: 'incident.help' });
+    default:
+      return invalid('COMMAND.INVALID', `/incident has no subcommand "${sub}".`, `Usage: ${usage}`);
   }
 }
 

@@ -1,0 +1,162 @@
+// Carries out incident side effects from the outbox: war rooms, announcements, in-place edits,
+// updates in threads, role DMs, postmortems. Each handler is safe to run again after a crash.
+import type { Reply } from '../card.js';
+import type { Directory } from '../catalog/directory.js';
+import type { Clock, Platform, Store } from '../ports.js';
+import { announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
+import { type ChatGateway } from './gateway.js';
+import { type Incident, ref, warRoomName } from './model.js';
+import type { IncidentPatch } from './ports.js';
+
+export type EffectHandler = (payload: Record<string, unknown>) => Promise<void>;
+
+export interface EffectDeps {
+  store: Store;
+  clock: Clock;
+  dir: () => Directory;
+  gateways: ReadonlyMap<Platform, ChatGateway>;
+}
+
+const MAX_NAME_ATTEMPTS = 10;
+const reply = (...cards: Reply['cards']): Reply => ({ cards, visibility: 'in_channel' });
+
+export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
+  const load = async (n: unknown) => {
+    const i = await d.store.transaction((tx) => tx.incidents.byNumber(Number(n)));
+    if (!i) throw new Error(`incident ${String(n)} not found`);
+    return i;
+  };
+  const save = (i: Incident, patch: IncidentPatch) =>
+    d.store.transaction(async (tx) => {
+      for (let cur = i, tries = 0; tries < 5; tries++) {
+        const next = await tx.incidents.update(cur.id, cur.version, patch, d.clock.now());
+        if (next) return next;
+        cur = (await tx.incidents.byNumber(i.number))!;
+      }
+      throw new Error(`incident ${ref(i)} kept changing`);
+    });
+  const platformIds = (personIds: string[], platform: Platform) =>
+    personIds.map((id) => d.dir().person(id)).map((p) => (p ? (platform === 'console' ? p.id : p[platform]) : undefined)).filter((x): x is string => !!x);
+
+  async function postSummary(i: Incident, gw: ChatGateway, channelId: string) {
+    const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
+    if (messages.some((m) => m.kind === 'summary' && m.platform === gw.platform)) return;
+    const { messageId } = await gw.post(channelId, reply(summaryCard(d.dir(), i, { buttons: true })));
+    await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform: gw.platform, channelId, messageId, kind: 'summary', threadId: null }, d.clock.now()));
+    await gw.pin(channelId, messageId);
+  }
+
+  return {
+    async 'war_room.create'(p) {
+      let i = await load(p.incident);
+      const gw = d.gateways.get(i.warRoom.platform);
+      if (!gw) return;
+      if (i.warRoom.state === 'ready' && i.warRoom.channelId) return postSummary(i, gw, i.warRoom.channelId);
+      const template = d.dir().policy.incidents.channelName;
+      for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
+        const name = warRoomName(template, i, attempt);
+        const r = await gw.createChannel(name, `${ref(i)} ${i.severity}: ${i.title}`.slice(0, 250));
+        if (!r.ok && r.reason === 'name_taken') continue;
+        if (!r.ok) {
+          i = await save(i, { warRoom: { ...i.warRoom, state: 'failed', error: r.message } });
+          await d.store.transaction(async (tx) => {
+            await tx.incidents.addTimeline({ incidentId: i.id, at: d.clock.now(), kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room could not be created: ${r.message}` });
+            await tx.outbox.enqueue(`refresh:${i.number}:${i.version}`, 'incident.refresh', { incident: i.number }, d.clock.now());
+          });
+          await gw.dm(i.declaredUserId, {
+            visibility: 'ephemeral',
+            cards: [
+              {
+                title: `${ref(i)} exists, but its war room could not be created`,
+                tone: 'danger',
+                body: [{ t: 'text', v: `${r.message}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.` }],
+                buttons: [{ label: 'Retry war room', command: { kind: 'incident.retry_war_room', incident: i.number }, style: 'primary' }],
+              },
+            ],
+          });
+          return;
+        }
+        i = await save(i, { warRoom: { platform: gw.platform, channelId: r.channelId, name: r.name, state: 'ready', error: null } });
+        await d.store.transaction(async (tx) => {
+          await tx.incidents.addTimeline({ incidentId: i.id, at: d.clock.now(), kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room #${r.name} opened` });
+          await tx.outbox.enqueue(`refresh:${i.number}:${i.version}`, 'incident.refresh', { incident: i.number }, d.clock.now());
+        });
+        const owners = i.serviceId ? (d.dir().service(i.serviceId)?.owners ?? []) : [];
+        const invitees = [...new Set([i.declaredUserId, ...platformIds(owners, gw.platform)])];
+        await gw.invite(r.channelId, invitees);
+        return postSummary(i, gw, r.channelId);
+      }
+      i = await save(i, { warRoom: { ...i.warRoom, state: 'failed', error: `no free channel name after ${MAX_NAME_ATTEMPTS} attempts` } });
+    },
+
+    async 'incident.announce'(p) {
+      const i = await load(p.incident);
+      const platform = p.platform as Platform;
+      const gw = d.gateways.get(platform);
+      const channel = platform === 'console' ? 'incidents' : d.dir().policy.incidents.announce?.[platform];
+      if (!gw || !channel) return;
+      const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
+      if (messages.some((m) => m.kind === 'announcement' && m.platform === platform)) return;
+      const { messageId } = await gw.post(channel, reply(announcementCard(d.dir(), i)));
+      await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform, channelId: channel, messageId, kind: 'announcement', threadId: messageId }, d.clock.now()));
+    },
+
+    async 'incident.refresh'(p) {
+      const i = await load(p.incident);
+      const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
+      for (const m of messages) {
+        const gw = d.gateways.get(m.platform);
+        if (!gw) continue;
+        const card = m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true }) : announcementCard(d.dir(), i);
+        await gw.edit(m.channelId, m.messageId, reply(card));
+      }
+    },
+
+    async 'incident.update'(p) {
+      const i = await load(p.incident);
+      const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
+      const e = [...entries].reverse().find((x) => x.kind === 'update' && x.text === p.text && x.at.toISOString() === p.at);
+      if (!e) return;
+      const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
+      await d.store.transaction(async (tx) => {
+        const at = d.clock.now();
+        if (i.warRoom.channelId) await tx.outbox.enqueue(`post:${p.incident}:${p.version}:room`, 'chat.post', { platform: i.warRoom.platform, channel: i.warRoom.channelId, incident: i.number, entry: e.id }, at);
+        for (const m of messages.filter((x) => x.kind === 'announcement'))
+          await tx.outbox.enqueue(`post:${p.incident}:${p.version}:${m.platform}:${m.channelId}`, 'chat.post', { platform: m.platform, channel: m.channelId, thread: m.threadId, incident: i.number, entry: e.id }, at);
+      });
+    },
+
+    async 'chat.post'(p) {
+      const i = await load(p.incident);
+      const gw = d.gateways.get(p.platform as Platform);
+      if (!gw) return;
+      const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
+      const e = entries.find((x) => x.id === p.entry);
+      if (!e) return;
+      await gw.post(String(p.channel), reply(updateCard(d.dir(), i, e)), p.thread ? { threadOf: String(p.thread) } : undefined);
+    },
+
+    async 'incident.role_dm'(p) {
+      const i = await load(p.incident);
+      const person = d.dir().person(String(p.person));
+      if (!person) return;
+      const order: Platform[] = [i.declaredPlatform, 'slack', 'discord', 'console'];
+      for (const platform of order) {
+        const gw = d.gateways.get(platform);
+        const uid = platform === 'console' ? person.id : person[platform];
+        if (gw && uid) return gw.dm(uid, reply(roleDmCard(d.dir(), i, String(p.role), String(p.guide), String(p.by))));
+      }
+    },
+
+    async 'incident.postmortem'(p) {
+      let i = await load(p.incident);
+      if (!i.postmortem) {
+        const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
+        const tz = d.dir().timezoneOf(i.roles.commander ?? i.declaredBy);
+        i = await save(i, { postmortem: postmortemMarkdown(d.dir(), i, entries, tz) });
+      }
+      const gw = d.gateways.get(i.warRoom.platform);
+      if (gw && i.warRoom.channelId) await gw.post(i.warRoom.channelId, reply(postmortemCard(i)));
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// What the core asks of a chat platform to carry out side effects. Adapters implement it.
+import type { Reply } from '../card.js';
+import type { Platform } from '../ports.js';
+
+export type CreateChannelResult =
+  | { ok: true; channelId: string; name: string }
+  | { ok: false; reason: 'name_taken' | 'forbidden' | 'invalid_name' | 'not_configured'; message: string };
+
+/** Thrown for failures worth retrying later (rate limits, timeouts, 5xx). Anything else is final. */
+export class RetryableError extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+    this.name = 'RetryableError';
+  }
+}
+
+export interface ChatGateway {
+  readonly platform: Platform;
+  createChannel(name: string, topic: string): Promise<CreateChannelResult>;
+  invite(channelId: string, userIds: string[]): Promise<void>;
+  post(channelId: string, reply: Reply, opts?: { threadOf?: string }): Promise<{ messageId: string }>;
+  edit(channelId: string, messageId: string, reply: Reply): Promise<void>;
+  pin(channelId: string, messageId: string): Promise<void>;
+  dm(userId: string, reply: Reply): Promise<void>;
+}

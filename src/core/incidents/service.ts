@@ -1,0 +1,265 @@
+// Incident use cases that change state: declare, update, status, severity, roles, resolve, pins.
+// Each runs in one transaction that also appends the audit entry, the timeline entry and the
+// outbox items for its chat side effects; idempotency keys make retries and double submits safe.
+import { type FormTarget, type Reply, code, ephemeral, txt } from '../card.js';
+import type { Directory } from '../catalog/directory.js';
+import type { Ctx } from '../context.js';
+import { fail, invalidForm, ok, type Outcome } from '../errors.js';
+import type { Clock, Platform, Store, Tx } from '../ports.js';
+import { summaryCard } from './cards.js';
+import { declareForm, parseDeclare, resolveForm, roleForm, severityForm, statusForm, targetKey } from './forms.js';
+import { type Incident, type IncidentStatus, type TimelineKind, isOpen, ref, roleGuide } from './model.js';
+import type { IncidentPatch } from './ports.js';
+import { resolvePerson } from './people.js';
+
+export interface IncidentDeps {
+  store: Store;
+  clock: Clock;
+  dir: () => Directory;
+  /** Called after a commit that enqueued side effects. */
+  kick: () => void;
+}
+
+type Change = { patch: IncidentPatch; kind: TimelineKind; text: string; data?: Record<string, unknown>; effects?: (i: Incident, tx: Tx, at: Date) => Promise<void> };
+
+export class IncidentService {
+  constructor(private readonly d: IncidentDeps) {}
+
+  private get dir() {
+    return this.d.dir();
+  }
+
+  openDeclareForm(_ctx: Ctx, title: string | undefined): Outcome<Reply> {
+    return ok({ cards: [], visibility: 'ephemeral', form: declareForm(this.dir, title) });
+  }
+
+  async submitDeclare(ctx: Ctx, target: Extract<FormTarget, { kind: 'incident.declare' }>, values: Record<string, string | undefined>): Promise<Outcome<Reply>> {
+    const person = ctx.actor.person!;
+    const parsed = parseDeclare(this.dir, values);
+    if (!parsed.ok) return invalidForm(parsed.fields);
+    const v = parsed.value;
+    const dir = this.dir;
+    const key = targetKey(target);
+    const { incident, created } = await this.d.store.transaction(async (tx) => {
+      const existing = await tx.incidents.byDeclareKey(key);
+      if (existing) return { incident: existing, created: false };
+      const number = await tx.incidents.nextNumber();
+      const at = ctx.now;
+      const incident = await tx.incidents.create(
+        {
+          number,
+          declareKey: key,
+          title: v.title,
+          severity: v.severity,
+          status: 'investigating',
+          serviceId: v.service,
+          summary: v.summary ?? '',
+          declaredBy: person.id,
+          declaredPlatform: ctx.inv.platform,
+          declaredUserId: ctx.inv.userId,
+          declaredChannel: ctx.inv.channelId ?? null,
+          pageOncall: v.page,
+          declaredAt: at,
+          roles: { [dir.policy.incidents.roles.includes('commander') ? 'commander' : dir.policy.incidents.roles[0]]: person.id },
+          warRoom: { platform: ctx.inv.platform, channelId: null, name: null, state: 'pending', error: null },
+        },
+        at,
+      );
+      await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'declared', actorPerson: person.id, actorName: person.name, text: `Declared as ${v.severity}: ${v.title}` });
+      if (v.page) {
+        await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'page', actorPerson: person.id, actorName: person.name, text: 'Paging the on-call was requested' });
+      }
+      await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.declared', subject: `incident:${ref(incident)}`, after: snapshot(incident) }, at);
+      await tx.outbox.enqueue(`war_room:${incident.number}`, 'war_room.create', { incident: incident.number }, at);
+      for (const platform of announcePlatforms(dir)) await tx.outbox.enqueue(`announce:${incident.number}:${platform}`, 'incident.announce', { incident: incident.number, platform }, at);
+      return { incident, created: true };
+    });
+    if (created) this.d.kick();
+    return ok(
+      ephemeral({
+        title: created ? `${ref(incident)} declared` : `${ref(incident)} was already declared from this form`,
+        tone: 'warning',
+        body: [txt(`${incident.title} · ${incident.severity}. `), txt(created ? 'Opening the war room and announcing it now; you are the commander.' : 'Nothing new was created.')],
+        context: [code(ref(incident))],
+      }),
+    );
+  }
+
+  /** Finds the incident a command is about: INC-n if given, else the war room it is typed in. */
+  async find(ctx: Ctx, number: number | undefined): Promise<Outcome<Incident>> {
+    const i = await this.d.store.transaction((tx) =>
+      number !== undefined ? tx.incidents.byNumber(number) : ctx.inv.channelId ? tx.incidents.byWarRoom(ctx.inv.platform, ctx.inv.channelId) : Promise.resolve(null),
+    );
+    if (i) return ok(i);
+    return number !== undefined
+      ? fail('INCIDENT.NOT_FOUND', `There is no incident INC-${number}.`, 'See /incident list.')
+      : fail('INCIDENT.NOT_IN_WAR_ROOM', 'This channel is not an incident war room.', 'Run the command in the war room, or name the incident, e.g. INC-7.');
+  }
+
+  async openForm(ctx: Ctx, number: number, form: 'status' | 'severity' | 'role' | 'resolve'): Promise<Outcome<Reply>> {
+    const found = await this.find(ctx, number);
+    if (!found.ok) return found;
+    const i = found.value;
+    if (!isOpen(i.status)) return this.closed(i);
+    if (form === 'resolve' && !this.mayResolve(ctx, i)) return this.refuseResolve(i);
+    const f = form === 'status' ? statusForm(i) : form === 'severity' ? severityForm(this.dir, i) : form === 'role' ? roleForm(this.dir, i) : resolveForm(i);
+    return ok({ cards: [], visibility: 'ephemeral', form: f });
+  }
+
+  update(ctx: Ctx, number: number | undefined, text: string) {
+    return this.change(ctx, number, undefined, () => ({
+      patch: {},
+      kind: 'update',
+      text,
+      effects: async (i, tx, at) => {
+        await tx.outbox.enqueue(`update:${i.number}:${i.version}`, 'incident.update', { incident: i.number, version: i.version, text, by: ctx.actor.person!.id, at: at.toISOString() }, at);
+      },
+    }));
+  }
+
+  setStatus(ctx: Ctx, number: number | undefined, status: Exclude<IncidentStatus, 'resolved'>, text: string | undefined, key?: string) {
+    return this.change(ctx, number, key, (i) => {
+      if (i.status === status) return fail('INCIDENT.UNCHANGED', `${ref(i)} is already ${status}.`);
+      const patch: IncidentPatch = { status };
+      if (status === 'monitoring' && !i.mitigatedAt) patch.mitigatedAt = ctx.now;
+      if (!isOpen(status)) patch.resolvedAt = ctx.now;
+      return { patch, kind: 'status', text: `Status ${i.status} → ${status}${text ? `: ${text}` : ''}`, data: { from: i.status, to: status } };
+    });
+  }
+
+  setSeverity(ctx: Ctx, number: number | undefined, severity: string, key?: string) {
+    return this.change(ctx, number, key, (i) => {
+      const known = this.dir.policy.incidents.severities.map((s) => s.id);
+      if (!known.includes(severity)) return fail('COMMAND.INVALID', `Unknown severity ${severity}.`, `Severities: ${known.join(', ')}`);
+      if (i.severity === severity) return fail('INCIDENT.UNCHANGED', `${ref(i)} is already ${severity}.`);
+      return { patch: { severity }, kind: 'severity', text: `Severity ${i.severity} → ${severity}`, data: { from: i.severity, to: severity } };
+    });
+  }
+
+  assignRole(ctx: Ctx, number: number | undefined, role: string, userRef: string, key?: string) {
+    return this.change(ctx, number, key, (i) => {
+      if (!this.dir.policy.incidents.roles.includes(role)) return fail('COMMAND.INVALID', `There is no role "${role}".`, `Roles: ${this.dir.policy.incidents.roles.join(', ')}`);
+      const person = resolvePerson(this.dir, ctx.inv.platform, userRef);
+      if (!person) return fail('PERSON.NOT_FOUND', `Steward does not know "${userRef}".`, 'Mention someone listed in the policy, or use their person id.');
+      if (i.roles[role] === person.id) return fail('INCIDENT.UNCHANGED', `${person.name} is already ${role} of ${ref(i)}.`);
+      return {
+        patch: { roles: { ...i.roles, [role]: person.id } },
+        kind: 'role',
+        text: `${person.name} is now ${role}`,
+        data: { role, person: person.id, previous: i.roles[role] ?? null },
+        effects: async (next, tx, at) => {
+          await tx.outbox.enqueue(`role_dm:${next.number}:${next.version}`, 'incident.role_dm', { incident: next.number, role, person: person.id, by: ctx.actor.person!.id, guide: roleGuide(role) }, at);
+        },
+      };
+    });
+  }
+
+  resolve(ctx: Ctx, number: number | undefined, summary: string | undefined, key?: string) {
+    return this.change(ctx, number, key, (i) => {
+      if (!this.mayResolve(ctx, i)) return this.refuseResolve(i);
+      return {
+        patch: { status: 'resolved', resolvedAt: ctx.now, resolution: summary ?? null, mitigatedAt: i.mitigatedAt ?? null },
+        kind: 'resolved',
+        text: `Resolved${summary ? `: ${summary}` : ''}`,
+        effects: async (next, tx, at) => {
+          await tx.outbox.enqueue(`postmortem:${next.number}`, 'incident.postmortem', { incident: next.number }, at);
+        },
+      };
+    });
+  }
+
+  /** A message pinned (or marked 📌) in a war room joins the timeline once, with its author and time. */
+  async addPinned(platform: Platform, channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date }): Promise<boolean> {
+    return this.d.store.transaction(async (tx) => {
+      const i = await tx.incidents.byWarRoom(platform, channelId);
+      if (!i) return false;
+      const author = this.dir.personOn(platform, m.authorId);
+      const added = await tx.incidents.addTimeline({
+        incidentId: i.id,
+        at: m.at,
+        kind: 'pinned',
+        actorPerson: author?.id ?? null,
+        actorName: author?.name ?? m.authorName ?? m.authorId,
+        text: m.text.slice(0, 2000),
+        data: { platform, channelId, messageId: m.messageId },
+        dedupeKey: `pin:${platform}:${channelId}:${m.messageId}`,
+      });
+      if (added) await tx.audit.append({ actor: { platform, platformUserId: m.authorId, personId: author?.id }, action: 'incident.pinned', subject: `incident:${ref(i)}`, after: { messageId: m.messageId } }, this.d.clock.now());
+      return added;
+    });
+  }
+
+  async retryWarRoom(ctx: Ctx, number: number): Promise<Outcome<Reply>> {
+    const found = await this.find(ctx, number);
+    if (!found.ok) return found;
+    const i = found.value;
+    if (i.warRoom.state === 'ready') return fail('INCIDENT.UNCHANGED', `${ref(i)} already has its war room.`);
+    await this.d.store.transaction(async (tx) => {
+      const next = await tx.incidents.update(i.id, i.version, { warRoom: { ...i.warRoom, state: 'pending', error: null } }, ctx.now);
+      if (!next) return;
+      await tx.outbox.enqueue(`war_room:${i.number}:retry:${next.version}`, 'war_room.create', { incident: i.number }, ctx.now);
+      await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.war_room_retry', subject: `incident:${ref(i)}` }, ctx.now);
+    });
+    this.d.kick();
+    return ok(ephemeral({ title: `Retrying the war room for ${ref(i)}`, tone: 'info' }));
+  }
+
+  mayResolve(ctx: Ctx, i: Incident): boolean {
+    const pid = ctx.actor.person?.id;
+    if (!pid) return false;
+    return this.dir.policy.incidents.resolve.some((rule) => rule === 'anyone' || (rule === 'declarer' ? i.declaredBy === pid : i.roles[rule] === pid));
+  }
+
+  private refuseResolve(i: Incident): Outcome<never> {
+    const who = this.dir.policy.incidents.resolve.join(' or ');
+    return fail('AUTH.FORBIDDEN', `Only the ${who} may resolve ${ref(i)}.`, 'Ask them, or have the commander role assigned to you first.');
+  }
+
+  private closed(i: Incident): Outcome<never> {
+    return fail('INCIDENT.CLOSED', `${ref(i)} is already ${i.status}.`, i.resolvedAt ? `Closed at ${i.resolvedAt.toISOString()}.` : undefined);
+  }
+
+  /**
+   * The shared path of every change: find, decide, write (versioned; retried on a concurrent
+   * change), timeline + audit + outbox in the same transaction. `key` (a form nonce) makes a
+   * double submission a no-op.
+   */
+  private async change(ctx: Ctx, number: number | undefined, key: string | undefined, decide: (i: Incident) => Change | Outcome<never>): Promise<Outcome<Reply>> {
+    const person = ctx.actor.person!;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.find(ctx, number);
+      if (!found.ok) return found;
+      const current = found.value;
+      if (!isOpen(current.status)) return this.closed(current);
+      const decision = decide(current);
+      if ('ok' in decision) return decision;
+      const result = await this.d.store.transaction(async (tx) => {
+        if (key && !(await tx.idempotency.claim(key, ctx.now))) return 'duplicate' as const;
+        const patch = { ...decision.patch };
+        if (!current.acknowledgedAt) patch.acknowledgedAt = ctx.now;
+        const next = await tx.incidents.update(current.id, current.version, patch, ctx.now);
+        if (!next) return 'conflict' as const;
+        await tx.incidents.addTimeline({ incidentId: next.id, at: ctx.now, kind: decision.kind, actorPerson: person.id, actorName: person.name, text: decision.text, data: decision.data });
+        await tx.audit.append({ actor: ctx.actor.ref, action: `incident.${decision.kind}`, subject: `incident:${ref(next)}`, before: snapshot(current), after: snapshot(next) }, ctx.now);
+        await tx.outbox.enqueue(`refresh:${next.number}:${next.version}`, 'incident.refresh', { incident: next.number }, ctx.now);
+        await decision.effects?.(next, tx, ctx.now);
+        return next;
+      });
+      if (result === 'duplicate') return ok(ephemeral({ title: 'Already done', tone: 'info', body: [txt('This form was already submitted; nothing changed twice.')] }));
+      if (result === 'conflict') continue;
+      this.d.kick();
+      return ok({ visibility: 'ephemeral', cards: [{ ...summaryCard(this.dir, result, { buttons: false }), title: `${ref(result)}: ${decision.text}` }] });
+    }
+    return fail('INCIDENT.CONFLICT', 'The incident kept changing while Steward applied this; try again.');
+  }
+}
+
+function snapshot(i: Incident) {
+  return { number: i.number, title: i.title, severity: i.severity, status: i.status, service: i.serviceId, roles: i.roles, resolvedAt: i.resolvedAt };
+}
+
+/** Platforms whose announcement channel is configured (the console always announces locally). */
+export function announcePlatforms(dir: Directory): Platform[] {
+  const a = dir.policy.incidents.announce ?? {};
+  return [...(a.slack ? (['slack'] as const) : []), ...(a.discord ? (['discord'] as const) : []), 'console'];
+}

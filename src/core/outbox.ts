@@ -1,0 +1,73 @@
+// Runs outbox items at least once: claims due items (one claimer per item across replicas),
+// calls the handler of its kind, and retries failures with exponential backoff.
+import type { Clock, Store } from './ports.js';
+import { RetryableError } from './incidents/gateway.js';
+import type { EffectHandler } from './incidents/effects.js';
+
+export interface OutboxLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const OUTBOX_BATCH = 20;
+export const OUTBOX_LOCK_MS = 60_000;
+export const OUTBOX_MAX_ATTEMPTS = 8;
+
+/** 1 s, 2 s, 4 s … capped at 5 minutes, or what the platform asked for. */
+export const backoffMs = (attempts: number, asked?: number) => Math.max(asked ?? 0, Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1)));
+
+export class OutboxRunner {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly d: { store: Store; clock: Clock; holder: string; handlers: Record<string, EffectHandler>; log: OutboxLog; onDone?: (kind: string, ok: boolean) => void },
+  ) {}
+
+  /** Drains due items now; concurrent kicks coalesce into one more pass. */
+  kick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.drainOnce()) > 0);
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** One batch: returns how many items it claimed. */
+  async drainOnce(): Promise<number> {
+    const now = this.d.clock.now();
+    const items = await this.d.store.outboxWorker.claimDue(now, OUTBOX_BATCH, this.d.holder, new Date(now.getTime() + OUTBOX_LOCK_MS));
+    for (const item of items) {
+      const handler = this.d.handlers[item.kind];
+      try {
+        if (!handler) throw new Error(`no handler for outbox kind ${item.kind}`);
+        await handler(item.payload);
+        await this.d.store.outboxWorker.complete(item.id, this.d.holder, this.d.clock.now());
+        this.d.onDone?.(item.kind, true);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const final = !(err instanceof RetryableError) && item.attempts >= 3 ? true : item.attempts >= OUTBOX_MAX_ATTEMPTS;
+        if (final) {
+          await this.d.store.outboxWorker.giveUp(item.id, this.d.holder, message, this.d.clock.now());
+          this.d.log.error({ outbox: item.key, attempts: item.attempts, err: message }, 'side effect failed for good');
+          this.d.onDone?.(item.kind, false);
+        } else {
+          const due = new Date(this.d.clock.now().getTime() + backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined));
+          await this.d.store.outboxWorker.retry(item.id, this.d.holder, message, due);
+          this.d.log.warn({ outbox: item.key, attempts: item.attempts, retryAt: due.toISOString(), err: message }, 'side effect failed; will retry');
+        }
+      }
+    }
+    return items.length;
+  }
+}

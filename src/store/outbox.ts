@@ -1,0 +1,57 @@
+// The side-effect outbox: items enqueued inside a state change's transaction, claimed by workers
+// with a conditional update (so two replicas never run the same item at once), retried with backoff.
+import type { OutboxItem, OutboxRepo, OutboxWorkerRepo } from '../core/incidents/ports.js';
+import type { Queryable } from './client.js';
+
+export class PrismaOutboxRepo implements OutboxRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async enqueue(key: string, kind: string, payload: Record<string, unknown>, at: Date, dueAt: Date = at): Promise<boolean> {
+    const written = await this.db.$executeRaw`
+      INSERT INTO "outbox_item" ("key", "kind", "payload", "state", "attempts", "due_at", "created_at")
+      VALUES (${key}, ${kind}, ${JSON.stringify(payload)}, 'pending', 0, ${dueAt}, ${at})
+      ON CONFLICT ("key") DO NOTHING`;
+    return written > 0;
+  }
+}
+
+export class PrismaOutboxWorkerRepo implements OutboxWorkerRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async claimDue(now: Date, limit: number, holder: string, lockedUntil: Date): Promise<OutboxItem[]> {
+    const due = await this.db.outboxItem.findMany({
+      where: { state: 'pending', dueAt: { lte: now }, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+      orderBy: { id: 'asc' },
+      take: limit,
+      select: { id: true },
+    });
+    const claimed: OutboxItem[] = [];
+    for (const { id } of due) {
+      // Only one claimer wins each item: the update re-checks that nobody holds a live lock.
+      const n = await this.db.outboxItem.updateMany({
+        where: { id, state: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+        data: { lockedBy: holder, lockedUntil, attempts: { increment: 1 } },
+      });
+      if (n.count === 0) continue;
+      const r = await this.db.outboxItem.findUniqueOrThrow({ where: { id } });
+      claimed.push({ id: r.id, key: r.key, kind: r.kind, payload: JSON.parse(r.payload) as Record<string, unknown>, attempts: r.attempts });
+    }
+    return claimed;
+  }
+
+  async complete(id: number, holder: string, at: Date) {
+    await this.db.outboxItem.updateMany({ where: { id, lockedBy: holder }, data: { state: 'done', doneAt: at, lockedBy: null, lockedUntil: null, lastError: null } });
+  }
+
+  async retry(id: number, holder: string, error: string, dueAt: Date) {
+    await this.db.outboxItem.updateMany({ where: { id, lockedBy: holder }, data: { dueAt, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) } });
+  }
+
+  async giveUp(id: number, holder: string, error: string, at: Date) {
+    await this.db.outboxItem.updateMany({ where: { id, lockedBy: holder }, data: { state: 'failed', doneAt: at, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) } });
+  }
+
+  async pending() {
+    return this.db.outboxItem.count({ where: { state: 'pending' } });
+  }
+}
