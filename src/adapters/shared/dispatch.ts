@@ -20,6 +20,8 @@ export interface Dispatcher {
    * messages for platforms that show them inline.
    */
   submit(inv: Invocation, formId: string, values: Record<string, string | undefined>): Promise<{ reply: Reply; fieldErrors?: Record<string, string> }>;
+  /** Resolves once the side effects due now have been carried out (the console waits on it). */
+  settled(): Promise<void>;
   /** A message pinned or marked 📌 in a war room (deduplicated per message). */
   pinned(platform: Invocation['platform'], channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date }): Promise<boolean>;
 }
@@ -77,6 +79,7 @@ export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log
       });
       return { reply, fieldErrors };
     },
+    settled: () => steward.outbox.kick(),
     async pinned(platform, channelId, m) {
       try {
         return await steward.incidents.addPinned(platform, channelId, m);
