@@ -41,10 +41,15 @@ export class IncidentService {
     const dir = this.dir;
     const key = targetKey(target);
     const { incident, created } = await this.d.store.transaction(async (tx) => {
-      const existing = await tx.incidents.byDeclareKey(key);
-      if (existing) return { incident: existing, created: false };
-      const number = await tx.incidents.nextNumber();
       const at = ctx.now;
+      // The claim waits for a concurrent identical submission to commit, then reports it: the
+      // second submission returns the first one's incident instead of creating another.
+      if (!(await tx.idempotency.claim(key, at))) {
+        const existing = await tx.incidents.byDeclareKey(key);
+        if (existing) return { incident: existing, created: false };
+        throw new Error(`declare key ${key} claimed but no incident found`);
+      }
+      const number = await tx.incidents.nextNumber();
       const incident = await tx.incidents.create(
         {
           number,
