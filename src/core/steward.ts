@@ -57,7 +57,7 @@ export class Steward {
     this.identity = new Identity(deps.store, dir);
     this.catalog = new Catalog(dir);
     const kick = () => void this.outbox.kick().catch((err) => (deps.log ?? quiet).error({ err: String(err) }, 'outbox run failed'));
-    this.incidents = new IncidentService({ store: deps.store, clock: deps.clock, dir, kick });
+    this.incidents = new IncidentService({ store: deps.store, clock: deps.clock, dir, kick, platforms: () => [...this.gateways.keys()] });
     this.incidentQueries = new IncidentQueries(deps.store, dir, this.incidents);
     this.outbox = new OutboxRunner({
       store: deps.store,

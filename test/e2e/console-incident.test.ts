@@ -37,15 +37,16 @@ it('declare → war room → announcement → role → update → 📌 → refus
   expect(out).toContain('Choose 1-4 or one of: SEV1, SEV2, SEV3, SEV4');
   expect(out).toContain('INC-1 declared');
   expect(out).toContain('── #inc-1-database-down-everyone opened ──');
-  expect(out).toMatch(/\[#inc-1-database-down-everyone\] message 1\n┌─ ! INC-1 · Database down @everyone/);
-  expect(out).toContain('📌 #inc-1-database-down-everyone: message 1 pinned');
-  expect(out).toMatch(/\[#incidents\] message 2\n┌─ ! 🚨 INC-1/);
+  expect(out).toMatch(/\[#inc-1-database-down-everyone\] message \d+\n┌─ ! INC-1 · Database down @everyone/);
+  expect(out).toMatch(/📌 #inc-1-database-down-everyone: message \d+ pinned/);
+  const announcement = /\[#incidents\] message (\d+)\n┌─ ! 🚨 INC-1/.exec(out)?.[1];
+  expect(announcement).toBeDefined();
   expect(out).toContain('📌 message 3 added to the incident timeline');
   expect(out).toContain('message 3 was already on the timeline');
   expect(out).toMatch(/\[direct message to bob\][\s\S]*You are scribe for INC-1[\s\S]*pin key messages/);
   expect(out).toMatch(/\[#inc-1-database-down-everyone\] message \d+\n┌─ INC-1 update ─+\n│ Rolled back the deploy/);
-  expect(out).toMatch(/\[#incidents › thread of message 2\] message \d+\n┌─ INC-1 update/);
-  expect(out).toContain('↻ #incidents message 2 updated');
+  expect(out).toMatch(new RegExp(`\\[#incidents › thread of message ${announcement}\\] message \\d+\\n┌─ INC-1 update`));
+  expect(out).toContain(`↻ #incidents message ${announcement} updated`);
 
   const carol = await run({ ...env, STEWARD_CONSOLE_USER: 'carol' }, ['/incident resolve INC-1 it is fine']);
   expect(carol.out).toContain('Only the commander or declarer may resolve INC-1.');

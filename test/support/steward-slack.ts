@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { startSteward, type RunningSteward } from '../../src/app.js';
 import { loadSettings } from '../../src/config/env.js';
+import type { Clock } from '../../src/core/ports.js';
 import { sqlitePath } from '../../src/store/dialect.js';
 import { FakeSlack, SlackClientSim, type FakeSlackOptions } from '../fakes/slack.js';
 import { createSqliteDatabase, type TestDatabase } from './databases.js';
@@ -48,6 +49,19 @@ export interface StartOptions {
   mode?: 'http' | 'socket';
   env?: Record<string, string>;
   fake?: FakeSlackOptions;
+  /** Steward's clock (default: the system clock). */
+  clock?: Clock;
+}
+
+/** A clock that stands still until a test moves it: exact instants in stored state and durations. */
+export class ManualClock implements Clock {
+  constructor(private ms: number) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
 }
 
 export async function startStewardSlack(opts: StartOptions = {}): Promise<StewardSlack> {
@@ -70,7 +84,7 @@ export async function startStewardSlack(opts: StartOptions = {}): Promise<Stewar
         SLACK_API_URL: fake.apiUrl,
         ...opts.env,
       }),
-      { logDestination: logs },
+      { logDestination: logs, clock: opts.clock },
     );
   } catch (err) {
     await fake.close();
@@ -192,3 +206,53 @@ export const LEDGER = {
   ],
   response_type: 'ephemeral',
 };
+
+// ---- incidents: channels, modal values, waiting for side effects ----
+
+export const INCIDENTS_CHANNEL = 'C0INCIDENTS';
+
+/** #general and the policy's announcement channel (incidents.announce.slack), Steward in both. */
+export const INCIDENT_CHANNELS = [
+  { id: 'C0GENERAL', name: 'general' },
+  { id: INCIDENTS_CHANNEL, name: 'incidents' },
+];
+
+/** Element states of a view_submission, keyed by the action id Steward's inputs carry. */
+export const field = {
+  text: (value: string | null) => ({ value: { type: 'plain_text_input', value } }),
+  select: (value: string) => ({ value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: value, emoji: true }, value } } }),
+  none: () => ({ value: { type: 'static_select', selected_option: null } }),
+  checked: (value = 'yes') => ({ value: { type: 'checkboxes', selected_options: [{ text: { type: 'plain_text', text: value, emoji: true }, value }] } }),
+  unchecked: () => ({ value: { type: 'checkboxes', selected_options: [] } }),
+};
+
+/** Every string anywhere inside `node`. */
+export function strings(node: unknown, out: string[] = []): string[] {
+  if (typeof node === 'string') out.push(node);
+  else if (Array.isArray(node)) node.forEach((n) => strings(n, out));
+  else if (node && typeof node === 'object') Object.values(node).forEach((v) => strings(v, out));
+  return out;
+}
+
+/** Mass mentions Slack would act on: `<!channel>`-style tokens, or a bare `@here` (not defused). */
+export const LIVE_MENTION = /<!(channel|here|everyone)\b|@(channel|here|everyone)\b/i;
+
+/** Polls `probe` until it returns something other than undefined/false; the last value otherwise fails. */
+export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Waits until the outbox has carried out every due side effect (nothing pending, nothing claimed). */
+export function settled(s: StewardSlack, timeoutMs = 5_000): Promise<true> {
+  return until(
+    'the outbox to drain',
+    () => s.query<{ n: number }>("select count(*) as n from outbox_item where state = 'pending'")[0].n === 0,
+    timeoutMs,
+  );
+}

@@ -24,7 +24,7 @@ export class ConsoleGateway implements ChatGateway {
     return String(++this.seq);
   }
 
-  async createChannel(name: string): Promise<CreateChannelResult> {
+  async createChannel(name: string, _topic?: string): Promise<CreateChannelResult> {
     if (this.channels.has(name)) return { ok: false, reason: 'name_taken', message: `#${name} exists` };
     this.channels.add(name);
     this.screen.note(`── #${name} opened ──`);

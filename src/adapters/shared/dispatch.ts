@@ -23,7 +23,7 @@ export interface Dispatcher {
   /** Resolves once the side effects due now have been carried out (the console waits on it). */
   settled(): Promise<void>;
   /** A message pinned or marked 📌 in a war room (deduplicated per message). */
-  pinned(platform: Invocation['platform'], channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date }): Promise<boolean>;
+  pinned(platform: Invocation['platform'], channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date; pinnedBy?: string }): Promise<boolean>;
 }
 
 const INTERNAL: CoreError = { code: 'INTERNAL', message: 'Something went wrong on Steward’s side; it has been logged.', hint: 'Try again in a moment.' };

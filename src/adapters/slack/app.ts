@@ -1,15 +1,20 @@
 // Slack adapter: the real Bolt app (HTTP receiver mounted on Steward's server, or Socket Mode).
-// Registration is explicit: every command and action Steward serves on Slack is listed here.
+// Registration is explicit: every command, action, modal and event Steward serves on Slack is
+// listed here (modals in forms.ts, pin events in pins.ts); the ChatGateway is in gateway.ts.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Invocation } from '../../core/context.js';
 import type { Reply } from '../../core/card.js';
+import type { ChatGateway } from '../../core/incidents/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SlackRenderer } from '../../render/slack/blocks.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { COMMAND_NAMES } from '../shared/parse.js';
 import { boltLogger } from './bolt-logger.js';
+import { openForm, registerFormSubmissions } from './forms.js';
+import { SlackGateway } from './gateway.js';
+import { registerPinEvents } from './pins.js';
 
 /** How long stop() waits for Slack to complete the Socket Mode close handshake. */
 const SOCKET_CLOSE_WAIT_MS = 2_000;
@@ -18,6 +23,14 @@ const SOCKET_CLOSE_WAIT_MS = 2_000;
  * empty and delivered through the command's response_url instead.
  */
 export const ACK_BUDGET_MS = 2_500;
+/**
+ * Web API calls retry a failed request a few times within seconds, never for minutes: the
+ * outbox owns longer retries, and a rate limit is reported at once (RetryableError) instead of
+ * holding the client's queue.
+ */
+export const WEB_API_RETRY = { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000, randomize: true } as const;
+/** Abandon a Web API request that has not answered by then (it is retried as above). */
+export const WEB_API_TIMEOUT_MS = 15_000;
 
 export interface SlackOptions {
   botToken: string;
@@ -33,12 +46,15 @@ export interface SlackAdapter {
   stop(): Promise<void>;
   /** Token verified and, in Socket Mode, the WebSocket connected. */
   readonly ready: boolean;
+  /** Carries out incident side effects on Slack (war rooms, posts, edits, pins, DMs). */
+  readonly gateway: ChatGateway;
 }
 
 export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger }): SlackAdapter {
   const { dispatcher, render, log } = deps;
   const logger = boltLogger(log.child({ platform: 'slack' }));
-  const clientOptions = opts.apiUrl ? { slackApiUrl: opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/` } : undefined;
+  const apiUrl = opts.apiUrl ? { slackApiUrl: opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/` } : undefined;
+  const clientOptions = { ...apiUrl, retryConfig: { ...WEB_API_RETRY }, rejectRateLimitedCalls: true, timeout: WEB_API_TIMEOUT_MS };
   const socketMode = !!opts.appToken && !opts.signingSecret;
   if (opts.appToken && opts.signingSecret) log.warn({ platform: 'slack' }, 'both SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are set: serving HTTP at /slack/events, not Socket Mode');
   let ready = false;
@@ -51,14 +67,14 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
         logger,
         customPropertiesExtractor: (req) => ({ requestId: String(req.headers['x-request-id'] ?? randomUUID()) }),
       });
-  // The Socket Mode client writes its own retry policy into the clientOptions object it is given;
-  // it gets a copy so the App's Web API client keeps the default one.
+  // The Socket Mode client writes its own (patient) retry policy into the clientOptions object it
+  // is given for opening connections; it gets its own object without the App's short policy.
   const socket = http
     ? undefined
     : new SocketModeReceiver({
         appToken: opts.appToken!,
         logger,
-        installerOptions: clientOptions ? { clientOptions: { ...clientOptions } } : undefined,
+        installerOptions: apiUrl ? { clientOptions: { ...apiUrl } } : undefined,
         customPropertiesExtractor: () => ({ requestId: randomUUID() }),
       });
   const receiver = http ?? socket!;
@@ -74,34 +90,52 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   });
 
   // Slash commands: the reply travels in the acknowledgement itself (no extra API call) when it is
-  // ready within the budget; otherwise the command is acknowledged and the reply follows via response_url.
+  // ready within the budget; otherwise the command is acknowledged and the reply follows via
+  // response_url. A reply that opens a form is acknowledged empty, then the modal is opened.
   for (const name of COMMAND_NAMES) {
-    app.command(`/${name}`, async ({ command, ack, respond, context }) => {
+    app.command(`/${name}`, async ({ command, ack, respond, client, context }) => {
       const pending = dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS)));
       const first = await Promise.race([pending, late]);
       clearTimeout(timer);
-      if (first !== 'late') return ack(message(first));
+      if (first !== 'late' && !first.form) return ack(message(first));
       await ack();
-      await respond(message(await pending));
+      const reply = first === 'late' ? await pending : first;
+      if (!reply.form) return void (await respond(message(reply)));
+      const refused = await openForm(client, command.trigger_id, reply.form, command.channel_id, { render, log });
+      if (refused) await respond(message(refused));
+      else if (reply.cards.length) await respond(message(reply));
     });
   }
 
-  // Buttons: value carries the encoded command; the reply goes to the response_url.
-  app.action({ type: 'block_actions', action_id: /^steward:\d+$/ }, async ({ ack, body, action, respond, context }) => {
+  // Buttons: value carries the encoded command; the reply goes to the response_url, or opens a
+  // modal with the click's trigger_id.
+  app.action({ type: 'block_actions', action_id: /^steward:\d+$/ }, async ({ ack, body, action, respond, client, context }) => {
     await ack();
     const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
-    const reply = await dispatcher.action(inv({ id: body.user.id, name: body.user.name }, body.channel?.id, context.requestId), value);
+    const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
+    const reply = await dispatcher.action(inv({ id: body.user.id, name: body.user.name }, channel, context.requestId), value);
+    if (reply.form) {
+      const refused = await openForm(client, body.trigger_id, reply.form, channel, { render, log });
+      if (refused) return void (await respond({ ...message(refused), replace_original: false }));
+      if (!reply.cards.length) return;
+    }
     await respond({ ...message(reply), replace_original: !!reply.replaceOriginal });
   });
+
+  registerFormSubmissions(app, { dispatcher, render, log, inv, ackBudgetMs: ACK_BUDGET_MS });
+  registerPinEvents(app, { dispatcher, log });
 
   app.error(async (err) => {
     log.error({ err, platform: 'slack' }, 'slack handler error');
   });
 
+  const gateway = new SlackGateway(app.client, render, log.child({ platform: 'slack' }));
+
   return {
     requestListener: http?.requestListener,
+    gateway,
     async start() {
       // init() verifies the token with auth.test before anything is served.
       await app.init();

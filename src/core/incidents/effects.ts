@@ -4,7 +4,7 @@ import type { Reply } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
-import { type ChatGateway } from './gateway.js';
+import { type ChatGateway, RetryableError } from './gateway.js';
 import { type Incident, ref, warRoomName } from './model.js';
 import type { IncidentPatch } from './ports.js';
 
@@ -38,63 +38,85 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
   const platformIds = (personIds: string[], platform: Platform) =>
     personIds.map((id) => d.dir().person(id)).map((p) => (p ? (platform === 'console' ? p.id : p[platform]) : undefined)).filter((x): x is string => !!x);
 
-  async function postSummary(i: Incident, gw: ChatGateway, channelId: string) {
-    const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
-    if (messages.some((m) => m.kind === 'summary' && m.platform === gw.platform)) return;
-    const { messageId } = await gw.post(channelId, reply(summaryCard(d.dir(), i, { buttons: true })));
-    await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform: gw.platform, channelId, messageId, kind: 'summary', threadId: null }, d.clock.now()));
-    await gw.pin(channelId, messageId);
+  /** A platform's gateway; missing ones (still starting) make the item retry later. */
+  const gateway = (platform: Platform) => {
+    const gw = d.gateways.get(platform);
+    if (!gw) throw new RetryableError(`${platform} is not connected yet`, 2_000);
+    return gw;
+  };
+
+  /** The war room could not be opened: record it, refresh the cards, tell the declarer (own item). */
+  async function warRoomFailed(i: Incident, message: string) {
+    const failed = await save(i, { warRoom: { ...i.warRoom, state: 'failed', error: message } });
+    await d.store.transaction(async (tx) => {
+      const at = d.clock.now();
+      await tx.incidents.addTimeline({ incidentId: failed.id, at, kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room could not be created: ${message}` });
+      await tx.outbox.enqueue(`refresh:${failed.number}:${failed.version}`, 'incident.refresh', { incident: failed.number }, at);
+      await tx.outbox.enqueue(`war_room_failed:${failed.number}:${failed.version}`, 'war_room.failed', { incident: failed.number, message }, at);
+    });
   }
 
   return {
     async 'war_room.create'(p) {
       let i = await load(p.incident);
-      const gw = d.gateways.get(i.warRoom.platform);
-      if (!gw) return;
-      if (i.warRoom.state === 'ready' && i.warRoom.channelId) return postSummary(i, gw, i.warRoom.channelId);
+      if (i.warRoom.state !== 'pending') return;
+      const gw = gateway(i.warRoom.platform);
       const template = d.dir().policy.incidents.channelName;
       for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
         const name = warRoomName(template, i, attempt);
         const r = await gw.createChannel(name, `${ref(i)} ${i.severity}: ${i.title}`.slice(0, 250));
         if (!r.ok && r.reason === 'name_taken') continue;
-        if (!r.ok) {
-          i = await save(i, { warRoom: { ...i.warRoom, state: 'failed', error: r.message } });
-          await d.store.transaction(async (tx) => {
-            await tx.incidents.addTimeline({ incidentId: i.id, at: d.clock.now(), kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room could not be created: ${r.message}` });
-            await tx.outbox.enqueue(`refresh:${i.number}:${i.version}`, 'incident.refresh', { incident: i.number }, d.clock.now());
-          });
-          await gw.dm(i.declaredUserId, {
-            visibility: 'ephemeral',
-            cards: [
-              {
-                title: `${ref(i)} exists, but its war room could not be created`,
-                tone: 'danger',
-                body: [{ t: 'text', v: `${r.message}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.` }],
-                buttons: [{ label: 'Retry war room', command: { kind: 'incident.retry_war_room', incident: i.number }, style: 'primary' }],
-              },
-            ],
-          });
-          return;
-        }
+        if (!r.ok) return warRoomFailed(i, r.message);
         i = await save(i, { warRoom: { platform: gw.platform, channelId: r.channelId, name: r.name, state: 'ready', error: null } });
         await d.store.transaction(async (tx) => {
-          await tx.incidents.addTimeline({ incidentId: i.id, at: d.clock.now(), kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room #${r.name} opened` });
-          await tx.outbox.enqueue(`refresh:${i.number}:${i.version}`, 'incident.refresh', { incident: i.number }, d.clock.now());
+          const at = d.clock.now();
+          await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room #${r.name} opened` });
+          await tx.outbox.enqueue(`refresh:${i.number}:${i.version}`, 'incident.refresh', { incident: i.number }, at);
+          await tx.outbox.enqueue(`war_room_setup:${i.number}:${r.channelId}`, 'war_room.setup', { incident: i.number }, at);
         });
-        const owners = i.serviceId ? (d.dir().service(i.serviceId)?.owners ?? []) : [];
-        const invitees = [...new Set([i.declaredUserId, ...platformIds(owners, gw.platform)])];
-        await gw.invite(r.channelId, invitees);
-        return postSummary(i, gw, r.channelId);
+        return;
       }
-      i = await save(i, { warRoom: { ...i.warRoom, state: 'failed', error: `no free channel name after ${MAX_NAME_ATTEMPTS} attempts` } });
+      return warRoomFailed(i, `no free channel name after ${MAX_NAME_ATTEMPTS} attempts`);
+    },
+
+    /** Invites and the pinned summary: every step is safe to repeat, so a failure retries them all. */
+    async 'war_room.setup'(p) {
+      const i = await load(p.incident);
+      if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;
+      const gw = gateway(i.warRoom.platform);
+      const channelId = i.warRoom.channelId;
+      const owners = i.serviceId ? (d.dir().service(i.serviceId)?.owners ?? []) : [];
+      await gw.invite(channelId, [...new Set([i.declaredUserId, ...platformIds(owners, gw.platform)])]);
+      const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
+      let summary = messages.find((m) => m.kind === 'summary' && m.platform === gw.platform)?.messageId;
+      if (!summary) {
+        summary = (await gw.post(channelId, reply(summaryCard(d.dir(), i, { buttons: true })))).messageId;
+        await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform: gw.platform, channelId, messageId: summary!, kind: 'summary', threadId: null }, d.clock.now()));
+      }
+      await gw.pin(channelId, summary);
+    },
+
+    async 'war_room.failed'(p) {
+      const i = await load(p.incident);
+      await gateway(i.declaredPlatform).dm(i.declaredUserId, {
+        visibility: 'ephemeral',
+        cards: [
+          {
+            title: `${ref(i)} exists, but its war room could not be created`,
+            tone: 'danger',
+            body: [{ t: 'text', v: `${String(p.message)}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.` }],
+            buttons: [{ label: 'Retry war room', command: { kind: 'incident.retry_war_room', incident: i.number }, style: 'primary' }],
+          },
+        ],
+      });
     },
 
     async 'incident.announce'(p) {
       const i = await load(p.incident);
       const platform = p.platform as Platform;
-      const gw = d.gateways.get(platform);
       const channel = platform === 'console' ? 'incidents' : d.dir().policy.incidents.announce?.[platform];
-      if (!gw || !channel) return;
+      if (!channel) return;
+      const gw = gateway(platform);
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       if (messages.some((m) => m.kind === 'announcement' && m.platform === platform)) return;
       const { messageId } = await gw.post(channel, reply(announcementCard(d.dir(), i)));
@@ -105,8 +127,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       const i = await load(p.incident);
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       for (const m of messages) {
-        const gw = d.gateways.get(m.platform);
-        if (!gw) continue;
+        const gw = gateway(m.platform);
         const card = m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true }) : announcementCard(d.dir(), i);
         await gw.edit(m.channelId, m.messageId, reply(card));
       }
@@ -128,8 +149,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
 
     async 'chat.post'(p) {
       const i = await load(p.incident);
-      const gw = d.gateways.get(p.platform as Platform);
-      if (!gw) return;
+      const gw = gateway(p.platform as Platform);
       const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
       const e = entries.find((x) => x.id === p.entry);
       if (!e) return;
@@ -155,8 +175,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
         const tz = d.dir().timezoneOf(i.roles.commander ?? i.declaredBy);
         i = await save(i, { postmortem: postmortemMarkdown(d.dir(), i, entries, tz) });
       }
-      const gw = d.gateways.get(i.warRoom.platform);
-      if (gw && i.warRoom.channelId) await gw.post(i.warRoom.channelId, reply(postmortemCard(i)));
+      if (i.warRoom.channelId) await gateway(i.warRoom.platform).post(i.warRoom.channelId, reply(postmortemCard(i)));
     },
   };
 }

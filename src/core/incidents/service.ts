@@ -18,6 +18,8 @@ export interface IncidentDeps {
   dir: () => Directory;
   /** Called after a commit that enqueued side effects. */
   kick: () => void;
+  /** Platforms connected now (announcements go to those with a configured channel). */
+  platforms: () => Platform[];
 }
 
 type Change = { patch: IncidentPatch; kind: TimelineKind; text: string; data?: Record<string, unknown>; effects?: (i: Incident, tx: Tx, at: Date) => Promise<void> };
@@ -76,7 +78,7 @@ export class IncidentService {
       }
       await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.declared', subject: `incident:${ref(incident)}`, after: snapshot(incident) }, at);
       await tx.outbox.enqueue(`war_room:${incident.number}`, 'war_room.create', { incident: incident.number }, at);
-      for (const platform of announcePlatforms(dir)) await tx.outbox.enqueue(`announce:${incident.number}:${platform}`, 'incident.announce', { incident: incident.number, platform }, at);
+      for (const platform of announcePlatforms(dir, this.d.platforms())) await tx.outbox.enqueue(`announce:${incident.number}:${platform}`, 'incident.announce', { incident: incident.number, platform }, at);
       return { incident, created: true };
     });
     if (created) this.d.kick();
@@ -174,7 +176,7 @@ export class IncidentService {
   }
 
   /** A message pinned (or marked 📌) in a war room joins the timeline once, with its author and time. */
-  async addPinned(platform: Platform, channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date }): Promise<boolean> {
+  async addPinned(platform: Platform, channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date; pinnedBy?: string }): Promise<boolean> {
     return this.d.store.transaction(async (tx) => {
       const i = await tx.incidents.byWarRoom(platform, channelId);
       if (!i) return false;
@@ -189,7 +191,8 @@ export class IncidentService {
         data: { platform, channelId, messageId: m.messageId },
         dedupeKey: `pin:${platform}:${channelId}:${m.messageId}`,
       });
-      if (added) await tx.audit.append({ actor: { platform, platformUserId: m.authorId, personId: author?.id }, action: 'incident.pinned', subject: `incident:${ref(i)}`, after: { messageId: m.messageId } }, this.d.clock.now());
+      const by = m.pinnedBy ?? m.authorId;
+      if (added) await tx.audit.append({ actor: { platform, platformUserId: by, personId: this.dir.personOn(platform, by)?.id }, action: 'incident.pinned', subject: `incident:${ref(i)}`, after: { messageId: m.messageId } }, this.d.clock.now());
       return added;
     });
   }
@@ -263,8 +266,8 @@ function snapshot(i: Incident) {
   return { number: i.number, title: i.title, severity: i.severity, status: i.status, service: i.serviceId, roles: i.roles, resolvedAt: i.resolvedAt };
 }
 
-/** Platforms whose announcement channel is configured (the console always announces locally). */
-export function announcePlatforms(dir: Directory): Platform[] {
+/** Connected platforms with an announcement channel (the console announces locally). */
+export function announcePlatforms(dir: Directory, connected: Platform[]): Platform[] {
   const a = dir.policy.incidents.announce ?? {};
-  return [...(a.slack ? (['slack'] as const) : []), ...(a.discord ? (['discord'] as const) : []), 'console'];
+  return connected.filter((p) => p === 'console' || !!a[p]);
 }

@@ -64,7 +64,8 @@ export class SlackRenderer {
   /** Replies are immutable values: the same reply object renders to the same message. */
   private readonly rendered = new WeakMap<Reply, SlackMessage>();
 
-  constructor(private readonly policy: LimitPolicy) {}
+  /** The overflow policy is shared with the modal renderer (render/slack/modal.ts). */
+  constructor(readonly policy: LimitPolicy) {}
 
   reply(reply: Reply): SlackMessage {
     let m = this.rendered.get(reply);
