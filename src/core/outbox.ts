@@ -47,7 +47,13 @@ export class OutboxRunner {
   async drainOnce(): Promise<number> {
     const now = this.d.clock.now();
     const items = await this.d.store.outboxWorker.claimDue(now, OUTBOX_BATCH, this.d.holder, new Date(now.getTime() + OUTBOX_LOCK_MS));
-    for (const item of items) {
+    // Items are independent (each handler is safe to repeat and re-reads state), so a batch runs concurrently.
+    await Promise.all(items.map((item) => this.runItem(item)));
+    return items.length;
+  }
+
+  private async runItem(item: Awaited<ReturnType<Store['outboxWorker']['claimDue']>>[number]): Promise<void> {
+    {
       const handler = this.d.handlers[item.kind];
       try {
         if (!handler) throw new Error(`no handler for outbox kind ${item.kind}`);
@@ -68,6 +74,5 @@ export class OutboxRunner {
         }
       }
     }
-    return items.length;
   }
 }
