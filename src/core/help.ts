@@ -6,6 +6,8 @@ import { ok, type Outcome } from './errors.js';
 
 /** Commands available now, with a one-line purpose and whether they change state. */
 export const COMMAND_HELP: { usage: string; what: string; writes: boolean }[] = [
+  { usage: '/incident declare [title]', what: 'declare an incident: war room, announcement, roles, timeline', writes: true },
+  { usage: '/incident help', what: 'every incident command: update, status, severity, role, resolve, list, timeline, stats', writes: false },
   { usage: '/service list [team]', what: 'the service catalog: teams, tiers, owners', writes: false },
   { usage: '/service show <id>', what: 'one service: team, owners, tier, escalation path, channels', writes: false },
   { usage: '/steward help', what: 'this help, and who you are to Steward', writes: false },

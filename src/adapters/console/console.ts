@@ -46,7 +46,8 @@ export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatche
     if (heading) write(heading);
     const msg = render.reply(reply);
     if (msg.text) write(msg.text);
-    if (msg.buttons.length) buttons = msg.buttons;
+    // A reply to what the user typed replaces the buttons; a channel post only when it has some.
+    if (!heading || msg.buttons.length) buttons = msg.buttons;
     if (reply.form) startForm(reply.form);
   };
   const gateway = new ConsoleGateway(
