@@ -12,7 +12,8 @@ import { DISCORD_TEST_TOKEN } from '../support/steward-discord.js';
 
 const manifestUrl = new URL('../../manifests/discord-commands.json', import.meta.url);
 const manifest = JSON.parse(readFileSync(manifestUrl, 'utf8')) as any[];
-const slackManifest = parseYaml(readFileSync(new URL('../../manifests/slack-app.yaml', import.meta.url), 'utf8')) as any;
+const slackManifestText = readFileSync(new URL('../../manifests/slack-app.yaml', import.meta.url), 'utf8');
+const slackManifest = parseYaml(slackManifestText) as any;
 
 describe('discord register (CLI process against the fake Discord API)', () => {
   let fake: FakeDiscord;
@@ -28,7 +29,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
   it('bulk-overwrites the global commands with exactly manifests/discord-commands.json; a second run changes nothing', async () => {
     const first = await runCli(['discord', 'register'], env());
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('registered 2 commands (global): service, steward\n');
+    expect(first.stdout).toBe('registered 3 commands (global): service, steward, incident\n');
     expect(first.code).toBe(0);
 
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`);
@@ -39,7 +40,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     // Nothing else was written: no per-command POST/PATCH/DELETE, no guild commands.
     expect(fake.restCalls.filter((c) => c.method !== 'GET' && c.method !== 'PUT')).toEqual([]);
     const registered = fake.commands();
-    expect(registered.map((c) => c.name)).toEqual(['service', 'steward']);
+    expect(registered.map((c) => c.name)).toEqual(['service', 'steward', 'incident']);
     expect(registered.map((c) => c.options)).toEqual(manifest.map((c) => c.options));
 
     const second = await runCli(['discord', 'register'], env());
@@ -56,7 +57,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const global = fake.commands();
     const r = await runCli(['discord', 'register'], { ...env(), DISCORD_GUILD_ID: fake.guildId });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`registered 2 commands (guild ${fake.guildId}): service, steward\n`);
+    expect(r.stdout).toBe(`registered 3 commands (guild ${fake.guildId}): service, steward, incident\n`);
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(puts).toHaveLength(1);
@@ -64,6 +65,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     expect(fake.commands(fake.guildId).map((c) => [c.name, c.guild_id])).toEqual([
       ['service', fake.guildId],
       ['steward', fake.guildId],
+      ['incident', fake.guildId],
     ]);
     expect(fake.commands()).toEqual(global);
   });
@@ -95,7 +97,22 @@ describe('discord register (CLI process against the fake Discord API)', () => {
 });
 
 /** Sample values for every command option in the manifest (a new option without a sample fails). */
-const SAMPLES: Record<string, string> = { team: 'payments', id: 'payments-api' };
+const SAMPLES: Record<string, string> = {
+  team: 'payments',
+  id: 'payments-api',
+  title: 'Database down',
+  text: 'Rolled back the deploy',
+  status: 'monitoring',
+  severity: 'SEV2',
+  role: 'scribe',
+  user: '111111111111111112',
+  summary: 'Restarted the primary',
+  incident: 'INC-7',
+  window: '90d',
+};
+
+/** What each sample becomes in the parsed command (the same value unless listed). */
+const PARSED: Record<string, unknown> = { user: '<@111111111111111112>', incident: 7 };
 
 /** The options discord.js hands the adapter for `/<name> <sub> <opts…>`. */
 function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>) {
@@ -103,6 +120,8 @@ function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: 
   const Resolver = CommandInteractionOptionResolver as unknown as new (client: null, options: CommandInteractionOption[], resolved: object) => CommandInteractionOptionResolver;
   return new Resolver(null, data, {});
 }
+
+const textOf = (sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>) => interactionText({ options: resolverFor(sub, opts) as never });
 
 describe('command manifests agree with the shared parser', () => {
   it('manifests/discord-commands.json is valid for Discord and names exactly COMMAND_NAMES', () => {
@@ -121,38 +140,71 @@ describe('command manifests agree with the shared parser', () => {
   );
 
   it('has a subcommand for every command', () => {
-    expect(cases.map((c) => `${c.name} ${c.sub}`)).toEqual(['service list', 'service show', 'steward help']);
+    expect(cases.map((c) => `${c.name} ${c.sub}`)).toEqual([
+      'service list',
+      'service show',
+      'steward help',
+      ...['declare', 'update', 'status', 'severity', 'role', 'resolve', 'list', 'timeline', 'postmortem', 'stats', 'help'].map((s) => `incident ${s}`),
+    ]);
   });
 
-  it.each(cases)('/$name $sub parses with sample option values (all, and required only)', ({ name, sub, options }) => {
+  it.each(cases)('/$name $sub parses with sample option values (all, required only, and in reverse order)', ({ name, sub, options }) => {
     for (const o of options) {
-      expect(o.type).toBe(3);
+      expect([3, 6], `type of option ${o.name}`).toContain(o.type);
       expect(SAMPLES[o.name], `sample value for option ${o.name}`).toBeDefined();
     }
-    const all = options.map((o) => ({ name: o.name, type: 3, value: SAMPLES[o.name]! }));
+    // Discord requires the required options first.
+    expect(options.map((o) => !!o.required)).toEqual([...options.map((o) => !!o.required)].sort((a, b) => Number(b) - Number(a)));
+    const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name]! }));
     const required = all.filter((_, i) => options[i].required);
-    for (const given of [all, required]) {
-      const text = interactionText({ options: resolverFor(sub, given) as never });
+    for (const given of [all, required, [...all].reverse()]) {
+      const text = textOf(sub, given);
       const parsed = parseCommand(name, text);
       expect(parsed.ok, `${name} ${text}`).toBe(true);
       if (!parsed.ok) continue;
       expect(parsed.command.kind).toBe(`${name}.${sub}`);
-      for (const o of given) expect((parsed.command as Record<string, unknown>)[o.name]).toBe(o.value);
+      for (const o of given) expect((parsed.command as Record<string, unknown>)[o.name]).toBe(o.name in PARSED ? PARSED[o.name] : o.value);
     }
-    expect(USAGE[name as keyof typeof USAGE]).toContain(`/${name} ${sub}`);
+    const usage = USAGE[name as keyof typeof USAGE];
+    expect(usage.includes(`/${name} ${sub}`) || usage.includes(`· ${sub}`), `usage of /${name} names ${sub}`).toBe(true);
+  });
+
+  it('/incident options become the text the parser reads: the incident first, free text last and as typed, a user as a mention', () => {
+    expect(textOf('update', [{ name: 'text', type: 3, value: 'Rolled back "v2" @everyone' }, { name: 'incident', type: 3, value: 'inc-12' }])).toBe(
+      'update INC-12 Rolled back "v2" @everyone',
+    );
+    expect(textOf('role', [{ name: 'user', type: 6, value: '111111111111111112' }, { name: 'role', type: 3, value: 'commander' }])).toBe('role commander <@111111111111111112>');
+    expect(textOf('timeline', [{ name: 'incident', type: 3, value: '#3' }])).toBe('timeline INC-3');
+    expect(textOf('declare', [{ name: 'title', type: 3, value: '  Database down  ' }])).toBe('declare Database down');
+    const declared = parseCommand('incident', textOf('declare', [{ name: 'title', type: 3, value: 'Checkout fails with "502"' }]));
+    expect(declared.ok && declared.command).toEqual({ kind: 'incident.declare', title: 'Checkout fails with "502"' });
+    // A role value with a space stays one argument, and is refused rather than split.
+    const split = parseCommand('incident', textOf('role', [{ name: 'role', type: 3, value: 'comm ander' }, { name: 'user', type: 6, value: '111111111111111112' }]));
+    expect(split.ok).toBe(false);
   });
 
   it('a value with spaces or quotes stays one argument and is refused, not split', () => {
-    const text = interactionText({ options: resolverFor('show', [{ name: 'id', type: 3, value: 'payments-api "@everyone" x' }]) as never });
+    const text = textOf('show', [{ name: 'id', type: 3, value: 'payments-api "@everyone" x' }]);
     const parsed = parseCommand('service', text);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.error.code).toBe('COMMAND.INVALID');
   });
 
-  it('manifests/slack-app.yaml declares the same slash commands and only the commands bot scope', () => {
+  it('manifests/slack-app.yaml declares the same slash commands, and justifies every bot scope in a comment above it', () => {
     const slash = (slackManifest.features.slash_commands as any[]).map((c) => c.command);
     expect(slash.sort()).toEqual(COMMAND_NAMES.map((n) => `/${n}`).sort());
     for (const c of slackManifest.features.slash_commands) expect(c.url).toBe('https://steward.example.com/slack/events');
-    expect(slackManifest.oauth_config.scopes).toEqual({ bot: ['commands'] });
+    const scopes = slackManifest.oauth_config.scopes.bot as string[];
+    expect(scopes).toContain('commands');
+    expect(new Set(scopes).size).toBe(scopes.length);
+    const lines = slackManifestText.split('\n');
+    const botAt = lines.findIndex((l) => /^\s+bot:\s*$/.test(l));
+    expect(botAt, 'oauth_config.scopes.bot as a block list').toBeGreaterThan(0);
+    for (const scope of scopes) {
+      const at = lines.findIndex((l, i) => i > botAt && l.trim() === `- ${scope}`);
+      expect(at, `bot scope ${scope} listed one per line`).toBeGreaterThan(botAt);
+      const above = lines.slice(botAt + 1, at).reverse().find((l) => l.trim() !== '');
+      expect(above?.trim(), `a comment justifying the bot scope ${scope}`).toMatch(/^#\s*\S/);
+    }
   });
 });

@@ -52,10 +52,14 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
   const general = () => s.fake.channel('general')!.id;
   const alice = (o: { name: string; subcommand?: string; options?: Record<string, string> }) => s.fake.chatInput({ ...o, user: POLICY_DISCORD.alice });
 
-  it('identifies with the Guilds intent only and the configured token; /readyz reports discord ok', async () => {
+  it('identifies with the intents incidents need and the configured token; /readyz reports discord ok', async () => {
     const identify = await s.fake.waitForIdentify();
-    expect(identify.intents).toBe(GatewayIntentBits.Guilds);
-    expect(identify.d.intents).toBe(1);
+    // Guilds (interactions, channels, pin updates); guild messages, their reactions and content (📌 on the timeline).
+    const intents = GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.GuildMessageReactions | GatewayIntentBits.MessageContent;
+    expect(identify.intents).toBe(intents);
+    expect(identify.d.intents).toBe(1 | (1 << 9) | (1 << 10) | (1 << 15));
+    // Not asked for: members, presences, direct messages.
+    expect(identify.intents & (GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.DirectMessages)).toBe(0);
     expect(s.fake.identifies).toHaveLength(1);
     expect(s.fake.restCallsOf('GET', '/gateway/bot')[0]?.auth).toBe(`Bot ${DISCORD_TEST_TOKEN}`);
     const ready = await fetch(`${s.base}/readyz`);
@@ -293,7 +297,13 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     });
     expect(first.body.data.embeds[1].title).toBe('What Steward can do here');
     expect(first.body.data.embeds[1].description).toBe(
-      '`/service list [team]` — the service catalog: teams, tiers, owners\n`/service show <id>` — one service: team, owners, tier, escalation path, channels\n`/steward help` — this help, and who you are to Steward',
+      [
+        '`/incident declare [title]` — declare an incident: war room, announcement, roles, timeline (needs a policy person)',
+        '`/incident help` — every incident command: update, status, severity, role, resolve, list, timeline, stats',
+        '`/service list [team]` — the service catalog: teams, tiers, owners',
+        '`/service show <id>` — one service: team, owners, tier, escalation path, channels',
+        '`/steward help` — this help, and who you are to Steward',
+      ].join('\n'),
     );
     expect(first.body.data.embeds[1].footer.text).toMatch(/^Policy version [0-9a-f]{12} · 3 services, 2 teams$/);
     // A second request from the same user is not recorded again.

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { loadSettings } from '../../src/config/env.js';
 import { startSteward, type RunningSteward } from '../../src/app.js';
@@ -18,6 +19,28 @@ export const POLICY_DISCORD = {
   carol: '111111111111111113',
   dave: '111111111111111114',
 } as const;
+
+/**
+ * The incidents guild of manifests/policy.example.yaml (`incidents.discord` and `incidents.announce`):
+ * war rooms are created under its category, announcements go to its channel.
+ */
+export const INCIDENTS_GUILD = {
+  id: '444444444444444444',
+  category: '555555555555555555',
+  announce: '333333333333333333',
+  general: '444444444444444410',
+} as const;
+
+/** FakeDiscord guild seed with the ids above (and the fake's default roles). */
+export const INCIDENTS_GUILD_SEED: NonNullable<FakeDiscordOptions['guild']> = {
+  id: INCIDENTS_GUILD.id,
+  name: 'Steward Incidents',
+  channels: [
+    { id: INCIDENTS_GUILD.general, name: 'general', type: 0, topic: 'General chatter' },
+    { id: INCIDENTS_GUILD.category, name: 'Incidents', type: 4 },
+    { id: INCIDENTS_GUILD.announce, name: 'incidents', type: 0, topic: 'Incident announcements' },
+  ],
+};
 
 /** A Discord user who is not in the policy. */
 export const STRANGER: DiscordUserSeed = { id: '999999999999999901', username: 'mallory', global_name: 'Mallory Stranger' };
@@ -69,6 +92,8 @@ export interface DiscordSteward {
   send(payload: Record<string, any>, timeoutMs?: number): Promise<DiscordRestCall>;
   /** Rows of a table in Steward's SQLite database (read-only connection). */
   rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  /** Polls `rows` until `predicate` holds for the result; resolves with it. */
+  rowsWhen<T = Record<string, unknown>>(predicate: (rows: T[]) => boolean, sql: string, ...params: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +105,8 @@ export interface StartOptions {
   /** Runs on stop(), after Steward and before the fake. */
   cleanup?: () => Promise<void> | void;
 }
+
+const ROWS_TIMEOUT_MS = 10_000;
 
 export async function startDiscordSteward(opts: StartOptions = {}): Promise<DiscordSteward> {
   const fake = await FakeDiscord.start({ token: DISCORD_TEST_TOKEN, users: POLICY_USERS, ...opts.fake });
@@ -109,6 +136,14 @@ export async function startDiscordSteward(opts: StartOptions = {}): Promise<Disc
     await db.drop();
     throw err;
   }
+  function rows<T>(sql: string, ...params: unknown[]): T[] {
+    const conn = new Database(sqlitePath(db.url), { readonly: true, fileMustExist: true });
+    try {
+      return conn.prepare(sql).all(...params) as T[];
+    } finally {
+      conn.close();
+    }
+  }
   return {
     fake,
     running,
@@ -116,12 +151,14 @@ export async function startDiscordSteward(opts: StartOptions = {}): Promise<Disc
     logs,
     base: `http://127.0.0.1:${running.port}`,
     send: (payload, timeoutMs) => fake.sendInteraction(payload, timeoutMs),
-    rows<T>(sql: string, ...params: unknown[]) {
-      const conn = new Database(sqlitePath(db.url), { readonly: true, fileMustExist: true });
-      try {
-        return conn.prepare(sql).all(...params) as T[];
-      } finally {
-        conn.close();
+    rows,
+    async rowsWhen<T>(predicate: (rows: T[]) => boolean, sql: string, ...params: unknown[]) {
+      const until = Date.now() + ROWS_TIMEOUT_MS;
+      for (;;) {
+        const found = rows<T>(sql, ...params);
+        if (predicate(found)) return found;
+        if (Date.now() > until) throw new Error(`rows never matched within ${ROWS_TIMEOUT_MS} ms: ${sql}\n${JSON.stringify(found, null, 2)}`);
+        await new Promise((r) => setTimeout(r, 20));
       }
     },
     async stop() {
@@ -229,4 +266,89 @@ export class GatewayRelay {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+// ---- incidents ----------------------------------------------------------------------------
+
+type Json = Record<string, any>;
+
+/** A row of the incident table, as the incident tests read it. */
+export interface IncidentRow {
+  number: number;
+  title: string;
+  severity: string;
+  status: string;
+  service_id: string | null;
+  summary: string;
+  declared_by: string;
+  war_room_state: string;
+  war_room_channel: string | null;
+  war_room_name: string | null;
+  war_room_error: string | null;
+  roles: string;
+  postmortem: string | null;
+}
+
+export interface TimelineRow {
+  kind: string;
+  actor_person: string | null;
+  actor_name: string | null;
+  text: string;
+  at: number | string;
+  dedupe_key: string | null;
+}
+
+/** Snowflake → the instant Discord gives it (what discord.js reports as createdAt). */
+export const snowflakeTime = (id: string) => new Date(Number((BigInt(id) >> 22n) + 1420070400000n));
+
+/** custom_id of every component of a message (or interaction response data). */
+export function customIds(message: Json): string[] {
+  return (message.components as Json[]).flatMap((row) => row.components.map((c: Json) => c.custom_id));
+}
+
+/** Every text of every embed of a message body, for content checks. */
+export function embedTexts(data: Json): string[] {
+  return ((data.embeds ?? []) as Json[]).flatMap((e) => [e.title ?? '', e.description ?? '', e.footer?.text ?? '', ...(e.fields ?? []).flatMap((f: Json) => [f.name, f.value])]);
+}
+
+/** The value of an embed field by name. */
+export const field = (embed: Json, name: string): string | undefined => (embed.fields as Json[] | undefined)?.find((f) => f.name === name)?.value;
+
+/** Commands, modals and database reads for the incident tests, on a Steward started with INCIDENTS_GUILD_SEED. */
+export function incidentDriver(s: DiscordSteward) {
+  const incidents = () => s.rows<IncidentRow>('select * from incident order by number');
+  const command = (user: string, subcommand: string, options: Json = {}, channelId: string = INCIDENTS_GUILD.general) =>
+    s.send(s.fake.chatInput({ name: 'incident', subcommand, options, user, channelId }));
+  return {
+    incidents,
+    incident: (n: number) => incidents().find((i) => i.number === n),
+    timeline: (n: number) =>
+      s.rows<TimelineRow>(
+        'select t.kind, t.actor_person, t.actor_name, t.text, t.at, t.dedupe_key from timeline_entry t join incident i on i.id = t.incident_id where i.number = ? order by t.id',
+        n,
+      ),
+    /** Waits until no side effect is pending (the outbox runs right after each commit). */
+    settled: () => s.rowsWhen((r) => r.length === 0, "select key, attempts, last_error from outbox_item where state = 'pending'"),
+    /** `/incident <subcommand>` from `user` in `channelId` (default #general); resolves with the callback. */
+    command,
+    /** REST calls that wrote a channel message (posts and edits) since `mark`. */
+    messageWrites: (mark: number) =>
+      s.fake.restCalls.filter((c) => c.seq >= mark && /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) && (c.method === 'POST' || c.method === 'PATCH')),
+    /** `/incident declare [title]`: the modal Steward answers with. */
+    async openDeclare(user: string = POLICY_DISCORD.alice, title?: string): Promise<Json> {
+      const cb = await command(user, 'declare', title ? { title } : {});
+      expect(cb.status).toBe(204);
+      expect(cb.body.type).toBe(9);
+      return cb.body.data;
+    },
+    /** The MODAL_SUBMIT of the declare form, fields in Discord's label shape (selects as arrays). */
+    submitDeclare: (customId: string, fields: Record<string, string | string[]>, user: string = POLICY_DISCORD.alice) =>
+      s.fake.modalSubmit({ customId, fields, user, channelId: INCIDENTS_GUILD.general, shape: 'label' }),
+    /** Waits for a declaration's confirmation and returns the incident number it names. */
+    declared(cb: DiscordRestCall): number {
+      const m = /^INC-(\d+) declared$/.exec(cb.body.data.embeds[0].title);
+      if (!m) throw new Error(`not a declaration: ${JSON.stringify(cb.body.data.embeds[0])}`);
+      return Number(m[1]);
+    },
+  };
 }

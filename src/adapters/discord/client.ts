@@ -1,24 +1,17 @@
-// Discord adapter: the real discord.js client on the gateway; interactions in, rendered replies out.
-import { randomUUID } from 'node:crypto';
-import {
-  ApplicationCommandType,
-  Client,
-  DiscordAPIError,
-  Events,
-  GatewayIntentBits,
-  HTTPError,
-  InteractionType,
-  MessageFlags,
-  type ChatInputCommandInteraction,
-  type ButtonInteraction,
-  type Interaction,
-} from 'discord.js';
-import type { Invocation } from '../../core/context.js';
-import type { Reply } from '../../core/card.js';
+// Discord adapter: the real discord.js client on the gateway. Interactions in, rendered replies
+// out; war-room side effects through the ChatGateway; 📌 reactions and pins into the timeline.
+import { ApplicationCommandType, Client, Events, GatewayIntentBits, InteractionType, Options, Partials } from 'discord.js';
+import type { ChatGateway } from '../../core/incidents/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DiscordRenderer } from '../../render/discord/message.js';
 import type { Dispatcher } from '../shared/dispatch.js';
-import { COMMAND_NAMES } from '../shared/parse.js';
+import { loggableError } from './errors.js';
+import { DiscordGateway, type IncidentsGuild } from './gateway.js';
+import { createInteractionHandler } from './interactions.js';
+import { watchPins } from './pins.js';
+
+export { loggableError, redactDiscordUrl } from './errors.js';
+export { interactionText } from './interactions.js';
 
 export interface DiscordOptions {
   token: string;
@@ -30,38 +23,30 @@ export interface DiscordAdapter {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly ready: boolean;
-}
-
-/** A chat-input interaction as the text the shared parser reads: "<subcommand> <option values…>". */
-export function interactionText(i: Pick<ChatInputCommandInteraction, 'options'>): string {
-  const sub = i.options.getSubcommand(false);
-  const data = i.options.data;
-  const opts = (sub ? data[0]?.options ?? [] : data).map((o) => String(o.value ?? ''));
-  return [sub ?? '', ...opts].filter((s) => s !== '').map((s) => (/\s/.test(s) ? `"${s.replace(/"/g, "'")}"` : s)).join(' ');
-}
-
-/** Interaction and webhook URLs carry the interaction token, a credential for that interaction. */
-export function redactDiscordUrl(url: string): string {
-  return url.replace(/\/(interactions\/[^/?#]+|webhooks\/[^/?#]+)\/[^/?#]+/g, '/$1/[REDACTED]');
+  /** Side effects (war rooms, posts, edits, pins, DMs) for the core's outbox. */
+  readonly gateway: ChatGateway;
 }
 
 /**
- * A failed REST call as it may be logged: discord.js errors carry the request URL (with the
- * interaction token) and the whole request body. The copy keeps the error's class, so the log
- * still names its type, and only the facts needed to diagnose it.
+ * Gateway intents: Guilds (interactions, channels, pin updates), GuildMessages and
+ * GuildMessageReactions (📌 on war-room messages), MessageContent (privileged: the text of a
+ * pinned message for the timeline). Partials let reactions on messages from before the last
+ * restart arrive; the message is fetched then.
  */
-export function loggableError(err: unknown): unknown {
-  if (!(err instanceof DiscordAPIError || err instanceof HTTPError)) return err;
-  const safe = Object.create(Object.getPrototypeOf(err) as object) as Record<string, unknown>;
-  return Object.assign(safe, {
-    message: err.message,
-    ...(err instanceof DiscordAPIError ? { code: err.code } : {}),
-    status: err.status,
-    method: err.method,
-    url: redactDiscordUrl(err.url),
-    stack: err.stack ? redactDiscordUrl(err.stack) : undefined,
-  });
-}
+export const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent] as const;
+export const PARTIALS = [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User] as const;
+
+/**
+ * Rate limits that would hold a REST call longer than this are not waited out inside discord.js:
+ * the call fails, and the outbox retries the side effect after Discord's retry-after.
+ */
+export const RATE_LIMIT_MAX_WAIT_MS = 3_000;
+
+/**
+ * Messages kept per channel. Steward reads a message only when someone marks it 📌 (and then
+ * fetches it), so caching the guild's message stream would only cost memory.
+ */
+export const MESSAGE_CACHE = 0;
 
 /**
  * Interactions shaped before Discord added a field, as discord.js 14 needs it to build them:
@@ -78,46 +63,28 @@ export function normaliseInteractionPacket(packet: { t?: string | null; d?: unkn
   if (d.type === InteractionType.ApplicationCommand && d.data && typeof d.data === 'object') d.data.type ??= ApplicationCommandType.ChatInput;
 }
 
-export function createDiscordAdapter(opts: DiscordOptions, deps: { dispatcher: Dispatcher; render: DiscordRenderer; log: Logger }): DiscordAdapter {
+export function createDiscordAdapter(
+  opts: DiscordOptions,
+  deps: { dispatcher: Dispatcher; render: DiscordRenderer; log: Logger; incidentsGuild?: IncidentsGuild },
+): DiscordAdapter {
   const { dispatcher, render, log } = deps;
   const dlog = log.child({ platform: 'discord' });
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    rest: opts.apiUrl ? { api: opts.apiUrl } : {},
+    intents: [...INTENTS],
+    partials: [...PARTIALS],
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE }),
+    rest: { ...(opts.apiUrl ? { api: opts.apiUrl } : {}), rejectOnRateLimit: (r) => r.timeToReset > RATE_LIMIT_MAX_WAIT_MS },
     allowedMentions: { parse: [] },
   });
   let ready = false;
-
-  const inv = (i: Interaction): Invocation => ({
-    platform: 'discord',
-    userId: i.user.id,
-    userName: i.user.globalName ?? i.user.username,
-    channelId: i.channelId ?? undefined,
-    requestId: randomUUID(),
-  });
-  const payload = (reply: Reply) => {
-    const m = render.reply(reply);
-    return { embeds: m.embeds, components: m.components, allowedMentions: { parse: [] as never[] } };
-  };
-
-  async function onChatInput(i: ChatInputCommandInteraction) {
-    if (!(COMMAND_NAMES as readonly string[]).includes(i.commandName)) return;
-    const reply = await dispatcher.command(inv(i), i.commandName, interactionText(i));
-    await i.reply({ ...payload(reply), flags: reply.visibility === 'ephemeral' ? MessageFlags.Ephemeral : undefined });
-  }
-
-  async function onButton(i: ButtonInteraction) {
-    if (!i.customId.startsWith('st1|')) return;
-    const reply = await dispatcher.action(inv(i), i.customId);
-    if (reply.replaceOriginal) await i.update(payload(reply));
-    else await i.reply({ ...payload(reply), flags: reply.visibility === 'ephemeral' ? MessageFlags.Ephemeral : undefined });
-  }
+  const gateway = new DiscordGateway(client, render, deps.incidentsGuild, dlog);
+  const handle = createInteractionHandler({ dispatcher, render });
 
   client.on(Events.Raw, normaliseInteractionPacket);
   client.on(Events.InteractionCreate, (i) => {
-    const work = i.isChatInputCommand() ? onChatInput(i) : i.isButton() ? onButton(i) : undefined;
-    work?.catch((err) => dlog.error({ err: loggableError(err), interaction: i.id }, 'discord interaction failed'));
+    handle(i)?.catch((err) => dlog.error({ err: loggableError(err), interaction: i.id }, 'discord interaction failed'));
   });
+  watchPins(client, { dispatcher, log: dlog, guildId: deps.incidentsGuild?.guild });
   client.on(Events.Error, (err) => dlog.error({ err: loggableError(err) }, 'discord client error'));
   client.on(Events.ShardDisconnect, () => {
     ready = false;
@@ -127,6 +94,7 @@ export function createDiscordAdapter(opts: DiscordOptions, deps: { dispatcher: D
   });
 
   return {
+    gateway,
     get ready() {
       return ready;
     },

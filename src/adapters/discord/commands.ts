@@ -8,6 +8,8 @@ export interface DiscordCommandOption {
   name: string;
   description: string;
   required?: boolean;
+  max_length?: number;
+  choices?: { name: string; value: string }[];
   options?: DiscordCommandOption[];
 }
 export interface DiscordCommandDefinition {

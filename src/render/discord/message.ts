@@ -1,8 +1,9 @@
 // Neutral card → Discord message (embeds + button rows), mentions never parsed from text.
-import type { Card, Reply, Rich, Span, Tone } from '../../core/card.js';
+import type { Card, Form, Reply, Rich, Span, Tone } from '../../core/card.js';
 import { encodeAction } from '../action-codec.js';
 import { DISCORD, Limits, type LimitPolicy } from '../limits.js';
 import { ZWSP, defuseMassMentions } from '../safe-text.js';
+import { type DiscordModal, renderModal } from './modal.js';
 
 export interface DiscordEmbed {
   title?: string;
@@ -38,12 +39,15 @@ const BUTTON_STYLE = { primary: 1, default: 2, danger: 4 } as const;
  * where they act, so ordinary text such as `payments-api` stays readable and copyable.
  */
 export function escapeDiscord(s: string): string {
-  return defuseMassMentions(
-    s
-      .replace(/([\\*_~`|[\]])/g, '\\$1')
-      .replace(/^(\s*)([>#-])/gm, '$1\\$2')
-      .replace(/<(?=[@#:!&/]|a:|t:)/g, `<${ZWSP}`),
-  );
+  return plainDiscord(s.replace(/([\\*_~`|[\]])/g, '\\$1').replace(/^(\s*)([>#-])/gm, '$1\\$2'));
+}
+
+/**
+ * Text shown without markdown (embed titles, field names, footers): mention syntax is broken
+ * there too, so it can neither look like a mention nor become one, and mass mentions defused.
+ */
+export function plainDiscord(s: string): string {
+  return defuseMassMentions(s.replace(/<(?=[@#:!&/]|a:|t:)/g, `<${ZWSP}`));
 }
 
 export function markdown(r: Rich): string {
@@ -83,6 +87,11 @@ export class DiscordRenderer {
     return m;
   }
 
+  /** A form as a modal (the response to a slash command or a button click). */
+  modal(form: Form): DiscordModal {
+    return renderModal(form, this.policy);
+  }
+
   private build(reply: Reply): DiscordMessage {
     const lim = new Limits('discord', this.policy);
     const embeds = lim.items('EMBEDS_PER_MESSAGE', DISCORD.EMBEDS_PER_MESSAGE, reply.cards).map((c) => this.embed(c, lim));
@@ -112,13 +121,13 @@ export class DiscordRenderer {
       ...(c.sections ?? []).map((s) => ({ name: s.heading ?? '\u200b', value: markdown(s.body), inline: false })),
     ];
     const e: DiscordEmbed = {
-      title: lim.text('EMBED_TITLE', DISCORD.EMBED_TITLE, defuseMassMentions(c.title)),
+      title: lim.text('EMBED_TITLE', DISCORD.EMBED_TITLE, plainDiscord(c.title)),
       color: TONE_COLOR[c.tone ?? 'neutral'],
     };
     if (c.body?.length) e.description = lim.text('EMBED_DESCRIPTION', DISCORD.EMBED_DESCRIPTION, markdown(c.body));
     if (fields.length) {
       e.fields = lim.items('EMBED_FIELDS', DISCORD.EMBED_FIELDS, fields).map((f) => ({
-        name: lim.text('FIELD_NAME', DISCORD.FIELD_NAME, defuseMassMentions(f.name)),
+        name: lim.text('FIELD_NAME', DISCORD.FIELD_NAME, plainDiscord(f.name)),
         value: lim.text('FIELD_VALUE', DISCORD.FIELD_VALUE, f.value || '\u200b'),
         inline: f.inline,
       }));
@@ -130,7 +139,7 @@ export class DiscordRenderer {
 
 /** Footers do not render markdown or mentions: plain text. */
 function plainFooter(r: Rich): string {
-  return defuseMassMentions(
+  return plainDiscord(
     r.map((s) => (s.t === 'user' ? `@${s.name}` : s.t === 'br' ? ' ' : s.t === 'time' ? s.at.toISOString() : 'v' in s ? s.v : s.t === 'link' ? s.label : s.name ?? '')).join(''),
   );
 }
