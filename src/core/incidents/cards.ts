@@ -61,9 +61,7 @@ export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolea
             { label: 'Assign role', command: { kind: 'incident.form', incident: i.number, form: 'role' } },
             { label: 'Resolve', command: { kind: 'incident.form', incident: i.number, form: 'resolve' }, style: 'danger' },
           ]
-        : opts.buttons && i.warRoom.state === 'failed'
-          ? []
-          : undefined,
+        : undefined,
     context: [txt(`${ref(i)} · ${open ? 'open' : statusLabel(i.status).toLowerCase()} · updated `), time(i.updatedAt, 'relative')],
   };
 }

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Form, FormTarget } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
-import { type Incident, ref, statusLabelOf } from './form-labels.js';
+import { statusLabel } from './cards.js';
+import { type Incident, ref } from './model.js';
 
 export const newNonce = () => randomBytes(9).toString('base64url');
 
@@ -43,7 +44,7 @@ export function statusForm(i: Incident): Form {
         kind: 'select',
         required: true,
         initial: i.status,
-        options: (['investigating', 'identified', 'monitoring', 'declined', 'cancelled'] as const).map((s) => ({ value: s, label: statusLabelOf(s) })),
+        options: (['investigating', 'identified', 'monitoring', 'declined', 'cancelled'] as const).map((s) => ({ value: s, label: statusLabel(s) })),
       },
       { id: 'text', label: 'What changed', kind: 'paragraph', required: false, maxLength: 2000 },
     ],
