@@ -49,7 +49,15 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     metrics.dbErrors.inc({ operation: 'open' });
     throw err;
   });
-  const steward = new Steward({ store, clock, policy, holder: settings.replicaId, log, onEffect: (kind, ok) => metrics.effects.inc({ kind, outcome: ok ? 'ok' : 'failed' }) });
+  const steward = new Steward({
+    store,
+    clock,
+    policy,
+    holder: settings.replicaId,
+    log,
+    onEffect: (kind, ok) => metrics.effects.inc({ kind, outcome: ok ? 'ok' : 'failed' }),
+    onStepFired: (step, firedAt) => metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
+  });
   const { changed } = await steward.applyPolicy();
   log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
 
@@ -122,6 +130,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     );
     steward.gateways.set('console', cons.gateway);
   }
+  // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
+  steward.escalator.start();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) =>
@@ -131,6 +141,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       await http.close(settings.shutdownTimeoutMs);
       await Promise.allSettled([slack?.stop(), discord?.stop()]);
       await scheduler.stop();
+      await steward.escalator.stop();
       await store.close();
       log.info('stopped');
       log.flush();

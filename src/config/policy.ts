@@ -131,7 +131,14 @@ export function checkReferences(p: Policy): RefProblem[] {
     s.owners.forEach((o, j) => ref(['services', i, 'owners', j], 'person', people, o));
     if (s.escalation) ref(['services', i, 'escalation'], 'escalation policy', policies, s.escalation);
   });
-  p.schedules.forEach((s, i) => s.rotation.members.forEach((m, j) => ref(['schedules', i, 'rotation', 'members', j], 'person', people, m)));
+  p.schedules.forEach((s, i) => {
+    s.rotation?.members.forEach((m, j) => ref(['schedules', i, 'rotation', 'members', j], 'person', people, m));
+    s.layers?.forEach((l, k) => l.rotation.members.forEach((m, j) => ref(['schedules', i, 'layers', k, 'rotation', 'members', j], 'person', people, m)));
+    s.overrides?.forEach((o, k) => {
+      ref(['schedules', i, 'overrides', k, 'person'], 'person', people, o.person);
+      if (Date.parse(o.end) <= Date.parse(o.start)) out.push({ segs: ['schedules', i, 'overrides', k, 'end'], message: 'must be after start' });
+    });
+  });
   p.escalationPolicies.forEach((ep, i) =>
     ep.levels.forEach((lvl, j) =>
       lvl.notify.forEach((t, k) => {

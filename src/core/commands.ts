@@ -7,6 +7,8 @@ const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be an id such as 
 const toNumber = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
 const incident = z.preprocess(toNumber, z.number().int().positive().optional());
 const incidentRequired = z.preprocess(toNumber, z.number().int().positive());
+/** PAGE-12 or 12 → 12 */
+const pageNumber = z.preprocess((v) => (typeof v === 'string' ? toNumber(v.replace(/^PAGE-/i, '')) : v), z.number().int().positive());
 const text = (max: number) => z.string().trim().min(1, 'is empty').max(max, `is longer than ${max} characters`);
 
 export const commandSchema = z.discriminatedUnion('kind', [
@@ -28,6 +30,15 @@ export const commandSchema = z.discriminatedUnion('kind', [
   // Buttons on the incident summary card: open the matching form.
   z.object({ kind: z.literal('incident.form'), incident: incidentRequired, form: z.enum(['status', 'severity', 'role', 'resolve']) }),
   z.object({ kind: z.literal('incident.retry_war_room'), incident: incidentRequired }),
+  // Paging: /page <service|@person> <message>; buttons on page messages.
+  z.object({ kind: z.literal('page.create'), target: z.string().min(1).max(120), message: text(1000) }),
+  z.object({ kind: z.literal('page.list') }),
+  z.object({ kind: z.literal('page.ack'), page: pageNumber }),
+  z.object({ kind: z.literal('page.escalate'), page: pageNumber, step: z.preprocess(toNumber, z.number().int().min(0)) }),
+  z.object({ kind: z.literal('page.resolve'), page: pageNumber }),
+  // On call: /oncall [service|schedule] · /oncall override <@user> <duration> [schedule]
+  z.object({ kind: z.literal('oncall.show'), target: id.optional() }),
+  z.object({ kind: z.literal('oncall.override'), user: z.string().min(1).max(120), duration: z.string().regex(/^[1-9]\d*(m|h|d|w)$/, 'must be a duration such as 30m, 4h, 2d or 1w'), schedule: id.optional() }),
 ]);
 
 export type Command = z.infer<typeof commandSchema>;
@@ -53,4 +64,11 @@ export const COMMAND_ARGS: { [K in CommandKind]: readonly (keyof Omit<CommandOf<
   'incident.help': [],
   'incident.form': ['incident', 'form'],
   'incident.retry_war_room': ['incident'],
+  'page.create': ['target', 'message'],
+  'page.list': [],
+  'page.ack': ['page'],
+  'page.escalate': ['page', 'step'],
+  'page.resolve': ['page'],
+  'oncall.show': ['target'],
+  'oncall.override': ['user', 'duration', 'schedule'],
 };

@@ -15,7 +15,12 @@ export type ErrorCode =
   | 'INCIDENT.CLOSED'
   | 'INCIDENT.UNCHANGED'
   | 'INCIDENT.CONFLICT'
-  | 'PERSON.NOT_FOUND';
+  | 'PERSON.NOT_FOUND'
+  | 'SCHEDULE.NOT_FOUND'
+  | 'PAGE.NOT_FOUND'
+  | 'PAGE.CLOSED'
+  | 'PAGE.UNCHANGED'
+  | 'PAGE.NO_PATH';
 
 export interface CoreError {
   code: ErrorCode;

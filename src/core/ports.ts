@@ -1,6 +1,7 @@
 // Repository and infrastructure ports the core depends on. Implemented by src/store (Prisma)
 // and by nothing else: tests use the real store on SQLite or PostgreSQL.
 import type { IncidentRepo, OutboxRepo, OutboxWorkerRepo } from './incidents/ports.js';
+import type { OverrideRepo, PageRepo } from './paging/ports.js';
 
 export type Platform = 'slack' | 'discord' | 'console';
 export type ActorPlatform = Platform | 'system' | 'cli';
@@ -85,6 +86,8 @@ export interface Tx {
   settings: SettingsRepo;
   incidents: IncidentRepo;
   outbox: OutboxRepo;
+  pages: PageRepo;
+  overrides: OverrideRepo;
 }
 
 export interface LeaseRepo {

@@ -19,6 +19,11 @@ import { IncidentQueries } from './incidents/queries.js';
 import { IncidentService } from './incidents/service.js';
 import { OutboxRunner, type OutboxLog } from './outbox.js';
 import type { Platform } from './ports.js';
+import { OnCall } from './oncall/oncall.js';
+import { pagingEffects } from './paging/effects.js';
+import { Escalator } from './paging/escalation.js';
+import type { PageStep } from './paging/model.js';
+import { PagingService } from './paging/service.js';
 
 interface Handler<K extends CommandKind> {
   access: Access;
@@ -36,6 +41,8 @@ export interface StewardDeps {
   holder?: string;
   log?: OutboxLog;
   onEffect?: (kind: string, ok: boolean) => void;
+  /** Called after each escalation step fires (lateness metrics, benchmarks). */
+  onStepFired?: (step: PageStep, firedAt: Date) => void;
 }
 
 const quiet: OutboxLog = { warn: () => {}, error: () => {} };
@@ -49,6 +56,9 @@ export class Steward {
   /** Chat platforms able to carry out side effects; adapters register theirs as they start. */
   readonly gateways = new Map<Platform, ChatGateway>();
   readonly outbox: OutboxRunner;
+  readonly oncall: OnCall;
+  readonly paging: PagingService;
+  readonly escalator: Escalator;
   private readonly handlers: Handlers;
 
   constructor(private readonly deps: StewardDeps) {
@@ -57,13 +67,27 @@ export class Steward {
     this.identity = new Identity(deps.store, dir);
     this.catalog = new Catalog(dir);
     const kick = () => void this.outbox.kick().catch((err) => (deps.log ?? quiet).error({ err: String(err) }, 'outbox run failed'));
-    this.incidents = new IncidentService({ store: deps.store, clock: deps.clock, dir, kick, platforms: () => [...this.gateways.keys()] });
+    const platforms = () => [...this.gateways.keys()];
+    this.oncall = new OnCall({ store: deps.store, clock: deps.clock, dir });
+    this.escalator = new Escalator({
+      store: deps.store,
+      clock: deps.clock,
+      dir,
+      oncall: this.oncall,
+      holder: deps.holder ?? 'steward',
+      platforms,
+      kick,
+      log: deps.log ?? quiet,
+      onFired: deps.onStepFired,
+    });
+    this.paging = new PagingService({ store: deps.store, clock: deps.clock, dir, kick, wake: () => this.escalator.wake() });
+    this.incidents = new IncidentService({ store: deps.store, clock: deps.clock, dir, kick, platforms, paging: this.paging });
     this.incidentQueries = new IncidentQueries(deps.store, dir, this.incidents);
     this.outbox = new OutboxRunner({
       store: deps.store,
       clock: deps.clock,
       holder: deps.holder ?? 'steward',
-      handlers: incidentEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }),
+      handlers: { ...incidentEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }), ...pagingEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }) },
       log: deps.log ?? quiet,
       onDone: deps.onEffect,
     });
@@ -83,6 +107,13 @@ export class Steward {
       'incident.timeline': { access: 'read', run: (c, m) => q.timeline(c, m.incident) },
       'incident.postmortem': { access: 'read', run: (c, m) => q.postmortem(c, m.incident) },
       'incident.help': { access: 'read', run: (c) => incidentHelp(c, this.directory) },
+      'page.create': { access: 'member', run: (c, m) => this.paging.create(c, m.target, m.message) },
+      'page.list': { access: 'read', run: (c) => this.paging.list(c) },
+      'page.ack': { access: 'member', run: (c, m) => this.paging.ack(c, m.page) },
+      'page.escalate': { access: 'member', run: (c, m) => this.paging.escalate(c, m.page, m.step) },
+      'page.resolve': { access: 'member', run: (c, m) => this.paging.resolve(c, m.page) },
+      'oncall.show': { access: 'read', run: (c, m) => this.oncall.show(c, m.target) },
+      'oncall.override': { access: 'member', run: (c, m) => this.oncall.override(c, m.user, m.duration, m.schedule) },
       'service.list': { access: 'read', run: (c, m) => this.catalog.list(c, m) },
       'service.show': { access: 'read', run: (c, m) => this.catalog.show(c, m) },
       'service.escalation': { access: 'read', run: (c, m) => this.catalog.escalation(c, m) },

@@ -41,6 +41,14 @@ export class Metrics {
     labelNames: ['kind', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly stepLateness = new Histogram({
+    name: 'steward_page_step_lateness_seconds',
+    help: 'How long after its due instant each escalation step fired, by step kind',
+    labelNames: ['kind'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
+    registers: [this.registry],
+  });
+
   readonly auditIntact = new Gauge({
     name: 'steward_audit_chain_intact',
     help: '1 when the last audit chain verification found no tampering, 0 when it did',

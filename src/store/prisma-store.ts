@@ -10,6 +10,7 @@ import { migrationNames } from './migrations/files.js';
 import { PrismaSettingsRepo } from './settings.js';
 import { PrismaIncidentRepo } from './incidents.js';
 import { PrismaOutboxRepo, PrismaOutboxWorkerRepo } from './outbox.js';
+import { PrismaOverrideRepo, PrismaPageRepo } from './pages.js';
 import type { OutboxWorkerRepo } from '../core/incidents/ports.js';
 
 /** The repositories bound to one transaction client. */
@@ -21,6 +22,8 @@ export function txRepos(tx: TxClient): Tx {
     settings: new PrismaSettingsRepo(tx),
     incidents: new PrismaIncidentRepo(tx),
     outbox: new PrismaOutboxRepo(tx),
+    pages: new PrismaPageRepo(tx),
+    overrides: new PrismaOverrideRepo(tx),
   };
 }
 

@@ -44,7 +44,8 @@ export class ConsoleGateway implements ChatGateway {
   }
 
   async edit(channelId: string, messageId: string, reply: Reply) {
-    this.screen.note(`↻ #${channelId} message ${messageId} updated: ${reply.cards[0]?.title ?? ''}`);
+    const where = channelId.startsWith('@') ? `direct message to ${channelId.slice(1)}` : `#${channelId}`;
+    this.screen.note(`↻ ${where} message ${messageId} updated: ${reply.cards[0]?.title ?? ''}`);
   }
 
   async pin(channelId: string, messageId: string) {
@@ -52,6 +53,8 @@ export class ConsoleGateway implements ChatGateway {
   }
 
   async dm(userId: string, reply: Reply) {
-    this.screen.show(`[direct message to ${userId}${userId === this.self ? ' (you)' : ''}]`, reply);
+    const id = String(++this.seq);
+    this.screen.show(`[direct message to ${userId}${userId === this.self ? ' (you)' : ''}] message ${id}`, reply);
+    return { channelId: `@${userId}`, messageId: id };
   }
 }

@@ -132,14 +132,15 @@ export class DiscordGateway implements ChatGateway {
     await restStep('pin', () => channel.messages.pin(messageId, 'Incident summary'));
   }
 
-  async dm(userId: string, reply: Reply): Promise<void> {
+  async dm(userId: string, reply: Reply): Promise<{ channelId: string; messageId: string } | null> {
     try {
-      await this.client.users.send(userId, this.payload(reply));
+      const sent = await this.client.users.send(userId, this.payload(reply));
+      return { channelId: sent.channelId, messageId: sent.id };
     } catch (err) {
       const code = discordCode(err);
       // Closed DMs or an unknown user will not change by retrying: note it and move on.
       if (code === DiscordCode.CannotDmUser || code === DiscordCode.UnknownUser)
-        return void this.log.warn({ user: userId, code, err: loggableError(err) }, 'discord direct message not delivered');
+        return this.log.warn({ user: userId, code, err: loggableError(err) }, 'discord direct message not delivered'), null;
       throw classify('direct message', err);
     }
   }

@@ -24,7 +24,7 @@ const ACTION_PREFIX = 'st1|';
 const FORM_PREFIX = 'f1|';
 
 /** Options whose value is the rest of the line (kept as typed, placed last). */
-const FREE_TEXT = new Set(['title', 'text', 'summary']);
+const FREE_TEXT = new Set(['title', 'text', 'summary', 'message']);
 /** The option naming an incident: `INC-7`, `inc-7`, `#7` or `7`. */
 const INCIDENT_OPTION = 'incident';
 const INCIDENT_REF = /^\s*(?:inc-?\s*)?#?(\d{1,9})\s*$/i;

@@ -2,12 +2,14 @@
 import { commandSchema, type Command } from '../../core/commands.js';
 import type { CoreError } from '../../core/errors.js';
 
-export const COMMAND_NAMES = ['service', 'steward', 'incident'] as const;
+export const COMMAND_NAMES = ['service', 'steward', 'incident', 'page', 'oncall'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const USAGE: Record<CommandName, string> = {
   service: '/service list [team] · /service show <id>',
   steward: '/steward help',
+  page: '/page <service or @person> <message> · /page list',
+  oncall: '/oncall [service or schedule] · /oncall override <@user> <duration> [schedule]',
   incident:
     '/incident declare [title] · update <text> · status <status> [text] · severity <SEV> · role <role> <@user> · resolve [summary] · list · timeline · postmortem · stats [30d] · help',
 };
@@ -29,6 +31,7 @@ export function parseCommand(name: string, text: string): Parsed {
   }
   const usage = USAGE[cmd as CommandName];
   if (cmd === 'incident') return parseIncident(text.trim(), usage);
+  if (cmd === 'page') return parsePage(text.trim(), usage);
   const [sub = '', ...args] = tokenize(text.trim());
   const build = (obj: Record<string, unknown>): Parsed => {
     const r = commandSchema.safeParse(obj);
@@ -44,12 +47,46 @@ export function parseCommand(name: string, text: string): Parsed {
     case 'service show':
       if (args.length !== 1) return invalid('COMMAND.INVALID', '/service show needs exactly one service id.', `Usage: ${usage}`);
       return build({ kind: 'service.show', id: args[0].toLowerCase() });
+    case 'oncall ':
+      return build({ kind: 'oncall.show' });
+    case 'oncall show':
+      if (args.length > 1) return invalid('COMMAND.INVALID', '/oncall takes at most one service or schedule id.', `Usage: ${usage}`);
+      return build({ kind: 'oncall.show', ...(args[0] ? { target: args[0].toLowerCase() } : {}) });
+    case 'oncall override': {
+      if (args.length < 2 || args.length > 3) return invalid('COMMAND.INVALID', '/oncall override needs a person and a duration, e.g. /oncall override @bea 4h.', `Usage: ${usage}`);
+      // In any order: the duration, the person (a mention, else the first other word), the schedule.
+      const rest = [...args];
+      const take = (pred: (a: string) => boolean) => {
+        const i = rest.findIndex(pred);
+        return i < 0 ? undefined : rest.splice(i, 1)[0];
+      };
+      const duration = take((a) => /^\d+[a-z]+$/i.test(a));
+      const user = take((a) => /^<@|^@/.test(a)) ?? take(() => true);
+      if (!duration || !user) return invalid('COMMAND.INVALID', '/oncall override needs a person and a duration, e.g. /oncall override @bea 4h.', `Usage: ${usage}`);
+      return build({ kind: 'oncall.override', user, duration: duration.toLowerCase(), ...(rest[0] ? { schedule: rest[0].toLowerCase() } : {}) });
+    }
     case 'steward help':
     case 'steward ':
       return build({ kind: 'steward.help' });
     default:
+      if (cmd === 'oncall' && args.length === 0) return build({ kind: 'oncall.show', target: sub.toLowerCase() });
       return invalid('COMMAND.INVALID', `/${cmd} has no subcommand "${sub}".`, `Usage: ${usage}`);
   }
+}
+
+/** `/page <service|@person> <message…>` (the message keeps its spacing) · `/page list`. */
+function parsePage(text: string, usage: string): Parsed {
+  // Discord's subcommands arrive as "service <id> <message>" and "person <@id> <message>".
+  const keyword = /^(service|person)\s+(\S+\s*.*)$/is.exec(text);
+  const m = /^(\S*)\s*(.*)$/s.exec(keyword ? keyword[2] : text)!;
+  const [target, message] = [m[1], m[2].trim()];
+  if (target.toLowerCase() === 'list' && !message) return { ok: true, command: { kind: 'page.list' } };
+  if (!target) return invalid('COMMAND.INVALID', '/page needs who to page and a message.', `Usage: ${usage}`);
+  if (!message) return invalid('COMMAND.INVALID', `/page ${target}: say what is wrong, e.g. /page ${target} checkout returns 502.`, `Usage: ${usage}`);
+  const r = commandSchema.safeParse({ kind: 'page.create', target, message });
+  if (r.success) return { ok: true, command: r.data };
+  const issue = r.error.issues[0];
+  return invalid('COMMAND.INVALID', `/page: ${issue.path.join('.') || 'input'} ${issue.message}.`, `Usage: ${usage}`);
 }
 
 /** `/incident <sub> [INC-n] …`: free text keeps its spacing; INC-n is optional where the war room implies it. */

@@ -138,8 +138,10 @@ export class SlackGateway implements ChatGateway {
   }
 
   /** Posting to a user id opens (or reuses) the app's direct message with that user. */
-  async dm(userId: string, reply: Reply): Promise<void> {
+  async dm(userId: string, reply: Reply): Promise<{ channelId: string; messageId: string } | null> {
     const m = this.render.reply(reply);
-    await call('chat.postMessage', () => this.client.chat.postMessage({ channel: userId, text: m.text, blocks: m.blocks as never, unfurl_links: false, unfurl_media: false }));
+    const r = await call('chat.postMessage', () => this.client.chat.postMessage({ channel: userId, text: m.text, blocks: m.blocks as never, unfurl_links: false, unfurl_media: false }));
+    // Edits need the direct-message channel (D…) that Slack answers with, not the user id.
+    return r?.channel && r.ts ? { channelId: r.channel, messageId: r.ts } : null;
   }
 }

@@ -144,7 +144,9 @@ export class Catalog {
     if ('person' in t) return [user(d.person(t.person)!)];
     if ('team' in t) return [txt(`team ${d.team(t.team)!.name}`)];
     const sch = d.schedule(t.schedule)!;
-    return [txt('on call in '), code(sch.id), txt(` (${sch.rotation.members.length} in rotation, every ${sch.rotation.every})`)];
+    const rotations = [...(sch.rotation ? [sch.rotation] : []), ...(sch.layers ?? []).map((l) => l.rotation)];
+    const people = new Set(rotations.flatMap((r) => r.members)).size;
+    return [txt('on call in '), code(sch.id), txt(` (${people} in rotation${rotations.length > 1 ? `, ${rotations.length} layers` : `, every ${rotations[0].every}`})`)];
   }
 
   private pathSummary(ep: EscalationPolicy): string {

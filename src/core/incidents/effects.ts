@@ -164,7 +164,10 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       for (const platform of order) {
         const gw = d.gateways.get(platform);
         const uid = platform === 'console' ? person.id : person[platform];
-        if (gw && uid) return gw.dm(uid, reply(roleDmCard(d.dir(), i, String(p.role), String(p.guide), String(p.by))));
+        if (gw && uid) {
+          await gw.dm(uid, reply(roleDmCard(d.dir(), i, String(p.role), String(p.guide), String(p.by))));
+          return;
+        }
       }
     },
 

@@ -21,5 +21,6 @@ export interface ChatGateway {
   post(channelId: string, reply: Reply, opts?: { threadOf?: string }): Promise<{ messageId: string }>;
   edit(channelId: string, messageId: string, reply: Reply): Promise<void>;
   pin(channelId: string, messageId: string): Promise<void>;
-  dm(userId: string, reply: Reply): Promise<void>;
+  /** Sends a direct message; null when the platform will not deliver it (closed DMs, unknown user). */
+  dm(userId: string, reply: Reply): Promise<{ channelId: string; messageId: string } | null>;
 }

@@ -11,6 +11,8 @@ import { declareForm, parseDeclare, resolveForm, roleForm, severityForm, statusF
 import { type Incident, type IncidentStatus, type TimelineKind, isOpen, ref, roleGuide } from './model.js';
 import type { IncidentPatch } from './ports.js';
 import { resolvePerson } from './people.js';
+import type { PagingService } from '../paging/service.js';
+import { pageRef } from '../paging/model.js';
 
 export interface IncidentDeps {
   store: Store;
@@ -20,6 +22,8 @@ export interface IncidentDeps {
   kick: () => void;
   /** Platforms connected now (announcements go to those with a configured channel). */
   platforms: () => Platform[];
+  /** Opens the page when the declare form asks to page the on-call. */
+  paging: PagingService;
 }
 
 type Change = { patch: IncidentPatch; kind: TimelineKind; text: string; data?: Record<string, unknown>; effects?: (i: Incident, tx: Tx, at: Date) => Promise<void> };
@@ -42,13 +46,16 @@ export class IncidentService {
     const v = parsed.value;
     const dir = this.dir;
     const key = targetKey(target);
-    const { incident, created } = await this.d.store.transaction(async (tx) => {
+    // Paging needs an escalation path: without one the incident is declared and says why nobody was paged.
+    const path = v.page ? (v.service ? this.d.paging.freeze({ serviceId: v.service }) : 'no service was chosen') : null;
+    const noPage = typeof path === 'string' ? path : null;
+    const { incident, created, page } = await this.d.store.transaction(async (tx) => {
       const at = ctx.now;
       // The claim waits for a concurrent identical submission to commit, then reports it: the
       // second submission returns the first one's incident instead of creating another.
       if (!(await tx.idempotency.claim(key, at))) {
         const existing = await tx.incidents.byDeclareKey(key);
-        if (existing) return { incident: existing, created: false };
+        if (existing) return { incident: existing, created: false, page: (await tx.pages.list({ incidentId: existing.number, limit: 1 }))[0] ?? null };
         throw new Error(`declare key ${key} claimed but no incident found`);
       }
       const number = await tx.incidents.nextNumber();
@@ -65,7 +72,7 @@ export class IncidentService {
           declaredPlatform: ctx.inv.platform,
           declaredUserId: ctx.inv.userId,
           declaredChannel: ctx.inv.channelId ?? null,
-          pageOncall: v.page,
+          pageOncall: v.page && !noPage,
           declaredAt: at,
           roles: { [dir.policy.incidents.roles.includes('commander') ? 'commander' : dir.policy.incidents.roles[0]]: person.id },
           warRoom: { platform: ctx.inv.platform, channelId: null, name: null, state: 'pending', error: null },
@@ -73,20 +80,30 @@ export class IncidentService {
         at,
       );
       await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'declared', actorPerson: person.id, actorName: person.name, text: `Declared as ${v.severity}: ${v.title}` });
-      if (v.page) {
-        await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'page', actorPerson: person.id, actorName: person.name, text: 'Paging the on-call was requested' });
-      }
       await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.declared', subject: `incident:${ref(incident)}`, after: snapshot(incident) }, at);
+      let page = null;
+      if (noPage) await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'page', actorPerson: person.id, actorName: person.name, text: `Paging the on-call was requested, but ${noPage}` });
+      else if (v.page) {
+        const opened = await this.d.paging.open(
+          tx,
+          { key: `page:incident:${incident.number}`, serviceId: v.service!, incidentNumber: incident.number, message: `${ref(incident)} ${v.severity}: ${v.title}`, createdBy: person.id, createdPlatform: ctx.inv.platform, createdUserId: ctx.inv.userId },
+          ctx.actor.ref,
+          at,
+        );
+        if (opened.ok) page = opened.page;
+      }
       await tx.outbox.enqueue(`war_room:${incident.number}`, 'war_room.create', { incident: incident.number }, at);
       for (const platform of announcePlatforms(dir, this.d.platforms())) await tx.outbox.enqueue(`announce:${incident.number}:${platform}`, 'incident.announce', { incident: incident.number, platform }, at);
-      return { incident, created: true };
+      return { incident, created: true, page };
     });
     if (created) this.d.kick();
+    if (page) this.d.paging.wakeEscalation();
+    const paging = page ? ` Paging the on-call (${pageRef(page)}).` : noPage ? ` Nobody was paged: ${noPage}.` : '';
     return ok(
       ephemeral({
         title: created ? `${ref(incident)} declared` : `${ref(incident)} was already declared from this form`,
         tone: 'warning',
-        body: [txt(`${incident.title} · ${incident.severity}. `), txt(created ? 'Opening the war room and announcing it now; you are the commander.' : 'Nothing new was created.')],
+        body: [txt(`${incident.title} · ${incident.severity}. `), txt(created ? `Opening the war room and announcing it now; you are the commander.${paging}` : 'Nothing new was created.')],
         context: [code(ref(incident))],
       }),
     );
@@ -130,7 +147,14 @@ export class IncidentService {
       const patch: IncidentPatch = { status };
       if (status === 'monitoring' && !i.mitigatedAt) patch.mitigatedAt = ctx.now;
       if (!isOpen(status)) patch.resolvedAt = ctx.now;
-      return { patch, kind: 'status', text: `Status ${i.status} → ${status}${text ? `: ${text}` : ''}`, data: { from: i.status, to: status } };
+      const closes = !isOpen(status);
+      return {
+        patch,
+        kind: 'status',
+        text: `Status ${i.status} → ${status}${text ? `: ${text}` : ''}`,
+        data: { from: i.status, to: status },
+        effects: closes ? (next, tx, at) => this.d.paging.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at) : undefined,
+      };
     });
   }
 
@@ -170,6 +194,7 @@ export class IncidentService {
         text: `Resolved${summary ? `: ${summary}` : ''}`,
         effects: async (next, tx, at) => {
           await tx.outbox.enqueue(`postmortem:${next.number}`, 'incident.postmortem', { incident: next.number }, at);
+          await this.d.paging.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at);
         },
       };
     });
@@ -244,7 +269,8 @@ export class IncidentService {
       const result = await this.d.store.transaction(async (tx) => {
         if (key && !(await tx.idempotency.claim(key, ctx.now))) return 'duplicate' as const;
         const patch = { ...decision.patch };
-        if (!current.acknowledgedAt) patch.acknowledgedAt = ctx.now;
+        // With a page, time to acknowledge is when the page is acknowledged; otherwise the first response.
+        if (!current.acknowledgedAt && !current.pageOncall) patch.acknowledgedAt = ctx.now;
         const next = await tx.incidents.update(current.id, current.version, patch, ctx.now);
         if (!next) return 'conflict' as const;
         await tx.incidents.addTimeline({ incidentId: next.id, at: ctx.now, kind: decision.kind, actorPerson: person.id, actorName: person.name, text: decision.text, data: decision.data });

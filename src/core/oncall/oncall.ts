@@ -1,0 +1,197 @@
+// On call: who holds each schedule now and next (/oncall), and cover shifts (/oncall override).
+// Schedules come from the policy; overrides from the policy and from the database.
+import type { Schedule } from '../../config/policy-schema.js';
+import { type Card, type Reply, type Rich, br, code, ephemeral, join, strong, time, txt } from '../card.js';
+import type { Directory } from '../catalog/directory.js';
+import type { Ctx } from '../context.js';
+import { fail, ok, type Outcome } from '../errors.js';
+import { personSpan } from '../incidents/cards.js';
+import { resolvePerson } from '../incidents/people.js';
+import type { OncallOverrideRow, OverrideRepo } from '../paging/ports.js';
+import type { Clock, Store } from '../ports.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
+import { type Override, type ScheduleSpec, type Segment, currentAndNext, onCallAt } from './schedule.js';
+
+/** Most schedules shown by one /oncall. */
+export const ONCALL_MAX_CARDS = 6;
+const LOOKAHEAD_MS = 8 * 7 * 86_400_000;
+
+export interface Holder {
+  personId: string | null;
+  /** The override in force, if any (database overrides carry their row). */
+  override: (Override & { row?: OncallOverrideRow }) | null;
+}
+
+export class OnCall {
+  private specs = new WeakMap<Directory, Map<string, ScheduleSpec>>();
+
+  constructor(private readonly d: { store: Store; clock: Clock; dir: () => Directory }) {}
+
+  private get dir() {
+    return this.d.dir();
+  }
+
+  /** The schedule as the engine sees it: the base rotation is layer 0, then the layers in order. */
+  spec(s: Schedule): ScheduleSpec {
+    let m = this.specs.get(this.dir);
+    if (!m) this.specs.set(this.dir, (m = new Map()));
+    let spec = m.get(s.id);
+    if (!spec) {
+      spec = { id: s.id, timezone: s.timezone ?? this.dir.policy.timezone, layers: [...(s.rotation ? [{ name: 'base', rotation: s.rotation }] : []), ...(s.layers ?? [])] };
+      m.set(s.id, spec);
+    }
+    return spec;
+  }
+
+  /** Policy overrides (older than any made in chat) and database overrides, overlapping [from, to). */
+  async overrides(repo: OverrideRepo, s: Schedule, from: Date, to: Date): Promise<(Override & { row?: OncallOverrideRow })[]> {
+    const planned = (s.overrides ?? []).map((o, i) => ({ id: `policy-${i}`, personId: o.person, start: new Date(o.start), end: new Date(o.end), createdAt: new Date(0) }));
+    const rows = await repo.active([s.id], from, to);
+    return [...planned, ...rows.map((r) => ({ id: r.id, personId: r.personId, start: r.startsAt, end: r.endsAt, createdAt: r.createdAt, row: r }))];
+  }
+
+  /** Who is on call in schedule `id` at `at` (inside the caller's transaction). */
+  async holderAt(repo: OverrideRepo, id: string, at: Date): Promise<Holder | null> {
+    const s = this.dir.schedule(id);
+    if (!s) return null;
+    const overrides = await this.overrides(repo, s, at, new Date(at.getTime() + 1));
+    const r = onCallAt(this.spec(s), overrides, at);
+    return { personId: r.personId, override: r.override };
+  }
+
+  /** Every person who takes part in a schedule, in any layer. */
+  members(s: Schedule): Set<string> {
+    return new Set(this.spec(s).layers.flatMap((l) => l.rotation.members));
+  }
+
+  /** Schedules a service's escalation path reaches. */
+  schedulesOfService(serviceId: string): Schedule[] {
+    const ep = this.dir.escalation(this.dir.service(serviceId)?.escalation ?? '');
+    const ids = new Set(ep?.levels.flatMap((l) => l.notify.flatMap((t) => ('schedule' in t ? [t.schedule] : []))) ?? []);
+    return [...ids].map((id) => this.dir.schedule(id)!).filter(Boolean);
+  }
+
+  /** /oncall [service|schedule]: now and next for each schedule, times shown in the viewer's zone. */
+  async show(ctx: Ctx, target: string | undefined): Promise<Outcome<Reply>> {
+    const dir = this.dir;
+    let schedules: Schedule[];
+    if (target) {
+      const s = dir.schedule(target);
+      if (s) schedules = [s];
+      else if (dir.service(target)) {
+        schedules = this.schedulesOfService(target);
+        if (!schedules.length) return fail('SCHEDULE.NOT_FOUND', `${dir.service(target)!.name} has no on-call schedule in its escalation path.`, 'See /service show for its path.');
+      } else return fail('SCHEDULE.NOT_FOUND', `There is no schedule or service "${target}".`, `Schedules: ${dir.policy.schedules.map((s) => s.id).join(', ') || 'none'}`);
+    } else {
+      const mine = ctx.actor.person ? dir.teamsOf(ctx.actor.person.id).flatMap((t) => dir.servicesOfTeam(t.id).flatMap((s) => this.schedulesOfService(s.id))) : [];
+      schedules = mine.length ? [...new Map(mine.map((s) => [s.id, s])).values()] : dir.policy.schedules;
+      if (!schedules.length) return ok(ephemeral({ title: 'No on-call schedules', tone: 'info', body: [txt('The policy defines no schedules yet (policy key "schedules").')] }));
+    }
+    const shown = schedules.slice(0, ONCALL_MAX_CARDS);
+    const now = ctx.now;
+    const until = new Date(now.getTime() + LOOKAHEAD_MS);
+    const cards = await this.d.store.transaction(async (tx) => {
+      const out: Card[] = [];
+      for (const s of shown) {
+        const overrides = await this.overrides(tx.overrides, s, now, until);
+        out.push(this.card(s, currentAndNext(this.spec(s), overrides, now, LOOKAHEAD_MS), overrides, now));
+      }
+      return out;
+    });
+    if (schedules.length > shown.length) cards.push({ title: `${schedules.length - shown.length} more schedule(s)`, tone: 'neutral', body: [txt('Name one: /oncall <schedule or service>.')] });
+    const tz = dir.timezoneOf(ctx.actor.person?.id);
+    cards[cards.length - 1] = { ...cards[cards.length - 1], context: [...(cards[cards.length - 1].context ?? []), txt(` · times in your time zone${ctx.inv.platform === 'console' ? ` (${tz})` : ''}`)] };
+    return ok(ephemeral(...cards));
+  }
+
+  private card(s: Schedule, cn: { current: Segment; next: Segment | null }, overrides: (Override & { row?: OncallOverrideRow })[], now: Date): Card {
+    const dir = this.dir;
+    const who = (seg: Segment): Rich => {
+      if (!seg.personId) return [txt('nobody')];
+      const o = seg.override as (Override & { row?: OncallOverrideRow }) | null;
+      const cover: Rich = o ? [txt(' (override'), ...(o.row?.covers ? [txt(' for '), ...personSpan(dir, o.row.covers)] : []), ...(o.row ? [txt(', set by '), ...personSpan(dir, o.row.createdBy)] : []), txt(')')] : [];
+      return [...personSpan(dir, seg.personId), ...cover];
+    };
+    const fields: Card['fields'] = [
+      { label: 'Now', value: [...who(cn.current), txt(' until '), time(cn.current.end)] },
+      { label: 'Next', value: cn.next ? [...who(cn.next), txt(' from '), time(cn.next.start), txt(' until '), time(cn.next.end)] : [txt('no change in the next 8 weeks')] },
+    ];
+    const coming = overrides.filter((o) => o.end > now);
+    if (coming.length)
+      fields.push({
+        label: 'Overrides',
+        value: join(
+          coming.slice(0, 5).map((o) => [...personSpan(dir, o.personId), txt(' '), time(o.start), txt(' → '), time(o.end), ...(o.row ? [txt(' · by '), ...personSpan(dir, o.row.createdBy)] : [txt(' · planned in the policy')])]),
+          br,
+        ),
+      });
+    const used = dir.allServices().filter((svc) => this.schedulesOfService(svc.id).some((x) => x.id === s.id));
+    return {
+      title: `On call: ${s.name ?? s.id}`,
+      tone: cn.current.personId ? 'info' : 'warning',
+      fields,
+      context: [code(s.id), txt(` · ${this.spec(s).timezone}${used.length ? ` · pages for ${used.map((x) => x.name).join(', ')}` : ''}`)],
+    };
+  }
+
+  /** May `personId` set up cover in `s`? Its members, and the teams whose services page through it. */
+  mayOverride(personId: string, s: Schedule): boolean {
+    if (this.members(s).has(personId)) return true;
+    return this.dir.allServices().some((svc) => this.schedulesOfService(svc.id).some((x) => x.id === s.id) && this.dir.team(svc.team)?.members.includes(personId));
+  }
+
+  /** /oncall override <@user> <duration> [schedule|service]: the user covers from now for the duration. */
+  async override(ctx: Ctx, userRef: string, duration: string, target: string | undefined): Promise<Outcome<Reply>> {
+    const dir = this.dir;
+    const me = ctx.actor.person!;
+    const cover = resolvePerson(dir, ctx.inv.platform, userRef);
+    if (!cover) return fail('PERSON.NOT_FOUND', `Steward does not know "${userRef}".`, 'Mention someone listed in the policy, or use their person id.');
+    const ms = parseDuration(duration);
+    const max = parseDuration(dir.policy.paging.maxOverride);
+    if (ms > max) return fail('COMMAND.INVALID', `An override may last at most ${formatDuration(max)} (policy paging.maxOverride).`);
+    const now = ctx.now;
+    let candidates: Schedule[];
+    if (target) {
+      const s = dir.schedule(target);
+      candidates = s ? [s] : dir.service(target) ? this.schedulesOfService(target) : [];
+      if (!candidates.length) return fail('SCHEDULE.NOT_FOUND', `There is no schedule or service "${target}" with an on-call schedule.`, `Schedules: ${dir.policy.schedules.map((x) => x.id).join(', ') || 'none'}`);
+    } else {
+      const holding = await this.d.store.transaction(async (tx) => {
+        const out: Schedule[] = [];
+        for (const s of dir.policy.schedules) if ((await this.holderAt(tx.overrides, s.id, now))?.personId === me.id) out.push(s);
+        return out;
+      });
+      candidates = holding.length ? holding : dir.policy.schedules.filter((s) => this.members(s).has(cover.id));
+    }
+    if (candidates.length !== 1)
+      return fail(
+        'COMMAND.INVALID',
+        candidates.length ? `Which schedule should ${cover.name} cover? ${candidates.map((s) => s.id).join(', ')}.` : `Steward cannot tell which schedule ${cover.name} should cover.`,
+        `Name it: /oncall override @${cover.id} ${duration} <schedule>`,
+      );
+    const s = candidates[0];
+    if (!this.mayOverride(me.id, s))
+      return fail('AUTH.FORBIDDEN', `Only members of ${s.id} and of the teams it pages for may set up cover in it.`, `Ask one of: ${[...this.members(s)].slice(0, 5).join(', ')}`);
+    const end = new Date(now.getTime() + ms);
+    const row = await this.d.store.transaction(async (tx) => {
+      const before = await this.holderAt(tx.overrides, s.id, now);
+      const r = await tx.overrides.create({ scheduleId: s.id, personId: cover.id, startsAt: now, endsAt: end, covers: before?.personId ?? null, createdBy: me.id, createdAt: now });
+      await tx.audit.append(
+        { actor: ctx.actor.ref, action: 'oncall.override', subject: `schedule:${s.id}`, before: { onCall: before?.personId ?? null }, after: { override: r.id, person: cover.id, start: now.toISOString(), end: end.toISOString() } },
+        now,
+      );
+      return r;
+    });
+    return ok({
+      visibility: 'in_channel',
+      cards: [
+        {
+          title: `${cover.name} is on call for ${s.name ?? s.id} for ${formatDuration(ms)}`,
+          tone: 'good',
+          body: [...personSpan(dir, cover.id), txt(' covers '), strong(s.id), txt(' from '), time(now), txt(' until '), time(end), ...(row.covers && row.covers !== cover.id ? [txt(' instead of '), ...personSpan(dir, row.covers)] : []), txt('.')],
+          context: [txt(`override ${row.id} · set by ${me.name} · recorded in the audit log`)],
+        },
+      ],
+    });
+  }
+}

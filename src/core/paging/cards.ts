@@ -1,0 +1,57 @@
+// Neutral cards for paging: the page message (edited in place as it escalates or is acknowledged)
+// and the on-call view.
+import { type Card, type Rich, br, code, join, strong, time, txt } from '../card.js';
+import type { Directory } from '../catalog/directory.js';
+import { personSpan } from '../incidents/cards.js';
+import { formatDuration } from '../shared/duration.js';
+import { type Page, notifySteps, pageRef, progressText } from './model.js';
+
+export function pageSubject(dir: Directory, p: Page): string {
+  if (p.serviceId) return dir.service(p.serviceId)?.name ?? p.serviceId;
+  return p.personId ? `paging ${dir.person(p.personId)?.name ?? p.personId}` : 'page';
+}
+
+export function pageTitle(dir: Directory, p: Page): string {
+  const subject = pageSubject(dir, p);
+  if (p.status === 'acknowledged') return `✅ ${pageRef(p)} acknowledged by ${dir.person(p.ackBy ?? '')?.name ?? p.ackBy ?? 'someone'} · ${subject}`;
+  if (p.status === 'resolved') return `☑️ ${pageRef(p)} resolved · ${subject}`;
+  if (p.exhaustedAt) return `⚠️ ${pageRef(p)} · nobody acknowledged · ${subject}`;
+  return `🔔 ${pageRef(p)} · ${subject}`;
+}
+
+/** The message every target gets; all copies, on every platform, are edited to match the page. */
+export function pageCard(dir: Directory, p: Page): Card {
+  const fields: Card['fields'] = [];
+  if (p.serviceId) fields.push({ label: 'Service', value: [txt(dir.service(p.serviceId)?.name ?? p.serviceId), txt(' '), code(p.serviceId)] });
+  fields.push({ label: 'Paged by', value: p.createdBy ? personSpan(dir, p.createdBy) : [txt('Steward')] });
+  if (p.incidentId !== null) fields.push({ label: 'Incident', value: [code(`INC-${p.incidentId}`)] });
+  const path = p.path.policy ? [txt(' · '), code(p.path.policy)] : [];
+  fields.push({ label: 'Escalation', value: [txt(progressText(p.path, p.stepSeq)), ...path] });
+  if (p.notified.length) fields.push({ label: 'Notified', value: join(p.notified.map((id) => personSpan(dir, id))) });
+  if (p.ackAt) fields.push({ label: 'Acknowledged', value: [...personSpan(dir, p.ackBy), txt(' at '), time(p.ackAt), txt(` (after ${formatDuration(p.ackAt.getTime() - p.createdAt.getTime())})`)] });
+  if (p.resolvedAt) fields.push({ label: 'Resolved', value: [...personSpan(dir, p.resolvedBy), txt(' at '), time(p.resolvedAt)] });
+  if (p.exhaustedAt && p.status === 'open')
+    fields.push({ label: 'Nobody acknowledged', value: [txt(`every level was tried ${p.path.repeat + 1}× (last at `), time(p.exhaustedAt), txt(')')] });
+  const buttons: Card['buttons'] =
+    p.status === 'open'
+      ? [
+          { label: 'Acknowledge', command: { kind: 'page.ack', page: p.number }, style: 'primary' },
+          ...(p.stepSeq + 1 < notifySteps(p.path) ? [{ label: 'Escalate now', command: { kind: 'page.escalate' as const, page: p.number, step: Math.max(0, p.stepSeq) } }] : []),
+        ]
+      : p.status === 'acknowledged'
+        ? [{ label: 'Resolve', command: { kind: 'page.resolve', page: p.number } }]
+        : undefined;
+  return {
+    title: pageTitle(dir, p),
+    tone: p.status === 'open' ? 'danger' : p.status === 'acknowledged' ? 'good' : 'neutral',
+    body: [txt(p.message)],
+    fields,
+    buttons,
+    context: [txt(`${pageRef(p)} · paged `), time(p.createdAt), txt(' · escalation path frozen when the page started')],
+  };
+}
+
+export function pageListCard(dir: Directory, pages: Page[]): Card {
+  const lines: Rich[] = pages.map((p) => [strong(pageRef(p)), txt(` · ${pageSubject(dir, p)} · ${p.status} · ${progressText(p.path, p.stepSeq)} · `), time(p.createdAt, 'relative')]);
+  return { title: 'Open pages', tone: 'info', body: lines.length ? join(lines, br) : [txt('Nobody is being paged right now.')], context: [txt(`${pages.length} open`)] };
+}

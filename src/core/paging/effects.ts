@@ -1,0 +1,71 @@
+// Carries out paging side effects from the outbox: page messages to people and team channels,
+// in-place edits of every copy as the page moves on, and notes in the incident's war room.
+// A delivery is recorded under its send key, so a retried item never sends a second message.
+import type { Reply } from '../card.js';
+import type { Directory } from '../catalog/directory.js';
+import type { EffectHandler } from '../incidents/effects.js';
+import { type ChatGateway, RetryableError } from '../incidents/gateway.js';
+import type { Clock, Platform, Store } from '../ports.js';
+import { pageCard } from './cards.js';
+import { pageRef } from './model.js';
+
+export interface PagingEffectDeps {
+  store: Store;
+  clock: Clock;
+  dir: () => Directory;
+  gateways: ReadonlyMap<Platform, ChatGateway>;
+}
+
+const reply = (...cards: Reply['cards']): Reply => ({ cards, visibility: 'in_channel' });
+
+export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler> {
+  const gateway = (platform: Platform) => {
+    const gw = d.gateways.get(platform);
+    if (!gw) throw new RetryableError(`${platform} is not connected yet`, 2_000);
+    return gw;
+  };
+  const load = async (n: unknown) => {
+    const p = await d.store.transaction((tx) => tx.pages.byNumber(Number(n)));
+    if (!p) throw new Error(`page ${String(n)} not found`);
+    return p;
+  };
+
+  return {
+    /** One page message to one person (direct message) or team channel, on one platform. */
+    async 'page.send'(x) {
+      const sendKey = `${x.page}:${x.seq}:${x.platform}:${x.to}`;
+      if (await d.store.transaction((tx) => tx.pages.hasMessage(sendKey))) return;
+      const page = await load(x.page);
+      // Acknowledged or resolved before this went out: nobody needs waking any more.
+      if (page.status !== 'open') return;
+      const gw = gateway(x.platform as Platform);
+      const card = reply(pageCard(d.dir(), page));
+      const sent = x.kind === 'dm' ? await gw.dm(String(x.to), card) : { channelId: String(x.to), ...(await gw.post(String(x.to), card)) };
+      if (!sent) return;
+      await d.store.transaction((tx) => tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId, personId: (x.person as string | null) ?? null }, d.clock.now()));
+      // The page may have moved on while this was being sent: bring this copy up to date.
+      const now = await load(x.page);
+      if (now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, reply(pageCard(d.dir(), now)));
+    },
+
+    /** Every copy of the page, on every platform, edited to its current state. */
+    async 'page.refresh'(x) {
+      const page = await load(x.page);
+      // A newer refresh is queued for the newer version; it will do this work.
+      if (page.version > Number(x.version)) return;
+      const messages = await d.store.transaction((tx) => tx.pages.messages(page.id));
+      const card = reply(pageCard(d.dir(), page));
+      for (const m of messages) {
+        const gw = d.gateways.get(m.platform);
+        if (gw) await gw.edit(m.channelId, m.messageId, card);
+      }
+    },
+
+    /** A note about the page in its incident's war room. */
+    async 'page.room'(x) {
+      const i = await d.store.transaction((tx) => tx.incidents.byNumber(Number(x.incident)));
+      if (!i?.warRoom.channelId || i.warRoom.state !== 'ready') return;
+      await gateway(i.warRoom.platform).post(i.warRoom.channelId, reply({ title: String(x.text), tone: 'info', context: [{ t: 'text', v: `${pageRef({ number: Number(x.page) })} · ` }, { t: 'time', at: new Date(String(x.at)), style: 'datetime' }] }));
+    },
+  };
+}

@@ -1,0 +1,201 @@
+// Durable escalation: every pending step is a row with its due instant. The runner fires due
+// steps; a step fires once because only the worker whose conditional update flips it from
+// pending to fired carries it out (other replicas, retries and restarts see 0 rows). Firing
+// writes the notifications (outbox), the next step row and the audit entry in one transaction.
+import type { NotifyTarget } from '../../config/policy-schema.js';
+import type { Directory } from '../catalog/directory.js';
+import type { OnCall } from '../oncall/oncall.js';
+import type { Clock, Platform, Store, Tx } from '../ports.js';
+import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
+import { noteOnIncident } from './service.js';
+
+export interface EscalatorDeps {
+  store: Store;
+  clock: Clock;
+  dir: () => Directory;
+  oncall: OnCall;
+  holder: string;
+  /** Platforms connected now (notifications go to each where the person or team has an id). */
+  platforms: () => Platform[];
+  /** Runs due side effects. */
+  kick: () => void;
+  log: { error(obj: object, msg: string): void };
+  onFired?: (step: PageStep, firedAt: Date) => void;
+}
+
+/** Poll at least this often for steps written by other replicas. */
+export const ESCALATION_POLL_MS = 500;
+export const ESCALATION_BATCH = 100;
+
+export class Escalator {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly d: EscalatorDeps) {}
+
+  private get dir() {
+    return this.d.dir();
+  }
+
+  /** Where a person is reached: every connected platform where they have an id. */
+  private addresses(personId: string): { platform: Platform; to: string }[] {
+    const p = this.dir.person(personId);
+    if (!p) return [];
+    return this.d.platforms().flatMap((platform) => {
+      const to = platform === 'console' ? p.id : p[platform];
+      return to ? [{ platform, to }] : [];
+    });
+  }
+
+  private teamChannels(teamId: string): { platform: Platform; to: string }[] {
+    const t = this.dir.team(teamId);
+    if (!t) return [];
+    return this.d.platforms().flatMap((platform) => {
+      const to = platform === 'console' ? t.id : t.channels?.[platform];
+      return to ? [{ platform, to }] : [];
+    });
+  }
+
+  /** Who a level reaches now: people (schedules resolved to whoever is on call), team channels. */
+  private async resolve(tx: Tx, notify: NotifyTarget[], at: Date): Promise<StepTargets> {
+    const out: StepTargets = { people: [], teams: [], missed: [] };
+    for (const t of notify) {
+      if ('person' in t) {
+        if (this.dir.person(t.person)) out.people.push({ person: t.person, via: 'person' });
+        else out.missed.push(`${t.person}: no longer in the policy`);
+      } else if ('team' in t) {
+        if (this.dir.team(t.team)) out.teams.push(t.team);
+        else out.missed.push(`team ${t.team}: no longer in the policy`);
+      } else {
+        const h = await this.d.oncall.holderAt(tx.overrides, t.schedule, at);
+        if (h?.personId) out.people.push({ person: h.personId, via: `schedule:${t.schedule}` });
+        else out.missed.push(h ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
+      }
+    }
+    return out;
+  }
+
+  /** Fires one due step; false when it was not this worker's to fire. */
+  async fire(step: PageStep): Promise<boolean> {
+    const now = this.d.clock.now();
+    const fired = await this.d.store.transaction(async (tx) => {
+      if (!(await tx.pages.claimStep(step.id, this.d.holder, now))) return false;
+      // Lock the page: an acknowledgement either committed first (nothing to do) or waits for us.
+      const p = await tx.pages.updateIfOpen(step.pageId, { stepSeq: step.seq }, now);
+      if (!p) return true;
+      const s = stepAt(p.path, step.seq);
+      if (s.kind === 'notify') await this.notify(tx, p, step, s.level, now);
+      else await this.exhausted(tx, p, step, now);
+      return true;
+    });
+    if (fired) {
+      this.d.onFired?.(step, now);
+      this.d.kick();
+    }
+    return fired;
+  }
+
+  private async notify(tx: Tx, p: Page, step: PageStep, level: number, now: Date) {
+    const lvl = p.path.levels[level];
+    const targets = await this.resolve(tx, lvl.notify, now);
+    let deliveries = 0;
+    for (const { person } of targets.people)
+      for (const a of this.addresses(person)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'dm', person, now));
+    for (const team of targets.teams) for (const a of this.teamChannels(team)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', null, now));
+    const teamMembers = targets.teams.flatMap((t) => this.dir.team(t)?.members ?? []);
+    const notified = [...new Set([...p.notified, ...targets.people.map((x) => x.person), ...teamMembers])];
+    const next = await tx.pages.update(p.id, p.version, { notified }, now);
+    await tx.pages.recordTargets(step.id, targets);
+    // Nobody reachable at this level (e.g. nobody on call): the next level is due at once.
+    const due = new Date(now.getTime() + (deliveries > 0 ? lvl.ackTimeoutMs : 0));
+    const seq = step.seq + 1;
+    const ns = stepAt(p.path, seq);
+    await tx.pages.addStep({ pageId: p.id, seq, round: ns.round, level: ns.level, kind: ns.kind, dueAt: due });
+    const names = targets.people.map((x) => this.dir.person(x.person)?.name ?? x.person).concat(targets.teams.map((t) => `team ${this.dir.team(t)?.name ?? t}`));
+    const what = `${progressText(p.path, step.seq)}: ${names.length ? `notified ${names.join(', ')}` : 'nobody to notify'}${targets.missed.length ? ` (${targets.missed.join('; ')})` : ''}`;
+    await tx.audit.append({ actor: { platform: 'system' }, action: 'page.escalated', subject: `page:${pageRef(p)}`, after: { step: step.seq, round: step.round, level, targets, nextDue: due.toISOString() } }, now);
+    await noteOnIncident(tx, next ?? p, what, now, null, `step:${step.seq}`);
+    await tx.outbox.enqueue(`page_refresh:${p.number}:${(next ?? p).version}`, 'page.refresh', { page: p.number, version: (next ?? p).version }, now);
+  }
+
+  private async exhausted(tx: Tx, p: Page, step: PageStep, now: Date) {
+    const next = await tx.pages.update(p.id, p.version, { exhaustedAt: now }, now);
+    const channels = p.path.team ? this.teamChannels(p.path.team) : [];
+    let deliveries = 0;
+    for (const a of channels) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', null, now));
+    // No team channel (e.g. a direct page): whoever paged hears it instead.
+    if (!deliveries && p.createdBy) for (const a of this.addresses(p.createdBy)) await this.enqueue(tx, p, step.seq, a, 'dm', p.createdBy, now);
+    const rounds = p.path.repeat + 1;
+    await tx.pages.recordTargets(step.id, { people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [], teams: p.path.team && deliveries ? [p.path.team] : [], missed: [] });
+    await tx.audit.append({ actor: { platform: 'system' }, action: 'page.exhausted', subject: `page:${pageRef(p)}`, after: { step: step.seq, rounds, steps: notifySteps(p.path) } }, now);
+    await noteOnIncident(tx, next ?? p, `nobody acknowledged after ${rounds} round(s); the team was told`, now, null, 'exhausted');
+    await tx.outbox.enqueue(`page_refresh:${p.number}:${(next ?? p).version}`, 'page.refresh', { page: p.number, version: (next ?? p).version }, now);
+  }
+
+  private enqueue(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', person: string | null, at: Date) {
+    return tx.outbox.enqueue(`page_send:${p.number}:${seq}:${a.platform}:${a.to}`, 'page.send', { page: p.number, seq, platform: a.platform, to: a.to, kind, person }, at);
+  }
+
+  // ---- the runner: fires due steps as they fall due, on every replica ----
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Runs due steps now (a new page, an "escalate now"); concurrent wakes coalesce. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.pass()
+      .catch((err) => this.d.log.error({ err: String(err) }, 'escalation pass failed'))
+      .then((wait) => {
+        this.running = null;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          return this.wake();
+        }
+        this.timer = setTimeout(() => this.wake(), wait ?? ESCALATION_POLL_MS);
+        this.timer.unref();
+      });
+  }
+
+  /** Fires everything due; returns how long to sleep until the next step (at most the poll period). */
+  async pass(): Promise<number> {
+    for (;;) {
+      const due = await this.d.store.transaction((tx) => tx.pages.dueSteps(this.d.clock.now(), ESCALATION_BATCH));
+      await runLimited(due, this.d.store.dialect === 'sqlite' ? 1 : 8, async (s) => {
+        try {
+          await this.fire(s);
+        } catch (err) {
+          this.d.log.error({ err: String(err), page: s.pageId, step: s.seq }, 'escalation step failed; will retry');
+        }
+      });
+      if (due.length < ESCALATION_BATCH || this.stopped) break;
+    }
+    const next = await this.d.store.transaction((tx) => tx.pages.nextDue());
+    if (!next) return ESCALATION_POLL_MS;
+    return Math.max(0, Math.min(ESCALATION_POLL_MS, next.getTime() - this.d.clock.now().getTime()));
+  }
+}
+
+async function runLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}

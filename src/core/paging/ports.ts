@@ -1,0 +1,55 @@
+// Repository ports for paging: pages, their escalation steps, sent messages and on-call overrides.
+import type { Platform } from '../ports.js';
+import type { Page, PageMessage, PageStatus, PageStep, StepKind, StepTargets } from './model.js';
+
+export type NewPage = Omit<Page, 'id' | 'number' | 'version' | 'updatedAt' | 'stepSeq' | 'notified' | 'exhaustedAt' | 'ackBy' | 'ackPlatform' | 'ackAt' | 'resolvedBy' | 'resolvedAt'>;
+export type PagePatch = Partial<Pick<Page, 'status' | 'stepSeq' | 'notified' | 'exhaustedAt' | 'ackBy' | 'ackPlatform' | 'ackAt' | 'resolvedBy' | 'resolvedAt'>>;
+
+export interface OncallOverrideRow {
+  id: number;
+  scheduleId: string;
+  personId: string;
+  startsAt: Date;
+  endsAt: Date;
+  covers: string | null;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface PageRepo {
+  nextNumber(): Promise<number>;
+  create(p: NewPage, at: Date): Promise<Page>;
+  byNumber(n: number): Promise<Page | null>;
+  byId(id: number): Promise<Page | null>;
+  byKey(key: string): Promise<Page | null>;
+  list(filter: { statuses?: readonly PageStatus[]; incidentId?: number; limit?: number }): Promise<Page[]>;
+  /** Applies `patch` if the page is still at `expectedVersion`; null when someone changed it first. */
+  update(id: number, expectedVersion: number, patch: PagePatch, at: Date): Promise<Page | null>;
+  /** Applies `patch` while the page is open (bumping its version); null when it is not open any more. */
+  updateIfOpen(id: number, patch: PagePatch, at: Date): Promise<Page | null>;
+  addStep(s: { pageId: number; seq: number; round: number; level: number; kind: StepKind; dueAt: Date }): Promise<void>;
+  /** Pending steps due at `now`, earliest first. */
+  dueSteps(now: Date, limit: number): Promise<PageStep[]>;
+  /** Earliest due instant of any pending step. */
+  nextDue(): Promise<Date | null>;
+  /** Flips one pending, due step to fired; false when another worker (or a cancel) got there first. */
+  claimStep(id: number, holder: string, now: Date): Promise<boolean>;
+  recordTargets(stepId: number, targets: StepTargets): Promise<void>;
+  /** Moves the page's pending step `seq` to `dueAt`; false when that step is not pending. */
+  reschedule(pageId: number, seq: number, dueAt: Date): Promise<boolean>;
+  cancelPending(pageId: number, at: Date): Promise<number>;
+  steps(pageId: number): Promise<PageStep[]>;
+  /** False when a message with this send key exists (the delivery already happened). */
+  addMessage(pageId: number, sendKey: string, m: PageMessage, at: Date): Promise<boolean>;
+  hasMessage(sendKey: string): Promise<boolean>;
+  messages(pageId: number): Promise<PageMessage[]>;
+}
+
+export interface OverrideRepo {
+  create(o: Omit<OncallOverrideRow, 'id'>): Promise<OncallOverrideRow>;
+  /** Overrides of these schedules that end after `from` and start before `to`, not cancelled. */
+  active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]>;
+  cancel(id: number, at: Date): Promise<boolean>;
+}
+
+export type { Platform };

@@ -1,0 +1,157 @@
+// Pages, escalation steps, page messages and on-call overrides on Prisma (SQLite and PostgreSQL).
+import type { FrozenPath, Page, PageMessage, PageStatus, PageStep, StepKind, StepState, StepTargets } from '../core/paging/model.js';
+import type { NewPage, OncallOverrideRow, OverrideRepo, PagePatch, PageRepo } from '../core/paging/ports.js';
+import type { Platform } from '../core/ports.js';
+import type { Queryable } from './client.js';
+
+type Row = Awaited<ReturnType<Queryable['page']['findUniqueOrThrow']>>;
+type StepRow = Awaited<ReturnType<Queryable['pageStep']['findUniqueOrThrow']>>;
+
+function toPage(r: Row): Page {
+  return {
+    ...r,
+    status: r.status as PageStatus,
+    path: JSON.parse(r.path) as FrozenPath,
+    createdPlatform: r.createdPlatform as Page['createdPlatform'],
+    notified: JSON.parse(r.notified) as string[],
+  };
+}
+
+function toStep(r: StepRow): PageStep {
+  return { ...r, kind: r.kind as StepKind, state: r.state as StepState, targets: r.targets ? (JSON.parse(r.targets) as StepTargets) : null };
+}
+
+const columns = (p: PagePatch) => {
+  const { notified, ...rest } = p;
+  return { ...rest, ...(notified ? { notified: JSON.stringify(notified) } : {}) };
+};
+
+export class PrismaPageRepo implements PageRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async nextNumber(): Promise<number> {
+    await this.db.$executeRaw`INSERT INTO "counter" ("name", "value") VALUES ('page', 0) ON CONFLICT ("name") DO NOTHING`;
+    return (await this.db.counter.update({ where: { name: 'page' }, data: { value: { increment: 1 } } })).value;
+  }
+
+  async create(p: NewPage, at: Date): Promise<Page> {
+    const number = await this.nextNumber();
+    const row = await this.db.page.create({
+      data: { ...p, number, path: JSON.stringify(p.path), stepSeq: -1, notified: '[]', version: 1, updatedAt: at },
+    });
+    return toPage(row);
+  }
+
+  async byNumber(number: number) {
+    const r = await this.db.page.findUnique({ where: { number } });
+    return r ? toPage(r) : null;
+  }
+  async byId(id: number) {
+    const r = await this.db.page.findUnique({ where: { id } });
+    return r ? toPage(r) : null;
+  }
+  async byKey(key: string) {
+    const r = await this.db.page.findUnique({ where: { key } });
+    return r ? toPage(r) : null;
+  }
+
+  async list(f: { statuses?: readonly PageStatus[]; incidentId?: number; limit?: number }) {
+    const rows = await this.db.page.findMany({
+      where: { ...(f.statuses ? { status: { in: [...f.statuses] } } : {}), ...(f.incidentId !== undefined ? { incidentId: f.incidentId } : {}) },
+      orderBy: { number: 'desc' },
+      take: f.limit ?? 50,
+    });
+    return rows.map(toPage);
+  }
+
+  async update(id: number, expectedVersion: number, patch: PagePatch, at: Date) {
+    const n = await this.db.page.updateMany({ where: { id, version: expectedVersion }, data: { ...columns(patch), version: expectedVersion + 1, updatedAt: at } });
+    return n.count ? this.byId(id) : null;
+  }
+
+  async updateIfOpen(id: number, patch: PagePatch, at: Date) {
+    // The update takes the page's row lock (PostgreSQL), so a concurrent acknowledgement either
+    // commits first (and this matches nothing) or waits and then sees the new version.
+    const n = await this.db.page.updateMany({ where: { id, status: 'open' }, data: { ...columns(patch), version: { increment: 1 }, updatedAt: at } });
+    return n.count ? this.byId(id) : null;
+  }
+
+  async addStep(s: { pageId: number; seq: number; round: number; level: number; kind: StepKind; dueAt: Date }) {
+    await this.db.$executeRaw`
+      INSERT INTO "page_step" ("page_id", "seq", "round", "level", "kind", "due_at", "state")
+      VALUES (${s.pageId}, ${s.seq}, ${s.round}, ${s.level}, ${s.kind}, ${s.dueAt}, 'pending')
+      ON CONFLICT ("page_id", "seq") DO NOTHING`;
+  }
+
+  async dueSteps(now: Date, limit: number) {
+    const rows = await this.db.pageStep.findMany({ where: { state: 'pending', dueAt: { lte: now } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit });
+    return rows.map(toStep);
+  }
+
+  async nextDue() {
+    const r = await this.db.pageStep.findFirst({ where: { state: 'pending' }, orderBy: { dueAt: 'asc' }, select: { dueAt: true } });
+    return r?.dueAt ?? null;
+  }
+
+  async claimStep(id: number, holder: string, now: Date) {
+    const n = await this.db.pageStep.updateMany({ where: { id, state: 'pending', dueAt: { lte: now } }, data: { state: 'fired', firedAt: now, firedBy: holder } });
+    return n.count === 1;
+  }
+
+  async recordTargets(stepId: number, targets: StepTargets) {
+    await this.db.pageStep.update({ where: { id: stepId }, data: { targets: JSON.stringify(targets) } });
+  }
+
+  async reschedule(pageId: number, seq: number, dueAt: Date) {
+    const n = await this.db.pageStep.updateMany({ where: { pageId, seq, state: 'pending' }, data: { dueAt } });
+    return n.count === 1;
+  }
+
+  async cancelPending(pageId: number, at: Date) {
+    const n = await this.db.pageStep.updateMany({ where: { pageId, state: 'pending' }, data: { state: 'cancelled', firedAt: at } });
+    return n.count;
+  }
+
+  async steps(pageId: number) {
+    return (await this.db.pageStep.findMany({ where: { pageId }, orderBy: { seq: 'asc' } })).map(toStep);
+  }
+
+  async addMessage(pageId: number, sendKey: string, m: PageMessage, at: Date) {
+    const n = await this.db.$executeRaw`
+      INSERT INTO "page_message" ("page_id", "send_key", "platform", "channel_id", "message_id", "person_id", "created_at")
+      VALUES (${pageId}, ${sendKey}, ${m.platform}, ${m.channelId}, ${m.messageId}, ${m.personId}, ${at})
+      ON CONFLICT ("send_key") DO NOTHING`;
+    return n > 0;
+  }
+
+  async hasMessage(sendKey: string) {
+    return (await this.db.pageMessage.count({ where: { sendKey } })) > 0;
+  }
+
+  async messages(pageId: number): Promise<PageMessage[]> {
+    const rows = await this.db.pageMessage.findMany({ where: { pageId }, orderBy: { id: 'asc' } });
+    return rows.map((r) => ({ platform: r.platform as Platform, channelId: r.channelId, messageId: r.messageId, personId: r.personId }));
+  }
+}
+
+export class PrismaOverrideRepo implements OverrideRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async create(o: Omit<OncallOverrideRow, 'id'>) {
+    const r = await this.db.oncallOverride.create({ data: o });
+    return { id: r.id, scheduleId: r.scheduleId, personId: r.personId, startsAt: r.startsAt, endsAt: r.endsAt, covers: r.covers, createdBy: r.createdBy, createdAt: r.createdAt };
+  }
+
+  async active(scheduleIds: readonly string[], from: Date, to: Date) {
+    const rows = await this.db.oncallOverride.findMany({
+      where: { scheduleId: { in: [...scheduleIds] }, cancelledAt: null, endsAt: { gt: from }, startsAt: { lt: to } },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => ({ id: r.id, scheduleId: r.scheduleId, personId: r.personId, startsAt: r.startsAt, endsAt: r.endsAt, covers: r.covers, createdBy: r.createdBy, createdAt: r.createdAt }));
+  }
+
+  async cancel(id: number, at: Date) {
+    const n = await this.db.oncallOverride.updateMany({ where: { id, cancelledAt: null }, data: { cancelledAt: at } });
+    return n.count === 1;
+  }
+}
