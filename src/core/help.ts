@@ -8,6 +8,10 @@ import { ok, type Outcome } from './errors.js';
 export const COMMAND_HELP: { usage: string; what: string; writes: boolean }[] = [
   { usage: '/incident declare [title]', what: 'declare an incident: war room, announcement, roles, timeline', writes: true },
   { usage: '/incident help', what: 'every incident command: update, status, severity, role, resolve, list, timeline, stats', writes: false },
+  { usage: '/page <service|@person> <message>', what: "page a service's on-call along its escalation path, or one person", writes: true },
+  { usage: '/page list', what: 'open and acknowledged pages', writes: false },
+  { usage: '/oncall [service|schedule]', what: 'who is on call now and next, in your time zone', writes: false },
+  { usage: '/oncall override <@user> <duration> [schedule]', what: 'someone covers a shift from now', writes: true },
   { usage: '/service list [team]', what: 'the service catalog: teams, tiers, owners', writes: false },
   { usage: '/service show <id>', what: 'one service: team, owners, tier, escalation path, channels', writes: false },
   { usage: '/steward help', what: 'this help, and who you are to Steward', writes: false },

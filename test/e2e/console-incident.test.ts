@@ -24,7 +24,7 @@ it('declare → war room → announcement → role → update → 📌 → refus
     '2',
     '1',
     'Primary is out of connections',
-    'y',
+    'n', // paging from the console is covered by console-paging.test.ts
     'pgbouncer max_client_conn reached',
     '/pin 3',
     '/pin 3',

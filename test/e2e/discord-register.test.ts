@@ -29,7 +29,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
   it('bulk-overwrites the global commands with exactly manifests/discord-commands.json; a second run changes nothing', async () => {
     const first = await runCli(['discord', 'register'], env());
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('registered 3 commands (global): service, steward, incident\n');
+    expect(first.stdout).toBe('registered 5 commands (global): service, steward, incident, page, oncall\n');
     expect(first.code).toBe(0);
 
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`);
@@ -40,7 +40,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     // Nothing else was written: no per-command POST/PATCH/DELETE, no guild commands.
     expect(fake.restCalls.filter((c) => c.method !== 'GET' && c.method !== 'PUT')).toEqual([]);
     const registered = fake.commands();
-    expect(registered.map((c) => c.name)).toEqual(['service', 'steward', 'incident']);
+    expect(registered.map((c) => c.name)).toEqual(['service', 'steward', 'incident', 'page', 'oncall']);
     expect(registered.map((c) => c.options)).toEqual(manifest.map((c) => c.options));
 
     const second = await runCli(['discord', 'register'], env());
@@ -57,7 +57,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const global = fake.commands();
     const r = await runCli(['discord', 'register'], { ...env(), DISCORD_GUILD_ID: fake.guildId });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`registered 3 commands (guild ${fake.guildId}): service, steward, incident\n`);
+    expect(r.stdout).toBe(`registered 5 commands (guild ${fake.guildId}): service, steward, incident, page, oncall\n`);
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(puts).toHaveLength(1);
@@ -66,6 +66,8 @@ describe('discord register (CLI process against the fake Discord API)', () => {
       ['service', fake.guildId],
       ['steward', fake.guildId],
       ['incident', fake.guildId],
+      ['page', fake.guildId],
+      ['oncall', fake.guildId],
     ]);
     expect(fake.commands()).toEqual(global);
   });
@@ -109,7 +111,16 @@ const SAMPLES: Record<string, string> = {
   summary: 'Restarted the primary',
   incident: 'INC-7',
   window: '90d',
+  service: 'payments-api',
+  message: 'Checkout returns 502',
+  target: 'payments-primary',
+  duration: '4h',
+  schedule: 'payments-primary',
 };
+
+/** Subcommands whose parsed kind or fields are named differently from the option. */
+const KIND: Record<string, string> = { 'page service': 'page.create', 'page person': 'page.create' };
+const FIELD: Record<string, Record<string, string>> = { 'page service': { service: 'target' }, 'page person': { user: 'target' } };
 
 /** What each sample becomes in the parsed command (the same value unless listed). */
 const PARSED: Record<string, unknown> = { user: '<@111111111111111112>', incident: 7 };
@@ -145,6 +156,11 @@ describe('command manifests agree with the shared parser', () => {
       'service show',
       'steward help',
       ...['declare', 'update', 'status', 'severity', 'role', 'resolve', 'list', 'timeline', 'postmortem', 'stats', 'help'].map((s) => `incident ${s}`),
+      'page service',
+      'page person',
+      'page list',
+      'oncall show',
+      'oncall override',
     ]);
   });
 
@@ -162,11 +178,12 @@ describe('command manifests agree with the shared parser', () => {
       const parsed = parseCommand(name, text);
       expect(parsed.ok, `${name} ${text}`).toBe(true);
       if (!parsed.ok) continue;
-      expect(parsed.command.kind).toBe(`${name}.${sub}`);
-      for (const o of given) expect((parsed.command as Record<string, unknown>)[o.name]).toBe(o.name in PARSED ? PARSED[o.name] : o.value);
+      expect(parsed.command.kind).toBe(KIND[`${name} ${sub}`] ?? `${name}.${sub}`);
+      for (const o of given)
+        expect((parsed.command as Record<string, unknown>)[FIELD[`${name} ${sub}`]?.[o.name] ?? o.name]).toBe(o.name in PARSED ? PARSED[o.name] : o.value);
     }
     const usage = USAGE[name as keyof typeof USAGE];
-    expect(usage.includes(`/${name} ${sub}`) || usage.includes(`· ${sub}`), `usage of /${name} names ${sub}`).toBe(true);
+    expect(usage.includes(`/${name} ${sub}`) || usage.includes(`· ${sub}`) || usage.includes(`/${name} <${sub}>`) || usage.includes(`/${name} [${sub}`), `usage of /${name} names ${sub}`).toBe(true);
   });
 
   it('/incident options become the text the parser reads: the incident first, free text last and as typed, a user as a mention', () => {

@@ -300,6 +300,10 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
       [
         '`/incident declare [title]` — declare an incident: war room, announcement, roles, timeline (needs a policy person)',
         '`/incident help` — every incident command: update, status, severity, role, resolve, list, timeline, stats',
+        "`/page <service|@person> <message>` — page a service's on-call along its escalation path, or one person (needs a policy person)",
+        '`/page list` — open and acknowledged pages',
+        '`/oncall [service|schedule]` — who is on call now and next, in your time zone',
+        '`/oncall override <@user> <duration> [schedule]` — someone covers a shift from now (needs a policy person)',
         '`/service list [team]` — the service catalog: teams, tiers, owners',
         '`/service show <id>` — one service: team, owners, tier, escalation path, channels',
         '`/steward help` — this help, and who you are to Steward',

@@ -142,7 +142,8 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
         severity: field.select('SEV1'),
         service: field.select('payments-api'),
         summary: field.text('Checkout fails with 502 for every card payment'),
-        page: field.checked(),
+        // Paging from an incident is covered by the paging tests; this walk-through pages nobody.
+        page: field.unchecked(),
       },
     });
     expect(res.status).toBe(200);
@@ -161,7 +162,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
       declared_by: 'alice',
       declared_user_id: ALICE,
       declared_channel: SLACK_GENERAL_CHANNEL,
-      page_oncall: 1,
+      page_oncall: 0,
       war_room_name: 'inc-1-database-down',
       war_room_state: 'ready',
     });
@@ -215,7 +216,6 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     );
     expect(timeline().map((e) => [e.kind, e.actor_person, e.text])).toEqual([
       ['declared', 'alice', 'Declared as SEV1: Database down'],
-      ['page', 'alice', 'Paging the on-call was requested'],
       ['war_room', null, 'War room #inc-1-database-down opened'],
     ]);
     expect(s.query("select action, subject from audit_entry where action like 'incident.%'")).toEqual([{ action: 'incident.declared', subject: 'incident:INC-1' }]);
@@ -384,7 +384,6 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     const body: string = tl.json.blocks[1].text.text;
     const order = [
       'Declared as SEV1: Database down',
-      'Paging the on-call was requested',
       'War room #inc-1-database-down opened',
       'Bob Builder is now scribe',
       'Rolled back',
@@ -395,10 +394,9 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     const positions = order.map((t) => body.indexOf(t));
     for (const [i, p] of positions.entries()) expect(p, order[i]).toBeGreaterThanOrEqual(0);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    expect(tl.json.blocks.at(-1).elements[0].text).toBe('8 entries');
+    expect(tl.json.blocks.at(-1).elements[0].text).toBe('7 entries');
     expect(timeline().map((e) => [e.kind, new Date(e.at).getTime() - T0])).toEqual([
       ['declared', 0],
-      ['page', 0],
       ['war_room', 0],
       ['role', 5 * MIN],
       ['update', 7 * MIN],

@@ -15,6 +15,7 @@ export class ConsoleGateway implements ChatGateway {
   readonly platform = 'console' as const;
   private readonly channels = new Set<string>(['incidents']);
   private seq = 0;
+  private dmSeq = 0;
   private readonly titles = new Map<string, string>();
 
   constructor(private readonly screen: ConsoleScreen, private readonly self: string) {}
@@ -53,7 +54,8 @@ export class ConsoleGateway implements ChatGateway {
   }
 
   async dm(userId: string, reply: Reply) {
-    const id = String(++this.seq);
+    // Direct messages are numbered apart from channel messages (whose numbers /pin uses).
+    const id = String(++this.dmSeq);
     this.screen.show(`[direct message to ${userId}${userId === this.self ? ' (you)' : ''}] message ${id}`, reply);
     return { channelId: `@${userId}`, messageId: id };
   }

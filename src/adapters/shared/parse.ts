@@ -8,8 +8,8 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const USAGE: Record<CommandName, string> = {
   service: '/service list [team] · /service show <id>',
   steward: '/steward help',
-  page: '/page <service or @person> <message> · /page list',
-  oncall: '/oncall [service or schedule] · /oncall override <@user> <duration> [schedule]',
+  page: '/page <service> <message> · /page <person> <message> (a mention or person id) · list',
+  oncall: '/oncall [service or schedule] · /oncall show [service or schedule] · /oncall override <@user> <duration> [schedule]',
   incident:
     '/incident declare [title] · update <text> · status <status> [text] · severity <SEV> · role <role> <@user> · resolve [summary] · list · timeline · postmortem · stats [30d] · help',
 };

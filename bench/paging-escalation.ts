@@ -1,0 +1,506 @@
+// 10,000 open pages with staggered acknowledgement timeouts in one process: how late each
+// escalation step fires against its due instant (p50/p99/max), and how many steps fired twice
+// (must be 0), on SQLite and on PostgreSQL, with one Steward and with two competing ones.
+//
+// Nobody acknowledges, so every page walks its whole path: levels × (repeat + 1) notify steps and
+// the final "nobody acknowledged" step. The real Escalator and outbox run; notifications go to the
+// console gateway, whose screen only counts what it is shown. Target: p99 lateness ≤ 1 s.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { Reply } from '../src/core/card.js';
+import { sqlitePath } from '../src/store/dialect.js';
+import { createPgDatabase, pgAvailable } from '../test/support/databases.js';
+import { summarize, type Summary } from './lib/stats.js';
+
+const root = new URL('../', import.meta.url).pathname;
+const env = process.env;
+const PAGES = Number(env.BENCH_PAGES ?? 10_000);
+const SERVICES = Number(env.BENCH_SERVICES ?? 20);
+const REPEAT = Number(env.BENCH_REPEAT ?? 1);
+const TIMEOUT_MIN_S = Number(env.BENCH_TIMEOUT_MIN_S ?? 10);
+const TIMEOUT_MAX_S = Number(env.BENCH_TIMEOUT_MAX_S ?? 25);
+/** First steps fall due across this window (pages are opened live, every 100 ms). */
+const WINDOW_S = Number(env.BENCH_WINDOW_S ?? 40);
+/** Pages of the run with two Steward instances on one database (0: skip it). */
+const DUAL_PAGES = Number(env.BENCH_DUAL_PAGES ?? 10_000);
+const DIALECTS = (env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
+const TARGET_P99_MS = 1000;
+const LEVELS = 2;
+const STEPS = LEVELS * (REPEAT + 1) + 1;
+
+// Built code (dist/, what `npm run bench` builds and production runs) unless BENCH_FROM=src or dist/ is missing.
+const fromDist = (isMainThread ? env.BENCH_FROM !== 'src' && existsSync(join(root, 'dist/src/core/steward.js')) : (workerData as WorkerInput).fromDist);
+const load = <T>(rel: string): Promise<T> => import(pathToFileURL(join(root, fromDist ? `dist/src/${rel}.js` : `src/${rel}.ts`)).href) as Promise<T>;
+const [{ Steward }, { openStore }, { loadPolicyFile }, { ConsoleGateway }, { systemClock }] = await Promise.all([
+  load<typeof import('../src/core/steward.js')>('core/steward'),
+  load<typeof import('../src/store/index.js')>('store/index'),
+  load<typeof import('../src/config/policy.js')>('config/policy'),
+  load<typeof import('../src/adapters/console/gateway.js')>('adapters/console/gateway'),
+  load<typeof import('../src/core/ports.js')>('core/ports'),
+]);
+
+interface WorkerInput {
+  url: string;
+  policyFile: string;
+  holder: string;
+  fromDist: boolean;
+}
+/** Fired steps travel as flat tuples: pageId, seq, dueAt ms, firedAt ms. */
+type FiredBatch = number[];
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'fired'; batch: FiredBatch }
+  | { type: 'done'; deliveries: [string, number][]; errors: number; errorSample: string[] };
+
+// ---- where the time goes: each store transaction, named by its first repository call ----
+
+type Store = import('../src/core/ports.js').Store;
+type Tx = import('../src/core/ports.js').Tx;
+interface TxStat {
+  n: number;
+  /** From the transaction() call to its callback starting: SQLite's connection mutex, PostgreSQL's pool and BEGIN. */
+  wait: number[];
+  /** Callback start to commit. */
+  hold: number[];
+  calls: number;
+}
+
+function profiled(store: Store, stats: Map<string, TxStat>): Store {
+  const stat = (label: string) => stats.get(label) ?? stats.set(label, { n: 0, wait: [], hold: [], calls: 0 }).get(label)!;
+  const track = (tx: Tx, seen: { label: string | null; calls: number }): Tx =>
+    new Proxy(tx, {
+      get: (t, repo: string) =>
+        new Proxy(Reflect.get(t, repo) as object, {
+          get: (r, method: string) => {
+            const fn = Reflect.get(r, method) as (...a: unknown[]) => unknown;
+            return (...args: unknown[]) => {
+              seen.label ??= `${repo}.${method}`;
+              seen.calls++;
+              return fn.apply(r, args);
+            };
+          },
+        }),
+    });
+  const worker = store.outboxWorker;
+  const outboxWorker = Object.fromEntries(
+    Object.entries(worker).map(([k, fn]) => [
+      k,
+      async (...args: unknown[]) => {
+        const s = performance.now();
+        try {
+          return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        } finally {
+          const st = stat(`outboxWorker.${k}`);
+          st.n++;
+          st.hold.push(performance.now() - s);
+        }
+      },
+    ]),
+  ) as unknown as Store['outboxWorker'];
+  return new Proxy(store, {
+    get(t, k) {
+      if (k === 'outboxWorker') return outboxWorker;
+      if (k === 'transaction')
+        return async <T>(fn: (tx: Tx) => Promise<T>) => {
+          const called = performance.now();
+          let started = called;
+          const seen = { label: null as string | null, calls: 0 };
+          try {
+            return await t.transaction((tx) => {
+              started = performance.now();
+              return fn(track(tx, seen));
+            });
+          } finally {
+            const st = stat(seen.label ?? '(empty)');
+            st.n++;
+            st.calls += seen.calls;
+            st.wait.push(started - called);
+            st.hold.push(performance.now() - started);
+          }
+        };
+      const v = Reflect.get(t, k) as unknown;
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
+
+// ---- one Steward: store, escalator, outbox, console gateway with a counting screen ----
+
+async function startInstance(url: string, policyFile: string, holder: string, onFired: (pageId: number, seq: number, due: number, fired: number) => void, migrate: boolean) {
+  const raw = await openStore({ url, migrate });
+  const txStats = new Map<string, TxStat>();
+  const store = profiled(raw, txStats);
+  /** Screen deliveries of page messages per `<page number>|<recipient>` (direct messages are `@person`). */
+  const deliveries = new Map<string, number>();
+  const errors = { count: 0, sample: [] as string[] };
+  const log = {
+    warn: () => {},
+    error: (obj: object, msg: string) => {
+      errors.count++;
+      if (errors.sample.length < 5) errors.sample.push(`${holder}: ${msg} ${JSON.stringify(obj)}`);
+    },
+  };
+  const screen = {
+    show(heading: string, reply: Reply) {
+      const page = /PAGE-(\d+)/.exec(reply.cards[0]?.title ?? '')?.[1];
+      const to = /^\[direct message to (\S+?)[\] ]/.exec(heading)?.[1];
+      const channel = /^\[#([^\] ]+)/.exec(heading)?.[1];
+      const key = `${page}|${to ? `@${to}` : channel}`;
+      deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
+    },
+    note() {},
+    enter() {},
+  };
+  const steward = new Steward({
+    store,
+    clock: systemClock,
+    policy: loadPolicyFile(policyFile),
+    holder,
+    log,
+    onStepFired: (step, firedAt) => onFired(step.pageId, step.seq, step.dueAt.getTime(), firedAt.getTime()),
+  });
+  steward.gateways.set('console', new ConsoleGateway(screen, 'bench'));
+  if (migrate) await steward.applyPolicy();
+  steward.escalator.start();
+  // As the scheduler's outbox job does: pick up retries and leftovers every 2 s.
+  const kick = setInterval(() => void steward.outbox.kick().catch((err) => log.error({ err: String(err) }, 'outbox run failed')), 2_000);
+  return {
+    steward,
+    store,
+    deliveries,
+    errors,
+    txStats,
+    async stop() {
+      clearInterval(kick);
+      await steward.escalator.stop();
+      await steward.outbox.kick().catch(() => {});
+      await store.close();
+    },
+  };
+}
+
+// ---- the second instance runs in a worker thread (a SQLite writer waiting for the lock blocks its thread) ----
+
+if (!isMainThread) {
+  const input = workerData as WorkerInput;
+  let batch: FiredBatch = [];
+  const inst = await startInstance(input.url, input.policyFile, input.holder, (p, s, d, f) => void batch.push(p, s, d, f), false);
+  const flush = () => {
+    if (batch.length) parentPort!.postMessage({ type: 'fired', batch } satisfies FromWorker);
+    batch = [];
+  };
+  const timer = setInterval(flush, 100);
+  parentPort!.on('message', async (m: { type: 'stop' }) => {
+    if (m.type !== 'stop') return;
+    await inst.stop();
+    clearInterval(timer);
+    flush();
+    parentPort!.postMessage({ type: 'done', deliveries: [...inst.deliveries], errors: inst.errors.count, errorSample: inst.errors.sample } satisfies FromWorker);
+    parentPort!.close();
+  });
+  parentPort!.postMessage({ type: 'ready' } satisfies FromWorker);
+}
+
+// ---- the policy: 50 people, one team, SERVICES services with staggered two-level paths ----
+
+function writePolicy(dir: string): { file: string; timeouts: [number, number][] } {
+  const S = SERVICES;
+  const span = (i: number) => TIMEOUT_MIN_S + Math.round(((TIMEOUT_MAX_S - TIMEOUT_MIN_S) * i) / Math.max(1, S - 1));
+  const timeouts = Array.from({ length: S }, (_, i): [number, number] => [span(i), span((i * 7 + 3) % S)]);
+  const id = (i: number) => String(i).padStart(2, '0');
+  const lines = [
+    'timezone: UTC',
+    'people:',
+    ...Array.from({ length: 50 }, (_, i) => `  - { id: p${i}, name: Person ${i} }`),
+    'teams:',
+    `  - { id: ops, name: Operations, members: [${Array.from({ length: 10 }, (_, i) => `p${i}`).join(', ')}], channels: { slack: C0OPS } }`,
+    'services:',
+    ...timeouts.map((_, i) => `  - { id: svc-${id(i)}, name: Service ${i}, team: ops, tier: ${1 + (i % 4)}, owners: [p${i % 50}], escalation: esc-${id(i)} }`),
+    'schedules:',
+    ...timeouts.map((_, i) => `  - { id: sched-${id(i)}, rotation: { every: 1w, handoff: "Mon 09:00", members: [p${i % 50}, p${(i + 1) % 50}, p${(i + 2) % 50}] } }`),
+    'escalationPolicies:',
+    ...timeouts.flatMap(([a, b], i) => [
+      `  - id: esc-${id(i)}`,
+      `    repeat: ${REPEAT}`,
+      '    levels:',
+      `      - { notify: [{ schedule: sched-${id(i)} }], ackTimeout: ${a}s }`,
+      `      - { notify: [{ person: p${(i + 25) % 50} }], ackTimeout: ${b}s }`,
+    ]),
+    'paging:',
+    '  acknowledge: [anyone]',
+  ];
+  const file = join(dir, 'policy.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return { file, timeouts };
+}
+
+// ---- checks straight on the database ----
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  if (url.startsWith('file:')) {
+    const db = new Database(sqlitePath(url), { readonly: true, timeout: 10_000 });
+    try {
+      return db.prepare(sql).all() as T[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+interface DbChecks {
+  stepRows: number;
+  firedBy: Record<string, number>;
+  pending: number;
+  dupStepRows: number;
+  dupSendKeys: number;
+  /** page.escalated / page.exhausted audit entries for the same (page, step) beyond the first. */
+  dupAudit: number;
+  /** Screen deliveries of a (page, recipient) beyond the page_message rows recorded for it. */
+  dupDeliveries: number;
+  missingDeliveries: number;
+  messages: number;
+  outbox: Record<string, number>;
+}
+
+async function checkDatabase(url: string, deliveries: Map<string, number>): Promise<DbChecks> {
+  const n = (v: unknown) => Number(v);
+  const steps = await query<{ state: string; fired_by: string | null; c: unknown }>(url, `SELECT "state", "fired_by", COUNT(*) AS "c" FROM "page_step" GROUP BY "state", "fired_by"`);
+  const firedBy: Record<string, number> = {};
+  for (const r of steps) if (r.state === 'fired') firedBy[r.fired_by ?? '?'] = n(r.c);
+  const [dupSteps] = await query<{ c: unknown }>(url, `SELECT COUNT(*) AS "c" FROM (SELECT "page_id", "seq" FROM "page_step" GROUP BY "page_id", "seq" HAVING COUNT(*) > 1) AS d`);
+  const [dupKeys] = await query<{ c: unknown }>(url, `SELECT COUNT(*) AS "c" FROM (SELECT "key" FROM "outbox_item" WHERE "kind" = 'page.send' GROUP BY "key" HAVING COUNT(*) > 1) AS d`);
+  const outboxRows = await query<{ kind: string; state: string; c: unknown }>(url, `SELECT "kind", "state", COUNT(*) AS "c" FROM "outbox_item" GROUP BY "kind", "state"`);
+  const outbox: Record<string, number> = {};
+  for (const r of outboxRows) outbox[`${r.kind} ${r.state}`] = n(r.c);
+  const audit = await query<{ subject: string; after: string }>(url, `SELECT "subject", "after" FROM "audit_entry" WHERE "action" IN ('page.escalated', 'page.exhausted')`);
+  const perStep = new Map<string, number>();
+  for (const a of audit) {
+    const k = `${a.subject}|${(JSON.parse(a.after) as { step: number }).step}`;
+    perStep.set(k, (perStep.get(k) ?? 0) + 1);
+  }
+  const msgs = await query<{ number: unknown; channel_id: string; c: unknown }>(
+    url,
+    `SELECT p."number", m."channel_id", COUNT(*) AS "c" FROM "page_message" m JOIN "page" p ON p."id" = m."page_id" GROUP BY p."number", m."channel_id"`,
+  );
+  const recorded = new Map(msgs.map((m) => [`${n(m.number)}|${m.channel_id}`, n(m.c)]));
+  let dupDeliveries = 0;
+  let missingDeliveries = 0;
+  for (const k of new Set([...recorded.keys(), ...deliveries.keys()])) {
+    const d = (deliveries.get(k) ?? 0) - (recorded.get(k) ?? 0);
+    if (d > 0) dupDeliveries += d;
+    else missingDeliveries -= d;
+  }
+  return {
+    stepRows: steps.reduce((s, r) => s + n(r.c), 0),
+    firedBy,
+    pending: steps.filter((r) => r.state === 'pending').reduce((s, r) => s + n(r.c), 0),
+    dupStepRows: n(dupSteps.c),
+    dupSendKeys: n(dupKeys.c),
+    dupAudit: [...perStep.values()].reduce((s, c) => s + c - 1, 0),
+    dupDeliveries,
+    missingDeliveries,
+    messages: msgs.reduce((s, m) => s + n(m.c), 0),
+    outbox,
+  };
+}
+
+// ---- one run ----
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
+const f0 = (v: number) => v.toFixed(0);
+
+async function run(label: string, url: string, policyFile: string, pages: number, instances: 1 | 2) {
+  const expected = pages * STEPS;
+  const fired = new Map<number, number>(); // pageId * 64 + seq → fire count
+  const lateness: number[] = [];
+  const firstStep: number[] = [];
+  const byBucket = new Map<number, number[]>(); // 10-s bucket of the due instant → lateness
+  let firstFire = Infinity;
+  let lastFire = 0;
+  let t0 = 0;
+  const record = (pageId: number, seq: number, due: number, at: number) => {
+    const k = pageId * 64 + seq;
+    const c = (fired.get(k) ?? 0) + 1;
+    fired.set(k, c);
+    if (c > 1) return;
+    const late = at - due;
+    lateness.push(late);
+    if (seq === 0) firstStep.push(late);
+    const b = Math.floor((due - t0) / 10_000);
+    (byBucket.get(b) ?? byBucket.set(b, []).get(b)!).push(late);
+    firstFire = Math.min(firstFire, at);
+    lastFire = Math.max(lastFire, at);
+  };
+
+  const a = await startInstance(url, policyFile, 'bench-a', record, true);
+  let worker: Worker | undefined;
+  let workerDone: Promise<Extract<FromWorker, { type: 'done' }>> | undefined;
+  if (instances === 2) {
+    const w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`, {
+      eval: true,
+      workerData: { url, policyFile, holder: 'bench-b', fromDist } satisfies WorkerInput,
+    });
+    worker = w;
+    const ready = new Promise<void>((resolve, reject) => {
+      w.once('error', reject);
+      workerDone = new Promise((done) =>
+        w.on('message', (m: FromWorker) => {
+          if (m.type === 'ready') resolve();
+          else if (m.type === 'fired') for (let i = 0; i < m.batch.length; i += 4) record(m.batch[i], m.batch[i + 1], m.batch[i + 2], m.batch[i + 3]);
+          else done(m);
+        }),
+      );
+    });
+    await ready;
+  }
+
+  // Open the pages live, every 100 ms, one transaction per page (as /page does); first steps are due at once.
+  const batches = Math.max(1, Math.round(WINDOW_S * 10));
+  const cpu0 = process.cpuUsage();
+  t0 = Date.now();
+  let opened = 0;
+  let openBehindMs = 0;
+  const openMs: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const wait = t0 + b * 100 - Date.now();
+    if (wait > 0) await sleep(wait);
+    else openBehindMs = Math.max(openBehindMs, -wait);
+    for (const upto = Math.floor(((b + 1) * pages) / batches); opened < upto; opened++) {
+      const s = performance.now();
+      const i = opened;
+      const r = await a.store.transaction((tx) =>
+        a.steward.paging.open(
+          tx,
+          { key: `bench:${i}`, serviceId: `svc-${String(i % SERVICES).padStart(2, '0')}`, message: `bench page ${i}`, createdBy: null, createdPlatform: 'system', createdUserId: null },
+          { platform: 'system' },
+          systemClock.now(),
+        ),
+      );
+      if (!r.ok) throw new Error(r.reason);
+      a.steward.paging.wakeEscalation();
+      openMs.push(performance.now() - s);
+    }
+  }
+  const openedAt = Date.now();
+
+  // Until every step of every page has fired (or clearly never will).
+  const longest = (REPEAT + 1) * LEVELS * TIMEOUT_MAX_S * 1000;
+  const deadline = openedAt + longest + 120_000;
+  let lastProgress = Date.now();
+  while (lateness.length < expected && Date.now() < deadline) {
+    await sleep(200);
+    if (Date.now() - lastProgress >= 15_000) {
+      lastProgress = Date.now();
+      process.stderr.write(`    … ${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${lateness.length}/${expected} steps fired\n`);
+    }
+  }
+  const allFiredAt = Date.now();
+  // Let the outbox deliver what the last steps enqueued.
+  while ((await a.store.outboxWorker.pending()) > 0 && Date.now() - allFiredAt < 60_000) await sleep(200);
+  const drainedMs = Date.now() - allFiredAt;
+  const cpu = process.cpuUsage(cpu0);
+  const rss = process.memoryUsage().rss;
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+
+  let errors = a.errors.count;
+  const errorSample = [...a.errors.sample];
+  const deliveries = new Map(a.deliveries);
+  await a.stop();
+  if (worker) {
+    worker.postMessage({ type: 'stop' });
+    const done = await workerDone!;
+    errors += done.errors;
+    errorSample.push(...done.errorSample);
+    for (const [k, c] of done.deliveries) deliveries.set(k, (deliveries.get(k) ?? 0) + c);
+    await worker.terminate();
+  }
+
+  const db = await checkDatabase(url, deliveries);
+  const doubleFires = [...fired.values()].filter((c) => c > 1).length;
+  const doubleTotal = doubleFires + db.dupStepRows + db.dupSendKeys + db.dupAudit + db.dupDeliveries;
+  const s = summarize(lateness);
+  const first = summarize(firstStep);
+  const complete = lateness.length === expected;
+  const pass = complete && doubleTotal === 0 && s.p99 <= TARGET_P99_MS;
+  const line = (name: string, v: Summary) => `${name} p50 ${f0(v.p50)} ms  p99 ${f0(v.p99)} ms  max ${f0(v.max)} ms`;
+  const worstBucket = [...byBucket].map(([b, v]) => [b, summarize(v)] as const).sort((x, y) => y[1].p99 - x[1].p99)[0];
+  const o = summarize(openMs);
+  const fires = a.txStats.get('pages.claimStep');
+
+  console.log(`  ${label} · ${instances} instance${instances > 1 ? 's' : ''} · ${pages} pages × ${STEPS} steps (repeat ${REPEAT})`);
+  console.log(`    steps fired   ${lateness.length}/${expected}${complete ? '' : '  INCOMPLETE'}   by holder ${JSON.stringify(db.firedBy)}   pending left ${db.pending}`);
+  console.log(`    lateness      ${line('', s).trim()}`);
+  console.log(`    first step    ${line('', first).trim()}   (page opened → first notification claimed)`);
+  if (worstBucket) console.log(`    worst 10 s    due at +${worstBucket[0] * 10}s: p99 ${f0(worstBucket[1].p99)} ms, max ${f0(worstBucket[1].max)} ms (n=${worstBucket[1].n})`);
+  console.log(
+    `    double fires  ${doubleTotal} (onFired ${doubleFires}, page_step rows ${db.dupStepRows}, page.send keys ${db.dupSendKeys}, audit ${db.dupAudit}, screen ${db.dupDeliveries}; ${db.messages} messages, ${db.missingDeliveries} undelivered)`,
+  );
+  console.log(
+    `    throughput    ${f0(lateness.length / Math.max(0.001, (lastFire - firstFire) / 1000))} steps/s over ${((lastFire - firstFire) / 1000).toFixed(0)} s of firing; outbox drained ${(drainedMs / 1000).toFixed(1)} s after the last step; CPU ${((cpu.user + cpu.system) / 1000 / lateness.length).toFixed(1)} ms per step (all threads, incl. opening and outbox)`,
+  );
+  console.log(`    opening       ${pages} pages over ${WINDOW_S} s, one transaction each: p50 ${o.p50.toFixed(1)} ms, p99 ${f0(o.p99)} ms${openBehindMs > 50 ? `; fell behind schedule by up to ${f0(openBehindMs)} ms` : ''}`);
+  console.log(`    transactions  of bench-a, by first call: count, per fired step, wait for the connection p50/p99, held p50/p99 (ms)`);
+  const steps = Math.max(1, fires?.n ?? 1);
+  for (const [label, st] of [...a.txStats].sort((x, y) => y[1].hold.reduce((p, v) => p + v, 0) - x[1].hold.reduce((p, v) => p + v, 0)).slice(0, 9)) {
+    const w = st.wait.length ? summarize(st.wait) : undefined;
+    const h = summarize(st.hold);
+    console.log(
+      `      ${label.padEnd(22)} ${String(st.n).padStart(6)}  ${(st.n / steps).toFixed(2).padStart(5)}/step  ${w ? `wait ${w.p50.toFixed(1)}/${f0(w.p99)}` : 'wait   -  '}  held ${h.p50.toFixed(1)}/${h.p99.toFixed(1)}${st.calls ? `  ${(st.calls / st.n).toFixed(1)} repo calls` : ''}`,
+    );
+  }
+  console.log(`    memory        RSS ${mb(rss)} (peak ${mb(peakRss)})   wall ${((allFiredAt - t0) / 1000).toFixed(0)} s to the last step`);
+  if (errors) console.log(`    errors        ${errors} logged, e.g. ${errorSample.slice(0, 3).join(' | ')}`);
+  console.log(`    ${pass ? 'PASS' : 'FAIL'}          p99 ≤ ${TARGET_P99_MS} ms${complete ? '' : ', all steps fired'}, no double fires`);
+  return pass;
+}
+
+if (isMainThread) {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-bench-pages-'));
+  const { file, timeouts } = writePolicy(dir);
+  const t = timeouts.flat();
+  console.log(
+    `\n${PAGES} open pages, nobody acknowledges: ${SERVICES} services, 2 levels (schedule, person), ack timeouts ${Math.min(...t)}–${Math.max(...t)} s staggered, repeat ${REPEAT} → ${STEPS} steps per page; opened live over ${WINDOW_S} s (${fromDist ? 'dist/' : 'src/ via tsx'})`,
+  );
+  let ok = true;
+  try {
+    for (const dialect of DIALECTS) {
+      const variants = [[PAGES, 1], ...(DUAL_PAGES > 0 ? [[DUAL_PAGES, 2]] : [])] as [number, 1 | 2][];
+      for (const [pages, instances] of variants) {
+        if (dialect === 'sqlite') {
+          const sub = mkdtempSync(join(dir, 'db-'));
+          try {
+            ok = (await run('SQLite', `file:${join(sub, 'steward.db')}`, file, pages, instances)) && ok;
+          } finally {
+            rmSync(sub, { recursive: true, force: true });
+          }
+        } else if (await pgAvailable()) {
+          const db = await createPgDatabase();
+          try {
+            ok = (await run('PostgreSQL', db.url, file, pages, instances)) && ok;
+          } finally {
+            await db.drop();
+          }
+        } else {
+          console.log('  PostgreSQL not reachable: skipped');
+          break;
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`  overall: ${ok ? 'PASS' : 'FAIL'}`);
+}
