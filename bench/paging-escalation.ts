@@ -19,19 +19,17 @@ import { summarize, type Summary } from './lib/stats.js';
 
 const root = new URL('../', import.meta.url).pathname;
 const env = process.env;
-const PAGES = Number(env.BENCH_PAGES ?? 10_000);
-const SERVICES = Number(env.BENCH_SERVICES ?? 20);
-const REPEAT = Number(env.BENCH_REPEAT ?? 1);
-const TIMEOUT_MIN_S = Number(env.BENCH_TIMEOUT_MIN_S ?? 10);
-const TIMEOUT_MAX_S = Number(env.BENCH_TIMEOUT_MAX_S ?? 25);
-/** First steps fall due across this window (pages are opened live, every 100 ms). */
-const WINDOW_S = Number(env.BENCH_WINDOW_S ?? 40);
-/** Pages of the run with two Steward instances on one database (0: skip it). */
-const DUAL_PAGES = Number(env.BENCH_DUAL_PAGES ?? 10_000);
-const DIALECTS = (env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
-const TARGET_P99_MS = 1000;
+const num = (name: string, dflt: number) => Number(env[name] ?? dflt);
+const SERVICES = num('BENCH_SERVICES', 20);
+const REPEAT = num('BENCH_REPEAT', 0);
 const LEVELS = 2;
 const STEPS = LEVELS * (REPEAT + 1) + 1;
+/** The main run: one Steward. Pages are opened live over the window; first steps are due at once. */
+const MAIN = { pages: num('BENCH_PAGES', 10_000), windowS: num('BENCH_WINDOW_S', 60), timeoutS: [num('BENCH_TIMEOUT_MIN_S', 10), num('BENCH_TIMEOUT_MAX_S', 40)] as const };
+/** Two Steward instances (two holders) competing on one database (BENCH_DUAL_PAGES=0 skips it). */
+const DUAL = { pages: num('BENCH_DUAL_PAGES', 2_000), windowS: num('BENCH_DUAL_WINDOW_S', 30), timeoutS: [num('BENCH_DUAL_TIMEOUT_MIN_S', 5), num('BENCH_DUAL_TIMEOUT_MAX_S', 15)] as const };
+const DIALECTS = (env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
+const TARGET_P99_MS = 1000;
 
 // Built code (dist/, what `npm run bench` builds and production runs) unless BENCH_FROM=src or dist/ is missing.
 const fromDist = (isMainThread ? env.BENCH_FROM !== 'src' && existsSync(join(root, 'dist/src/core/steward.js')) : (workerData as WorkerInput).fromDist);
@@ -55,7 +53,7 @@ type FiredBatch = number[];
 type FromWorker =
   | { type: 'ready' }
   | { type: 'fired'; batch: FiredBatch }
-  | { type: 'done'; deliveries: [string, number][]; errors: number; errorSample: string[] };
+  | { type: 'done'; deliveries: [string, number][]; errors: [string, number][] };
 
 // ---- where the time goes: each store transaction, named by its first repository call ----
 
@@ -137,12 +135,14 @@ async function startInstance(url: string, policyFile: string, holder: string, on
   const store = profiled(raw, txStats);
   /** Screen deliveries of page messages per `<page number>|<recipient>` (direct messages are `@person`). */
   const deliveries = new Map<string, number>();
-  const errors = { count: 0, sample: [] as string[] };
+  /** Logged errors by message and the last line of the error (e.g. "Operation has timed out"). */
+  const errors = new Map<string, number>();
   const log = {
     warn: () => {},
     error: (obj: object, msg: string) => {
-      errors.count++;
-      if (errors.sample.length < 5) errors.sample.push(`${holder}: ${msg} ${JSON.stringify(obj)}`);
+      const err = String((obj as { err?: unknown }).err ?? '').trim().split('\n').pop()!.slice(0, 80);
+      const k = `${holder}: ${msg}${err ? ` (${err})` : ''}`;
+      errors.set(k, (errors.get(k) ?? 0) + 1);
     },
   };
   const screen = {
@@ -200,7 +200,7 @@ if (!isMainThread) {
     await inst.stop();
     clearInterval(timer);
     flush();
-    parentPort!.postMessage({ type: 'done', deliveries: [...inst.deliveries], errors: inst.errors.count, errorSample: inst.errors.sample } satisfies FromWorker);
+    parentPort!.postMessage({ type: 'done', deliveries: [...inst.deliveries], errors: [...inst.errors] } satisfies FromWorker);
     parentPort!.close();
   });
   parentPort!.postMessage({ type: 'ready' } satisfies FromWorker);
@@ -208,9 +208,9 @@ if (!isMainThread) {
 
 // ---- the policy: 50 people, one team, SERVICES services with staggered two-level paths ----
 
-function writePolicy(dir: string): { file: string; timeouts: [number, number][] } {
+function writePolicy(file: string, [min, max]: readonly [number, number]): string {
   const S = SERVICES;
-  const span = (i: number) => TIMEOUT_MIN_S + Math.round(((TIMEOUT_MAX_S - TIMEOUT_MIN_S) * i) / Math.max(1, S - 1));
+  const span = (i: number) => min + Math.round(((max - min) * i) / Math.max(1, S - 1));
   const timeouts = Array.from({ length: S }, (_, i): [number, number] => [span(i), span((i * 7 + 3) % S)]);
   const id = (i: number) => String(i).padStart(2, '0');
   const lines = [
@@ -234,9 +234,8 @@ function writePolicy(dir: string): { file: string; timeouts: [number, number][] 
     'paging:',
     '  acknowledge: [anyone]',
   ];
-  const file = join(dir, 'policy.yaml');
   writeFileSync(file, `${lines.join('\n')}\n`);
-  return { file, timeouts };
+  return file;
 }
 
 // ---- checks straight on the database ----
@@ -415,15 +414,13 @@ async function run(label: string, url: string, policyFile: string, pages: number
   const rss = process.memoryUsage().rss;
   const peakRss = process.resourceUsage().maxRSS * 1024;
 
-  let errors = a.errors.count;
-  const errorSample = [...a.errors.sample];
+  const errors = new Map(a.errors);
   const deliveries = new Map(a.deliveries);
   await a.stop();
   if (worker) {
     worker.postMessage({ type: 'stop' });
     const done = await workerDone!;
-    errors += done.errors;
-    errorSample.push(...done.errorSample);
+    for (const [k, c] of done.errors) errors.set(k, (errors.get(k) ?? 0) + c);
     for (const [k, c] of done.deliveries) deliveries.set(k, (deliveries.get(k) ?? 0) + c);
     await worker.terminate();
   }
@@ -462,7 +459,7 @@ async function run(label: string, url: string, policyFile: string, pages: number
     );
   }
   console.log(`    memory        RSS ${mb(rss)} (peak ${mb(peakRss)})   wall ${((allFiredAt - t0) / 1000).toFixed(0)} s to the last step`);
-  if (errors) console.log(`    errors        ${errors} logged, e.g. ${errorSample.slice(0, 3).join(' | ')}`);
+  for (const [k, c] of [...errors].sort((x, y) => y[1] - x[1]).slice(0, 4)) console.log(`    errors        ${String(c).padStart(5)} × ${k}`);
   console.log(`    ${pass ? 'PASS' : 'FAIL'}          p99 ≤ ${TARGET_P99_MS} ms${complete ? '' : ', all steps fired'}, no double fires`);
   return pass;
 }

@@ -59,6 +59,9 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     onStepFired: (step, firedAt) => metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
   });
   const { changed } = await steward.applyPolicy();
+  // Side effects a previous run of this replica claimed and never finished (it was killed) run now.
+  const released = await store.outboxWorker.releaseLocks(store.dialect === 'sqlite' ? null : settings.replicaId);
+  if (released) log.warn({ released }, 'side effects left unfinished by a previous run will run now');
   log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
 
   const limits: LimitPolicy = { strict: settings.strictLimits, onTruncate: (platform, limit) => metrics.truncations.inc({ platform, limit }) };

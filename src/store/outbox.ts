@@ -51,6 +51,11 @@ export class PrismaOutboxWorkerRepo implements OutboxWorkerRepo {
     await this.db.outboxItem.updateMany({ where: { id, lockedBy: holder }, data: { state: 'failed', doneAt: at, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) } });
   }
 
+  async releaseLocks(holder: string | null) {
+    const n = await this.db.outboxItem.updateMany({ where: { state: 'pending', lockedBy: holder ?? { not: null } }, data: { lockedBy: null, lockedUntil: null } });
+    return n.count;
+  }
+
   async pending() {
     return this.db.outboxItem.count({ where: { state: 'pending' } });
   }

@@ -66,6 +66,7 @@ export class PrismaStore implements Store {
       retry: (id, holder, error, dueAt) => run((q) => new PrismaOutboxWorkerRepo(q).retry(id, holder, error, dueAt)),
       giveUp: (id, holder, error, at) => run((q) => new PrismaOutboxWorkerRepo(q).giveUp(id, holder, error, at)),
       pending: () => run((q) => new PrismaOutboxWorkerRepo(q).pending()),
+      releaseLocks: (holder) => run((q) => new PrismaOutboxWorkerRepo(q).releaseLocks(holder)),
     };
     this.leases = {
       acquire: (name, holder, ttlMs, now) => run((q) => new PrismaLeaseRepo(q).acquire(name, holder, ttlMs, now)),

@@ -88,4 +88,20 @@ await forEachDialect('incident store', ({ createDatabase }) => {
     await store.outboxWorker.giveUp(a.id, 'w3', 'gone', T0);
     expect(await store.outboxWorker.pending()).toBe(2);
   });
+
+  it('outbox: a restarted replica frees the claims its previous run left (its own, or all on one SQLite process)', async () => {
+    const store = await fresh();
+    await store.transaction(async (tx) => {
+      await tx.outbox.enqueue('mine', 'k', {}, T0);
+      await tx.outbox.enqueue('theirs', 'k', {}, T0);
+    });
+    const lock = new Date(T0.getTime() + 60_000);
+    await store.outboxWorker.claimDue(T0, 1, 'replica-1', lock);
+    await store.outboxWorker.claimDue(T0, 1, 'replica-2', lock);
+    expect(await store.outboxWorker.claimDue(T0, 10, 'replica-1', lock)).toEqual([]);
+    expect(await store.outboxWorker.releaseLocks('replica-1')).toBe(1);
+    expect((await store.outboxWorker.claimDue(T0, 10, 'replica-1', lock)).map((i) => [i.key, i.attempts])).toEqual([['mine', 2]]);
+    expect(await store.outboxWorker.releaseLocks(null)).toBe(2);
+    expect((await store.outboxWorker.claimDue(T0, 10, 'replica-3', lock)).map((i) => i.key).sort()).toEqual(['mine', 'theirs']);
+  });
 });

@@ -56,4 +56,9 @@ export interface OutboxWorkerRepo {
   retry(id: number, holder: string, error: string, dueAt: Date): Promise<void>;
   giveUp(id: number, holder: string, error: string, at: Date): Promise<void>;
   pending(): Promise<number>;
+  /**
+   * At start: frees claims a previous run left behind when it died (`holder`'s, or every claim when
+   * null: a SQLite database serves one process), so its unfinished items run now, not when the lock expires.
+   */
+  releaseLocks(holder: string | null): Promise<number>;
 }
