@@ -250,7 +250,7 @@ await forEachDialect('paging core', ({ createDatabase }) => {
   });
 
   it('an incident that pages the on-call: the war room timeline shows the page, TTA comes from its acknowledgement', async () => {
-    const { steward, run, advance, store } = await setup();
+    const { steward, gw, run, advance, store } = await setup();
     const form = await steward.execute(as('alice'), { kind: 'incident.declare', title: 'Checkout down' });
     if (!form.ok || !form.value.form) throw new Error('no form');
     const declared = await steward.submit(as('alice'), form.value.form.target, { title: 'Checkout down', severity: 'SEV1', service: 'checkout', summary: '502s', page: 'yes' });
@@ -274,6 +274,12 @@ await forEachDialect('paging core', ({ createDatabase }) => {
       'PAGE-1: level 2 of 2, round 1 of 2: notified Carol Danvers',
       'PAGE-1: acknowledged by Carol Danvers (level 2 of 2, round 1 of 2)',
     ]);
+    await run();
+    // The war room holds the page card, edited in place as the page moves on.
+    const room = gw.posts('inc-1-checkout-down').filter((l) => l.includes('PAGE-1'));
+    expect(room).toHaveLength(1);
+    const id = /message (\d+)/.exec(room[0])![1];
+    expect(gw.log.filter((l) => l.startsWith(`↻ #inc-1-checkout-down message ${id} updated`)).at(-1)).toContain('✅ PAGE-1 acknowledged by Carol Danvers');
     await steward.execute(as('alice'), { kind: 'incident.resolve', incident: 1, summary: 'fixed' });
     expect((await store.transaction((tx) => tx.pages.byNumber(1)))!.status).toBe('resolved');
   });

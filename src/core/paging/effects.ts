@@ -7,7 +7,7 @@ import type { EffectHandler } from '../incidents/effects.js';
 import { type ChatGateway, RetryableError } from '../incidents/gateway.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { pageCard } from './cards.js';
-import { pageRef } from './model.js';
+import type { Page } from './model.js';
 
 export interface PagingEffectDeps {
   store: Store;
@@ -30,22 +30,26 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
     return p;
   };
 
+  /** Sends one copy of the page card once (recorded under `sendKey`), then brings it up to date. */
+  async function deliver(page: Page, sendKey: string, gw: ChatGateway, send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>, personId: string | null) {
+    if (await d.store.transaction((tx) => tx.pages.hasMessage(sendKey))) return;
+    const sent = await send(reply(pageCard(d.dir(), page)));
+    if (!sent) return;
+    await d.store.transaction((tx) => tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId, personId }, d.clock.now()));
+    // The page may have moved on while this was being sent: bring this copy up to date.
+    const now = await load(page.number);
+    if (now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, reply(pageCard(d.dir(), now)));
+  }
+
   return {
     /** One page message to one person (direct message) or team channel, on one platform. */
     async 'page.send'(x) {
-      const sendKey = `${x.page}:${x.seq}:${x.platform}:${x.to}`;
-      if (await d.store.transaction((tx) => tx.pages.hasMessage(sendKey))) return;
       const page = await load(x.page);
       // Acknowledged or resolved before this went out: nobody needs waking any more.
       if (page.status !== 'open') return;
       const gw = gateway(x.platform as Platform);
-      const card = reply(pageCard(d.dir(), page));
-      const sent = x.kind === 'dm' ? await gw.dm(String(x.to), card) : { channelId: String(x.to), ...(await gw.post(String(x.to), card)) };
-      if (!sent) return;
-      await d.store.transaction((tx) => tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId, personId: (x.person as string | null) ?? null }, d.clock.now()));
-      // The page may have moved on while this was being sent: bring this copy up to date.
-      const now = await load(x.page);
-      if (now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, reply(pageCard(d.dir(), now)));
+      const to = String(x.to);
+      await deliver(page, `${x.page}:${x.seq}:${x.platform}:${to}`, gw, (card) => (x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r }))), (x.person as string | null) ?? null);
     },
 
     /** Every copy of the page, on every platform, edited to its current state. */
@@ -61,11 +65,14 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
       }
     },
 
-    /** A note about the page in its incident's war room. */
+    /** The page card in its incident's war room (once the room exists), edited like the others. */
     async 'page.room'(x) {
-      const i = await d.store.transaction((tx) => tx.incidents.byNumber(Number(x.incident)));
-      if (!i?.warRoom.channelId || i.warRoom.state !== 'ready') return;
-      await gateway(i.warRoom.platform).post(i.warRoom.channelId, reply({ title: String(x.text), tone: 'info', context: [{ t: 'text', v: `${pageRef({ number: Number(x.page) })} · ` }, { t: 'time', at: new Date(String(x.at)), style: 'datetime' }] }));
+      const page = await load(x.page);
+      const i = page.incidentId !== null ? await d.store.transaction((tx) => tx.incidents.byNumber(page.incidentId!)) : null;
+      if (!i) return;
+      if (i.warRoom.state === 'pending') throw new RetryableError(`the war room of INC-${i.number} is not open yet`, 1_000);
+      if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;
+      await deliver(page, `${page.number}:room`, gateway(i.warRoom.platform), (card) => gateway(i.warRoom.platform).post(i.warRoom.channelId!, card).then((r) => ({ channelId: i.warRoom.channelId!, ...r })), null);
     },
   };
 }

@@ -35,13 +35,12 @@ export interface OpenPage {
 
 export type Opened = { ok: true; page: Page; created: boolean } | { ok: false; reason: string };
 
-/** Writes an incident timeline entry about a page and posts it in the war room. */
+/** Writes an incident timeline entry about a page (the war room holds the live page card). */
 export async function noteOnIncident(tx: Tx, p: Page, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void> {
   if (p.incidentId === null) return;
   const i = await tx.incidents.byNumber(p.incidentId);
   if (!i) return;
-  const added = await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'page', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text: `${pageRef(p)}: ${text}`, dedupeKey: dedupe });
-  if (added) await tx.outbox.enqueue(`page_room:${p.number}:${dedupe ?? `${p.version}:${text.slice(0, 40)}`}`, 'page.room', { incident: i.number, page: p.number, text: `${pageRef(p)}: ${text}`, at: at.toISOString() }, at);
+  await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'page', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text: `${pageRef(p)}: ${text}`, dedupeKey: dedupe });
 }
 
 export class PagingService {
@@ -83,6 +82,8 @@ export class PagingService {
     await tx.audit.append({ actor, action: 'page.created', subject: `page:${pageRef(page)}`, after: { service: page.serviceId, person: page.personId, incident: page.incidentId, path } }, at);
     const who = o.createdBy ? this.dir.person(o.createdBy) : undefined;
     await noteOnIncident(tx, page, `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`, at, who ? { id: who.id, name: who.name } : null, 'created');
+    // The incident's war room gets the page card too, kept current like every other copy.
+    if (page.incidentId !== null) await tx.outbox.enqueue(`page_room:${page.number}`, 'page.room', { page: page.number }, at);
     return { ok: true, page, created: true };
   }
 
