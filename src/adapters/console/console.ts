@@ -30,7 +30,7 @@ export interface ConsoleAdapter {
 }
 
 const BANNER =
-  'Steward console. Try /steward help, /service list, /incident declare <title>. A number presses a button; /join <channel>, /leave, /pin <message>; exit quits.';
+  'Steward console. Try /steward help, /service list, /incident declare <title>, /oncall, /page <service> <message>. A number presses a button; /join <channel>, /leave, /pin <message>; exit quits.';
 
 export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatcher; render: ConsoleRenderer }): ConsoleAdapter {
   const { dispatcher, render } = deps;
