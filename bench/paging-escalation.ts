@@ -25,7 +25,7 @@ const REPEAT = num('BENCH_REPEAT', 0);
 const LEVELS = 2;
 const STEPS = LEVELS * (REPEAT + 1) + 1;
 /** The main run: one Steward. Pages are opened live over the window; first steps are due at once. */
-const MAIN = { pages: num('BENCH_PAGES', 10_000), windowS: num('BENCH_WINDOW_S', 60), timeoutS: [num('BENCH_TIMEOUT_MIN_S', 10), num('BENCH_TIMEOUT_MAX_S', 40)] as const };
+const MAIN = { pages: num('BENCH_PAGES', 10_000), windowS: num('BENCH_WINDOW_S', 120), timeoutS: [num('BENCH_TIMEOUT_MIN_S', 60), num('BENCH_TIMEOUT_MAX_S', 180)] as const };
 /** Two Steward instances (two holders) competing on one database (BENCH_DUAL_PAGES=0 skips it). */
 const DUAL = { pages: num('BENCH_DUAL_PAGES', 2_000), windowS: num('BENCH_DUAL_WINDOW_S', 30), timeoutS: [num('BENCH_DUAL_TIMEOUT_MIN_S', 5), num('BENCH_DUAL_TIMEOUT_MAX_S', 15)] as const };
 const DIALECTS = (env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');

@@ -28,12 +28,16 @@ export class PrismaOutboxWorkerRepo implements OutboxWorkerRepo {
     const claimed: OutboxItem[] = [];
     for (const { id } of due) {
       // Only one claimer wins each item: the update re-checks that nobody holds a live lock.
-      const n = await this.db.outboxItem.updateMany({
-        where: { id, state: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
-        data: { lockedBy: holder, lockedUntil, attempts: { increment: 1 } },
-      });
-      if (n.count === 0) continue;
-      const r = await this.db.outboxItem.findUniqueOrThrow({ where: { id } });
+      let r;
+      try {
+        r = await this.db.outboxItem.update({
+          where: { id, state: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+          data: { lockedBy: holder, lockedUntil, attempts: { increment: 1 } },
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'P2025') continue;
+        throw err;
+      }
       claimed.push({ id: r.id, key: r.key, kind: r.kind, payload: JSON.parse(r.payload) as Record<string, unknown>, attempts: r.attempts });
     }
     return claimed;

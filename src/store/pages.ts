@@ -65,15 +65,23 @@ export class PrismaPageRepo implements PageRepo {
   }
 
   async update(id: number, expectedVersion: number, patch: PagePatch, at: Date) {
-    const n = await this.db.page.updateMany({ where: { id, version: expectedVersion }, data: { ...columns(patch), version: expectedVersion + 1, updatedAt: at } });
-    return n.count ? this.byId(id) : null;
+    return this.updateWhere({ id, version: expectedVersion }, { ...columns(patch), version: expectedVersion + 1, updatedAt: at });
   }
 
   async updateIfOpen(id: number, patch: PagePatch, at: Date) {
     // The update takes the page's row lock (PostgreSQL), so a concurrent acknowledgement either
     // commits first (and this matches nothing) or waits and then sees the new version.
-    const n = await this.db.page.updateMany({ where: { id, status: 'open' }, data: { ...columns(patch), version: { increment: 1 }, updatedAt: at } });
-    return n.count ? this.byId(id) : null;
+    return this.updateWhere({ id, status: 'open' }, { ...columns(patch), version: { increment: 1 }, updatedAt: at });
+  }
+
+  /** One UPDATE … RETURNING; null when the row no longer matches. */
+  private async updateWhere(where: { id: number; version?: number; status?: string }, data: Record<string, unknown>): Promise<Page | null> {
+    try {
+      return toPage(await this.db.page.update({ where, data }));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P2025') return null;
+      throw err;
+    }
   }
 
   async addStep(s: { pageId: number; seq: number; round: number; level: number; kind: StepKind; dueAt: Date }) {

@@ -30,26 +30,30 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
     return p;
   };
 
-  /** Sends one copy of the page card once (recorded under `sendKey`), then brings it up to date. */
+  /** Sends one copy of the page card (the caller checked `sendKey` is unsent), records it, brings it up to date. */
   async function deliver(page: Page, sendKey: string, gw: ChatGateway, send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>, personId: string | null) {
-    if (await d.store.transaction((tx) => tx.pages.hasMessage(sendKey))) return;
     const sent = await send(reply(pageCard(d.dir(), page)));
     if (!sent) return;
-    await d.store.transaction((tx) => tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId, personId }, d.clock.now()));
+    const now = await d.store.transaction(async (tx) => {
+      await tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId, personId }, d.clock.now());
+      return tx.pages.byId(page.id);
+    });
     // The page may have moved on while this was being sent: bring this copy up to date.
-    const now = await load(page.number);
-    if (now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, reply(pageCard(d.dir(), now)));
+    if (now && now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, reply(pageCard(d.dir(), now)));
   }
 
   return {
     /** One page message to one person (direct message) or team channel, on one platform. */
     async 'page.send'(x) {
-      const page = await load(x.page);
+      const sendKey = `${x.page}:${x.seq}:${x.platform}:${x.to}`;
+      const [page, sent] = await d.store.transaction(async (tx) => [await tx.pages.byNumber(Number(x.page)), await tx.pages.hasMessage(sendKey)] as const);
+      if (!page) throw new Error(`page ${String(x.page)} not found`);
+      if (sent) return;
       // Acknowledged or resolved before this went out: nobody needs waking any more.
       if (page.status !== 'open') return;
       const gw = gateway(x.platform as Platform);
       const to = String(x.to);
-      await deliver(page, `${x.page}:${x.seq}:${x.platform}:${to}`, gw, (card) => (x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r }))), (x.person as string | null) ?? null);
+      await deliver(page, sendKey, gw, (card) => (x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r }))), (x.person as string | null) ?? null);
     },
 
     /** Every copy of the page, on every platform, edited to its current state. */
@@ -72,6 +76,7 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
       if (!i) return;
       if (i.warRoom.state === 'pending') throw new RetryableError(`the war room of INC-${i.number} is not open yet`, 1_000);
       if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;
+      if (await d.store.transaction((tx) => tx.pages.hasMessage(`${page.number}:room`))) return;
       await deliver(page, `${page.number}:room`, gateway(i.warRoom.platform), (card) => gateway(i.warRoom.platform).post(i.warRoom.channelId!, card).then((r) => ({ channelId: i.warRoom.channelId!, ...r })), null);
     },
   };

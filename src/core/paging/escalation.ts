@@ -82,12 +82,12 @@ export class Escalator {
     const now = this.d.clock.now();
     const fired = await this.d.store.transaction(async (tx) => {
       if (!(await tx.pages.claimStep(step.id, this.d.holder, now))) return false;
-      // Lock the page: an acknowledgement either committed first (nothing to do) or waits for us.
-      const p = await tx.pages.updateIfOpen(step.pageId, { stepSeq: step.seq }, now);
-      if (!p) return true;
-      const s = stepAt(p.path, step.seq);
-      if (s.kind === 'notify') await this.notify(tx, p, step, s.level, now);
-      else await this.exhausted(tx, p, step, now);
+      // Only this step's firing changes what the page notified, so reading before the lock is safe.
+      const before = await tx.pages.byId(step.pageId);
+      if (!before || before.status !== 'open') return true;
+      const s = stepAt(before.path, step.seq);
+      if (s.kind === 'notify') await this.notify(tx, before, step, s.level, now);
+      else await this.exhausted(tx, before, step, now);
       return true;
     });
     if (fired) {
@@ -97,16 +97,18 @@ export class Escalator {
     return fired;
   }
 
-  private async notify(tx: Tx, p: Page, step: PageStep, level: number, now: Date) {
-    const lvl = p.path.levels[level];
+  private async notify(tx: Tx, before: Page, step: PageStep, level: number, now: Date) {
+    const lvl = before.path.levels[level];
     const targets = await this.resolve(tx, lvl.notify, now);
+    const teamMembers = targets.teams.flatMap((t) => this.dir.team(t)?.members ?? []);
+    const notified = [...new Set([...before.notified, ...targets.people.map((x) => x.person), ...teamMembers])];
+    // Lock the page: an acknowledgement either committed first (nothing to do) or waits for us.
+    const p = await tx.pages.updateIfOpen(before.id, { stepSeq: step.seq, notified }, now);
+    if (!p) return;
     let deliveries = 0;
     for (const { person } of targets.people)
       for (const a of this.addresses(person)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'dm', person, now));
     for (const team of targets.teams) for (const a of this.teamChannels(team)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', null, now));
-    const teamMembers = targets.teams.flatMap((t) => this.dir.team(t)?.members ?? []);
-    const notified = [...new Set([...p.notified, ...targets.people.map((x) => x.person), ...teamMembers])];
-    const next = await tx.pages.update(p.id, p.version, { notified }, now);
     await tx.pages.recordTargets(step.id, targets);
     // Nobody reachable at this level (e.g. nobody on call): the next level is due at once.
     const due = new Date(now.getTime() + (deliveries > 0 ? lvl.ackTimeoutMs : 0));
@@ -116,12 +118,13 @@ export class Escalator {
     const names = targets.people.map((x) => this.dir.person(x.person)?.name ?? x.person).concat(targets.teams.map((t) => `team ${this.dir.team(t)?.name ?? t}`));
     const what = `${progressText(p.path, step.seq)}: ${names.length ? `notified ${names.join(', ')}` : 'nobody to notify'}${targets.missed.length ? ` (${targets.missed.join('; ')})` : ''}`;
     await tx.audit.append({ actor: { platform: 'system' }, action: 'page.escalated', subject: `page:${pageRef(p)}`, after: { step: step.seq, round: step.round, level, targets, nextDue: due.toISOString() } }, now);
-    await noteOnIncident(tx, next ?? p, what, now, null, `step:${step.seq}`);
-    await tx.outbox.enqueue(`page_refresh:${p.number}:${(next ?? p).version}`, 'page.refresh', { page: p.number, version: (next ?? p).version }, now);
+    await noteOnIncident(tx, p, what, now, null, `step:${step.seq}`);
+    await tx.outbox.enqueue(`page_refresh:${p.number}:${p.version}`, 'page.refresh', { page: p.number, version: p.version }, now);
   }
 
-  private async exhausted(tx: Tx, p: Page, step: PageStep, now: Date) {
-    const next = await tx.pages.update(p.id, p.version, { exhaustedAt: now }, now);
+  private async exhausted(tx: Tx, before: Page, step: PageStep, now: Date) {
+    const p = await tx.pages.updateIfOpen(before.id, { stepSeq: step.seq, exhaustedAt: now }, now);
+    if (!p) return;
     const channels = p.path.team ? this.teamChannels(p.path.team) : [];
     let deliveries = 0;
     for (const a of channels) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', null, now));
@@ -130,8 +133,8 @@ export class Escalator {
     const rounds = p.path.repeat + 1;
     await tx.pages.recordTargets(step.id, { people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [], teams: p.path.team && deliveries ? [p.path.team] : [], missed: [] });
     await tx.audit.append({ actor: { platform: 'system' }, action: 'page.exhausted', subject: `page:${pageRef(p)}`, after: { step: step.seq, rounds, steps: notifySteps(p.path) } }, now);
-    await noteOnIncident(tx, next ?? p, `nobody acknowledged after ${rounds} round(s); the team was told`, now, null, 'exhausted');
-    await tx.outbox.enqueue(`page_refresh:${p.number}:${(next ?? p).version}`, 'page.refresh', { page: p.number, version: (next ?? p).version }, now);
+    await noteOnIncident(tx, p, `nobody acknowledged after ${rounds} round(s); the team was told`, now, null, 'exhausted');
+    await tx.outbox.enqueue(`page_refresh:${p.number}:${p.version}`, 'page.refresh', { page: p.number, version: p.version }, now);
   }
 
   private enqueue(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', person: string | null, at: Date) {
