@@ -124,3 +124,4 @@ export function plain(r: Rich): string {
 }
 
 export const ephemeral = (...cards: Card[]): Reply => ({ cards, visibility: 'ephemeral' });
+export const inChannel = (...cards: Card[]): Reply => ({ cards, visibility: 'in_channel' });

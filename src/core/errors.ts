@@ -18,7 +18,6 @@ export type ErrorCode =
   | 'PERSON.NOT_FOUND'
   | 'SCHEDULE.NOT_FOUND'
   | 'PAGE.NOT_FOUND'
-  | 'PAGE.CLOSED'
   | 'PAGE.UNCHANGED'
   | 'PAGE.NO_PATH';
 

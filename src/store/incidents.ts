@@ -3,6 +3,7 @@ import type { Incident, IncidentMessage, IncidentStatus, TimelineEntry, Timeline
 import type { IncidentPatch, IncidentRepo, NewIncident, NewTimelineEntry } from '../core/incidents/ports.js';
 import type { Platform } from '../core/ports.js';
 import type { Queryable } from './client.js';
+import { nextCounter } from './counter.js';
 
 type Row = Awaited<ReturnType<Queryable['incident']['findUniqueOrThrow']>>;
 
@@ -48,11 +49,8 @@ function columns(p: IncidentPatch) {
 export class PrismaIncidentRepo implements IncidentRepo {
   constructor(private readonly db: Queryable) {}
 
-  async nextNumber(): Promise<number> {
-    // The UPDATE takes the row lock on PostgreSQL; SQLite serialises writers.
-    await this.db.$executeRaw`INSERT INTO "counter" ("name", "value") VALUES ('incident', 0) ON CONFLICT ("name") DO NOTHING`;
-    const row = await this.db.counter.update({ where: { name: 'incident' }, data: { value: { increment: 1 } } });
-    return row.value;
+  nextNumber(): Promise<number> {
+    return nextCounter(this.db, 'incident');
   }
 
   async create(i: NewIncident, at: Date): Promise<Incident> {

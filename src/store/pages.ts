@@ -3,6 +3,7 @@ import type { FrozenPath, Page, PageMessage, PageStatus, PageStep, StepKind, Ste
 import type { NewPage, OncallOverrideRow, OverrideRepo, PagePatch, PageRepo } from '../core/paging/ports.js';
 import type { Platform } from '../core/ports.js';
 import type { Queryable } from './client.js';
+import { nextCounter } from './counter.js';
 
 type Row = Awaited<ReturnType<Queryable['page']['findUniqueOrThrow']>>;
 type StepRow = Awaited<ReturnType<Queryable['pageStep']['findUniqueOrThrow']>>;
@@ -29,9 +30,8 @@ const columns = (p: PagePatch) => {
 export class PrismaPageRepo implements PageRepo {
   constructor(private readonly db: Queryable) {}
 
-  async nextNumber(): Promise<number> {
-    await this.db.$executeRaw`INSERT INTO "counter" ("name", "value") VALUES ('page', 0) ON CONFLICT ("name") DO NOTHING`;
-    return (await this.db.counter.update({ where: { name: 'page' }, data: { value: { increment: 1 } } })).value;
+  nextNumber(): Promise<number> {
+    return nextCounter(this.db, 'page');
   }
 
   async create(p: NewPage, at: Date): Promise<Page> {
@@ -126,8 +126,8 @@ export class PrismaPageRepo implements PageRepo {
 
   async addMessage(pageId: number, sendKey: string, m: PageMessage, at: Date) {
     const n = await this.db.$executeRaw`
-      INSERT INTO "page_message" ("page_id", "send_key", "platform", "channel_id", "message_id", "person_id", "created_at")
-      VALUES (${pageId}, ${sendKey}, ${m.platform}, ${m.channelId}, ${m.messageId}, ${m.personId}, ${at})
+      INSERT INTO "page_message" ("page_id", "send_key", "platform", "channel_id", "message_id", "created_at")
+      VALUES (${pageId}, ${sendKey}, ${m.platform}, ${m.channelId}, ${m.messageId}, ${at})
       ON CONFLICT ("send_key") DO NOTHING`;
     return n > 0;
   }
@@ -138,28 +138,18 @@ export class PrismaPageRepo implements PageRepo {
 
   async messages(pageId: number): Promise<PageMessage[]> {
     const rows = await this.db.pageMessage.findMany({ where: { pageId }, orderBy: { id: 'asc' } });
-    return rows.map((r) => ({ platform: r.platform as Platform, channelId: r.channelId, messageId: r.messageId, personId: r.personId }));
+    return rows.map((r) => ({ platform: r.platform as Platform, channelId: r.channelId, messageId: r.messageId }));
   }
 }
 
 export class PrismaOverrideRepo implements OverrideRepo {
   constructor(private readonly db: Queryable) {}
 
-  async create(o: Omit<OncallOverrideRow, 'id'>) {
-    const r = await this.db.oncallOverride.create({ data: o });
-    return { id: r.id, scheduleId: r.scheduleId, personId: r.personId, startsAt: r.startsAt, endsAt: r.endsAt, covers: r.covers, createdBy: r.createdBy, createdAt: r.createdAt };
+  create(o: Omit<OncallOverrideRow, 'id'>): Promise<OncallOverrideRow> {
+    return this.db.oncallOverride.create({ data: o });
   }
 
-  async active(scheduleIds: readonly string[], from: Date, to: Date) {
-    const rows = await this.db.oncallOverride.findMany({
-      where: { scheduleId: { in: [...scheduleIds] }, cancelledAt: null, endsAt: { gt: from }, startsAt: { lt: to } },
-      orderBy: { id: 'asc' },
-    });
-    return rows.map((r) => ({ id: r.id, scheduleId: r.scheduleId, personId: r.personId, startsAt: r.startsAt, endsAt: r.endsAt, covers: r.covers, createdBy: r.createdBy, createdAt: r.createdAt }));
-  }
-
-  async cancel(id: number, at: Date) {
-    const n = await this.db.oncallOverride.updateMany({ where: { id, cancelledAt: null }, data: { cancelledAt: at } });
-    return n.count === 1;
+  active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]> {
+    return this.db.oncallOverride.findMany({ where: { scheduleId: { in: [...scheduleIds] }, endsAt: { gt: from }, startsAt: { lt: to } }, orderBy: { id: 'asc' } });
   }
 }

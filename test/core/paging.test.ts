@@ -64,11 +64,11 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     };
     const first = await open('replica-a');
     /** Fires every step due now (and the side effects), as the runner does. */
-    const run = async (s: Steward = first.steward) => {
+    const run = async (replica: { steward: Steward; store: Store } = first) => {
       for (let i = 0; i < 20; i++) {
-        await s.escalator.pass();
-        await s.outbox.kick();
-        const due = await s['deps'].store.transaction((tx: Parameters<Parameters<Store['transaction']>[0]>[0]) => tx.pages.dueSteps(new Date(clock.ms), 1));
+        await replica.steward.escalator.pass();
+        await replica.steward.outbox.kick();
+        const due = await replica.store.transaction((tx) => tx.pages.dueSteps(new Date(clock.ms), 1));
         if (!due.length) return;
       }
     };
@@ -127,12 +127,12 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     const edited = policyWith((y) => y.replace(/ackTimeout: 2s/g, 'ackTimeout: 1h').replace('notify: [{ person: carol }]', 'notify: [{ person: dave }]'));
     const b = await open('replica-b', edited);
     advance(2000);
-    await run(b.steward);
+    await run(b);
     expect(b.gw.dms('carol')).toHaveLength(1);
     expect(b.gw.dms('dave')).toHaveLength(0);
     // A page started now uses the new path.
     await b.steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'again' });
-    await run(b.steward);
+    await run(b);
     const s2 = await steps(store, 2);
     expect(s2.find((x) => x.seq === 1)!.dueAt.getTime() - s2[0].firedAt!.getTime()).toBe(3_600_000);
   });
@@ -239,7 +239,7 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     await store.close();
     advance(30_000); // down for 30 s: level 2 fell due meanwhile
     const b = await open('replica-restarted');
-    await run(b.steward);
+    await run(b);
     expect(gw.dms('bob')).toHaveLength(1);
     expect(b.gw.dms('carol')).toHaveLength(1);
     expect(b.gw.dms('bob')).toHaveLength(0);

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
 import { INCIDENTS_GUILD, INCIDENTS_GUILD_SEED, POLICY_DISCORD, customIds, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
-import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, strings, until } from '../support/steward-slack.js';
+import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, strings } from '../support/steward-slack.js';
+import { until } from '../support/wait.js';
 
 const POLICY_FILE = fileURLToPath(new URL('../fixtures/paging.policy.yaml', import.meta.url));
 type Json = Record<string, any>;

@@ -17,6 +17,7 @@ import {
   startDiscordSteward,
   type DiscordSteward,
 } from '../support/steward-discord.js';
+import { until } from '../support/wait.js';
 
 type Json = Record<string, any>;
 
@@ -50,16 +51,6 @@ interface StepRow {
 
 const ms = (v: string | number | null) => (v === null ? NaN : new Date(v).getTime());
 
-/** Polls `probe` until it returns a value other than undefined/false; throws with `what` after `timeoutMs`. */
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLite, 2 s timeouts)', () => {
   let s: DiscordSteward;

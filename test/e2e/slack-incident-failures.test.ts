@@ -3,7 +3,7 @@
 // limit) and their retry, mention injection through titles and summaries, and an ephemeral
 // confirmation Slack refuses. The real Bolt app inside Steward (SQLite) against FakeSlack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLACK_GENERAL_CHANNEL, buildViewSubmission, validateBlocks, type SlackApiCall } from '../fakes/slack.js';
+import { SLACK_GENERAL_CHANNEL, buildViewSubmission, validateBlocks } from '../fakes/slack.js';
 import {
   INCIDENTS_CHANNEL,
   INCIDENT_CHANNELS,
@@ -13,6 +13,7 @@ import {
   settled,
   startStewardSlack,
   strings,
+  textOf,
   until,
   type StewardSlack,
 } from '../support/steward-slack.js';
@@ -21,7 +22,6 @@ const ALICE = 'U0ALICE';
 const CAROL = 'U0CAROL';
 const T0 = Date.UTC(2025, 2, 3, 9, 0, 0);
 
-const textOf = (c: SlackApiCall) => [String(c.body.text ?? ''), ...strings(c.body.blocks)].join('\n');
 
 /** Runs `/incident declare …` and returns the modal Slack was asked to open. */
 async function openDeclare(s: StewardSlack, text = 'declare', user = ALICE, channel = SLACK_GENERAL_CHANNEL) {

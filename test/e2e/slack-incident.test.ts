@@ -4,7 +4,7 @@
 // postmortem, timeline, list, stats. Steward's clock is manual, so stored instants and the
 // response times are exact.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLACK_GENERAL_CHANNEL, buildEventCallback, slackEvents, validateBlocks, type SlackApiCall } from '../fakes/slack.js';
+import { SLACK_GENERAL_CHANNEL, buildEventCallback, slackEvents, validateBlocks } from '../fakes/slack.js';
 import {
   INCIDENTS_CHANNEL,
   INCIDENT_CHANNELS,
@@ -14,6 +14,7 @@ import {
   settled,
   startStewardSlack,
   strings,
+  textOf,
   until,
   type StewardSlack,
 } from '../support/steward-slack.js';
@@ -24,8 +25,6 @@ const CAROL = 'U0CAROL';
 const T0 = Date.UTC(2025, 2, 3, 9, 0, 0);
 const MIN = 60_000;
 
-/** Text and every string in the blocks of a posted or updated message. */
-const textOf = (c: SlackApiCall) => [String(c.body.text ?? ''), ...strings(c.body.blocks)].join('\n');
 
 interface IncidentRow {
   number: number;

@@ -2,8 +2,8 @@
 // acknowledgement timeouts) against FakeSlack. A page walks level 1 → level 2 → repeat → the team
 // channel; Acknowledge stops it and edits every copy; Escalate now; refusals; /oncall and overrides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLACK_USERS, type SlackApiCall } from '../fakes/slack.js';
-import { INCIDENT_CHANNELS, LIVE_MENTION, settled, startStewardSlack, strings, until, type StewardSlack } from '../support/steward-slack.js';
+import { SLACK_USERS } from '../fakes/slack.js';
+import { INCIDENT_CHANNELS, LIVE_MENTION, settled, startStewardSlack, strings, textOf, until, type StewardSlack } from '../support/steward-slack.js';
 
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
@@ -12,7 +12,6 @@ const DAVE = 'U0DAVE';
 const PAYMENTS = 'C0PAYMENTS';
 const policy = new URL('../fixtures/paging.policy.yaml', import.meta.url).pathname;
 
-const textOf = (c: SlackApiCall) => [String(c.body.text ?? ''), ...strings(c.body.blocks)].join('\n');
 const buttonsOf = (blocks: unknown) =>
   ((blocks as { type: string; elements?: { type: string; action_id: string; value: string; text: { text: string } }[] }[]) ?? [])
     .filter((b) => b.type === 'actions')
@@ -50,7 +49,7 @@ describe('Slack paging: /page → level 1 → level 2 → repeat → team channe
     const mark = s.fake.mark;
     const res = await page('checkout Checkout returns 502 @channel');
     expect(res.status).toBe(200);
-    expect(textOf({ body: res.json ?? JSON.parse(res.body || '{}') } as SlackApiCall)).toContain('PAGE-1 · paging the on-call for Checkout');
+    expect(textOf({ body: res.json ?? JSON.parse(res.body || '{}') })).toContain('PAGE-1 · paging the on-call for Checkout');
     const t0 = Date.now();
     const first = await until('bob paged at level 1', () => sentTo(BOB, mark, 1)[0], 3_000);
     expect(first.response.channel).toMatch(/^D/);

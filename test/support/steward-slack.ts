@@ -8,6 +8,7 @@ import type { Clock } from '../../src/core/ports.js';
 import { sqlitePath } from '../../src/store/dialect.js';
 import { FakeSlack, SlackClientSim, type FakeSlackOptions } from '../fakes/slack.js';
 import { createSqliteDatabase, type TestDatabase } from './databases.js';
+import { until } from './wait.js';
 
 export const BOT_TOKEN = 'xoxb-4242-e2e-steward-bot-token-7f3a9c';
 export const SIGNING_SECRET = 'e2e-signing-secret-9b2d71c04e6f';
@@ -237,16 +238,10 @@ export function strings(node: unknown, out: string[] = []): string[] {
 /** Mass mentions Slack would act on: `<!channel>`-style tokens, or a bare `@here` (not defused). */
 export const LIVE_MENTION = /<!(channel|here|everyone)\b|@(channel|here|everyone)\b/i;
 
-/** Polls `probe` until it returns something other than undefined/false; the last value otherwise fails. */
-export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from './wait.js';
+
+/** Text and every string in the blocks of a posted or updated message. */
+export const textOf = (c: { body: Record<string, any> }) => [String(c.body.text ?? ''), ...strings(c.body.blocks)].join('\n');
 
 /** Waits until the outbox has carried out every due side effect (nothing pending, nothing claimed). */
 export function settled(s: StewardSlack, timeoutMs = 5_000): Promise<true> {

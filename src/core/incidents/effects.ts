@@ -1,10 +1,10 @@
 // Carries out incident side effects from the outbox: war rooms, announcements, in-place edits,
 // updates in threads, role DMs, postmortems. Each handler is safe to run again after a crash.
-import type { Reply } from '../card.js';
+import { inChannel } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
-import { type ChatGateway, RetryableError } from './gateway.js';
+import { type ChatGateway, gatewayOf } from './gateway.js';
 import { type Incident, ref, warRoomName } from './model.js';
 import type { IncidentPatch } from './ports.js';
 
@@ -18,7 +18,6 @@ export interface EffectDeps {
 }
 
 const MAX_NAME_ATTEMPTS = 10;
-const reply = (...cards: Reply['cards']): Reply => ({ cards, visibility: 'in_channel' });
 
 export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
   const load = async (n: unknown) => {
@@ -38,12 +37,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
   const platformIds = (personIds: string[], platform: Platform) =>
     personIds.map((id) => d.dir().person(id)).map((p) => (p ? (platform === 'console' ? p.id : p[platform]) : undefined)).filter((x): x is string => !!x);
 
-  /** A platform's gateway; missing ones (still starting) make the item retry later. */
-  const gateway = (platform: Platform) => {
-    const gw = d.gateways.get(platform);
-    if (!gw) throw new RetryableError(`${platform} is not connected yet`, 2_000);
-    return gw;
-  };
+  const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
 
   /** The war room could not be opened: record it, refresh the cards, tell the declarer (own item). */
   async function warRoomFailed(i: Incident, message: string) {
@@ -90,7 +84,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       let summary = messages.find((m) => m.kind === 'summary' && m.platform === gw.platform)?.messageId;
       if (!summary) {
-        summary = (await gw.post(channelId, reply(summaryCard(d.dir(), i, { buttons: true })))).messageId;
+        summary = (await gw.post(channelId, inChannel(summaryCard(d.dir(), i, { buttons: true })))).messageId;
         await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform: gw.platform, channelId, messageId: summary!, kind: 'summary', threadId: null }, d.clock.now()));
       }
       await gw.pin(channelId, summary);
@@ -119,7 +113,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       const gw = gateway(platform);
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       if (messages.some((m) => m.kind === 'announcement' && m.platform === platform)) return;
-      const { messageId } = await gw.post(channel, reply(announcementCard(d.dir(), i)));
+      const { messageId } = await gw.post(channel, inChannel(announcementCard(d.dir(), i)));
       await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform, channelId: channel, messageId, kind: 'announcement', threadId: messageId }, d.clock.now()));
     },
 
@@ -129,7 +123,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       for (const m of messages) {
         const gw = gateway(m.platform);
         const card = m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true }) : announcementCard(d.dir(), i);
-        await gw.edit(m.channelId, m.messageId, reply(card));
+        await gw.edit(m.channelId, m.messageId, inChannel(card));
       }
     },
 
@@ -153,7 +147,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
       const e = entries.find((x) => x.id === p.entry);
       if (!e) return;
-      await gw.post(String(p.channel), reply(updateCard(d.dir(), i, e)), p.thread ? { threadOf: String(p.thread) } : undefined);
+      await gw.post(String(p.channel), inChannel(updateCard(d.dir(), i, e)), p.thread ? { threadOf: String(p.thread) } : undefined);
     },
 
     async 'incident.role_dm'(p) {
@@ -165,7 +159,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
         const gw = d.gateways.get(platform);
         const uid = platform === 'console' ? person.id : person[platform];
         if (gw && uid) {
-          await gw.dm(uid, reply(roleDmCard(d.dir(), i, String(p.role), String(p.guide), String(p.by))));
+          await gw.dm(uid, inChannel(roleDmCard(d.dir(), i, String(p.role), String(p.guide), String(p.by))));
           return;
         }
       }
@@ -178,7 +172,7 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
         const tz = d.dir().timezoneOf(i.roles.commander ?? i.declaredBy);
         i = await save(i, { postmortem: postmortemMarkdown(d.dir(), i, entries, tz) });
       }
-      if (i.warRoom.channelId) await gateway(i.warRoom.platform).post(i.warRoom.channelId, reply(postmortemCard(i)));
+      if (i.warRoom.channelId) await gateway(i.warRoom.platform).post(i.warRoom.channelId, inChannel(postmortemCard(i)));
     },
   };
 }

@@ -14,6 +14,13 @@ export class RetryableError extends Error {
   }
 }
 
+/** The gateway of a platform; one not connected yet (still starting) makes the outbox item retry later. */
+export function gatewayOf(gateways: ReadonlyMap<Platform, ChatGateway>, platform: Platform): ChatGateway {
+  const gw = gateways.get(platform);
+  if (!gw) throw new RetryableError(`${platform} is not connected yet`, 2_000);
+  return gw;
+}
+
 export interface ChatGateway {
   readonly platform: Platform;
   createChannel(name: string, topic: string): Promise<CreateChannelResult>;

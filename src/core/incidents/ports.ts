@@ -1,20 +1,12 @@
 // Repository ports for incidents and the side-effect outbox (implemented in src/store).
 import type { Platform } from '../ports.js';
-import type { Incident, IncidentMessage, IncidentStatus, TimelineEntry, TimelineKind } from './model.js';
+import type { Incident, IncidentMessage, IncidentStatus, TimelineEntry } from './model.js';
 
 export type NewIncident = Omit<Incident, 'id' | 'version' | 'updatedAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt' | 'resolution' | 'postmortem'>;
 export type IncidentPatch = Partial<Omit<Incident, 'id' | 'number' | 'declareKey' | 'version'>>;
 
-export interface NewTimelineEntry {
-  incidentId: number;
-  at: Date;
-  kind: TimelineKind;
-  actorPerson: string | null;
-  actorName: string | null;
-  text: string;
-  data?: Record<string, unknown>;
-  dedupeKey?: string;
-}
+/** A timeline entry to write; `dedupeKey` marks one that may be delivered twice (pins, reactions). */
+export type NewTimelineEntry = Omit<TimelineEntry, 'id' | 'data' | 'dedupeKey'> & { data?: Record<string, unknown>; dedupeKey?: string };
 
 export interface IncidentRepo {
   /** Next incident number (a locked counter: unique across replicas). */

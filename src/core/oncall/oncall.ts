@@ -16,12 +16,6 @@ import { type Override, type ScheduleSpec, type Segment, currentAndNext, onCallA
 export const ONCALL_MAX_CARDS = 6;
 const LOOKAHEAD_MS = 8 * 7 * 86_400_000;
 
-export interface Holder {
-  personId: string | null;
-  /** The override in force, if any (database overrides carry their row). */
-  override: (Override & { row?: OncallOverrideRow }) | null;
-}
-
 export class OnCall {
   private specs = new WeakMap<Directory, Map<string, ScheduleSpec>>();
 
@@ -50,13 +44,12 @@ export class OnCall {
     return [...planned, ...rows.map((r) => ({ id: r.id, personId: r.personId, start: r.startsAt, end: r.endsAt, createdAt: r.createdAt, row: r }))];
   }
 
-  /** Who is on call in schedule `id` at `at` (inside the caller's transaction). */
-  async holderAt(repo: OverrideRepo, id: string, at: Date): Promise<Holder | null> {
+  /** Who is on call in schedule `id` at `at` (inside the caller's transaction): a person id, null for nobody, undefined for no such schedule. */
+  async holderAt(repo: OverrideRepo, id: string, at: Date): Promise<string | null | undefined> {
     const s = this.dir.schedule(id);
-    if (!s) return null;
+    if (!s) return undefined;
     const overrides = await this.overrides(repo, s, at, new Date(at.getTime() + 1));
-    const r = onCallAt(this.spec(s), overrides, at);
-    return { personId: r.personId, override: r.override };
+    return onCallAt(this.spec(s), overrides, at).personId;
   }
 
   /** Every person who takes part in a schedule, in any layer. */
@@ -99,8 +92,8 @@ export class OnCall {
       return out;
     });
     if (schedules.length > shown.length) cards.push({ title: `${schedules.length - shown.length} more schedule(s)`, tone: 'neutral', body: [txt('Name one: /oncall <schedule or service>.')] });
-    const tz = dir.timezoneOf(ctx.actor.person?.id);
-    cards[cards.length - 1] = { ...cards[cards.length - 1], context: [...(cards[cards.length - 1].context ?? []), txt(` · times in your time zone${ctx.inv.platform === 'console' ? ` (${tz})` : ''}`)] };
+    const last = cards[cards.length - 1];
+    cards[cards.length - 1] = { ...last, context: [...(last.context ?? []), txt(' · times in your time zone')] };
     return ok(ephemeral(...cards));
   }
 
@@ -158,7 +151,7 @@ export class OnCall {
     } else {
       const holding = await this.d.store.transaction(async (tx) => {
         const out: Schedule[] = [];
-        for (const s of dir.policy.schedules) if ((await this.holderAt(tx.overrides, s.id, now))?.personId === me.id) out.push(s);
+        for (const s of dir.policy.schedules) if ((await this.holderAt(tx.overrides, s.id, now)) === me.id) out.push(s);
         return out;
       });
       candidates = holding.length ? holding : dir.policy.schedules.filter((s) => this.members(s).has(cover.id));
@@ -175,9 +168,9 @@ export class OnCall {
     const end = new Date(now.getTime() + ms);
     const row = await this.d.store.transaction(async (tx) => {
       const before = await this.holderAt(tx.overrides, s.id, now);
-      const r = await tx.overrides.create({ scheduleId: s.id, personId: cover.id, startsAt: now, endsAt: end, covers: before?.personId ?? null, createdBy: me.id, createdAt: now });
+      const r = await tx.overrides.create({ scheduleId: s.id, personId: cover.id, startsAt: now, endsAt: end, covers: before ?? null, createdBy: me.id, createdAt: now });
       await tx.audit.append(
-        { actor: ctx.actor.ref, action: 'oncall.override', subject: `schedule:${s.id}`, before: { onCall: before?.personId ?? null }, after: { override: r.id, person: cover.id, start: now.toISOString(), end: end.toISOString() } },
+        { actor: ctx.actor.ref, action: 'oncall.override', subject: `schedule:${s.id}`, before: { onCall: before ?? null }, after: { override: r.id, person: cover.id, start: now.toISOString(), end: end.toISOString() } },
         now,
       );
       return r;

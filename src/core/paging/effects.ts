@@ -1,10 +1,10 @@
 // Carries out paging side effects from the outbox: page messages to people and team channels,
 // in-place edits of every copy as the page moves on, and notes in the incident's war room.
 // A delivery is recorded under its send key, so a retried item never sends a second message.
-import type { Reply } from '../card.js';
+import { type Reply, inChannel } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { EffectHandler } from '../incidents/effects.js';
-import { type ChatGateway, RetryableError } from '../incidents/gateway.js';
+import { type ChatGateway, RetryableError, gatewayOf } from '../incidents/gateway.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { pageCard } from './cards.js';
 import type { Page } from './model.js';
@@ -16,14 +16,8 @@ export interface PagingEffectDeps {
   gateways: ReadonlyMap<Platform, ChatGateway>;
 }
 
-const reply = (...cards: Reply['cards']): Reply => ({ cards, visibility: 'in_channel' });
-
 export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler> {
-  const gateway = (platform: Platform) => {
-    const gw = d.gateways.get(platform);
-    if (!gw) throw new RetryableError(`${platform} is not connected yet`, 2_000);
-    return gw;
-  };
+  const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
   const load = async (n: unknown) => {
     const p = await d.store.transaction((tx) => tx.pages.byNumber(Number(n)));
     if (!p) throw new Error(`page ${String(n)} not found`);
@@ -31,15 +25,15 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
   };
 
   /** Sends one copy of the page card (the caller checked `sendKey` is unsent), records it, brings it up to date. */
-  async function deliver(page: Page, sendKey: string, gw: ChatGateway, send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>, personId: string | null) {
-    const sent = await send(reply(pageCard(d.dir(), page)));
+  async function deliver(page: Page, sendKey: string, gw: ChatGateway, send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>) {
+    const sent = await send(inChannel(pageCard(d.dir(), page)));
     if (!sent) return;
     const now = await d.store.transaction(async (tx) => {
-      await tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId, personId }, d.clock.now());
+      await tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId }, d.clock.now());
       return tx.pages.byId(page.id);
     });
     // The page may have moved on while this was being sent: bring this copy up to date.
-    if (now && now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, reply(pageCard(d.dir(), now)));
+    if (now && now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, inChannel(pageCard(d.dir(), now)));
   }
 
   return {
@@ -53,7 +47,7 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
       if (page.status !== 'open') return;
       const gw = gateway(x.platform as Platform);
       const to = String(x.to);
-      await deliver(page, sendKey, gw, (card) => (x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r }))), (x.person as string | null) ?? null);
+      await deliver(page, sendKey, gw, (card) => (x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r }))));
     },
 
     /** Every copy of the page, on every platform, edited to its current state. */
@@ -62,7 +56,7 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
       // A newer refresh is queued for the newer version; it will do this work.
       if (page.version > Number(x.version)) return;
       const messages = await d.store.transaction((tx) => tx.pages.messages(page.id));
-      const card = reply(pageCard(d.dir(), page));
+      const card = inChannel(pageCard(d.dir(), page));
       for (const m of messages) {
         const gw = d.gateways.get(m.platform);
         if (gw) await gw.edit(m.channelId, m.messageId, card);
@@ -77,7 +71,7 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
       if (i.warRoom.state === 'pending') throw new RetryableError(`the war room of INC-${i.number} is not open yet`, 1_000);
       if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;
       if (await d.store.transaction((tx) => tx.pages.hasMessage(`${page.number}:room`))) return;
-      await deliver(page, `${page.number}:room`, gateway(i.warRoom.platform), (card) => gateway(i.warRoom.platform).post(i.warRoom.channelId!, card).then((r) => ({ channelId: i.warRoom.channelId!, ...r })), null);
+      await deliver(page, `${page.number}:room`, gateway(i.warRoom.platform), (card) => gateway(i.warRoom.platform).post(i.warRoom.channelId!, card).then((r) => ({ channelId: i.warRoom.channelId!, ...r })));
     },
   };
 }

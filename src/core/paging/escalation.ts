@@ -7,7 +7,7 @@ import type { Directory } from '../catalog/directory.js';
 import type { OnCall } from '../oncall/oncall.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
-import { noteOnIncident } from './service.js';
+import { noteOnIncident, refreshCopies } from './service.js';
 
 export interface EscalatorDeps {
   store: Store;
@@ -69,9 +69,9 @@ export class Escalator {
         if (this.dir.team(t.team)) out.teams.push(t.team);
         else out.missed.push(`team ${t.team}: no longer in the policy`);
       } else {
-        const h = await this.d.oncall.holderAt(tx.overrides, t.schedule, at);
-        if (h?.personId) out.people.push({ person: h.personId, via: `schedule:${t.schedule}` });
-        else out.missed.push(h ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
+        const holder = await this.d.oncall.holderAt(tx.overrides, t.schedule, at);
+        if (holder) out.people.push({ person: holder, via: `schedule:${t.schedule}` });
+        else out.missed.push(holder === null ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
       }
     }
     return out;
@@ -107,8 +107,8 @@ export class Escalator {
     if (!p) return;
     let deliveries = 0;
     for (const { person } of targets.people)
-      for (const a of this.addresses(person)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'dm', person, now));
-    for (const team of targets.teams) for (const a of this.teamChannels(team)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', null, now));
+      for (const a of this.addresses(person)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'dm', now));
+    for (const team of targets.teams) for (const a of this.teamChannels(team)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', now));
     await tx.pages.recordTargets(step.id, targets);
     // Nobody reachable at this level (e.g. nobody on call): the next level is due at once.
     const due = new Date(now.getTime() + (deliveries > 0 ? lvl.ackTimeoutMs : 0));
@@ -119,7 +119,7 @@ export class Escalator {
     const what = `${progressText(p.path, step.seq)}: ${names.length ? `notified ${names.join(', ')}` : 'nobody to notify'}${targets.missed.length ? ` (${targets.missed.join('; ')})` : ''}`;
     await tx.audit.append({ actor: { platform: 'system' }, action: 'page.escalated', subject: `page:${pageRef(p)}`, after: { step: step.seq, round: step.round, level, targets, nextDue: due.toISOString() } }, now);
     await noteOnIncident(tx, p, what, now, null, `step:${step.seq}`);
-    await tx.outbox.enqueue(`page_refresh:${p.number}:${p.version}`, 'page.refresh', { page: p.number, version: p.version }, now);
+    await refreshCopies(tx, p, now);
   }
 
   private async exhausted(tx: Tx, before: Page, step: PageStep, now: Date) {
@@ -127,18 +127,18 @@ export class Escalator {
     if (!p) return;
     const channels = p.path.team ? this.teamChannels(p.path.team) : [];
     let deliveries = 0;
-    for (const a of channels) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', null, now));
+    for (const a of channels) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', now));
     // No team channel (e.g. a direct page): whoever paged hears it instead.
-    if (!deliveries && p.createdBy) for (const a of this.addresses(p.createdBy)) await this.enqueue(tx, p, step.seq, a, 'dm', p.createdBy, now);
+    if (!deliveries && p.createdBy) for (const a of this.addresses(p.createdBy)) await this.enqueue(tx, p, step.seq, a, 'dm', now);
     const rounds = p.path.repeat + 1;
     await tx.pages.recordTargets(step.id, { people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [], teams: p.path.team && deliveries ? [p.path.team] : [], missed: [] });
     await tx.audit.append({ actor: { platform: 'system' }, action: 'page.exhausted', subject: `page:${pageRef(p)}`, after: { step: step.seq, rounds, steps: notifySteps(p.path) } }, now);
     await noteOnIncident(tx, p, `nobody acknowledged after ${rounds} round(s); the team was told`, now, null, 'exhausted');
-    await tx.outbox.enqueue(`page_refresh:${p.number}:${p.version}`, 'page.refresh', { page: p.number, version: p.version }, now);
+    await refreshCopies(tx, p, now);
   }
 
-  private enqueue(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', person: string | null, at: Date) {
-    return tx.outbox.enqueue(`page_send:${p.number}:${seq}:${a.platform}:${a.to}`, 'page.send', { page: p.number, seq, platform: a.platform, to: a.to, kind, person }, at);
+  private enqueue(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', at: Date) {
+    return tx.outbox.enqueue(`page_send:${p.number}:${seq}:${a.platform}:${a.to}`, 'page.send', { page: p.number, seq, platform: a.platform, to: a.to, kind }, at);
   }
 
   // ---- the runner: fires due steps as they fall due, on every replica ----
@@ -180,19 +180,23 @@ export class Escalator {
   /** Fires everything due; returns how long to sleep until the next step (at most the poll period). */
   async pass(): Promise<number> {
     for (;;) {
-      const due = await this.d.store.transaction((tx) => tx.pages.dueSteps(this.d.clock.now(), ESCALATION_BATCH));
+      // One short transaction per poll: the due steps, or else when the next one falls due.
+      const { due, next } = await this.d.store.transaction(async (tx) => {
+        const due = await tx.pages.dueSteps(this.d.clock.now(), ESCALATION_BATCH);
+        return { due, next: due.length ? null : await tx.pages.nextDue() };
+      });
+      if (!due.length) return next ? Math.max(0, Math.min(ESCALATION_POLL_MS, next.getTime() - this.d.clock.now().getTime())) : ESCALATION_POLL_MS;
+      let fired = 0;
       await runLimited(due, this.d.store.dialect === 'sqlite' ? 1 : 8, async (s) => {
         try {
-          await this.fire(s);
+          fired += Number(await this.fire(s));
         } catch (err) {
           this.d.log.error({ err: String(err), page: s.pageId, step: s.seq }, 'escalation step failed; will retry');
         }
       });
-      if (due.length < ESCALATION_BATCH || this.stopped) break;
+      // Nothing fired (failures, or other replicas took them): wait a poll period rather than spin.
+      if (this.stopped || fired === 0) return ESCALATION_POLL_MS;
     }
-    const next = await this.d.store.transaction((tx) => tx.pages.nextDue());
-    if (!next) return ESCALATION_POLL_MS;
-    return Math.max(0, Math.min(ESCALATION_POLL_MS, next.getTime() - this.d.clock.now().getTime()));
   }
 }
 

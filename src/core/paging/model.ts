@@ -71,7 +71,6 @@ export interface PageMessage {
   platform: Platform;
   channelId: string;
   messageId: string;
-  personId: string | null;
 }
 
 export const pageRef = (p: { number: number }) => `PAGE-${p.number}`;

@@ -47,9 +47,8 @@ export interface PageRepo {
 
 export interface OverrideRepo {
   create(o: Omit<OncallOverrideRow, 'id'>): Promise<OncallOverrideRow>;
-  /** Overrides of these schedules that end after `from` and start before `to`, not cancelled. */
+  /** Overrides of these schedules that end after `from` and start before `to`. */
   active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]>;
-  cancel(id: number, at: Date): Promise<boolean>;
 }
 
 export type { Platform };

@@ -35,6 +35,11 @@ export interface OpenPage {
 
 export type Opened = { ok: true; page: Page; created: boolean } | { ok: false; reason: string };
 
+/** Queues the edit of every copy of the page to its state at `p.version` (one item per version). */
+export function refreshCopies(tx: Tx, p: Page, at: Date): Promise<boolean> {
+  return tx.outbox.enqueue(`page_refresh:${p.number}:${p.version}`, 'page.refresh', { page: p.number, version: p.version }, at);
+}
+
 /** Writes an incident timeline entry about a page (the war room holds the live page card). */
 export async function noteOnIncident(tx: Tx, p: Page, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void> {
   if (p.incidentId === null) return;
@@ -151,18 +156,24 @@ export class PagingService {
     return p ? ok(p) : fail('PAGE.NOT_FOUND', `There is no page PAGE-${n}.`, 'See /page list.');
   }
 
-  /** Acknowledge: stops the escalation and edits every message about the page, everywhere. */
-  async ack(ctx: Ctx, n: number): Promise<Outcome<Reply>> {
-    const me = ctx.actor.person!;
-    for (let attempt = 0; attempt < 5; attempt++) {
+  /** Runs `attempt` on page `n` as stored now; again (up to 5 times) while it returns null (a concurrent change won the version race). */
+  private async onCurrent(n: number, attempt: (p: Page) => Promise<Outcome<Reply> | null>): Promise<Outcome<Reply>> {
+    for (let i = 0; i < 5; i++) {
       const found = await this.load(n);
       if (!found.ok) return found;
-      const p = found.value;
-      if (p.status !== 'open') {
-        if (p.status === 'acknowledged' && p.ackBy === me.id)
-          return ok(ephemeral({ title: `You already acknowledged ${pageRef(p)}`, tone: 'info', body: [txt('At '), time(p.ackAt!), txt('. Nothing changed.')] }));
-        return this.closedReply(p);
-      }
+      const r = await attempt(found.value);
+      if (r) return r;
+    }
+    return fail('INTERNAL', `${pageRef({ number: n })} kept changing; try again.`);
+  }
+
+  /** Acknowledge: stops the escalation and edits every message about the page, everywhere. */
+  ack(ctx: Ctx, n: number): Promise<Outcome<Reply>> {
+    const me = ctx.actor.person!;
+    return this.onCurrent(n, async (p) => {
+      if (p.status === 'acknowledged' && p.ackBy === me.id)
+        return ok(ephemeral({ title: `You already acknowledged ${pageRef(p)}`, tone: 'info', body: [txt('At '), time(p.ackAt!), txt('. Nothing changed.')] }));
+      if (p.status !== 'open') return this.closedReply(p);
       if (!this.mayAct(me.id, p)) return this.refuse(p, 'acknowledge');
       const next = await this.d.store.transaction(async (tx) => {
         const updated = await tx.pages.update(p.id, p.version, { status: 'acknowledged', ackBy: me.id, ackAt: ctx.now, ackPlatform: ctx.inv.platform }, ctx.now);
@@ -171,15 +182,14 @@ export class PagingService {
         await tx.audit.append({ actor: ctx.actor.ref, action: 'page.acknowledged', subject: `page:${pageRef(p)}`, before: { status: 'open', step: p.stepSeq }, after: { status: 'acknowledged', by: me.id, cancelledSteps: cancelled } }, ctx.now);
         await this.acknowledgeIncident(tx, updated, ctx.now);
         await noteOnIncident(tx, updated, `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`, ctx.now, { id: me.id, name: me.name }, 'ack');
-        await tx.outbox.enqueue(`page_refresh:${p.number}:${updated.version}`, 'page.refresh', { page: p.number, version: updated.version }, ctx.now);
+        await refreshCopies(tx, updated, ctx.now);
         return updated;
       });
-      if (!next) continue;
+      if (!next) return null;
       this.d.kick();
       const escalated = p.stepSeq > 0 ? ` It had reached ${progressText(p.path, p.stepSeq)}; everyone notified sees it.` : '';
       return ok(ephemeral({ title: `You acknowledged ${pageRef(p)}`, tone: 'good', body: [txt(`Escalation stopped.${escalated}`)] }));
-    }
-    return fail('INTERNAL', `${pageRef({ number: n })} kept changing; try again.`);
+    });
   }
 
   /** The incident's time to acknowledge comes from its page. */
@@ -193,40 +203,34 @@ export class PagingService {
   }
 
   /** Escalate now (from the message of step `from`): the next step falls due at once. */
-  async escalate(ctx: Ctx, n: number, from: number): Promise<Outcome<Reply>> {
+  escalate(ctx: Ctx, n: number, from: number): Promise<Outcome<Reply>> {
     const me = ctx.actor.person!;
-    const found = await this.load(n);
-    if (!found.ok) return found;
-    const p = found.value;
-    if (p.status !== 'open') return this.closedReply(p);
-    if (!this.mayAct(me.id, p)) return this.refuse(p, 'escalate');
-    if (p.stepSeq + 1 >= notifySteps(p.path)) return fail('PAGE.UNCHANGED', `${pageRef(p)} has no further level to escalate to.`, 'Acknowledge it, or page someone directly with /page @person.');
-    if (p.stepSeq > from) return fail('PAGE.UNCHANGED', `${pageRef(p)} has already escalated (${progressText(p.path, p.stepSeq)}).`);
-    const moved = await this.d.store.transaction(async (tx) => {
-      const ok = await tx.pages.reschedule(p.id, p.stepSeq + 1, ctx.now);
-      if (ok) await tx.audit.append({ actor: ctx.actor.ref, action: 'page.escalate_now', subject: `page:${pageRef(p)}`, after: { step: p.stepSeq + 1 } }, ctx.now);
-      return ok;
+    return this.onCurrent(n, async (p) => {
+      if (p.status !== 'open') return this.closedReply(p);
+      if (!this.mayAct(me.id, p)) return this.refuse(p, 'escalate');
+      if (p.stepSeq + 1 >= notifySteps(p.path)) return fail('PAGE.UNCHANGED', `${pageRef(p)} has no further level to escalate to.`, 'Acknowledge it, or page someone directly with /page @person.');
+      if (p.stepSeq > from) return fail('PAGE.UNCHANGED', `${pageRef(p)} has already escalated (${progressText(p.path, p.stepSeq)}).`);
+      const moved = await this.d.store.transaction(async (tx) => {
+        const done = await tx.pages.reschedule(p.id, p.stepSeq + 1, ctx.now);
+        if (done) await tx.audit.append({ actor: ctx.actor.ref, action: 'page.escalate_now', subject: `page:${pageRef(p)}`, after: { step: p.stepSeq + 1 } }, ctx.now);
+        return done;
+      });
+      if (!moved) return fail('PAGE.UNCHANGED', `${pageRef(p)} is escalating already.`);
+      this.d.wake();
+      return ok(ephemeral({ title: `Escalating ${pageRef(p)} now`, tone: 'warning', body: [txt(`The next level is being notified (${progressText(p.path, p.stepSeq + 1)}).`)] }));
     });
-    if (!moved) return fail('PAGE.UNCHANGED', `${pageRef(p)} is escalating already.`);
-    this.d.wake();
-    return ok(ephemeral({ title: `Escalating ${pageRef(p)} now`, tone: 'warning', body: [txt(`The next level is being notified (${progressText(p.path, p.stepSeq + 1)}).`)] }));
   }
 
   /** Resolve: the page is over (also when its incident is resolved). */
-  async resolve(ctx: Ctx, n: number): Promise<Outcome<Reply>> {
+  resolve(ctx: Ctx, n: number): Promise<Outcome<Reply>> {
     const me = ctx.actor.person!;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const found = await this.load(n);
-      if (!found.ok) return found;
-      const p = found.value;
+    return this.onCurrent(n, async (p) => {
       if (p.status === 'resolved') return this.closedReply(p);
       if (!this.mayAct(me.id, p) && p.createdBy !== me.id) return this.refuse(p, 'resolve');
-      const done = await this.d.store.transaction((tx) => this.close(tx, p, ctx.actor.ref, me, ctx.now));
-      if (!done) continue;
+      if (!(await this.d.store.transaction((tx) => this.close(tx, p, ctx.actor.ref, me, ctx.now)))) return null;
       this.d.kick();
       return ok(ephemeral({ title: `You resolved ${pageRef(p)}`, tone: 'good' }));
-    }
-    return fail('INTERNAL', `${pageRef({ number: n })} kept changing; try again.`);
+    });
   }
 
   /** Resolves an open or acknowledged page inside the caller's transaction; false on a version race. */
@@ -236,12 +240,18 @@ export class PagingService {
     await tx.pages.cancelPending(p.id, at);
     await tx.audit.append({ actor, action: 'page.resolved', subject: `page:${pageRef(p)}`, before: { status: p.status }, after: { status: 'resolved', by: who?.id ?? null } }, at);
     await noteOnIncident(tx, updated, `resolved${who ? ` by ${who.name}` : ''}`, at, who, 'resolved');
-    await tx.outbox.enqueue(`page_refresh:${p.number}:${updated.version}`, 'page.refresh', { page: p.number, version: updated.version }, at);
+    await refreshCopies(tx, updated, at);
     return true;
   }
 
   /** Resolving an incident resolves its pages (in the incident's transaction). */
   async closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<void> {
-    for (const p of await tx.pages.list({ incidentId: incidentNumber, statuses: ['open', 'acknowledged'] })) await this.close(tx, p, actor, who, at);
+    for (const listed of await tx.pages.list({ incidentId: incidentNumber, statuses: ['open', 'acknowledged'] })) {
+      // A step firing meanwhile bumps the version: reload and close the page as it is now.
+      for (let p: Page | null = listed, i = 0; p && p.status !== 'resolved' && i < 5; i++) {
+        if (await this.close(tx, p, actor, who, at)) break;
+        p = await tx.pages.byId(listed.id);
+      }
+    }
   }
 }
