@@ -284,6 +284,59 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     expect((await store.transaction((tx) => tx.pages.byNumber(1)))!.status).toBe('resolved');
   });
 
+  it('cover planned in the policy is paged and shown; the catalog describes a layered schedule', async () => {
+    const policy = policyWith((y) =>
+      y.replace(
+        'rotation: { every: 1w, handoff: "Mon 09:00", members: [bob] }',
+        'rotation: { every: 1w, handoff: "Mon 09:00", members: [bob] }\n    layers: [{ rotation: { every: 1d, handoff: "09:00", members: [bob] }, restrictions: [{ from: "09:00", to: "17:00" }] }]\n    overrides: [{ person: carol, start: "2026-11-23T11:00:00Z", end: "2026-11-23T13:00:00Z" }]',
+      ),
+    );
+    const { steward, gw, run } = await setup({ policy });
+    const show = await steward.execute(as('alice'), { kind: 'oncall.show', target: 'checkout-primary' });
+    const fields = show.ok ? show.value.cards[0].fields!.map((f) => `${f.label}: ${plain(f.value)}`) : [];
+    expect(fields[0]).toMatch(/^Now: @Carol Danvers \(override\) until 2026-11-23T13:00:00.000Z$/);
+    expect(fields[2]).toMatch(/planned in the policy$/);
+    await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
+    await run();
+    expect(gw.dms('carol')).toHaveLength(1);
+    expect(gw.dms('bob')).toHaveLength(0);
+    const svc = await steward.execute(as('alice'), { kind: 'service.escalation', id: 'checkout' });
+    const text = svc.ok ? svc.value.cards.flatMap((c) => [plain(c.body ?? []), ...(c.fields ?? []).map((f) => plain(f.value)), ...(c.sections ?? []).map((x) => plain(x.body))]).join('\n') : '';
+    expect(text).toContain('on call in checkout-primary (1 in rotation, 2 layers)');
+  });
+
+  it('who may act is policy: with [owners] only the service owner may acknowledge; [anyone] lets any person', async () => {
+    const owners = await setup({ policy: policyWith((y) => `${y}\npaging: { acknowledge: [owners] }\n`) });
+    await owners.steward.execute(as('carol'), { kind: 'page.create', target: 'checkout', message: 'x' });
+    await owners.run();
+    expect(title(await owners.steward.execute(as('bob'), { kind: 'page.ack', page: 1 }))).toBe('AUTH.FORBIDDEN: Only its service owners may acknowledge PAGE-1.');
+    expect(title(await owners.steward.execute(as('alice'), { kind: 'page.ack', page: 1 }))).toBe('You acknowledged PAGE-1');
+    const anyone = await setup({ policy: policyWith((y) => `${y}\npaging: { acknowledge: [anyone] }\n`) });
+    await anyone.steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
+    await anyone.run();
+    expect(title(await anyone.steward.execute(as('dave'), { kind: 'page.ack', page: 1 }))).toBe('You acknowledged PAGE-1');
+  });
+
+  it('a direct page re-notifies its person up to paging.direct.repeat times; declining the incident resolves its page', async () => {
+    const { steward, gw, run, store } = await setup();
+    await steward.execute(as('alice'), { kind: 'page.create', target: 'carol', message: 'x' });
+    await run();
+    for (const step of [0, 1]) {
+      expect(title(await steward.execute(as('carol'), { kind: 'page.escalate', page: 1, step }))).toBe('Escalating PAGE-1 now');
+      await run();
+    }
+    expect(gw.dms('carol')).toHaveLength(3);
+    expect(title(await steward.execute(as('carol'), { kind: 'page.escalate', page: 1, step: 2 }))).toBe('PAGE.UNCHANGED: PAGE-1 has no further level to escalate to.');
+    const form = await steward.execute(as('alice'), { kind: 'incident.declare', title: 'Checkout down' });
+    if (!form.ok || !form.value.form) throw new Error('no form');
+    await steward.submit(as('alice'), form.value.form.target, { title: 'Checkout down', severity: 'SEV3', service: 'checkout', page: 'yes' });
+    await run();
+    await steward.execute(as('alice'), { kind: 'incident.status', incident: 1, status: 'declined', text: 'false alarm' });
+    const page = (await store.transaction((tx) => tx.pages.list({ incidentId: 1 })))[0];
+    expect([page.number, page.status, page.resolvedBy]).toEqual([2, 'resolved', 'alice']);
+    expect((await steps(store, 2)).filter((s) => s.state === 'pending')).toEqual([]);
+  });
+
   it('an override makes its person the one paged, and shows in /oncall', async () => {
     const { steward, gw, run, store } = await setup();
     const o = await steward.execute(as('bob'), { kind: 'oncall.override', user: '@alice', duration: '2h' });

@@ -150,8 +150,8 @@ describe('paging on the console', () => {
     await until(first.p, () => dmsTo(first.out(), 'bob').length === 1, "bob's level-1 direct message");
     const bobAt = Date.now();
     // Kill once the delivery is on record and its outbox items are done: a kill between printing and
-    // recording would legitimately resend it (at least once), and an item claimed by the killed
-    // process stays locked for OUTBOX_LOCK_MS (60s), longer than this test runs. Takes milliseconds.
+    // recording would legitimately send it again after the restart (at least once; see the next test),
+    // which this test's exact counts do not allow. Takes milliseconds.
     await until(first.p, () => {
       const d = new Database(db, { readonly: true, fileMustExist: true });
       try {
@@ -223,6 +223,31 @@ describe('paging on the console', () => {
     expect(d.prepare("select count(*) as n from audit_entry where action = 'page.exhausted'").get()).toEqual({ n: 1 });
     d.close();
   }, 45_000);
+
+  it('a message the killed process had claimed but not sent goes out right after restart, not when its claim expires', async () => {
+    const { env, db } = fresh();
+    const first = start(env, 'alice');
+    await until(first.p, () => first.out().includes(BANNER), 'the banner');
+    first.type('/page checkout Checkout returns 502');
+    await until(first.p, () => dmsTo(first.out(), 'bob').length === 1, "bob's level-1 direct message");
+    first.p.child.kill('SIGKILL');
+    await first.p.exited;
+    // Put the database in the state of a kill between claiming bob's message and sending it:
+    // the item is claimed by the dead process for another 10 minutes, and nothing was recorded.
+    const d = new Database(db);
+    const { locked_until: sample } = d.prepare("select due_at as locked_until from outbox_item where kind = 'page.send'").get() as { locked_until: string | number };
+    const later = Date.now() + 600_000;
+    d.prepare("update outbox_item set state = 'pending', locked_by = 'ghost-1', locked_until = ?, attempts = 1 where kind = 'page.send'").run(typeof sample === 'number' ? later : new Date(later).toISOString());
+    d.prepare("delete from page_message where send_key = '1:0:console:bob'").run();
+    d.close();
+
+    const second = start(env, 'alice');
+    await until(second.p, () => second.out().includes(BANNER), 'the banner after restart');
+    const readyAt = Date.now();
+    await until(second.p, () => dmsTo(second.out(), 'bob').length === 1, "bob's unsent direct message", 5_000);
+    expect(Date.now() - readyAt, 'sent right after start').toBeLessThan(1_500);
+    second.p.child.kill('SIGKILL');
+  }, 30_000);
 
   it('/oncall shows who is on call; an override by a member moves it, and is refused to others', async () => {
     const { env } = fresh();

@@ -3,7 +3,7 @@
 // channel; Acknowledge stops it and edits every copy; Escalate now; refusals; /oncall and overrides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_USERS } from '../fakes/slack.js';
-import { INCIDENT_CHANNELS, LIVE_MENTION, settled, startStewardSlack, strings, textOf, until, type StewardSlack } from '../support/steward-slack.js';
+import { INCIDENT_CHANNELS, LIVE_MENTION, sample, settled, startStewardSlack, strings, textOf, until, type StewardSlack } from '../support/steward-slack.js';
 
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
@@ -74,6 +74,10 @@ describe('Slack paging: /page → level 1 → level 2 → repeat → team channe
       [4, 'fired'],
     ]);
     expect(steps(1).every((x) => x.late >= 0 && x.late < 1_000)).toBe(true);
+    // Each step's lateness is exported for alerting.
+    const metrics = await s.metrics();
+    expect([sample(metrics, 'steward_page_step_lateness_seconds_count', { kind: 'notify' }), sample(metrics, 'steward_page_step_lateness_seconds_count', { kind: 'exhausted' })]).toEqual([4, 1]);
+    expect(sample(metrics, 'steward_page_step_lateness_seconds_bucket', { kind: 'notify', le: '1' })).toBe(4);
     // Nothing more, ever: two more seconds pass without another page message.
     await new Promise((r) => setTimeout(r, 2_200));
     expect([sentTo(BOB, mark, 1).length, sentTo(CAROL, mark, 1).length, sentTo(PAYMENTS, mark, 1).length]).toEqual([2, 2, 1]);

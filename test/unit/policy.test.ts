@@ -86,6 +86,42 @@ describe('policy', () => {
     ]);
   });
 
+  it('checks schedule layers, restrictions and planned overrides', () => {
+    const e = problems(
+      [
+        'people: [{ id: a, name: A }]',
+        'schedules:',
+        '  - id: empty',
+        '  - id: s',
+        '    layers:',
+        '      - rotation: { every: 1d, handoff: "09:00", members: [a, zed] }',
+        '        restrictions: [{ days: [Mon, Funday], from: "09:00", to: "25:00" }]',
+        '    overrides: [{ person: ghost, start: "2026-12-24T18:00:00+01:00", end: "2026-12-24T08:00:00+01:00" }, { person: a, start: "tomorrow", end: "2026-12-25T08:00:00Z" }]',
+      ].join('\n'),
+    );
+    expect(e.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'schedules[0].rotation: needs a rotation or layers',
+      'schedules[1].layers[0].restrictions[0].days[1]: Invalid option: expected one of "Mon"|"Tue"|"Wed"|"Thu"|"Fri"|"Sat"|"Sun" (got "Funday")',
+      'schedules[1].layers[0].restrictions[0].to: must be a time "HH:MM" such as 09:00 (got "25:00")',
+      'schedules[1].overrides[1].start: must be a date and time with its offset, e.g. 2026-12-24T18:00:00+01:00 (got "tomorrow")',
+    ]);
+    const refs = problems(
+      [
+        'people: [{ id: a, name: A }]',
+        'schedules:',
+        '  - id: s',
+        '    rotation: { every: 1w, handoff: "Mon 09:00", members: [a] }',
+        '    layers: [{ rotation: { every: 1d, handoff: "09:00", members: [a, zed] }, restrictions: [{ from: "22:00", to: "06:00" }] }]',
+        '    overrides: [{ person: ghost, start: "2026-12-24T18:00:00+01:00", end: "2026-12-24T08:00:00+01:00" }]',
+      ].join('\n'),
+    );
+    expect(refs.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'schedules[0].layers[0].rotation.members[1]: unknown person "zed" (known: a)',
+      'schedules[0].overrides[0].person: unknown person "ghost" (known: a)',
+      'schedules[0].overrides[0].end: must be after start',
+    ]);
+  });
+
   it('rejects YAML syntax errors and duplicate keys with a position', () => {
     const e = problems('people:\n  - id: a\n    id: b\n');
     expect(e.problems[0].message).toMatch(/YAML syntax/);
