@@ -55,9 +55,9 @@ export class PrismaPageRepo implements PageRepo {
     return r ? toPage(r) : null;
   }
 
-  async list(f: { statuses?: readonly PageStatus[]; incidentId?: number; limit?: number }) {
+  async list(f: { statuses?: readonly PageStatus[]; incidentNumber?: number; limit?: number }) {
     const rows = await this.db.page.findMany({
-      where: { ...(f.statuses ? { status: { in: [...f.statuses] } } : {}), ...(f.incidentId !== undefined ? { incidentId: f.incidentId } : {}) },
+      where: { ...(f.statuses ? { status: { in: [...f.statuses] } } : {}), ...(f.incidentNumber !== undefined ? { incidentNumber: f.incidentNumber } : {}) },
       orderBy: { number: 'desc' },
       take: f.limit ?? 50,
     });

@@ -266,7 +266,7 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     const i = (await store.transaction((tx) => tx.incidents.byNumber(1)))!;
     const page = (await store.transaction((tx) => tx.pages.byNumber(1)))!;
     expect(i.acknowledgedAt!.getTime()).toBe(page.ackAt!.getTime());
-    expect(page.incidentId).toBe(1);
+    expect(page.incidentNumber).toBe(1);
     const timeline = await store.transaction((tx) => tx.incidents.timeline(i.id));
     expect(timeline.filter((e) => e.kind === 'page').map((e) => e.text)).toEqual([
       'PAGE-1: paging Checkout along checkout-fast',
@@ -332,7 +332,7 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     await steward.submit(as('alice'), form.value.form.target, { title: 'Checkout down', severity: 'SEV3', service: 'checkout', page: 'yes' });
     await run();
     await steward.execute(as('alice'), { kind: 'incident.status', incident: 1, status: 'declined', text: 'false alarm' });
-    const page = (await store.transaction((tx) => tx.pages.list({ incidentId: 1 })))[0];
+    const page = (await store.transaction((tx) => tx.pages.list({ incidentNumber: 1 })))[0];
     expect([page.number, page.status, page.resolvedBy]).toEqual([2, 'resolved', 'alice']);
     expect((await steps(store, 2)).filter((s) => s.state === 'pending')).toEqual([]);
   });

@@ -55,7 +55,7 @@ export class IncidentService {
       // second submission returns the first one's incident instead of creating another.
       if (!(await tx.idempotency.claim(key, at))) {
         const existing = await tx.incidents.byDeclareKey(key);
-        if (existing) return { incident: existing, created: false, page: (await tx.pages.list({ incidentId: existing.number, limit: 1 }))[0] ?? null };
+        if (existing) return { incident: existing, created: false, page: (await tx.pages.list({ incidentNumber: existing.number, limit: 1 }))[0] ?? null };
         throw new Error(`declare key ${key} claimed but no incident found`);
       }
       const number = await tx.incidents.nextNumber();

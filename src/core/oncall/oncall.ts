@@ -1,7 +1,7 @@
 // On call: who holds each schedule now and next (/oncall), and cover shifts (/oncall override).
 // Schedules come from the policy; overrides from the policy and from the database.
 import type { Schedule } from '../../config/policy-schema.js';
-import { type Card, type Reply, type Rich, br, code, ephemeral, join, strong, time, txt } from '../card.js';
+import { type Card, type Reply, type Rich, br, code, ephemeral, inChannel, join, strong, time, txt } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
@@ -15,6 +15,9 @@ import { type Override, type ScheduleSpec, type Segment, currentAndNext, onCallA
 /** Most schedules shown by one /oncall. */
 export const ONCALL_MAX_CARDS = 6;
 const LOOKAHEAD_MS = 8 * 7 * 86_400_000;
+
+/** An override in force: from the policy, or from the database (with its row). */
+type KnownOverride = Override & { row?: OncallOverrideRow };
 
 export class OnCall {
   private specs = new WeakMap<Directory, Map<string, ScheduleSpec>>();
@@ -38,7 +41,7 @@ export class OnCall {
   }
 
   /** Policy overrides (older than any made in chat) and database overrides, overlapping [from, to). */
-  async overrides(repo: OverrideRepo, s: Schedule, from: Date, to: Date): Promise<(Override & { row?: OncallOverrideRow })[]> {
+  async overrides(repo: OverrideRepo, s: Schedule, from: Date, to: Date): Promise<KnownOverride[]> {
     const planned = (s.overrides ?? []).map((o, i) => ({ id: `policy-${i}`, personId: o.person, start: new Date(o.start), end: new Date(o.end), createdAt: new Date(0) }));
     const rows = await repo.active([s.id], from, to);
     return [...planned, ...rows.map((r) => ({ id: r.id, personId: r.personId, start: r.startsAt, end: r.endsAt, createdAt: r.createdAt, row: r }))];
@@ -62,6 +65,11 @@ export class OnCall {
     const ep = this.dir.escalation(this.dir.service(serviceId)?.escalation ?? '');
     const ids = new Set(ep?.levels.flatMap((l) => l.notify.flatMap((t) => ('schedule' in t ? [t.schedule] : []))) ?? []);
     return [...ids].map((id) => this.dir.schedule(id)!).filter(Boolean);
+  }
+
+  /** Services whose escalation path pages through schedule `s`. */
+  servicesUsing(s: Schedule) {
+    return this.dir.allServices().filter((svc) => this.schedulesOfService(svc.id).some((x) => x.id === s.id));
   }
 
   /** /oncall [service|schedule]: now and next for each schedule, times shown in the viewer's zone. */
@@ -97,11 +105,11 @@ export class OnCall {
     return ok(ephemeral(...cards));
   }
 
-  private card(s: Schedule, cn: { current: Segment; next: Segment | null }, overrides: (Override & { row?: OncallOverrideRow })[], now: Date): Card {
+  private card(s: Schedule, cn: { current: Segment; next: Segment | null }, overrides: KnownOverride[], now: Date): Card {
     const dir = this.dir;
     const who = (seg: Segment): Rich => {
       if (!seg.personId) return [txt('nobody')];
-      const o = seg.override as (Override & { row?: OncallOverrideRow }) | null;
+      const o = seg.override as KnownOverride | null;
       const cover: Rich = o ? [txt(' (override'), ...(o.row?.covers ? [txt(' for '), ...personSpan(dir, o.row.covers)] : []), ...(o.row ? [txt(', set by '), ...personSpan(dir, o.row.createdBy)] : []), txt(')')] : [];
       return [...personSpan(dir, seg.personId), ...cover];
     };
@@ -118,7 +126,7 @@ export class OnCall {
           br,
         ),
       });
-    const used = dir.allServices().filter((svc) => this.schedulesOfService(svc.id).some((x) => x.id === s.id));
+    const used = this.servicesUsing(s);
     return {
       title: `On call: ${s.name ?? s.id}`,
       tone: cn.current.personId ? 'info' : 'warning',
@@ -130,7 +138,7 @@ export class OnCall {
   /** May `personId` set up cover in `s`? Its members, and the teams whose services page through it. */
   mayOverride(personId: string, s: Schedule): boolean {
     if (this.members(s).has(personId)) return true;
-    return this.dir.allServices().some((svc) => this.schedulesOfService(svc.id).some((x) => x.id === s.id) && this.dir.team(svc.team)?.members.includes(personId));
+    return this.servicesUsing(s).some((svc) => this.dir.team(svc.team)?.members.includes(personId));
   }
 
   /** /oncall override <@user> <duration> [schedule|service]: the user covers from now for the duration. */
@@ -175,16 +183,13 @@ export class OnCall {
       );
       return r;
     });
-    return ok({
-      visibility: 'in_channel',
-      cards: [
-        {
-          title: `${cover.name} is on call for ${s.name ?? s.id} for ${formatDuration(ms)}`,
-          tone: 'good',
-          body: [...personSpan(dir, cover.id), txt(' covers '), strong(s.id), txt(' from '), time(now), txt(' until '), time(end), ...(row.covers && row.covers !== cover.id ? [txt(' instead of '), ...personSpan(dir, row.covers)] : []), txt('.')],
-          context: [txt(`override ${row.id} · set by ${me.name} · recorded in the audit log`)],
-        },
-      ],
-    });
+    return ok(
+      inChannel({
+        title: `${cover.name} is on call for ${s.name ?? s.id} for ${formatDuration(ms)}`,
+        tone: 'good',
+        body: [...personSpan(dir, cover.id), txt(' covers '), strong(s.id), txt(' from '), time(now), txt(' until '), time(end), ...(row.covers && row.covers !== cover.id ? [txt(' instead of '), ...personSpan(dir, row.covers)] : []), txt('.')],
+        context: [txt(`override ${row.id} · set by ${me.name} · recorded in the audit log`)],
+      }),
+    );
   }
 }

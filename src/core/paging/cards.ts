@@ -24,7 +24,7 @@ export function pageCard(dir: Directory, p: Page): Card {
   const fields: Card['fields'] = [];
   if (p.serviceId) fields.push({ label: 'Service', value: [txt(dir.service(p.serviceId)?.name ?? p.serviceId), txt(' '), code(p.serviceId)] });
   fields.push({ label: 'Paged by', value: p.createdBy ? personSpan(dir, p.createdBy) : [txt('Steward')] });
-  if (p.incidentId !== null) fields.push({ label: 'Incident', value: [code(`INC-${p.incidentId}`)] });
+  if (p.incidentNumber !== null) fields.push({ label: 'Incident', value: [code(`INC-${p.incidentNumber}`)] });
   const path = p.path.policy ? [txt(' · '), code(p.path.policy)] : [];
   fields.push({ label: 'Escalation', value: [txt(progressText(p.path, p.stepSeq)), ...path] });
   if (p.notified.length) fields.push({ label: 'Notified', value: join(p.notified.map((id) => personSpan(dir, id))) });

@@ -66,7 +66,7 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
     /** The page card in its incident's war room (once the room exists), edited like the others. */
     async 'page.room'(x) {
       const page = await load(x.page);
-      const i = page.incidentId !== null ? await d.store.transaction((tx) => tx.incidents.byNumber(page.incidentId!)) : null;
+      const i = page.incidentNumber !== null ? await d.store.transaction((tx) => tx.incidents.byNumber(page.incidentNumber!)) : null;
       if (!i) return;
       if (i.warRoom.state === 'pending') throw new RetryableError(`the war room of INC-${i.number} is not open yet`, 1_000);
       if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;

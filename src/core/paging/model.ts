@@ -22,7 +22,8 @@ export interface Page {
   key: string;
   serviceId: string | null;
   personId: string | null;
-  incidentId: number | null;
+  /** The incident (INC-n) that opened the page. */
+  incidentNumber: number | null;
   message: string;
   status: PageStatus;
   path: FrozenPath;

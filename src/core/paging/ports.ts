@@ -22,7 +22,7 @@ export interface PageRepo {
   byNumber(n: number): Promise<Page | null>;
   byId(id: number): Promise<Page | null>;
   byKey(key: string): Promise<Page | null>;
-  list(filter: { statuses?: readonly PageStatus[]; incidentId?: number; limit?: number }): Promise<Page[]>;
+  list(filter: { statuses?: readonly PageStatus[]; incidentNumber?: number; limit?: number }): Promise<Page[]>;
   /** Applies `patch` if the page is still at `expectedVersion`; null when someone changed it first. */
   update(id: number, expectedVersion: number, patch: PagePatch, at: Date): Promise<Page | null>;
   /** Applies `patch` while the page is open (bumping its version); null when it is not open any more. */

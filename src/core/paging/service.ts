@@ -2,7 +2,7 @@
 // Each is one transaction with its audit entry, incident timeline note and outbox items; the page
 // row's version decides races between two clicks, two replicas, or a click and a firing step.
 import type { Person } from '../../config/policy-schema.js';
-import { type Reply, ephemeral, time, txt } from '../card.js';
+import { type Reply, ephemeral, inChannel, time, txt } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
@@ -33,7 +33,7 @@ export interface OpenPage {
   createdUserId: string | null;
 }
 
-export type Opened = { ok: true; page: Page; created: boolean } | { ok: false; reason: string };
+export type Opened = { ok: true; page: Page } | { ok: false; reason: string };
 
 /** Queues the edit of every copy of the page to its state at `p.version` (one item per version). */
 export function refreshCopies(tx: Tx, p: Page, at: Date): Promise<boolean> {
@@ -42,8 +42,8 @@ export function refreshCopies(tx: Tx, p: Page, at: Date): Promise<boolean> {
 
 /** Writes an incident timeline entry about a page (the war room holds the live page card). */
 export async function noteOnIncident(tx: Tx, p: Page, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void> {
-  if (p.incidentId === null) return;
-  const i = await tx.incidents.byNumber(p.incidentId);
+  if (p.incidentNumber === null) return;
+  const i = await tx.incidents.byNumber(p.incidentNumber);
   if (!i) return;
   await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'page', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text: `${pageRef(p)}: ${text}`, dedupeKey: dedupe });
 }
@@ -76,20 +76,20 @@ export class PagingService {
   /** Opens a page inside the caller's transaction (once per key); its first step is due at once. */
   async open(tx: Tx, o: OpenPage, actor: ActorRef, at: Date): Promise<Opened> {
     const existing = await tx.pages.byKey(o.key);
-    if (existing) return { ok: true, page: existing, created: false };
+    if (existing) return { ok: true, page: existing };
     const path = this.freeze(o);
     if (typeof path === 'string') return { ok: false, reason: path };
     const page = await tx.pages.create(
-      { key: o.key, serviceId: o.serviceId ?? null, personId: o.personId ?? null, incidentId: o.incidentNumber ?? null, message: o.message, status: 'open', path, createdBy: o.createdBy, createdPlatform: o.createdPlatform, createdUserId: o.createdUserId, createdAt: at },
+      { key: o.key, serviceId: o.serviceId ?? null, personId: o.personId ?? null, incidentNumber: o.incidentNumber ?? null, message: o.message, status: 'open', path, createdBy: o.createdBy, createdPlatform: o.createdPlatform, createdUserId: o.createdUserId, createdAt: at },
       at,
     );
     await tx.pages.addStep({ pageId: page.id, seq: 0, round: 0, level: 0, kind: 'notify', dueAt: at });
-    await tx.audit.append({ actor, action: 'page.created', subject: `page:${pageRef(page)}`, after: { service: page.serviceId, person: page.personId, incident: page.incidentId, path } }, at);
+    await tx.audit.append({ actor, action: 'page.created', subject: `page:${pageRef(page)}`, after: { service: page.serviceId, person: page.personId, incident: page.incidentNumber, path } }, at);
     const who = o.createdBy ? this.dir.person(o.createdBy) : undefined;
     await noteOnIncident(tx, page, `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`, at, who ? { id: who.id, name: who.name } : null, 'created');
     // The incident's war room gets the page card too, kept current like every other copy.
-    if (page.incidentId !== null) await tx.outbox.enqueue(`page_room:${page.number}`, 'page.room', { page: page.number }, at);
-    return { ok: true, page, created: true };
+    if (page.incidentNumber !== null) await tx.outbox.enqueue(`page_room:${page.number}`, 'page.room', { page: page.number }, at);
+    return { ok: true, page };
   }
 
   /** /page <service|@person> <message> */
@@ -110,10 +110,14 @@ export class PagingService {
     if (!opened.ok) return fail('PAGE.NO_PATH', `Cannot page: ${opened.reason}.`, person ? undefined : `Page a person instead: /page @someone ${message.slice(0, 30)}`);
     this.d.wake();
     const p = opened.page;
-    return ok({
-      visibility: 'in_channel',
-      cards: [{ ...pageCard(dir, p), buttons: undefined, title: `${pageRef(p)} · paging ${service ? `the on-call for ${service.name}` : person!.name}`, context: [txt(`${p.path.policy ? `escalation ${p.path.policy}` : 'direct page'} · ${notifySteps(p.path)} step(s) · started `), time(p.createdAt)] }],
-    });
+    return ok(
+      inChannel({
+        ...pageCard(dir, p),
+        buttons: undefined,
+        title: `${pageRef(p)} · paging ${service ? `the on-call for ${service.name}` : person!.name}`,
+        context: [txt(`${p.path.policy ? `escalation ${p.path.policy}` : 'direct page'} · ${notifySteps(p.path)} step(s) · started `), time(p.createdAt)],
+      }),
+    );
   }
 
   async list(_ctx: Ctx): Promise<Outcome<Reply>> {
@@ -194,9 +198,9 @@ export class PagingService {
 
   /** The incident's time to acknowledge comes from its page. */
   private async acknowledgeIncident(tx: Tx, p: Page, at: Date) {
-    if (p.incidentId === null) return;
+    if (p.incidentNumber === null) return;
     for (let i = 0; i < 3; i++) {
-      const inc = await tx.incidents.byNumber(p.incidentId);
+      const inc = await tx.incidents.byNumber(p.incidentNumber);
       if (!inc || inc.acknowledgedAt) return;
       if (await tx.incidents.update(inc.id, inc.version, { acknowledgedAt: at }, at)) return;
     }
@@ -246,7 +250,7 @@ export class PagingService {
 
   /** Resolving an incident resolves its pages (in the incident's transaction). */
   async closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<void> {
-    for (const listed of await tx.pages.list({ incidentId: incidentNumber, statuses: ['open', 'acknowledged'] })) {
+    for (const listed of await tx.pages.list({ incidentNumber: incidentNumber, statuses: ['open', 'acknowledged'] })) {
       // A step firing meanwhile bumps the version: reload and close the page as it is now.
       for (let p: Page | null = listed, i = 0; p && p.status !== 'resolved' && i < 5; i++) {
         if (await this.close(tx, p, actor, who, at)) break;

@@ -1,68 +1,74 @@
 -- CreateTable
 CREATE TABLE "oncall_override" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "schedule_id" TEXT NOT NULL,
     "person_id" TEXT NOT NULL,
-    "starts_at" DATETIME NOT NULL,
-    "ends_at" DATETIME NOT NULL,
+    "starts_at" TIMESTAMP(3) NOT NULL,
+    "ends_at" TIMESTAMP(3) NOT NULL,
     "covers" TEXT,
     "created_by" TEXT NOT NULL,
-    "created_at" DATETIME NOT NULL
+    "created_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "oncall_override_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "page" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "number" INTEGER NOT NULL,
     "key" TEXT NOT NULL,
     "service_id" TEXT,
     "person_id" TEXT,
-    "incident_id" INTEGER,
+    "incident_number" INTEGER,
     "message" TEXT NOT NULL,
     "status" TEXT NOT NULL,
     "path" TEXT NOT NULL,
     "created_by" TEXT,
     "created_platform" TEXT NOT NULL,
     "created_user_id" TEXT,
-    "created_at" DATETIME NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL,
     "step_seq" INTEGER NOT NULL,
     "notified" TEXT NOT NULL,
-    "exhausted_at" DATETIME,
+    "exhausted_at" TIMESTAMP(3),
     "ack_by" TEXT,
     "ack_platform" TEXT,
-    "ack_at" DATETIME,
+    "ack_at" TIMESTAMP(3),
     "resolved_by" TEXT,
-    "resolved_at" DATETIME,
+    "resolved_at" TIMESTAMP(3),
     "version" INTEGER NOT NULL,
-    "updated_at" DATETIME NOT NULL
+    "updated_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "page_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "page_step" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "page_id" INTEGER NOT NULL,
     "seq" INTEGER NOT NULL,
     "round" INTEGER NOT NULL,
     "level" INTEGER NOT NULL,
     "kind" TEXT NOT NULL,
-    "due_at" DATETIME NOT NULL,
+    "due_at" TIMESTAMP(3) NOT NULL,
     "state" TEXT NOT NULL,
-    "fired_at" DATETIME,
+    "fired_at" TIMESTAMP(3),
     "fired_by" TEXT,
     "targets" TEXT,
-    CONSTRAINT "page_step_page_id_fkey" FOREIGN KEY ("page_id") REFERENCES "page" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+
+    CONSTRAINT "page_step_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "page_message" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "page_id" INTEGER NOT NULL,
     "send_key" TEXT NOT NULL,
     "platform" TEXT NOT NULL,
     "channel_id" TEXT NOT NULL,
     "message_id" TEXT NOT NULL,
-    "created_at" DATETIME NOT NULL,
-    CONSTRAINT "page_message_page_id_fkey" FOREIGN KEY ("page_id") REFERENCES "page" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+    "created_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "page_message_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -78,7 +84,7 @@ CREATE UNIQUE INDEX "page_key_key" ON "page"("key");
 CREATE INDEX "page_status_idx" ON "page"("status");
 
 -- CreateIndex
-CREATE INDEX "page_incident_id_idx" ON "page"("incident_id");
+CREATE INDEX "page_incident_number_idx" ON "page"("incident_number");
 
 -- CreateIndex
 CREATE INDEX "page_step_state_due_at_idx" ON "page_step"("state", "due_at");
@@ -91,3 +97,9 @@ CREATE UNIQUE INDEX "page_message_send_key_key" ON "page_message"("send_key");
 
 -- CreateIndex
 CREATE INDEX "page_message_page_id_idx" ON "page_message"("page_id");
+
+-- AddForeignKey
+ALTER TABLE "page_step" ADD CONSTRAINT "page_step_page_id_fkey" FOREIGN KEY ("page_id") REFERENCES "page"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "page_message" ADD CONSTRAINT "page_message_page_id_fkey" FOREIGN KEY ("page_id") REFERENCES "page"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
