@@ -18,32 +18,13 @@ import {
   until,
   type StewardSlack,
 } from '../support/steward-slack.js';
+import type { IncidentRow } from '../support/rows.js';
 
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
 const CAROL = 'U0CAROL';
 const T0 = Date.UTC(2025, 2, 3, 9, 0, 0);
 const MIN = 60_000;
-
-
-interface IncidentRow {
-  number: number;
-  title: string;
-  severity: string;
-  status: string;
-  service_id: string | null;
-  summary: string;
-  declared_by: string;
-  declared_user_id: string;
-  declared_channel: string | null;
-  page_oncall: number;
-  roles: string;
-  war_room_channel: string | null;
-  war_room_name: string | null;
-  war_room_state: string;
-  postmortem: string | null;
-  resolution: string | null;
-}
 
 describe('Slack incidents: declare → war room → role → update → 📌 → resolve → postmortem', () => {
   let s: StewardSlack;

@@ -10,6 +10,7 @@ import { loadSettings } from '../../src/config/env.js';
 import { startSteward, type RunningSteward } from '../../src/app.js';
 import { sqlitePath } from '../../src/store/dialect.js';
 import { FakeDiscord, type DiscordRestCall, type DiscordUserSeed, type FakeDiscordOptions } from '../fakes/discord.js';
+import type { IncidentRow } from './rows.js';
 import { createSqliteDatabase, type TestDatabase } from './databases.js';
 
 /** Discord ids of the people in manifests/policy.example.yaml. */
@@ -272,22 +273,7 @@ export class GatewayRelay {
 
 type Json = Record<string, any>;
 
-/** A row of the incident table, as the incident tests read it. */
-export interface IncidentRow {
-  number: number;
-  title: string;
-  severity: string;
-  status: string;
-  service_id: string | null;
-  summary: string;
-  declared_by: string;
-  war_room_state: string;
-  war_room_channel: string | null;
-  war_room_name: string | null;
-  war_room_error: string | null;
-  roles: string;
-  postmortem: string | null;
-}
+export type { IncidentRow } from './rows.js';
 
 export interface TimelineRow {
   kind: string;
