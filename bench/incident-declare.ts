@@ -35,7 +35,7 @@ async function waitReady(port: number, child: ChildProcess) {
 async function run(label: string, databaseUrl: string) {
   const fake = await FakeSlack.start({ botToken: 'xoxb-bench', channels: INCIDENT_CHANNELS });
   const port = await freePort();
-  const steward = spawn(process.execPath, ['--max-semi-space-size=2', 'dist/src/main.js'], {
+  const steward = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,20 +1,23 @@
 // Signed `/service list` requests to Steward and to a bare Bolt app that only acks, in one run:
 // latency sequential and at 50 concurrent, the Steward / bare ratio, and Steward's resident memory.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeSlack } from '../test/fakes/slack.js';
 import { closeAgent, concurrent, send, sequential, slashBody, type Target } from './lib/slack-load.js';
-import { fmt, rssMb, summarize } from './lib/stats.js';
+import { cpuMs, fmt, rssMb, summarize } from './lib/stats.js';
 
 const root = new URL('../', import.meta.url).pathname;
-const SEQ = Number(process.env.BENCH_SEQ ?? 2000);
+const SEQ = Number(process.env.BENCH_SEQ ?? 4000);
 const WIDTH = 50;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const SECRET = 'bench-signing-secret';
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+const WARM_SEQ = 500;
+const WARM_ROUNDS = 60;
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 30_000);
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -45,7 +48,7 @@ function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promi
 async function waitForReady(port: number, child: ChildProcess, timeoutMs = 30_000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`Steward exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`Steward exited with ${child.exitCode}: see its log above`);
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -58,6 +61,8 @@ async function main() {
   const fake = await FakeSlack.start();
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
   const [stewardPort, barePort] = [await freePort(), await freePort()];
+  const logFile = join(dir, 'steward.log');
+  const logFd = openSync(logFile, 'a');
 
   // Launched as the Docker image launches it (see Dockerfile): same Node flags and allocator setting.
   const steward = spawn(process.execPath, [...NODE_FLAGS, 'dist/src/main.js'], {
@@ -74,44 +79,68 @@ async function main() {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX ?? '2',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // Logs go to a file, as under a log collector that tails files (a pipe read by this process
+    // would put the benchmark's own event loop on the log path).
+    stdio: ['ignore', logFd, logFd],
   });
   const bare = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-bolt.ts', String(barePort), SECRET, fake.apiUrl], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  await Promise.all([waitForReady(stewardPort, steward), waitForLine(bare, /ready/)]);
-  // Logs keep flowing during the run: drain them like a log shipper would.
-  steward.stdout!.resume();
-  steward.stderr!.resume();
+  await Promise.all([waitForReady(stewardPort, steward), waitForLine(bare, /ready/)]).catch((err) => {
+    process.stderr.write(readFileSync(logFile, 'utf8').slice(-4000));
+    throw err;
+  });
 
   const targets: Record<'steward' | 'bare', Target> = { steward: { port: stewardPort, secret: SECRET }, bare: { port: barePort, secret: SECRET } };
   const body = slashBody('/service', 'list');
   const probe = await send(targets.steward, body);
   if (probe.status !== 200 || probe.bytes < 500) throw new Error(`Steward did not answer with the catalog card (status ${probe.status}, ${probe.bytes} bytes)`);
 
+  // Resident memory 2 s after start, and idle: 30 s after start, once V8's memory reducer (which
+  // runs after some seconds without allocation) has collected what starting up left behind.
   await new Promise((r) => setTimeout(r, 2000));
   const rssStart = rssMb(steward.pid!);
+  // Idle CPU: what the runners, timers and samplers of a Steward nobody talks to cost.
+  const idleCpuStart = cpuMs(steward.pid!);
+  await new Promise((r) => setTimeout(r, IDLE_MS - 2000));
+  const rssIdle = rssMb(steward.pid!);
+  const idleCpuPerSecond = (cpuMs(steward.pid!) - idleCpuStart) / ((IDLE_MS - 2000) / 1000);
 
-  // Warm-up, then interleave the two targets so neither gets a quieter machine.
-  await sequential(targets.steward, body, 300);
-  await sequential(targets.bare, body, 300);
+  // Warm-up (the JIT compiles the hot paths of both), then interleave the two targets so neither
+  // gets a quieter machine.
+  for (const k of ['steward', 'bare'] as const) {
+    await sequential(targets[k], body, WARM_SEQ);
+    await concurrent(targets[k], body, WIDTH, WARM_ROUNDS);
+  }
   const seq = { steward: [] as number[], bare: [] as number[] };
   const conc = { steward: [] as number[], bare: [] as number[] };
+  // Server CPU time spent while each target was being driven (the other one is idle meanwhile).
+  const cpu = { steward: 0, bare: 0 };
+  const pids = { steward: steward.pid!, bare: bare.pid! };
+  const timed = async <T>(k: 'steward' | 'bare', run: () => Promise<T>): Promise<T> => {
+    const before = cpuMs(pids[k]);
+    const r = await run();
+    cpu[k] += cpuMs(pids[k]) - before;
+    return r;
+  };
   for (let i = 0; i < 4; i++) {
-    for (const k of ['steward', 'bare'] as const) seq[k].push(...(await sequential(targets[k], body, SEQ / 4)));
-    for (const k of ['bare', 'steward'] as const) conc[k].push(...(await concurrent(targets[k], body, WIDTH, ROUNDS / 4)));
+    for (const k of ['steward', 'bare'] as const) seq[k].push(...(await timed(k, () => sequential(targets[k], body, SEQ / 4))));
+    for (const k of ['bare', 'steward'] as const) conc[k].push(...(await timed(k, () => concurrent(targets[k], body, WIDTH, ROUNDS / 4))));
   }
   const rssEnd = rssMb(steward.pid!);
 
   const s = { steward: summarize(seq.steward), bare: summarize(seq.bare) };
   const c = { steward: summarize(conc.steward), bare: summarize(conc.bare) };
   console.log(`\nSteward launched with: node ${NODE_FLAGS.join(' ')} dist/src/main.js, MALLOC_ARENA_MAX=${process.env.BENCH_MALLOC_ARENA_MAX ?? '2'}`);
-  console.log(`/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target)`);
+  console.log(`/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target, after ${WARM_SEQ} + ${WARM_ROUNDS * WIDTH} warm-up requests each)`);
   console.log(`  sequential   Steward   ${fmt(s.steward)}`);
   console.log(`  sequential   bare Bolt ${fmt(s.bare)}`);
   console.log(`  concurrent   Steward   ${fmt(c.steward)}`);
   console.log(`  concurrent   bare Bolt ${fmt(c.bare)}`);
   console.log(`  ratio Steward/bare     sequential p50 ${(s.steward.p50 / s.bare.p50).toFixed(2)}  p99 ${(s.steward.p99 / s.bare.p99).toFixed(2)}` +
     `   concurrent p50 ${(c.steward.p50 / c.bare.p50).toFixed(2)}  p99 ${(c.steward.p99 / c.bare.p99).toFixed(2)}   (target p99 ≤ 1.3)`);
-  console.log(`  Steward RSS            after start ${rssStart.toFixed(1)} MB   after run ${rssEnd.toFixed(1)} MB   (target idle ≤ 120 MB)`);
+  const perRequest = (k: 'steward' | 'bare') => (cpu[k] * 1000) / (seq[k].length + conc[k].length);
+  console.log(`  server CPU per request Steward ${perRequest('steward').toFixed(0)} µs   bare Bolt ${perRequest('bare').toFixed(0)} µs   ratio ${(perRequest('steward') / perRequest('bare')).toFixed(2)}`);
+  console.log(`  Steward idle CPU       ${idleCpuPerSecond.toFixed(1)} ms per second (from 2 s to ${IDLE_MS / 1000} s after start)`);
+  console.log(`  Steward RSS            2 s after start ${rssStart.toFixed(1)} MB   idle (${IDLE_MS / 1000} s after start) ${rssIdle.toFixed(1)} MB   after run ${rssEnd.toFixed(1)} MB   (target idle ≤ 120 MB)`);
   console.log(`  reply size             Steward ${probe.bytes} bytes (the card), bare Bolt 0 bytes (empty ack)`);
 
   closeAgent();
@@ -119,6 +148,7 @@ async function main() {
   bare.kill('SIGTERM');
   await Promise.all([new Promise((r) => steward.once('exit', r)), new Promise((r) => bare.once('exit', r))]);
   await fake.close();
+  closeSync(logFd);
   rmSync(dir, { recursive: true, force: true });
 }
 

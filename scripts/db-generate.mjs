@@ -37,6 +37,34 @@ function prismaCli() {
   return path.join(path.dirname(pkgFile), typeof bin === 'string' ? bin : bin.prisma);
 }
 
+/**
+ * The generated client imports the query compiler as an ES module holding it in base64: the module
+ * namespace keeps that 2 MB string, and its 2 MB source, alive for the life of the process. The
+ * patched loader requires the CommonJS twin of that module and drops it from the require cache once
+ * the WebAssembly module is compiled, so the text can be collected.
+ */
+const WASM_IMPORT = /const \{ wasm \} = await import\("(@prisma\/client\/runtime\/[\w.]+\.wasm-base64)\.mjs"\)\n(\s*)return await decodeBase64AsWasm\(wasm\)/;
+
+export function patchWasmLoader(source) {
+  const m = WASM_IMPORT.exec(source);
+  if (!m) throw new Error('the generated client no longer loads its query compiler as expected; update patchWasmLoader in scripts/db-generate.mjs');
+  const [, specifier, indent] = m;
+  return source.replace(
+    WASM_IMPORT,
+    [
+      `// Patched by scripts/db-generate.mjs: the base64 text is released once compiled.`,
+      `${indent}const { createRequire } = await import('node:module')`,
+      `${indent}const require = createRequire(import.meta.url)`,
+      `${indent}const id = require.resolve("${specifier}.js")`,
+      `${indent}try {`,
+      `${indent}  return await decodeBase64AsWasm((require(id) as { wasm: string }).wasm)`,
+      `${indent}} finally {`,
+      `${indent}  delete require.cache[id]`,
+      `${indent}}`,
+    ].join('\n'),
+  );
+}
+
 function generate(cli, schema) {
   const env = {
     ...process.env,
@@ -75,6 +103,8 @@ async function main() {
   let failed = 0;
   for (const r of results) {
     if (r.code === 0) {
+      const file = path.join(root, 'src', 'store', 'generated', r.provider, 'internal', 'class.ts');
+      writeFileSync(file, patchWasmLoader(readFileSync(file, 'utf8')));
       console.log(`db:generate: ${r.provider} client -> src/store/generated/${r.provider}`);
     } else {
       failed++;

@@ -91,14 +91,9 @@ export class PrismaPageRepo implements PageRepo {
       ON CONFLICT ("page_id", "seq") DO NOTHING`;
   }
 
-  async dueSteps(now: Date, limit: number) {
-    const rows = await this.db.pageStep.findMany({ where: { state: 'pending', dueAt: { lte: now } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit });
+  async pendingSteps(dueBefore: Date, limit: number) {
+    const rows = await this.db.pageStep.findMany({ where: { state: 'pending', dueAt: { lte: dueBefore } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit });
     return rows.map(toStep);
-  }
-
-  async nextDue() {
-    const r = await this.db.pageStep.findFirst({ where: { state: 'pending' }, orderBy: { dueAt: 'asc' }, select: { dueAt: true } });
-    return r?.dueAt ?? null;
   }
 
   async claimStep(id: number, holder: string, now: Date) {

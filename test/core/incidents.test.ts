@@ -50,6 +50,8 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     cleanup.push(() => store.close());
     let now = new Date('2026-03-08T06:30:00.000Z');
     const steward = new Steward({ store, clock: { now: () => now }, policy });
+    // Side effects the test set off finish before the store closes (see paging.test.ts).
+    cleanup.push(() => steward.outbox.kick());
     const gw = new Recorder();
     steward.gateways.set('console', gw);
     const declare = async (user = 'alice', title = 'Database down', values: Record<string, string> = {}) => {

@@ -42,9 +42,14 @@ function policyWith(edit: (yaml: string) => string) {
   return loadPolicyFile(file);
 }
 let fixtureText: string | undefined;
+/** Pending steps due at `ms`, earliest first, as the runner sees them. */
+async function dueSteps(store: Store, ms: number) {
+  return store.transaction((tx) => tx.pages.pendingSteps(new Date(ms), 100));
+}
+
 const readFixture = () => (fixtureText ??= readFileSync(fixture, 'utf8'));
 
-await forEachDialect('paging core', ({ createDatabase }) => {
+await forEachDialect('paging core', ({ dialect, createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
@@ -58,6 +63,9 @@ await forEachDialect('paging core', ({ createDatabase }) => {
       const store = shared ?? (await openStore({ url: db.url, migrate: true }));
       if (!shared) cleanup.push(() => store.close());
       const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy, holder });
+      // Side effects the test set off (outbox kicks are not awaited by commands) finish before the
+      // store closes: a query after close would reconnect to a database about to be dropped.
+      cleanup.push(() => steward.outbox.kick());
       const gw = new Recorder();
       steward.gateways.set('console', gw);
       return { store, steward, gw };
@@ -68,7 +76,7 @@ await forEachDialect('paging core', ({ createDatabase }) => {
       for (let i = 0; i < 20; i++) {
         await replica.steward.escalator.pass();
         await replica.steward.outbox.kick();
-        const due = await replica.store.transaction((tx) => tx.pages.dueSteps(new Date(clock.ms), 1));
+        const due = await dueSteps(replica.store, clock.ms);
         if (!due.length) return;
       }
     };
@@ -144,7 +152,7 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     const b = await open('replica-b', undefined, store.dialect === 'sqlite' ? store : undefined);
     for (let i = 0; i < 6; i++) await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: `p${i}` });
     for (let round = 0; round < 5; round++) {
-      const due = await store.transaction((tx) => tx.pages.dueSteps(new Date(clock.ms), 100));
+      const due = await dueSteps(store, clock.ms);
       // Both replicas try every due step at once, twice over.
       const results = await Promise.all(due.flatMap((s) => [steward.escalator.fire(s), b.steward.escalator.fire(s), steward.escalator.fire(s), b.steward.escalator.fire(s)]));
       expect(results.filter(Boolean)).toHaveLength(due.length);
@@ -187,7 +195,7 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await run();
     advance(2000);
-    const [due] = await store.transaction((tx) => tx.pages.dueSteps(new Date(clock.ms), 10));
+    const [due] = await dueSteps(store, clock.ms);
     await Promise.all([steward.escalator.fire(due), steward.execute(as('bob'), { kind: 'page.ack', page: 1 })]);
     const s = await steps(store);
     expect(s.filter((x) => x.state === 'pending')).toEqual([]);
@@ -196,6 +204,34 @@ await forEachDialect('paging core', ({ createDatabase }) => {
     await run();
     expect((await steps(store)).filter((x) => x.state === 'fired').length).toBeLessThanOrEqual(2);
   });
+
+  // SQLite has one connection: the runner's poll queues behind an open transaction. (PostgreSQL
+  // gives the poll a connection of its own, so it never waits like this.)
+  if (dialect === 'sqlite') {
+    it('a poll that waited for the database fires the steps that fell due while it waited', async () => {
+      const { steward, gw, run, advance, store } = await setup();
+      await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
+      await run();
+      // Level 2 is due in 2 s; the poll starts 100 ms before that, behind a transaction that holds
+      // the connection for 300 ms of clock time.
+      advance(1900);
+      let release!: () => void;
+      let started!: () => void;
+      const holding = new Promise<void>((r) => (started = r));
+      const held = store.transaction(() => new Promise<void>((r) => ((release = r), started())));
+      await holding;
+      const poll = steward.escalator.pass();
+      advance(300);
+      release();
+      await held;
+      await poll;
+      const level2 = (await steps(store)).find((x) => x.seq === 1)!;
+      expect(level2.state).toBe('fired');
+      expect(level2.firedAt!.getTime() - level2.dueAt.getTime()).toBe(200);
+      await steward.outbox.kick();
+      expect(gw.dms('carol')).toHaveLength(1);
+    });
+  }
 
   it('escalate now fires the next level at once, once, even when clicked twice', async () => {
     const { steward, gw, run, store, clock } = await setup();

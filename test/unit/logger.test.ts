@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, makeScrubber } from '../../src/observability/logger.js';
@@ -26,9 +27,11 @@ describe('logs never carry secrets', () => {
     log.info({ nested: { deep: [`url?token=${slackBot}`] } }, `message mentions ${appToken} and ${discord}`);
     log.error({ err: new Error(`request failed with ${signing}`) }, 'error carrying a secret');
     log.debug(`Authorization: Bot ${discord}`);
+    // Nested below the redacted paths: caught by value (configured secret, token shape).
+    log.info({ settings: { slack: { signingSecret: signing, botToken: slackBot } } }, 'nested settings');
     const text = out.text();
     for (const s of [slackBot, appToken, discord, signing]) expect(text).not.toContain(s);
-    expect(text.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(text.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(8);
     // Ordinary text survives.
     expect(text).toContain('message mentions');
     expect(text.split('\n').filter(Boolean).every((l) => JSON.parse(l).service === 'steward')).toBe(true);
@@ -43,5 +46,21 @@ describe('logs never carry secrets', () => {
     const scrub = makeScrubber([]);
     const line = '{"ms":12.5,"version":"1.2.3","host":"steward.example.com"}';
     expect(scrub(line)).toBe(line);
+  });
+});
+
+describe('log lines survive a crash', () => {
+  it('a line is on stdout as soon as it is logged: a process killed right after still leaves it', () => {
+    const script = [
+      "import { createLogger } from './src/observability/logger.ts';",
+      "const log = createLogger({ level: 'info', secrets: [] });",
+      "for (let i = 0; i < 3; i++) log.info({ i }, 'before the crash');",
+      "process.kill(process.pid, 'SIGKILL');",
+    ].join('\n');
+    const root = new URL('../../', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal).toBe('SIGKILL');
+    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.msg, l.i])).toEqual([0, 1, 2].map((i) => ['before the crash', i]));
   });
 });

@@ -31,6 +31,13 @@ const INTERNAL: CoreError = { code: 'INTERNAL', message: 'Something went wrong o
 export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log: Logger }): Dispatcher {
   const { steward, metrics, log } = deps;
 
+  function record(inv: Invocation, kind: 'command' | 'interaction', label: string, outcome: string, seconds: number) {
+    metrics.latency.observe({ platform: inv.platform, kind }, seconds);
+    if (kind === 'command') metrics.commands.inc({ platform: inv.platform, command: label, outcome });
+    else metrics.interactions.inc({ platform: inv.platform, action: label, outcome });
+    log.info({ requestId: inv.requestId, platform: inv.platform, user: inv.userId, kind, label, outcome, ms: Math.round(seconds * 1e4) / 10 }, kind);
+  }
+
   async function run<T = Command>(
     kind: 'command' | 'interaction',
     inv: Invocation,
@@ -54,10 +61,9 @@ export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log
       return errorReply(INTERNAL);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.latency.observe({ platform: inv.platform, kind }, seconds);
-      if (kind === 'command') metrics.commands.inc({ platform: inv.platform, command: label, outcome });
-      else metrics.interactions.inc({ platform: inv.platform, action: label, outcome });
-      log.info({ requestId: inv.requestId, platform: inv.platform, user: inv.userId, kind, label, outcome, ms: Math.round(seconds * 1e4) / 10 }, kind);
+      // Recorded once the reply is on its way: under a burst of requests, every reply goes out
+      // before the bookkeeping of the burst is done.
+      setImmediate(record, inv, kind, label, outcome, seconds);
     }
   }
 

@@ -2,7 +2,7 @@
 // Registration is explicit: every command, action, modal and event Steward serves on Slack is
 // listed here (modals in forms.ts, pin events in pins.ts); the ChatGateway is in gateway.ts.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Invocation } from '../../core/context.js';
 import type { Reply } from '../../core/card.js';
@@ -32,6 +32,9 @@ export const WEB_API_RETRY = { retries: 2, factor: 2, minTimeout: 250, maxTimeou
 /** Abandon a Web API request that has not answered by then (it is retried as above). */
 export const WEB_API_TIMEOUT_MS = 15_000;
 
+/** The slash commands Steward serves, as one matcher: `/service`, `/incident`, … */
+const COMMAND_PATTERN = new RegExp(`^/(?:${COMMAND_NAMES.join('|')})$`);
+
 export interface SlackOptions {
   botToken: string;
   signingSecret?: string;
@@ -59,13 +62,16 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   if (opts.appToken && opts.signingSecret) log.warn({ platform: 'slack' }, 'both SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are set: serving HTTP at /slack/events, not Socket Mode');
   let ready = false;
 
+  // HTTP mode: each request's response object, so that a reply ready in time is written as JSON
+  // text serialised once per reply (Bolt would serialise the message object on every request).
+  const responses = new WeakMap<IncomingMessage, ServerResponse>();
   const http = socketMode
     ? undefined
     : new HTTPReceiver({
         signingSecret: opts.signingSecret!,
         endpoints: '/slack/events',
         logger,
-        customPropertiesExtractor: (req) => ({ requestId: String(req.headers['x-request-id'] ?? randomUUID()) }),
+        customPropertiesExtractor: (req) => ({ requestId: String(req.headers['x-request-id'] ?? randomUUID()), httpResponse: responses.get(req) }),
       });
   // The Socket Mode client writes its own (patient) retry policy into the clientOptions object it
   // is given for opening connections; it gets its own object without the App's short policy.
@@ -78,9 +84,20 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
         customPropertiesExtractor: () => ({ requestId: randomUUID() }),
       });
   const receiver = http ?? socket!;
-  const app = new App({ token: opts.botToken, receiver, logger, logLevel: LogLevel.WARN, clientOptions, ignoreSelf: true, deferInitialization: true });
+  // convoStore: false — Steward keeps no per-conversation state in Bolt; the default in-memory store
+  // also builds an Error for every request that has no stored conversation.
+  const app = new App({ token: opts.botToken, receiver, logger, logLevel: LogLevel.WARN, clientOptions, ignoreSelf: true, convoStore: false, deferInitialization: true });
 
   const message = (reply: Reply) => ({ ...render.reply(reply), response_type: reply.visibility === 'in_channel' ? ('in_channel' as const) : ('ephemeral' as const) });
+  const serialised = new WeakMap<Reply, string>();
+  /** Acknowledges with the reply as the message: JSON text when the HTTP response is at hand. */
+  const ackWith = (ack: (body?: string | ReturnType<typeof message>) => Promise<void>, reply: Reply, res: unknown) => {
+    if (!(res instanceof ServerResponse) || res.headersSent) return ack(message(reply));
+    let body = serialised.get(reply);
+    if (body === undefined) serialised.set(reply, (body = JSON.stringify(message(reply))));
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    return ack(body);
+  };
   const inv = (user: { id: string; name?: string }, channelId: string | undefined, requestId: unknown): Invocation => ({
     platform: 'slack',
     userId: user.id,
@@ -92,22 +109,22 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   // Slash commands: the reply travels in the acknowledgement itself (no extra API call) when it is
   // ready within the budget; otherwise the command is acknowledged and the reply follows via
   // response_url. A reply that opens a form is acknowledged empty, then the modal is opened.
-  for (const name of COMMAND_NAMES) {
-    app.command(`/${name}`, async ({ command, ack, respond, client, context }) => {
-      const pending = dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS)));
-      const first = await Promise.race([pending, late]);
-      clearTimeout(timer);
-      if (first !== 'late' && !first.form) return ack(message(first));
-      await ack();
-      const reply = first === 'late' ? await pending : first;
-      if (!reply.form) return void (await respond(message(reply)));
-      const refused = await openForm(client, command.trigger_id, reply.form, command.channel_id, { render, log });
-      if (refused) await respond(message(refused));
-      else if (reply.cards.length) await respond(message(reply));
-    });
-  }
+  // One listener serves all the commands: Bolt runs every listener's matchers on every request.
+  app.command(COMMAND_PATTERN, async ({ command, ack, respond, client, context }) => {
+    const name = command.command.slice(1);
+    const pending = dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS)));
+    const first = await Promise.race([pending, late]);
+    clearTimeout(timer);
+    if (first !== 'late' && !first.form) return ackWith(ack, first, context.httpResponse);
+    await ack();
+    const reply = first === 'late' ? await pending : first;
+    if (!reply.form) return void (await respond(message(reply)));
+    const refused = await openForm(client, command.trigger_id, reply.form, command.channel_id, { render, log });
+    if (refused) await respond(message(refused));
+    else if (reply.cards.length) await respond(message(reply));
+  });
 
   // Buttons: value carries the encoded command; the reply goes to the response_url, or opens a
   // modal with the click's trigger_id.
@@ -134,7 +151,12 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   const gateway = new SlackGateway(app.client, render, log.child({ platform: 'slack' }));
 
   return {
-    requestListener: http?.requestListener,
+    requestListener: http
+      ? (req, res) => {
+          responses.set(req, res);
+          http.requestListener(req, res);
+        }
+      : undefined,
     gateway,
     async start() {
       // init() verifies the token with auth.test before anything is served.

@@ -1,7 +1,7 @@
 // Events API: a message pinned, or marked with 📌, in a channel joins the incident timeline of
 // that channel's war room with its original author and time. Redeliveries are harmless: the
 // store keeps one entry per message.
-import type { App, webApi } from '@slack/bolt';
+import type { App, types, webApi } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { slackFailure } from './gateway.js';
@@ -20,6 +20,9 @@ interface SlackMessage {
   text?: string;
   user_profile?: { real_name?: string; display_name?: string };
 }
+
+/** The events that add to an incident's timeline: a 📌 reaction, a pinned message. */
+const PIN_EVENTS = /^(?:reaction_added|pin_added)$/;
 
 export interface PinDeps {
   dispatcher: Dispatcher;
@@ -41,14 +44,14 @@ export function registerPinEvents(app: App, deps: PinDeps): void {
     log.info({ platform: 'slack', channel, ts, added }, 'pinned message');
   };
 
-  app.event('reaction_added', async ({ event, client }) => {
+  const onReaction = async (event: types.ReactionAddedEvent, client: WebClient) => {
     if (!PIN_REACTIONS.has(event.reaction) || event.item.type !== 'message') return;
     const { channel, ts } = event.item;
     const msg = await readMessage(client, channel, ts, log);
     if (msg) await record(channel, ts, msg, event.item_user, event.user);
-  });
+  };
 
-  app.event('pin_added', async ({ event, client }) => {
+  const onPin = async (event: types.PinAddedEvent, client: WebClient) => {
     const item = event.item as { type?: string; channel?: string; message?: SlackMessage } | undefined;
     const channel = item?.channel ?? event.channel_id;
     if (item?.type !== 'message' || !channel) return;
@@ -57,6 +60,12 @@ export function registerPinEvents(app: App, deps: PinDeps): void {
     // The event carries the message; read it only when it came without its text.
     const msg = item.message?.text !== undefined ? item.message : await readMessage(client, channel, ts, log);
     if (msg) await record(channel, ts, msg, (event as { item_user?: string }).item_user, event.user);
+  };
+
+  // One listener for both events: Bolt runs every listener's matchers on every request.
+  app.event(PIN_EVENTS, async ({ event, client }) => {
+    if (event.type === 'reaction_added') await onReaction(event, client);
+    else if (event.type === 'pin_added') await onPin(event, client);
   });
 }
 

@@ -180,12 +180,14 @@ export class Escalator {
   /** Fires everything due; returns how long to sleep until the next step (at most the poll period). */
   async pass(): Promise<number> {
     for (;;) {
-      // One short transaction per poll: the due steps, or else when the next one falls due.
-      const { due, next } = await this.d.store.transaction(async (tx) => {
-        const due = await tx.pages.dueSteps(this.d.clock.now(), ESCALATION_BATCH);
-        return { due, next: due.length ? null : await tx.pages.nextDue() };
-      });
-      if (!due.length) return next ? Math.max(0, Math.min(ESCALATION_POLL_MS, next.getTime() - this.d.clock.now().getTime())) : ESCALATION_POLL_MS;
+      // One query per poll: the steps due before the next poll, split into those due now and the
+      // first one still to come (the runner sleeps until then).
+      const horizon = new Date(this.d.clock.now().getTime() + ESCALATION_POLL_MS);
+      const soon = await this.d.store.transaction((tx) => tx.pages.pendingSteps(horizon, ESCALATION_BATCH));
+      // Due as of the answer, not the question: the transaction may have waited for the connection.
+      const now = this.d.clock.now().getTime();
+      const due = soon.filter((s) => s.dueAt.getTime() <= now);
+      if (!due.length) return soon.length ? Math.max(0, soon[0].dueAt.getTime() - now) : ESCALATION_POLL_MS;
       let fired = 0;
       await runLimited(due, this.d.store.dialect === 'sqlite' ? 1 : 8, async (s) => {
         try {

@@ -28,10 +28,8 @@ export interface PageRepo {
   /** Applies `patch` while the page is open (bumping its version); null when it is not open any more. */
   updateIfOpen(id: number, patch: PagePatch, at: Date): Promise<Page | null>;
   addStep(s: { pageId: number; seq: number; round: number; level: number; kind: StepKind; dueAt: Date }): Promise<void>;
-  /** Pending steps due at `now`, earliest first. */
-  dueSteps(now: Date, limit: number): Promise<PageStep[]>;
-  /** Earliest due instant of any pending step. */
-  nextDue(): Promise<Date | null>;
+  /** Pending steps due at or before `dueBefore`, earliest first, at most `limit`. */
+  pendingSteps(dueBefore: Date, limit: number): Promise<PageStep[]>;
   /** Flips one pending, due step to fired; false when another worker (or a cancel) got there first. */
   claimStep(id: number, holder: string, now: Date): Promise<boolean>;
   recordTargets(stepId: number, targets: StepTargets): Promise<void>;
