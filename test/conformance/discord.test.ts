@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayIntentBits, MessageFlags } from 'discord.js';
 import { FakeDiscord as Fake } from '../fakes/discord.js';
 import { runCli } from '../support/process.js';
+import { until } from '../support/wait.js';
 import {
   DISCORD_TEST_TOKEN,
   GatewayRelay,
@@ -272,9 +273,10 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
       // The captured READY's session, resumed from where the client got to.
       expect(resume!.d).toEqual({ token: '[redacted]', session_id: frame('ready.discord4j.json').d.session_id, seq: expect.any(Number) });
       expect(resume!.d.seq).toBeGreaterThanOrEqual(4);
+      // The relay has the RESUME; the fake answers it once the relay has passed it on.
+      await until('the fake to send RESUMED', () => s.fake.sentDispatches.some((d) => d.t === 'RESUMED') && s.fake.gatewaySessions > 0);
       await answers(s);
       expect(s.fake.identifies).toHaveLength(identifies); // resumed, not identified again
-      expect(s.fake.sentDispatches.some((d) => d.t === 'RESUMED')).toBe(true);
       expect((await fetch(`${s.base}/readyz`)).status).toBe(200);
       expect(s.logs.entries().filter((e) => e.level >= 50)).toEqual([]);
     } finally {
@@ -292,8 +294,7 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
       // Not resumable: a fresh IDENTIFY (discord.js waits out the 5 s identify window first).
       await relay.waitForSent(2, 2, 10_000);
       expect(relay.sent(6)).toEqual([]);
-      const deadline = Date.now() + 3_000;
-      while (s.fake.gatewaySessions === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await until('a newly identified gateway session', () => s.fake.gatewaySessions > 0, 3_000);
       await answers(s);
       expect((await fetch(`${s.base}/readyz`)).status).toBe(200);
     } finally {
