@@ -314,4 +314,23 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     expect(s.logs.text).not.toContain(SIGNING_SECRET);
     expect(s.logs.text).not.toMatch(/xox[abposr]-\d/);
   });
+
+  it('leaves what is not Steward’s alone: another app’s button, modal and command reach no handler and are not acknowledged', async () => {
+    const before = await s.metrics();
+    const logged = s.logs.records().length;
+    const [click, submit, command] = await Promise.all([
+      s.sim.blockAction({ action_id: 'deploy-bot:approve', value: 'st1|service.list|payments', user: ALICE }),
+      s.sim.viewSubmission({ callback_id: 'deploy-bot|form', user: ALICE, values: {} }),
+      s.sim.slashCommand({ command: '/deploy', text: 'payments-api', user_id: ALICE }),
+    ]);
+    // Bolt answers what no handler acknowledged after 3 s with 404 and logs it.
+    expect([click.status, submit.status, command.status]).toEqual([404, 404, 404]);
+    expect(s.logs.records().slice(logged).filter((r) => r.msg?.includes('not acknowledged'))).toHaveLength(3);
+    const after = await s.metrics();
+    expect(total(after, 'steward_commands_total')).toBe(total(before, 'steward_commands_total'));
+    expect(total(after, 'steward_interactions_total')).toBe(total(before, 'steward_interactions_total'));
+    expect(s.fake.responses.filter((r) => click.sent.response_url.endsWith(r.id))).toEqual([]);
+    // Steward's own command still answers.
+    expect((await s.sim.slashCommand({ command: '/service', text: 'list', user_id: ALICE })).json).toEqual(CATALOG);
+  }, 10_000);
 });

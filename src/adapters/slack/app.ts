@@ -1,9 +1,20 @@
 // Slack adapter: the real Bolt app (HTTP receiver mounted on Steward's server, or Socket Mode).
 // Registration is explicit: every command, action, modal and event Steward serves on Slack is
-// listed here (modals in forms.ts, pin events in pins.ts); the ChatGateway is in gateway.ts.
+// routed here (modals handled in forms.ts, pin events in pins.ts); the ChatGateway is in gateway.ts.
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import {
+  type AllMiddlewareArgs,
+  App,
+  type BlockAction,
+  HTTPReceiver,
+  LogLevel,
+  type SlackActionMiddlewareArgs,
+  type SlackCommandMiddlewareArgs,
+  type SlackViewMiddlewareArgs,
+  SocketModeReceiver,
+  type ViewSubmitAction,
+} from '@slack/bolt';
 import type { Invocation } from '../../core/context.js';
 import type { Reply } from '../../core/card.js';
 import type { ChatGateway } from '../../core/incidents/gateway.js';
@@ -12,9 +23,9 @@ import type { SlackRenderer } from '../../render/slack/blocks.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { COMMAND_NAMES } from '../shared/parse.js';
 import { boltLogger } from './bolt-logger.js';
-import { openForm, registerFormSubmissions } from './forms.js';
+import { FORM_CALLBACK_ID, formSubmissions, openForm } from './forms.js';
 import { SlackGateway } from './gateway.js';
-import { registerPinEvents } from './pins.js';
+import { PIN_EVENTS, pinEvents } from './pins.js';
 
 /** How long stop() waits for Slack to complete the Socket Mode close handshake. */
 const SOCKET_CLOSE_WAIT_MS = 2_000;
@@ -34,6 +45,8 @@ export const WEB_API_TIMEOUT_MS = 15_000;
 
 /** The slash commands Steward serves, as one matcher: `/service`, `/incident`, … */
 const COMMAND_PATTERN = new RegExp(`^/(?:${COMMAND_NAMES.join('|')})$`);
+/** Steward's buttons (render/action-codec.ts). */
+const ACTION_ID = /^steward:\d+$/;
 
 export interface SlackOptions {
   botToken: string;
@@ -109,8 +122,7 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   // Slash commands: the reply travels in the acknowledgement itself (no extra API call) when it is
   // ready within the budget; otherwise the command is acknowledged and the reply follows via
   // response_url. A reply that opens a form is acknowledged empty, then the modal is opened.
-  // One listener serves all the commands: Bolt runs every listener's matchers on every request.
-  app.command(COMMAND_PATTERN, async ({ command, ack, respond, client, context }) => {
+  const onCommand = async ({ command, ack, respond, client, context }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     const name = command.command.slice(1);
     const pending = dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
     let timer: NodeJS.Timeout | undefined;
@@ -124,11 +136,11 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
     const refused = await openForm(client, command.trigger_id, reply.form, command.channel_id, { render, log });
     if (refused) await respond(message(refused));
     else if (reply.cards.length) await respond(message(reply));
-  });
+  };
 
   // Buttons: value carries the encoded command; the reply goes to the response_url, or opens a
   // modal with the click's trigger_id.
-  app.action({ type: 'block_actions', action_id: /^steward:\d+$/ }, async ({ ack, body, action, respond, client, context }) => {
+  const onButton = async ({ ack, body, action, respond, client, context }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
     await ack();
     const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
     const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
@@ -139,10 +151,27 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
       if (!reply.cards.length) return;
     }
     await respond({ ...message(reply), replace_original: !!reply.replaceOriginal });
-  });
+  };
 
-  registerFormSubmissions(app, { dispatcher, render, log, inv, ackBudgetMs: ACK_BUDGET_MS });
-  registerPinEvents(app, { dispatcher, log });
+  const onSubmission = formSubmissions({ dispatcher, render, log, inv, ackBudgetMs: ACK_BUDGET_MS });
+  const onPinEvent = pinEvents({ dispatcher, log });
+
+  // One entry point for everything Slack sends: Steward's commands, buttons, modals and pin events
+  // are told apart here by the payload's own type and ids. (Bolt runs the matchers of every
+  // registered listener, each with its own copy of the request's arguments, on every request.)
+  // Anything else goes on down Bolt's chain, where no listener takes it.
+  app.use(async (args) => {
+    if ('command' in args) {
+      if (COMMAND_PATTERN.test(args.command.command)) return onCommand(args);
+    } else if ('action' in args) {
+      if (args.body.type === 'block_actions' && ACTION_ID.test((args.action as BlockAction['actions'][number]).action_id)) return onButton(args as SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs);
+    } else if ('view' in args) {
+      if (args.body.type === 'view_submission' && FORM_CALLBACK_ID.test(args.view.callback_id)) return onSubmission(args as SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs);
+    } else if ('event' in args) {
+      if (PIN_EVENTS.test(args.event.type)) return onPinEvent(args);
+    }
+    await args.next();
+  });
 
   app.error(async (err) => {
     log.error({ err, platform: 'slack' }, 'slack handler error');

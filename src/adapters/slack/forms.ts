@@ -2,7 +2,7 @@
 // submitted back as view_submission. Invalid fields are shown inline in the modal
 // (response_action "errors"); the result of a valid submission goes to the user as an ephemeral
 // message in the channel the form was opened from, or as a direct message when that fails.
-import type { App, types, webApi } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, types, ViewSubmitAction, webApi } from '@slack/bolt';
 import type { Form, Reply } from '../../core/card.js';
 import type { Invocation } from '../../core/context.js';
 import type { Logger } from '../../observability/logger.js';
@@ -44,10 +44,11 @@ export async function openForm(client: WebClient, triggerId: string, form: Form,
   }
 }
 
-export function registerFormSubmissions(app: App, deps: FormDeps): void {
+/** Handles the submission of one of Steward's modals (callback id matching FORM_CALLBACK_ID). */
+export function formSubmissions(deps: FormDeps): (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => Promise<void> {
   const { dispatcher, render, log } = deps;
 
-  app.view({ type: 'view_submission', callback_id: FORM_CALLBACK_ID }, async ({ ack, body, view, client, context }) => {
+  return async ({ ack, body, view, client, context }) => {
     const meta = modalMetadata(view.private_metadata);
     const values = modalValues(view.state.values as Record<string, Record<string, ElementState>>);
     const inv = deps.inv({ id: body.user.id, name: body.user.name }, meta.channel, context.requestId);
@@ -65,7 +66,7 @@ export function registerFormSubmissions(app: App, deps: FormDeps): void {
     await ack();
     const { reply } = first === 'late' ? await pending : first;
     await deliver(client, body.user.id, meta.channel, reply, { render, log });
-  });
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Events API: a message pinned, or marked with 📌, in a channel joins the incident timeline of
 // that channel's war room with its original author and time. Redeliveries are harmless: the
 // store keeps one entry per message.
-import type { App, types, webApi } from '@slack/bolt';
+import type { AllMiddlewareArgs, SlackEventMiddlewareArgs, types, webApi } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { slackFailure } from './gateway.js';
@@ -22,14 +22,15 @@ interface SlackMessage {
 }
 
 /** The events that add to an incident's timeline: a 📌 reaction, a pinned message. */
-const PIN_EVENTS = /^(?:reaction_added|pin_added)$/;
+export const PIN_EVENTS = /^(?:reaction_added|pin_added)$/;
 
 export interface PinDeps {
   dispatcher: Dispatcher;
   log: Logger;
 }
 
-export function registerPinEvents(app: App, deps: PinDeps): void {
+/** Handles a `reaction_added` or `pin_added` event (PIN_EVENTS). */
+export function pinEvents(deps: PinDeps): (args: SlackEventMiddlewareArgs & AllMiddlewareArgs) => Promise<void> {
   const { dispatcher, log } = deps;
 
   const record = async (channel: string, ts: string, msg: SlackMessage, fallbackAuthor: string | undefined, pinnedBy: string | undefined) => {
@@ -62,11 +63,10 @@ export function registerPinEvents(app: App, deps: PinDeps): void {
     if (msg) await record(channel, ts, msg, (event as { item_user?: string }).item_user, event.user);
   };
 
-  // One listener for both events: Bolt runs every listener's matchers on every request.
-  app.event(PIN_EVENTS, async ({ event, client }) => {
+  return async ({ event, client }) => {
     if (event.type === 'reaction_added') await onReaction(event, client);
     else if (event.type === 'pin_added') await onPin(event, client);
-  });
+  };
 }
 
 /**
