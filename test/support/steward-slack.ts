@@ -41,7 +41,7 @@ export interface StewardSlack {
   sim: SlackClientSim;
   /** GET /metrics as text. */
   metrics(): Promise<string>;
-  /** Rows of a table in the SQLite database, read through a separate connection. */
+  /** Rows of a table in the SQLite database (not PostgreSQL), read through a separate connection. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
   close(): Promise<void>;
 }
@@ -52,6 +52,8 @@ export interface StartOptions {
   fake?: FakeSlackOptions;
   /** Steward's clock (default: the system clock). */
   clock?: Clock;
+  /** The database to use, dropped at close (default: a new SQLite file). */
+  database?: TestDatabase;
 }
 
 /** A clock that stands still until a test moves it: exact instants in stored state and durations. */
@@ -68,7 +70,7 @@ export class ManualClock implements Clock {
 export async function startStewardSlack(opts: StartOptions = {}): Promise<StewardSlack> {
   const mode = opts.mode ?? 'http';
   const fake = await FakeSlack.start({ botToken: BOT_TOKEN, appToken: APP_TOKEN, ...opts.fake });
-  const db = createSqliteDatabase();
+  const db = opts.database ?? createSqliteDatabase();
   const logs = new LogCapture();
   let running: RunningSteward;
   try {
@@ -106,6 +108,7 @@ export async function startStewardSlack(opts: StartOptions = {}): Promise<Stewar
       return res.text();
     },
     query<T>(sql: string, ...params: unknown[]): T[] {
+      if (db.dialect !== 'sqlite') throw new Error('query() reads SQLite databases only');
       const conn = new Database(sqlitePath(db.url), { readonly: true, fileMustExist: true, timeout: 5_000 });
       try {
         return conn.prepare(sql).all(...params) as T[];
