@@ -10,11 +10,13 @@ import { closeAgent, concurrent, send, sequential, slashBody, type Target } from
 import { cpuMs, fmt, rssMb, summarize } from './lib/stats.js';
 
 const root = new URL('../', import.meta.url).pathname;
-const SEQ = Number(process.env.BENCH_SEQ ?? 4000);
+const SEQ = Number(process.env.BENCH_SEQ ?? 10_000);
 const WIDTH = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const SECRET = 'bench-signing-secret';
 const WARM_SEQ = 500;
+const SEQ_TURN = 100;
+const ROUNDS_TURN = 5;
 const WARM_ROUNDS = 60;
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 30_000);
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -104,33 +106,32 @@ async function main() {
   const rssIdle = rssMb(steward.pid!);
   const idleCpuPerSecond = (cpuMs(steward.pid!) - idleCpuStart) / ((IDLE_MS - 2000) / 1000);
 
-  // Warm-up (the JIT compiles the hot paths of both), then interleave the two targets so neither
-  // gets a quieter machine.
+  // Warm-up (the JIT compiles the hot paths of both).
   for (const k of ['steward', 'bare'] as const) {
     await sequential(targets[k], body, WARM_SEQ);
     await concurrent(targets[k], body, WIDTH, WARM_ROUNDS);
   }
+  // Measured: the two targets take turns, 100 sequential requests or 5 bursts at a time, the first
+  // of each pair of turns alternating. A turn lasts some 50 ms: a slow moment of the shared machine
+  // falls on both targets alike, while each server runs warm through its turn as under steady
+  // traffic (turns of one request measured each server's cold caches more than its own cost).
   const seq = { steward: [] as number[], bare: [] as number[] };
   const conc = { steward: [] as number[], bare: [] as number[] };
-  // Server CPU time spent while each target was being driven (the other one is idle meanwhile).
-  const cpu = { steward: 0, bare: 0 };
   const pids = { steward: steward.pid!, bare: bare.pid! };
-  const timed = async <T>(k: 'steward' | 'bare', run: () => Promise<T>): Promise<T> => {
-    const before = cpuMs(pids[k]);
-    const r = await run();
-    cpu[k] += cpuMs(pids[k]) - before;
-    return r;
-  };
-  for (let i = 0; i < 4; i++) {
-    for (const k of ['steward', 'bare'] as const) seq[k].push(...(await timed(k, () => sequential(targets[k], body, SEQ / 4))));
-    for (const k of ['bare', 'steward'] as const) conc[k].push(...(await timed(k, () => concurrent(targets[k], body, WIDTH, ROUNDS / 4))));
-  }
+  const cpuStart = { steward: cpuMs(pids.steward), bare: cpuMs(pids.bare) };
+  const wallStart = Date.now();
+  const order = (i: number) => (i % 2 === 0 ? (['steward', 'bare'] as const) : (['bare', 'steward'] as const));
+  for (let i = 0; i < SEQ / SEQ_TURN; i++) for (const k of order(i)) seq[k].push(...(await sequential(targets[k], body, SEQ_TURN)));
+  for (let i = 0; i < ROUNDS / ROUNDS_TURN; i++) for (const k of order(i)) conc[k].push(...(await concurrent(targets[k], body, WIDTH, ROUNDS_TURN)));
+  // Server CPU over the whole measured phase (Steward's includes its background work meanwhile).
+  const cpu = { steward: cpuMs(pids.steward) - cpuStart.steward, bare: cpuMs(pids.bare) - cpuStart.bare };
+  const wallMs = Date.now() - wallStart;
   const rssEnd = rssMb(steward.pid!);
 
   const s = { steward: summarize(seq.steward), bare: summarize(seq.bare) };
   const c = { steward: summarize(conc.steward), bare: summarize(conc.bare) };
   console.log(`\nSteward launched with: node ${NODE_FLAGS.join(' ')} dist/src/main.js, MALLOC_ARENA_MAX=${process.env.BENCH_MALLOC_ARENA_MAX ?? '2'}`);
-  console.log(`/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target, after ${WARM_SEQ} + ${WARM_ROUNDS * WIDTH} warm-up requests each)`);
+  console.log(`/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target, in turns of ${SEQ_TURN} and ${ROUNDS_TURN}; after ${WARM_SEQ} + ${WARM_ROUNDS * WIDTH} warm-up requests each; ${(wallMs / 1000).toFixed(1)} s measured)`);
   console.log(`  sequential   Steward   ${fmt(s.steward)}`);
   console.log(`  sequential   bare Bolt ${fmt(s.bare)}`);
   console.log(`  concurrent   Steward   ${fmt(c.steward)}`);
