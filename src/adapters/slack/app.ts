@@ -22,6 +22,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { SlackRenderer } from '../../render/slack/blocks.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { COMMAND_NAMES } from '../shared/parse.js';
+import { withinAckBudget } from './ack-budget.js';
 import { boltLogger } from './bolt-logger.js';
 import { FORM_CALLBACK_ID, formSubmissions, openForm } from './forms.js';
 import { SlackGateway } from './gateway.js';
@@ -29,11 +30,6 @@ import { PIN_EVENTS, pinEvents } from './pins.js';
 
 /** How long stop() waits for Slack to complete the Socket Mode close handshake. */
 const SOCKET_CLOSE_WAIT_MS = 2_000;
-/**
- * Slack drops an acknowledgement that takes over 3 s. A reply not ready by then is acknowledged
- * empty and delivered through the command's response_url instead.
- */
-export const ACK_BUDGET_MS = 2_500;
 /**
  * Web API calls retry a failed request a few times within seconds, never for minutes: the
  * outbox owns longer retries, and a rate limit is reported at once (RetryableError) instead of
@@ -125,10 +121,7 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   const onCommand = async ({ command, ack, respond, client, context }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     const name = command.command.slice(1);
     const pending = dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS)));
-    const first = await Promise.race([pending, late]);
-    clearTimeout(timer);
+    const first = await withinAckBudget(pending);
     if (first !== 'late' && !first.form) return ackWith(ack, first, context.httpResponse);
     await ack();
     const reply = first === 'late' ? await pending : first;
@@ -153,7 +146,7 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
     await respond({ ...message(reply), replace_original: !!reply.replaceOriginal });
   };
 
-  const onSubmission = formSubmissions({ dispatcher, render, log, inv, ackBudgetMs: ACK_BUDGET_MS });
+  const onSubmission = formSubmissions({ dispatcher, render, log, inv });
   const onPinEvent = pinEvents({ dispatcher, log });
 
   // One entry point for everything Slack sends: Steward's commands, buttons, modals and pin events

@@ -10,6 +10,7 @@ import type { SlackRenderer } from '../../render/slack/blocks.js';
 import { type ElementState, modalMetadata, modalValues, renderModal } from '../../render/slack/modal.js';
 import { errorReply } from '../../render/outcome.js';
 import type { Dispatcher } from '../shared/dispatch.js';
+import { withinAckBudget } from './ack-budget.js';
 import { slackFailure } from './gateway.js';
 
 type WebClient = webApi.WebClient;
@@ -22,8 +23,6 @@ export interface FormDeps {
   render: SlackRenderer;
   log: Logger;
   inv: (user: { id: string; name?: string }, channelId: string | undefined, requestId: unknown) => Invocation;
-  /** How long a submission may take before the modal is closed and the result sent afterwards. */
-  ackBudgetMs: number;
 }
 
 /**
@@ -54,10 +53,7 @@ export function formSubmissions(deps: FormDeps): (args: SlackViewMiddlewareArgs<
     const inv = deps.inv({ id: body.user.id, name: body.user.name }, meta.channel, context.requestId);
     const pending = dispatcher.submit(inv, view.callback_id, values);
 
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.ackBudgetMs)));
-    const first = await Promise.race([pending, late]);
-    clearTimeout(timer);
+    const first = await withinAckBudget(pending);
     if (first !== 'late' && first.fieldErrors) {
       const errors = inlineErrors(first.fieldErrors, view.blocks);
       if (errors) return ack({ response_action: 'errors', errors });
