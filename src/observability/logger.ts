@@ -29,17 +29,16 @@ export function makeScrubber(secrets: string[]): (s: string) => string {
 export function createLogger(opts: { level: string; secrets: string[]; destination?: DestinationStream; fd?: 1 | 2 }): Logger {
   const scrub = makeScrubber(opts.secrets);
   // Each line is written when it is logged (pino's default): nothing is lost if the process dies,
-  // and no batch buffer is rebuilt line by line, which under load allocated three times what the
-  // lines themselves do.
+  // and no batch buffer is rebuilt line by line.
   const destination = opts.destination ?? pino.destination({ dest: opts.fd ?? 1, sync: true });
   return pino(
     {
       level: opts.level,
       base: { service: 'steward' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Fixed paths only: a wildcard path ('*.token') makes every log call walk every field, which
-      // was most of the cost of a log line. Secrets nested anywhere else are caught by the scrubber
-      // below (the configured secret values and token shapes, on the whole line).
+      // Fixed paths only: a wildcard path ('*.token') makes every log call walk every field.
+      // Secrets nested anywhere else are caught by the scrubber below (the configured secret
+      // values and token shapes, on the whole line).
       redact: {
         paths: ['token', 'botToken', 'appToken', 'signingSecret', 'password', 'authorization', 'headers.authorization', 'req.headers.authorization', 'config.headers.authorization', 'config.headers.Authorization'],
         censor: '[REDACTED]',
