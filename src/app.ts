@@ -145,6 +145,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       await Promise.allSettled([slack?.stop(), discord?.stop()]);
       await scheduler.stop();
       await steward.escalator.stop();
+      await steward.outbox.stop();
       await store.close();
       log.info('stopped');
       log.flush();

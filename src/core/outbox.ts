@@ -19,12 +19,13 @@ export const backoffMs = (attempts: number, asked?: number) => Math.max(asked ??
 export class OutboxRunner {
   private running: Promise<void> | null = null;
   private again = false;
+  private stopped = false;
 
   constructor(
     private readonly d: { store: Store; clock: Clock; holder: string; handlers: Record<string, EffectHandler>; log: OutboxLog; onDone?: (kind: string, ok: boolean) => void },
   ) {}
 
-  /** Drains due items now; concurrent kicks coalesce into one more pass. */
+  /** Drains due items now; concurrent kicks coalesce into one more pass. Does nothing once stopped. */
   kick(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -34,13 +35,22 @@ export class OutboxRunner {
       try {
         do {
           this.again = false;
-          while ((await this.drainOnce()) > 0);
-        } while (this.again);
+          while (!this.stopped && (await this.drainOnce()) > 0);
+        } while (this.again && !this.stopped);
       } finally {
         this.running = null;
       }
     })();
     return this.running;
+  }
+
+  /**
+   * Starts no further batch and resolves once the batch in flight is done, so the store can close
+   * under no one. Items not yet claimed stay due for the next start (or another replica).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running?.catch(() => undefined);
   }
 
   /** One batch: returns how many items it claimed. */

@@ -10,6 +10,7 @@ import { Steward } from '../../src/core/steward.js';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
+import { until } from '../support/wait.js';
 
 const policy = loadPolicyFile(new URL('../../manifests/policy.example.yaml', import.meta.url).pathname);
 const as = (user: string, channelId?: string): Invocation => ({ platform: 'console', userId: user, channelId, requestId: 'test' });
@@ -50,8 +51,8 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     cleanup.push(() => store.close());
     let now = new Date('2026-03-08T06:30:00.000Z');
     const steward = new Steward({ store, clock: { now: () => now }, policy });
-    // Side effects the test set off finish before the store closes (see paging.test.ts).
-    cleanup.push(() => steward.outbox.kick());
+    // Stopped before the store closes, as at shutdown (see paging.test.ts).
+    cleanup.push(() => steward.outbox.stop());
     const gw = new Recorder();
     steward.gateways.set('console', gw);
     const declare = async (user = 'alice', title = 'Database down', values: Record<string, string> = {}) => {
@@ -155,6 +156,36 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     const text = t.ok ? plain(t.value.cards[0].body!) : '';
     expect(text.match(/pgbouncer/g)).toHaveLength(1);
     expect(text).toContain(`${at.toISOString()} · @Bob Builder: 📌 pgbouncer max_client_conn hit`);
+  });
+
+  it('stopping the outbox lets the batch in flight finish and starts no other; what follows stays due', async () => {
+    const { steward, gw, declare, store } = await setup();
+    let started = false;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const createChannel = gw.createChannel.bind(gw);
+    gw.createChannel = async (name, topic) => {
+      started = true;
+      await held;
+      return createChannel(name, topic);
+    };
+    await (await declare()).submit(); // sets off the war room (not awaited)
+    await until('the war room to be under way', () => started);
+    let stopped = false;
+    const stopping = steward.outbox.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stopped).toBe(false);
+
+    release();
+    await stopping;
+    expect(gw.log).toContain('── #inc-1-database-down opened ──');
+    // The war room's follow-ups (its setup, the refreshed cards) were enqueued and stay due.
+    const left = await store.outboxWorker.pending();
+    expect(left).toBeGreaterThan(0);
+    const shown = gw.log.length;
+    await steward.outbox.kick();
+    expect(await store.outboxWorker.pending()).toBe(left);
+    expect(gw.log).toHaveLength(shown);
   });
 
   it('people not in the policy cannot declare; the same form submitted twice for a status change applies once', async () => {

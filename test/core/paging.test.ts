@@ -63,9 +63,9 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       const store = shared ?? (await openStore({ url: db.url, migrate: true }));
       if (!shared) cleanup.push(() => store.close());
       const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy, holder });
-      // Side effects the test set off (outbox kicks are not awaited by commands) finish before the
-      // store closes: a query after close would reconnect to a database about to be dropped.
-      cleanup.push(() => steward.outbox.kick());
+      // Stopped before the store closes, as at shutdown: outbox kicks are not awaited by commands,
+      // and a query after close would reconnect to a database about to be dropped.
+      cleanup.push(() => steward.outbox.stop());
       const gw = new Recorder();
       steward.gateways.set('console', gw);
       return { store, steward, gw };
