@@ -1,19 +1,14 @@
 // Repository and infrastructure ports the core depends on. Implemented by src/store (Prisma)
 // and by nothing else: tests use the real store on SQLite or PostgreSQL.
-import type { IncidentRepo, OutboxRepo, OutboxWorkerRepo } from './incidents/ports.js';
-import type { OverrideRepo, PageRepo } from './paging/ports.js';
+// The kernel's ports live here; each domain adds its repositories to `Tx` from its own ports
+// file (`declare module '../ports.js' { interface Tx { … } }`), so this file imports no domain.
+import type { ActorRef, Platform } from './platform.js';
+import type { OutboxRepo, OutboxWorkerRepo } from './outbox/ports.js';
+import type { JobRunRepo } from './jobs/ports.js';
 
-export type Platform = 'slack' | 'discord' | 'console';
-export type ActorPlatform = Platform | 'system' | 'cli';
-
-/** Who did something, as recorded in the audit log. */
-export interface ActorRef {
-  platform: ActorPlatform;
-  /** Platform user id (Slack U…, Discord snowflake, console person id); absent for system actors. */
-  platformUserId?: string;
-  /** Policy person id when the platform user maps to one. */
-  personId?: string;
-}
+export type { ActorPlatform, ActorRef, Platform } from './platform.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
 
 export interface AuditEntryInput {
   actor: ActorRef;
@@ -78,16 +73,13 @@ export interface SettingsRepo {
   set(key: string, value: string, at: Date): Promise<void>;
 }
 
-/** The repositories available inside one database transaction. */
+/** The repositories available inside one database transaction (domains add theirs, see above). */
 export interface Tx {
   audit: AuditRepo;
   identity: IdentityRepo;
   idempotency: IdempotencyRepo;
   settings: SettingsRepo;
-  incidents: IncidentRepo;
   outbox: OutboxRepo;
-  pages: PageRepo;
-  overrides: OverrideRepo;
 }
 
 export interface LeaseRepo {
@@ -107,6 +99,8 @@ export interface Store {
   readonly identity: IdentityRepo;
   readonly leases: LeaseRepo;
   readonly outboxWorker: OutboxWorkerRepo;
+  /** Occurrences of calendar jobs, each claimed once (src/scheduler). */
+  readonly jobRuns: JobRunRepo;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
   /** Number of known migrations not yet applied (0 = ready). */
@@ -114,8 +108,3 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };

@@ -13,11 +13,12 @@ import type { ActorRef, Clock, Store } from './ports.js';
 import { verifyAuditLog } from './audit/audit.js';
 import type { FormTarget } from './card.js';
 import { incidentEffects } from './incidents/effects.js';
-import type { ChatGateway } from './incidents/gateway.js';
+import type { ChatGateway } from './chat/gateway.js';
 import { incidentHelp } from './incidents/help.js';
 import { IncidentQueries } from './incidents/queries.js';
 import { IncidentService } from './incidents/service.js';
-import { OutboxRunner, type OutboxLog } from './outbox.js';
+import { OutboxRunner, type OutboxLog } from './outbox/runner.js';
+import { effectRegistry } from './outbox/effects.js';
 import type { Platform } from './ports.js';
 import { OnCall } from './oncall/oncall.js';
 import { pagingEffects } from './paging/effects.js';
@@ -61,7 +62,10 @@ export class Steward {
   readonly escalator: Escalator;
   private readonly handlers: Handlers;
 
+  private policy: { policy: Policy; sha256: string };
+
   constructor(private readonly deps: StewardDeps) {
+    this.policy = deps.policy;
     this.directory = new Directory(deps.policy.policy, deps.policy.sha256);
     const dir = () => this.directory;
     this.identity = new Identity(deps.store, dir);
@@ -87,7 +91,7 @@ export class Steward {
       store: deps.store,
       clock: deps.clock,
       holder: deps.holder ?? 'steward',
-      handlers: { ...incidentEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }), ...pagingEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }) },
+      handlers: effectRegistry([...incidentEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }), ...pagingEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways })]),
       log: deps.log ?? quiet,
       onDone: deps.onEffect,
     });
@@ -123,6 +127,16 @@ export class Steward {
 
   get dir(): Directory {
     return this.directory;
+  }
+
+  /**
+   * Swaps in a validated policy for new work: every use case reads the directory afresh, while
+   * running pages keep the escalation paths frozen into them. Recorded like a start's policy.
+   */
+  async replacePolicy(next: { policy: Policy; sha256: string }): Promise<{ changed: boolean }> {
+    this.policy = next;
+    this.directory = new Directory(next.policy, next.sha256);
+    return this.applyPolicy();
   }
 
   async execute(inv: Invocation, cmd: Command): Promise<Outcome<Reply>> {
@@ -163,7 +177,7 @@ export class Steward {
 
   /** Records the policy version in the audit log when it differs from the last one applied. */
   async applyPolicy(): Promise<{ changed: boolean }> {
-    const { sha256, policy } = this.deps.policy;
+    const { sha256, policy } = this.policy;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const previous = await tx.settings.get('policy.sha256');

@@ -1,6 +1,6 @@
 // The side-effect outbox: items enqueued inside a state change's transaction, claimed by workers
 // with a conditional update (so two replicas never run the same item at once), retried with backoff.
-import type { OutboxItem, OutboxRepo, OutboxWorkerRepo } from '../core/incidents/ports.js';
+import type { OutboxItem, OutboxRepo, OutboxWorkerRepo } from '../core/outbox/ports.js';
 import type { Queryable } from './client.js';
 
 export class PrismaOutboxRepo implements OutboxRepo {

@@ -1,5 +1,7 @@
 // Store (src/core/ports.ts) on a Prisma client, for SQLite and PostgreSQL.
 import type { AuditReader, IdentityRepo, LeaseRepo, Store, Tx } from '../core/ports.js';
+import type { JobRunRepo } from '../core/jobs/ports.js';
+import { PrismaJobRunRepo } from './job-runs.js';
 import { PrismaAuditReader, PrismaAuditRepo } from './audit.js';
 import type { Db, Queryable, TxClient } from './client.js';
 import type { Dialect } from './dialect.js';
@@ -11,7 +13,7 @@ import { PrismaSettingsRepo } from './settings.js';
 import { PrismaIncidentRepo } from './incidents.js';
 import { PrismaOutboxRepo, PrismaOutboxWorkerRepo } from './outbox.js';
 import { PrismaOverrideRepo, PrismaPageRepo } from './pages.js';
-import type { OutboxWorkerRepo } from '../core/incidents/ports.js';
+import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
 /** The repositories bound to one transaction client. */
 export function txRepos(tx: TxClient): Tx {
@@ -44,6 +46,7 @@ export class PrismaStore implements Store {
   readonly identity: IdentityRepo;
   readonly leases: LeaseRepo;
   readonly outboxWorker: OutboxWorkerRepo;
+  readonly jobRuns: JobRunRepo;
   #known: string[] | undefined;
   #closed = false;
 
@@ -67,6 +70,11 @@ export class PrismaStore implements Store {
       giveUp: (id, holder, error, at) => run((q) => new PrismaOutboxWorkerRepo(q).giveUp(id, holder, error, at)),
       pending: () => run((q) => new PrismaOutboxWorkerRepo(q).pending()),
       releaseLocks: (holder) => run((q) => new PrismaOutboxWorkerRepo(q).releaseLocks(holder)),
+    };
+    this.jobRuns = {
+      claim: (job, occurrence, holder, late, now) => run((q) => new PrismaJobRunRepo(q).claim(job, occurrence, holder, late, now)),
+      finish: (job, occurrence, state, error, at) => run((q) => new PrismaJobRunRepo(q).finish(job, occurrence, state, error, at)),
+      latest: (job) => run((q) => new PrismaJobRunRepo(q).latest(job)),
     };
     this.leases = {
       acquire: (name, holder, ttlMs, now) => run((q) => new PrismaLeaseRepo(q).acquire(name, holder, ttlMs, now)),

@@ -1,7 +1,7 @@
 // The console as a chat platform for side effects: channels, posts, edits, pins and DMs are
 // printed, so the whole incident flow can be followed locally.
 import type { Reply } from '../../core/card.js';
-import type { ChatGateway, CreateChannelResult } from '../../core/incidents/gateway.js';
+import type { ChatGateway, CreateChannelResult } from '../../core/chat/gateway.js';
 
 export interface ConsoleScreen {
   /** Prints a rendered reply under a heading; its buttons become the current numbered ones. */

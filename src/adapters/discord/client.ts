@@ -1,7 +1,7 @@
 // Discord adapter: the real discord.js client on the gateway. Interactions in, rendered replies
 // out; war-room side effects through the ChatGateway; 📌 reactions and pins into the timeline.
 import { ApplicationCommandType, Client, Events, GatewayIntentBits, InteractionType, Options, Partials } from 'discord.js';
-import type { ChatGateway } from '../../core/incidents/gateway.js';
+import type { ChatGateway } from '../../core/chat/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DiscordRenderer } from '../../render/discord/message.js';
 import type { Dispatcher } from '../shared/dispatch.js';

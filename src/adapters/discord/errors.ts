@@ -1,6 +1,6 @@
 // Discord REST failures: what may be logged of them, and which are worth retrying later.
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
-import { RetryableError } from '../../core/incidents/gateway.js';
+import { RetryableError } from '../../core/chat/gateway.js';
 
 /** Discord JSON error codes Steward reacts to. */
 export const DiscordCode = {

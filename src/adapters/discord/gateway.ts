@@ -11,7 +11,7 @@ import {
   type ThreadChannel,
 } from 'discord.js';
 import type { Reply } from '../../core/card.js';
-import { type ChatGateway, type CreateChannelResult, RetryableError } from '../../core/incidents/gateway.js';
+import { type ChatGateway, type CreateChannelResult, RetryableError } from '../../core/chat/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DiscordRenderer } from '../../render/discord/message.js';
 import { DiscordCode, classify, discordCode, loggableError, restStep } from './errors.js';

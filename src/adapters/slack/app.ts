@@ -17,7 +17,7 @@ import {
 } from '@slack/bolt';
 import type { Invocation } from '../../core/context.js';
 import type { Reply } from '../../core/card.js';
-import type { ChatGateway } from '../../core/incidents/gateway.js';
+import type { ChatGateway } from '../../core/chat/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SlackRenderer } from '../../render/slack/blocks.js';
 import type { Dispatcher } from '../shared/dispatch.js';

@@ -3,7 +3,7 @@
 // so the outbox tries again later; refusals Slack will repeat are answered, not retried.
 import type { webApi } from '@slack/bolt';
 import type { Reply } from '../../core/card.js';
-import { type ChatGateway, type CreateChannelResult, RetryableError } from '../../core/incidents/gateway.js';
+import { type ChatGateway, type CreateChannelResult, RetryableError } from '../../core/chat/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import { plainSlack, type SlackRenderer } from '../../render/slack/blocks.js';
 

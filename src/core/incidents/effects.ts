@@ -4,11 +4,11 @@ import { inChannel } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
-import { type ChatGateway, gatewayOf } from './gateway.js';
+import { type ChatGateway, gatewayOf } from '../chat/gateway.js';
 import { type Incident, ref, warRoomName } from './model.js';
 import type { IncidentPatch } from './ports.js';
-
-export type EffectHandler = (payload: Record<string, unknown>) => Promise<void>;
+import { type EffectHandler, enqueue, handle } from '../outbox/effects.js';
+import { Announce, ChatPost, Postmortem, Refresh, RoleDm, Update, WarRoomCreate, WarRoomFailed, WarRoomSetup } from './kinds.js';
 
 export interface EffectDeps {
   store: Store;
@@ -19,10 +19,10 @@ export interface EffectDeps {
 
 const MAX_NAME_ATTEMPTS = 10;
 
-export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
-  const load = async (n: unknown) => {
-    const i = await d.store.transaction((tx) => tx.incidents.byNumber(Number(n)));
-    if (!i) throw new Error(`incident ${String(n)} not found`);
+export function incidentEffects(d: EffectDeps): EffectHandler[] {
+  const load = async (n: number) => {
+    const i = await d.store.transaction((tx) => tx.incidents.byNumber(n));
+    if (!i) throw new Error(`incident ${n} not found`);
     return i;
   };
   const save = (i: Incident, patch: IncidentPatch) =>
@@ -45,13 +45,13 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
     await d.store.transaction(async (tx) => {
       const at = d.clock.now();
       await tx.incidents.addTimeline({ incidentId: failed.id, at, kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room could not be created: ${message}` });
-      await tx.outbox.enqueue(`refresh:${failed.number}:${failed.version}`, 'incident.refresh', { incident: failed.number }, at);
-      await tx.outbox.enqueue(`war_room_failed:${failed.number}:${failed.version}`, 'war_room.failed', { incident: failed.number, message }, at);
+      await enqueue(tx.outbox, Refresh, `refresh:${failed.number}:${failed.version}`, { incident: failed.number }, at);
+      await enqueue(tx.outbox, WarRoomFailed, `war_room_failed:${failed.number}:${failed.version}`, { incident: failed.number, message }, at);
     });
   }
 
-  return {
-    async 'war_room.create'(p) {
+  return [
+    handle(WarRoomCreate, async (p) => {
       let i = await load(p.incident);
       if (i.warRoom.state !== 'pending') return;
       const gw = gateway(i.warRoom.platform);
@@ -65,16 +65,16 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
         await d.store.transaction(async (tx) => {
           const at = d.clock.now();
           await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room #${r.name} opened` });
-          await tx.outbox.enqueue(`refresh:${i.number}:${i.version}`, 'incident.refresh', { incident: i.number }, at);
-          await tx.outbox.enqueue(`war_room_setup:${i.number}:${r.channelId}`, 'war_room.setup', { incident: i.number }, at);
+          await enqueue(tx.outbox, Refresh, `refresh:${i.number}:${i.version}`, { incident: i.number }, at);
+          await enqueue(tx.outbox, WarRoomSetup, `war_room_setup:${i.number}:${r.channelId}`, { incident: i.number }, at);
         });
         return;
       }
       return warRoomFailed(i, `no free channel name after ${MAX_NAME_ATTEMPTS} attempts`);
-    },
+    }),
 
     /** Invites and the pinned summary: every step is safe to repeat, so a failure retries them all. */
-    async 'war_room.setup'(p) {
+    handle(WarRoomSetup, async (p) => {
       const i = await load(p.incident);
       if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;
       const gw = gateway(i.warRoom.platform);
@@ -88,9 +88,9 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
         await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform: gw.platform, channelId, messageId: summary!, kind: 'summary', threadId: null }, d.clock.now()));
       }
       await gw.pin(channelId, summary);
-    },
+    }),
 
-    async 'war_room.failed'(p) {
+    handle(WarRoomFailed, async (p) => {
       const i = await load(p.incident);
       await gateway(i.declaredPlatform).dm(i.declaredUserId, {
         visibility: 'ephemeral',
@@ -98,16 +98,16 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
           {
             title: `${ref(i)} exists, but its war room could not be created`,
             tone: 'danger',
-            body: [{ t: 'text', v: `${String(p.message)}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.` }],
+            body: [{ t: 'text', v: `${p.message}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.` }],
             buttons: [{ label: 'Retry war room', command: { kind: 'incident.retry_war_room', incident: i.number }, style: 'primary' }],
           },
         ],
       });
-    },
+    }),
 
-    async 'incident.announce'(p) {
+    handle(Announce, async (p) => {
       const i = await load(p.incident);
-      const platform = p.platform as Platform;
+      const platform = p.platform;
       const channel = platform === 'console' ? 'incidents' : d.dir().policy.incidents.announce?.[platform];
       if (!channel) return;
       const gw = gateway(platform);
@@ -115,9 +115,9 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       if (messages.some((m) => m.kind === 'announcement' && m.platform === platform)) return;
       const { messageId } = await gw.post(channel, inChannel(announcementCard(d.dir(), i)));
       await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform, channelId: channel, messageId, kind: 'announcement', threadId: messageId }, d.clock.now()));
-    },
+    }),
 
-    async 'incident.refresh'(p) {
+    handle(Refresh, async (p) => {
       const i = await load(p.incident);
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       for (const m of messages) {
@@ -125,9 +125,9 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
         const card = m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true }) : announcementCard(d.dir(), i);
         await gw.edit(m.channelId, m.messageId, inChannel(card));
       }
-    },
+    }),
 
-    async 'incident.update'(p) {
+    handle(Update, async (p) => {
       const i = await load(p.incident);
       const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
       const e = [...entries].reverse().find((x) => x.kind === 'update' && x.text === p.text && x.at.toISOString() === p.at);
@@ -135,37 +135,37 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       await d.store.transaction(async (tx) => {
         const at = d.clock.now();
-        if (i.warRoom.channelId) await tx.outbox.enqueue(`post:${p.incident}:${p.version}:room`, 'chat.post', { platform: i.warRoom.platform, channel: i.warRoom.channelId, incident: i.number, entry: e.id }, at);
+        if (i.warRoom.channelId) await enqueue(tx.outbox, ChatPost, `post:${p.incident}:${p.version}:room`, { platform: i.warRoom.platform, channel: i.warRoom.channelId, incident: i.number, entry: e.id }, at);
         for (const m of messages.filter((x) => x.kind === 'announcement'))
-          await tx.outbox.enqueue(`post:${p.incident}:${p.version}:${m.platform}:${m.channelId}`, 'chat.post', { platform: m.platform, channel: m.channelId, thread: m.threadId, incident: i.number, entry: e.id }, at);
+          await enqueue(tx.outbox, ChatPost, `post:${p.incident}:${p.version}:${m.platform}:${m.channelId}`, { platform: m.platform, channel: m.channelId, thread: m.threadId, incident: i.number, entry: e.id }, at);
       });
-    },
+    }),
 
-    async 'chat.post'(p) {
+    handle(ChatPost, async (p) => {
       const i = await load(p.incident);
-      const gw = gateway(p.platform as Platform);
+      const gw = gateway(p.platform);
       const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
       const e = entries.find((x) => x.id === p.entry);
       if (!e) return;
-      await gw.post(String(p.channel), inChannel(updateCard(d.dir(), i, e)), p.thread ? { threadOf: String(p.thread) } : undefined);
-    },
+      await gw.post(p.channel, inChannel(updateCard(d.dir(), i, e)), p.thread ? { threadOf: p.thread } : undefined);
+    }),
 
-    async 'incident.role_dm'(p) {
+    handle(RoleDm, async (p) => {
       const i = await load(p.incident);
-      const person = d.dir().person(String(p.person));
+      const person = d.dir().person(p.person);
       if (!person) return;
       const order: Platform[] = [i.declaredPlatform, 'slack', 'discord', 'console'];
       for (const platform of order) {
         const gw = d.gateways.get(platform);
         const uid = platform === 'console' ? person.id : person[platform];
         if (gw && uid) {
-          await gw.dm(uid, inChannel(roleDmCard(d.dir(), i, String(p.role), String(p.guide), String(p.by))));
+          await gw.dm(uid, inChannel(roleDmCard(d.dir(), i, p.role, p.guide, p.by)));
           return;
         }
       }
-    },
+    }),
 
-    async 'incident.postmortem'(p) {
+    handle(Postmortem, async (p) => {
       let i = await load(p.incident);
       if (!i.postmortem) {
         const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
@@ -173,6 +173,6 @@ export function incidentEffects(d: EffectDeps): Record<string, EffectHandler> {
         i = await save(i, { postmortem: postmortemMarkdown(d.dir(), i, entries, tz) });
       }
       if (i.warRoom.channelId) await gateway(i.warRoom.platform).post(i.warRoom.channelId, inChannel(postmortemCard(i)));
-    },
-  };
+    }),
+  ];
 }

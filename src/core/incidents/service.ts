@@ -7,10 +7,12 @@ import type { Ctx } from '../context.js';
 import { fail, invalidForm, ok, type Outcome } from '../errors.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { summaryCard } from './cards.js';
+import { enqueue } from '../outbox/effects.js';
+import { Announce, Postmortem, Refresh, RoleDm, Update, WarRoomCreate } from './kinds.js';
 import { declareForm, parseDeclare, resolveForm, roleForm, severityForm, statusForm, targetKey } from './forms.js';
 import { type Incident, type IncidentStatus, type TimelineKind, isOpen, ref, roleGuide } from './model.js';
 import type { IncidentPatch } from './ports.js';
-import { resolvePerson } from './people.js';
+import { resolvePerson } from '../people/resolve.js';
 import type { PagingService } from '../paging/service.js';
 import { pageRef } from '../paging/model.js';
 
@@ -92,8 +94,8 @@ export class IncidentService {
         );
         if (opened.ok) page = opened.page;
       }
-      await tx.outbox.enqueue(`war_room:${incident.number}`, 'war_room.create', { incident: incident.number }, at);
-      for (const platform of announcePlatforms(dir, this.d.platforms())) await tx.outbox.enqueue(`announce:${incident.number}:${platform}`, 'incident.announce', { incident: incident.number, platform }, at);
+      await enqueue(tx.outbox, WarRoomCreate, `war_room:${incident.number}`, { incident: incident.number }, at);
+      for (const platform of announcePlatforms(dir, this.d.platforms())) await enqueue(tx.outbox, Announce, `announce:${incident.number}:${platform}`, { incident: incident.number, platform }, at);
       return { incident, created: true, page };
     });
     if (created) this.d.kick();
@@ -136,7 +138,7 @@ export class IncidentService {
       kind: 'update',
       text,
       effects: async (i, tx, at) => {
-        await tx.outbox.enqueue(`update:${i.number}:${i.version}`, 'incident.update', { incident: i.number, version: i.version, text, by: ctx.actor.person!.id, at: at.toISOString() }, at);
+        await enqueue(tx.outbox, Update, `update:${i.number}:${i.version}`, { incident: i.number, version: i.version, text, by: ctx.actor.person!.id, at: at.toISOString() }, at);
       },
     }));
   }
@@ -179,7 +181,7 @@ export class IncidentService {
         text: `${person.name} is now ${role}`,
         data: { role, person: person.id, previous: i.roles[role] ?? null },
         effects: async (next, tx, at) => {
-          await tx.outbox.enqueue(`role_dm:${next.number}:${next.version}`, 'incident.role_dm', { incident: next.number, role, person: person.id, by: ctx.actor.person!.id, guide: roleGuide(role) }, at);
+          await enqueue(tx.outbox, RoleDm, `role_dm:${next.number}:${next.version}`, { incident: next.number, role, person: person.id, by: ctx.actor.person!.id, guide: roleGuide(role) }, at);
         },
       };
     });
@@ -193,7 +195,7 @@ export class IncidentService {
         kind: 'resolved',
         text: `Resolved${summary ? `: ${summary}` : ''}`,
         effects: async (next, tx, at) => {
-          await tx.outbox.enqueue(`postmortem:${next.number}`, 'incident.postmortem', { incident: next.number }, at);
+          await enqueue(tx.outbox, Postmortem, `postmortem:${next.number}`, { incident: next.number }, at);
           await this.d.paging.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at);
         },
       };
@@ -230,7 +232,7 @@ export class IncidentService {
     await this.d.store.transaction(async (tx) => {
       const next = await tx.incidents.update(i.id, i.version, { warRoom: { ...i.warRoom, state: 'pending', error: null } }, ctx.now);
       if (!next) return;
-      await tx.outbox.enqueue(`war_room:${i.number}:retry:${next.version}`, 'war_room.create', { incident: i.number }, ctx.now);
+      await enqueue(tx.outbox, WarRoomCreate, `war_room:${i.number}:retry:${next.version}`, { incident: i.number }, ctx.now);
       await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.war_room_retry', subject: `incident:${ref(i)}` }, ctx.now);
     });
     this.d.kick();
@@ -275,7 +277,7 @@ export class IncidentService {
         if (!next) return 'conflict' as const;
         await tx.incidents.addTimeline({ incidentId: next.id, at: ctx.now, kind: decision.kind, actorPerson: person.id, actorName: person.name, text: decision.text, data: decision.data });
         await tx.audit.append({ actor: ctx.actor.ref, action: `incident.${decision.kind}`, subject: `incident:${ref(next)}`, before: snapshot(current), after: snapshot(next) }, ctx.now);
-        await tx.outbox.enqueue(`refresh:${next.number}:${next.version}`, 'incident.refresh', { incident: next.number }, ctx.now);
+        await enqueue(tx.outbox, Refresh, `refresh:${next.number}:${next.version}`, { incident: next.number }, ctx.now);
         await decision.effects?.(next, tx, ctx.now);
         return next;
       });

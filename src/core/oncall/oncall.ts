@@ -6,7 +6,7 @@ import type { Directory } from '../catalog/directory.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { personSpan } from '../incidents/cards.js';
-import { resolvePerson } from '../incidents/people.js';
+import { resolvePerson } from '../people/resolve.js';
 import type { OncallOverrideRow, OverrideRepo } from '../paging/ports.js';
 import type { Clock, Store } from '../ports.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';

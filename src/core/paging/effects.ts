@@ -3,8 +3,9 @@
 // A delivery is recorded under its send key, so a retried item never sends a second message.
 import { type Reply, inChannel } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
-import type { EffectHandler } from '../incidents/effects.js';
-import { type ChatGateway, RetryableError, gatewayOf } from '../incidents/gateway.js';
+import { type EffectHandler, handle } from '../outbox/effects.js';
+import { PageRefresh, PageRoom, PageSend } from './kinds.js';
+import { type ChatGateway, RetryableError, gatewayOf } from '../chat/gateway.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { pageCard } from './cards.js';
 import type { Page } from './model.js';
@@ -16,11 +17,11 @@ export interface PagingEffectDeps {
   gateways: ReadonlyMap<Platform, ChatGateway>;
 }
 
-export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler> {
+export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
   const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
-  const load = async (n: unknown) => {
-    const p = await d.store.transaction((tx) => tx.pages.byNumber(Number(n)));
-    if (!p) throw new Error(`page ${String(n)} not found`);
+  const load = async (n: number) => {
+    const p = await d.store.transaction((tx) => tx.pages.byNumber(n));
+    if (!p) throw new Error(`page ${n} not found`);
     return p;
   };
 
@@ -36,35 +37,35 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
     if (now && now.version !== page.version) await gw.edit(sent.channelId, sent.messageId, inChannel(pageCard(d.dir(), now)));
   }
 
-  return {
+  return [
     /** One page message to one person (direct message) or team channel, on one platform. */
-    async 'page.send'(x) {
+    handle(PageSend, async (x) => {
       const sendKey = `${x.page}:${x.seq}:${x.platform}:${x.to}`;
-      const [page, sent] = await d.store.transaction(async (tx) => [await tx.pages.byNumber(Number(x.page)), await tx.pages.hasMessage(sendKey)] as const);
-      if (!page) throw new Error(`page ${String(x.page)} not found`);
+      const [page, sent] = await d.store.transaction(async (tx) => [await tx.pages.byNumber(x.page), await tx.pages.hasMessage(sendKey)] as const);
+      if (!page) throw new Error(`page ${x.page} not found`);
       if (sent) return;
       // Acknowledged or resolved before this went out: nobody needs waking any more.
       if (page.status !== 'open') return;
-      const gw = gateway(x.platform as Platform);
-      const to = String(x.to);
+      const gw = gateway(x.platform);
+      const to = x.to;
       await deliver(page, sendKey, gw, (card) => (x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r }))));
-    },
+    }),
 
     /** Every copy of the page, on every platform, edited to its current state. */
-    async 'page.refresh'(x) {
+    handle(PageRefresh, async (x) => {
       const page = await load(x.page);
       // A newer refresh is queued for the newer version; it will do this work.
-      if (page.version > Number(x.version)) return;
+      if (page.version > x.version) return;
       const messages = await d.store.transaction((tx) => tx.pages.messages(page.id));
       const card = inChannel(pageCard(d.dir(), page));
       for (const m of messages) {
         const gw = d.gateways.get(m.platform);
         if (gw) await gw.edit(m.channelId, m.messageId, card);
       }
-    },
+    }),
 
     /** The page card in its incident's war room (once the room exists), edited like the others. */
-    async 'page.room'(x) {
+    handle(PageRoom, async (x) => {
       const page = await load(x.page);
       const i = page.incidentNumber !== null ? await d.store.transaction((tx) => tx.incidents.byNumber(page.incidentNumber!)) : null;
       if (!i) return;
@@ -72,6 +73,6 @@ export function pagingEffects(d: PagingEffectDeps): Record<string, EffectHandler
       if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;
       if (await d.store.transaction((tx) => tx.pages.hasMessage(`${page.number}:room`))) return;
       await deliver(page, `${page.number}:room`, gateway(i.warRoom.platform), (card) => gateway(i.warRoom.platform).post(i.warRoom.channelId!, card).then((r) => ({ channelId: i.warRoom.channelId!, ...r })));
-    },
-  };
+    }),
+  ];
 }

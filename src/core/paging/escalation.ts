@@ -8,6 +8,8 @@ import type { OnCall } from '../oncall/oncall.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
 import { noteOnIncident, refreshCopies } from './service.js';
+import { enqueue } from '../outbox/effects.js';
+import { PageSend } from './kinds.js';
 
 export interface EscalatorDeps {
   store: Store;
@@ -138,7 +140,7 @@ export class Escalator {
   }
 
   private enqueue(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', at: Date) {
-    return tx.outbox.enqueue(`page_send:${p.number}:${seq}:${a.platform}:${a.to}`, 'page.send', { page: p.number, seq, platform: a.platform, to: a.to, kind }, at);
+    return enqueue(tx.outbox, PageSend, `page_send:${p.number}:${seq}:${a.platform}:${a.to}`, { page: p.number, seq, platform: a.platform, to: a.to, kind }, at);
   }
 
   // ---- the runner: fires due steps as they fall due, on every replica ----

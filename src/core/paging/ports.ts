@@ -1,5 +1,5 @@
 // Repository ports for paging: pages, their escalation steps, sent messages and on-call overrides.
-import type { Platform } from '../ports.js';
+import type { Platform } from '../platform.js';
 import type { Page, PageMessage, PageStatus, PageStep, StepKind, StepTargets } from './model.js';
 
 export type NewPage = Omit<Page, 'id' | 'number' | 'version' | 'updatedAt' | 'stepSeq' | 'notified' | 'exhaustedAt' | 'ackBy' | 'ackPlatform' | 'ackAt' | 'resolvedBy' | 'resolvedAt'>;
@@ -49,4 +49,9 @@ export interface OverrideRepo {
   active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]>;
 }
 
-export type { Platform };
+declare module '../ports.js' {
+  interface Tx {
+    pages: PageRepo;
+    overrides: OverrideRepo;
+  }
+}

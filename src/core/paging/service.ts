@@ -6,10 +6,12 @@ import { type Reply, ephemeral, inChannel, time, txt } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
-import { resolvePerson } from '../incidents/people.js';
+import { resolvePerson } from '../people/resolve.js';
 import type { ActorRef, Clock, Platform, Store, Tx } from '../ports.js';
 import { parseDuration } from '../shared/duration.js';
 import { pageCard, pageListCard, pageSubject } from './cards.js';
+import { enqueue } from '../outbox/effects.js';
+import { PageRefresh, PageRoom } from './kinds.js';
 import { type FrozenPath, type Page, notifySteps, pageRef, progressText } from './model.js';
 
 export interface PagingDeps {
@@ -37,7 +39,7 @@ export type Opened = { ok: true; page: Page } | { ok: false; reason: string };
 
 /** Queues the edit of every copy of the page to its state at `p.version` (one item per version). */
 export function refreshCopies(tx: Tx, p: Page, at: Date): Promise<boolean> {
-  return tx.outbox.enqueue(`page_refresh:${p.number}:${p.version}`, 'page.refresh', { page: p.number, version: p.version }, at);
+  return enqueue(tx.outbox, PageRefresh, `page_refresh:${p.number}:${p.version}`, { page: p.number, version: p.version }, at);
 }
 
 /** Writes an incident timeline entry about a page (the war room holds the live page card). */
@@ -88,7 +90,7 @@ export class PagingService {
     const who = o.createdBy ? this.dir.person(o.createdBy) : undefined;
     await noteOnIncident(tx, page, `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`, at, who ? { id: who.id, name: who.name } : null, 'created');
     // The incident's war room gets the page card too, kept current like every other copy.
-    if (page.incidentNumber !== null) await tx.outbox.enqueue(`page_room:${page.number}`, 'page.room', { page: page.number }, at);
+    if (page.incidentNumber !== null) await enqueue(tx.outbox, PageRoom, `page_room:${page.number}`, { page: page.number }, at);
     return { ok: true, page };
   }
 

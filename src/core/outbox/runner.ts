@@ -1,8 +1,8 @@
 // Runs outbox items at least once: claims due items (one claimer per item across replicas),
 // calls the handler of its kind, and retries failures with exponential backoff.
-import type { Clock, Store } from './ports.js';
-import { RetryableError } from './incidents/gateway.js';
-import type { EffectHandler } from './incidents/effects.js';
+import type { Clock, Store } from '../ports.js';
+import { RetryableError } from '../chat/gateway.js';
+import type { EffectHandler } from './effects.js';
 
 export interface OutboxLog {
   warn(obj: object, msg: string): void;
@@ -22,7 +22,7 @@ export class OutboxRunner {
   private stopped = false;
 
   constructor(
-    private readonly d: { store: Store; clock: Clock; holder: string; handlers: Record<string, EffectHandler>; log: OutboxLog; onDone?: (kind: string, ok: boolean) => void },
+    private readonly d: { store: Store; clock: Clock; holder: string; handlers: ReadonlyMap<string, EffectHandler>; log: OutboxLog; onDone?: (kind: string, ok: boolean) => void },
   ) {}
 
   /** Drains due items now; concurrent kicks coalesce into one more pass. Does nothing once stopped. */
@@ -64,10 +64,12 @@ export class OutboxRunner {
 
   private async runItem(item: Awaited<ReturnType<Store['outboxWorker']['claimDue']>>[number]): Promise<void> {
     {
-      const handler = this.d.handlers[item.kind];
+      const handler = this.d.handlers.get(item.kind);
       try {
         if (!handler) throw new Error(`no handler for outbox kind ${item.kind}`);
-        await handler(item.payload);
+        const payload = handler.kind.payload.safeParse(item.payload);
+        if (!payload.success) throw new Error(`outbox ${item.kind} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        await handler.run(payload.data);
         await this.d.store.outboxWorker.complete(item.id, this.d.holder, this.d.clock.now());
         this.d.onDone?.(item.kind, true);
       } catch (err) {

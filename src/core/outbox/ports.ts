@@ -1,0 +1,28 @@
+// Repository ports of the side-effect outbox (implemented in src/store/outbox.ts).
+
+export interface OutboxItem {
+  id: number;
+  key: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+export interface OutboxRepo {
+  /** Enqueues once per key (a second enqueue of the same key is a no-op returning false). */
+  enqueue(key: string, kind: string, payload: Record<string, unknown>, at: Date, dueAt?: Date): Promise<boolean>;
+}
+
+export interface OutboxWorkerRepo {
+  /** Locks up to `limit` due items for `holder` until `lockedUntil` (one conditional update each). */
+  claimDue(now: Date, limit: number, holder: string, lockedUntil: Date): Promise<OutboxItem[]>;
+  complete(id: number, holder: string, at: Date): Promise<void>;
+  retry(id: number, holder: string, error: string, dueAt: Date): Promise<void>;
+  giveUp(id: number, holder: string, error: string, at: Date): Promise<void>;
+  pending(): Promise<number>;
+  /**
+   * At start: frees claims a previous run left behind when it died (`holder`'s, or every claim when
+   * null: a SQLite database serves one process), so its unfinished items run now, not when the lock expires.
+   */
+  releaseLocks(holder: string | null): Promise<number>;
+}

@@ -1,0 +1,12 @@
+// The outbox effect kinds of paging, with their payloads.
+import { z } from 'zod';
+import { effectKind } from '../outbox/effects.js';
+
+const page = z.number().int().positive();
+
+/** One page message to one person (direct message) or team channel, on one platform. */
+export const PageSend = effectKind('page.send', z.object({ page, seq: z.number().int().min(0), platform: z.enum(['slack', 'discord', 'console']), to: z.string(), kind: z.enum(['dm', 'channel']) }));
+/** Every copy of the page edited to its state at `version`. */
+export const PageRefresh = effectKind('page.refresh', z.object({ page, version: z.number().int() }));
+/** The page card in its incident's war room. */
+export const PageRoom = effectKind('page.room', z.object({ page }));
