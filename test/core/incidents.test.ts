@@ -113,7 +113,11 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     await (await declare()).submit();
     await settle();
     expect((await store.transaction((tx) => tx.incidents.byNumber(1)))?.warRoom.state).toBe('pending');
-    advance(1_000);
+    // Retried exactly when the platform asked: not at 999 ms, at 1000 ms.
+    advance(999);
+    await settle();
+    expect((await store.transaction((tx) => tx.incidents.byNumber(1)))?.warRoom.state).toBe('pending');
+    advance(1);
     await settle();
     expect((await store.transaction((tx) => tx.incidents.byNumber(1)))?.warRoom.state).toBe('ready');
   });

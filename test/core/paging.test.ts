@@ -381,8 +381,9 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect(title(await steward.execute(as('bob'), { kind: 'oncall.override', user: 'alice', duration: '5w', schedule: 'checkout-primary' }))).toMatch(/at most 2w/);
     const show = await steward.execute(as('bob'), { kind: 'oncall.show', target: 'checkout' });
     const fields = show.ok ? show.value.cards[0].fields!.map((f) => `${f.label}: ${plain(f.value)}`) : [];
-    expect(fields[0]).toMatch(/^Now: @Alice Example \(override for @Bob Builder, set by @Bob Builder\) until /);
-    expect(fields[2]).toMatch(/^Overrides: @Alice Example/);
+    // Set at 12:00 for 2h: it ends at 14:00 exactly.
+    expect(fields[0]).toBe('Now: @Alice Example (override for @Bob Builder, set by @Bob Builder) until 2026-11-23T14:00:00.000Z');
+    expect(fields[2]).toMatch(/^Overrides: @Alice Example 2026-11-23T12:00:00.000Z → 2026-11-23T14:00:00.000Z /);
     await steward.execute(as('carol'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await run();
     expect(gw.dms('alice')).toHaveLength(1);
