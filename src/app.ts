@@ -4,11 +4,14 @@ import type { Readable, Writable } from 'node:stream';
 import type { DestinationStream } from 'pino';
 import type { Settings } from './config/env.js';
 import { secretsOf } from './config/env.js';
-import { loadPolicyFile } from './config/policy.js';
+import { loadPolicyFile, PolicyError } from './config/policy.js';
 import { systemClock, type Clock } from './core/ports.js';
 import { Steward } from './core/steward.js';
 import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
+import { createApi } from './adapters/http/api.js';
+import { policyReloadRoute, type PolicyReloadResult } from './adapters/http/policy-reload.js';
+import { FailureLimiter } from './core/api/tokens.js';
 import type { SlackAdapter } from './adapters/slack/app.js';
 import type { DiscordAdapter } from './adapters/discord/client.js';
 import { startConsole, type ConsoleAdapter } from './adapters/console/console.js';
@@ -29,6 +32,8 @@ export interface RunningSteward {
   metrics: Metrics;
   /** Resolves when the console input ends (console mode only). */
   consoleDone?: Promise<void>;
+  /** Re-reads settings.policyFile: a valid file replaces the policy, an invalid one is refused (SIGHUP, POST /api/v1/policy/reload). */
+  reloadPolicy(): Promise<PolicyReloadResult>;
   shutdown(reason: string): Promise<void>;
 }
 
@@ -71,6 +76,10 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   let discord: DiscordAdapter | undefined;
   let cons: ConsoleAdapter | undefined;
   const routes: Record<string, Route> = {};
+  // The HTTP API: every /api/v1 route shares the token check and the failed-attempt limit.
+  const api = createApi({ dir: () => steward.dir, limiter: new FailureLimiter({ clock }), log, metrics });
+  const reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
+  routes['POST /api/v1/policy/reload'] = policyReloadRoute(api, reloadPolicy);
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
@@ -151,5 +160,43 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       log.flush();
     })());
 
-  return { port: http.port, steward, log, metrics, consoleDone: cons?.done, shutdown };
+  return { port: http.port, steward, log, metrics, consoleDone: cons?.done, shutdown, reloadPolicy };
+}
+
+/**
+ * Reloads the policy file, one reload at a time. A valid file is applied to new work (pages
+ * under way keep their frozen paths); an invalid one is refused and the running policy stays.
+ */
+function policyReloader(file: string, steward: Steward, log: Logger, metrics: Metrics): () => Promise<PolicyReloadResult> {
+  let last: Promise<unknown> = Promise.resolve();
+  const reload = async (): Promise<PolicyReloadResult> => {
+    let next;
+    try {
+      next = loadPolicyFile(file);
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      metrics.policyReloads.inc({ outcome: 'refused' });
+      log.error({ policy: file, sha256: steward.dir.version.slice(0, 12), error: err.message }, 'policy reload refused; the running policy stays');
+      return { ok: false, error: err.message };
+    }
+    if (next.sha256 === steward.dir.version) {
+      metrics.policyReloads.inc({ outcome: 'unchanged' });
+      log.info({ policy: file, sha256: next.sha256.slice(0, 12) }, 'policy reload: unchanged');
+      return { ok: true, changed: false, sha256: next.sha256 };
+    }
+    const before = steward.dir.version;
+    await steward.replacePolicy(next);
+    const p = next.policy;
+    metrics.policyReloads.inc({ outcome: 'applied' });
+    log.info(
+      { policy: file, sha256: next.sha256.slice(0, 12), before: before.slice(0, 12), people: p.people.length, teams: p.teams.length, services: p.services.length, tokens: p.api.tokens.length },
+      'policy reloaded',
+    );
+    return { ok: true, changed: true, sha256: next.sha256 };
+  };
+  return () => {
+    const run = last.then(reload, reload);
+    last = run.catch(() => undefined);
+    return run;
+  };
 }

@@ -1,4 +1,5 @@
-// Entry point of `npm start`: start Steward and stop it gracefully on SIGTERM/SIGINT or console EOF.
+// Entry point of `npm start`: start Steward, reload its policy on SIGHUP, and stop it gracefully
+// on SIGTERM/SIGINT or console EOF.
 import { tuneRuntime } from './config/runtime.js';
 
 tuneRuntime();
@@ -30,6 +31,8 @@ async function main() {
   process.on('unhandledRejection', (err) => running.log.error({ err }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // The outcome (applied, unchanged, refused with the file's problems) is logged by the reload.
+  process.on('SIGHUP', () => void running.reloadPolicy().catch((err) => running.log.error({ err }, 'policy reload failed')));
   running.consoleDone?.then(() => stop('console closed'));
 }
 

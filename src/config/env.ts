@@ -36,6 +36,8 @@ export const envSchema = z
       .transform((v) => (v === undefined ? 10_000 : Number(v) * 1000))
       .refine((n) => Number.isFinite(n) && n > 0, { message: 'STEWARD_SHUTDOWN_TIMEOUT must be a number of seconds' }),
     STEWARD_STRICT_LIMITS: optional,
+    /** Bearer token the CLI sends to a running Steward's HTTP API (policy reload). */
+    STEWARD_API_TOKEN: optional,
   })
   .superRefine((e, ctx) => {
     if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
@@ -62,6 +64,8 @@ export interface Settings {
   shutdownTimeoutMs: number;
   /** Platform limits throw instead of truncating (tests). */
   strictLimits: boolean;
+  /** STEWARD_API_TOKEN: what CLI commands that call the HTTP API authenticate with. */
+  apiToken?: string;
 }
 
 export class EnvError extends Error {
@@ -100,10 +104,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     replicaId: e.STEWARD_REPLICA_ID ?? `${hostname()}-${process.pid}`,
     shutdownTimeoutMs: e.STEWARD_SHUTDOWN_TIMEOUT,
     strictLimits: e.STEWARD_STRICT_LIMITS ? e.STEWARD_STRICT_LIMITS !== '0' : nodeEnv === 'test',
+    apiToken: e.STEWARD_API_TOKEN,
   });
 }
 
 /** Values that must never appear in logs. */
 export function secretsOf(s: Settings): string[] {
-  return [s.slack?.botToken, s.slack?.signingSecret, s.slack?.appToken, s.discord?.token].filter((v): v is string => !!v);
+  return [s.slack?.botToken, s.slack?.signingSecret, s.slack?.appToken, s.discord?.token, s.apiToken].filter((v): v is string => !!v);
 }

@@ -164,6 +164,25 @@ export const incidents = z
   })
   .strict();
 
+/** What an HTTP API token may do (PRODUCT.md "HTTP API and tokens"). */
+export const apiScope = z.enum(['findings:write', 'changes:write', 'changes:read', 'policy:reload']);
+
+export const apiToken = z
+  .object({
+    id: slug,
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the token as 64 hex characters (npm run steward -- token new <id> prints it)')
+      .describe('SHA-256 (hex) of the token; the token itself is never stored'),
+    scopes: z.array(apiScope).min(1),
+    services: z.array(slug).min(1).optional().describe('Services the token may act on; every service when absent'),
+  })
+  .strict();
+
+export const api = z
+  .object({ tokens: z.array(apiToken).default([]).describe('Bearer tokens of the HTTP API (CI pipelines, scanners, operators)') })
+  .strict();
+
 export const policySchema = z
   .object({
     timezone: timezone.default('UTC'),
@@ -184,6 +203,7 @@ export const policySchema = z
       roles: ['commander', 'communications', 'scribe'],
       resolve: ['commander', 'declarer'],
     }),
+    api: api.default({ tokens: [] }),
   })
   .strict()
   .describe('Steward organisation policy');
@@ -195,6 +215,8 @@ export type Service = Policy['services'][number];
 export type Schedule = Policy['schedules'][number];
 export type EscalationPolicy = Policy['escalationPolicies'][number];
 export type Paging = Policy['paging'];
+export type ApiScope = z.output<typeof apiScope>;
+export type ApiToken = Policy['api']['tokens'][number];
 export type NotifyTarget = EscalationPolicy['levels'][number]['notify'][number];
 
 /** The JSON Schema published as manifests/policy.schema.json. */

@@ -82,7 +82,10 @@ export function parsePolicy(text: string, file = 'policy.yaml'): { policy: Polic
 
 function describeIssue(i: z.core.$ZodIssue, raw: unknown): string {
   const value = i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw);
-  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)?.slice(0, 60)})`;
+  // A token pasted where its digest belongs is a secret: the message (logged, answered over HTTP) never repeats it.
+  const secret = i.path[0] === 'api' && i.path.at(-1) === 'sha256';
+  const shown = value === undefined ? '' : secret ? ' (the value is not shown: it may be a token)' : ` (got ${JSON.stringify(value)?.slice(0, 60)})`;
+  if (secret && i.code === 'invalid_type' && typeof value === 'number') return 'must be quoted ("…"): YAML reads a digest of digits as a number';
   if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
   if (i.code === 'invalid_type' && value === undefined) return `is required (${i.expected})`;
   if (i.code === 'invalid_union') return `must be one of { schedule: <id> }, { person: <id> } or { team: <id> }${shown}`;
@@ -97,17 +100,17 @@ interface RefProblem {
 /** Every id unique per kind, every reference resolvable. */
 export function checkReferences(p: Policy): RefProblem[] {
   const out: RefProblem[] = [];
-  const index = (kind: string, key: Seg, items: { id: string }[]) => {
+  const index = (kind: string, key: Seg | Seg[], items: { id: string }[]) => {
     const ids = new Set<string>();
     items.forEach((it, i) => {
-      if (ids.has(it.id)) out.push({ segs: [key, i, 'id'], message: `duplicate ${kind} id "${it.id}"` });
+      if (ids.has(it.id)) out.push({ segs: [...[key].flat(), i, 'id'], message: `duplicate ${kind} id "${it.id}"` });
       ids.add(it.id);
     });
     return ids;
   };
   const people = index('person', 'people', p.people);
   const teams = index('team', 'teams', p.teams);
-  index('service', 'services', p.services);
+  const services = index('service', 'services', p.services);
   const schedules = index('schedule', 'schedules', p.schedules);
   const policies = index('escalation policy', 'escalationPolicies', p.escalationPolicies);
   const known = (s: Set<string>) => (s.size ? ` (known: ${[...s].slice(0, 8).join(', ')}${s.size > 8 ? ', …' : ''})` : ' (none are defined)');
@@ -149,6 +152,15 @@ export function checkReferences(p: Policy): RefProblem[] {
       }),
     ),
   );
+  index('API token', ['api', 'tokens'], p.api.tokens);
+  const digests = new Map<string, string>();
+  p.api.tokens.forEach((t, i) => {
+    const digest = t.sha256.toLowerCase();
+    const other = digests.get(digest);
+    if (other) out.push({ segs: ['api', 'tokens', i, 'sha256'], message: `is the same token as "${other}": give every token its own secret` });
+    digests.set(digest, t.id);
+    t.services?.forEach((s, j) => ref(['api', 'tokens', i, 'services', j], 'service', services, s));
+  });
   const sevs = new Set<string>();
   p.incidents.severities.forEach((s, i) => {
     if (sevs.has(s.id)) out.push({ segs: ['incidents', 'severities', i, 'id'], message: `duplicate severity "${s.id}"` });

@@ -4,13 +4,15 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** Token-shaped strings, whatever their value: Slack bot/user and app tokens, Discord bot tokens, auth headers. */
+/** Token-shaped strings, whatever their value: Slack bot/user and app tokens, Discord bot tokens, Steward API tokens, auth headers. */
 const TOKEN_SHAPES = new RegExp(
   [
     'xox[abposr]-[A-Za-z0-9-]+',
     'xapp-[A-Za-z0-9-]+',
     '\\b[MNO][A-Za-z0-9_-]{22,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,40}',
-    '(?:Bearer|Bot) [A-Za-z0-9._~+/=-]{8,}',
+    // Steward API tokens (`token new`: "stw_" + 32 random bytes in base64url).
+    'stw_[A-Za-z0-9_-]{16,}',
+    '(?:[Bb]earer|BEARER|Bot) [A-Za-z0-9._~+/=-]{8,}',
     // Slack response_url: whoever holds one may post as Steward to that user for 30 minutes.
     'https://hooks\\.slack\\.com/[^\\s"\\\\]+',
   ].join('|'),
@@ -40,7 +42,7 @@ export function createLogger(opts: { level: string; secrets: string[]; destinati
       // Secrets nested anywhere else are caught by the scrubber below (the configured secret
       // values and token shapes, on the whole line).
       redact: {
-        paths: ['token', 'botToken', 'appToken', 'signingSecret', 'password', 'authorization', 'headers.authorization', 'req.headers.authorization', 'config.headers.authorization', 'config.headers.Authorization'],
+        paths: ['token', 'botToken', 'appToken', 'apiToken', 'signingSecret', 'password', 'authorization', 'Authorization', 'headers.authorization', 'headers.Authorization', 'req.headers.authorization', 'config.headers.authorization', 'config.headers.Authorization'],
         censor: '[REDACTED]',
       },
       hooks: { streamWrite: scrub },

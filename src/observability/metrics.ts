@@ -50,6 +50,18 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
     registers: [this.registry],
   });
+  readonly policyReloads = new Counter({
+    name: 'steward_policy_reloads_total',
+    help: 'Policy reloads (SIGHUP, POST /api/v1/policy/reload), by outcome: applied, unchanged or refused',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly apiRequests = new Counter({
+    name: 'steward_api_requests_total',
+    help: 'HTTP API requests answered, by the scope the route needs and the status code',
+    labelNames: ['scope', 'status'] as const,
+    registers: [this.registry],
+  });
 
   readonly auditIntact = new Gauge({
     name: 'steward_audit_chain_intact',
@@ -58,6 +70,8 @@ export class Metrics {
   });
 
   constructor(opts: { defaults?: boolean } = {}) {
+    // Every outcome is exported from the start (at 0), so an alert on refusals sees the first one.
+    for (const outcome of ['applied', 'unchanged', 'refused']) this.policyReloads.inc({ outcome }, 0);
     // The event-loop delay is sampled every EVENT_LOOP_SAMPLE_MS; prom-client's default (10 ms)
     // wakes an idle process 100 times a second (idle CPU: bench/slack-service-list.ts).
     if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'steward_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });

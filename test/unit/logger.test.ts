@@ -37,6 +37,22 @@ describe('logs never carry secrets', () => {
     expect(text.split('\n').filter(Boolean).every((l) => JSON.parse(l).service === 'steward')).toBe(true);
   });
 
+  it('redacts Steward API tokens: by shape anywhere, by path in authorization headers', () => {
+    const apiToken = 'stw_Zm9vYmFyYmF6cXV4LXN0ZXdhcmQtdG9rZW4tMTIzNDU2Nzg';
+    const out = capture();
+    const log = createLogger({ level: 'trace', secrets: [], destination: out.dest as never });
+    log.info({ req: { headers: { authorization: `Bearer ${apiToken}` } } }, 'by path');
+    log.info({ headers: { Authorization: 'opaque-value-without-shape' } }, 'capitalised header');
+    log.info({ apiToken: 'opaque-value-without-shape' }, 'settings field');
+    log.warn(`retrying with ${apiToken} after curl -H "authorization: bearer ${apiToken}"`);
+    const text = out.text();
+    expect(text).not.toContain(apiToken);
+    expect(text).not.toContain('opaque-value-without-shape');
+    expect(text).toContain('retrying with [REDACTED]');
+    expect(makeScrubber([])('{"msg":"stw_short"}')).toBe('{"msg":"stw_short"}');
+    expect(makeScrubber([])(`x bearer ${apiToken}`)).toBe('x [REDACTED]');
+  });
+
   it('redacts Slack response_urls, which grant posting rights', () => {
     const scrub = makeScrubber([]);
     expect(scrub('{"response_url":"https://hooks.slack.com/commands/T0STEWARD/123/AbCdEf"}')).toBe('{"response_url":"[REDACTED]"}');

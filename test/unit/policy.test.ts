@@ -122,6 +122,65 @@ describe('policy', () => {
     ]);
   });
 
+  it('checks api tokens: ids, digests, scopes and service references, by path', () => {
+    const digest = 'ab'.repeat(32);
+    const head = ['people: [{ id: a, name: A }]', 'teams: [{ id: t, name: T }]', 'services: [{ id: payments-api, name: P, team: t, tier: 1 }]', 'api:', '  tokens:'];
+    const e = problems(
+      [
+        ...head,
+        '    - { id: CI, sha256: abc, scopes: [findings:write, deploy] }',
+        '    - { id: ops, scopes: [] , services: [] }',
+        `    - { id: x, sha256: ${digest}, scopes: [policy:reload], secret: y }`,
+      ].join('\n'),
+    );
+    expect(e.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'api.tokens[0].id: must be a lowercase slug: a-z, 0-9 and "-", at most 64 characters (got "CI")',
+      'api.tokens[0].sha256: must be the SHA-256 of the token as 64 hex characters (npm run steward -- token new <id> prints it) (the value is not shown: it may be a token)',
+      'api.tokens[0].scopes[1]: Invalid option: expected one of "findings:write"|"changes:write"|"changes:read"|"policy:reload" (got "deploy")',
+      'api.tokens[1].sha256: is required (string)',
+      'api.tokens[1].scopes: Too small: expected array to have >=1 items (got [])',
+      'api.tokens[1].services: Too small: expected array to have >=1 items (got [])',
+      'api.tokens[2]: unknown key "secret"',
+    ]);
+    expect(e.problems[0].line).toBe(6);
+
+    const refs = problems(
+      [
+        ...head,
+        `    - { id: ci, sha256: ${digest}, scopes: [findings:write], services: [payments-api, ledgr] }`,
+        `    - { id: ci, sha256: ${digest.toUpperCase()}, scopes: [changes:read] }`,
+      ].join('\n'),
+    );
+    expect(refs.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'api.tokens[1].id: duplicate API token id "ci"',
+      'api.tokens[0].services[1]: unknown service "ledgr" (known: payments-api)',
+      'api.tokens[1].sha256: is the same token as "ci": give every token its own secret',
+    ]);
+    expect(refs.message).toContain('org.yaml:6:');
+  });
+
+  it('never repeats a token pasted where its digest belongs', () => {
+    const token = 'stw_' + 'Q'.repeat(43);
+    const e = problems(`api:\n  tokens:\n    - { id: ci, sha256: ${token}, scopes: [changes:read] }\n`);
+    expect(e.problems.map((p) => p.path)).toEqual(['api.tokens[0].sha256']);
+    expect(e.message).not.toContain(token);
+    expect(e.message).not.toContain('QQQQ');
+    // A digest of digits only is read as a number by YAML: the message says to quote it.
+    const digits = problems(`api:\n  tokens:\n    - { id: ci, sha256: ${'1'.repeat(64)}, scopes: [changes:read] }\n`);
+    expect(digits.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['api.tokens[0].sha256: must be quoted ("…"): YAML reads a digest of digits as a number']);
+  });
+
+  it('the commented api example in the example policy is valid once uncommented', () => {
+    const block = exampleText.slice(exampleText.indexOf('# api:'));
+    const text = `${exampleText}\n${block.split('\n').map((l) => l.replace(/^# ?/, '')).join('\n')}`;
+    const { policy } = parsePolicy(text, 'org.yaml');
+    expect(policy.api.tokens.map((t) => [t.id, t.scopes, t.services])).toEqual([
+      ['ci-payments', ['findings:write', 'changes:write', 'changes:read'], ['payments-api', 'ledger']],
+      ['ops-reload', ['policy:reload'], undefined],
+    ]);
+    expect(loadPolicyFile(example).policy.api).toEqual({ tokens: [] });
+  });
+
   it('rejects YAML syntax errors and duplicate keys with a position', () => {
     const e = problems('people:\n  - id: a\n    id: b\n');
     expect(e.problems[0].message).toMatch(/YAML syntax/);

@@ -1,8 +1,9 @@
 // Operator CLI commands (`npm run steward -- <command>`): explicit table, one function each.
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
-import { policyJsonSchema } from '../../config/policy-schema.js';
+import { apiScope, policyJsonSchema, slug } from '../../config/policy-schema.js';
 import { systemClock } from '../../core/ports.js';
 import { Steward } from '../../core/steward.js';
 import { openStore } from '../../store/index.js';
@@ -14,6 +15,23 @@ export interface CliIO {
 }
 
 type CliCommand = { usage: string; run(args: string[], settings: Settings, io: CliIO): Promise<number> };
+
+/** `--name value` options and the positional arguments around them. */
+function options(args: string[], names: string[]): { rest: string[]; opts: Record<string, string> } | string {
+  const rest: string[] = [];
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
+    if (!m) rest.push(args[i]);
+    else if (!names.includes(m[1])) return `unknown option --${m[1]} (known: ${names.map((n) => `--${n}`).join(', ')})`;
+    else if (m[2] !== undefined) opts[m[1]] = m[2];
+    else if (i + 1 < args.length) opts[m[1]] = args[++i];
+    else return `--${m[1]} needs a value`;
+  }
+  return { rest, opts };
+}
+
+const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 export const CLI_COMMANDS: Record<string, CliCommand> = {
   'audit verify': {
@@ -62,6 +80,59 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
       return 0;
     },
   },
+  'policy reload': {
+    usage: 'policy reload [--url http://127.0.0.1:PORT] — make a running Steward re-read its policy (token: STEWARD_API_TOKEN); exit 1 refused, 2 not reached',
+    async run(args, settings, io) {
+      const o = options(args, ['url']);
+      if (typeof o === 'string') return usage(io, o);
+      const base = o.opts.url ?? `http://127.0.0.1:${settings.port || 3000}`;
+      if (!/^https?:\/\/[^\s/]+/.test(base)) return usage(io, `--url must be an http(s) URL (got "${base}")`);
+      if (!settings.apiToken) return usage(io, 'STEWARD_API_TOKEN is not set: a token with the scope policy:reload is needed (npm run steward -- token new <id>)');
+      const url = `${base.replace(/\/+$/, '')}/api/v1/policy/reload`;
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${settings.apiToken}` }, signal: AbortSignal.timeout(15_000) });
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+        io.err(`cannot reach Steward at ${url} (${cause})`);
+        return 2;
+      }
+      const body = (await res.json().catch(() => ({}))) as { outcome?: string; sha256?: string; error?: string; detail?: string; retryAfter?: number };
+      if (res.status === 200) {
+        io.out(`policy ${body.outcome} (sha256 ${String(body.sha256).slice(0, 12)})`);
+        return 0;
+      }
+      if (res.status === 422) {
+        io.err(`policy refused; the running policy stays.\n${body.detail ?? ''}`.trimEnd());
+        return 1;
+      }
+      const why = res.status === 429 ? `too many failed attempts; retry in ${body.retryAfter ?? res.headers.get('retry-after')}s` : `${body.error ?? 'error'}${body.detail ? `: ${body.detail}` : ''}`;
+      io.err(`Steward answered ${res.status}: ${why}`);
+      return 2;
+    },
+  },
+  'token new': {
+    usage: 'token new <id> [--scopes s1,s2] [--services a,b] — print a fresh API token once, and its line for api.tokens',
+    async run(args, _settings, io) {
+      const o = options(args, ['scopes', 'services']);
+      if (typeof o === 'string') return usage(io, o);
+      const id = slug.safeParse(o.rest[0]);
+      if (!id.success || o.rest.length !== 1) return usage(io, 'usage: token new <id> [--scopes s1,s2] [--services a,b]; <id> must be a lowercase slug');
+      // Least privilege unless told otherwise: read changes only.
+      const scopes = o.opts.scopes === undefined ? ['changes:read'] : list(o.opts.scopes);
+      const bad = scopes.filter((x) => !apiScope.safeParse(x).success);
+      if (bad.length || !scopes.length) return usage(io, `--scopes: one or more of ${apiScope.options.join(', ')} (got "${o.opts.scopes}")`);
+      const services = list(o.opts.services);
+      const badService = services.find((x) => !slug.safeParse(x).success);
+      if (badService) return usage(io, `--services: "${badService}" is not a service id`);
+      const token = `stw_${randomBytes(32).toString('base64url')}`;
+      const sha256 = createHash('sha256').update(token).digest('hex');
+      const entry = `{ id: ${id.data}, sha256: "${sha256}", scopes: [${scopes.join(', ')}]${services.length ? `, services: [${services.join(', ')}]` : ''} }`;
+      io.out(`Token for "${id.data}" (shown only this once; keep it in your secret store, e.g. as STEWARD_API_TOKEN):\n\n  ${token}\n`);
+      io.out(`Add to the policy under api.tokens:\n\napi:\n  tokens:\n    - ${entry}`);
+      return 0;
+    },
+  },
   'discord register': {
     usage: 'discord register — bulk-overwrite the Discord slash commands (DISCORD_GUILD_ID: in one guild)',
     async run(_args, settings, io) {
@@ -75,6 +146,11 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
     },
   },
 };
+
+function usage(io: CliIO, message: string): number {
+  io.err(message);
+  return 2;
+}
 
 export async function runCli(argv: string[], settings: Settings, io: CliIO): Promise<number> {
   const key = argv.slice(0, 2).join(' ');

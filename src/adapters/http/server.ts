@@ -1,11 +1,15 @@
-// The one HTTP port: Slack requests, health, readiness and Prometheus metrics.
-// Tracks in-flight requests so shutdown can stop accepting, then wait for them to finish.
+// The one HTTP port: Slack requests, health, readiness, Prometheus metrics and the HTTP API.
+// Routes are matched by method and path (with ":name" segments); in-flight requests are tracked
+// so shutdown can stop accepting, then wait for them to finish.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { sendJson } from './io.js';
 
-export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+/** Values of a route's ":name" path segments, decoded. */
+export type RouteParams = Readonly<Record<string, string>>;
+export type Route = (req: IncomingMessage, res: ServerResponse, params: RouteParams) => void | Promise<void>;
 
 export interface ReadinessCheck {
   name: string;
@@ -18,7 +22,7 @@ export interface HttpOptions {
   log: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck[];
-  /** Extra routes by "METHOD /path", e.g. "POST /slack/events". */
+  /** Extra routes by "METHOD /path", e.g. "POST /slack/events" or "GET /api/v1/changes/:id". */
   routes: Record<string, Route>;
 }
 
@@ -34,14 +38,64 @@ const RUN = randomUUID().slice(0, 8);
 let requests = 0;
 export const newRequestId = () => `${RUN}-${(++requests).toString(36)}`;
 
+interface Compiled {
+  method: string;
+  /** Literal segments, or a parameter name prefixed with ":". */
+  segments: string[];
+  route: Route;
+}
+
+/**
+ * Finds the route for a method and path: a literal path wins over a pattern; a path known only
+ * for other methods is "method" (405).
+ */
+export function routeTable(routes: Record<string, Route>): (method: string, path: string) => { route: Route; params: RouteParams } | 'method' | undefined {
+  const exact = new Map<string, Route>();
+  const patterns: Compiled[] = [];
+  for (const [key, route] of Object.entries(routes)) {
+    const [method, path] = key.split(' ');
+    if (!method || !path?.startsWith('/')) throw new Error(`route "${key}" must be "METHOD /path"`);
+    if (path.includes('/:')) patterns.push({ method, segments: path.split('/').slice(1), route });
+    else exact.set(key, route);
+  }
+  const paths = new Set([...exact.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
+  const matches = (c: Compiled, parts: string[]): Record<string, string> | undefined => {
+    if (c.segments.length !== parts.length) return undefined;
+    const params: Record<string, string> = {};
+    for (let i = 0; i < parts.length; i++) {
+      const seg = c.segments[i];
+      if (seg.startsWith(':')) {
+        if (!parts[i]) return undefined;
+        try {
+          params[seg.slice(1)] = decodeURIComponent(parts[i]);
+        } catch {
+          return undefined;
+        }
+      } else if (seg !== parts[i]) return undefined;
+    }
+    return params;
+  };
+  return (method, path) => {
+    const hit = exact.get(`${method} ${path}`);
+    if (hit) return { route: hit, params: {} };
+    const parts = path.split('/').slice(1);
+    let otherMethod = paths.has(path);
+    for (const c of patterns) {
+      const params = matches(c, parts);
+      if (!params) continue;
+      if (c.method === method) return { route: c.route, params };
+      otherMethod = true;
+    }
+    return otherMethod ? 'method' : undefined;
+  };
+}
+
 export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
   let inFlight = 0;
   let draining = false;
   let idle: (() => void) | undefined;
 
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
+  const json = sendJson;
 
   const builtin: Record<string, Route> = {
     'GET /healthz': (_req, res) => json(res, 200, { status: 'ok' }),
@@ -63,24 +117,21 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
       res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(await opts.metrics.registry.metrics());
     },
   };
-  const routes = { ...builtin, ...opts.routes };
+  const find = routeTable({ ...builtin, ...opts.routes });
 
   const server = createServer((req, res) => {
     const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : newRequestId();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0];
-    const route = routes[`${req.method} ${path}`];
-    if (!route) {
-      const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
-      return json(res, known ? 405 : 404, { error: known ? 'method not allowed' : 'not found' });
-    }
+    const found = find(req.method ?? 'GET', path);
+    if (!found || found === 'method') return json(res, found ? 405 : 404, { error: found ? 'method not allowed' : 'not found' });
     inFlight++;
     res.once('close', () => {
       inFlight--;
       if (draining && inFlight === 0) idle?.();
     });
-    Promise.resolve(route(req, res)).catch((err) => {
+    Promise.resolve(found.route(req, res, found.params)).catch((err) => {
       opts.log.error({ err, requestId, path }, 'http route failed');
       if (!res.headersSent) json(res, 500, { error: 'internal error', requestId });
     });
