@@ -1,6 +1,6 @@
 // Pages, escalation steps, page messages and on-call overrides on Prisma (SQLite and PostgreSQL).
-import type { FrozenPath, Page, PageMessage, PageStatus, PageStep, StepKind, StepState, StepTargets } from '../core/paging/model.js';
-import type { NewPage, OncallOverrideRow, OverrideRepo, PagePatch, PageRepo } from '../core/paging/ports.js';
+import type { FrozenPath, Page, PageMessage, PageStatus, StepKind, StepState, StepTargets } from '../core/paging/model.js';
+import type { DueStep, NewPage, OncallOverrideRow, OverrideRepo, PagePatch, PageRepo, StepRecord } from '../core/paging/ports.js';
 import type { Platform } from '../core/ports.js';
 import type { Queryable } from './client.js';
 import { nextCounter } from './counter.js';
@@ -18,9 +18,12 @@ function toPage(r: Row): Page {
   };
 }
 
-function toStep(r: StepRow): PageStep {
-  return { ...r, kind: r.kind as StepKind, state: r.state as StepState, targets: r.targets ? (JSON.parse(r.targets) as StepTargets) : null };
+function toStep(r: StepRow): StepRecord {
+  return { ...r, kind: r.kind as StepKind, state: r.state as StepRecord['state'], targets: r.targets ? (JSON.parse(r.targets) as StepTargets) : null };
 }
+
+/** Longest error text kept on a step (page_step.last_error). */
+export const STEP_ERROR_MAX = 1000;
 
 const columns = (p: PagePatch) => {
   const { notified, ...rest } = p;
@@ -93,7 +96,7 @@ export class PrismaPageRepo implements PageRepo {
 
   async pendingSteps(dueBefore: Date, limit: number) {
     const rows = await this.db.pageStep.findMany({ where: { state: 'pending', dueAt: { lte: dueBefore } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit });
-    return rows.map(toStep);
+    return rows.map((r): DueStep => ({ ...toStep(r), state: r.state as StepState }));
   }
 
   async claimStep(id: number, holder: string, now: Date) {
@@ -113,6 +116,16 @@ export class PrismaPageRepo implements PageRepo {
   async cancelPending(pageId: number, at: Date) {
     const n = await this.db.pageStep.updateMany({ where: { pageId, state: 'pending' }, data: { state: 'cancelled', firedAt: at } });
     return n.count;
+  }
+
+  async stepFailed(id: number, tries: number, error: string, retryAt: Date) {
+    const n = await this.db.pageStep.updateMany({ where: { id, state: 'pending', attempts: tries }, data: { attempts: tries + 1, lastError: error.slice(0, STEP_ERROR_MAX), dueAt: retryAt } });
+    return n.count === 1;
+  }
+
+  async setAside(id: number, tries: number, error: string, at: Date) {
+    const n = await this.db.pageStep.updateMany({ where: { id, state: 'pending', attempts: tries }, data: { state: 'failed', attempts: tries + 1, lastError: error.slice(0, STEP_ERROR_MAX), firedAt: at } });
+    return n.count === 1;
   }
 
   async steps(pageId: number) {
@@ -140,11 +153,25 @@ export class PrismaPageRepo implements PageRepo {
 export class PrismaOverrideRepo implements OverrideRepo {
   constructor(private readonly db: Queryable) {}
 
-  create(o: Omit<OncallOverrideRow, 'id'>): Promise<OncallOverrideRow> {
+  create(o: Omit<OncallOverrideRow, 'id' | 'cancelledAt' | 'cancelledBy'>): Promise<OncallOverrideRow> {
     return this.db.oncallOverride.create({ data: o });
   }
 
-  active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]> {
-    return this.db.oncallOverride.findMany({ where: { scheduleId: { in: [...scheduleIds] }, endsAt: { gt: from }, startsAt: { lt: to } }, orderBy: { id: 'asc' } });
+  byId(id: number): Promise<OncallOverrideRow | null> {
+    return this.db.oncallOverride.findUnique({ where: { id } });
+  }
+
+  async active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]> {
+    const rows = await this.db.oncallOverride.findMany({
+      where: { scheduleId: { in: [...scheduleIds] }, endsAt: { gt: from }, startsAt: { lt: to }, OR: [{ cancelledAt: null }, { cancelledAt: { gt: from } }] },
+      orderBy: { id: 'asc' },
+    });
+    // Cancelled before it started: it never counted.
+    return rows.filter((r) => r.cancelledAt === null || r.cancelledAt > r.startsAt);
+  }
+
+  async cancel(id: number, by: string, at: Date): Promise<OncallOverrideRow | null> {
+    const n = await this.db.oncallOverride.updateMany({ where: { id, cancelledAt: null, endsAt: { gt: at } }, data: { cancelledAt: at, cancelledBy: by } });
+    return n.count === 1 ? this.byId(id) : null;
   }
 }

@@ -1,5 +1,5 @@
-// On call: who holds each schedule now and next (/oncall), and cover shifts (/oncall override).
-// Schedules come from the policy; overrides from the policy and from the database.
+// On call: who holds each schedule now and next (/oncall), cover shifts (/oncall override) and
+// their cancellation. Schedules come from the policy; overrides from the policy and from the database.
 import type { Schedule } from '../../config/policy-schema.js';
 import { type Card, type Reply, type Rich, br, code, ephemeral, inChannel, join, strong, time, txt } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
@@ -18,6 +18,23 @@ const LOOKAHEAD_MS = 8 * 7 * 86_400_000;
 
 /** An override in force: from the policy, or from the database (with its row). */
 type KnownOverride = Override & { row?: OncallOverrideRow };
+
+/** Which override to cancel: its id (`#3` in /oncall), or the caller's own on a schedule (or a service's schedules). */
+export type OverrideRef = { id: number } | { schedule: string };
+
+/** "#3" or "3" → an override id; any other text names a schedule or service. */
+export function overrideRef(text: string): OverrideRef {
+  const m = /^#?(\d+)$/.exec(text.trim());
+  return m ? { id: Number(m[1]) } : { schedule: text.trim() };
+}
+
+/** When a database override stops counting: its end, or its cancellation if that came first. */
+export const overrideEnd = (r: OncallOverrideRow): Date => (r.cancelledAt && r.cancelledAt < r.endsAt ? r.cancelledAt : r.endsAt);
+
+/** How far ahead "current and coming" overrides are looked up for a cancel by schedule. */
+const CANCEL_LOOKAHEAD_MS = 366 * 86_400_000;
+/** "2026-11-23 14:00 UTC" (error messages are plain text). */
+const minuteUtc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 export class OnCall {
   private specs = new WeakMap<Directory, Map<string, ScheduleSpec>>();
@@ -44,7 +61,7 @@ export class OnCall {
   async overrides(repo: OverrideRepo, s: Schedule, from: Date, to: Date): Promise<KnownOverride[]> {
     const planned = (s.overrides ?? []).map((o, i) => ({ id: `policy-${i}`, personId: o.person, start: new Date(o.start), end: new Date(o.end), createdAt: new Date(0) }));
     const rows = await repo.active([s.id], from, to);
-    return [...planned, ...rows.map((r) => ({ id: r.id, personId: r.personId, start: r.startsAt, end: r.endsAt, createdAt: r.createdAt, row: r }))];
+    return [...planned, ...rows.map((r) => ({ id: r.id, personId: r.personId, start: r.startsAt, end: overrideEnd(r), createdAt: r.createdAt, row: r }))];
   }
 
   /** Who is on call in schedule `id` at `at` (inside the caller's transaction): a person id, null for nobody, undefined for no such schedule. */
@@ -122,7 +139,7 @@ export class OnCall {
       fields.push({
         label: 'Overrides',
         value: join(
-          coming.slice(0, 5).map((o) => [...personSpan(dir, o.personId), txt(' '), time(o.start), txt(' → '), time(o.end), ...(o.row ? [txt(' · by '), ...personSpan(dir, o.row.createdBy)] : [txt(' · planned in the policy')])]),
+          coming.slice(0, 5).map((o) => [...personSpan(dir, o.personId), txt(' '), time(o.start), txt(' → '), time(o.end), ...(o.row ? [txt(' · by '), ...personSpan(dir, o.row.createdBy), txt(` · #${o.row.id}`)] : [txt(' · planned in the policy')])]),
           br,
         ),
       });
@@ -188,8 +205,96 @@ export class OnCall {
         title: `${cover.name} is on call for ${s.name ?? s.id} for ${formatDuration(ms)}`,
         tone: 'good',
         body: [...personSpan(dir, cover.id), txt(' covers '), strong(s.id), txt(' from '), time(now), txt(' until '), time(end), ...(row.covers && row.covers !== cover.id ? [txt(' instead of '), ...personSpan(dir, row.covers)] : []), txt('.')],
-        context: [txt(`override ${row.id} · set by ${me.name} · recorded in the audit log`)],
+        context: [txt(`override #${row.id} · set by ${me.name} · recorded in the audit log`)],
       }),
     );
+  }
+
+  /**
+   * /oncall override cancel <#id|schedule>: the override no longer counts from now on. Its person
+   * (who covers) or whoever set it up may cancel it; the reply says who is on call now.
+   */
+  async cancelOverride(ctx: Ctx, ref: OverrideRef): Promise<Outcome<Reply>> {
+    const dir = this.dir;
+    const me = ctx.actor.person!;
+    const now = ctx.now;
+    const found = 'id' in ref ? await this.overrideById(ref.id) : await this.ownOverrideOn(me.id, ref.schedule, now);
+    if (!found.ok) return found;
+    const o = found.value;
+    const name = (id: string) => dir.person(id)?.name ?? id;
+    if (o.personId !== me.id && o.createdBy !== me.id)
+      return fail('AUTH.FORBIDDEN', `Only ${name(o.personId)} (who covers) or ${name(o.createdBy)} (who set it up) may cancel override #${o.id}.`, `Ask one of them, or set up other cover: /oncall override <@user> <duration> ${o.scheduleId}`);
+    const gone = this.unchanged(o, now);
+    if (gone) return gone;
+    const s = dir.schedule(o.scheduleId);
+    const done = await this.d.store.transaction(async (tx) => {
+      const row = await tx.overrides.cancel(o.id, me.id, now);
+      // Cancelled or ended meanwhile (a second click, another replica): say so as it is now.
+      if (!row) return { row: null, current: await tx.overrides.byId(o.id) } as const;
+      const cn = s ? currentAndNext(this.spec(s), await this.overrides(tx.overrides, s, now, new Date(now.getTime() + LOOKAHEAD_MS)), now, LOOKAHEAD_MS) : null;
+      const current = cn && { ...cn.current, changes: cn.next !== null };
+      await tx.audit.append(
+        {
+          actor: ctx.actor.ref,
+          action: 'oncall.override_cancelled',
+          subject: `schedule:${row.scheduleId}`,
+          before: { override: row.id, person: row.personId, start: row.startsAt.toISOString(), end: row.endsAt.toISOString() },
+          after: { cancelledBy: me.id, at: now.toISOString(), onCall: current?.personId ?? null },
+        },
+        now,
+      );
+      return { row, current } as const;
+    });
+    if (!done.row) return (done.current && this.unchanged(done.current, now)) || fail('INTERNAL', `Override #${o.id} could not be cancelled; try again.`);
+    const { row, current } = done;
+    const started = row.startsAt <= now;
+    const label = s?.name ?? row.scheduleId;
+    return ok(
+      inChannel({
+        title: `Override #${row.id} cancelled: ${current ? (current.personId ? `${name(current.personId)} is on call for ${label}` : `nobody is on call for ${label}`) : `${label} is no longer in the policy`}`,
+        tone: current && !current.personId ? 'warning' : 'good',
+        body: [
+          ...personSpan(dir, row.personId),
+          txt(' no longer covers '),
+          strong(row.scheduleId),
+          ...(started ? [txt(' (the cover ran until '), time(row.endsAt), txt(')')] : [txt(' from '), time(row.startsAt), txt(' until '), time(row.endsAt)]),
+          txt('.'),
+        ],
+        fields: current
+          ? [{ label: 'On call now', value: [...(current.personId ? personSpan(dir, current.personId) : [txt('nobody')]), ...(current.changes ? [txt(' until '), time(current.end)] : [txt(' (no change in the next 8 weeks)')])] }]
+          : undefined,
+        context: [txt(`override #${row.id} · cancelled by ${me.name} · recorded in the audit log`)],
+      }),
+    );
+  }
+
+  private async overrideById(id: number): Promise<Outcome<OncallOverrideRow>> {
+    const row = await this.d.store.transaction((tx) => tx.overrides.byId(id));
+    return row ? ok(row) : fail('OVERRIDE.NOT_FOUND', `There is no override #${id}.`, 'See /oncall for the overrides of each schedule and their ids.');
+  }
+
+  /** The caller's one current or coming override (who covers or who set it up) on a schedule, or on a service's schedules. */
+  private async ownOverrideOn(me: string, target: string, now: Date): Promise<Outcome<OncallOverrideRow>> {
+    const dir = this.dir;
+    const ids = dir.schedule(target) ? [target] : dir.service(target) ? this.schedulesOfService(target).map((s) => s.id) : [];
+    if (!ids.length) return fail('SCHEDULE.NOT_FOUND', `There is no schedule or service "${target}" with an on-call schedule.`, `Schedules: ${dir.policy.schedules.map((x) => x.id).join(', ') || 'none'}`);
+    const rows = (await this.d.store.transaction((tx) => tx.overrides.active(ids, now, new Date(now.getTime() + CANCEL_LOOKAHEAD_MS)))).filter((r) => overrideEnd(r) > now);
+    const mine = rows.filter((r) => r.personId === me || r.createdBy === me);
+    const describe = (r: OncallOverrideRow) => `#${r.id} ${dir.person(r.personId)?.name ?? r.personId} ${r.startsAt > now ? `from ${minuteUtc(r.startsAt)} ` : ''}until ${minuteUtc(overrideEnd(r))}${ids.length > 1 ? ` on ${r.scheduleId}` : ''}`;
+    if (mine.length === 1) return ok(mine[0]);
+    if (mine.length > 1) return fail('COMMAND.INVALID', `You have ${mine.length} overrides on ${target}: ${mine.map(describe).join('; ')}. Which one?`, `Name it by its id: /oncall override cancel #${mine[0].id}`);
+    return fail(
+      'OVERRIDE.NOT_FOUND',
+      `You have no current or coming override on ${target}.`,
+      rows.length ? `Its overrides: ${rows.map(describe).join('; ')}. Only who covers or who set one up may cancel it.` : 'See /oncall for the overrides of each schedule.',
+    );
+  }
+
+  /** The answer for an override that was already cancelled or has ended; null while it can be cancelled. */
+  private unchanged(o: OncallOverrideRow, now: Date): Outcome<never> | null {
+    const name = (id: string | null) => (id ? (this.dir.person(id)?.name ?? id) : 'someone');
+    if (o.cancelledAt) return fail('ONCALL.UNCHANGED', `Override #${o.id} was already cancelled by ${name(o.cancelledBy)} at ${minuteUtc(o.cancelledAt)}. Nothing changed.`);
+    if (o.endsAt <= now) return fail('ONCALL.UNCHANGED', `Override #${o.id} already ended at ${minuteUtc(o.endsAt)}; there is nothing to cancel.`);
+    return null;
   }
 }

@@ -4,23 +4,38 @@ import { type Card, type Rich, br, code, join, strong, time, txt } from '../card
 import type { Directory } from '../catalog/directory.js';
 import { personSpan } from '../incidents/cards.js';
 import { formatDuration } from '../shared/duration.js';
-import { type Page, notifySteps, pageRef, progressText } from './model.js';
+import { type Page, notifySteps, pageRef, progressText, stepAt } from './model.js';
+import type { StepRecord } from './ports.js';
+
+/** A step set aside after failing to fire (see Escalator), as the page card shows it. */
+export type StuckStep = Pick<StepRecord, 'seq' | 'attempts' | 'lastError' | 'firedAt'>;
+
+/** Most characters of a step's last error shown on a card. */
+export const STUCK_ERROR_SHOWN = 200;
+
+/** "level 2 of 3" for a notify step, or the closing notice. */
+export const stepText = (p: Page, seq: number) => (stepAt(p.path, seq).kind === 'exhausted' ? 'the "nobody acknowledged" notice' : progressText(p.path, seq));
 
 export function pageSubject(dir: Directory, p: Page): string {
   if (p.serviceId) return dir.service(p.serviceId)?.name ?? p.serviceId;
   return p.personId ? `paging ${dir.person(p.personId)?.name ?? p.personId}` : 'page';
 }
 
-export function pageTitle(dir: Directory, p: Page): string {
+export function pageTitle(dir: Directory, p: Page, stuck?: StuckStep | null): string {
   const subject = pageSubject(dir, p);
   if (p.status === 'acknowledged') return `✅ ${pageRef(p)} acknowledged by ${dir.person(p.ackBy ?? '')?.name ?? p.ackBy ?? 'someone'} · ${subject}`;
   if (p.status === 'resolved') return `☑️ ${pageRef(p)} resolved · ${subject}`;
+  if (stuck) return `⚠️ ${pageRef(p)} could not escalate · ${subject}`;
   if (p.exhaustedAt) return `⚠️ ${pageRef(p)} · nobody acknowledged · ${subject}`;
   return `🔔 ${pageRef(p)} · ${subject}`;
 }
 
-/** The message every target gets; all copies, on every platform, are edited to match the page. */
-export function pageCard(dir: Directory, p: Page): Card {
+/**
+ * The message every target gets; all copies, on every platform, are edited to match the page.
+ * `stuck`: the step that was set aside, when the page could not escalate.
+ */
+export function pageCard(dir: Directory, p: Page, stuck?: StuckStep | null): Card {
+  if (p.status !== 'open') stuck = null;
   const fields: Card['fields'] = [];
   if (p.serviceId) fields.push({ label: 'Service', value: [txt(dir.service(p.serviceId)?.name ?? p.serviceId), txt(' '), code(p.serviceId)] });
   fields.push({ label: 'Paged by', value: p.createdBy ? personSpan(dir, p.createdBy) : [txt('Steward')] });
@@ -32,17 +47,24 @@ export function pageCard(dir: Directory, p: Page): Card {
   if (p.resolvedAt) fields.push({ label: 'Resolved', value: [...personSpan(dir, p.resolvedBy), txt(' at '), time(p.resolvedAt)] });
   if (p.exhaustedAt && p.status === 'open')
     fields.push({ label: 'Nobody acknowledged', value: [txt(`every level was tried ${p.path.repeat + 1}× (last at `), time(p.exhaustedAt), txt(')')] });
+  if (stuck) {
+    const error = stuck.lastError && stuck.lastError.length > STUCK_ERROR_SHOWN ? `${stuck.lastError.slice(0, STUCK_ERROR_SHOWN - 1)}…` : stuck.lastError;
+    fields.push({
+      label: 'Could not escalate',
+      value: [txt(`${stepText(p, stuck.seq)} failed ${stuck.attempts} times; Steward gave up`), ...(stuck.firedAt ? [txt(' at '), time(stuck.firedAt)] : []), txt(`: reach the on-call another way.${error ? ` Last error: ${error}` : ''}`)],
+    });
+  }
   const buttons: Card['buttons'] =
     p.status === 'open'
       ? [
           { label: 'Acknowledge', command: { kind: 'page.ack', page: p.number }, style: 'primary' },
-          ...(p.stepSeq + 1 < notifySteps(p.path) ? [{ label: 'Escalate now', command: { kind: 'page.escalate' as const, page: p.number, step: Math.max(0, p.stepSeq) } }] : []),
+          ...(!stuck && p.stepSeq + 1 < notifySteps(p.path) ? [{ label: 'Escalate now', command: { kind: 'page.escalate' as const, page: p.number, step: Math.max(0, p.stepSeq) } }] : []),
         ]
       : p.status === 'acknowledged'
         ? [{ label: 'Resolve', command: { kind: 'page.resolve', page: p.number } }]
         : undefined;
   return {
-    title: pageTitle(dir, p),
+    title: pageTitle(dir, p, stuck),
     tone: p.status === 'open' ? 'danger' : p.status === 'acknowledged' ? 'good' : 'neutral',
     body: [txt(p.message)],
     fields,

@@ -2,14 +2,19 @@
 // steps; a step fires once because only the worker whose conditional update flips it from
 // pending to fired carries it out (other replicas, retries and restarts see 0 rows). Firing
 // writes the notifications (outbox), the next step row and the audit entry in one transaction.
+// A firing that throws rolls back whole; the failure is then recorded on the step, which falls due
+// again after a backoff, until after STEP_MAX_ATTEMPTS tries it is set aside and the team is told.
 import type { NotifyTarget } from '../../config/policy-schema.js';
 import type { Directory } from '../catalog/directory.js';
 import type { OnCall } from '../oncall/oncall.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
+import type { DueStep } from './ports.js';
 import { noteOnIncident, refreshCopies } from './service.js';
+import { stepText } from './cards.js';
 import { enqueue } from '../outbox/effects.js';
-import { PageSend } from './kinds.js';
+import { backoffMs } from '../outbox/runner.js';
+import { PageSend, PageStepFailed } from './kinds.js';
 
 export interface EscalatorDeps {
   store: Store;
@@ -21,13 +26,17 @@ export interface EscalatorDeps {
   platforms: () => Platform[];
   /** Runs due side effects. */
   kick: () => void;
-  log: { error(obj: object, msg: string): void };
+  log: { error(obj: object, msg: string): void; warn?(obj: object, msg: string): void };
   onFired?: (step: PageStep, firedAt: Date) => void;
+  /** Called once when a step is set aside after STEP_MAX_ATTEMPTS failed tries (a failure metric). */
+  onStepFailed?: (step: DueStep, error: string) => void;
 }
 
 /** Poll at least this often for steps written by other replicas. */
 export const ESCALATION_POLL_MS = 500;
 export const ESCALATION_BATCH = 100;
+/** Tries to fire a step before it is set aside (the retries wait 1 s, 2 s, 4 s … between them). */
+export const STEP_MAX_ATTEMPTS = 8;
 
 export class Escalator {
   private timer: NodeJS.Timeout | null = null;
@@ -79,8 +88,8 @@ export class Escalator {
     return out;
   }
 
-  /** Fires one due step; false when it was not this worker's to fire. */
-  async fire(step: PageStep): Promise<boolean> {
+  /** Fires one due step; false when it was not this worker's to fire. Throws when the firing failed (nothing of it was kept). */
+  async fire(step: DueStep): Promise<boolean> {
     const now = this.d.clock.now();
     const fired = await this.d.store.transaction(async (tx) => {
       if (!(await tx.pages.claimStep(step.id, this.d.holder, now))) return false;
@@ -143,6 +152,52 @@ export class Escalator {
     return enqueue(tx.outbox, PageSend, `page_send:${p.number}:${seq}:${a.platform}:${a.to}`, { page: p.number, seq, platform: a.platform, to: a.to, kind }, at);
   }
 
+  /**
+   * Records that firing `step` threw (its own transaction: the firing's rolled back). Before the
+   * last try the step falls due again after a backoff; the last failure sets it aside. A step
+   * another worker already fired, cancelled or recorded this try for is left alone.
+   */
+  async failed(step: DueStep, err: unknown): Promise<void> {
+    const now = this.d.clock.now();
+    const error = err instanceof Error ? err.message : String(err);
+    const tries = step.attempts + 1;
+    if (tries < STEP_MAX_ATTEMPTS) {
+      const retryAt = new Date(now.getTime() + backoffMs(tries));
+      if (await this.d.store.transaction((tx) => tx.pages.stepFailed(step.id, step.attempts, error, retryAt)))
+        (this.d.log.warn ?? this.d.log.error).call(this.d.log, { page: step.pageId, step: step.seq, attempts: tries, retryAt: retryAt.toISOString(), err: error }, 'escalation step failed; will retry');
+      return;
+    }
+    const ref = await this.d.store.transaction((tx) => this.setAside(tx, step, error, now));
+    if (!ref) return;
+    this.d.log.error({ page: ref, step: step.seq, attempts: tries, err: error }, `escalation step set aside after ${tries} failed tries; ${ref} could not escalate`);
+    this.d.onStepFailed?.(step, error);
+    this.d.kick();
+  }
+
+  /** Sets the step aside and tells the service team (or whoever paged); the page's ref, or null when it was not this worker's to do. */
+  private async setAside(tx: Tx, step: DueStep, error: string, now: Date): Promise<string | null> {
+    if (!(await tx.pages.setAside(step.id, step.attempts, error, now))) return null;
+    const tries = step.attempts + 1;
+    const before = await tx.pages.byId(step.pageId);
+    if (!before) return `page ${step.pageId}`;
+    await tx.audit.append({ actor: { platform: 'system' }, action: 'page.step_failed', subject: `page:${pageRef(before)}`, after: { step: step.seq, round: step.round, level: step.level, attempts: tries, error } }, now);
+    // A new version, so every copy is edited to say the page could not escalate (and the row lock
+    // orders this after an acknowledgement that committed first). Closed pages need no notice.
+    const p = await tx.pages.updateIfOpen(before.id, {}, now);
+    if (!p) return pageRef(before);
+    let deliveries = 0;
+    for (const a of p.path.team ? this.teamChannels(p.path.team) : []) deliveries += Number(await this.notice(tx, p, step.seq, a, 'channel', now));
+    // No team channel (e.g. a direct page): whoever paged hears it instead.
+    if (!deliveries && p.createdBy) for (const a of this.addresses(p.createdBy)) await this.notice(tx, p, step.seq, a, 'dm', now);
+    await noteOnIncident(tx, p, `could not escalate: ${stepText(p, step.seq)} failed ${tries} times; reach the on-call another way`, now, null, `failed:${step.seq}`);
+    await refreshCopies(tx, p, now);
+    return pageRef(p);
+  }
+
+  private notice(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', at: Date) {
+    return enqueue(tx.outbox, PageStepFailed, `page_step_failed:${p.number}:${seq}:${a.platform}:${a.to}`, { page: p.number, seq, platform: a.platform, to: a.to, kind }, at);
+  }
+
   // ---- the runner: fires due steps as they fall due, on every replica ----
 
   start(): void {
@@ -195,7 +250,8 @@ export class Escalator {
         try {
           fired += Number(await this.fire(s));
         } catch (err) {
-          this.d.log.error({ err: String(err), page: s.pageId, step: s.seq }, 'escalation step failed; will retry');
+          // Recording the failure may fail too (the database is away): the step stays due as it was.
+          await this.failed(s, err).catch((e) => this.d.log.error({ err: String(e), firing: String(err), page: s.pageId, step: s.seq }, 'escalation step failed; could not record the failure'));
         }
       });
       // Nothing fired (failures, or other replicas took them): wait a poll period rather than spin.

@@ -10,3 +10,8 @@ export const PageSend = effectKind('page.send', z.object({ page, seq: z.number()
 export const PageRefresh = effectKind('page.refresh', z.object({ page, version: z.number().int() }));
 /** The page card in its incident's war room. */
 export const PageRoom = effectKind('page.room', z.object({ page }));
+/**
+ * A step could not fire after repeated tries: its service team's channel (or, without one, whoever
+ * paged) hears that the page could not escalate. The message is a copy of the page card, kept current.
+ */
+export const PageStepFailed = effectKind('page.step_failed', z.object({ page, seq: z.number().int().min(0), platform: z.enum(['slack', 'discord', 'console']), to: z.string(), kind: z.enum(['dm', 'channel']) }));

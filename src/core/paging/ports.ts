@@ -14,7 +14,20 @@ export interface OncallOverrideRow {
   covers: string | null;
   createdBy: string;
   createdAt: Date;
+  /** Set when the cover was cancelled: it no longer counts from this instant on. */
+  cancelledAt: Date | null;
+  cancelledBy: string | null;
 }
+
+/** A step's failed tries to fire (page_step.attempts, last_error). */
+export interface StepTries {
+  attempts: number;
+  lastError: string | null;
+}
+/** A pending step as the runner fires it. */
+export type DueStep = PageStep & StepTries;
+/** A step row as stored: `failed` once it was set aside after repeated failures. */
+export type StepRecord = Omit<PageStep, 'state'> & StepTries & { state: PageStep['state'] | 'failed' };
 
 export interface PageRepo {
   nextNumber(): Promise<number>;
@@ -29,14 +42,21 @@ export interface PageRepo {
   updateIfOpen(id: number, patch: PagePatch, at: Date): Promise<Page | null>;
   addStep(s: { pageId: number; seq: number; round: number; level: number; kind: StepKind; dueAt: Date }): Promise<void>;
   /** Pending steps due at or before `dueBefore`, earliest first, at most `limit`. */
-  pendingSteps(dueBefore: Date, limit: number): Promise<PageStep[]>;
+  pendingSteps(dueBefore: Date, limit: number): Promise<DueStep[]>;
   /** Flips one pending, due step to fired; false when another worker (or a cancel) got there first. */
   claimStep(id: number, holder: string, now: Date): Promise<boolean>;
   recordTargets(stepId: number, targets: StepTargets): Promise<void>;
   /** Moves the page's pending step `seq` to `dueAt`; false when that step is not pending. */
   reschedule(pageId: number, seq: number, dueAt: Date): Promise<boolean>;
   cancelPending(pageId: number, at: Date): Promise<number>;
-  steps(pageId: number): Promise<PageStep[]>;
+  /**
+   * Records one more failed try of a pending step that had failed `tries` times and makes it due
+   * again at `retryAt`; false when it is not pending any more or another worker recorded this try.
+   */
+  stepFailed(id: number, tries: number, error: string, retryAt: Date): Promise<boolean>;
+  /** Sets a pending step that had failed `tries` times aside (state `failed`) after one more failure; false as above. */
+  setAside(id: number, tries: number, error: string, at: Date): Promise<boolean>;
+  steps(pageId: number): Promise<StepRecord[]>;
   /** False when a message with this send key exists (the delivery already happened). */
   addMessage(pageId: number, sendKey: string, m: PageMessage, at: Date): Promise<boolean>;
   hasMessage(sendKey: string): Promise<boolean>;
@@ -44,9 +64,16 @@ export interface PageRepo {
 }
 
 export interface OverrideRepo {
-  create(o: Omit<OncallOverrideRow, 'id'>): Promise<OncallOverrideRow>;
-  /** Overrides of these schedules that end after `from` and start before `to`. */
+  create(o: Omit<OncallOverrideRow, 'id' | 'cancelledAt' | 'cancelledBy'>): Promise<OncallOverrideRow>;
+  byId(id: number): Promise<OncallOverrideRow | null>;
+  /**
+   * Overrides of these schedules in force at some instant of [from, to): they start before `to` and
+   * end after `from`, where a cancelled one ends at its `cancelledAt` (one cancelled before it
+   * started never counts).
+   */
   active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]>;
+  /** Cancels an override not cancelled yet that has not ended at `at` (one conditional update); null otherwise. */
+  cancel(id: number, by: string, at: Date): Promise<OncallOverrideRow | null>;
 }
 
 declare module '../ports.js' {
