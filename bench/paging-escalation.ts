@@ -35,13 +35,17 @@ const OPEN_CONCURRENCY = 8;
 // Built code (dist/, what `npm run bench` builds and production runs) unless BENCH_FROM=src or dist/ is missing.
 const fromDist = (isMainThread ? env.BENCH_FROM !== 'src' && existsSync(join(root, 'dist/src/core/steward.js')) : (workerData as WorkerInput).fromDist);
 const load = <T>(rel: string): Promise<T> => import(pathToFileURL(join(root, fromDist ? `dist/src/${rel}.js` : `src/${rel}.ts`)).href) as Promise<T>;
-const [{ Steward }, { openStore }, { loadPolicyFile }, { ConsoleGateway }, { systemClock }] = await Promise.all([
+const [{ Steward }, { openStore }, { loadPolicyFile }, { ConsoleGateway }, { systemClock }, { STANDARD_MODULES }, { PAGING_ESCALATOR, PAGING_SERVICE }] = await Promise.all([
   load<typeof import('../src/core/steward.js')>('core/steward'),
   load<typeof import('../src/store/index.js')>('store/index'),
   load<typeof import('../src/config/policy.js')>('config/policy'),
   load<typeof import('../src/adapters/console/gateway.js')>('adapters/console/gateway'),
   load<typeof import('../src/core/ports.js')>('core/ports'),
+  load<typeof import('../src/modules.js')>('modules'),
+  load<typeof import('../src/core/paging/links.js')>('core/paging/links'),
 ]);
+type Escalator = import('../src/core/paging/escalation.js').Escalator;
+type PagingService = import('../src/core/paging/service.js').PagingService;
 
 interface WorkerInput {
   url: string;
@@ -161,13 +165,14 @@ async function startInstance(url: string, policyFile: string, holder: string, on
     store,
     clock: systemClock,
     policy: loadPolicyFile(policyFile),
+    modules: STANDARD_MODULES,
     holder,
-    log,
-    onStepFired: (step, firedAt) => onFired(step.pageId, step.seq, step.dueAt.getTime(), firedAt.getTime()),
+    log: { info: () => {}, ...log },
+    hooks: { onStepFired: (step, firedAt) => onFired(Number(step.pageId), Number(step.seq), step.dueAt.getTime(), firedAt.getTime()) },
   });
   steward.gateways.set('console', new ConsoleGateway(screen, 'bench'));
   if (migrate) await steward.applyPolicy();
-  steward.escalator.start();
+  steward.start();
   // As the scheduler's outbox job does: pick up retries and leftovers every 2 s.
   const kick = setInterval(() => void steward.outbox.kick().catch((err) => log.error({ err: String(err) }, 'outbox run failed')), 2_000);
   return {
@@ -178,7 +183,7 @@ async function startInstance(url: string, policyFile: string, holder: string, on
     txStats,
     async stop() {
       clearInterval(kick);
-      await steward.escalator.stop();
+      await steward.part<Escalator>(PAGING_ESCALATOR).stop();
       await steward.outbox.kick().catch(() => {});
       await store.close();
     },
@@ -394,7 +399,7 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
     const s = performance.now();
     const open = () =>
       a.store.transaction((tx) =>
-        a.steward.paging.open(
+        a.steward.part<PagingService>(PAGING_SERVICE).open(
           tx,
           { key: `bench:${i}`, serviceId: `svc-${String(i % SERVICES).padStart(2, '0')}`, message: `bench page ${i}`, createdBy: null, createdPlatform: 'system', createdUserId: null },
           { platform: 'system' },
@@ -414,7 +419,7 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
         await sleep(5);
       }
     }
-    a.steward.paging.wakeEscalation();
+    a.steward.part<PagingService>(PAGING_SERVICE).wakeEscalation();
     openMs.push(performance.now() - s);
   };
   let opened = 0;

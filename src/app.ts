@@ -7,6 +7,9 @@ import { secretsOf } from './config/env.js';
 import { loadPolicyFile, PolicyError } from './config/policy.js';
 import { systemClock, type Clock } from './core/ports.js';
 import { Steward } from './core/steward.js';
+import type { StewardModule } from './core/module.js';
+import { STANDARD_MODULES } from './modules.js';
+import { ActionCodec } from './render/action-codec.js';
 import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
 import { createApi } from './adapters/http/api.js';
@@ -42,6 +45,8 @@ export interface StartOptions {
   stdin?: Readable;
   stdout?: Writable;
   logDestination?: DestinationStream;
+  /** The modules to compose (default: the standard ones, src/modules.ts). */
+  modules?: readonly StewardModule[];
 }
 
 export async function startSteward(settings: Settings, io: StartOptions = {}): Promise<RunningSteward> {
@@ -58,10 +63,14 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     store,
     clock,
     policy,
+    modules: io.modules ?? STANDARD_MODULES,
     holder: settings.replicaId,
     log,
-    onEffect: (kind, ok) => metrics.effects.inc({ kind, outcome: ok ? 'ok' : 'failed' }),
-    onStepFired: (step, firedAt) => metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
+    hooks: {
+      onEffect: (kind, ok) => metrics.effects.inc({ kind, outcome: ok ? 'ok' : 'failed' }),
+      onStepFired: (step, firedAt) => metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
+      onStepFailed: (step) => metrics.stepsFailed.inc({ kind: step.kind }),
+    },
   });
   const { changed } = await steward.applyPolicy();
   // Side effects a previous run of this replica claimed and never finished (it was killed) run now.
@@ -70,7 +79,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
 
   const limits: LimitPolicy = { strict: settings.strictLimits, onTruncate: (platform, limit) => metrics.truncations.inc({ platform, limit }) };
-  const dispatcher = createDispatcher({ steward, metrics, log });
+  const actions = new ActionCodec(steward.registry);
+  const dispatcher = createDispatcher({ steward, actions, metrics, log });
 
   let slack: SlackAdapter | undefined;
   let discord: DiscordAdapter | undefined;
@@ -83,7 +93,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
-    slack = createSlackAdapter(settings.slack, { dispatcher, render: new SlackRenderer(limits), log });
+    slack = createSlackAdapter(settings.slack, { dispatcher, render: new SlackRenderer(limits, actions), log });
     if (slack.requestListener) routes['POST /slack/events'] = slack.requestListener;
   }
 
@@ -117,7 +127,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     if (slack) steward.gateways.set('slack', slack.gateway);
     if (settings.discord) {
       const { createDiscordAdapter } = await import('./adapters/discord/client.js');
-      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits), log, incidentsGuild: policy.policy.incidents.discord });
+      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits, actions), log, incidentsGuild: policy.policy.incidents.discord });
       await discord.start();
       steward.gateways.set('discord', discord.gateway);
     }
@@ -129,7 +139,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     throw err;
   }
 
-  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log), outboxJob(steward)]);
+  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log), outboxJob(steward), ...steward.jobs().interval]);
   scheduler.start();
 
   if (settings.console.enabled) {
@@ -142,8 +152,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     );
     steward.gateways.set('console', cons.gateway);
   }
-  // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
-  steward.escalator.start();
+  // The modules' background work starts (escalation steps that fell due while down fire now).
+  steward.start();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) =>
@@ -153,8 +163,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       await http.close(settings.shutdownTimeoutMs);
       await Promise.allSettled([slack?.stop(), discord?.stop()]);
       await scheduler.stop();
-      await steward.escalator.stop();
-      await steward.outbox.stop();
+      await steward.stop();
       await store.close();
       log.info('stopped');
       log.flush();

@@ -1,7 +1,6 @@
 // The neutral card model every use case returns. Renderers turn it into Block Kit, Discord
 // embeds + components, and console text. User-written text only ever travels in `text` spans,
 // which renderers escape so it cannot mention anyone; mentions exist only as `user` spans.
-import type { Command } from './commands.js';
 
 export type Span =
   | { t: 'text'; v: string }
@@ -18,6 +17,12 @@ export type Rich = Span[];
 export interface Field {
   label: string;
   value: Rich;
+}
+
+/** What a button runs: an operation kind and its arguments (checked against the operation's schema when decoded). */
+export interface Command {
+  kind: string;
+  [arg: string]: unknown;
 }
 
 export interface Button {
@@ -65,13 +70,15 @@ export interface Form {
   fields: FormField[];
 }
 
-/** What a submitted form does; `nonce` makes each opened form's submission idempotent. */
-export type FormTarget =
-  | { kind: 'incident.declare'; nonce: string }
-  | { kind: 'incident.status'; number: number; nonce: string }
-  | { kind: 'incident.severity'; number: number; nonce: string }
-  | { kind: 'incident.role'; number: number; nonce: string }
-  | { kind: 'incident.resolve'; number: number; nonce: string };
+/**
+ * What a submitted form does: its kind (a module's form), the numbered thing it is about when it
+ * is about one (INC-n …), and a nonce that makes each opened form's submission idempotent.
+ */
+export interface FormTarget {
+  kind: string;
+  number?: number;
+  nonce: string;
+}
 
 export const FORM_MAX_FIELDS = 5;
 

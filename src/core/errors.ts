@@ -1,4 +1,5 @@
 // Expected failures are values with codes, shown to the user; only bugs throw.
+import type { Command } from './card.js';
 
 export type ErrorCode =
   | 'COMMAND.UNKNOWN'
@@ -30,6 +31,8 @@ export interface CoreError {
   hint?: string;
   /** Per-field messages for an invalid form (shown inline where the platform can). */
   fields?: Record<string, string>;
+  /** For an invalid form: the command that opens it again with the values typed so far. */
+  reopen?: Command;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: CoreError };

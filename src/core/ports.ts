@@ -5,6 +5,7 @@
 import type { ActorRef, Platform } from './platform.js';
 import type { OutboxRepo, OutboxWorkerRepo } from './outbox/ports.js';
 import type { JobRunRepo } from './jobs/ports.js';
+import type { FormDraftRepo } from './forms/ports.js';
 
 export type { ActorPlatform, ActorRef, Platform } from './platform.js';
 export type { Clock } from './clock.js';
@@ -80,6 +81,7 @@ export interface Tx {
   idempotency: IdempotencyRepo;
   settings: SettingsRepo;
   outbox: OutboxRepo;
+  drafts: FormDraftRepo;
 }
 
 export interface LeaseRepo {

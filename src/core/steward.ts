@@ -1,132 +1,115 @@
-// The platform-neutral application: resolves the actor, checks access, routes each command to
-// its use case. Adapters call `execute`; nothing here knows Slack, Discord or the database engine.
+// The platform-neutral application, composed of modules: resolves the actor, checks access, and
+// runs the operation a command or button names, or the form a submission names. Nothing here
+// knows a domain, Slack, Discord or the database engine.
 import type { Policy } from '../config/policy-schema.js';
-import { Catalog } from './catalog/catalog.js';
-import { Directory } from './catalog/directory.js';
-import type { Command, CommandKind, CommandOf } from './commands.js';
-import type { Access, Ctx, Invocation } from './context.js';
-import type { Reply } from './card.js';
-import { fail, invalidForm, type Outcome } from './errors.js';
-import { help } from './help.js';
-import { Identity } from './identity/identity.js';
-import type { ActorRef, Clock, Store } from './ports.js';
 import { verifyAuditLog } from './audit/audit.js';
-import type { FormTarget } from './card.js';
-import { incidentEffects } from './incidents/effects.js';
+import type { Command, FormTarget, Reply } from './card.js';
+import { Directory } from './catalog/directory.js';
 import type { ChatGateway } from './chat/gateway.js';
-import { incidentHelp } from './incidents/help.js';
-import { IncidentQueries } from './incidents/queries.js';
-import { IncidentService } from './incidents/service.js';
-import { OutboxRunner, type OutboxLog } from './outbox/runner.js';
+import type { Ctx, Invocation } from './context.js';
+import { type CoreError, fail, invalidForm, type Outcome } from './errors.js';
+import { FormOps, formsKernel } from './forms/kernel.js';
+import { Identity } from './identity/identity.js';
+import type { CalendarJob, IntervalJob } from './jobs/job.js';
+import type { FormRuntime, Hooks, Kernel, KernelLog, ModuleRuntime, OperationRun, PinnedMessage, StewardModule } from './module.js';
 import { effectRegistry } from './outbox/effects.js';
-import type { Platform } from './ports.js';
-import { OnCall } from './oncall/oncall.js';
-import { pagingEffects } from './paging/effects.js';
-import { Escalator } from './paging/escalation.js';
-import type { PageStep } from './paging/model.js';
-import { PagingService } from './paging/service.js';
-
-interface Handler<K extends CommandKind> {
-  access: Access;
-  run(ctx: Ctx, cmd: CommandOf<K>): Outcome<Reply> | Promise<Outcome<Reply>>;
-}
-type Handlers = { [K in CommandKind]: Handler<K> };
+import { OutboxRunner } from './outbox/runner.js';
+import type { ActorRef, Clock, Platform, Store } from './ports.js';
+import { Registry } from './registry.js';
 
 const SYSTEM: ActorRef = { platform: 'system' };
+const UNKNOWN_USER = fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may do this.', 'Run /steward help to see who you are to Steward.');
 
 export interface StewardDeps {
   store: Store;
   clock: Clock;
   policy: { policy: Policy; sha256: string };
+  /** The modules Steward is composed of (src/modules.ts lists the standard ones). */
+  modules: readonly StewardModule[];
   /** Name of this replica (outbox claims, leases). */
   holder?: string;
-  log?: OutboxLog;
-  onEffect?: (kind: string, ok: boolean) => void;
-  /** Called after each escalation step fires (lateness metrics, benchmarks). */
-  onStepFired?: (step: PageStep, firedAt: Date) => void;
+  log?: KernelLog;
+  hooks?: Hooks;
 }
 
-const quiet: OutboxLog = { warn: () => {}, error: () => {} };
+const quiet: KernelLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 export class Steward {
   private directory: Directory;
+  private policy: { policy: Policy; sha256: string };
+  readonly registry: Registry;
   readonly identity: Identity;
-  readonly catalog: Catalog;
-  readonly incidents: IncidentService;
-  readonly incidentQueries: IncidentQueries;
   /** Chat platforms able to carry out side effects; adapters register theirs as they start. */
   readonly gateways = new Map<Platform, ChatGateway>();
   readonly outbox: OutboxRunner;
-  readonly oncall: OnCall;
-  readonly paging: PagingService;
-  readonly escalator: Escalator;
-  private readonly handlers: Handlers;
-
-  private policy: { policy: Policy; sha256: string };
+  private readonly runtimes: ModuleRuntime[];
+  private readonly ops = new Map<string, OperationRun>();
+  private readonly formRuntimes = new Map<string, FormRuntime>();
+  private readonly provided = new Map<string, unknown>();
 
   constructor(private readonly deps: StewardDeps) {
     this.policy = deps.policy;
     this.directory = new Directory(deps.policy.policy, deps.policy.sha256);
-    const dir = () => this.directory;
-    this.identity = new Identity(deps.store, dir);
-    this.catalog = new Catalog(dir);
-    const kick = () => void this.outbox.kick().catch((err) => (deps.log ?? quiet).error({ err: String(err) }, 'outbox run failed'));
-    const platforms = () => [...this.gateways.keys()];
-    this.oncall = new OnCall({ store: deps.store, clock: deps.clock, dir });
-    this.escalator = new Escalator({
+    const modules = [formsKernel(this.formRuntimes), ...deps.modules];
+    this.registry = new Registry(modules);
+    const log = deps.log ?? quiet;
+    const kernel: Kernel = {
       store: deps.store,
       clock: deps.clock,
-      dir,
-      oncall: this.oncall,
+      dir: () => this.directory,
       holder: deps.holder ?? 'steward',
-      platforms,
-      kick,
-      log: deps.log ?? quiet,
-      onFired: deps.onStepFired,
-    });
-    this.paging = new PagingService({ store: deps.store, clock: deps.clock, dir, kick, wake: () => this.escalator.wake() });
-    this.incidents = new IncidentService({ store: deps.store, clock: deps.clock, dir, kick, platforms, paging: this.paging });
-    this.incidentQueries = new IncidentQueries(deps.store, dir, this.incidents);
+      log,
+      hooks: deps.hooks ?? {},
+      gateways: this.gateways,
+      platforms: () => [...this.gateways.keys()],
+      kick: () => void this.outbox.kick().catch((err) => log.error({ err: String(err) }, 'outbox run failed')),
+      help: () => this.registry.help,
+      link: <T>(name: string) => this.provided.get(name) as T | undefined,
+    };
+    this.identity = new Identity(deps.store, kernel.dir);
+    this.runtimes = modules.map((m) => m.create(kernel));
+    for (const rt of this.runtimes) {
+      for (const [kind, fn] of rt.operations) this.ops.set(kind, fn);
+      for (const [kind, f] of rt.forms ?? []) this.formRuntimes.set(kind, f);
+      for (const [name, value] of Object.entries(rt.provides ?? {})) this.provided.set(name, value);
+    }
+    for (const op of this.registry.operations.keys()) if (!this.ops.has(op)) throw new Error(`operation ${op} is declared but no module runs it`);
+    for (const f of this.registry.forms.keys()) if (!this.formRuntimes.has(f)) throw new Error(`form ${f} is declared but no module handles it`);
     this.outbox = new OutboxRunner({
       store: deps.store,
       clock: deps.clock,
-      holder: deps.holder ?? 'steward',
-      handlers: effectRegistry([...incidentEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways }), ...pagingEffects({ store: deps.store, clock: deps.clock, dir, gateways: this.gateways })]),
-      log: deps.log ?? quiet,
-      onDone: deps.onEffect,
+      holder: kernel.holder,
+      handlers: effectRegistry(this.runtimes.flatMap((rt) => rt.effects ?? [])),
+      log,
+      onDone: deps.hooks?.onEffect,
     });
-    const inc = this.incidents;
-    const q = this.incidentQueries;
-    this.handlers = {
-      'incident.declare': { access: 'member', run: (c, m) => inc.openDeclareForm(c, m.title) },
-      'incident.update': { access: 'member', run: (c, m) => inc.update(c, m.incident, m.text) },
-      'incident.status': { access: 'member', run: (c, m) => inc.setStatus(c, m.incident, m.status, m.text) },
-      'incident.severity': { access: 'member', run: (c, m) => inc.setSeverity(c, m.incident, m.severity) },
-      'incident.role': { access: 'member', run: (c, m) => inc.assignRole(c, m.incident, m.role, m.user) },
-      'incident.resolve': { access: 'member', run: (c, m) => inc.resolve(c, m.incident, m.summary) },
-      'incident.form': { access: 'member', run: (c, m) => inc.openForm(c, m.incident, m.form) },
-      'incident.retry_war_room': { access: 'member', run: (c, m) => inc.retryWarRoom(c, m.incident) },
-      'incident.list': { access: 'read', run: (c) => q.list(c) },
-      'incident.stats': { access: 'read', run: (c, m) => q.stats(c, m.window) },
-      'incident.timeline': { access: 'read', run: (c, m) => q.timeline(c, m.incident) },
-      'incident.postmortem': { access: 'read', run: (c, m) => q.postmortem(c, m.incident) },
-      'incident.help': { access: 'read', run: (c) => incidentHelp(c, this.directory) },
-      'page.create': { access: 'member', run: (c, m) => this.paging.create(c, m.target, m.message) },
-      'page.list': { access: 'read', run: (c) => this.paging.list(c) },
-      'page.ack': { access: 'member', run: (c, m) => this.paging.ack(c, m.page) },
-      'page.escalate': { access: 'member', run: (c, m) => this.paging.escalate(c, m.page, m.step) },
-      'page.resolve': { access: 'member', run: (c, m) => this.paging.resolve(c, m.page) },
-      'oncall.show': { access: 'read', run: (c, m) => this.oncall.show(c, m.target) },
-      'oncall.override': { access: 'member', run: (c, m) => this.oncall.override(c, m.user, m.duration, m.schedule) },
-      'service.list': { access: 'read', run: (c, m) => this.catalog.list(c, m) },
-      'service.show': { access: 'read', run: (c, m) => this.catalog.show(c, m) },
-      'service.escalation': { access: 'read', run: (c, m) => this.catalog.escalation(c, m) },
-      'steward.help': { access: 'read', run: (c) => help(c, this.directory) },
-    };
   }
 
   get dir(): Directory {
     return this.directory;
+  }
+
+  /** An interface a module provides (see Kernel.link), e.g. for operations tooling and tests. */
+  part<T>(name: string): T {
+    const p = this.provided.get(name);
+    if (p === undefined) throw new Error(`no composed module provides ${name}`);
+    return p as T;
+  }
+
+  /** The scheduled jobs every module declares. */
+  jobs(): { calendar: CalendarJob[]; interval: IntervalJob[] } {
+    return { calendar: this.runtimes.flatMap((rt) => rt.jobs?.calendar ?? []), interval: this.runtimes.flatMap((rt) => rt.jobs?.interval ?? []) };
+  }
+
+  /** Starts the modules' background work (e.g. escalation steps that fell due while down fire now). */
+  start(): void {
+    for (const rt of this.runtimes) rt.start?.();
+  }
+
+  /** Stops the modules' background work, then the outbox (waiting for the batch in flight). */
+  async stop(): Promise<void> {
+    for (const rt of this.runtimes) await rt.stop?.();
+    await this.outbox.stop();
   }
 
   /**
@@ -139,40 +122,52 @@ export class Steward {
     return this.applyPolicy();
   }
 
+  /** Runs a command or button: its arguments are checked against the operation's schema first. */
   async execute(inv: Invocation, cmd: Command): Promise<Outcome<Reply>> {
+    const checked = this.registry.check(cmd);
+    if (!checked.ok) return { ok: false, error: checked.error };
     const now = this.deps.clock.now();
     const actor = await this.identity.resolve(inv, now);
-    const handler = this.handlers[cmd.kind] as Handler<CommandKind>;
-    if (handler.access === 'member' && !actor.person) {
-      return fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may do this.', 'Run /steward help to see who you are to Steward.');
-    }
-    return handler.run({ inv, actor, now }, cmd as never);
+    const op = this.registry.operations.get(cmd.kind)!;
+    if (op.access === 'member' && !actor.person) return UNKNOWN_USER;
+    const { kind, ...args } = checked.command;
+    return this.ops.get(kind)!({ inv, actor, now }, args as never);
   }
 
-  /** A submitted form (Slack modal, Discord modal, console prompts). */
+  /** A submitted form (Slack modal, Discord modal, console prompts): values checked by the form's schema, then run. */
   async submit(inv: Invocation, target: FormTarget, values: Record<string, string | undefined>): Promise<Outcome<Reply>> {
+    const decl = this.registry.forms.get(target.kind);
+    const rt = this.formRuntimes.get(target.kind);
+    if (!decl || !rt || decl.numbered !== (target.number !== undefined))
+      return fail('ACTION.EXPIRED', 'This form is no longer understood by Steward.', `unknown form "${target.kind}"`);
     const now = this.deps.clock.now();
     const actor = await this.identity.resolve(inv, now);
-    if (!actor.person) return fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may do this.', 'Run /steward help to see who you are to Steward.');
+    if (!actor.person) return UNKNOWN_USER;
     const ctx: Ctx = { inv, actor, now };
-    const key = `form:${target.kind}:${target.nonce}`;
-    const v = (k: string) => values[k]?.trim() || undefined;
-    switch (target.kind) {
-      case 'incident.declare':
-        return this.incidents.submitDeclare(ctx, target, values);
-      case 'incident.status': {
-        const status = v('status');
-        if (!status || !['investigating', 'identified', 'monitoring', 'declined', 'cancelled'].includes(status)) return invalidForm({ status: 'Choose a status' });
-        return this.incidents.setStatus(ctx, target.number, status as 'investigating', v('text'), key);
-      }
-      case 'incident.severity':
-        return v('severity') ? this.incidents.setSeverity(ctx, target.number, v('severity')!, key) : invalidForm({ severity: 'Choose a severity' });
-      case 'incident.role':
-        if (!v('role') || !v('person')) return invalidForm({ ...(v('role') ? {} : { role: 'Choose a role' }), ...(v('person') ? {} : { person: 'Choose a person' }) });
-        return this.incidents.assignRole(ctx, target.number, v('role')!, v('person')!, key);
-      case 'incident.resolve':
-        return v('summary') ? this.incidents.resolve(ctx, target.number, v('summary'), key) : invalidForm({ summary: 'Say briefly what fixed it' });
+    const typed: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) if (v?.trim()) typed[k] = v.trim();
+    const parsed = decl.values(this.directory).safeParse(typed);
+    if (!parsed.success) {
+      const fields: Record<string, string> = {};
+      for (const i of parsed.error.issues) fields[String(i.path[0] ?? 'form')] ??= i.message;
+      return this.formInvalid(target, typed, fields, now);
     }
+    const r = await rt.submit(ctx, target, parsed.data as never, `form:${target.kind}:${target.nonce}`);
+    return !r.ok && r.error.fields ? this.formInvalid(target, typed, r.error.fields, now) : r;
+  }
+
+  /** Field errors: what was typed is kept, and the error says how to open the form again with it. */
+  private async formInvalid(target: FormTarget, typed: Record<string, string>, fields: Record<string, string>, at: Date): Promise<Outcome<never>> {
+    await this.deps.store.transaction((tx) => tx.drafts.save(target.nonce, target.kind, typed, at));
+    const { error } = invalidForm(fields) as { ok: false; error: CoreError };
+    return { ok: false, error: { ...error, reopen: { kind: FormOps.reopen.kind, form: target.kind, number: target.number, nonce: target.nonce } } };
+  }
+
+  /** A message pinned or marked 📌 in a channel: offered to every module (a war room records it). */
+  async pinned(platform: Platform, channelId: string, m: PinnedMessage): Promise<boolean> {
+    let taken = false;
+    for (const rt of this.runtimes) if (rt.pinned) taken = (await rt.pinned(platform, channelId, m)) || taken;
+    return taken;
   }
 
   /** Records the policy version in the audit log when it differs from the last one applied. */
@@ -201,3 +196,4 @@ export class Steward {
     return verifyAuditLog(this.deps.store.auditReader);
   }
 }
+

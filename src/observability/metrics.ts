@@ -50,6 +50,13 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
     registers: [this.registry],
   });
+  readonly stepsFailed = new Counter({
+    name: 'steward_page_steps_failed_total',
+    help: 'Escalation steps set aside after repeated failures to fire (the team channel is told), by step kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly policyReloads = new Counter({
     name: 'steward_policy_reloads_total',
     help: 'Policy reloads (SIGHUP, POST /api/v1/policy/reload), by outcome: applied, unchanged or refused',

@@ -2,6 +2,7 @@
 import type { AuditReader, IdentityRepo, LeaseRepo, Store, Tx } from '../core/ports.js';
 import type { JobRunRepo } from '../core/jobs/ports.js';
 import { PrismaJobRunRepo } from './job-runs.js';
+import { PrismaFormDraftRepo } from './form-drafts.js';
 import { PrismaAuditReader, PrismaAuditRepo } from './audit.js';
 import type { Db, Queryable, TxClient } from './client.js';
 import type { Dialect } from './dialect.js';
@@ -24,6 +25,7 @@ export function txRepos(tx: TxClient): Tx {
     settings: new PrismaSettingsRepo(tx),
     incidents: new PrismaIncidentRepo(tx),
     outbox: new PrismaOutboxRepo(tx),
+    drafts: new PrismaFormDraftRepo(tx),
     pages: new PrismaPageRepo(tx),
     overrides: new PrismaOverrideRepo(tx),
   };

@@ -1,5 +1,6 @@
 // The incident use cases through the real Steward core and store (SQLite and PostgreSQL), with the
 // console as the chat platform: idempotency, authorization, names, retries, timeline, durations.
+import { STANDARD_MODULES } from '../../src/modules.js';
 import { afterEach, expect, it } from 'vitest';
 import type { Reply } from '../../src/core/card.js';
 import { plain } from '../../src/core/card.js';
@@ -50,7 +51,7 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
     let now = new Date('2026-03-08T06:30:00.000Z');
-    const steward = new Steward({ store, clock: { now: () => now }, policy });
+    const steward = new Steward({ store, clock: { now: () => now }, policy, modules: STANDARD_MODULES });
     // Stopped before the store closes, as at shutdown (see paging.test.ts).
     cleanup.push(() => steward.outbox.stop());
     const gw = new Recorder();
@@ -153,9 +154,9 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     await settle();
     const at = new Date('2026-03-08T06:31:15.000Z');
     const pin = { messageId: '42', authorId: 'bob', authorName: 'Bob', text: 'pgbouncer max_client_conn hit', at };
-    expect(await steward.incidents.addPinned('console', 'inc-1-database-down', pin)).toBe(true);
-    expect(await steward.incidents.addPinned('console', 'inc-1-database-down', pin)).toBe(false);
-    expect(await steward.incidents.addPinned('console', 'general', pin)).toBe(false);
+    expect(await steward.pinned('console', 'inc-1-database-down', pin)).toBe(true);
+    expect(await steward.pinned('console', 'inc-1-database-down', pin)).toBe(false);
+    expect(await steward.pinned('console', 'general', pin)).toBe(false);
     const t = await steward.execute(as('alice', 'inc-1-database-down'), { kind: 'incident.timeline' });
     const text = t.ok ? plain(t.value.cards[0].body!) : '';
     expect(text.match(/pgbouncer/g)).toHaveLength(1);

@@ -1,6 +1,9 @@
 // Paging through the real Steward core and store (SQLite and PostgreSQL), with the console as the
 // chat platform and a clock the test moves: the escalation walk, the frozen path, races between
 // workers, clicks and acknowledgements, restarts, incidents, overrides and daylight saving.
+import { STANDARD_MODULES } from '../../src/modules.js';
+import type { Escalator } from '../../src/core/paging/escalation.js';
+import { PAGING_ESCALATOR } from '../../src/core/paging/links.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,7 +65,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const open = async (holder: string, policy = opts.policy ?? loadPolicyFile(fixture), shared?: Store) => {
       const store = shared ?? (await openStore({ url: db.url, migrate: true }));
       if (!shared) cleanup.push(() => store.close());
-      const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy, holder });
+      const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy, modules: STANDARD_MODULES, holder });
       // Stopped before the store closes, as at shutdown: outbox kicks are not awaited by commands,
       // and a query after close would reconnect to a database about to be dropped.
       cleanup.push(() => steward.outbox.stop());
@@ -74,7 +77,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     /** Fires every step due now (and the side effects), as the runner does. */
     const run = async (replica: { steward: Steward; store: Store } = first) => {
       for (let i = 0; i < 20; i++) {
-        await replica.steward.escalator.pass();
+        await replica.steward.part<Escalator>(PAGING_ESCALATOR).pass();
         await replica.steward.outbox.kick();
         const due = await dueSteps(replica.store, clock.ms);
         if (!due.length) return;
@@ -154,7 +157,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     for (let round = 0; round < 5; round++) {
       const due = await dueSteps(store, clock.ms);
       // Both replicas try every due step at once, twice over.
-      const results = await Promise.all(due.flatMap((s) => [steward.escalator.fire(s), b.steward.escalator.fire(s), steward.escalator.fire(s), b.steward.escalator.fire(s)]));
+      const results = await Promise.all(due.flatMap((s) => [steward.part<Escalator>(PAGING_ESCALATOR).fire(s), b.steward.part<Escalator>(PAGING_ESCALATOR).fire(s), steward.part<Escalator>(PAGING_ESCALATOR).fire(s), b.steward.part<Escalator>(PAGING_ESCALATOR).fire(s)]));
       expect(results.filter(Boolean)).toHaveLength(due.length);
       advance(2000);
     }
@@ -196,7 +199,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await run();
     advance(2000);
     const [due] = await dueSteps(store, clock.ms);
-    await Promise.all([steward.escalator.fire(due), steward.execute(as('bob'), { kind: 'page.ack', page: 1 })]);
+    await Promise.all([steward.part<Escalator>(PAGING_ESCALATOR).fire(due), steward.execute(as('bob'), { kind: 'page.ack', page: 1 })]);
     const s = await steps(store);
     expect(s.filter((x) => x.state === 'pending')).toEqual([]);
     expect((await store.transaction((tx) => tx.pages.byNumber(1)))!.status).toBe('acknowledged');
@@ -220,7 +223,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       const holding = new Promise<void>((r) => (started = r));
       const held = store.transaction(() => new Promise<void>((r) => ((release = r), started())));
       await holding;
-      const poll = steward.escalator.pass();
+      const poll = steward.part<Escalator>(PAGING_ESCALATOR).pass();
       advance(300);
       release();
       await held;
@@ -405,7 +408,7 @@ await forEachDialect('on call across daylight-saving changes', ({ createDatabase
     cleanup.push(() => db.drop());
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
-    const steward = new Steward({ store, clock: { now: () => new Date(iso) }, policy: example });
+    const steward = new Steward({ store, clock: { now: () => new Date(iso) }, policy: example, modules: STANDARD_MODULES });
     const r = await steward.execute(as('alice'), { kind: 'oncall.show', target });
     if (!r.ok) throw new Error(r.error.message);
     const f = r.value.cards[0].fields!;

@@ -5,7 +5,10 @@ import { CommandInteractionOptionResolver, type CommandInteractionOption } from 
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interactionText } from '../../src/adapters/discord/client.js';
-import { COMMAND_NAMES, USAGE, parseCommand } from '../../src/adapters/shared/parse.js';
+import { parseCommand, standardRegistry } from '../../src/adapters/shared/parse.js';
+
+const registry = standardRegistry();
+const COMMAND_NAMES = registry.commandNames;
 import { FakeDiscord, validateCommands } from '../fakes/discord.js';
 import { runCli } from '../support/process.js';
 import { DISCORD_TEST_TOKEN } from '../support/steward-discord.js';
@@ -29,7 +32,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
   it('bulk-overwrites the global commands with exactly manifests/discord-commands.json; a second run changes nothing', async () => {
     const first = await runCli(['discord', 'register'], env());
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('registered 5 commands (global): service, steward, incident, page, oncall\n');
+    expect(first.stdout).toBe('registered 5 commands (global): incident, page, oncall, service, steward\n');
     expect(first.code).toBe(0);
 
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`);
@@ -40,7 +43,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     // Nothing else was written: no per-command POST/PATCH/DELETE, no guild commands.
     expect(fake.restCalls.filter((c) => c.method !== 'GET' && c.method !== 'PUT')).toEqual([]);
     const registered = fake.commands();
-    expect(registered.map((c) => c.name)).toEqual(['service', 'steward', 'incident', 'page', 'oncall']);
+    expect(registered.map((c) => c.name)).toEqual(['incident', 'page', 'oncall', 'service', 'steward']);
     expect(registered.map((c) => c.options)).toEqual(manifest.map((c) => c.options));
 
     const second = await runCli(['discord', 'register'], env());
@@ -57,17 +60,17 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const global = fake.commands();
     const r = await runCli(['discord', 'register'], { ...env(), DISCORD_GUILD_ID: fake.guildId });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`registered 5 commands (guild ${fake.guildId}): service, steward, incident, page, oncall\n`);
+    expect(r.stdout).toBe(`registered 5 commands (guild ${fake.guildId}): incident, page, oncall, service, steward\n`);
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(puts).toHaveLength(1);
     expect(puts[0]!.body).toEqual(manifest);
     expect(fake.commands(fake.guildId).map((c) => [c.name, c.guild_id])).toEqual([
-      ['service', fake.guildId],
-      ['steward', fake.guildId],
       ['incident', fake.guildId],
       ['page', fake.guildId],
       ['oncall', fake.guildId],
+      ['service', fake.guildId],
+      ['steward', fake.guildId],
     ]);
     expect(fake.commands()).toEqual(global);
   });
@@ -116,10 +119,11 @@ const SAMPLES: Record<string, string> = {
   target: 'payments-primary',
   duration: '4h',
   schedule: 'payments-primary',
+  override: '#3',
 };
 
 /** Subcommands whose parsed kind or fields are named differently from the option. */
-const KIND: Record<string, string> = { 'page service': 'page.create', 'page person': 'page.create' };
+const KIND: Record<string, string> = { 'page service': 'page.create', 'page person': 'page.create', 'oncall cancel': 'oncall.override_cancel' };
 const FIELD: Record<string, Record<string, string>> = { 'page service': { service: 'target' }, 'page person': { user: 'target' } };
 
 /** What each sample becomes in the parsed command (the same value unless listed). */
@@ -132,7 +136,8 @@ function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: 
   return new Resolver(null, data, {});
 }
 
-const textOf = (sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>) => interactionText({ options: resolverFor(sub, opts) as never });
+const textOf = (sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>, name = 'incident') =>
+  interactionText({ options: resolverFor(sub, opts) as never }, registry.commands.get(name));
 
 describe('command manifests agree with the shared parser', () => {
   it('manifests/discord-commands.json is valid for Discord and names exactly COMMAND_NAMES', () => {
@@ -152,15 +157,16 @@ describe('command manifests agree with the shared parser', () => {
 
   it('has a subcommand for every command', () => {
     expect(cases.map((c) => `${c.name} ${c.sub}`)).toEqual([
-      'service list',
-      'service show',
-      'steward help',
       ...['declare', 'update', 'status', 'severity', 'role', 'resolve', 'list', 'timeline', 'postmortem', 'stats', 'help'].map((s) => `incident ${s}`),
       'page service',
       'page person',
       'page list',
       'oncall show',
       'oncall override',
+      'oncall cancel',
+      'service list',
+      'service show',
+      'steward help',
     ]);
   });
 
@@ -174,7 +180,7 @@ describe('command manifests agree with the shared parser', () => {
     const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name]! }));
     const required = all.filter((_, i) => options[i].required);
     for (const given of [all, required, [...all].reverse()]) {
-      const text = textOf(sub, given);
+      const text = textOf(sub, given, name);
       const parsed = parseCommand(name, text);
       expect(parsed.ok, `${name} ${text}`).toBe(true);
       if (!parsed.ok) continue;
@@ -182,7 +188,7 @@ describe('command manifests agree with the shared parser', () => {
       for (const o of given)
         expect((parsed.command as Record<string, unknown>)[FIELD[`${name} ${sub}`]?.[o.name] ?? o.name]).toBe(o.name in PARSED ? PARSED[o.name] : o.value);
     }
-    const usage = USAGE[name as keyof typeof USAGE];
+    const usage = registry.commands.get(name)!.usage;
     expect(usage.includes(`/${name} ${sub}`) || usage.includes(`· ${sub}`) || usage.includes(`/${name} <${sub}>`) || usage.includes(`/${name} [${sub}`), `usage of /${name} names ${sub}`).toBe(true);
   });
 
@@ -201,7 +207,7 @@ describe('command manifests agree with the shared parser', () => {
   });
 
   it('a value with spaces or quotes stays one argument and is refused, not split', () => {
-    const text = textOf('show', [{ name: 'id', type: 3, value: 'payments-api "@everyone" x' }]);
+    const text = textOf('show', [{ name: 'id', type: 3, value: 'payments-api "@everyone" x' }], 'service');
     const parsed = parseCommand('service', text);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.error.code).toBe('COMMAND.INVALID');
@@ -209,7 +215,7 @@ describe('command manifests agree with the shared parser', () => {
 
   it('manifests/slack-app.yaml declares the same slash commands, and justifies every bot scope in a comment above it', () => {
     const slash = (slackManifest.features.slash_commands as any[]).map((c) => c.command);
-    expect(slash.sort()).toEqual(COMMAND_NAMES.map((n) => `/${n}`).sort());
+    expect(slash.sort()).toEqual(COMMAND_NAMES.map((n: string) => `/${n}`).sort());
     for (const c of slackManifest.features.slash_commands) expect(c.url).toBe('https://steward.example.com/slack/events');
     const scopes = slackManifest.oauth_config.scopes.bot as string[];
     expect(scopes).toContain('commands');

@@ -5,7 +5,12 @@ import { DiscordRenderer, embedLength, escapeDiscord } from '../../src/render/di
 import { SlackRenderer } from '../../src/render/slack/blocks.js';
 import { ConsoleRenderer } from '../../src/render/console/text.js';
 import { DISCORD, LimitError, SLACK, TRUNCATION_MARK } from '../../src/render/limits.js';
-import { decodeAction, encodeAction } from '../../src/render/action-codec.js';
+import { ActionCodec } from '../../src/render/action-codec.js';
+import { standardRegistry } from '../../src/adapters/shared/parse.js';
+
+const actions = new ActionCodec(standardRegistry());
+const encodeAction = (c: Parameters<ActionCodec['encode']>[0]) => actions.encode(c);
+const decodeAction = (id: string) => actions.decode(id);
 
 const strict = { strict: true };
 const lenient = { strict: false };
@@ -16,7 +21,7 @@ describe('mention safety', () => {
   const card: Card = { title: `Title @everyone`, body: [txt(hostile)], fields: [{ label: 'Owner', value: [user({ name: 'Alice', slack: 'U0ALICE', discord: '111111111111111111' })] }] };
 
   it('Slack: user text cannot ping or fake a mention; real mentions survive', () => {
-    const m = new SlackRenderer(strict).reply(reply(card));
+    const m = new SlackRenderer(strict, actions).reply(reply(card));
     const all = JSON.stringify(m);
     expect(all).not.toMatch(/<!channel>|<@U0BOSS>|<#C0SECRET>|<https:\/\/evil/);
     expect(all).not.toMatch(/@(here|everyone|channel)\b/);
@@ -27,7 +32,7 @@ describe('mention safety', () => {
   });
 
   it('Discord: user text cannot ping or fake a mention; allowed_mentions parses nothing', () => {
-    const m = new DiscordRenderer(strict).reply(reply(card));
+    const m = new DiscordRenderer(strict, actions).reply(reply(card));
     const all = JSON.stringify(m.embeds);
     expect(all).not.toMatch(/<@U0BOSS>|<#C0SECRET>|@everyone|@here/);
     expect(all).toContain('<@111111111111111111>');
@@ -52,31 +57,31 @@ describe('platform limits', () => {
   const many = (n: number): Card => ({ title: 'Many', sections: Array.from({ length: n }, (_, i) => ({ heading: `S${i}`, body: [txt('x')] })) });
 
   it('Slack: more than 50 blocks throws in strict mode and is cut in production', () => {
-    expect(() => new SlackRenderer(strict).reply(reply(many(60)))).toThrow(LimitError);
+    expect(() => new SlackRenderer(strict, actions).reply(reply(many(60)))).toThrow(LimitError);
     const cut: string[] = [];
-    const m = new SlackRenderer({ strict: false, onTruncate: (_p, l) => cut.push(l) }).reply(reply(many(60)));
+    const m = new SlackRenderer({ strict: false, onTruncate: (_p, l) => cut.push(l) }, actions).reply(reply(many(60)));
     expect(m.blocks).toHaveLength(SLACK.BLOCKS_PER_MESSAGE);
     expect(cut).toEqual(['BLOCKS_PER_MESSAGE']);
   });
 
   it('Slack: long section text is truncated visibly', () => {
     const long: Card = { title: 't', body: [txt('a'.repeat(SLACK.SECTION_TEXT + 10))] };
-    expect(() => new SlackRenderer(strict).reply(reply(long))).toThrow(/SECTION_TEXT exceeded: 3010 > 3000/);
-    const block = new SlackRenderer(lenient).reply(reply(long)).blocks[1] as unknown as { text: { text: string } };
+    expect(() => new SlackRenderer(strict, actions).reply(reply(long))).toThrow(/SECTION_TEXT exceeded: 3010 > 3000/);
+    const block = new SlackRenderer(lenient, actions).reply(reply(long)).blocks[1] as unknown as { text: { text: string } };
     expect(block.text.text).toHaveLength(SLACK.SECTION_TEXT);
     expect(block.text.text.endsWith(TRUNCATION_MARK)).toBe(true);
   });
 
   it('Discord: 25 buttons at most (5 rows of 5), 25 fields, 6000 characters per message', () => {
     const buttons: Card = { title: 'b', buttons: Array.from({ length: 27 }, (_, i) => ({ label: `B${i}`, command: { kind: 'service.show', id: `s${i}` } })) };
-    expect(() => new DiscordRenderer(strict).reply(reply(buttons))).toThrow(LimitError);
-    const m = new DiscordRenderer(lenient).reply(reply(buttons));
+    expect(() => new DiscordRenderer(strict, actions).reply(reply(buttons))).toThrow(LimitError);
+    const m = new DiscordRenderer(lenient, actions).reply(reply(buttons));
     expect(m.components).toHaveLength(DISCORD.ACTION_ROWS);
     expect(m.components.every((r) => r.components.length === DISCORD.BUTTONS_PER_ROW)).toBe(true);
 
     const fat: Card = { title: 'f', sections: Array.from({ length: 20 }, (_, i) => ({ heading: `S${i}`, body: [txt('y'.repeat(900))] })) };
-    expect(() => new DiscordRenderer(strict).reply(reply(fat))).toThrow(/EMBED_TOTAL/);
-    const shrunk = new DiscordRenderer(lenient).reply(reply(fat));
+    expect(() => new DiscordRenderer(strict, actions).reply(reply(fat))).toThrow(/EMBED_TOTAL/);
+    const shrunk = new DiscordRenderer(lenient, actions).reply(reply(fat));
     expect(embedLength(shrunk.embeds[0])).toBeLessThanOrEqual(DISCORD.EMBED_TOTAL);
     expect(shrunk.embeds[0].footer?.text).toMatch(/truncated/);
   });
@@ -85,7 +90,7 @@ describe('platform limits', () => {
     expect(encodeAction({ kind: 'service.escalation', id: 'a'.repeat(64) })).toHaveLength(87);
     const tooLong = { kind: 'service.list', team: 'x'.repeat(90) } as const;
     expect(() => encodeAction(tooLong)).toThrow(/longer than 100/);
-    expect(() => new DiscordRenderer(lenient).reply(reply({ title: 't', buttons: [{ label: 'x', command: tooLong }] }))).toThrow(/longer than 100/);
+    expect(() => new DiscordRenderer(lenient, actions).reply(reply({ title: 't', buttons: [{ label: 'x', command: tooLong }] }))).toThrow(/longer than 100/);
   });
 });
 

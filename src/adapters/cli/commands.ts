@@ -5,7 +5,7 @@ import type { Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
 import { apiScope, policyJsonSchema, slug } from '../../config/policy-schema.js';
 import { systemClock } from '../../core/ports.js';
-import { Steward } from '../../core/steward.js';
+import { verifyAuditLog } from '../../core/audit/audit.js';
 import { openStore } from '../../store/index.js';
 import { registerCommands } from '../discord/commands.js';
 
@@ -39,8 +39,7 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
     async run(_args, settings, io) {
       const store = await openStore({ url: settings.databaseUrl, migrate: false });
       try {
-        const policy = loadPolicyFile(settings.policyFile);
-        const r = await new Steward({ store, clock: systemClock, policy }).verifyAudit();
+        const r = await verifyAuditLog(store.auditReader);
         if (r.ok) {
           io.out(`audit log intact: ${r.checked} entries verified`);
           return 0;

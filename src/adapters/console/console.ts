@@ -4,10 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Form, Reply } from '../../core/card.js';
-import type { Command } from '../../core/commands.js';
+import type { Command, Form, Reply } from '../../core/card.js';
 import type { ConsoleRenderer } from '../../render/console/text.js';
-import { encodeAction } from '../../render/action-codec.js';
 import { encodeForm } from '../../render/form-codec.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { ConsoleGateway } from './gateway.js';
@@ -106,7 +104,7 @@ export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatche
     if (/^\d+$/.test(input)) {
       const cmd = buttons[Number(input) - 1];
       if (!cmd) return void write(buttons.length ? `There is no button [${input}]; choose 1-${buttons.length}.` : 'There are no buttons to press yet.');
-      return show(await dispatcher.action(inv(), encodeAction(cmd)));
+      return show(await dispatcher.action(inv(), dispatcher.actions.encode(cmd)));
     }
     const meta = /^\/(join|leave|pin)\b\s*(.*)$/.exec(input);
     if (meta) return metaCommand(meta[1], meta[2].trim());

@@ -11,75 +11,76 @@ import {
   type Interaction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { type Button, type FormTarget, type Reply, br, code, join, strong, txt } from '../../core/card.js';
+import { type Button, type Command, type Reply, br, code, join, strong, txt } from '../../core/card.js';
 import type { Invocation } from '../../core/context.js';
 import type { CoreError } from '../../core/errors.js';
 import type { DiscordRenderer } from '../../render/discord/message.js';
-import { decodeForm } from '../../render/form-codec.js';
+import type { CommandOption, SlashCommandDecl } from '../../core/module.js';
 import { errorReply } from '../../render/outcome.js';
 import type { Dispatcher } from '../shared/dispatch.js';
-import { COMMAND_NAMES } from '../shared/parse.js';
 
 const ACTION_PREFIX = 'st1|';
 const FORM_PREFIX = 'f1|';
 
-/** Options whose value is the rest of the line (kept as typed, placed last). */
-const FREE_TEXT = new Set(['title', 'text', 'summary', 'message']);
-/** The option naming an incident: `INC-7`, `inc-7`, `#7` or `7`. */
-const INCIDENT_OPTION = 'incident';
-const INCIDENT_REF = /^\s*(?:inc-?\s*)?#?(\d{1,9})\s*$/i;
 const SNOWFLAKE = /^\d{15,21}$/;
+const REF = /^\s*(?:([a-z]+)-?\s*)?#?(\d{1,9})\s*$/i;
 
 function leafOptions(i: Pick<ChatInputCommandInteraction, 'options'>): readonly CommandInteractionOption[] {
   const sub = i.options.getSubcommand(false);
   return (sub ? i.options.data[0]?.options : i.options.data) ?? [];
 }
 
+/** How the command declares its options (of the subcommand used, when there is one), by name. */
+function declared(i: Pick<ChatInputCommandInteraction, 'options'>, decl: SlashCommandDecl | undefined): Map<string, CommandOption> {
+  const sub = i.options.getSubcommand(false);
+  const opts = sub ? (decl?.options.find((o) => o.type === 'subcommand' && o.name === sub)?.options ?? []) : (decl?.options ?? []);
+  return new Map(opts.map((o) => [o.name, o]));
+}
+
 /**
- * A chat-input interaction as the text the shared parser reads: "<subcommand> [INC-n] <options…>".
- * Whatever order the user filled the options in: the incident first, then plain values (those
- * with spaces stay one quoted argument), then a user (as a mention), then free text as typed.
+ * A chat-input interaction as the text the command's grammar reads: "<subcommand> [REF-n] <options…>".
+ * Whatever order the user filled the options in: a reference (INC-n …) first, then plain values
+ * (those with spaces stay one quoted argument), then a user (as a mention), then free text as typed.
  */
-export function interactionText(i: Pick<ChatInputCommandInteraction, 'options'>): string {
-  const rank = (o: CommandInteractionOption) => (o.name === INCIDENT_OPTION ? 0 : FREE_TEXT.has(o.name) ? 3 : o.type === ApplicationCommandOptionType.User ? 2 : 1);
+export function interactionText(i: Pick<ChatInputCommandInteraction, 'options'>, decl: SlashCommandDecl | undefined): string {
+  const how = declared(i, decl);
+  const rank = (o: CommandInteractionOption) => (how.get(o.name)?.ref ? 0 : how.get(o.name)?.freeText ? 3 : o.type === ApplicationCommandOptionType.User ? 2 : 1);
   const parts = [...leafOptions(i)]
     .sort((a, b) => rank(a) - rank(b))
     .map((o) => {
       const v = String(o.value ?? '');
+      const d = how.get(o.name);
       if (o.type === ApplicationCommandOptionType.User && SNOWFLAKE.test(v)) return `<@${v}>`;
-      if (o.name === INCIDENT_OPTION) {
-        const n = INCIDENT_REF.exec(v);
-        return n ? `INC-${Number(n[1])}` : v;
+      if (d?.ref) {
+        const n = REF.exec(v);
+        return n && (!n[1] || n[1].toUpperCase() === d.ref.prefix) ? `${d.ref.prefix}-${Number(n[2])}` : v;
       }
-      if (FREE_TEXT.has(o.name)) return v.trim();
+      if (d?.freeText) return v.trim();
       return /\s/.test(v) ? `"${v.replace(/"/g, "'")}"` : v;
     });
   return [i.options.getSubcommand(false) ?? '', ...parts].filter((s) => s !== '').join(' ');
 }
 
-/** Options the parser cannot check from the text alone (an incident reference that is not one). */
-export function optionError(i: Pick<ChatInputCommandInteraction, 'options'>): CoreError | undefined {
-  const inc = leafOptions(i).find((o) => o.name === INCIDENT_OPTION);
-  if (inc && !INCIDENT_REF.test(String(inc.value ?? '')))
-    return { code: 'COMMAND.INVALID', message: `"${String(inc.value)}" does not name an incident.`, hint: 'Name it like INC-7; /incident list shows the open ones.' };
+/** Options the grammar cannot check from the text alone (a reference that is not one). */
+export function optionError(i: Pick<ChatInputCommandInteraction, 'options'>, decl: SlashCommandDecl | undefined): CoreError | undefined {
+  const how = declared(i, decl);
+  for (const o of leafOptions(i)) {
+    const d = how.get(o.name);
+    if (!d?.ref) continue;
+    const n = REF.exec(String(o.value ?? ''));
+    if (!n || (n[1] && n[1].toUpperCase() !== d.ref.prefix)) return { code: 'COMMAND.INVALID', message: `"${String(o.value)}" does not name ${d.ref.noun}.`, hint: d.ref.hint };
+  }
   return undefined;
 }
 
 const fieldLabel = (id: string) => id.charAt(0).toUpperCase() + id.slice(1).replace(/[-_]/g, ' ');
 
-/** Room for a title carried by the "open the form again" button (custom_id ≤ 100 characters). */
-export const CARRIED_TITLE_MAX = 100 - `${ACTION_PREFIX}incident.declare|`.length;
-
 /**
  * Discord modals cannot show errors next to fields: the submission is answered with the list of
- * problems and a button that opens the form again (for a declaration, with the title typed so far).
+ * problems and a button that opens the form again with every value typed so far.
  */
-export function formErrorReply(target: FormTarget, values: Record<string, string | undefined>, fields: Record<string, string>): Reply {
-  const title = values.title?.replace(/\|/g, '/').trim().slice(0, CARRIED_TITLE_MAX);
-  const again: Button =
-    target.kind === 'incident.declare'
-      ? { label: 'Open the form again', style: 'primary', command: { kind: 'incident.declare', ...(title ? { title } : {}) } }
-      : { label: 'Open the form again', style: 'primary', command: { kind: 'incident.form', incident: target.number, form: target.kind.slice('incident.'.length) as 'status' } };
+export function formErrorReply(fields: Record<string, string>, reopen: Command | undefined): Reply {
+  const again: Button[] = reopen ? [{ label: 'Open the form again', style: 'primary', command: reopen }] : [];
   return {
     visibility: 'ephemeral',
     cards: [
@@ -87,7 +88,7 @@ export function formErrorReply(target: FormTarget, values: Record<string, string
         title: 'Some fields need another look',
         tone: 'danger',
         body: join(Object.entries(fields).map(([id, message]) => [strong(fieldLabel(id)), txt(`: ${message}`)]), br),
-        buttons: [again],
+        buttons: again,
         context: [code('FORM.INVALID')],
       },
     ],
@@ -121,9 +122,10 @@ export function createInteractionHandler({ dispatcher, render }: InteractionDeps
   }
 
   async function onChatInput(i: ChatInputCommandInteraction) {
-    if (!(COMMAND_NAMES as readonly string[]).includes(i.commandName)) return;
-    const refused = optionError(i);
-    const reply = refused ? errorReply(refused) : await dispatcher.command(inv(i), i.commandName, interactionText(i));
+    const decl = dispatcher.registry.commands.get(i.commandName);
+    if (!decl) return;
+    const refused = optionError(i, decl);
+    const reply = refused ? errorReply(refused) : await dispatcher.command(inv(i), i.commandName, interactionText(i, decl));
     await answer(i, reply);
   }
 
@@ -139,9 +141,8 @@ export function createInteractionHandler({ dispatcher, render }: InteractionDeps
       if (field.type === ComponentType.TextInput) values[id] = field.value;
       else if (field.type === ComponentType.StringSelect) values[id] = field.values[0];
     }
-    const { reply, fieldErrors } = await dispatcher.submit(inv(i), i.customId, values);
-    const decoded = decodeForm(i.customId);
-    const shown = fieldErrors && decoded.ok ? formErrorReply(decoded.target, values, fieldErrors) : reply;
+    const { reply, fieldErrors, reopen } = await dispatcher.submit(inv(i), i.customId, values);
+    const shown = fieldErrors ? formErrorReply(fieldErrors, reopen) : reply;
     await i.reply({ ...payload(shown), flags: MessageFlags.Ephemeral });
   }
 

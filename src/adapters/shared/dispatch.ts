@@ -1,35 +1,44 @@
 // The one path from any adapter into the core: parse → execute → reply, with metrics and logs.
-import type { Reply } from '../../core/card.js';
-import type { Command } from '../../core/commands.js';
+import type { Command, Reply } from '../../core/card.js';
 import type { Invocation } from '../../core/context.js';
 import type { CoreError, Outcome } from '../../core/errors.js';
+import type { PinnedMessage } from '../../core/module.js';
+import type { Registry } from '../../core/registry.js';
 import type { Steward } from '../../core/steward.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { decodeAction } from '../../render/action-codec.js';
+import type { ActionCodec } from '../../render/action-codec.js';
 import { errorReply, toReply } from '../../render/outcome.js';
 import { decodeForm } from '../../render/form-codec.js';
-import type { FormTarget } from '../../core/card.js';
-import { COMMAND_NAMES, parseCommand } from './parse.js';
+import { parseCommand } from './parse.js';
+
+export interface Submitted {
+  reply: Reply;
+  /** Field id → message, for platforms that show them inline (code FORM.INVALID). */
+  fieldErrors?: Record<string, string>;
+  /** With field errors: the command that opens the form again with the values typed so far. */
+  reopen?: Command;
+}
 
 export interface Dispatcher {
+  /** What the composed modules declare (slash commands, operations, forms). */
+  readonly registry: Registry;
+  readonly actions: ActionCodec;
   command(inv: Invocation, name: string, text: string): Promise<Reply>;
   action(inv: Invocation, actionId: string): Promise<Reply>;
-  /**
-   * A submitted form. `fields` in the result's error (code FORM.INVALID) maps field ids to
-   * messages for platforms that show them inline.
-   */
-  submit(inv: Invocation, formId: string, values: Record<string, string | undefined>): Promise<{ reply: Reply; fieldErrors?: Record<string, string> }>;
+  /** A submitted form. */
+  submit(inv: Invocation, formId: string, values: Record<string, string | undefined>): Promise<Submitted>;
   /** Resolves once the side effects due now have been carried out (the console waits on it). */
   settled(): Promise<void>;
-  /** A message pinned or marked 📌 in a war room (deduplicated per message). */
-  pinned(platform: Invocation['platform'], channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date; pinnedBy?: string }): Promise<boolean>;
+  /** A message pinned or marked 📌 in a channel (deduplicated per message). */
+  pinned(platform: Invocation['platform'], channelId: string, m: PinnedMessage): Promise<boolean>;
 }
 
 const INTERNAL: CoreError = { code: 'INTERNAL', message: 'Something went wrong on Steward’s side; it has been logged.', hint: 'Try again in a moment.' };
 
-export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log: Logger }): Dispatcher {
+export function createDispatcher(deps: { steward: Steward; actions: ActionCodec; metrics: Metrics; log: Logger }): Dispatcher {
   const { steward, metrics, log } = deps;
+  const registry = steward.registry;
 
   function record(inv: Invocation, kind: 'command' | 'interaction', label: string, outcome: string, seconds: number) {
     metrics.latency.observe({ platform: inv.platform, kind }, seconds);
@@ -68,34 +77,37 @@ export function createDispatcher(deps: { steward: Steward; metrics: Metrics; log
   }
 
   return {
+    registry,
+    actions: deps.actions,
     command(inv, name, text) {
-      const p = parseCommand(name, text);
+      const p = parseCommand(name, text, registry);
       const bare = name.replace(/^\//, '');
-      const label = p.ok ? p.command.kind : (COMMAND_NAMES as readonly string[]).includes(bare) ? `/${bare}` : 'unknown';
+      const label = p.ok ? p.command.kind : registry.commands.has(bare) ? `/${bare}` : 'unknown';
       return run('command', inv, label, p.ok ? { ok: true, value: p.command } : p);
     },
     async submit(inv, formId, values) {
       const d = decodeForm(formId);
       if (!d.ok) return { reply: await run('interaction', inv, 'form', { ok: false, error: { code: 'ACTION.EXPIRED', message: 'This form is no longer understood by Steward.', hint: d.reason } }) };
       let fieldErrors: Record<string, string> | undefined;
+      let reopen: Command | undefined;
       const reply = await run('interaction', inv, `form:${d.target.kind}`, { ok: true, value: d.target }, async (target) => {
-        const r = await steward.submit(inv, target as FormTarget, values);
-        if (!r.ok && r.error.fields) fieldErrors = r.error.fields;
+        const r = await steward.submit(inv, target, values);
+        if (!r.ok && r.error.fields) ({ fields: fieldErrors, reopen } = r.error);
         return r;
       });
-      return { reply, fieldErrors };
+      return { reply, fieldErrors, reopen };
     },
     settled: () => steward.outbox.kick(),
     async pinned(platform, channelId, m) {
       try {
-        return await steward.incidents.addPinned(platform, channelId, m);
+        return await steward.pinned(platform, channelId, m);
       } catch (err) {
         log.error({ err, platform, channelId }, 'pin not recorded');
         return false;
       }
     },
     action(inv, actionId) {
-      const d = decodeAction(actionId);
+      const d = deps.actions.decode(actionId);
       if (!d.ok) return run('interaction', inv, 'unknown', { ok: false, error: { code: 'ACTION.EXPIRED', message: 'This button is no longer understood by Steward.', hint: d.reason } });
       return run('interaction', inv, d.command.kind, { ok: true, value: d.command });
     },

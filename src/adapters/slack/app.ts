@@ -21,7 +21,6 @@ import type { ChatGateway } from '../../core/chat/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SlackRenderer } from '../../render/slack/blocks.js';
 import type { Dispatcher } from '../shared/dispatch.js';
-import { COMMAND_NAMES } from '../shared/parse.js';
 import { withinAckBudget } from './ack-budget.js';
 import { boltLogger } from './bolt-logger.js';
 import { FORM_CALLBACK_ID, formSubmissions, openForm } from './forms.js';
@@ -39,8 +38,6 @@ export const WEB_API_RETRY = { retries: 2, factor: 2, minTimeout: 250, maxTimeou
 /** Abandon a Web API request that has not answered by then (it is retried as above). */
 export const WEB_API_TIMEOUT_MS = 15_000;
 
-/** The slash commands Steward serves, as one matcher: `/service`, `/incident`, … */
-const COMMAND_PATTERN = new RegExp(`^/(?:${COMMAND_NAMES.join('|')})$`);
 /** Steward's buttons (render/action-codec.ts). */
 const ACTION_ID = /^steward:\d+$/;
 
@@ -64,6 +61,8 @@ export interface SlackAdapter {
 
 export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger }): SlackAdapter {
   const { dispatcher, render, log } = deps;
+  /** The slash commands the composed modules declare, as one matcher: `/service`, `/incident`, … */
+  const COMMAND_PATTERN = new RegExp(`^/(?:${dispatcher.registry.commandNames.join('|')})$`);
   const logger = boltLogger(log.child({ platform: 'slack' }));
   const apiUrl = opts.apiUrl ? { slackApiUrl: opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/` } : undefined;
   const clientOptions = { ...apiUrl, retryConfig: { ...WEB_API_RETRY }, rejectRateLimitedCalls: true, timeout: WEB_API_TIMEOUT_MS };

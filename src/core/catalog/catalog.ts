@@ -1,7 +1,6 @@
 // Service catalog use cases: list services, show one service, show its escalation path.
 import type { EscalationPolicy, NotifyTarget, Service } from '../../config/policy-schema.js';
 import { type Card, type Rich, type Reply, br, code, ephemeral, join, link, strong, txt, user } from '../card.js';
-import type { CommandOf } from '../commands.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
@@ -25,19 +24,19 @@ export class Catalog {
     return r;
   }
 
-  list(ctx: Ctx, cmd: CommandOf<'service.list'>): Outcome<Reply> {
+  list(ctx: Ctx, cmd: { team?: string }): Outcome<Reply> {
     return this.memo(`list:${cmd.team ?? ''}`, () => this.buildList(ctx, cmd));
   }
 
-  show(ctx: Ctx, cmd: CommandOf<'service.show'>): Outcome<Reply> {
+  show(ctx: Ctx, cmd: { id: string }): Outcome<Reply> {
     return this.memo(`show:${cmd.id}`, () => this.buildShow(ctx, cmd));
   }
 
-  escalation(ctx: Ctx, cmd: CommandOf<'service.escalation'>): Outcome<Reply> {
+  escalation(ctx: Ctx, cmd: { id: string }): Outcome<Reply> {
     return this.memo(`escalation:${cmd.id}`, () => this.buildEscalation(ctx, cmd));
   }
 
-  private buildList(_ctx: Ctx, cmd: CommandOf<'service.list'>): Outcome<Reply> {
+  private buildList(_ctx: Ctx, cmd: { team?: string }): Outcome<Reply> {
     const d = this.dir();
     let services = d.allServices();
     let teams = d.allTeams();
@@ -69,7 +68,7 @@ export class Catalog {
     return ok(ephemeral(card));
   }
 
-  private buildShow(_ctx: Ctx, cmd: CommandOf<'service.show'>): Outcome<Reply> {
+  private buildShow(_ctx: Ctx, cmd: { id: string }): Outcome<Reply> {
     const d = this.dir();
     const s = d.service(cmd.id);
     if (!s) return this.notFound(cmd.id);
@@ -100,7 +99,7 @@ export class Catalog {
     );
   }
 
-  private buildEscalation(_ctx: Ctx, cmd: CommandOf<'service.escalation'>): Outcome<Reply> {
+  private buildEscalation(_ctx: Ctx, cmd: { id: string }): Outcome<Reply> {
     const d = this.dir();
     const s = d.service(cmd.id);
     if (!s) return this.notFound(cmd.id);

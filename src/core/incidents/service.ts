@@ -1,20 +1,19 @@
 // Incident use cases that change state: declare, update, status, severity, roles, resolve, pins.
 // Each runs in one transaction that also appends the audit entry, the timeline entry and the
 // outbox items for its chat side effects; idempotency keys make retries and double submits safe.
-import { type FormTarget, type Reply, code, ephemeral, txt } from '../card.js';
+import { type Reply, code, ephemeral, txt } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import type { Ctx } from '../context.js';
-import { fail, invalidForm, ok, type Outcome } from '../errors.js';
+import { fail, ok, type Outcome } from '../errors.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { summaryCard } from './cards.js';
 import { enqueue } from '../outbox/effects.js';
 import { Announce, Postmortem, Refresh, RoleDm, Update, WarRoomCreate } from './kinds.js';
-import { declareForm, parseDeclare, resolveForm, roleForm, severityForm, statusForm, targetKey } from './forms.js';
+import { type DeclareValues, type Initial, declareForm, resolveForm, roleForm, severityForm, statusForm } from './forms.js';
 import { type Incident, type IncidentStatus, type TimelineKind, isOpen, ref, roleGuide } from './model.js';
 import type { IncidentPatch } from './ports.js';
 import { resolvePerson } from '../people/resolve.js';
-import type { PagingService } from '../paging/service.js';
-import { pageRef } from '../paging/model.js';
+import type { IncidentPaging } from './links.js';
 
 export interface IncidentDeps {
   store: Store;
@@ -24,9 +23,11 @@ export interface IncidentDeps {
   kick: () => void;
   /** Platforms connected now (announcements go to those with a configured channel). */
   platforms: () => Platform[];
-  /** Opens the page when the declare form asks to page the on-call. */
-  paging: PagingService;
+  /** Opens the page when the declare form asks to page the on-call (absent: paging is not composed). */
+  paging: () => IncidentPaging | undefined;
 }
+
+export type IncidentFormName = 'status' | 'severity' | 'role' | 'resolve';
 
 type Change = { patch: IncidentPatch; kind: TimelineKind; text: string; data?: Record<string, unknown>; effects?: (i: Incident, tx: Tx, at: Date) => Promise<void> };
 
@@ -38,26 +39,23 @@ export class IncidentService {
   }
 
   openDeclareForm(_ctx: Ctx, title: string | undefined): Outcome<Reply> {
-    return ok({ cards: [], visibility: 'ephemeral', form: declareForm(this.dir, title) });
+    return ok({ cards: [], visibility: 'ephemeral', form: declareForm(this.dir, { title }) });
   }
 
-  async submitDeclare(ctx: Ctx, target: Extract<FormTarget, { kind: 'incident.declare' }>, values: Record<string, string | undefined>): Promise<Outcome<Reply>> {
+  /** A valid declare form; `key` (the form's nonce) makes a double submission return the first incident. */
+  async submitDeclare(ctx: Ctx, v: DeclareValues, key: string): Promise<Outcome<Reply>> {
     const person = ctx.actor.person!;
-    const parsed = parseDeclare(this.dir, values);
-    if (!parsed.ok) return invalidForm(parsed.fields);
-    const v = parsed.value;
     const dir = this.dir;
-    const key = targetKey(target);
     // Paging needs an escalation path: without one the incident is declared and says why nobody was paged.
-    const path = v.page ? (v.service ? this.d.paging.freeze({ serviceId: v.service }) : 'no service was chosen') : null;
-    const noPage = typeof path === 'string' ? path : null;
+    const paging = this.d.paging();
+    const noPage = v.page ? (!paging ? 'paging is not available' : !v.service ? 'no service was chosen' : paging.cannotPage(v.service)) : null;
     const { incident, created, page } = await this.d.store.transaction(async (tx) => {
       const at = ctx.now;
       // The claim waits for a concurrent identical submission to commit, then reports it: the
       // second submission returns the first one's incident instead of creating another.
       if (!(await tx.idempotency.claim(key, at))) {
         const existing = await tx.incidents.byDeclareKey(key);
-        if (existing) return { incident: existing, created: false, page: (await tx.pages.list({ incidentNumber: existing.number, limit: 1 }))[0] ?? null };
+        if (existing) return { incident: existing, created: false, page: (await paging?.pageOf(tx, existing.number)) ?? null };
         throw new Error(`declare key ${key} claimed but no incident found`);
       }
       const number = await tx.incidents.nextNumber();
@@ -83,29 +81,29 @@ export class IncidentService {
       );
       await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'declared', actorPerson: person.id, actorName: person.name, text: `Declared as ${v.severity}: ${v.title}` });
       await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.declared', subject: `incident:${ref(incident)}`, after: snapshot(incident) }, at);
-      let page = null;
+      let page: string | null = null;
       if (noPage) await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'page', actorPerson: person.id, actorName: person.name, text: `Paging the on-call was requested, but ${noPage}` });
-      else if (v.page) {
-        const opened = await this.d.paging.open(
+      else if (v.page && paging) {
+        const opened = await paging.open(
           tx,
           { key: `page:incident:${incident.number}`, serviceId: v.service!, incidentNumber: incident.number, message: `${ref(incident)} ${v.severity}: ${v.title}`, createdBy: person.id, createdPlatform: ctx.inv.platform, createdUserId: ctx.inv.userId },
           ctx.actor.ref,
           at,
         );
-        if (opened.ok) page = opened.page;
+        if (opened.ok) page = opened.ref;
       }
       await enqueue(tx.outbox, WarRoomCreate, `war_room:${incident.number}`, { incident: incident.number }, at);
       for (const platform of announcePlatforms(dir, this.d.platforms())) await enqueue(tx.outbox, Announce, `announce:${incident.number}:${platform}`, { incident: incident.number, platform }, at);
       return { incident, created: true, page };
     });
     if (created) this.d.kick();
-    if (page) this.d.paging.wakeEscalation();
-    const paging = page ? ` Paging the on-call (${pageRef(page)}).` : noPage ? ` Nobody was paged: ${noPage}.` : '';
+    if (page && created) paging?.wake();
+    const pagingText = page ? ` Paging the on-call (${page}).` : noPage ? ` Nobody was paged: ${noPage}.` : '';
     return ok(
       ephemeral({
         title: created ? `${ref(incident)} declared` : `${ref(incident)} was already declared from this form`,
         tone: 'warning',
-        body: [txt(`${incident.title} · ${incident.severity}. `), txt(created ? `Opening the war room and announcing it now; you are the commander.${paging}` : 'Nothing new was created.')],
+        body: [txt(`${incident.title} · ${incident.severity}. `), txt(created ? `Opening the war room and announcing it now; you are the commander.${pagingText}` : 'Nothing new was created.')],
         context: [code(ref(incident))],
       }),
     );
@@ -122,13 +120,14 @@ export class IncidentService {
       : fail('INCIDENT.NOT_IN_WAR_ROOM', 'This channel is not an incident war room.', 'Run the command in the war room, or name the incident, e.g. INC-7.');
   }
 
-  async openForm(ctx: Ctx, number: number, form: 'status' | 'severity' | 'role' | 'resolve'): Promise<Outcome<Reply>> {
+  async openForm(ctx: Ctx, number: number, form: IncidentFormName, initial: Initial = {}, nonce?: string): Promise<Outcome<Reply>> {
     const found = await this.find(ctx, number);
     if (!found.ok) return found;
     const i = found.value;
     if (!isOpen(i.status)) return this.closed(i);
     if (form === 'resolve' && !this.mayResolve(ctx, i)) return this.refuseResolve(i);
-    const f = form === 'status' ? statusForm(i) : form === 'severity' ? severityForm(this.dir, i) : form === 'role' ? roleForm(this.dir, i) : resolveForm(i);
+    const f =
+      form === 'status' ? statusForm(i, initial, nonce) : form === 'severity' ? severityForm(this.dir, i, initial, nonce) : form === 'role' ? roleForm(this.dir, i, initial, nonce) : resolveForm(i, initial, nonce);
     return ok({ cards: [], visibility: 'ephemeral', form: f });
   }
 
@@ -155,7 +154,7 @@ export class IncidentService {
         kind: 'status',
         text: `Status ${i.status} → ${status}${text ? `: ${text}` : ''}`,
         data: { from: i.status, to: status },
-        effects: closes ? (next, tx, at) => this.d.paging.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at) : undefined,
+        effects: closes ? async (next, tx, at) => void (await this.d.paging()?.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at)) : undefined,
       };
     });
   }
@@ -196,7 +195,7 @@ export class IncidentService {
         text: `Resolved${summary ? `: ${summary}` : ''}`,
         effects: async (next, tx, at) => {
           await enqueue(tx.outbox, Postmortem, `postmortem:${next.number}`, { incident: next.number }, at);
-          await this.d.paging.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at);
+          await this.d.paging()?.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at);
         },
       };
     });

@@ -6,7 +6,7 @@
 // again after a backoff, until after STEP_MAX_ATTEMPTS tries it is set aside and the team is told.
 import type { NotifyTarget } from '../../config/policy-schema.js';
 import type { Directory } from '../catalog/directory.js';
-import type { OnCall } from '../oncall/oncall.js';
+import type { PagingOnCall } from './links.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
 import type { DueStep } from './ports.js';
@@ -20,7 +20,8 @@ export interface EscalatorDeps {
   store: Store;
   clock: Clock;
   dir: () => Directory;
-  oncall: OnCall;
+  /** Who holds a schedule (the on-call module). */
+  oncall: PagingOnCall;
   holder: string;
   /** Platforms connected now (notifications go to each where the person or team has an id). */
   platforms: () => Platform[];

@@ -1,7 +1,6 @@
 // Neutral card → console text. Buttons are numbered; the console adapter maps a typed number back to its command.
 import { DateTime } from 'luxon';
-import type { Button, Card, Reply, Rich, Span } from '../../core/card.js';
-import type { Command } from '../../core/commands.js';
+import type { Button, Card, Command, Reply, Rich, Span } from '../../core/card.js';
 
 export interface ConsoleMessage {
   text: string;

@@ -1,6 +1,6 @@
 // Neutral card → Discord message (embeds + button rows), mentions never parsed from text.
 import type { Card, Form, Reply, Rich, Span, Tone } from '../../core/card.js';
-import { encodeAction } from '../action-codec.js';
+import type { ActionCodec } from '../action-codec.js';
 import { DISCORD, Limits, type LimitPolicy } from '../limits.js';
 import { ZWSP, defuseMassMentions } from '../safe-text.js';
 import { type DiscordModal, renderModal } from './modal.js';
@@ -79,7 +79,10 @@ export class DiscordRenderer {
   /** Replies are immutable values: the same reply object renders to the same message. */
   private readonly rendered = new WeakMap<Reply, DiscordMessage>();
 
-  constructor(private readonly policy: LimitPolicy) {}
+  constructor(
+    private readonly policy: LimitPolicy,
+    private readonly actions: ActionCodec,
+  ) {}
 
   reply(reply: Reply): DiscordMessage {
     let m = this.rendered.get(reply);
@@ -108,7 +111,7 @@ export class DiscordRenderer {
           type: 2,
           style: BUTTON_STYLE[b.style ?? 'default'],
           label: lim.text('BUTTON_LABEL', DISCORD.BUTTON_LABEL, b.label),
-          custom_id: lim.exact('CUSTOM_ID', DISCORD.CUSTOM_ID, encodeAction(b.command)),
+          custom_id: lim.exact('CUSTOM_ID', DISCORD.CUSTOM_ID, this.actions.encode(b.command)),
         })),
       });
     }

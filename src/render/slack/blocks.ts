@@ -1,7 +1,7 @@
 // Neutral card → Slack Block Kit (mrkdwn with `verbatim: true`, everything user-written escaped).
 import type { Card, Reply, Rich, Span, Tone } from '../../core/card.js';
 import { plain } from '../../core/card.js';
-import { encodeAction } from '../action-codec.js';
+import type { ActionCodec } from '../action-codec.js';
 import { Limits, SLACK, type LimitPolicy } from '../limits.js';
 import { defuseMassMentions } from '../safe-text.js';
 
@@ -65,7 +65,10 @@ export class SlackRenderer {
   private readonly rendered = new WeakMap<Reply, SlackMessage>();
 
   /** The overflow policy is shared with the modal renderer (render/slack/modal.ts). */
-  constructor(readonly policy: LimitPolicy) {}
+  constructor(
+    readonly policy: LimitPolicy,
+    private readonly actions: ActionCodec,
+  ) {}
 
   reply(reply: Reply): SlackMessage {
     let m = this.rendered.get(reply);
@@ -106,7 +109,7 @@ export class SlackRenderer {
           type: 'button',
           action_id: lim.exact('ACTION_ID', SLACK.ACTION_ID, `steward:${i}`),
           text: { type: 'plain_text', text: lim.text('BUTTON_TEXT', SLACK.BUTTON_TEXT, plainSlack(b.label)), emoji: true },
-          value: lim.exact('BUTTON_VALUE', SLACK.BUTTON_VALUE, encodeAction(b.command)),
+          value: lim.exact('BUTTON_VALUE', SLACK.BUTTON_VALUE, this.actions.encode(b.command)),
           ...(b.style && b.style !== 'default' ? { style: b.style } : {}),
         })),
       });

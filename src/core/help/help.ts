@@ -1,23 +1,11 @@
 // `/steward help`: what Steward can do here, and who the asking user is to it.
-import { type Card, type Reply, br, code, ephemeral, join, strong, txt } from './card.js';
-import type { Ctx } from './context.js';
-import type { Directory } from './catalog/directory.js';
-import { ok, type Outcome } from './errors.js';
+import { type Card, type Reply, br, code, ephemeral, join, strong, txt } from '../card.js';
+import type { Ctx } from '../context.js';
+import type { Directory } from '../catalog/directory.js';
+import { ok, type Outcome } from '../errors.js';
+import type { HelpEntry } from '../module.js';
 
-/** Commands available now, with a one-line purpose and whether they change state. */
-export const COMMAND_HELP: { usage: string; what: string; writes: boolean }[] = [
-  { usage: '/incident declare [title]', what: 'declare an incident: war room, announcement, roles, timeline', writes: true },
-  { usage: '/incident help', what: 'every incident command: update, status, severity, role, resolve, list, timeline, stats', writes: false },
-  { usage: '/page <service|@person> <message>', what: "page a service's on-call along its escalation path, or one person", writes: true },
-  { usage: '/page list', what: 'open and acknowledged pages', writes: false },
-  { usage: '/oncall [service|schedule]', what: 'who is on call now and next, in your time zone', writes: false },
-  { usage: '/oncall override <@user> <duration> [schedule]', what: 'someone covers a shift from now', writes: true },
-  { usage: '/service list [team]', what: 'the service catalog: teams, tiers, owners', writes: false },
-  { usage: '/service show <id>', what: 'one service: team, owners, tier, escalation path, channels', writes: false },
-  { usage: '/steward help', what: 'this help, and who you are to Steward', writes: false },
-];
-
-export function help(ctx: Ctx, dir: Directory): Outcome<Reply> {
+export function help(ctx: Ctx, dir: Directory, entries: readonly HelpEntry[]): Outcome<Reply> {
   const { actor } = ctx;
   const who: Card = actor.person
     ? {
@@ -50,7 +38,7 @@ export function help(ctx: Ctx, dir: Directory): Outcome<Reply> {
     title: 'What Steward can do here',
     tone: 'info',
     body: join(
-      COMMAND_HELP.map((c) => [code(c.usage), txt(` — ${c.what}${c.writes && !actor.person ? ' (needs a policy person)' : ''}`)]),
+      entries.map((c) => [code(c.usage), txt(` — ${c.what}${c.writes && !actor.person ? ' (needs a policy person)' : ''}`)]),
       br,
     ),
     context: [txt(`Policy version ${dir.version.slice(0, 12)} · ${dir.allServices().length} services, ${dir.allTeams().length} teams`)],

@@ -1,0 +1,28 @@
+// What incidents need from paging, declared here and provided by the paging module under
+// INCIDENT_PAGING (see Kernel.link): without paging composed, incidents page nobody.
+import type { ActorRef, Platform, Tx } from '../ports.js';
+
+export const INCIDENT_PAGING = 'incidents.paging';
+
+export interface IncidentPage {
+  key: string;
+  serviceId: string;
+  incidentNumber: number;
+  message: string;
+  createdBy: string;
+  createdPlatform: Platform;
+  createdUserId: string;
+}
+
+export interface IncidentPaging {
+  /** Why a page of this service cannot start (e.g. no escalation path), or null when it can. */
+  cannotPage(serviceId: string): string | null;
+  /** Opens the incident's page inside the incident's transaction; its reference (PAGE-n). */
+  open(tx: Tx, page: IncidentPage, actor: ActorRef, at: Date): Promise<{ ok: true; ref: string } | { ok: false; reason: string }>;
+  /** The reference of the page the incident opened, if any. */
+  pageOf(tx: Tx, incidentNumber: number): Promise<string | null>;
+  /** Resolving (or declining, cancelling) an incident resolves its pages, in the same transaction. */
+  closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<void>;
+  /** A page was opened: its first step is due now. */
+  wake(): void;
+}

@@ -1,0 +1,26 @@
+// What paging needs from incidents (a page opened by an incident notes its progress on the
+// incident's timeline and sets its time to acknowledge), and from on-call (who holds a schedule).
+// Declared here; provided by those modules under these names (see Kernel.link).
+import type { OverrideRepo } from './ports.js';
+import type { Platform, Tx } from '../ports.js';
+
+export const PAGING_INCIDENTS = 'paging.incidents';
+export const PAGING_ONCALL = 'paging.oncall';
+/** The escalation runner itself (operations, benchmarks and tests drive it). */
+export const PAGING_ESCALATOR = 'paging.escalator';
+/** The paging use cases (operations tooling, benchmarks and tests open pages directly). */
+export const PAGING_SERVICE = 'paging.service';
+
+export interface PagingIncidents {
+  /** A timeline entry on the incident (deduplicated by `dedupe`). */
+  note(tx: Tx, incidentNumber: number, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void>;
+  /** The page was acknowledged: the incident's time to acknowledge, unless it has one. */
+  acknowledged(tx: Tx, incidentNumber: number, at: Date): Promise<void>;
+  /** The incident's war room as it stands (pending while it is being created). */
+  warRoom(incidentNumber: number): Promise<{ state: 'pending' | 'ready' | 'failed' | 'none'; platform: Platform; channelId: string | null } | null>;
+}
+
+export interface PagingOnCall {
+  /** Who is on call in schedule `id` at `at`: a person id, null for nobody, undefined for no such schedule. */
+  holderAt(repo: OverrideRepo, id: string, at: Date): Promise<string | null | undefined>;
+}

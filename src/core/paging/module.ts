@@ -1,0 +1,122 @@
+// Paging as a module: `/page <service|@person> <message>`, `/page list`, the Acknowledge /
+// Escalate now / Resolve buttons, the durable escalation runner, and the pages incidents open.
+import { z } from 'zod';
+import { count, numberRef, personRef, text } from '../args.js';
+import { build, invalid } from '../grammar.js';
+import { operation, run, type StewardModule } from '../module.js';
+import { INCIDENT_PAGING, type IncidentPaging } from '../incidents/links.js';
+import { pagingEffects } from './effects.js';
+import { Escalator } from './escalation.js';
+import { PAGING_ESCALATOR, PAGING_ONCALL, PAGING_SERVICE, type PagingOnCall } from './links.js';
+import { pageRef } from './model.js';
+import { PagingService } from './service.js';
+
+const page = numberRef('PAGE');
+
+export const PageOps = {
+  create: operation('page.create', z.object({ target: personRef, message: text(1000) }), 'member'),
+  list: operation('page.list', z.object({}), 'read'),
+  ack: operation('page.ack', z.object({ page }), 'member'),
+  escalate: operation('page.escalate', z.object({ page, step: count }), 'member'),
+  resolve: operation('page.resolve', z.object({ page }), 'member'),
+};
+
+const USAGE = '/page <service> <message> · /page <person> <message> (a mention or person id) · list';
+
+/** `/page <service|@person> <message…>` (the message keeps its spacing) · `/page list`. */
+function parse(line: string) {
+  const text = line.trim();
+  // Discord's subcommands arrive as "service <id> <message>" and "person <@id> <message>".
+  const keyword = /^(service|person)\s+(\S+\s*.*)$/is.exec(text);
+  const m = /^(\S*)\s*(.*)$/s.exec(keyword ? keyword[2] : text)!;
+  const [target, message] = [m[1], m[2].trim()];
+  if (target.toLowerCase() === 'list' && !message) return build(PageOps.list, {}, '/page', USAGE);
+  if (!target) return invalid('COMMAND.INVALID', '/page needs who to page and a message.', `Usage: ${USAGE}`);
+  if (!message) return invalid('COMMAND.INVALID', `/page ${target}: say what is wrong, e.g. /page ${target} checkout returns 502.`, `Usage: ${USAGE}`);
+  return build(PageOps.create, { target, message }, '/page', USAGE);
+}
+
+export const pagingModule: StewardModule = {
+  id: 'paging',
+  commands: [
+    {
+      name: 'page',
+      description: "Page a service's on-call along its escalation path, or one person",
+      usage: USAGE,
+      slackHint: '<service | @person> <message> | list',
+      parse,
+      options: [
+        {
+          type: 'subcommand',
+          name: 'service',
+          description: 'Page whoever is on call for a service',
+          options: [
+            { type: 'string', name: 'service', description: 'Service id, e.g. payments-api', required: true, maxLength: 64 },
+            { type: 'string', name: 'message', description: 'What is wrong', required: true, maxLength: 1000, freeText: true },
+          ],
+        },
+        {
+          type: 'subcommand',
+          name: 'person',
+          description: 'Page one person',
+          options: [
+            { type: 'user', name: 'user', description: 'Who to page', required: true },
+            { type: 'string', name: 'message', description: 'What is wrong', required: true, maxLength: 1000, freeText: true },
+          ],
+        },
+        { type: 'subcommand', name: 'list', description: 'Open and acknowledged pages' },
+      ],
+    },
+  ],
+  operations: Object.values(PageOps),
+  help: [
+    { usage: '/page <service|@person> <message>', what: "page a service's on-call along its escalation path, or one person", writes: true },
+    { usage: '/page list', what: 'open and acknowledged pages', writes: false },
+  ],
+  create(k) {
+    const oncall: PagingOnCall = { holderAt: async (repo, id, at) => k.link<PagingOnCall>(PAGING_ONCALL)?.holderAt(repo, id, at) };
+    const escalator = new Escalator({
+      store: k.store,
+      clock: k.clock,
+      dir: k.dir,
+      oncall,
+      holder: k.holder,
+      platforms: k.platforms,
+      kick: k.kick,
+      log: k.log,
+      onFired: k.hooks.onStepFired && ((step, at) => k.hooks.onStepFired!({ ...step }, at)),
+      onStepFailed: k.hooks.onStepFailed,
+    });
+    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake() });
+    const forIncidents: IncidentPaging = {
+      cannotPage: (serviceId) => {
+        const path = paging.freeze({ serviceId });
+        return typeof path === 'string' ? path : null;
+      },
+      open: async (tx, o, actor, at) => {
+        const r = await paging.open(tx, o, actor, at);
+        return r.ok ? { ok: true, ref: pageRef(r.page) } : r;
+      },
+      pageOf: async (tx, n) => {
+        const p = (await tx.pages.list({ incidentNumber: n, limit: 1 }))[0];
+        return p ? pageRef(p) : null;
+      },
+      closeForIncident: (tx, n, actor, who, at) => paging.closeForIncident(tx, n, actor, who, at),
+      wake: () => escalator.wake(),
+    };
+    return {
+      operations: [
+        run(PageOps.create, (c, a) => paging.create(c, a.target, a.message)),
+        run(PageOps.list, (c) => paging.list(c)),
+        run(PageOps.ack, (c, a) => paging.ack(c, a.page)),
+        run(PageOps.escalate, (c, a) => paging.escalate(c, a.page, a.step)),
+        run(PageOps.resolve, (c, a) => paging.resolve(c, a.page)),
+      ],
+      effects: pagingEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways }),
+      provides: { [INCIDENT_PAGING]: forIncidents, [PAGING_ESCALATOR]: escalator, [PAGING_SERVICE]: paging },
+      // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
+      start: () => escalator.start(),
+      stop: () => escalator.stop(),
+    };
+  },
+};

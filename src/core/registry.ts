@@ -1,0 +1,46 @@
+// Everything the composed modules declare, indexed: slash commands by name, operations and forms
+// by kind, help in module order. Two declarations of one name or kind are a programming error.
+import type { Command } from './card.js';
+import type { CoreError } from './errors.js';
+import type { FormDecl, HelpEntry, OperationDecl, SlashCommandDecl, StewardModule } from './module.js';
+
+export type Checked = { ok: true; command: Command } | { ok: false; error: CoreError };
+
+export class Registry {
+  readonly commands: ReadonlyMap<string, SlashCommandDecl>;
+  readonly operations: ReadonlyMap<string, OperationDecl>;
+  readonly forms: ReadonlyMap<string, FormDecl>;
+  readonly help: readonly HelpEntry[];
+
+  constructor(readonly modules: readonly StewardModule[]) {
+    const index = <T>(what: string, items: T[], key: (t: T) => string) => {
+      const m = new Map<string, T>();
+      for (const t of items) {
+        if (m.has(key(t))) throw new Error(`two modules declare the ${what} ${key(t)}`);
+        m.set(key(t), t);
+      }
+      return m;
+    };
+    index('module', [...modules], (m) => m.id);
+    this.commands = index('slash command', modules.flatMap((m) => m.commands), (c) => c.name);
+    this.operations = index('operation', modules.flatMap((m) => m.operations), (o) => o.kind);
+    this.forms = index('form', modules.flatMap((m) => m.forms ?? []), (f) => f.kind);
+    this.help = modules.flatMap((m) => m.help);
+  }
+
+  /** Slash command names, without the slash. */
+  get commandNames(): string[] {
+    return [...this.commands.keys()];
+  }
+
+  /** Checks `obj` (a kind and its arguments) against the operation's schema. */
+  check(obj: { kind: string } & Record<string, unknown>): Checked {
+    const op = this.operations.get(obj.kind);
+    if (!op) return { ok: false, error: { code: 'COMMAND.UNKNOWN', message: `Steward cannot ${obj.kind}.` } };
+    const { kind, ...args } = obj;
+    const r = op.args.safeParse(args);
+    if (r.success) return { ok: true, command: { kind, ...(r.data as Record<string, unknown>) } };
+    const issue = r.error.issues[0];
+    return { ok: false, error: { code: 'COMMAND.INVALID', message: `${issue.path.join('.') || 'input'} ${issue.message}` } };
+  }
+}
