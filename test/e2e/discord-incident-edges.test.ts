@@ -107,20 +107,32 @@ describe('Discord incidents: retries, failures and invalid input', () => {
         footer: { text: 'FORM.INVALID' },
       },
     ]);
-    expect(customIds(cb.body.data)).toEqual(['st1|incident.declare|DB']);
+    const nonce = modal.custom_id.split('|')[2];
+    expect(customIds(cb.body.data)).toEqual([`st1|form.reopen|incident.declare||${nonce}`]);
     expect(incidents()).toHaveLength(before);
     expect(s.fake.guildChannels()).toHaveLength(channels);
 
-    // The button opens a fresh form with the title typed so far.
-    const again = await s.send(s.fake.button({ customId: 'st1|incident.declare|DB', user: alice }));
+    // The button opens the same form again with every value typed so far (the summary as far as the field takes it).
+    const again = await s.send(s.fake.button({ customId: `st1|form.reopen|incident.declare||${nonce}`, user: alice }));
     expect(again.body.type).toBe(9);
-    expect(again.body.data.components[0].component.value).toBe('DB');
-    expect(again.body.data.custom_id).not.toBe(modal.custom_id);
+    const shown = again.body.data.components.map((c: Json) => c.component);
+    expect(shown[0].value).toBe('DB');
+    expect(shown[3].value).toBe('x'.repeat(1000));
+    expect(shown[1].options.filter((o: Json) => o.default)).toEqual([]);
+    expect(again.body.data.custom_id).toBe(modal.custom_id);
+    // Fixed and sent again, the same form declares once.
+    const fixed = await s.send(submitDeclare(modal.custom_id, { title: 'DB down', severity: ['SEV3'], summary: 'x' }));
+    expect(fixed.body.data.embeds[0].title).toMatch(/^INC-\d+ declared$/);
+    expect(incidents()).toHaveLength(before + 1);
+    await settled();
 
-    // A form for an existing incident reopens that form.
-    const status = await s.send(s.fake.modalSubmit({ customId: 'f1|incident.status|1|abcdefgh', fields: { status: [], text: '' }, user: alice, shape: 'label' }));
+    // A form for an existing incident reopens that form, with what was typed.
+    const status = await s.send(s.fake.modalSubmit({ customId: 'f1|incident.status|1|abcdefgh', fields: { status: [], text: 'half an update' }, user: alice, shape: 'label' }));
     expect(status.body.data.embeds[0].description).toBe('**Status**: Choose a status');
-    expect(customIds(status.body.data)).toEqual(['st1|incident.form|1|status']);
+    expect(customIds(status.body.data)).toEqual(['st1|form.reopen|incident.status|1|abcdefgh']);
+    const statusAgain = await s.send(s.fake.button({ customId: 'st1|form.reopen|incident.status|1|abcdefgh', user: alice }));
+    expect(statusAgain.body.data.custom_id).toBe('f1|incident.status|1|abcdefgh');
+    expect(statusAgain.body.data.components.map((c: Json) => c.component)[1].value).toBe('half an update');
     // A form id Steward does not understand.
     const forged = await s.send(s.fake.modalSubmit({ customId: 'f1|incident.delete|1|abcdefgh', fields: { title: 'x' }, user: alice, shape: 'label' }));
     expect(forged.body.data.embeds[0].footer.text).toBe('ACTION.EXPIRED');

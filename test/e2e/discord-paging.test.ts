@@ -322,7 +322,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(now.title).toBe('On call: checkout-primary');
     expect(field(now, 'Now')).toMatch(new RegExp(`^<@${alice}> \\(override for <@${bob}>, set by <@${bob}>\\) until <t:\\d+:f>$`));
     expect(field(now, 'Next')).toMatch(new RegExp(`^<@${bob}> from <t:\\d+:f>`));
-    expect(field(now, 'Overrides')).toMatch(new RegExp(`^<@${alice}> <t:\\d+:f> → <t:\\d+:f> · by <@${bob}>$`));
+    expect(field(now, 'Overrides')).toMatch(new RegExp(`^<@${alice}> <t:\\d+:f> → <t:\\d+:f> · by <@${bob}> · #\\d+$`));
     const [from, to] = [...field(now, 'Overrides')!.matchAll(/<t:(\d+):f>/g)].map((x) => Number(x[1]));
     expect(to - from).toBe(2 * 3600);
 

@@ -304,6 +304,7 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
         '`/page list` — open and acknowledged pages',
         '`/oncall [service|schedule]` — who is on call now and next, in your time zone',
         '`/oncall override <@user> <duration> [schedule]` — someone covers a shift from now (needs a policy person)',
+        '`/oncall override cancel <#id|schedule>` — cancel an override you cover or set up (needs a policy person)',
         '`/service list [team]` — the service catalog: teams, tiers, owners',
         '`/service show <id>` — one service: team, owners, tier, escalation path, channels',
         '`/steward help` — this help, and who you are to Steward',
