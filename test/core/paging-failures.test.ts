@@ -88,7 +88,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const gw = new Recorder();
     const gateways = new Map<Platform, ChatGateway>([['console', gw]]);
     const quiet = { warn: () => {}, error: () => {} };
-    const outbox = new OutboxRunner({ store, clock: now, holder: 'replica-a', handlers: effectRegistry(pagingEffects({ store, clock: now, dir: () => good, gateways })), log: quiet });
+    const outbox = new OutboxRunner({ store, clock: now, holder: 'replica-a', handlers: effectRegistry(pagingEffects({ store, clock: now, dir: () => good, gateways, incidents: () => undefined })), log: quiet });
     // Stopped before the store closes, as at shutdown.
     cleanup.push(() => outbox.stop());
     const oncall = new OnCall({ store, clock: now, dir });
@@ -99,13 +99,14 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       clock: now,
       dir,
       oncall,
+      incidents: () => undefined,
       holder: 'replica-a',
       platforms: () => [...gateways.keys()],
       kick: () => {},
       log: { error: (_o, m) => log.errors.push(m), warn: (_o, m) => log.warnings.push(m) },
       onStepFailed: (step, error) => failures.push({ step, error }),
     });
-    const paging = new PagingService({ store, clock: now, dir: () => good, kick: () => {}, wake: () => {} });
+    const paging = new PagingService({ store, clock: now, dir: () => good, kick: () => {}, wake: () => {}, incidents: () => undefined });
     const identity = new Identity(store, () => good);
     const ctx = async (user: string): Promise<Ctx> => {
       const inv = as(user);

@@ -5,6 +5,7 @@
 import { type Reply, inChannel } from '../card.js';
 import type { Directory } from '../catalog/directory.js';
 import { type EffectHandler, handle } from '../outbox/effects.js';
+import type { PagingIncidents } from './links.js';
 import { PageRefresh, PageRoom, PageSend, PageStepFailed } from './kinds.js';
 import { type ChatGateway, RetryableError, gatewayOf } from '../chat/gateway.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
@@ -21,6 +22,8 @@ export interface PagingEffectDeps {
   clock: Clock;
   dir: () => Directory;
   gateways: ReadonlyMap<Platform, ChatGateway>;
+  /** The incidents a page may belong to (absent: incidents are not composed). */
+  incidents: () => PagingIncidents | undefined;
 }
 
 export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
@@ -83,12 +86,13 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
     /** The page card in its incident's war room (once the room exists), edited like the others. */
     handle(PageRoom, async (x) => {
       const page = await load(x.page);
-      const i = page.incidentNumber !== null ? await d.store.transaction((tx) => tx.incidents.byNumber(page.incidentNumber!)) : null;
-      if (!i) return;
-      if (i.warRoom.state === 'pending') throw new RetryableError(`the war room of INC-${i.number} is not open yet`, 1_000);
-      if (i.warRoom.state !== 'ready' || !i.warRoom.channelId) return;
+      const room = page.incidentNumber !== null ? await d.incidents()?.warRoom(page.incidentNumber) : null;
+      if (!room) return;
+      if (room.state === 'pending') throw new RetryableError(`the war room of INC-${page.incidentNumber} is not open yet`, 1_000);
+      const channel = room.channelId;
+      if (room.state !== 'ready' || !channel) return;
       if (await d.store.transaction((tx) => tx.pages.hasMessage(`${page.number}:room`))) return;
-      await deliver(page, `${page.number}:room`, gateway(i.warRoom.platform), (card) => gateway(i.warRoom.platform).post(i.warRoom.channelId!, card).then((r) => ({ channelId: i.warRoom.channelId!, ...r })));
+      await deliver(page, `${page.number}:room`, gateway(room.platform), (card) => gateway(room.platform).post(channel, card).then((r) => ({ channelId: channel, ...r })));
     }),
   ];
 }

@@ -6,7 +6,7 @@
 // again after a backoff, until after STEP_MAX_ATTEMPTS tries it is set aside and the team is told.
 import type { NotifyTarget } from '../../config/policy-schema.js';
 import type { Directory } from '../catalog/directory.js';
-import type { PagingOnCall } from './links.js';
+import type { PagingIncidents, PagingOnCall } from './links.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
 import type { DueStep } from './ports.js';
@@ -22,6 +22,8 @@ export interface EscalatorDeps {
   dir: () => Directory;
   /** Who holds a schedule (the on-call module). */
   oncall: PagingOnCall;
+  /** The incidents a page may belong to (absent: incidents are not composed). */
+  incidents: () => PagingIncidents | undefined;
   holder: string;
   /** Platforms connected now (notifications go to each where the person or team has an id). */
   platforms: () => Platform[];
@@ -130,7 +132,7 @@ export class Escalator {
     const names = targets.people.map((x) => this.dir.person(x.person)?.name ?? x.person).concat(targets.teams.map((t) => `team ${this.dir.team(t)?.name ?? t}`));
     const what = `${progressText(p.path, step.seq)}: ${names.length ? `notified ${names.join(', ')}` : 'nobody to notify'}${targets.missed.length ? ` (${targets.missed.join('; ')})` : ''}`;
     await tx.audit.append({ actor: { platform: 'system' }, action: 'page.escalated', subject: `page:${pageRef(p)}`, after: { step: step.seq, round: step.round, level, targets, nextDue: due.toISOString() } }, now);
-    await noteOnIncident(tx, p, what, now, null, `step:${step.seq}`);
+    await noteOnIncident(this.d.incidents(), tx, p, what, now, null, `step:${step.seq}`);
     await refreshCopies(tx, p, now);
   }
 
@@ -145,7 +147,7 @@ export class Escalator {
     const rounds = p.path.repeat + 1;
     await tx.pages.recordTargets(step.id, { people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [], teams: p.path.team && deliveries ? [p.path.team] : [], missed: [] });
     await tx.audit.append({ actor: { platform: 'system' }, action: 'page.exhausted', subject: `page:${pageRef(p)}`, after: { step: step.seq, rounds, steps: notifySteps(p.path) } }, now);
-    await noteOnIncident(tx, p, `nobody acknowledged after ${rounds} round(s); the team was told`, now, null, 'exhausted');
+    await noteOnIncident(this.d.incidents(), tx, p, `nobody acknowledged after ${rounds} round(s); the team was told`, now, null, 'exhausted');
     await refreshCopies(tx, p, now);
   }
 
@@ -190,7 +192,7 @@ export class Escalator {
     for (const a of p.path.team ? this.teamChannels(p.path.team) : []) deliveries += Number(await this.notice(tx, p, step.seq, a, 'channel', now));
     // No team channel (e.g. a direct page): whoever paged hears it instead.
     if (!deliveries && p.createdBy) for (const a of this.addresses(p.createdBy)) await this.notice(tx, p, step.seq, a, 'dm', now);
-    await noteOnIncident(tx, p, `could not escalate: ${stepText(p, step.seq)} failed ${tries} times; reach the on-call another way`, now, null, `failed:${step.seq}`);
+    await noteOnIncident(this.d.incidents(), tx, p, `could not escalate: ${stepText(p, step.seq)} failed ${tries} times; reach the on-call another way`, now, null, `failed:${step.seq}`);
     await refreshCopies(tx, p, now);
     return pageRef(p);
   }

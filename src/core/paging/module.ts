@@ -7,7 +7,7 @@ import { operation, run, type StewardModule } from '../module.js';
 import { INCIDENT_PAGING, type IncidentPaging } from '../incidents/links.js';
 import { pagingEffects } from './effects.js';
 import { Escalator } from './escalation.js';
-import { PAGING_ESCALATOR, PAGING_ONCALL, PAGING_SERVICE, type PagingOnCall } from './links.js';
+import { PAGING_ESCALATOR, PAGING_INCIDENTS, PAGING_ONCALL, PAGING_SERVICE, type PagingIncidents, type PagingOnCall } from './links.js';
 import { pageRef } from './model.js';
 import { PagingService } from './service.js';
 
@@ -74,12 +74,14 @@ export const pagingModule: StewardModule = {
     { usage: '/page list', what: 'open and acknowledged pages', writes: false },
   ],
   create(k) {
+    const incidents = () => k.link<PagingIncidents>(PAGING_INCIDENTS);
     const oncall: PagingOnCall = { holderAt: async (repo, id, at) => k.link<PagingOnCall>(PAGING_ONCALL)?.holderAt(repo, id, at) };
     const escalator = new Escalator({
       store: k.store,
       clock: k.clock,
       dir: k.dir,
       oncall,
+      incidents,
       holder: k.holder,
       platforms: k.platforms,
       kick: k.kick,
@@ -87,7 +89,7 @@ export const pagingModule: StewardModule = {
       onFired: k.hooks.onStepFired && ((step, at) => k.hooks.onStepFired!({ ...step }, at)),
       onStepFailed: k.hooks.onStepFailed,
     });
-    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake() });
+    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake(), incidents });
     const forIncidents: IncidentPaging = {
       cannotPage: (serviceId) => {
         const path = paging.freeze({ serviceId });
@@ -112,7 +114,7 @@ export const pagingModule: StewardModule = {
         run(PageOps.escalate, (c, a) => paging.escalate(c, a.page, a.step)),
         run(PageOps.resolve, (c, a) => paging.resolve(c, a.page)),
       ],
-      effects: pagingEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways }),
+      effects: pagingEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, incidents }),
       provides: { [INCIDENT_PAGING]: forIncidents, [PAGING_ESCALATOR]: escalator, [PAGING_SERVICE]: paging },
       // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
       start: () => escalator.start(),

@@ -13,6 +13,7 @@ import { pageCard, pageListCard, pageSubject } from './cards.js';
 import { enqueue } from '../outbox/effects.js';
 import { PageRefresh, PageRoom } from './kinds.js';
 import { type FrozenPath, type Page, notifySteps, pageRef, progressText } from './model.js';
+import type { PagingIncidents } from './links.js';
 
 export interface PagingDeps {
   store: Store;
@@ -22,6 +23,8 @@ export interface PagingDeps {
   wake: () => void;
   /** Runs due side effects. */
   kick: () => void;
+  /** The incidents a page may belong to (absent: incidents are not composed). */
+  incidents: () => PagingIncidents | undefined;
 }
 
 export interface OpenPage {
@@ -43,11 +46,9 @@ export function refreshCopies(tx: Tx, p: Page, at: Date): Promise<boolean> {
 }
 
 /** Writes an incident timeline entry about a page (the war room holds the live page card). */
-export async function noteOnIncident(tx: Tx, p: Page, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void> {
-  if (p.incidentNumber === null) return;
-  const i = await tx.incidents.byNumber(p.incidentNumber);
-  if (!i) return;
-  await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'page', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text: `${pageRef(p)}: ${text}`, dedupeKey: dedupe });
+export async function noteOnIncident(incidents: PagingIncidents | undefined, tx: Tx, p: Page, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void> {
+  if (p.incidentNumber === null || !incidents) return;
+  await incidents.note(tx, p.incidentNumber, `${pageRef(p)}: ${text}`, at, actor, dedupe);
 }
 
 export class PagingService {
@@ -88,7 +89,7 @@ export class PagingService {
     await tx.pages.addStep({ pageId: page.id, seq: 0, round: 0, level: 0, kind: 'notify', dueAt: at });
     await tx.audit.append({ actor, action: 'page.created', subject: `page:${pageRef(page)}`, after: { service: page.serviceId, person: page.personId, incident: page.incidentNumber, path } }, at);
     const who = o.createdBy ? this.dir.person(o.createdBy) : undefined;
-    await noteOnIncident(tx, page, `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`, at, who ? { id: who.id, name: who.name } : null, 'created');
+    await noteOnIncident(this.d.incidents(), tx, page, `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`, at, who ? { id: who.id, name: who.name } : null, 'created');
     // The incident's war room gets the page card too, kept current like every other copy.
     if (page.incidentNumber !== null) await enqueue(tx.outbox, PageRoom, `page_room:${page.number}`, { page: page.number }, at);
     return { ok: true, page };
@@ -187,7 +188,7 @@ export class PagingService {
         const cancelled = await tx.pages.cancelPending(p.id, ctx.now);
         await tx.audit.append({ actor: ctx.actor.ref, action: 'page.acknowledged', subject: `page:${pageRef(p)}`, before: { status: 'open', step: p.stepSeq }, after: { status: 'acknowledged', by: me.id, cancelledSteps: cancelled } }, ctx.now);
         await this.acknowledgeIncident(tx, updated, ctx.now);
-        await noteOnIncident(tx, updated, `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`, ctx.now, { id: me.id, name: me.name }, 'ack');
+        await noteOnIncident(this.d.incidents(), tx, updated, `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`, ctx.now, { id: me.id, name: me.name }, 'ack');
         await refreshCopies(tx, updated, ctx.now);
         return updated;
       });
@@ -200,12 +201,7 @@ export class PagingService {
 
   /** The incident's time to acknowledge comes from its page. */
   private async acknowledgeIncident(tx: Tx, p: Page, at: Date) {
-    if (p.incidentNumber === null) return;
-    for (let i = 0; i < 3; i++) {
-      const inc = await tx.incidents.byNumber(p.incidentNumber);
-      if (!inc || inc.acknowledgedAt) return;
-      if (await tx.incidents.update(inc.id, inc.version, { acknowledgedAt: at }, at)) return;
-    }
+    if (p.incidentNumber !== null) await this.d.incidents()?.acknowledged(tx, p.incidentNumber, at);
   }
 
   /** Escalate now (from the message of step `from`): the next step falls due at once. */
@@ -245,7 +241,7 @@ export class PagingService {
     if (!updated) return false;
     await tx.pages.cancelPending(p.id, at);
     await tx.audit.append({ actor, action: 'page.resolved', subject: `page:${pageRef(p)}`, before: { status: p.status }, after: { status: 'resolved', by: who?.id ?? null } }, at);
-    await noteOnIncident(tx, updated, `resolved${who ? ` by ${who.name}` : ''}`, at, who, 'resolved');
+    await noteOnIncident(this.d.incidents(), tx, updated, `resolved${who ? ` by ${who.name}` : ''}`, at, who, 'resolved');
     await refreshCopies(tx, updated, at);
     return true;
   }
