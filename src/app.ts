@@ -25,6 +25,7 @@ import { DiscordRenderer } from './render/discord/message.js';
 import { ConsoleRenderer } from './render/console/text.js';
 import type { LimitPolicy } from './render/limits.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { CalendarScheduler } from './scheduler/calendar.js';
 import { auditVerifyJob, outboxJob } from './scheduler/jobs.js';
 import { openStore } from './store/index.js';
 
@@ -33,6 +34,8 @@ export interface RunningSteward {
   steward: Steward;
   log: Logger;
   metrics: Metrics;
+  /** The calendar jobs' scheduler (its next occurrences; runDue() after an injected clock moves). */
+  calendar: CalendarScheduler;
   /** Resolves when the console input ends (console mode only). */
   consoleDone?: Promise<void>;
   /** Re-reads settings.policyFile: a valid file replaces the policy, an invalid one is refused (SIGHUP, POST /api/v1/policy/reload). */
@@ -141,6 +144,19 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
 
   const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log), outboxJob(steward), ...steward.jobs().interval]);
   scheduler.start();
+  // Calendar jobs (cron in a time zone): each occurrence once across restarts and replicas.
+  const calendar = new CalendarScheduler(
+    {
+      jobRuns: store.jobRuns,
+      clock,
+      dir: () => steward.dir,
+      holder: settings.replicaId,
+      log,
+      onRun: (job, _scope, _occurrence, late, ok) => metrics.jobRuns.inc({ job, outcome: ok ? 'ok' : 'failed', late: late ? 'yes' : 'no' }),
+    },
+    steward.jobs().calendar,
+  );
+  await calendar.start();
 
   if (settings.console.enabled) {
     const user = settings.console.user ?? policy.policy.people[0]?.id ?? 'console';
@@ -163,13 +179,14 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       await http.close(settings.shutdownTimeoutMs);
       await Promise.allSettled([slack?.stop(), discord?.stop()]);
       await scheduler.stop();
+      await calendar.stop();
       await steward.stop();
       await store.close();
       log.info('stopped');
       log.flush();
     })());
 
-  return { port: http.port, steward, log, metrics, consoleDone: cons?.done, shutdown, reloadPolicy };
+  return { port: http.port, steward, log, metrics, calendar, consoleDone: cons?.done, shutdown, reloadPolicy };
 }
 
 /**

@@ -50,6 +50,12 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
     registers: [this.registry],
   });
+  readonly jobRuns = new Counter({
+    name: 'steward_job_runs_total',
+    help: 'Calendar job occurrences run by this replica (digests, reminders), by job, outcome and whether it ran late (missed while down)',
+    labelNames: ['job', 'outcome', 'late'] as const,
+    registers: [this.registry],
+  });
   readonly stepsFailed = new Counter({
     name: 'steward_page_steps_failed_total',
     help: 'Escalation steps set aside after repeated failures to fire (the team channel is told), by step kind',

@@ -1,5 +1,6 @@
 // Steward started in-process on SQLite with its real discord.js client connected to a FakeDiscord
 // (REST + gateway). Log lines are captured in memory so tests can read them.
+import type { StewardModule } from '../../src/core/module.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -105,6 +106,8 @@ export interface StartOptions {
   prepare?: (fake: FakeDiscord) => Promise<void> | void;
   /** Runs on stop(), after Steward and before the fake. */
   cleanup?: () => Promise<void> | void;
+  /** The modules to compose (default: the standard ones). */
+  modules?: readonly StewardModule[];
 }
 
 const ROWS_TIMEOUT_MS = 10_000;
@@ -129,7 +132,7 @@ export async function startDiscordSteward(opts: StartOptions = {}): Promise<Disc
         DISCORD_API_URL: fake.apiUrl,
         ...opts.env,
       }),
-      { logDestination: logs },
+      { logDestination: logs, modules: opts.modules },
     );
   } catch (err) {
     await opts.cleanup?.();

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { startSteward, type RunningSteward } from '../../src/app.js';
 import { loadSettings } from '../../src/config/env.js';
 import type { Clock } from '../../src/core/ports.js';
+import type { StewardModule } from '../../src/core/module.js';
 import { sqlitePath } from '../../src/store/dialect.js';
 import { FakeSlack, SlackClientSim, type FakeSlackOptions } from '../fakes/slack.js';
 import { createSqliteDatabase, type TestDatabase } from './databases.js';
@@ -54,6 +55,8 @@ export interface StartOptions {
   clock?: Clock;
   /** The database to use, dropped at close (default: a new SQLite file). */
   database?: TestDatabase;
+  /** The modules to compose (default: the standard ones). */
+  modules?: readonly StewardModule[];
 }
 
 /** A clock that stands still until a test moves it: exact instants in stored state and durations. */
@@ -87,7 +90,7 @@ export async function startStewardSlack(opts: StartOptions = {}): Promise<Stewar
         SLACK_API_URL: fake.apiUrl,
         ...opts.env,
       }),
-      { logDestination: logs, clock: opts.clock },
+      { logDestination: logs, clock: opts.clock, modules: opts.modules },
     );
   } catch (err) {
     await fake.close();
