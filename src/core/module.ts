@@ -3,7 +3,7 @@
 // entries, outbox effect kinds and scheduled jobs. `Steward` composes a list of modules; adapters,
 // help, manifests and the scheduler read what the modules declare and never name a domain.
 import type { z } from 'zod';
-import type { Directory } from './catalog/directory.js';
+import type { Directory } from './directory.js';
 import type { Command, Form, FormTarget, Reply } from './card.js';
 import type { ChatGateway } from './chat/gateway.js';
 import type { Clock } from './clock.js';

@@ -4,7 +4,7 @@
 import type { Policy } from '../config/policy-schema.js';
 import { verifyAuditLog } from './audit/audit.js';
 import type { Command, FormTarget, Reply } from './card.js';
-import { Directory } from './catalog/directory.js';
+import { Directory } from './directory.js';
 import type { ChatGateway } from './chat/gateway.js';
 import type { Ctx, Invocation } from './context.js';
 import { type CoreError, fail, invalidForm, type Outcome } from './errors.js';
@@ -117,9 +117,11 @@ export class Steward {
    * running pages keep the escalation paths frozen into them. Recorded like a start's policy.
    */
   async replacePolicy(next: { policy: Policy; sha256: string }): Promise<{ changed: boolean }> {
+    // Recorded first: a database failure leaves the running policy in place.
+    const r = await this.applyPolicy(next);
     this.policy = next;
     this.directory = new Directory(next.policy, next.sha256);
-    return this.applyPolicy();
+    return r;
   }
 
   /** Runs a command or button: its arguments are checked against the operation's schema first. */
@@ -171,8 +173,8 @@ export class Steward {
   }
 
   /** Records the policy version in the audit log when it differs from the last one applied. */
-  async applyPolicy(): Promise<{ changed: boolean }> {
-    const { sha256, policy } = this.policy;
+  async applyPolicy(applied = this.policy): Promise<{ changed: boolean }> {
+    const { sha256, policy } = applied;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const previous = await tx.settings.get('policy.sha256');

@@ -1,6 +1,7 @@
 // Pages, escalation steps, page messages and on-call overrides on Prisma (SQLite and PostgreSQL).
 import type { FrozenPath, Page, PageMessage, PageStatus, StepKind, StepState, StepTargets } from '../core/paging/model.js';
-import type { DueStep, NewPage, OncallOverrideRow, OverrideRepo, PagePatch, PageRepo, StepRecord } from '../core/paging/ports.js';
+import type { DueStep, NewPage, PagePatch, PageRepo, StepRecord } from '../core/paging/ports.js';
+import type { OncallOverrideRow, OverrideRepo } from '../core/oncall/ports.js';
 import type { Platform } from '../core/ports.js';
 import type { Queryable } from './client.js';
 import { nextCounter } from './counter.js';

@@ -7,7 +7,7 @@ import { loadPolicyFile } from '../../src/config/policy.js';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { verifyAuditLog } from '../../src/core/audit/audit.js';
 import { type Reply, plain } from '../../src/core/card.js';
-import { Directory } from '../../src/core/catalog/directory.js';
+import { Directory } from '../../src/core/directory.js';
 import type { ChatGateway } from '../../src/core/chat/gateway.js';
 import type { Ctx, Invocation } from '../../src/core/context.js';
 import type { Outcome } from '../../src/core/errors.js';
@@ -98,7 +98,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       store,
       clock: now,
       dir,
-      oncall,
+      oncall: { holderAt: (tx, id, at) => oncall.holderAt(tx.overrides, id, at) },
       incidents: () => undefined,
       holder: 'replica-a',
       platforms: () => [...gateways.keys()],

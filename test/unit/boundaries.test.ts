@@ -1,6 +1,6 @@
 // Architecture rules that must keep holding as the code grows.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -11,16 +11,54 @@ function files(dir: string): string[] {
     return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
   });
 }
-const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]);
+const importsOf = (text: string) => [...text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]);
+
+/** Packages and outer layers the core never imports. */
+const FORBIDDEN = /^(@slack\/|discord\.js|@discordjs\/|@prisma\/|prisma|pg$|better-sqlite3|pino|prom-client|node:fs|fs$)|\/(store|adapters|render|scheduler|observability)\//;
+
+interface SourceFile {
+  /** Path relative to the repository, e.g. src/core/paging/service.ts */
+  path: string;
+  imports: string[];
+}
+
+/**
+ * The domain rule: a domain is a folder of src/core holding a module.ts. A domain's files import
+ * the kernel (everything in src/core outside the domains) and, of another domain, only its
+ * links.ts (the small interface it declares); kernel files import no domain at all.
+ */
+function domainViolations(sources: SourceFile[]): string[] {
+  const domains = new Set(sources.filter((f) => /^src\/core\/[^/]+\/module\.ts$/.test(f.path)).map((f) => f.path.split('/')[2]));
+  const domainOf = (p: string) => (p.startsWith('src/core/') && domains.has(p.split('/')[2]) ? p.split('/')[2] : undefined);
+  const out: string[] = [];
+  for (const f of sources) {
+    if (!f.path.startsWith('src/core/')) continue;
+    const own = domainOf(f.path);
+    for (const spec of f.imports.filter((i) => i.startsWith('.'))) {
+      const target = relative(root, resolve(root, dirname(f.path), spec)).replace(/\.js$/, '.ts');
+      const theirs = domainOf(target);
+      if (!theirs || theirs === own) continue;
+      if (own && target.endsWith('/links.ts')) continue;
+      out.push(`${f.path} → ${target}${own ? '' : ' (the kernel imports a domain)'}`);
+    }
+  }
+  return out;
+}
 
 describe('boundaries', () => {
   const core = files(join(root, 'src/core'));
+  const sources: SourceFile[] = files(join(root, 'src')).map((f) => ({ path: relative(root, f), imports: importsOf(readFileSync(f, 'utf8')) }));
 
-  it('src/core imports no platform SDK, ORM or outer layer', () => {
+  it('src/core imports no platform SDK, ORM, file system or outer layer (store, adapters, render, scheduler, observability)', () => {
     expect(core.length).toBeGreaterThan(5);
-    const forbidden = /^(@slack\/|discord\.js|@discordjs\/|@prisma\/|prisma|pg$|better-sqlite3|pino|prom-client)|\/(store|adapters|render|scheduler)\//;
-    const offenders = core.flatMap((f) => importsOf(f).filter((i) => forbidden.test(i)).map((i) => `${relative(root, f)} → ${i}`));
+    const offenders = sources.filter((f) => f.path.startsWith('src/core/')).flatMap((f) => f.imports.filter((i) => FORBIDDEN.test(i)).map((i) => `${f.path} → ${i}`));
     expect(offenders).toEqual([]);
+  });
+
+  it('domains import the kernel and each other only through links.ts; the kernel imports no domain', () => {
+    expect(domainViolations(sources)).toEqual([]);
+    // The rule sees the domains there are.
+    for (const d of ['catalog', 'incidents', 'paging', 'oncall']) expect(existsSync(join(root, `src/core/${d}/module.ts`)), d).toBe(true);
   });
 
   it('only src/config reads process.env', () => {
@@ -29,11 +67,24 @@ describe('boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('the boundary check itself catches a forbidden import', () => {
-    // Guards the regex above against silently matching nothing.
-    const sample = "import { App } from '@slack/bolt';\nimport type { X } from '../store/index.js';";
-    const found = [...sample.matchAll(/from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
-    expect(found.filter((i) => /^(@slack\/)|\/(store)\//.test(i))).toHaveLength(2);
+  it('the checks themselves catch what they forbid', () => {
+    const sample = "import { App } from '@slack/bolt';\nimport type { X } from '../store/index.js';\nimport { m } from '../../observability/metrics.js';\nimport { ok } from '../errors.js';";
+    expect(importsOf(sample).filter((i) => FORBIDDEN.test(i))).toEqual(['@slack/bolt', '../store/index.js', '../../observability/metrics.js']);
+    const tree: SourceFile[] = [
+      { path: 'src/core/alpha/module.ts', imports: [] },
+      { path: 'src/core/beta/module.ts', imports: [] },
+      { path: 'src/core/alpha/service.ts', imports: ['../beta/service.js', '../beta/links.js', '../errors.js', './model.js'] },
+      { path: 'src/core/beta/cards.ts', imports: ['../alpha/model.js'] },
+      { path: 'src/core/steward.ts', imports: ['./alpha/module.js', './registry.js'] },
+      { path: 'src/core/chat/gateway.ts', imports: ['../beta/links.js'] },
+      { path: 'src/modules.ts', imports: ['./core/alpha/module.js'] },
+    ];
+    expect(domainViolations(tree)).toEqual([
+      'src/core/alpha/service.ts → src/core/beta/service.ts',
+      'src/core/beta/cards.ts → src/core/alpha/model.ts',
+      'src/core/steward.ts → src/core/alpha/module.ts (the kernel imports a domain)',
+      'src/core/chat/gateway.ts → src/core/beta/links.ts (the kernel imports a domain)',
+    ]);
   });
 
   it('no source module passes 400 lines', () => {

@@ -4,7 +4,7 @@ import { type Card, type Rich, type Reply, br, code, ephemeral, join, link, stro
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
-import type { Directory } from './directory.js';
+import type { Directory } from '../directory.js';
 
 /** Buttons offered under the service list (one per service, first ones only). */
 export const LIST_BUTTONS = 5;

@@ -1,7 +1,7 @@
 // `/steward help`: what Steward can do here, and who the asking user is to it.
 import { type Card, type Reply, br, code, ephemeral, join, strong, txt } from '../card.js';
 import type { Ctx } from '../context.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import { ok, type Outcome } from '../errors.js';
 import type { HelpEntry } from '../module.js';
 

@@ -1,7 +1,8 @@
 // Neutral cards for incidents: the war-room summary, the announcement, updates, lists, timeline.
 import { type Card, type Rich, br, code, join, strong, time, txt, user } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import { formatDuration } from '../shared/duration.js';
+import { personSpan } from '../people/spans.js';
 import { type Incident, type IncidentStatus, type TimelineEntry, durations, isOpen, ref } from './model.js';
 
 const STATUS_LABEL: Record<IncidentStatus, string> = {
@@ -15,11 +16,6 @@ const STATUS_LABEL: Record<IncidentStatus, string> = {
 export const statusLabel = (s: IncidentStatus) => STATUS_LABEL[s];
 
 const tone = (i: Incident): Card['tone'] => (!isOpen(i.status) ? 'good' : i.severity === 'SEV1' ? 'danger' : 'warning');
-
-export function personSpan(dir: Directory, personId: string | null | undefined, fallback = 'someone'): Rich {
-  const p = personId ? dir.person(personId) : undefined;
-  return p ? [user(p)] : [txt(personId ?? fallback)];
-}
 
 function rolesRich(dir: Directory, i: Incident): Rich {
   const roles = dir.policy.incidents.roles;

@@ -1,7 +1,7 @@
 // Carries out incident side effects from the outbox: war rooms, announcements, in-place edits,
 // updates in threads, role DMs, postmortems. Each handler is safe to run again after a crash.
 import { inChannel } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
 import { type ChatGateway, gatewayOf } from '../chat/gateway.js';

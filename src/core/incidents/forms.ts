@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Form } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import { form } from '../module.js';
 import { statusLabel } from './cards.js';
 import { type Incident, ref } from './model.js';

@@ -1,6 +1,6 @@
 // `/incident help`: the incident commands and who may do what.
 import { type Reply, br, code, ephemeral, join, txt } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
 import { ok, type Outcome } from '../errors.js';
 

@@ -1,11 +1,12 @@
 // Read-only incident use cases: list, stats, timeline, postmortem.
 import { type Card, type Reply, br, code, ephemeral, join, strong, time, txt } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
 import { ok, type Outcome, fail } from '../errors.js';
 import type { Store } from '../ports.js';
 import { formatDuration } from '../shared/duration.js';
-import { personSpan, postmortemCard, statusLabel, timelineCard } from './cards.js';
+import { postmortemCard, statusLabel, timelineCard } from './cards.js';
+import { personSpan } from '../people/spans.js';
 import { CLOSED_STATUSES, type Incident, OPEN_STATUSES, durations, ref } from './model.js';
 import type { IncidentService } from './service.js';
 

@@ -2,7 +2,7 @@
 // Each runs in one transaction that also appends the audit entry, the timeline entry and the
 // outbox items for its chat side effects; idempotency keys make retries and double submits safe.
 import { type Reply, code, ephemeral, txt } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';

@@ -1,6 +1,6 @@
 // Scheduled work a module declares. Calendar jobs run at a local time of day (cron in an IANA
 // time zone), each occurrence exactly once across restarts and replicas; interval jobs tick.
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 
 /** One schedule of a calendar job: per scope (e.g. one per team), in that scope's time zone. */
 export interface CalendarSlot {

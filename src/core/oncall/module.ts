@@ -92,7 +92,7 @@ export const oncallModule: StewardModule = {
   ],
   create(k) {
     const oncall = new OnCall({ store: k.store, clock: k.clock, dir: k.dir });
-    const holder: PagingOnCall = { holderAt: (repo, s, at) => oncall.holderAt(repo, s, at) };
+    const holder: PagingOnCall = { holderAt: (tx, s, at) => oncall.holderAt(tx.overrides, s, at) };
     return {
       operations: [
         run(OnCallOps.show, (c, a) => oncall.show(c, a.target)),

@@ -2,12 +2,12 @@
 // their cancellation. Schedules come from the policy; overrides from the policy and from the database.
 import type { Schedule } from '../../config/policy-schema.js';
 import { type Card, type Reply, type Rich, br, code, ephemeral, inChannel, join, strong, time, txt } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
-import { personSpan } from '../incidents/cards.js';
+import { personSpan } from '../people/spans.js';
 import { resolvePerson } from '../people/resolve.js';
-import type { OncallOverrideRow, OverrideRepo } from '../paging/ports.js';
+import type { OncallOverrideRow, OverrideRepo } from './ports.js';
 import type { Clock, Store } from '../ports.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import { type Override, type ScheduleSpec, type Segment, currentAndNext, onCallAt } from './schedule.js';

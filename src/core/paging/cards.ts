@@ -1,8 +1,8 @@
 // Neutral cards for paging: the page message (edited in place as it escalates or is acknowledged)
 // and the on-call view.
 import { type Card, type Rich, br, code, join, strong, time, txt } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
-import { personSpan } from '../incidents/cards.js';
+import type { Directory } from '../directory.js';
+import { personSpan } from '../people/spans.js';
 import { formatDuration } from '../shared/duration.js';
 import { type Page, notifySteps, pageRef, progressText, stepAt } from './model.js';
 import type { StepRecord } from './ports.js';

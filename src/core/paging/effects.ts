@@ -3,7 +3,7 @@
 // notice that a page could not escalate. A delivery is recorded under its send key, so a retried
 // item never sends a second message.
 import { type Reply, inChannel } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import { type EffectHandler, handle } from '../outbox/effects.js';
 import type { PagingIncidents } from './links.js';
 import { PageRefresh, PageRoom, PageSend, PageStepFailed } from './kinds.js';

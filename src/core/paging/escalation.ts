@@ -5,7 +5,7 @@
 // A firing that throws rolls back whole; the failure is then recorded on the step, which falls due
 // again after a backoff, until after STEP_MAX_ATTEMPTS tries it is set aside and the team is told.
 import type { NotifyTarget } from '../../config/policy-schema.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { PagingIncidents, PagingOnCall } from './links.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
@@ -83,7 +83,7 @@ export class Escalator {
         if (this.dir.team(t.team)) out.teams.push(t.team);
         else out.missed.push(`team ${t.team}: no longer in the policy`);
       } else {
-        const holder = await this.d.oncall.holderAt(tx.overrides, t.schedule, at);
+        const holder = await this.d.oncall.holderAt(tx, t.schedule, at);
         if (holder) out.people.push({ person: holder, via: `schedule:${t.schedule}` });
         else out.missed.push(holder === null ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
       }

@@ -1,7 +1,6 @@
 // What paging needs from incidents (a page opened by an incident notes its progress on the
 // incident's timeline and sets its time to acknowledge), and from on-call (who holds a schedule).
 // Declared here; provided by those modules under these names (see Kernel.link).
-import type { OverrideRepo } from './ports.js';
 import type { Platform, Tx } from '../ports.js';
 
 export const PAGING_INCIDENTS = 'paging.incidents';
@@ -22,5 +21,5 @@ export interface PagingIncidents {
 
 export interface PagingOnCall {
   /** Who is on call in schedule `id` at `at`: a person id, null for nobody, undefined for no such schedule. */
-  holderAt(repo: OverrideRepo, id: string, at: Date): Promise<string | null | undefined>;
+  holderAt(tx: Tx, id: string, at: Date): Promise<string | null | undefined>;
 }

@@ -75,7 +75,7 @@ export const pagingModule: StewardModule = {
   ],
   create(k) {
     const incidents = () => k.link<PagingIncidents>(PAGING_INCIDENTS);
-    const oncall: PagingOnCall = { holderAt: async (repo, id, at) => k.link<PagingOnCall>(PAGING_ONCALL)?.holderAt(repo, id, at) };
+    const oncall: PagingOnCall = { holderAt: async (tx, id, at) => k.link<PagingOnCall>(PAGING_ONCALL)?.holderAt(tx, id, at) };
     const escalator = new Escalator({
       store: k.store,
       clock: k.clock,

@@ -3,7 +3,7 @@
 // row's version decides races between two clicks, two replicas, or a click and a firing step.
 import type { Person } from '../../config/policy-schema.js';
 import { type Reply, ephemeral, inChannel, time, txt } from '../card.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { resolvePerson } from '../people/resolve.js';

@@ -1,6 +1,6 @@
 // Resolves how a user names a person in a command: a platform mention, a person id, or @name.
 import type { Person } from '../../config/policy-schema.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Platform } from '../ports.js';
 
 export function resolvePerson(dir: Directory, platform: Platform, token: string): Person | undefined {
