@@ -11,7 +11,7 @@
 //   that never ran has nothing to catch up (no backlog on a fresh database).
 // Every due occurrence is claimed with jobRuns.claim (a unique row): only the winner runs it, so
 // replicas and restarts run each occurrence once. Failures are recorded, not retried.
-import type { Directory } from '../core/catalog/directory.js';
+import type { Directory } from '../core/directory.js';
 import type { CalendarJob, CalendarSlot } from '../core/jobs/job.js';
 import type { JobRunRepo } from '../core/jobs/ports.js';
 import type { Clock } from '../core/ports.js';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, ModalSubmitInteraction } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Form, FormField, Reply } from '../../src/core/card.js';
-import { Directory } from '../../src/core/catalog/directory.js';
+import { Directory } from '../../src/core/directory.js';
 import type { Invocation } from '../../src/core/context.js';
 import { declareForm, resolveForm, roleForm, severityForm, statusForm } from '../../src/core/incidents/forms.js';
 import type { Incident } from '../../src/core/incidents/model.js';

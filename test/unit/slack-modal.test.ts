@@ -3,7 +3,7 @@
 // cuts visibly), and view_submission state read back into field values.
 import { describe, expect, it } from 'vitest';
 import type { Form, FormField } from '../../src/core/card.js';
-import { Directory } from '../../src/core/catalog/directory.js';
+import { Directory } from '../../src/core/directory.js';
 import { declareForm, resolveForm, roleForm, severityForm, statusForm } from '../../src/core/incidents/forms.js';
 import type { Incident } from '../../src/core/incidents/model.js';
 import { loadPolicyFile } from '../../src/config/policy.js';

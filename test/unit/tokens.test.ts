@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { Directory } from '../../src/core/catalog/directory.js';
+import { Directory } from '../../src/core/directory.js';
 import { FailureLimiter, authenticate, authorize } from '../../src/core/api/tokens.js';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');

@@ -1,6 +1,6 @@
 // Maps platform users to policy people; records every platform user the first time they are seen.
 import type { Actor, Invocation } from '../context.js';
-import type { Directory } from '../catalog/directory.js';
+import type { Directory } from '../directory.js';
 import type { Store } from '../ports.js';
 
 /** Remembers (per process) which users are already recorded, so repeat requests cost no write. */
