@@ -6,12 +6,11 @@ import type { Form } from '../card.js';
 import type { Directory } from '../directory.js';
 import { form } from '../module.js';
 import { statusLabel } from './cards.js';
-import { type Incident, ref } from './model.js';
+import { type Incident, SETTABLE_STATUSES, ref } from './model.js';
 
 export const newNonce = () => randomBytes(9).toString('base64url');
 
 const NO_SERVICE = '-';
-const STATUSES = ['investigating', 'identified', 'monitoring', 'declined', 'cancelled'] as const;
 
 /** Values typed so far (a form opened again after field errors), by field id. */
 export type Initial = Record<string, string | undefined>;
@@ -51,7 +50,7 @@ export function statusForm(i: Incident, initial: Initial = {}, nonce = newNonce(
         kind: 'select',
         required: true,
         initial: initial.status ?? i.status,
-        options: STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
+        options: SETTABLE_STATUSES.map((s) => ({ value: s, label: statusLabel(s) })),
       },
       { id: 'text', label: 'What changed', kind: 'paragraph', required: false, initial: initial.text, maxLength: 2000 },
     ],
@@ -116,7 +115,7 @@ export const DeclareForm = form('incident.declare', false, (dir) => {
 });
 export type DeclareValues = z.infer<ReturnType<typeof DeclareForm.values>>;
 
-export const StatusForm = form('incident.status', true, () => z.object({ status: z.enum(STATUSES, { error: 'Choose a status' }), text: optText(2000) }));
+export const StatusForm = form('incident.status', true, () => z.object({ status: z.enum(SETTABLE_STATUSES, { error: 'Choose a status' }), text: optText(2000) }));
 export const SeverityForm = form('incident.severity', true, () => z.object({ severity: z.string({ error: 'Choose a severity' }) }));
 export const RoleForm = form('incident.role', true, () => z.object({ role: z.string({ error: 'Choose a role' }), person: z.string({ error: 'Choose a person' }) }));
 export const ResolveForm = form('incident.resolve', true, () => z.object({ summary: z.string({ error: 'Say briefly what fixed it' }) }));

@@ -3,11 +3,12 @@ import { type Reply, br, code, ephemeral, join, txt } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
 import { ok, type Outcome } from '../errors.js';
+import { SETTABLE_STATUSES } from './model.js';
 
 export const INCIDENT_HELP: [string, string][] = [
   ['/incident declare [title]', 'open the declare form: title, severity, service, summary, page the on-call'],
   ['/incident update <text>', 'post a status update (war room and announcement thread)'],
-  ['/incident status <status> [text]', 'investigating, identified, monitoring, declined or cancelled'],
+  ['/incident status <status> [text]', SETTABLE_STATUSES.join(', ').replace(/, (\w+)$/, ' or $1')],
   ['/incident severity <SEV>', 'change the severity'],
   ['/incident role <role> <@user>', 'assign a role; they get its instructions by direct message'],
   ['/incident resolve [summary]', 'resolve, compute response times, write the postmortem draft'],

@@ -6,6 +6,8 @@ export type IncidentStatus = (typeof STATUSES)[number];
 export const OPEN_STATUSES: readonly IncidentStatus[] = ['investigating', 'identified', 'monitoring'];
 export const CLOSED_STATUSES: readonly IncidentStatus[] = ['resolved', 'declined', 'cancelled'];
 export const isOpen = (s: IncidentStatus) => OPEN_STATUSES.includes(s);
+/** The statuses a person sets (`/incident status`, the status form); `resolved` comes from resolving. */
+export const SETTABLE_STATUSES = ['investigating', 'identified', 'monitoring', 'declined', 'cancelled'] as const satisfies readonly IncidentStatus[];
 
 export type WarRoomState = 'pending' | 'ready' | 'failed' | 'none';
 

@@ -12,15 +12,15 @@ import { DeclareForm, ResolveForm, RoleForm, SeverityForm, StatusForm, declareFo
 import { incidentHelp } from './help.js';
 import { IncidentQueries } from './queries.js';
 import { type IncidentFormName, IncidentService } from './service.js';
+import { SETTABLE_STATUSES } from './model.js';
 
 const incident = numberRef('INC').optional();
 const incidentRequired = numberRef('INC');
-const STATUSES = ['investigating', 'identified', 'monitoring', 'declined', 'cancelled'] as const;
 
 export const IncidentOps = {
   declare: operation('incident.declare', z.object({ title: z.string().trim().max(100).optional() }), 'member'),
   update: operation('incident.update', z.object({ incident, text: text(2000) }), 'member'),
-  status: operation('incident.status', z.object({ incident, status: z.enum(STATUSES), text: text(2000).optional() }), 'member'),
+  status: operation('incident.status', z.object({ incident, status: z.enum(SETTABLE_STATUSES), text: text(2000).optional() }), 'member'),
   severity: operation('incident.severity', z.object({ incident, severity: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/, 'must be a severity such as SEV2') }), 'member'),
   role: operation('incident.role', z.object({ incident, role: id, user: personRef }), 'member'),
   resolve: operation('incident.resolve', z.object({ incident, summary: text(2000).optional() }), 'member'),
@@ -105,7 +105,7 @@ export const incidentsModule: StewardModule = {
           name: 'status',
           description: 'Change the status',
           options: [
-            { type: 'string', name: 'status', description: 'The new status', required: true, choices: STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })) },
+            { type: 'string', name: 'status', description: 'The new status', required: true, choices: SETTABLE_STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })) },
             { type: 'string', name: 'text', description: 'What changed', required: false, maxLength: 2000, freeText: true },
             ref,
           ],
