@@ -16,7 +16,7 @@ import type { CalendarJob, CalendarSlot } from '../core/jobs/job.js';
 import type { JobRunRepo } from '../core/jobs/ports.js';
 import type { Clock } from '../core/ports.js';
 import type { Logger } from '../observability/logger.js';
-import { cronTime, type CronTime } from './cron.js';
+import { cronTime, type CronTime } from '../core/jobs/cron.js';
 
 /** Longest sleep between planning steps. */
 export const MAX_SLEEP_MS = 30_000;

@@ -1,6 +1,6 @@
 // Next and previous instants of cron expressions in IANA zones, across daylight-saving changes.
 import { describe, expect, it } from 'vitest';
-import { CronError, cronTime, isValidCron } from '../../src/scheduler/cron.js';
+import { CronError, cronTime, isValidCron } from '../../src/core/jobs/cron.js';
 
 const NY = 'America/New_York';
 const BER = 'Europe/Berlin';
