@@ -1,6 +1,6 @@
 // The organisation policy format (STEWARD_CONFIG): zod schema, the source of the published JSON Schema.
 import { z } from 'zod';
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 export const slug = z
   .string()
@@ -183,6 +183,81 @@ export const api = z
   .object({ tokens: z.array(apiToken).default([]).describe('Bearer tokens of the HTTP API (CI pipelines, scanners, operators)') })
   .strict();
 
+// ---- Groups, change approvals, freezes, risk exceptions (PRODUCT.md "Change approvals") ----
+
+export const group = z
+  .object({ id: slug, name: z.string().min(1).max(80), members: z.array(slug).min(1).describe('Person ids (a group never contains a group)') })
+  .strict()
+  .describe('A named set of people, e.g. a change advisory board');
+
+const approvers = z.number().int().min(1).max(20);
+export const approveEntry = z
+  .union([
+    z.object({ group: slug, count: approvers.default(1) }).strict().describe('count different members of the group'),
+    z.object({ person: slug }).strict().describe('this person'),
+    z.object({ owners: approvers }).strict().describe('this many owners of the service'),
+    z.object({ team: approvers }).strict().describe("this many members of the service's team"),
+  ])
+  .describe('One sign-off; the requester never counts and one approval counts for one entry');
+export const approveList = z.array(approveEntry).max(10).describe('Every entry must be met; [] is pre-approved');
+
+export const changeKind = z.enum(['standard', 'normal', 'emergency']);
+export const changeRisk = z.enum(['low', 'medium', 'high']);
+
+export const changeRule = z
+  .object({
+    match: z
+      .object({ kind: changeKind.optional(), risk: changeRisk.optional(), service: slug.optional(), team: slug.optional(), tier: z.number().int().min(1).max(4).optional() })
+      .strict()
+      .describe('Every key given must equal the change; {} matches every change'),
+    approve: approveList,
+    retrospective: z.boolean().default(false).describe('The change may start at once and is approved afterwards'),
+  })
+  .strict();
+
+const localTime = z
+  .string()
+  .refine((v) => /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d$/.test(v) && DateTime.fromFormat(v, 'yyyy-MM-dd HH:mm', { zone: 'UTC' }).isValid, {
+    message: 'must be a local date and time "YYYY-MM-DD HH:MM" such as "2026-12-20 00:00"',
+  });
+const freezeBase = {
+  id: slug,
+  reason: z.string().min(1).max(200).describe('Shown when a change is refused'),
+  timezone,
+  services: z.array(slug).min(1).optional().describe('Services it applies to; every service when absent'),
+};
+export const freeze = z.union([
+  z.object({ ...freezeBase, from: localTime, to: localTime.describe('End (exclusive), after from') }).strict().describe('A fixed freeze, local times in its time zone'),
+  z
+    .object({
+      ...freezeBase,
+      cron: z.string().min(1).describe('Five-field cron: each occurrence, in the time zone, starts the freeze'),
+      duration: duration.describe('How long each occurrence lasts, in wall-clock time: Fri 17:00 + 64h ends Mon 09:00 local even across a daylight-saving change'),
+    })
+    .strict()
+    .describe('A recurring freeze'),
+]);
+
+const defaultRules = () => [{ match: {}, approve: [{ owners: 1 }], retrospective: false }];
+export const changes = z
+  .object({
+    approvalTimeout: duration.default('3d').describe('A request nobody decides in time expires'),
+    rules: z
+      .array(changeRule)
+      .min(1)
+      .default(defaultRules)
+      .describe('In order; the first whose match fits decides. Every change must match one (checked at load)'),
+    freezes: z.array(freeze).default([]),
+  })
+  .strict();
+
+export const riskExceptions = z
+  .object({ maxDuration: duration.default('180d').describe('Longest risk exception accepted'), approve: approveList.default(() => [{ owners: 1 }]) })
+  .strict();
+export const patches = z
+  .object({ exceptions: riskExceptions.default(() => ({ maxDuration: '180d', approve: [{ owners: 1 }] })) })
+  .strict();
+
 export const policySchema = z
   .object({
     timezone: timezone.default('UTC'),
@@ -204,6 +279,9 @@ export const policySchema = z
       resolve: ['commander', 'declarer'],
     }),
     api: api.default({ tokens: [] }),
+    groups: z.array(group).default([]),
+    changes: changes.default(() => ({ approvalTimeout: '3d', rules: defaultRules(), freezes: [] })),
+    patches: patches.optional(),
   })
   .strict()
   .describe('Steward organisation policy');
@@ -218,6 +296,14 @@ export type Paging = Policy['paging'];
 export type ApiScope = z.output<typeof apiScope>;
 export type ApiToken = Policy['api']['tokens'][number];
 export type NotifyTarget = EscalationPolicy['levels'][number]['notify'][number];
+export type Group = Policy['groups'][number];
+export type ChangesPolicy = Policy['changes'];
+export type ChangeRule = ChangesPolicy['rules'][number];
+export type ChangeKind = z.output<typeof changeKind>;
+export type ChangeRisk = z.output<typeof changeRisk>;
+export type ApproveEntry = z.output<typeof approveEntry>;
+export type Freeze = ChangesPolicy['freezes'][number];
+export type RiskExceptions = z.output<typeof riskExceptions>;
 
 /** The JSON Schema published as manifests/policy.schema.json. */
 export function policyJsonSchema(): object {

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
-import { policySchema, type Policy } from './policy-schema.js';
+import { DateTime } from 'luxon';
+import { matchRule } from '../core/approvals/rules.js';
+import { cronTime, isValidCron } from '../core/jobs/cron.js';
+import { policySchema, type ApproveEntry, type ChangeKind, type ChangeRisk, type Policy } from './policy-schema.js';
 
 export type { Policy } from './policy-schema.js';
 
@@ -73,12 +76,29 @@ export function parsePolicy(text: string, file = 'policy.yaml'): { policy: Polic
   const raw = doc.toJS() ?? {};
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) {
-    throw new PolicyError(file, parsed.error.issues.map((i) => ({ path: fmtPath(i.path), message: describeIssue(i, raw), ...locate(i.path) })));
+    const issues = parsed.error.issues.flatMap(unwrapUnion);
+    throw new PolicyError(file, issues.map((i) => ({ path: fmtPath(i.path), message: describeIssue(i, raw), ...locate(i.path) })));
   }
   const problems = checkReferences(parsed.data).map((p) => ({ path: fmtPath(p.segs), message: p.message, ...locate(p.segs) }));
   if (problems.length) throw new PolicyError(file, problems);
   return { policy: parsed.data, sha256: createHash('sha256').update(text).digest('hex') };
 }
+
+/**
+ * A union issue whose value plainly meant one branch (the only branch without unknown keys, e.g.
+ * `{ group: cab, count: two }`) becomes that branch's issues, so the message names the bad field.
+ */
+function unwrapUnion(i: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (i.code !== 'invalid_union') return [i];
+  const plausible = i.errors.filter((branch) => !branch.some((b) => b.code === 'unrecognized_keys' && b.path.length === 0));
+  if (plausible.length !== 1) return [i];
+  return plausible[0].flatMap((b) => unwrapUnion({ ...b, path: [...i.path, ...b.path] } as z.core.$ZodIssue));
+}
+
+const UNION_SHAPES: [RegExp, string][] = [
+  [/\.approve(\[\d+\])?$/, '{ group: <id>, count: <n> }, { person: <id> }, { owners: <n> } or { team: <n> }'],
+  [/\.freezes\[\d+\]$/, '{ id, reason, timezone, from, to } (fixed) or { id, reason, timezone, cron, duration } (recurring)'],
+];
 
 function describeIssue(i: z.core.$ZodIssue, raw: unknown): string {
   const value = i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw);
@@ -88,7 +108,10 @@ function describeIssue(i: z.core.$ZodIssue, raw: unknown): string {
   if (secret && i.code === 'invalid_type' && typeof value === 'number') return 'must be quoted ("…"): YAML reads a digest of digits as a number';
   if (i.code === 'unrecognized_keys') return `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
   if (i.code === 'invalid_type' && value === undefined) return `is required (${i.expected})`;
-  if (i.code === 'invalid_union') return `must be one of { schedule: <id> }, { person: <id> } or { team: <id> }${shown}`;
+  if (i.code === 'invalid_union') {
+    const shape = UNION_SHAPES.find(([re]) => re.test(fmtPath(i.path)))?.[1] ?? '{ schedule: <id> }, { person: <id> } or { team: <id> }';
+    return `must be one of ${shape}${shown}`;
+  }
   return `${i.message}${shown}`;
 }
 
@@ -168,5 +191,76 @@ export function checkReferences(p: Policy): RefProblem[] {
   });
   if (!/\{number\}/.test(p.incidents.channelName))
     out.push({ segs: ['incidents', 'channelName'], message: 'must contain {number} so every war room gets a distinct name' });
+
+  const groups = index('group', 'groups', p.groups);
+  p.groups.forEach((g, i) =>
+    g.members.forEach((m, j) => {
+      if (!people.has(m) && groups.has(m)) out.push({ segs: ['groups', i, 'members', j], message: `"${m}" is a group: a group's members must be people` });
+      else ref(['groups', i, 'members', j], 'person', people, m);
+    }),
+  );
+  const distinctMembers = new Map<string, number>();
+  for (const g of p.groups) if (!distinctMembers.has(g.id)) distinctMembers.set(g.id, new Set(g.members).size);
+  const approveList = (segs: Seg[], entries: ApproveEntry[]) =>
+    entries.forEach((e, k) => {
+      const at: Seg[] = [...segs, k];
+      if ('group' in e) {
+        ref([...at, 'group'], 'group', groups, e.group);
+        const size = distinctMembers.get(e.group);
+        if (size !== undefined && e.count > size)
+          out.push({ segs: [...at, 'count'], message: `asks for ${e.count} approvals from group "${e.group}", which has ${size} member${size === 1 ? '' : 's'}` });
+      } else if ('person' in e) ref([...at, 'person'], 'person', people, e.person);
+    });
+  const catchAll = p.changes.rules.findIndex((o) => Object.keys(o.match).length === 0);
+  p.changes.rules.forEach((r, i) => {
+    if (r.match.service) ref(['changes', 'rules', i, 'match', 'service'], 'service', services, r.match.service);
+    if (r.match.team) ref(['changes', 'rules', i, 'match', 'team'], 'team', teams, r.match.team);
+    approveList(['changes', 'rules', i, 'approve'], r.approve);
+    if (catchAll >= 0 && catchAll < i) out.push({ segs: ['changes', 'rules', i], message: `is never used: rule ${catchAll + 1} (match: {}) matches every change first` });
+  });
+  const uncovered = uncoveredSubjects(p);
+  if (uncovered.length)
+    out.push({
+      segs: ['changes', 'rules'],
+      message: `a change could match no rule: ${uncovered.slice(0, 3).join('; ')}${uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : ''}; end the rules with a catch-all rule (match: {})`,
+    });
+  index('freeze', ['changes', 'freezes'], p.changes.freezes);
+  p.changes.freezes.forEach((f, i) => {
+    f.services?.forEach((s, j) => ref(['changes', 'freezes', i, 'services', j], 'service', services, s));
+    if ('cron' in f) {
+      if (!isValidCron(f.cron, f.timezone)) out.push({ segs: ['changes', 'freezes', i, 'cron'], message: cronProblem(f.cron, f.timezone) });
+    } else if (localMillis(f.to, f.timezone) <= localMillis(f.from, f.timezone)) {
+      out.push({ segs: ['changes', 'freezes', i, 'to'], message: `must be after from (${f.from})` });
+    }
+  });
+  if (p.patches) approveList(['patches', 'exceptions', 'approve'], p.patches.exceptions.approve);
+  return out;
+}
+
+function cronProblem(cron: string, timezone: string): string {
+  try {
+    cronTime(cron, timezone);
+    return `"${cron}" is not a cron expression`;
+  } catch (e) {
+    const message = (e as Error).message;
+    if (message.includes('must have five fields')) return message;
+    return `${message.replace(/^cron "[^"]*":\s*/, '')} (got "${cron}"; five fields: minute hour day-of-month month day-of-week)`;
+  }
+}
+
+const localMillis = (v: string, zone: string) => DateTime.fromFormat(v, 'yyyy-MM-dd HH:mm', { zone }).toMillis();
+
+/** Every kind of change on every service of the policy that no rule matches, described for the message. */
+function uncoveredSubjects(p: Policy): string[] {
+  const kinds: { kind: ChangeKind; risk?: ChangeRisk }[] = [
+    { kind: 'standard' },
+    ...(['low', 'medium', 'high'] as const).map((risk) => ({ kind: 'normal' as const, risk })),
+    { kind: 'emergency' },
+  ];
+  const out: string[] = [];
+  for (const s of p.services)
+    for (const k of kinds)
+      if (!matchRule(p.changes.rules, { ...k, service: s.id, team: s.team, tier: s.tier }))
+        out.push(`${k.kind === 'emergency' ? 'an' : 'a'} ${k.kind}${k.risk ? ` ${k.risk}-risk` : ''} change of ${s.id}`);
   return out;
 }

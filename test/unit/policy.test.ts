@@ -181,6 +181,120 @@ describe('policy', () => {
     expect(loadPolicyFile(example).policy.api).toEqual({ tokens: [] });
   });
 
+  it('defaults changes to one owner approval, no freezes, 3d; patches stays absent', () => {
+    const { policy } = parsePolicy('people: [{ id: a, name: A }]\n', 'org.yaml');
+    expect(policy.groups).toEqual([]);
+    expect(policy.changes).toEqual({ approvalTimeout: '3d', rules: [{ match: {}, approve: [{ owners: 1 }], retrospective: false }], freezes: [] });
+    expect(policy.patches).toBeUndefined();
+    const withPatches = parsePolicy('patches: { exceptions: {} }\n', 'org.yaml').policy;
+    expect(withPatches.patches).toEqual({ exceptions: { maxDuration: '180d', approve: [{ owners: 1 }] } });
+  });
+
+  it('loads the groups, rules and freezes of the example policy', () => {
+    const { policy } = loadPolicyFile(example);
+    expect(policy.groups.map((g) => [g.id, g.members])).toEqual([
+      ['cab', ['alice', 'carol', 'dave']],
+      ['security', ['bob', 'dave']],
+    ]);
+    expect(policy.changes.rules.map((r) => r.match)).toEqual([{ kind: 'standard' }, { kind: 'normal', risk: 'high' }, { kind: 'emergency' }, {}]);
+    expect(policy.changes.rules[2].retrospective).toBe(true);
+    expect(policy.changes.freezes.map((f) => f.id)).toEqual(['year-end', 'weekend']);
+  });
+
+  const head = ['people: [{ id: a, name: A }, { id: b, name: B }]', 'teams: [{ id: t, name: T, members: [a, b] }]', 'services: [{ id: api, name: API, team: t, tier: 1, owners: [a] }]'];
+
+  it('checks groups and approval entries: references, counts, members that are groups', () => {
+    const e = problems(
+      [
+        ...head,
+        'groups:',
+        '  - { id: cab, name: CAB, members: [a, b, zed] }',
+        '  - { id: outer, name: Outer, members: [cab] }',
+        '  - { id: cab, name: Again, members: [a] }',
+        'changes:',
+        '  rules:',
+        '    - match: { kind: normal, service: apx, team: tt }',
+        '      approve: [{ group: cab, count: 4 }, { group: nope }, { person: ghost }]',
+        '    - match: {}',
+        '      approve: [{ group: outer, count: 2 }]',
+        'patches:',
+        '  exceptions: { approve: [{ group: sec }] }',
+      ].join('\n'),
+    );
+    expect(e.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'groups[2].id: duplicate group id "cab"',
+      'groups[0].members[2]: unknown person "zed" (known: a, b)',
+      `groups[1].members[0]: "cab" is a group: a group's members must be people`,
+      'changes.rules[0].match.service: unknown service "apx" (known: api)',
+      'changes.rules[0].match.team: unknown team "tt" (known: t)',
+      'changes.rules[0].approve[0].count: asks for 4 approvals from group "cab", which has 3 members',
+      'changes.rules[0].approve[1].group: unknown group "nope" (known: cab, outer)',
+      'changes.rules[0].approve[2].person: unknown person "ghost" (known: a, b)',
+      'changes.rules[1].approve[0].count: asks for 2 approvals from group "outer", which has 1 member',
+      'patches.exceptions.approve[0].group: unknown group "sec" (known: cab, outer)',
+    ]);
+    expect(e.message).toContain('org.yaml:11:38 changes.rules[0].approve[0].count');
+  });
+
+  it('names the field of a malformed approval entry, or the shapes when none fits', () => {
+    const e = problems([...head, 'changes:', '  rules:', '    - match: {}', '      approve: [{ group: cab, count: two }, { owners: 1, team: 2 }, { owners: 0 }]'].join('\n'));
+    expect(e.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'changes.rules[0].approve[0].count: Invalid input: expected number, received string (got "two")',
+      'changes.rules[0].approve[1]: must be one of { group: <id>, count: <n> }, { person: <id> }, { owners: <n> } or { team: <n> } (got {"owners":1,"team":2})',
+      'changes.rules[0].approve[2].owners: Too small: expected number to be >=1 (got 0)',
+    ]);
+  });
+
+  it('refuses rules that leave a change without a rule, and rules after a catch-all', () => {
+    const gap = problems([...head, 'changes:', '  rules:', '    - { match: { kind: standard }, approve: [] }', '    - { match: { kind: normal, risk: high }, approve: [{ owners: 1 }] }'].join('\n'));
+    expect(gap.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'changes.rules: a change could match no rule: a normal low-risk change of api; a normal medium-risk change of api; an emergency change of api; end the rules with a catch-all rule (match: {})',
+    ]);
+    // Rules that together cover every kind need no `match: {}`.
+    const covered = ['standard', 'normal', 'emergency'].map((k) => `    - { match: { kind: ${k} }, approve: [{ owners: 1 }] }`);
+    expect(parsePolicy([...head, 'changes:', '  rules:', ...covered].join('\n'), 'org.yaml').policy.changes.rules).toHaveLength(3);
+    const dead = problems([...head, 'changes:', '  rules:', '    - { match: {}, approve: [] }', '    - { match: { tier: 1 }, approve: [{ owners: 1 }] }'].join('\n'));
+    expect(dead.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['changes.rules[1]: is never used: rule 1 (match: {}) matches every change first']);
+  });
+
+  it('checks freezes: local times, order, time zones, cron, durations, services, ids', () => {
+    const schema = problems(
+      [
+        ...head,
+        'changes:',
+        '  freezes:',
+        '    - { id: w, reason: W, timezone: Mars/X, cron: "0 17 * * 5", duration: 64 h }',
+        '    - { id: z, reason: Z, timezone: UTC, from: "2026-13-01 00:00", to: "x" }',
+        '    - { id: q, reason: Q, timezone: UTC, cron: "0 17 * * 5", from: "2026-12-01 00:00" }',
+      ].join('\n'),
+    );
+    expect(schema.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'changes.freezes[0].timezone: must be an IANA time zone such as Europe/Berlin (got "Mars/X")',
+      'changes.freezes[0].duration: must be a duration such as 30s, 5m, 2h, 1d or 1w (got "64 h")',
+      'changes.freezes[1].from: must be a local date and time "YYYY-MM-DD HH:MM" such as "2026-12-20 00:00" (got "2026-13-01 00:00")',
+      'changes.freezes[1].to: must be a local date and time "YYYY-MM-DD HH:MM" such as "2026-12-20 00:00" (got "x")',
+      expect.stringMatching(/^changes\.freezes\[2\]: must be one of \{ id, reason, timezone, from, to \} \(fixed\) or \{ id, reason, timezone, cron, duration \} \(recurring\)/),
+    ]);
+    const refs = problems(
+      [
+        ...head,
+        'changes:',
+        '  freezes:',
+        '    - { id: y, reason: R, timezone: America/New_York, from: "2027-01-04 00:00", to: "2026-12-20 00:00", services: [apx] }',
+        '    - { id: w, reason: W, timezone: Europe/Berlin, cron: "0 17 * * 8", duration: 64h }',
+        '    - { id: w, reason: W, timezone: Europe/Berlin, cron: "0 17 * *", duration: 64h }',
+      ].join('\n'),
+    );
+    expect(refs.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'changes.freezes[2].id: duplicate freeze id "w"',
+      'changes.freezes[0].services[0]: unknown service "apx" (known: api)',
+      'changes.freezes[0].to: must be after from (2027-01-04 00:00)',
+      'changes.freezes[1].cron: CronPattern: Invalid value for dayOfWeek: 8 (got "0 17 * * 8"; five fields: minute hour day-of-month month day-of-week)',
+      'changes.freezes[2].cron: cron "0 17 * *" must have five fields: minute hour day-of-month month day-of-week',
+    ]);
+    expect(refs.message).toContain('org.yaml:6:85 changes.freezes[0].to');
+  });
+
   it('rejects YAML syntax errors and duplicate keys with a position', () => {
     const e = problems('people:\n  - id: a\n    id: b\n');
     expect(e.problems[0].message).toMatch(/YAML syntax/);
