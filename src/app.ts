@@ -10,6 +10,9 @@ import { Steward } from './core/steward.js';
 import type { StewardModule } from './core/module.js';
 import { STANDARD_MODULES } from './modules.js';
 import { ActionCodec } from './render/action-codec.js';
+import { changeRoutes } from './adapters/http/changes.js';
+import { CHANGE_SERVICE } from './core/changes/links.js';
+import type { ChangeService } from './core/changes/service.js';
 import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
 import { createApi } from './adapters/http/api.js';
@@ -93,6 +96,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const api = createApi({ dir: () => steward.dir, limiter: new FailureLimiter({ clock }), log, metrics });
   const reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
   routes['POST /api/v1/policy/reload'] = policyReloadRoute(api, reloadPolicy);
+  if (steward.registry.modules.some((m) => m.id === 'changes')) Object.assign(routes, changeRoutes(api, () => steward.part<ChangeService>(CHANGE_SERVICE), clock));
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');

@@ -29,6 +29,8 @@ export interface Button {
   label: string;
   command: Command;
   style?: 'primary' | 'danger' | 'default';
+  /** "Are you sure?" where the platform offers it natively (Slack's confirm dialog); elsewhere one click decides. */
+  confirm?: { title: string; text: string; yes: string; no: string };
 }
 
 export type Tone = 'neutral' | 'info' | 'good' | 'warning' | 'danger';

@@ -22,7 +22,12 @@ export type ErrorCode =
   | 'ONCALL.UNCHANGED'
   | 'PAGE.NOT_FOUND'
   | 'PAGE.UNCHANGED'
-  | 'PAGE.NO_PATH';
+  | 'PAGE.NO_PATH'
+  | 'CHANGE.NOT_FOUND'
+  | 'CHANGE.DECIDED'
+  | 'CHANGE.STATE'
+  | 'CHANGE.NOT_APPROVED'
+  | 'CHANGE.OUTSIDE_WINDOW';
 
 export interface CoreError {
   code: ErrorCode;

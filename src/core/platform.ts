@@ -1,7 +1,7 @@
 // Who acts, from where: the chat platforms and the actor reference recorded in the audit log.
 
 export type Platform = 'slack' | 'discord' | 'console';
-export type ActorPlatform = Platform | 'system' | 'cli';
+export type ActorPlatform = Platform | 'system' | 'cli' | 'api';
 
 /** Who did something, as recorded in the audit log. */
 export interface ActorRef {

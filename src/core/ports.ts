@@ -43,6 +43,8 @@ export interface AuditReader {
   /** Entries with seq > afterSeq in ascending order, at most `limit`. */
   page(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   count(): Promise<number>;
+  /** The entries about one subject (e.g. `change:CHG-3`), oldest first, at most `limit`. */
+  bySubject(subject: string, limit: number): Promise<AuditRecord[]>;
 }
 
 export interface SeenUser {

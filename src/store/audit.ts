@@ -85,4 +85,9 @@ export class PrismaAuditReader implements AuditReader {
   count(): Promise<number> {
     return this.db.auditEntry.count();
   }
+
+  async bySubject(subject: string, limit: number): Promise<AuditRecord[]> {
+    const rows = await this.db.auditEntry.findMany({ where: { subject }, orderBy: { seq: 'asc' }, take: limit });
+    return rows.map(toAuditRecord);
+  }
 }

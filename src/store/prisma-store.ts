@@ -14,6 +14,7 @@ import { PrismaSettingsRepo } from './settings.js';
 import { PrismaIncidentRepo } from './incidents.js';
 import { PrismaOutboxRepo, PrismaOutboxWorkerRepo } from './outbox.js';
 import { PrismaOverrideRepo, PrismaPageRepo } from './pages.js';
+import { PrismaChangeRepo } from './changes.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
 /** The repositories bound to one transaction client. */
@@ -28,6 +29,7 @@ export function txRepos(tx: TxClient): Tx {
     drafts: new PrismaFormDraftRepo(tx),
     pages: new PrismaPageRepo(tx),
     overrides: new PrismaOverrideRepo(tx),
+    changes: new PrismaChangeRepo(tx),
   };
 }
 
@@ -60,6 +62,7 @@ export class PrismaStore implements Store {
     this.auditReader = {
       page: (afterSeq, limit) => run((q) => new PrismaAuditReader(q).page(afterSeq, limit)),
       count: () => run((q) => new PrismaAuditReader(q).count()),
+      bySubject: (subject, limit) => run((q) => new PrismaAuditReader(q).bySubject(subject, limit)),
     };
     this.identity = {
       recordSeen: (u, at) => run((q) => new PrismaIdentityRepo(q).recordSeen(u, at)),

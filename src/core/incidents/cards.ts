@@ -32,7 +32,10 @@ function serviceRich(dir: Directory, i: Incident): Rich {
 }
 
 /** The card pinned in the war room (and shown in announcements): edited in place on every change. */
-export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolean; warRoomLink?: string | null }): Card {
+/** Changes on the incident's service that started in the 24 hours before it was declared, or since. */
+export const RECENT_CHANGES_MS = 24 * 3_600_000;
+
+export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolean; warRoomLink?: string | null; changes?: readonly { ref: string; title: string; startedAt: Date }[] }): Card {
   const fields: Card['fields'] = [
     { label: 'Severity', value: [strong(i.severity)] },
     { label: 'Status', value: [txt(statusLabel(i.status))] },
@@ -43,6 +46,7 @@ export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolea
   if (i.warRoom.channelId) fields.push({ label: 'War room', value: [{ t: 'channel', name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId } as Rich[number]] });
   else if (i.warRoom.state === 'failed') fields.push({ label: 'War room', value: [txt(`not created: ${i.warRoom.error ?? 'unknown error'}`)] });
   if (i.resolvedAt) fields.push({ label: 'Resolved', value: [time(i.resolvedAt), txt(` after ${formatDuration(i.resolvedAt.getTime() - i.declaredAt.getTime())}`)] });
+  if (opts.changes?.length) fields.push({ label: 'What changed?', value: join(opts.changes.map((c) => [strong(c.ref), txt(` ${c.title} · started `), time(c.startedAt)]), br) });
   const open = isOpen(i.status);
   return {
     title: `${ref(i)} · ${i.title}`,

@@ -3,7 +3,8 @@
 import { inChannel } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Clock, Platform, Store } from '../ports.js';
-import { announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
+import { RECENT_CHANGES_MS, announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
+import type { IncidentChanges } from './links.js';
 import { type ChatGateway, gatewayOf } from '../chat/gateway.js';
 import { type Incident, ref, warRoomName } from './model.js';
 import type { IncidentPatch } from './ports.js';
@@ -15,6 +16,8 @@ export interface EffectDeps {
   clock: Clock;
   dir: () => Directory;
   gateways: ReadonlyMap<Platform, ChatGateway>;
+  /** Recent changes on an incident's service (absent: change approvals are not composed). */
+  changes: () => IncidentChanges | undefined;
 }
 
 const MAX_NAME_ATTEMPTS = 10;
@@ -38,6 +41,7 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
     personIds.map((id) => d.dir().person(id)).map((p) => (p ? (platform === 'console' ? p.id : p[platform]) : undefined)).filter((x): x is string => !!x);
 
   const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
+  const recentChanges = async (i: Incident) => (i.serviceId ? ((await d.changes()?.startedSince(i.serviceId, new Date(i.declaredAt.getTime() - RECENT_CHANGES_MS))) ?? []) : []);
 
   /** The war room could not be opened: record it, refresh the cards, tell the declarer (own item). */
   async function warRoomFailed(i: Incident, message: string) {
@@ -84,7 +88,7 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       let summary = messages.find((m) => m.kind === 'summary' && m.platform === gw.platform)?.messageId;
       if (!summary) {
-        summary = (await gw.post(channelId, inChannel(summaryCard(d.dir(), i, { buttons: true })))).messageId;
+        summary = (await gw.post(channelId, inChannel(summaryCard(d.dir(), i, { buttons: true, changes: await recentChanges(i) })))).messageId;
         await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform: gw.platform, channelId, messageId: summary!, kind: 'summary', threadId: null }, d.clock.now()));
       }
       await gw.pin(channelId, summary);
@@ -120,9 +124,10 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
     handle(Refresh, async (p) => {
       const i = await load(p.incident);
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
+      const changes = messages.some((m) => m.kind === 'summary') ? await recentChanges(i) : undefined;
       for (const m of messages) {
         const gw = gateway(m.platform);
-        const card = m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true }) : announcementCard(d.dir(), i);
+        const card = m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true, changes }) : announcementCard(d.dir(), i);
         await gw.edit(m.channelId, m.messageId, inChannel(card));
       }
     }),

@@ -26,3 +26,11 @@ export interface IncidentPaging {
   /** A page was opened: its first step is due now. */
   wake(): void;
 }
+
+export const INCIDENT_CHANGES = 'incidents.changes';
+
+/** What incidents ask of change approvals: "what changed?" on the incident's service. */
+export interface IncidentChanges {
+  /** Changes of the service started at or after `since`, newest first. */
+  startedSince(serviceId: string, since: Date): Promise<{ ref: string; title: string; startedAt: Date }[]>;
+}

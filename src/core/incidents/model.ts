@@ -38,7 +38,7 @@ export interface Incident {
   updatedAt: Date;
 }
 
-export type TimelineKind = 'declared' | 'status' | 'severity' | 'role' | 'update' | 'pinned' | 'resolved' | 'war_room' | 'page';
+export type TimelineKind = 'declared' | 'status' | 'severity' | 'role' | 'update' | 'pinned' | 'resolved' | 'war_room' | 'page' | 'change';
 
 export interface TimelineEntry {
   id: number;

@@ -5,7 +5,8 @@ import { id, numberRef, personRef, text } from '../args.js';
 import { ok } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { type FormReopen, onForm, operation, run, type StewardModule } from '../module.js';
-import { INCIDENT_PAGING, type IncidentPaging } from './links.js';
+import { INCIDENT_CHANGES, INCIDENT_PAGING, type IncidentChanges, type IncidentPaging } from './links.js';
+import { CHANGE_INCIDENTS, type ChangeIncidents } from '../changes/links.js';
 import { PAGING_INCIDENTS, type PagingIncidents } from '../paging/links.js';
 import { incidentEffects } from './effects.js';
 import { DeclareForm, ResolveForm, RoleForm, SeverityForm, StatusForm, declareForm } from './forms.js';
@@ -165,6 +166,13 @@ export const incidentsModule: StewardModule = {
         return i ? { state: i.warRoom.state, platform: i.warRoom.platform, channelId: i.warRoom.channelId } : null;
       },
     };
+    const forChanges: ChangeIncidents = {
+      exists: async (tx, n) => !!(await tx.incidents.byNumber(n)),
+      async note(tx, n, text, at, actor, dedupe) {
+        const i = await tx.incidents.byNumber(n);
+        if (i) await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'change', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text, dedupeKey: dedupe });
+      },
+    };
     return {
       operations: [
         run(O.declare, (c, a) => inc.openDeclareForm(c, a.title)),
@@ -188,8 +196,8 @@ export const incidentsModule: StewardModule = {
         onForm(RoleForm, { submit: (c, t, v, key) => inc.assignRole(c, t.number, v.role, v.person, key), reopen: reopenAs('role') }),
         onForm(ResolveForm, { submit: (c, t, v, key) => inc.resolve(c, t.number, v.summary, key), reopen: reopenAs('resolve') }),
       ],
-      effects: incidentEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways }),
-      provides: { [PAGING_INCIDENTS]: forIncident },
+      effects: incidentEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, changes: () => k.link<IncidentChanges>(INCIDENT_CHANGES) }),
+      provides: { [PAGING_INCIDENTS]: forIncident, [CHANGE_INCIDENTS]: forChanges },
       pinned: (platform, channelId, m) => inc.addPinned(platform, channelId, m),
     };
   },

@@ -111,6 +111,16 @@ export class SlackRenderer {
           text: { type: 'plain_text', text: lim.text('BUTTON_TEXT', SLACK.BUTTON_TEXT, plainSlack(b.label)), emoji: true },
           value: lim.exact('BUTTON_VALUE', SLACK.BUTTON_VALUE, this.actions.encode(b.command)),
           ...(b.style && b.style !== 'default' ? { style: b.style } : {}),
+          ...(b.confirm
+            ? {
+                confirm: {
+                  title: { type: 'plain_text', text: lim.text('CONFIRM_TITLE', SLACK.CONFIRM_TITLE, plainSlack(b.confirm.title)) },
+                  text: { type: 'plain_text', text: lim.text('CONFIRM_TEXT', SLACK.CONFIRM_TEXT, plainSlack(b.confirm.text)) },
+                  confirm: { type: 'plain_text', text: lim.text('CONFIRM_BUTTON', SLACK.CONFIRM_BUTTON, plainSlack(b.confirm.yes)) },
+                  deny: { type: 'plain_text', text: lim.text('CONFIRM_BUTTON', SLACK.CONFIRM_BUTTON, plainSlack(b.confirm.no)) },
+                },
+              }
+            : {}),
         })),
       });
     }

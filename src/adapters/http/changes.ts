@@ -1,0 +1,71 @@
+// The change API for pipelines: POST /api/v1/changes opens a change (the form's fields as JSON,
+// checked by the same schema), GET /api/v1/changes/CHG-n answers where it stands. Tokens are
+// scoped by service; the token stands as the requester (every approver counts).
+import { randomUUID } from 'node:crypto';
+import type { ChangeView } from '../../core/changes/cards.js';
+import { stateOf, changeRef } from '../../core/changes/model.js';
+import { apiRequest, requestFields } from '../../core/changes/request.js';
+import type { ChangeService } from '../../core/changes/service.js';
+import type { Clock } from '../../core/ports.js';
+import type { Api, ApiAnswer } from './api.js';
+import type { Route } from './server.js';
+
+export function changeJson(v: ChangeView) {
+  const { c, quorum } = v;
+  return {
+    id: changeRef(c),
+    state: stateOf(c),
+    approval: c.approval,
+    phase: c.phase,
+    title: c.title,
+    service: c.serviceId,
+    kind: c.kind,
+    risk: c.risk,
+    window: { start: c.windowStart.toISOString(), end: c.windowEnd.toISOString() },
+    incident: c.incidentNumber === null ? null : `INC-${c.incidentNumber}`,
+    tally: quorum.tally,
+    approvals: v.decisions.map((d) => ({ person: d.personId, decision: d.decision, reason: d.reason, platform: d.platform, at: d.at.toISOString() })),
+    waitingOn: c.approval === 'pending' ? quorum.waitingOn : [],
+    flags: { freeze: c.flags.freeze ?? null, conflicts: c.flags.conflicts.map((n) => `CHG-${n}`) },
+    outcome: c.outcome,
+    requestedAt: c.requestedAt.toISOString(),
+    expiresAt: c.expiresAt.toISOString(),
+    decidedAt: c.decidedAt?.toISOString() ?? null,
+    startedAt: c.startedAt?.toISOString() ?? null,
+  };
+}
+
+export function changeRoutes(api: Api, changes: () => ChangeService, clock: Clock): Record<string, Route> {
+  return {
+    'POST /api/v1/changes': api.route('changes:write', async (r): Promise<ApiAnswer> => {
+      const body = await r.json(apiRequest);
+      if (!body.ok) return body.problem;
+      if (body.value === undefined) return { status: 400, body: { error: 'a JSON body is required', detail: 'title, service, kind, window, details' } };
+      const b = body.value;
+      const refused = r.forbidden(b.service);
+      if (refused) return refused;
+      const kind = b.kind === 'normal' ? `normal-${b.risk ?? 'medium'}` : b.kind;
+      const details = b.incident && !new RegExp(`\\b${b.incident}\\b`, 'i').test(b.details) ? `${b.details}\n(incident ${b.incident.toUpperCase()})` : b.details;
+      const fields = requestFields.safeParse({ title: b.title, service: b.service, kind, window: b.window, details });
+      if (!fields.success) {
+        const problems: Record<string, string> = {};
+        for (const i of fields.error.issues) problems[String(i.path[0] ?? 'body')] ??= i.message;
+        return { status: 422, body: { error: 'invalid change', fields: problems } };
+      }
+      const key = String(r.req.headers['idempotency-key'] ?? randomUUID()).slice(0, 100);
+      const who = { personId: `api:${r.token.id}`, actor: { platform: 'api' as const, platformUserId: r.token.id }, platform: 'api' as const, userId: r.token.id };
+      const done = await changes().request(who, fields.data, `api:${r.token.id}:${key}`, clock.now());
+      if (!done.ok) return { status: 422, body: { error: 'invalid change', fields: done.fields } };
+      const v = await changes().load(done.change.number);
+      return v.ok ? { status: done.created ? 201 : 200, body: changeJson(v.value) } : { status: 500, body: { error: 'change not found after creation' } };
+    }),
+    'GET /api/v1/changes/:id': api.route('changes:read', async (r): Promise<ApiAnswer> => {
+      const m = /^CHG-(\d+)$/i.exec(r.params.id ?? '');
+      if (!m) return { status: 404, body: { error: 'not found', detail: 'name a change such as CHG-7' } };
+      const v = await changes().load(Number(m[1]));
+      if (!v.ok) return { status: 404, body: { error: 'not found', detail: v.error.message } };
+      const refused = r.forbidden(v.value.c.serviceId);
+      return refused ?? { status: 200, body: changeJson(v.value) };
+    }),
+  };
+}

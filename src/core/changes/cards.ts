@@ -1,0 +1,104 @@
+// Neutral cards for change requests: the change card (team channels and approvers' messages, kept
+// current with the tally and the outcome), lists, the detail view and the 7-day calendar.
+import type { Quorum } from '../approvals/quorum.js';
+import { type Button, type Card, type Field, type Rich, br, code, join, strong, time, txt } from '../card.js';
+import type { Directory } from '../directory.js';
+import { personSpan } from '../people/spans.js';
+import { formatDuration } from '../shared/duration.js';
+import type { FreezeOccurrence } from './freeze.js';
+import { type Change, type ChangeDecisionRow, KIND_LABEL, OUTCOME_LABEL, STATE_LABEL, changeRef, closedForDecisions, stateOf } from './model.js';
+
+export interface ChangeView {
+  c: Change;
+  decisions: ChangeDecisionRow[];
+  quorum: Quorum;
+}
+
+const TONE = { pending: 'warning', approved: 'good', rejected: 'danger', expired: 'danger', in_progress: 'info', completed: 'good', rolled_back: 'danger', cancelled: 'neutral' } as const;
+
+export function kindText(c: Change): string {
+  if (c.kind === 'normal') return `Normal · ${c.risk ?? 'medium'} risk`;
+  if (c.kind === 'emergency') return `Emergency${c.rule.retrospective ? ' (may start now, approved afterwards)' : ''}${c.incidentNumber ? ` · INC-${c.incidentNumber}` : ''}`;
+  return `${KIND_LABEL[c.kind]}${c.rule.approve.length ? '' : ' (pre-approved)'}`;
+}
+
+export const windowRich = (c: Pick<Change, 'windowStart' | 'windowEnd'>): Rich => [time(c.windowStart), txt(' → '), time(c.windowEnd), txt(` (${formatDuration(c.windowEnd.getTime() - c.windowStart.getTime())})`)];
+
+function decisionLines(dir: Directory, decisions: readonly ChangeDecisionRow[]): Rich {
+  return join(
+    decisions.map((d) => [txt(d.decision === 'approve' ? '✓ ' : '✗ '), ...personSpan(dir, d.personId), txt(' '), time(d.at), ...(d.reason ? [txt(`: ${d.reason}`)] : [])]),
+    br,
+  );
+}
+
+function flagsRich(c: Change): Rich | null {
+  const parts: Rich[] = [];
+  if (c.flags.freeze) parts.push([txt(`⚠ inside the freeze ${c.flags.freeze.id} (${c.flags.freeze.reason}) until `), time(new Date(c.flags.freeze.until))]);
+  if (c.flags.conflicts.length) parts.push([txt(`⚠ overlaps ${c.flags.conflicts.map((n) => `CHG-${n}`).join(', ')} on the same service`)]);
+  if (c.kind === 'emergency' && c.approval === 'rejected') parts.push([txt('⚠ emergency change rejected afterwards')]);
+  return parts.length ? join(parts, br) : null;
+}
+
+/** The change card. Buttons only while it waits for decisions: decided and expired copies say so instead. */
+export function changeCard(dir: Directory, v: ChangeView): Card {
+  const { c, quorum } = v;
+  const state = stateOf(c);
+  const service = dir.service(c.serviceId);
+  const fields: Field[] = [
+    { label: 'Service', value: [strong(service?.name ?? c.serviceId), txt(' '), code(c.serviceId)] },
+    { label: 'Kind', value: [txt(kindText(c))] },
+    { label: 'Window', value: windowRich(c) },
+    { label: 'Requested by', value: personSpan(dir, c.requestedBy) },
+    { label: 'Approvals', value: [txt(quorum.tally), ...(v.decisions.length ? [br, ...decisionLines(dir, v.decisions)] : [])] },
+    { label: 'State', value: [strong(STATE_LABEL[state]), ...(c.outcome ? [txt(` (${OUTCOME_LABEL[c.outcome]})`)] : [])] },
+  ];
+  const flags = flagsRich(c);
+  if (flags) fields.push({ label: 'Flags', value: flags });
+  const buttons: Button[] = closedForDecisions(c)
+    ? []
+    : [
+        {
+          label: 'Approve',
+          style: 'primary',
+          command: { kind: 'change.approve', change: c.number },
+          confirm: { title: `Approve ${changeRef(c)}?`, text: `${c.title} on ${service?.name ?? c.serviceId}`.slice(0, 300), yes: 'Approve', no: 'Not yet' },
+        },
+        { label: 'Reject', style: 'danger', command: { kind: 'change.reject', change: c.number } },
+      ];
+  return {
+    title: `${changeRef(c)} · ${c.title}`,
+    tone: TONE[state],
+    fields,
+    sections: [{ heading: 'Details', body: [txt(c.details)] }],
+    buttons: buttons.length ? buttons : undefined,
+    context: [code(changeRef(c)), txt(` · ${STATE_LABEL[state]}`)],
+  };
+}
+
+/** One line per change (lists and the calendar). */
+export function changeLine(dir: Directory, c: Change): Rich {
+  return [strong(changeRef(c)), txt(` ${c.title} · ${dir.service(c.serviceId)?.name ?? c.serviceId} · `), ...windowRich(c), txt(` · ${STATE_LABEL[stateOf(c)]}`)];
+}
+
+export function listCard(dir: Directory, title: string, changes: readonly Change[]): Card {
+  return changes.length
+    ? { title: `${title} (${changes.length})`, tone: 'info', body: join(changes.map((c) => changeLine(dir, c)), br) }
+    : { title, tone: 'good', body: [txt('None.')] };
+}
+
+export function calendarCard(dir: Directory, changes: readonly Change[], freezes: readonly FreezeOccurrence[], from: Date, to: Date): Card {
+  return {
+    title: 'Changes and freezes, the next 7 days',
+    tone: 'info',
+    sections: [
+      { heading: `Changes (${changes.length})`, body: changes.length ? join(changes.map((c) => changeLine(dir, c)), br) : [txt('None planned.')] },
+      {
+        heading: `Freezes (${freezes.length})`,
+        body: freezes.length
+          ? join(freezes.map((f) => [strong(f.freeze.id), txt(` ${f.freeze.reason}: `), time(f.from), txt(' → '), time(f.to), txt(f.freeze.services?.length ? ` (${f.freeze.services.join(', ')})` : ' (every service)')]), br)
+          : [txt('None.')],
+      },
+    ],
+    context: [txt('From '), time(from), txt(' to '), time(to), txt(', in your time zone.')],
+  };
+}

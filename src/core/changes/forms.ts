@@ -1,0 +1,72 @@
+// Change forms: the five-field request (the same on every platform), the reason asked by Reject,
+// and the outcome asked by /change complete — each reopened with the values typed so far.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Form } from '../card.js';
+import type { Directory } from '../directory.js';
+import { form } from '../module.js';
+import { requestFields } from './request.js';
+
+type Initial = Record<string, string | undefined>;
+const newNonce = () => randomBytes(9).toString('base64url');
+
+const KINDS = [
+  { value: 'standard', label: 'Standard (pre-approved)' },
+  { value: 'normal-low', label: 'Normal, low risk' },
+  { value: 'normal-medium', label: 'Normal, medium risk' },
+  { value: 'normal-high', label: 'Normal, high risk' },
+  { value: 'emergency', label: 'Emergency (name the incident)' },
+];
+
+export const RequestForm = form('change.request', false, () => requestFields);
+export const RejectForm = form('change.reject', true, () => z.object({ reason: z.string({ error: 'Say why, so the requester can fix it' }).trim().min(3, 'Say why (at least 3 characters)').max(1000, 'Keep it under 1000 characters') }));
+export const CompleteForm = form('change.complete', true, () =>
+  z.object({ outcome: z.enum(['successful', 'with_issues', 'failed'], { error: 'Choose how it went' }), notes: z.string().max(2000, 'Keep it under 2000 characters').optional() }),
+);
+
+export function requestForm(dir: Directory, initial: Initial, nonce = newNonce()): Form {
+  return {
+    target: { kind: RequestForm.kind, nonce },
+    title: 'Request a change',
+    submitLabel: 'Request',
+    fields: [
+      { id: 'title', label: 'Title', kind: 'text', required: true, maxLength: 100, initial: initial.title, placeholder: 'Rotate the payments TLS certificate' },
+      { id: 'service', label: 'Service', kind: 'select', required: true, initial: initial.service, options: dir.allServices().slice(0, 25).map((s) => ({ value: s.id, label: s.name, description: `${s.id} · tier ${s.tier}` })) },
+      { id: 'kind', label: 'Kind', kind: 'select', required: true, initial: initial.kind, options: KINDS },
+      { id: 'window', label: 'Planned window', kind: 'text', required: true, maxLength: 60, initial: initial.window, placeholder: 'YYYY-MM-DD HH:MM +2h, or now +30m (your time zone)' },
+      { id: 'details', label: 'Details', kind: 'paragraph', required: true, maxLength: 2000, initial: initial.details, placeholder: 'What changes, how to roll it back, links; an emergency change names its incident (INC-7)' },
+    ],
+  };
+}
+
+export function rejectForm(n: number, initial: Initial, nonce = newNonce()): Form {
+  return {
+    target: { kind: RejectForm.kind, number: n, nonce },
+    title: `Reject CHG-${n}`,
+    submitLabel: 'Reject',
+    fields: [{ id: 'reason', label: 'Why', kind: 'paragraph', required: true, maxLength: 1000, initial: initial.reason, placeholder: 'What would make it acceptable' }],
+  };
+}
+
+export function completeForm(n: number, initial: Initial, nonce = newNonce()): Form {
+  return {
+    target: { kind: CompleteForm.kind, number: n, nonce },
+    title: `Complete CHG-${n}`,
+    submitLabel: 'Complete',
+    fields: [
+      {
+        id: 'outcome',
+        label: 'How did it go?',
+        kind: 'select',
+        required: true,
+        initial: initial.outcome,
+        options: [
+          { value: 'successful', label: 'Successful' },
+          { value: 'with_issues', label: 'Done, with issues' },
+          { value: 'failed', label: 'Failed' },
+        ],
+      },
+      { id: 'notes', label: 'Notes', kind: 'paragraph', required: false, maxLength: 2000, initial: initial.notes },
+    ],
+  };
+}

@@ -1,0 +1,114 @@
+// A change request checked before it exists: the fields (from the form or the API, one schema),
+// the window in the requester's time zone, the incident an emergency change names, freezes, the
+// approval rule and whether it can ever be met, and overlapping changes on the same service.
+import { z } from 'zod';
+import type { ChangeKind, ChangeRisk } from '../../config/policy-schema.js';
+import { evaluateQuorum } from '../approvals/quorum.js';
+import { matchRule } from '../approvals/rules.js';
+import type { Directory } from '../directory.js';
+import { cronTime } from '../jobs/cron.js';
+import type { Tx } from '../ports.js';
+import { freezesOverlapping } from './freeze.js';
+import type { ChangeIncidents } from './links.js';
+import type { ChangeFlags, FrozenRule } from './model.js';
+import { parseWindow } from './window.js';
+import { DateTime } from 'luxon';
+
+/** "Mon 2027-01-04 00:00 America/New_York" (plain text: form errors cannot carry a time span). */
+export const localTime = (at: Date, zone: string) => `${DateTime.fromJSDate(at, { zone }).setLocale('en-GB').toFormat('ccc yyyy-MM-dd HH:mm')} ${zone}`;
+
+/** The five form fields (and the API's JSON body: `kind` and `risk` apart there). */
+export const requestFields = z.object({
+  title: z.string({ error: 'Give the change a title' }).trim().min(3, 'Use at least 3 characters').max(100, 'Keep it under 100 characters'),
+  service: z.string({ error: 'Choose a service' }),
+  /** `standard`, `normal-low|medium|high`, `emergency` (the form's one select). */
+  kind: z.string({ error: 'Choose the kind of change' }).regex(/^(standard|normal-(low|medium|high)|emergency)$/, 'Choose standard, normal (low, medium or high risk) or emergency'),
+  window: z.string({ error: 'Say when: YYYY-MM-DD HH:MM +2h or now +30m' }),
+  details: z.string({ error: 'Say what changes and how to roll it back' }).trim().min(10, 'Say what changes and how to roll it back (at least 10 characters)').max(2000, 'Keep it under 2000 characters'),
+});
+export type RequestFields = z.output<typeof requestFields>;
+
+/** The API body: the same fields, with `kind` and `risk` apart and the incident named on its own. */
+export const apiRequest = z
+  .object({
+    title: z.string(),
+    service: z.string(),
+    kind: z.enum(['standard', 'normal', 'emergency']),
+    risk: z.enum(['low', 'medium', 'high']).optional(),
+    window: z.string(),
+    details: z.string(),
+    incident: z.string().regex(/^INC-\d+$/i, 'must name an incident such as INC-7').optional(),
+  })
+  .strict();
+
+export interface CheckedRequest {
+  title: string;
+  serviceId: string;
+  kind: ChangeKind;
+  risk: ChangeRisk | null;
+  windowStart: Date;
+  windowEnd: Date;
+  details: string;
+  incidentNumber: number | null;
+  rule: FrozenRule;
+  flags: ChangeFlags;
+}
+
+export type Checked = { ok: true; value: CheckedRequest } | { ok: false; fields: Record<string, string> };
+
+/** Checks a request against the policy and the database (inside the creating transaction). */
+export async function checkRequest(
+  tx: Tx,
+  dir: Directory,
+  incidents: ChangeIncidents | undefined,
+  input: RequestFields,
+  requester: { personId: string; timezone: string },
+  now: Date,
+): Promise<Checked> {
+  const fields: Record<string, string> = {};
+  const service = dir.service(input.service);
+  if (!service) fields.service = 'Choose a service from the catalog';
+  const [kind, risk] = input.kind.split('-') as [ChangeKind, ChangeRisk | undefined];
+  const window = parseWindow(input.window, { timezone: requester.timezone, now });
+  if (!window.ok) fields.window = window.error;
+  const inc = /\bINC-(\d+)\b/i.exec(input.details);
+  const incidentNumber = inc ? Number(inc[1]) : null;
+  if (kind === 'emergency') {
+    if (incidentNumber === null) fields.details = 'An emergency change names its incident, e.g. INC-7';
+    else if (!incidents) fields.details = 'Incidents are not available to check INC-' + incidentNumber;
+    else if (!(await incidents.exists(tx, incidentNumber))) fields.details = `There is no incident INC-${incidentNumber}`;
+  }
+  if (!service || !window.ok || Object.keys(fields).length) return { ok: false, fields };
+
+  const freezes = freezesOverlapping(dir.policy.changes.freezes, service.id, window.start, window.end, cronTime);
+  const freeze = freezes[0];
+  if (freeze && kind !== 'emergency') {
+    const until = localTime(freeze.to, requester.timezone);
+    return { ok: false, fields: { window: `${freeze.freeze.reason}: ${service.name} is frozen until ${until} (freeze ${freeze.freeze.id}); plan it after that, or make it an emergency change` } };
+  }
+  const rules = dir.policy.changes.rules;
+  const subject = { kind, risk, service: service.id, team: service.team, tier: service.tier };
+  const rule = matchRule(rules, subject);
+  if (!rule) return { ok: false, fields: { kind: 'No approval rule of the policy applies to this change' } };
+  const quorum = evaluateQuorum({ requirements: rule.approve, directory: dir, requester: requester.personId, service: service.id, team: service.team, decisions: [] });
+  if (quorum.unmeetable.length) return { ok: false, fields: { kind: `This change could never be approved: ${quorum.unmeetable.join('; ')}` } };
+  const overlapping = await tx.changes.overlapping({ serviceId: service.id, from: window.start, to: window.end, approvals: ['pending', 'approved'], phases: ['requested', 'in_progress'] });
+  return {
+    ok: true,
+    value: {
+      title: input.title,
+      serviceId: service.id,
+      kind,
+      risk: kind === 'normal' ? (risk ?? 'medium') : null,
+      windowStart: window.start,
+      windowEnd: window.end,
+      details: input.details,
+      incidentNumber,
+      rule: { approve: rule.approve, retrospective: !!rule.retrospective, index: rules.indexOf(rule) },
+      flags: {
+        ...(freeze ? { freeze: { id: freeze.freeze.id, reason: freeze.freeze.reason, until: freeze.to.toISOString() } } : {}),
+        conflicts: overlapping.map((c) => c.number),
+      },
+    },
+  };
+}

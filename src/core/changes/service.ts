@@ -1,0 +1,268 @@
+// Change-request use cases: request, approve / reject (separation of duties and quorum decided
+// here, once), start, complete, roll back, cancel, expire. Each is one transaction with its audit
+// entry and the outbox items that keep every copy of the card current; deciders on one change take
+// turns on its row lock, so two approvals at the same instant are both counted and the outcome is
+// decided exactly once.
+import { evaluateQuorum } from '../approvals/quorum.js';
+import { type Reply, ephemeral, txt } from '../card.js';
+import type { Ctx } from '../context.js';
+import type { Directory } from '../directory.js';
+import { fail, ok, type Outcome } from '../errors.js';
+import { enqueue } from '../outbox/effects.js';
+import type { ActorRef, Clock, Platform, Store, Tx } from '../ports.js';
+import { parseDuration } from '../shared/duration.js';
+import type { ChangeView } from './cards.js';
+import { ChangeRefresh, ChangeSend } from './kinds.js';
+import type { ChangeIncidents } from './links.js';
+import { type Change, type Outcome as ChangeOutcome, STATE_LABEL, changeRef, closedForDecisions, stateOf } from './model.js';
+import { type RequestFields, checkRequest } from './request.js';
+
+export interface ChangeDeps {
+  store: Store;
+  clock: Clock;
+  dir: () => Directory;
+  kick: () => void;
+  platforms: () => Platform[];
+  incidents: () => ChangeIncidents | undefined;
+}
+
+/** Who asks: a chat user who is a policy person, or a pipeline token acting for one. */
+export interface Requester {
+  personId: string;
+  actor: ActorRef;
+  platform: Platform | 'api';
+  userId: string;
+}
+
+export type Requested = { ok: true; change: Change; created: boolean } | { ok: false; fields: Record<string, string> };
+
+/** Starting a change is allowed this long before its window opens (clocks and people differ a little). */
+export const START_GRACE_MS = 5 * 60_000;
+
+export class ChangeService {
+  constructor(private readonly d: ChangeDeps) {}
+
+  private get dir() {
+    return this.d.dir();
+  }
+
+  view(c: Change, decisions: ChangeView['decisions']): ChangeView {
+    const s = this.dir.service(c.serviceId);
+    const quorum = evaluateQuorum({ requirements: c.rule.approve, directory: this.dir, requester: c.requestedBy, service: c.serviceId, team: s?.team ?? '', decisions });
+    return { c, decisions, quorum };
+  }
+
+  async load(n: number): Promise<Outcome<ChangeView>> {
+    const r = await this.d.store.transaction(async (tx) => {
+      const c = await tx.changes.byNumber(n);
+      return c ? { c, decisions: await tx.changes.decisions(c.id) } : null;
+    });
+    return r ? ok(this.view(r.c, r.decisions)) : fail('CHANGE.NOT_FOUND', `There is no change CHG-${n}.`, 'See /change list.');
+  }
+
+  /** Creates CHG-n once per key (a form's nonce, a pipeline's request key); field errors otherwise. */
+  async request(who: Requester, input: RequestFields, key: string, now: Date): Promise<Requested> {
+    const dir = this.dir;
+    const r = await this.d.store.transaction(async (tx): Promise<Requested> => {
+      const existing = await tx.changes.byKey(key);
+      if (existing) return { ok: true, change: existing, created: false };
+      const checked = await checkRequest(tx, dir, this.d.incidents(), input, { personId: who.personId, timezone: dir.timezoneOf(who.personId) }, now);
+      if (!checked.ok) return checked;
+      const v = checked.value;
+      const preApproved = v.rule.approve.length === 0;
+      const change = await tx.changes.create(
+        {
+          key,
+          ...v,
+          approval: preApproved ? 'approved' : 'pending',
+          phase: 'requested',
+          requestedBy: who.personId,
+          requestedPlatform: who.platform,
+          requestedUserId: who.userId,
+          requestedAt: now,
+          expiresAt: new Date(now.getTime() + parseDuration(dir.policy.changes.approvalTimeout)),
+        },
+        now,
+      );
+      await tx.audit.append({ actor: who.actor, action: 'change.requested', subject: `change:${changeRef(change)}`, after: { ...v, approval: change.approval, rule: v.rule } }, now);
+      await this.announce(tx, change, now);
+      if (change.incidentNumber !== null) {
+        const p = dir.person(who.personId);
+        await this.d.incidents()?.note(tx, change.incidentNumber, `Emergency change ${changeRef(change)}: ${change.title}`, now, p ? { id: p.id, name: p.name } : null, `change:${change.number}`);
+      }
+      return { ok: true, change, created: true };
+    });
+    if (r.ok && r.created) this.d.kick();
+    return r;
+  }
+
+  /** The card in the service team's channel and a request to each approver, on every connected platform. */
+  private async announce(tx: Tx, c: Change, at: Date) {
+    const dir = this.dir;
+    const team = dir.team(dir.service(c.serviceId)?.team ?? '');
+    const approvers = closedForDecisions(c) ? [] : this.view(c, []).quorum.approvers;
+    for (const platform of this.d.platforms()) {
+      const channel = platform === 'console' ? team?.id : team?.channels?.[platform];
+      if (channel) await enqueue(tx.outbox, ChangeSend, `change_send:${c.number}:card:${platform}`, { change: c.number, platform, to: channel, kind: 'card' }, at);
+      for (const id of approvers) {
+        const p = dir.person(id);
+        const to = platform === 'console' ? p?.id : p?.[platform];
+        if (to) await enqueue(tx.outbox, ChangeSend, `change_send:${c.number}:ask:${platform}:${id}`, { change: c.number, platform, to, kind: 'approver', person: id }, at);
+      }
+    }
+  }
+
+  private refresh(tx: Tx, c: Change, at: Date) {
+    return enqueue(tx.outbox, ChangeRefresh, `change_refresh:${c.number}:${c.version}`, { change: c.number, version: c.version }, at);
+  }
+
+  /** Approve or reject (with a reason): the first decision that completes the quorum, or the first rejection, decides. */
+  async decide(ctx: Ctx, n: number, decision: 'approve' | 'reject', reason?: string): Promise<Outcome<Reply>> {
+    const me = ctx.actor.person!;
+    const r = await this.d.store.transaction(async (tx) => {
+      const locked = await tx.changes.lock(n, ctx.now);
+      if (!locked) return fail('CHANGE.NOT_FOUND', `There is no change CHG-${n}.`, 'See /change list.');
+      const decisions = await tx.changes.decisions(locked.id);
+      if (closedForDecisions(locked)) return fail('CHANGE.DECIDED', `${changeRef(locked)} is ${STATE_LABEL[stateOf(locked)].toLowerCase()}; nothing to decide.`);
+      const before = this.view(locked, decisions).quorum;
+      const may = before.mayDecide(me.id);
+      if (!may.ok) return fail(may.code === 'already-decided' ? 'CHANGE.DECIDED' : 'AUTH.FORBIDDEN', may.reason);
+      if (!(await tx.changes.decide(locked.id, { personId: me.id, decision, reason: reason ?? null, platform: ctx.inv.platform, platformUserId: ctx.inv.userId, at: ctx.now })))
+        return fail('CHANGE.DECIDED', `You already decided on ${changeRef(locked)}.`);
+      const after = this.view(locked, await tx.changes.decisions(locked.id)).quorum;
+      const subject = `change:${changeRef(locked)}`;
+      await tx.audit.append({ actor: ctx.actor.ref, action: decision === 'approve' ? 'change.approval_given' : 'change.rejection_given', subject, after: { by: me.id, reason: reason ?? null, tally: after.tally } }, ctx.now);
+      let c = locked;
+      if (after.state !== 'pending') {
+        c = (await tx.changes.update(locked.id, locked.version, { approval: after.state, decidedAt: ctx.now }, ctx.now))!;
+        await tx.audit.append({ actor: ctx.actor.ref, action: `change.${after.state}`, subject, before: { approval: 'pending' }, after: { approval: after.state, tally: after.tally } }, ctx.now);
+      }
+      await this.refresh(tx, c, ctx.now);
+      return ok({ c, tally: after.tally, decided: after.state !== 'pending' });
+    });
+    if (!r.ok) return r;
+    this.d.kick();
+    const { c, tally, decided } = r.value;
+    const verb = decision === 'approve' ? 'approved' : 'rejected';
+    return ok(ephemeral({ title: `You ${verb} ${changeRef(c)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${changeRef(c)} is now ${STATE_LABEL[stateOf(c)].toLowerCase()}.` : `Tally: ${tally}.`)] }));
+  }
+
+  /** Runs `patch` on CHG-n once `check` allows it (one versioned write, audited, every copy refreshed). */
+  private async transition(ctx: Ctx, n: number, action: string, check: (c: Change) => Outcome<Partial<Change>>, done: (c: Change) => Reply): Promise<Outcome<Reply>> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.load(n);
+      if (!found.ok) return found;
+      const c = found.value.c;
+      const patch = check(c);
+      if (!patch.ok) return patch;
+      const next = await this.d.store.transaction(async (tx) => {
+        const updated = await tx.changes.update(c.id, c.version, patch.value, ctx.now);
+        if (!updated) return null;
+        await tx.audit.append({ actor: ctx.actor.ref, action: `change.${action}`, subject: `change:${changeRef(c)}`, before: { state: stateOf(c) }, after: { state: stateOf(updated), ...patch.value } }, ctx.now);
+        await this.refresh(tx, updated, ctx.now);
+        return updated;
+      });
+      if (next) {
+        this.d.kick();
+        return ok(done(next));
+      }
+    }
+    return fail('INTERNAL', `CHG-${n} kept changing; try again.`);
+  }
+
+  /** Who may run a change: its requester, the service's owners and team. */
+  private mayRun(personId: string, c: Change): boolean {
+    const s = this.dir.service(c.serviceId);
+    return c.requestedBy === personId || !!s?.owners.includes(personId) || !!this.dir.team(s?.team ?? '')?.members.includes(personId);
+  }
+
+  start(ctx: Ctx, n: number) {
+    const me = ctx.actor.person!;
+    return this.transition(
+      ctx,
+      n,
+      'started',
+      (c) => {
+        if (!this.mayRun(me.id, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may start ${changeRef(c)}.`);
+        if (c.phase !== 'requested') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; it cannot start.`);
+        const emergency = c.kind === 'emergency' && c.rule.retrospective;
+        if (c.approval !== 'approved' && !(emergency && c.approval === 'pending'))
+          return fail('CHANGE.NOT_APPROVED', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}: it may start once approved.`, `Tally: ${this.view(c, []).quorum.tally}`);
+        if (!emergency && (ctx.now.getTime() < c.windowStart.getTime() - START_GRACE_MS || ctx.now >= c.windowEnd))
+          return fail('CHANGE.OUTSIDE_WINDOW', `${changeRef(c)} is planned for ${c.windowStart.toISOString()} – ${c.windowEnd.toISOString()}; start it inside its window.`, 'Request a new change for another time.');
+        return ok({ phase: 'in_progress', startedAt: ctx.now });
+      },
+      (c) => ephemeral({ title: `${changeRef(c)} started`, tone: 'info', body: [txt(`Finish with /change complete ${changeRef(c)}, or /change rollback ${changeRef(c)}.`)] }),
+    );
+  }
+
+  complete(ctx: Ctx, n: number, outcome: ChangeOutcome) {
+    const me = ctx.actor.person!;
+    return this.transition(
+      ctx,
+      n,
+      'completed',
+      (c) => {
+        if (!this.mayRun(me.id, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may complete ${changeRef(c)}.`);
+        if (c.phase !== 'in_progress') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress completes.`);
+        return ok({ phase: 'completed', outcome, endedAt: ctx.now });
+      },
+      (c) => ephemeral({ title: `${changeRef(c)} completed: ${outcome.replace('_', ' ')}`, tone: outcome === 'successful' ? 'good' : 'warning' }),
+    );
+  }
+
+  rollback(ctx: Ctx, n: number) {
+    const me = ctx.actor.person!;
+    return this.transition(
+      ctx,
+      n,
+      'rolled_back',
+      (c) => {
+        if (!this.mayRun(me.id, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may roll back ${changeRef(c)}.`);
+        if (c.phase !== 'in_progress') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress rolls back.`);
+        return ok({ phase: 'rolled_back', endedAt: ctx.now });
+      },
+      (c) => ({
+        ...ephemeral({
+          title: `${changeRef(c)} rolled back`,
+          tone: 'danger',
+          body: [txt('Recorded. If it hurt anyone, declare an incident: it starts linked to this change.')],
+          buttons: [{ label: 'Declare an incident', style: 'danger', command: { kind: 'incident.declare', title: `Rollback of ${changeRef(c)}: ${c.title}`.slice(0, 100) } }],
+        }),
+      }),
+    );
+  }
+
+  cancel(ctx: Ctx, n: number) {
+    const me = ctx.actor.person!;
+    return this.transition(
+      ctx,
+      n,
+      'cancelled',
+      (c) => {
+        if (c.requestedBy !== me.id) return fail('AUTH.FORBIDDEN', `Only ${this.dir.person(c.requestedBy)?.name ?? c.requestedBy}, who requested it, may cancel ${changeRef(c)}.`);
+        if (c.phase !== 'requested' || c.approval === 'rejected' || c.approval === 'expired') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; it cannot be cancelled.`);
+        return ok({ phase: 'cancelled', endedAt: ctx.now });
+      },
+      (c) => ephemeral({ title: `${changeRef(c)} cancelled`, tone: 'neutral' }),
+    );
+  }
+
+  /** Pending requests nobody decided within changes.approvalTimeout expire (each once, whichever replica gets there). */
+  async expire(now: Date): Promise<number> {
+    let expired = 0;
+    for (const c of await this.d.store.transaction((tx) => tx.changes.expiring(now, 100))) {
+      const done = await this.d.store.transaction(async (tx) => {
+        const locked = await tx.changes.lock(c.number, now);
+        if (!locked || locked.approval !== 'pending' || locked.phase !== 'requested' || locked.expiresAt > now) return false;
+        const next = (await tx.changes.update(locked.id, locked.version, { approval: 'expired', decidedAt: now }, now))!;
+        await tx.audit.append({ actor: { platform: 'system' }, action: 'change.expired', subject: `change:${changeRef(c)}`, before: { approval: 'pending' }, after: { approval: 'expired', timeout: this.dir.policy.changes.approvalTimeout } }, now);
+        await this.refresh(tx, next, now);
+        return true;
+      });
+      expired += Number(done);
+    }
+    if (expired) this.d.kick();
+    return expired;
+  }
+}
