@@ -33,7 +33,7 @@ export const ChangeOps = {
   reject: operation('change.reject', z.object({ change }), 'member'),
 };
 
-const USAGE = '/change request [title] · list [mine|pending|today|week] · show CHG-n · calendar · start|complete|rollback|cancel CHG-n';
+const USAGE = '/change request [title] · list [mine|pending|today|week] · show CHG-n · calendar · start CHG-n · complete CHG-n · rollback CHG-n · cancel CHG-n';
 
 function parse(line: string) {
   const { sub, rest } = subcommand(line);
