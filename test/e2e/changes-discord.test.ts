@@ -1,0 +1,210 @@
+// Change approvals on Discord end to end: Steward's real discord.js client against the fake
+// gateway and REST API (SQLite), with test/fixtures/changes-e2e.policy.yaml. /change request →
+// the five-field modal → field errors with "Open the form again" (every value kept) → CHG-1, its
+// card in the team channel and a direct message to each approver → refusals → Approve decides in
+// one click and every copy is edited in place → Reject asks a reason → every copy says rejected.
+import { MessageFlags } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiscordUserSeed } from '../fakes/discord.js';
+import { INCIDENTS_GUILD, INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS, STRANGER, customIds, field, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
+
+type Json = Record<string, any>;
+const POLICY = new URL('../fixtures/changes-e2e.policy.yaml', import.meta.url).pathname;
+const { alice, bob, carol, dave } = POLICY_DISCORD;
+const ERIN: DiscordUserSeed = { id: '111111111111111115', username: 'erin', global_name: 'Erin Field' };
+/** The payments team's channel (teams[payments].channels.discord). */
+const PAYMENTS = '222222222222222222';
+const EPHEMERAL = MessageFlags.Ephemeral;
+
+interface CopyRow {
+  kind: string;
+  person_id: string | null;
+  channel_id: string;
+  message_id: string;
+}
+
+describe('Discord change approvals: request → approvers → one-click Approve → Reject with a reason', () => {
+  let s: DiscordSteward;
+
+  beforeAll(async () => {
+    s = await startDiscordSteward({
+      env: { STEWARD_CONFIG: POLICY },
+      fake: {
+        users: [...POLICY_USERS, ERIN],
+        guild: { ...INCIDENTS_GUILD_SEED, channels: [...INCIDENTS_GUILD_SEED.channels!, { id: PAYMENTS, name: 'payments', type: 0 }] },
+      },
+    });
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  const command = (user: string, subcommand: string, options: Json = {}) => s.send(s.fake.chatInput({ name: 'change', subcommand, options, user, channelId: INCIDENTS_GUILD.general }));
+  const settled = () => s.rowsWhen((r) => r.length === 0, "select key from outbox_item where state = 'pending'");
+  const changes = () => s.rows<{ number: number; title: string; approval: string; phase: string }>('select number, title, approval, phase from "change" order by number');
+  const copies = (n: number) => s.rows<CopyRow>('select m.kind, m.person_id, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = ? order by m.id', n);
+  const current = (m: CopyRow) => s.fake.message(m.channel_id, m.message_id)!;
+  const patchesOf = (m: CopyRow, mark: number) => s.fake.restCallsOf('PATCH', `/channels/${m.channel_id}/messages/${m.message_id}`).filter((c) => c.seq >= mark);
+  /** Waits until every copy of CHG-n was PATCHed since `mark` with an Approvals field matching `approvals`. */
+  async function everyCopyEdited(n: number, mark: number, check: (embed: Json) => boolean) {
+    for (const m of copies(n)) {
+      const deadline = Date.now() + 5_000;
+      while (!patchesOf(m, mark).some((c) => check(c.body.embeds[0]))) {
+        if (Date.now() > deadline) throw new Error(`copy ${m.kind} ${m.person_id ?? ''} was not edited: ${JSON.stringify(patchesOf(m, mark).map((c) => c.body))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    await settled();
+  }
+  const TLS = { title: 'Rotate the payments TLS certificate', service: ['payments-api'], kind: ['normal-high'], window: 'now +2h', details: 'Swap the certificate on both load balancers; roll back by restoring the old one.' };
+  const submit = (customId: string, fields: Record<string, string | string[]>, user = bob) => s.send(s.fake.modalSubmit({ customId, fields, user, channelId: INCIDENTS_GUILD.general, shape: 'label' }));
+
+  let formId = '';
+  it('/change request title:… opens the five-field modal with the title typed; nothing is created', async () => {
+    const cb = await command(bob, 'request', { title: 'Rotate the payments TLS certificate' });
+    expect(cb.status).toBe(204);
+    expect(cb.body.type).toBe(9);
+    const modal = cb.body.data;
+    formId = modal.custom_id;
+    expect(modal.title).toBe('Request a change');
+    expect(formId).toMatch(/^f1\|change\.request\|[A-Za-z0-9_-]{6,32}$/);
+    expect(modal.components.map((c: Json) => [c.type, c.label, c.component.type, c.component.custom_id, c.component.required])).toEqual([
+      [18, 'Title', 4, 'title', true],
+      [18, 'Service', 3, 'service', true],
+      [18, 'Kind', 3, 'kind', true],
+      [18, 'Planned window', 4, 'window', true],
+      [18, 'Details', 4, 'details', true],
+    ]);
+    const [title, service, kind, window, details] = modal.components.map((c: Json) => c.component);
+    expect(title).toMatchObject({ style: 1, max_length: 100, value: 'Rotate the payments TLS certificate' });
+    expect(service.options.map((o: Json) => o.value)).toEqual(['payments-api', 'edge-gateway']);
+    expect(kind.options.map((o: Json) => [o.value, o.label])).toEqual([
+      ['standard', 'Standard (pre-approved)'],
+      ['normal-low', 'Normal, low risk'],
+      ['normal-medium', 'Normal, medium risk'],
+      ['normal-high', 'Normal, high risk'],
+      ['emergency', 'Emergency (name the incident)'],
+    ]);
+    expect(window).toMatchObject({ style: 1, max_length: 60, placeholder: 'YYYY-MM-DD HH:MM +2h, or now +30m (your time zone)' });
+    expect(window.value).toBeUndefined();
+    expect(details).toMatchObject({ style: 2, max_length: 2000 });
+    expect(changes()).toEqual([]);
+  });
+
+  it('a bad window: the list of problems and "Open the form again", which reopens it with every value typed', async () => {
+    const typed = { ...TLS, window: 'tomorrow afternoon', details: 'Swap the certificate; roll back by restoring the old one.' };
+    const cb = await submit(formId, typed);
+    expect(cb.body.type).toBe(4);
+    expect(cb.body.data.flags).toBe(EPHEMERAL);
+    expect(cb.body.data.embeds[0]).toMatchObject({ title: 'Some fields need another look', description: '**Window**: Use YYYY-MM-DD HH:MM +2h or now +30m', footer: { text: 'FORM.INVALID' } });
+    const nonce = formId.split('|')[2];
+    expect(customIds(cb.body.data)).toEqual([`st1|form.reopen|change.request||${nonce}`]);
+    expect(cb.body.data.components[0].components[0].label).toBe('Open the form again');
+    expect(changes()).toEqual([]);
+
+    const again = await s.send(s.fake.button({ customId: `st1|form.reopen|change.request||${nonce}`, user: bob }));
+    expect(again.body.type).toBe(9);
+    expect(again.body.data.custom_id).toBe(formId);
+    const [title, service, kind, window, details] = again.body.data.components.map((c: Json) => c.component);
+    expect([title.value, window.value, details.value]).toEqual([typed.title, 'tomorrow afternoon', typed.details]);
+    expect(service.options.filter((o: Json) => o.default).map((o: Json) => o.value)).toEqual(['payments-api']);
+    expect(kind.options.filter((o: Json) => o.default).map((o: Json) => o.value)).toEqual(['normal-high']);
+  });
+
+  it('the corrected form creates CHG-1: its card in the payments channel and Approve / Reject by direct message to each approver', async () => {
+    const mark = s.fake.mark;
+    const cb = await submit(formId, TLS);
+    expect(cb.body.data.flags).toBe(EPHEMERAL);
+    expect(cb.body.data.embeds[0]).toMatchObject({ title: 'CHG-1 requested', description: 'The approvers have been asked; the card in the team channel shows the tally.' });
+    await settled();
+    expect(changes()).toEqual([{ number: 1, title: TLS.title, approval: 'pending', phase: 'requested' }]);
+    // Submitted twice (a double click): still one change.
+    const twice = await submit(formId, TLS);
+    expect(twice.body.data.embeds[0].title).toBe('CHG-1 was already requested from this form');
+    expect(changes()).toHaveLength(1);
+
+    const posts = s.fake.restCalls.filter((c) => c.seq >= mark && c.method === 'POST' && /^\/channels\/\d+\/messages$/.test(c.path));
+    const dmOf = (user: string) => s.fake.dmChannelFor(user).id;
+    expect(posts.map((c) => c.path.split('/')[2]).sort()).toEqual([PAYMENTS, dmOf(alice), dmOf(carol), dmOf(dave)].sort());
+    expect(copies(1).map((m) => [m.kind, m.person_id])).toEqual(expect.arrayContaining([['card', null], ['approver', 'alice'], ['approver', 'carol'], ['approver', 'dave']]));
+    for (const p of posts) {
+      expect(p.status).toBe(200);
+      const embed = p.body.embeds[0];
+      expect(embed.title).toBe('CHG-1 · Rotate the payments TLS certificate');
+      expect(field(embed, 'Approvals')).toBe('0 of 2 from Change Advisory Board · owners 0 of 1');
+      expect(field(embed, 'Requested by')).toBe(`<@${bob}>`);
+      expect(field(embed, 'State')).toBe('**Waiting for approval**');
+      expect(customIds(p.body)).toEqual(['st1|change.approve|1', 'st1|change.reject|1']);
+      expect(p.body.components[0].components.map((b: Json) => [b.label, b.style])).toEqual([
+        ['Approve', 1],
+        ['Reject', 4],
+      ]);
+      expect(p.body.allowed_mentions).toEqual({ parse: [] });
+    }
+  });
+
+  it('the requester and a person the rule does not name are refused with a plain message; nothing is recorded', async () => {
+    const card = copies(1).find((m) => m.kind === 'card')!;
+    const own = await s.send(s.fake.button({ customId: 'st1|change.approve|1', message: card.message_id, user: bob }));
+    expect(own.body.type).toBe(4);
+    expect(own.body.data.flags).toBe(EPHEMERAL);
+    expect(own.body.data.embeds[0]).toMatchObject({ title: 'you requested this change: someone else must decide', footer: { text: 'AUTH.FORBIDDEN' } });
+    const erin = await s.send(s.fake.button({ customId: 'st1|change.approve|1', message: card.message_id, user: ERIN.id }));
+    expect(erin.body.data.embeds[0]).toMatchObject({ title: 'not an approver for this change', footer: { text: 'AUTH.FORBIDDEN' } });
+    // Someone who is not in the policy at all.
+    const stranger = await s.send(s.fake.button({ customId: 'st1|change.approve|1', message: card.message_id, user: STRANGER.id }));
+    expect(stranger.body.data.embeds[0].footer.text).toBe('AUTH.UNKNOWN_USER');
+    // Reject is refused before its form opens.
+    const reject = await s.send(s.fake.button({ customId: 'st1|change.reject|1', message: card.message_id, user: ERIN.id }));
+    expect(reject.body.type).toBe(4);
+    expect(s.rows('select * from change_decision')).toEqual([]);
+  });
+
+  it('Approve decides in one click (no confirmation step); every copy is edited in place with the tally', async () => {
+    const dm = copies(1).find((m) => m.person_id === 'carol')!;
+    const mark = s.fake.mark;
+    const cb = await s.send(s.fake.button({ customId: 'st1|change.approve|1', message: dm.message_id, user: carol, guildId: null, channelId: dm.channel_id }));
+    // The answer to the click is the decision itself, not a modal or a follow-up question.
+    expect(cb.body.type).toBe(4);
+    expect(cb.body.data.flags).toBe(EPHEMERAL);
+    expect(cb.body.data.embeds[0]).toMatchObject({ title: 'You approved CHG-1', description: 'Tally: 1 of 2 from Change Advisory Board · owners 0 of 1.' });
+    expect(s.rows('select person_id, decision, platform, platform_user_id from change_decision')).toEqual([{ person_id: 'carol', decision: 'approve', platform: 'discord', platform_user_id: carol }]);
+    await everyCopyEdited(1, mark, (e) => /^1 of 2 from Change Advisory Board · owners 0 of 1\n✓ <@111111111111111113> /.test(field(e, 'Approvals') ?? ''));
+    for (const m of copies(1)) expect(customIds(current(m))).toEqual(['st1|change.approve|1', 'st1|change.reject|1']);
+  });
+
+  it('Reject opens a reason form; the reason rejects CHG-1: every copy says so and loses its buttons; /change show has the reason', async () => {
+    const dm = copies(1).find((m) => m.person_id === 'dave')!;
+    const opened = await s.send(s.fake.button({ customId: 'st1|change.reject|1', message: dm.message_id, user: dave, guildId: null, channelId: dm.channel_id }));
+    expect(opened.body.type).toBe(9);
+    const modal = opened.body.data;
+    expect(modal.title).toBe('Reject CHG-1');
+    expect(modal.custom_id).toMatch(/^f1\|change\.reject\|1\|[A-Za-z0-9_-]+$/);
+    expect(modal.components.map((c: Json) => [c.label, c.component.custom_id, c.component.style, c.component.required])).toEqual([['Why', 'reason', 2, true]]);
+    expect(changes()[0].approval).toBe('pending');
+
+    const mark = s.fake.mark;
+    const cb = await s.send(s.fake.modalSubmit({ customId: modal.custom_id, fields: { reason: 'Not during the card network maintenance tonight' }, user: dave, guildId: null, channelId: dm.channel_id, message: dm.message_id, shape: 'label' }));
+    expect(cb.body.data.embeds[0]).toMatchObject({ title: 'You rejected CHG-1', description: 'CHG-1 is now rejected.' });
+    await everyCopyEdited(1, mark, (e) => field(e, 'State') === '**Rejected**');
+    for (const m of copies(1)) {
+      const msg = current(m);
+      expect(msg.components, `${m.kind} ${m.person_id ?? ''}`).toEqual([]);
+      expect(field(msg.embeds[0], 'State')).toBe('**Rejected**');
+      expect(field(msg.embeds[0], 'Approvals')).toContain(`✗ <@${dave}>`);
+    }
+    expect(changes()[0]).toMatchObject({ approval: 'rejected', phase: 'requested' });
+    expect(s.rows("select count(*) as n from audit_entry where action = 'change.rejected'")).toEqual([{ n: 1 }]);
+
+    const show = await command(alice, 'show', { change: 'CHG-1' });
+    const embed = show.body.data.embeds[0];
+    expect(field(embed, 'Approvals')).toMatch(new RegExp(`✗ <@${dave}> .*: Not during the card network maintenance tonight`));
+    expect(field(embed, 'History')).toMatch(/\*\*rejected\*\* · dave \(discord 111111111111111114\)/);
+
+    // Too late for alice: her click on the old copy is told, and a rejected change cannot start.
+    const late = await s.send(s.fake.button({ customId: 'st1|change.approve|1', user: alice }));
+    expect(late.body.data.embeds[0].title).toBe('CHG-1 is rejected; nothing to decide.');
+    const start = await command(bob, 'start', { change: 'CHG-1' });
+    expect(start.body.data.embeds[0].title).toBe('CHG-1 is rejected: it may start once approved.');
+  });
+});
