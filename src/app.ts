@@ -17,6 +17,8 @@ import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
 import { createApi } from './adapters/http/api.js';
 import { policyReloadRoute, type PolicyReloadResult } from './adapters/http/policy-reload.js';
+import { findingsRoute } from './adapters/http/findings.js';
+import { PATCH_DEADLINES, type PatchDeadlines } from './core/patches/links.js';
 import { FailureLimiter } from './core/api/tokens.js';
 import type { SlackAdapter } from './adapters/slack/app.js';
 import type { DiscordAdapter } from './adapters/discord/client.js';
@@ -96,6 +98,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const api = createApi({ dir: () => steward.dir, limiter: new FailureLimiter({ clock }), log, metrics });
   const reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
   routes['POST /api/v1/policy/reload'] = policyReloadRoute(api, reloadPolicy);
+  routes['POST /api/v1/findings'] = findingsRoute(api, { store, clock, dir: () => steward.dir, log, maxBytes: settings.maxReportBytes });
   if (steward.registry.modules.some((m) => m.id === 'changes')) Object.assign(routes, changeRoutes(api, () => steward.part<ChangeService>(CHANGE_SERVICE), clock));
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
@@ -216,10 +219,11 @@ function policyReloader(file: string, steward: Steward, log: Logger, metrics: Me
     }
     const before = steward.dir.version;
     await steward.replacePolicy(next);
+    const deadlinesMoved = steward.registry.modules.some((m) => m.id === 'patches') ? await steward.part<PatchDeadlines>(PATCH_DEADLINES).recomputeDeadlines(steward.dir) : 0;
     const p = next.policy;
     metrics.policyReloads.inc({ outcome: 'applied' });
     log.info(
-      { policy: file, sha256: next.sha256.slice(0, 12), before: before.slice(0, 12), people: p.people.length, teams: p.teams.length, services: p.services.length, tokens: p.api.tokens.length },
+      { policy: file, sha256: next.sha256.slice(0, 12), before: before.slice(0, 12), people: p.people.length, teams: p.teams.length, services: p.services.length, tokens: p.api.tokens.length, deadlinesMoved },
       'policy reloaded',
     );
     return { ok: true, changed: true, sha256: next.sha256 };

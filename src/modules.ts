@@ -7,5 +7,6 @@ import { incidentsModule } from './core/incidents/module.js';
 import type { StewardModule } from './core/module.js';
 import { oncallModule } from './core/oncall/module.js';
 import { pagingModule } from './core/paging/module.js';
+import { patchesModule } from './core/patches/module.js';
 
-export const STANDARD_MODULES: readonly StewardModule[] = [incidentsModule, pagingModule, oncallModule, changesModule, catalogModule, helpModule];
+export const STANDARD_MODULES: readonly StewardModule[] = [incidentsModule, pagingModule, oncallModule, changesModule, patchesModule, catalogModule, helpModule];

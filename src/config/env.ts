@@ -38,6 +38,10 @@ export const envSchema = z
     STEWARD_STRICT_LIMITS: optional,
     /** Bearer token the CLI sends to a running Steward's HTTP API (policy reload). */
     STEWARD_API_TOKEN: optional,
+    /** Largest scanner report POST /api/v1/findings accepts, in bytes (default 200 MB). */
+    STEWARD_MAX_REPORT_BYTES: optional
+      .transform((v) => (v === undefined ? 200_000_000 : Number(v)))
+      .refine((n) => Number.isSafeInteger(n) && n > 0, { message: 'STEWARD_MAX_REPORT_BYTES must be a whole number of bytes' }),
   })
   .superRefine((e, ctx) => {
     if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
@@ -66,6 +70,8 @@ export interface Settings {
   strictLimits: boolean;
   /** STEWARD_API_TOKEN: what CLI commands that call the HTTP API authenticate with. */
   apiToken?: string;
+  /** STEWARD_MAX_REPORT_BYTES: the largest scanner report the HTTP API accepts. */
+  maxReportBytes: number;
 }
 
 export class EnvError extends Error {
@@ -105,6 +111,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     shutdownTimeoutMs: e.STEWARD_SHUTDOWN_TIMEOUT,
     strictLimits: e.STEWARD_STRICT_LIMITS ? e.STEWARD_STRICT_LIMITS !== '0' : nodeEnv === 'test',
     apiToken: e.STEWARD_API_TOKEN,
+    maxReportBytes: e.STEWARD_MAX_REPORT_BYTES,
   });
 }
 

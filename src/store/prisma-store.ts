@@ -15,6 +15,7 @@ import { PrismaIncidentRepo } from './incidents.js';
 import { PrismaOutboxRepo, PrismaOutboxWorkerRepo } from './outbox.js';
 import { PrismaOverrideRepo, PrismaPageRepo } from './pages.js';
 import { PrismaChangeRepo } from './changes.js';
+import { PrismaFindingRepo } from './findings.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
 /** The repositories bound to one transaction client. */
@@ -29,6 +30,7 @@ export function txRepos(tx: TxClient): Tx {
     drafts: new PrismaFormDraftRepo(tx),
     pages: new PrismaPageRepo(tx),
     overrides: new PrismaOverrideRepo(tx),
+    findings: new PrismaFindingRepo(tx),
     changes: new PrismaChangeRepo(tx),
   };
 }

@@ -8,6 +8,7 @@ import { systemClock } from '../../core/ports.js';
 import { verifyAuditLog } from '../../core/audit/audit.js';
 import { openStore } from '../../store/index.js';
 import { registerCommands } from '../discord/commands.js';
+import { importCommand, kevImportCommand } from './findings.js';
 
 export interface CliIO {
   out(s: string): void;
@@ -132,6 +133,23 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
       return 0;
     },
   },
+  import: {
+    usage: 'import <file> --service <id> [--format trivy|grype|npm-audit|osv|sarif|dependabot|cyclonedx] — import a scanner report; exit 1 when refused (nothing stored)',
+    async run(args, settings, io) {
+      const o = options(args, ['service', 'format']);
+      if (typeof o === 'string') return usage(io, o);
+      if (o.rest.length !== 1 || !o.opts.service) return usage(io, 'usage: import <file> --service <id> [--format f]');
+      const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[2K${line}`) : undefined;
+      return importCommand(o.rest[0], o.opts.service, o.opts.format, settings, { ...io, progress });
+    },
+  },
+  'kev import': {
+    usage: "kev import <file> — load CISA's KEV catalog JSON: listed findings become known exploited and their deadlines move",
+    async run(args, settings, io) {
+      if (args.length !== 1) return usage(io, 'usage: kev import <file>');
+      return kevImportCommand(args[0], settings, io);
+    },
+  },
   'discord register': {
     usage: 'discord register — bulk-overwrite the Discord slash commands (DISCORD_GUILD_ID: in one guild)',
     async run(_args, settings, io) {
@@ -152,11 +170,12 @@ function usage(io: CliIO, message: string): number {
 }
 
 export async function runCli(argv: string[], settings: Settings, io: CliIO): Promise<number> {
-  const key = argv.slice(0, 2).join(' ');
-  const cmd = CLI_COMMANDS[key];
+  // Two-word commands first (`kev import`), then one-word ones (`import <file>`).
+  const two = CLI_COMMANDS[argv.slice(0, 2).join(' ')];
+  const cmd = two ?? CLI_COMMANDS[argv[0]];
   if (!cmd) {
     io.err(`usage: steward <command>\n${Object.values(CLI_COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
     return 2;
   }
-  return cmd.run(argv.slice(2), settings, io);
+  return cmd.run(argv.slice(two ? 2 : 1), settings, io);
 }

@@ -1,0 +1,13 @@
+// The operations /patch commands and buttons run, with their typed arguments.
+import { z } from 'zod';
+import { count, id, numberRef } from '../args.js';
+import { operation } from '../module.js';
+
+const flag = z.preprocess((v) => v === true || v === 'true' || v === '1', z.boolean()).optional();
+
+export const PatchOps = {
+  list: operation('patch.list', z.object({ scope: id.optional(), overdue: flag, offset: count.optional() }), 'read'),
+  show: operation('patch.show', z.object({ finding: numberRef('F') }), 'read'),
+  // Declared now, answered by a placeholder until risk exceptions exist (see service.ts).
+  exception: operation('patch.exception', z.object({ finding: numberRef('F') }), 'member'),
+};

@@ -1,0 +1,164 @@
+// Findings, the per-service import lock, the import log, finding events and the KEV catalog on
+// Prisma (SQLite and PostgreSQL). Imports write in chunks of multi-row statements
+// (INSERT … ON CONFLICT DO UPDATE, UPDATE … WHERE id IN (…)), never one statement per finding.
+import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
+import type { Finding, FindingState, ScannerWord, Severity } from '../core/patches/model.js';
+import type { FindingLocation } from '../core/patches/parsers/types.js';
+import type {
+  DeadlineGroup,
+  DeadlineRow,
+  FindingEvent,
+  FindingEventKind,
+  FindingFilter,
+  FindingRepo,
+  FindingSnapshot,
+  FindingWrite,
+  ImportLogRow,
+  ImportRecord,
+  KevEntry,
+} from '../core/patches/ports.js';
+import type { Queryable } from './client.js';
+
+type Row = Awaited<ReturnType<Queryable['finding']['findUniqueOrThrow']>>;
+
+/** Rows per multi-row INSERT (29 parameters each: below SQLite's 32,766 and PostgreSQL's 65,535). */
+const UPSERT_CHUNK = 1000;
+/** How long an import waits for another process's import of the same SQLite database. */
+const LOCK_WAIT_MS = 60_000;
+/** Ids per `WHERE id IN (…)`. */
+const ID_CHUNK = 5000;
+
+const COLUMNS = [
+  'service_id', 'key', 'vuln_id', 'aliases', 'package_name', 'ecosystem', 'purl', 'installed_version', 'fixed_versions', 'severity',
+  'cvss', 'cvss_vector', 'known_exploited', 'reported_exploited', 'kev_due_date', 'epss', 'location', 'title', 'url', 'remediation',
+  'state', 'justification', 'scanners', 'first_seen_at', 'last_seen_at', 'fixed_at', 'deadline', 'digest', 'updated_at',
+] as const;
+/** Every column an import may rewrite: all but the identity and the first-seen instant. */
+const UPDATED = COLUMNS.filter((c) => c !== 'service_id' && c !== 'key' && c !== 'first_seen_at');
+const INSERT_HEAD = raw(`INSERT INTO "finding" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES `);
+const UPSERT_TAIL = raw(` ON CONFLICT ("service_id", "key") DO UPDATE SET ${UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`);
+
+const values = (f: FindingWrite, at: Date) =>
+  sql`(${f.serviceId}, ${f.key}, ${f.vulnId}, ${JSON.stringify(f.aliases)}, ${f.packageName}, ${f.ecosystem}, ${f.purl}, ${f.installedVersion}, ${JSON.stringify(f.fixedVersions)}, ${f.severity}, ${f.cvss}, ${f.cvssVector}, ${f.knownExploited}, ${f.reportedExploited}, ${f.kevDueDate}, ${f.epss}, ${JSON.stringify(f.location)}, ${f.title}, ${f.url}, ${f.remediation}, ${f.state}, ${f.justification}, ${JSON.stringify(f.scanners)}, ${f.firstSeenAt}, ${f.lastSeenAt}, ${f.fixedAt}, ${f.deadline}, ${f.digest}, ${at})`;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function toFinding(r: Row): Finding {
+  return {
+    ...r,
+    aliases: JSON.parse(r.aliases) as string[],
+    fixedVersions: JSON.parse(r.fixedVersions) as string[],
+    location: JSON.parse(r.location) as FindingLocation,
+    scanners: JSON.parse(r.scanners) as Record<string, ScannerWord>,
+    severity: r.severity as Severity,
+    state: r.state as FindingState,
+  };
+}
+
+export class PrismaFindingRepo implements FindingRepo {
+  constructor(private readonly db: Queryable) {}
+
+  async lockService(serviceId: string, at: Date): Promise<void> {
+    // The first write of the transaction: it takes the row lock (PostgreSQL) or the database write
+    // lock (SQLite) before anything is read. On SQLite a transaction begun by another process's
+    // writer meanwhile answers SQLITE_BUSY at once (its snapshot is stale, the busy timeout does
+    // not apply): nothing is read or written yet, so the statement is tried again.
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await this.db.$executeRaw`INSERT INTO "finding_service" ("service_id", "imports") VALUES (${serviceId}, 0) ON CONFLICT ("service_id") DO NOTHING`;
+        break;
+      } catch (err) {
+        if (!/SQLITE_BUSY/.test(String((err as Error).message)) || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+      }
+    }
+    await this.db.$executeRaw`UPDATE "finding_service" SET "imports" = "imports" + 1, "last_import_at" = ${at} WHERE "service_id" = ${serviceId}`;
+  }
+
+  async snapshot(serviceId: string): Promise<FindingSnapshot[]> {
+    const rows = await this.db.finding.findMany({ where: { serviceId }, select: { id: true, key: true, digest: true, state: true, scanners: true, firstSeenAt: true } });
+    return rows.map((r) => ({ ...r, state: r.state as FindingState, scanners: JSON.parse(r.scanners) as Record<string, ScannerWord> }));
+  }
+
+  async upsert(rows: readonly FindingWrite[], at: Date): Promise<void> {
+    for (const part of chunks(rows, UPSERT_CHUNK)) {
+      await this.db.$executeRaw`${INSERT_HEAD}${join(part.map((f) => values(f, at)))}${UPSERT_TAIL}`;
+    }
+  }
+
+  async setScanners(groups: readonly { ids: number[]; scanners: Record<string, ScannerWord>; state: FindingState }[], at: Date): Promise<void> {
+    for (const g of groups)
+      for (const ids of chunks(g.ids, ID_CHUNK))
+        await this.db.$executeRaw`UPDATE "finding" SET "scanners" = ${JSON.stringify(g.scanners)}, "state" = ${g.state}, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
+  }
+
+  async markFixed(ids: readonly number[], at: Date): Promise<void> {
+    for (const part of chunks(ids, ID_CHUNK))
+      await this.db.$executeRaw`UPDATE "finding" SET "state" = 'fixed', "scanners" = '{}', "fixed_at" = ${at}, "updated_at" = ${at} WHERE "id" IN (${join(part)})`;
+  }
+
+  async addEvents(events: readonly FindingEvent[]): Promise<void> {
+    for (const part of chunks(events, UPSERT_CHUNK))
+      await this.db.$executeRaw`INSERT INTO "finding_event" ("finding_id", "import_id", "kind", "detail", "at") VALUES ${join(part.map((e) => sql`(${e.findingId}, ${e.importId}, ${e.kind}, ${e.detail ?? null}, ${e.at})`))}`;
+  }
+
+  async logImport(row: ImportLogRow): Promise<number> {
+    return (await this.db.findingImport.create({ data: row, select: { id: true } })).id;
+  }
+
+  async deadlineRows(serviceId?: string): Promise<DeadlineRow[]> {
+    const rows = await this.db.finding.findMany({
+      where: { state: { not: 'fixed' }, ...(serviceId ? { serviceId } : {}) },
+      select: { id: true, serviceId: true, vulnId: true, aliases: true, severity: true, firstSeenAt: true, reportedExploited: true, knownExploited: true, kevDueDate: true, deadline: true },
+    });
+    return rows.map((r) => ({ ...r, severity: r.severity as Severity, aliases: JSON.parse(r.aliases) as string[] }));
+  }
+
+  async setDeadlines(groups: readonly DeadlineGroup[], at: Date): Promise<void> {
+    for (const g of groups)
+      for (const ids of chunks(g.ids, ID_CHUNK))
+        await this.db.$executeRaw`UPDATE "finding" SET "known_exploited" = ${g.knownExploited}, "kev_due_date" = ${g.kevDueDate}, "deadline" = ${g.deadline}, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
+  }
+
+  async kev(): Promise<Map<string, KevEntry>> {
+    const rows = await this.db.kevEntry.findMany();
+    return new Map(rows.map((r) => [r.cveId, { ...r, vendor: r.vendor ?? undefined, product: r.product ?? undefined, name: r.name ?? undefined }]));
+  }
+
+  async replaceKev(entries: readonly KevEntry[], at: Date): Promise<void> {
+    await this.db.kevEntry.deleteMany({});
+    for (const part of chunks(entries, UPSERT_CHUNK))
+      await this.db.kevEntry.createMany({ data: part.map((e) => ({ ...e, vendor: e.vendor ?? null, product: e.product ?? null, name: e.name ?? null, importedAt: at })) });
+  }
+
+  private where(f: FindingFilter) {
+    return { state: 'open', ...(f.serviceIds ? { serviceId: { in: [...f.serviceIds] } } : {}), ...(f.overdueAt ? { deadline: { lt: f.overdueAt } } : {}) };
+  }
+
+  async listOpen(filter: FindingFilter, offset: number, limit: number): Promise<{ total: number; findings: Finding[] }> {
+    const where = this.where(filter);
+    // One after the other: inside a SQLite transaction both share its one connection.
+    const total = await this.db.finding.count({ where });
+    const rows = await this.db.finding.findMany({ where, orderBy: [{ deadline: { sort: 'asc', nulls: 'last' } }, { cvss: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }], skip: offset, take: limit });
+    return { total, findings: rows.map(toFinding) };
+  }
+
+  async byId(id: number): Promise<Finding | null> {
+    const r = await this.db.finding.findUnique({ where: { id } });
+    return r ? toFinding(r) : null;
+  }
+
+  async events(findingId: number): Promise<FindingEvent[]> {
+    const rows = await this.db.findingEvent.findMany({ where: { findingId }, orderBy: { id: 'asc' } });
+    return rows.map((r) => ({ findingId: r.findingId, importId: r.importId, kind: r.kind as FindingEventKind, detail: r.detail ?? undefined, at: r.at }));
+  }
+
+  async imports(serviceId: string, since?: Date, limit = 50): Promise<ImportRecord[]> {
+    return this.db.findingImport.findMany({ where: { serviceId, ...(since ? { at: { gte: since } } : {}) }, orderBy: { id: 'asc' }, take: limit });
+  }
+}
