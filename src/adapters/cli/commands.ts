@@ -8,6 +8,7 @@ import { systemClock } from '../../core/ports.js';
 import { verifyAuditLog } from '../../core/audit/audit.js';
 import { openStore } from '../../store/index.js';
 import { registerCommands } from '../discord/commands.js';
+import { changeWait } from './change-wait.js';
 import { importCommand, kevImportCommand } from './findings.js';
 
 export interface CliIO {
@@ -109,6 +110,18 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
       const why = res.status === 429 ? `too many failed attempts; retry in ${body.retryAfter ?? res.headers.get('retry-after')}s` : `${body.error ?? 'error'}${body.detail ? `: ${body.detail}` : ''}`;
       io.err(`Steward answered ${res.status}: ${why}`);
       return 2;
+    },
+  },
+  'change wait': {
+    usage: 'change wait CHG-n [--timeout 30m] [--url http://127.0.0.1:PORT] — wait until a change is approved and its window open (token: STEWARD_API_TOKEN, changes:read); exit 1 rejected, cancelled, expired or window passed, 2 timeout, unknown or not reached',
+    async run(args, settings, io) {
+      const o = options(args, ['timeout', 'url']);
+      if (typeof o === 'string') return usage(io, o);
+      if (o.rest.length !== 1) return usage(io, 'usage: change wait CHG-n [--timeout 30m] [--url http://127.0.0.1:PORT]');
+      const base = o.opts.url ?? `http://127.0.0.1:${settings.port || 3000}`;
+      if (!/^https?:\/\/[^\s/]+/.test(base)) return usage(io, `--url must be an http(s) URL (got "${base}")`);
+      if (!settings.apiToken) return usage(io, 'STEWARD_API_TOKEN is not set: a token with the scope changes:read is needed (npm run steward -- token new <id>)');
+      return changeWait({ ref: o.rest[0], base, token: settings.apiToken, timeout: o.opts.timeout ?? '30m' }, io);
     },
   },
   'token new': {

@@ -2,6 +2,7 @@
 // checked by the same schema), GET /api/v1/changes/CHG-n answers where it stands. Tokens are
 // scoped by service; the token stands as the requester (every approver counts).
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { ChangeView } from '../../core/changes/cards.js';
 import { stateOf, changeRef } from '../../core/changes/model.js';
 import { apiRequest, requestFields } from '../../core/changes/request.js';
@@ -35,23 +36,29 @@ export function changeJson(v: ChangeView) {
   };
 }
 
+/** The first problem of each field (`body` for the body as a whole, e.g. an unknown key). */
+function fieldProblems(issues: readonly z.core.$ZodIssue[]): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const i of issues) problems[String(i.path[0] ?? 'body')] ??= i.message;
+  return problems;
+}
+
 export function changeRoutes(api: Api, changes: () => ChangeService, clock: Clock): Record<string, Route> {
   return {
     'POST /api/v1/changes': api.route('changes:write', async (r): Promise<ApiAnswer> => {
-      const body = await r.json(apiRequest);
-      if (!body.ok) return body.problem;
-      if (body.value === undefined) return { status: 400, body: { error: 'a JSON body is required', detail: 'title, service, kind, window, details' } };
-      const b = body.value;
+      const raw = await r.json(z.unknown());
+      if (!raw.ok) return raw.problem;
+      if (raw.value === undefined) return { status: 400, body: { error: 'a JSON body is required', detail: 'title, service, kind, window, details' } };
+      // A missing, mistyped or unknown field is a field problem (422, named), as the form's checks are.
+      const parsed = apiRequest.safeParse(raw.value);
+      if (!parsed.success) return { status: 422, body: { error: 'invalid change', fields: fieldProblems(parsed.error.issues) } };
+      const b = parsed.data;
       const refused = r.forbidden(b.service);
       if (refused) return refused;
       const kind = b.kind === 'normal' ? `normal-${b.risk ?? 'medium'}` : b.kind;
       const details = b.incident && !new RegExp(`\\b${b.incident}\\b`, 'i').test(b.details) ? `${b.details}\n(incident ${b.incident.toUpperCase()})` : b.details;
       const fields = requestFields.safeParse({ title: b.title, service: b.service, kind, window: b.window, details });
-      if (!fields.success) {
-        const problems: Record<string, string> = {};
-        for (const i of fields.error.issues) problems[String(i.path[0] ?? 'body')] ??= i.message;
-        return { status: 422, body: { error: 'invalid change', fields: problems } };
-      }
+      if (!fields.success) return { status: 422, body: { error: 'invalid change', fields: fieldProblems(fields.error.issues) } };
       const key = String(r.req.headers['idempotency-key'] ?? randomUUID()).slice(0, 100);
       const who = { personId: `api:${r.token.id}`, actor: { platform: 'api' as const, platformUserId: r.token.id }, platform: 'api' as const, userId: r.token.id };
       const done = await changes().request(who, fields.data, `api:${r.token.id}:${key}`, clock.now());
