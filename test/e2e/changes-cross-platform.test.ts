@@ -122,7 +122,7 @@ describe('change approvals across Slack and Discord in one Steward', () => {
       expect(held(m), label(m)).toEqual({ approvals: '0 of 2 from Change Advisory Board · owners 0 of 1', state: m.platform === 'slack' ? '*Waiting for approval*' : '**Waiting for approval**', buttons: ['Approve', 'Reject'] });
     }
     // The same buttons on both: Slack's Approve asks to confirm, Discord's decides on the click.
-    const slackApprove = (slack.message(SLACK_PAYMENTS, copy('slack', null).message_id)!.blocks as Json[]).find((b) => b.type === 'actions').elements[0];
+    const slackApprove = (slack.message(SLACK_PAYMENTS, copy('slack', null).message_id)!.blocks as Json[]).find((b) => b.type === 'actions')!.elements[0];
     expect(slackApprove).toMatchObject({ value: 'st1|change.approve|1', confirm: { title: { text: 'Approve CHG-1?' } } });
     expect(customIds(s.fake.message(DISCORD_PAYMENTS, copy('discord', null).message_id)!)).toEqual(['st1|change.approve|1', 'st1|change.reject|1']);
   });
@@ -173,5 +173,4 @@ describe('change approvals across Slack and Discord in one Steward', () => {
     expect(held(copy('discord', null)).approvals).toMatch(new RegExp(`✓ <@${POLICY_DISCORD.carol}> .*\\n✓ <@${POLICY_DISCORD.dave}> .*\\n✓ <@${POLICY_DISCORD.alice}> `));
     expect(held(copy('slack', null)).approvals).toMatch(/✓ <@U0CAROL> .*\n✓ <@U0DAVE> .*\n✓ <@U0ALICE> /);
   });
-
 });

@@ -81,7 +81,7 @@ describe('Slack change approvals: request → approvers → quorum → start; re
   /** Every copy of CHG-n as Slack now holds it (after edits). */
   const stored = (n: number) => copies(n).map((m) => ({ ...m, message: s.fake.message(m.channel_id, m.message_id)! }));
   const storedText = (m: { message: Json }) => [m.message.text, ...strings(m.message.blocks)].join('\n');
-  const approvalsField = (blocks: Json[]) => strings(blocks).find((t) => t.startsWith('*Approvals*'));
+  const approvalsField = (blocks: unknown) => strings(blocks).find((t) => t.startsWith('*Approvals*'));
   /** A click on a button of a stored copy; resolves with the reply Steward posts to its response_url. */
   async function click(m: { channel_id: string; message_id: string }, label: string, user: string) {
     const message = s.fake.message(m.channel_id, m.message_id)!;
@@ -250,7 +250,7 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     for (const m of stored(1)) {
       expect(buttonsOf(m.message.blocks), `${m.kind} ${m.person_id ?? ''}`).toEqual([]);
       expect(approvalsField(m.message.blocks)).toMatch(/^\*Approvals\*\n2 of 2 from Change Advisory Board ✓ · owners ✓\n/);
-      expect(m.message.blocks[0].text.text).toBe(':white_check_mark: CHG-1 · Rotate the payments TLS certificate');
+      expect(m.message.blocks![0].text.text).toBe(':white_check_mark: CHG-1 · Rotate the payments TLS certificate');
     }
     // A click on a copy as it was before the edit (a client not yet refreshed) is told.
     const late = await replyTo(await s.sim.blockAction({ action_id: 'steward:0', value: 'st1|change.approve|1', user: ERIN, channel: PAYMENTS }));
