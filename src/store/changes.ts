@@ -41,10 +41,12 @@ export class PrismaChangeRepo implements ChangeRepo {
     return r ? toChange(r) : null;
   }
 
-  async lock(n: number, at: Date) {
-    // An UPDATE takes the row lock on PostgreSQL (held to the end of the transaction); SQLite serialises writers.
-    const done = await this.db.change.updateMany({ where: { number: n }, data: { version: { increment: 1 }, updatedAt: at } });
-    return done.count ? this.byNumber(n) : null;
+  async lock(n: number, _at: Date) {
+    // An UPDATE takes the row lock on PostgreSQL (held to the end of the transaction); SQLite serialises
+    // writers. It changes nothing: a click that is refused leaves the version, so the refresh queued
+    // for the current version still runs.
+    const done = await this.db.$executeRaw`UPDATE "change" SET "version" = "version" WHERE "number" = ${n}`;
+    return done ? this.byNumber(n) : null;
   }
 
   async update(id: number, expectedVersion: number, patch: ChangePatch, at: Date) {

@@ -9,8 +9,8 @@ export interface ChangeRepo {
   byNumber(n: number): Promise<Change | null>;
   byKey(key: string): Promise<Change | null>;
   /**
-   * Locks the change for this transaction (bumping its version): deciders on one change take turns,
-   * so each sees the others' decisions. Null when there is no such change.
+   * Locks the change for this transaction without changing it (its version moves only with `update`):
+   * deciders on one change take turns, so each sees the others' decisions. Null when there is no such change.
    */
   lock(n: number, at: Date): Promise<Change | null>;
   /** Applies `patch` if the change is still at `expectedVersion`; null when it moved on. */

@@ -68,6 +68,13 @@ export class ChangeService {
       if (existing) return { ok: true, change: existing, created: false };
       const checked = await checkRequest(tx, dir, this.d.incidents(), input, { personId: who.personId, timezone: dir.timezoneOf(who.personId) }, now);
       if (!checked.ok) return checked;
+      // The same request submitted at the same time: the claim waits for the other transaction to
+      // commit, then reports it, and this one answers with the change it created.
+      if (!(await tx.idempotency.claim(`change:${key}`, now))) {
+        const first = await tx.changes.byKey(key);
+        if (first) return { ok: true, change: first, created: false };
+        throw new Error(`change request key ${key} claimed but no change found`);
+      }
       const v = checked.value;
       const preApproved = v.rule.approve.length === 0;
       const change = await tx.changes.create(
@@ -132,9 +139,10 @@ export class ChangeService {
       const after = this.view(locked, await tx.changes.decisions(locked.id)).quorum;
       const subject = `change:${changeRef(locked)}`;
       await tx.audit.append({ actor: ctx.actor.ref, action: decision === 'approve' ? 'change.approval_given' : 'change.rejection_given', subject, after: { by: me.id, reason: reason ?? null, tally: after.tally } }, ctx.now);
-      let c = locked;
+      // A new version for every decision recorded (held under the row lock, so the update applies):
+      // its refresh brings every copy up to this tally.
+      const c = (await tx.changes.update(locked.id, locked.version, after.state !== 'pending' ? { approval: after.state, decidedAt: ctx.now } : {}, ctx.now))!;
       if (after.state !== 'pending') {
-        c = (await tx.changes.update(locked.id, locked.version, { approval: after.state, decidedAt: ctx.now }, ctx.now))!;
         await tx.audit.append({ actor: ctx.actor.ref, action: `change.${after.state}`, subject, before: { approval: 'pending' }, after: { approval: after.state, tally: after.tally } }, ctx.now);
       }
       await this.refresh(tx, c, ctx.now);
@@ -144,7 +152,7 @@ export class ChangeService {
     this.d.kick();
     const { c, tally, decided } = r.value;
     const verb = decision === 'approve' ? 'approved' : 'rejected';
-    return ok(ephemeral({ title: `You ${verb} ${changeRef(c)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${changeRef(c)} is now ${STATE_LABEL[stateOf(c)].toLowerCase()}.` : `Tally: ${tally}.`)] }));
+    return ok(ephemeral({ title: `You ${verb} ${changeRef(c)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${changeRef(c)} is now ${STATE_LABEL[c.approval].toLowerCase()}.` : `Tally: ${tally}.`)] }));
   }
 
   /** Runs `patch` on CHG-n once `check` allows it (one versioned write, audited, every copy refreshed). */
