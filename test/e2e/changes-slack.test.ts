@@ -358,7 +358,7 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     // …and is approved afterwards by one of the CAB.
     const mark2 = s.fake.mark;
     const answer = await replyTo(await click(copies(3).find((m) => m.person_id === 'dave')!, 'Approve', DAVE));
-    expect(strings(answer.blocks).join('\n')).toContain('CHG-3 is now in progress.');
+    expect(strings(answer.blocks).join('\n')).toContain('CHG-3 is now approved.');
     await everyCopyReads(3, mark2, '1 of 1 from Change Advisory Board ✓');
     for (const m of stored(3)) expect(buttonsOf(m.message.blocks)).toEqual([]);
     expect(changeRow(3)).toMatchObject({ approval: 'approved', phase: 'in_progress' });
