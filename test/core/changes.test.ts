@@ -477,7 +477,8 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(await change(5)).toMatchObject({ approval: 'pending', phase: 'in_progress', startedAt: new Date('2026-12-02T16:10:00.000Z') });
     await settle();
     expect(gw.current(5).map((c) => [field(c, 'State'), buttons(c)])).toEqual(Array(4).fill(['In progress', ['Approve', 'Reject']]));
-    expect(bodyOf(await approve('erin', 5))).toBe('CHG-5 is now approved.'); // approved, while it runs
+    // The reply names the state the card shows: approved, it is still in progress.
+    expect(bodyOf(await approve('erin', 5))).toBe('CHG-5 is now in progress.');
     await settle();
     expect(gw.current(5).map((c) => [field(c, 'State'), field(c, 'Approvals')!.split('\n')[0], buttons(c)])).toEqual(Array(4).fill(['In progress', '1 of 1 from Change Advisory Board ✓', []]));
     expect(await change(5)).toMatchObject({ approval: 'approved', phase: 'in_progress' });

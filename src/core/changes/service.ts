@@ -152,7 +152,7 @@ export class ChangeService {
     this.d.kick();
     const { c, tally, decided } = r.value;
     const verb = decision === 'approve' ? 'approved' : 'rejected';
-    return ok(ephemeral({ title: `You ${verb} ${changeRef(c)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${changeRef(c)} is now ${STATE_LABEL[c.approval].toLowerCase()}.` : `Tally: ${tally}.`)] }));
+    return ok(ephemeral({ title: `You ${verb} ${changeRef(c)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${changeRef(c)} is now ${STATE_LABEL[stateOf(c)].toLowerCase()}.` : `Tally: ${tally}.`)] }));
   }
 
   /** Runs `patch` on CHG-n once `check` allows it (one versioned write, audited, every copy refreshed). */
