@@ -289,6 +289,8 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const done = await s.sim.viewSubmission({ view_id: viewId, user: CAROL, values: { reason: field.text('No tested restore of that backup yet') } });
     expect(done.body).toBe('');
     await everyCopyReads(2, mark, '*State*\n*Rejected*');
+    // The rejecter hears where she clicked.
+    expect(s.fake.ephemerals.find((e) => e.user === CAROL && e.text === 'You rejected CHG-2: CHG-2 is now rejected.')).toMatchObject({ channel: dm.channel_id, via: 'chat.postEphemeral' });
     for (const m of stored(2)) expect(buttonsOf(m.message.blocks)).toEqual([]);
     expect(changeRow(2).approval).toBe('rejected');
     expect(audit('change.rejected', 2)).toBe(1);
@@ -358,7 +360,7 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     // …and is approved afterwards by one of the CAB.
     const mark2 = s.fake.mark;
     const answer = await replyTo(await click(copies(3).find((m) => m.person_id === 'dave')!, 'Approve', DAVE));
-    expect(strings(answer.blocks).join('\n')).toContain('CHG-3 is now approved.');
+    expect(strings(answer.blocks).join('\n')).toContain('CHG-3 is now in progress.');
     await everyCopyReads(3, mark2, '1 of 1 from Change Advisory Board ✓');
     for (const m of stored(3)) expect(buttonsOf(m.message.blocks)).toEqual([]);
     expect(changeRow(3)).toMatchObject({ approval: 'approved', phase: 'in_progress' });
