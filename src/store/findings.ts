@@ -1,6 +1,9 @@
 // Findings, the per-service import lock, the import log, finding events and the KEV catalog on
 // Prisma (SQLite and PostgreSQL). Imports write in chunks of multi-row statements
 // (INSERT … ON CONFLICT DO UPDATE, UPDATE … WHERE id IN (…)), never one statement per finding.
+// The upsert hands the database one JSON text per chunk (SQLite json_each, PostgreSQL
+// json_populate_recordset) instead of 29 bound parameters per row: at 100,000 findings that is
+// several times faster and keeps the client's memory flat.
 import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
 import type { Finding, FindingState, ScannerWord, Severity } from '../core/patches/model.js';
 import type { FindingLocation } from '../core/patches/parsers/types.js';
@@ -21,8 +24,10 @@ import type { Queryable } from './client.js';
 
 type Row = Awaited<ReturnType<Queryable['finding']['findUniqueOrThrow']>>;
 
-/** Rows per multi-row INSERT (29 parameters each: below SQLite's 32,766 and PostgreSQL's 65,535). */
+/** Rows per multi-row INSERT of bound parameters (29 each: below SQLite's 32,766 and PostgreSQL's 65,535). */
 const UPSERT_CHUNK = 1000;
+/** Rows per INSERT … SELECT from one JSON text. */
+const JSON_CHUNK = 5000;
 /** How long an import waits for another process's import of the same SQLite database. */
 const LOCK_WAIT_MS = 60_000;
 /** Ids per `WHERE id IN (…)`. */
@@ -35,11 +40,27 @@ const COLUMNS = [
 ] as const;
 /** Every column an import may rewrite: all but the identity and the first-seen instant. */
 const UPDATED = COLUMNS.filter((c) => c !== 'service_id' && c !== 'key' && c !== 'first_seen_at');
-const INSERT_HEAD = raw(`INSERT INTO "finding" (${COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES `);
+const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(', ');
+const INSERT_HEAD = raw(`INSERT INTO "finding" (${COLUMN_LIST}) VALUES `);
+const SQLITE_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMNS.map((_, i) => `json_extract("value", '$[${i}]')`).join(', ')} FROM json_each(`);
+const SQLITE_JSON_END = raw(`) WHERE true`);
+const PG_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::"finding", `);
+const PG_JSON_END = raw(`::json)`);
 const UPSERT_TAIL = raw(` ON CONFLICT ("service_id", "key") DO UPDATE SET ${UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`);
 
 const values = (f: FindingWrite, at: Date) =>
   sql`(${f.serviceId}, ${f.key}, ${f.vulnId}, ${JSON.stringify(f.aliases)}, ${f.packageName}, ${f.ecosystem}, ${f.purl}, ${f.installedVersion}, ${JSON.stringify(f.fixedVersions)}, ${f.severity}, ${f.cvss}, ${f.cvssVector}, ${f.knownExploited}, ${f.reportedExploited}, ${f.kevDueDate}, ${f.epss}, ${JSON.stringify(f.location)}, ${f.title}, ${f.url}, ${f.remediation}, ${f.state}, ${f.justification}, ${JSON.stringify(f.scanners)}, ${f.firstSeenAt}, ${f.lastSeenAt}, ${f.fixedAt}, ${f.deadline}, ${f.digest}, ${at})`;
+
+/** A row's values in COLUMNS order, as JSON values; instants in the text form Prisma stores on SQLite. */
+function jsonRow(f: FindingWrite, at: Date, sqlite: boolean): unknown[] {
+  const t = (d: Date | null) => (d === null ? null : sqlite ? d.toISOString().replace('Z', '+00:00') : d.toISOString());
+  return [
+    f.serviceId, f.key, f.vulnId, JSON.stringify(f.aliases), f.packageName, f.ecosystem, f.purl, f.installedVersion, JSON.stringify(f.fixedVersions), f.severity,
+    f.cvss, f.cvssVector, sqlite ? Number(f.knownExploited) : f.knownExploited, sqlite ? Number(f.reportedExploited) : f.reportedExploited, t(f.kevDueDate), f.epss,
+    JSON.stringify(f.location), f.title, f.url, f.remediation, f.state, f.justification, JSON.stringify(f.scanners), t(f.firstSeenAt), t(f.lastSeenAt), t(f.fixedAt),
+    t(f.deadline), f.digest, t(at),
+  ];
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -85,9 +106,22 @@ export class PrismaFindingRepo implements FindingRepo {
     return rows.map((r) => ({ ...r, state: r.state as FindingState, scanners: JSON.parse(r.scanners) as Record<string, ScannerWord> }));
   }
 
+  /** The engine behind the client (the generated client names it); undefined: bound parameters only. */
+  private get provider(): string | undefined {
+    return (this.db as unknown as { _activeProvider?: string })._activeProvider;
+  }
+
   async upsert(rows: readonly FindingWrite[], at: Date): Promise<void> {
-    for (const part of chunks(rows, UPSERT_CHUNK)) {
-      await this.db.$executeRaw`${INSERT_HEAD}${join(part.map((f) => values(f, at)))}${UPSERT_TAIL}`;
+    const provider = this.provider;
+    if (provider === 'sqlite') {
+      for (const part of chunks(rows, JSON_CHUNK)) await this.db.$executeRaw`${SQLITE_JSON_SELECT}${JSON.stringify(part.map((f) => jsonRow(f, at, true)))}${SQLITE_JSON_END}${UPSERT_TAIL}`;
+    } else if (provider === 'postgresql') {
+      for (const part of chunks(rows, JSON_CHUNK)) {
+        const objects = part.map((f) => Object.fromEntries(jsonRow(f, at, false).map((v, i) => [COLUMNS[i], v])));
+        await this.db.$executeRaw`${PG_JSON_SELECT}${JSON.stringify(objects)}${PG_JSON_END}${UPSERT_TAIL}`;
+      }
+    } else {
+      for (const part of chunks(rows, UPSERT_CHUNK)) await this.db.$executeRaw`${INSERT_HEAD}${join(part.map((f) => values(f, at)))}${UPSERT_TAIL}`;
     }
   }
 
