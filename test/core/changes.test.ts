@@ -174,7 +174,12 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     // Monday 2026-12-21 in New York is inside the year-end freeze (Dec 20 – Jan 4, New York time).
     expect(await fields({ window: '2026-12-21 10:00 +2h' })).toEqual({
       code: 'FORM.INVALID',
-      window: 'Year-end freeze: Payments API is frozen until Mon 2027-01-04 00:00 America/New_York (freeze year-end); plan it after that, or make it an emergency change',
+      window: 'Year-end freeze: Payments API is frozen until Mon 2027-01-04 03:00 America/New_York (freeze year-end, then weekend); plan it after that, or make it an emergency change',
+    });
+    // It ends at 00:00 in New York, inside the weekend freeze (until Monday 09:00 in Berlin, 03:00 in New York).
+    expect(await fields({ window: '2027-01-04 02:30 +1h' })).toEqual({
+      code: 'FORM.INVALID',
+      window: 'No weekend changes: Payments API is frozen until Mon 2027-01-04 03:00 America/New_York (freeze weekend); plan it after that, or make it an emergency change',
     });
     // Ledger's only owner is Alice: a change she asks for could never be approved.
     expect(await fields({ service: 'ledger', kind: 'normal-low' })).toEqual({ code: 'FORM.INVALID', kind: 'This change could never be approved: the only owner of Ledger is the requester' });
@@ -190,6 +195,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     // The same request inside the grace, and Bob asking for the Ledger change, are accepted.
     expect(title(await request('alice', { window: '2026-12-01 07:55 +1h' }))).toBe('CHG-1 requested');
     expect(title(await request('bob', { service: 'ledger', kind: 'normal-low' }))).toBe('CHG-2 requested');
+    expect(title(await request('alice', { window: '2027-01-04 03:00 +1h' }))).toBe('CHG-3 requested');
   });
 
   it('an emergency change passes a freeze and is flagged; an overlapping change is marked with the other one', async () => {

@@ -8,7 +8,7 @@ import { matchRule } from '../approvals/rules.js';
 import type { Directory } from '../directory.js';
 import { cronTime } from '../jobs/cron.js';
 import type { Tx } from '../ports.js';
-import { freezesOverlapping } from './freeze.js';
+import { type FreezeOccurrence, freezesOverlapping } from './freeze.js';
 import type { ChangeIncidents } from './links.js';
 import type { ChangeFlags, FrozenRule } from './model.js';
 import { parseWindow } from './window.js';
@@ -56,6 +56,22 @@ export interface CheckedRequest {
 
 export type Checked = { ok: true; value: CheckedRequest } | { ok: false; fields: Record<string, string> };
 
+/**
+ * When changes on the service may start again after `first`: its end, or the end of a freeze still
+ * running then (the year-end freeze ending on a Monday inside the weekend one), followed on.
+ */
+function frozenUntil(all: Parameters<typeof freezesOverlapping>[0], serviceId: string, first: FreezeOccurrence): { at: Date; ids: string[] } {
+  let at = first.to;
+  const ids = [first.freeze.id];
+  for (let i = 0; i < 10; i++) {
+    const next = freezesOverlapping(all, serviceId, at, new Date(at.getTime() + 1), cronTime).filter((o) => o.to > at).sort((a, b) => b.to.getTime() - a.to.getTime())[0];
+    if (!next) break;
+    at = next.to;
+    if (!ids.includes(next.freeze.id)) ids.push(next.freeze.id);
+  }
+  return { at, ids };
+}
+
 /** Checks a request against the policy and the database (inside the creating transaction). */
 export async function checkRequest(
   tx: Tx,
@@ -83,8 +99,9 @@ export async function checkRequest(
   const freezes = freezesOverlapping(dir.policy.changes.freezes, service.id, window.start, window.end, cronTime);
   const freeze = freezes[0];
   if (freeze && kind !== 'emergency') {
-    const until = localTime(freeze.to, requester.timezone);
-    return { ok: false, fields: { window: `${freeze.freeze.reason}: ${service.name} is frozen until ${until} (freeze ${freeze.freeze.id}); plan it after that, or make it an emergency change` } };
+    const free = frozenUntil(dir.policy.changes.freezes, service.id, freeze);
+    const until = localTime(free.at, requester.timezone);
+    return { ok: false, fields: { window: `${freeze.freeze.reason}: ${service.name} is frozen until ${until} (freeze ${free.ids.join(', then ')}); plan it after that, or make it an emergency change` } };
   }
   const rules = dir.policy.changes.rules;
   const subject = { kind, risk, service: service.id, team: service.team, tier: service.tier };
