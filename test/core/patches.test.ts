@@ -181,6 +181,7 @@ await forEachDialect('patches', ({ createDatabase }) => {
     expect(kev).toEqual({ ok: true, entries: 1, flagged: 3, moved: 3 });
     const low = (await all(store, ['edge'])).find((f) => f.severity === 'low')!;
     expect(low).toMatchObject({ knownExploited: true, kevDueDate: new Date('2027-03-16T00:00:00.000Z'), deadline: new Date('2027-03-16T00:00:00.000Z') });
+    expect((await store.transaction((tx) => tx.findings.events(low.id))).map((e) => e.kind)).toEqual(['kev', 'deadline']);
     expect((await all(store, ['payments-api'])).find((f) => f.severity === 'low')!.deadline).toEqual(new Date('2027-03-16T00:00:00.000Z'));
 
     // A later report with a listed CVE is flagged on arrival; knownExploited (14d) wins over the 120-day SLA when there is no due date sooner.
@@ -207,6 +208,9 @@ await forEachDialect('patches', ({ createDatabase }) => {
     expect(await recomputeDeadlines({ store, clock }, stricter)).toBe(1);
     const crit = (await all(store)).filter((f) => f.severity === 'critical');
     expect(crit.map((f) => f.deadline)).toEqual([new Date(T0.getTime() + 2 * DAY)]);
+    expect((await store.transaction((tx) => tx.findings.events(crit[0].id))).map((e) => [e.kind, e.importId, e.detail])).toEqual([
+      ['deadline', null, 'policy changed: 2026-11-09 15:00 UTC → 2026-11-04 15:00 UTC'],
+    ]);
     expect(await recomputeDeadlines({ store, clock }, stricter)).toBe(0);
     expect(await recomputeDeadlines({ store, clock }, withPatches({ overrides: [{ match: { service: 'payments-api' }, sla: { medium: '10d', low: '10d' } }] }))).toBe(5);
   });

@@ -4,38 +4,48 @@ import type { Directory } from '../directory.js';
 import type { ActorRef, Clock, Store } from '../ports.js';
 import { DeadlineRules, kevDueInstant } from './deadlines.js';
 import { kevHit } from './importer.js';
-import type { DeadlineGroup, DeadlineRow, FindingRepo, KevEntry } from './ports.js';
+import type { DeadlineGroup, DeadlineRow, FindingEvent, FindingRepo, KevEntry } from './ports.js';
 
 const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
-/** Recomputes KEV flags and deadlines of every finding not fixed; returns how many moved. */
-async function refresh(repo: FindingRepo, dir: Directory, at: Date): Promise<{ moved: number; flagged: number; rows: DeadlineRow[] }> {
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'none');
+
+/** Recomputes KEV flags and deadlines of every finding not fixed (each change in its history); returns how many moved. */
+async function refresh(repo: FindingRepo, dir: Directory, at: Date, why: string): Promise<{ moved: number; flagged: number; rows: DeadlineRow[] }> {
   const rules = new DeadlineRules(dir);
   const kev = await repo.kev();
   const rows = await repo.deadlineRows();
   const groups = new Map<string, DeadlineGroup>();
   let moved = 0;
   let flagged = 0;
+  const events: FindingEvent[] = [];
   for (const r of rows) {
     const hit = kevHit(kev, [r.vulnId, ...r.aliases]);
     const knownExploited = r.reportedExploited || !!hit;
     const kevDueDate = hit?.dueDate ?? null;
     const deadline = rules.deadline({ ...r, knownExploited, kevDueDate });
     if (knownExploited === r.knownExploited && same(kevDueDate, r.kevDueDate) && same(deadline, r.deadline)) continue;
-    if (knownExploited && !r.knownExploited) flagged++;
-    if (!same(deadline, r.deadline)) moved++;
+    if (knownExploited && !r.knownExploited) {
+      flagged++;
+      events.push({ findingId: r.id, importId: null, kind: 'kev', detail: `in the KEV catalog${kevDueDate ? `, due ${day(kevDueDate)}` : ''}`, at });
+    }
+    if (!same(deadline, r.deadline)) {
+      moved++;
+      events.push({ findingId: r.id, importId: null, kind: 'deadline', detail: `${why}: ${day(r.deadline)} → ${day(deadline)}`, at });
+    }
     const k = `${knownExploited}|${kevDueDate?.getTime()}|${deadline?.getTime()}`;
     const g = groups.get(k) ?? { ids: [], knownExploited, kevDueDate, deadline };
     g.ids.push(r.id);
     groups.set(k, g);
   }
   await repo.setDeadlines([...groups.values()], at);
+  await repo.addEvents(events);
   return { moved, flagged, rows };
 }
 
 /** After a policy change: every open finding's deadline under the new SLAs. Returns how many moved. */
 export async function recomputeDeadlines(deps: { store: Store; clock: Clock }, dir: Directory): Promise<number> {
-  return deps.store.transaction(async (tx) => (await refresh(tx.findings, dir, deps.clock.now())).moved);
+  return deps.store.transaction(async (tx) => (await refresh(tx.findings, dir, deps.clock.now(), 'policy changed')).moved);
 }
 
 export type KevImport = { ok: true; entries: number; flagged: number; moved: number } | { ok: false; reason: string };
@@ -80,7 +90,7 @@ export async function importKev(deps: { store: Store; clock: Clock }, dir: Direc
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     await tx.findings.replaceKev(parsed.entries, now);
-    const r = await refresh(tx.findings, dir, now);
+    const r = await refresh(tx.findings, dir, now, 'KEV catalog imported');
     await tx.audit.append({ actor, action: 'kev.imported', subject: 'kev', after: { entries: parsed.entries.length, flagged: r.flagged, moved: r.moved } }, now);
     return { ok: true as const, entries: parsed.entries.length, flagged: r.flagged, moved: r.moved };
   });
