@@ -10,7 +10,7 @@ import { cronTime } from '../jobs/cron.js';
 import type { Tx } from '../ports.js';
 import { type FreezeOccurrence, freezesOverlapping } from './freeze.js';
 import type { ChangeIncidents } from './links.js';
-import type { ChangeFlags, FrozenRule } from './model.js';
+import type { Change } from './model.js';
 import { parseWindow } from './window.js';
 import { DateTime } from 'luxon';
 
@@ -41,18 +41,8 @@ export const apiRequest = z
   })
   .strict();
 
-export interface CheckedRequest {
-  title: string;
-  serviceId: string;
-  kind: ChangeKind;
-  risk: ChangeRisk | null;
-  windowStart: Date;
-  windowEnd: Date;
-  details: string;
-  incidentNumber: number | null;
-  rule: FrozenRule;
-  flags: ChangeFlags;
-}
+/** What a checked request becomes: the change's own fields. */
+export type CheckedRequest = Pick<Change, 'title' | 'serviceId' | 'kind' | 'risk' | 'windowStart' | 'windowEnd' | 'details' | 'incidentNumber' | 'rule' | 'flags'>;
 
 export type Checked = { ok: true; value: CheckedRequest } | { ok: false; fields: Record<string, string> };
 
