@@ -500,13 +500,16 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
   });
 
   it('a request nobody decides expires exactly at its timeout, once across replicas', async () => {
-    const { request, approve, settle, gw, steward, change, audit, at, open } = await setup();
+    const { request, approve, settle, gw, steward, change, audit, at, open, advance } = await setup();
     // Replica B expires too, but delivers nothing: every copy is edited by replica A.
     const b = await open('replica-b');
     await b.steward.outbox.stop();
     await request('alice');
     await settle();
     await approve('carol', 1);
+    advance(HOUR);
+    expect(title(await request('alice', { window: '2026-12-02 12:00 +1h' }))).toBe('CHG-2 requested');
+    await settle();
     const job = (s: Steward) => s.jobs().interval.find((j) => j.name === 'changes-expire')!;
     expect(job(steward).everyMs).toBe(30_000);
 
@@ -529,6 +532,24 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(await approve('dave', 1)).toMatchObject({ ok: false, error: { code: 'CHANGE.DECIDED', message: 'CHG-1 is expired (nobody decided in time); nothing to decide.' } });
     await job(steward).run(new Date(due.getTime() + 30_000));
     expect(await audit('change.expired')).toHaveLength(1);
+    expect((await change(2))?.approval).toBe('pending');
+
+    // CHG-2 reaches its timeout between two runs of the job: an approval then is too late, and expires it.
+    at('2026-12-04T14:00:00.000Z');
+    expect(await approve('dave', 2)).toMatchObject({ ok: false, error: { code: 'CHANGE.DECIDED', message: 'CHG-2 is expired (nobody decided in time); nothing to decide.' } });
+    expect(await change(2)).toMatchObject({ approval: 'expired', decidedAt: new Date('2026-12-04T14:00:00.000Z') });
+    await job(steward).run(new Date('2026-12-04T14:00:10.000Z'));
+    expect((await audit('change.expired')).map((a) => [a.subject, a.at.toISOString(), a.actor.platform])).toEqual([
+      ['change:CHG-1', '2026-12-04T13:00:00.000Z', 'system'],
+      ['change:CHG-2', '2026-12-04T14:00:00.000Z', 'system'],
+    ]);
+    await settle();
+    expect(gw.current(2).map((c) => [field(c, 'State'), buttons(c)])).toEqual(Array(5).fill(['Expired (nobody decided in time)', []]));
+    // One millisecond earlier, an approval still counts (CHG-3, the same timeout).
+    expect(title(await request('alice', { window: '2026-12-07 12:00 +1h' }))).toBe('CHG-3 requested');
+    at('2026-12-07T13:59:59.999Z');
+    expect(bodyOf(await approve('bob', 3))).toBe('Tally: 0 of 2 from Change Advisory Board · owners ✓.');
+    expect((await change(3))?.approval).toBe('pending');
   });
 
   it('daylight saving: a window typed in New York on the spring-forward day, and the Berlin weekend freeze that ends Monday 09:00 local', async () => {

@@ -126,9 +126,12 @@ export class ChangeService {
   /** Approve or reject (with a reason): the first decision that completes the quorum, or the first rejection, decides. */
   async decide(ctx: Ctx, n: number, decision: 'approve' | 'reject', reason?: string): Promise<Outcome<Reply>> {
     const me = ctx.actor.person!;
+    let expiredNow = false;
     const r = await this.d.store.transaction(async (tx) => {
       const locked = await tx.changes.lock(n, ctx.now);
       if (!locked) return fail('CHANGE.NOT_FOUND', `There is no change CHG-${n}.`, 'See /change list.');
+      // Past its approval timeout before the expiry job came by: it expires now, not approved late.
+      if ((expiredNow = await this.expireIfDue(tx, locked, ctx.now))) return fail('CHANGE.DECIDED', `${changeRef(locked)} is ${STATE_LABEL.expired.toLowerCase()}; nothing to decide.`);
       const decisions = await tx.changes.decisions(locked.id);
       if (closedForDecisions(locked)) return fail('CHANGE.DECIDED', `${changeRef(locked)} is ${STATE_LABEL[stateOf(locked)].toLowerCase()}; nothing to decide.`);
       const before = this.view(locked, decisions).quorum;
@@ -148,8 +151,8 @@ export class ChangeService {
       await this.refresh(tx, c, ctx.now);
       return ok({ c, tally: after.tally, decided: after.state !== 'pending' });
     });
+    if (expiredNow || r.ok) this.d.kick();
     if (!r.ok) return r;
-    this.d.kick();
     const { c, tally, decided } = r.value;
     const verb = decision === 'approve' ? 'approved' : 'rejected';
     return ok(ephemeral({ title: `You ${verb} ${changeRef(c)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${changeRef(c)} is now ${STATE_LABEL[stateOf(c)].toLowerCase()}.` : `Tally: ${tally}.`)] }));
@@ -262,15 +265,20 @@ export class ChangeService {
     for (const c of await this.d.store.transaction((tx) => tx.changes.expiring(now, 100))) {
       const done = await this.d.store.transaction(async (tx) => {
         const locked = await tx.changes.lock(c.number, now);
-        if (!locked || locked.approval !== 'pending' || locked.phase !== 'requested' || locked.expiresAt > now) return false;
-        const next = (await tx.changes.update(locked.id, locked.version, { approval: 'expired', decidedAt: now }, now))!;
-        await tx.audit.append({ actor: { platform: 'system' }, action: 'change.expired', subject: `change:${changeRef(c)}`, before: { approval: 'pending' }, after: { approval: 'expired', timeout: this.dir.policy.changes.approvalTimeout } }, now);
-        await this.refresh(tx, next, now);
-        return true;
+        return !!locked && this.expireIfDue(tx, locked, now);
       });
       expired += Number(done);
     }
     if (expired) this.d.kick();
     return expired;
+  }
+
+  /** Expires a locked request that is still undecided at its timeout (audited, every copy refreshed); false otherwise. */
+  private async expireIfDue(tx: Tx, locked: Change, now: Date): Promise<boolean> {
+    if (locked.approval !== 'pending' || locked.phase !== 'requested' || locked.expiresAt > now) return false;
+    const next = (await tx.changes.update(locked.id, locked.version, { approval: 'expired', decidedAt: now }, now))!;
+    await tx.audit.append({ actor: { platform: 'system' }, action: 'change.expired', subject: `change:${changeRef(locked)}`, before: { approval: 'pending' }, after: { approval: 'expired', timeout: this.dir.policy.changes.approvalTimeout } }, now);
+    await this.refresh(tx, next, now);
+    return true;
   }
 }
