@@ -207,4 +207,44 @@ describe('Discord change approvals: request → approvers → one-click Approve 
     const start = await command(bob, 'start', { change: 'CHG-1' });
     expect(start.body.data.embeds[0].title).toBe('CHG-1 is rejected: it may start once approved.');
   });
+
+  it('a change at the form’s limits (100-character title, 2000 characters of details, a 1000-character reason) renders on every copy', async () => {
+    const details = Array.from({ length: 40 }, (_, i) => `Step ${String(i + 1).padStart(2, '0')}: drain node ${i + 1}, swap its certificate, check it.`).join('\n').padEnd(2000, '.').slice(0, 2000);
+    const title = 'Rotate every certificate of the payments edge, the internal mTLS mesh and the partner VPN endpoints'.padEnd(100, '!').slice(0, 100);
+    expect([title.length, details.length]).toEqual([100, 2000]);
+    const opened = await command(bob, 'request');
+    const cb = await submit(opened.body.data.custom_id, { title, service: ['payments-api'], kind: ['normal-high'], window: 'now +3h', details });
+    expect(cb.body.data.embeds[0].title).toBe('CHG-2 requested');
+    await settled();
+    expect(copies(2)).toHaveLength(4);
+    /** The text of a section split over fields: the named field and the unnamed ones after it. */
+    const sectionText = (embed: Json, name: string) => {
+      const fields = embed.fields as Json[];
+      const from = fields.findIndex((f) => f.name === name);
+      const to = fields.findIndex((f, i) => i > from && f.name !== '\u200b');
+      return fields.slice(from, to === -1 ? undefined : to).map((f) => f.value as string);
+    };
+    const shown = (m: CopyRow) => sectionText(current(m).embeds[0], 'Details').join('\n');
+    for (const m of copies(2)) {
+      expect(current(m).embeds[0].title).toBe(`CHG-2 · ${title}`);
+      expect(shown(m).replace(/\n/g, ' ')).toBe(details.replace(/\n/g, ' '));
+    }
+    const reason = 'The rollback plan does not cover the partner VPN. '.repeat(20);
+    expect(reason.trim().length).toBe(999);
+    const dm = copies(2).find((m) => m.person_id === 'carol')!;
+    const form = await s.send(s.fake.button({ customId: 'st1|change.reject|2', message: dm.message_id, user: carol, guildId: null, channelId: dm.channel_id }));
+    const mark = s.fake.mark;
+    const done = await s.send(s.fake.modalSubmit({ customId: form.body.data.custom_id, fields: { reason }, user: carol, guildId: null, channelId: dm.channel_id, shape: 'label' }));
+    expect(done.body.data.embeds[0].title).toBe('You rejected CHG-2');
+    await everyCopyEdited(2, mark, (e) => field(e, 'State') === '**Rejected**');
+    // The reason is shortened in the tally and whole in its own section, on every copy.
+    for (const m of copies(2)) {
+      const embed = current(m).embeds[0];
+      expect(field(embed, 'Approvals')).toMatch(new RegExp(`^0 of 2 from Change Advisory Board · owners 0 of 1\\n✗ <@${carol}> <t:\\d+:f>: The rollback plan does not cover the partner VPN\\. .{140,}… \\(in full below\\)$`));
+      expect(sectionText(embed, 'Why Carol Danvers rejected it').join(' ')).toBe(reason.trim());
+    }
+    const show = await command(alice, 'show', { change: 'CHG-2' });
+    expect(show.body.data.embeds[0].title).toBe(`CHG-2 · ${title}`);
+    expect(JSON.stringify(show.body.data.embeds[0])).toContain('partner VPN');
+  });
 });

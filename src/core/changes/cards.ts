@@ -24,9 +24,34 @@ export function kindText(c: Change): string {
 
 export const windowRich = (c: Pick<Change, 'windowStart' | 'windowEnd'>): Rich => [time(c.windowStart), txt(' → '), time(c.windowEnd), txt(` (${formatDuration(c.windowEnd.getTime() - c.windowStart.getTime())})`)];
 
+/**
+ * Long text (details up to 2000 characters, a reason up to 1000) goes in sections of at most this
+ * many characters, split at a line break or space: a Discord embed field holds 1024, and escaping
+ * Markdown adds a little.
+ */
+export const SECTION_CHUNK = 900;
+/** A reason longer than this is shortened in the Approvals field and shown whole in its own section. */
+export const REASON_INLINE = 200;
+
+function chunks(text: string): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > SECTION_CHUNK) {
+    const cut = Math.max(rest.lastIndexOf('\n', SECTION_CHUNK), rest.lastIndexOf(' ', SECTION_CHUNK));
+    const at = cut > SECTION_CHUNK / 2 ? cut : SECTION_CHUNK;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at).replace(/^[\n ]/, '');
+  }
+  return [...out, rest];
+}
+
+/** `heading` over the first part of `text`, the rest in sections without a heading. */
+const longSections = (heading: string, text: string) => chunks(text).map((c, i) => (i === 0 ? { heading, body: [txt(c)] } : { body: [txt(c)] }));
+
 function decisionLines(dir: Directory, decisions: readonly ChangeDecisionRow[]): Rich {
+  const reason = (r: string) => (r.length > REASON_INLINE ? `${r.slice(0, REASON_INLINE - 1)}… (in full below)` : r);
   return join(
-    decisions.map((d) => [txt(d.decision === 'approve' ? '✓ ' : '✗ '), ...personSpan(dir, d.personId), txt(' '), time(d.at), ...(d.reason ? [txt(`: ${d.reason}`)] : [])]),
+    decisions.map((d) => [txt(d.decision === 'approve' ? '✓ ' : '✗ '), ...personSpan(dir, d.personId), txt(' '), time(d.at), ...(d.reason ? [txt(`: ${reason(d.reason)}`)] : [])]),
     br,
   );
 }
@@ -69,7 +94,10 @@ export function changeCard(dir: Directory, v: ChangeView): Card {
     title: `${changeRef(c)} · ${c.title}`,
     tone: TONE[state],
     fields,
-    sections: [{ heading: 'Details', body: [txt(c.details)] }],
+    sections: [
+      ...longSections('Details', c.details),
+      ...v.decisions.filter((d) => d.reason && d.reason.length > REASON_INLINE).flatMap((d) => longSections(`Why ${dir.person(d.personId)?.name ?? d.personId} rejected it`, d.reason!)),
+    ],
     buttons: buttons.length ? buttons : undefined,
     context: [code(changeRef(c)), txt(` · ${STATE_LABEL[state]}`)],
   };
