@@ -488,6 +488,14 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     await settle();
     expect(gw.current(5).map((c) => [field(c, 'State'), field(c, 'Approvals')!.split('\n')[0], buttons(c)])).toEqual(Array(4).fill(['In progress', '1 of 1 from Change Advisory Board ✓', []]));
     expect(await change(5)).toMatchObject({ approval: 'approved', phase: 'in_progress' });
+    // Rejected afterwards, a running emergency change says so on every copy.
+    expect(title(await request('alice', { kind: 'emergency', title: 'Disable the retry storm', window: 'now +1h', details: 'For INC-1: turn off client retries' }))).toBe('CHG-6 requested');
+    expect(title(await steward.execute(as('alice'), { kind: 'change.start', change: 6 }))).toBe('CHG-6 started');
+    const rejectForm = formOf(await steward.execute(onSlack('carol'), { kind: 'change.reject', change: 6 }));
+    expect(bodyOf(await steward.submit(onSlack('carol'), rejectForm, { reason: 'Retries are the only thing keeping checkout up' }))).toBe('CHG-6 is now in progress.');
+    await settle();
+    expect(gw.current(6).map((c) => [field(c, 'State'), field(c, 'Flags'), buttons(c)])).toEqual(Array(4).fill(['In progress', '⚠ emergency change rejected afterwards', []]));
+    expect(await change(6)).toMatchObject({ approval: 'rejected', phase: 'in_progress' });
     expect((await audit()).filter((a) => a.subject === 'change:CHG-1').map((a) => a.action)).toEqual([
       'change.requested',
       'change.approval_given',
@@ -639,6 +647,14 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(await list('alice', 'week')).toEqual(['Changes in the next 7 days (2)', [line1, line2].join('\n')]);
     expect(await list('alice', 'yesterday')).toEqual(['COMMAND.INVALID: /change list: filter Invalid option: expected one of "open"|"mine"|"pending"|"today"|"week".']);
     expect(await list('alice', 'mine pending')).toEqual(['COMMAND.INVALID: /change list takes at most one of mine, pending, today, week.']);
+
+    // "Today" is the asker's day: 23:30 on December 1 in New York is December 2 in Berlin.
+    expect(title(await request('alice', { title: 'Late-night reindex', kind: 'normal-low', window: '2026-12-01 23:30 +30m' }))).toBe('CHG-5 requested');
+    const line5 = 'CHG-5 Late-night reindex · Payments API · 2026-12-02T04:30:00.000Z → 2026-12-02T05:00:00.000Z (30m) · Waiting for approval';
+    expect(await list('alice', 'today')).toEqual(['Changes today (2)', [line1, line5].join('\n')]);
+    expect(await list('carol', 'today')).toEqual(['Changes today (1)', line1]);
+    expect(await list('dave', 'TODAY')).toEqual(['Changes today (1)', line1]);
+    expect(title(await steward.execute(as('alice'), { kind: 'change.cancel', change: 5 }))).toBe('CHG-5 cancelled');
 
     const show = await typed('frank', 'show CHG-2');
     expect(show.ok).toBe(true);
