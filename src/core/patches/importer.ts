@@ -49,6 +49,9 @@ export function kevHit(kev: Map<string, KevEntry>, ids: readonly string[]): KevE
   return hit;
 }
 
+/** Findings compared before their rows are written (one upsert statement per 5,000 in the store). */
+const WRITE_CHUNK = 5000;
+
 const sameScanners = (a: Record<string, ScannerWord>, b: Record<string, ScannerWord>) => {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
@@ -70,10 +73,22 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
     const stored = new Map((await tx.findings.snapshot(req.serviceId)).map((s) => [s.key, s]));
     const kev = await tx.findings.kev();
     const counts = { new: 0, unchanged: 0, fixed: 0, reopened: 0, suppressed: 0, changed: 0 };
-    const writes: FindingWrite[] = [];
+    let writes: FindingWrite[] = [];
+    let written = 0;
+    // Written as they are compared, a chunk at a time: a 100,000-finding report never holds them all twice.
+    const flush = async () => {
+      await tx.findings.upsert(writes, now);
+      written += writes.length;
+      writes = [];
+      progress('writing', written, parsed.findings.length);
+    };
     const events: Omit<FindingEvent, 'importId'>[] = [];
     const listed = new Set<string>();
-    parsed.findings.forEach((f, i) => {
+    const findings = parsed.findings as (NormalizedFinding | undefined)[];
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i]!;
+      findings[i] = undefined; // its memory can go once compared
+      if (writes.length >= WRITE_CHUNK) await flush();
       listed.add(f.key);
       const word: ScannerWord = f.suppression ? 'suppressed' : 'open';
       const before = stored.get(f.key);
@@ -82,7 +97,7 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
       if (word === 'suppressed') counts.suppressed++;
       if (before && before.digest === digests[i] && before.state === state && sameScanners(before.scanners, scanners)) {
         if (word === 'open') counts.unchanged++;
-        return;
+        continue;
       }
       if (!before) {
         if (word === 'open') counts.new++;
@@ -129,7 +144,8 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
         deadline: rules.deadline({ serviceId: req.serviceId, severity: f.severity, firstSeenAt, knownExploited, kevDueDate }),
         digest: digests[i],
       });
-    });
+    }
+    await flush();
     // Findings this scanner listed before and no longer does.
     const fixed: number[] = [];
     const narrowed = new Map<string, { ids: number[]; scanners: Record<string, ScannerWord>; state: ReturnType<typeof stateOf> }>();
@@ -149,8 +165,6 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
       if (state !== s.state) events.push({ findingId: s.id, kind: state === 'open' ? 'reopened' : 'suppressed', detail: `${scanner} no longer lists it`, at: now });
     }
     counts.fixed = fixed.length;
-    progress('writing', 0, writes.length + fixed.length);
-    await tx.findings.upsert(writes, now);
     await tx.findings.markFixed(fixed, now);
     await tx.findings.setScanners([...narrowed.values()], now);
     const importId = await tx.findings.logImport({
