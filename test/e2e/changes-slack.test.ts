@@ -272,6 +272,24 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     expect(audit('change.started', 1)).toBe(1);
   });
 
+  it('/change complete asks how it went; the answer ends CHG-1 on every copy', async () => {
+    const mark = s.fake.mark;
+    const res = await change('complete CHG-1');
+    expect(res.body).toBe('');
+    const open = await s.fake.waitFor('views.open', (c) => c.seq >= mark);
+    expect(open.body.view.title.text).toBe('Complete CHG-1');
+    expect(open.body.view.blocks.map((b: Json) => [b.block_id, b.label.text, b.optional])).toEqual([
+      ['outcome', 'How did it go?', false],
+      ['notes', 'Notes', true],
+    ]);
+    const done = await s.sim.viewSubmission({ view_id: open.response.view.id, user: BOB, values: { outcome: field.select('successful'), notes: field.text('Both load balancers serve the new certificate') } });
+    expect(done.body).toBe('');
+    await everyCopyReads(1, mark, '*State*\n*Completed* (successful)');
+    expect(changeRow(1)).toMatchObject({ approval: 'approved', phase: 'completed' });
+    const again = await change('start CHG-1');
+    expect(again.json.text).toBe('CHG-1 is completed; it cannot start.');
+  });
+
   it('Reject opens a reason form; the submitted reason rejects CHG-2 on every copy and shows in /change show', async () => {
     const n = await request({ ...TLS, title: 'Drop the legacy card tokens table', window: '2026-12-04 10:00 +1h', details: 'DROP TABLE legacy_tokens; restore from last night’s backup to roll back.' });
     expect(n).toBe(2);
@@ -366,34 +384,49 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     expect(changeRow(3)).toMatchObject({ approval: 'approved', phase: 'in_progress' });
   });
 
+  it('a standard change is pre-approved: its card has no buttons and nobody is asked', async () => {
+    const mark = s.fake.mark;
+    const n = await request({ title: 'Restart the payments workers', service: 'payments-api', kind: 'standard', window: 'now +30m', details: 'Rolling restart from the runbook; nothing to roll back.' });
+    expect(n).toBe(4);
+    expect(changeRow(4)).toMatchObject({ kind: 'standard', approval: 'approved', phase: 'requested' });
+    expect(s.fake.ephemerals.find((e) => e.user === BOB && e.text.startsWith('CHG-4 requested'))?.text).toBe('CHG-4 requested: Pre-approved: start it in its window with /change start.');
+    const posts = s.fake.callsOf('chat.postMessage').filter((c) => c.seq >= mark);
+    expect(posts.map((c) => c.body.channel)).toEqual([PAYMENTS]);
+    expect(textOf(posts[0])).toContain('*Kind*\nStandard (pre-approved)');
+    expect(textOf(posts[0])).toContain('*Approvals*\npre-approved');
+    expect(buttonsOf(posts[0].body.blocks)).toEqual([]);
+    expect((await change('start CHG-4')).json.text).toMatch(/^CHG-4 started/);
+  });
+
   it('a request nobody decides within approvalTimeout expires: every copy says so, without buttons', async () => {
     const n = await request({ title: 'Tune the connection pool', service: 'payments-api', kind: 'normal-low', window: 'now +2h', details: 'Pool size 20 → 40; set it back to roll back.' });
-    expect(n).toBe(4);
-    expect(copies(4).map((m) => m.person_id)).toEqual([null, 'alice']);
+    expect(n).toBe(5);
+    expect(copies(5).map((m) => m.person_id ?? 'card').sort()).toEqual(['alice', 'card']);
     const expire = s.running.steward.jobs().interval.find((j) => j.name === 'changes-expire')!;
     expect(expire).toBeDefined();
     // Just before the 3d timeout nothing happens; just after, it expires.
     clock.advance(3 * 24 * HOUR - 1);
     await expire.run(clock.now());
-    expect(changeRow(4).approval).toBe('pending');
+    expect(changeRow(5).approval).toBe('pending');
     const mark = s.fake.mark;
     clock.advance(2);
     await expire.run(clock.now());
-    expect(changeRow(4).approval).toBe('expired');
-    await everyCopyReads(4, mark, '*State*\n*Expired (nobody decided in time)*');
-    for (const m of stored(4)) expect(buttonsOf(m.message.blocks)).toEqual([]);
-    expect(audit('change.expired', 4)).toBe(1);
+    expect(changeRow(5).approval).toBe('expired');
+    await everyCopyReads(5, mark, '*State*\n*Expired (nobody decided in time)*');
+    for (const m of stored(5)) expect(buttonsOf(m.message.blocks)).toEqual([]);
+    expect(audit('change.expired', 5)).toBe(1);
     // Running it again changes nothing; the decided changes were left alone.
     await expire.run(clock.now());
-    expect(audit('change.expired', 4)).toBe(1);
+    expect(audit('change.expired', 5)).toBe(1);
     expect(changes().map((c) => [c.number, c.approval, c.phase])).toEqual([
-      [1, 'approved', 'in_progress'],
+      [1, 'approved', 'completed'],
       [2, 'rejected', 'requested'],
       [3, 'approved', 'in_progress'],
-      [4, 'expired', 'requested'],
+      [4, 'approved', 'in_progress'],
+      [5, 'expired', 'requested'],
     ]);
     // An approver clicking the expired request is told.
-    const late = await replyTo(await s.sim.blockAction({ action_id: 'steward:0', value: 'st1|change.approve|4', user: ALICE, channel: PAYMENTS }));
-    expect(late.text).toBe('CHG-4 is expired (nobody decided in time); nothing to decide.');
+    const late = await replyTo(await s.sim.blockAction({ action_id: 'steward:0', value: 'st1|change.approve|5', user: ALICE, channel: PAYMENTS }));
+    expect(late.text).toBe('CHG-5 is expired (nobody decided in time); nothing to decide.');
   });
 });
