@@ -193,6 +193,8 @@ export class PrismaFindingRepo implements FindingRepo {
   }
 
   async imports(serviceId: string, since?: Date, limit = 50): Promise<ImportRecord[]> {
-    return this.db.findingImport.findMany({ where: { serviceId, ...(since ? { at: { gte: since } } : {}) }, orderBy: { id: 'asc' }, take: limit });
+    // The latest `limit`, oldest first.
+    const rows = await this.db.findingImport.findMany({ where: { serviceId, ...(since ? { at: { gte: since } } : {}) }, orderBy: { id: 'desc' }, take: limit });
+    return rows.reverse();
   }
 }

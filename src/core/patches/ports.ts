@@ -105,6 +105,7 @@ export interface FindingRepo {
   listOpen(filter: FindingFilter, offset: number, limit: number): Promise<{ total: number; findings: Finding[] }>;
   byId(id: number): Promise<Finding | null>;
   events(findingId: number): Promise<FindingEvent[]>;
+  /** The latest `limit` imports of a service (since an instant), oldest first. */
   imports(serviceId: string, since?: Date, limit?: number): Promise<ImportRecord[]>;
 }
 
