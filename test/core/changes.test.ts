@@ -183,6 +183,11 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     });
     // Ledger's only owner is Alice: a change she asks for could never be approved.
     expect(await fields({ service: 'ledger', kind: 'normal-low' })).toEqual({ code: 'FORM.INVALID', kind: 'This change could never be approved: the only owner of Ledger is the requester' });
+    // Carol owns Edge Gateway and sits on the board: with Dave asking, only Carol and Erin are left for three sign-offs.
+    expect(await fields({ service: 'edge-gateway' }, 'dave')).toEqual({
+      code: 'FORM.INVALID',
+      kind: 'This change could never be approved: Change Advisory Board and owners need 3 different approvers (one approval counts for one entry) but only 2 people can approve them: Carol Danvers, Erin Chen',
+    });
     expect(await fields({ title: 'x', service: 'nope', kind: 'risky' })).toEqual({
       code: 'FORM.INVALID',
       title: 'Use at least 3 characters',
@@ -301,6 +306,29 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect((await steward.verifyAudit()).ok).toBe(true);
   });
 
+  it('an owner who sits on the board counts for one entry only, whatever the order of the clicks', async () => {
+    const { request, approve, change } = await setup();
+    const tally = async (who: string, n: number) => {
+      const r = await approve(who, n);
+      return bodyOf(r) || title(r);
+    };
+    // Frank asks twice for Edge Gateway, owned by Carol.
+    expect(title(await request('frank', { service: 'edge-gateway', window: '2026-12-02 10:00 +1h' }))).toBe('CHG-1 requested');
+    expect(title(await request('frank', { service: 'edge-gateway', window: '2026-12-03 10:00 +1h' }))).toBe('CHG-2 requested');
+    expect([await tally('carol', 1), await tally('dave', 1), await tally('erin', 1)]).toEqual([
+      'Tally: 0 of 2 from Change Advisory Board · owners ✓.',
+      'Tally: 1 of 2 from Change Advisory Board · owners ✓.',
+      'CHG-1 is now approved.',
+    ]);
+    // The board first: Carol's approval then goes to the owners' entry, which only she can meet.
+    expect([await tally('dave', 2), await tally('erin', 2), await tally('carol', 2)]).toEqual([
+      'Tally: 1 of 2 from Change Advisory Board · owners 0 of 1.',
+      'Tally: 2 of 2 from Change Advisory Board ✓ · owners 0 of 1.',
+      'CHG-2 is now approved.',
+    ]);
+    expect([(await change(1))?.approval, (await change(2))?.approval]).toEqual(['approved', 'approved']);
+  });
+
   it('two approvals at the same instant, on two replicas: both count, the change is approved once', async () => {
     const { request, approve, open, audit, change } = await setup();
     const b = await open('replica-b');
@@ -335,6 +363,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     // The requester may not reject either: refused before any form opens.
     expect(await steward.execute(as('alice'), { kind: 'change.reject', change: 1 })).toMatchObject({ ok: false, error: { code: 'AUTH.FORBIDDEN', message: 'you requested this change: someone else must decide' } });
     await approve('carol', 1);
+    expect(await steward.execute(onSlack('frank'), { kind: 'change.reject', change: 1 })).toMatchObject({ ok: false, error: { code: 'AUTH.FORBIDDEN', message: 'not an approver for this change' } });
     advance(60_000);
     const target = formOf(await steward.execute(onSlack('dave'), { kind: 'change.reject', change: 1 }));
     expect(target).toMatchObject({ kind: 'change.reject', number: 1 });
