@@ -50,8 +50,8 @@ describe('change approvals across Slack and Discord in one Steward', () => {
   });
 
   const settled = () => s.rowsWhen((r) => r.length === 0, "select key from outbox_item where state = 'pending'");
-  const copies = () => s.rows<CopyRow>('select m.kind, m.person_id, m.platform, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = 1 order by m.id');
-  const copy = (platform: CopyRow['platform'], person: string | null) => copies().find((m) => m.platform === platform && m.person_id === person)!;
+  const copies = (n = 1) => s.rows<CopyRow>('select m.kind, m.person_id, m.platform, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = ? order by m.id', n);
+  const copy = (platform: CopyRow['platform'], person: string | null, n = 1) => copies(n).find((m) => m.platform === platform && m.person_id === person)!;
   const label = (m: CopyRow) => `${m.platform} ${m.kind} ${m.person_id ?? ''}`;
   const slackEdits = (m: CopyRow, mark: number) => slack.callsOf('chat.update').filter((c: SlackApiCall) => c.seq >= mark && c.body.channel === m.channel_id && c.body.ts === m.message_id);
   const discordEdits = (m: CopyRow, mark: number) => s.fake.restCallsOf('PATCH', `/channels/${m.channel_id}/messages/${m.message_id}`).filter((c: DiscordRestCall) => c.seq >= mark);
@@ -172,5 +172,37 @@ describe('change approvals across Slack and Discord in one Steward', () => {
     // The approvers' names are on every copy, in each platform's own mentions.
     expect(held(copy('discord', null)).approvals).toMatch(new RegExp(`✓ <@${POLICY_DISCORD.carol}> .*\\n✓ <@${POLICY_DISCORD.dave}> .*\\n✓ <@${POLICY_DISCORD.alice}> `));
     expect(held(copy('slack', null)).approvals).toMatch(/✓ <@U0CAROL> .*\n✓ <@U0DAVE> .*\n✓ <@U0ALICE> /);
+  });
+
+  it('requested on Discord, rejected on Slack with a reason: every copy on both platforms says Rejected, the reason in /change show', async () => {
+    const opened = await s.send(s.fake.chatInput({ name: 'change', subcommand: 'request', user: POLICY_DISCORD.bob, channelId: INCIDENTS_GUILD_SEED.channels![0].id! }));
+    const done = await s.send(
+      s.fake.modalSubmit({
+        customId: opened.body.data.custom_id,
+        fields: { title: 'Move the ledger to the new cluster', service: ['payments-api'], kind: ['normal-high'], window: 'now +4h', details: 'Replicate, switch reads, switch writes; switch back to roll back.' },
+        user: POLICY_DISCORD.bob,
+        shape: 'label',
+      }),
+    );
+    expect(done.body.data.embeds[0].title).toBe('CHG-2 requested');
+    await settled();
+    expect(copies(2)).toHaveLength(8);
+    const dm = copy('slack', 'carol', 2);
+    const marks = { slack: slack.mark, discord: s.fake.mark };
+    const click = await sim.blockAction({ action_id: 'steward:1', user: 'U0CAROL', channel: dm.channel_id, message_ts: dm.message_id });
+    expect(click.status).toBe(200);
+    const open = await slack.waitFor('views.open', (c) => c.seq >= marks.slack);
+    expect(open.body.view.title.text).toBe('Reject CHG-2');
+    const res = await sim.viewSubmission({ view_id: open.response.view.id, user: 'U0CAROL', values: { reason: field.text('Not before the replication lag alert exists') } });
+    expect(res.body).toBe('');
+    for (const m of copies(2)) {
+      const mark = m.platform === 'slack' ? marks.slack : marks.discord;
+      await until(`${label(m)} rejected`, () => (m.platform === 'slack' ? slackEdits(m, mark).some((c) => textOf(c).includes('*State*\n*Rejected*')) : discordEdits(m, mark).some((c) => embedField(c.body.embeds[0], 'State') === '**Rejected**')), 5_000);
+    }
+    await settled();
+    for (const m of copies(2)) expect(held(m).buttons, label(m)).toEqual([]);
+    const show = await s.send(s.fake.chatInput({ name: 'change', subcommand: 'show', options: { change: 'CHG-2' }, user: POLICY_DISCORD.bob }));
+    expect(embedField(show.body.data.embeds[0], 'Approvals')).toMatch(new RegExp(`✗ <@${POLICY_DISCORD.carol}> <t:\\d+:f>: Not before the replication lag alert exists$`));
+    expect(s.rows('select approval from "change" where number = 2')).toEqual([{ approval: 'rejected' }]);
   });
 });
