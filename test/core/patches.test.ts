@@ -2,6 +2,9 @@
 // reopened with the first-seen instant kept, one finding from two scanners, concurrent imports of
 // one service serialized, refusals store nothing), deadlines (SLA per severity, overrides, the
 // team's time zone, known exploited and KEV due dates) and their recomputation after a policy change.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import type { Policy } from '../../src/config/policy-schema.js';
@@ -12,6 +15,7 @@ import type { Finding } from '../../src/core/patches/model.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
+import { runCli } from '../support/process.js';
 import { generatedVulns, grypeReport, kevCatalog, trivyReport, type TrivyVuln } from '../support/reports.js';
 
 const POLICY = `
@@ -41,7 +45,7 @@ class Clock {
 
 const V = (i: number, over: Partial<TrivyVuln> = {}): TrivyVuln => ({ ...generatedVulns(i + 1)[i], ...over });
 
-await forEachDialect('patches', ({ createDatabase }) => {
+await forEachDialect('patches', ({ dialect, createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
@@ -129,16 +133,30 @@ await forEachDialect('patches', ({ createDatabase }) => {
 
   it('two imports of one service at once do not interleave: the second sees all the first wrote', async () => {
     const { store, url } = await fresh();
-    const other = await openStore({ url });
-    cleanup.push(() => other.close());
     const clock = new Clock();
     const dir = withPatches(undefined);
     const vulns = generatedVulns(400);
-    const [a, b] = await Promise.all([
-      importReport({ store, clock, dir }, req(trivyReport(vulns.slice(0, 300)))),
-      importReport({ store: other, clock, dir }, req(trivyReport(vulns.slice(100)))),
-    ]);
-    const [ca, cb] = [counts(a), counts(b)];
+    let other: Promise<{ new: number; unchanged: number; fixed: number }>;
+    if (dialect === 'postgresql') {
+      // Another connection pool, as another replica would have.
+      const second = await openStore({ url });
+      cleanup.push(() => second.close());
+      other = importReport({ store: second, clock, dir }, req(trivyReport(vulns.slice(100)))).then(counts);
+    } else {
+      // Another process on the same SQLite file (`steward import` while Steward runs).
+      const folder = mkdtempSync(join(tmpdir(), 'steward-import-race-'));
+      cleanup.push(async () => rmSync(folder, { recursive: true, force: true }));
+      writeFileSync(join(folder, 'policy.yaml'), POLICY);
+      writeFileSync(join(folder, 'b.json'), trivyReport(vulns.slice(100)));
+      other = runCli(['import', join(folder, 'b.json'), '--service', 'payments-api'], { DATABASE_URL: url, STEWARD_CONFIG: join(folder, 'policy.yaml'), LOG_LEVEL: 'warn' }).then((r) => {
+        const m = /(\d+) new, (\d+) unchanged, (\d+) fixed/.exec(r.stdout);
+        if (!m) throw new Error(`steward import failed: ${r.stderr}`);
+        return { new: Number(m[1]), unchanged: Number(m[2]), fixed: Number(m[3]) };
+      });
+      // Give the process a head start: its import and this one then race for the database.
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    const [ca, cb] = await Promise.all([importReport({ store, clock, dir }, req(trivyReport(vulns.slice(0, 300)))).then(counts), other]);
     // Whichever ran first created 300; the other created 100, kept 200 and fixed the 100 only the first listed.
     expect([ca, cb].map((c) => c.new).sort((x, y) => x - y)).toEqual([100, 300]);
     expect([ca, cb].map((c) => c.fixed).sort((x, y) => x - y)).toEqual([0, 100]);
