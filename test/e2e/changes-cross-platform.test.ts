@@ -3,6 +3,7 @@
 // card goes to the payments channel on both platforms and each approver (alice, carol, dave) hears
 // on both. carol approves on Slack, dave on Discord, alice (the owner) on Slack: after each click
 // every copy on both platforms is edited with the tally, then says Approved and has no buttons.
+// Then a change requested on Discord and rejected on Slack, with a reason, says so everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack, SLACK_USERS, SlackClientSim, type SlackApiCall } from '../fakes/slack.js';
 import type { DiscordRestCall } from '../fakes/discord.js';

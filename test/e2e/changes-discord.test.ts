@@ -2,11 +2,13 @@
 // gateway and REST API (SQLite), with test/fixtures/changes-e2e.policy.yaml. /change request →
 // the five-field modal → field errors with "Open the form again" (every value kept) → CHG-1, its
 // card in the team channel and a direct message to each approver → refusals → Approve decides in
-// one click and every copy is edited in place → Reject asks a reason → every copy says rejected.
+// one click and every copy is edited in place → Reject asks a reason → every copy says rejected;
+// a change at the form's limits (long title, details and reason) fits Discord's embeds.
 import { MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscordUserSeed } from '../fakes/discord.js';
 import { INCIDENTS_GUILD, INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS, STRANGER, customIds, field, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
+import { until } from '../support/wait.js';
 
 type Json = Record<string, any>;
 const POLICY = new URL('../fixtures/changes-e2e.policy.yaml', import.meta.url).pathname;
@@ -45,15 +47,9 @@ describe('Discord change approvals: request → approvers → one-click Approve 
   const copies = (n: number) => s.rows<CopyRow>('select m.kind, m.person_id, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = ? order by m.id', n);
   const current = (m: CopyRow) => s.fake.message(m.channel_id, m.message_id)!;
   const patchesOf = (m: CopyRow, mark: number) => s.fake.restCallsOf('PATCH', `/channels/${m.channel_id}/messages/${m.message_id}`).filter((c) => c.seq >= mark);
-  /** Waits until every copy of CHG-n was PATCHed since `mark` with an Approvals field matching `approvals`. */
+  /** Waits until every copy of CHG-n was PATCHed since `mark` to an embed that passes `check`. */
   async function everyCopyEdited(n: number, mark: number, check: (embed: Json) => boolean) {
-    for (const m of copies(n)) {
-      const deadline = Date.now() + 5_000;
-      while (!patchesOf(m, mark).some((c) => check(c.body.embeds[0]))) {
-        if (Date.now() > deadline) throw new Error(`copy ${m.kind} ${m.person_id ?? ''} was not edited: ${JSON.stringify(patchesOf(m, mark).map((c) => c.body))}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    for (const m of copies(n)) await until(`the ${m.kind} copy ${m.person_id ?? ''} edited`, () => patchesOf(m, mark).some((c) => check(c.body.embeds[0])));
     await settled();
   }
   const TLS = { title: 'Rotate the payments TLS certificate', service: ['payments-api'], kind: ['normal-high'], window: 'now +2h', details: 'Swap the certificate on both load balancers; roll back by restoring the old one.' };

@@ -370,7 +370,7 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const timeline = s.query<{ kind: string; actor_person: string | null; text: string }>(
       'select t.kind, t.actor_person, t.text from timeline_entry t join incident i on i.id = t.incident_id where i.number = 1 order by t.id',
     );
-    expect(timeline.filter((e) => e.text.includes('CHG-3'))).toEqual([{ kind: expect.any(String), actor_person: 'bob', text: 'Emergency change CHG-3: Hotfix the card processor timeout' }]);
+    expect(timeline.filter((e) => e.text.includes('CHG-3'))).toEqual([{ kind: 'change', actor_person: 'bob', text: 'Emergency change CHG-3: Hotfix the card processor timeout' }]);
 
     // It may start at once, before anyone approves it.
     const started = await change('start CHG-3');
