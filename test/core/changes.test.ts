@@ -456,6 +456,11 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     // A pre-approved standard change, 14:00Z – 16:10Z on Wednesday.
     expect(title(await request('alice', { kind: 'standard', title: 'Renew the staging certificate', window: '2026-12-02 09:00 +2h10m' }))).toBe('CHG-2 requested');
     expect((await change(2))?.approval).toBe('approved');
+    // Completing a change that has not started is refused before the outcome form opens.
+    expect(await steward.execute(as('alice'), { kind: 'change.complete', change: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'CHANGE.STATE', message: 'CHG-1 is waiting for approval; only a change in progress completes.' },
+    });
     const notApproved = await steward.execute(as('alice'), { kind: 'change.start', change: 1 });
     expect(notApproved).toMatchObject({ ok: false, error: { code: 'CHANGE.NOT_APPROVED', message: 'CHG-1 is waiting for approval: it may start once approved.' } });
     for (const who of ['carol', 'dave', 'bob']) await approve(who, 1);
@@ -474,8 +479,12 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(await change(1)).toMatchObject({ phase: 'in_progress', startedAt: new Date('2026-12-02T14:55:00.000Z') });
     expect(await steward.execute(as('alice'), { kind: 'change.start', change: 1 })).toMatchObject({ ok: false, error: { code: 'CHANGE.STATE' } });
 
-    // Complete through its form: the outcome is required.
+    // Complete through its form: the outcome is required; someone outside the service gets no form.
     at('2026-12-02T16:10:00.000Z');
+    expect(await steward.execute(as('frank'), { kind: 'change.complete', change: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'AUTH.FORBIDDEN', message: 'Only the requester, the owners or the team of payments-api may complete CHG-1.' },
+    });
     const target = formOf(await steward.execute(as('alice'), { kind: 'change.complete', change: 1 }));
     expect(await steward.submit(as('alice'), target, {})).toMatchObject({ ok: false, error: { fields: { outcome: 'Choose how it went' } } });
     expect(title(await steward.submit(as('alice'), target, { outcome: 'with_issues', notes: 'one node needed a restart' }))).toBe('CHG-1 completed: with issues');

@@ -140,7 +140,10 @@ export const changesModule: StewardModule = {
         run(O.start, (ctx, a) => service.start(ctx, a.change)),
         run(O.complete, async (ctx, a) => {
           const v = await service.load(a.change);
-          return v.ok ? form(completeForm(a.change, {})) : v;
+          if (!v.ok) return v;
+          // Refused before the form opens when it cannot complete (not running, or not this person's to run).
+          const may = service.mayComplete(ctx.actor.person!.id, v.value.c);
+          return may.ok ? form(completeForm(a.change, {})) : may;
         }),
         run(O.rollback, (ctx, a) => service.rollback(ctx, a.change)),
         run(O.cancel, (ctx, a) => service.cancel(ctx, a.change)),

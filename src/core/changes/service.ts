@@ -207,6 +207,13 @@ export class ChangeService {
     );
   }
 
+  /** Whether this person may complete the change now: also asked before the outcome form opens. */
+  mayComplete(personId: string, c: Change): Outcome<true> {
+    if (!this.mayRun(personId, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may complete ${changeRef(c)}.`);
+    if (c.phase !== 'in_progress') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress completes.`);
+    return ok(true);
+  }
+
   complete(ctx: Ctx, n: number, outcome: ChangeOutcome) {
     const me = ctx.actor.person!;
     return this.transition(
@@ -214,9 +221,8 @@ export class ChangeService {
       n,
       'completed',
       (c) => {
-        if (!this.mayRun(me.id, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may complete ${changeRef(c)}.`);
-        if (c.phase !== 'in_progress') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress completes.`);
-        return ok({ phase: 'completed', outcome, endedAt: ctx.now });
+        const may = this.mayComplete(me.id, c);
+        return may.ok ? ok({ phase: 'completed', outcome, endedAt: ctx.now }) : may;
       },
       (c) => ephemeral({ title: `${changeRef(c)} completed: ${outcome.replace('_', ' ')}`, tone: outcome === 'successful' ? 'good' : 'warning' }),
     );
