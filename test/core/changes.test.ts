@@ -624,6 +624,17 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(title(await request('carol', { ...low, window: '2026-03-27 16:00 +1h' }))).toBe('CHG-3 requested');
     expect(await change(2)).toMatchObject({ windowStart: new Date('2026-03-30T07:00:00.000Z'), windowEnd: new Date('2026-03-30T08:00:00.000Z'), flags: { conflicts: [] } });
     expect(await change(3)).toMatchObject({ windowStart: new Date('2026-03-27T15:00:00.000Z'), windowEnd: new Date('2026-03-27T16:00:00.000Z') });
+
+    // Clocks go back in Berlin on 2026-10-25: that weekend lasts 65 hours and still ends 09:00 local (08:00Z).
+    expect(await request('carol', { ...low, window: '2026-10-26 08:30 +30m' })).toMatchObject({
+      ok: false,
+      error: { fields: { window: 'No weekend changes: Payments API is frozen until Mon 2026-10-26 09:00 Europe/Berlin (freeze weekend); plan it after that, or make it an emergency change' } },
+    });
+    expect(title(await request('carol', { ...low, window: '2026-10-26 09:00 +1h' }))).toBe('CHG-4 requested');
+    expect(await change(4)).toMatchObject({ windowStart: new Date('2026-10-26T08:00:00.000Z') });
+    // New York falls back on 2026-11-01: 01:30 happens twice, and the first (EDT, 05:30Z) is meant.
+    expect(title(await request('alice', { kind: 'emergency', window: '2026-11-01 01:30 +1h', details: 'For INC-1: rotate the leaked key' }))).toBe('CHG-5 requested');
+    expect(await change(5)).toMatchObject({ windowStart: new Date('2026-11-01T05:30:00.000Z'), windowEnd: new Date('2026-11-01T06:30:00.000Z') });
   });
 
   it('the war room lists the changes started on its service in the 24 hours before it was declared', async () => {
