@@ -330,7 +330,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
   });
 
   it('two approvals at the same instant, on two replicas: both count, the change is approved once', async () => {
-    const { request, approve, open, audit, change } = await setup();
+    const { request, approve, open, audit, change, formOf } = await setup();
     const b = await open('replica-b');
     for (let n = 1; n <= 6; n++) {
       expect(title(await request('alice', { window: `2026-12-0${n < 4 ? 2 : 3} ${String(8 + n).padStart(2, '0')}:00 +1h` }))).toBe(`CHG-${n} requested`);
@@ -354,6 +354,21 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     const given = await audit('change.approval_given');
     expect(given).toHaveLength(6 * 3);
     expect(given.every((a) => a.actor.platform === 'slack' && a.actor.platformUserId === SLACK[a.actor.personId!])).toBe(true);
+
+    // The last approval and a rejection at once: whichever takes the lock first decides, the other is told.
+    for (let n = 7; n <= 10; n++) {
+      expect(title(await request('alice', { window: `2026-12-04 ${n}:00 +1h` }))).toBe(`CHG-${n} requested`);
+      await approve('carol', n);
+      await approve('bob', n);
+      const target = formOf(await b.steward.execute(onSlack('erin'), { kind: 'change.reject', change: n }));
+      const [yes, no] = await Promise.all([approve('dave', n), b.steward.submit(onSlack('erin'), target, { reason: 'Not on a Friday' })]);
+      const c = (await change(n))!;
+      expect(c.approval === 'approved' ? [bodyOf(yes), no.ok || no.error.code] : [yes.ok || yes.error.code, bodyOf(no)]).toEqual(
+        c.approval === 'approved' ? [`CHG-${n} is now approved.`, 'CHANGE.DECIDED'] : ['CHANGE.DECIDED', `CHG-${n} is now rejected.`],
+      );
+      const outcomes = (await audit()).filter((a) => a.subject === `change:CHG-${n}` && (a.action === 'change.approved' || a.action === 'change.rejected'));
+      expect(outcomes.map((a) => a.action)).toEqual([`change.${c.approval}`]);
+    }
   });
 
   it('reject asks for a reason, records it, and a decision afterwards is told the outcome', async () => {
