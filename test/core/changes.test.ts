@@ -465,6 +465,19 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(gw.current(1).map((c) => field(c, 'Approvals')!.split('\n')[0])).toEqual(Array(5).fill('1 of 2 from Change Advisory Board · owners 0 of 1'));
   });
 
+  it('copies delivered after the decision show the decision', async () => {
+    const { approve, settle, gw, open } = await setup();
+    const b = await open('replica-b');
+    await b.steward.outbox.stop();
+    expect(title(await b.steward.submit(as('alice'), { kind: 'change.request', nonce: 'late' }, HIGH))).toBe('CHG-1 requested');
+    for (const who of ['carol', 'bob', 'dave']) await approve(who, 1, b.steward);
+    await settle();
+    expect(gw.change(1)).toHaveLength(5);
+    expect(gw.current(1).map((c) => [field(c, 'State'), field(c, 'Approvals')!.split('\n')[0], buttons(c)])).toEqual(
+      Array(5).fill(['Approved', '2 of 2 from Change Advisory Board ✓ · owners ✓', []]),
+    );
+  });
+
   it('lifecycle: start only approved and inside the window, complete with an outcome, rollback, cancel by the requester', async () => {
     const { request, approve, settle, gw, steward, formOf, change, at, declare, audit } = await setup();
     await request('alice');
