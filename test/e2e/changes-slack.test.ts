@@ -3,11 +3,12 @@
 // modal → inline field errors → CHG-1, its card in the team channel and a direct message to each
 // approver (Approve with a confirm dialog, Reject) → refusals (the requester, someone the rule does
 // not name) → one approval edits every copy with the tally → /change start refused → the last two
-// approvals at once, decided once → /change start; Reject with a reason; a freeze refuses a normal
-// change and flags an emergency one, which lands on its incident's timeline; expiry.
+// approvals at once, decided once → /change start → /change complete; Reject with a reason; a
+// freeze refuses a normal change and flags an emergency one, which lands on its incident's
+// timeline; a standard change is pre-approved; a request nobody decides expires.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_GENERAL_CHANNEL, SLACK_USERS, validateBlocks, type SlackApiCall } from '../fakes/slack.js';
-import { INCIDENT_CHANNELS, ManualClock, field, settled, startStewardSlack, strings, textOf, until, type StewardSlack } from '../support/steward-slack.js';
+import { INCIDENT_CHANNELS, ManualClock, field, settled, startStewardSlack, strings, textOf, type StewardSlack } from '../support/steward-slack.js';
 
 type Json = Record<string, any>;
 const POLICY = new URL('../fixtures/changes-e2e.policy.yaml', import.meta.url).pathname;
