@@ -8,6 +8,9 @@ import { nextCounter } from './counter.js';
 
 type Row = Awaited<ReturnType<Queryable['change']['findUniqueOrThrow']>>;
 
+/** See ChangeRepo: not started and pending or approved, or in progress. */
+const ACTIVE = { OR: [{ phase: 'in_progress' }, { phase: 'requested', approval: { in: ['pending', 'approved'] } }] };
+
 function toChange(r: Row): Change {
   return {
     ...r,
@@ -68,9 +71,10 @@ export class PrismaChangeRepo implements ChangeRepo {
     return rows.map((r) => ({ personId: r.personId, decision: r.decision as ChangeDecisionRow['decision'], reason: r.reason, platform: r.platform, platformUserId: r.platformUserId, at: r.at }));
   }
 
-  async overlapping(q: { serviceId?: string; from: Date; to: Date; approvals?: readonly Approval[]; phases?: readonly Phase[] }) {
+  async overlapping(q: { serviceId?: string; from: Date; to: Date; approvals?: readonly Approval[]; phases?: readonly Phase[]; active?: boolean }) {
     const rows = await this.db.change.findMany({
       where: {
+        ...(q.active ? ACTIVE : {}),
         ...(q.serviceId ? { serviceId: q.serviceId } : {}),
         windowStart: { lt: q.to },
         windowEnd: { gt: q.from },
@@ -82,9 +86,10 @@ export class PrismaChangeRepo implements ChangeRepo {
     return rows.map(toChange);
   }
 
-  async list(q: { requestedBy?: string; approvals?: readonly Approval[]; phases?: readonly Phase[]; startedSince?: Date; serviceId?: string; limit?: number }) {
+  async list(q: { requestedBy?: string; approvals?: readonly Approval[]; phases?: readonly Phase[]; active?: boolean; startedSince?: Date; serviceId?: string; limit?: number }) {
     const rows = await this.db.change.findMany({
       where: {
+        ...(q.active ? ACTIVE : {}),
         ...(q.requestedBy ? { requestedBy: q.requestedBy } : {}),
         ...(q.serviceId ? { serviceId: q.serviceId } : {}),
         ...(q.approvals ? { approval: { in: [...q.approvals] } } : {}),

@@ -562,6 +562,13 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     await settle();
     expect(gw.current(6).map((c) => [field(c, 'State'), field(c, 'Flags'), buttons(c)])).toEqual(Array(4).fill(['In progress', '⚠ emergency change rejected afterwards', []]));
     expect(await change(6)).toMatchObject({ approval: 'rejected', phase: 'in_progress' });
+    // It still runs: open, on the calendar, and a change planned over it is marked with it.
+    const open = await steward.execute(as('bob'), { kind: 'change.list' });
+    expect(open.ok && plain(open.value.cards[0].body!).split('\n').map((l) => l.split(' ')[0])).toEqual(['CHG-6', 'CHG-5', 'CHG-2']);
+    const calendar = await steward.execute(as('bob'), { kind: 'change.calendar' });
+    expect(calendar.ok && plain(calendar.value.cards[0].sections![0].body).split('\n').map((l) => l.split(' ')[0])).toEqual(['CHG-6', 'CHG-5']);
+    expect(title(await request('alice', { title: 'Tune the retry budget', window: 'now +30m' }))).toBe('CHG-7 requested');
+    expect((await change(7))?.flags.conflicts).toEqual([6]);
     expect((await audit()).filter((a) => a.subject === 'change:CHG-1').map((a) => a.action)).toEqual([
       'change.requested',
       'change.approval_given',

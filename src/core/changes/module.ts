@@ -117,7 +117,7 @@ export const changesModule: StewardModule = {
               ? tx.changes.overlapping({ from: range[0].toJSDate(), to: range[1].toJSDate(), phases: ['requested', 'in_progress', 'completed', 'rolled_back'] })
               : tx.changes.list({
                   ...(a.filter === 'mine' ? { requestedBy: ctx.actor.person?.id ?? '-' } : {}),
-                  ...(a.filter === 'pending' ? { approvals: ['pending'], phases: ['requested'] } : a.filter === 'open' ? { approvals: ['pending', 'approved'], phases: ['requested', 'in_progress'] } : {}),
+                  ...(a.filter === 'pending' ? { approvals: ['pending'], phases: ['requested'] } : a.filter === 'open' ? { active: true } : {}),
                   limit: 25,
                 }),
           );
@@ -134,7 +134,7 @@ export const changesModule: StewardModule = {
         }),
         run(O.calendar, async (ctx) => {
           const to = new Date(ctx.now.getTime() + 7 * 86_400_000);
-          const changes = await k.store.transaction((tx) => tx.changes.overlapping({ from: ctx.now, to, approvals: ['pending', 'approved'], phases: ['requested', 'in_progress'] }));
+          const changes = await k.store.transaction((tx) => tx.changes.overlapping({ from: ctx.now, to, active: true }));
           return ok(ephemeral(calendarCard(k.dir(), changes, freezesBetween(k.dir().policy.changes.freezes, ctx.now, to), ctx.now, to)));
         }),
         run(O.start, (ctx, a) => service.start(ctx, a.change)),

@@ -4,6 +4,10 @@ import type { Change, ChangeDecisionRow, ChangeMessage } from './model.js';
 export type NewChange = Omit<Change, 'id' | 'number' | 'version' | 'updatedAt' | 'decidedAt' | 'startedAt' | 'endedAt' | 'outcome'>;
 export type ChangePatch = Partial<Pick<Change, 'approval' | 'phase' | 'outcome' | 'decidedAt' | 'startedAt' | 'endedAt'>>;
 
+/**
+ * `active` in a query: changes still to happen or happening — not started and pending or approved, or
+ * in progress whatever their approval (an emergency change rejected afterwards still runs).
+ */
 export interface ChangeRepo {
   create(c: NewChange, at: Date): Promise<Change>;
   byNumber(n: number): Promise<Change | null>;
@@ -19,8 +23,8 @@ export interface ChangeRepo {
   decide(changeId: number, d: ChangeDecisionRow): Promise<boolean>;
   decisions(changeId: number): Promise<ChangeDecisionRow[]>;
   /** Changes of a service (or all) whose window overlaps [from, to), in some approval states and phases. */
-  overlapping(q: { serviceId?: string; from: Date; to: Date; approvals?: readonly Change['approval'][]; phases?: readonly Change['phase'][] }): Promise<Change[]>;
-  list(q: { requestedBy?: string; approvals?: readonly Change['approval'][]; phases?: readonly Change['phase'][]; startedSince?: Date; serviceId?: string; limit?: number }): Promise<Change[]>;
+  overlapping(q: { serviceId?: string; from: Date; to: Date; approvals?: readonly Change['approval'][]; phases?: readonly Change['phase'][]; active?: boolean }): Promise<Change[]>;
+  list(q: { requestedBy?: string; approvals?: readonly Change['approval'][]; phases?: readonly Change['phase'][]; active?: boolean; startedSince?: Date; serviceId?: string; limit?: number }): Promise<Change[]>;
   /** Pending changes whose approval timeout passed, at most `limit`. */
   expiring(now: Date, limit: number): Promise<Change[]>;
   /** False when a message with this send key exists. */

@@ -99,7 +99,7 @@ export async function checkRequest(
   if (!rule) return { ok: false, fields: { kind: 'No approval rule of the policy applies to this change' } };
   const quorum = evaluateQuorum({ requirements: rule.approve, directory: dir, requester: requester.personId, service: service.id, team: service.team, decisions: [] });
   if (quorum.unmeetable.length) return { ok: false, fields: { kind: `This change could never be approved: ${quorum.unmeetable.join('; ')}` } };
-  const overlapping = await tx.changes.overlapping({ serviceId: service.id, from: window.start, to: window.end, approvals: ['pending', 'approved'], phases: ['requested', 'in_progress'] });
+  const overlapping = await tx.changes.overlapping({ serviceId: service.id, from: window.start, to: window.end, active: true });
   return {
     ok: true,
     value: {
