@@ -638,7 +638,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     await declare();
     // 01:30 EST is 06:30Z; two hours later it is 04:30 EDT (08:30Z). Sunday is inside the weekend freeze: emergency only.
     const r = await request('alice', { kind: 'emergency', window: '2026-03-08 01:30 +2h', details: 'For INC-1: rotate the leaked key' });
-    expect(title(r)).toBe('CHG-1 requested');
+    expect([title(r), bodyOf(r)]).toEqual(['CHG-1 requested', 'The approvers have been asked; the card in the team channel shows the tally.']);
     expect(await change(1)).toMatchObject({ windowStart: new Date('2026-03-08T06:30:00.000Z'), windowEnd: new Date('2026-03-08T08:30:00.000Z') });
     await settle();
     expect(field(gw.current(1)[0], 'Window')).toBe('2026-03-08T06:30:00.000Z → 2026-03-08T08:30:00.000Z (2h)');
@@ -668,7 +668,11 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(title(await request('carol', { ...low, window: '2026-10-26 09:00 +1h' }))).toBe('CHG-4 requested');
     expect(await change(4)).toMatchObject({ windowStart: new Date('2026-10-26T08:00:00.000Z') });
     // New York falls back on 2026-11-01: 01:30 happens twice, and the first (EDT, 05:30Z) is meant.
-    expect(title(await request('alice', { kind: 'emergency', window: '2026-11-01 01:30 +1h', details: 'For INC-1: rotate the leaked key' }))).toBe('CHG-5 requested');
+    const twice = await request('alice', { kind: 'emergency', window: '2026-11-01 01:30 +1h', details: 'For INC-1: rotate the leaked key' });
+    expect([title(twice), bodyOf(twice)]).toEqual([
+      'CHG-5 requested',
+      'The approvers have been asked; the card in the team channel shows the tally.\nNote: 01:30 happens twice on 2026-11-01 in America/New_York; this is the first (UTC-04:00).',
+    ]);
     expect(await change(5)).toMatchObject({ windowStart: new Date('2026-11-01T05:30:00.000Z'), windowEnd: new Date('2026-11-01T06:30:00.000Z') });
   });
 

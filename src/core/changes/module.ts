@@ -166,7 +166,10 @@ export const changesModule: StewardModule = {
               ephemeral({
                 title: r.created ? `${changeRef(c)} requested` : `${changeRef(c)} was already requested from this form`,
                 tone: 'info',
-                body: [txt(c.approval === 'approved' ? 'Pre-approved: start it in its window with /change start.' : 'The approvers have been asked; the card in the team channel shows the tally.')],
+                body: [
+                  txt(c.approval === 'approved' ? 'Pre-approved: start it in its window with /change start.' : 'The approvers have been asked; the card in the team channel shows the tally.'),
+                  ...(r.note ? [br, txt(`Note: ${r.note}.`)] : []),
+                ],
               }),
             );
           },

@@ -44,7 +44,8 @@ export const apiRequest = z
 /** What a checked request becomes: the change's own fields. */
 export type CheckedRequest = Pick<Change, 'title' | 'serviceId' | 'kind' | 'risk' | 'windowStart' | 'windowEnd' | 'details' | 'incidentNumber' | 'rule' | 'flags'>;
 
-export type Checked = { ok: true; value: CheckedRequest } | { ok: false; fields: Record<string, string> };
+/** `note`: the start time happens twice that day, and which one was taken (for the requester's reply). */
+export type Checked = { ok: true; value: CheckedRequest; note?: string } | { ok: false; fields: Record<string, string> };
 
 /**
  * When changes on the service may start again after `first`: its end, or the end of a freeze still
@@ -102,6 +103,7 @@ export async function checkRequest(
   const overlapping = await tx.changes.overlapping({ serviceId: service.id, from: window.start, to: window.end, active: true });
   return {
     ok: true,
+    ...(window.note ? { note: window.note } : {}),
     value: {
       title: input.title,
       serviceId: service.id,

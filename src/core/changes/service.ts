@@ -34,7 +34,7 @@ export interface Requester {
   userId: string;
 }
 
-export type Requested = { ok: true; change: Change; created: boolean } | { ok: false; fields: Record<string, string> };
+export type Requested = { ok: true; change: Change; created: boolean; /** How an ambiguous start time was read. */ note?: string } | { ok: false; fields: Record<string, string> };
 
 /** Starting a change is allowed this long before its window opens (clocks and people differ a little). */
 export const START_GRACE_MS = 5 * 60_000;
@@ -97,7 +97,7 @@ export class ChangeService {
         const p = dir.person(who.personId);
         await this.d.incidents()?.note(tx, change.incidentNumber, `Emergency change ${changeRef(change)}: ${change.title}`, now, p ? { id: p.id, name: p.name } : null, `change:${change.number}`);
       }
-      return { ok: true, change, created: true };
+      return { ok: true, change, created: true, ...(checked.note ? { note: checked.note } : {}) };
     });
     if (r.ok && r.created) this.d.kick();
     return r;
