@@ -542,8 +542,15 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     await settle();
     expect(gw.current(4).map((c) => [field(c, 'State'), buttons(c)])).toEqual(Array(5).fill(['Cancelled', []]));
 
+    // The incident declared after the rollback, on the same service, names the rolled-back change in its war room.
+    await declare('alice', 'Rollback of CHG-3: Bump the pool size');
+    await settle();
+    const room = [...gw.copies.values()].find((x) => x.channelId.startsWith('inc-1-') && x.versions[0].cards[0].title.startsWith('INC-1 · '))!;
+    expect(field(room.versions.at(-1)!.cards[0], 'What changed?')).toBe(
+      'CHG-3 Bump the pool size · started 2026-12-02T16:10:00.000Z\nCHG-1 Rotate the payments TLS certificate · started 2026-12-02T14:55:00.000Z',
+    );
+
     // An emergency change starts at once, before its approval, outside any window check; it still collects it.
-    await declare();
     expect(title(await request('alice', { kind: 'emergency', title: 'Raise the pool limit', window: '2026-12-03 12:00 +1h', details: 'For INC-1: raise max_client_conn' }))).toBe('CHG-5 requested');
     expect(title(await steward.execute(as('alice'), { kind: 'change.start', change: 5 }))).toBe('CHG-5 started');
     expect(await change(5)).toMatchObject({ approval: 'pending', phase: 'in_progress', startedAt: new Date('2026-12-02T16:10:00.000Z') });
