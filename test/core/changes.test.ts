@@ -168,7 +168,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
       code: 'FORM.INVALID',
       window: 'the window starts in the past (2026-12-01 07:54 America/New_York): use now +<length> or a later time',
     });
-    // Five minutes of grace for the time it took to fill in the form: 07:55 in New York is accepted below.
+    // (Five minutes of grace for filling in the form: 07:55 in New York is accepted below.)
     expect(await fields({ kind: 'emergency', details: 'Hotfix for the checkout, no incident named here' })).toEqual({ code: 'FORM.INVALID', details: 'An emergency change names its incident, e.g. INC-7' });
     expect(await fields({ kind: 'emergency', details: 'Hotfix for INC-9: revert the pool size' })).toEqual({ code: 'FORM.INVALID', details: 'There is no incident INC-9' });
     // Monday 2026-12-21 in New York is inside the year-end freeze (Dec 20 – Jan 4, New York time).
@@ -188,6 +188,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
       code: 'FORM.INVALID',
       kind: 'This change could never be approved: Change Advisory Board and owners need 3 different approvers (one approval counts for one entry) but only 2 people can approve them: Carol Danvers, Erin Chen',
     });
+    expect(await fields({ service: 'nope' })).toEqual({ code: 'FORM.INVALID', service: 'Choose a service from the catalog' });
     expect(await fields({ title: 'x', service: 'nope', kind: 'risky' })).toEqual({
       code: 'FORM.INVALID',
       title: 'Use at least 3 characters',
