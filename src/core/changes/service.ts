@@ -243,7 +243,7 @@ export class ChangeService {
         ...ephemeral({
           title: `${changeRef(c)} rolled back`,
           tone: 'danger',
-          body: [txt('Recorded. If it hurt anyone, declare an incident: it starts linked to this change.')],
+          body: [txt('Recorded. If it hurt anyone, declare an incident: its title names this change, and its war room lists the change under What changed?')],
           buttons: [{ label: 'Declare an incident', style: 'danger', command: { kind: 'incident.declare', title: `Rollback of ${changeRef(c)}: ${c.title}`.slice(0, 100) } }],
         }),
       }),
