@@ -5,11 +5,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import type { Policy } from '../../src/config/policy-schema.js';
 import { Directory } from '../../src/core/directory.js';
 import { importReport, type ImportRequest } from '../../src/core/patches/importer.js';
+import { DeadlineRules } from '../../src/core/patches/deadlines.js';
 import { importKev, recomputeDeadlines } from '../../src/core/patches/refresh.js';
 import type { Finding } from '../../src/core/patches/model.js';
 import type { Store } from '../../src/core/ports.js';
@@ -44,6 +45,36 @@ class Clock {
 }
 
 const V = (i: number, over: Partial<TrivyVuln> = {}): TrivyVuln => ({ ...generatedVulns(i + 1)[i], ...over });
+
+describe('the patches policy section', () => {
+  it('reads the section of PRODUCT.md; a policy without it gets the defaults', () => {
+    const section = `
+people: [{ id: sam, name: Sam }]
+groups: [{ id: security, name: Security, members: [sam] }]
+patches:
+  sla: { critical: 7d, high: 30d, medium: 90d, low: 120d }
+  knownExploited: 14d
+  overrides:
+    - match: { tier: 1 }
+      sla: { critical: 3d, high: 14d }
+  digest: { cron: "0 9 * * 1-5" }
+  remind: { before: 3d }
+  page: { severities: [critical], tiers: [1] }
+  exceptions:
+    maxDuration: 180d
+    approve: [{ group: security, count: 1 }]
+`;
+    const p = parsePolicy(POLICY + section);
+    const rules = new DeadlineRules(new Directory(p.policy, p.sha256));
+    const f = (serviceId: string, severity: 'critical' | 'high' | 'low') => rules.deadline({ serviceId, severity, firstSeenAt: T0, knownExploited: false, kevDueDate: null });
+    expect([f('payments-api', 'critical'), f('payments-api', 'high'), f('edge', 'critical')]).toEqual([new Date(T0.getTime() + 3 * DAY), new Date(T0.getTime() + 14 * DAY), new Date(T0.getTime() + 7 * DAY)]);
+    const defaults = new DeadlineRules(new Directory(base.policy, base.sha256));
+    expect(defaults.deadline({ serviceId: 'edge', severity: 'low', firstSeenAt: T0, knownExploited: true, kevDueDate: null })).toEqual(new Date(T0.getTime() + 14 * DAY));
+    expect(defaults.deadline({ serviceId: 'edge', severity: 'none', firstSeenAt: T0, knownExploited: false, kevDueDate: null })).toBeNull();
+    expect(() => parsePolicy(POLICY + 'patches:\n  sla: { critical: 7 }\n')).toThrow(/patches\.sla\.critical/);
+    expect(() => parsePolicy(POLICY + 'patches:\n  overrides: [{ match: { owner: x }, sla: {} }]\n')).toThrow(/patches\.overrides\[0\]\.match/);
+  });
+});
 
 await forEachDialect('patches', ({ dialect, createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];

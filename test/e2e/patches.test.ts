@@ -82,6 +82,21 @@ describe('`steward import` and `steward kev import` (real processes)', () => {
     const audit = rowsOf<{ action: string }>(file, "select action from audit_entry where action like 'findings.%' or action like 'kev.%' order by seq");
     expect(audit.map((a) => a.action)).toEqual(['findings.imported', 'findings.imported', 'kev.imported']);
   });
+
+  it('Steward recomputes the deadlines at start when the policy changed while it was down', async () => {
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, `${example}\npatches:\n  sla: { medium: 10d }\n`);
+    const p = spawnSteward('src/main.ts', [], { ...env, STEWARD_CONFIG: policy, LOG_LEVEL: 'info' });
+    try {
+      const line = await p.waitFor(/\{[^\n]*"msg":"finding deadlines recomputed for the current policy"[^\n]*\}/);
+      // The five open medium findings move to 10 days; nothing else does.
+      expect(JSON.parse(line)).toMatchObject({ moved: 5 });
+      p.child.stdin.end('exit\n');
+      expect((await p.exited).code).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
 });
 
 describe('POST /api/v1/findings against a running Steward', () => {
@@ -124,6 +139,13 @@ describe('POST /api/v1/findings against a running Steward', () => {
     expect(imported[0]).toMatchObject({ service: 'payments-api', tokenId: 'ci-payments', format: 'trivy', new: 12 });
     expect(logs.text).not.toContain(MARKER);
     expect(logs.text).not.toContain(ci);
+  });
+
+  it('a policy reload recomputes the deadlines of open findings and logs how many moved', async () => {
+    writeFileSync(policyFile, `${readFileSync(policyFile, 'utf8')}\npatches:\n  sla: { critical: 2d }\n`);
+    expect(await running.reloadPolicy()).toMatchObject({ ok: true, changed: true });
+    // The three open critical findings of the first import move from 7 to 2 days.
+    expect(logs.records().find((r) => r.msg === 'policy reloaded')).toMatchObject({ deadlinesMoved: 3 });
   });
 
   it('refuses: 401 without a token, 403 without the scope or the service, 415, 413 over the limit, 422 unreadable — nothing stored', async () => {

@@ -20,16 +20,10 @@ export interface PatchPolicy {
   overrides: SlaOverride[];
 }
 
-interface PatchesSection {
-  sla?: Partial<Sla>;
-  knownExploited?: string;
-  overrides?: SlaOverride[];
-}
-
-/** The policy's `patches` section, every key defaulted. */
+/** The policy's `patches` section (absent from a policy without one), every key defaulted. */
 export function patchPolicy(dir: Directory): PatchPolicy {
-  const p = ((dir.policy as { patches?: PatchesSection }).patches ?? {}) as PatchesSection;
-  return { sla: { ...DEFAULT_SLA, ...p.sla }, knownExploited: p.knownExploited ?? DEFAULT_KNOWN_EXPLOITED, overrides: p.overrides ?? [] };
+  const p = dir.policy.patches;
+  return { sla: { ...DEFAULT_SLA, ...p?.sla }, knownExploited: p?.knownExploited ?? DEFAULT_KNOWN_EXPLOITED, overrides: p?.overrides ?? [] };
 }
 
 /** The SLA of one service: the defaults (or `sla`), with the first matching override's days replacing the ones it names. */
