@@ -234,6 +234,12 @@ export function checkReferences(p: Policy): RefProblem[] {
     }
   });
   if (p.patches) approveList(['patches', 'exceptions', 'approve'], p.patches.exceptions.approve);
+  p.patches?.overrides?.forEach((o, i) => {
+    if (o.match.service) ref(['patches', 'overrides', i, 'match', 'service'], 'service', services, o.match.service);
+    if (o.match.team) ref(['patches', 'overrides', i, 'match', 'team'], 'team', teams, o.match.team);
+  });
+  const digest = p.patches?.digest?.cron;
+  if (digest !== undefined && !isValidCron(digest, p.timezone)) out.push({ segs: ['patches', 'digest', 'cron'], message: cronProblem(digest, p.timezone) });
   return out;
 }
 

@@ -73,6 +73,8 @@ patches:
     expect(defaults.deadline({ serviceId: 'edge', severity: 'none', firstSeenAt: T0, knownExploited: false, kevDueDate: null })).toBeNull();
     expect(() => parsePolicy(POLICY + 'patches:\n  sla: { critical: 7 }\n')).toThrow(/patches\.sla\.critical/);
     expect(() => parsePolicy(POLICY + 'patches:\n  overrides: [{ match: { owner: x }, sla: {} }]\n')).toThrow(/patches\.overrides\[0\]\.match/);
+    expect(() => parsePolicy(POLICY + 'patches:\n  overrides: [{ match: { team: paymnets }, sla: { low: 1d } }]\n')).toThrow(/patches\.overrides\[0\]\.match\.team: unknown team "paymnets"/);
+    expect(() => parsePolicy(POLICY + 'patches:\n  digest: { cron: "0 9 * *" }\n')).toThrow(/patches\.digest\.cron: .*five fields/);
   });
 });
 
