@@ -74,7 +74,9 @@ describe('`steward import` and `steward kev import` (real processes)', () => {
     expect((await runCli(['import', good, '--service', 'ledger', '--format', 'nessus'], env)).code).toBe(2);
 
     const kev = join(dir, 'kev.json');
-    writeFileSync(kev, kevCatalog([{ cve: vulns[5].id, dueDate: '2026-12-10' }, { cve: 'CVE-1999-0001', dueDate: '2000-01-01' }]));
+    // Due in 3 days: sooner than the 14 days of a tier-1 high finding.
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    writeFileSync(kev, kevCatalog([{ cve: vulns[5].id, dueDate: soon }, { cve: 'CVE-1999-0001', dueDate: '2000-01-01' }]));
     const k = await runCli(['kev', 'import', kev], env);
     expect(k.stdout.trim()).toBe('KEV catalog: 2 entries; 1 finding(s) newly known exploited, 1 deadline(s) moved');
     const flagged = rowsOf<{ vuln_id: string; known_exploited: number }>(file, 'select vuln_id, known_exploited from finding where known_exploited = 1');
@@ -85,7 +87,7 @@ describe('`steward import` and `steward kev import` (real processes)', () => {
 
   it('Steward recomputes the deadlines at start when the policy changed while it was down', async () => {
     const policy = join(dir, 'policy.yaml');
-    writeFileSync(policy, `${example}\npatches:\n  sla: { medium: 10d }\n`);
+    writeFileSync(policy, example.replace('sla: { critical: 7d, high: 30d, medium: 90d, low: 120d }', 'sla: { critical: 7d, high: 30d, medium: 10d, low: 120d }'));
     const p = spawnSteward('src/main.ts', [], { ...env, STEWARD_CONFIG: policy, LOG_LEVEL: 'info' });
     try {
       const line = await p.waitFor(/\{[^\n]*"msg":"finding deadlines recomputed for the current policy"[^\n]*\}/);
@@ -142,9 +144,9 @@ describe('POST /api/v1/findings against a running Steward', () => {
   });
 
   it('a policy reload recomputes the deadlines of open findings and logs how many moved', async () => {
-    writeFileSync(policyFile, `${readFileSync(policyFile, 'utf8')}\npatches:\n  sla: { critical: 2d }\n`);
+    writeFileSync(policyFile, readFileSync(policyFile, 'utf8').replace('sla: { critical: 3d, high: 14d }', 'sla: { critical: 2d, high: 14d }'));
     expect(await running.reloadPolicy()).toMatchObject({ ok: true, changed: true });
-    // The three open critical findings of the first import move from 7 to 2 days.
+    // The three open critical findings of the first import (payments-api is tier 1) move from 3 to 2 days.
     expect(logs.records().find((r) => r.msg === 'policy reloaded')).toMatchObject({ deadlinesMoved: 3 });
   });
 
