@@ -83,22 +83,32 @@ function toFinding(r: Row): Finding {
 export class PrismaFindingRepo implements FindingRepo {
   constructor(private readonly db: Queryable) {}
 
-  async lockService(serviceId: string, at: Date): Promise<void> {
-    // The first write of the transaction: it takes the row lock (PostgreSQL) or the database write
-    // lock (SQLite) before anything is read. On SQLite a transaction begun by another process's
-    // writer meanwhile answers SQLITE_BUSY at once (its snapshot is stale, the busy timeout does
-    // not apply): nothing is read or written yet, so the statement is tried again.
+  /**
+   * Runs the first write of a transaction, which takes the row locks (PostgreSQL) or the database
+   * write lock (SQLite) before anything is read. On SQLite a transaction begun while another
+   * process writes answers SQLITE_BUSY at once (its snapshot is stale, the busy timeout does not
+   * apply): nothing is read or written yet, so the statement is tried again.
+   */
+  private async firstWrite(write: () => Promise<unknown>): Promise<void> {
     const deadline = Date.now() + LOCK_WAIT_MS;
     for (;;) {
       try {
-        await this.db.$executeRaw`INSERT INTO "finding_service" ("service_id", "imports") VALUES (${serviceId}, 0) ON CONFLICT ("service_id") DO NOTHING`;
-        break;
+        await write();
+        return;
       } catch (err) {
         if (!/SQLITE_BUSY/.test(String((err as Error).message)) || Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
       }
     }
+  }
+
+  async lockService(serviceId: string, at: Date): Promise<void> {
+    await this.firstWrite(() => this.db.$executeRaw`INSERT INTO "finding_service" ("service_id", "imports") VALUES (${serviceId}, 0) ON CONFLICT ("service_id") DO NOTHING`);
     await this.db.$executeRaw`UPDATE "finding_service" SET "imports" = "imports" + 1, "last_import_at" = ${at} WHERE "service_id" = ${serviceId}`;
+  }
+
+  async lockAllServices(): Promise<void> {
+    await this.firstWrite(() => this.db.$executeRaw`UPDATE "finding_service" SET "imports" = "imports"`);
   }
 
   async snapshot(serviceId: string): Promise<FindingSnapshot[]> {

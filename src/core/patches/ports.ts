@@ -86,6 +86,8 @@ export interface FindingFilter {
 export interface FindingRepo {
   /** Takes the service's import lock (first write of the transaction): a second import of it waits. */
   lockService(serviceId: string, at: Date): Promise<void>;
+  /** Takes every service's import lock: recomputing deadlines never races an import. */
+  lockAllServices(): Promise<void>;
   snapshot(serviceId: string): Promise<FindingSnapshot[]>;
   /** Inserts or updates by (service, key), in chunks of multi-row statements; first seen is never overwritten. */
   upsert(rows: readonly FindingWrite[], at: Date): Promise<void>;

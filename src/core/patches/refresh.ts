@@ -12,6 +12,7 @@ const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', '
 
 /** Recomputes KEV flags and deadlines of every finding not fixed (each change in its history); returns how many moved. */
 async function refresh(repo: FindingRepo, dir: Directory, at: Date, why: string): Promise<{ moved: number; flagged: number; rows: DeadlineRow[] }> {
+  await repo.lockAllServices();
   const rules = new DeadlineRules(dir);
   const kev = await repo.kev();
   const rows = await repo.deadlineRows();
@@ -89,6 +90,7 @@ export async function importKev(deps: { store: Store; clock: Clock }, dir: Direc
   if (!parsed.ok) return parsed;
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
+    await tx.findings.lockAllServices(); // before the catalog changes: an import waits for the new one
     await tx.findings.replaceKev(parsed.entries, now);
     const r = await refresh(tx.findings, dir, now, 'KEV catalog imported');
     await tx.audit.append({ actor, action: 'kev.imported', subject: 'kev', after: { entries: parsed.entries.length, flagged: r.flagged, moved: r.moved } }, now);
