@@ -32,7 +32,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
   it('bulk-overwrites the global commands with exactly manifests/discord-commands.json; a second run changes nothing', async () => {
     const first = await runCli(['discord', 'register'], env());
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('registered 6 commands (global): incident, page, oncall, change, service, steward\n');
+    expect(first.stdout).toBe('registered 7 commands (global): incident, page, oncall, change, patch, service, steward\n');
     expect(first.code).toBe(0);
 
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`);
@@ -43,7 +43,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     // Nothing else was written: no per-command POST/PATCH/DELETE, no guild commands.
     expect(fake.restCalls.filter((c) => c.method !== 'GET' && c.method !== 'PUT')).toEqual([]);
     const registered = fake.commands();
-    expect(registered.map((c) => c.name)).toEqual(['incident', 'page', 'oncall', 'change', 'service', 'steward']);
+    expect(registered.map((c) => c.name)).toEqual(['incident', 'page', 'oncall', 'change', 'patch', 'service', 'steward']);
     expect(registered.map((c) => c.options)).toEqual(manifest.map((c) => c.options));
 
     const second = await runCli(['discord', 'register'], env());
@@ -60,7 +60,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const global = fake.commands();
     const r = await runCli(['discord', 'register'], { ...env(), DISCORD_GUILD_ID: fake.guildId });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`registered 6 commands (guild ${fake.guildId}): incident, page, oncall, change, service, steward\n`);
+    expect(r.stdout).toBe(`registered 7 commands (guild ${fake.guildId}): incident, page, oncall, change, patch, service, steward\n`);
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(puts).toHaveLength(1);
@@ -70,6 +70,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
       ['page', fake.guildId],
       ['oncall', fake.guildId],
       ['change', fake.guildId],
+      ['patch', fake.guildId],
       ['service', fake.guildId],
       ['steward', fake.guildId],
     ]);
@@ -123,6 +124,9 @@ const SAMPLES: Record<string, string> = {
   override: '#3',
   change: 'CHG-7',
   filter: 'pending',
+  scope: 'payments-api',
+  overdue: 'overdue',
+  finding: 'F-12',
 };
 
 /** Subcommands whose parsed kind or fields are named differently from the option. */
@@ -130,7 +134,7 @@ const KIND: Record<string, string> = { 'page service': 'page.create', 'page pers
 const FIELD: Record<string, Record<string, string>> = { 'page service': { service: 'target' }, 'page person': { user: 'target' } };
 
 /** What each sample becomes in the parsed command (the same value unless listed). */
-const PARSED: Record<string, unknown> = { user: '<@111111111111111112>', incident: 7, change: 7 };
+const PARSED: Record<string, unknown> = { user: '<@111111111111111112>', incident: 7, change: 7, finding: 12, overdue: true };
 
 /** The options discord.js hands the adapter for `/<name> <sub> <opts…>`. */
 function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>) {
@@ -168,6 +172,8 @@ describe('command manifests agree with the shared parser', () => {
       'oncall override',
       'oncall cancel',
       ...['request', 'list', 'show', 'calendar', 'start', 'complete', 'rollback', 'cancel'].map((s) => `change ${s}`),
+      'patch list',
+      'patch show',
       'service list',
       'service show',
       'steward help',
