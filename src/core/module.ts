@@ -175,6 +175,12 @@ export interface ModuleRuntime {
 
 export interface StewardModule {
   id: string;
+  /**
+   * Its part of the policy file: the top-level keys it owns, with their schemas (defined in the
+   * domain's policy-section.ts and composed into src/config/policy-schema.ts; a test checks that
+   * the composed schema is exactly the kernel's keys and what the modules declare).
+   */
+  policy?: Record<string, z.ZodType>;
   commands: SlashCommandDecl[];
   operations: OperationDecl[];
   forms?: FormDecl[];

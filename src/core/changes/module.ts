@@ -1,6 +1,7 @@
 // Change approvals as a module: `/change request|list|show|calendar|start|complete|rollback|cancel`,
 // the Approve / Reject buttons, the request, reject and complete forms, expiry, and what incidents
 // and the HTTP API may ask of changes.
+import { changesPolicy } from './policy-section.js';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { numberRef } from '../args.js';
@@ -63,6 +64,7 @@ function parse(line: string) {
 
 export const changesModule: StewardModule = {
   id: 'changes',
+  policy: changesPolicy,
   commands: [
     {
       name: 'change',

@@ -1,5 +1,6 @@
 // On call as a module: `/oncall [service|schedule]`, `/oncall override <@user> <duration>
 // [schedule]`, `/oncall override cancel <#id|schedule>`, and who holds a schedule for paging.
+import { oncallPolicy } from './policy-section.js';
 import { z } from 'zod';
 import { id, personRef } from '../args.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
@@ -56,6 +57,7 @@ function parse(line: string) {
 
 export const oncallModule: StewardModule = {
   id: 'oncall',
+  policy: oncallPolicy,
   commands: [
     {
       name: 'oncall',

@@ -1,6 +1,7 @@
 // Patch SLAs as a module: `/patch list [service|team] [overdue]`, `/patch show <finding>`, the
 // Next / Previous and Request exception buttons, and deadline recomputation (at start and after a
 // policy reload). Imports come from the CLI and the HTTP API (importer.ts), not from chat.
+import { patchesPolicy } from './policy-section.js';
 import { build, invalid, tokenize } from '../grammar.js';
 import { run, type StewardModule } from '../module.js';
 import { PATCH_DEADLINES, type PatchDeadlines } from './links.js';
@@ -36,6 +37,7 @@ function parse(text: string) {
 
 export const patchesModule: StewardModule = {
   id: 'patches',
+  policy: patchesPolicy,
   commands: [
     {
       name: 'patch',
