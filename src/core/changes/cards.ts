@@ -1,5 +1,6 @@
 // Neutral cards for change requests: the change card (team channels and approvers' messages, kept
 // current with the tally and the outcome), lists, the detail view and the 7-day calendar.
+import { REASON_INLINE, decisionLines } from '../approvals/cards.js';
 import type { Quorum } from '../approvals/quorum.js';
 import { type Button, type Card, type Field, type Rich, br, code, join, strong, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
@@ -30,8 +31,7 @@ export const windowRich = (c: Pick<Change, 'windowStart' | 'windowEnd'>): Rich =
  * Markdown adds a little.
  */
 export const SECTION_CHUNK = 900;
-/** A reason longer than this is shortened in the Approvals field and shown whole in its own section. */
-export const REASON_INLINE = 200;
+export { REASON_INLINE };
 
 function chunks(text: string): string[] {
   const out: string[] = [];
@@ -47,14 +47,6 @@ function chunks(text: string): string[] {
 
 /** `heading` over the first part of `text`, the rest in sections without a heading. */
 const longSections = (heading: string, text: string) => chunks(text).map((c, i) => (i === 0 ? { heading, body: [txt(c)] } : { body: [txt(c)] }));
-
-function decisionLines(dir: Directory, decisions: readonly ChangeDecisionRow[]): Rich {
-  const reason = (r: string) => (r.length > REASON_INLINE ? `${r.slice(0, REASON_INLINE - 1)}… (in full below)` : r);
-  return join(
-    decisions.map((d) => [txt(d.decision === 'approve' ? '✓ ' : '✗ '), ...personSpan(dir, d.personId), txt(' '), time(d.at), ...(d.reason ? [txt(`: ${reason(d.reason)}`)] : [])]),
-    br,
-  );
-}
 
 function flagsRich(c: Change): Rich | null {
   const parts: Rich[] = [];
