@@ -15,6 +15,7 @@ import { PrismaIncidentRepo } from './incidents.js';
 import { PrismaOutboxRepo, PrismaOutboxWorkerRepo } from './outbox.js';
 import { PrismaOverrideRepo, PrismaPageRepo } from './pages.js';
 import { PrismaChangeRepo } from './changes.js';
+import { PrismaExceptionRepo } from './exceptions.js';
 import { PrismaFindingRepo } from './findings.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
@@ -32,6 +33,7 @@ export function txRepos(tx: TxClient): Tx {
     overrides: new PrismaOverrideRepo(tx),
     findings: new PrismaFindingRepo(tx),
     changes: new PrismaChangeRepo(tx),
+    exceptions: new PrismaExceptionRepo(tx),
   };
 }
 
