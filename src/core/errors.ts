@@ -27,7 +27,11 @@ export type ErrorCode =
   | 'CHANGE.DECIDED'
   | 'CHANGE.STATE'
   | 'CHANGE.NOT_APPROVED'
-  | 'CHANGE.OUTSIDE_WINDOW';
+  | 'CHANGE.OUTSIDE_WINDOW'
+  | 'FINDING.STATE'
+  | 'EXCEPTION.NOT_FOUND'
+  | 'EXCEPTION.OPEN'
+  | 'EXCEPTION.DECIDED';
 
 export interface CoreError {
   code: ErrorCode;

@@ -181,14 +181,24 @@ export class PrismaFindingRepo implements FindingRepo {
   }
 
   private where(f: FindingFilter) {
-    return { state: 'open', ...(f.serviceIds ? { serviceId: { in: [...f.serviceIds] } } : {}), ...(f.overdueAt ? { deadline: { lt: f.overdueAt } } : {}) };
+    return {
+      state: 'open',
+      ...(f.serviceIds ? { serviceId: { in: [...f.serviceIds] } } : {}),
+      // Overdue, and not under a risk exception at that instant.
+      ...(f.overdueAt ? { deadline: { lt: f.overdueAt }, OR: [{ exceptedUntil: null }, { exceptedUntil: { lte: f.overdueAt } }] } : {}),
+    };
+  }
+
+  async setExceptedUntil(id: number, until: Date | null, at: Date): Promise<void> {
+    await this.db.finding.update({ where: { id }, data: { exceptedUntil: until, updatedAt: at } });
   }
 
   async listOpen(filter: FindingFilter, offset: number, limit: number): Promise<{ total: number; findings: Finding[] }> {
     const where = this.where(filter);
-    // One after the other: inside a SQLite transaction both share its one connection.
+    // One after the other: inside a SQLite transaction both share its one connection. Findings under a
+    // risk exception (cleared when it expires) come after the others, whatever their deadline.
     const total = await this.db.finding.count({ where });
-    const rows = await this.db.finding.findMany({ where, orderBy: [{ deadline: { sort: 'asc', nulls: 'last' } }, { cvss: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }], skip: offset, take: limit });
+    const rows = await this.db.finding.findMany({ where, orderBy: [{ exceptedUntil: { sort: 'asc', nulls: 'first' } }, { deadline: { sort: 'asc', nulls: 'last' } }, { cvss: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }], skip: offset, take: limit });
     return { total, findings: rows.map(toFinding) };
   }
 

@@ -194,7 +194,7 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
   const texts = (blocks: Json[]) => JSON.stringify(blocks);
   const reply = async (click: Awaited<ReturnType<StewardSlack['sim']['blockAction']>>) => (await s.fake.waitForResponse((r) => click.sent.response_url.endsWith(r.id))).body;
 
-  it('/patch list pages 10 at a time with Next and Previous; /patch show has everything and the exception placeholder', async () => {
+  it('/patch list pages 10 at a time with Next and Previous; /patch show has everything and Request exception opens its form', async () => {
     const res = await s.sim.slashCommand({ command: '/patch', text: 'list payments-api', user_id: ALICE });
     expect(res.status).toBe(200);
     const blocks = res.json.blocks as Json[];
@@ -227,8 +227,11 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
       expect(card).toContain(part);
     const exception = show.json.blocks.find((b: Json) => b.type === 'actions').elements[0];
     expect([exception.text.text, exception.value]).toEqual(['Request exception', `st1|patch.exception|${id}`]);
-    const answer = await reply(await s.sim.blockAction({ action_id: exception.action_id, value: exception.value, user: ALICE }));
-    expect(answer.text).toContain('Risk exceptions are not available yet');
+    const mark = s.fake.mark;
+    await s.sim.blockAction({ action_id: exception.action_id, value: exception.value, user: ALICE });
+    const open = await s.fake.waitFor('views.open', (c) => c.seq >= mark);
+    expect(open.body.view.title.text).toBe(`Risk exception for F-${id}`);
+    expect(open.body.view.blocks.map((b: Json) => b.block_id)).toEqual(['justification', 'until']);
     const missing = await s.sim.slashCommand({ command: '/patch', text: 'show F-99999', user_id: ALICE });
     expect(missing.json.text).toContain('There is no finding F-99999.');
   });
@@ -264,7 +267,8 @@ describe('/patch on Discord (real discord.js, FakeDiscord)', () => {
     const showIds = show.body.data.components.flatMap((r: Json) => r.components.map((c: Json) => c.custom_id));
     expect(showIds).toEqual([`st1|patch.exception|${id}`]);
     const exception = await s.send(s.fake.button({ customId: showIds[0], user: alice }));
-    expect(exception.body.data.embeds[0].title).toBe('Risk exceptions are not available yet');
+    expect(exception.body.type).toBe(9);
+    expect(exception.body.data.title).toBe(`Risk exception for F-${id}`);
   });
 });
 

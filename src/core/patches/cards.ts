@@ -18,6 +18,7 @@ export function versions(f: Finding): string {
 
 /** Due, overdue or no deadline, with the instant in the viewer's time zone. */
 export function due(f: Finding, now: Date): Rich {
+  if (f.exceptedUntil && f.exceptedUntil > now) return [txt('risk exception until '), time(f.exceptedUntil)];
   if (!f.deadline) return [txt('no deadline')];
   const left = f.deadline.getTime() - now.getTime();
   return left < 0 ? [strong(`overdue by ${days(-left)}`), txt(' (was due '), time(f.deadline), txt(')')] : [txt('due '), time(f.deadline), txt(` (in ${days(left)})`)];
@@ -49,7 +50,7 @@ export function listCard(v: ListView): Card {
   const buttons: Button[] = [];
   if (v.offset > 0) buttons.push({ label: 'Previous', command: v.at(Math.max(0, v.offset - PAGE_SIZE)) });
   if (to < v.total) buttons.push({ label: 'Next', command: v.at(to), style: 'primary' });
-  const overdue = v.findings.some((f) => f.deadline && f.deadline < v.now);
+  const overdue = v.findings.some((f) => f.deadline && f.deadline < v.now && !(f.exceptedUntil && f.exceptedUntil > v.now));
   return {
     title: v.title,
     tone: overdue ? 'danger' : 'warning',

@@ -8,6 +8,8 @@ const flag = z.preprocess((v) => v === true || v === 'true' || v === '1', z.bool
 export const PatchOps = {
   list: operation('patch.list', z.object({ scope: id.optional(), overdue: flag, offset: count.optional() }), 'read'),
   show: operation('patch.show', z.object({ finding: numberRef('F') }), 'read'),
-  // Declared now, answered by a placeholder until risk exceptions exist (see service.ts).
+  /** Opens the risk exception form (justification, expiry). */
   exception: operation('patch.exception', z.object({ finding: numberRef('F') }), 'member'),
+  approve: operation('exception.approve', z.object({ exception: numberRef('EXC') }), 'member'),
+  reject: operation('exception.reject', z.object({ exception: numberRef('EXC') }), 'member'),
 };

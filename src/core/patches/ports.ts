@@ -79,7 +79,7 @@ export interface ImportRecord extends ImportLogRow {
 
 export interface FindingFilter {
   serviceIds?: readonly string[];
-  /** Only findings whose deadline is before this instant. */
+  /** Only findings whose deadline is before this instant and that no risk exception covers then. */
   overdueAt?: Date;
 }
 
@@ -106,6 +106,8 @@ export interface FindingRepo {
   /** Open findings, worst first (overdue, then by deadline, then severity); `total` counts every match. */
   listOpen(filter: FindingFilter, offset: number, limit: number): Promise<{ total: number; findings: Finding[] }>;
   byId(id: number): Promise<Finding | null>;
+  /** Sets (an accepted risk exception) or clears (it expired) the instant until which the finding is excepted. */
+  setExceptedUntil(id: number, until: Date | null, at: Date): Promise<void>;
   events(findingId: number): Promise<FindingEvent[]>;
   /** The latest `limit` imports of a service (since an instant), oldest first. */
   imports(serviceId: string, since?: Date, limit?: number): Promise<ImportRecord[]>;

@@ -1,6 +1,6 @@
-// /patch use cases: the open findings of a service or team (paged, worst first), one finding with
-// its history, and the Request exception button (a placeholder until risk exceptions exist).
-import { type Reply, ephemeral, txt } from '../card.js';
+// /patch use cases: the open findings of a service or team (paged, worst first) and one finding with
+// its history and its latest risk exception (exceptions.ts runs those).
+import { type Reply, type Rich, br, ephemeral, join, strong, txt } from '../card.js';
 import { call } from '../module.js';
 import type { Ctx } from '../context.js';
 import type { Directory } from '../directory.js';
@@ -10,12 +10,15 @@ import { PAGE_SIZE, listCard, showCard } from './cards.js';
 import { findingRef } from './model.js';
 import type { ImportRecord } from './ports.js';
 import { PatchOps } from './ops.js';
+import { exceptionFields } from './exception-cards.js';
+import { exceptionRef } from './exception-model.js';
+import type { ExceptionService } from './exceptions.js';
 
 /** History lines shown under a finding (Discord fields hold 1,024 characters): the latest ones. */
 export const HISTORY_LINES = 8;
 
 export class PatchesService {
-  constructor(private readonly deps: { store: Store; dir: () => Directory }) {}
+  constructor(private readonly deps: { store: Store; dir: () => Directory; exceptions: ExceptionService }) {}
 
   async list(ctx: Ctx, a: { scope?: string; overdue?: boolean; offset?: number }): Promise<Outcome<Reply>> {
     const d = this.deps.dir();
@@ -69,12 +72,12 @@ export class PatchesService {
     const shown = events.slice(-HISTORY_LINES);
     const card = showCard({ finding: f, serviceName: this.deps.dir().service(f.serviceId)?.name ?? f.serviceId, now, events: shown, imports: byId, firstImport, lastSeenAt, audit: audit.slice(-HISTORY_LINES), exception: call(PatchOps.exception, { finding: f.id }) });
     if (events.length > shown.length) card.context = [txt(`History: the latest ${shown.length} of ${events.length} events.`)];
+    const exc = await this.deps.exceptions.latestOf(f.id);
+    if (exc) {
+      card.sections = [{ heading: `Risk exception ${exceptionRef(exc.e)}`, body: join(exceptionFields(this.deps.dir(), exc).map((x): Rich => [strong(`${x.label}: `), ...x.value]), br) }, ...(card.sections ?? [])];
+      // One open exception at a time: no second request while one waits or holds.
+      if (exc.e.state === 'pending' || (exc.e.state === 'accepted' && exc.e.until > now)) card.buttons = [];
+    }
     return ok(ephemeral(card));
-  }
-
-  // RISK EXCEPTIONS NOT BUILT YET: the operation is declared (button and `/patch exception`) so
-  // that cards carry it already; this answer is replaced when risk exceptions are added.
-  exception(_ctx: Ctx, a: { finding: number }): Outcome<Reply> {
-    return ok(ephemeral({ title: 'Risk exceptions are not available yet', tone: 'info', body: [txt(`${findingRef(a.finding)} stays open with its deadline. Risk exceptions (an approver and an expiry) come in a later version of Steward.`)] }));
   }
 }
