@@ -1,6 +1,7 @@
 // Steward started in-process on SQLite with its real discord.js client connected to a FakeDiscord
 // (REST + gateway). Log lines are captured in memory so tests can read them.
 import type { StewardModule } from '../../src/core/module.js';
+import type { Clock } from '../../src/core/ports.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -108,6 +109,8 @@ export interface StartOptions {
   cleanup?: () => Promise<void> | void;
   /** The modules to compose (default: the standard ones). */
   modules?: readonly StewardModule[];
+  /** Steward's clock (default: the system clock). */
+  clock?: Clock;
 }
 
 const ROWS_TIMEOUT_MS = 10_000;
@@ -132,7 +135,7 @@ export async function startDiscordSteward(opts: StartOptions = {}): Promise<Disc
         DISCORD_API_URL: fake.apiUrl,
         ...opts.env,
       }),
-      { logDestination: logs, modules: opts.modules },
+      { logDestination: logs, clock: opts.clock, modules: opts.modules },
     );
   } catch (err) {
     await opts.cleanup?.();
