@@ -2,7 +2,8 @@
 // the console as the chat platform and a clock the test moves: the request form's field errors,
 // approvals by the policy's approvers only (never the requester), a double click counted once, two
 // approvals at the same instant decided once, a rejection with its reason, the finding hidden from
-// overdue lists while excepted, and expiry at its exact instant reactivating it and telling its owners once.
+// overdue lists while excepted, expiry at its exact instant reactivating it and telling its owners once,
+// and a request nobody decided in time expiring quietly.
 import { afterEach, expect, it } from 'vitest';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { parsePolicy } from '../../src/config/policy.js';
@@ -185,6 +186,8 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
   it('two approvals at the same instant on two replicas are both counted and decide once', async () => {
     const { open, request, exception, audit, settle, gw, critical } = await setup();
     const b = await open('replica-b');
+    // Replica A alone delivers (the console recorders are per replica, unlike a chat platform).
+    await b.steward.outbox.stop();
     expect(title(await request('alice'))).toBe(`EXC-1 requested for F-${critical}`);
     await settle();
     const [x, y] = await Promise.all([b.steward.execute(onSlack('bob'), { kind: 'exception.approve', exception: 1 }), b.steward.execute(onSlack('carol'), { kind: 'exception.approve', exception: 1 })]);
@@ -222,6 +225,8 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
   it('expires at its exact instant on every replica once: the finding is overdue again and its owners are told once', async () => {
     const { open, steward, store, gw, request, approve, exception, audit, settle, critical, overdueIds, at } = await setup();
     const b = await open('replica-b');
+    // Replica A alone delivers (the console recorders are per replica, unlike a chat platform).
+    await b.steward.outbox.stop();
     await request('dave', { until: '7d' });
     await approve('bob', 1);
     await approve('carol', 1);
@@ -242,13 +247,27 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     expect(finding?.exceptedUntil).toBeNull();
     expect((await audit()).filter((a) => a.action === 'exception.expired').map((a) => [a.at.toISOString(), a.actor.platform])).toEqual([[due.toISOString(), 'system']]);
     await settle();
-    await b.steward.outbox.kick();
     await job(steward).run(new Date(due.getTime() + 30_000));
     await settle();
     // The owners (alice and erin) hear it once each.
-    const notices = [...gw.of('EXC-1 expired'), ...b.gw.of('EXC-1 expired')];
+    const notices = gw.of('EXC-1 expired');
     expect(notices.map((c) => c.channelId).sort()).toEqual(['@alice', '@erin']);
     expect(notices[0].versions[0].cards[0].title).toBe(`EXC-1 expired: F-${critical} is active again`);
     for (const c of gw.of('EXC-1 · ')) expect(field(c.versions.at(-1)!.cards[0], 'State')).toBe('Expired');
+  });
+
+  it('a request nobody decided by its expiry is refused from then on and expires without telling the owners', async () => {
+    const { steward, gw, request, approve, exception, audit, settle, at } = await setup();
+    await request('dave', { until: '1d' });
+    await approve('bob', 1);
+    const due = new Date(Date.parse(T0) + DAY);
+    at(due.toISOString());
+    expect(await approve('carol', 1)).toMatchObject({ ok: false, error: { code: 'EXCEPTION.DECIDED', message: 'EXC-1 has reached its expiry; nothing to decide.' } });
+    await steward.jobs().interval.find((j) => j.name === 'exceptions-expire')!.run(due);
+    expect(await exception(1)).toMatchObject({ state: 'expired', expiredAt: due, decidedAt: null });
+    await settle();
+    expect(gw.of('EXC-1 expired')).toEqual([]);
+    for (const c of gw.of('EXC-1 · ')) expect([field(c.versions.at(-1)!.cards[0], 'State'), buttons(c.versions.at(-1)!.cards[0])]).toEqual(['Expired', []]);
+    expect((await audit()).map((a) => a.action)).toEqual(['exception.requested', 'exception.approval_given', 'exception.expired']);
   });
 });
