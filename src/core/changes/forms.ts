@@ -1,14 +1,12 @@
 // Change forms: the five-field request (the same on every platform), the reason asked by Reject,
 // and the outcome asked by /change complete — each reopened with the values typed so far.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { type Initial, newNonce } from '../forms/values.js';
 import type { Form } from '../card.js';
 import type { Directory } from '../directory.js';
 import { form } from '../module.js';
 import { requestFields } from './request.js';
 
-type Initial = Record<string, string | undefined>;
-const newNonce = () => randomBytes(9).toString('base64url');
 
 const KINDS = [
   { value: 'standard', label: 'Standard (pre-approved)' },

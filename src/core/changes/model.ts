@@ -2,6 +2,7 @@
 // the API and the cards show.
 import type { ApproveEntry, ChangeKind, ChangeRisk } from '../../config/policy-schema.js';
 import type { Platform } from '../platform.js';
+import type { RecordedDecision } from '../approvals/decision.js';
 
 export type Approval = 'pending' | 'approved' | 'rejected' | 'expired';
 export type Phase = 'requested' | 'in_progress' | 'completed' | 'rolled_back' | 'cancelled';
@@ -52,14 +53,8 @@ export interface Change {
   updatedAt: Date;
 }
 
-export interface ChangeDecisionRow {
-  personId: string;
-  decision: 'approve' | 'reject';
-  reason: string | null;
-  platform: string;
-  platformUserId: string;
-  at: Date;
-}
+/** A decision on a change, as stored. */
+export type ChangeDecisionRow = RecordedDecision;
 
 export interface ChangeMessage {
   kind: 'card' | 'approver';

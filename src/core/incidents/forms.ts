@@ -1,19 +1,16 @@
 // Incident forms: what each one asks (opened again with the values typed so far after field
 // errors), and the schema of what comes back.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { type Initial, newNonce } from '../forms/values.js';
 import type { Form } from '../card.js';
 import type { Directory } from '../directory.js';
 import { form } from '../module.js';
 import { statusLabel } from './cards.js';
 import { type Incident, SETTABLE_STATUSES, ref } from './model.js';
 
-export const newNonce = () => randomBytes(9).toString('base64url');
 
 const NO_SERVICE = '-';
 
-/** Values typed so far (a form opened again after field errors), by field id. */
-export type Initial = Record<string, string | undefined>;
 
 export function declareForm(dir: Directory, initial: Initial, nonce = newNonce()): Form {
   const sev = dir.policy.incidents.severities;

@@ -1,14 +1,12 @@
 // Risk exception forms: the request (justification and expiry) and the reason asked by Reject,
 // each reopened with the values typed so far.
-import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { type Initial, newNonce } from '../forms/values.js';
 import type { Form } from '../card.js';
 import { form } from '../module.js';
 import { parseDuration, readDuration } from '../shared/duration.js';
 
-type Initial = Record<string, string | undefined>;
-const newNonce = () => randomBytes(9).toString('base64url');
 
 export const ExceptionRequestForm = form('patch.exception', true, () =>
   z.object({

@@ -1,4 +1,5 @@
 // Risk exceptions on findings (EXC-n): what one is, its decisions and the messages kept current.
+import type { RecordedDecision } from '../approvals/decision.js';
 import type { ApproveEntry } from '../../config/policy-schema.js';
 import type { Platform } from '../platform.js';
 
@@ -26,14 +27,8 @@ export interface RiskException {
   updatedAt: Date;
 }
 
-export interface ExceptionDecisionRow {
-  personId: string;
-  decision: 'approve' | 'reject';
-  reason: string | null;
-  platform: string;
-  platformUserId: string;
-  at: Date;
-}
+/** A decision on a risk exception, as stored. */
+export type ExceptionDecisionRow = RecordedDecision;
 
 export interface ExceptionMessage {
   kind: 'approver' | 'expired';
