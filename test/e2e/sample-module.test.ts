@@ -219,6 +219,10 @@ describe('the sample module on the console, and its calendar job across restarts
         { scope: 'platform', occurrence: '2026-12-03T08:00:00.000Z', late: true },
         { scope: 'payments', occurrence: '2026-12-03T14:00:00.000Z', late: true },
       ]);
+      // The runs this process made are counted, marked late (GET /metrics serves this registry).
+      const metric = await running.metrics.registry.getSingleMetricAsString('steward_job_runs_total');
+      expect(metric).toContain('steward_job_runs_total{job="kudos-digest",outcome="ok",late="yes"} 2');
+      expect(metric).not.toContain('late="no"} ');
       await running.shutdown('restart again');
       running = await start();
       await running.calendar.runDue();
