@@ -4,7 +4,6 @@ import { writeFileSync } from 'node:fs';
 import type { Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
 import { apiScope, policyJsonSchema, slug } from '../../config/policy-schema.js';
-import { systemClock } from '../../core/ports.js';
 import { verifyAuditLog } from '../../core/audit/audit.js';
 import { openStore } from '../../store/index.js';
 import { registerCommands } from '../discord/commands.js';

@@ -1,5 +1,5 @@
 // Neutral cards for incidents: the war-room summary, the announcement, updates, lists, timeline.
-import { type Card, type Rich, br, code, join, strong, time, txt, user } from '../card.js';
+import { type Card, type Rich, br, code, join, strong, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
 import { formatDuration } from '../shared/duration.js';
 import { personSpan } from '../people/spans.js';

@@ -1,5 +1,5 @@
 // Read-only incident use cases: list, stats, timeline, postmortem.
-import { type Card, type Reply, br, code, ephemeral, join, strong, time, txt } from '../card.js';
+import { type Card, type Reply, br, ephemeral, join, strong, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
 import { ok, type Outcome, fail } from '../errors.js';

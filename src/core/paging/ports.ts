@@ -1,5 +1,4 @@
-// Repository ports for paging: pages, their escalation steps, sent messages and on-call overrides.
-import type { Platform } from '../platform.js';
+// Repository ports for paging: pages, their escalation steps and the messages sent about them.
 import type { Page, PageMessage, PageStatus, PageStep, StepKind, StepTargets } from './model.js';
 
 export type NewPage = Omit<Page, 'id' | 'number' | 'version' | 'updatedAt' | 'stepSeq' | 'notified' | 'exhaustedAt' | 'ackBy' | 'ackPlatform' | 'ackAt' | 'resolvedBy' | 'resolvedAt'>;
