@@ -65,6 +65,19 @@ export class PrismaExceptionRepo implements ExceptionRepo {
     return rows.map(toException);
   }
 
+  async endingBetween(serviceIds: readonly string[], from: Date, to: Date, limit: number) {
+    if (serviceIds.length === 0) return { total: 0, items: [] };
+    const where = { state: 'accepted', serviceId: { in: [...serviceIds] }, until: { gt: from, lte: to } };
+    const total = await this.db.exception.count({ where });
+    const rows = total ? await this.db.exception.findMany({ where, orderBy: [{ until: 'asc' }, { id: 'asc' }], take: limit }) : [];
+    return { total, items: rows.map(toException) };
+  }
+
+  async expiredSince(serviceIds: readonly string[], since: Date) {
+    if (serviceIds.length === 0) return 0;
+    return this.db.exception.count({ where: { state: 'expired', decidedAt: { not: null }, serviceId: { in: [...serviceIds] }, expiredAt: { gt: since } } });
+  }
+
   async addMessage(exceptionId: number, sendKey: string, m: ExceptionMessage, at: Date): Promise<boolean> {
     const n = await this.db.$executeRaw`
       INSERT INTO "exception_message" ("exception_id", "send_key", "kind", "person_id", "platform", "channel_id", "message_id", "created_at")

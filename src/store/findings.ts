@@ -10,6 +10,7 @@ import type { FindingLocation } from '../core/patches/parsers/types.js';
 import type {
   DeadlineGroup,
   DeadlineRow,
+  DigestCountRow,
   FindingEvent,
   FindingEventKind,
   FindingFilter,
@@ -19,6 +20,7 @@ import type {
   ImportLogRow,
   ImportRecord,
   KevEntry,
+  NoticeRow,
 } from '../core/patches/ports.js';
 import type { Queryable } from './client.js';
 
@@ -32,6 +34,8 @@ const JSON_CHUNK = 5000;
 const LOCK_WAIT_MS = 60_000;
 /** Ids per `WHERE id IN (…)`. */
 const ID_CHUNK = 5000;
+/** Severities in the order the worst offenders are listed. */
+const WORST_ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'unknown', 'none'];
 
 const COLUMNS = [
   'service_id', 'key', 'vuln_id', 'aliases', 'package_name', 'ecosystem', 'purl', 'installed_version', 'fixed_versions', 'severity',
@@ -68,7 +72,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function toFinding(r: Row): Finding {
+function toFinding(row: Row): Finding {
+  // Which deadlines owners were told of is the reminders' business, not part of a finding.
+  const { remindedFor: _r, overdueFor: _o, ...r } = row;
   return {
     ...r,
     aliases: JSON.parse(r.aliases) as string[],
@@ -200,6 +206,81 @@ export class PrismaFindingRepo implements FindingRepo {
     const total = await this.db.finding.count({ where });
     const rows = await this.db.finding.findMany({ where, orderBy: [{ exceptedUntil: { sort: 'asc', nulls: 'first' } }, { deadline: { sort: 'asc', nulls: 'last' } }, { cvss: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }], skip: offset, take: limit });
     return { total, findings: rows.map(toFinding) };
+  }
+
+  async digestCounts(serviceIds: readonly string[], now: Date, soon: Date, since: Date | null): Promise<DigestCountRow[]> {
+    if (serviceIds.length === 0) return [];
+    // One pass over the team's open findings (index service_id, state, deadline); a finding under a
+    // risk exception is neither overdue nor due soon while it holds.
+    const rows = await this.db.$queryRaw<{ severity: string; open: unknown; overdue: unknown; due_soon: unknown; excepted: unknown; fresh: unknown }[]>`
+      SELECT "severity",
+        COUNT(*) AS "open",
+        SUM(CASE WHEN "deadline" < ${now} AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) THEN 1 ELSE 0 END) AS "overdue",
+        SUM(CASE WHEN "deadline" >= ${now} AND "deadline" < ${soon} AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) THEN 1 ELSE 0 END) AS "due_soon",
+        SUM(CASE WHEN "excepted_until" > ${now} THEN 1 ELSE 0 END) AS "excepted",
+        SUM(CASE WHEN "first_seen_at" > ${since ?? new Date(0)} THEN 1 ELSE 0 END) AS "fresh"
+      FROM "finding" WHERE "service_id" IN (${join([...serviceIds])}) AND "state" = 'open' GROUP BY "severity"`;
+    return rows.map((r) => ({ severity: r.severity as Severity, open: Number(r.open), overdue: Number(r.overdue ?? 0), dueSoon: Number(r.due_soon ?? 0), excepted: Number(r.excepted ?? 0), fresh: Number(r.fresh ?? 0) }));
+  }
+
+  async fixedSince(serviceIds: readonly string[], since: Date): Promise<number> {
+    if (serviceIds.length === 0) return 0;
+    return this.db.finding.count({ where: { serviceId: { in: [...serviceIds] }, state: 'fixed', fixedAt: { gt: since } } });
+  }
+
+  async worstOverdue(serviceIds: readonly string[], now: Date, limit: number): Promise<Finding[]> {
+    const out: Finding[] = [];
+    if (serviceIds.length === 0) return out;
+    const base = { ...this.where({ serviceIds, overdueAt: now }) };
+    for (const severity of WORST_ORDER) {
+      if (out.length >= limit) break;
+      const rows = await this.db.finding.findMany({ where: { ...base, severity }, orderBy: [{ deadline: 'asc' }, { id: 'asc' }], take: limit - out.length });
+      out.push(...rows.map(toFinding));
+    }
+    return out;
+  }
+
+  async dueSoon(serviceIds: readonly string[], now: Date, soon: Date, limit: number): Promise<Finding[]> {
+    if (serviceIds.length === 0) return [];
+    const rows = await this.db.finding.findMany({
+      where: { state: 'open', serviceId: { in: [...serviceIds] }, deadline: { gte: now, lt: soon }, OR: [{ exceptedUntil: null }, { exceptedUntil: { lte: now } }] },
+      orderBy: [{ deadline: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map(toFinding);
+  }
+
+  async noticesDue(now: Date, ahead: Date, limit: number): Promise<NoticeRow[]> {
+    const rows = await this.db.$queryRaw<{ id: number; service_id: string; vuln_id: string; package_name: string; installed_version: string; severity: string; deadline: unknown; reminded_for: unknown; overdue_for: unknown }[]>`
+      SELECT "id", "service_id", "vuln_id", "package_name", "installed_version", "severity", "deadline", "reminded_for", "overdue_for" FROM "finding"
+      WHERE "state" = 'open' AND "deadline" IS NOT NULL AND "deadline" <= ${ahead}
+        AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
+        AND (("reminded_for" IS NULL OR "reminded_for" <> "deadline") OR ("deadline" <= ${now} AND ("overdue_for" IS NULL OR "overdue_for" <> "deadline")))
+      ORDER BY "deadline", "id" LIMIT ${limit}`;
+    const at = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      serviceId: r.service_id,
+      vulnId: r.vuln_id,
+      packageName: r.package_name,
+      installedVersion: r.installed_version,
+      severity: r.severity as Severity,
+      deadline: at(r.deadline)!,
+      remindedFor: at(r.reminded_for),
+      overdueFor: at(r.overdue_for),
+    }));
+  }
+
+  async claimNotices(kind: 'ahead' | 'passed', ids: readonly number[], now: Date): Promise<number[]> {
+    const claimed: number[] = [];
+    for (const part of chunks(ids, ID_CHUNK)) {
+      const rows =
+        kind === 'ahead'
+          ? await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" IS NOT NULL AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") RETURNING "id"`
+          : await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "overdue_for" = "deadline", "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" <= ${now} AND ("overdue_for" IS NULL OR "overdue_for" <> "deadline") RETURNING "id"`;
+      claimed.push(...rows.map((r) => Number(r.id)));
+    }
+    return claimed;
   }
 
   async byId(id: number): Promise<Finding | null> {

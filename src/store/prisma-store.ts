@@ -17,6 +17,7 @@ import { PrismaOverrideRepo, PrismaPageRepo } from './pages.js';
 import { PrismaChangeRepo } from './changes.js';
 import { PrismaExceptionRepo } from './exceptions.js';
 import { PrismaFindingRepo } from './findings.js';
+import { PrismaPatchDigestRepo } from './patch-digests.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
 /** The repositories bound to one transaction client. */
@@ -34,6 +35,7 @@ export function txRepos(tx: TxClient): Tx {
     findings: new PrismaFindingRepo(tx),
     changes: new PrismaChangeRepo(tx),
     exceptions: new PrismaExceptionRepo(tx),
+    digests: new PrismaPatchDigestRepo(tx),
   };
 }
 

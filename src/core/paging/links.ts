@@ -23,3 +23,11 @@ export interface PagingOnCall {
   /** Who is on call in schedule `id` at `at`: a person id, null for nobody, undefined for no such schedule. */
   holderAt(tx: Tx, id: string, at: Date): Promise<string | null | undefined>;
 }
+
+/** What paging tells patch SLAs (provided by patches): a breach page of a finding was acknowledged. */
+export const PAGING_FINDINGS = 'paging.findings';
+
+export interface PagingFindings {
+  /** Records the acknowledgement on the finding whose page this is (pages of other origins are ignored). */
+  acknowledged(tx: Tx, page: { key: string; ref: string }, who: { id: string; name: string }, at: Date): Promise<void>;
+}

@@ -8,7 +8,8 @@ import { operation, run, type StewardModule } from '../module.js';
 import { INCIDENT_PAGING, type IncidentPaging } from '../incidents/links.js';
 import { pagingEffects } from './effects.js';
 import { Escalator } from './escalation.js';
-import { PAGING_ESCALATOR, PAGING_INCIDENTS, PAGING_ONCALL, PAGING_SERVICE, type PagingIncidents, type PagingOnCall } from './links.js';
+import { PAGING_ESCALATOR, PAGING_FINDINGS, PAGING_INCIDENTS, PAGING_ONCALL, PAGING_SERVICE, type PagingFindings, type PagingIncidents, type PagingOnCall } from './links.js';
+import { PATCH_PAGING, type PatchPaging } from '../patches/links.js';
 import { pageRef } from './model.js';
 import { PagingService } from './service.js';
 
@@ -91,7 +92,7 @@ export const pagingModule: StewardModule = {
       onFired: k.hooks.onStepFired && ((step, at) => k.hooks.onStepFired!({ ...step }, at)),
       onStepFailed: k.hooks.onStepFailed,
     });
-    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake(), incidents });
+    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake(), incidents, findings: () => k.link<PagingFindings>(PAGING_FINDINGS) });
     const forIncidents: IncidentPaging = {
       cannotPage: (serviceId) => {
         const path = paging.freeze({ serviceId });
@@ -108,6 +109,14 @@ export const pagingModule: StewardModule = {
       closeForIncident: (tx, n, actor, who, at) => paging.closeForIncident(tx, n, actor, who, at),
       wake: () => escalator.wake(),
     };
+    const forFindings: PatchPaging = {
+      open: async (tx, o, at) => {
+        const existed = await tx.pages.byKey(o.key);
+        const r = await paging.open(tx, { ...o, createdBy: null, createdPlatform: 'system', createdUserId: null }, { platform: 'system' }, at);
+        return r.ok ? { ok: true, ref: pageRef(r.page), created: !existed } : r;
+      },
+      wake: () => escalator.wake(),
+    };
     return {
       operations: [
         run(PageOps.create, (c, a) => paging.create(c, a.target, a.message)),
@@ -117,7 +126,7 @@ export const pagingModule: StewardModule = {
         run(PageOps.resolve, (c, a) => paging.resolve(c, a.page)),
       ],
       effects: pagingEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, incidents }),
-      provides: { [INCIDENT_PAGING]: forIncidents, [PAGING_ESCALATOR]: escalator, [PAGING_SERVICE]: paging },
+      provides: { [INCIDENT_PAGING]: forIncidents, [PATCH_PAGING]: forFindings, [PAGING_ESCALATOR]: escalator, [PAGING_SERVICE]: paging },
       // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
       start: () => escalator.start(),
       stop: () => escalator.stop(),

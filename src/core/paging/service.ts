@@ -13,7 +13,7 @@ import { pageCard, pageListCard, pageSubject } from './cards.js';
 import { enqueue } from '../outbox/effects.js';
 import { PageRefresh, PageRoom } from './kinds.js';
 import { type FrozenPath, type Page, notifySteps, pageRef, progressText } from './model.js';
-import type { PagingIncidents } from './links.js';
+import type { PagingFindings, PagingIncidents } from './links.js';
 
 export interface PagingDeps {
   store: Store;
@@ -25,6 +25,8 @@ export interface PagingDeps {
   kick: () => void;
   /** The incidents a page may belong to (absent: incidents are not composed). */
   incidents: () => PagingIncidents | undefined;
+  /** Patch SLAs, told when a finding's breach page is acknowledged (absent: not composed). */
+  findings?: () => PagingFindings | undefined;
 }
 
 export interface OpenPage {
@@ -188,6 +190,7 @@ export class PagingService {
         const cancelled = await tx.pages.cancelPending(p.id, ctx.now);
         await tx.audit.append({ actor: ctx.actor.ref, action: 'page.acknowledged', subject: `page:${pageRef(p)}`, before: { status: 'open', step: p.stepSeq }, after: { status: 'acknowledged', by: me.id, cancelledSteps: cancelled } }, ctx.now);
         await this.acknowledgeIncident(tx, updated, ctx.now);
+        await this.d.findings?.()?.acknowledged(tx, { key: updated.key, ref: pageRef(updated) }, { id: me.id, name: me.name }, ctx.now);
         await noteOnIncident(this.d.incidents(), tx, updated, `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`, ctx.now, { id: me.id, name: me.name }, 'ack');
         await refreshCopies(tx, updated, ctx.now);
         return updated;

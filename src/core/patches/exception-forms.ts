@@ -14,6 +14,14 @@ export const ExceptionRequestForm = form('patch.exception', true, () =>
     until: z.string({ error: 'Give an expiry: 30d or a date YYYY-MM-DD' }).trim().min(1, 'Give an expiry: 30d or a date YYYY-MM-DD').max(20, 'Give an expiry: 30d or a date YYYY-MM-DD'),
   }),
 );
+/** The same request with the finding typed in (opened from a team's digest, about any of its findings). */
+export const ExceptionPickForm = form('patch.exception_pick', false, () =>
+  z.object({
+    finding: z.string({ error: 'Name the finding, such as F-12' }).trim().min(1, 'Name the finding, such as F-12').max(16, 'Name the finding, such as F-12'),
+    justification: z.string({ error: 'Say why the finding can wait' }).trim().min(10, 'Say why the finding can wait (at least 10 characters)').max(1000, 'Keep it under 1000 characters'),
+    until: z.string({ error: 'Give an expiry: 30d or a date YYYY-MM-DD' }).trim().min(1, 'Give an expiry: 30d or a date YYYY-MM-DD').max(20, 'Give an expiry: 30d or a date YYYY-MM-DD'),
+  }),
+);
 export const ExceptionRejectForm = form('exception.reject', true, () =>
   z.object({ reason: z.string({ error: 'Say why, so the requester knows' }).trim().min(3, 'Say why (at least 3 characters)').max(1000, 'Keep it under 1000 characters') }),
 );
@@ -60,5 +68,16 @@ export function exceptionRejectForm(n: number, initial: Initial, nonce = newNonc
     title: `Reject EXC-${n}`,
     submitLabel: 'Reject',
     fields: [{ id: 'reason', label: 'Why', kind: 'paragraph', required: true, maxLength: 1000, initial: initial.reason, placeholder: 'What would make it acceptable' }],
+  };
+}
+
+/** The request form with a finding field; `example` is a finding the placeholder names (the digest's worst). */
+export function exceptionPickForm(initial: Initial, example?: number, nonce = newNonce()): Form {
+  const base = exceptionRequestForm(0, initial, nonce);
+  return {
+    target: { kind: ExceptionPickForm.kind, nonce },
+    title: 'Request a risk exception',
+    submitLabel: 'Request',
+    fields: [{ id: 'finding', label: 'Finding', kind: 'text', required: true, maxLength: 16, initial: initial.finding, placeholder: example ? `F-${example}` : 'F-12' }, ...base.fields],
   };
 }

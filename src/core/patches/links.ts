@@ -1,5 +1,6 @@
 // What the patches module offers outside itself (read through Kernel.link / Steward.part).
 import type { Directory } from '../directory.js';
+import type { Tx } from '../ports.js';
 
 export const PATCH_DEADLINES = 'patches.deadlines';
 
@@ -7,3 +8,17 @@ export interface PatchDeadlines {
   /** Recomputes every open finding's deadline under `dir`'s policy; returns how many moved. */
   recomputeDeadlines(dir: Directory): Promise<number>;
 }
+
+/** What patch SLAs ask of paging: a finding that breaches its SLA pages its service (provided by paging). */
+export const PATCH_PAGING = 'patches.paging';
+
+export interface PatchPaging {
+  /** Opens the page inside the caller's transaction, once per key; its reference (PAGE-n). */
+  open(tx: Tx, page: { key: string; serviceId: string; message: string }, at: Date): Promise<{ ok: true; ref: string; created: boolean } | { ok: false; reason: string }>;
+  /** A page was opened: its first step is due now. */
+  wake(): void;
+}
+
+/** The digest and reminder runners themselves (benchmarks and tests drive them, as the jobs do). */
+export const PATCH_DIGESTS = 'patches.digests';
+export const PATCH_NOTICES = 'patches.notices';

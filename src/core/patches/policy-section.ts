@@ -33,7 +33,10 @@ export const patches = z
     knownExploited: duration.optional().describe('Default 14d. A known-exploited finding (reported so, or in the KEV catalog) is due by then at the latest; a sooner KEV due date wins'),
     overrides: z.array(slaOverride).optional().describe('In order; the first whose match fits the service replaces the days it names'),
     digest: z
-      .object({ cron: z.string().min(1).default('0 9 * * 1-5').describe("Five-field cron, in each team's time zone") })
+      .object({
+        cron: z.string().min(1).default('0 9 * * 1-5').describe("Five-field cron, in each team's time zone"),
+        quiet: z.boolean().default(false).describe('A team with no open findings gets no digest (instead of a short all-clear)'),
+      })
       .strict()
       .optional()
       .describe("Each team's digest of overdue and soon-due findings; default 0 9 * * 1-5"),

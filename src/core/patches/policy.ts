@@ -34,3 +34,22 @@ export function slaFor(policy: PatchPolicy, service: { id: string; team: string;
   );
   return o ? { ...policy.sla, ...o.sla } : policy.sla;
 }
+
+export const DEFAULT_DIGEST_CRON = '0 9 * * 1-5';
+export const DEFAULT_REMIND_BEFORE = '3d';
+
+export interface NoticePolicy {
+  digest: { cron: string; quiet: boolean };
+  remindBefore: string;
+  page: { severities: string[]; tiers: number[] };
+}
+
+/** Digests, reminders and breach pages as the policy sets them (PRODUCT.md defaults otherwise). */
+export function noticePolicy(dir: Directory): NoticePolicy {
+  const p = dir.policy.patches;
+  return {
+    digest: { cron: p?.digest?.cron ?? DEFAULT_DIGEST_CRON, quiet: p?.digest?.quiet ?? false },
+    remindBefore: p?.remind?.before ?? DEFAULT_REMIND_BEFORE,
+    page: { severities: p?.page?.severities ?? ['critical'], tiers: p?.page?.tiers ?? [1] },
+  };
+}

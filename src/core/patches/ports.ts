@@ -48,7 +48,7 @@ export interface KevEntry {
   name?: string;
 }
 
-export type FindingEventKind = 'reopened' | 'fixed' | 'suppressed' | 'changed' | 'kev' | 'deadline';
+export type FindingEventKind = 'reopened' | 'fixed' | 'suppressed' | 'changed' | 'kev' | 'deadline' | 'paged' | 'page_acknowledged';
 
 export interface FindingEvent {
   findingId: number;
@@ -83,6 +83,33 @@ export interface FindingFilter {
   overdueAt?: Date;
 }
 
+/** Open findings of some services at an instant, per severity (one pass over them). */
+export interface DigestCountRow {
+  severity: Severity;
+  open: number;
+  /** Past the deadline and not under a risk exception. */
+  overdue: number;
+  /** Deadline within the coming window, not under a risk exception. */
+  dueSoon: number;
+  /** Under a risk exception now. */
+  excepted: number;
+  /** First seen after the previous digest. */
+  fresh: number;
+}
+
+/** What owners are told of: a finding whose reminder ahead of its deadline, or notice of it passing, is due. */
+export interface NoticeRow {
+  id: number;
+  serviceId: string;
+  vulnId: string;
+  packageName: string;
+  installedVersion: string;
+  severity: Severity;
+  deadline: Date;
+  remindedFor: Date | null;
+  overdueFor: Date | null;
+}
+
 export interface FindingRepo {
   /** Takes the service's import lock (first write of the transaction): a second import of it waits. */
   lockService(serviceId: string, at: Date): Promise<void>;
@@ -109,6 +136,25 @@ export interface FindingRepo {
   /** Sets (an accepted risk exception) or clears (it expired) the instant until which the finding is excepted. */
   setExceptedUntil(id: number, until: Date | null, at: Date): Promise<void>;
   events(findingId: number): Promise<FindingEvent[]>;
+  /** Counts per severity of the open findings of `serviceIds` at `now`; `fresh` counts those first seen after `since`. */
+  digestCounts(serviceIds: readonly string[], now: Date, soon: Date, since: Date | null): Promise<DigestCountRow[]>;
+  /** Findings of `serviceIds` fixed after `since`. */
+  fixedSince(serviceIds: readonly string[], since: Date): Promise<number>;
+  /** The worst overdue findings: most severe first, then the longest overdue. */
+  worstOverdue(serviceIds: readonly string[], now: Date, limit: number): Promise<Finding[]>;
+  /** Findings due in [now, soon), soonest first, not under a risk exception. */
+  dueSoon(serviceIds: readonly string[], now: Date, soon: Date, limit: number): Promise<Finding[]>;
+  /**
+   * Open findings, not under a risk exception at `now`, whose deadline is at or before `ahead` and
+   * not yet reminded of, or at or before `now` and not yet told of as passed (for that deadline).
+   */
+  noticesDue(now: Date, ahead: Date, limit: number): Promise<NoticeRow[]>;
+  /**
+   * Marks the reminder ahead of the deadline sent (`ahead`), or the notice of it passing (`passed`,
+   * which also covers the reminder), for the findings' current deadlines; only the ids this call
+   * marked are returned (a second replica marks none of them).
+   */
+  claimNotices(kind: 'ahead' | 'passed', ids: readonly number[], now: Date): Promise<number[]>;
   /** The latest `limit` imports of a service (since an instant), oldest first. */
   imports(serviceId: string, since?: Date, limit?: number): Promise<ImportRecord[]>;
 }

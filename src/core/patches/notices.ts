@@ -1,0 +1,122 @@
+// Owner reminders and breach pages. Each run (an interval job) finds the open findings whose
+// reminder ahead of the deadline (remind.before) or notice of its passing is due, marks them in
+// the same transaction as the messages it queues (so each finding hears once per deadline and
+// point, across restarts and replicas: a second replica marks none of them), and sends each owner
+// one direct message per point listing all of their findings that reached it in that run. A
+// finding matching patches.page that passes its deadline pages its service's escalation path once
+// (the page's key is the finding's), with the finding in the page; its acknowledgement is recorded
+// on the finding.
+import { randomUUID } from 'node:crypto';
+import type { Directory } from '../directory.js';
+import { enqueue } from '../outbox/effects.js';
+import type { Clock, Platform, Store, Tx } from '../ports.js';
+import { parseDuration } from '../shared/duration.js';
+import type { PatchPaging } from './links.js';
+import { findingRef } from './model.js';
+import type { NoticeRow } from './ports.js';
+import { ReminderSend } from './notice-kinds.js';
+import { noticePolicy } from './policy.js';
+
+/** Findings handled per transaction. */
+const BATCH = 1000;
+/** Findings listed in one reminder (the message says how many more). */
+export const REMINDER_SHOWN = 10;
+
+export const breachKey = (findingId: number) => `finding:${findingId}:breach`;
+export function readBreachKey(key: string): number | null {
+  const m = /^finding:(\d+):breach$/.exec(key);
+  return m ? Number(m[1]) : null;
+}
+
+export interface NoticeDeps {
+  store: Store;
+  clock: Clock;
+  dir: () => Directory;
+  kick: () => void;
+  platforms: () => Platform[];
+  paging: () => PatchPaging | undefined;
+}
+
+export interface NoticeRun {
+  ahead: number;
+  passed: number;
+  paged: number;
+  messages: number;
+}
+
+export class NoticeService {
+  constructor(private readonly d: NoticeDeps) {}
+
+  /** Where a person is reached: every connected platform where they have an id. */
+  private addresses(personId: string): { platform: Platform; to: string }[] {
+    const p = this.d.dir().person(personId);
+    if (!p) return [];
+    return this.d.platforms().flatMap((platform) => {
+      const to = platform === 'console' ? p.id : p[platform];
+      return to ? [{ platform, to }] : [];
+    });
+  }
+
+  async run(now: Date): Promise<NoticeRun> {
+    const dir = this.d.dir();
+    const policy = noticePolicy(dir);
+    const ahead = new Date(now.getTime() + parseDuration(policy.remindBefore));
+    const out: NoticeRun = { ahead: 0, passed: 0, paged: 0, messages: 0 };
+    for (let round = 0; round < 1000; round++) {
+      const rows = await this.d.store.transaction((tx) => tx.findings.noticesDue(now, ahead, BATCH));
+      if (rows.length === 0) break;
+      const r = await this.d.store.transaction((tx) => this.batch(tx, dir, rows, now));
+      out.ahead += r.ahead;
+      out.passed += r.passed;
+      out.paged += r.paged;
+      out.messages += r.messages;
+      if (rows.length < BATCH) break;
+    }
+    if (out.messages) this.d.kick();
+    if (out.paged) this.d.paging()?.wake();
+    return out;
+  }
+
+  private async batch(tx: Tx, dir: Directory, rows: NoticeRow[], now: Date): Promise<NoticeRun> {
+    const passedIds = rows.filter((r) => r.deadline <= now && r.overdueFor?.getTime() !== r.deadline.getTime()).map((r) => r.id);
+    const passed = new Set(await tx.findings.claimNotices('passed', passedIds, now));
+    // A deadline already told of as passed is only marked (nobody is reminded ahead of a past deadline).
+    const aheadIds = rows.filter((r) => !passed.has(r.id) && r.remindedFor?.getTime() !== r.deadline.getTime()).map((r) => r.id);
+    const claimedAhead = new Set(await tx.findings.claimNotices('ahead', aheadIds, now));
+    const aheadNow = new Set([...claimedAhead].filter((id) => rows.find((r) => r.id === id)!.deadline > now));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const run = randomUUID();
+    let messages = 0;
+    for (const [kind, ids] of [['passed', passed], ['ahead', aheadNow]] as const) {
+      // Owner → their findings that reached this point in this run.
+      const perOwner = new Map<string, number[]>();
+      for (const id of ids) {
+        const f = byId.get(id)!;
+        for (const owner of dir.service(f.serviceId)?.owners ?? []) perOwner.set(owner, [...(perOwner.get(owner) ?? []), id]);
+      }
+      for (const [person, found] of perOwner) {
+        const sorted = found.sort((a, b) => byId.get(a)!.deadline.getTime() - byId.get(b)!.deadline.getTime() || a - b);
+        for (const a of this.addresses(person)) {
+          if (await enqueue(tx.outbox, ReminderSend, `patch_remind:${run}:${kind}:${a.platform}:${person}`, { run, kind, platform: a.platform, to: a.to, person, findings: sorted.slice(0, REMINDER_SHOWN), total: sorted.length }, now)) messages++;
+        }
+      }
+    }
+    let paged = 0;
+    const { severities, tiers } = noticePolicy(dir).page;
+    for (const id of passed) {
+      const f = byId.get(id)!;
+      const service = dir.service(f.serviceId);
+      if (!service || !severities.includes(f.severity) || !tiers.includes(service.tier)) continue;
+      const paging = this.d.paging();
+      const message = `${findingRef(f.id)} ${f.severity} ${f.vulnId} in ${f.packageName} ${f.installedVersion} on ${service.name} passed its patch deadline ${f.deadline.toISOString()}`;
+      const opened = paging ? await paging.open(tx, { key: breachKey(f.id), serviceId: f.serviceId, message }, now) : { ok: false as const, reason: 'paging is not part of this Steward' };
+      // Paged once: a deadline that moved and passed again finds the finding's page.
+      if (opened.ok && !opened.created) continue;
+      const detail = opened.ok ? `${opened.ref} opened: overdue ${f.severity} on a tier-${service.tier} service` : `not paged: ${opened.reason}`;
+      await tx.findings.addEvents([{ findingId: f.id, importId: null, kind: 'paged', detail, at: now }]);
+      await tx.audit.append({ actor: { platform: 'system' }, action: opened.ok ? 'finding.paged' : 'finding.page_failed', subject: `finding:${findingRef(f.id)}`, after: opened.ok ? { page: opened.ref } : { reason: opened.reason } }, now);
+      if (opened.ok) paged++;
+    }
+    return { ahead: aheadNow.size, passed: passed.size, paged, messages };
+  }
+}
