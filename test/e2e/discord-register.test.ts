@@ -174,6 +174,7 @@ describe('command manifests agree with the shared parser', () => {
       ...['request', 'list', 'show', 'calendar', 'start', 'complete', 'rollback', 'cancel'].map((s) => `change ${s}`),
       'patch list',
       'patch show',
+      'patch digest',
       'patch exception',
       'service list',
       'service show',

@@ -311,6 +311,7 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
         "`/change start|complete|rollback|cancel CHG-n` — a change's lifecycle (needs a policy person)",
         '`/patch list [service|team] [overdue]` — open vulnerability findings, worst first, with their deadlines',
         '`/patch show <finding>` — one finding: versions, deadline, scanners and history',
+        "`/patch digest [team]` — a team's patch SLA digest now: overdue, due soon, new, fixed, exceptions ending",
         '`/patch exception <finding>` — request a risk exception: approvers chosen by policy get Approve / Reject (needs a policy person)',
         '`/service list [team]` — the service catalog: teams, tiers, owners',
         '`/service show <id>` — one service: team, owners, tier, escalation path, channels',
