@@ -17,8 +17,11 @@ import type { NoticeRow } from './ports.js';
 import { ReminderSend } from './notice-kinds.js';
 import { noticePolicy } from './policy.js';
 
-/** Findings handled per transaction. */
-const BATCH = 1000;
+/**
+ * Findings handled per run, in one transaction (so that each owner gets one message per point and
+ * run); a larger backlog (a first import of old findings) is told of over the next runs.
+ */
+export const NOTICE_BATCH = 5000;
 /** Findings listed in one reminder (the message says how many more). */
 export const REMINDER_SHOWN = 10;
 
@@ -62,16 +65,9 @@ export class NoticeService {
     const policy = noticePolicy(dir);
     const ahead = new Date(now.getTime() + parseDuration(policy.remindBefore));
     const out: NoticeRun = { ahead: 0, passed: 0, paged: 0, messages: 0 };
-    for (let round = 0; round < 1000; round++) {
-      const rows = await this.d.store.transaction((tx) => tx.findings.noticesDue(now, ahead, BATCH));
-      if (rows.length === 0) break;
-      const r = await this.d.store.transaction((tx) => this.batch(tx, dir, rows, now));
-      out.ahead += r.ahead;
-      out.passed += r.passed;
-      out.paged += r.paged;
-      out.messages += r.messages;
-      if (rows.length < BATCH) break;
-    }
+    const rows = await this.d.store.transaction((tx) => tx.findings.noticesDue(now, ahead, NOTICE_BATCH));
+    if (rows.length === 0) return out;
+    Object.assign(out, await this.d.store.transaction((tx) => this.batch(tx, dir, rows, now)));
     if (out.messages) this.d.kick();
     if (out.paged) this.d.paging()?.wake();
     return out;
