@@ -200,7 +200,7 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     expect(cb.body.data.flags).toBe(EPHEMERAL);
     const inRoom = await s.fake.waitForRest('POST', `/channels/${inc1.room}/messages`, (c) => c.seq >= mark);
     expect(inRoom.body.embeds[0]).toMatchObject({ title: 'INC-1 update', description: 'Rolled back' });
-    expect(inRoom.body.embeds[0].footer.text).toMatch(/^@Bob Builder · \d{4}-\d\d-\d\dT.* · Investigating · SEV1$/);
+    expect(inRoom.body.embeds[0].footer.text).toMatch(/^@Bob Builder · \d{4}-\d\d-\d\d \d\d:\d\d UTC · Investigating · SEV1$/);
     const thread = await s.fake.waitForRest('POST', `/channels/${ANNOUNCE}/messages/${inc1.announcement}/threads`, (c) => c.seq >= mark);
     expect(thread.status).toBe(201);
     expect(thread.body.name).toBe('🚨 INC-1 · Database down');

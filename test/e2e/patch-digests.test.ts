@@ -309,7 +309,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
 
     // The page: dave, on call, by direct message on both platforms.
     const daveSlack = await until('dave paged on Slack', () => imMessages(SLACK.dave).find((m) => slackText(m).includes('PAGE-1')));
-    const pageBody = `F-${id.critical} critical CVE-2026-1005 in openssl-wrap 1.0.0 on Payments API passed its patch deadline 2026-11-28T13:00:00.000Z`;
+    const pageBody = `F-${id.critical} critical CVE-2026-1005 in openssl-wrap 1.0.0 on Payments API passed its patch deadline (Sat 28 Nov 2026 08:00 EST)`;
     expect(slackCard(daveSlack)).toMatchObject({ title: ':rotating_light: 🔔 PAGE-1 · Payments API', body: pageBody, buttons: ['Acknowledge', 'Escalate now'] });
     expect(slackCard(daveSlack).sections[0]).toContain('*Escalation*\nlevel 1 of 2 · `payments-breach`\n*Notified*\n<@U0DAVE>');
     const daveDiscord = await until('dave paged on Discord', () => dmMessages(POLICY_DISCORD.dave).find((m) => discordTexts(m).includes('PAGE-1')));
@@ -399,7 +399,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     expect(dcards).toHaveLength(before.discord + 1);
     expect(discordCard(dcards[dcards.length - 1])).toMatchObject({
       body: '**1 overdue** (▼ 1 since the last digest) · 2 due within 7 days · 6 open · 1 new, 1 fixed since the last digest · 1 under a risk exception',
-      context: 'Posted late: the digest of 2026-12-02T14:00:00.000Z was missed while Steward was down. Compared with the digest of 2026-12-01T14:00:00.000Z.',
+      context: 'Posted late: the digest of 2026-12-02 14:00 UTC was missed while Steward was down. Compared with the digest of 2026-12-01 14:00 UTC.',
     });
     expect(slackCards(PLATFORM.slack).slice(before.platform).map((m) => slackCard(m).body)).toEqual(['*All clear:* no open findings. · 0 new, 0 fixed since the last digest']);
     expect(rows('select job, occurrence, late, state from job_run order by id')).toEqual([

@@ -110,7 +110,6 @@ export const patchesModule: StewardModule = {
         const id = readBreachKey(page.key);
         if (id === null) return;
         await tx.findings.addEvents([{ findingId: id, importId: null, kind: 'page_acknowledged', detail: `${page.ref} acknowledged by ${who.name}`, at }]);
-        await tx.audit.append({ actor: { platform: 'system' }, action: 'finding.page_acknowledged', subject: `finding:F-${id}`, after: { page: page.ref, by: who.id } }, at);
       },
     };
     // The digest's Request exception: the form names the finding; its errors land on its fields.

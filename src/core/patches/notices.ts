@@ -7,6 +7,7 @@
 // (the page's key is the finding's), with the finding in the page; its acknowledgement is recorded
 // on the finding.
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { Directory } from '../directory.js';
 import { enqueue } from '../outbox/effects.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
@@ -104,13 +105,13 @@ export class NoticeService {
       const service = dir.service(f.serviceId);
       if (!service || !severities.includes(f.severity) || !tiers.includes(service.tier)) continue;
       const paging = this.d.paging();
-      const message = `${findingRef(f.id)} ${f.severity} ${f.vulnId} in ${f.packageName} ${f.installedVersion} on ${service.name} passed its patch deadline ${f.deadline.toISOString()}`;
+      const zone = dir.team(service.team)?.timezone ?? dir.policy.timezone;
+      const message = `${findingRef(f.id)} ${f.severity} ${f.vulnId} in ${f.packageName} ${f.installedVersion} on ${service.name} passed its patch deadline (${DateTime.fromJSDate(f.deadline, { zone }).toFormat('ccc d LLL yyyy HH:mm ZZZZ')})`;
       const opened = paging ? await paging.open(tx, { key: breachKey(f.id), serviceId: f.serviceId, message }, now) : { ok: false as const, reason: 'paging is not part of this Steward' };
       // Paged once: a deadline that moved and passed again finds the finding's page.
       if (opened.ok && !opened.created) continue;
       const detail = opened.ok ? `${opened.ref} opened: overdue ${f.severity} on a tier-${service.tier} service` : `not paged: ${opened.reason}`;
       await tx.findings.addEvents([{ findingId: f.id, importId: null, kind: 'paged', detail, at: now }]);
-      await tx.audit.append({ actor: { platform: 'system' }, action: opened.ok ? 'finding.paged' : 'finding.page_failed', subject: `finding:${findingRef(f.id)}`, after: opened.ok ? { page: opened.ref } : { reason: opened.reason } }, now);
       if (opened.ok) paged++;
     }
     return { ahead: aheadNow.size, passed: passed.size, paged, messages };

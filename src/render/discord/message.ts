@@ -143,7 +143,7 @@ export class DiscordRenderer {
 /** Footers do not render markdown or mentions: plain text. */
 function plainFooter(r: Rich): string {
   return plainDiscord(
-    r.map((s) => (s.t === 'user' ? `@${s.name}` : s.t === 'br' ? ' ' : s.t === 'time' ? s.at.toISOString() : 'v' in s ? s.v : s.t === 'link' ? s.label : s.name ?? '')).join(''),
+    r.map((s) => (s.t === 'user' ? `@${s.name}` : s.t === 'br' ? ' ' : s.t === 'time' ? footerTime(s.at) : 'v' in s ? s.v : s.t === 'link' ? s.label : s.name ?? '')).join(''),
   );
 }
 
@@ -164,4 +164,10 @@ function shrink(embeds: DiscordEmbed[]): boolean {
     return true;
   }
   return false;
+}
+
+/** Footers cannot hold Discord's <t:…> timestamps: the instant in UTC, to the minute (2026-12-01 14:00 UTC). */
+function footerTime(at: Date): string {
+  const iso = at.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
