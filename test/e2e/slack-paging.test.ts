@@ -47,10 +47,11 @@ describe('Slack paging: /page → level 1 → level 2 → repeat → team channe
 
   it('walks level 1 (on call) → level 2 → round 2 → "nobody acknowledged" in the team channel, each step once', async () => {
     const mark = s.fake.mark;
+    // Taken before the page exists: level 2 is due 2 s after it was created, whatever the load.
+    const t0 = Date.now();
     const res = await page('checkout Checkout returns 502 @channel');
     expect(res.status).toBe(200);
     expect(textOf({ body: res.json ?? JSON.parse(res.body || '{}') })).toContain('PAGE-1 · paging the on-call for Checkout');
-    const t0 = Date.now();
     const first = await until('bob paged at level 1', () => sentTo(BOB, mark, 1)[0], 3_000);
     expect(first.response.channel).toMatch(/^D/);
     expect(buttonsOf(first.body.blocks).map((b) => [b.label, b.value])).toEqual([
