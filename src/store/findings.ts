@@ -50,7 +50,9 @@ const SQLITE_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${
 const SQLITE_JSON_END = raw(`) WHERE true`);
 const PG_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::"finding", `);
 const PG_JSON_END = raw(`::json)`);
-const UPSERT_TAIL = raw(` ON CONFLICT ("service_id", "key") DO UPDATE SET ${UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`);
+/** A finding whose deadline moves is told of its passing again (for the new deadline): the mark is cleared. */
+const CLEAR_TOLD = `"overdue_for" = CASE WHEN "finding"."deadline" = excluded."deadline" THEN "finding"."overdue_for" ELSE NULL END`;
+const UPSERT_TAIL = raw(` ON CONFLICT ("service_id", "key") DO UPDATE SET ${UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, ${CLEAR_TOLD}`);
 
 const values = (f: FindingWrite, at: Date) =>
   sql`(${f.serviceId}, ${f.key}, ${f.vulnId}, ${JSON.stringify(f.aliases)}, ${f.packageName}, ${f.ecosystem}, ${f.purl}, ${f.installedVersion}, ${JSON.stringify(f.fixedVersions)}, ${f.severity}, ${f.cvss}, ${f.cvssVector}, ${f.knownExploited}, ${f.reportedExploited}, ${f.kevDueDate}, ${f.epss}, ${JSON.stringify(f.location)}, ${f.title}, ${f.url}, ${f.remediation}, ${f.state}, ${f.justification}, ${JSON.stringify(f.scanners)}, ${f.firstSeenAt}, ${f.lastSeenAt}, ${f.fixedAt}, ${f.deadline}, ${f.digest}, ${at})`;
@@ -172,7 +174,7 @@ export class PrismaFindingRepo implements FindingRepo {
   async setDeadlines(groups: readonly DeadlineGroup[], at: Date): Promise<void> {
     for (const g of groups)
       for (const ids of chunks(g.ids, ID_CHUNK))
-        await this.db.$executeRaw`UPDATE "finding" SET "known_exploited" = ${g.knownExploited}, "kev_due_date" = ${g.kevDueDate}, "deadline" = ${g.deadline}, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
+        await this.db.$executeRaw`UPDATE "finding" SET "known_exploited" = ${g.knownExploited}, "kev_due_date" = ${g.kevDueDate}, "deadline" = ${g.deadline}, "overdue_for" = CASE WHEN "deadline" = ${g.deadline} THEN "overdue_for" ELSE NULL END, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
   }
 
   async kev(): Promise<Map<string, KevEntry>> {
@@ -251,12 +253,18 @@ export class PrismaFindingRepo implements FindingRepo {
   }
 
   async noticesDue(now: Date, ahead: Date, limit: number): Promise<NoticeRow[]> {
-    const rows = await this.db.$queryRaw<{ id: number; service_id: string; vuln_id: string; package_name: string; installed_version: string; severity: string; deadline: unknown; reminded_for: unknown; overdue_for: unknown }[]>`
+    type Raw = { id: number; service_id: string; vuln_id: string; package_name: string; installed_version: string; severity: string; deadline: unknown; reminded_for: unknown; overdue_for: unknown };
+    // Passed and not told yet: index (state, overdue_for, deadline) reads only those, however many
+    // overdue findings were told of before. Ahead: only the deadlines within the coming window.
+    const passed = await this.db.$queryRaw<Raw[]>`
       SELECT "id", "service_id", "vuln_id", "package_name", "installed_version", "severity", "deadline", "reminded_for", "overdue_for" FROM "finding"
-      WHERE "state" = 'open' AND "deadline" IS NOT NULL AND "deadline" <= ${ahead}
-        AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
-        AND (("reminded_for" IS NULL OR "reminded_for" <> "deadline") OR ("deadline" <= ${now} AND ("overdue_for" IS NULL OR "overdue_for" <> "deadline")))
+      WHERE "state" = 'open' AND "overdue_for" IS NULL AND "deadline" <= ${now} AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
       ORDER BY "deadline", "id" LIMIT ${limit}`;
+    const soon = passed.length >= limit ? [] : await this.db.$queryRaw<Raw[]>`
+      SELECT "id", "service_id", "vuln_id", "package_name", "installed_version", "severity", "deadline", "reminded_for", "overdue_for" FROM "finding"
+      WHERE "state" = 'open' AND "deadline" > ${now} AND "deadline" <= ${ahead} AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
+      ORDER BY "deadline", "id" LIMIT ${limit - passed.length}`;
+    const rows = [...passed, ...soon];
     const at = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
     return rows.map((r) => ({
       id: Number(r.id),
@@ -277,7 +285,7 @@ export class PrismaFindingRepo implements FindingRepo {
       const rows =
         kind === 'ahead'
           ? await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" IS NOT NULL AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") RETURNING "id"`
-          : await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "overdue_for" = "deadline", "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" <= ${now} AND ("overdue_for" IS NULL OR "overdue_for" <> "deadline") RETURNING "id"`;
+          : await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "overdue_for" = "deadline", "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" <= ${now} AND "overdue_for" IS NULL RETURNING "id"`;
       claimed.push(...rows.map((r) => Number(r.id)));
     }
     return claimed;

@@ -22,7 +22,7 @@ import { noticePolicy } from './policy.js';
  * Findings handled per run, in one transaction (so that each owner gets one message per point and
  * run); a larger backlog (a first import of old findings) is told of over the next runs.
  */
-export const NOTICE_BATCH = 5000;
+export const NOTICE_BATCH = 20_000;
 /** Findings listed in one reminder (the message says how many more). */
 export const REMINDER_SHOWN = 10;
 
@@ -75,7 +75,7 @@ export class NoticeService {
   }
 
   private async batch(tx: Tx, dir: Directory, rows: NoticeRow[], now: Date): Promise<NoticeRun> {
-    const passedIds = rows.filter((r) => r.deadline <= now && r.overdueFor?.getTime() !== r.deadline.getTime()).map((r) => r.id);
+    const passedIds = rows.filter((r) => r.deadline <= now).map((r) => r.id);
     const passed = new Set(await tx.findings.claimNotices('passed', passedIds, now));
     // A deadline already told of as passed is only marked (nobody is reminded ahead of a past deadline).
     const aheadIds = rows.filter((r) => !passed.has(r.id) && r.remindedFor?.getTime() !== r.deadline.getTime()).map((r) => r.id);

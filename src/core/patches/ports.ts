@@ -145,8 +145,9 @@ export interface FindingRepo {
   /** Findings due in [now, soon), soonest first, not under a risk exception. */
   dueSoon(serviceIds: readonly string[], now: Date, soon: Date, limit: number): Promise<Finding[]>;
   /**
-   * Open findings, not under a risk exception at `now`, whose deadline is at or before `ahead` and
-   * not yet reminded of, or at or before `now` and not yet told of as passed (for that deadline).
+   * Open findings, not under a risk exception at `now`, whose deadline passed and that were not told
+   * of it (a moved deadline clears that mark), then those due by `ahead` not yet reminded of that
+   * deadline; at most `limit`.
    */
   noticesDue(now: Date, ahead: Date, limit: number): Promise<NoticeRow[]>;
   /**

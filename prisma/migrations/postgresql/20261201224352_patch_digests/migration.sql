@@ -33,4 +33,7 @@ CREATE INDEX "patch_digest_team_at_idx" ON "patch_digest"("team", "at");
 CREATE UNIQUE INDEX "patch_digest_team_occurrence_key" ON "patch_digest"("team", "occurrence");
 
 -- CreateIndex
+CREATE INDEX "finding_state_overdue_for_deadline_idx" ON "finding"("state", "overdue_for", "deadline");
+
+-- CreateIndex
 CREATE INDEX "finding_service_id_state_deadline_severity_excepted_until_f_idx" ON "finding"("service_id", "state", "deadline", "severity", "excepted_until", "first_seen_at");
