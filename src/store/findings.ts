@@ -255,11 +255,13 @@ export class PrismaFindingRepo implements FindingRepo {
   async noticesDue(now: Date, ahead: Date, limit: number): Promise<NoticeRow[]> {
     type Raw = { id: number; service_id: string; vuln_id: string; package_name: string; installed_version: string; severity: string; deadline: unknown; reminded_for: unknown; overdue_for: unknown };
     // Passed and not told yet: index (state, overdue_for, deadline) reads only those, however many
-    // overdue findings were told of before. Ahead: only the deadlines within the coming window.
+    // overdue findings were told of before. Ordered as that index is, so that PostgreSQL takes it
+    // (by deadline alone it walks (state, deadline) through every overdue finding: its statistics
+    // cannot know that the overdue ones are the ones told of). Ahead: the deadlines within the window.
     const passed = await this.db.$queryRaw<Raw[]>`
       SELECT "id", "service_id", "vuln_id", "package_name", "installed_version", "severity", "deadline", "reminded_for", "overdue_for" FROM "finding"
       WHERE "state" = 'open' AND "overdue_for" IS NULL AND "deadline" <= ${now} AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
-      ORDER BY "deadline", "id" LIMIT ${limit}`;
+      ORDER BY "overdue_for", "deadline" LIMIT ${limit}`;
     const soon = passed.length >= limit ? [] : await this.db.$queryRaw<Raw[]>`
       SELECT "id", "service_id", "vuln_id", "package_name", "installed_version", "severity", "deadline", "reminded_for", "overdue_for" FROM "finding"
       WHERE "state" = 'open' AND "deadline" > ${now} AND "deadline" <= ${ahead} AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
