@@ -281,13 +281,13 @@ export class PrismaFindingRepo implements FindingRepo {
     }));
   }
 
-  async claimNotices(kind: 'ahead' | 'passed', ids: readonly number[], now: Date): Promise<number[]> {
+  async claimNotices(kind: 'ahead' | 'passed', ids: readonly number[], now: Date, ahead: Date = now): Promise<number[]> {
     const claimed: number[] = [];
     for (const part of chunks(ids, ID_CHUNK)) {
       const rows =
         kind === 'ahead'
-          ? await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" IS NOT NULL AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") RETURNING "id"`
-          : await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "overdue_for" = "deadline", "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" <= ${now} AND "overdue_for" IS NULL RETURNING "id"`;
+          ? await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" > ${now} AND "deadline" <= ${ahead} AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) RETURNING "id"`
+          : await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "overdue_for" = "deadline", "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" <= ${now} AND "overdue_for" IS NULL AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) RETURNING "id"`;
       claimed.push(...rows.map((r) => Number(r.id)));
     }
     return claimed;

@@ -5,6 +5,7 @@
 // occurrences (the missed one posted once, late), two replicas posting each digest once, reminders
 // once per finding and point (also with two replicas at once), a breach page opened once and its
 // acknowledgement on the finding, and an expired exception counted by the next digest.
+import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { parsePolicy } from '../../src/config/policy.js';
@@ -21,6 +22,7 @@ import { Steward } from '../../src/core/steward.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { CalendarScheduler } from '../../src/scheduler/calendar.js';
+import { sqlitePath } from '../../src/store/dialect.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
@@ -85,12 +87,14 @@ const text = (c: Card) => [c.title, plain(c.body ?? []), ...(c.sections ?? []).m
 
 await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
+  const dbUrl: { current?: string } = {};
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
   async function setup(opts: { start?: string; extra?: string } = {}) {
     const db = await createDatabase();
+    dbUrl.current = db.url;
     cleanup.push(() => db.drop());
     const clock = { ms: Date.parse(opts.start ?? T0) };
     const loaded = parsePolicy(policyText(opts.extra));
@@ -255,6 +259,19 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     expect(b.gw.digests('payments')).toHaveLength(1);
   });
 
+  it.runIf(dialect === 'sqlite')('a digest whose first try fails (its table is away) is tried again and posted once', async () => {
+    const s = await setup();
+    await s.importAt(Date.parse(T0) - 25 * DAY, 4);
+    const file = new Database(sqlitePath(dbUrl.current!));
+    file.exec('ALTER TABLE "patch_digest" RENAME TO "patch_digest_away"');
+    const ran = s.tick();
+    await new Promise((r) => setTimeout(r, 500));
+    file.exec('ALTER TABLE "patch_digest_away" RENAME TO "patch_digest"');
+    file.close();
+    expect((await ran).map((o) => [o.scope, o.result])).toEqual([['payments', 'done']]);
+    expect(s.gw.digests('payments')).toHaveLength(1);
+  });
+
   it('two replicas on one database post each digest once', async () => {
     const s = await setup();
     await s.importAt(Date.parse(T0) - 25 * DAY, 8);
@@ -278,6 +295,10 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     // Both replicas at once: each finding is claimed by one of them.
     const [x, y] = await Promise.all([s.notices(), b.notices()]);
     expect(x.passed + y.passed).toBe(3);
+    // Their deadline passed 18 days before Steward looked: the owners are told, nobody is paged.
+    expect(x.paged + y.paged).toBe(0);
+    const critical = (await s.findings()).find((f) => f.severity === 'critical' && f.serviceId === 'payments-api')!;
+    expect((await s.store.transaction((tx) => tx.findings.events(critical.id))).map((e) => e.detail)).toContain('not paged: its deadline passed more than 7 days before Steward saw it (the owners were told)');
     const dms = () => [...s.gw.dms, ...b.gw.dms].map((d) => [d.to, d.reply.cards[0].title]);
     expect(dms().sort()).toEqual([
       ['alice', '2 findings of yours passed their patch deadline'],
@@ -307,7 +328,8 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
 
   it('a critical finding of a tier-1 service that passes its deadline pages the escalation path once; the acknowledgement is on the finding', async () => {
     const s = await setup();
-    await s.importAt(Date.parse(T0) - 25 * DAY, 4);
+    // First seen 10 days ago: the critical one passed its deadline 3 days ago.
+    await s.importAt(Date.parse(T0) - 10 * DAY, 4);
     const [critical] = (await s.findings()).filter((f) => f.severity === 'critical');
     expect(await s.notices()).toMatchObject({ passed: 1, paged: 1 });
     const escalator = s.steward.part<Escalator>(PAGING_ESCALATOR);

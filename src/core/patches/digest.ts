@@ -24,6 +24,9 @@ const DAY = 86_400_000;
 /** Teams shown at once by /patch digest (each is a card). */
 export const DIGESTS_SHOWN = 3;
 export const DIGEST_JOB = 'patch-digest';
+/** Tries of one occurrence before it is recorded as failed, RETRY_MS × the try apart. */
+const RUN_ATTEMPTS = 3;
+const RETRY_MS = 2_000;
 
 const item = (f: Finding): DigestItem => ({ id: f.id, serviceId: f.serviceId, vulnId: f.vulnId, packageName: f.packageName, installedVersion: f.installedVersion, severity: f.severity, deadline: f.deadline!.toISOString() });
 
@@ -109,8 +112,23 @@ export class DigestService {
     });
   }
 
-  /** The calendar job's run: records the team's digest for this occurrence once, then posts it. */
+  /**
+   * The calendar job's run: records the team's digest for this occurrence once, then posts it.
+   * The scheduler does not run an occurrence twice, so a failure (a database hiccup) is tried again
+   * here; recording is idempotent per team and occurrence, so a try that did commit is not repeated.
+   */
   async post(r: CalendarRun): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.postOnce(r);
+      } catch (err) {
+        if (attempt >= RUN_ATTEMPTS) throw err;
+        await new Promise((done) => setTimeout(done, RETRY_MS * attempt));
+      }
+    }
+  }
+
+  private async postOnce(r: CalendarRun): Promise<void> {
     const teamId = r.scope!;
     const dir = this.d.dir();
     if (!dir.team(teamId)) return;

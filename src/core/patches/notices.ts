@@ -23,6 +23,12 @@ import { noticePolicy } from './policy.js';
  * run); a larger backlog (a first import of old findings) is told of over the next runs.
  */
 export const NOTICE_BATCH = 20_000;
+/**
+ * A breach pages when its deadline passed at most this long ago: a finding found overdue long after
+ * (Steward was not watching then, e.g. its first run over old findings) is told to its owners, not paged.
+ */
+export const PAGE_WITHIN_MS = 7 * 86_400_000;
+
 /** Findings listed in one reminder (the message says how many more). */
 export const REMINDER_SHOWN = 10;
 
@@ -68,19 +74,16 @@ export class NoticeService {
     const out: NoticeRun = { ahead: 0, passed: 0, paged: 0, messages: 0 };
     const rows = await this.d.store.transaction((tx) => tx.findings.noticesDue(now, ahead, NOTICE_BATCH));
     if (rows.length === 0) return out;
-    Object.assign(out, await this.d.store.transaction((tx) => this.batch(tx, dir, rows, now)));
+    Object.assign(out, await this.d.store.transaction((tx) => this.batch(tx, dir, rows, now, ahead)));
     if (out.messages) this.d.kick();
     if (out.paged) this.d.paging()?.wake();
     return out;
   }
 
-  private async batch(tx: Tx, dir: Directory, rows: NoticeRow[], now: Date): Promise<NoticeRun> {
-    const passedIds = rows.filter((r) => r.deadline <= now).map((r) => r.id);
-    const passed = new Set(await tx.findings.claimNotices('passed', passedIds, now));
-    // A deadline already told of as passed is only marked (nobody is reminded ahead of a past deadline).
-    const aheadIds = rows.filter((r) => !passed.has(r.id) && r.remindedFor?.getTime() !== r.deadline.getTime()).map((r) => r.id);
-    const claimedAhead = new Set(await tx.findings.claimNotices('ahead', aheadIds, now));
-    const aheadNow = new Set([...claimedAhead].filter((id) => rows.find((r) => r.id === id)!.deadline > now));
+  private async batch(tx: Tx, dir: Directory, rows: NoticeRow[], now: Date, ahead: Date): Promise<NoticeRun> {
+    // What the claims mark decides who hears of what (a finding may have changed since it was read).
+    const passed = new Set(await tx.findings.claimNotices('passed', rows.filter((r) => r.deadline <= now).map((r) => r.id), now));
+    const aheadNow = new Set(await tx.findings.claimNotices('ahead', rows.filter((r) => !passed.has(r.id) && r.deadline > now).map((r) => r.id), now, ahead));
     const byId = new Map(rows.map((r) => [r.id, r]));
     const run = randomUUID();
     let messages = 0;
@@ -89,7 +92,11 @@ export class NoticeService {
       const perOwner = new Map<string, number[]>();
       for (const id of ids) {
         const f = byId.get(id)!;
-        for (const owner of dir.service(f.serviceId)?.owners ?? []) perOwner.set(owner, [...(perOwner.get(owner) ?? []), id]);
+        for (const owner of dir.service(f.serviceId)?.owners ?? []) {
+          const list = perOwner.get(owner);
+          if (list) list.push(id);
+          else perOwner.set(owner, [id]);
+        }
       }
       for (const [person, found] of perOwner) {
         const sorted = found.sort((a, b) => byId.get(a)!.deadline.getTime() - byId.get(b)!.deadline.getTime() || a - b);
@@ -104,6 +111,10 @@ export class NoticeService {
       const f = byId.get(id)!;
       const service = dir.service(f.serviceId);
       if (!service || !severities.includes(f.severity) || !tiers.includes(service.tier)) continue;
+      if (now.getTime() - f.deadline.getTime() > PAGE_WITHIN_MS) {
+        await tx.findings.addEvents([{ findingId: f.id, importId: null, kind: 'paged', detail: `not paged: its deadline passed more than 7 days before Steward saw it (the owners were told)`, at: now }]);
+        continue;
+      }
       const paging = this.d.paging();
       const zone = dir.team(service.team)?.timezone ?? dir.policy.timezone;
       const message = `${findingRef(f.id)} ${f.severity} ${f.vulnId} in ${f.packageName} ${f.installedVersion} on ${service.name} passed its patch deadline (${DateTime.fromJSDate(f.deadline, { zone }).toFormat('ccc d LLL yyyy HH:mm ZZZZ')})`;

@@ -151,11 +151,12 @@ export interface FindingRepo {
    */
   noticesDue(now: Date, ahead: Date, limit: number): Promise<NoticeRow[]>;
   /**
-   * Marks the reminder ahead of the deadline sent (`ahead`), or the notice of it passing (`passed`,
-   * which also covers the reminder), for the findings' current deadlines; only the ids this call
-   * marked are returned (a second replica marks none of them).
+   * Marks the reminder ahead of the deadline sent (`ahead`: for findings due in (now, ahead]), or the
+   * notice of it passing (`passed`, which also covers the reminder), for the findings' current
+   * deadlines, when they are still open and not under a risk exception; only the ids this call
+   * marked are returned (a second replica, or a finding changed since it was read, marks none).
    */
-  claimNotices(kind: 'ahead' | 'passed', ids: readonly number[], now: Date): Promise<number[]>;
+  claimNotices(kind: 'ahead' | 'passed', ids: readonly number[], now: Date, ahead?: Date): Promise<number[]>;
   /** The latest `limit` imports of a service (since an instant), oldest first. */
   imports(serviceId: string, since?: Date, limit?: number): Promise<ImportRecord[]>;
 }
