@@ -6,13 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { Directory } from '../../src/core/directory.js';
 import { importReport } from '../../src/core/patches/importer.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeSlack, SLACK_USERS } from '../fakes/slack.js';
-import { createPgDatabase, pgAvailable, type TestDatabase } from '../support/databases.js';
+import { createPgDatabase, describePg, type TestDatabase } from '../support/databases.js';
 import { spawnSteward, type StewardProcess } from '../support/process.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
 import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET } from '../support/steward-slack.js';
@@ -30,9 +30,8 @@ patches:
   digest: { cron: "* * * * *" }
 `;
 const DAY = 86_400_000;
-const hasPg = await pgAvailable();
 
-describe.skipIf(!hasPg)('two Steward processes on one PostgreSQL', () => {
+await describePg('two Steward processes on one PostgreSQL', () => {
   let db: TestDatabase;
   let slack: FakeSlack;
   let dir: string;

@@ -2,10 +2,10 @@
 // database, each with its own Slack workspace fake, and one clock the test moves: at 09:00 in New
 // York both plan the Payments digest, and it is posted once in all (not once per replica), for two
 // occurrences in a row; then one replica stops, the other misses nothing and posts the next one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importReport } from '../../src/core/patches/importer.js';
 import { openStore } from '../../src/store/index.js';
-import { createPgDatabase, pgAvailable, type TestDatabase } from '../support/databases.js';
+import { createPgDatabase, describePg, type TestDatabase } from '../support/databases.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
 import { ManualClock, type StewardSlack, startStewardSlack } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
@@ -15,9 +15,8 @@ const DAY = 86_400_000;
 /** Tuesday 2026-12-01, one second before 09:00 in New York. */
 const T0 = Date.parse('2026-12-01T13:59:59.000Z');
 const PAYMENTS = 'C0PAYMENTS';
-const hasPg = await pgAvailable();
 
-describe.skipIf(!hasPg)('two Stewards on one PostgreSQL post each digest once', () => {
+await describePg('two Stewards on one PostgreSQL post each digest once', () => {
   const clock = new ManualClock(T0);
   let db: TestDatabase;
   let a: StewardSlack;

@@ -96,6 +96,28 @@ export interface DialectContext {
 }
 
 /**
+ * Declares a suite that needs PostgreSQL (several Stewards on one database), as forEachDialect
+ * declares its PostgreSQL half: skipped with a warning when the server is not reachable, failing
+ * when STEWARD_REQUIRE_PG=1. Call with top-level await.
+ */
+export async function describePg(title: string, body: () => void): Promise<void> {
+  if (await pgAvailable()) {
+    describe(title, body);
+    return;
+  }
+  const where = redactUrl(pgAdminUrl());
+  if (process.env.STEWARD_REQUIRE_PG === '1') {
+    describe(title, () => {
+      it('needs a reachable PostgreSQL server (STEWARD_REQUIRE_PG=1)', () => {
+        throw new Error(`PostgreSQL not reachable at ${where} and STEWARD_REQUIRE_PG=1: set TEST_DATABASE_URL or start the server`);
+      });
+    });
+  } else {
+    console.warn(`PostgreSQL not reachable at ${where}: skipping "${title}"`);
+  }
+}
+
+/**
  * Declares `body` once per dialect, as `describe('<title> [sqlite]')` and `[postgresql]`.
  * The PostgreSQL half runs whenever the server is reachable. When it is not, it is skipped with
  * a warning, or fails when STEWARD_REQUIRE_PG=1. Call with top-level await:
