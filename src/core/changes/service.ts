@@ -9,6 +9,7 @@ import type { Ctx } from '../context.js';
 import type { Directory } from '../directory.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { enqueue } from '../outbox/effects.js';
+import { personOn, teamChannelOn } from '../people/addresses.js';
 import type { ActorRef, Clock, Platform, Store, Tx } from '../ports.js';
 import { parseDuration } from '../shared/duration.js';
 import type { ChangeView } from './cards.js';
@@ -106,14 +107,13 @@ export class ChangeService {
   /** The card in the service team's channel and a request to each approver, on every connected platform. */
   private async announce(tx: Tx, c: Change, at: Date) {
     const dir = this.dir;
-    const team = dir.team(dir.service(c.serviceId)?.team ?? '');
+    const team = dir.service(c.serviceId)?.team ?? '';
     const approvers = closedForDecisions(c) ? [] : this.view(c, []).quorum.approvers;
     for (const platform of this.d.platforms()) {
-      const channel = platform === 'console' ? team?.id : team?.channels?.[platform];
+      const channel = teamChannelOn(dir, platform, team);
       if (channel) await enqueue(tx.outbox, ChangeSend, `change_send:${c.number}:card:${platform}`, { change: c.number, platform, to: channel, kind: 'card' }, at);
       for (const id of approvers) {
-        const p = dir.person(id);
-        const to = platform === 'console' ? p?.id : p?.[platform];
+        const to = personOn(dir, platform, id);
         if (to) await enqueue(tx.outbox, ChangeSend, `change_send:${c.number}:ask:${platform}:${id}`, { change: c.number, platform, to, kind: 'approver', person: id }, at);
       }
     }

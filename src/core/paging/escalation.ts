@@ -13,6 +13,7 @@ import type { DueStep } from './ports.js';
 import { noteOnIncident, refreshCopies } from './service.js';
 import { stepText } from './cards.js';
 import { enqueue } from '../outbox/effects.js';
+import { personAddresses, teamChannels } from '../people/addresses.js';
 import { backoffMs } from '../outbox/runner.js';
 import { PageSend, PageStepFailed } from './kinds.js';
 
@@ -53,23 +54,12 @@ export class Escalator {
     return this.d.dir();
   }
 
-  /** Where a person is reached: every connected platform where they have an id. */
-  private addresses(personId: string): { platform: Platform; to: string }[] {
-    const p = this.dir.person(personId);
-    if (!p) return [];
-    return this.d.platforms().flatMap((platform) => {
-      const to = platform === 'console' ? p.id : p[platform];
-      return to ? [{ platform, to }] : [];
-    });
+  private addresses(personId: string) {
+    return personAddresses(this.dir, this.d.platforms(), personId);
   }
 
-  private teamChannels(teamId: string): { platform: Platform; to: string }[] {
-    const t = this.dir.team(teamId);
-    if (!t) return [];
-    return this.d.platforms().flatMap((platform) => {
-      const to = platform === 'console' ? t.id : t.channels?.[platform];
-      return to ? [{ platform, to }] : [];
-    });
+  private teamChannels(teamId: string) {
+    return teamChannels(this.dir, this.d.platforms(), teamId);
   }
 
   /** Who a level reaches now: people (schedules resolved to whoever is on call), team channels. */

@@ -10,6 +10,7 @@ import { fail, ok, type Outcome } from '../errors.js';
 import type { CalendarJob, CalendarRun, CalendarSlot } from '../jobs/job.js';
 import { call } from '../module.js';
 import { enqueue } from '../outbox/effects.js';
+import { teamChannels } from '../people/addresses.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { digestCard } from './digest-cards.js';
 import { type DigestData, type DigestItem, DUE_SOON_DAYS, EXPIRING_DAYS, EXPIRING_SHOWN, SOON_SHOWN, WORST_SHOWN } from './digest-model.js';
@@ -102,16 +103,6 @@ export class DigestService {
     };
   }
 
-  /** Where a team's digest goes: its channel on every connected platform (the console posts locally). */
-  channels(teamId: string): { platform: Platform; to: string }[] {
-    const t = this.d.dir().team(teamId);
-    if (!t) return [];
-    return this.d.platforms().flatMap((platform) => {
-      const to = platform === 'console' ? t.id : t.channels?.[platform];
-      return to ? [{ platform, to }] : [];
-    });
-  }
-
   /**
    * The calendar job's run: records the team's digest for this occurrence once, then posts it.
    * The scheduler does not run an occurrence twice, so a failure (a database hiccup) is tried again
@@ -138,7 +129,7 @@ export class DigestService {
     const posted = await this.d.store.transaction(async (tx) => {
       const id = await tx.digests.record({ team: teamId, occurrence: r.occurrence, late: r.late, overdue: data.overdue.total, summary: JSON.stringify(data), at: r.now });
       if (id === null || quiet) return false;
-      for (const c of this.channels(teamId)) await enqueue(tx.outbox, DigestPost, `patch_digest:${id}:${c.platform}`, { digest: id, platform: c.platform, to: c.to }, r.now);
+      for (const c of teamChannels(dir, this.d.platforms(), teamId)) await enqueue(tx.outbox, DigestPost, `patch_digest:${id}:${c.platform}`, { digest: id, platform: c.platform, to: c.to }, r.now);
       return true;
     });
     if (posted) this.d.kick();

@@ -9,6 +9,7 @@ import type { Ctx } from '../context.js';
 import type { Directory } from '../directory.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { enqueue } from '../outbox/effects.js';
+import { personOn } from '../people/addresses.js';
 import type { Platform, Store, Tx } from '../ports.js';
 import { readUntil } from './exception-forms.js';
 import { ExceptionRefresh, ExceptionSend } from './exception-kinds.js';
@@ -124,8 +125,7 @@ export class ExceptionService {
       await tx.audit.append({ actor: ctx.actor.ref, action: 'exception.requested', subject: `finding:${findingRef(findingId)}`, after: { exception: exceptionRef(e), by: me.id, until: e.until.toISOString(), justification: e.justification, approve: requirements } }, ctx.now);
       for (const platform of this.d.platforms()) {
         for (const id of q.approvers) {
-          const p = this.dir.person(id);
-          const to = platform === 'console' ? p?.id : p?.[platform];
+          const to = personOn(this.dir, platform, id);
           if (to) await enqueue(tx.outbox, ExceptionSend, `exception_send:${e.number}:ask:${platform}:${id}`, { exception: e.number, platform, to, kind: 'approver', person: id }, ctx.now);
         }
       }
@@ -187,8 +187,7 @@ export class ExceptionService {
           const owners = this.dir.service(locked.serviceId)?.owners ?? [];
           for (const platform of this.d.platforms()) {
             for (const id of owners) {
-              const p = this.dir.person(id);
-              const to = platform === 'console' ? p?.id : p?.[platform];
+              const to = personOn(this.dir, platform, id);
               if (to) await enqueue(tx.outbox, ExceptionSend, `exception_send:${locked.number}:expired:${platform}:${id}`, { exception: locked.number, platform, to, kind: 'expired', person: id }, now);
             }
           }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Directory } from '../directory.js';
 import { enqueue } from '../outbox/effects.js';
+import { personAddresses } from '../people/addresses.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { parseDuration } from '../shared/duration.js';
 import type { PatchPaging } from './links.js';
@@ -57,16 +58,6 @@ export interface NoticeRun {
 export class NoticeService {
   constructor(private readonly d: NoticeDeps) {}
 
-  /** Where a person is reached: every connected platform where they have an id. */
-  private addresses(personId: string): { platform: Platform; to: string }[] {
-    const p = this.d.dir().person(personId);
-    if (!p) return [];
-    return this.d.platforms().flatMap((platform) => {
-      const to = platform === 'console' ? p.id : p[platform];
-      return to ? [{ platform, to }] : [];
-    });
-  }
-
   async run(now: Date): Promise<NoticeRun> {
     const dir = this.d.dir();
     const policy = noticePolicy(dir);
@@ -100,7 +91,7 @@ export class NoticeService {
       }
       for (const [person, found] of perOwner) {
         const sorted = found.sort((a, b) => byId.get(a)!.deadline.getTime() - byId.get(b)!.deadline.getTime() || a - b);
-        for (const a of this.addresses(person)) {
+        for (const a of personAddresses(dir, this.d.platforms(), person)) {
           if (await enqueue(tx.outbox, ReminderSend, `patch_remind:${run}:${kind}:${a.platform}:${person}`, { run, kind, platform: a.platform, to: a.to, person, findings: sorted.slice(0, REMINDER_SHOWN), total: sorted.length }, now)) messages++;
         }
       }
