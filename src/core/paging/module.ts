@@ -111,9 +111,8 @@ export const pagingModule: StewardModule = {
     };
     const forFindings: PatchPaging = {
       open: async (tx, o, at) => {
-        const existed = await tx.pages.byKey(o.key);
         const r = await paging.open(tx, { ...o, createdBy: null, createdPlatform: 'system', createdUserId: null }, { platform: 'system' }, at);
-        return r.ok ? { ok: true, ref: pageRef(r.page), created: !existed } : r;
+        return r.ok ? { ok: true, ref: pageRef(r.page), created: r.created } : r;
       },
       wake: () => escalator.wake(),
     };

@@ -40,7 +40,8 @@ export interface OpenPage {
   createdUserId: string | null;
 }
 
-export type Opened = { ok: true; page: Page } | { ok: false; reason: string };
+/** `created`: false when a page with that key already existed (it is the one returned). */
+export type Opened = { ok: true; page: Page; created: boolean } | { ok: false; reason: string };
 
 /** Queues the edit of every copy of the page to its state at `p.version` (one item per version). */
 export function refreshCopies(tx: Tx, p: Page, at: Date): Promise<boolean> {
@@ -81,7 +82,7 @@ export class PagingService {
   /** Opens a page inside the caller's transaction (once per key); its first step is due at once. */
   async open(tx: Tx, o: OpenPage, actor: ActorRef, at: Date): Promise<Opened> {
     const existing = await tx.pages.byKey(o.key);
-    if (existing) return { ok: true, page: existing };
+    if (existing) return { ok: true, page: existing, created: false };
     const path = this.freeze(o);
     if (typeof path === 'string') return { ok: false, reason: path };
     const page = await tx.pages.create(
@@ -94,7 +95,7 @@ export class PagingService {
     await noteOnIncident(this.d.incidents(), tx, page, `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`, at, who ? { id: who.id, name: who.name } : null, 'created');
     // The incident's war room gets the page card too, kept current like every other copy.
     if (page.incidentNumber !== null) await enqueue(tx.outbox, PageRoom, `page_room:${page.number}`, { page: page.number }, at);
-    return { ok: true, page };
+    return { ok: true, page, created: true };
   }
 
   /** /page <service|@person> <message> */

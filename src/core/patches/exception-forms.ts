@@ -8,19 +8,14 @@ import { form } from '../module.js';
 import { parseDuration, readDuration } from '../shared/duration.js';
 
 
-export const ExceptionRequestForm = form('patch.exception', true, () =>
-  z.object({
-    justification: z.string({ error: 'Say why the finding can wait' }).trim().min(10, 'Say why the finding can wait (at least 10 characters)').max(1000, 'Keep it under 1000 characters'),
-    until: z.string({ error: 'Give an expiry: 30d or a date YYYY-MM-DD' }).trim().min(1, 'Give an expiry: 30d or a date YYYY-MM-DD').max(20, 'Give an expiry: 30d or a date YYYY-MM-DD'),
-  }),
-);
+const requestValues = z.object({
+  justification: z.string({ error: 'Say why the finding can wait' }).trim().min(10, 'Say why the finding can wait (at least 10 characters)').max(1000, 'Keep it under 1000 characters'),
+  until: z.string({ error: 'Give an expiry: 30d or a date YYYY-MM-DD' }).trim().min(1, 'Give an expiry: 30d or a date YYYY-MM-DD').max(20, 'Give an expiry: 30d or a date YYYY-MM-DD'),
+});
+export const ExceptionRequestForm = form('patch.exception', true, () => requestValues);
 /** The same request with the finding typed in (opened from a team's digest, about any of its findings). */
 export const ExceptionPickForm = form('patch.exception_pick', false, () =>
-  z.object({
-    finding: z.string({ error: 'Name the finding, such as F-12' }).trim().min(1, 'Name the finding, such as F-12').max(16, 'Name the finding, such as F-12'),
-    justification: z.string({ error: 'Say why the finding can wait' }).trim().min(10, 'Say why the finding can wait (at least 10 characters)').max(1000, 'Keep it under 1000 characters'),
-    until: z.string({ error: 'Give an expiry: 30d or a date YYYY-MM-DD' }).trim().min(1, 'Give an expiry: 30d or a date YYYY-MM-DD').max(20, 'Give an expiry: 30d or a date YYYY-MM-DD'),
-  }),
+  z.object({ finding: z.string({ error: 'Name the finding, such as F-12' }).trim().min(1, 'Name the finding, such as F-12').max(16, 'Name the finding, such as F-12') }).extend(requestValues.shape),
 );
 export const ExceptionRejectForm = form('exception.reject', true, () =>
   z.object({ reason: z.string({ error: 'Say why, so the requester knows' }).trim().min(3, 'Say why (at least 3 characters)').max(1000, 'Keep it under 1000 characters') }),
