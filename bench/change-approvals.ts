@@ -17,6 +17,7 @@ import { buildBlockActions, FakeSlack, type SlackUserSeed } from '../test/fakes/
 import { createPgDatabase, pgAvailable } from '../test/support/databases.js';
 import { closeAgent, send, slashBody, type Target } from './lib/slack-load.js';
 import { cpuMs, fmt, rssMb, summarize, type Summary } from './lib/stats.js';
+import { seededRandom } from './lib/setup.js';
 
 const env = process.env;
 const root = new URL('../', import.meta.url).pathname;
@@ -155,18 +156,8 @@ function startThread(input: Role) {
 }
 
 // ---- the clicks ----
-/** A small deterministic generator (mulberry32): the same clicks in every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(Number(env.BENCH_SEED ?? 7));
+/** The same clicks in every run. */
+const random = seededRandom(Number(env.BENCH_SEED ?? 7));
 function shuffle<T>(xs: T[]): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

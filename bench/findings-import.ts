@@ -12,7 +12,8 @@ import { parsePolicy } from '../src/config/policy.js';
 import { Directory } from '../src/core/directory.js';
 import { importReport } from '../src/core/patches/importer.js';
 import { openStore } from '../src/store/index.js';
-import { createPgDatabase, pgAvailable } from '../test/support/databases.js';
+import { benchDatabase } from './lib/setup.js';
+import { pgAvailable } from '../test/support/databases.js';
 import { generatedVulns, trivyReport } from '../test/support/reports.js';
 
 const TARGETS: Record<string, number> = { '10000': 2000, '100000': 20000 };
@@ -20,17 +21,7 @@ const REIMPORT_TARGET_MS = 1000;
 const POLICY = 'teams: [{ id: payments, name: Payments }]\nservices: [{ id: payments-api, name: Payments API, team: payments, tier: 1 }]\n';
 
 async function one(dialect: string, n: number, file: string) {
-  let url: string;
-  let drop: () => Promise<void>;
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
-    url = `file:${join(dir, 'bench.db')}`;
-    drop = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const db = await createPgDatabase();
-    url = db.url;
-    drop = db.drop;
-  }
+  const { url, drop } = await benchDatabase(dialect);
   const store = await openStore({ url, migrate: true });
   try {
     const p = parsePolicy(POLICY);

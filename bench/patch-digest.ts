@@ -7,9 +7,6 @@
 // printed is the measuring process's own (seeding holds none of its memory).
 //   npx tsx bench/patch-digest.ts    (BENCH_DIALECTS=sqlite,postgresql BENCH_FINDINGS=1000000)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConsoleGateway } from '../src/adapters/console/gateway.js';
 import { parsePolicy } from '../src/config/policy.js';
 import type { Reply } from '../src/core/card.js';
@@ -24,7 +21,8 @@ import { STANDARD_MODULES } from '../src/modules.js';
 import { PATCH_NOTICES } from '../src/core/patches/links.js';
 import type { NoticeService } from '../src/core/patches/notices.js';
 import { openStore } from '../src/store/index.js';
-import { createPgDatabase, execSql, pgAvailable } from '../test/support/databases.js';
+import { execSql, pgAvailable } from '../test/support/databases.js';
+import { benchDatabase, seededRandom } from './lib/setup.js';
 import { summarize } from './lib/stats.js';
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
@@ -72,18 +70,6 @@ function policyText(): string {
   for (let s = 0; s < SERVICES; s++) lines.push(`  - { id: ${serviceId(s)}, name: Service ${s}, team: ${teamId(teamOf(s))}, tier: ${1 + (s % 4)}, owners: [${personId((s * 7) % PEOPLE)}] }`);
   lines.push('patches:', '  digest:', "    cron: '0 9 * * *'");
   return `${lines.join('\n')}\n`;
-}
-
-/** mulberry32: the same findings on every run and dialect. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -160,7 +146,7 @@ async function seed(dialect: string, url: string) {
   const store = await openStore({ url, migrate: true });
   try {
     const at = new Date(T0 - HOUR);
-    const rnd = random(42);
+    const rnd = seededRandom(42);
     let overdue = 0;
     let dueSoon = 0;
     const t = performance.now();
@@ -226,7 +212,7 @@ const CHURN_PER_SERVICE = 20;
 /** Between the two digest runs (not timed): new findings and fixed ones, so that the second digest's "new" and "fixed" count something; as many open as before. */
 async function between(store: Store, rules: DeadlineRules, atMs: number): Promise<{ new: number; fixed: number }> {
   const at = new Date(atMs);
-  const rnd = random(7);
+  const rnd = seededRandom(7);
   const fresh: FindingWrite[] = [];
   for (let k = 0; k < CHURN_SERVICES * CHURN_PER_SERVICE; k++) {
     fresh.push(finding(FINDINGS + k, rnd, rules, at, { seenAt: at, service: 1 + (k % CHURN_SERVICES) }));
@@ -487,17 +473,7 @@ if (process.argv[2] === '--seed') {
       console.log('postgresql: server not reachable, skipped');
       continue;
     }
-    let url: string;
-    let drop: () => Promise<void>;
-    if (dialect === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
-      url = `file:${join(dir, 'bench.db')}`;
-      drop = async () => rmSync(dir, { recursive: true, force: true });
-    } else {
-      const db = await createPgDatabase();
-      url = db.url;
-      drop = db.drop;
-    }
+    const { url, drop } = await benchDatabase(dialect);
     try {
       const seeded = lastJson(child(['--seed', dialect, url]));
       console.log(`${dialect}: seeded in ${seeded.seedMs} ms${seeded.analyzeMs === null ? '' : `, ANALYZE ${seeded.analyzeMs} ms`} (${seeded.overdue} overdue, ${seeded.dueSoon} due within 7 days; seeding peak RSS ${seeded.seedPeakRssMB} MB)`);
