@@ -36,8 +36,9 @@ people:
   - { id: sam, name: Sam Sec, slack: U0SAM }
 teams:
   - { id: payments, name: Payments, members: [alice, oscar], timezone: America/New_York }
-  - { id: web, name: Web, members: [bob], timezone: Europe/Berlin }
-  - { id: idle, name: Idle, members: [sam] }
+  - { id: web, name: Web, members: [bob, alice], timezone: Europe/Berlin }
+  - { id: idle, name: Idle, members: [sam, alice] }
+  - { id: ops, name: Ops, members: [alice] }
 groups:
   - { id: security, name: Security, members: [sam] }
 services:
@@ -209,6 +210,12 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     expect(shown.ok && shown.value.visibility).toBe('ephemeral');
     expect(shown.ok && plain(shown.value.cards[0].body!)).toBe('1 overdue (unchanged since the last digest) · 3 due within 7 days · 10 open · 0 new, 0 fixed since the last digest');
     expect(await s.steward.execute(as('alice'), { kind: 'patch.digest', team: 'nope' })).toMatchObject({ ok: false, error: { code: 'SERVICE.NOT_FOUND' } });
+    // Alice is in four teams: three cards, and the fourth named under the last one.
+    expect(shown.ok && shown.value.cards.map((c) => c.title)).toEqual(['Patch SLA digest · Payments', 'Patch SLA digest · Web', 'Patch SLA digest · Idle']);
+    expect(shown.ok && plain(shown.value.cards[2].context!)).toContain('Also your teams ops: /patch digest <team>.');
+    // A service names its team.
+    const byService = await s.steward.execute(as('bob'), { kind: 'patch.digest', team: 'payments-api' });
+    expect(byService.ok && byService.value.cards.map((c) => [c.title, plain(c.body!)])).toEqual([['Patch SLA digest · Payments', plain(second.body!).replace('▼ 1 since the last digest', 'unchanged since the last digest').replace('3 new, 1 fixed', '0 new, 0 fixed')]]);
     // Show all overdue lists exactly the overdue ones.
     const list = await s.steward.execute(as('alice'), second.buttons![0].command as never);
     expect(list.ok && list.value.cards[0].title).toBe('Overdue findings · team Payments');
