@@ -6,7 +6,7 @@
 import { patchesPolicy } from './policy-section.js';
 import { build, invalid, tokenize } from '../grammar.js';
 import { type Form, type Reply, code, ephemeral, txt } from '../card.js';
-import { ok, type Outcome } from '../errors.js';
+import { invalidForm, ok, type Outcome } from '../errors.js';
 import { onForm, run, type StewardModule } from '../module.js';
 import { exceptionEffects } from './exception-effects.js';
 import { ExceptionPickForm, ExceptionRejectForm, ExceptionRequestForm, exceptionPickForm, exceptionRejectForm, exceptionRequestForm } from './exception-forms.js';
@@ -115,14 +115,14 @@ export const patchesModule: StewardModule = {
     // The digest's Request exception: the form names the finding; its errors land on its fields.
     const requestPicked = async (ctx: Ctx, v: { finding: string; justification: string; until: string }, key: string) => {
       const n = readFindingRef(v.finding);
-      if (n === null) return { ok: false as const, error: { code: 'FORM.INVALID' as const, message: 'Some fields need another look.', fields: { finding: 'Name the finding, such as F-12' } } };
+      if (n === null) return invalidForm({ finding: 'Name the finding, such as F-12' });
       const may = await exceptions.checkRequest(n, ctx.now);
-      if (!may.ok) return { ok: false as const, error: { code: 'FORM.INVALID' as const, message: 'Some fields need another look.', fields: { finding: may.error.message } } };
+      if (!may.ok) return invalidForm({ finding: may.error.message });
       return submitRequest(ctx, n, v, key);
     };
     const submitRequest = async (ctx: Ctx, n: number, v: { justification: string; until: string }, key: string): Promise<Outcome<Reply>> => {
       const r = await exceptions.request(ctx, n, v, key);
-      if (!r.ok) return 'fields' in r ? { ok: false, error: { code: 'FORM.INVALID', message: 'Some fields need another look.', fields: r.fields } } : r.refused;
+      if (!r.ok) return 'fields' in r ? invalidForm(r.fields) : r.refused;
       const e = r.e;
       return ok(
         ephemeral({
