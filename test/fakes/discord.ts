@@ -13,9 +13,18 @@
  */
 import http from 'node:http';
 import crypto from 'node:crypto';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, WebSocket } from 'ws';
-import { CallLog, brief, parseBody, randomHex, readBody, sendJson, type UploadedFile } from './support.js';
+import { WebSocket } from 'ws';
+import {
+  CallLog,
+  FailureQueue,
+  WireServer,
+  brief,
+  parseBody,
+  randomHex,
+  readBody,
+  sendJson,
+  type UploadedFile,
+} from './support.js';
 
 type Json = Record<string, any>;
 
@@ -487,13 +496,10 @@ export class FakeDiscord {
     (c) => `${c.method} ${c.path} ${c.body === null ? '' : brief(c.body, 100)} -> ${c.status}`,
   );
   private readonly identifyLog = new CallLog<GatewayIdentify>((i) => `IDENTIFY intents=${i.intents}`);
-  private readonly server: http.Server;
-  private readonly wss: WebSocketServer;
+  private readonly wire: WireServer;
   private readonly sessions = new Set<GatewaySession>();
-  private readonly openSockets = new Set<Socket>();
   private readonly routes: Route[] = [];
-  private failures: Failure[] = [];
-  private port = 0;
+  private readonly failures = new FailureQueue<Failure>();
   private closed = false;
   private readonly options: FakeDiscordOptions;
   private readonly timeoutMs: number;
@@ -539,21 +545,11 @@ export class FakeDiscord {
     this.seed();
     this.defineRoutes();
 
-    this.server = http.createServer((req, res) => {
-      this.handleHttp(req, res).catch((err) => sendJson(res, 500, { message: `fake error: ${String(err)}`, code: 0 }));
-    });
-    this.server.on('connection', (socket) => {
-      this.openSockets.add(socket);
-      socket.on('close', () => this.openSockets.delete(socket));
-    });
-    this.wss = new WebSocketServer({ noServer: true });
-    this.server.on('upgrade', (req, socket, head) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (path !== '/gateway' && path !== '/gateway/') {
-        socket.destroy();
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onGatewayConnection(ws));
+    this.wire = new WireServer({
+      handle: (req, res) => this.handleHttp(req, res),
+      crashed: (res, err) => sendJson(res, 500, { message: `fake error: ${String(err)}`, code: 0 }),
+      socketPath: '/gateway',
+      onSocket: (ws) => this.onGatewayConnection(ws),
     });
   }
 
@@ -564,13 +560,12 @@ export class FakeDiscord {
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    await this.wire.listen();
     return this;
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.wire.baseUrl;
   }
 
   /** Value for discord.js `rest.api`. */
@@ -579,7 +574,7 @@ export class FakeDiscord {
   }
 
   get gatewayUrl(): string {
-    return `ws://127.0.0.1:${this.port}/gateway`;
+    return `${this.wire.wsBaseUrl}/gateway`;
   }
 
   // ----- ids -------------------------------------------------------------------
@@ -891,7 +886,7 @@ export class FakeDiscord {
    * Example: `fail('POST', /^\/guilds\/\d+\/channels$/, { status: 403 })`.
    */
   fail(method: string, path: RegExp | string, opts: DiscordFailOptions = {}): void {
-    this.failures.push({
+    this.failures.add({
       method: method.toUpperCase(),
       path: toRegex(path),
       remaining: opts.times ?? 1,
@@ -910,7 +905,7 @@ export class FakeDiscord {
     this.identifyLog.clear();
     this.gatewayFrames.length = 0;
     this.sentDispatches.length = 0;
-    this.failures = [];
+    this.failures.clear();
   }
 
   /** Forgets calls and all state, and re-seeds the initial guild. */
@@ -938,11 +933,7 @@ export class FakeDiscord {
     this.identifyLog.dropWaiters();
     for (const s of this.sessions) s.ws.terminate();
     this.sessions.clear();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    for (const s of this.openSockets) s.destroy();
-    await closing;
+    await this.wire.close();
   }
 
   // ----- gateway -----------------------------------------------------------------------
@@ -1412,11 +1403,7 @@ export class FakeDiscord {
   }
 
   private takeFailure(method: string, path: string): Failure | undefined {
-    const f = this.failures.find((x) => (x.method === '*' || x.method === method) && x.path.test(path) && x.remaining > 0);
-    if (!f) return undefined;
-    f.remaining -= 1;
-    if (f.remaining <= 0) this.failures = this.failures.filter((x) => x !== f);
-    return f;
+    return this.failures.take((x) => (x.method === '*' || x.method === method) && x.path.test(path));
   }
 
   private failureResponse(f: Failure): { status: number; body: unknown; headers: Record<string, string> } {

@@ -12,11 +12,12 @@
  */
 import http from 'node:http';
 import crypto from 'node:crypto';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { LogLevel, type Logger } from '@slack/bolt';
 import {
   CallLog,
+  FailureQueue,
+  WireServer,
   brief,
   parseBody,
   randomDigits,
@@ -362,13 +363,10 @@ export class FakeSlack {
   private readonly uploadLog = new CallLog<SlackUpload>((u) => `upload ${u.fileId} ${u.size} bytes`);
   private readonly ackLog = new CallLog<SlackSocketAck>((a) => `ack ${a.envelope_id} ${brief(a.payload, 120)}`);
 
-  private server: http.Server;
-  private wss: WebSocketServer;
-  private readonly openSockets = new Set<Socket>();
+  private readonly wire: WireServer;
   private readonly wsClients = new Set<WebSocket>();
   private readonly wsWaiters: Array<(ws: WebSocket) => void> = [];
-  private failures: Failure[] = [];
-  private port = 0;
+  private readonly failures = new FailureQueue<Failure>();
   private closed = false;
   private readonly options: FakeSlackOptions;
   private readonly scopes: string[];
@@ -396,23 +394,11 @@ export class FakeSlack {
     this.socketAcks = this.ackLog.items;
     this.seed();
 
-    this.server = http.createServer((req, res) => {
-      this.handleHttp(req, res).catch((err) => {
-        sendJson(res, 500, { ok: false, error: 'fatal_error', detail: String(err) });
-      });
-    });
-    this.server.on('connection', (socket) => {
-      this.openSockets.add(socket);
-      socket.on('close', () => this.openSockets.delete(socket));
-    });
-    this.wss = new WebSocketServer({ noServer: true });
-    this.server.on('upgrade', (req, socket, head) => {
-      const path = (req.url ?? '').split('?')[0];
-      if (path !== '/socket' && path !== '/socket/') {
-        socket.destroy();
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+    this.wire = new WireServer({
+      handle: (req, res) => this.handleHttp(req, res),
+      crashed: (res, err) => sendJson(res, 500, { ok: false, error: 'fatal_error', detail: String(err) }),
+      socketPath: '/socket',
+      onSocket: (ws) => this.onSocket(ws),
     });
   }
 
@@ -424,13 +410,12 @@ export class FakeSlack {
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    await this.wire.listen();
     return this;
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.wire.baseUrl;
   }
 
   /** Value for Bolt's `clientOptions.slackApiUrl` (ends with `/api/`). */
@@ -439,7 +424,7 @@ export class FakeSlack {
   }
 
   get socketUrl(): string {
-    return `ws://127.0.0.1:${this.port}/socket`;
+    return `${this.wire.wsBaseUrl}/socket`;
   }
 
   // ----- state seeding ------------------------------------------------------
@@ -627,7 +612,7 @@ export class FakeSlack {
    * HTTP 429 with `Retry-After`; other statuses answer that status.
    */
   fail(method: string, error: string, opts: SlackFailOptions = {}): void {
-    this.failures.push({
+    this.failures.add({
       method,
       error,
       remaining: opts.times ?? 1,
@@ -644,7 +629,7 @@ export class FakeSlack {
     this.responseLog.clear();
     this.uploadLog.clear();
     this.ackLog.clear();
-    this.failures = [];
+    this.failures.clear();
   }
 
   /** Forgets everything, including channels/messages/views, and re-seeds the initial state. */
@@ -687,11 +672,7 @@ export class FakeSlack {
       ),
     );
     this.wsClients.clear();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    for (const s of this.openSockets) s.destroy();
-    await closing;
+    await this.wire.close();
   }
 
   // ----- Socket Mode -----------------------------------------------------------
@@ -907,13 +888,7 @@ export class FakeSlack {
   }
 
   private takeFailure(method: string, body: Record<string, any>): Failure | undefined {
-    const f = this.failures.find(
-      (x) => (x.method === method || x.method === '*') && x.remaining > 0 && (x.match ? x.match(body) : true),
-    );
-    if (!f) return undefined;
-    f.remaining -= 1;
-    if (f.remaining <= 0) this.failures = this.failures.filter((x) => x !== f);
-    return f;
+    return this.failures.take((x) => (x.method === method || x.method === '*') && (x.match ? x.match(body) : true));
   }
 
   private checkAuth(method: string, token: string | null): void {

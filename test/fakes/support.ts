@@ -2,7 +2,9 @@
  * Shared plumbing for the wire-level fakes (Slack, Discord): body parsing,
  * JSON responses, a call log that tests can wait on, and id helpers.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /** A file part received in a multipart/form-data body. */
 export interface UploadedFile {
@@ -208,4 +210,82 @@ export function randomDigits(n: number): string {
   let out = String(1 + Math.floor(Math.random() * 9));
   while (out.length < n) out += String(Math.floor(Math.random() * 10));
   return out;
+}
+
+/**
+ * The HTTP server and WebSocket endpoint under each fake: listens on 127.0.0.1 with a random port,
+ * upgrades one path to WebSocket (other upgrade paths are refused), and closes every connection.
+ */
+export class WireServer {
+  private readonly server: http.Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly openSockets = new Set<Socket>();
+  private port = 0;
+
+  constructor(options: {
+    handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+    /** Answer for a handler that threw (a bug in the fake, shown to the client). */
+    crashed: (res: ServerResponse, err: unknown) => void;
+    socketPath: string;
+    onSocket: (ws: WebSocket) => void;
+  }) {
+    this.server = http.createServer((req, res) => {
+      options.handle(req, res).catch((err: unknown) => options.crashed(res, err));
+    });
+    this.server.on('connection', (socket) => {
+      this.openSockets.add(socket);
+      socket.on('close', () => this.openSockets.delete(socket));
+    });
+    this.server.on('upgrade', (req, socket, head) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== options.socketPath && path !== `${options.socketPath}/`) {
+        socket.destroy();
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => options.onSocket(ws));
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get wsBaseUrl(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops accepting, then cuts every HTTP and WebSocket connection still open. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    for (const s of this.openSockets) s.destroy();
+    await closing;
+  }
+}
+
+/** Failures injected by a test: the first rule that matches a call and has calls left is used up. */
+export class FailureQueue<F extends { remaining: number }> {
+  private rules: F[] = [];
+
+  add(rule: F): void {
+    this.rules.push(rule);
+  }
+
+  take(matches: (rule: F) => boolean): F | undefined {
+    const rule = this.rules.find((r) => r.remaining > 0 && matches(r));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
+    return rule;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
 }
