@@ -16,6 +16,7 @@ import type { ChangeService } from './core/changes/service.js';
 import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
 import { createApi } from './adapters/http/api.js';
+import { TrustedProxies } from './adapters/http/client-address.js';
 import { policyReloadRoute, type PolicyReloadResult } from './adapters/http/policy-reload.js';
 import { findingsRoute } from './adapters/http/findings.js';
 import { PATCH_DEADLINES, type PatchDeadlines } from './core/patches/links.js';
@@ -95,7 +96,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   let cons: ConsoleAdapter | undefined;
   const routes: Record<string, Route> = {};
   // The HTTP API: every /api/v1 route shares the token check and the failed-attempt limit.
-  const api = createApi({ dir: () => steward.dir, limiter: new FailureLimiter({ clock }), log, metrics });
+  const api = createApi({ dir: () => steward.dir, limiter: new FailureLimiter({ clock }), trustedProxies: new TrustedProxies(settings.trustedProxies), log, metrics });
   const reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
   routes['POST /api/v1/policy/reload'] = policyReloadRoute(api, reloadPolicy);
   routes['POST /api/v1/findings'] = findingsRoute(api, { store, clock, dir: () => steward.dir, log, maxBytes: settings.maxReportBytes });

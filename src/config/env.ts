@@ -1,4 +1,5 @@
 // The only module that reads process.env: validates it into a typed, frozen Settings object.
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -8,6 +9,25 @@ const optional = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const url = (name: string) =>
   optional.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), { message: `${name} must be an http(s) URL` });
+
+/** One trusted proxy: an IP address, or a CIDR range whose prefix fits its family. */
+function proxyProblem(entry: string): string | undefined {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)`;
+  if (prefix === undefined) return undefined;
+  const max = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max ? undefined : `"${entry}": the prefix length must be 0 to ${max}`;
+}
+
+const proxyList = optional.transform((v, ctx) => {
+  const entries = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const e of entries) {
+    const problem = proxyProblem(e);
+    if (problem) ctx.addIssue({ code: 'custom', message: `STEWARD_TRUSTED_PROXIES: ${problem}` });
+  }
+  return entries;
+});
 
 export const envSchema = z
   .object({
@@ -42,6 +62,14 @@ export const envSchema = z
     STEWARD_MAX_REPORT_BYTES: optional
       .transform((v) => (v === undefined ? 200_000_000 : Number(v)))
       .refine((n) => Number.isSafeInteger(n) && n > 0, { message: 'STEWARD_MAX_REPORT_BYTES must be a whole number of bytes' }),
+    /** Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
+    STEWARD_TRUSTED_PROXIES: proxyList,
+    /** Secret outside the database that MACs every audit entry (at least 32 characters). */
+    STEWARD_AUDIT_KEY: optional.refine((v) => v === undefined || v.length >= 32, {
+      message: 'STEWARD_AUDIT_KEY must be at least 32 characters (e.g. openssl rand -base64 32)',
+    }),
+    /** File (outside the database) where audit verification remembers the last head it saw. */
+    STEWARD_AUDIT_HEAD_FILE: optional,
   })
   .superRefine((e, ctx) => {
     if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
@@ -72,6 +100,12 @@ export interface Settings {
   apiToken?: string;
   /** STEWARD_MAX_REPORT_BYTES: the largest scanner report the HTTP API accepts. */
   maxReportBytes: number;
+  /** STEWARD_TRUSTED_PROXIES: addresses and CIDR ranges whose X-Forwarded-For names the client. */
+  trustedProxies: readonly string[];
+  /** STEWARD_AUDIT_KEY: the audit log's HMAC key, kept outside the database. */
+  auditKey?: string;
+  /** STEWARD_AUDIT_HEAD_FILE: where the last verified audit head is remembered. */
+  auditHeadFile?: string;
 }
 
 export class EnvError extends Error {
@@ -112,10 +146,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     strictLimits: e.STEWARD_STRICT_LIMITS ? e.STEWARD_STRICT_LIMITS !== '0' : nodeEnv === 'test',
     apiToken: e.STEWARD_API_TOKEN,
     maxReportBytes: e.STEWARD_MAX_REPORT_BYTES,
+    trustedProxies: Object.freeze(e.STEWARD_TRUSTED_PROXIES),
+    auditKey: e.STEWARD_AUDIT_KEY,
+    auditHeadFile: e.STEWARD_AUDIT_HEAD_FILE,
   });
 }
 
 /** Values that must never appear in logs. */
 export function secretsOf(s: Settings): string[] {
-  return [s.slack?.botToken, s.slack?.signingSecret, s.slack?.appToken, s.discord?.token, s.apiToken].filter((v): v is string => !!v);
+  return [s.slack?.botToken, s.slack?.signingSecret, s.slack?.appToken, s.discord?.token, s.apiToken, s.auditKey].filter((v): v is string => !!v);
 }

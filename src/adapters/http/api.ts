@@ -1,10 +1,12 @@
-// The HTTP API's front door, shared by every /api/v1 route: failed-attempt limit per client,
-// bearer token → policy token entry, scope check, then the route's handler; JSON answers.
+// The HTTP API's front door, shared by every /api/v1 route: bearer token → policy token entry
+// (a valid token is never refused by the failed-attempt limit: only failures are limited, per
+// client address), scope check, then the route's handler; JSON answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { authenticate, authorize, type ApiScope, type ApiToken, type FailureLimiter, type TokenSource } from '../../core/api/tokens.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { clientAddress, TrustedProxies } from './client-address.js';
 import { readJson, sendJson, DEFAULT_BODY_LIMIT, type BodyResult } from './io.js';
 import type { Route, RouteParams } from './server.js';
 
@@ -21,7 +23,7 @@ export interface ApiRequest {
   query: URLSearchParams;
   /** The authenticated token entry (never the token itself). */
   token: ApiToken;
-  /** Client address, as the failed-attempt limiter counts it. */
+  /** Client address, as the failed-attempt limiter counts it (see client-address.ts). */
   client: string;
   /** The JSON body checked against `schema` (empty body: undefined); a problem is the answer to send. */
   json<S extends z.ZodType>(schema: S, limit?: number): Promise<BodyResult<z.output<S>>>;
@@ -35,6 +37,8 @@ export interface ApiDeps {
   /** The current policy's tokens (a reload swaps them). */
   dir: () => TokenSource;
   limiter: FailureLimiter;
+  /** Peers whose X-Forwarded-For names the client (default: none, the socket's peer is the client). */
+  trustedProxies?: TrustedProxies;
   log: Logger;
   metrics: Metrics;
 }
@@ -54,27 +58,29 @@ export function bearerOf(req: IncomingMessage): string | undefined {
 
 export function createApi(deps: ApiDeps): Api {
   const { limiter, log, metrics } = deps;
+  const trusted = deps.trustedProxies ?? new TrustedProxies([]);
   return {
     route(scope, handler) {
       return async (req, res, params) => {
         const url = new URL(req.url ?? '/', 'http://steward.invalid');
         const requestId = req.headers['x-request-id'];
-        const client = req.socket.remoteAddress ?? 'unknown';
+        const client = clientAddress(req, trusted);
         const answer = await gate();
         metrics.apiRequests.inc({ scope, status: String(answer.status) });
         send(res, answer);
 
         async function gate(): Promise<ApiAnswer> {
-          const limited = limiter.check(client);
-          if (!limited.ok) {
-            return {
-              status: 429,
-              headers: { 'retry-after': String(limited.retryAfterSeconds) },
-              body: { error: 'too many failed attempts', retryAfter: limited.retryAfterSeconds },
-            };
-          }
+          // The token first: someone else's failures (behind the same address) never refuse a valid one.
           const who = authenticate(deps.dir(), bearerOf(req));
           if (!who.ok) {
+            const limited = limiter.check(client);
+            if (!limited.ok) {
+              return {
+                status: 429,
+                headers: { 'retry-after': String(limited.retryAfterSeconds) },
+                body: { error: 'too many failed attempts', retryAfter: limited.retryAfterSeconds },
+              };
+            }
             limiter.fail(client);
             log.warn({ requestId, client, path: url.pathname, code: who.code }, 'api request refused: not authenticated');
             return { status: 401, headers: { 'www-authenticate': 'Bearer realm="steward"' }, body: { error: 'unauthorized', detail: who.reason } };

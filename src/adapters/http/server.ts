@@ -106,7 +106,9 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
           try {
             return { name: c.name, ...(await c.check()) };
           } catch (err) {
-            return { name: c.name, ok: false, detail: (err as Error).message };
+            // The error's text (hosts, paths, driver messages) goes to the log, never to the caller.
+            opts.log.error({ err, check: c.name }, 'readiness check failed');
+            return { name: c.name, ok: false, detail: 'check failed (see the log)' };
           }
         }),
       );
