@@ -1,5 +1,5 @@
 // Who is asking, from where: the input every use case receives.
-import type { Person } from '../config/policy-schema.js';
+import type { Person } from './policy/schema.js';
 import type { ActorRef, Platform } from './ports.js';
 
 /** One inbound request as the adapters describe it. */

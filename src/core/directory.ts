@@ -1,5 +1,5 @@
 // Indexed, read-only view of the organisation policy: people, teams, services, schedules, paths.
-import type { EscalationPolicy, Person, Policy, Schedule, Service, Team } from '../config/policy-schema.js';
+import type { EscalationPolicy, Person, Policy, Schedule, Service, Team } from './policy/schema.js';
 import type { Platform } from './ports.js';
 
 export class Directory {

@@ -12,6 +12,7 @@ import type { CoreError, Outcome } from './errors.js';
 import type { CalendarJob, IntervalJob } from './jobs/job.js';
 import type { EffectHandler } from './outbox/effects.js';
 import type { Platform } from './platform.js';
+import type { PolicyChecker } from './policy/check.js';
 import type { Store } from './ports.js';
 
 // ---- operations: what a command or a button runs ----
@@ -177,10 +178,12 @@ export interface StewardModule {
   id: string;
   /**
    * Its part of the policy file: the top-level keys it owns, with their schemas (defined in the
-   * domain's policy-section.ts and composed into src/config/policy-schema.ts; a test checks that
+   * domain's policy-section.ts and composed into src/core/policy/schema.ts; a test checks that
    * the composed schema is exactly the kernel's keys and what the modules declare).
    */
   policy?: Record<string, z.ZodType>;
+  /** Its cross-reference checks of a policy that passed the schema (src/core/policy/check.ts). */
+  checkPolicy?: PolicyChecker;
   commands: SlashCommandDecl[];
   operations: OperationDecl[];
   forms?: FormDecl[];

@@ -1,7 +1,7 @@
 // The platform-neutral application, composed of modules: resolves the actor, checks access, and
 // runs the operation a command or button names, or the form a submission names. Nothing here
 // knows a domain, Slack, Discord or the database engine.
-import type { Policy } from '../config/policy-schema.js';
+import type { Policy } from './policy/schema.js';
 import { verifyAuditLog } from './audit/audit.js';
 import type { Command, FormTarget, Reply } from './card.js';
 import { Directory } from './directory.js';

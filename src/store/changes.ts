@@ -1,5 +1,5 @@
 // Change requests, their decisions and the messages kept current, on Prisma (SQLite and PostgreSQL).
-import type { ChangeKind, ChangeRisk } from '../config/policy-schema.js';
+import type { ChangeKind, ChangeRisk } from '../core/policy/schema.js';
 import type { Approval, Change, ChangeDecisionRow, ChangeFlags, ChangeMessage, FrozenRule, Outcome, Phase } from '../core/changes/model.js';
 import type { ChangePatch, ChangeRepo, NewChange } from '../core/changes/ports.js';
 import type { Platform } from '../core/platform.js';

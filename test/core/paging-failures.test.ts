@@ -2,7 +2,7 @@
 // the test moves: a step whose firing keeps throwing backs off (1 s, 2 s, 4 s …) and is set aside
 // after STEP_MAX_ATTEMPTS tries, telling the team; and cancelling /oncall overrides.
 import { afterEach, expect, it } from 'vitest';
-import type { Policy } from '../../src/config/policy-schema.js';
+import type { Policy } from '../../src/core/policy/schema.js';
 import { loadPolicyFile } from '../../src/config/policy.js';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { verifyAuditLog } from '../../src/core/audit/audit.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import type { Policy } from '../../src/config/policy-schema.js';
+import type { Policy } from '../../src/core/policy/schema.js';
 import { Directory } from '../../src/core/directory.js';
 import { importReport, type ImportRequest } from '../../src/core/patches/importer.js';
 import { DeadlineRules } from '../../src/core/patches/deadlines.js';

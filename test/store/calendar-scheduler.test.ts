@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
-import { policySchema } from '../../src/config/policy-schema.js';
+import { policySchema } from '../../src/core/policy/schema.js';
 import { Directory } from '../../src/core/directory.js';
 import type { CalendarJob, CalendarSlot } from '../../src/core/jobs/job.js';
 import type { Clock } from '../../src/core/ports.js';

@@ -1,7 +1,7 @@
 // The approvals kernel: which rule applies, who may approve, when a request is approved or rejected, the card tally.
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import type { ApproveEntry } from '../../src/config/policy-schema.js';
+import type { ApproveEntry } from '../../src/core/policy/schema.js';
 import { Directory } from '../../src/core/directory.js';
 import { matchRule, type RuleSubject } from '../../src/core/approvals/rules.js';
 import { evaluateQuorum, type Decision, type QuorumInput } from '../../src/core/approvals/quorum.js';

@@ -1,6 +1,6 @@
 // Change freezes: fixed and recurring, in their own zones, across Berlin's and New York's daylight-saving changes.
 import { describe, expect, it } from 'vitest';
-import type { Freeze } from '../../src/config/policy-schema.js';
+import type { Freeze } from '../../src/core/policy/schema.js';
 import { freezesBetween, freezesOverlapping, localInstant, occurrencesOf } from '../../src/core/changes/freeze.js';
 
 const weekend: Freeze = { id: 'weekend', reason: 'No weekend changes', timezone: 'Europe/Berlin', cron: '0 17 * * 5', duration: '64h' };

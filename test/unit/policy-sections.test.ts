@@ -1,7 +1,7 @@
 // Each domain declares its part of the policy file in its module; the policy schema is exactly the
 // kernel's keys plus what the standard modules declare, each key owned once.
 import { describe, expect, it } from 'vitest';
-import { policySchema } from '../../src/config/policy-schema.js';
+import { policySchema } from '../../src/core/policy/schema.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 
 /** Keys every domain shares: the directory of people, teams and services, groups, API tokens. */

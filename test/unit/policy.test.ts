@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyError, loadPolicyFile, parsePolicy } from '../../src/config/policy.js';
-import { policyJsonSchema } from '../../src/config/policy-schema.js';
+import { policyJsonSchema } from '../../src/core/policy/schema.js';
 
 const example = new URL('../../manifests/policy.example.yaml', import.meta.url).pathname;
 const exampleText = readFileSync(example, 'utf8');

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
-import { apiScope, policyJsonSchema, slug } from '../../config/policy-schema.js';
+import { apiScope, policyJsonSchema, slug } from '../../core/policy/schema.js';
 import { verifyAuditLog } from '../../core/audit/audit.js';
 import { openStore } from '../../store/index.js';
 import { registerCommands } from '../discord/commands.js';

@@ -1,10 +1,10 @@
 // API token kernel: who a bearer token is (authenticate), what it may do (authorize), and a limiter
 // of failed attempts per client. Shared by every HTTP API route; knows nothing of HTTP itself.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiScope, ApiToken, Policy } from '../../config/policy-schema.js';
+import type { ApiScope, ApiToken, Policy } from '../policy/schema.js';
 import type { Clock } from '../clock.js';
 
-export type { ApiScope, ApiToken } from '../../config/policy-schema.js';
+export type { ApiScope, ApiToken } from '../policy/schema.js';
 
 export type AuthFailureCode = 'API.TOKEN_MISSING' | 'API.TOKEN_UNKNOWN';
 export type Authenticated = { ok: true; token: ApiToken } | { ok: false; code: AuthFailureCode; reason: string };

@@ -14,7 +14,7 @@
 //   approver may veto; the caller requires and stores the reason). Later decisions change nothing.
 // - A person's later decision replaces an earlier one: approve then reject (a race past mayDecide)
 //   rejects; approving twice counts once.
-import type { ApproveEntry, Policy } from '../../config/policy-schema.js';
+import type { ApproveEntry, Policy } from '../policy/schema.js';
 import type { Directory } from '../directory.js';
 
 export type DecisionKind = 'approve' | 'reject';

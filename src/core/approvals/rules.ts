@@ -1,5 +1,5 @@
 // Which approval rule applies to a change: the first rule whose every `match` key equals the change (pure).
-import type { ChangeKind, ChangeRisk, ChangeRule } from '../../config/policy-schema.js';
+import type { ChangeKind, ChangeRisk, ChangeRule } from '../policy/schema.js';
 
 /** What a rule can match on: the change's kind and risk, and its service with that service's team and tier. */
 export interface RuleSubject {

@@ -1,5 +1,5 @@
 // Service catalog use cases: list services, show one service, show its escalation path.
-import type { EscalationPolicy, NotifyTarget, Service } from '../../config/policy-schema.js';
+import type { EscalationPolicy, NotifyTarget, Service } from '../policy/schema.js';
 import { type Card, type Rich, type Reply, br, code, ephemeral, join, link, strong, txt, user } from '../card.js';
 import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';

@@ -10,7 +10,7 @@
 //   by the gap; one that falls on a repeated local time is its first instant.
 // - Overlapping occurrences of the same freeze are merged into one run (an hourly cron lasting
 //   2h is one long freeze), so `to` says when changes may start again (followed up to 31 days on).
-import type { Freeze } from '../../config/policy-schema.js';
+import type { Freeze } from '../policy/schema.js';
 import { cronTime } from '../jobs/cron.js';
 import { parseDuration } from '../shared/duration.js';
 import { resolveLocal, wallOf } from './window.js';

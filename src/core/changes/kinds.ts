@@ -1,9 +1,10 @@
 // The outbox effect kinds of change requests, with their payloads.
 import { z } from 'zod';
 import { effectKind } from '../outbox/effects.js';
+import { platformSchema } from '../platform.js';
 
 const change = z.number().int().positive();
-const platform = z.enum(['slack', 'discord', 'console']);
+const platform = platformSchema;
 
 /** The change's card to a team channel, or an approver's request by direct message, on one platform. */
 export const ChangeSend = effectKind('change.send', z.object({ change, platform, to: z.string(), kind: z.enum(['card', 'approver']), person: z.string().optional() }));

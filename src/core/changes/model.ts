@@ -1,6 +1,6 @@
 // Change requests (CHG-n): what they hold, their two axes (approval and phase) and the one state
 // the API and the cards show.
-import type { ApproveEntry, ChangeKind, ChangeRisk } from '../../config/policy-schema.js';
+import type { ApproveEntry, ChangeKind, ChangeRisk } from '../policy/schema.js';
 import type { Platform } from '../platform.js';
 import type { RecordedDecision } from '../approvals/decision.js';
 

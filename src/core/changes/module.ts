@@ -2,6 +2,7 @@
 // the Approve / Reject buttons, the request, reject and complete forms, expiry, and what incidents
 // and the HTTP API may ask of changes.
 import { changesPolicy } from './policy-section.js';
+import { checkChangesPolicy } from './policy-checks.js';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { numberRef } from '../args.js';
@@ -65,6 +66,7 @@ function parse(line: string) {
 export const changesModule: StewardModule = {
   id: 'changes',
   policy: changesPolicy,
+  checkPolicy: checkChangesPolicy,
   commands: [
     {
       name: 'change',

@@ -2,7 +2,7 @@
 // the window in the requester's time zone, the incident an emergency change names, freezes, the
 // approval rule and whether it can ever be met, and overlapping changes on the same service.
 import { z } from 'zod';
-import type { ChangeKind, ChangeRisk } from '../../config/policy-schema.js';
+import type { ChangeKind, ChangeRisk } from '../policy/schema.js';
 import { evaluateQuorum } from '../approvals/quorum.js';
 import { matchRule } from '../approvals/rules.js';
 import type { Directory } from '../directory.js';

@@ -3,6 +3,7 @@
 import { inChannel } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Clock, Platform, Store } from '../ports.js';
+import { PLATFORMS } from '../platform.js';
 import { RECENT_CHANGES_MS, announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
 import type { IncidentChanges } from './links.js';
 import { type ChatGateway, gatewayOf } from '../chat/gateway.js';
@@ -159,7 +160,7 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
       const i = await load(p.incident);
       const person = d.dir().person(p.person);
       if (!person) return;
-      const order: Platform[] = [i.declaredPlatform, 'slack', 'discord', 'console'];
+      const order: Platform[] = [i.declaredPlatform, ...PLATFORMS];
       for (const platform of order) {
         const gw = d.gateways.get(platform);
         const uid = platform === 'console' ? person.id : person[platform];

@@ -1,8 +1,9 @@
 // The outbox effect kinds of incidents, with their payloads.
 import { z } from 'zod';
 import { effectKind } from '../outbox/effects.js';
+import { platformSchema } from '../platform.js';
 
-const platform = z.enum(['slack', 'discord', 'console']);
+const platform = platformSchema;
 const incident = z.number().int().positive();
 
 export const WarRoomCreate = effectKind('war_room.create', z.object({ incident }));

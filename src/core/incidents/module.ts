@@ -1,6 +1,7 @@
 // Incidents as a module: `/incident …`, the summary-card buttons, the declare and change forms,
 // the war-room side effects, pins in war rooms, and what paging may ask of incidents.
 import { incidentsPolicy } from './policy-section.js';
+import { checkIncidentsPolicy } from './policy-checks.js';
 import { z } from 'zod';
 import { id, numberRef, personRef, text } from '../args.js';
 import { ok } from '../errors.js';
@@ -93,6 +94,7 @@ const ref = { type: 'string', name: 'incident', description: 'The incident, e.g.
 export const incidentsModule: StewardModule = {
   id: 'incidents',
   policy: incidentsPolicy,
+  checkPolicy: checkIncidentsPolicy,
   commands: [
     {
       name: 'incident',

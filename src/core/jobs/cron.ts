@@ -157,3 +157,15 @@ class ZonedCron implements CronTime {
     return valid.length > 0 ? Math.min(...valid) : Math.max(...candidates.map((c) => c.at));
   }
 }
+
+/** Why `cron` is not a valid expression in `timezone`, said for a policy problem. */
+export function cronProblem(cron: string, timezone: string): string {
+  try {
+    cronTime(cron, timezone);
+    return `"${cron}" is not a cron expression`;
+  } catch (e) {
+    const message = (e as Error).message;
+    if (message.includes('must have five fields')) return message;
+    return `${message.replace(/^cron "[^"]*":\s*/, '')} (got "${cron}"; five fields: minute hour day-of-month month day-of-week)`;
+  }
+}

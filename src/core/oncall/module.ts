@@ -1,6 +1,7 @@
 // On call as a module: `/oncall [service|schedule]`, `/oncall override <@user> <duration>
 // [schedule]`, `/oncall override cancel <#id|schedule>`, and who holds a schedule for paging.
 import { oncallPolicy } from './policy-section.js';
+import { checkOncallPolicy } from './policy-checks.js';
 import { z } from 'zod';
 import { id, personRef } from '../args.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
@@ -58,6 +59,7 @@ function parse(line: string) {
 export const oncallModule: StewardModule = {
   id: 'oncall',
   policy: oncallPolicy,
+  checkPolicy: checkOncallPolicy,
   commands: [
     {
       name: 'oncall',

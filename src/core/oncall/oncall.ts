@@ -1,6 +1,6 @@
 // On call: who holds each schedule now and next (/oncall), cover shifts (/oncall override) and
 // their cancellation. Schedules come from the policy; overrides from the policy and from the database.
-import type { Schedule } from '../../config/policy-schema.js';
+import type { Schedule } from '../policy/schema.js';
 import { type Card, type Reply, type Rich, br, code, ephemeral, inChannel, join, strong, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';

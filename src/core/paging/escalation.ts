@@ -4,7 +4,7 @@
 // writes the notifications (outbox), the next step row and the audit entry in one transaction.
 // A firing that throws rolls back whole; the failure is then recorded on the step, which falls due
 // again after a backoff, until after STEP_MAX_ATTEMPTS tries it is set aside and the team is told.
-import type { NotifyTarget } from '../../config/policy-schema.js';
+import type { NotifyTarget } from '../policy/schema.js';
 import type { Directory } from '../directory.js';
 import type { PagingIncidents, PagingOnCall } from './links.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';

@@ -1,5 +1,5 @@
 // Pages and their escalation steps: the frozen path, step numbering, and the pure rules around them.
-import type { NotifyTarget } from '../../config/policy-schema.js';
+import type { NotifyTarget } from '../policy/schema.js';
 import type { Platform } from '../ports.js';
 
 export type PageStatus = 'open' | 'acknowledged' | 'resolved';

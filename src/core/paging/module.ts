@@ -1,6 +1,7 @@
 // Paging as a module: `/page <service|@person> <message>`, `/page list`, the Acknowledge /
 // Escalate now / Resolve buttons, the durable escalation runner, and the pages incidents open.
 import { pagingPolicy } from './policy-section.js';
+import { checkPagingPolicy } from './policy-checks.js';
 import { z } from 'zod';
 import { count, numberRef, personRef, text } from '../args.js';
 import { build, invalid } from '../grammar.js';
@@ -41,6 +42,7 @@ function parse(line: string) {
 export const pagingModule: StewardModule = {
   id: 'paging',
   policy: pagingPolicy,
+  checkPolicy: checkPagingPolicy,
   commands: [
     {
       name: 'page',

@@ -1,7 +1,7 @@
 // Paging use cases: open a page (from /page or an incident), acknowledge, escalate now, resolve.
 // Each is one transaction with its audit entry, incident timeline note and outbox items; the page
 // row's version decides races between two clicks, two replicas, or a click and a firing step.
-import type { Person } from '../../config/policy-schema.js';
+import type { Person } from '../policy/schema.js';
 import { type Reply, ephemeral, inChannel, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';

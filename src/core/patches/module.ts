@@ -4,6 +4,7 @@
 // reload), each team's digest (`/patch digest [team]` and a calendar job), owner reminders and
 // breach pages. Imports come from the CLI and the HTTP API (importer.ts), not from chat.
 import { patchesPolicy } from './policy-section.js';
+import { checkPatchesPolicy } from './policy-checks.js';
 import { build, invalid, tokenize } from '../grammar.js';
 import { type Form, type Reply, code, ephemeral, txt } from '../card.js';
 import { invalidForm, ok, type Outcome } from '../errors.js';
@@ -58,6 +59,7 @@ function parse(text: string) {
 export const patchesModule: StewardModule = {
   id: 'patches',
   policy: patchesPolicy,
+  checkPolicy: checkPatchesPolicy,
   commands: [
     {
       name: 'patch',

@@ -1,5 +1,5 @@
 // Resolves how a user names a person in a command: a platform mention, a person id, or @name.
-import type { Person } from '../../config/policy-schema.js';
+import type { Person } from '../policy/schema.js';
 import type { Directory } from '../directory.js';
 import type { Platform } from '../ports.js';
 

@@ -1,16 +1,19 @@
-// The organisation policy format (STEWARD_CONFIG): zod schema, the source of the published JSON Schema.
+// The organisation policy format (STEWARD_CONFIG), composed here from the kernel's keys (people,
+// teams, services, API tokens, groups) and each domain's policy-section.ts (the part its module
+// declares as `policy`): the zod schema, its types and the source of the published JSON Schema.
+// src/config loads the YAML; the core owns what it means.
 import { z } from 'zod';
-import { apiPolicy, apiScope } from '../core/api/policy-section.js';
-import { approveEntry, groupsPolicy } from '../core/approvals/policy-section.js';
-import { changeKind, changeRisk, changesPolicy } from '../core/changes/policy-section.js';
-import { incidentsPolicy } from '../core/incidents/policy-section.js';
-import { oncallPolicy } from '../core/oncall/policy-section.js';
-import { pagingPolicy } from '../core/paging/policy-section.js';
-import { patchesPolicy, riskExceptions } from '../core/patches/policy-section.js';
-import { channels, slackUserId, slug, snowflake, timezone } from '../core/policy-kit.js';
+import { apiPolicy, apiScope } from '../api/policy-section.js';
+import { approveEntry, groupsPolicy } from '../approvals/policy-section.js';
+import { changeKind, changeRisk, changesPolicy } from '../changes/policy-section.js';
+import { incidentsPolicy } from '../incidents/policy-section.js';
+import { oncallPolicy } from '../oncall/policy-section.js';
+import { pagingPolicy } from '../paging/policy-section.js';
+import { patchesPolicy, riskExceptions } from '../patches/policy-section.js';
+import { channels, slackUserId, slug, snowflake, timezone } from '../policy-kit.js';
 
-export { duration, slug, timezone } from '../core/policy-kit.js';
-export { apiScope } from '../core/api/policy-section.js';
+export { duration, slug, timezone } from '../policy-kit.js';
+export { apiScope } from '../api/policy-section.js';
 
 export const person = z
   .object({
@@ -56,7 +59,8 @@ export const policySchema = z
     people: z.array(person).default([]),
     teams: z.array(team).default([]),
     services: z.array(service).default([]),
-    // Each domain declares its part (src/core/<domain>/policy-section.ts, named by its module's `policy`).
+    // Each domain declares its part (src/core/<domain>/policy-section.ts, named by its module's `policy`;
+    // test/unit/policy-sections.test.ts checks that these are exactly what the modules declare).
     ...oncallPolicy,
     ...pagingPolicy,
     ...incidentsPolicy,
