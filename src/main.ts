@@ -33,7 +33,7 @@ async function main() {
   process.on('SIGINT', () => stop('SIGINT'));
   // The outcome (applied, unchanged, refused with the file's problems) is logged by the reload.
   process.on('SIGHUP', () => void running.reloadPolicy().catch((err) => running.log.error({ err }, 'policy reload failed')));
-  running.consoleDone?.then(() => stop('console closed'));
+  void running.consoleDone?.then(() => stop('console closed'));
 }
 
 main().catch((err) => {

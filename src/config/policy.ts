@@ -74,7 +74,7 @@ export function parsePolicy(text: string, file = 'policy.yaml', modules: readonl
     }
     return {};
   };
-  const raw = doc.toJS() ?? {};
+  const raw: unknown = doc.toJS() ?? {};
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap(unwrapUnion);
@@ -94,7 +94,7 @@ function unwrapUnion(i: z.core.$ZodIssue): z.core.$ZodIssue[] {
   if (i.code !== 'invalid_union') return [i];
   const plausible = i.errors.filter((branch) => !branch.some((b) => b.code === 'unrecognized_keys' && b.path.length === 0));
   if (plausible.length !== 1) return [i];
-  return plausible[0].flatMap((b) => unwrapUnion({ ...b, path: [...i.path, ...b.path] } as z.core.$ZodIssue));
+  return plausible[0].flatMap((b) => unwrapUnion({ ...b, path: [...i.path, ...b.path] }));
 }
 
 const UNION_SHAPES: [RegExp, string][] = [
@@ -103,7 +103,7 @@ const UNION_SHAPES: [RegExp, string][] = [
 ];
 
 function describeIssue(i: z.core.$ZodIssue, raw: unknown): string {
-  const value = i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw);
+  const value = i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
   // A token pasted where its digest belongs is a secret: the message (logged, answered over HTTP) never repeats it.
   const secret = i.path[0] === 'api' && i.path.at(-1) === 'sha256';
   const shown = value === undefined ? '' : secret ? ' (the value is not shown: it may be a token)' : ` (got ${JSON.stringify(value)?.slice(0, 60)})`;

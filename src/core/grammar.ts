@@ -1,5 +1,4 @@
 // Shared pieces of the slash-command grammars the modules declare: tokens, typed building, errors.
-import type { Command } from './card.js';
 import type { CoreError, ErrorCode } from './errors.js';
 import type { OperationDecl, Parsed } from './module.js';
 
@@ -19,7 +18,7 @@ export function invalid(code: ErrorCode, message: string, hint?: string): Parsed
 /** Checks the arguments against the operation's schema; a failure names the argument and shows `usage`. */
 export function build(op: OperationDecl, args: Record<string, unknown>, label: string, usage: string): Parsed {
   const r = op.args.safeParse(args);
-  if (r.success) return { ok: true, command: { kind: op.kind, ...(r.data as Record<string, unknown>) } as Command };
+  if (r.success) return { ok: true, command: { kind: op.kind, ...(r.data as Record<string, unknown>) } };
   const issue = r.error.issues[0];
   return invalid('COMMAND.INVALID', `${label}: ${issue.path.join('.') || 'input'} ${issue.message}.`, `Usage: ${usage}`);
 }

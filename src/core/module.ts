@@ -39,7 +39,7 @@ export const call = <S extends ArgsSchema>(op: OperationDecl<S>, args: z.input<S
 export type OperationRun = (ctx: Ctx, args: never) => Outcome<Reply> | Promise<Outcome<Reply>>;
 
 /** Binds an operation to the code that runs it, with the arguments typed by its schema. */
-export const run = <S extends ArgsSchema>(op: OperationDecl<S>, fn: (ctx: Ctx, args: z.infer<S>) => Outcome<Reply> | Promise<Outcome<Reply>>): [string, OperationRun] => [op.kind, fn as OperationRun];
+export const run = <S extends ArgsSchema>(op: OperationDecl<S>, fn: (ctx: Ctx, args: z.infer<S>) => Outcome<Reply> | Promise<Outcome<Reply>>): [string, OperationRun] => [op.kind, fn];
 
 // ---- slash commands ----
 
@@ -102,7 +102,7 @@ export interface FormRuntime {
 export const onForm = <V>(
   f: FormDecl<V>,
   rt: { submit: (ctx: Ctx, target: FormTarget, values: V, key: string) => Promise<Outcome<Reply>>; reopen: FormReopen },
-): [string, FormRuntime] => [f.kind, rt as unknown as FormRuntime];
+): [string, FormRuntime] => [f.kind, rt];
 
 // ---- help ----
 

@@ -18,7 +18,7 @@ export class ActionCodec {
     if (!op) throw new Error(`no module declares the operation ${cmd.kind}`);
     const args = op.order.map((a) => {
       const v = cmd[a];
-      const s = v === undefined ? '' : String(v);
+      const s = v === undefined ? '' : typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
       if (s.includes(SEP)) throw new Error(`action argument contains "${SEP}": ${s}`);
       return s;
     });

@@ -44,6 +44,6 @@ export async function createClient(url: string): Promise<{ db: Db; dialect: Dial
   const db = new PgClient({
     adapter: new PrismaPg({ connectionString: url }),
     transactionOptions: TRANSACTION_OPTIONS,
-  } as unknown as ClientOptions);
+  });
   return { db, dialect };
 }

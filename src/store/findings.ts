@@ -267,7 +267,7 @@ export class PrismaFindingRepo implements FindingRepo {
       WHERE "state" = 'open' AND "deadline" > ${now} AND "deadline" <= ${ahead} AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
       ORDER BY "deadline", "id" LIMIT ${limit - passed.length}`;
     const rows = [...passed, ...soon];
-    const at = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+    const at = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null);
     return rows.map((r) => ({
       id: Number(r.id),
       serviceId: r.service_id,

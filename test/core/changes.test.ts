@@ -34,7 +34,6 @@ const section = (card: Card, heading: string) => {
 const buttons = (card: Card) => (card.buttons ?? []).map((b) => b.label);
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** Tuesday 2026-12-01, 08:00 in New York, 14:00 in Berlin: no freeze. */
 const T0 = '2026-12-01T13:00:00.000Z';
 
@@ -713,7 +712,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     const { request, approve, steward, settle, advance, at } = await setup();
     /** What a person typing `/change <line>` gets: the command's grammar, then the operation. */
     const typed = async (who: string, line: string): Promise<Outcome<Reply>> => {
-      const parsed = changesModule.commands![0].parse(line);
+      const parsed = changesModule.commands[0].parse(line);
       return parsed.ok ? steward.execute(as(who), parsed.command) : parsed;
     };
     const list = async (who: string, filter?: string) => {

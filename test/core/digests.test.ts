@@ -217,7 +217,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const byService = await s.steward.execute(as('bob'), { kind: 'patch.digest', team: 'payments-api' });
     expect(byService.ok && byService.value.cards.map((c) => [c.title, plain(c.body!)])).toEqual([['Patch SLA digest · Payments', plain(second.body!).replace('▼ 1 since the last digest', 'unchanged since the last digest').replace('3 new, 1 fixed', '0 new, 0 fixed')]]);
     // Show all overdue lists exactly the overdue ones.
-    const list = await s.steward.execute(as('alice'), second.buttons![0].command as never);
+    const list = await s.steward.execute(as('alice'), second.buttons![0].command);
     expect(list.ok && list.value.cards[0].title).toBe('Overdue findings · team Payments');
     expect(list.ok && plain(list.value.cards[0].body!)).toBe('Showing 1–1 of 1, worst first.');
   });

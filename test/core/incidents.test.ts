@@ -5,7 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { Reply } from '../../src/core/card.js';
 import { plain } from '../../src/core/card.js';
 import type { Invocation } from '../../src/core/context.js';
-import { RetryableError, type ChatGateway } from '../../src/core/chat/gateway.js';
+import { RetryableError } from '../../src/core/chat/gateway.js';
 import { loadPolicyFile } from '../../src/config/policy.js';
 import { Steward } from '../../src/core/steward.js';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';

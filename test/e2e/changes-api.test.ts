@@ -15,7 +15,6 @@ import { startSteward, type RunningSteward } from '../../src/app.js';
 import { loadSettings } from '../../src/config/env.js';
 import type { Invocation } from '../../src/core/context.js';
 import { runCli, spawnSteward, type StewardProcess } from '../support/process.js';
-import { until } from '../support/wait.js';
 
 const template = readFileSync(new URL('../fixtures/changes-api.policy.yaml', import.meta.url), 'utf8');
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');

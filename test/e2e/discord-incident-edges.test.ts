@@ -156,7 +156,7 @@ describe('Discord incidents: retries, failures and invalid input', () => {
     // Still announced, saying what happened to the war room.
     const announced = s.fake.messages(ANNOUNCE).filter((m) => m.embeds[0]?.title === `🚨 INC-${n} · Edge 5xx`);
     expect(announced).toHaveLength(1);
-    expect(field(announced[0]!.embeds[0], 'War room')).toContain('not created');
+    expect(field(announced[0].embeds[0], 'War room')).toContain('not created');
 
     // The failure is gone (nothing injected any more): Retry from the DM opens the war room.
     const retry = await s.send(s.fake.button({ customId: `st1|incident.retry_war_room|${n}`, message: told.response.id, user: carol }));

@@ -16,7 +16,7 @@ import { DISCORD_TEST_TOKEN } from '../support/steward-discord.js';
 const manifestUrl = new URL('../../manifests/discord-commands.json', import.meta.url);
 const manifest = JSON.parse(readFileSync(manifestUrl, 'utf8')) as any[];
 const slackManifestText = readFileSync(new URL('../../manifests/slack-app.yaml', import.meta.url), 'utf8');
-const slackManifest = parseYaml(slackManifestText) as any;
+const slackManifest = parseYaml(slackManifestText);
 
 describe('discord register (CLI process against the fake Discord API)', () => {
   let fake: FakeDiscord;
@@ -37,9 +37,9 @@ describe('discord register (CLI process against the fake Discord API)', () => {
 
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`);
     expect(puts).toHaveLength(1);
-    expect(puts[0]!.body).toEqual(manifest);
-    expect(puts[0]!.status).toBe(200);
-    expect(puts[0]!.auth).toBe(`Bot ${DISCORD_TEST_TOKEN}`);
+    expect(puts[0].body).toEqual(manifest);
+    expect(puts[0].status).toBe(200);
+    expect(puts[0].auth).toBe(`Bot ${DISCORD_TEST_TOKEN}`);
     // Nothing else was written: no per-command POST/PATCH/DELETE, no guild commands.
     expect(fake.restCalls.filter((c) => c.method !== 'GET' && c.method !== 'PUT')).toEqual([]);
     const registered = fake.commands();
@@ -50,7 +50,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`)).toHaveLength(2);
-    expect(fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`)[1]!.body).toEqual(manifest);
+    expect(fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`)[1].body).toEqual(manifest);
     // Same ids and versions: Discord saw no change.
     expect(fake.commands()).toEqual(registered);
     expect(fake.commands(fake.guildId)).toEqual([]);
@@ -64,7 +64,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(puts).toHaveLength(1);
-    expect(puts[0]!.body).toEqual(manifest);
+    expect(puts[0].body).toEqual(manifest);
     expect(fake.commands(fake.guildId).map((c) => [c.name, c.guild_id])).toEqual([
       ['incident', fake.guildId],
       ['page', fake.guildId],
@@ -144,7 +144,7 @@ function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: 
 }
 
 const textOf = (sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>, name = 'incident') =>
-  interactionText({ options: resolverFor(sub, opts) as never }, registry.commands.get(name));
+  interactionText({ options: resolverFor(sub, opts) }, registry.commands.get(name));
 
 describe('command manifests agree with the shared parser', () => {
   it('manifests/discord-commands.json is valid for Discord and names exactly COMMAND_NAMES', () => {
@@ -189,7 +189,7 @@ describe('command manifests agree with the shared parser', () => {
     }
     // Discord requires the required options first.
     expect(options.map((o) => !!o.required)).toEqual([...options.map((o) => !!o.required)].sort((a, b) => Number(b) - Number(a)));
-    const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name]! }));
+    const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name] }));
     const required = all.filter((_, i) => options[i].required);
     for (const given of [all, required, [...all].reverse()]) {
       const text = textOf(sub, given, name);

@@ -1305,7 +1305,7 @@ export class FakeDiscord {
       sendJson(res, 404, { message: '404: Not Found', code: 0 });
       return;
     }
-    const path = m[1]!
+    const path = m[1]
       .split('/')
       .map((seg) => {
         try {
@@ -1332,7 +1332,7 @@ export class FakeDiscord {
     const reason = typeof reasonHeader === 'string' ? safeDecode(reasonHeader) : null;
     const auth = typeof req.headers.authorization === 'string' ? req.headers.authorization : null;
 
-    let status = 200;
+    let status: number;
     let responseBody: unknown;
     let headers: Record<string, string> = {};
     let after: (() => void) | undefined;
@@ -1490,10 +1490,10 @@ export class FakeDiscord {
   private buildMessage(channelId: string, data: Json, extra: Json = {}): Json {
     const id = this.snowflake();
     const mentions = [...String(data.content ?? '').matchAll(/<@!?(\d{15,21})>/g)]
-      .map((m) => m[1]!)
+      .map((m) => m[1])
       .filter((uid, i, arr) => arr.indexOf(uid) === i && this.users.has(uid))
       .map((uid) => this.userObject(uid));
-    const mentionRoles = [...String(data.content ?? '').matchAll(/<@&(\d{15,21})>/g)].map((m) => m[1]!);
+    const mentionRoles = [...String(data.content ?? '').matchAll(/<@&(\d{15,21})>/g)].map((m) => m[1]);
     const msg: Json = {
       type: 0,
       content: data.content ?? '',
@@ -1526,7 +1526,7 @@ export class FakeDiscord {
 
   private attachFiles(msg: Json, files: UploadedFile[], body: Json | null): void {
     if (!files.length) return;
-    const described: Json[] = Array.isArray(body?.attachments) ? body!.attachments : [];
+    const described: Json[] = Array.isArray(body?.attachments) ? body.attachments : [];
     for (const f of files) {
       const index = Number(/\[(\d+)\]/.exec(f.field)?.[1] ?? msg.attachments.length);
       const meta = described.find((a) => String(a.id) === String(index)) ?? {};
@@ -1654,7 +1654,7 @@ export class FakeDiscord {
 
     // webhooks (interaction follow-ups and edits)
     r('POST', '/webhooks/:app/:token', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
+      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
       if (!state.responded) apiError(404, 10015, 'Unknown Webhook');
       const data = ctx.body ?? {};
       this.checkSendable(data, ctx.files);
@@ -1665,12 +1665,12 @@ export class FakeDiscord {
       return { body: msg, after: () => this.emitMessage('MESSAGE_CREATE', msg) };
     }, false);
     r('GET', '/webhooks/:app/:token/messages/:mid', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
-      return { body: this.webhookMessage(state, ctx.params.mid!) };
+      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+      return { body: this.webhookMessage(state, ctx.params.mid) };
     }, false);
     r('PATCH', '/webhooks/:app/:token/messages/:mid', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
-      const msg = this.webhookMessage(state, ctx.params.mid!);
+      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+      const msg = this.webhookMessage(state, ctx.params.mid);
       const data = ctx.body ?? {};
       const errors = validateMessagePayload(data);
       if (Object.keys(errors).length) formError(errors);
@@ -1678,8 +1678,8 @@ export class FakeDiscord {
       return { body: msg, after: () => this.emitMessage('MESSAGE_UPDATE', msg) };
     }, false);
     r('DELETE', '/webhooks/:app/:token/messages/:mid', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
-      const msg = this.webhookMessage(state, ctx.params.mid!);
+      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+      const msg = this.webhookMessage(state, ctx.params.mid);
       this.messageStore.get(state.channelId)?.delete(msg.id);
       return { after: () => this.emitMessageDelete(msg) };
     }, false);
@@ -1687,8 +1687,8 @@ export class FakeDiscord {
     // users
     r('GET', '/users/@me', () => ({ body: { ...this.botUser, verified: true, mfa_enabled: false, email: null, locale: 'en-US' } }));
     r('GET', '/users/:id', (ctx) => {
-      if (!this.users.has(ctx.params.id!)) apiError(404, 10013, 'Unknown User');
-      return { body: this.userObject(ctx.params.id!) };
+      if (!this.users.has(ctx.params.id)) apiError(404, 10013, 'Unknown User');
+      return { body: this.userObject(ctx.params.id) };
     });
     r('POST', '/users/@me/channels', (ctx) => {
       const recipient = String(ctx.body?.recipient_id ?? '');
@@ -1721,11 +1721,11 @@ export class FakeDiscord {
     }));
     const commandRoutes = (prefix: string, guildOf: (ctx: RouteCtx) => string | null) => {
       r('GET', `${prefix}/commands`, (ctx) => {
-        this.requireApp(ctx.params.app!);
+        this.requireApp(ctx.params.app);
         return { body: this.commandList(guildOf(ctx)) };
       });
       r('PUT', `${prefix}/commands`, (ctx) => {
-        this.requireApp(ctx.params.app!);
+        this.requireApp(ctx.params.app);
         const guildId = guildOf(ctx);
         const errors = validateCommands(ctx.body);
         if (Object.keys(errors).length) formError(errors);
@@ -1734,7 +1734,7 @@ export class FakeDiscord {
         return { body: next };
       });
       r('POST', `${prefix}/commands`, (ctx) => {
-        this.requireApp(ctx.params.app!);
+        this.requireApp(ctx.params.app);
         const guildId = guildOf(ctx);
         const errors = validateCommands([ctx.body]);
         if (Object.keys(errors).length) formError(errors['0'] ?? errors);
@@ -1745,13 +1745,13 @@ export class FakeDiscord {
         return { status: existed ? 200 : 201, body: cmd };
       });
       r('GET', `${prefix}/commands/:cmd`, (ctx) => {
-        this.requireApp(ctx.params.app!);
+        this.requireApp(ctx.params.app);
         const cmd = this.commandList(guildOf(ctx)).find((c) => c.id === ctx.params.cmd);
         if (!cmd) apiError(404, 10063, 'Unknown application command');
         return { body: cmd };
       });
       r('PATCH', `${prefix}/commands/:cmd`, (ctx) => {
-        this.requireApp(ctx.params.app!);
+        this.requireApp(ctx.params.app);
         const guildId = guildOf(ctx);
         const list = this.commandList(guildId);
         const cmd = list.find((c) => c.id === ctx.params.cmd);
@@ -1760,7 +1760,7 @@ export class FakeDiscord {
         return { body: cmd };
       });
       r('DELETE', `${prefix}/commands/:cmd`, (ctx) => {
-        this.requireApp(ctx.params.app!);
+        this.requireApp(ctx.params.app);
         const guildId = guildOf(ctx);
         const list = this.commandList(guildId);
         if (!list.some((c) => c.id === ctx.params.cmd)) apiError(404, 10063, 'Unknown application command');
@@ -1770,55 +1770,55 @@ export class FakeDiscord {
     };
     commandRoutes('/applications/:app', () => null);
     commandRoutes('/applications/:app/guilds/:guild', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
-      return ctx.params.guild!;
+      this.requireGuild(ctx.params.guild);
+      return ctx.params.guild;
     });
 
     // guilds
     r('GET', '/guilds/:guild', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
+      this.requireGuild(ctx.params.guild);
       return { body: this.guildObject() };
     });
     r('GET', '/guilds/:guild/channels', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
+      this.requireGuild(ctx.params.guild);
       return { body: this.guildChannels() };
     });
     r('POST', '/guilds/:guild/channels', (ctx) => this.createGuildChannel(ctx));
     r('GET', '/guilds/:guild/roles', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
+      this.requireGuild(ctx.params.guild);
       return { body: [...this.roles.values()] };
     });
     r('GET', '/guilds/:guild/members', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
+      this.requireGuild(ctx.params.guild);
       const limit = Number(ctx.query.get('limit') ?? 1);
       return { body: [...this.members.values()].slice(0, limit) };
     });
     r('GET', '/guilds/:guild/members/:user', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
-      const member = this.members.get(ctx.params.user!);
+      this.requireGuild(ctx.params.guild);
+      const member = this.members.get(ctx.params.user);
       if (!member) apiError(404, 10007, 'Unknown Member');
       return { body: member };
     });
     r('PUT', '/guilds/:guild/members/:user/roles/:role', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
-      const member = this.members.get(ctx.params.user!);
+      this.requireGuild(ctx.params.guild);
+      const member = this.members.get(ctx.params.user);
       if (!member) apiError(404, 10007, 'Unknown Member');
-      if (!this.roles.has(ctx.params.role!)) apiError(404, 10011, 'Unknown Role');
+      if (!this.roles.has(ctx.params.role)) apiError(404, 10011, 'Unknown Role');
       if (!member.roles.includes(ctx.params.role)) member.roles.push(ctx.params.role);
       return { after: () => this.emit('GUILD_MEMBER_UPDATE', { guild_id: this.guildId, ...member }, Intents.GuildMembers) };
     });
     r('DELETE', '/guilds/:guild/members/:user/roles/:role', (ctx) => {
-      this.requireGuild(ctx.params.guild!);
-      const member = this.members.get(ctx.params.user!);
+      this.requireGuild(ctx.params.guild);
+      const member = this.members.get(ctx.params.user);
       if (!member) apiError(404, 10007, 'Unknown Member');
       member.roles = member.roles.filter((x: string) => x !== ctx.params.role);
       return { after: () => this.emit('GUILD_MEMBER_UPDATE', { guild_id: this.guildId, ...member }, Intents.GuildMembers) };
     });
 
     // channels
-    r('GET', '/channels/:channel', (ctx) => ({ body: this.requireChannel(ctx.params.channel!) }));
+    r('GET', '/channels/:channel', (ctx) => ({ body: this.requireChannel(ctx.params.channel) }));
     r('PATCH', '/channels/:channel', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
+      const ch = this.requireChannel(ctx.params.channel);
       const b = ctx.body ?? {};
       if (b.name !== undefined) {
         if (typeof b.name !== 'string' || b.name.length < 1 || b.name.length > 100)
@@ -1839,37 +1839,37 @@ export class FakeDiscord {
       return { body: ch, after: () => ch.type !== 1 && this.emit(t, ch, Intents.Guilds) };
     });
     r('DELETE', '/channels/:channel', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
+      const ch = this.requireChannel(ctx.params.channel);
       this.channels.delete(ch.id);
       this.messageStore.delete(ch.id);
       const t = ch.thread_metadata ? 'THREAD_DELETE' : 'CHANNEL_DELETE';
       return { body: ch, after: () => ch.type !== 1 && this.emit(t, ch, Intents.Guilds) };
     });
     r('PUT', '/channels/:channel/permissions/:overwrite', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
+      const ch = this.requireChannel(ctx.params.channel);
       if (ch.type === 1) apiError(400, 50024, 'Cannot execute action on this channel type');
       const b = ctx.body ?? {};
-      const overwrite = { id: ctx.params.overwrite!, type: Number(b.type ?? 0), allow: String(b.allow ?? '0'), deny: String(b.deny ?? '0') };
+      const overwrite = { id: ctx.params.overwrite, type: Number(b.type ?? 0), allow: String(b.allow ?? '0'), deny: String(b.deny ?? '0') };
       ch.permission_overwrites = [...(ch.permission_overwrites ?? []).filter((o: Json) => o.id !== overwrite.id), overwrite];
       return { after: () => this.emit('CHANNEL_UPDATE', ch, Intents.Guilds) };
     });
     r('DELETE', '/channels/:channel/permissions/:overwrite', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
+      const ch = this.requireChannel(ctx.params.channel);
       ch.permission_overwrites = (ch.permission_overwrites ?? []).filter((o: Json) => o.id !== ctx.params.overwrite);
       return { after: () => this.emit('CHANNEL_UPDATE', ch, Intents.Guilds) };
     });
     r('POST', '/channels/:channel/typing', (ctx) => {
-      this.requireChannel(ctx.params.channel!);
+      this.requireChannel(ctx.params.channel);
       return {};
     });
     r('GET', '/channels/:channel/messages', (ctx) => {
-      this.requireChannel(ctx.params.channel!);
+      this.requireChannel(ctx.params.channel);
       const limit = Number(ctx.query.get('limit') ?? 50);
-      const list = this.messages(ctx.params.channel!).filter((m) => !(m.flags & MessageFlag.Ephemeral)).reverse();
+      const list = this.messages(ctx.params.channel).filter((m) => !(m.flags & MessageFlag.Ephemeral)).reverse();
       return { body: list.slice(0, limit) };
     });
     r('POST', '/channels/:channel/messages', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
+      const ch = this.requireChannel(ctx.params.channel);
       if (ch.type === 4) apiError(400, 50008, 'Cannot send messages in a non-text channel');
       if (ch.type === 1) {
         const recipient = ch.recipients?.[0]?.id;
@@ -1888,30 +1888,30 @@ export class FakeDiscord {
       return { body: msg, after: () => this.emitMessage('MESSAGE_CREATE', msg) };
     });
     r('GET', '/channels/:channel/messages/pins', (ctx) => {
-      this.requireChannel(ctx.params.channel!);
-      const items = this.messages(ctx.params.channel!)
+      this.requireChannel(ctx.params.channel);
+      const items = this.messages(ctx.params.channel)
         .filter((m) => m.pinned)
         .reverse()
         .map((m) => ({ pinned_at: this.pinnedAt.get(m.id) ?? this.now(), message: m }));
       return { body: { items, has_more: false } };
     });
     r('GET', '/channels/:channel/pins', (ctx) => {
-      this.requireChannel(ctx.params.channel!);
-      return { body: this.messages(ctx.params.channel!).filter((m) => m.pinned).reverse() };
+      this.requireChannel(ctx.params.channel);
+      return { body: this.messages(ctx.params.channel).filter((m) => m.pinned).reverse() };
     });
     for (const template of ['/channels/:channel/pins/:message', '/channels/:channel/messages/pins/:message']) {
-      r('PUT', template, (ctx) => this.pin(ctx.params.channel!, ctx.params.message!, true));
-      r('DELETE', template, (ctx) => this.pin(ctx.params.channel!, ctx.params.message!, false));
+      r('PUT', template, (ctx) => this.pin(ctx.params.channel, ctx.params.message, true));
+      r('DELETE', template, (ctx) => this.pin(ctx.params.channel, ctx.params.message, false));
     }
     r('GET', '/channels/:channel/messages/:message', (ctx) => {
-      this.requireChannel(ctx.params.channel!);
-      const msg = this.requireMessage(ctx.params.channel!, ctx.params.message!);
+      this.requireChannel(ctx.params.channel);
+      const msg = this.requireMessage(ctx.params.channel, ctx.params.message);
       if (msg.flags & MessageFlag.Ephemeral) apiError(404, 10008, 'Unknown Message');
       return { body: msg };
     });
     r('PATCH', '/channels/:channel/messages/:message', (ctx) => {
-      this.requireChannel(ctx.params.channel!);
-      const msg = this.requireMessage(ctx.params.channel!, ctx.params.message!);
+      this.requireChannel(ctx.params.channel);
+      const msg = this.requireMessage(ctx.params.channel, ctx.params.message);
       if (msg.author?.id !== this.botUser.id) apiError(403, 50005, 'Cannot edit a message authored by another user');
       const data = ctx.body ?? {};
       const errors = validateMessagePayload(data);
@@ -1920,16 +1920,16 @@ export class FakeDiscord {
       return { body: msg, after: () => this.emitMessage('MESSAGE_UPDATE', msg) };
     });
     r('DELETE', '/channels/:channel/messages/:message', (ctx) => {
-      this.requireChannel(ctx.params.channel!);
-      const msg = this.requireMessage(ctx.params.channel!, ctx.params.message!);
-      this.messageStore.get(ctx.params.channel!)!.delete(msg.id);
+      this.requireChannel(ctx.params.channel);
+      const msg = this.requireMessage(ctx.params.channel, ctx.params.message);
+      this.messageStore.get(ctx.params.channel)!.delete(msg.id);
       return { after: () => this.emitMessageDelete(msg) };
     });
-    r('PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) => this.react(ctx.params.channel!, ctx.params.message!, ctx.params.emoji!, true));
-    r('DELETE', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) => this.react(ctx.params.channel!, ctx.params.message!, ctx.params.emoji!, false));
+    r('PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) => this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, true));
+    r('DELETE', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) => this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, false));
     r('POST', '/channels/:channel/messages/:message/threads', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
-      const msg = this.requireMessage(ch.id, ctx.params.message!);
+      const ch = this.requireChannel(ctx.params.channel);
+      const msg = this.requireMessage(ch.id, ctx.params.message);
       if (msg.thread) apiError(400, 160004, 'A thread has already been created for this message');
       const thread = this.createThread(ch, ctx.body ?? {}, ch.type === 5 ? 10 : 11, msg.id);
       msg.thread = thread;
@@ -1937,7 +1937,7 @@ export class FakeDiscord {
       return { status: 201, body: thread, after: () => this.emit('THREAD_CREATE', { ...thread, newly_created: true }, Intents.Guilds) };
     });
     r('POST', '/channels/:channel/threads', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
+      const ch = this.requireChannel(ctx.params.channel);
       const b = ctx.body ?? {};
       const thread = this.createThread(ch, b, Number(b.type ?? 12));
       let first: Json | undefined;
@@ -1953,9 +1953,9 @@ export class FakeDiscord {
       };
     });
     r('PUT', '/channels/:channel/thread-members/:user', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel!);
+      const ch = this.requireChannel(ctx.params.channel);
       if (!ch.thread_metadata) apiError(400, 50024, 'Cannot execute action on this channel type');
-      const uid = ctx.params.user === '@me' ? this.botUser.id : ctx.params.user!;
+      const uid = ctx.params.user === '@me' ? this.botUser.id : ctx.params.user;
       if (!this.users.has(uid)) apiError(404, 10013, 'Unknown User');
       const members = this.threadMembers.get(ch.id) ?? new Set([this.botUser.id]);
       members.add(uid);
@@ -1995,13 +1995,13 @@ export class FakeDiscord {
     return {
       id: existing?.id ?? this.snowflake(),
       application_id: this.applicationId,
-      version: changed ? this.snowflake() : existing!.version,
+      version: changed ? this.snowflake() : existing.version,
       ...definition,
     };
   }
 
   private createGuildChannel(ctx: RouteCtx): RouteResult {
-    this.requireGuild(ctx.params.guild!);
+    this.requireGuild(ctx.params.guild);
     const b = ctx.body ?? {};
     const errors: Json = {};
     if (typeof b.name !== 'string' || b.name.length < 1 || b.name.length > 100)
@@ -2108,7 +2108,7 @@ export class FakeDiscord {
     const ch = this.requireChannel(channelId);
     const msg = this.requireMessage(channelId, messageId);
     const custom = /^(?<name>[\w-]+):(?<id>\d+)$/.exec(emoji);
-    const emojiObj = custom ? { id: custom.groups!.id!, name: custom.groups!.name! } : { id: null, name: emoji };
+    const emojiObj = custom ? { id: custom.groups!.id, name: custom.groups!.name } : { id: null, name: emoji };
     if (!custom && /^[\w-]+$/.test(emoji)) apiError(400, 10014, 'Unknown Emoji');
     msg.reactions = msg.reactions ?? [];
     const key = (e: Json) => (e.id ? e.id : e.name);
@@ -2148,7 +2148,7 @@ export class FakeDiscord {
   }
 
   private interactionCallback(ctx: RouteCtx): RouteResult {
-    const state = this.interactions.get(ctx.params.id!);
+    const state = this.interactions.get(ctx.params.id);
     if (!state || state.token !== ctx.params.token) apiError(404, 10062, 'Unknown interaction');
     if (state.responded) apiError(400, 40060, 'Interaction has already been acknowledged.');
     const b = ctx.body ?? {};

@@ -134,7 +134,7 @@ export class CallLog<T extends { seq: number }> {
   notify(item: T): void {
     const remaining: Array<Waiter<T>> = [];
     for (const w of this.waiters) {
-      let matched = false;
+      let matched: boolean;
       try {
         matched = w.predicate(item);
       } catch {

@@ -22,7 +22,7 @@ describe('logs never carry secrets', () => {
 
   it('redacts configured secrets and token-shaped strings wherever they appear', async () => {
     const out = capture();
-    const log = createLogger({ level: 'trace', secrets: [signing], destination: out.dest as never });
+    const log = createLogger({ level: 'trace', secrets: [signing], destination: out.dest });
     log.info({ token: 'x', headers: { authorization: `Bearer ${slackBot}` } }, 'by path');
     log.info({ nested: { deep: [`url?token=${slackBot}`] } }, `message mentions ${appToken} and ${discord}`);
     log.error({ err: new Error(`request failed with ${signing}`) }, 'error carrying a secret');
@@ -40,7 +40,7 @@ describe('logs never carry secrets', () => {
   it('redacts Steward API tokens: by shape anywhere, by path in authorization headers', () => {
     const apiToken = 'stw_Zm9vYmFyYmF6cXV4LXN0ZXdhcmQtdG9rZW4tMTIzNDU2Nzg';
     const out = capture();
-    const log = createLogger({ level: 'trace', secrets: [], destination: out.dest as never });
+    const log = createLogger({ level: 'trace', secrets: [], destination: out.dest });
     log.info({ req: { headers: { authorization: `Bearer ${apiToken}` } } }, 'by path');
     log.info({ headers: { Authorization: 'opaque-value-without-shape' } }, 'capitalised header');
     log.info({ apiToken: 'opaque-value-without-shape' }, 'settings field');

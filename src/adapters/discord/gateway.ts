@@ -167,7 +167,7 @@ export class DiscordGateway implements ChatGateway {
       // Started in the meantime (another replica, or a retried post): use that one.
       if (discordCode(err) !== DiscordCode.ThreadAlreadyCreated) throw classify('start thread', err);
       const thread = await restStep('fetch thread', () => this.client.channels.fetch(messageId));
-      if (!thread?.isThread()) throw new Error(`thread of message ${messageId} not found`);
+      if (!thread?.isThread()) throw new Error(`thread of message ${messageId} not found`, { cause: err });
       return thread;
     }
   }

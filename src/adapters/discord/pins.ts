@@ -40,7 +40,7 @@ export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: L
       const { items, hasMore } = await channel.messages.fetchPins({ cache: false, ...(before ? { before } : {}) });
       for (const item of items) await record(item.message);
       if (!hasMore || !items.length) break;
-      before = items[items.length - 1]!.pinnedTimestamp;
+      before = items[items.length - 1].pinnedTimestamp;
     }
   }
 

@@ -7,7 +7,7 @@ import type { Form, Reply } from '../../core/card.js';
 import type { Invocation } from '../../core/context.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SlackRenderer } from '../../render/slack/blocks.js';
-import { type ElementState, modalMetadata, modalValues, renderModal } from '../../render/slack/modal.js';
+import { modalMetadata, modalValues, renderModal } from '../../render/slack/modal.js';
 import { errorReply } from '../../render/outcome.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { withinAckBudget } from './ack-budget.js';
@@ -49,7 +49,7 @@ export function formSubmissions(deps: FormDeps): (args: SlackViewMiddlewareArgs<
 
   return async ({ ack, body, view, client, context }) => {
     const meta = modalMetadata(view.private_metadata);
-    const values = modalValues(view.state.values as Record<string, Record<string, ElementState>>);
+    const values = modalValues(view.state.values);
     const inv = deps.inv({ id: body.user.id, name: body.user.name }, meta.channel, context.requestId);
     const pending = dispatcher.submit(inv, view.callback_id, values);
 
@@ -86,14 +86,14 @@ export async function deliver(client: WebClient, user: string, channel: string |
   const m = deps.render.reply(reply);
   if (channel) {
     try {
-      await client.chat.postEphemeral({ channel, user, text: m.text, blocks: m.blocks as never });
+      await client.chat.postEphemeral({ channel, user, text: m.text, blocks: m.blocks });
       return;
     } catch (err) {
       deps.log.info({ platform: 'slack', channel, err: slackFailure(err).message }, 'ephemeral reply refused; sending it as a direct message');
     }
   }
   try {
-    await client.chat.postMessage({ channel: user, text: m.text, blocks: m.blocks as never, unfurl_links: false, unfurl_media: false });
+    await client.chat.postMessage({ channel: user, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false });
   } catch (err) {
     deps.log.warn({ platform: 'slack', user, err: slackFailure(err).message }, 'form result not delivered');
   }

@@ -122,7 +122,7 @@ export class SlackGateway implements ChatGateway {
   async post(channelId: string, reply: Reply, opts?: { threadOf?: string }): Promise<{ messageId: string }> {
     const m = this.render.reply(reply);
     const r = await call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel: channelId, text: m.text, blocks: m.blocks as never, unfurl_links: false, unfurl_media: false, ...(opts?.threadOf ? { thread_ts: opts.threadOf } : {}) }),
+      this.client.chat.postMessage({ channel: channelId, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false, ...(opts?.threadOf ? { thread_ts: opts.threadOf } : {}) }),
     );
     if (!r?.ts) throw new Error('Slack chat.postMessage: no message ts in the answer');
     return { messageId: r.ts };
@@ -130,7 +130,7 @@ export class SlackGateway implements ChatGateway {
 
   async edit(channelId: string, messageId: string, reply: Reply): Promise<void> {
     const m = this.render.reply(reply);
-    await call('chat.update', () => this.client.chat.update({ channel: channelId, ts: messageId, text: m.text, blocks: m.blocks as never }));
+    await call('chat.update', () => this.client.chat.update({ channel: channelId, ts: messageId, text: m.text, blocks: m.blocks }));
   }
 
   async pin(channelId: string, messageId: string): Promise<void> {
@@ -140,7 +140,7 @@ export class SlackGateway implements ChatGateway {
   /** Posting to a user id opens (or reuses) the app's direct message with that user. */
   async dm(userId: string, reply: Reply): Promise<{ channelId: string; messageId: string } | null> {
     const m = this.render.reply(reply);
-    const r = await call('chat.postMessage', () => this.client.chat.postMessage({ channel: userId, text: m.text, blocks: m.blocks as never, unfurl_links: false, unfurl_media: false }));
+    const r = await call('chat.postMessage', () => this.client.chat.postMessage({ channel: userId, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false }));
     // Edits need the direct-message channel (D…) that Slack answers with, not the user id.
     return r?.channel && r.ts ? { channelId: r.channel, messageId: r.ts } : null;
   }

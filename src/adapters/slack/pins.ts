@@ -76,10 +76,10 @@ export function pinEvents(deps: PinDeps): (args: SlackEventMiddlewareArgs & AllM
 export async function readMessage(client: WebClient, channel: string, ts: string, log: Logger): Promise<SlackMessage | undefined> {
   try {
     const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
-    const top = (history.messages as SlackMessage[] | undefined)?.find((m) => m.ts === ts);
+    const top = (history.messages)?.find((m) => m.ts === ts);
     if (top) return top;
     const thread = await client.conversations.replies({ channel, ts, latest: ts, oldest: ts, inclusive: true, limit: 2 });
-    return (thread.messages as SlackMessage[] | undefined)?.find((m) => m.ts === ts);
+    return (thread.messages)?.find((m) => m.ts === ts);
   } catch (err) {
     log.warn({ platform: 'slack', channel, ts, err: slackFailure(err).message }, 'pinned message not read');
     return undefined;

@@ -14,7 +14,7 @@ function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : sortKeys(x)));
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
+    for (const k of Object.keys(v).sort()) {
       const x = (v as Record<string, unknown>)[k];
       if (x !== undefined) out[k] = sortKeys(x);
     }

@@ -18,7 +18,7 @@ export class Catalog {
   private memo(key: string, build: () => Outcome<Reply>): Outcome<Reply> {
     const d = this.dir();
     let m = this.cache.get(d);
-    if (!m) this.cache.set(d, (m = new Map()));
+    if (!m) this.cache.set(d, (m = new Map<string, Outcome<Reply>>()));
     let r = m.get(key);
     if (!r) m.set(key, (r = build()));
     return r;

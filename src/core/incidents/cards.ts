@@ -43,7 +43,7 @@ export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolea
     { label: 'Declared', value: [time(i.declaredAt, 'relative'), txt(' by '), ...personSpan(dir, i.declaredBy)] },
     { label: 'Roles', value: rolesRich(dir, i) },
   ];
-  if (i.warRoom.channelId) fields.push({ label: 'War room', value: [{ t: 'channel', name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId } as Rich[number]] });
+  if (i.warRoom.channelId) fields.push({ label: 'War room', value: [{ t: 'channel', name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId }] });
   else if (i.warRoom.state === 'failed') fields.push({ label: 'War room', value: [txt(`not created: ${i.warRoom.error ?? 'unknown error'}`)] });
   if (i.resolvedAt) fields.push({ label: 'Resolved', value: [time(i.resolvedAt), txt(` after ${formatDuration(i.resolvedAt.getTime() - i.declaredAt.getTime())}`)] });
   if (opts.changes?.length) fields.push({ label: 'What changed?', value: join(opts.changes.map((c) => [strong(c.ref), txt(` ${c.title} · started `), time(c.startedAt)]), br) });

@@ -48,7 +48,7 @@ export function cronTime(cron: string, timezone: string): CronTime {
   } catch (err) {
     throw new CronError(`cron "${cron}": ${(err as Error).message}`);
   }
-  return new ZonedCron(cron, timezone, pattern, IANAZone.create(timezone) as IANAZone);
+  return new ZonedCron(cron, timezone, pattern, IANAZone.create(timezone));
 }
 
 /** Whether `cron` and `timezone` would be accepted by cronTime. */

@@ -48,7 +48,7 @@ export class OnCall {
   /** The schedule as the engine sees it: the base rotation is layer 0, then the layers in order. */
   spec(s: Schedule): ScheduleSpec {
     let m = this.specs.get(this.dir);
-    if (!m) this.specs.set(this.dir, (m = new Map()));
+    if (!m) this.specs.set(this.dir, (m = new Map<string, ScheduleSpec>()));
     let spec = m.get(s.id);
     if (!spec) {
       spec = { id: s.id, timezone: s.timezone ?? this.dir.policy.timezone, layers: [...(s.rotation ? [{ name: 'base', rotation: s.rotation }] : []), ...(s.layers ?? [])] };
@@ -126,7 +126,7 @@ export class OnCall {
     const dir = this.dir;
     const who = (seg: Segment): Rich => {
       if (!seg.personId) return [txt('nobody')];
-      const o = seg.override as KnownOverride | null;
+      const o = seg.override as KnownOverride | null; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- Override carries no row; a known override does
       const cover: Rich = o ? [txt(' (override'), ...(o.row?.covers ? [txt(' for '), ...personSpan(dir, o.row.covers)] : []), ...(o.row ? [txt(', set by '), ...personSpan(dir, o.row.createdBy)] : []), txt(')')] : [];
       return [...personSpan(dir, seg.personId), ...cover];
     };

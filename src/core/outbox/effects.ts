@@ -18,7 +18,7 @@ export interface EffectHandler<S extends z.ZodType<Record<string, unknown>> = z.
   run(payload: z.infer<S>): Promise<void>;
 }
 
-export const handle = <S extends z.ZodType<Record<string, unknown>>>(kind: EffectKind<S>, run: (payload: z.infer<S>) => Promise<void>): EffectHandler => ({ kind, run } as unknown as EffectHandler);
+export const handle = <S extends z.ZodType<Record<string, unknown>>>(kind: EffectKind<S>, run: (payload: z.infer<S>) => Promise<void>): EffectHandler => (({ kind, run }));
 
 /** Enqueues one effect once per key (see OutboxRepo.enqueue). */
 export function enqueue<S extends z.ZodType<Record<string, unknown>>>(outbox: OutboxRepo, kind: EffectKind<S>, key: string, payload: z.input<S>, at: Date, dueAt?: Date): Promise<boolean> {

@@ -66,8 +66,8 @@ export function parseKev(text: string): { ok: true; entries: KevEntry[] } | { ok
     const e = raw as Record<string, unknown>;
     const cve = typeof e?.cveID === 'string' ? e.cveID.trim().toUpperCase() : '';
     if (!/^CVE-\d{4}-\d{4,}$/.test(cve)) return { ok: false, reason: `vulnerabilities[${i}].cveID: not a CVE id (${JSON.stringify(e?.cveID)})` };
-    const due = kevDueInstant(String(e.dueDate ?? ''));
-    const added = kevDueInstant(String(e.dateAdded ?? ''));
+    const due = kevDueInstant(typeof e.dueDate === 'string' ? e.dueDate : '');
+    const added = kevDueInstant(typeof e.dateAdded === 'string' ? e.dateAdded : '');
     if (!due) return { ok: false, reason: `vulnerabilities[${i}].dueDate: not a date YYYY-MM-DD (${JSON.stringify(e.dueDate)})` };
     if (!added) return { ok: false, reason: `vulnerabilities[${i}].dateAdded: not a date YYYY-MM-DD (${JSON.stringify(e.dateAdded)})` };
     const str = (x: unknown) => (typeof x === 'string' && x.trim() ? x.trim().slice(0, 200) : undefined);
@@ -75,7 +75,7 @@ export function parseKev(text: string): { ok: true; entries: KevEntry[] } | { ok
       cveId: cve,
       dueDate: due,
       dateAdded: new Date(added.getTime() - 86_400_000),
-      ransomware: String(e.knownRansomwareCampaignUse ?? '').toLowerCase() === 'known',
+      ransomware: typeof e.knownRansomwareCampaignUse === 'string' && e.knownRansomwareCampaignUse.toLowerCase() === 'known',
       vendor: str(e.vendorProject),
       product: str(e.product),
       name: str(e.vulnerabilityName),

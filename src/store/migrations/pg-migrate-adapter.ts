@@ -29,6 +29,7 @@ type Callback = (err: Error | null, res?: unknown) => void;
 
 /** pg.Client whose results report "char" columns as text. */
 export class CharAsTextClient extends pg.Client {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg.Client.query has a dozen overloads; this passes them all through
   override query(...args: any[]): any {
     const last = args.length - 1;
     if (typeof args[last] === 'function') {
@@ -81,7 +82,7 @@ export class PgMigrateAdapterFactory implements SqlMigrationAwareDriverAdapterFa
   }
 
   #pgConfig(url: string): pg.PoolConfig {
-    return { connectionString: url, Client: CharAsTextClient } as pg.PoolConfig;
+    return { connectionString: url, Client: CharAsTextClient };
   }
 
   /** Wraps adapter.dispose so it runs once, then `after`; remembers it for close(). */

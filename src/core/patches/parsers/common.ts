@@ -1,7 +1,12 @@
 // Helpers every format parser shares: severities, CVSS, vulnerability ids, package URLs and text.
-import cvssCalculator from 'ae-cvss-calculator';
+import cvssCalculatorModule from 'ae-cvss-calculator';
 import { PackageURL } from 'packageurl-js';
 import type { Cvss, Severity } from './types.js';
+
+/** The calculator's untyped export, as used here. */
+const cvssCalculator = cvssCalculatorModule as unknown as {
+  fromVector(vector: string): { calculateScores?: () => { base?: unknown } } | undefined;
+};
 
 /** 9.0+ critical, 7.0+ high, 4.0+ medium, 0.1+ low, else none (CVSS v3/v4 qualitative scale). */
 export function severityFromScore(score: number): Severity {

@@ -83,6 +83,6 @@ function pickCvss(c: z.output<typeof CvssRef>): Cvss | undefined {
 
 /** `epss` is an object or (in some API versions) an array of one: { percentage, percentile }. */
 function epss(e: unknown): number | undefined {
-  const o = Array.isArray(e) ? e[0] : e;
+  const o: unknown = Array.isArray(e) ? e[0] : e;
   return o && typeof o === 'object' ? finiteNumber((o as { percentage?: unknown }).percentage) : undefined;
 }

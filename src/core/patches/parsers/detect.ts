@@ -12,7 +12,7 @@ export const NPM_V1 = 'npm audit v1 (auditReportVersion 1 / `advisories`) is not
 
 export function detectFormat(v: unknown): Detected {
   if (Array.isArray(v)) {
-    const first = v[0];
+    const first: unknown = v[0];
     if (v.length === 0 || (isObject(first) && ('security_advisory' in first || 'security_vulnerability' in first))) return { ok: true, format: 'dependabot' };
     if (isObject(first) && 'Target' in first && ('Vulnerabilities' in first || 'Type' in first))
       return { ok: false, format: 'trivy', reason: 'Trivy JSON without SchemaVersion (a bare list of results, Trivy before 0.20) is not supported: use Trivy 0.20 or later, `trivy … -f json`' };

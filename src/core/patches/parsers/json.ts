@@ -133,7 +133,7 @@ export function locateJsonError(text: string): JsonError | null {
     if (state === 'value') {
       if (i >= n) return fail('a value');
       const c = text[i];
-      let err: JsonError | null = null;
+      let err: JsonError | null;
       if (c === '{' || c === '[') {
         stack.push(c === '{' ? 'object' : 'array');
         i++;
