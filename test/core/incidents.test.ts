@@ -123,7 +123,7 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     expect((await store.transaction((tx) => tx.incidents.byNumber(1)))?.warRoom.state).toBe('ready');
   });
 
-  it('resolve: refused for others, allowed for the commander, once; durations and postmortem recorded', async () => {
+  it('resolve: refused for others, allowed for the commander the declarer hands over to, once; durations and postmortem recorded', async () => {
     const { steward, declare, settle, store, advance } = await setup();
     await (await declare()).submit();
     await settle();
@@ -131,7 +131,7 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     const refused = await steward.execute(as('carol', room), { kind: 'incident.resolve', summary: 'done' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'AUTH.FORBIDDEN', message: 'Only the commander or declarer may resolve INC-1.' } });
     advance(4 * 60_000);
-    expect(titles(await steward.execute(as('bob', room), { kind: 'incident.role', role: 'commander', user: '@bob' }))).toEqual(['INC-1: Bob Builder is now commander']);
+    expect(titles(await steward.execute(as('alice', room), { kind: 'incident.role', role: 'commander', user: '@bob' }))).toEqual(['INC-1: Bob Builder is now commander']);
     advance(6 * 60_000);
     await steward.execute(as('bob', room), { kind: 'incident.status', status: 'monitoring', text: 'rolled back' });
     advance(10 * 60_000);

@@ -1,4 +1,5 @@
 // `/incident help`: the incident commands and who may do what.
+import { rulesFor } from './permissions.js';
 import { type Reply, br, code, ephemeral, join, txt } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Ctx } from '../context.js';
@@ -24,7 +25,7 @@ export function incidentHelp(_ctx: Ctx, dir: Directory): Outcome<Reply> {
       title: 'Incident commands',
       tone: 'info',
       body: join(INCIDENT_HELP.map(([u, w]) => [code(u), txt(` — ${w}`)]), br),
-      context: [txt(`In a war room the incident is implied; elsewhere add INC-n. Roles: ${dir.policy.incidents.roles.join(', ')}. Resolving: ${dir.policy.incidents.resolve.join(' or ')}.`)],
+      context: [txt(`In a war room the incident is implied; elsewhere add INC-n. Roles: ${dir.policy.incidents.roles.join(', ')}. Resolving: ${rulesFor(dir, 'resolve').join(' or ')}; closing: ${rulesFor(dir, 'close').join(' or ')}; handing over command: ${rulesFor(dir, 'commander').join(' or ')}.`)],
     }),
   );
 }

@@ -21,8 +21,11 @@ export interface IncidentPaging {
   open(tx: Tx, page: IncidentPage, actor: ActorRef, at: Date): Promise<{ ok: true; ref: string } | { ok: false; reason: string }>;
   /** The reference of the page the incident opened, if any. */
   pageOf(tx: Tx, incidentNumber: number): Promise<string | null>;
-  /** Resolving (or declining, cancelling) an incident resolves its pages, in the same transaction. */
-  closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<void>;
+  /**
+   * Resolving (or declining, cancelling) an incident resolves its pages in the same transaction,
+   * those `who` may resolve by the paging rules; returns the references of the pages left open.
+   */
+  closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<string[]>;
   /** A page was opened: its first step is due now. */
   wake(): void;
 }

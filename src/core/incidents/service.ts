@@ -15,6 +15,7 @@ import { type Incident, type IncidentStatus, type TimelineKind, isOpen, ref, rol
 import type { IncidentPatch } from './ports.js';
 import { resolvePerson } from '../people/resolve.js';
 import type { IncidentPaging } from './links.js';
+import { type IncidentAction, mayAct, refuse } from './permissions.js';
 
 export interface IncidentDeps {
   store: Store;
@@ -126,42 +127,49 @@ export class IncidentService {
     if (!found.ok) return found;
     const i = found.value;
     if (!isOpen(i.status)) return this.closed(i);
-    if (form === 'resolve' && !this.mayResolve(ctx, i)) return this.refuseResolve(i);
+    // A form opens only for someone who may submit it (the status form: any status change; the role form: any role).
+    const actions: IncidentAction[] = form === 'status' ? ['status', 'close'] : form === 'role' ? ['role', 'commander'] : [form];
+    if (!actions.some((a) => this.may(ctx, i, a))) return refuse(this.dir, i, actions[0]);
     const f =
       form === 'status' ? statusForm(i, initial, nonce) : form === 'severity' ? severityForm(this.dir, i, initial, nonce) : form === 'role' ? roleForm(this.dir, i, initial, nonce) : resolveForm(i, initial, nonce);
     return ok({ cards: [], visibility: 'ephemeral', form: f });
   }
 
   update(ctx: Ctx, number: number | undefined, text: string) {
-    return this.change(ctx, number, undefined, () => ({
+    return this.change(ctx, number, undefined, (i) => {
+      if (!this.may(ctx, i, 'update')) return refuse(this.dir, i, 'update');
+      return {
       patch: {},
       kind: 'update',
       text,
       effects: async (i, tx, at) => {
         await enqueue(tx.outbox, Update, `update:${i.number}:${i.version}`, { incident: i.number, version: i.version, text, by: ctx.actor.person!.id, at: at.toISOString() }, at);
       },
-    }));
+      };
+    });
   }
 
   setStatus(ctx: Ctx, number: number | undefined, status: Exclude<IncidentStatus, 'resolved'>, text: string | undefined, key?: string) {
     return this.change(ctx, number, key, (i) => {
+      const closes = !isOpen(status);
+      if (!this.may(ctx, i, closes ? 'close' : 'status')) return refuse(this.dir, i, closes ? 'close' : 'status');
       if (i.status === status) return fail('INCIDENT.UNCHANGED', `${ref(i)} is already ${status}.`);
       const patch: IncidentPatch = { status };
       if (status === 'monitoring' && !i.mitigatedAt) patch.mitigatedAt = ctx.now;
-      if (!isOpen(status)) patch.resolvedAt = ctx.now;
-      const closes = !isOpen(status);
+      if (closes) patch.resolvedAt = ctx.now;
       return {
         patch,
         kind: 'status',
         text: `Status ${i.status} → ${status}${text ? `: ${text}` : ''}`,
         data: { from: i.status, to: status },
-        effects: closes ? async (next, tx, at) => void (await this.d.paging()?.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at)) : undefined,
+        effects: closes ? (next, tx, at) => this.closePages(ctx, next, tx, at) : undefined,
       };
     });
   }
 
   setSeverity(ctx: Ctx, number: number | undefined, severity: string, key?: string) {
     return this.change(ctx, number, key, (i) => {
+      if (!this.may(ctx, i, 'severity')) return refuse(this.dir, i, 'severity');
       const known = this.dir.policy.incidents.severities.map((s) => s.id);
       if (!known.includes(severity)) return fail('COMMAND.INVALID', `Unknown severity ${severity}.`, `Severities: ${known.join(', ')}`);
       if (i.severity === severity) return fail('INCIDENT.UNCHANGED', `${ref(i)} is already ${severity}.`);
@@ -172,6 +180,9 @@ export class IncidentService {
   assignRole(ctx: Ctx, number: number | undefined, role: string, userRef: string, key?: string) {
     return this.change(ctx, number, key, (i) => {
       if (!this.dir.policy.incidents.roles.includes(role)) return fail('COMMAND.INVALID', `There is no role "${role}".`, `Roles: ${this.dir.policy.incidents.roles.join(', ')}`);
+      // Command decides who may resolve and close: handing it over has its own rule.
+      const action = role === 'commander' ? 'commander' : 'role';
+      if (!this.may(ctx, i, action)) return refuse(this.dir, i, action);
       const person = resolvePerson(this.dir, ctx.inv.platform, userRef);
       if (!person) return fail('PERSON.NOT_FOUND', `Steward does not know "${userRef}".`, 'Mention someone listed in the policy, or use their person id.');
       if (i.roles[role] === person.id) return fail('INCIDENT.UNCHANGED', `${person.name} is already ${role} of ${ref(i)}.`);
@@ -189,14 +200,14 @@ export class IncidentService {
 
   resolve(ctx: Ctx, number: number | undefined, summary: string | undefined, key?: string) {
     return this.change(ctx, number, key, (i) => {
-      if (!this.mayResolve(ctx, i)) return this.refuseResolve(i);
+      if (!this.may(ctx, i, 'resolve')) return refuse(this.dir, i, 'resolve');
       return {
         patch: { status: 'resolved', resolvedAt: ctx.now, resolution: summary ?? null, mitigatedAt: i.mitigatedAt ?? null },
         kind: 'resolved',
         text: `Resolved${summary ? `: ${summary}` : ''}`,
         effects: async (next, tx, at) => {
           await enqueue(tx.outbox, Postmortem, `postmortem:${next.number}`, { incident: next.number }, at);
-          await this.d.paging()?.closeForIncident(tx, next.number, ctx.actor.ref, { id: ctx.actor.person!.id, name: ctx.actor.person!.name }, at);
+          await this.closePages(ctx, next, tx, at);
         },
       };
     });
@@ -228,6 +239,7 @@ export class IncidentService {
     const found = await this.find(ctx, number);
     if (!found.ok) return found;
     const i = found.value;
+    if (!this.may(ctx, i, 'warRoom')) return refuse(this.dir, i, 'warRoom');
     if (i.warRoom.state === 'ready') return fail('INCIDENT.UNCHANGED', `${ref(i)} already has its war room.`);
     await this.d.store.transaction(async (tx) => {
       const next = await tx.incidents.update(i.id, i.version, { warRoom: { ...i.warRoom, state: 'pending', error: null } }, ctx.now);
@@ -239,15 +251,22 @@ export class IncidentService {
     return ok(ephemeral({ title: `Retrying the war room for ${ref(i)}`, tone: 'info' }));
   }
 
-  mayResolve(ctx: Ctx, i: Incident): boolean {
-    const pid = ctx.actor.person?.id;
-    if (!pid) return false;
-    return this.dir.policy.incidents.resolve.some((rule) => rule === 'anyone' || (rule === 'declarer' ? i.declaredBy === pid : i.roles[rule] === pid));
+  /** Whether the actor may make this change to the incident (incidents.permissions). */
+  may(ctx: Ctx, i: Incident, action: IncidentAction): boolean {
+    return mayAct(this.dir, ctx.actor.person?.id, i, action);
   }
 
-  private refuseResolve(i: Incident): Outcome<never> {
-    const who = this.dir.policy.incidents.resolve.join(' or ');
-    return fail('AUTH.FORBIDDEN', `Only the ${who} may resolve ${ref(i)}.`, 'Ask them, or have the commander role assigned to you first.');
+  /**
+   * Closing an incident resolves the pages it opened that the closer may resolve by the paging
+   * rules; the others keep escalating, and the timeline says which and why.
+   */
+  private async closePages(ctx: Ctx, i: Incident, tx: Tx, at: Date): Promise<void> {
+    const paging = this.d.paging();
+    if (!paging) return;
+    const person = ctx.actor.person!;
+    const kept = await paging.closeForIncident(tx, i.number, ctx.actor.ref, { id: person.id, name: person.name }, at);
+    if (kept.length)
+      await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'page', actorPerson: person.id, actorName: person.name, text: `${kept.join(', ')} left open: ${person.name} may not resolve ${kept.length > 1 ? 'them' : 'it'} (policy paging.acknowledge)` });
   }
 
   private closed(i: Incident): Outcome<never> {

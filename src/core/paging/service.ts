@@ -250,14 +250,20 @@ export class PagingService {
     return true;
   }
 
-  /** Resolving an incident resolves its pages (in the incident's transaction). */
-  async closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<void> {
+  /** Closing an incident resolves the pages `who` may resolve (in the incident's transaction); the others' references come back. */
+  async closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<string[]> {
+    const kept: string[] = [];
     for (const listed of await tx.pages.list({ incidentNumber: incidentNumber, statuses: ['open', 'acknowledged'] })) {
+      if (who && !this.mayAct(who.id, listed)) {
+        kept.push(pageRef(listed));
+        continue;
+      }
       // A step firing meanwhile bumps the version: reload and close the page as it is now.
       for (let p: Page | null = listed, i = 0; p && p.status !== 'resolved' && i < 5; i++) {
         if (await this.close(tx, p, actor, who, at)) break;
         p = await tx.pages.byId(listed.id);
       }
     }
+    return kept;
   }
 }
