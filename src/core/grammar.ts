@@ -2,11 +2,38 @@
 import type { CoreError, ErrorCode } from './errors.js';
 import type { OperationDecl, Parsed } from './module.js';
 
-/** Splits on whitespace, keeping "quoted strings" together. */
+const CLOSE = new Map([['"', '"'], ['“', '”']]);
+const blank = (c: string) => /\s/.test(c);
+
+/** Splits on whitespace, keeping "quoted strings" together; an unclosed quote is part of its word.
+ *  One pass: each closing quote is looked up once (a regex retried the rest of the text from every
+ *  unclosed quote, which was quadratic). */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  const re = /"([^"]*)"|“([^”]*)”|(\S+)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3]);
+  const n = text.length;
+  const nextClose = new Map<string, number>();
+  const closeAt = (q: string, from: number) => {
+    let at = nextClose.get(q);
+    if (at === undefined || (at !== -1 && at < from)) nextClose.set(q, (at = text.indexOf(q, from)));
+    return at;
+  };
+  let i = 0;
+  while (i < n) {
+    if (blank(text[i])) {
+      i++;
+      continue;
+    }
+    const close = CLOSE.get(text[i]);
+    const end = close ? closeAt(close, i + 1) : -1;
+    if (close && end >= 0) {
+      out.push(text.slice(i + 1, end));
+      i = end + 1;
+      continue;
+    }
+    const start = i;
+    while (i < n && !blank(text[i])) i++;
+    out.push(text.slice(start, i));
+  }
   return out;
 }
 

@@ -19,7 +19,7 @@ export interface FindingsCliIO {
 }
 
 /** `--format` names: the parsers' own, and `osv` for OSV-Scanner. */
-export const FORMAT_NAMES: Record<string, Format> = { ...Object.fromEntries(FORMATS.map((f) => [f, f])), osv: 'osv-scanner' };
+export const FORMAT_NAMES = new Map<string, Format>([...FORMATS.map((f) => [f, f] as const), ['osv', 'osv-scanner']]);
 
 /** Reports at least this large show a progress line on a terminal. */
 const PROGRESS_BYTES = 5_000_000;
@@ -52,7 +52,7 @@ async function withStore<T>(settings: Settings, fn: (dir: Directory, store: Awai
 }
 
 export async function importCommand(file: string, serviceId: string, format: string | undefined, settings: Settings, io: FindingsCliIO): Promise<number> {
-  const fmt = format === undefined ? undefined : FORMAT_NAMES[format.toLowerCase()];
+  const fmt = format === undefined ? undefined : FORMAT_NAMES.get(format.toLowerCase());
   if (format !== undefined && !fmt) {
     io.err(`--format: one of trivy, grype, npm-audit, osv, sarif, dependabot, cyclonedx (got "${format}")`);
     return 2;

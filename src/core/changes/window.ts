@@ -14,6 +14,8 @@ const MIN = 60_000;
 const DAY = 86_400_000;
 
 export const WINDOW_FORMAT_HINT = 'Use YYYY-MM-DD HH:MM +2h or now +30m';
+/** Longest window text read (the form's field allows 60 characters). */
+export const WINDOW_TEXT_MAX = 100;
 /** Longest window accepted by default. */
 export const MAX_WINDOW_MS = 7 * DAY;
 /** A start this far in the past is still accepted (the time it took to fill in the form). */
@@ -65,7 +67,9 @@ export function parseWindow(text: string, opts: WindowOptions): WindowParse {
   const { timezone, now } = opts;
   const maxMs = opts.maxMs ?? MAX_WINDOW_MS;
   const graceMs = opts.graceMs ?? PAST_GRACE_MS;
-  const m = /^\s*(?:(now)|(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2}))\s*([+-])\s*(\S.*?)\s*$/i.exec(text);
+  if (text.length > WINDOW_TEXT_MAX) return fail(`${WINDOW_FORMAT_HINT} (at most ${WINDOW_TEXT_MAX} characters)`);
+  // Trimmed first, so that the pattern has no lazy part before trailing blanks (which made it quadratic).
+  const m = /^(?:(now)|(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2}))\s*([+-])\s*(\S.*)$/i.exec(text.trim());
   if (!m) return fail(WINDOW_FORMAT_HINT);
   const length = readDuration(m[8]);
   if (length === null) return fail(`"${m[8]}" is not a length: use e.g. +30m, +2h, +1d or +1h30m`);

@@ -150,7 +150,7 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
     const fixed: number[] = [];
     const narrowed = new Map<string, { ids: number[]; scanners: Record<string, ScannerWord>; state: ReturnType<typeof stateOf> }>();
     for (const s of stored.values()) {
-      if (listed.has(s.key) || !(scanner in s.scanners)) continue;
+      if (listed.has(s.key) || !Object.hasOwn(s.scanners, scanner)) continue;
       const { [scanner]: _gone, ...rest } = s.scanners;
       const state = stateOf(rest);
       if (state === 'fixed') {

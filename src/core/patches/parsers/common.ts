@@ -1,6 +1,7 @@
 // Helpers every format parser shares: severities, CVSS, vulnerability ids, package URLs and text.
 import cvssCalculatorModule from 'ae-cvss-calculator';
 import { PackageURL } from 'packageurl-js';
+import { z } from 'zod';
 import type { Cvss, Severity } from './types.js';
 
 /** The calculator's untyped export, as used here. */
@@ -18,23 +19,41 @@ export function severityFromScore(score: number): Severity {
   return 'none';
 }
 
-const WORDS: Record<string, Severity> = {
-  critical: 'critical',
-  high: 'high',
-  important: 'high',
-  medium: 'medium',
-  moderate: 'medium',
-  low: 'low',
-  negligible: 'none',
-  info: 'none',
-  informational: 'none',
-  none: 'none',
-};
+// Maps, not object literals: report text such as "constructor" or "__proto__" must not find
+// Object.prototype's properties.
+const WORDS = new Map<string, Severity>([
+  ['critical', 'critical'],
+  ['high', 'high'],
+  ['important', 'high'],
+  ['medium', 'medium'],
+  ['moderate', 'medium'],
+  ['low', 'low'],
+  ['negligible', 'none'],
+  ['info', 'none'],
+  ['informational', 'none'],
+  ['none', 'none'],
+]);
 
 /** A report's severity word → the enum; undefined for "unknown", "" or a word we do not know. */
 export function severityFromWord(word: string | null | undefined): Severity | undefined {
-  return word ? WORDS[word.trim().toLowerCase()] : undefined;
+  return word ? WORDS.get(word.trim().toLowerCase()) : undefined;
 }
+
+/** Severity words the reports use: the ones above, and "unknown" (or blank) for "not rated". */
+export const isSeverityWord = (word: string): boolean => {
+  const w = word.trim().toLowerCase();
+  return w === '' || w === 'unknown' || WORDS.has(w);
+};
+
+/** Longest free text kept from a report field (titles, descriptions, versions are cut far shorter). */
+export const FIELD_LIMIT = 65_536;
+/** A bounded report string: longer is refused with the field's path. */
+export const bounded = (max = FIELD_LIMIT) => z.string().max(max, { error: `is longer than ${max} characters` });
+/** A report's severity word: one Steward knows, else the report is refused with it named. */
+export const severityWord = z
+  .string()
+  .max(32, { error: 'is not a severity (longer than 32 characters)' })
+  .refine(isSeverityWord, { error: (i) => `${JSON.stringify(i.input)} is not a severity: one of critical, high, important, medium, moderate, low, negligible, info, informational, none or unknown` });
 
 export const RANK: Record<Severity, number> = { critical: 5, high: 4, medium: 3, low: 2, none: 1, unknown: 0 };
 export const maxSeverity = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
@@ -91,9 +110,9 @@ export function idsIn(text: string | undefined): string[] {
   return [...text.matchAll(/CVE-\d{4}-\d{4,}|GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}/gi)].map((m) => m[0]);
 }
 
-const PURL_ECOSYSTEM: Record<string, string> = { golang: 'go' };
+const PURL_ECOSYSTEM = new Map([['golang', 'go']]);
 /** Report ecosystem names (OSV, Dependabot, Trivy, Grype) → Steward's, which follow purl types. */
-const ECOSYSTEM: Record<string, string> = {
+const ECOSYSTEM = new Map<string, string>(Object.entries({
   go: 'go', golang: 'go', gomod: 'go', gobinary: 'go', 'go-module': 'go',
   npm: 'npm', yarn: 'npm', pnpm: 'npm', 'node-pkg': 'npm', bun: 'npm',
   pypi: 'pypi', pip: 'pypi', pipenv: 'pypi', poetry: 'pypi', uv: 'pypi', 'python-pkg': 'pypi', python: 'pypi',
@@ -107,12 +126,12 @@ const ECOSYSTEM: Record<string, string> = {
   debian: 'deb', ubuntu: 'deb', deb: 'deb', alpine: 'apk', apk: 'apk', wolfi: 'apk', chainguard: 'apk',
   rpm: 'rpm', redhat: 'rpm', centos: 'rpm', rocky: 'rpm', alma: 'rpm', amazon: 'rpm', oracle: 'rpm',
   fedora: 'rpm', photon: 'rpm', suse: 'rpm', 'opensuse.leap': 'rpm', 'opensuse.tumbleweed': 'rpm', 'sles': 'rpm', mariner: 'rpm', 'azurelinux': 'rpm',
-};
+}));
 
 export function ecosystemOf(name: string | null | undefined): string {
   if (!name) return 'generic';
   const n = name.trim().toLowerCase();
-  return ECOSYSTEM[n] ?? ECOSYSTEM[n.split(':')[0]] ?? n;
+  return ECOSYSTEM.get(n) ?? ECOSYSTEM.get(n.split(':')[0]) ?? n;
 }
 
 export interface PackageFromPurl {
@@ -140,7 +159,7 @@ export function packageFromPurl(purl: string | null | undefined): PackageFromPur
 function readPurl(purl: string): PackageFromPurl | undefined {
   try {
     const p = PackageURL.fromString(purl);
-    const ecosystem = PURL_ECOSYSTEM[p.type] ?? p.type;
+    const ecosystem = PURL_ECOSYSTEM.get(p.type) ?? p.type;
     const ns = p.namespace ?? '';
     let name = p.name;
     if (ns && (ecosystem === 'npm' || ecosystem === 'go' || ecosystem === 'composer' || ecosystem === 'swift' || ecosystem === 'github')) name = `${ns}/${p.name}`;
@@ -161,8 +180,9 @@ export function text(s: string | null | undefined, limit = DESCRIPTION_LIMIT): s
 
 export const uniq = (xs: (string | null | undefined)[]): string[] => [...new Set(xs.filter((x): x is string => !!x && !!x.trim()).map((x) => x.trim()))];
 
-/** "1.2.3, 2.0.1" (Trivy) → ["1.2.3", "2.0.1"] */
-export const splitVersions = (s: string | null | undefined): string[] => uniq((s ?? '').split(/\s*,\s*/));
+/** "1.2.3, 2.0.1" (Trivy) → ["1.2.3", "2.0.1"]. Split on the comma, then trimmed: a regex with
+ *  blanks on both sides of the comma rescans a run of blanks from each of its characters (quadratic). */
+export const splitVersions = (s: string | null | undefined): string[] => uniq((s ?? '').split(','));
 
 export const finiteNumber = (x: unknown): number | undefined => {
   const n = typeof x === 'string' ? Number(x) : x;

@@ -6,12 +6,12 @@
 // `affects[].versions` entry (a version or a range). CycloneDX has no machine-readable fixed
 // version: fixedVersions stays empty and `recommendation` becomes `remediation`.
 import { z } from 'zod';
-import { cvssVersion, finiteNumber, opt, packageFromPurl, pickIds, severityFromScore, severityFromWord, text } from './common.js';
+import { bounded, cvssVersion, finiteNumber, opt, packageFromPurl, pickIds, severityFromScore, severityFromWord, severityWord, text } from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Severity, Suppression } from './types.js';
 import { check } from './validate.js';
 
-const str = z.string().nullish();
+const str = bounded().nullish();
 interface Component {
   'bom-ref'?: string | null;
   type?: string | null;
@@ -24,7 +24,7 @@ interface Component {
 const Component: z.ZodType<Component> = z.looseObject({
   'bom-ref': str,
   type: str,
-  name: z.string(),
+  name: bounded(),
   group: str,
   version: str,
   purl: str,
@@ -32,24 +32,24 @@ const Component: z.ZodType<Component> = z.looseObject({
     return z.array(Component).nullish();
   },
 });
-const Rating = z.looseObject({ source: z.looseObject({ name: str, url: str }).nullish(), score: z.number().nullish(), severity: str, method: str, vector: str, justification: str });
+const Rating = z.looseObject({ source: z.looseObject({ name: str, url: str }).nullish(), score: z.number().nullish(), severity: severityWord.nullish(), method: str, vector: str, justification: str });
 const Vulnerability = z.looseObject({
-  id: z.string(),
+  id: bounded(),
   source: z.looseObject({ name: str, url: str }).nullish(),
-  references: z.array(z.looseObject({ id: z.string() })).nullish(),
+  references: z.array(z.looseObject({ id: bounded() })).nullish(),
   ratings: z.array(Rating).nullish(),
   description: str,
   detail: str,
   recommendation: str,
   advisories: z.array(z.looseObject({ url: str })).nullish(),
   analysis: z.looseObject({ state: str, justification: str, detail: str }).nullish(),
-  affects: z.array(z.looseObject({ ref: z.string(), versions: z.array(z.looseObject({ version: str, range: str, status: str })).nullish() })).nullish(),
+  affects: z.array(z.looseObject({ ref: bounded(), versions: z.array(z.looseObject({ version: str, range: str, status: str })).nullish() })).nullish(),
 });
 type Vulnerability = z.output<typeof Vulnerability>;
 const Tool = z.looseObject({ name: str, version: str, vendor: str });
 const Bom = z.looseObject({
   bomFormat: z.literal('CycloneDX'),
-  specVersion: z.string(),
+  specVersion: bounded(),
   metadata: z.looseObject({ component: Component.nullish(), tools: z.union([z.array(Tool), z.looseObject({ components: z.array(Tool).nullish() })], { error: 'a list of tools or { components }' }).nullish() }).nullish(),
   components: z.array(Component).nullish(),
   vulnerabilities: z.array(Vulnerability),
@@ -126,11 +126,12 @@ function toFinding(v: Vulnerability, ref: string, c: Component | undefined, entr
   return withKey(f);
 }
 
-const METHOD_RANK: Record<string, number> = { CVSSv4: 4, CVSSv31: 3, CVSSv3: 2, CVSSv2: 1 };
+const METHODS = new Map([['CVSSv4', 4], ['CVSSv31', 3], ['CVSSv3', 2], ['CVSSv2', 1]]);
+const rankOf = (method: string | null | undefined) => (method ? (METHODS.get(method) ?? 0) : 0);
 
 /** The newest CVSS method with a score. */
 function pickCvss(ratings: z.output<typeof Rating>[]): Cvss | undefined {
-  const best = ratings.filter((r) => r.score != null && r.method && METHOD_RANK[r.method]).sort((a, b) => METHOD_RANK[b.method!] - METHOD_RANK[a.method!])[0];
+  const best = ratings.filter((r) => r.score != null && rankOf(r.method)).sort((a, b) => rankOf(b.method) - rankOf(a.method))[0];
   if (!best) return undefined;
   return { score: best.score!, ...opt('vector', best.vector), ...opt('version', cvssVersion(best.vector ?? undefined, best.method ?? undefined)) };
 }
@@ -138,11 +139,11 @@ function pickCvss(ratings: z.output<typeof Rating>[]): Cvss | undefined {
 /** The rating from the vulnerability's own source, else the first CVSS rating, else any word. */
 function pickSeverity(v: Vulnerability, ratings: z.output<typeof Rating>[], cvss: Cvss | undefined): Severity {
   const own = ratings.find((r) => r.severity && v.source?.name && r.source?.name === v.source.name);
-  const cvssRated = ratings.find((r) => r.method && METHOD_RANK[r.method] && (r.severity || r.score != null));
+  const cvssRated = ratings.find((r) => rankOf(r.method) && (r.severity || r.score != null));
   for (const r of [own, cvssRated, ...ratings]) {
     const s = severityFromWord(r?.severity);
     if (s) return s;
-    if (r?.method && METHOD_RANK[r.method] && r.score != null) return severityFromScore(r.score);
+    if (rankOf(r?.method) && r?.score != null) return severityFromScore(r.score);
   }
   return cvss ? severityFromScore(cvss.score) : 'unknown';
 }

@@ -4,30 +4,30 @@
 // The API does not give the installed version: installedVersion is ''. The location target is
 // the manifest path, prefixed with the repository in organisation lists.
 import { z } from 'zod';
-import { cvssVersion, ecosystemOf, finiteNumber, opt, pickIds, pickSeverity, text } from './common.js';
+import { bounded, cvssVersion, ecosystemOf, finiteNumber, opt, pickIds, pickSeverity, severityWord, text } from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Suppression } from './types.js';
 import { check } from './validate.js';
 
-const str = z.string().nullish();
-const PackageRef = z.looseObject({ ecosystem: z.string(), name: z.string() });
+const str = bounded().nullish();
+const PackageRef = z.looseObject({ ecosystem: bounded(), name: bounded() });
 const CvssRef = z.looseObject({ score: z.number().nullish(), vector_string: str }).nullish();
 const Alert = z.looseObject({
   number: z.number().nullish(),
-  state: z.string(),
+  state: bounded(),
   dependency: z.looseObject({ package: PackageRef.nullish(), manifest_path: str }).nullish(),
   security_advisory: z.looseObject({
-    ghsa_id: z.string(),
+    ghsa_id: bounded(),
     cve_id: str,
     summary: str,
     description: str,
-    severity: str,
-    identifiers: z.array(z.looseObject({ type: str, value: z.string() })).nullish(),
+    severity: severityWord.nullish(),
+    identifiers: z.array(z.looseObject({ type: str, value: bounded() })).nullish(),
     cvss: CvssRef,
     cvss_severities: z.looseObject({ cvss_v3: CvssRef, cvss_v4: CvssRef }).nullish(),
     epss: z.unknown().optional(),
   }),
-  security_vulnerability: z.looseObject({ package: PackageRef, severity: str, first_patched_version: z.looseObject({ identifier: z.string() }).nullish() }),
+  security_vulnerability: z.looseObject({ package: PackageRef, severity: severityWord.nullish(), first_patched_version: z.looseObject({ identifier: bounded() }).nullish() }),
   html_url: str,
   dismissed_reason: str,
   dismissed_comment: str,

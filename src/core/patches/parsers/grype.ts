@@ -2,30 +2,30 @@
 // VEX) are findings that are suppressed. A GHSA match whose relatedVulnerabilities name a CVE is
 // keyed on the CVE, so it meets Trivy's report of the same CVE.
 import { z } from 'zod';
-import { cvssVersion, ecosystemOf, finiteNumber, opt, packageFromPurl, pickIds, pickSeverity, text, uniq } from './common.js';
+import { bounded, cvssVersion, ecosystemOf, finiteNumber, opt, packageFromPurl, pickIds, pickSeverity, severityWord, text, uniq } from './common.js';
 import { normalizePath, withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Suppression } from './types.js';
 import { check } from './validate.js';
 
-const str = z.string().nullish();
+const str = bounded().nullish();
 const CvssEntry = z.looseObject({ version: str, vector: str, metrics: z.looseObject({ baseScore: z.number().nullish() }).nullish() });
 const Vulnerability = z.looseObject({
-  id: z.string(),
-  severity: str,
+  id: bounded(),
+  severity: severityWord.nullish(),
   description: str,
   dataSource: str,
-  urls: z.array(z.string()).nullish(),
+  urls: z.array(bounded()).nullish(),
   cvss: z.array(CvssEntry).nullish(),
-  fix: z.looseObject({ versions: z.array(z.string()).nullish(), state: str }).nullish(),
+  fix: z.looseObject({ versions: z.array(bounded()).nullish(), state: str }).nullish(),
   knownExploited: z.array(z.unknown()).nullish(),
   epss: z.array(z.looseObject({ epss: z.unknown().optional() })).nullish(),
 });
 const Match = z.looseObject({
   vulnerability: Vulnerability,
-  relatedVulnerabilities: z.array(z.looseObject({ id: z.string(), description: str, cvss: z.array(CvssEntry).nullish() })).nullish(),
+  relatedVulnerabilities: z.array(z.looseObject({ id: bounded(), description: str, cvss: z.array(CvssEntry).nullish() })).nullish(),
   artifact: z.looseObject({
-    name: z.string(),
-    version: z.string(),
+    name: bounded(),
+    version: bounded(),
     type: str,
     purl: str,
     locations: z.array(z.looseObject({ path: str })).nullish(),

@@ -4,43 +4,45 @@
 // of their own, and instead each finding lists them in `dependents` (the closure of `effects`).
 // npm audit does not report installed versions: installedVersion is '' and the key has no version.
 import { z } from 'zod';
-import { cvssVersion, idsIn, opt, pickIds, pickSeverity } from './common.js';
+import { bounded, cvssVersion, idsIn, opt, pickIds, pickSeverity, severityWord } from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner } from './types.js';
 import { check } from './validate.js';
 
 const Advisory = z.looseObject({
-  source: z.union([z.number(), z.string()]),
-  name: z.string(),
-  title: z.string().nullish(),
-  url: z.string().nullish(),
-  severity: z.string(),
-  range: z.string().nullish(),
-  cwe: z.array(z.string()).nullish(),
-  cvss: z.looseObject({ score: z.number().nullish(), vectorString: z.string().nullish() }).nullish(),
+  source: z.union([z.number(), bounded()]),
+  name: bounded(),
+  title: bounded().nullish(),
+  url: bounded().nullish(),
+  severity: severityWord,
+  range: bounded().nullish(),
+  cwe: z.array(bounded()).nullish(),
+  cvss: z.looseObject({ score: z.number().nullish(), vectorString: bounded().nullish() }).nullish(),
 });
-const FixObject = z.looseObject({ name: z.string(), version: z.string(), isSemVerMajor: z.boolean().nullish() });
+const FixObject = z.looseObject({ name: bounded(), version: bounded(), isSemVerMajor: z.boolean().nullish() });
 const Entry = z.looseObject({
-  name: z.string(),
-  severity: z.string().nullish(),
+  name: bounded(),
+  severity: severityWord.nullish(),
   isDirect: z.boolean().nullish(),
-  via: z.array(z.union([z.string(), Advisory], { error: 'a package name or an advisory object' })),
-  effects: z.array(z.string()).nullish(),
-  nodes: z.array(z.string()).nullish(),
+  via: z.array(z.union([bounded(), Advisory], { error: 'a package name or an advisory object' })),
+  effects: z.array(bounded()).nullish(),
+  nodes: z.array(bounded()).nullish(),
   fixAvailable: z.union([z.boolean(), FixObject], { error: 'a boolean or an object with name and version' }).nullish(),
 });
 type Entry = z.output<typeof Entry>;
-const Report = z.looseObject({ auditReportVersion: z.literal(2), vulnerabilities: z.record(z.string(), Entry) });
+const Report = z.looseObject({ auditReportVersion: z.literal(2), vulnerabilities: z.record(bounded(), Entry) });
 
 const SCANNER: Scanner = { name: 'npm audit' };
 
 export function parseNpmAudit(value: unknown): FormatResult {
   const r = check(Report, value, 'npm audit v2');
   if (!r.ok) return r;
-  const entries = r.data.vulnerabilities;
+  // A Map: package names such as "constructor" must not find Object.prototype's properties.
+  const entries = new Map(Object.entries(r.data.vulnerabilities));
   const findings: NormalizedFinding[] = [];
-  for (const entry of Object.values(entries)) {
-    const dependents = closure(entry.name, entries);
+  const closures = new Map<string, string[]>();
+  for (const entry of entries.values()) {
+    const dependents = entry.via.some((v) => typeof v !== 'string') ? closure(entry.name, entries, closures) : [];
     for (const via of entry.via) {
       if (typeof via === 'string') continue;
       findings.push(toFinding(entry, via, dependents));
@@ -49,17 +51,30 @@ export function parseNpmAudit(value: unknown): FormatResult {
   return { ok: true, scanner: SCANNER, findings };
 }
 
-/** Every package that depends, directly or not, on `name` and is affected through it. */
-function closure(name: string, entries: Record<string, Entry>): string[] {
+/** At most this many dependents are listed on a finding (the nearest first, then by name). */
+export const DEPENDENTS_LIMIT = 100;
+
+/** The packages that depend, directly or not, on `name` and are affected through it: a
+ *  breadth-first walk that stops once DEPENDENTS_LIMIT are found, so a deep `effects` chain costs
+ *  each finding at most that many steps instead of the whole graph (which made a long chain
+ *  quadratic). Memoised by name: findings of one package share the walk. */
+function closure(name: string, entries: Map<string, Entry>, memo: Map<string, string[]>): string[] {
+  const known = memo.get(name);
+  if (known) return known;
   const seen = new Set<string>();
-  const queue = [...(entries[name]?.effects ?? [])];
-  while (queue.length) {
-    const n = queue.shift()!;
+  const queue = [...(entries.get(name)?.effects ?? [])];
+  for (let i = 0; i < queue.length && seen.size < DEPENDENTS_LIMIT; i++) {
+    const n = queue[i];
     if (seen.has(n) || n === name) continue;
     seen.add(n);
-    queue.push(...(entries[n]?.effects ?? []));
+    for (const e of entries.get(n)?.effects ?? []) {
+      if (queue.length >= DEPENDENTS_LIMIT * 16) break;
+      queue.push(e);
+    }
   }
-  return [...seen].sort();
+  const out = [...seen].sort();
+  memo.set(name, out);
+  return out;
 }
 
 function toFinding(entry: Entry, a: z.output<typeof Advisory>, dependents: string[]): NormalizedFinding {

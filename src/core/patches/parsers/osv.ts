@@ -4,34 +4,37 @@
 // Severity: the group's max_severity (a CVSS score), else the records' own database severity,
 // else the score computed from their CVSS vectors.
 import { z } from 'zod';
-import { cvssFromVector, ecosystemOf, finiteNumber, maxSeverity, opt, packageFromPurl, pickIds, severityFromScore, severityFromWord, text, uniq } from './common.js';
+import { bounded, cvssFromVector, isSeverityWord, ecosystemOf, finiteNumber, maxSeverity, opt, packageFromPurl, pickIds, severityFromScore, severityFromWord, text, uniq } from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Severity } from './types.js';
 import { check } from './validate.js';
 
-const str = z.string().nullish();
+const str = bounded().nullish();
 const Record_ = z.looseObject({
-  id: z.string(),
-  aliases: z.array(z.string()).nullish(),
+  id: bounded(),
+  aliases: z.array(bounded()).nullish(),
   summary: str,
   details: str,
-  severity: z.array(z.looseObject({ type: str, score: z.union([z.string(), z.number()]) })).nullish(),
+  severity: z.array(z.looseObject({ type: str, score: z.union([bounded(), z.number()]) })).nullish(),
   affected: z
     .array(
       z.looseObject({
         package: z.looseObject({ name: str, ecosystem: str }).nullish(),
-        ranges: z.array(z.looseObject({ type: str, events: z.array(z.record(z.string(), z.unknown())).nullish() })).nullish(),
+        ranges: z.array(z.looseObject({ type: str, events: z.array(z.record(bounded(), z.unknown())).nullish() })).nullish(),
       }),
     )
     .nullish(),
   references: z.array(z.looseObject({ type: str, url: str })).nullish(),
-  database_specific: z.looseObject({ severity: z.unknown().optional() }).nullish(),
+  database_specific: z
+    .looseObject({ severity: z.unknown().optional() })
+    .refine((d) => typeof d.severity !== 'string' || isSeverityWord(d.severity), { error: (i) => `severity ${JSON.stringify(String((i.input as { severity?: unknown }).severity).slice(0, 40))} is not a severity: one of critical, high, important, medium, moderate, low, negligible, info, informational, none or unknown`, path: ['severity'] })
+    .nullish(),
 });
 type OsvRecord = z.output<typeof Record_>;
 const Package = z.looseObject({
-  package: z.looseObject({ name: z.string(), version: str, ecosystem: str, purl: str }),
+  package: z.looseObject({ name: bounded(), version: str, ecosystem: str, purl: str }),
   vulnerabilities: z.array(Record_).nullish(),
-  groups: z.array(z.looseObject({ ids: z.array(z.string()), aliases: z.array(z.string()).nullish(), max_severity: z.union([z.string(), z.number()]).nullish() })).nullish(),
+  groups: z.array(z.looseObject({ ids: z.array(bounded()), aliases: z.array(bounded()).nullish(), max_severity: z.union([bounded(), z.number()]).nullish() })).nullish(),
 });
 const Report = z.looseObject({
   results: z.array(z.looseObject({ source: z.looseObject({ path: str, type: str }).nullish(), packages: z.array(Package).nullish() })),

@@ -7,37 +7,38 @@
 // "generic") and their key adds the file, line and fingerprint.
 import type * as Sarif from 'sarif';
 import { z } from 'zod';
-import { CVE, finiteNumber, GHSA, idsIn, opt, pickIds, severityFromScore, text, uniq } from './common.js';
+import { bounded, CVE, finiteNumber, GHSA, idsIn, opt, pickIds, severityFromScore, text, uniq } from './common.js';
 import { withKey } from './key.js';
 import type { FormatResult, NormalizedFinding, Scanner, Severity } from './types.js';
 import { check } from './validate.js';
 
-const str = z.string().nullish();
-const Props = z.record(z.string(), z.unknown()).nullish();
+const str = bounded().nullish();
+const Level = z.enum(['none', 'note', 'warning', 'error']);
+const Props = z.record(bounded(), z.unknown()).nullish();
 const Message = z.looseObject({ text: str, markdown: str }).nullish();
 const Location = z.looseObject({
   physicalLocation: z.looseObject({ artifactLocation: z.looseObject({ uri: str }).nullish(), region: z.looseObject({ startLine: z.number().nullish() }).nullish() }).nullish(),
   message: Message,
 });
-const Rule = z.looseObject({ id: z.string(), name: str, shortDescription: Message, fullDescription: Message, helpUri: str, defaultConfiguration: z.looseObject({ level: str }).nullish(), properties: Props });
+const Rule = z.looseObject({ id: bounded(), name: str, shortDescription: Message, fullDescription: Message, helpUri: str, defaultConfiguration: z.looseObject({ level: Level.nullish() }).nullish(), properties: Props });
 const Result = z.looseObject({
   ruleId: str,
   ruleIndex: z.number().nullish(),
   rule: z.looseObject({ id: str, index: z.number().nullish() }).nullish(),
   kind: str,
-  level: z.enum(['none', 'note', 'warning', 'error']).nullish(),
+  level: Level.nullish(),
   message: z.looseObject({ text: str }),
   locations: z.array(Location).nullish(),
-  fingerprints: z.record(z.string(), z.string()).nullish(),
-  partialFingerprints: z.record(z.string(), z.string()).nullish(),
+  fingerprints: z.record(bounded(), bounded()).nullish(),
+  partialFingerprints: z.record(bounded(), bounded()).nullish(),
   guid: str,
   baselineState: str,
-  suppressions: z.array(z.looseObject({ kind: z.string(), status: str, justification: str })).nullish(),
+  suppressions: z.array(z.looseObject({ kind: bounded(), status: str, justification: str })).nullish(),
   properties: Props,
 });
 const Log = z.looseObject({
   version: z.literal('2.1.0'),
-  runs: z.array(z.looseObject({ tool: z.looseObject({ driver: z.looseObject({ name: z.string(), version: str, semanticVersion: str, rules: z.array(Rule).nullish() }) }), results: z.array(Result).nullish() })),
+  runs: z.array(z.looseObject({ tool: z.looseObject({ driver: z.looseObject({ name: bounded(), version: str, semanticVersion: str, rules: z.array(Rule).nullish() }) }), results: z.array(Result).nullish() })),
 });
 
 export function parseSarif(value: unknown): FormatResult {
@@ -62,13 +63,13 @@ export function parseSarif(value: unknown): FormatResult {
   return { ok: true, scanner: first ?? { name: 'SARIF' }, findings };
 }
 
-const LEVEL: Record<string, Severity> = { error: 'high', warning: 'medium', note: 'low', none: 'none' };
+const LEVEL = new Map<string, Severity>([['error', 'high'], ['warning', 'medium'], ['note', 'low'], ['none', 'none']]);
 
 function toFinding(res: Sarif.Result, rule: Sarif.ReportingDescriptor | undefined, scanner: Scanner): NormalizedFinding {
   const ruleId = res.ruleId ?? res.rule?.id ?? rule?.id ?? 'unknown-rule';
   const score = finiteNumber(res.properties?.['security-severity']) ?? finiteNumber(rule?.properties?.['security-severity']);
   const level = res.level ?? rule?.defaultConfiguration?.level ?? 'warning';
-  const severity = score !== undefined ? severityFromScore(score) : LEVEL[level];
+  const severity = score !== undefined ? severityFromScore(score) : (LEVEL.get(level) ?? 'medium');
   const loc = res.locations?.[0];
   const uri = loc?.physicalLocation?.artifactLocation?.uri;
   const startLine = loc?.physicalLocation?.region?.startLine;
@@ -101,7 +102,7 @@ const tagIds = (tags: unknown) => (Array.isArray(tags) ? tags.filter((t): t is s
 /** Trivy: "Package: x\nInstalled Version: 1.0\n…Fixed Version: 1.1"; Grype: "package: x, version 1.0". */
 function packageInMessage(m: string): { name: string; version: string; fixed: string[] } | undefined {
   const trivy = m.match(/^Package: (\S+)\nInstalled Version: (\S+)/);
-  if (trivy) return { name: trivy[1], version: trivy[2], fixed: uniq((m.match(/\nFixed Version: ([^\n]*)/)?.[1] ?? '').split(/\s*,\s*/)) };
+  if (trivy) return { name: trivy[1], version: trivy[2], fixed: uniq((m.match(/\nFixed Version: ([^\n]*)/)?.[1] ?? '').split(',')) };
   const grype = m.match(/ package: ([^,\s]+), version (\S+) was found/);
   if (grype) return { name: grype[1], version: grype[2], fixed: [] };
   return undefined;

@@ -4,29 +4,29 @@
 // A report without Results is valid and empty: Trivy omits Results when nothing was scanned
 // (an image with no OS or language packages it knows), which is "nothing found", not an error.
 import { z } from 'zod';
-import { cvssVersion, ecosystemOf, packageFromPurl, pickIds, pickSeverity, splitVersions, text } from './common.js';
+import { bounded, cvssVersion, ecosystemOf, packageFromPurl, pickIds, pickSeverity, severityWord, splitVersions, text } from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Suppression } from './types.js';
 import { check } from './validate.js';
 
-const str = z.string().nullish();
+const str = bounded().nullish();
 const num = z.number().nullish();
 const Vuln = z.looseObject({
-  VulnerabilityID: z.string(),
-  PkgName: z.string(),
+  VulnerabilityID: bounded(),
+  PkgName: bounded(),
   PkgID: str,
   PkgPath: str,
   PkgIdentifier: z.looseObject({ PURL: str }).nullish(),
   InstalledVersion: str,
-  FixedVersion: str,
+  FixedVersion: bounded(4096).nullish(),
   Status: str,
-  Severity: str,
+  Severity: severityWord.nullish(),
   SeveritySource: str,
-  VendorIDs: z.array(z.string()).nullish(),
+  VendorIDs: z.array(bounded()).nullish(),
   Title: str,
   Description: str,
   PrimaryURL: str,
-  CVSS: z.record(z.string(), z.looseObject({ V2Score: num, V2Vector: str, V3Score: num, V3Vector: str, V40Score: num, V40Vector: str })).nullish(),
+  CVSS: z.record(bounded(), z.looseObject({ V2Score: num, V2Vector: str, V3Score: num, V3Vector: str, V40Score: num, V40Vector: str })).nullish(),
 });
 type Vuln = z.output<typeof Vuln>;
 
@@ -38,13 +38,13 @@ const Report = z.looseObject({
   Results: z
     .array(
       z.looseObject({
-        Target: z.string(),
+        Target: bounded(),
         Class: str,
         Type: str,
         Packages: z.array(z.looseObject({ ID: str, Locations: z.array(z.looseObject({ StartLine: num })).nullish() })).nullish(),
         Vulnerabilities: z.array(Vuln).nullish(),
         ExperimentalModifiedFindings: z
-          .array(z.looseObject({ Type: str, Status: z.string(), Statement: str, Source: str, Finding: z.unknown().optional() }))
+          .array(z.looseObject({ Type: str, Status: bounded(), Statement: str, Source: str, Finding: z.unknown().optional() }))
           .nullish(),
       }),
     )
@@ -118,10 +118,12 @@ function toFinding(v: Vuln, c: Context, suppression?: Suppression): NormalizedFi
   return withKey(f);
 }
 
+const OS = new Map([['alpine', 'apk'], ['wolfi', 'apk'], ['chainguard', 'apk'], ['debian', 'deb'], ['ubuntu', 'deb']]);
+
 function ecosystemFor(type: string | null | undefined): string {
   const t = (type ?? '').toLowerCase();
-  const os: Record<string, string> = { alpine: 'apk', wolfi: 'apk', chainguard: 'apk', debian: 'deb', ubuntu: 'deb' };
-  if (os[t]) return os[t];
+  const os = OS.get(t);
+  if (os) return os;
   if (/^(redhat|centos|rocky|alma|amazon|oracle|fedora|photon|suse|opensuse|sles|cbl-mariner|azurelinux)/.test(t)) return 'rpm';
   return ecosystemOf(t);
 }
@@ -129,7 +131,7 @@ function ecosystemFor(type: string | null | undefined): string {
 /** The CVSS of the severity's source, else NVD's, else the first; v4 before v3 before v2. */
 function pickCvss(v: Vuln): Cvss | undefined {
   const all = v.CVSS ?? {};
-  const order = [v.SeveritySource, 'nvd', ...Object.keys(all)].filter((x): x is string => !!x && !!all[x]);
+  const order = [v.SeveritySource, 'nvd', ...Object.keys(all)].filter((x): x is string => !!x && Object.hasOwn(all, x) && !!all[x]);
   for (const source of order) {
     const c = all[source];
     if (c.V40Score != null) return { score: c.V40Score, ...vec(c.V40Vector, '4.0') };
