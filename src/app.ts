@@ -104,7 +104,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
-    slack = createSlackAdapter(settings.slack, { dispatcher, render: new SlackRenderer(limits, actions), log });
+    slack = createSlackAdapter(settings.slack, { dispatcher, render: new SlackRenderer(limits, actions), log, metrics });
     if (slack.requestListener) routes['POST /slack/events'] = slack.requestListener;
   }
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import type { StewardModule } from '../core/module.js';
-import { checkPolicy } from '../core/policy/check.js';
+import { checkAccess, checkPolicy } from '../core/policy/check.js';
 import { policySchema, type Policy } from '../core/policy/schema.js';
 import { STANDARD_MODULES } from '../modules.js';
 
@@ -80,7 +80,8 @@ export function parsePolicy(text: string, file = 'policy.yaml', modules: readonl
     const issues = parsed.error.issues.flatMap(unwrapUnion);
     throw new PolicyError(file, issues.map((i) => ({ path: fmtPath(i.path), message: describeIssue(i, raw), ...locate(i.path) })));
   }
-  const checkers = modules.flatMap((m) => (m.checkPolicy ? [m.checkPolicy] : []));
+  const operations = new Map(modules.flatMap((m) => m.operations.map((o) => [o.kind, o.access] as const)));
+  const checkers = [checkAccess(operations), ...modules.flatMap((m) => (m.checkPolicy ? [m.checkPolicy] : []))];
   const problems = checkPolicy(parsed.data, checkers, Object.keys(policySchema.shape)).map((p) => ({ path: fmtPath(p.segs), message: p.message, ...locate(p.segs) }));
   if (problems.length) throw new PolicyError(file, problems);
   return { policy: parsed.data, sha256: createHash('sha256').update(text).digest('hex') };

@@ -18,6 +18,8 @@ import type { ActorRef, Clock, Platform, Store } from './ports.js';
 import { Registry } from './registry.js';
 
 const SYSTEM: ActorRef = { platform: 'system' };
+/** A read the policy's `access.membersOnly` keeps to people listed in the policy. */
+const MEMBERS_ONLY = fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may see this.', 'Ask an administrator to add you to the policy; run /steward help to see who you are to Steward.');
 const UNKNOWN_USER = fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may do this.', 'Run /steward help to see who you are to Steward.');
 
 export interface StewardDeps {
@@ -131,7 +133,11 @@ export class Steward {
     const now = this.deps.clock.now();
     const actor = await this.identity.resolve(inv, now);
     const op = this.registry.operations.get(cmd.kind)!;
-    if (op.access === 'member' && !actor.person) return UNKNOWN_USER;
+    if (!actor.person) {
+      if (op.access === 'member') return UNKNOWN_USER;
+      const membersOnly = this.directory.policy.access.membersOnly;
+      if (membersOnly === 'all' || membersOnly.includes(op.kind)) return MEMBERS_ONLY;
+    }
     const { kind, ...args } = checked.command;
     return this.ops.get(kind)!({ inv, actor, now }, args as never);
   }

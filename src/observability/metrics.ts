@@ -76,6 +76,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly requestsDropped = new Counter({
+    name: 'steward_requests_dropped_total',
+    help: 'Platform requests dropped before reaching the core, by platform and reason (future_timestamp, foreign_workspace, foreign_app, foreign_guild, direct_message)',
+    labelNames: ['platform', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly auditIntact = new Gauge({
     name: 'steward_audit_chain_intact',
     help: '1 when the last audit chain verification found no tampering, 0 when it did',

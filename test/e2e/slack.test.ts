@@ -223,8 +223,13 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
       signature: signSlackRequest(SIGNING_SECRET, `${body}&x=1`)['x-slack-signature'],
     });
     expect(signedOther.status).toBe(401);
+    // A timestamp more than 5 minutes ahead is refused too (Bolt checks only the past), and counted.
+    const future = await s.sim.slashCommand(forged, { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(future.status).toBe(401);
+    expect(future.body).toBe('');
 
     const after = await s.metrics();
+    expect(sample(after, 'steward_requests_dropped_total', { platform: 'slack', reason: 'future_timestamp' })).toBe(1);
     expect(total(after, 'steward_commands_total')).toBe(total(before, 'steward_commands_total'));
     expect(s.query("select * from seen_user where platform_user_id = 'U0FORGED'")).toEqual([]);
 

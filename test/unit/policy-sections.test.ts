@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { policySchema } from '../../src/core/policy/schema.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 
-/** Keys every domain shares: the directory of people, teams and services, groups, API tokens. */
-const KERNEL = ['timezone', 'people', 'teams', 'services', 'api', 'groups'];
+/** Keys every domain shares: the directory of people, teams and services, access, groups, API tokens. */
+const KERNEL = ['timezone', 'people', 'teams', 'services', 'access', 'api', 'groups'];
 
 describe('policy sections', () => {
   const shape = policySchema.shape as Record<string, unknown>;

@@ -19,6 +19,7 @@ import type { Invocation } from '../../core/context.js';
 import type { Reply } from '../../core/card.js';
 import type { ChatGateway } from '../../core/chat/gateway.js';
 import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { SlackRenderer } from '../../render/slack/blocks.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { withinAckBudget } from './ack-budget.js';
@@ -37,6 +38,14 @@ const SOCKET_CLOSE_WAIT_MS = 2_000;
 export const WEB_API_RETRY = { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 2_000, randomize: true } as const;
 /** Abandon a Web API request that has not answered by then (it is retried as above). */
 export const WEB_API_TIMEOUT_MS = 15_000;
+
+/**
+ * How far in the future a request's signed timestamp may be. Bolt refuses timestamps more than
+ * 5 minutes old but not ones ahead of the clock; a request signed for the future could be replayed
+ * for longer than five minutes, so it is refused too (against real time, not the injected clock:
+ * Slack signs with real time).
+ */
+export const SLACK_MAX_FUTURE_SKEW_S = 300;
 
 /** Steward's buttons (render/action-codec.ts). */
 const ACTION_ID = /^steward:\d+$/;
@@ -59,8 +68,8 @@ export interface SlackAdapter {
   readonly gateway: ChatGateway;
 }
 
-export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger }): SlackAdapter {
-  const { dispatcher, render, log } = deps;
+export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger; metrics?: Metrics }): SlackAdapter {
+  const { dispatcher, render, log, metrics } = deps;
   /** The slash commands the composed modules declare, as one matcher: `/service`, `/incident`, … */
   const COMMAND_PATTERN = new RegExp(`^/(?:${dispatcher.registry.commandNames.join('|')})$`);
   const logger = boltLogger(log.child({ platform: 'slack' }));
@@ -174,6 +183,13 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   return {
     requestListener: http
       ? (req, res) => {
+          const ts = Number(req.headers['x-slack-request-timestamp']);
+          if (Number.isFinite(ts) && ts - Date.now() / 1000 > SLACK_MAX_FUTURE_SKEW_S) {
+            log.warn({ platform: 'slack', reason: 'future_timestamp', skewSeconds: Math.round(ts - Date.now() / 1000) }, 'slack request dropped: signed timestamp is in the future');
+            metrics?.requestsDropped.inc({ platform: 'slack', reason: 'future_timestamp' });
+            res.writeHead(401).end();
+            return;
+          }
           responses.set(req, res);
           http.requestListener(req, res);
         }

@@ -3,6 +3,7 @@
 // "schedule") by whichever part owns them; a reference is resolved once every part has run, so a
 // part may name ids another part indexes. Problems are listed by the file's top-level keys in
 // schema order, and in the order they were found within a key.
+import type { Access } from '../context.js';
 import { ID_PLATFORMS } from '../platform.js';
 import type { Policy } from './schema.js';
 
@@ -54,6 +55,24 @@ export function checkPolicy(p: Policy, checkers: readonly PolicyChecker[], keyOr
     return r < 0 ? keyOrder.length : r;
   };
   return issues.map((i, n) => ({ i, n })).sort((a, b) => rank(a.i) - rank(b.i) || a.n - b.n).map(({ i }) => i);
+}
+
+/**
+ * `access.membersOnly` names read operations of the composed modules (`operations`: kind → its
+ * access); an operation that already needs a person in the policy is named as such.
+ */
+export function checkAccess(operations: ReadonlyMap<string, Access>): PolicyChecker {
+  return (p, c) => {
+    const listed = p.access.membersOnly;
+    if (listed === 'all') return;
+    listed.forEach((kind, i) => {
+      const access = operations.get(kind);
+      if (access === undefined) {
+        const reads = [...operations].filter(([, a]) => a === 'read').map(([k]) => k);
+        c.problem(['access', 'membersOnly', i], `unknown operation "${kind}" (reads: ${reads.slice(0, 8).join(', ')}${reads.length > 8 ? ', …' : ''})`);
+      } else if (access !== 'read') c.problem(['access', 'membersOnly', i], `"${kind}" is not a read: it always needs a person listed in the policy`);
+    });
+  };
 }
 
 /** The kernel's keys: people and their platform ids, teams, services, API tokens, groups. */

@@ -51,6 +51,37 @@ export const service = z
   })
   .strict();
 
+/** Reads that answer only people listed in the policy unless `access.membersOnly` says otherwise. */
+export const MEMBERS_ONLY_DEFAULT = ['patch.list', 'patch.show', 'patch.digest', 'incident.timeline', 'incident.postmortem'] as const;
+
+/**
+ * Who may reach Steward at all, and which reads answer only people in the policy. The platform
+ * binding is checked by the adapters before anything reaches the core (foreign requests are
+ * dropped, logged and counted); `membersOnly` is decided in the core.
+ */
+export const accessPolicy = z
+  .object({
+    membersOnly: z
+      .union([z.literal('all'), z.array(z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be an operation such as patch.list'))])
+      .default([...MEMBERS_ONLY_DEFAULT])
+      .describe('Read operations (e.g. patch.list, change.show, oncall.show) that answer only people listed in the policy, or "all"; replaces the default list'),
+    slack: z
+      .object({
+        team: z.string().regex(/^T[A-Z0-9]{2,}$/, 'must be a Slack workspace id such as T0123ABCD'),
+        app: z.string().regex(/^A[A-Z0-9]{2,}$/, 'must be a Slack app id such as A0123ABCD').optional(),
+      })
+      .strict()
+      .optional()
+      .describe('The one Slack workspace (and app) Steward answers; requests from others are dropped'),
+    discord: z
+      .object({ guilds: z.array(snowflake).min(1) })
+      .strict()
+      .optional()
+      .describe('The Discord guilds Steward answers and registers its commands in; interactions from others are dropped'),
+  })
+  .strict()
+  .default({ membersOnly: [...MEMBERS_ONLY_DEFAULT] });
+
 // ---- Groups, change approvals, freezes, risk exceptions (PRODUCT.md "Change approvals") ----
 
 export const policySchema = z
@@ -59,6 +90,7 @@ export const policySchema = z
     people: z.array(person).default([]),
     teams: z.array(team).default([]),
     services: z.array(service).default([]),
+    access: accessPolicy,
     // Each domain declares its part (src/core/<domain>/policy-section.ts, named by its module's `policy`;
     // test/unit/policy-sections.test.ts checks that these are exactly what the modules declare).
     ...oncallPolicy,
@@ -79,6 +111,7 @@ export type Service = Policy['services'][number];
 export type Schedule = Policy['schedules'][number];
 export type EscalationPolicy = Policy['escalationPolicies'][number];
 export type Paging = Policy['paging'];
+export type AccessPolicy = Policy['access'];
 export type ApiScope = z.output<typeof apiScope>;
 export type ApiToken = Policy['api']['tokens'][number];
 export type NotifyTarget = EscalationPolicy['levels'][number]['notify'][number];
