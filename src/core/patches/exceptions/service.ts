@@ -3,19 +3,19 @@
 // the row lock), and expiry, which reactivates the finding and tells its service's owners. Each is
 // one transaction with its audit entries (on the finding's subject) and the outbox items that
 // deliver and refresh every copy.
-import { evaluateQuorum, type Quorum } from '../approvals/quorum.js';
-import { type Reply, ephemeral, txt } from '../card.js';
-import type { Ctx } from '../context.js';
-import type { Directory } from '../directory.js';
-import { fail, ok, type Outcome } from '../errors.js';
-import { enqueue } from '../outbox/effects.js';
-import { personOn } from '../people/addresses.js';
-import type { Platform, Store, Tx } from '../ports.js';
-import { readUntil } from './exception-forms.js';
-import { ExceptionRefresh, ExceptionSend } from './exception-kinds.js';
-import { type ExceptionDecisionRow, type RiskException, STATE_LABEL, exceptionRef } from './exception-model.js';
-import './exception-ports.js';
-import { findingRef } from './model.js';
+import { evaluateQuorum, type Quorum } from '../../approvals/quorum.js';
+import { type Reply, ephemeral, txt } from '../../card.js';
+import type { Ctx } from '../../context.js';
+import type { Directory } from '../../directory.js';
+import { fail, ok, type Outcome } from '../../errors.js';
+import { enqueue } from '../../outbox/effects.js';
+import { personOn } from '../../people/addresses.js';
+import type { Platform, Store, Tx } from '../../ports.js';
+import { readUntil } from './forms.js';
+import { ExceptionRefresh, ExceptionSend } from './kinds.js';
+import { type ExceptionDecisionRow, type RiskException, STATE_LABEL, exceptionRef } from './model.js';
+import './ports.js';
+import { findingRef } from '../findings/model.js';
 
 export interface ExceptionView {
   e: RiskException;

@@ -2,10 +2,10 @@
 // each reopened with the values typed so far.
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { type Initial, newNonce } from '../forms/values.js';
-import type { Form } from '../card.js';
-import { form } from '../module.js';
-import { parseDuration, readDuration } from '../shared/duration.js';
+import { type Initial, newNonce } from '../../forms/values.js';
+import type { Form } from '../../card.js';
+import { form } from '../../module.js';
+import { parseDuration, readDuration } from '../../shared/duration.js';
 
 
 const requestValues = z.object({
