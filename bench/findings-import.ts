@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePolicy } from '../src/config/policy.js';
 import { Directory } from '../src/core/directory.js';
-import { importReport } from '../src/core/patches/importer.js';
+import { importReport } from '../src/core/patches/findings/importer.js';
 import { openStore } from '../src/store/index.js';
 import { benchDatabase } from './lib/setup.js';
 import { pgAvailable } from '../test/support/databases.js';

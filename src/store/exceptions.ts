@@ -1,7 +1,7 @@
 // Risk exceptions on findings, their decisions and messages, on Prisma (SQLite and PostgreSQL).
 import type { ApproveEntry } from '../core/policy/schema.js';
-import type { ExceptionDecisionRow, ExceptionMessage, ExceptionState, RiskException } from '../core/patches/exception-model.js';
-import type { ExceptionPatch, ExceptionRepo, NewException } from '../core/patches/exception-ports.js';
+import type { ExceptionDecisionRow, ExceptionMessage, ExceptionState, RiskException } from '../core/patches/exceptions/model.js';
+import type { ExceptionPatch, ExceptionRepo, NewException } from '../core/patches/exceptions/ports.js';
 import type { Platform } from '../core/platform.js';
 import type { Queryable } from './client.js';
 import { nextCounter } from './counter.js';

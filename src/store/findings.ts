@@ -5,8 +5,8 @@
 // json_populate_recordset) instead of 29 bound parameters per row: at 100,000 findings that is
 // several times faster and keeps the client's memory flat.
 import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
-import type { Finding, FindingState, ScannerWord, Severity } from '../core/patches/model.js';
-import type { FindingLocation } from '../core/patches/parsers/types.js';
+import type { Finding, FindingState, ScannerWord, Severity } from '../core/patches/findings/model.js';
+import type { FindingLocation } from '../core/patches/findings/parsers/types.js';
 import type {
   DeadlineGroup,
   DeadlineRow,
@@ -21,7 +21,7 @@ import type {
   ImportRecord,
   KevEntry,
   NoticeRow,
-} from '../core/patches/ports.js';
+} from '../core/patches/findings/ports.js';
 import type { Queryable } from './client.js';
 
 type Row = Awaited<ReturnType<Queryable['finding']['findUniqueOrThrow']>>;

@@ -1,5 +1,5 @@
 // Patch SLA digests (one row per team and occurrence) and the send keys of patch SLA messages, on Prisma.
-import type { DigestRecord, PatchDigestRepo } from '../core/patches/digest-ports.js';
+import type { DigestRecord, PatchDigestRepo } from '../core/patches/digests/ports.js';
 import type { Queryable } from './client.js';
 
 export class PrismaPatchDigestRepo implements PatchDigestRepo {

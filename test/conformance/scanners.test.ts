@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FORMATS, parseReport, SEVERITIES, type Format } from '../../src/core/patches/parsers/index.js';
+import { FORMATS, parseReport, SEVERITIES, type Format } from '../../src/core/patches/findings/parsers/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
 const SCANNERS = join(FIXTURES, 'scanners');

@@ -11,7 +11,7 @@ import { type Card, type Reply, plain } from '../../src/core/card.js';
 import type { Invocation } from '../../src/core/context.js';
 import { Directory } from '../../src/core/directory.js';
 import type { Outcome } from '../../src/core/errors.js';
-import { importReport } from '../../src/core/patches/importer.js';
+import { importReport } from '../../src/core/patches/findings/importer.js';
 import type { Store } from '../../src/core/ports.js';
 import { Steward } from '../../src/core/steward.js';
 import { STANDARD_MODULES } from '../../src/modules.js';

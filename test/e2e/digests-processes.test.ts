@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { Directory } from '../../src/core/directory.js';
-import { importReport } from '../../src/core/patches/importer.js';
+import { importReport } from '../../src/core/patches/findings/importer.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeSlack, SLACK_USERS } from '../fakes/slack.js';
 import { createPgDatabase, describePg, type TestDatabase } from '../support/databases.js';

@@ -3,7 +3,7 @@
 // York both plan the Payments digest, and it is posted once in all (not once per replica), for two
 // occurrences in a row; then one replica stops, the other misses nothing and posts the next one.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { importReport } from '../../src/core/patches/importer.js';
+import { importReport } from '../../src/core/patches/findings/importer.js';
 import { openStore } from '../../src/store/index.js';
 import { createPgDatabase, describePg, type TestDatabase } from '../support/databases.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';

@@ -5,7 +5,7 @@
 // both copies are edited to Accepted without buttons; 30 days later the exceptions-expire job
 // expires it, the finding is overdue again, and both owners are told on both platforms, once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importReport } from '../../src/core/patches/importer.js';
+import { importReport } from '../../src/core/patches/findings/importer.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
 import { INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS, customIds, field as embedField, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSteward, type RunningSteward } from '../../src/app.js';
 import { loadSettings } from '../../src/config/env.js';
-import { importReport } from '../../src/core/patches/importer.js';
+import { importReport } from '../../src/core/patches/findings/importer.js';
 import { openStore } from '../../src/store/index.js';
 import { runCli, spawnSteward } from '../support/process.js';
 import { generatedVulns, kevCatalog, trivyReport } from '../support/reports.js';

@@ -5,9 +5,9 @@ import { userInfo } from 'node:os';
 import type { Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
 import { Directory } from '../../core/directory.js';
-import { importReport, type ImportPhase } from '../../core/patches/importer.js';
-import { FORMATS, type Format } from '../../core/patches/parsers/index.js';
-import { importKev } from '../../core/patches/refresh.js';
+import { importReport, type ImportPhase } from '../../core/patches/findings/importer.js';
+import { FORMATS, type Format } from '../../core/patches/findings/parsers/index.js';
+import { importKev } from '../../core/patches/findings/refresh.js';
 import { systemClock, type ActorRef } from '../../core/ports.js';
 import { openStore } from '../../store/index.js';
 

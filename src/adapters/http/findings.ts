@@ -1,7 +1,7 @@
 // POST /api/v1/findings?service=<id> (scope findings:write for that service): the body is a scanner
 // report, imported whole or refused whole. Neither the token nor the body is ever logged.
 import type { Directory } from '../../core/directory.js';
-import { importReport } from '../../core/patches/importer.js';
+import { importReport } from '../../core/patches/findings/importer.js';
 import type { Clock, Store } from '../../core/ports.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Api } from './api.js';

@@ -1,5 +1,5 @@
 // Pieces of approval cards shared by change requests and risk exceptions: one line per decision.
-import { type Rich, br, join, time, txt } from '../card.js';
+import { type Reply, type Rich, br, ephemeral, join, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
 import { personSpan } from '../people/spans.js';
 import type { DecisionKind } from './quorum.js';
@@ -21,4 +21,10 @@ export function decisionLines(dir: Directory, decisions: readonly DecisionLine[]
     decisions.map((d) => [txt(d.decision === 'approve' ? '✓ ' : '✗ '), ...personSpan(dir, d.personId), txt(' '), time(d.at), ...(d.reason ? [txt(`: ${reason(d.reason)}`)] : [])]),
     br,
   );
+}
+
+/** The decider's answer: "You approved CHG-4" with the tally, or the outcome when the decision settled it. */
+export function decisionReply(ref: string, decision: DecisionKind, r: { tally: string; decided: boolean }, stateLabel: string): Reply {
+  const verb = decision === 'approve' ? 'approved' : 'rejected';
+  return ephemeral({ title: `You ${verb} ${ref}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(r.decided ? `${ref} is now ${stateLabel.toLowerCase()}.` : `Tally: ${r.tally}.`)] });
 }

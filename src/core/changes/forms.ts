@@ -1,6 +1,7 @@
-// Change forms: the five-field request (the same on every platform), the reason asked by Reject,
+// Change forms: the five-field request (the same on every platform), the reason asked by Reject (approvals/forms.ts),
 // and the outcome asked by /change complete — each reopened with the values typed so far.
 import { z } from 'zod';
+import { reasonForm, rejectFormOf } from '../approvals/forms.js';
 import { type Initial, newNonce } from '../forms/values.js';
 import type { Form } from '../card.js';
 import type { Directory } from '../directory.js';
@@ -17,7 +18,7 @@ const KINDS = [
 ];
 
 export const RequestForm = form('change.request', false, () => requestFields);
-export const RejectForm = form('change.reject', true, () => z.object({ reason: z.string({ error: 'Say why, so the requester can fix it' }).trim().min(3, 'Say why (at least 3 characters)').max(1000, 'Keep it under 1000 characters') }));
+export const RejectForm = rejectFormOf('change.reject');
 export const CompleteForm = form('change.complete', true, () =>
   z.object({ outcome: z.enum(['successful', 'with_issues', 'failed'], { error: 'Choose how it went' }), notes: z.string().max(2000, 'Keep it under 2000 characters').optional() }),
 );
@@ -38,12 +39,7 @@ export function requestForm(dir: Directory, initial: Initial, nonce = newNonce()
 }
 
 export function rejectForm(n: number, initial: Initial, nonce = newNonce()): Form {
-  return {
-    target: { kind: RejectForm.kind, number: n, nonce },
-    title: `Reject CHG-${n}`,
-    submitLabel: 'Reject',
-    fields: [{ id: 'reason', label: 'Why', kind: 'paragraph', required: true, maxLength: 1000, initial: initial.reason, placeholder: 'What would make it acceptable' }],
-  };
+  return reasonForm(RejectForm.kind, (x) => `CHG-${x}`, n, initial, nonce);
 }
 
 export function completeForm(n: number, initial: Initial, nonce = newNonce()): Form {

@@ -1,4 +1,5 @@
 // Repository port of change requests (implemented in src/store/changes.ts).
+import type { ApprovalRepo } from '../approvals/ports.js';
 import type { Change, ChangeDecisionRow, ChangeMessage } from './model.js';
 
 export type NewChange = Omit<Change, 'id' | 'number' | 'version' | 'updatedAt' | 'decidedAt' | 'startedAt' | 'endedAt' | 'outcome'>;
@@ -8,7 +9,7 @@ export type ChangePatch = Partial<Pick<Change, 'approval' | 'phase' | 'outcome' 
  * `active` in a query: changes still to happen or happening — not started and pending or approved, or
  * in progress whatever their approval (an emergency change rejected afterwards still runs).
  */
-export interface ChangeRepo {
+export interface ChangeRepo extends ApprovalRepo<Change, ChangePatch> {
   create(c: NewChange, at: Date): Promise<Change>;
   byNumber(n: number): Promise<Change | null>;
   byKey(key: string): Promise<Change | null>;

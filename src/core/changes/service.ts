@@ -3,7 +3,9 @@
 // entry and the outbox items that keep every copy of the card current; deciders on one change take
 // turns on its row lock, so two approvals at the same instant are both counted and the outcome is
 // decided exactly once.
+import { decisionReply } from '../approvals/cards.js';
 import { evaluateQuorum } from '../approvals/quorum.js';
+import { ApprovalWorkflow } from '../approvals/workflow.js';
 import { type Reply, ephemeral, txt } from '../card.js';
 import type { Ctx } from '../context.js';
 import type { Directory } from '../directory.js';
@@ -13,9 +15,11 @@ import { personOn, teamChannelOn } from '../people/addresses.js';
 import type { ActorRef, Clock, Platform, Store, Tx } from '../ports.js';
 import { parseDuration } from '../shared/duration.js';
 import type { ChangeView } from './cards.js';
-import { ChangeRefresh, ChangeSend } from './kinds.js';
+import { ChangeSend } from './kinds.js';
 import type { ChangeIncidents } from './links.js';
+import { changeApprovals, refreshChange } from './approval.js';
 import { type Change, type Outcome as ChangeOutcome, STATE_LABEL, changeRef, closedForDecisions, stateOf } from './model.js';
+import type { ChangePatch } from './ports.js';
 import { type RequestFields, checkRequest } from './request.js';
 
 export interface ChangeDeps {
@@ -41,7 +45,11 @@ export type Requested = { ok: true; change: Change; created: boolean; /** How an
 export const START_GRACE_MS = 5 * 60_000;
 
 export class ChangeService {
-  constructor(private readonly d: ChangeDeps) {}
+  private readonly approvals: ApprovalWorkflow<Change, ChangePatch>;
+
+  constructor(private readonly d: ChangeDeps) {
+    this.approvals = new ApprovalWorkflow(changeApprovals({ dir: d.dir, quorum: (c, decisions) => this.view(c, [...decisions]).quorum }), d);
+  }
 
   private get dir() {
     return this.d.dir();
@@ -120,42 +128,15 @@ export class ChangeService {
   }
 
   private refresh(tx: Tx, c: Change, at: Date) {
-    return enqueue(tx.outbox, ChangeRefresh, `change_refresh:${c.number}:${c.version}`, { change: c.number, version: c.version }, at);
+    return refreshChange(tx, c, at);
   }
 
-  /** Approve or reject (with a reason): the first decision that completes the quorum, or the first rejection, decides. */
+  /** Approve or reject (with a reason), through the approval workflow: the first decision that completes the quorum, or the first rejection, decides. */
   async decide(ctx: Ctx, n: number, decision: 'approve' | 'reject', reason?: string): Promise<Outcome<Reply>> {
-    const me = ctx.actor.person!;
-    let expiredNow = false;
-    const r = await this.d.store.transaction(async (tx) => {
-      const locked = await tx.changes.lock(n, ctx.now);
-      if (!locked) return fail('CHANGE.NOT_FOUND', `There is no change CHG-${n}.`, 'See /change list.');
-      // Past its approval timeout before the expiry job came by: it expires now, not approved late.
-      if ((expiredNow = await this.expireIfDue(tx, locked, ctx.now))) return fail('CHANGE.DECIDED', `${changeRef(locked)} is ${STATE_LABEL.expired.toLowerCase()}; nothing to decide.`);
-      const decisions = await tx.changes.decisions(locked.id);
-      if (closedForDecisions(locked)) return fail('CHANGE.DECIDED', `${changeRef(locked)} is ${STATE_LABEL[stateOf(locked)].toLowerCase()}; nothing to decide.`);
-      const before = this.view(locked, decisions).quorum;
-      const may = before.mayDecide(me.id);
-      if (!may.ok) return fail(may.code === 'already-decided' ? 'CHANGE.DECIDED' : 'AUTH.FORBIDDEN', may.reason);
-      if (!(await tx.changes.decide(locked.id, { personId: me.id, decision, reason: reason ?? null, platform: ctx.inv.platform, platformUserId: ctx.inv.userId, at: ctx.now })))
-        return fail('CHANGE.DECIDED', `You already decided on ${changeRef(locked)}.`);
-      const after = this.view(locked, await tx.changes.decisions(locked.id)).quorum;
-      const subject = `change:${changeRef(locked)}`;
-      await tx.audit.append({ actor: ctx.actor.ref, action: decision === 'approve' ? 'change.approval_given' : 'change.rejection_given', subject, after: { by: me.id, reason: reason ?? null, tally: after.tally } }, ctx.now);
-      // A new version for every decision recorded (held under the row lock, so the update applies):
-      // its refresh brings every copy up to this tally.
-      const c = (await tx.changes.update(locked.id, locked.version, after.state !== 'pending' ? { approval: after.state, decidedAt: ctx.now } : {}, ctx.now))!;
-      if (after.state !== 'pending') {
-        await tx.audit.append({ actor: ctx.actor.ref, action: `change.${after.state}`, subject, before: { approval: 'pending' }, after: { approval: after.state, tally: after.tally } }, ctx.now);
-      }
-      await this.refresh(tx, c, ctx.now);
-      return ok({ c, tally: after.tally, decided: after.state !== 'pending' });
-    });
-    if (expiredNow || r.ok) this.d.kick();
+    const r = await this.approvals.decide(ctx, n, decision, reason);
     if (!r.ok) return r;
-    const { c, tally, decided } = r.value;
-    const verb = decision === 'approve' ? 'approved' : 'rejected';
-    return ok(ephemeral({ title: `You ${verb} ${changeRef(c)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${changeRef(c)} is now ${STATE_LABEL[stateOf(c)].toLowerCase()}.` : `Tally: ${tally}.`)] }));
+    const c = r.value.subject;
+    return ok(decisionReply(changeRef(c), decision, r.value, STATE_LABEL[stateOf(c)]));
   }
 
   /** Runs `patch` on CHG-n once `check` allows it (one versioned write, audited, every copy refreshed). */
@@ -266,25 +247,7 @@ export class ChangeService {
   }
 
   /** Pending requests nobody decided within changes.approvalTimeout expire (each once, whichever replica gets there). */
-  async expire(now: Date): Promise<number> {
-    let expired = 0;
-    for (const c of await this.d.store.transaction((tx) => tx.changes.expiring(now, 100))) {
-      const done = await this.d.store.transaction(async (tx) => {
-        const locked = await tx.changes.lock(c.number, now);
-        return !!locked && this.expireIfDue(tx, locked, now);
-      });
-      expired += Number(done);
-    }
-    if (expired) this.d.kick();
-    return expired;
-  }
-
-  /** Expires a locked request that is still undecided at its timeout (audited, every copy refreshed); false otherwise. */
-  private async expireIfDue(tx: Tx, locked: Change, now: Date): Promise<boolean> {
-    if (locked.approval !== 'pending' || locked.phase !== 'requested' || locked.expiresAt > now) return false;
-    const next = (await tx.changes.update(locked.id, locked.version, { approval: 'expired', decidedAt: now }, now))!;
-    await tx.audit.append({ actor: { platform: 'system' }, action: 'change.expired', subject: `change:${changeRef(locked)}`, before: { approval: 'pending' }, after: { approval: 'expired', timeout: this.dir.policy.changes.approvalTimeout } }, now);
-    await this.refresh(tx, next, now);
-    return true;
+  expire(now: Date): Promise<number> {
+    return this.approvals.expire(now);
   }
 }

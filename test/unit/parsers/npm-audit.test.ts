@@ -1,6 +1,6 @@
 // npm audit v2 parsing: advisories on the package that has them, dependents through `effects`.
 import { describe, expect, it } from 'vitest';
-import { NPM_V1 } from '../../../src/core/patches/parsers/index.js';
+import { NPM_V1 } from '../../../src/core/patches/findings/parsers/index.js';
 import { byId, parsed, refused } from './support.js';
 
 const report = {

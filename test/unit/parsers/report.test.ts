@@ -1,6 +1,6 @@
 // parseReport as a whole: bytes, JSON errors with their place, detection, refusals, key rules.
 import { describe, expect, it } from 'vitest';
-import { normalizeImage, parseReport, severityFromScore } from '../../../src/core/patches/parsers/index.js';
+import { normalizeImage, parseReport, severityFromScore } from '../../../src/core/patches/findings/parsers/index.js';
 import { parsed, refused } from './support.js';
 
 const NONE_OF = 'none of: Trivy JSON, Grype JSON, npm audit v2, OSV-Scanner JSON, SARIF 2.1.0, GitHub Dependabot alerts, CycloneDX with vulnerabilities';

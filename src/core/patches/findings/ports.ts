@@ -161,7 +161,7 @@ export interface FindingRepo {
   imports(serviceId: string, since?: Date, limit?: number): Promise<ImportRecord[]>;
 }
 
-declare module '../ports.js' {
+declare module '../../ports.js' {
   interface Tx {
     findings: FindingRepo;
   }

@@ -3,7 +3,7 @@
 // Days and weeks are added on the calendar of the service team's time zone (a 7d deadline keeps its
 // local time across a daylight-saving change); hours and shorter are elapsed time.
 import { DateTime } from 'luxon';
-import type { Directory } from '../directory.js';
+import type { Directory } from '../../directory.js';
 import type { Severity } from './model.js';
 import { patchPolicy, slaFor, type PatchPolicy, type SlaSeverity } from './policy.js';
 

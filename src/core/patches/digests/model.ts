@@ -1,6 +1,6 @@
 // A team's patch SLA digest as computed at one instant: counts and the top items, stored as JSON
 // with the digest (the next digest compares with it) and rendered by digest-cards.ts.
-import type { Severity } from './model.js';
+import type { Severity } from '../findings/model.js';
 
 export interface DigestItem {
   id: number;

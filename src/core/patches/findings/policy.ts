@@ -1,6 +1,6 @@
 // The patches section of the policy as this domain reads it, with the defaults of PRODUCT.md
 // ("Patch SLAs"): SLA per severity, the known-exploited limit and the overrides by service, team or tier.
-import type { Directory } from '../directory.js';
+import type { Directory } from '../../directory.js';
 
 export type SlaSeverity = 'critical' | 'high' | 'medium' | 'low';
 export const SLA_SEVERITIES: readonly SlaSeverity[] = ['critical', 'high', 'medium', 'low'];

@@ -1,10 +1,10 @@
 // The patch SLA digest card: counts first (readable at a glance), then the top items under each
 // heading with how many more there are, never a list cut without saying so.
-import { type Button, type Card, type Command, type Rich, br, strong, time, txt } from '../card.js';
-import { findingRef } from './model.js';
-import type { Severity } from './model.js';
-import { type DigestData, type DigestItem, DUE_SOON_DAYS, EXPIRING_DAYS } from './digest-model.js';
-import { exceptionRef } from './exception-model.js';
+import { type Button, type Card, type Command, type Rich, br, strong, time, txt } from '../../card.js';
+import { findingRef } from '../findings/model.js';
+import type { Severity } from '../findings/model.js';
+import { type DigestData, type DigestItem, DUE_SOON_DAYS, EXPIRING_DAYS } from './model.js';
+import { exceptionRef } from '../exceptions/model.js';
 
 const ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'unknown', 'none'];
 const DAY = 86_400_000;

@@ -8,16 +8,16 @@
 // on the finding.
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { Directory } from '../directory.js';
-import { enqueue } from '../outbox/effects.js';
-import { personAddresses } from '../people/addresses.js';
-import type { Clock, Platform, Store, Tx } from '../ports.js';
-import { parseDuration } from '../shared/duration.js';
-import type { PatchPaging } from './links.js';
-import { findingRef } from './model.js';
-import type { NoticeRow } from './ports.js';
-import { ReminderSend } from './notice-kinds.js';
-import { noticePolicy } from './policy.js';
+import type { Directory } from '../../directory.js';
+import { enqueue } from '../../outbox/effects.js';
+import { personAddresses } from '../../people/addresses.js';
+import type { Clock, Platform, Store, Tx } from '../../ports.js';
+import { parseDuration } from '../../shared/duration.js';
+import type { PatchPaging } from '../links.js';
+import { findingRef } from '../findings/model.js';
+import type { NoticeRow } from '../findings/ports.js';
+import { ReminderSend } from './kinds.js';
+import { noticePolicy } from '../findings/policy.js';
 
 /**
  * Findings handled per run, in one transaction (so that each owner gets one message per point and

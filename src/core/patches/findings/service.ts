@@ -1,18 +1,18 @@
 // /patch use cases: the open findings of a service or team (paged, worst first) and one finding with
 // its history and its latest risk exception (exceptions.ts runs those).
-import { type Reply, type Rich, br, ephemeral, join, strong, txt } from '../card.js';
-import { call } from '../module.js';
-import type { Ctx } from '../context.js';
-import type { Directory } from '../directory.js';
-import { fail, ok, type Outcome } from '../errors.js';
-import type { Store } from '../ports.js';
+import { type Reply, type Rich, br, ephemeral, join, strong, txt } from '../../card.js';
+import { call } from '../../module.js';
+import type { Ctx } from '../../context.js';
+import type { Directory } from '../../directory.js';
+import { fail, ok, type Outcome } from '../../errors.js';
+import type { Store } from '../../ports.js';
 import { PAGE_SIZE, listCard, showCard } from './cards.js';
 import { findingRef } from './model.js';
 import type { ImportRecord } from './ports.js';
-import { PatchOps } from './ops.js';
-import { exceptionFields } from './exception-cards.js';
-import { exceptionRef } from './exception-model.js';
-import type { ExceptionService } from './exceptions.js';
+import { PatchOps } from '../ops.js';
+import { exceptionFields } from '../exceptions/cards.js';
+import { exceptionRef } from '../exceptions/model.js';
+import type { ExceptionService } from '../exceptions/service.js';
 
 /** History lines shown under a finding (Discord fields hold 1,024 characters): the latest ones. */
 export const HISTORY_LINES = 8;

@@ -1,6 +1,6 @@
 // The outbox effect kinds of digests and owner reminders, with their payloads.
 import { z } from 'zod';
-import { effectKind } from '../outbox/effects.js';
+import { effectKind } from '../../outbox/effects.js';
 
 const platform = z.enum(['slack', 'discord', 'console']);
 

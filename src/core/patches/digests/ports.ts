@@ -22,7 +22,7 @@ export interface PatchDigestRepo {
   addMessage(sendKey: string, m: { platform: string; channelId: string; messageId: string }, at: Date): Promise<boolean>;
 }
 
-declare module '../ports.js' {
+declare module '../../ports.js' {
   interface Tx {
     digests: PatchDigestRepo;
   }

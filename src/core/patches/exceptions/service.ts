@@ -3,19 +3,22 @@
 // the row lock), and expiry, which reactivates the finding and tells its service's owners. Each is
 // one transaction with its audit entries (on the finding's subject) and the outbox items that
 // deliver and refresh every copy.
-import { evaluateQuorum, type Quorum } from '../approvals/quorum.js';
-import { type Reply, ephemeral, txt } from '../card.js';
-import type { Ctx } from '../context.js';
-import type { Directory } from '../directory.js';
-import { fail, ok, type Outcome } from '../errors.js';
-import { enqueue } from '../outbox/effects.js';
-import { personOn } from '../people/addresses.js';
-import type { Platform, Store, Tx } from '../ports.js';
-import { readUntil } from './exception-forms.js';
-import { ExceptionRefresh, ExceptionSend } from './exception-kinds.js';
-import { type ExceptionDecisionRow, type RiskException, STATE_LABEL, exceptionRef } from './exception-model.js';
-import './exception-ports.js';
-import { findingRef } from './model.js';
+import { decisionReply } from '../../approvals/cards.js';
+import { evaluateQuorum, type Quorum } from '../../approvals/quorum.js';
+import { ApprovalWorkflow } from '../../approvals/workflow.js';
+import type { Reply } from '../../card.js';
+import type { Ctx } from '../../context.js';
+import type { Directory } from '../../directory.js';
+import { fail, ok, type Outcome } from '../../errors.js';
+import { enqueue } from '../../outbox/effects.js';
+import { personOn } from '../../people/addresses.js';
+import type { Platform, Store, Tx } from '../../ports.js';
+import { readUntil } from './forms.js';
+import { exceptionApprovals } from './approval.js';
+import { ExceptionSend } from './kinds.js';
+import { type ExceptionDecisionRow, type RiskException, STATE_LABEL, exceptionRef } from './model.js';
+import type { ExceptionPatch } from './ports.js';
+import { findingRef } from '../findings/model.js';
 
 export interface ExceptionView {
   e: RiskException;
@@ -35,7 +38,11 @@ export type ExceptionRequested = { ok: true; e: RiskException; created: boolean 
 const DEFAULT_EXCEPTIONS = { maxDuration: '180d', approve: [{ owners: 1 }] } as const;
 
 export class ExceptionService {
-  constructor(private readonly d: ExceptionDeps) {}
+  private readonly approvals: ApprovalWorkflow<RiskException, ExceptionPatch>;
+
+  constructor(private readonly d: ExceptionDeps) {
+    this.approvals = new ApprovalWorkflow(exceptionApprovals({ dir: d.dir, platforms: d.platforms, quorum: (e, decisions) => this.view(e, [...decisions]).quorum }), d);
+  }
 
   private get dir() {
     return this.d.dir();
@@ -135,68 +142,16 @@ export class ExceptionService {
     return r;
   }
 
-  private refresh(tx: Tx, e: RiskException, at: Date) {
-    return enqueue(tx.outbox, ExceptionRefresh, `exception_refresh:${e.number}:${e.version}`, { exception: e.number, version: e.version }, at);
-  }
-
-  /** Approve or reject (with a reason): the first decision that completes the quorum, or the first rejection, decides. */
+  /** Approve or reject (with a reason), through the approval workflow: the first decision that completes the quorum, or the first rejection, decides. */
   async decide(ctx: Ctx, n: number, decision: 'approve' | 'reject', reason?: string): Promise<Outcome<Reply>> {
-    const me = ctx.actor.person!;
-    const r = await this.d.store.transaction(async (tx) => {
-      const locked = await tx.exceptions.lock(n, ctx.now);
-      if (!locked) return fail('EXCEPTION.NOT_FOUND', `There is no risk exception ${exceptionRef(n)}.`);
-      if (locked.state !== 'pending') return fail('EXCEPTION.DECIDED', `${exceptionRef(locked)} is ${STATE_LABEL[locked.state].toLowerCase()}; nothing to decide.`);
-      if (locked.until <= ctx.now) return fail('EXCEPTION.DECIDED', `${exceptionRef(locked)} has reached its expiry; nothing to decide.`);
-      const before = await this.viewIn(tx, locked);
-      const may = before.quorum.mayDecide(me.id);
-      if (!may.ok) return fail(may.code === 'already-decided' ? 'EXCEPTION.DECIDED' : 'AUTH.FORBIDDEN', may.reason);
-      if (!(await tx.exceptions.decide(locked.id, { personId: me.id, decision, reason: reason ?? null, platform: ctx.inv.platform, platformUserId: ctx.inv.userId, at: ctx.now })))
-        return fail('EXCEPTION.DECIDED', `You already decided on ${exceptionRef(locked)}.`);
-      const after = (await this.viewIn(tx, locked)).quorum;
-      const subject = `finding:${findingRef(locked.findingId)}`;
-      await tx.audit.append({ actor: ctx.actor.ref, action: decision === 'approve' ? 'exception.approval_given' : 'exception.rejection_given', subject, after: { exception: exceptionRef(locked), by: me.id, reason: reason ?? null, tally: after.tally } }, ctx.now);
-      const state = after.state === 'approved' ? 'accepted' : after.state;
-      const e = (await tx.exceptions.update(locked.id, locked.version, state !== 'pending' ? { state, decidedAt: ctx.now } : {}, ctx.now))!;
-      if (state !== 'pending') {
-        if (state === 'accepted') await tx.findings.setExceptedUntil(locked.findingId, locked.until, ctx.now);
-        await tx.audit.append({ actor: ctx.actor.ref, action: `exception.${state}`, subject, before: { state: 'pending' }, after: { exception: exceptionRef(locked), state, until: locked.until.toISOString(), tally: after.tally } }, ctx.now);
-      }
-      await this.refresh(tx, e, ctx.now);
-      return ok({ e, tally: after.tally, decided: state !== 'pending' });
-    });
+    const r = await this.approvals.decide(ctx, n, decision, reason);
     if (!r.ok) return r;
-    this.d.kick();
-    const { e, tally, decided } = r.value;
-    const verb = decision === 'approve' ? 'approved' : 'rejected';
-    return ok(ephemeral({ title: `You ${verb} ${exceptionRef(e)}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(decided ? `${exceptionRef(e)} is now ${STATE_LABEL[e.state].toLowerCase()}.` : `Tally: ${tally}.`)] }));
+    const e = r.value.subject;
+    return ok(decisionReply(exceptionRef(e), decision, r.value, STATE_LABEL[e.state]));
   }
 
   /** Exceptions whose expiry has come (each once, whichever replica gets there): the finding is active again and its owners hear it. */
-  async expire(now: Date): Promise<number> {
-    let expired = 0;
-    for (const e of await this.d.store.transaction((tx) => tx.exceptions.expiring(now, 100))) {
-      const done = await this.d.store.transaction(async (tx) => {
-        const locked = await tx.exceptions.lock(e.number, now);
-        if (!locked || (locked.state !== 'pending' && locked.state !== 'accepted') || locked.until > now) return false;
-        const next = (await tx.exceptions.update(locked.id, locked.version, { state: 'expired', expiredAt: now }, now))!;
-        const subject = `finding:${findingRef(locked.findingId)}`;
-        if (locked.state === 'accepted') await tx.findings.setExceptedUntil(locked.findingId, null, now);
-        await tx.audit.append({ actor: { platform: 'system' }, action: 'exception.expired', subject, before: { state: locked.state }, after: { exception: exceptionRef(locked), state: 'expired', until: locked.until.toISOString() } }, now);
-        await this.refresh(tx, next, now);
-        if (locked.state === 'accepted') {
-          const owners = this.dir.service(locked.serviceId)?.owners ?? [];
-          for (const platform of this.d.platforms()) {
-            for (const id of owners) {
-              const to = personOn(this.dir, platform, id);
-              if (to) await enqueue(tx.outbox, ExceptionSend, `exception_send:${locked.number}:expired:${platform}:${id}`, { exception: locked.number, platform, to, kind: 'expired', person: id }, now);
-            }
-          }
-        }
-        return true;
-      });
-      expired += Number(done);
-    }
-    if (expired) this.d.kick();
-    return expired;
+  expire(now: Date): Promise<number> {
+    return this.approvals.expire(now);
   }
 }

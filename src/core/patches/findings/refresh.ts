@@ -1,7 +1,7 @@
 // Deadlines and KEV flags of stored findings: recomputed when the policy changes (reload, start)
 // and when a KEV catalog is imported. Only findings whose values move are written, in groups.
-import type { Directory } from '../directory.js';
-import type { ActorRef, Clock, Store } from '../ports.js';
+import type { Directory } from '../../directory.js';
+import type { ActorRef, Clock, Store } from '../../ports.js';
 import { DeadlineRules, kevDueInstant } from './deadlines.js';
 import { kevHit } from './importer.js';
 import type { DeadlineGroup, DeadlineRow, FindingEvent, FindingRepo, KevEntry } from './ports.js';

@@ -1,7 +1,7 @@
 // The cards of /patch list and /patch show, from findings (no storage, no policy lookups here).
-import { type Button, type Card, type Rich, br, code, link, strong, time, txt } from '../card.js';
-import type { Command } from '../card.js';
-import { formatDuration } from '../shared/duration.js';
+import { type Button, type Card, type Rich, br, code, link, strong, time, txt } from '../../card.js';
+import type { Command } from '../../card.js';
+import { formatDuration } from '../../shared/duration.js';
 import { type Finding, findingRef } from './model.js';
 import type { FindingEvent, ImportRecord } from './ports.js';
 

@@ -1,13 +1,13 @@
 // Neutral cards of risk exceptions: the approver's request (kept current with the tally and the
 // outcome, buttons only while it waits), the owners' notice when it expires, and the summary
 // /patch show gives.
-import { REASON_INLINE, decisionLines } from '../approvals/cards.js';
-import { type Button, type Card, type Field, type Rich, br, code, strong, time, txt } from '../card.js';
-import type { Directory } from '../directory.js';
-import { personSpan } from '../people/spans.js';
-import { type ExceptionState, STATE_LABEL, exceptionRef } from './exception-model.js';
-import type { ExceptionView } from './exceptions.js';
-import { type Finding, findingRef } from './model.js';
+import { REASON_INLINE, decisionLines } from '../../approvals/cards.js';
+import { type Button, type Card, type Field, type Rich, br, code, strong, time, txt } from '../../card.js';
+import type { Directory } from '../../directory.js';
+import { personSpan } from '../../people/spans.js';
+import { type ExceptionState, STATE_LABEL, exceptionRef } from './model.js';
+import type { ExceptionView } from './service.js';
+import { type Finding, findingRef } from '../findings/model.js';
 
 const TONE: Record<ExceptionState, Card['tone']> = { pending: 'warning', accepted: 'good', rejected: 'danger', expired: 'neutral' };
 

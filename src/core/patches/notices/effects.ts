@@ -1,19 +1,19 @@
 // Carries out digest posts and owner reminders from the outbox. Each delivery is recorded under its
 // send key, so a retried item never posts a second message.
-import { type Card, type Rich, br, inChannel, strong, time, txt } from '../card.js';
-import { type ChatGateway, gatewayOf } from '../chat/gateway.js';
-import type { Directory } from '../directory.js';
-import { call } from '../module.js';
-import { type EffectHandler, handle } from '../outbox/effects.js';
-import type { Platform } from '../platform.js';
-import type { Clock, Store } from '../ports.js';
-import { formatDuration, parseDuration } from '../shared/duration.js';
-import type { DigestService } from './digest.js';
-import type { DigestData } from './digest-model.js';
-import { type Finding, findingRef } from './model.js';
-import { DigestPost, ReminderSend } from './notice-kinds.js';
-import { PatchOps } from './ops.js';
-import { noticePolicy } from './policy.js';
+import { type Card, type Rich, br, inChannel, strong, time, txt } from '../../card.js';
+import { type ChatGateway, gatewayOf } from '../../chat/gateway.js';
+import type { Directory } from '../../directory.js';
+import { call } from '../../module.js';
+import { type EffectHandler, handle } from '../../outbox/effects.js';
+import type { Platform } from '../../platform.js';
+import type { Clock, Store } from '../../ports.js';
+import { formatDuration, parseDuration } from '../../shared/duration.js';
+import type { DigestService } from '../digests/service.js';
+import type { DigestData } from '../digests/model.js';
+import { type Finding, findingRef } from '../findings/model.js';
+import { DigestPost, ReminderSend } from './kinds.js';
+import { PatchOps } from '../ops.js';
+import { noticePolicy } from '../findings/policy.js';
 
 function reminderLine(f: Finding, now: Date): Rich {
   const state = f.state !== 'open' ? ` (${f.state} since)` : f.exceptedUntil && f.exceptedUntil > now ? ' (under a risk exception since)' : '';

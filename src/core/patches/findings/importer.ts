@@ -5,8 +5,8 @@
 // is fixed. The same key from two scanners is one finding: it is fixed only when neither lists it.
 // Everything is compared in memory and written in batches; an identical report writes no finding.
 import { createHash } from 'node:crypto';
-import type { Directory } from '../directory.js';
-import type { ActorRef, Clock, Store, Tx } from '../ports.js';
+import type { Directory } from '../../directory.js';
+import type { ActorRef, Clock, Store, Tx } from '../../ports.js';
 import { DeadlineRules } from './deadlines.js';
 import { type ImportSummary, type ScannerWord, scannerId, stateOf } from './model.js';
 import { type Format, type NormalizedFinding, parseReport } from './parsers/index.js';

@@ -1,6 +1,6 @@
 // The outbox effect kinds of risk exceptions, with their payloads.
 import { z } from 'zod';
-import { effectKind } from '../outbox/effects.js';
+import { effectKind } from '../../outbox/effects.js';
 
 const exception = z.number().int().positive();
 const platform = z.enum(['slack', 'discord', 'console']);

@@ -1,7 +1,7 @@
 // Risk exceptions on findings (EXC-n): what one is, its decisions and the messages kept current.
-import type { RecordedDecision } from '../approvals/decision.js';
-import type { ApproveEntry } from '../policy/schema.js';
-import type { Platform } from '../platform.js';
+import type { RecordedDecision } from '../../approvals/decision.js';
+import type { ApproveEntry } from '../../policy/schema.js';
+import type { Platform } from '../../platform.js';
 
 /** pending → accepted | rejected; accepted → expired at `until` (a pending one past `until` expires too). */
 export type ExceptionState = 'pending' | 'accepted' | 'rejected' | 'expired';

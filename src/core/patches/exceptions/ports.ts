@@ -1,5 +1,5 @@
 // Repository port of risk exceptions (implemented in src/store/exceptions.ts).
-import type { ExceptionDecisionRow, ExceptionMessage, ExceptionState, RiskException } from './exception-model.js';
+import type { ExceptionDecisionRow, ExceptionMessage, ExceptionState, RiskException } from './model.js';
 
 export type NewException = Omit<RiskException, 'id' | 'number' | 'version' | 'updatedAt' | 'decidedAt' | 'expiredAt'>;
 export type ExceptionPatch = Partial<Pick<RiskException, 'state' | 'decidedAt' | 'expiredAt'>>;
@@ -34,7 +34,7 @@ export interface ExceptionRepo {
 
 export type { ExceptionState };
 
-declare module '../ports.js' {
+declare module '../../ports.js' {
   interface Tx {
     exceptions: ExceptionRepo;
   }

@@ -3,23 +3,23 @@
 // /patch digest [team]. A digest counts the team's open findings with aggregate queries (never by
 // loading them), is recorded once per team and occurrence (the baseline of the next one's "new",
 // "fixed" and trend), and is posted to the team's channel on every connected platform by the outbox.
-import type { Ctx } from '../context.js';
-import { type Reply, ephemeral, txt } from '../card.js';
-import type { Directory } from '../directory.js';
-import { fail, ok, type Outcome } from '../errors.js';
-import type { CalendarJob, CalendarRun, CalendarSlot } from '../jobs/job.js';
-import { call } from '../module.js';
-import { enqueue } from '../outbox/effects.js';
-import { teamChannels } from '../people/addresses.js';
-import type { Clock, Platform, Store } from '../ports.js';
-import { digestCard } from './digest-cards.js';
-import { type DigestData, type DigestItem, DUE_SOON_DAYS, EXPIRING_DAYS, EXPIRING_SHOWN, SOON_SHOWN, WORST_SHOWN } from './digest-model.js';
-import type { DigestRecord } from './digest-ports.js';
-import './digest-ports.js';
-import type { Finding, Severity } from './model.js';
-import { DigestPost } from './notice-kinds.js';
-import { PatchOps } from './ops.js';
-import { noticePolicy } from './policy.js';
+import type { Ctx } from '../../context.js';
+import { type Reply, ephemeral, txt } from '../../card.js';
+import type { Directory } from '../../directory.js';
+import { fail, ok, type Outcome } from '../../errors.js';
+import type { CalendarJob, CalendarRun, CalendarSlot } from '../../jobs/job.js';
+import { call } from '../../module.js';
+import { enqueue } from '../../outbox/effects.js';
+import { teamChannels } from '../../people/addresses.js';
+import type { Clock, Platform, Store } from '../../ports.js';
+import { digestCard } from './cards.js';
+import { type DigestData, type DigestItem, DUE_SOON_DAYS, EXPIRING_DAYS, EXPIRING_SHOWN, SOON_SHOWN, WORST_SHOWN } from './model.js';
+import type { DigestRecord } from './ports.js';
+import './ports.js';
+import type { Finding, Severity } from '../findings/model.js';
+import { DigestPost } from '../notices/kinds.js';
+import { PatchOps } from '../ops.js';
+import { noticePolicy } from '../findings/policy.js';
 
 const DAY = 86_400_000;
 /** Teams shown at once by /patch digest (each is a card). */

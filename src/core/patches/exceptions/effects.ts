@@ -2,15 +2,15 @@
 // owner's expiry notice by direct message, and in-place edits of every approver's copy as the
 // exception is decided and expires. A delivery is recorded under its send key, so a retried item
 // never sends a second message.
-import { inChannel } from '../card.js';
-import { type ChatGateway, gatewayOf } from '../chat/gateway.js';
-import type { Directory } from '../directory.js';
-import { type EffectHandler, handle } from '../outbox/effects.js';
-import type { Platform } from '../platform.js';
-import type { Clock, Store } from '../ports.js';
-import { exceptionCard, expiredCard } from './exception-cards.js';
-import { ExceptionRefresh, ExceptionSend } from './exception-kinds.js';
-import type { ExceptionService } from './exceptions.js';
+import { inChannel } from '../../card.js';
+import { type ChatGateway, gatewayOf } from '../../chat/gateway.js';
+import type { Directory } from '../../directory.js';
+import { type EffectHandler, handle } from '../../outbox/effects.js';
+import type { Platform } from '../../platform.js';
+import type { Clock, Store } from '../../ports.js';
+import { exceptionCard, expiredCard } from './cards.js';
+import { ExceptionRefresh, ExceptionSend } from './kinds.js';
+import type { ExceptionService } from './service.js';
 
 export function exceptionEffects(d: { store: Store; clock: Clock; service: ExceptionService; dir: () => Directory; gateways: ReadonlyMap<Platform, ChatGateway> }): EffectHandler[] {
   const load = async (n: number) => {

@@ -1,11 +1,12 @@
-// Risk exception forms: the request (justification and expiry) and the reason asked by Reject,
+// Risk exception forms: the request (justification and expiry) and the reason asked by Reject (approvals/forms.ts),
 // each reopened with the values typed so far.
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { type Initial, newNonce } from '../forms/values.js';
-import type { Form } from '../card.js';
-import { form } from '../module.js';
-import { parseDuration, readDuration } from '../shared/duration.js';
+import { reasonForm, rejectFormOf } from '../../approvals/forms.js';
+import { type Initial, newNonce } from '../../forms/values.js';
+import type { Form } from '../../card.js';
+import { form } from '../../module.js';
+import { parseDuration, readDuration } from '../../shared/duration.js';
 
 
 const requestValues = z.object({
@@ -17,9 +18,7 @@ export const ExceptionRequestForm = form('patch.exception', true, () => requestV
 export const ExceptionPickForm = form('patch.exception_pick', false, () =>
   z.object({ finding: z.string({ error: 'Name the finding, such as F-12' }).trim().min(1, 'Name the finding, such as F-12').max(16, 'Name the finding, such as F-12') }).extend(requestValues.shape),
 );
-export const ExceptionRejectForm = form('exception.reject', true, () =>
-  z.object({ reason: z.string({ error: 'Say why, so the requester knows' }).trim().min(3, 'Say why (at least 3 characters)').max(1000, 'Keep it under 1000 characters') }),
-);
+export const ExceptionRejectForm = rejectFormOf('exception.reject');
 
 /**
  * The expiry typed in the form: a duration from now ("30d", "2w") or a date, read as the end of that
@@ -58,12 +57,7 @@ export function exceptionRequestForm(finding: number, initial: Initial, nonce = 
 }
 
 export function exceptionRejectForm(n: number, initial: Initial, nonce = newNonce()): Form {
-  return {
-    target: { kind: ExceptionRejectForm.kind, number: n, nonce },
-    title: `Reject EXC-${n}`,
-    submitLabel: 'Reject',
-    fields: [{ id: 'reason', label: 'Why', kind: 'paragraph', required: true, maxLength: 1000, initial: initial.reason, placeholder: 'What would make it acceptable' }],
-  };
+  return reasonForm(ExceptionRejectForm.kind, (x) => `EXC-${x}`, n, initial, nonce);
 }
 
 /** The request form with a finding field; `example` is a finding the placeholder names (the digest's worst). */
