@@ -34,6 +34,8 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { CalendarScheduler } from './scheduler/calendar.js';
 import { auditVerifyJob, outboxJob } from './scheduler/jobs.js';
 import { openStore } from './store/index.js';
+import { AuditHeadFile } from './store/audit-head-file.js';
+import { markAuditKeyEnabled } from './core/audit/audit.js';
 
 export interface RunningSteward {
   port: number;
@@ -64,7 +66,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const metrics = new Metrics();
 
   const policy = loadPolicyFile(settings.policyFile);
-  const store = await openStore({ url: settings.databaseUrl, migrate: true }).catch((err) => {
+  const store = await openStore({ url: settings.databaseUrl, migrate: true, auditKey: settings.auditKey }).catch((err) => {
     metrics.dbErrors.inc({ operation: 'open' });
     throw err;
   });
@@ -86,6 +88,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const released = await store.outboxWorker.releaseLocks(store.dialect === 'sqlite' ? null : settings.replicaId);
   if (released) log.warn({ released }, 'side effects left unfinished by a previous run will run now');
   log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
+  if (settings.auditKey && (await markAuditKeyEnabled(store, clock.now()))) log.warn('STEWARD_AUDIT_KEY is new to this audit log: audit.key_enabled appended; entries from now on carry a MAC');
 
   const limits: LimitPolicy = { strict: settings.strictLimits, onTruncate: (platform, limit) => metrics.truncations.inc({ platform, limit }) };
   const actions = new ActionCodec(steward.registry);
@@ -150,7 +153,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     throw err;
   }
 
-  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log), outboxJob(steward), ...steward.jobs().interval]);
+  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log, { key: settings.auditKey, headFile: settings.auditHeadFile ? new AuditHeadFile(settings.auditHeadFile) : undefined }), outboxJob(steward), ...steward.jobs().interval]);
   scheduler.start();
   // Calendar jobs (cron in a time zone): each occurrence once across restarts and replicas.
   const calendar = new CalendarScheduler(

@@ -32,6 +32,14 @@ export interface AuditRecord {
   after: string | null;
   prevHash: string;
   hash: string;
+  /** HMAC-SHA256 of `hash` under the audit key (STEWARD_AUDIT_KEY); absent when no key was set. */
+  mac?: string;
+}
+
+/** The last entry of the audit log as the database's head row (`audit_head`) records it. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
 }
 
 export interface AuditRepo {
@@ -43,6 +51,8 @@ export interface AuditReader {
   /** Entries with seq > afterSeq in ascending order, at most `limit`. */
   page(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   count(): Promise<number>;
+  /** The head row, or null when it does not exist (a log nothing was ever appended to). */
+  head(): Promise<AuditHead | null>;
   /** The entries about one subject (e.g. `change:CHG-3`), oldest first, at most `limit`. */
   bySubject(subject: string, limit: number): Promise<AuditRecord[]>;
 }

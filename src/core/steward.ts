@@ -2,7 +2,7 @@
 // runs the operation a command or button names, or the form a submission names. Nothing here
 // knows a domain, Slack, Discord or the database engine.
 import type { Policy } from './policy/schema.js';
-import { verifyAuditLog } from './audit/audit.js';
+import { verifyAuditLog, type VerifyOptions } from './audit/audit.js';
 import type { Command, FormTarget, Reply } from './card.js';
 import { Directory } from './directory.js';
 import type { ChatGateway } from './chat/gateway.js';
@@ -200,8 +200,8 @@ export class Steward {
     });
   }
 
-  verifyAudit() {
-    return verifyAuditLog(this.deps.store.auditReader);
+  verifyAudit(opts: VerifyOptions = {}) {
+    return verifyAuditLog(this.deps.store.auditReader, opts);
   }
 }
 

@@ -88,6 +88,11 @@ export class Metrics {
     help: '1 when the last audit chain verification found no tampering, 0 when it did',
     registers: [this.registry],
   });
+  readonly auditHeadSequence = new Gauge({
+    name: 'steward_audit_head_sequence',
+    help: 'Sequence number of the last audit entry the last successful verification reached (it never goes down on an intact log)',
+    registers: [this.registry],
+  });
 
   constructor(opts: { defaults?: boolean } = {}) {
     // Every outcome is exported from the start (at 0), so an alert on refusals sees the first one.

@@ -1,6 +1,6 @@
 // The audit log: hash-chained entries plus a single head row (id = 1) holding the last seq/hash.
 import { chainEntry, GENESIS_HASH } from '../core/audit/chain.js';
-import type { ActorPlatform, ActorRef, AuditEntryInput, AuditReader, AuditRecord, AuditRepo } from '../core/ports.js';
+import type { ActorPlatform, ActorRef, AuditEntryInput, AuditHead, AuditReader, AuditRecord, AuditRepo } from '../core/ports.js';
 import type { AuditEntry } from './generated/sqlite/client.js';
 import type { Queryable, TxClient } from './client.js';
 
@@ -29,13 +29,19 @@ async function lockHead(tx: TxClient): Promise<{ seq: number; hash: string }> {
   return { seq: Number(head.seq), hash: head.hash };
 }
 
-/** Appends through a transaction client; callers run it inside the store's transaction. */
+/**
+ * Appends through a transaction client; callers run it inside the store's transaction. With `key`
+ * (STEWARD_AUDIT_KEY) every entry carries the MAC of its hash.
+ */
 export class PrismaAuditRepo implements AuditRepo {
-  constructor(private readonly tx: TxClient) {}
+  constructor(
+    private readonly tx: TxClient,
+    private readonly key?: string,
+  ) {}
 
   async append(entry: AuditEntryInput, at: Date): Promise<AuditRecord> {
     const head = await lockHead(this.tx);
-    const rec = chainEntry(entry, at, head.seq, head.hash);
+    const rec = chainEntry(entry, at, head.seq, head.hash, this.key);
     await this.tx.auditEntry.create({
       data: {
         seq: rec.seq,
@@ -49,6 +55,7 @@ export class PrismaAuditRepo implements AuditRepo {
         after: rec.after,
         prevHash: rec.prevHash,
         hash: rec.hash,
+        mac: rec.mac ?? null,
       },
     });
     await this.tx.auditHead.update({ where: { id: HEAD_ID }, data: { seq: rec.seq, hash: rec.hash } });
@@ -60,7 +67,7 @@ export function toAuditRecord(row: AuditEntry): AuditRecord {
   const actor: ActorRef = { platform: row.actorPlatform as ActorPlatform };
   if (row.actorUserId !== null) actor.platformUserId = row.actorUserId;
   if (row.actorPersonId !== null) actor.personId = row.actorPersonId;
-  return {
+  const rec: AuditRecord = {
     seq: row.seq,
     at: row.at,
     actor,
@@ -71,6 +78,8 @@ export function toAuditRecord(row: AuditEntry): AuditRecord {
     prevHash: row.prevHash,
     hash: row.hash,
   };
+  if (row.mac !== null) rec.mac = row.mac;
+  return rec;
 }
 
 export class PrismaAuditReader implements AuditReader {
@@ -84,6 +93,11 @@ export class PrismaAuditReader implements AuditReader {
 
   count(): Promise<number> {
     return this.db.auditEntry.count();
+  }
+
+  async head(): Promise<AuditHead | null> {
+    const row = await this.db.auditHead.findUnique({ where: { id: HEAD_ID } });
+    return row ? { seq: row.seq, hash: row.hash } : null;
   }
 
   async bySubject(subject: string, limit: number): Promise<AuditRecord[]> {

@@ -16,17 +16,19 @@ export interface OpenStoreOptions {
   url: string;
   /** Apply pending migrations before returning (default false). */
   migrate?: boolean;
+  /** STEWARD_AUDIT_KEY: every audit entry appended carries the MAC of its hash under this key. */
+  auditKey?: string;
 }
 
 /**
  * Opens the store for `url`. The connection is lazy on PostgreSQL: use ping() to check it.
  * SQLite databases are switched to WAL mode and wait up to 10 s for another writer.
  */
-export async function openStore({ url, migrate = false }: OpenStoreOptions): Promise<Store> {
+export async function openStore({ url, migrate = false, auditKey }: OpenStoreOptions): Promise<Store> {
   dialectOf(url);
   const open = async () => {
     const { db, dialect } = await createClient(url);
-    return new PrismaStore(db, dialect);
+    return new PrismaStore(db, dialect, auditKey);
   };
   const store = await open();
   if (!migrate || (await store.pendingMigrations()) === 0) return store;

@@ -20,10 +20,10 @@ import { PrismaFindingRepo } from './findings.js';
 import { PrismaPatchDigestRepo } from './patch-digests.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
-/** The repositories bound to one transaction client. */
-export function txRepos(tx: TxClient): Tx {
+/** The repositories bound to one transaction client (`auditKey`: STEWARD_AUDIT_KEY). */
+export function txRepos(tx: TxClient, auditKey?: string): Tx {
   return {
-    audit: new PrismaAuditRepo(tx),
+    audit: new PrismaAuditRepo(tx, auditKey),
     identity: new PrismaIdentityRepo(tx),
     idempotency: new PrismaIdempotencyRepo(tx),
     settings: new PrismaSettingsRepo(tx),
@@ -63,11 +63,13 @@ export class PrismaStore implements Store {
   constructor(
     private readonly db: Db,
     readonly dialect: Dialect,
+    private readonly auditKey?: string,
   ) {
     const run = this.#outsideTransaction.bind(this);
     this.auditReader = {
       page: (afterSeq, limit) => run((q) => new PrismaAuditReader(q).page(afterSeq, limit)),
       count: () => run((q) => new PrismaAuditReader(q).count()),
+      head: () => run((q) => new PrismaAuditReader(q).head()),
       bySubject: (subject, limit) => run((q) => new PrismaAuditReader(q).bySubject(subject, limit)),
     };
     this.identity = {
@@ -104,7 +106,7 @@ export class PrismaStore implements Store {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db.$transaction((tx) => fn(txRepos(tx)));
+    return this.db.$transaction((tx) => fn(txRepos(tx, this.auditKey)));
   }
 
   /** Plain read on the root client: never queued behind an open SQLite transaction. */

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import type { Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
 import { apiScope, policyJsonSchema, slug } from '../../core/policy/schema.js';
-import { verifyAuditLog } from '../../core/audit/audit.js';
+import { formatHead, parseHead, verifyAuditLog, type KnownHead } from '../../core/audit/audit.js';
+import { AuditHeadFile, AuditHeadFileError } from '../../store/audit-head-file.js';
 import { openStore } from '../../store/index.js';
 import { registerCommands } from '../discord/commands.js';
 import { changeWait } from './change-wait.js';
@@ -36,16 +37,38 @@ const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()
 
 export const CLI_COMMANDS: Record<string, CliCommand> = {
   'audit verify': {
-    usage: 'audit verify — check the audit log hash chain; exit 1 at the first tampered entry',
-    async run(_args, settings, io) {
+    usage:
+      'audit verify [--expect <seq>:<hash>] — check the audit log: hash chain, head row, MACs (STEWARD_AUDIT_KEY) and heads seen before (--expect, STEWARD_AUDIT_HEAD_FILE); exit 1 when tampered',
+    async run(args, settings, io) {
+      const o = options(args, ['expect']);
+      if (typeof o === 'string') return usage(io, o);
+      if (o.rest.length) return usage(io, 'usage: audit verify [--expect <seq>:<hash>]');
+      const known: KnownHead[] = [];
+      if (o.opts.expect !== undefined) {
+        const head = parseHead(o.opts.expect);
+        if (typeof head === 'string') return usage(io, `--expect: ${head}`);
+        known.push({ head, source: '--expect' });
+      }
+      const file = settings.auditHeadFile ? new AuditHeadFile(settings.auditHeadFile) : undefined;
+      try {
+        const remembered = file?.read();
+        if (remembered) known.push(remembered);
+      } catch (err) {
+        if (!(err instanceof AuditHeadFileError)) throw err;
+        io.err(err.message);
+        return 2;
+      }
       const store = await openStore({ url: settings.databaseUrl, migrate: false });
       try {
-        const r = await verifyAuditLog(store.auditReader);
+        const r = await verifyAuditLog(store.auditReader, { key: settings.auditKey, known });
         if (r.ok) {
-          io.out(`audit log intact: ${r.checked} entries verified`);
+          const macs = settings.auditKey ? `; ${r.macs} MACs checked` : '';
+          io.out(`audit log intact: ${r.checked} entries verified; head ${formatHead(r.head)}${macs}`);
+          file?.remember(r.head, new Date());
           return 0;
         }
-        io.err(`audit log TAMPERED at entry #${r.problem.seq} (${r.problem.reason.replace('_', ' ')}); ${r.checked} entries before it verified`);
+        const p = r.problem;
+        io.err(`audit log TAMPERED at entry #${p.seq} (${p.reason.replaceAll('_', ' ')}); ${r.checked} entries before it verified${p.detail ? `\n  ${p.detail}` : ''}`);
         return 1;
       } finally {
         await store.close();

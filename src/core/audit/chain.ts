@@ -1,5 +1,5 @@
 // The audit log's hash chain: canonical encoding, entry hashing and verification. Pure.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ActorRef, AuditEntryInput, AuditRecord } from '../ports.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -52,8 +52,23 @@ export function hashEntry(e: HashInput): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-/** Builds the record for `entry` appended after (`prevSeq`, `prevHash`). */
-export function chainEntry(entry: AuditEntryInput, at: Date, prevSeq: number, prevHash: string): AuditRecord {
+/** HMAC-SHA256(key, hash) in hex: only a holder of the key can produce it for a recomputed hash. */
+export function macOf(key: string, hash: string): string {
+  return createHmac('sha256', key).update(hash).digest('hex');
+}
+
+/** Whether `mac` is the MAC of `hash` under `key` (constant-time comparison). */
+export function macValid(key: string, hash: string, mac: string): boolean {
+  const want = Buffer.from(macOf(key, hash), 'hex');
+  const got = Buffer.from(mac, 'hex');
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/**
+ * Builds the record for `entry` appended after (`prevSeq`, `prevHash`); with `key`, the record
+ * carries the MAC of its hash.
+ */
+export function chainEntry(entry: AuditEntryInput, at: Date, prevSeq: number, prevHash: string, key?: string): AuditRecord {
   const rec = {
     seq: prevSeq + 1,
     at: new Date(Math.floor(at.getTime())),
@@ -64,7 +79,8 @@ export function chainEntry(entry: AuditEntryInput, at: Date, prevSeq: number, pr
     after: encodeState(entry.after),
     prevHash,
   };
-  return { ...rec, hash: hashEntry(rec) };
+  const hash = hashEntry(rec);
+  return key === undefined ? { ...rec, hash } : { ...rec, hash, mac: macOf(key, hash) };
 }
 
 export type ChainProblem = { seq: number; reason: 'hash_mismatch' | 'broken_link' | 'gap' };
