@@ -203,6 +203,26 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(title(await request('alice', { window: '2027-01-04 03:00 +1h' }))).toBe('CHG-3 requested');
   });
 
+  it('an emergency change answers an open incident on its own service', async () => {
+    const { request, declare, settle, steward } = await setup();
+    await declare('alice', 'Checkout fails', 'payments-api');
+    await settle();
+    const refusal = (r: Outcome<Reply>) => (r.ok ? title(r) : { code: r.error.code, details: r.error.fields?.details });
+    // INC-1 is on payments-api: a Ledger emergency change cannot name it.
+    expect(refusal(await request('alice', { kind: 'emergency', service: 'ledger', window: '2026-12-21 10:00 +1h', details: 'Hotfix for INC-1' }))).toEqual({
+      code: 'FORM.INVALID',
+      details: 'INC-1 is on payments-api, not ledger: an emergency change answers an open incident on the same service',
+    });
+    // Once INC-1 is declined, it is no reason for an emergency change either.
+    const declined = await steward.execute(as('alice'), { kind: 'incident.status', incident: 1, status: 'declined', text: 'false alarm' });
+    expect(declined.ok).toBe(true);
+    await settle();
+    expect(refusal(await request('alice', { kind: 'emergency', window: '2026-12-21 10:00 +1h', details: 'Hotfix for INC-1' }))).toEqual({
+      code: 'FORM.INVALID',
+      details: 'INC-1 is declined: an emergency change answers an open incident',
+    });
+  });
+
   it('an emergency change passes a freeze and is flagged; an overlapping change is marked with the other one', async () => {
     const { request, declare, settle, gw, change, store, steward, formOf } = await setup();
     await declare();

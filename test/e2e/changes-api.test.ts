@@ -210,9 +210,11 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     expect([reader.status, await reader.json()]).toEqual([403, { error: 'forbidden', detail: 'token "reader" lacks the scope changes:write' }]);
     const otherService = await post(change(), tokens['ci-edge']);
     expect([otherService.status, await otherService.json()]).toEqual([403, { error: 'forbidden', detail: 'token "ci-edge" may not act on service "payments-api"' }]);
-    // Reading another service's change is refused the same way.
+    // Reading another service's change answers as if it did not exist (a 403 would confirm that it does).
     const peek = await get('CHG-1', tokens['ci-edge']);
-    expect([peek.status, await peek.json()]).toEqual([403, { error: 'forbidden', detail: 'token "ci-edge" may not act on service "payments-api"' }]);
+    const missing = await get('CHG-999', tokens['ci-edge']);
+    expect([peek.status, await peek.json()]).toEqual([404, { error: 'not found', detail: 'There is no change CHG-1.' }]);
+    expect([missing.status, await missing.json()]).toEqual([404, { error: 'not found', detail: 'There is no change CHG-999.' }]);
     expect((await get('CHG-1', newToken())).status).toBe(401);
     // The token scoped to edge-gateway may open a change there.
     const own = await post(change({ service: 'edge-gateway' }), tokens['ci-edge']);

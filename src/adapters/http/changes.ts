@@ -71,8 +71,9 @@ export function changeRoutes(api: Api, changes: () => ChangeService, clock: Cloc
       if (!m) return { status: 404, body: { error: 'not found', detail: 'name a change such as CHG-7' } };
       const v = await changes().load(Number(m[1]));
       if (!v.ok) return { status: 404, body: { error: 'not found', detail: v.error.message } };
-      const refused = r.forbidden(v.value.c.serviceId);
-      return refused ?? { status: 200, body: changeJson(v.value) };
+      // A change of a service outside the token's scope answers exactly as a missing one: a 403 would confirm it exists.
+      if (r.forbidden(v.value.c.serviceId)) return { status: 404, body: { error: 'not found', detail: `There is no change CHG-${m[1]}.` } };
+      return { status: 200, body: changeJson(v.value) };
     }),
   };
 }

@@ -10,7 +10,10 @@ import type { Directory } from '../directory.js';
 export const LIST_BUTTONS = 5;
 
 export class Catalog {
-  /** Catalog cards depend only on the policy version: computed once per version and command. */
+  /**
+   * Catalog cards depend only on the policy version: computed once per version and command. Only answers about
+   * ids the policy knows are kept, so the cache is bounded by the policy's size whatever ids people type.
+   */
   private cache = new WeakMap<Directory, Map<string, Outcome<Reply>>>();
 
   constructor(private readonly dir: () => Directory) {}
@@ -24,15 +27,23 @@ export class Catalog {
     return r;
   }
 
+  /** Number of cached answers for the current policy version. */
+  get cachedAnswers(): number {
+    return this.cache.get(this.dir())?.size ?? 0;
+  }
+
   list(ctx: Ctx, cmd: { team?: string }): Outcome<Reply> {
+    if (cmd.team && !this.dir().team(cmd.team)) return this.buildList(ctx, cmd);
     return this.memo(`list:${cmd.team ?? ''}`, () => this.buildList(ctx, cmd));
   }
 
   show(ctx: Ctx, cmd: { id: string }): Outcome<Reply> {
+    if (!this.dir().service(cmd.id)) return this.buildShow(ctx, cmd);
     return this.memo(`show:${cmd.id}`, () => this.buildShow(ctx, cmd));
   }
 
   escalation(ctx: Ctx, cmd: { id: string }): Outcome<Reply> {
+    if (!this.dir().service(cmd.id)) return this.buildEscalation(ctx, cmd);
     return this.memo(`escalation:${cmd.id}`, () => this.buildEscalation(ctx, cmd));
   }
 

@@ -7,7 +7,8 @@ export const CHANGE_INCIDENTS = 'changes.incidents';
 export const CHANGE_SERVICE = 'changes.service';
 
 export interface ChangeIncidents {
-  exists(tx: Tx, incidentNumber: number): Promise<boolean>;
+  /** The incident, if there is one: whether it is still open, its status and its service. */
+  find(tx: Tx, incidentNumber: number): Promise<{ open: boolean; status: string; serviceId: string | null } | null>;
   /** A timeline entry on the incident. */
   note(tx: Tx, incidentNumber: number, text: string, at: Date, actor: { id: string; name: string } | null, dedupe: string): Promise<void>;
 }

@@ -83,7 +83,16 @@ export async function checkRequest(
   if (kind === 'emergency') {
     if (incidentNumber === null) fields.details = 'An emergency change names its incident, e.g. INC-7';
     else if (!incidents) fields.details = 'Incidents are not available to check INC-' + incidentNumber;
-    else if (!(await incidents.exists(tx, incidentNumber))) fields.details = `There is no incident INC-${incidentNumber}`;
+    else {
+      // An emergency change answers an open incident on its own service: a closed or unrelated incident is no reason
+      // to skip approval and freezes. An incident declared without a service does not rule the service out.
+      const incident = await incidents.find(tx, incidentNumber);
+      if (!incident) fields.details = `There is no incident INC-${incidentNumber}`;
+      else if (!incident.open) fields.details = `INC-${incidentNumber} is ${incident.status}: an emergency change answers an open incident`;
+      else if (incident.serviceId && incident.serviceId !== input.service) {
+        fields.details = `INC-${incidentNumber} is on ${incident.serviceId}, not ${input.service}: an emergency change answers an open incident on the same service`;
+      }
+    }
   }
   if (!service || !window.ok || Object.keys(fields).length) return { ok: false, fields };
 

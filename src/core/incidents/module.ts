@@ -15,7 +15,7 @@ import { DeclareForm, ResolveForm, RoleForm, SeverityForm, StatusForm, declareFo
 import { incidentHelp } from './help.js';
 import { IncidentQueries } from './queries.js';
 import { type IncidentFormName, IncidentService } from './service.js';
-import { SETTABLE_STATUSES } from './model.js';
+import { isOpen, SETTABLE_STATUSES } from './model.js';
 
 const incident = numberRef('INC').optional();
 const incidentRequired = numberRef('INC');
@@ -171,7 +171,10 @@ export const incidentsModule: StewardModule = {
       },
     };
     const forChanges: ChangeIncidents = {
-      exists: async (tx, n) => !!(await tx.incidents.byNumber(n)),
+      find: async (tx, n) => {
+        const i = await tx.incidents.byNumber(n);
+        return i ? { open: isOpen(i.status), status: i.status, serviceId: i.serviceId } : null;
+      },
       async note(tx, n, text, at, actor, dedupe) {
         const i = await tx.incidents.byNumber(n);
         if (i) await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'change', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text, dedupeKey: dedupe });
