@@ -15,6 +15,7 @@ import { openStore } from '../src/store/index.js';
 import { benchDatabase } from './lib/setup.js';
 import { pgAvailable } from '../test/support/databases.js';
 import { generatedVulns, trivyReport } from '../test/support/reports.js';
+import { systemClock } from '../src/core/ports.js';
 
 const TARGETS: Record<string, number> = { '10000': 2000, '100000': 20000 };
 const REIMPORT_TARGET_MS = 1000;
@@ -27,7 +28,7 @@ async function one(dialect: string, n: number, file: string) {
     const p = parsePolicy(POLICY);
     const dir = new Directory(p.policy, p.sha256);
     const report = readFileSync(file);
-    const deps = { store, clock: { now: () => new Date() }, dir };
+    const deps = { store, clock: systemClock, dir };
     const req = { serviceId: 'payments-api', input: report, actor: { platform: 'cli' as const }, by: 'cli:bench' };
     let t = performance.now();
     const first = await importReport(deps, req);

@@ -15,7 +15,7 @@ import { cronTime } from '../src/core/jobs/cron.js';
 import { DeadlineRules } from '../src/core/patches/findings/deadlines.js';
 import type { Severity } from '../src/core/patches/findings/model.js';
 import type { FindingWrite } from '../src/core/patches/findings/ports.js';
-import type { Store } from '../src/core/ports.js';
+import { systemClock, type Store } from '../src/core/ports.js';
 import { Steward } from '../src/core/steward.js';
 import { STANDARD_MODULES } from '../src/modules.js';
 import { PATCH_NOTICES } from '../src/core/patches/links.js';
@@ -302,7 +302,7 @@ async function measure(dialect: string, url: string, seeded: { seedMs: number; a
   const loaded = parsePolicy(policyText());
   const store = await openStore({ url, migrate: true });
   let clockMs = T0;
-  const steward = new Steward({ store, clock: { now: () => new Date(clockMs) }, policy: loaded, modules: STANDARD_MODULES, holder: 'bench' });
+  const steward = new Steward({ store, clock: { now: () => new Date(clockMs), setTimer: systemClock.setTimer }, policy: loaded, modules: STANDARD_MODULES, holder: 'bench' });
   const gw = new Counter();
   steward.gateways.set('console', gw);
   const repos = timeRepositories(store);

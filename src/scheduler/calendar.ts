@@ -84,7 +84,8 @@ export class CalendarScheduler {
   /** Occurrences before this instant were missed while Steward was down. */
   private readonly baseline: Date;
   private planning: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the armed wait for the next planning step. */
+  private cancel: (() => void) | undefined;
   private stopped = false;
 
   constructor(private readonly deps: CalendarSchedulerDeps, private readonly jobs: CalendarJob[]) {
@@ -111,15 +112,20 @@ export class CalendarScheduler {
   /** Stops planning and waits for the runs in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.cancel?.();
     await this.planning.catch(() => undefined);
     await Promise.all(this.running.values());
   }
 
-  /** One planning step at the clock's now: claims and runs every due occurrence, waits for them. */
+  /**
+   * One planning step at the clock's now: claims and runs every due occurrence, waits for them and
+   * for the runs the timer started before (so the state is settled when it returns).
+   */
   async runDue(): Promise<CalendarOutcome[]> {
     const due = await this.plan();
-    return Promise.all(due.map((d) => this.execute(d)));
+    const outcomes = await Promise.all(due.map((d) => this.execute(d)));
+    await Promise.all(this.running.values());
+    return outcomes;
   }
 
   /** The next occurrence of every slot armed at the last planning step, soonest first. */
@@ -235,10 +241,10 @@ export class CalendarScheduler {
       return 'error';
     }
     let error: string | null = null;
-    const started = Date.now();
+    const started = performance.now();
     try {
       await d.job.run({ occurrence: d.occurrence, ...(d.scope === undefined ? {} : { scope: d.scope }), late: d.late, now });
-      log.info({ job: d.key, occurrence: d.occurrence, late: d.late, ms: Date.now() - started }, 'calendar job ran');
+      log.info({ job: d.key, occurrence: d.occurrence, late: d.late, ms: Math.round(performance.now() - started) }, 'calendar job ran');
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       log.error({ err, job: d.key, occurrence: d.occurrence, late: d.late }, 'calendar job failed');
@@ -256,22 +262,24 @@ export class CalendarScheduler {
     return error === null ? 'done' : 'failed';
   }
 
-  /** Sleeps until the nearest armed occurrence (at most MAX_SLEEP_MS), then plans and fires. */
+  /**
+   * Waits on the clock until the nearest armed occurrence (at most MAX_SLEEP_MS), then plans and
+   * fires. The timer's promise is the planning step; the runs it starts are not awaited.
+   */
   private arm(): void {
     if (this.stopped) return;
     const nowMs = this.deps.clock.now().getTime();
     const nearest = Math.min(...this.nextOccurrences().map((o) => o.next?.getTime() ?? Infinity));
     const delay = Math.max(0, Math.min(MAX_SLEEP_MS, nearest - nowMs));
-    this.timer = setTimeout(() => {
+    this.cancel = this.deps.clock.setTimer(delay, () =>
       this.plan()
         .then((due) => {
           // Not awaited: a long run does not hold back the other jobs' times.
           for (const d of due) void this.execute(d);
         })
         .catch((err) => this.deps.log.error({ err }, 'calendar planning failed'))
-        .finally(() => this.arm());
-    }, delay);
-    this.timer.unref();
+        .finally(() => this.arm()),
+    );
   }
 
   /** Logs a problem with a slot once (not at every planning step). */

@@ -18,7 +18,8 @@ export interface SchedulerDeps {
 }
 
 export class Scheduler {
-  private timers = new Map<string, NodeJS.Timeout>();
+  /** Cancels each job's armed tick. */
+  private timers = new Map<string, () => void>();
   private running = new Set<Promise<void>>();
   private stopped = false;
 
@@ -36,15 +37,16 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const ttl = Math.max(1_000, job.everyMs - 500);
     if (job.exclusive !== false && !(await this.deps.leases.acquire(`job:${job.name}`, this.deps.holder, ttl, now))) return false;
-    const started = Date.now();
+    const started = performance.now();
     await job.run(now);
-    this.deps.log.debug({ job: job.name, ms: Date.now() - started }, 'job ran');
+    this.deps.log.debug({ job: job.name, ms: Math.round(performance.now() - started) }, 'job ran');
     return true;
   }
 
+  /** Waits `delay` on the clock, then ticks `job` and arms its next tick. */
   private arm(job: Job, delay: number) {
     if (this.stopped) return;
-    const t = setTimeout(() => {
+    const cancel = this.deps.clock.setTimer(delay, () => {
       const p = this.tick(job)
         .then(() => undefined)
         .catch((err) => this.deps.log.error({ err, job: job.name }, 'job failed'))
@@ -53,15 +55,15 @@ export class Scheduler {
           this.arm(job, job.everyMs);
         });
       this.running.add(p);
-    }, delay);
-    t.unref();
-    this.timers.set(job.name, t);
+      return p;
+    });
+    this.timers.set(job.name, cancel);
   }
 
   /** Stops arming new ticks and waits for running ones. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const cancel of this.timers.values()) cancel();
     await Promise.all(this.running);
   }
 }

@@ -10,6 +10,7 @@ import { Steward } from '../../src/core/steward.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { openStore } from '../../src/store/index.js';
 import { sqliteUrl } from '../support/databases.js';
+import { fixedClock } from '../support/clock.js';
 
 const POLICY = `
 timezone: UTC
@@ -36,7 +37,7 @@ async function stewardWith(access = '') {
   const store = await openStore({ url: sqliteUrl(), migrate: true });
   cleanup.push(() => store.close());
   const policy = parsePolicy(POLICY + access);
-  const steward = new Steward({ store, clock: { now: () => new Date('2026-11-02T15:00:00.000Z') }, policy, modules: STANDARD_MODULES });
+  const steward = new Steward({ store, clock: fixedClock('2026-11-02T15:00:00.000Z'), policy, modules: STANDARD_MODULES });
   cleanup.push(() => steward.outbox.stop());
   await steward.applyPolicy();
   return steward;

@@ -14,6 +14,7 @@ import { changesModule } from '../../src/core/changes/module.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
+import { fixedClock } from '../support/clock.js';
 
 const policy = loadPolicyFile(new URL('../fixtures/changes.policy.yaml', import.meta.url).pathname);
 const SLACK: Record<string, string> = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE', erin: 'U0ERIN', frank: 'U0FRANK' };
@@ -112,7 +113,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
       const store = dialect === 'sqlite' && shared ? shared : await openStore({ url: db.url, migrate: true });
       if (store !== shared) cleanup.push(() => store.close());
       shared ??= store;
-      const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy, modules: STANDARD_MODULES, holder });
+      const steward = new Steward({ store, clock: fixedClock(() => clock.ms), policy, modules: STANDARD_MODULES, holder });
       // Stopped before the store closes, as at shutdown (outbox kicks are not awaited by commands).
       cleanup.push(() => steward.outbox.stop());
       const gw = new Recorder();

@@ -25,6 +25,8 @@ import { CalendarScheduler } from '../../src/scheduler/calendar.js';
 import { sqlitePath } from '../../src/store/dialect.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
+import { fixedClock, ManualClock } from '../support/clock.js';
+import { until } from '../support/wait.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
 
 const policyText = (extra = '') => `
@@ -97,18 +99,18 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const db = await createDatabase();
     dbUrl.current = db.url;
     cleanup.push(() => db.drop());
-    const clock = { ms: Date.parse(opts.start ?? T0) };
+    const clock = new ManualClock(opts.start ?? T0);
     const loaded = parsePolicy(policyText(opts.extra));
     let shared: Store | undefined;
     const open = async (holder: string) => {
       const store = dialect === 'sqlite' && shared ? shared : await openStore({ url: db.url, migrate: true });
       if (store !== shared) cleanup.push(() => store.close());
       shared ??= store;
-      const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy: loaded, modules: STANDARD_MODULES, holder });
+      const steward = new Steward({ store, clock, policy: loaded, modules: STANDARD_MODULES, holder });
       cleanup.push(() => steward.outbox.stop());
       const gw = new Recorder();
       steward.gateways.set('console', gw);
-      const calendar = new CalendarScheduler({ jobRuns: store.jobRuns, clock: { now: () => new Date(clock.ms) }, dir: () => steward.dir, holder, log }, steward.jobs().calendar);
+      const calendar = new CalendarScheduler({ jobRuns: store.jobRuns, clock, dir: () => steward.dir, holder, log }, steward.jobs().calendar);
       cleanup.push(() => calendar.stop());
       /** One planning step of the calendar, then the side effects it queued. */
       const tick = async () => {
@@ -117,7 +119,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
         return r.filter((o) => o.result !== 'lost');
       };
       const notices = async () => {
-        const r = await steward.part<NoticeService>(PATCH_NOTICES).run(new Date(clock.ms));
+        const r = await steward.part<NoticeService>(PATCH_NOTICES).run(clock.now());
         await steward.outbox.kick();
         return r;
       };
@@ -126,14 +128,14 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const first = await open('replica-a');
     const importAt = async (at: number, n: number, service = 'payments-api', seed = 0) => {
       const r = await importReport(
-        { store: first.store, clock: { now: () => new Date(at) }, dir: new Directory(loaded.policy, loaded.sha256) },
+        { store: first.store, clock: fixedClock(at), dir: new Directory(loaded.policy, loaded.sha256) },
         { serviceId: service, input: trivyReport(generatedVulns(n, seed)), actor: { platform: 'cli', platformUserId: 'ci' }, by: 'cli:ci' },
       );
       if (!r.ok) throw new Error(r.reason);
       return r.summary;
     };
     const findings = async () => (await first.store.transaction((tx) => tx.findings.listOpen({}, 0, 1000))).findings;
-    return { ...first, open, clock, importAt, findings, at: (iso: string) => (clock.ms = Date.parse(iso)) };
+    return { ...first, open, clock, importAt, findings, at: (iso: string) => clock.set(iso) };
   }
 
   it("posts each team's digest at 09:00 in its time zone on the daylight-saving change days of New York and Berlin", async () => {
@@ -143,7 +145,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     await s.importAt(Date.parse('2027-03-01T00:00:00.000Z'), 4, 'web-app', 100);
     const posted: string[] = [];
     const step = async (iso: string) => {
-      s.at(iso);
+      await s.at(iso);
       for (const o of await s.tick()) posted.push(`${o.scope}@${o.occurrence.toISOString()}`);
     };
     await s.tick();
@@ -189,18 +191,18 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     ]);
     expect(plain(first.context!)).toBe('First digest for this team: nothing earlier to compare with.');
     // Web has nothing open: a short all-clear.
-    s.at('2026-12-02T08:00:00.000Z');
+    await s.at('2026-12-02T08:00:00.000Z');
     expect(await s.tick()).toMatchObject([{ scope: 'web', result: 'done' }]);
     expect(s.gw.digests('web').map((c) => [c.tone, plain(c.body!)])).toEqual([['good', 'All clear: no open findings.']]);
 
     // Next day: a report without one critical (fixed) and with 3 new findings (1 new critical, first seen now).
-    s.at('2026-12-02T10:00:00.000Z');
+    await s.at('2026-12-02T10:00:00.000Z');
     const vulns = generatedVulns(8).slice(1).concat(generatedVulns(3, 500));
     await importReport(
-      { store: s.store, clock: { now: () => new Date(s.clock.ms) }, dir: s.steward.dir },
+      { store: s.store, clock: s.clock, dir: s.steward.dir },
       { serviceId: 'payments-api', input: trivyReport(vulns), actor: { platform: 'cli', platformUserId: 'ci' }, by: 'cli:ci' },
     );
-    s.at('2026-12-02T14:00:00.000Z');
+    await s.at('2026-12-02T14:00:00.000Z');
     await s.tick();
     const second = s.gw.digests('payments')[1];
     expect(plain(second.body!)).toBe('1 overdue (▼ 1 since the last digest) · 3 due within 7 days · 10 open · 3 new, 1 fixed since the last digest');
@@ -240,7 +242,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const s = await setup({ extra: ', quiet: true' });
     await s.importAt(Date.parse(T0) - 25 * DAY, 4);
     await s.tick();
-    s.at('2026-12-02T08:00:00.000Z');
+    await s.at('2026-12-02T08:00:00.000Z');
     expect(await s.tick()).toMatchObject([{ scope: 'web', result: 'done' }]);
     expect(s.gw.digests('payments')).toHaveLength(1);
     expect(s.gw.digests('web')).toHaveLength(0);
@@ -254,7 +256,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     await s.calendar.stop();
     await s.steward.outbox.stop();
     // Down from Wednesday 08:00 to Thursday 12:00 New York time: Wednesday's and Thursday's 09:00 passed.
-    s.at('2026-12-03T17:00:00.000Z');
+    await s.at('2026-12-03T17:00:00.000Z');
     const b = await s.open('replica-b');
     const started = await b.calendar.start();
     await b.steward.outbox.kick();
@@ -272,9 +274,13 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const file = new Database(sqlitePath(dbUrl.current!));
     file.exec('ALTER TABLE "patch_digest" RENAME TO "patch_digest_away"');
     const ran = s.tick();
-    await new Promise((r) => setTimeout(r, 500));
+    // The first try fails and waits on the clock to try again, RETRY_MS later.
+    await until('the digest to wait for its second try', () => s.clock.pending().length > 0);
+    expect(s.clock.pending()).toEqual([new Date(Date.parse(T0) + 2000)]);
+    expect(s.gw.digests('payments')).toEqual([]);
     file.exec('ALTER TABLE "patch_digest_away" RENAME TO "patch_digest"');
     file.close();
+    await s.clock.advance(2000);
     expect((await ran).map((o) => [o.scope, o.result])).toEqual([['payments', 'done']]);
     expect(s.gw.digests('payments')).toHaveLength(1);
   });
@@ -284,7 +290,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     await s.importAt(Date.parse(T0) - 25 * DAY, 8);
     const b = await s.open('replica-b');
     await Promise.all([s.tick(), b.tick()]);
-    s.at('2026-12-02T08:00:00.000Z');
+    await s.at('2026-12-02T08:00:00.000Z');
     await Promise.all([s.tick(), b.tick()]);
     await Promise.all([s.steward.outbox.kick(), b.steward.outbox.kick()]);
     expect(s.gw.digests('payments').length + b.gw.digests('payments').length).toBe(1);
@@ -313,7 +319,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     ]);
     expect(await s.notices()).toEqual({ ahead: 0, passed: 0, paged: 0, messages: 0 });
     // 2 days ahead of the highs' deadline (in 5 days): 3 days on.
-    s.at(new Date(Date.parse(T0) + 3 * DAY + HOUR).toISOString());
+    await s.at(new Date(Date.parse(T0) + 3 * DAY + HOUR).toISOString());
     s.gw.dms.length = 0;
     b.gw.dms.length = 0;
     const ahead = await s.notices();
@@ -327,7 +333,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     expect(plain(aliceAhead.body!)).toMatch(/^F-\d+ high CVE-\d+-\d+ · pkg-\d+ 1\.\d\.0 · payments-api · due 2026-12-06T/);
     expect(await s.notices()).toMatchObject({ ahead: 0, passed: 0, messages: 0 });
     // The highs' deadline passes: told once more; the tier-1 highs do not page (patches.page: critical only).
-    s.at(new Date(Date.parse(T0) + 5 * DAY + HOUR).toISOString());
+    await s.at(new Date(Date.parse(T0) + 5 * DAY + HOUR).toISOString());
     s.gw.dms.length = 0;
     expect(await s.notices()).toMatchObject({ ahead: 0, passed: 3, paged: 0 });
     expect(await s.notices()).toMatchObject({ passed: 0, messages: 0 });
@@ -346,12 +352,12 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     expect(page.title).toMatch(/PAGE-1 · Payments API/);
     expect(text(page)).toContain(`F-${critical.id} critical`);
     // Nobody acknowledges: the second level (alice) is paged 10 minutes later.
-    s.clock.ms += 10 * 60_000 + 1000;
+    await s.clock.advance(10 * 60_000 + 1000);
     await escalator.pass();
     await s.steward.outbox.kick();
     expect(s.gw.dms.filter((d) => d.to === 'alice' && d.reply.cards[0].title.includes('PAGE-1'))).toHaveLength(1);
     // The deadline moves (a policy reload recomputes it) and passes again: no second page.
-    await s.store.transaction((tx) => tx.findings.setDeadlines([{ ids: [critical.id], knownExploited: false, kevDueDate: null, deadline: new Date(s.clock.ms - 1000) }], new Date(s.clock.ms)));
+    await s.store.transaction((tx) => tx.findings.setDeadlines([{ ids: [critical.id], knownExploited: false, kevDueDate: null, deadline: new Date(s.clock.now().getTime() - 1000) }], s.clock.now()));
     expect(await s.notices()).toMatchObject({ passed: 1, paged: 0 });
     expect(await s.store.transaction(async (tx) => (await tx.pages.list({ statuses: ['open', 'acknowledged'] })).length)).toBe(1);
     expect(await s.steward.execute(as('alice'), { kind: 'page.ack', page: 1 })).toMatchObject({ ok: true });
@@ -373,11 +379,11 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     expect(plain(first.body!)).toBe('0 overdue · 1 due within 7 days · 4 open · 1 under a risk exception');
     expect(first.sections!.map((x) => x.heading)).toEqual(['Due within 7 days: 1 high', 'Risk exceptions ending within 14 days: 1']);
     expect(plain(first.sections![1].body)).toBe(`EXC-1 on F-${critical.id} · payments-api · ends 2026-12-03T14:00:00.000Z`);
-    s.at('2026-12-03T14:00:00.000Z');
-    for (const j of s.steward.jobs().interval.filter((j) => j.name === 'exceptions-expire')) await j.run(new Date(s.clock.ms));
+    await s.at('2026-12-03T14:00:00.000Z');
+    for (const j of s.steward.jobs().interval.filter((j) => j.name === 'exceptions-expire')) await j.run(s.clock.now());
     await s.steward.outbox.kick();
     expect(s.gw.dms.filter((d) => d.to === 'alice' && /EXC-1/.test(d.reply.cards[0].title)).length).toBeGreaterThan(0);
-    s.at('2026-12-03T14:00:01.000Z');
+    await s.at('2026-12-03T14:00:01.000Z');
     await s.tick();
     const after = s.gw.digests('payments').at(-1)!;
     expect(plain(after.body!)).toBe('1 overdue (▲ 1 since the last digest) · 1 due within 7 days · 4 open · 0 new, 0 fixed since the last digest\n1 risk exception expired since the last digest: its finding counts again.');

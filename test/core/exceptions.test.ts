@@ -18,6 +18,7 @@ import { STANDARD_MODULES } from '../../src/modules.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
+import { fixedClock } from '../support/clock.js';
 
 const POLICY = `
 timezone: UTC
@@ -96,7 +97,7 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
       const store = dialect === 'sqlite' && shared ? shared : await openStore({ url: db.url, migrate: true });
       if (store !== shared) cleanup.push(() => store.close());
       shared ??= store;
-      const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy: loaded, modules: STANDARD_MODULES, holder });
+      const steward = new Steward({ store, clock: fixedClock(() => clock.ms), policy: loaded, modules: STANDARD_MODULES, holder });
       cleanup.push(() => steward.outbox.stop());
       const gw = new Recorder();
       steward.gateways.set('console', gw);
@@ -107,7 +108,7 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     // Three findings of payments-api, first seen 20 days ago: the critical ones (7 days) are overdue.
     const seenAt = new Date(Date.parse(T0) - 20 * DAY);
     const imported = await importReport(
-      { store, clock: { now: () => seenAt }, dir: new Directory(loaded.policy, loaded.sha256) },
+      { store, clock: fixedClock(seenAt), dir: new Directory(loaded.policy, loaded.sha256) },
       { serviceId: 'payments-api', input: trivyReport(generatedVulns(8)), actor: { platform: 'cli', platformUserId: 'ci' }, by: 'cli:ci' },
     );
     if (!imported.ok) throw new Error(imported.reason);

@@ -9,6 +9,7 @@ import { Steward } from '../../src/core/steward.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
+import { fixedClock } from '../support/clock.js';
 
 const policy = loadPolicyFile(new URL('../../manifests/policy.example.yaml', import.meta.url).pathname);
 const alice: Invocation = { platform: 'console', userId: 'alice', requestId: 'test' };
@@ -26,7 +27,7 @@ await forEachDialect('form drafts', ({ createDatabase }) => {
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
     let now = T0;
-    const steward = new Steward({ store, clock: { now: () => new Date(now) }, policy, modules: STANDARD_MODULES });
+    const steward = new Steward({ store, clock: fixedClock(() => now), policy, modules: STANDARD_MODULES });
     cleanup.push(() => steward.outbox.stop());
     const prune = steward.jobs().interval.find((j) => j.name === 'form-drafts-prune')!;
     expect(prune.everyMs).toBe(3_600_000);

@@ -11,6 +11,7 @@ import { Steward } from '../../src/core/steward.js';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
+import { fixedClock } from '../support/clock.js';
 
 const example = readFileSync(new URL('../../manifests/policy.example.yaml', import.meta.url).pathname, 'utf8');
 const ROLES_LINE = '  roles: [commander, communications, scribe]\n';
@@ -47,7 +48,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     cleanup.push(() => db.drop());
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
-    const steward = new Steward({ store, clock: { now: () => new Date('2026-03-08T06:30:00.000Z') }, policy, modules: STANDARD_MODULES });
+    const steward = new Steward({ store, clock: fixedClock('2026-03-08T06:30:00.000Z'), policy, modules: STANDARD_MODULES });
     cleanup.push(() => steward.outbox.stop());
     steward.gateways.set('console', new ConsoleGateway({ show: () => {}, note: () => {}, enter: () => {} }, 'alice'));
     /** Alice declares INC-1 on payments-api (team payments: alice, bob), paging its on-call. */
@@ -58,7 +59,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
       if (!r.ok) throw new Error(JSON.stringify(r));
       await steward.outbox.kick();
     };
-    const exec = async (user: string, action: keyof typeof COMMANDS) => outcome((await steward.execute(as(user), COMMANDS[action] as never)) as Result);
+    const exec = async (user: string, action: keyof typeof COMMANDS) => outcome((await steward.execute(as(user), COMMANDS[action])));
     const incident = () => store.transaction(async (tx) => (await tx.incidents.byNumber(1))!);
     const page = () => store.transaction(async (tx) => (await tx.pages.list({ incidentNumber: 1 }))[0]);
     const audit = async () => (await store.auditReader.page(0, 100)).map((a) => a.action).filter((a) => !a.startsWith('identity.'));
@@ -66,7 +67,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     const viaForm = async (user: string, form: 'status' | 'severity' | 'role' | 'resolve', values: Record<string, string>) => {
       const opened = (await steward.execute(as(user), { kind: 'incident.form', incident: 1, form })) as Result & { value?: { form?: { target: never } } };
       if (!opened.ok) return outcome(opened);
-      return outcome((await steward.submit(as(user), opened.value!.form!.target, values)) as Result);
+      return outcome((await steward.submit(as(user), opened.value!.form!.target, values)));
     };
     return { steward, store, declare, exec, incident, page, audit, viaForm };
   }

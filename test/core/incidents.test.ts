@@ -12,6 +12,7 @@ import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
 import { until } from '../support/wait.js';
+import { fixedClock } from '../support/clock.js';
 
 const policy = loadPolicyFile(new URL('../../manifests/policy.example.yaml', import.meta.url).pathname);
 const as = (user: string, channelId?: string): Invocation => ({ platform: 'console', userId: user, channelId, requestId: 'test' });
@@ -51,7 +52,7 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
     let now = new Date('2026-03-08T06:30:00.000Z');
-    const steward = new Steward({ store, clock: { now: () => now }, policy, modules: STANDARD_MODULES });
+    const steward = new Steward({ store, clock: fixedClock(() => now), policy, modules: STANDARD_MODULES });
     // Stopped before the store closes, as at shutdown (see paging.test.ts).
     cleanup.push(() => steward.outbox.stop());
     const gw = new Recorder();

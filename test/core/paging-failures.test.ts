@@ -22,6 +22,7 @@ import { PagingService } from '../../src/core/paging/service.js';
 import type { Platform } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
+import { ManualClock } from '../support/clock.js';
 
 const fixture = new URL('../fixtures/paging.policy.yaml', import.meta.url).pathname;
 const as = (user: string): Invocation => ({ platform: 'console', userId: user, requestId: `r-${Math.random()}` });
@@ -77,8 +78,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
   async function setup() {
     const db = await createDatabase();
     cleanup.push(() => db.drop());
-    const clock = { ms: T0 };
-    const now = { now: () => new Date(clock.ms) };
+    const clock = new ManualClock(T0);
     const policy = loadPolicyFile(fixture);
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
@@ -88,15 +88,15 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const gw = new Recorder();
     const gateways = new Map<Platform, ChatGateway>([['console', gw]]);
     const quiet = { warn: () => {}, error: () => {} };
-    const outbox = new OutboxRunner({ store, clock: now, holder: 'replica-a', handlers: effectRegistry(pagingEffects({ store, clock: now, dir: () => good, gateways, incidents: () => undefined })), log: quiet });
+    const outbox = new OutboxRunner({ store, clock, holder: 'replica-a', handlers: effectRegistry(pagingEffects({ store, clock, dir: () => good, gateways, incidents: () => undefined })), log: quiet });
     // Stopped before the store closes, as at shutdown.
     cleanup.push(() => outbox.stop());
-    const oncall = new OnCall({ store, clock: now, dir });
+    const oncall = new OnCall({ store, clock, dir });
     const failures: { step: DueStep; error: string }[] = [];
     const log = { errors: [] as string[], warnings: [] as string[] };
     const escalator = new Escalator({
       store,
-      clock: now,
+      clock,
       dir,
       oncall: { holderAt: (tx, id, at) => oncall.holderAt(tx.overrides, id, at) },
       incidents: () => undefined,
@@ -106,11 +106,11 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       log: { error: (_o, m) => log.errors.push(m), warn: (_o, m) => log.warnings.push(m) },
       onStepFailed: (step, error) => failures.push({ step, error }),
     });
-    const paging = new PagingService({ store, clock: now, dir: () => good, kick: () => {}, wake: () => {}, incidents: () => undefined });
+    const paging = new PagingService({ store, clock, dir: () => good, kick: () => {}, wake: () => {}, incidents: () => undefined });
     const identity = new Identity(store, () => good);
     const ctx = async (user: string): Promise<Ctx> => {
       const inv = as(user);
-      return { inv, actor: await identity.resolve(inv, new Date(clock.ms)), now: new Date(clock.ms) };
+      return { inv, actor: await identity.resolve(inv, clock.now()), now: clock.now() };
     };
     const run = async () => {
       await escalator.pass();
@@ -123,7 +123,8 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const holderAt = (ms: number) => store.transaction((tx) => oncall.holderAt(tx.overrides, 'checkout-primary', new Date(ms)));
     return {
       store, gw, clock, escalator, outbox, oncall, paging, ctx, failures, log, run, breakIt, mend, steps, audit, holderAt,
-      at: (ms: number) => (clock.ms = ms),
+      /** Sets the clock to `ms` (nothing runs on its timers here: the test fires the runner itself). */
+      at: async (ms: number) => (await clock.set(ms), ms),
       page: async (user: string, target: string, message: string) => paging.create(await ctx(user), target, message),
       verifyAudit: () => verifyAuditLog(store.auditReader),
     };
@@ -138,19 +139,19 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     for (let k = 1; k < STEP_MAX_ATTEMPTS; k++) tries.push(tries[k - 1] + 1000 * 2 ** (k - 1));
     expect(tries.map((x) => (x - T0) / 1000)).toEqual([0, 1, 3, 7, 15, 31, 63, 127]);
     for (let k = 0; k < STEP_MAX_ATTEMPTS - 1; k++) {
-      t.at(tries[k]);
+      await t.at(tries[k]);
       await t.run();
       const [s] = await t.steps();
       expect([s.state, s.attempts, s.dueAt.getTime()]).toEqual(['pending', k + 1, tries[k + 1]]);
       expect(s.lastError).toBe('unknown time zone: "Mars/Olympus_Mons"');
       // A millisecond before the retry is due, nothing is tried: the runner sleeps exactly until then.
-      t.at(tries[k + 1] - 1);
+      await t.at(tries[k + 1] - 1);
       expect(await t.escalator.pass()).toBe(1);
       expect((await t.steps())[0].attempts).toBe(k + 1);
     }
     expect(t.failures).toEqual([]);
     expect(t.log.warnings).toEqual(Array(STEP_MAX_ATTEMPTS - 1).fill('escalation step failed; will retry'));
-    t.at(tries[STEP_MAX_ATTEMPTS - 1]);
+    await t.at(tries[STEP_MAX_ATTEMPTS - 1]);
     await t.run();
     const [s] = await t.steps();
     expect([s.state, s.attempts, s.firedAt?.getTime(), s.dueAt.getTime()]).toEqual(['failed', STEP_MAX_ATTEMPTS, tries[STEP_MAX_ATTEMPTS - 1], tries[STEP_MAX_ATTEMPTS - 1]]);
@@ -164,7 +165,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(t.gw.shown.find((x) => x.heading.startsWith('[#payments]'))!.reply.cards[0].buttons!.map((b) => b.label)).toEqual(['Acknowledge']);
     expect(t.gw.dms('bob')).toEqual([]);
     // Set aside for good: later passes try nothing and tell nobody again.
-    t.at(tries[STEP_MAX_ATTEMPTS - 1] + 10 * 60_000);
+    await t.at(tries[STEP_MAX_ATTEMPTS - 1] + 10 * 60_000);
     await t.run();
     expect((await t.steps()).map((x) => [x.state, x.attempts])).toEqual([['failed', STEP_MAX_ATTEMPTS]]);
     expect(t.failures).toHaveLength(1);
@@ -177,11 +178,11 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     t.breakIt();
     await t.page('alice', 'checkout', 'x');
     await t.run(); // T0: fails, due T0 + 1 s
-    t.at(T0 + 1000);
+    await t.at(T0 + 1000);
     await t.run(); // fails, due T0 + 3 s
     expect((await t.steps())[0]).toMatchObject({ state: 'pending', attempts: 2, dueAt: new Date(T0 + 3000) });
     t.mend();
-    t.at(T0 + 3000);
+    await t.at(T0 + 3000);
     await t.run();
     const [s0, s1] = await t.steps();
     expect([s0.state, s0.firedAt?.getTime(), s0.attempts]).toEqual(['fired', T0 + 3000, 2]);
@@ -190,7 +191,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(await t.escalator.fire({ ...s0, state: 'pending' })).toBe(false);
     // The next level waits its full timeout from the successful firing.
     expect([s1.state, s1.dueAt.getTime(), s1.attempts]).toEqual(['pending', T0 + 5000, 0]);
-    t.at(T0 + 5000);
+    await t.at(T0 + 5000);
     await t.run();
     await t.run();
     expect(t.gw.dms('carol')).toHaveLength(1);
@@ -206,13 +207,13 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const t = await setup();
     await t.page('alice', 'checkout', 'x');
     await t.run(); // bob, level 1
-    t.at(T0 + 2000);
+    await t.at(T0 + 2000);
     await t.run(); // carol, level 2
     // Round 2 pages the schedule again, which now throws; and the team is no longer in the policy.
     t.breakIt({ dropTeam: 'payments' });
     let due = T0 + 4000;
     for (let k = 1; k <= STEP_MAX_ATTEMPTS; k++) {
-      t.at(due);
+      await t.at(due);
       await t.run();
       due += 1000 * 2 ** (k - 1);
     }
@@ -254,7 +255,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const show = await oncall.show(await ctx('bob'), 'checkout-primary');
     expect(fieldsOf(show)[2]).toBe('Overrides: @Alice Example 2026-11-23T12:00:00.000Z → 2026-11-23T14:00:00.000Z · by @Bob Builder · #1');
     expect(await holderAt(T0 + 30 * 60_000)).toBe('alice');
-    const cancelAt = at(T0 + 30 * 60_000);
+    const cancelAt = await at(T0 + 30 * 60_000);
     expect(title(await cancel('dave', { id: 1 }))).toBe('AUTH.FORBIDDEN: Only Alice Example (who covers) or Bob Builder (who set it up) may cancel override #1.');
     expect(title(await cancel('alice', overrideRef('#99')))).toBe('OVERRIDE.NOT_FOUND: There is no override #99.');
     const r = await cancel('alice', overrideRef('#1'));
@@ -269,7 +270,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const [entry] = await audit('oncall.override_cancelled');
     expect([entry.subject, entry.at.getTime(), JSON.parse(entry.after!)]).toEqual(['schedule:checkout-primary', cancelAt, { cancelledBy: 'alice', at: '2026-11-23T12:30:00.000Z', onCall: 'bob' }]);
     expect(JSON.parse(entry.before!)).toEqual({ override: 1, person: 'alice', start: '2026-11-23T12:00:00.000Z', end: '2026-11-23T14:00:00.000Z' });
-    at(cancelAt + 60_000);
+    await at(cancelAt + 60_000);
     expect(title(await cancel('bob', { id: 1 }))).toBe('ONCALL.UNCHANGED: Override #1 was already cancelled by Alice Example at 2026-11-23 12:30 UTC. Nothing changed.');
     // /oncall no longer lists it, and pages reach bob again.
     const after = await oncall.show(await ctx('bob'), 'checkout-primary');
@@ -292,7 +293,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(none.ok ? '' : [none.error.code, none.error.message, none.error.hint]).toEqual(['OVERRIDE.NOT_FOUND', 'You have no current or coming override on edge-primary.', 'See /oncall for the overrides of each schedule.']);
     expect(title(await cancel('alice', { schedule: 'nosuch' }))).toMatch(/^SCHEDULE.NOT_FOUND/);
     // Carol covers #2 (she did not set it up): it is hers to cancel. Alice, through the service, cancels #1.
-    const later = at(T0 + 10 * 60_000);
+    const later = await at(T0 + 10 * 60_000);
     const byCarol = await cancel('carol', { schedule: 'checkout-primary' });
     expect(title(byCarol)).toBe('Override #2 cancelled: Alice Example is on call for checkout-primary');
     expect(fieldsOf(byCarol)).toEqual(['On call now: @Alice Example until 2026-11-23T13:00:00.000Z']);
@@ -309,7 +310,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(await holderAt(T0 + 25 * H)).toBe('bob');
     // An override that ran its course is past cancelling.
     await oncall.override(await ctx('bob'), '@alice', '1h', undefined); // #4, 12:10 → 13:10
-    at(later + H);
+    await at(later + H);
     expect(title(await cancel('bob', { id: 4 }))).toBe('ONCALL.UNCHANGED: Override #4 already ended at 2026-11-23 13:10 UTC; there is nothing to cancel.');
   });
 });

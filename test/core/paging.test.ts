@@ -2,7 +2,7 @@
 // chat platform and a clock the test moves: the escalation walk, the frozen path, races between
 // workers, clicks and acknowledgements, restarts, incidents, overrides and daylight saving.
 import { STANDARD_MODULES } from '../../src/modules.js';
-import type { Escalator } from '../../src/core/paging/escalation.js';
+import { ESCALATION_POLL_MS, type Escalator } from '../../src/core/paging/escalation.js';
 import { PAGING_ESCALATOR } from '../../src/core/paging/links.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,8 @@ import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/core/ports.js';
 import { forEachDialect } from '../support/databases.js';
+import { fixedClock, ManualClock } from '../support/clock.js';
+import { until } from '../support/wait.js';
 
 const fixture = new URL('../fixtures/paging.policy.yaml', import.meta.url).pathname;
 const as = (user: string, platform: Invocation['platform'] = 'console'): Invocation => ({ platform, userId: user, requestId: `r-${Math.random()}` });
@@ -61,11 +63,11 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
   async function setup(opts: { start?: string; policy?: ReturnType<typeof loadPolicyFile> } = {}) {
     const db = await createDatabase();
     cleanup.push(() => db.drop());
-    const clock = { ms: Date.parse(opts.start ?? '2026-11-23T12:00:00.000Z') };
+    const clock = new ManualClock(opts.start ?? '2026-11-23T12:00:00.000Z');
     const open = async (holder: string, policy = opts.policy ?? loadPolicyFile(fixture), shared?: Store) => {
       const store = shared ?? (await openStore({ url: db.url, migrate: true }));
       if (!shared) cleanup.push(() => store.close());
-      const steward = new Steward({ store, clock: { now: () => new Date(clock.ms) }, policy, modules: STANDARD_MODULES, holder });
+      const steward = new Steward({ store, clock, policy, modules: STANDARD_MODULES, holder });
       // Stopped before the store closes, as at shutdown: outbox kicks are not awaited by commands,
       // and a query after close would reconnect to a database about to be dropped.
       cleanup.push(() => steward.outbox.stop());
@@ -79,11 +81,11 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       for (let i = 0; i < 20; i++) {
         await replica.steward.part<Escalator>(PAGING_ESCALATOR).pass();
         await replica.steward.outbox.kick();
-        const due = await dueSteps(replica.store, clock.ms);
+        const due = await dueSteps(replica.store, clock.now().getTime());
         if (!due.length) return;
       }
     };
-    return { ...first, open, run, clock, advance: (ms: number) => (clock.ms += ms) };
+    return { ...first, open, run, clock, advance: (ms: number) => clock.advance(ms) };
   }
 
   const steps = (store: Store, page = 1) => store.transaction(async (tx) => tx.pages.steps((await tx.pages.byNumber(page))!.id));
@@ -95,14 +97,14 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await run();
     expect(gw.dms('bob')).toHaveLength(1);
     expect(gw.dms('carol')).toHaveLength(0);
-    advance(1999);
+    await advance(1999);
     await run();
     expect(gw.dms('carol')).toHaveLength(0);
-    advance(1);
+    await advance(1);
     await run();
     expect(gw.dms('carol')).toHaveLength(1);
     for (let i = 0; i < 3; i++) {
-      advance(2000);
+      await advance(2000);
       await run();
     }
     expect(gw.dms('bob')).toHaveLength(2);
@@ -120,7 +122,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect(s.map((x) => x.firedAt!.getTime() - x.dueAt.getTime())).toEqual([0, 0, 0, 0, 0]);
     expect(s[0].targets).toEqual({ people: [{ person: 'bob', via: 'schedule:checkout-primary' }], teams: [], missed: [] });
     // Later runs find nothing more to do; every message now reads "nobody acknowledged".
-    advance(60_000);
+    await advance(60_000);
     await run();
     expect(gw.dms('bob')).toHaveLength(2);
     const edits = gw.log.filter((l) => l.startsWith('↻'));
@@ -130,6 +132,38 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect((await steward.verifyAudit()).ok).toBe(true);
   });
 
+  it('the running escalator waits through the clock: each step fires when the clock reaches its due instant, not a millisecond before', async () => {
+    const { steward, gw, clock, store } = await setup();
+    steward.start();
+    cleanup.push(() => steward.stop());
+    const t0 = clock.now().getTime();
+    await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'Checkout returns 502' });
+    // Level 1 fires at once; then the runner waits on the clock for its next poll, and nothing runs until the clock moves.
+    await until('bob paged and the runner waiting', () => gw.dms('bob').length === 1 && clock.pending().length === 1);
+    expect(clock.pending()).toEqual([new Date(t0 + ESCALATION_POLL_MS)]);
+    await clock.advance(1999);
+    expect((await steps(store)).map((x) => x.state)).toEqual(['fired', 'pending']);
+    await clock.advance(1);
+    expect((await steps(store)).map((x) => [x.state, x.firedAt && x.firedAt.getTime() - t0])).toEqual([['fired', 0], ['fired', 2000], ['pending', null]]);
+    await until('carol paged', () => gw.dms('carol').length === 1);
+    // Round 2 and the team channel, each at its instant.
+    await clock.advance(6000);
+    const s = await steps(store);
+    expect(s.map((x) => [x.seq, x.kind, x.state, x.firedAt!.getTime() - t0])).toEqual([
+      [0, 'notify', 'fired', 0],
+      [1, 'notify', 'fired', 2000],
+      [2, 'notify', 'fired', 4000],
+      [3, 'notify', 'fired', 6000],
+      [4, 'exhausted', 'fired', 8000],
+    ]);
+    await until('the team channel told', () => gw.posts('payments').length === 1);
+    // A minute later nothing more was sent; the runner still polls on the clock.
+    await clock.advance(60_000);
+    await steward.outbox.kick();
+    expect([gw.dms('bob').length, gw.dms('carol').length, gw.posts('payments').length]).toEqual([2, 2, 1]);
+    expect(clock.pending()).toEqual([new Date(t0 + 68_000 + ESCALATION_POLL_MS)]);
+  });
+
   it('the escalation path is frozen into the page: a policy edit does not change a running page', async () => {
     const { steward, run, advance, open, store } = await setup();
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'db down' });
@@ -137,7 +171,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     // The policy now waits an hour at level 1 and pages dave at level 2; a new replica runs with it.
     const edited = policyWith((y) => y.replace(/ackTimeout: 2s/g, 'ackTimeout: 1h').replace('notify: [{ person: carol }]', 'notify: [{ person: dave }]'));
     const b = await open('replica-b', edited);
-    advance(2000);
+    await advance(2000);
     await run(b);
     expect(b.gw.dms('carol')).toHaveLength(1);
     expect(b.gw.dms('dave')).toHaveLength(0);
@@ -155,11 +189,11 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const b = await open('replica-b', undefined, store.dialect === 'sqlite' ? store : undefined);
     for (let i = 0; i < 6; i++) await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: `p${i}` });
     for (let round = 0; round < 5; round++) {
-      const due = await dueSteps(store, clock.ms);
+      const due = await dueSteps(store, clock.now().getTime());
       // Both replicas try every due step at once, twice over.
       const results = await Promise.all(due.flatMap((s) => [steward.part<Escalator>(PAGING_ESCALATOR).fire(s), b.steward.part<Escalator>(PAGING_ESCALATOR).fire(s), steward.part<Escalator>(PAGING_ESCALATOR).fire(s), b.steward.part<Escalator>(PAGING_ESCALATOR).fire(s)]));
       expect(results.filter(Boolean)).toHaveLength(due.length);
-      advance(2000);
+      await advance(2000);
     }
     for (let n = 1; n <= 6; n++) expect((await steps(store, n)).map((x) => x.state)).toEqual(['fired', 'fired', 'fired', 'fired', 'fired']);
   });
@@ -168,7 +202,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const { steward, gw, run, advance, store } = await setup();
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'db down' });
     await run();
-    advance(2000);
+    await advance(2000);
     await run(); // carol notified at level 2
     expect(title(await steward.execute(as('dave'), { kind: 'page.ack', page: 1 }))).toMatch(/^AUTH.FORBIDDEN: Only the people it notified or its service team may acknowledge PAGE-1/);
     expect(title(await steward.execute(as('U0NOBODY', 'slack'), { kind: 'page.ack', page: 1 }))).toMatch(/^AUTH.UNKNOWN_USER/);
@@ -183,7 +217,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     // Every message about the page (bob's and carol's) now says who acknowledged.
     const ackName = page!.ackBy === 'bob' ? 'Bob Builder' : 'Carol Danvers';
     expect(gw.log.filter((l) => l.startsWith('↻') && l.includes(`acknowledged by ${ackName}`))).toHaveLength(2);
-    advance(60_000);
+    await advance(60_000);
     await run();
     expect(gw.dms('bob')).toHaveLength(1);
     expect((await steps(store)).map((s) => s.state)).toEqual(['fired', 'fired', 'cancelled']);
@@ -197,13 +231,13 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const { steward, run, advance, store, clock } = await setup();
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await run();
-    advance(2000);
-    const [due] = await dueSteps(store, clock.ms);
+    await advance(2000);
+    const [due] = await dueSteps(store, clock.now().getTime());
     await Promise.all([steward.part<Escalator>(PAGING_ESCALATOR).fire(due), steward.execute(as('bob'), { kind: 'page.ack', page: 1 })]);
     const s = await steps(store);
     expect(s.filter((x) => x.state === 'pending')).toEqual([]);
     expect((await store.transaction((tx) => tx.pages.byNumber(1)))!.status).toBe('acknowledged');
-    advance(10_000);
+    await advance(10_000);
     await run();
     expect((await steps(store)).filter((x) => x.state === 'fired').length).toBeLessThanOrEqual(2);
   });
@@ -217,14 +251,14 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       await run();
       // Level 2 is due in 2 s; the poll starts 100 ms before that, behind a transaction that holds
       // the connection for 300 ms of clock time.
-      advance(1900);
+      await advance(1900);
       let release!: () => void;
       let started!: () => void;
       const holding = new Promise<void>((r) => (started = r));
       const held = store.transaction(() => new Promise<void>((r) => ((release = r), started())));
       await holding;
       const poll = steward.part<Escalator>(PAGING_ESCALATOR).pass();
-      advance(300);
+      await advance(300);
       release();
       await held;
       await poll;
@@ -249,7 +283,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect(gw.dms('carol')).toHaveLength(1);
     expect(gw.dms('bob')).toHaveLength(1);
     const s = await steps(store);
-    expect(s[1].dueAt.getTime()).toBe(clock.ms);
+    expect(s[1].dueAt.getTime()).toBe(clock.now().getTime());
   });
 
   it('a schedule with nobody on call escalates at once; /page @person pages that person alone', async () => {
@@ -276,7 +310,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await run();
     await store.close();
-    advance(30_000); // down for 30 s: level 2 fell due meanwhile
+    await advance(30_000); // down for 30 s: level 2 fell due meanwhile
     const b = await open('replica-restarted');
     await run(b);
     expect(gw.dms('bob')).toHaveLength(1);
@@ -295,12 +329,12 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const declared = await steward.submit(as('alice'), form.value.form.target, { title: 'Checkout down', severity: 'SEV1', service: 'checkout', summary: '502s', page: 'yes' });
     expect(declared.ok && plain(declared.value.cards[0].body!)).toContain('Paging the on-call (PAGE-1)');
     await run();
-    advance(30_000);
+    await advance(30_000);
     await run();
     // An update by the commander is not an acknowledgement of the page.
     await steward.execute(as('alice'), { kind: 'incident.update', incident: 1, text: 'looking' });
     expect((await store.transaction((tx) => tx.incidents.byNumber(1)))!.acknowledgedAt).toBeNull();
-    advance(1000);
+    await advance(1000);
     await steward.execute(as('carol'), { kind: 'page.ack', page: 1 });
     const i = (await store.transaction((tx) => tx.incidents.byNumber(1)))!;
     const page = (await store.transaction((tx) => tx.pages.byNumber(1)))!;
@@ -408,7 +442,7 @@ await forEachDialect('on call across daylight-saving changes', ({ createDatabase
     cleanup.push(() => db.drop());
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
-    const steward = new Steward({ store, clock: { now: () => new Date(iso) }, policy: example, modules: STANDARD_MODULES });
+    const steward = new Steward({ store, clock: fixedClock(iso), policy: example, modules: STANDARD_MODULES });
     const r = await steward.execute(as('alice'), { kind: 'oncall.show', target });
     if (!r.ok) throw new Error(r.error.message);
     const f = r.value.cards[0].fields!;

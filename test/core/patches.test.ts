@@ -18,6 +18,7 @@ import { openStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
 import { runCli } from '../support/process.js';
 import { generatedVulns, grypeReport, kevCatalog, trivyReport, type TrivyVuln } from '../support/reports.js';
+import { ManualClock } from '../support/clock.js';
 
 const POLICY = `
 timezone: UTC
@@ -35,14 +36,6 @@ const withPatches = (patches: Record<string, unknown> | undefined, version = 'v2
   new Directory({ ...base.policy, ...(patches ? { patches } : {}) } as Policy, version);
 const DAY = 86_400_000;
 const T0 = new Date('2026-11-02T15:00:00.000Z');
-
-class Clock {
-  constructor(public t = T0) {}
-  now = () => this.t;
-  advance(ms: number) {
-    this.t = new Date(this.t.getTime() + ms);
-  }
-}
 
 const V = (i: number, over: Partial<TrivyVuln> = {}): TrivyVuln => ({ ...generatedVulns(i + 1)[i], ...over });
 
@@ -100,7 +93,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
 
   it('imports a report: counts, one finding per key, deadlines by severity, one audit entry and one import log row', async () => {
     const { store } = await fresh();
-    const clock = new Clock();
+    const clock = new ManualClock(T0);
     const vulns = generatedVulns(8);
     const r = await importReport({ store, clock, dir: withPatches(undefined) }, req(trivyReport(vulns, { suppressed: [V(20)] })));
     expect(r.ok && r.summary.format).toBe('trivy');
@@ -124,22 +117,22 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
 
   it('an identical re-import changes nothing; a report that drops findings fixes them; one that lists them again reopens them with their first-seen instant', async () => {
     const { store } = await fresh();
-    const clock = new Clock();
+    const clock = new ManualClock(T0);
     const dir = withPatches(undefined);
     const vulns = generatedVulns(6);
     await importReport({ store, clock, dir }, req(trivyReport(vulns)));
     const before = await all(store);
-    clock.advance(DAY);
+    await clock.advance(DAY);
     expect(counts(await importReport({ store, clock, dir }, req(trivyReport(vulns))))).toEqual({ new: 0, unchanged: 6, fixed: 0, reopened: 0, suppressed: 0 });
     expect(await all(store)).toEqual(before);
 
-    clock.advance(DAY);
+    await clock.advance(DAY);
     expect(counts(await importReport({ store, clock, dir }, req(trivyReport(vulns.slice(2)))))).toEqual({ new: 0, unchanged: 4, fixed: 2, reopened: 0, suppressed: 0 });
     expect((await all(store)).map((f) => f.vulnId).sort()).toEqual(vulns.slice(2).map((v) => v.id).sort());
     const fixed = await store.transaction((tx) => tx.findings.byId(before[0].id));
     expect(fixed).toMatchObject({ state: 'fixed', scanners: {}, fixedAt: new Date(T0.getTime() + 2 * DAY) });
 
-    clock.advance(DAY);
+    await clock.advance(DAY);
     expect(counts(await importReport({ store, clock, dir }, req(trivyReport(vulns))))).toEqual({ new: 0, unchanged: 4, fixed: 0, reopened: 2, suppressed: 0 });
     const back = (await store.transaction((tx) => tx.findings.byId(before[0].id)))!;
     expect(back).toMatchObject({ state: 'open', fixedAt: null, firstSeenAt: T0, deadline: before[0].deadline });
@@ -149,7 +142,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
 
   it('the same vulnerability from two scanners is one finding, fixed only when neither lists it', async () => {
     const { store } = await fresh();
-    const clock = new Clock();
+    const clock = new ManualClock(T0);
     const dir = withPatches(undefined);
     const vulns = generatedVulns(3);
     expect(counts(await importReport({ store, clock, dir }, req(trivyReport(vulns))))).toMatchObject({ new: 3 });
@@ -166,7 +159,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
 
   it('two imports of one service at once do not interleave: the second sees all the first wrote', async () => {
     const { store, url } = await fresh();
-    const clock = new Clock();
+    const clock = new ManualClock(T0);
     const dir = withPatches(undefined);
     const vulns = generatedVulns(400);
     let other: Promise<{ new: number; unchanged: number; fixed: number }>;
@@ -199,7 +192,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
 
   it('a report that cannot be read, or for a service the policy does not know, stores nothing', async () => {
     const { store } = await fresh();
-    const clock = new Clock();
+    const clock = new ManualClock(T0);
     const dir = withPatches(undefined);
     const bad = await importReport({ store, clock, dir }, req('{"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": [{"VulnerabilityID": 7}]}]}'));
     expect(bad).toMatchObject({ ok: false, code: 'REPORT.UNREADABLE', format: 'trivy' });
@@ -213,7 +206,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
   it('deadlines: overrides by tier replace the days they name, days follow the team zone across daylight saving, known exploited and KEV take the sooner', async () => {
     const { store } = await fresh();
     // 2027-03-10 12:00 New York (EST, -5) + 7 calendar days = 2027-03-17 12:00 EDT (-4): 7 days less one hour.
-    const clock = new Clock(new Date('2027-03-10T17:00:00.000Z'));
+    const clock = new ManualClock('2027-03-10T17:00:00.000Z');
     const dir = withPatches({ sla: { critical: '7d', high: '30d', medium: '90d', low: '120d' }, knownExploited: '14d', overrides: [{ match: { tier: 2 }, sla: { critical: '3d' } }, { match: { team: 'payments' }, sla: { critical: '1d', low: '1w' } }] });
     const vulns = [V(0), V(3)]; // critical, low
     await importReport({ store, clock, dir }, req(trivyReport(vulns)));
@@ -249,7 +242,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
 
   it('a policy change recomputes the deadlines of open findings and says how many moved', async () => {
     const { store } = await fresh();
-    const clock = new Clock();
+    const clock = new ManualClock(T0);
     const vulns = generatedVulns(8); // 2 of each severity
     await importReport({ store, clock, dir: withPatches(undefined) }, req(trivyReport(vulns)));
     await importReport({ store, clock, dir: withPatches(undefined) }, req(trivyReport(vulns.slice(1))));

@@ -14,6 +14,7 @@ import { FailureLimiter } from '../../src/core/api/tokens.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import type { IncomingMessage } from 'node:http';
+import { fixedClock } from '../support/clock.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const TOKEN = `stw_${'v'.repeat(43)}`;
@@ -37,7 +38,7 @@ afterEach(async () => {
 
 async function serve(trusted: string[] = [], readiness: Parameters<typeof startHttp>[0]['readiness'] = []) {
   let t = Date.parse('2026-12-06T10:00:00Z');
-  const clock = { now: () => new Date(t) };
+  const clock = fixedClock(() => t);
   const logs = new Capture();
   const log = createLogger({ level: 'debug', secrets: [TOKEN], destination: logs });
   const metrics = new Metrics({ defaults: false });

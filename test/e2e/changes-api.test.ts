@@ -15,6 +15,7 @@ import { startSteward, type RunningSteward } from '../../src/app.js';
 import { loadSettings } from '../../src/config/env.js';
 import type { Invocation } from '../../src/core/context.js';
 import { runCli, spawnSteward, type StewardProcess } from '../support/process.js';
+import { offsetClock } from '../support/clock.js';
 
 const template = readFileSync(new URL('../fixtures/changes-api.policy.yaml', import.meta.url), 'utf8');
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -37,7 +38,7 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
   const logs = new Capture();
   // Moves Steward's clock (windows "now +…" start there; the failed-attempt window too). The CLI runs on real time.
   let offsetMs = 0;
-  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  const clock = offsetClock(offsetMs);
   const tokens = { 'ci-payments': newToken(), reader: newToken(), 'ci-edge': newToken() };
   let running: RunningSteward;
   let base = '';

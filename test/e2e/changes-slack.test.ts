@@ -35,7 +35,7 @@ const buttonsOf = (blocks: unknown) =>
 
 describe('Slack change approvals: request → approvers → quorum → start; reject; freezes; emergency; expiry', () => {
   let s: StewardSlack;
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
 
   beforeAll(async () => {
     s = await startStewardSlack({
@@ -262,7 +262,7 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const early = await change('start CHG-1');
     expect(early.json.text).toBe('CHG-1 is planned for 2026-12-03T15:00:00.000Z – 2026-12-03T17:00:00.000Z; start it inside its window.: Request a new change for another time.');
     // Erin is neither the requester nor on the service's team.
-    clock.advance(24 * HOUR);
+    await clock.advance(24 * HOUR);
     const stranger = await change('start CHG-1', ERIN);
     expect(stranger.json.text).toBe('Only the requester, the owners or the team of payments-api may start CHG-1.');
     const mark = s.fake.mark;
@@ -406,11 +406,11 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const expire = s.running.steward.jobs().interval.find((j) => j.name === 'changes-expire')!;
     expect(expire).toBeDefined();
     // Just before the 3d timeout nothing happens; just after, it expires.
-    clock.advance(3 * 24 * HOUR - 1);
+    await clock.advance(3 * 24 * HOUR - 1);
     await expire.run(clock.now());
     expect(changeRow(5).approval).toBe('pending');
     const mark = s.fake.mark;
-    clock.advance(2);
+    await clock.advance(2);
     await expire.run(clock.now());
     expect(changeRow(5).approval).toBe('expired');
     await everyCopyReads(5, mark, '*State*\n*Expired (nobody decided in time)*');

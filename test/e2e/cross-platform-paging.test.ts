@@ -7,6 +7,7 @@ import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
 import { INCIDENTS_GUILD, INCIDENTS_GUILD_SEED, POLICY_DISCORD, customIds, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
 import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, strings } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
+import { ManualClock } from '../support/clock.js';
 
 const POLICY_FILE = fileURLToPath(new URL('../fixtures/paging.policy.yaml', import.meta.url));
 type Json = Record<string, any>;
@@ -15,6 +16,8 @@ describe('paging across Slack and Discord in one Steward', () => {
   let slack: FakeSlack;
   let s: DiscordSteward;
   let sim: SlackClientSim;
+  // Monday noon: bob holds checkout-primary all week. The escalation runner waits on this clock.
+  const clock = new ManualClock('2026-11-23T12:00:00.000Z');
 
   beforeAll(async () => {
     slack = await FakeSlack.start({
@@ -24,6 +27,7 @@ describe('paging across Slack and Discord in one Steward', () => {
       channels: [{ id: 'C0GENERAL', name: 'general' }, { id: 'C0PAYMENTS', name: 'payments' }],
     });
     s = await startDiscordSteward({
+      clock,
       env: { STEWARD_CONFIG: POLICY_FILE, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl },
       fake: { guild: { ...INCIDENTS_GUILD_SEED, channels: [...INCIDENTS_GUILD_SEED.channels!, { id: '222222222222222222', name: 'payments', type: 0 }] } },
       cleanup: () => slack.close(),
@@ -54,8 +58,13 @@ describe('paging across Slack and Discord in one Steward', () => {
     expect(strings(slack.message(onSlack.response.channel, onSlack.response.ts)!.blocks).join('\n')).toContain('acknowledged by Bob Builder');
     await until('the Discord copy edited', () => s.fake.restCallsOf('PATCH', `/channels/${s.fake.dmChannelFor(POLICY_DISCORD.bob).id}/messages/${onDiscord.response.id}`).length > 0, 3_000);
     expect(s.rows<{ ack_platform: string; ack_by: string }>('select ack_platform, ack_by from page where number = 1')).toEqual([{ ack_platform: 'discord', ack_by: 'bob' }]);
-    // Level 2 never comes, on either platform.
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Level 2 was cancelled and never comes, on either platform, when its instant passes.
+    expect(s.rows<{ seq: number; state: string }>('select seq, state from page_step where page_id = (select id from page where number = 1) order by seq')).toEqual([
+      { seq: 0, state: 'fired' },
+      { seq: 1, state: 'cancelled' },
+    ]);
+    await clock.advance(2_500);
+    await s.rowsWhen((r) => r.length === 0, "select key from outbox_item where state = 'pending'");
     expect([slackDms('U0CAROL', 1).length, discordDms(POLICY_DISCORD.carol, 1).length]).toEqual([0, 0]);
   });
 

@@ -17,6 +17,7 @@ import { spawnSteward, type StewardProcess } from '../support/process.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
 import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
+import { offsetClock } from '../support/clock.js';
 
 const POLICY = `
 timezone: UTC
@@ -45,7 +46,7 @@ await describePg('two Steward processes on one PostgreSQL', () => {
     try {
       const loaded = parsePolicy(POLICY);
       const r = await importReport(
-        { store, clock: { now: () => new Date(Date.now() - 20 * DAY) }, dir: new Directory(loaded.policy, loaded.sha256) },
+        { store, clock: offsetClock(-20 * DAY), dir: new Directory(loaded.policy, loaded.sha256) },
         { serviceId: 'payments-api', input: trivyReport(generatedVulns(8)), actor: { platform: 'cli' }, by: 'cli:test' },
       );
       if (!r.ok) throw new Error(r.reason);

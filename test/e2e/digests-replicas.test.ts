@@ -9,6 +9,7 @@ import { createPgDatabase, describePg, type TestDatabase } from '../support/data
 import { generatedVulns, trivyReport } from '../support/reports.js';
 import { ManualClock, type StewardSlack, startStewardSlack } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
+import { fixedClock } from '../support/clock.js';
 
 const POLICY = new URL('../fixtures/changes-e2e.policy.yaml', import.meta.url).pathname;
 const DAY = 86_400_000;
@@ -17,7 +18,7 @@ const T0 = Date.parse('2026-12-01T13:59:59.000Z');
 const PAYMENTS = 'C0PAYMENTS';
 
 await describePg('two Stewards on one PostgreSQL post each digest once', () => {
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
   let db: TestDatabase;
   let a: StewardSlack;
   let b: StewardSlack;
@@ -32,7 +33,7 @@ await describePg('two Stewards on one PostgreSQL post each digest once', () => {
     b = await start(keep);
     const store = await openStore({ url: db.url });
     try {
-      const r = await importReport({ store, clock: { now: () => new Date(T0 - 20 * DAY) }, dir: a.running.steward.dir }, { serviceId: 'payments-api', input: trivyReport(generatedVulns(8)), actor: { platform: 'cli' }, by: 'cli:test' });
+      const r = await importReport({ store, clock: fixedClock(T0 - 20 * DAY), dir: a.running.steward.dir }, { serviceId: 'payments-api', input: trivyReport(generatedVulns(8)), actor: { platform: 'cli' }, by: 'cli:test' });
       if (!r.ok) throw new Error(r.reason);
     } finally {
       await store.close();
@@ -48,7 +49,7 @@ await describePg('two Stewards on one PostgreSQL post each digest once', () => {
   const total = () => digests(a).length + (b ? digests(b).length : 0);
 
   it('both plan 09:00; the digest is posted once in all, on one of the two workspaces', async () => {
-    clock.advance(1000);
+    await clock.advance(1000);
     const [x, y] = await Promise.all([a.running.calendar.runDue(), b.running.calendar.runDue()]);
     const results = [...x, ...y].filter((o) => o.scope === 'payments').map((o) => o.result);
     expect(results.filter((r) => r === 'done')).toHaveLength(1);
@@ -61,14 +62,14 @@ await describePg('two Stewards on one PostgreSQL post each digest once', () => {
   });
 
   it('the next day again once; with one replica stopped the other posts the following one', async () => {
-    clock.advance(DAY);
+    await clock.advance(DAY);
     await Promise.all([a.running.calendar.runDue(), b.running.calendar.runDue()]);
     await until('the second digest', () => total() >= 2, 10_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(total()).toBe(2);
     const before = digests(b).length;
     await a.close();
-    clock.advance(DAY);
+    await clock.advance(DAY);
     await b.running.calendar.runDue();
     await until('the third digest', () => digests(b).length === before + 1, 10_000);
     const third = JSON.stringify(digests(b).at(-1)!.blocks);

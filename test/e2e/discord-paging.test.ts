@@ -1,5 +1,6 @@
 // Paging on Discord end to end: Steward's real discord.js client against the fake gateway and
-// REST API, with test/fixtures/paging.policy.yaml (2 s acknowledgement timeouts). /page service
+// REST API, with test/fixtures/paging.policy.yaml (2 s acknowledgement timeouts) and a manual clock
+// the test moves (the escalation runner waits on it). /page service
 // walks level 1 → level 2 → round 2 → "nobody acknowledged" in the team channel; Acknowledge and
 // Escalate now buttons on the direct messages; /page person; /oncall show and override.
 // Everything is checked at the wire (DM posts, edits, team-channel posts, interaction callbacks)
@@ -18,6 +19,8 @@ import {
   type DiscordSteward,
 } from '../support/steward-discord.js';
 import { until } from '../support/wait.js';
+import { ManualClock } from '../support/clock.js';
+import { ESCALATION_POLL_MS } from '../../src/core/paging/escalation.js';
 
 type Json = Record<string, any>;
 
@@ -54,9 +57,12 @@ const ms = (v: string | number | null) => (v === null ? NaN : new Date(v).getTim
 
 describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLite, 2 s timeouts)', () => {
   let s: DiscordSteward;
+  // Monday noon: bob holds checkout-primary all week.
+  const clock = new ManualClock('2026-11-23T12:00:00.000Z');
 
   beforeAll(async () => {
     s = await startDiscordSteward({
+      clock,
       env: { STEWARD_CONFIG: POLICY_FILE },
       fake: {
         guild: {
@@ -96,6 +102,8 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
   const steps = (n: number) =>
     s.rows<StepRow>('select s.seq, s.round, s.level, s.kind, s.state, s.due_at, s.fired_at, s.targets from page_step s join page p on p.id = s.page_id where p.number = ? order by s.seq', n);
   const settled = () => s.rowsWhen((r) => r.length === 0, "select key from outbox_item where state = 'pending'");
+  /** The escalation runner has fired what was due and waits on the clock for its next poll. */
+  const runnerWaiting = () => until('the escalation runner to wait on the clock', () => clock.armedIn(ESCALATION_POLL_MS), 3_000);
 
   /** `/page service service:<id> message:<text>`: asserts the reply and returns the page number. */
   async function pageService(user: string, service: string, message: string): Promise<number> {
@@ -129,8 +137,14 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(bob1.body.allowed_mentions).toEqual({ parse: [] });
     expect(dmsTo(carol, n)).toEqual([]);
 
-    // Level 2 after the 2 s timeout, then round 2, then the team channel.
+    // Level 2 at the end of the 2 s timeout (not a millisecond before), then round 2, then the team channel.
+    await runnerWaiting();
+    await clock.advance(ACK_TIMEOUT_MS - 1);
+    await settled();
+    expect(dmsTo(carol, n)).toEqual([]);
+    await clock.advance(1);
     const [carol1] = await waitForDms(carol, n, 1);
+    await clock.advance(3 * ACK_TIMEOUT_MS);
     expect(field(carol1.body.embeds[0], 'Escalation')).toContain('level 2 of 2, round 1 of 2');
     const [, bob2] = await waitForDms(bob, n, 2);
     expect(bob2.response.id).not.toBe(bob1.response.id); // a new message in the same DM channel
@@ -146,12 +160,11 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(field(team.body.embeds[0], 'Nobody acknowledged')).toMatch(/^every level was tried 2× \(last at <t:\d+:f>\)$/);
     expect(customIds(team.body)).toEqual([`st1|page.ack|${n}`]); // still open: the team may acknowledge
 
-    // In order, each about 2 s after the previous one.
+    // In order.
     const sent = [bob1, carol1, bob2, carol2, team];
     expect(sent.map((c) => c.seq)).toEqual([...sent.map((c) => c.seq)].sort((a, b) => a - b));
-    for (let i = 1; i < sent.length; i++) expect(sent[i].at - sent[i - 1].at).toBeGreaterThanOrEqual(ACK_TIMEOUT_MS - 500);
 
-    // Every step fired exactly once, none early; nothing is left to run.
+    // Every step fired exactly once, at its due instant, each 2 s after the previous one; nothing is left to run.
     await settled();
     const rows = steps(n);
     expect(rows.map((r) => [r.seq, r.round, r.level, r.kind, r.state])).toEqual([
@@ -161,7 +174,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
       [3, 1, 1, 'notify', 'fired'],
       [4, 1, -1, 'exhausted', 'fired'],
     ]);
-    for (const r of rows) expect(ms(r.fired_at)).toBeGreaterThanOrEqual(ms(r.due_at));
+    expect(rows.map((r) => ms(r.fired_at) - ms(r.due_at))).toEqual([0, 0, 0, 0, 0]);
     for (let i = 1; i < rows.length; i++) expect(ms(rows[i].due_at) - ms(rows[i - 1].fired_at)).toBe(ACK_TIMEOUT_MS);
     expect(rows.map((r) => JSON.parse(r.targets!))).toEqual([
       { people: [{ person: 'bob', via: 'schedule:checkout-primary' }], teams: [], missed: [] },
@@ -207,7 +220,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(acked.body.type).toBe(4);
     expect(acked.body.data.flags).toBe(EPHEMERAL);
     expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
-    expect(Date.now() - first.at).toBeLessThan(ACK_TIMEOUT_MS); // before level 2 was due
+    expect(clock.now().getTime()).toBeLessThan(ms(steps(n)[1].due_at)); // before level 2 was due
 
     const again = await click(bob, `st1|page.ack|${n}`, stored);
     expect(again.body.data.flags).toBe(EPHEMERAL);
@@ -223,9 +236,9 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(now.edited_timestamp).not.toBeNull();
     expect(customIds(now)).not.toContain(`st1|page.ack|${n}`);
 
-    // Level 2 would have been due 2 s after bob's DM: wait 3 s past that, carol got nothing.
-    const waitUntil = first.at + ACK_TIMEOUT_MS + 3_000;
-    await new Promise((r) => setTimeout(r, Math.max(0, waitUntil - Date.now())));
+    // Level 2 would have been due 2 s after bob's DM: 3 s past that, carol got nothing.
+    await clock.advance(ACK_TIMEOUT_MS + 3_000);
+    await settled();
     expect(dmsTo(carol, n)).toEqual([]);
     expect(dmsTo(bob, n)).toHaveLength(1); // edited, never posted again
     expect(postsIn(PAYMENTS_CHANNEL, n)).toEqual([]);
@@ -245,8 +258,9 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     const clicked = await click(bob, `st1|page.escalate|${n}|0`, stored);
     expect(clicked.body.data.flags).toBe(EPHEMERAL);
     expect(clicked.body.data.embeds[0].title).toBe(`Escalating PAGE-${n} now`);
-    const [toCarol] = await waitForDms(carol, n, 1, ACK_TIMEOUT_MS);
-    expect(toCarol.at - first.at).toBeLessThan(ACK_TIMEOUT_MS - 500); // well before the timeout
+    const [toCarol] = await waitForDms(carol, n, 1);
+    // At once: the clock has not moved since level 1 fired.
+    expect(ms(steps(n)[1].fired_at)).toBe(ms(steps(n)[0].fired_at));
     expect(field(toCarol.body.embeds[0], 'Escalation')).toContain('level 2 of 2, round 1 of 2');
 
     const second = await click(bob, `st1|page.escalate|${n}|0`, stored);
@@ -254,8 +268,9 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(second.body.data.embeds[0].title).toContain('already escalated');
     expect(second.body.data.embeds[0].footer.text).toContain('PAGE.UNCHANGED');
 
-    // Well inside level 2's timeout: one level-2 DM, and round 2 has not started early.
-    await new Promise((r) => setTimeout(r, 800));
+    // A millisecond before level 2's timeout ends: one level-2 DM, and round 2 has not started early.
+    await clock.advance(ACK_TIMEOUT_MS - 1);
+    await settled();
     expect(dmsTo(carol, n)).toHaveLength(1);
     expect(dmsTo(bob, n)).toHaveLength(1);
     expect(page(n)).toMatchObject({ status: 'open', step_seq: 1 });

@@ -12,6 +12,7 @@ import { INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS, customIds, field as
 import { APP_TOKEN, BOT_TOKEN, ManualClock, SIGNING_SECRET, field, strings } from '../support/steward-slack.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
 import { until } from '../support/wait.js';
+import { fixedClock } from '../support/clock.js';
 
 type Json = Record<string, any>;
 const POLICY = new URL('../fixtures/changes-e2e.policy.yaml', import.meta.url).pathname;
@@ -27,7 +28,7 @@ interface CopyRow {
 }
 
 describe('risk exceptions across Slack and Discord in one Steward', () => {
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
   let slack: FakeSlack;
   let s: DiscordSteward;
   let sim: SlackClientSim;
@@ -50,7 +51,7 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
     // Findings first seen 20 days ago: the critical ones (7 days) are overdue.
     const store = await openStore({ url: s.db.url });
     try {
-      const r = await importReport({ store, clock: { now: () => new Date(T0 - 20 * DAY) }, dir: s.running.steward.dir }, { serviceId: 'payments-api', input: trivyReport(generatedVulns(4)), actor: { platform: 'cli' }, by: 'cli:test' });
+      const r = await importReport({ store, clock: fixedClock(T0 - 20 * DAY), dir: s.running.steward.dir }, { serviceId: 'payments-api', input: trivyReport(generatedVulns(4)), actor: { platform: 'cli' }, by: 'cli:test' });
       if (!r.ok) throw new Error(r.reason);
     } finally {
       await store.close();
@@ -130,10 +131,10 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
 
   it('30 days later it expires once: the finding is overdue again, both owners are told on both platforms', async () => {
     const expire = s.running.steward.jobs().interval.find((j) => j.name === 'exceptions-expire')!;
-    clock.advance(30 * DAY - 1);
+    await clock.advance(30 * DAY - 1);
     await expire.run(clock.now());
     expect(s.rows('select state from exception')).toEqual([{ state: 'accepted' }]);
-    clock.advance(1);
+    await clock.advance(1);
     await Promise.all([expire.run(clock.now()), expire.run(clock.now())]);
     expect(s.rows('select state, expired_at from exception')).toEqual([{ state: 'expired', expired_at: '2026-12-31T12:00:00.000+00:00' }]);
     await settled();

@@ -28,6 +28,7 @@ import { DISCORD_TEST_TOKEN, INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS,
 import { APP_TOKEN, BOT_TOKEN, LogCapture, ManualClock, SIGNING_SECRET, field, strings } from '../support/steward-slack.js';
 import { trivyReport, type TrivyVuln } from '../support/reports.js';
 import { until } from '../support/wait.js';
+import { fixedClock } from '../support/clock.js';
 
 type Json = Record<string, any>;
 const POLICY = new URL('../fixtures/digests-e2e.policy.yaml', import.meta.url).pathname;
@@ -63,7 +64,7 @@ const IMPORTS: [number, TrivyVuln[]][] = [
 async function importAt(url: string, dir: Directory, when: number, vulns: TrivyVuln[]) {
   const store = await openStore({ url });
   try {
-    const r = await importReport({ store, clock: { now: () => new Date(when) }, dir }, { serviceId: 'payments-api', input: trivyReport(vulns), actor: { platform: 'cli' }, by: 'cli:test' });
+    const r = await importReport({ store, clock: fixedClock(when), dir }, { serviceId: 'payments-api', input: trivyReport(vulns), actor: { platform: 'cli' }, by: 'cli:test' });
     if (!r.ok) throw new Error(r.reason);
   } finally {
     await store.close();
@@ -77,7 +78,7 @@ const discordTexts = (m: Json) => ((m.embeds ?? []) as Json[]).flatMap((e) => [e
 const labels = (m: Json) => ((m.components ?? []) as Json[]).flatMap((r) => r.components.map((c: Json) => c.label as string));
 
 describe('patch digests, reminders and breach pages on Slack and Discord, across a restart', () => {
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
   const db = createSqliteDatabase();
   let slack: FakeSlack;
   let discord: FakeDiscord;
@@ -188,9 +189,9 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
 
   it('09:00 in New York: one digest card in the Payments channel on Slack and on Discord; its buttons; /patch digest shows the same counts', async () => {
     expect(Object.values(id)).toHaveLength(6);
-    clock.advance(HOUR - 1);
+    await clock.advance(HOUR - 1);
     expect(await running!.calendar.runDue()).toEqual([]);
-    clock.advance(1);
+    await clock.advance(1);
     const outcomes = await running!.calendar.runDue();
     expect(outcomes).toEqual([{ job: 'patch-digest', scope: 'payments', key: 'patch-digest:payments', occurrence: new Date('2026-12-01T14:00:00.000Z'), late: false, result: 'done' }]);
     await drained();
@@ -264,7 +265,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
   });
 
   it('09:00 in Chicago: Platform, with no findings, gets its all-clear; Payments gets nothing more', async () => {
-    clock.advance(HOUR);
+    await clock.advance(HOUR);
     expect(await running!.calendar.runDue()).toEqual([{ job: 'patch-digest', scope: 'platform', key: 'patch-digest:platform', occurrence: new Date('2026-12-01T15:00:00.000Z'), late: false, result: 'done' }]);
     await drained();
     const [sc] = slackCards(PLATFORM.slack);
@@ -274,7 +275,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
   });
 
   it('reminders: each owner hears once of both passed deadlines on both platforms; the critical pages dave, then carol, who acknowledges on Discord', async () => {
-    clock.advance(5 * MIN); // Tue 15:05Z
+    await clock.advance(5 * MIN); // Tue 15:05Z
     // Nothing was told before this run (the tick at start came before the findings).
     expect(rows('select count(*) as n from finding where overdue_for is not null or reminded_for is not null')).toEqual([{ n: 0 }]);
     const first = await notices().run(clock.now());
@@ -318,12 +319,12 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     expect(imMessages(SLACK.carol)).toEqual([]);
 
     // Nobody acknowledges within 5 minutes: level 2 (carol) is notified, on both platforms.
-    clock.advance(5 * MIN - 1);
+    await clock.advance(5 * MIN - 1);
     const escalator = steward().part<Escalator>(PAGING_ESCALATOR);
     await escalator.pass();
     await drained();
     expect(imMessages(SLACK.carol)).toEqual([]);
-    clock.advance(1);
+    await clock.advance(1);
     await escalator.pass();
     await drained();
     const carolSlack = await until('carol paged on Slack', () => imMessages(SLACK.carol).find((m) => slackText(m).includes('PAGE-1')));
@@ -347,7 +348,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
   });
 
   it("the digest's Request exception: bob names the finding in the form (an unknown one is a field error), alice approves on Discord", async () => {
-    clock.advance(5 * MIN); // Tue 15:15Z
+    await clock.advance(5 * MIN); // Tue 15:15Z
     const card = slackCards(PAYMENTS.slack)[0];
     const request = buttonsOf(card.blocks).find((b) => b.label === 'Request exception')!;
     const mark = slack.mark;
@@ -367,17 +368,17 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
   });
 
   it('a restart past the next 09:00: the missed digest is posted once, marked late, against the last one; runDue then posts nothing', async () => {
-    clock.advance(5 * MIN); // Tue 15:20Z
+    await clock.advance(5 * MIN); // Tue 15:20Z
     const dir = steward().dir;
     await running!.shutdown('restart');
     running = undefined;
     const before = { slack: slackCards(PAYMENTS.slack).length, discord: discordCards(PAYMENTS.discord).length, platform: slackCards(PLATFORM.slack).length };
     expect(before).toEqual({ slack: 1, discord: 1, platform: 1 });
     // While Steward is down (Wed 10:00Z) a new report: qs is fixed, debug is new.
-    clock.advance(at('2026-12-02T10:00:00.000Z') - clock.now().getTime());
+    await clock.advance(at('2026-12-02T10:00:00.000Z') - clock.now().getTime());
     await importAt(db.url, dir, clock.now().getTime(), [V.oldHigh, V.low, V.soonHigh, V.critical, V.soonCritical, V.fresh]);
     // Back at Wed 16:00Z: Payments' 09:00 (14:00Z) and Platform's (15:00Z) passed while down.
-    clock.advance(6 * HOUR);
+    await clock.advance(6 * HOUR);
     await start();
     await drained();
     const late = slackCards(PAYMENTS.slack).slice(before.slack);
@@ -419,7 +420,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
 
   it('an accepted exception expires: the next digest counts it, and its finding is overdue again', async () => {
     // Thu 09:00 in New York, on time: the exception still holds.
-    clock.advance(at('2026-12-03T14:00:00.000Z') - clock.now().getTime());
+    await clock.advance(at('2026-12-03T14:00:00.000Z') - clock.now().getTime());
     expect(await running!.calendar.runDue()).toEqual([{ job: 'patch-digest', scope: 'payments', key: 'patch-digest:payments', occurrence: new Date('2026-12-03T14:00:00.000Z'), late: false, result: 'done' }]);
     await drained();
     const thursday = slackCards(PAYMENTS.slack).at(-1)!;
@@ -427,14 +428,14 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     expect(slackCard(thursday).context).toBe(`Compared with the digest of ${slackDate('2026-12-02T16:00:00.000Z')}.`);
 
     // Thu 15:15Z: EXC-1 ends.
-    clock.advance(at('2026-12-03T15:15:00.000Z') - clock.now().getTime());
+    await clock.advance(at('2026-12-03T15:15:00.000Z') - clock.now().getTime());
     const expire = steward().jobs().interval.find((j) => j.name === 'exceptions-expire')!;
     await expire.run(clock.now());
     expect(rows('select state, expired_at from exception')).toEqual([{ state: 'expired', expired_at: '2026-12-03T15:15:00.000+00:00' }]);
     await drained();
 
     // Fri 09:00 in New York (Platform's Thursday 09:00 in Chicago runs in the same step).
-    clock.advance(at('2026-12-04T14:00:00.000Z') - clock.now().getTime());
+    await clock.advance(at('2026-12-04T14:00:00.000Z') - clock.now().getTime());
     const outcomes = await running!.calendar.runDue();
     expect(outcomes.map((o) => [o.scope, o.occurrence.toISOString(), o.late, o.result]).sort()).toEqual([
       ['payments', '2026-12-04T14:00:00.000Z', false, 'done'],
@@ -459,7 +460,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
 
 describe('patch digests on the console', () => {
   const db = createSqliteDatabase();
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   let out = '';
@@ -512,7 +513,7 @@ describe('patch digests on the console', () => {
     const unknown = await type('/patch digest nope', 'There is no team "nope".');
     expect(unknown).toContain('Teams: payments, platform');
 
-    clock.advance(HOUR);
+    await clock.advance(HOUR);
     const from = out.length;
     expect((await running!.calendar.runDue()).map((o) => [o.scope, o.result])).toEqual([['payments', 'done']]);
     const posted = await until('the digest in #payments', () => /\[#payments\] message \d+\n┌─ !! Patch SLA digest · Payments ─+\n[\s\S]*?└─+\n/.exec(out.slice(from))?.[0]);

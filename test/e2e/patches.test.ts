@@ -17,6 +17,7 @@ import { generatedVulns, kevCatalog, trivyReport } from '../support/reports.js';
 import { LogCapture, startStewardSlack, type StewardSlack } from '../support/steward-slack.js';
 import { POLICY_DISCORD, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
 import { until } from '../support/wait.js';
+import { offsetClock } from '../support/clock.js';
 
 type Json = Record<string, any>;
 const example = readFileSync(new URL('../../manifests/policy.example.yaml', import.meta.url), 'utf8');
@@ -39,7 +40,7 @@ const report = trivyReport(vulns, { suppressed: generatedVulns(30).slice(28) });
 async function seed(url: string, running: RunningSteward, serviceId = 'payments-api') {
   const store = await openStore({ url });
   try {
-    const r = await importReport({ store, clock: { now: () => new Date() }, dir: running.steward.dir }, { serviceId, input: report, actor: { platform: 'cli' }, by: 'cli:test' });
+    const r = await importReport({ store, clock: offsetClock(0), dir: running.steward.dir }, { serviceId, input: report, actor: { platform: 'cli' }, by: 'cli:test' });
     if (!r.ok) throw new Error(r.reason);
   } finally {
     await store.close();

@@ -19,6 +19,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import { startSteward, type RunningSteward } from '../../src/app.js';
 import { runCli, spawnSteward } from '../support/process.js';
 import { until } from '../support/wait.js';
+import { offsetClock } from '../support/clock.js';
 
 const example = readFileSync(new URL('../../manifests/policy.example.yaml', import.meta.url), 'utf8');
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -102,7 +103,7 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
   const logs = new Capture();
   // Lets the test move past the failed-attempt window; everything else in Steward runs on real time.
   let offsetMs = 0;
-  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  const clock = offsetClock(offsetMs);
   const reader = `stw_${'r'.repeat(43)}`;
   let ops = '';
   let base = '';
@@ -245,7 +246,7 @@ describe('the HTTP API kernel the next /api/v1 routes build on', () => {
     const logs = new Capture();
     const log = createLogger({ level: 'debug', secrets: [], destination: logs });
     const metrics = new Metrics({ defaults: false });
-    const api = createApi({ dir: () => ({ policy }), limiter: new FailureLimiter({ clock: { now: () => new Date() } }), log, metrics });
+    const api = createApi({ dir: () => ({ policy }), limiter: new FailureLimiter({ clock: offsetClock(0) }), log, metrics });
     const http = await startHttp({
       host: '127.0.0.1',
       port: 0,

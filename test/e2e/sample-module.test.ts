@@ -185,7 +185,7 @@ describe('the sample module on the console, and its calendar job across restarts
     const state: KudosState = newKudosState();
     const db = createSqliteDatabase();
     // 2026-12-02 07:59Z: 08:59 in Berlin (platform, 09:00 at 08:00Z); New York (payments) has 09:00 at 14:00Z.
-    const clock = new ManualClock(Date.UTC(2026, 11, 2, 7, 59));
+    const clock = new ManualClock(Date.UTC(2026, 11, 2, 7, 59), { realTimers: true });
     const start = () =>
       startSteward(loadSettings({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', STEWARD_CONSOLE: 'off' }), {
         clock,
@@ -196,13 +196,13 @@ describe('the sample module on the console, and its calendar job across restarts
     try {
       // A fresh database: nothing missed to catch up on.
       expect(state.digests).toEqual([]);
-      clock.advance(60_000);
+      await clock.advance(60_000);
       await running.calendar.runDue();
       expect(state.digests).toEqual([{ scope: 'platform', occurrence: '2026-12-02T08:00:00.000Z', late: false }]);
-      clock.advance(6 * 3_600_000 - 1);
+      await clock.advance(6 * 3_600_000 - 1);
       await running.calendar.runDue();
       expect(state.digests).toHaveLength(1);
-      clock.advance(1);
+      await clock.advance(1);
       await running.calendar.runDue();
       await running.calendar.runDue();
       expect(state.digests).toEqual([
@@ -212,7 +212,7 @@ describe('the sample module on the console, and its calendar job across restarts
       await running.shutdown('restart');
 
       // Down for a day and a half: both teams' 09:00 of 2026-12-03 passed while down.
-      clock.advance(36 * 3_600_000);
+      await clock.advance(36 * 3_600_000);
       running = await start();
       await until('the missed occurrences', () => state.digests.length === 4);
       expect(state.digests.slice(2).sort((a, b) => a.occurrence.localeCompare(b.occurrence))).toEqual([

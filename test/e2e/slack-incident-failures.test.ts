@@ -46,7 +46,7 @@ const declareValues = (title: string, extra: Record<string, unknown> = {}) => ({
 describe('Slack incidents: double submits, redeliveries, double clicks, invalid fields', () => {
   let s: StewardSlack;
   let warRoom = '';
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
   const count = (sql: string) => s.query<{ n: number }>(sql)[0].n;
 
   beforeAll(async () => {
@@ -212,7 +212,7 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
 
 describe('Slack incidents: war-room channels Slack refuses, mention injection', () => {
   let s: StewardSlack;
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
   const incident = (n: number) =>
     s.query<{ war_room_state: string; war_room_channel: string | null; war_room_name: string | null; war_room_error: string | null }>(
       'select war_room_state, war_room_channel, war_room_name, war_room_error from incident where number = ?',
@@ -305,7 +305,7 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
     expect(incident(3).war_room_state).toBe('pending');
     expect(s.fake.callsOf('conversations.create').filter((c) => c.seq >= mark)).toHaveLength(1);
 
-    clock.advance(30_000);
+    await clock.advance(30_000);
     await s.running.steward.outbox.kick();
     await settled(s);
     expect(incident(3)).toMatchObject({ war_room_state: 'ready', war_room_name: 'inc-3-edge-errors' });

@@ -28,7 +28,7 @@ const MIN = 60_000;
 
 describe('Slack incidents: declare → war room → role → update → 📌 → resolve → postmortem', () => {
   let s: StewardSlack;
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(T0, { realTimers: true });
   let warRoom = '';
   let summaryTs = '';
   let announcementTs = '';
@@ -204,7 +204,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
   });
 
   it('/incident role scribe <@U0BOB|bob> in the war room DMs bob the scribe instructions and edits the summary and the announcement in place', async () => {
-    clock.advance(5 * MIN);
+    await clock.advance(5 * MIN);
     const mark = s.fake.mark;
     const res = await command('role scribe <@U0BOB|bob>');
     expect(res.status).toBe(200);
@@ -234,7 +234,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
   });
 
   it('/incident update Rolled back is posted in the war room and in the announcement’s thread', async () => {
-    clock.advance(2 * MIN);
+    await clock.advance(2 * MIN);
     const mark = s.fake.mark;
     const res = await command('update Rolled back');
     expect(res.status).toBe(200);
@@ -305,7 +305,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
   });
 
   it('/incident resolve from carol (not commander, not declarer) is refused with the reason; nothing changes', async () => {
-    clock.advance(13 * MIN); // T0 + 20m
+    await clock.advance(13 * MIN); // T0 + 20m
     const monitoring = await command('status monitoring Error rate normal since the rollback');
     expect(monitoring.json.text).toContain('Status investigating → monitoring');
     await settled(s);
@@ -321,7 +321,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
   });
 
   it('/incident resolve from alice resolves INC-1 and posts the Markdown postmortem draft with the response times in the war room', async () => {
-    clock.advance(10 * MIN); // T0 + 30m
+    await clock.advance(10 * MIN); // T0 + 30m
     const mark = s.fake.mark;
     const res = await command('resolve Fixed by rollback');
     expect(res.status).toBe(200);
@@ -412,7 +412,7 @@ describe('Slack incidents over Socket Mode: the same modal, inline errors and �
   let s: StewardSlack;
 
   beforeAll(async () => {
-    s = await startStewardSlack({ mode: 'socket', clock: new ManualClock(T0), fake: { channels: INCIDENT_CHANNELS } });
+    s = await startStewardSlack({ mode: 'socket', clock: new ManualClock(T0, { realTimers: true }), fake: { channels: INCIDENT_CHANNELS } });
   });
   afterAll(async () => {
     await s?.close();

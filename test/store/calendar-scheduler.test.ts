@@ -6,6 +6,7 @@ import { policySchema } from '../../src/core/policy/schema.js';
 import { Directory } from '../../src/core/directory.js';
 import type { CalendarJob, CalendarSlot } from '../../src/core/jobs/job.js';
 import type { Clock } from '../../src/core/ports.js';
+import { ManualClock } from '../support/clock.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { CalendarScheduler } from '../../src/scheduler/calendar.js';
 import { sqlitePath } from '../../src/store/dialect.js';
@@ -27,11 +28,10 @@ interface Run {
   holder: string;
 }
 
-/** A test clock that only moves when told to. */
+/** A test clock that only moves when told to; moving it fires the timers a started scheduler armed. */
 function manualClock(start: string) {
-  let now = new Date(start);
-  const clock: Clock = { now: () => now };
-  return { clock, set: (iso: string | Date) => (now = new Date(iso)), now: () => now };
+  const clock = new ManualClock(start);
+  return { clock, set: (iso: string | Date) => clock.set(iso), now: () => clock.now() };
 }
 
 const directory = (teams: Array<{ id: string; timezone?: string }> = []) =>
@@ -112,7 +112,7 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
   async function walk(set: (iso: Date) => unknown, schedulers: CalendarScheduler[], from: string, to: string, stepMin: number) {
     const results: string[] = [];
     for (let t = new Date(from).getTime(); t <= new Date(to).getTime(); t += stepMin * MIN) {
-      set(new Date(t));
+      await set(new Date(t));
       results.push(...(await stepAll(schedulers)).map((o) => o.result));
     }
     return results;
@@ -162,7 +162,7 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(rows).toHaveLength(4);
     expect(rows.map((r) => r.claimed_by).sort()).toEqual(runs.map((r) => r.holder).sort()); // each row claimed by the replica that ran it
     // The loser of a claim sees it as lost.
-    set('2026-03-10T06:30:00Z');
+    await set('2026-03-10T06:30:00Z');
     expect((await stepAll([a, b])).map((o) => o.result).sort()).toEqual(['done', 'lost']);
   });
 
@@ -178,7 +178,7 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(runs).toEqual([{ key: 'digest', occurrence: '2026-06-01T07:00:00.000Z', now: '2026-06-01T07:00:00.000Z', late: false, holder: '' }]);
 
     // Down from 08:00Z on 06-01 until 12:00Z on 06-04: 06-02, 06-03 and 06-04 at 09:00 CEST were missed.
-    set('2026-06-04T12:00:00Z');
+    await set('2026-06-04T12:00:00Z');
     const second = scheduler(store, clock, [job()]);
     const started = await second.start();
     expect(started.map((o) => [o.occurrence.toISOString(), o.late, o.result])).toEqual([['2026-06-04T07:00:00.000Z', true, 'done']]);
@@ -186,7 +186,7 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(await second.runDue()).toEqual([]);
     await second.stop();
 
-    set('2026-06-04T12:30:00Z');
+    await set('2026-06-04T12:30:00Z');
     const third = scheduler(store, clock, [job()]);
     expect(await third.start()).toEqual([]);
     await walk(set, [third], '2026-06-04T12:30:00Z', '2026-06-05T08:00:00Z', 30);
@@ -203,10 +203,10 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
       recordingJob('on-time-only', () => [{ cron: '0 9 * * *', timezone: BER }], runs, { catchUp: false }),
     ];
     await scheduler(store, clock, jobs(true)).runDue(); // both run 06-01 07:00Z
-    set('2026-06-02T07:20:00Z');
+    await set('2026-06-02T07:20:00Z');
     const restarted = scheduler(store, clock, jobs(true));
     await restarted.start();
-    set('2026-06-03T07:00:00Z');
+    await set('2026-06-03T07:00:00Z');
     await restarted.runDue();
     expect(runs.map((r) => `${r.key}@${r.occurrence.slice(0, 16)}${r.late ? ' late' : ''}`).sort()).toEqual([
       'catching-up@2026-06-01T07:00',
@@ -224,12 +224,14 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     const s = scheduler(store, clock, [recordingJob('digest', () => [{ cron: '0 9 * * *', timezone: BER }], runs)]);
     expect(await s.start()).toEqual([]);
     expect(s.nextOccurrences().map((o) => o.next?.toISOString())).toEqual(['2026-06-05T07:00:00.000Z']);
-    set('2026-06-05T06:59:59.999Z');
+    await set('2026-06-05T06:59:59.999Z');
     expect(await s.runDue()).toEqual([]);
     expect(await jobRunRows(url)).toEqual([]);
-    set('2026-06-05T07:00:00Z');
-    expect((await s.runDue()).map((o) => o.result)).toEqual(['done']);
-    expect(runs.map((r) => r.occurrence)).toEqual(['2026-06-05T07:00:00.000Z']);
+    // The started scheduler's timer wakes at 07:00 and runs it; a planning step then finds nothing.
+    await set('2026-06-05T07:00:00Z');
+    expect(await s.runDue()).toEqual([]);
+    expect(runs.map((r) => [r.occurrence, r.now])).toEqual([['2026-06-05T07:00:00.000Z', '2026-06-05T07:00:00.000Z']]);
+    expect(await jobRunRows(url)).toEqual([{ job: 'digest', state: 'done', late: false, claimed_by: 'steward-1', error: null }]);
   });
 
   it("a per-team job runs each team at 09:00 in the team's own time zone (or the policy's)", async () => {
@@ -262,7 +264,7 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(next()).toEqual({ platform: '2026-06-01T07:00:00.000Z', payments: '2026-06-01T13:00:00.000Z' });
 
     policy = directory([{ id: 'payments', timezone: BER }, { id: 'platform', timezone: BER }]); // payments moves to Berlin
-    set('2026-06-01T05:30:00Z');
+    await set('2026-06-01T05:30:00Z');
     await s.runDue();
     expect(next()).toEqual({ platform: '2026-06-01T07:00:00.000Z', payments: '2026-06-01T07:00:00.000Z' });
     await walk(set, [s], '2026-06-01T05:30:00Z', '2026-06-01T08:00:00Z', 15);
@@ -293,10 +295,10 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     const b = scheduler(other, clock, [job], 'b');
     await a.runDue();
     await b.runDue();
-    set('2026-06-01T07:00:00Z');
+    await set('2026-06-01T07:00:00Z');
     expect((await a.runDue()).map((o) => o.result)).toEqual(['failed']);
     expect((await b.runDue()).map((o) => o.result)).toEqual(['lost']);
-    set('2026-06-01T07:00:30Z');
+    await set('2026-06-01T07:00:30Z');
     expect(await a.runDue()).toEqual([]);
     expect(runs).toHaveLength(1);
     expect(reported).toEqual([['digest@2026-06-01T07:00:00.000Z', false]]);
@@ -311,40 +313,48 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     const flaky = { ...store.jobRuns, claim: (...a: Parameters<Store['jobRuns']['claim']>) => (outage ? Promise.reject(new Error('connection refused')) : store.jobRuns.claim(...a)) };
     const s = new CalendarScheduler({ jobRuns: flaky, clock, dir: () => directory(), holder: 'a', log }, [recordingJob('digest', () => [{ cron: '0 9 * * *', timezone: BER }], runs)]);
     await s.runDue();
-    set('2026-06-01T07:00:00Z');
+    await set('2026-06-01T07:00:00Z');
     expect((await s.runDue()).map((o) => o.result)).toEqual(['error']);
     outage = false;
-    set('2026-06-01T07:00:30Z');
+    await set('2026-06-01T07:00:30Z');
     expect((await s.runDue()).map((o) => [o.occurrence.toISOString(), o.result])).toEqual([['2026-06-01T07:00:00.000Z', 'done']]);
     expect(await s.runDue()).toEqual([]);
     expect(runs.map((r) => r.occurrence)).toEqual(['2026-06-01T07:00:00.000Z']);
   });
 
-  it('start() arms a timer that wakes at the next occurrence; stop() waits for the run in flight and runs nothing more', async () => {
+  it('start() arms a timer on the clock that wakes at the next occurrence; stop() waits for the run in flight and runs nothing more', async () => {
     const { store } = await database();
-    // A clock that moves with real time, starting 20 ms before 09:00 CEST.
-    const base = new Date('2026-06-01T06:59:59.980Z').getTime();
-    const real0 = Date.now();
-    const clock: Clock = { now: () => new Date(base + Date.now() - real0) };
+    const clock = new ManualClock('2026-06-01T06:59:59.980Z'); // 20 ms before 09:00 CEST
     let finished = 0;
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const job: CalendarJob = {
       name: 'digest',
       catchUp: true,
       slots: () => [{ cron: '* * * * *', timezone: BER }],
       async run() {
         started();
-        await new Promise((r) => setTimeout(r, 30));
+        await released;
         finished++;
       },
     };
     const s = scheduler(store, clock, [job]);
     await s.start();
-    await running; // woken by the timer, about 20 ms later
+    expect(clock.pending()).toEqual([new Date('2026-06-01T07:00:00.000Z')]);
+    await clock.advance(19);
     expect(finished).toBe(0);
-    await s.stop();
+    await clock.advance(1);
+    await running; // woken by the timer at 07:00:00.000
+    let stopped = false;
+    const stopping = s.stop().then(() => (stopped = true));
+    await new Promise((r) => setImmediate(r));
+    expect([stopped, finished]).toEqual([false, 0]); // stop() waits for the run
+    release();
+    await stopping;
     expect(finished).toBe(1);
+    expect(clock.pending()).toEqual([]); // nothing armed after stop()
     expect((await store.jobRuns.latest('digest'))?.toISOString()).toBe('2026-06-01T07:00:00.000Z');
     expect(await s.runDue()).toEqual([]); // stopped: no new runs
   });

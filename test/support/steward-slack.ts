@@ -59,16 +59,7 @@ export interface StartOptions {
   modules?: readonly StewardModule[];
 }
 
-/** A clock that stands still until a test moves it: exact instants in stored state and durations. */
-export class ManualClock implements Clock {
-  constructor(private ms: number) {}
-  now(): Date {
-    return new Date(this.ms);
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+export { ManualClock } from './clock.js';
 
 export async function startStewardSlack(opts: StartOptions = {}): Promise<StewardSlack> {
   const mode = opts.mode ?? 'http';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { Directory } from '../../src/core/directory.js';
 import { FailureLimiter, authenticate, authorize } from '../../src/core/api/tokens.js';
+import { fixedClock } from '../support/clock.js';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const CI = 'stw_ci-token-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -66,7 +67,7 @@ describe('authorize', () => {
 describe('FailureLimiter', () => {
   const clockAt = (iso: string) => {
     let t = Date.parse(iso);
-    return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
+    return { ...fixedClock(() => t), advance: (ms: number) => (t += ms) };
   };
 
   it('refuses a client after 10 failures within a minute, with the seconds until the oldest leaves the window', () => {

@@ -43,7 +43,8 @@ export const ESCALATION_BATCH = 100;
 export const STEP_MAX_ATTEMPTS = 8;
 
 export class Escalator {
-  private timer: NodeJS.Timeout | null = null;
+  /** Cancels the armed wait for the next pass. */
+  private cancel: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
@@ -200,19 +201,28 @@ export class Escalator {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancel?.();
+    this.cancel = null;
     await this.running;
   }
 
   /** Runs due steps now (a new page, an "escalate now"); concurrent wakes coalesce. */
   wake(): void {
-    if (this.stopped) return;
+    void this.cycle();
+  }
+
+  /**
+   * One pass (and any wakes it coalesced), then waits through the clock until the next step is
+   * due or the next poll. Resolves once the wait is armed: a test clock fires the next one only after.
+   */
+  private cycle(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
-      return;
+      return this.running;
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancel?.();
+    this.cancel = null;
     this.running = this.pass()
       .catch((err) => this.d.log.error({ err: String(err) }, 'escalation pass failed'))
       .then((wait) => {
@@ -220,11 +230,11 @@ export class Escalator {
         if (this.stopped) return;
         if (this.again) {
           this.again = false;
-          return this.wake();
+          return this.cycle();
         }
-        this.timer = setTimeout(() => this.wake(), wait ?? ESCALATION_POLL_MS);
-        this.timer.unref();
+        this.cancel = this.d.clock.setTimer(wait ?? ESCALATION_POLL_MS, () => this.cycle());
       });
+    return this.running;
   }
 
   /** Fires everything due; returns how long to sleep until the next step (at most the poll period). */

@@ -12,6 +12,7 @@ import { call } from '../../module.js';
 import { enqueue } from '../../outbox/effects.js';
 import { teamChannels } from '../../people/addresses.js';
 import type { Clock, Platform, Store } from '../../ports.js';
+import { sleep } from '../../clock.js';
 import { digestCard } from './cards.js';
 import { type DigestData, type DigestItem, DUE_SOON_DAYS, EXPIRING_DAYS, EXPIRING_SHOWN, SOON_SHOWN, WORST_SHOWN } from './model.js';
 import type { DigestRecord } from './ports.js';
@@ -114,7 +115,7 @@ export class DigestService {
         return await this.postOnce(r);
       } catch (err) {
         if (attempt >= RUN_ATTEMPTS) throw err;
-        await new Promise((done) => setTimeout(done, RETRY_MS * attempt));
+        await sleep(this.d.clock, RETRY_MS * attempt);
       }
     }
   }
