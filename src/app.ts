@@ -85,7 +85,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   });
   const { changed } = await steward.applyPolicy();
   // Side effects a previous run of this replica claimed and never finished (it was killed) run now.
-  const released = await store.outboxWorker.releaseLocks(store.dialect === 'sqlite' ? null : settings.replicaId);
+  const released = await store.outboxWorker.releaseAbandoned(settings.replicaId);
   if (released) log.warn({ released }, 'side effects left unfinished by a previous run will run now');
   log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
   if (settings.auditKey && (await markAuditKeyEnabled(store, clock.now()))) log.warn('STEWARD_AUDIT_KEY is new to this audit log: audit.key_enabled appended; entries from now on carry a MAC');

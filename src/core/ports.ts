@@ -106,7 +106,11 @@ export interface LeaseRepo {
 }
 
 export interface Store {
-  readonly dialect: 'sqlite' | 'postgresql';
+  /**
+   * How many writing transactions are worth running at once: 1 where the database takes one writer
+   * at a time (SQLite), more where writers proceed in parallel (PostgreSQL).
+   */
+  readonly writeConcurrency: number;
   /** Runs `fn` in one database transaction; everything it writes commits or rolls back together. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   readonly auditReader: AuditReader;

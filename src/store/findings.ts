@@ -23,6 +23,7 @@ import type {
   NoticeRow,
 } from '../core/patches/findings/ports.js';
 import type { Queryable } from './client.js';
+import type { Dialect } from './dialect.js';
 
 type Row = Awaited<ReturnType<Queryable['finding']['findUniqueOrThrow']>>;
 
@@ -45,7 +46,6 @@ const COLUMNS = [
 /** Every column an import may rewrite: all but the identity and the first-seen instant. */
 const UPDATED = COLUMNS.filter((c) => c !== 'service_id' && c !== 'key' && c !== 'first_seen_at');
 const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(', ');
-const INSERT_HEAD = raw(`INSERT INTO "finding" (${COLUMN_LIST}) VALUES `);
 const SQLITE_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMNS.map((_, i) => `json_extract("value", '$[${i}]')`).join(', ')} FROM json_each(`);
 const SQLITE_JSON_END = raw(`) WHERE true`);
 const PG_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::"finding", `);
@@ -53,9 +53,6 @@ const PG_JSON_END = raw(`::json)`);
 /** A finding whose deadline moves is told of its passing again (for the new deadline): the mark is cleared. */
 const CLEAR_TOLD = `"overdue_for" = CASE WHEN "finding"."deadline" = excluded."deadline" THEN "finding"."overdue_for" ELSE NULL END`;
 const UPSERT_TAIL = raw(` ON CONFLICT ("service_id", "key") DO UPDATE SET ${UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, ${CLEAR_TOLD}`);
-
-const values = (f: FindingWrite, at: Date) =>
-  sql`(${f.serviceId}, ${f.key}, ${f.vulnId}, ${JSON.stringify(f.aliases)}, ${f.packageName}, ${f.ecosystem}, ${f.purl}, ${f.installedVersion}, ${JSON.stringify(f.fixedVersions)}, ${f.severity}, ${f.cvss}, ${f.cvssVector}, ${f.knownExploited}, ${f.reportedExploited}, ${f.kevDueDate}, ${f.epss}, ${JSON.stringify(f.location)}, ${f.title}, ${f.url}, ${f.remediation}, ${f.state}, ${f.justification}, ${JSON.stringify(f.scanners)}, ${f.firstSeenAt}, ${f.lastSeenAt}, ${f.fixedAt}, ${f.deadline}, ${f.digest}, ${at})`;
 
 /** A row's values in COLUMNS order, as JSON values; instants in the text form Prisma stores on SQLite. */
 function jsonRow(f: FindingWrite, at: Date, sqlite: boolean): unknown[] {
@@ -89,7 +86,10 @@ function toFinding(row: Row): Finding {
 }
 
 export class PrismaFindingRepo implements FindingRepo {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly dialect: Dialect,
+  ) {}
 
   /**
    * Runs the first write of a transaction, which takes the row locks (PostgreSQL) or the database
@@ -124,22 +124,14 @@ export class PrismaFindingRepo implements FindingRepo {
     return rows.map((r) => ({ ...r, state: r.state as FindingState, scanners: JSON.parse(r.scanners) as Record<string, ScannerWord> }));
   }
 
-  /** The engine behind the client (the generated client names it); undefined: bound parameters only. */
-  private get provider(): string | undefined {
-    return (this.db as unknown as { _activeProvider?: string })._activeProvider;
-  }
-
   async upsert(rows: readonly FindingWrite[], at: Date): Promise<void> {
-    const provider = this.provider;
-    if (provider === 'sqlite') {
+    if (this.dialect === 'sqlite') {
       for (const part of chunks(rows, JSON_CHUNK)) await this.db.$executeRaw`${SQLITE_JSON_SELECT}${JSON.stringify(part.map((f) => jsonRow(f, at, true)))}${SQLITE_JSON_END}${UPSERT_TAIL}`;
-    } else if (provider === 'postgresql') {
+    } else {
       for (const part of chunks(rows, JSON_CHUNK)) {
         const objects = part.map((f) => Object.fromEntries(jsonRow(f, at, false).map((v, i) => [COLUMNS[i], v])));
         await this.db.$executeRaw`${PG_JSON_SELECT}${JSON.stringify(objects)}${PG_JSON_END}${UPSERT_TAIL}`;
       }
-    } else {
-      for (const part of chunks(rows, UPSERT_CHUNK)) await this.db.$executeRaw`${INSERT_HEAD}${join(part.map((f) => values(f, at)))}${UPSERT_TAIL}`;
     }
   }
 

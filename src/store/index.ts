@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Store } from '../core/ports.js';
 import { createClient } from './client.js';
-import { dialectOf } from './dialect.js';
+import { dialectOf, type Dialect } from './dialect.js';
 import { PrismaStore } from './prisma-store.js';
 
 export type { Dialect } from './dialect.js';
@@ -24,7 +24,10 @@ export interface OpenStoreOptions {
  * Opens the store for `url`. The connection is lazy on PostgreSQL: use ping() to check it.
  * SQLite databases are switched to WAL mode and wait up to 10 s for another writer.
  */
-export async function openStore({ url, migrate = false, auditKey }: OpenStoreOptions): Promise<Store> {
+/** The store as the composition root and tools see it: the core's port, and which database it is. */
+export type OpenedStore = Store & { readonly dialect: Dialect };
+
+export async function openStore({ url, migrate = false, auditKey }: OpenStoreOptions): Promise<OpenedStore> {
   dialectOf(url);
   const open = async () => {
     const { db, dialect } = await createClient(url);

@@ -15,7 +15,8 @@ export class PrismaOutboxRepo implements OutboxRepo {
   }
 }
 
-export class PrismaOutboxWorkerRepo implements OutboxWorkerRepo {
+/** The worker's queries; `releaseLocks(null)` frees every claim (see PrismaStore.releaseAbandoned). */
+export class PrismaOutboxWorkerRepo implements Omit<OutboxWorkerRepo, 'releaseAbandoned'> {
   constructor(private readonly db: Queryable) {}
 
   async claimDue(now: Date, limit: number, holder: string, lockedUntil: Date): Promise<OutboxItem[]> {

@@ -20,8 +20,8 @@ import { PrismaFindingRepo } from './findings.js';
 import { PrismaPatchDigestRepo } from './patch-digests.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
-/** The repositories bound to one transaction client (`auditKey`: STEWARD_AUDIT_KEY). */
-export function txRepos(tx: TxClient, auditKey?: string): Tx {
+/** The repositories bound to one transaction client of `dialect` (`auditKey`: STEWARD_AUDIT_KEY). */
+export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx {
   return {
     audit: new PrismaAuditRepo(tx, auditKey),
     identity: new PrismaIdentityRepo(tx),
@@ -32,7 +32,7 @@ export function txRepos(tx: TxClient, auditKey?: string): Tx {
     drafts: new PrismaFormDraftRepo(tx),
     pages: new PrismaPageRepo(tx),
     overrides: new PrismaOverrideRepo(tx),
-    findings: new PrismaFindingRepo(tx),
+    findings: new PrismaFindingRepo(tx, dialect),
     changes: new PrismaChangeRepo(tx),
     exceptions: new PrismaExceptionRepo(tx),
     digests: new PrismaPatchDigestRepo(tx),
@@ -57,6 +57,7 @@ export class PrismaStore implements Store {
   readonly leases: LeaseRepo;
   readonly outboxWorker: OutboxWorkerRepo;
   readonly jobRuns: JobRunRepo;
+  readonly writeConcurrency: number;
   #known: string[] | undefined;
   #closed = false;
 
@@ -65,6 +66,7 @@ export class PrismaStore implements Store {
     readonly dialect: Dialect,
     private readonly auditKey?: string,
   ) {
+    this.writeConcurrency = dialect === 'sqlite' ? 1 : 8;
     const run = this.#outsideTransaction.bind(this);
     this.auditReader = {
       page: (afterSeq, limit) => run((q) => new PrismaAuditReader(q).page(afterSeq, limit)),
@@ -82,7 +84,8 @@ export class PrismaStore implements Store {
       retry: (id, holder, error, dueAt) => run((q) => new PrismaOutboxWorkerRepo(q).retry(id, holder, error, dueAt)),
       giveUp: (id, holder, error, at) => run((q) => new PrismaOutboxWorkerRepo(q).giveUp(id, holder, error, at)),
       pending: () => run((q) => new PrismaOutboxWorkerRepo(q).pending()),
-      releaseLocks: (holder) => run((q) => new PrismaOutboxWorkerRepo(q).releaseLocks(holder)),
+      // One process serves a SQLite file: every claim left in it is a previous run's.
+      releaseAbandoned: (holder) => run((q) => new PrismaOutboxWorkerRepo(q).releaseLocks(dialect === 'sqlite' ? null : holder)),
     };
     this.jobRuns = {
       claim: (job, occurrence, holder, late, now) => run((q) => new PrismaJobRunRepo(q).claim(job, occurrence, holder, late, now)),
@@ -106,7 +109,7 @@ export class PrismaStore implements Store {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db.$transaction((tx) => fn(txRepos(tx, this.auditKey)));
+    return this.db.$transaction((tx) => fn(txRepos(tx, this.dialect, this.auditKey)));
   }
 
   /** Plain read on the root client: never queued behind an open SQLite transaction. */

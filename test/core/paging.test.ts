@@ -15,7 +15,7 @@ import type { Outcome } from '../../src/core/errors.js';
 import { loadPolicyFile } from '../../src/config/policy.js';
 import { Steward } from '../../src/core/steward.js';
 import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, type OpenedStore } from '../../src/store/index.js';
 import type { Store } from '../../src/core/ports.js';
 import { forEachDialect } from '../support/databases.js';
 import { fixedClock, ManualClock } from '../support/clock.js';
@@ -64,7 +64,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const db = await createDatabase();
     cleanup.push(() => db.drop());
     const clock = new ManualClock(opts.start ?? '2026-11-23T12:00:00.000Z');
-    const open = async (holder: string, policy = opts.policy ?? loadPolicyFile(fixture), shared?: Store) => {
+    const open = async (holder: string, policy = opts.policy ?? loadPolicyFile(fixture), shared?: OpenedStore) => {
       const store = shared ?? (await openStore({ url: db.url, migrate: true }));
       if (!shared) cleanup.push(() => store.close());
       const steward = new Steward({ store, clock, policy, modules: STANDARD_MODULES, holder });

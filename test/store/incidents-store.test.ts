@@ -1,8 +1,7 @@
 // Incident and outbox repositories: numbering, versioned updates, timeline dedupe, outbox claims.
 import { afterEach, expect, it } from 'vitest';
 import type { NewIncident } from '../../src/core/incidents/ports.js';
-import type { Store } from '../../src/core/ports.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, type OpenedStore } from '../../src/store/index.js';
 import { forEachDialect } from '../support/databases.js';
 
 const T0 = new Date('2026-03-08T06:59:00.000Z');
@@ -29,7 +28,7 @@ await forEachDialect('incident store', ({ createDatabase }) => {
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
-  async function fresh(): Promise<Store> {
+  async function fresh(): Promise<OpenedStore> {
     const db = await createDatabase();
     cleanup.push(() => db.drop());
     const store = await openStore({ url: db.url, migrate: true });
@@ -99,9 +98,16 @@ await forEachDialect('incident store', ({ createDatabase }) => {
     await store.outboxWorker.claimDue(T0, 1, 'replica-1', lock);
     await store.outboxWorker.claimDue(T0, 1, 'replica-2', lock);
     expect(await store.outboxWorker.claimDue(T0, 10, 'replica-1', lock)).toEqual([]);
-    expect(await store.outboxWorker.releaseLocks('replica-1')).toBe(1);
-    expect((await store.outboxWorker.claimDue(T0, 10, 'replica-1', lock)).map((i) => [i.key, i.attempts])).toEqual([['mine', 2]]);
-    expect(await store.outboxWorker.releaseLocks(null)).toBe(2);
+    if (store.dialect === 'sqlite') {
+      // One process serves a SQLite file: whatever claims are left in it are a previous run's.
+      expect(await store.outboxWorker.releaseAbandoned('replica-1')).toBe(2);
+    } else {
+      expect(await store.outboxWorker.releaseAbandoned('replica-1')).toBe(1);
+      expect((await store.outboxWorker.claimDue(T0, 10, 'replica-1', lock)).map((i) => [i.key, i.attempts])).toEqual([['mine', 2]]);
+      // replica-2's claim stands until it lapses or replica-2 restarts.
+      expect(await store.outboxWorker.releaseAbandoned('replica-1')).toBe(1);
+      expect(await store.outboxWorker.releaseAbandoned('replica-2')).toBe(1);
+    }
     expect((await store.outboxWorker.claimDue(T0, 10, 'replica-3', lock)).map((i) => i.key).sort()).toEqual(['mine', 'theirs']);
   });
 });

@@ -1,8 +1,8 @@
 // The Store contract (src/core/ports.ts), run against SQLite and PostgreSQL.
 import { afterEach, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyPage } from '../../src/core/audit/chain.js';
-import type { AuditEntryInput, Store } from '../../src/core/ports.js';
-import { openStore } from '../../src/store/index.js';
+import type { AuditEntryInput } from '../../src/core/ports.js';
+import { openStore, type OpenedStore } from '../../src/store/index.js';
 import { execSql, forEachDialect, type TestDatabase } from '../support/databases.js';
 
 const T0 = new Date('2025-03-01T12:00:00.000Z');
@@ -21,7 +21,7 @@ function entry(i: number): AuditEntryInput {
 await forEachDialect('store contract', ({ dialect, createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
 
-  async function freshStore(): Promise<{ store: Store; db: TestDatabase }> {
+  async function freshStore(): Promise<{ store: OpenedStore; db: TestDatabase }> {
     const db = await createDatabase();
     cleanup.push(() => db.drop());
     const store = await openStore({ url: db.url, migrate: true });

@@ -21,8 +21,8 @@ export interface OutboxWorkerRepo {
   giveUp(id: number, holder: string, error: string, at: Date): Promise<void>;
   pending(): Promise<number>;
   /**
-   * At start: frees claims a previous run left behind when it died (`holder`'s, or every claim when
-   * null: a SQLite database serves one process), so its unfinished items run now, not when the lock expires.
+   * At start: frees the claims a previous run of `holder` left behind when it died (on a database
+   * only one process serves, every claim), so its unfinished items run now, not when the lock expires.
    */
-  releaseLocks(holder: string | null): Promise<number>;
+  releaseAbandoned(holder: string): Promise<number>;
 }

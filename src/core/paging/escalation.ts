@@ -249,7 +249,7 @@ export class Escalator {
       const due = soon.filter((s) => s.dueAt.getTime() <= now);
       if (!due.length) return soon.length ? Math.max(0, soon[0].dueAt.getTime() - now) : ESCALATION_POLL_MS;
       let fired = 0;
-      await runLimited(due, this.d.store.dialect === 'sqlite' ? 1 : 8, async (s) => {
+      await runLimited(due, this.d.store.writeConcurrency, async (s) => {
         try {
           fired += Number(await this.fire(s));
         } catch (err) {
