@@ -5,6 +5,8 @@ import type { Ctx } from '../context.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import type { Directory } from '../directory.js';
+import { call } from '../module.js';
+import { ServiceOps } from './ops.js';
 
 /** Buttons offered under the service list (one per service, first ones only). */
 export const LIST_BUTTONS = 5;
@@ -73,7 +75,7 @@ export class Catalog {
       tone: 'info',
       body: [txt(`${services.length} service${services.length === 1 ? '' : 's'} in ${sections.length} team${sections.length === 1 ? '' : 's'}.`)],
       sections,
-      buttons: sorted.slice(0, LIST_BUTTONS).map((s) => ({ label: s.name, command: { kind: 'service.show', id: s.id } })),
+      buttons: sorted.slice(0, LIST_BUTTONS).map((s) => ({ label: s.name, command: call(ServiceOps.show, { id: s.id }) })),
       context: [txt(services.length > LIST_BUTTONS ? 'Most critical services shown as buttons. ' : ''), txt('Details: '), code('/service show <id>')],
     };
     return ok(ephemeral(card));
@@ -96,8 +98,8 @@ export class Catalog {
     if (s.runbook) fields.push({ label: 'Runbook', value: [link(s.runbook, 'runbook')] });
     if (s.repository) fields.push({ label: 'Repository', value: [link(s.repository, s.repository.replace(/^https?:\/\//, ''))] });
     const buttons: Card['buttons'] = [];
-    if (s.escalation) buttons.push({ label: 'Escalation path', command: { kind: 'service.escalation', id: s.id }, style: 'primary' });
-    buttons.push({ label: `${team.name} services`, command: { kind: 'service.list', team: team.id } });
+    if (s.escalation) buttons.push({ label: 'Escalation path', command: call(ServiceOps.escalation, { id: s.id }), style: 'primary' });
+    buttons.push({ label: `${team.name} services`, command: call(ServiceOps.list, { team: team.id }) });
     return ok(
       ephemeral({
         title: `${s.name}`,
@@ -138,7 +140,7 @@ export class Catalog {
         tone: 'info',
         body: [code(ep.id), ...(ep.name ? [txt(` ${ep.name}`)] : [])],
         sections: [...sections, { heading: 'Afterwards', body: tail }],
-        buttons: [{ label: 'Back to service', command: { kind: 'service.show', id: s.id } }],
+        buttons: [{ label: 'Back to service', command: call(ServiceOps.show, { id: s.id }) }],
       }),
     );
   }

@@ -1,16 +1,10 @@
 // The service catalog as a module: `/service list [team]`, `/service show <id>`, and the
 // escalation-path button under a service.
-import { z } from 'zod';
-import { id } from '../args.js';
 import { build, invalid, tokenize } from '../grammar.js';
-import { operation, run, type StewardModule } from '../module.js';
+import { run, type StewardModule } from '../module.js';
+import { ServiceOps } from './ops.js';
 import { Catalog } from './catalog.js';
 
-export const ServiceOps = {
-  list: operation('service.list', z.object({ team: id.optional() }), 'read'),
-  show: operation('service.show', z.object({ id }), 'read'),
-  escalation: operation('service.escalation', z.object({ id }), 'read'),
-};
 
 const USAGE = '/service list [team] · /service show <id>';
 

@@ -4,6 +4,8 @@ import type { Directory } from '../directory.js';
 import { formatDuration } from '../shared/duration.js';
 import { personSpan } from '../people/spans.js';
 import { type Incident, type IncidentStatus, type TimelineEntry, durations, isOpen, ref } from './model.js';
+import { call } from '../module.js';
+import { IncidentOps } from './ops.js';
 
 const STATUS_LABEL: Record<IncidentStatus, string> = {
   investigating: 'Investigating',
@@ -56,10 +58,10 @@ export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolea
     buttons:
       opts.buttons && open
         ? [
-            { label: 'Update status', command: { kind: 'incident.form', incident: i.number, form: 'status' }, style: 'primary' },
-            { label: 'Change severity', command: { kind: 'incident.form', incident: i.number, form: 'severity' } },
-            { label: 'Assign role', command: { kind: 'incident.form', incident: i.number, form: 'role' } },
-            { label: 'Resolve', command: { kind: 'incident.form', incident: i.number, form: 'resolve' }, style: 'danger' },
+            { label: 'Update status', command: call(IncidentOps.form, { incident: i.number, form: 'status' }), style: 'primary' },
+            { label: 'Change severity', command: call(IncidentOps.form, { incident: i.number, form: 'severity' }) },
+            { label: 'Assign role', command: call(IncidentOps.form, { incident: i.number, form: 'role' }) },
+            { label: 'Resolve', command: call(IncidentOps.form, { incident: i.number, form: 'resolve' }), style: 'danger' },
           ]
         : undefined,
     context: [txt(`${ref(i)} · ${open ? 'open' : statusLabel(i.status).toLowerCase()} · updated `), time(i.updatedAt, 'relative')],

@@ -11,6 +11,8 @@ import { type Incident, ref, warRoomName } from './model.js';
 import type { IncidentPatch } from './ports.js';
 import { type EffectHandler, enqueue, handle } from '../outbox/effects.js';
 import { Announce, ChatPost, Postmortem, Refresh, RoleDm, Update, WarRoomCreate, WarRoomFailed, WarRoomSetup } from './kinds.js';
+import { call } from '../module.js';
+import { IncidentOps } from './ops.js';
 
 export interface EffectDeps {
   store: Store;
@@ -104,7 +106,7 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
             title: `${ref(i)} exists, but its war room could not be created`,
             tone: 'danger',
             body: [{ t: 'text', v: `${p.message}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.` }],
-            buttons: [{ label: 'Retry war room', command: { kind: 'incident.retry_war_room', incident: i.number }, style: 'primary' }],
+            buttons: [{ label: 'Retry war room', command: call(IncidentOps.retryWarRoom, { incident: i.number }), style: 'primary' }],
           },
         ],
       });

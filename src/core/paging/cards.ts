@@ -6,6 +6,8 @@ import { personSpan } from '../people/spans.js';
 import { formatDuration } from '../shared/duration.js';
 import { type Page, notifySteps, pageRef, progressText, stepAt } from './model.js';
 import type { StepRecord } from './ports.js';
+import { call } from '../module.js';
+import { PageOps } from './ops.js';
 
 /** A step set aside after failing to fire (see Escalator), as the page card shows it. */
 export type StuckStep = Pick<StepRecord, 'seq' | 'attempts' | 'lastError' | 'firedAt'>;
@@ -57,11 +59,11 @@ export function pageCard(dir: Directory, p: Page, stuck?: StuckStep | null): Car
   const buttons: Card['buttons'] =
     p.status === 'open'
       ? [
-          { label: 'Acknowledge', command: { kind: 'page.ack', page: p.number }, style: 'primary' },
-          ...(!stuck && p.stepSeq + 1 < notifySteps(p.path) ? [{ label: 'Escalate now', command: { kind: 'page.escalate' as const, page: p.number, step: Math.max(0, p.stepSeq) } }] : []),
+          { label: 'Acknowledge', command: call(PageOps.ack, { page: p.number }), style: 'primary' },
+          ...(!stuck && p.stepSeq + 1 < notifySteps(p.path) ? [{ label: 'Escalate now', command: call(PageOps.escalate, { page: p.number, step: Math.max(0, p.stepSeq) }) }] : []),
         ]
       : p.status === 'acknowledged'
-        ? [{ label: 'Resolve', command: { kind: 'page.resolve', page: p.number } }]
+        ? [{ label: 'Resolve', command: call(PageOps.resolve, { page: p.number }) }]
         : undefined;
   return {
     title: pageTitle(dir, p, stuck),

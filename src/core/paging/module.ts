@@ -2,10 +2,9 @@
 // Escalate now / Resolve buttons, the durable escalation runner, and the pages incidents open.
 import { pagingPolicy } from './policy-section.js';
 import { checkPagingPolicy } from './policy-checks.js';
-import { z } from 'zod';
-import { count, numberRef, personRef, text } from '../args.js';
 import { build, invalid } from '../grammar.js';
-import { operation, run, type StewardModule } from '../module.js';
+import { run, type StewardModule } from '../module.js';
+import { PageOps } from './ops.js';
 import { INCIDENT_PAGING, type IncidentPaging } from '../incidents/links.js';
 import { pagingEffects } from './effects.js';
 import { Escalator } from './escalation.js';
@@ -14,15 +13,6 @@ import { PATCH_PAGING, type PatchPaging } from '../patches/links.js';
 import { pageRef } from './model.js';
 import { PagingService } from './service.js';
 
-const page = numberRef('PAGE');
-
-export const PageOps = {
-  create: operation('page.create', z.object({ target: personRef, message: text(1000) }), 'member'),
-  list: operation('page.list', z.object({}), 'read'),
-  ack: operation('page.ack', z.object({ page }), 'member'),
-  escalate: operation('page.escalate', z.object({ page, step: count }), 'member'),
-  resolve: operation('page.resolve', z.object({ page }), 'member'),
-};
 
 const USAGE = '/page <service> <message> · /page <person> <message> (a mention or person id) · list';
 

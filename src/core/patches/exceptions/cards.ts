@@ -8,6 +8,8 @@ import { personSpan } from '../../people/spans.js';
 import { type ExceptionState, STATE_LABEL, exceptionRef } from './model.js';
 import type { ExceptionView } from './service.js';
 import { type Finding, findingRef } from '../findings/model.js';
+import { call } from '../../module.js';
+import { PatchOps } from '../ops.js';
 
 const TONE: Record<ExceptionState, Card['tone']> = { pending: 'warning', accepted: 'good', rejected: 'danger', expired: 'neutral' };
 
@@ -38,10 +40,10 @@ export function exceptionCard(dir: Directory, v: ExceptionView, f: Finding): Car
           {
             label: 'Approve',
             style: 'primary',
-            command: { kind: 'exception.approve', exception: e.number },
+            command: call(PatchOps.approve, { exception: e.number }),
             confirm: { title: `Approve ${exceptionRef(e)}?`, text: `${findingLine(f)} waits until ${e.until.toISOString().slice(0, 10)}`.slice(0, 300), yes: 'Approve', no: 'Not yet' },
           },
-          { label: 'Reject', style: 'danger', command: { kind: 'exception.reject', exception: e.number } },
+          { label: 'Reject', style: 'danger', command: call(PatchOps.reject, { exception: e.number }) },
         ]
       : [];
   return {
