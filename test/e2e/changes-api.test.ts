@@ -1,6 +1,7 @@
 // The change API for pipelines against a running Steward (in-process, real HTTP server, SQLite):
 // POST /api/v1/changes checked like the form, idempotency keys, tokens that are missing, forged,
-// out of scope or scoped to another service, the failed-attempt limit; GET after approvals; and
+// out of scope or scoped to another service, the failed-attempt limit; GET after approvals (the
+// token standing as the requester: test/e2e/changes-api-requester.test.ts names a person); and
 // `steward change wait` as a real process: exit 0 approved (and inside its window), 1 rejected or
 // past its window, 2 on timeout, an unknown change, a refused token or nobody listening.
 import { createHash, randomBytes } from 'node:crypto';
@@ -121,6 +122,8 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
       kind: 'normal',
       risk: 'high',
       incident: null,
+      // The token names nobody: it stands as the requester, and every approver counts.
+      requester: { person: null, via: 'api', token: 'ci-payments' },
       tally: '0 of 2 from Change Advisory Board · owners 0 of 1',
       approvals: [],
       waitingOn: ['carol', 'dave', 'erin', 'alice'],
@@ -161,6 +164,8 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     expect((await refused({ incident: 'the outage' })).incident).toBe('must name an incident such as INC-7');
     expect((await refused({ approver: 'me' })).body).toMatch(/approver/);
     expect((await refused({ title: undefined })).title).toMatch(/expected string/);
+    // A token whose policy entry lists no people may not name a requester.
+    expect(await refused({ requester: 'alice' })).toEqual({ requester: 'token ci-payments may not name a requester: its policy entry lists no people' });
 
     // An emergency change names its incident; one that names none, or one that does not exist, is refused.
     expect(await refused({ kind: 'emergency', risk: undefined })).toEqual({ details: 'An emergency change names its incident, e.g. INC-7' });

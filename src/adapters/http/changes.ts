@@ -1,10 +1,12 @@
 // The change API for pipelines: POST /api/v1/changes opens a change (the form's fields as JSON,
 // checked by the same schema), GET /api/v1/changes/CHG-n answers where it stands. Tokens are
-// scoped by service; the token stands as the requester (every approver counts).
+// scoped by service. The body may name its `requester`, a person the token lists under `people`:
+// that person is the change's requester and cannot approve it. A token that names nobody stands
+// as the requester itself (every approver counts), unless changes.api.requireRequester refuses it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ChangeView } from '../../core/changes/cards.js';
-import { stateOf, changeRef } from '../../core/changes/model.js';
+import { stateOf, changeRef, requesterOf } from '../../core/changes/model.js';
 import { apiRequest, requestFields } from '../../core/changes/request.js';
 import type { ChangeService } from '../../core/changes/service.js';
 import type { Clock } from '../../core/ports.js';
@@ -24,6 +26,7 @@ export function changeJson(v: ChangeView) {
     risk: c.risk,
     window: { start: c.windowStart.toISOString(), end: c.windowEnd.toISOString() },
     incident: c.incidentNumber === null ? null : `INC-${c.incidentNumber}`,
+    requester: requesterOf(c),
     tally: quorum.tally,
     approvals: v.decisions.map((d) => ({ person: d.personId, decision: d.decision, reason: d.reason, platform: d.platform, at: d.at.toISOString() })),
     waitingOn: c.approval === 'pending' ? quorum.waitingOn : [],
@@ -58,10 +61,11 @@ export function changeRoutes(api: Api, changes: () => ChangeService, clock: Cloc
       const kind = b.kind === 'normal' ? `normal-${b.risk ?? 'medium'}` : b.kind;
       const details = b.incident && !new RegExp(`\\b${b.incident}\\b`, 'i').test(b.details) ? `${b.details}\n(incident ${b.incident.toUpperCase()})` : b.details;
       const fields = requestFields.safeParse({ title: b.title, service: b.service, kind, window: b.window, details });
-      if (!fields.success) return { status: 422, body: { error: 'invalid change', fields: fieldProblems(fields.error.issues) } };
+      const who = changes().apiRequester(r.token, b.requester);
+      const problems = { ...(fields.success ? {} : fieldProblems(fields.error.issues)), ...(who.ok ? {} : who.fields) };
+      if (!fields.success || !who.ok) return { status: 422, body: { error: 'invalid change', fields: problems } };
       const key = String(r.req.headers['idempotency-key'] ?? randomUUID()).slice(0, 100);
-      const who = { personId: `api:${r.token.id}`, actor: { platform: 'api' as const, platformUserId: r.token.id }, platform: 'api' as const, userId: r.token.id };
-      const done = await changes().request(who, fields.data, `api:${r.token.id}:${key}`, clock.now());
+      const done = await changes().request(who.requester, fields.data, `api:${r.token.id}:${key}`, clock.now());
       if (!done.ok) return { status: 422, body: { error: 'invalid change', fields: done.fields } };
       const v = await changes().load(done.change.number);
       return v.ok ? { status: done.created ? 201 : 200, body: changeJson(v.value) } : { status: 500, body: { error: 'change not found after creation' } };

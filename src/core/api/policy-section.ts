@@ -14,6 +14,13 @@ export const apiToken = z
       .describe('SHA-256 (hex) of the token; the token itself is never stored'),
     scopes: z.array(apiScope).min(1),
     services: z.array(slug).min(1).optional().describe('Services the token may act on; every service when absent'),
+    people: z
+      .array(slug)
+      .min(1)
+      .optional()
+      .describe(
+        'Person ids this token may name as the requester of a change it opens (the body\'s `requester`): that person then counts as the requester and cannot approve it. When absent the token may name nobody',
+      ),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 // Which approval rule applies to a change: the first rule whose every `match` key equals the change (pure).
 import type { ChangeKind, ChangeRisk, ChangeRule } from '../policy/schema.js';
 
-/** What a rule can match on: the change's kind and risk, and its service with that service's team and tier. */
+/** What a rule can match on: the change's kind and risk, its service with that service's team and tier, and how it was opened. */
 export interface RuleSubject {
   kind: ChangeKind;
   /** Only normal changes carry a risk; a rule with `risk` never matches a change without one. */
@@ -9,6 +9,8 @@ export interface RuleSubject {
   service: string;
   team: string;
   tier: number;
+  /** Through the HTTP API or from chat; a rule with `via` never matches a subject that does not say. */
+  via?: 'api' | 'chat';
 }
 
 /** Whether every key the rule's `match` names equals the subject's (`match: {}` matches everything). */
@@ -19,7 +21,8 @@ export function ruleMatches(rule: Pick<ChangeRule, 'match'>, subject: RuleSubjec
     (m.risk === undefined || m.risk === subject.risk) &&
     (m.service === undefined || m.service === subject.service) &&
     (m.team === undefined || m.team === subject.team) &&
-    (m.tier === undefined || m.tier === subject.tier)
+    (m.tier === undefined || m.tier === subject.tier) &&
+    (m.via === undefined || m.via === subject.via)
   );
 }
 

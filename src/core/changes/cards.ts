@@ -7,7 +7,7 @@ import type { Directory } from '../directory.js';
 import { personSpan } from '../people/spans.js';
 import { formatDuration } from '../shared/duration.js';
 import type { FreezeOccurrence } from './freeze.js';
-import { type Change, type ChangeDecisionRow, KIND_LABEL, OUTCOME_LABEL, STATE_LABEL, changeRef, closedForDecisions, stateOf } from './model.js';
+import { type Change, type ChangeDecisionRow, KIND_LABEL, OUTCOME_LABEL, STATE_LABEL, changeRef, closedForDecisions, requesterOf, stateOf } from './model.js';
 
 export interface ChangeView {
   c: Change;
@@ -56,6 +56,13 @@ function flagsRich(c: Change): Rich | null {
   return parts.length ? join(parts, br) : null;
 }
 
+/** "Alice Example through the API (token ci-payments)", "API token ci-payments", or the person who used the form. */
+export function requestedBy(dir: Directory, c: Change): Rich {
+  const r = requesterOf(c);
+  if (r.via === 'chat') return personSpan(dir, r.person);
+  return r.person ? [...personSpan(dir, r.person), txt(' through the API (token '), code(r.token), txt(')')] : [txt('API token '), code(r.token)];
+}
+
 /** The change card. Buttons only while it waits for decisions: decided and expired copies say so instead. */
 export function changeCard(dir: Directory, v: ChangeView): Card {
   const { c, quorum } = v;
@@ -65,7 +72,7 @@ export function changeCard(dir: Directory, v: ChangeView): Card {
     { label: 'Service', value: [strong(service?.name ?? c.serviceId), txt(' '), code(c.serviceId)] },
     { label: 'Kind', value: [txt(kindText(c))] },
     { label: 'Window', value: windowRich(c) },
-    { label: 'Requested by', value: personSpan(dir, c.requestedBy) },
+    { label: 'Requested by', value: requestedBy(dir, c) },
     { label: 'Approvals', value: [txt(quorum.tally), ...(v.decisions.length ? [br, ...decisionLines(dir, v.decisions)] : [])] },
     { label: 'State', value: [strong(STATE_LABEL[state]), ...(c.outcome ? [txt(` (${OUTCOME_LABEL[c.outcome]})`)] : [])] },
   ];

@@ -3,6 +3,7 @@
 import type { ApproveEntry, ChangeKind, ChangeRisk } from '../policy/schema.js';
 import type { Platform } from '../platform.js';
 import type { RecordedDecision } from '../approvals/decision.js';
+import type { ChangeVia } from './policy-section.js';
 
 export type Approval = 'pending' | 'approved' | 'rejected' | 'expired';
 export type Phase = 'requested' | 'in_progress' | 'completed' | 'rolled_back' | 'cancelled';
@@ -65,6 +66,23 @@ export interface ChangeMessage {
 }
 
 export const changeRef = (c: { number: number }) => `CHG-${c.number}`;
+
+/** The requester stored for a change a token opened without naming a person: `api:<token id>`. */
+export const tokenRequester = (tokenId: string) => `api:${tokenId}`;
+
+/** How a change was opened, for `match.via`: through the HTTP API or from chat (any platform's form). */
+export const viaOf = (platform: Change['requestedPlatform']): ChangeVia => (platform === 'api' ? 'api' : 'chat');
+
+/**
+ * Who requested a change and how: a person from chat on a platform, or a token of the HTTP API
+ * with the person it named (null when it named nobody: the token stands alone, and every approver counts).
+ */
+export type ChangeRequester = { person: string; via: 'chat'; platform: Platform } | { person: string | null; via: 'api'; token: string };
+
+export function requesterOf(c: Pick<Change, 'requestedBy' | 'requestedPlatform' | 'requestedUserId'>): ChangeRequester {
+  if (c.requestedPlatform !== 'api') return { person: c.requestedBy, via: 'chat', platform: c.requestedPlatform };
+  return { person: c.requestedBy === tokenRequester(c.requestedUserId) ? null : c.requestedBy, via: 'api', token: c.requestedUserId };
+}
 
 export function stateOf(c: Pick<Change, 'approval' | 'phase'>): ChangeState {
   return c.phase === 'requested' ? c.approval : c.phase;

@@ -6,11 +6,21 @@ import { duration, slug, timezone } from '../policy-kit.js';
 
 export const changeKind = z.enum(['standard', 'normal', 'emergency']);
 export const changeRisk = z.enum(['low', 'medium', 'high']);
+/** How a change was opened: through the HTTP API (a pipeline's token) or from chat (a form on Slack, Discord or the console). */
+export const changeVia = z.enum(['api', 'chat']);
+export type ChangeVia = z.output<typeof changeVia>;
 
 export const changeRule = z
   .object({
     match: z
-      .object({ kind: changeKind.optional(), risk: changeRisk.optional(), service: slug.optional(), team: slug.optional(), tier: z.number().int().min(1).max(4).optional() })
+      .object({
+        kind: changeKind.optional(),
+        risk: changeRisk.optional(),
+        service: slug.optional(),
+        team: slug.optional(),
+        tier: z.number().int().min(1).max(4).optional(),
+        via: changeVia.optional().describe('api: changes opened through the HTTP API (POST /api/v1/changes); chat: changes requested with the form'),
+      })
       .strict()
       .describe('Every key given must equal the change; {} matches every change'),
     approve: approveList,
@@ -51,6 +61,16 @@ export const changes = z
       .default(defaultRules)
       .describe('In order; the first whose match fits decides. Every change must match one (checked at load)'),
     freezes: z.array(freeze).default([]),
+    api: z
+      .object({
+        requireRequester: z
+          .boolean()
+          .default(false)
+          .describe('A change opened through the HTTP API must name its requester (`requester`, a person its token lists under `people`); a body without one is refused'),
+      })
+      .strict()
+      .optional()
+      .describe('Changes opened through the HTTP API'),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import type { Tx } from '../ports.js';
 import { type FreezeOccurrence, freezesOverlapping } from './freeze.js';
 import type { ChangeIncidents } from './links.js';
 import type { Change } from './model.js';
+import type { ChangeVia } from './policy-section.js';
 import { parseWindow } from './window.js';
 import { DateTime } from 'luxon';
 
@@ -28,7 +29,10 @@ export const requestFields = z.object({
 });
 export type RequestFields = z.output<typeof requestFields>;
 
-/** The API body: the same fields, with `kind` and `risk` apart and the incident named on its own. */
+/**
+ * The API body: the same fields, with `kind` and `risk` apart and the incident named on its own, and
+ * the person the change is for (`requester`: a person id, or their Slack or Discord user id).
+ */
 export const apiRequest = z
   .object({
     title: z.string(),
@@ -38,6 +42,7 @@ export const apiRequest = z
     window: z.string(),
     details: z.string(),
     incident: z.string().regex(/^INC-\d+$/i, 'must name an incident such as INC-7').optional(),
+    requester: z.string().trim().min(1, 'name a person (their id in the policy, or their Slack or Discord user id)').max(64).optional(),
   })
   .strict();
 
@@ -69,7 +74,7 @@ export async function checkRequest(
   dir: Directory,
   incidents: ChangeIncidents | undefined,
   input: RequestFields,
-  requester: { personId: string; timezone: string },
+  requester: { personId: string; timezone: string; via: ChangeVia },
   now: Date,
 ): Promise<Checked> {
   const fields: Record<string, string> = {};
@@ -104,7 +109,7 @@ export async function checkRequest(
     return { ok: false, fields: { window: `${freeze.freeze.reason}: ${service.name} is frozen until ${until} (freeze ${free.ids.join(', then ')}); plan it after that, or make it an emergency change` } };
   }
   const rules = dir.policy.changes.rules;
-  const subject = { kind, risk, service: service.id, team: service.team, tier: service.tier };
+  const subject = { kind, risk, service: service.id, team: service.team, tier: service.tier, via: requester.via };
   const rule = matchRule(rules, subject);
   if (!rule) return { ok: false, fields: { kind: 'No approval rule of the policy applies to this change' } };
   const quorum = evaluateQuorum({ requirements: rule.approve, directory: dir, requester: requester.personId, service: service.id, team: service.team, decisions: [] });

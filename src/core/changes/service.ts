@@ -12,15 +12,17 @@ import type { Directory } from '../directory.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { enqueue } from '../outbox/effects.js';
 import { personOn, teamChannelOn } from '../people/addresses.js';
-import type { ActorRef, Clock, Platform, Store, Tx } from '../ports.js';
+import type { ApiToken } from '../api/tokens.js';
+import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { parseDuration } from '../shared/duration.js';
 import type { ChangeView } from './cards.js';
 import { ChangeSend } from './kinds.js';
 import type { ChangeIncidents } from './links.js';
 import { changeApprovals, refreshChange } from './approval.js';
-import { type Change, type Outcome as ChangeOutcome, STATE_LABEL, changeRef, closedForDecisions, stateOf } from './model.js';
+import { type Change, type Outcome as ChangeOutcome, STATE_LABEL, changeRef, closedForDecisions, requesterOf, stateOf, viaOf } from './model.js';
 import type { ChangePatch } from './ports.js';
 import { type RequestFields, checkRequest } from './request.js';
+import { type ApiRequester, type Requester, apiRequester } from './requester.js';
 
 export interface ChangeDeps {
   store: Store;
@@ -29,14 +31,6 @@ export interface ChangeDeps {
   kick: () => void;
   platforms: () => Platform[];
   incidents: () => ChangeIncidents | undefined;
-}
-
-/** Who asks: a chat user who is a policy person, or a pipeline token acting for one. */
-export interface Requester {
-  personId: string;
-  actor: ActorRef;
-  platform: Platform | 'api';
-  userId: string;
 }
 
 export type Requested = { ok: true; change: Change; created: boolean; /** How an ambiguous start time was read. */ note?: string } | { ok: false; fields: Record<string, string> };
@@ -69,13 +63,18 @@ export class ChangeService {
     return r ? ok(this.view(r.c, r.decisions)) : fail('CHANGE.NOT_FOUND', `There is no change CHG-${n}.`, 'See /change list.');
   }
 
+  /** Who a pipeline's request stands for: its token alone, or the person its body names (requester.ts). */
+  apiRequester(token: ApiToken, named: string | undefined): ApiRequester {
+    return apiRequester(this.dir, token, named);
+  }
+
   /** Creates CHG-n once per key (a form's nonce, a pipeline's request key); field errors otherwise. */
   async request(who: Requester, input: RequestFields, key: string, now: Date): Promise<Requested> {
     const dir = this.dir;
     const r = await this.d.store.transaction(async (tx): Promise<Requested> => {
       const existing = await tx.changes.byKey(key);
       if (existing) return { ok: true, change: existing, created: false };
-      const checked = await checkRequest(tx, dir, this.d.incidents(), input, { personId: who.personId, timezone: dir.timezoneOf(who.personId) }, now);
+      const checked = await checkRequest(tx, dir, this.d.incidents(), input, { personId: who.personId, timezone: who.timezone ?? dir.timezoneOf(who.personId), via: viaOf(who.platform) }, now);
       if (!checked.ok) return checked;
       // The same request submitted at the same time: the claim waits for the other transaction to
       // commit, then reports it, and this one answers with the change it created.
@@ -100,7 +99,10 @@ export class ChangeService {
         },
         now,
       );
-      await tx.audit.append({ actor: who.actor, action: 'change.requested', subject: `change:${changeRef(change)}`, after: { ...v, approval: change.approval, rule: v.rule } }, now);
+      await tx.audit.append(
+        { actor: who.actor, action: 'change.requested', subject: `change:${changeRef(change)}`, after: { ...v, approval: change.approval, rule: v.rule, requester: requesterOf(change) } },
+        now,
+      );
       await this.announce(tx, change, now);
       if (change.incidentNumber !== null) {
         const p = dir.person(who.personId);
