@@ -2,6 +2,7 @@
 // runs the operation a command or button names, or the form a submission names. Nothing here
 // knows a domain, Slack, Discord or the database engine.
 import type { Policy } from './policy/schema.js';
+import { type DropReason, type Place, placeRefusal } from './access.js';
 import { verifyAuditLog, type VerifyOptions } from './audit/audit.js';
 import type { Command, FormTarget, Reply } from './card.js';
 import { Directory } from './directory.js';
@@ -33,6 +34,9 @@ export interface StewardDeps {
   log?: KernelLog;
   hooks?: Hooks;
 }
+
+/** Whether Steward answers a request from a place, and if not, why (see core/access.ts). */
+export type Admission = { admitted: true } | { admitted: false; reason: DropReason };
 
 const quiet: KernelLog = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -124,6 +128,15 @@ export class Steward {
     this.policy = next;
     this.directory = new Directory(next.policy, next.sha256);
     return r;
+  }
+
+  /**
+   * Whether the current policy's `access` lets Steward answer a request from `place` (the Slack
+   * workspace and app, the Discord guild). Read per request, so a policy reload moves the binding.
+   */
+  admits(place: Place): Admission {
+    const reason = placeRefusal(this.directory.policy.access, place);
+    return reason === undefined ? { admitted: true } : { admitted: false, reason };
   }
 
   /** Runs a command or button: its arguments are checked against the operation's schema first. */

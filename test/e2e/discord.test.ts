@@ -341,9 +341,10 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     expect(s.rows('select person_id from seen_user where platform_user_id = ?', POLICY_DISCORD.alice)).toEqual([{ person_id: 'alice' }]);
   });
 
-  it('works in a DM too (interactions need no DM intent)', async () => {
+  it('a command in a DM is answered with one generic line and runs nothing (commands exist in guilds only)', async () => {
     const cb = await s.send(s.fake.chatInput({ name: 'service', subcommand: 'show', options: { id: 'ledger' }, user: POLICY_DISCORD.bob, guildId: null }));
-    expect(cb.body.data.embeds[0].title).toBe('Ledger');
+    expect(cb.body.data.content).toBe('Steward does not answer here.');
+    expect(cb.body.data.embeds).toBeUndefined();
     expect(cb.body.data.flags).toBe(EPHEMERAL);
   });
 

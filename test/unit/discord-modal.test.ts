@@ -334,6 +334,7 @@ let reopenWith: typeof reopen | undefined = reopen;
 const dispatcher: Dispatcher = {
   registry: standardRegistry(),
   actions,
+  refuse: () => undefined,
   command: async () => ({ cards: [], visibility: 'ephemeral' }),
   action: async () => ({ cards: [], visibility: 'ephemeral' }),
   async submit(inv, formId, values) {

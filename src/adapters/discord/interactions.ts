@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ApplicationCommandOptionType,
+  ApplicationIntegrationType,
   ComponentType,
   MessageFlags,
   type ButtonInteraction,
@@ -18,6 +19,9 @@ import type { DiscordRenderer } from '../../render/discord/message.js';
 import type { CommandOption, SlashCommandDecl } from '../../core/module.js';
 import { errorReply } from '../../render/outcome.js';
 import type { Dispatcher } from '../shared/dispatch.js';
+
+/** The whole answer to an interaction from a place the policy does not bind Steward to. */
+export const NOT_HERE = 'Steward does not answer here.';
 
 const ACTION_PREFIX = 'st1|';
 const FORM_PREFIX = 'f1|';
@@ -121,21 +125,34 @@ export function createInteractionHandler({ dispatcher, render }: InteractionDeps
     await i.reply({ ...payload(reply), flags: flags(reply) });
   }
 
+  /**
+   * Asks the policy's `access` about the interaction's guild; a refused one is answered with a
+   * generic ephemeral line (so that Discord shows no failure) and goes no further. A command that
+   * only a user installation authorizes does not come from a guild Steward is installed in.
+   */
+  async function refused(i: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction, kind: 'command' | 'component' | 'modal') {
+    const owners = i.authorizingIntegrationOwners ?? {};
+    const userInstalled = kind === 'command' && owners[ApplicationIntegrationType.UserInstall] !== undefined && owners[ApplicationIntegrationType.GuildInstall] === undefined;
+    if (!dispatcher.refuse({ platform: 'discord', guild: userInstalled ? null : i.guildId, kind }, i.user.id)) return false;
+    await i.reply({ content: NOT_HERE, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    return true;
+  }
+
   async function onChatInput(i: ChatInputCommandInteraction) {
     const decl = dispatcher.registry.commands.get(i.commandName);
-    if (!decl) return;
-    const refused = optionError(i, decl);
-    const reply = refused ? errorReply(refused) : await dispatcher.command(inv(i), i.commandName, interactionText(i, decl));
+    if (!decl || (await refused(i, 'command'))) return;
+    const invalid = optionError(i, decl);
+    const reply = invalid ? errorReply(invalid) : await dispatcher.command(inv(i), i.commandName, interactionText(i, decl));
     await answer(i, reply);
   }
 
   async function onButton(i: ButtonInteraction) {
-    if (!i.customId.startsWith(ACTION_PREFIX)) return;
+    if (!i.customId.startsWith(ACTION_PREFIX) || (await refused(i, 'component'))) return;
     await answer(i, await dispatcher.action(inv(i), i.customId));
   }
 
   async function onModalSubmit(i: ModalSubmitInteraction) {
-    if (!i.customId.startsWith(FORM_PREFIX)) return;
+    if (!i.customId.startsWith(FORM_PREFIX) || (await refused(i, 'modal'))) return;
     const values: Record<string, string | undefined> = {};
     for (const [id, field] of i.fields.fields) {
       if (field.type === ComponentType.TextInput) values[id] = field.value;

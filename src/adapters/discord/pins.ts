@@ -12,8 +12,10 @@ export const PIN_PAGES = 5;
 
 export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: Logger; guildId: string | undefined }): void {
   const { dispatcher, log, guildId } = deps;
-  // War rooms live in the incidents guild only; anything elsewhere is not Steward's business.
-  const inScope = (id: string | null) => !!guildId && id === guildId;
+  // War rooms live in the incidents guild only; anything elsewhere is not Steward's business. The
+  // policy's `access.discord.guilds`, when set, must list it too (asked at each event: a policy
+  // reload moves the binding).
+  const inScope = (id: string | null, user?: string) => !!guildId && id === guildId && !dispatcher.refuse({ platform: 'discord', guild: id, kind: 'event' }, user);
 
   async function record(message: Message | PartialMessage) {
     const m = message.partial ? await message.fetch() : message;
@@ -28,8 +30,8 @@ export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: L
     });
   }
 
-  async function onReaction(reaction: MessageReaction | PartialMessageReaction) {
-    if (reaction.emoji.name !== PIN_EMOJI || !inScope(reaction.message.guildId)) return;
+  async function onReaction(reaction: MessageReaction | PartialMessageReaction, user: { id: string }) {
+    if (reaction.emoji.name !== PIN_EMOJI || !inScope(reaction.message.guildId, user.id)) return;
     await record(reaction.message);
   }
 
@@ -44,8 +46,8 @@ export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: L
     }
   }
 
-  client.on(Events.MessageReactionAdd, (reaction) => {
-    onReaction(reaction).catch((err) => log.error({ err: loggableError(err), message: reaction.message.id }, 'discord 📌 reaction not recorded'));
+  client.on(Events.MessageReactionAdd, (reaction, user) => {
+    onReaction(reaction, user).catch((err) => log.error({ err: loggableError(err), message: reaction.message.id }, 'discord 📌 reaction not recorded'));
   });
   client.on(Events.ChannelPinsUpdate, (channel) => {
     onPinsUpdate(channel).catch((err) => log.error({ err: loggableError(err), channel: channel.id }, 'discord pins not read'));

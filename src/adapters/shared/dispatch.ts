@@ -1,4 +1,5 @@
 // The one path from any adapter into the core: parse → execute → reply, with metrics and logs.
+import type { DropReason, Place } from '../../core/access.js';
 import type { Command, Reply } from '../../core/card.js';
 import type { Invocation } from '../../core/context.js';
 import type { CoreError, Outcome } from '../../core/errors.js';
@@ -24,6 +25,11 @@ export interface Dispatcher {
   /** What the composed modules declare (slash commands, operations, forms). */
   readonly registry: Registry;
   readonly actions: ActionCodec;
+  /**
+   * Why the policy's `access` drops a request from `place` (logged and counted), or undefined when
+   * Steward answers there. Asked before anything else about the request; `user` is for the log.
+   */
+  refuse(place: Place, user?: string): DropReason | undefined;
   command(inv: Invocation, name: string, text: string): Promise<Reply>;
   action(inv: Invocation, actionId: string): Promise<Reply>;
   /** A submitted form. */
@@ -79,6 +85,14 @@ export function createDispatcher(deps: { steward: Steward; actions: ActionCodec;
   return {
     registry,
     actions: deps.actions,
+    refuse(place, user) {
+      const a = steward.admits(place);
+      if (a.admitted) return undefined;
+      const { platform, ...where } = place;
+      log.warn({ platform, reason: a.reason, ...where, user }, `${platform} request dropped: ${a.reason.replaceAll('_', ' ')}`);
+      metrics.requestsDropped.inc({ platform, reason: a.reason });
+      return a.reason;
+    },
     command(inv, name, text) {
       const p = parseCommand(name, text, registry);
       const bare = name.replace(/^\//, '');

@@ -47,6 +47,9 @@ export const WEB_API_TIMEOUT_MS = 15_000;
  */
 export const SLACK_MAX_FUTURE_SKEW_S = 300;
 
+/** The whole answer to a slash command from a workspace the policy does not bind Steward to. */
+export const NOT_HERE = 'Steward does not answer in this workspace.';
+
 /** Steward's buttons (render/action-codec.ts). */
 const ACTION_ID = /^steward:\d+$/;
 
@@ -157,19 +160,42 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   const onSubmission = formSubmissions({ dispatcher, render, log, inv });
   const onPinEvent = pinEvents({ dispatcher, log });
 
+  /**
+   * Why the policy's `access.slack` drops this request (the workspace and the app it was sent to),
+   * or undefined when Steward answers it. Bolt's context has the workspace of commands, payloads
+   * and events alike; the body's own fields stand in when it has none.
+   */
+  const refused = ({ context, body }: AllMiddlewareArgs & { body: unknown }, user: string | undefined) => {
+    const b = body as { team_id?: string; team?: { id?: string } | null; api_app_id?: string };
+    return dispatcher.refuse({ platform: 'slack', team: context.teamId ?? b.team_id ?? b.team?.id, enterprise: context.enterpriseId, app: b.api_app_id }, user);
+  };
+
   // One entry point for everything Slack sends: Steward's commands, buttons, modals and pin events
   // are told apart here by the payload's own type and ids. (Bolt runs the matchers of every
   // registered listener, each with its own copy of the request's arguments, on every request.)
-  // Anything else goes on down Bolt's chain, where no listener takes it.
+  // A request from outside the policy's workspace is answered without a word about why, and
+  // reaches nothing of the core. Anything else goes on down Bolt's chain, where no listener takes it.
   app.use(async (args) => {
     if ('command' in args) {
-      if (COMMAND_PATTERN.test(args.command.command)) return onCommand(args);
+      if (COMMAND_PATTERN.test(args.command.command)) {
+        if (refused(args, args.command.user_id)) return args.ack({ response_type: 'ephemeral', text: NOT_HERE });
+        return onCommand(args);
+      }
     } else if ('action' in args) {
-      if (args.body.type === 'block_actions' && ACTION_ID.test((args.action as BlockAction['actions'][number]).action_id)) return onButton(args as SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs);
+      if (args.body.type === 'block_actions' && ACTION_ID.test((args.action as BlockAction['actions'][number]).action_id)) {
+        if (refused(args, args.body.user.id)) return args.ack();
+        return onButton(args as SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs);
+      }
     } else if ('view' in args) {
-      if (args.body.type === 'view_submission' && FORM_CALLBACK_ID.test(args.view.callback_id)) return onSubmission(args as SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs);
+      if (args.body.type === 'view_submission' && FORM_CALLBACK_ID.test(args.view.callback_id)) {
+        if (refused(args, args.body.user.id)) return args.ack();
+        return onSubmission(args as SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs);
+      }
     } else if ('event' in args) {
-      if (PIN_EVENTS.test(args.event.type)) return onPinEvent(args);
+      if (PIN_EVENTS.test(args.event.type)) {
+        if (refused(args, 'user' in args.event && typeof args.event.user === 'string' ? args.event.user : undefined)) return;
+        return onPinEvent(args);
+      }
     }
     await args.next();
   });
