@@ -1,6 +1,8 @@
 // `npm run discord:register` as a real process against the fake Discord REST API, and the
 // consistency of the shipped command manifests with the shared parser.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CommandInteractionOptionResolver, type CommandInteractionOption } from 'discord.js';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +105,104 @@ describe('discord register (CLI process against the fake Discord API)', () => {
   });
 });
 
+describe('discord register with the policy’s guilds (access.discord.guilds)', () => {
+  let fake: FakeDiscord;
+  let dir: string;
+  const OTHER = '777777777777777777';
+  const ABSENT = '888888888888888888';
+  const example = readFileSync(new URL('../../manifests/policy.example.yaml', import.meta.url), 'utf8');
+  const NAMES = 'incident, page, oncall, change, patch, service, steward';
+  /** A policy file binding Discord to `guilds`. */
+  const policy = (guilds: string[]) => {
+    const file = join(dir, `policy-${guilds.length}-${guilds[guilds.length - 1]}.yaml`);
+    writeFileSync(file, `${example}\naccess:\n  discord: { guilds: [${guilds.map((g) => `"${g}"`).join(', ')}] }\n`);
+    return file;
+  };
+  const env = (extra: Record<string, string> = {}) => ({ DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl, ...extra });
+  const globalRoute = () => `/applications/${fake.applicationId}/commands`;
+  const guildRoute = (g: string) => `/applications/${fake.applicationId}/guilds/${g}/commands`;
+
+  beforeAll(async () => {
+    fake = await FakeDiscord.start({ token: DISCORD_TEST_TOKEN, otherGuilds: [OTHER] });
+    dir = mkdtempSync(join(tmpdir(), 'steward-register-'));
+  });
+  afterAll(async () => {
+    await fake?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers in each listed guild, one bulk overwrite each, and nothing globally; every command is for guilds only', async () => {
+    const r = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: policy([fake.guildId, OTHER]) }));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in each of them, not globally\n` +
+        `registered 7 commands (guild ${fake.guildId}): ${NAMES}\n` +
+        `registered 7 commands (guild ${OTHER}): ${NAMES}\n`,
+    );
+    expect(r.code).toBe(0);
+    for (const g of [fake.guildId, OTHER]) {
+      const puts = fake.restCallsOf('PUT', guildRoute(g));
+      expect(puts).toHaveLength(1);
+      expect(puts[0].status).toBe(200);
+      expect(puts[0].body).toEqual(manifest);
+      for (const c of puts[0].body) expect(c, c.name).toMatchObject({ contexts: [0], integration_types: [0], dm_permission: false });
+      expect(fake.commands(g).map((c) => [c.name, c.guild_id, c.contexts, c.integration_types])).toEqual(NAMES.split(', ').map((n) => [n, g, [0], [0]]));
+    }
+    expect(fake.restCallsOf('PUT', globalRoute())).toEqual([]);
+    expect(fake.commands()).toEqual([]);
+  });
+
+  it('commands registered globally before are pointed out, and removed on request', async () => {
+    const global = await runCli(['discord', 'register'], env());
+    expect(global.stdout).toBe(`registered 7 commands (global): ${NAMES}\n`);
+    const bound = policy([fake.guildId]);
+
+    const noted = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: bound }));
+    expect(noted.code).toBe(0);
+    expect(noted.stdout).toBe(`the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\n`);
+    expect(noted.stderr).toBe(
+      'note: 7 commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global\n',
+    );
+    expect(fake.commands()).toHaveLength(7);
+
+    const removed = await runCli(['discord', 'register', '--remove-global'], env({ STEWARD_CONFIG: bound }));
+    expect(removed.stderr).toBe('');
+    expect(removed.stdout).toBe(`the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\nremoved the global commands\n`);
+    expect(removed.code).toBe(0);
+    expect(fake.restCallsOf('PUT', globalRoute()).map((c) => c.body.length)).toEqual([7, 0]);
+    expect(fake.commands()).toEqual([]);
+    expect(fake.commands(fake.guildId)).toHaveLength(7);
+  });
+
+  it('a guild Discord refuses (Steward is not in it) fails the run with the reason; the others are registered', async () => {
+    const mark = fake.mark;
+    const r = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: policy([ABSENT, OTHER]) }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`could not register the commands (guild ${ABSENT}): Discord answered 404: Unknown Guild\n`);
+    expect(r.stdout).toContain(`registered 7 commands (guild ${OTHER}): ${NAMES}\n`);
+    expect(r.stdout + r.stderr).not.toContain(DISCORD_TEST_TOKEN);
+    expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => [c.path, c.status])).toEqual([
+      [guildRoute(ABSENT), 404],
+      [guildRoute(OTHER), 200],
+    ]);
+  });
+
+  it('DISCORD_GUILD_ID narrows the registration to one listed guild, and is refused when the policy does not list it', async () => {
+    const file = policy([fake.guildId, OTHER]);
+    const mark = fake.mark;
+    const refused = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: file, DISCORD_GUILD_ID: ABSENT }));
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(`DISCORD_GUILD_ID ${ABSENT} is not one of the policy's access.discord.guilds (${fake.guildId}, ${OTHER}): Steward would not answer its commands there\n`);
+    expect(fake.restCalls.filter((c) => c.seq >= mark)).toEqual([]);
+
+    const one = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: file, DISCORD_GUILD_ID: OTHER }));
+    expect(one.code).toBe(0);
+    expect(one.stdout).toBe(`the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in ${OTHER} only (DISCORD_GUILD_ID), not globally\nregistered 7 commands (guild ${OTHER}): ${NAMES}\n`);
+    expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => c.path)).toEqual([guildRoute(OTHER)]);
+  });
+});
+
 /** Sample values for every command option in the manifest (a new option without a sample fails). */
 const SAMPLES: Record<string, string> = {
   team: 'payments',
@@ -151,6 +251,9 @@ describe('command manifests agree with the shared parser', () => {
     expect(validateCommands(manifest)).toEqual({});
     expect(manifest.map((c) => c.name).sort()).toEqual([...COMMAND_NAMES].sort());
     for (const c of manifest) expect(c.type).toBe(1);
+    // Guild commands only: never offered in DMs, never through a user's own installation.
+    for (const c of manifest) expect(c, c.name).toMatchObject({ contexts: [0], integration_types: [0], dm_permission: false });
+    expect(validateCommands(manifest.map((c) => ({ ...c, contexts: [3] })))).not.toEqual({});
   });
 
   interface Case {

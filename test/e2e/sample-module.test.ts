@@ -43,6 +43,9 @@ describe('a module from test code is declared once and composed', () => {
         },
         { type: 1, name: 'note', description: 'Write a kudos note' },
       ],
+      contexts: [0],
+      integration_types: [0],
+      dm_permission: false,
     });
     expect(slackSlashCommands(registry)).toContain(
       ['    - command: /kudos', '      url: https://steward.example.com/slack/events', '      description: "Thank someone for their work"', '      usage_hint: "give <@user> <text> | note"', '      should_escape: true'].join('\n'),

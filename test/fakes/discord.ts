@@ -135,6 +135,8 @@ export interface FakeDiscordOptions {
   };
   /** Replaces the default users (the bot user is always present). */
   users?: DiscordUserSeed[];
+  /** Ids of further guilds the application is in: only their command routes answer (others: 10004 Unknown Guild). */
+  otherGuilds?: string[];
   heartbeatIntervalMs?: number;
   /** Default timeout for wait helpers (ms). */
   defaultTimeoutMs?: number;
@@ -389,6 +391,15 @@ export function validateCommands(commands: unknown): Json {
     const key = `${type}:${name}`;
     if (seen.has(key)) putError(errors, [i, 'name'], 'APPLICATION_COMMANDS_DUPLICATE_NAME', `Application command names must be unique`);
     seen.add(key);
+    // Interaction contexts 0 guild, 1 bot DM, 2 private channel; integration types 0 guild, 1 user install.
+    for (const [field, allowed] of [['contexts', [0, 1, 2]], ['integration_types', [0, 1]]] as const) {
+      const v = c[field];
+      if (v === undefined || v === null) continue;
+      if (!Array.isArray(v)) putError(errors, [i, field], 'BASE_TYPE_LIST', 'Must be a list.');
+      else v.forEach((x: unknown, j: number) => (allowed as readonly unknown[]).includes(x) || putError(errors, [i, field, j], 'BASE_TYPE_CHOICES', `Value must be one of {${allowed.join(', ')}}.`));
+    }
+    if (c.dm_permission !== undefined && c.dm_permission !== null && typeof c.dm_permission !== 'boolean')
+      putError(errors, [i, 'dm_permission'], 'BASE_TYPE_BOOLEAN', 'Must be either true or false.');
     validateCommandOptions(c.options, errors, [i, 'options']);
   });
   return errors;
@@ -1770,7 +1781,7 @@ export class FakeDiscord {
     };
     commandRoutes('/applications/:app', () => null);
     commandRoutes('/applications/:app/guilds/:guild', (ctx) => {
-      this.requireGuild(ctx.params.guild);
+      if (!this.options.otherGuilds?.includes(ctx.params.guild)) this.requireGuild(ctx.params.guild);
       return ctx.params.guild;
     });
 

@@ -7,7 +7,7 @@ import { apiScope, policyJsonSchema, slug } from '../../core/policy/schema.js';
 import { formatHead, parseHead, verifyAuditLog, type KnownHead } from '../../core/audit/audit.js';
 import { AuditHeadFile, AuditHeadFileError } from '../../store/audit-head-file.js';
 import { openStore } from '../../store/index.js';
-import { registerCommands } from '../discord/commands.js';
+import { globalCommandCount, registerCommands, removeGlobalCommands } from '../discord/commands.js';
 import { changeWait } from './change-wait.js';
 import { importCommand, kevImportCommand } from './findings.js';
 
@@ -186,14 +186,37 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
     },
   },
   'discord register': {
-    usage: 'discord register — bulk-overwrite the Discord slash commands (DISCORD_GUILD_ID: in one guild)',
-    async run(_args, settings, io) {
+    usage:
+      "discord register [--remove-global] — bulk-overwrite the Discord slash commands: in each guild of the policy's access.discord.guilds (DISCORD_GUILD_ID: only that one of them), else globally (DISCORD_GUILD_ID: in that guild); --remove-global also empties the global list",
+    async run(args, settings, io) {
+      const removeGlobal = args.includes('--remove-global');
+      if (args.some((a) => a !== '--remove-global')) return usage(io, 'usage: discord register [--remove-global]');
       if (!settings.discord) {
         io.err('DISCORD_TOKEN and DISCORD_APPLICATION_ID are required');
         return 2;
       }
-      const r = await registerCommands(settings.discord);
-      io.out(`registered ${r.commands.length} commands (${r.scope}): ${r.commands.join(', ')}`);
+      const { guildId, ...discord } = settings.discord;
+      const bound = loadPolicyFile(settings.policyFile).policy.access.discord?.guilds;
+      if (guildId && bound && !bound.includes(guildId))
+        return usage(io, `DISCORD_GUILD_ID ${guildId} is not one of the policy's access.discord.guilds (${bound.join(', ')}): Steward would not answer its commands there`);
+      const guildIds = guildId ? [guildId] : (bound ?? []);
+      if (removeGlobal && !guildIds.length) return usage(io, '--remove-global needs guilds to register in (access.discord.guilds in the policy, or DISCORD_GUILD_ID)');
+      if (bound) io.out(`the policy binds Discord to ${bound.join(', ')}: registering in ${guildId ? `${guildId} only (DISCORD_GUILD_ID)` : bound.length === 1 ? 'that guild' : 'each of them'}, not globally`);
+      let failed = false;
+      for (const r of await registerCommands({ ...discord, guildIds })) {
+        if ('error' in r) {
+          failed = true;
+          io.err(`could not register the commands (${r.scope}): ${r.error}`);
+        } else io.out(`registered ${r.commands.length} commands (${r.scope}): ${r.commands.join(', ')}`);
+      }
+      if (failed) return 1;
+      if (removeGlobal) {
+        await removeGlobalCommands(discord);
+        io.out('removed the global commands');
+      } else if (bound) {
+        const stale = await globalCommandCount(discord);
+        if (stale) io.err(`note: ${stale} commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global`);
+      }
       return 0;
     },
   },

@@ -18,6 +18,18 @@ function option(o: CommandOption): DiscordCommandOption {
   };
 }
 
+/**
+ * Every command exists in guilds only (contexts, integration types, DM permission): Steward answers
+ * commands in the guilds its policy names, never in DMs or through a user's own installation.
+ */
 export function discordCommandDefinitions(registry: Registry): DiscordCommandDefinition[] {
-  return [...registry.commands.values()].map((c) => ({ name: c.name, description: c.description, type: 1, ...(c.options.length ? { options: c.options.map(option) } : {}) }));
+  return [...registry.commands.values()].map((c) => ({
+    name: c.name,
+    description: c.description,
+    type: 1,
+    ...(c.options.length ? { options: c.options.map(option) } : {}),
+    contexts: [0],
+    integration_types: [0],
+    dm_permission: false,
+  }));
 }
