@@ -404,7 +404,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     const target = formOf(await steward.execute(onSlack('dave'), { kind: 'change.reject', change: 1 }));
     expect(target).toMatchObject({ kind: 'change.reject', number: 1 });
     const empty = await steward.submit(onSlack('dave'), target, { reason: '   ' });
-    expect(empty).toMatchObject({ ok: false, error: { code: 'FORM.INVALID', fields: { reason: 'Say why, so the requester can fix it' } } });
+    expect(empty).toMatchObject({ ok: false, error: { code: 'FORM.INVALID', fields: { reason: 'Say why, so the requester knows what to change' } } });
     expect(await steward.submit(onSlack('dave'), target, { reason: 'no' })).toMatchObject({ ok: false, error: { fields: { reason: 'Say why (at least 3 characters)' } } });
     expect((await change(1))?.approval).toBe('pending');
 

@@ -39,8 +39,7 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
   const logs = new Capture();
   // Moves Steward's clock (windows "now +…" start there; the failed-attempt window too). The CLI runs on real time.
   let offsetMs = 0;
-  // Read at every now(): offsetClock(offsetMs) alone would keep the offset it was made with.
-  const clock = { ...offsetClock(0), now: () => new Date(Date.now() + offsetMs) };
+  const clock = offsetClock(() => offsetMs);
   const tokens = { 'ci-payments': newToken(), reader: newToken(), 'ci-edge': newToken() };
   let running: RunningSteward;
   let base = '';

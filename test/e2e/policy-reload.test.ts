@@ -103,7 +103,7 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
   const logs = new Capture();
   // Lets the test move past the failed-attempt window; everything else in Steward runs on real time.
   let offsetMs = 0;
-  const clock = offsetClock(offsetMs);
+  const clock = offsetClock(() => offsetMs);
   const reader = `stw_${'r'.repeat(43)}`;
   let ops = '';
   let base = '';

@@ -113,9 +113,13 @@ export class ManualClock implements Clock {
   }
 }
 
-/** The system clock moved by `offsetMs`, with real timers: for processes that must run in real time. */
-export function offsetClock(offsetMs: number): Clock {
-  return { now: () => new Date(Date.now() + offsetMs), setTimer: systemClock.setTimer };
+/**
+ * The system clock moved by `offset` ms, with real timers: for processes that must run in real time.
+ * Pass a function to move the clock during a test (it is read at every now()).
+ */
+export function offsetClock(offset: number | (() => number)): Clock {
+  const read = typeof offset === 'function' ? offset : () => offset;
+  return { now: () => new Date(Date.now() + read()), setTimer: systemClock.setTimer };
 }
 
 /**
