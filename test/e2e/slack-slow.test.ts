@@ -94,9 +94,10 @@ await forEachDialect('Slack over HTTP: slow requests', ({ dialect, createDatabas
       req.on('error', reject);
       req.write(body.slice(0, 40));
       cleanups.push(() => void req.destroy());
-      setTimeout(() => req.end(body.slice(40)), 1_000);
+      setTimeout(() => req.end(body.slice(40)), 2_000);
     });
-    await new Promise((r) => setTimeout(r, 200));
+    // Time for the server to read the request's headers (it counts the request in flight from then).
+    await new Promise((r) => setTimeout(r, 600));
     let stopped = false;
     const stopping = s.running.shutdown('test').then(() => (stopped = true));
 
