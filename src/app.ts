@@ -12,14 +12,13 @@ import { STANDARD_MODULES } from './modules.js';
 import { ActionCodec } from './render/action-codec.js';
 import { changeRoutes } from './adapters/http/changes.js';
 import { CHANGE_SERVICE } from './core/changes/links.js';
-import type { ChangeService } from './core/changes/service.js';
 import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
 import { createApi } from './adapters/http/api.js';
 import { TrustedProxies } from './adapters/http/client-address.js';
 import { policyReloadRoute, type PolicyReloadResult } from './adapters/http/policy-reload.js';
 import { findingsRoute } from './adapters/http/findings.js';
-import { PATCH_DEADLINES, type PatchDeadlines } from './core/patches/links.js';
+import { PATCH_DEADLINES } from './core/patches/links.js';
 import { FailureLimiter } from './core/api/tokens.js';
 import type { SlackAdapter } from './adapters/slack/app.js';
 import type { DiscordAdapter } from './adapters/discord/client.js';
@@ -103,7 +102,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
   routes['POST /api/v1/policy/reload'] = policyReloadRoute(api, reloadPolicy);
   routes['POST /api/v1/findings'] = findingsRoute(api, { store, clock, dir: () => steward.dir, log, maxBytes: settings.maxReportBytes });
-  if (steward.registry.modules.some((m) => m.id === 'changes')) Object.assign(routes, changeRoutes(api, () => steward.part<ChangeService>(CHANGE_SERVICE), clock));
+  if (steward.registry.modules.some((m) => m.id === 'changes')) Object.assign(routes, changeRoutes(api, () => steward.part(CHANGE_SERVICE), clock));
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
@@ -223,7 +222,7 @@ function policyReloader(file: string, steward: Steward, log: Logger, metrics: Me
     }
     const before = steward.dir.version;
     await steward.replacePolicy(next);
-    const deadlinesMoved = steward.registry.modules.some((m) => m.id === 'patches') ? await steward.part<PatchDeadlines>(PATCH_DEADLINES).recomputeDeadlines(steward.dir) : 0;
+    const deadlinesMoved = steward.registry.modules.some((m) => m.id === 'patches') ? await steward.part(PATCH_DEADLINES).recomputeDeadlines(steward.dir) : 0;
     const p = next.policy;
     metrics.policyReloads.inc({ outcome: 'applied' });
     log.info(

@@ -15,6 +15,22 @@ import type { Platform } from './platform.js';
 import type { PolicyChecker } from './policy/check.js';
 import type { Store } from './ports.js';
 
+// ---- links: interfaces one module offers another ----
+
+/**
+ * The name a module provides an interface under, typed by that interface: declared in the
+ * providing or the asking domain's links.ts, so `link(key)` and `provide(key, value)` are checked.
+ */
+export type LinkKey<T> = string & { readonly __provides?: T };
+export const linkKey = <T>(name: string): LinkKey<T> => name;
+
+/** One interface a module provides (ModuleRuntime.provides). */
+export interface Provided {
+  key: string;
+  value: unknown;
+}
+export const provide = <T>(key: LinkKey<T>, value: T): Provided => ({ key, value });
+
 // ---- operations: what a command or a button runs ----
 
 type ArgsSchema = z.ZodObject<z.ZodRawShape>;
@@ -146,8 +162,8 @@ export interface Kernel {
   kick: () => void;
   /** The help entries of every composed module, in module order. */
   help: () => readonly HelpEntry[];
-  /** An interface another module provides under `name`, or undefined when that module is not composed. */
-  link<T>(name: string): T | undefined;
+  /** The interface another module provides under `key`, or undefined when that module is not composed. */
+  link<T>(key: LinkKey<T>): T | undefined;
 }
 
 /** A message pinned or marked 📌 in a channel (deduplicated per message by whoever records it). */
@@ -166,7 +182,7 @@ export interface ModuleRuntime {
   effects?: EffectHandler[];
   jobs?: { calendar?: CalendarJob[]; interval?: IntervalJob[] };
   /** Interfaces offered to other modules (see Kernel.link). */
-  provides?: Record<string, unknown>;
+  provides?: Provided[];
   /** A message was pinned in a channel; true when this module recorded it. */
   pinned?(platform: Platform, channelId: string, m: PinnedMessage): Promise<boolean>;
   /** Background work that runs while Steward runs (e.g. the escalation runner). */

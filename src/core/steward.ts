@@ -12,7 +12,7 @@ import { type CoreError, fail, invalidForm, type Outcome } from './errors.js';
 import { FormOps, formsKernel } from './forms/kernel.js';
 import { Identity } from './identity/identity.js';
 import type { CalendarJob, IntervalJob } from './jobs/job.js';
-import type { FormRuntime, Hooks, Kernel, KernelLog, ModuleRuntime, OperationRun, PinnedMessage, StewardModule } from './module.js';
+import type { FormRuntime, Hooks, Kernel, KernelLog, LinkKey, ModuleRuntime, OperationRun, PinnedMessage, StewardModule } from './module.js';
 import { effectRegistry } from './outbox/effects.js';
 import { OutboxRunner } from './outbox/runner.js';
 import type { ActorRef, Clock, Platform, Store } from './ports.js';
@@ -70,14 +70,14 @@ export class Steward {
       platforms: () => [...this.gateways.keys()],
       kick: () => void this.outbox.kick().catch((err) => log.error({ err: String(err) }, 'outbox run failed')),
       help: () => this.registry.help,
-      link: <T>(name: string) => this.provided.get(name) as T | undefined,
+      link: <T>(key: LinkKey<T>) => this.provided.get(key) as T | undefined,
     };
     this.identity = new Identity(deps.store, kernel.dir);
     this.runtimes = modules.map((m) => m.create(kernel));
     for (const rt of this.runtimes) {
       for (const [kind, fn] of rt.operations) this.ops.set(kind, fn);
       for (const [kind, f] of rt.forms ?? []) this.formRuntimes.set(kind, f);
-      for (const [name, value] of Object.entries(rt.provides ?? {})) this.provided.set(name, value);
+      for (const { key, value } of rt.provides ?? []) this.provided.set(key, value);
     }
     for (const op of this.registry.operations.keys()) if (!this.ops.has(op)) throw new Error(`operation ${op} is declared but no module runs it`);
     for (const f of this.registry.forms.keys()) if (!this.formRuntimes.has(f)) throw new Error(`form ${f} is declared but no module handles it`);
@@ -96,9 +96,9 @@ export class Steward {
   }
 
   /** An interface a module provides (see Kernel.link), e.g. for operations tooling and tests. */
-  part<T>(name: string): T {
-    const p = this.provided.get(name);
-    if (p === undefined) throw new Error(`no composed module provides ${name}`);
+  part<T>(key: LinkKey<T>): T {
+    const p = this.provided.get(key);
+    if (p === undefined) throw new Error(`no composed module provides ${key}`);
     return p as T;
   }
 

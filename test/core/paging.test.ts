@@ -2,7 +2,7 @@
 // chat platform and a clock the test moves: the escalation walk, the frozen path, races between
 // workers, clicks and acknowledgements, restarts, incidents, overrides and daylight saving.
 import { STANDARD_MODULES } from '../../src/modules.js';
-import { ESCALATION_POLL_MS, type Escalator } from '../../src/core/paging/escalation.js';
+import { ESCALATION_POLL_MS } from '../../src/core/paging/escalation.js';
 import { PAGING_ESCALATOR } from '../../src/core/paging/links.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -79,7 +79,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     /** Fires every step due now (and the side effects), as the runner does. */
     const run = async (replica: { steward: Steward; store: Store } = first) => {
       for (let i = 0; i < 20; i++) {
-        await replica.steward.part<Escalator>(PAGING_ESCALATOR).pass();
+        await replica.steward.part(PAGING_ESCALATOR).pass();
         await replica.steward.outbox.kick();
         const due = await dueSteps(replica.store, clock.now().getTime());
         if (!due.length) return;
@@ -191,7 +191,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     for (let round = 0; round < 5; round++) {
       const due = await dueSteps(store, clock.now().getTime());
       // Both replicas try every due step at once, twice over.
-      const results = await Promise.all(due.flatMap((s) => [steward.part<Escalator>(PAGING_ESCALATOR).fire(s), b.steward.part<Escalator>(PAGING_ESCALATOR).fire(s), steward.part<Escalator>(PAGING_ESCALATOR).fire(s), b.steward.part<Escalator>(PAGING_ESCALATOR).fire(s)]));
+      const results = await Promise.all(due.flatMap((s) => [steward.part(PAGING_ESCALATOR).fire(s), b.steward.part(PAGING_ESCALATOR).fire(s), steward.part(PAGING_ESCALATOR).fire(s), b.steward.part(PAGING_ESCALATOR).fire(s)]));
       expect(results.filter(Boolean)).toHaveLength(due.length);
       await advance(2000);
     }
@@ -233,7 +233,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await run();
     await advance(2000);
     const [due] = await dueSteps(store, clock.now().getTime());
-    await Promise.all([steward.part<Escalator>(PAGING_ESCALATOR).fire(due), steward.execute(as('bob'), { kind: 'page.ack', page: 1 })]);
+    await Promise.all([steward.part(PAGING_ESCALATOR).fire(due), steward.execute(as('bob'), { kind: 'page.ack', page: 1 })]);
     const s = await steps(store);
     expect(s.filter((x) => x.state === 'pending')).toEqual([]);
     expect((await store.transaction((tx) => tx.pages.byNumber(1)))!.status).toBe('acknowledged');
@@ -257,7 +257,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       const holding = new Promise<void>((r) => (started = r));
       const held = store.transaction(() => new Promise<void>((r) => ((release = r), started())));
       await holding;
-      const poll = steward.part<Escalator>(PAGING_ESCALATOR).pass();
+      const poll = steward.part(PAGING_ESCALATOR).pass();
       await advance(300);
       release();
       await held;

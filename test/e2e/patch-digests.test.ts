@@ -13,11 +13,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSteward, type RunningSteward } from '../../src/app.js';
 import { loadSettings } from '../../src/config/env.js';
-import type { Escalator } from '../../src/core/paging/escalation.js';
 import { PAGING_ESCALATOR } from '../../src/core/paging/links.js';
 import { importReport } from '../../src/core/patches/findings/importer.js';
 import { PATCH_NOTICES } from '../../src/core/patches/links.js';
-import type { NoticeService } from '../../src/core/patches/notices/service.js';
 import type { Directory } from '../../src/core/directory.js';
 import { sqlitePath } from '../../src/store/dialect.js';
 import { openStore } from '../../src/store/index.js';
@@ -165,7 +163,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
   const slackCards = (channel: string) => slack.channelMessages(channel).filter((m) => m.bot_id && slackText(m).includes('Patch SLA digest'));
   const discordCards = (channel: string) => discord.messages(channel).filter((m) => (m.embeds ?? []).some((e: Json) => String(e.title).startsWith('Patch SLA digest')));
   const reply = async (click: Awaited<ReturnType<SlackClientSim['blockAction']>>) => (await slack.waitForResponse((r) => click.sent.response_url.endsWith(r.id))).body;
-  const notices = () => steward().part<NoticeService>(PATCH_NOTICES);
+  const notices = () => steward().part(PATCH_NOTICES);
   /** A Slack card as read: header, first section, the other sections, buttons, context. */
   const slackCard = (m: { blocks?: unknown }) => {
     const blocks = (m.blocks ?? []) as Json[];
@@ -320,7 +318,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
 
     // Nobody acknowledges within 5 minutes: level 2 (carol) is notified, on both platforms.
     await clock.advance(5 * MIN - 1);
-    const escalator = steward().part<Escalator>(PAGING_ESCALATOR);
+    const escalator = steward().part(PAGING_ESCALATOR);
     await escalator.pass();
     await drained();
     expect(imMessages(SLACK.carol)).toEqual([]);

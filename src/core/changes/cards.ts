@@ -4,9 +4,11 @@ import { REASON_INLINE, decisionLines } from '../approvals/cards.js';
 import type { Quorum } from '../approvals/quorum.js';
 import { type Button, type Card, type Field, type Rich, br, code, join, strong, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
+import { call } from '../module.js';
 import { personSpan } from '../people/spans.js';
 import { formatDuration } from '../shared/duration.js';
 import type { FreezeOccurrence } from './freeze.js';
+import { ChangeOps } from './ops.js';
 import { type Change, type ChangeDecisionRow, KIND_LABEL, OUTCOME_LABEL, STATE_LABEL, changeRef, closedForDecisions, requesterOf, stateOf } from './model.js';
 
 export interface ChangeView {
@@ -84,10 +86,10 @@ export function changeCard(dir: Directory, v: ChangeView): Card {
         {
           label: 'Approve',
           style: 'primary',
-          command: { kind: 'change.approve', change: c.number },
+          command: call(ChangeOps.approve, { change: c.number }),
           confirm: { title: `Approve ${changeRef(c)}?`, text: `${c.title} on ${service?.name ?? c.serviceId}`.slice(0, 300), yes: 'Approve', no: 'Not yet' },
         },
-        { label: 'Reject', style: 'danger', command: { kind: 'change.reject', change: c.number } },
+        { label: 'Reject', style: 'danger', command: call(ChangeOps.reject, { change: c.number }) },
       ];
   return {
     title: `${changeRef(c)} · ${c.title}`,

@@ -1,10 +1,12 @@
 // What changes need from incidents (an emergency change names its incident and shows on its
 // timeline), declared here and provided by the incidents module under CHANGE_INCIDENTS.
+import { linkKey } from '../module.js';
 import type { Tx } from '../ports.js';
+import type { ChangeService } from './service.js';
 
-export const CHANGE_INCIDENTS = 'changes.incidents';
+export const CHANGE_INCIDENTS = linkKey<ChangeIncidents>('changes.incidents');
 /** The change use cases (the HTTP API and tests reach them through Steward.part). */
-export const CHANGE_SERVICE = 'changes.service';
+export const CHANGE_SERVICE = linkKey<ChangeService>('changes.service');
 
 export interface ChangeIncidents {
   /** The incident, if there is one: whether it is still open, its status and its service. */

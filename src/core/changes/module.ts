@@ -4,36 +4,24 @@
 import { changesPolicy } from './policy-section.js';
 import { checkChangesPolicy } from './policy-checks.js';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
-import { numberRef } from '../args.js';
+
+
 import { type Reply, br, ephemeral, join, strong, time, txt } from '../card.js';
 import { ok, type Outcome } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { freezesBetween } from './freeze.js';
 import { INCIDENT_CHANGES, type IncidentChanges } from '../incidents/links.js';
-import { onForm, operation, run, type StewardModule } from '../module.js';
+import { onForm, run, provide, type StewardModule } from '../module.js';
+import { ChangeOps } from './ops.js';
 import { calendarCard, changeCard, listCard } from './cards.js';
 import { changeEffects } from './effects.js';
 import { CompleteForm, RejectForm, RequestForm, completeForm, rejectForm, requestForm } from './forms.js';
-import { CHANGE_INCIDENTS, CHANGE_SERVICE, type ChangeIncidents } from './links.js';
+import { CHANGE_INCIDENTS, CHANGE_SERVICE } from './links.js';
 import { changeRef, closedForDecisions } from './model.js';
 import { ChangeService } from './service.js';
 
-const change = numberRef('CHG');
 const ref = { type: 'string', name: 'change', description: 'The change, e.g. CHG-7', required: true, maxLength: 16, ref: { prefix: 'CHG', noun: 'a change', hint: 'Name it like CHG-7; /change list shows them.' } } as const;
 
-export const ChangeOps = {
-  request: operation('change.request', z.object({ title: z.string().trim().max(100).optional() }), 'member'),
-  list: operation('change.list', z.object({ filter: z.enum(['open', 'mine', 'pending', 'today', 'week']).default('open') }), 'read'),
-  show: operation('change.show', z.object({ change }), 'read'),
-  calendar: operation('change.calendar', z.object({}), 'read'),
-  start: operation('change.start', z.object({ change }), 'member'),
-  complete: operation('change.complete', z.object({ change }), 'member'),
-  rollback: operation('change.rollback', z.object({ change }), 'member'),
-  cancel: operation('change.cancel', z.object({ change }), 'member'),
-  approve: operation('change.approve', z.object({ change }), 'member'),
-  reject: operation('change.reject', z.object({ change }), 'member'),
-};
 
 const USAGE = '/change request [title] · list [mine|pending|today|week] · show CHG-n · calendar · start CHG-n · complete CHG-n · rollback CHG-n · cancel CHG-n';
 
@@ -100,7 +88,7 @@ export const changesModule: StewardModule = {
     { usage: '/change start|complete|rollback|cancel CHG-n', what: "a change's lifecycle", writes: true },
   ],
   create(k) {
-    const service = new ChangeService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, incidents: () => k.link<ChangeIncidents>(CHANGE_INCIDENTS) });
+    const service = new ChangeService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, incidents: () => k.link(CHANGE_INCIDENTS) });
     const O = ChangeOps;
     const form = (f: import('../card.js').Form): Outcome<Reply> => ok({ ...ephemeral(), form: f });
     const forIncidents: IncidentChanges = {
@@ -184,7 +172,7 @@ export const changesModule: StewardModule = {
       ],
       effects: changeEffects({ store: k.store, clock: k.clock, service, dir: k.dir, gateways: k.gateways }),
       jobs: { interval: [{ name: 'changes-expire', everyMs: 30_000, run: async (now) => void (await service.expire(now)) }] },
-      provides: { [CHANGE_SERVICE]: service, [INCIDENT_CHANGES]: forIncidents },
+      provides: [provide(CHANGE_SERVICE, service), provide(INCIDENT_CHANGES, forIncidents)],
     };
   },
 };

@@ -10,6 +10,8 @@ import { type Reply, ephemeral, txt } from '../card.js';
 import type { Ctx } from '../context.js';
 import type { Directory } from '../directory.js';
 import { fail, ok, type Outcome } from '../errors.js';
+import { DECLARE_INCIDENT } from '../incidents/links.js';
+import { call } from '../module.js';
 import { enqueue } from '../outbox/effects.js';
 import { personOn, teamChannelOn } from '../people/addresses.js';
 import type { ApiToken } from '../api/tokens.js';
@@ -227,7 +229,7 @@ export class ChangeService {
           title: `${changeRef(c)} rolled back`,
           tone: 'danger',
           body: [txt('Recorded. If it hurt anyone, declare an incident: its title names this change, and its war room lists the change under What changed?')],
-          buttons: [{ label: 'Declare an incident', style: 'danger', command: { kind: 'incident.declare', title: `Rollback of ${changeRef(c)}: ${c.title}`.slice(0, 100) } }],
+          buttons: [{ label: 'Declare an incident', style: 'danger', command: call(DECLARE_INCIDENT, { title: `Rollback of ${changeRef(c)}: ${c.title}`.slice(0, 100) }) }],
         }),
       }),
     );

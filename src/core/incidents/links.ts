@@ -1,8 +1,10 @@
 // What incidents need from paging, declared here and provided by the paging module under
 // INCIDENT_PAGING (see Kernel.link): without paging composed, incidents page nobody.
+import { linkKey } from '../module.js';
+import { IncidentOps } from './ops.js';
 import type { ActorRef, Platform, Tx } from '../ports.js';
 
-export const INCIDENT_PAGING = 'incidents.paging';
+export const INCIDENT_PAGING = linkKey<IncidentPaging>('incidents.paging');
 
 export interface IncidentPage {
   key: string;
@@ -30,10 +32,13 @@ export interface IncidentPaging {
   wake(): void;
 }
 
-export const INCIDENT_CHANGES = 'incidents.changes';
+export const INCIDENT_CHANGES = linkKey<IncidentChanges>('incidents.changes');
 
 /** What incidents ask of change approvals: "what changed?" on the incident's service. */
 export interface IncidentChanges {
   /** Changes of the service started at or after `since`, newest first. */
   startedSince(serviceId: string, since: Date): Promise<{ ref: string; title: string; startedAt: Date }[]>;
 }
+
+/** The operation another domain's button may offer to declare an incident (e.g. after a rollback); it opens the declare form. */
+export const DECLARE_INCIDENT = IncidentOps.declare;

@@ -4,9 +4,9 @@ import { incidentsPolicy } from './policy-section.js';
 import { checkIncidentsPolicy } from './policy-checks.js';
 import { ok } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
-import { type FormReopen, onForm, run, type StewardModule } from '../module.js';
+import { type FormReopen, onForm, run, provide, type StewardModule } from '../module.js';
 import { IncidentOps } from './ops.js';
-import { INCIDENT_CHANGES, INCIDENT_PAGING, type IncidentChanges, type IncidentPaging } from './links.js';
+import { INCIDENT_CHANGES, INCIDENT_PAGING } from './links.js';
 import { CHANGE_INCIDENTS, type ChangeIncidents } from '../changes/links.js';
 import { PAGING_INCIDENTS, type PagingIncidents } from '../paging/links.js';
 import { incidentEffects } from './effects.js';
@@ -123,7 +123,7 @@ export const incidentsModule: StewardModule = {
     { usage: '/incident help', what: 'every incident command: update, status, severity, role, resolve, list, timeline, stats', writes: false },
   ],
   create(k) {
-    const inc = new IncidentService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, paging: () => k.link<IncidentPaging>(INCIDENT_PAGING) });
+    const inc = new IncidentService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, paging: () => k.link(INCIDENT_PAGING) });
     const q = new IncidentQueries(k.store, k.dir, inc);
     const O = IncidentOps;
     /** A numbered incident form, opened again on the same target with the values typed so far. */
@@ -183,8 +183,8 @@ export const incidentsModule: StewardModule = {
         onForm(RoleForm, { submit: (c, t, v, key) => inc.assignRole(c, t.number, v.role, v.person, key), reopen: reopenAs('role') }),
         onForm(ResolveForm, { submit: (c, t, v, key) => inc.resolve(c, t.number, v.summary, key), reopen: reopenAs('resolve') }),
       ],
-      effects: incidentEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, changes: () => k.link<IncidentChanges>(INCIDENT_CHANGES) }),
-      provides: { [PAGING_INCIDENTS]: forIncident, [CHANGE_INCIDENTS]: forChanges },
+      effects: incidentEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, changes: () => k.link(INCIDENT_CHANGES) }),
+      provides: [provide(PAGING_INCIDENTS, forIncident), provide(CHANGE_INCIDENTS, forChanges)],
       pinned: (platform, channelId, m) => inc.addPinned(platform, channelId, m),
     };
   },

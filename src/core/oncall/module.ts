@@ -5,7 +5,7 @@ import { checkOncallPolicy } from './policy-checks.js';
 import { z } from 'zod';
 import { id, personRef } from '../args.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
-import { operation, run, type StewardModule } from '../module.js';
+import { operation, run, provide, type StewardModule } from '../module.js';
 import { PAGING_ONCALL, type PagingOnCall } from '../paging/links.js';
 import { OnCall, overrideRef } from './oncall.js';
 
@@ -103,7 +103,7 @@ export const oncallModule: StewardModule = {
         run(OnCallOps.override, (c, a) => oncall.override(c, a.user, a.duration, a.schedule)),
         run(OnCallOps.cancel, (c, a) => oncall.cancelOverride(c, overrideRef(a.override))),
       ],
-      provides: { [PAGING_ONCALL]: holder },
+      provides: [provide(PAGING_ONCALL, holder)],
     };
   },
 };

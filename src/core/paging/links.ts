@@ -1,14 +1,17 @@
 // What paging needs from incidents (a page opened by an incident notes its progress on the
 // incident's timeline and sets its time to acknowledge), and from on-call (who holds a schedule).
 // Declared here; provided by those modules under these names (see Kernel.link).
+import { linkKey } from '../module.js';
 import type { Platform, Tx } from '../ports.js';
+import type { Escalator } from './escalation.js';
+import type { PagingService } from './service.js';
 
-export const PAGING_INCIDENTS = 'paging.incidents';
-export const PAGING_ONCALL = 'paging.oncall';
+export const PAGING_INCIDENTS = linkKey<PagingIncidents>('paging.incidents');
+export const PAGING_ONCALL = linkKey<PagingOnCall>('paging.oncall');
 /** The escalation runner itself (operations, benchmarks and tests drive it). */
-export const PAGING_ESCALATOR = 'paging.escalator';
+export const PAGING_ESCALATOR = linkKey<Escalator>('paging.escalator');
 /** The paging use cases (operations tooling, benchmarks and tests open pages directly). */
-export const PAGING_SERVICE = 'paging.service';
+export const PAGING_SERVICE = linkKey<PagingService>('paging.service');
 
 export interface PagingIncidents {
   /** A timeline entry on the incident (deduplicated by `dedupe`). */
@@ -25,7 +28,7 @@ export interface PagingOnCall {
 }
 
 /** What paging tells patch SLAs (provided by patches): a breach page of a finding was acknowledged. */
-export const PAGING_FINDINGS = 'paging.findings';
+export const PAGING_FINDINGS = linkKey<PagingFindings>('paging.findings');
 
 export interface PagingFindings {
   /** Records the acknowledgement on the finding whose page this is (pages of other origins are ignored). */

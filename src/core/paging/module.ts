@@ -3,12 +3,12 @@
 import { pagingPolicy } from './policy-section.js';
 import { checkPagingPolicy } from './policy-checks.js';
 import { build, invalid } from '../grammar.js';
-import { run, type StewardModule } from '../module.js';
+import { run, provide, type StewardModule } from '../module.js';
 import { PageOps } from './ops.js';
 import { INCIDENT_PAGING, type IncidentPaging } from '../incidents/links.js';
 import { pagingEffects } from './effects.js';
 import { Escalator } from './escalation.js';
-import { PAGING_ESCALATOR, PAGING_FINDINGS, PAGING_INCIDENTS, PAGING_ONCALL, PAGING_SERVICE, type PagingFindings, type PagingIncidents, type PagingOnCall } from './links.js';
+import { PAGING_ESCALATOR, PAGING_FINDINGS, PAGING_INCIDENTS, PAGING_ONCALL, PAGING_SERVICE, type PagingOnCall } from './links.js';
 import { PATCH_PAGING, type PatchPaging } from '../patches/links.js';
 import { pageRef } from './model.js';
 import { PagingService } from './service.js';
@@ -69,8 +69,8 @@ export const pagingModule: StewardModule = {
     { usage: '/page list', what: 'open and acknowledged pages', writes: false },
   ],
   create(k) {
-    const incidents = () => k.link<PagingIncidents>(PAGING_INCIDENTS);
-    const oncall: PagingOnCall = { holderAt: async (tx, id, at) => k.link<PagingOnCall>(PAGING_ONCALL)?.holderAt(tx, id, at) };
+    const incidents = () => k.link(PAGING_INCIDENTS);
+    const oncall: PagingOnCall = { holderAt: async (tx, id, at) => k.link(PAGING_ONCALL)?.holderAt(tx, id, at) };
     const escalator = new Escalator({
       store: k.store,
       clock: k.clock,
@@ -84,7 +84,7 @@ export const pagingModule: StewardModule = {
       onFired: k.hooks.onStepFired && ((step, at) => k.hooks.onStepFired!({ ...step }, at)),
       onStepFailed: k.hooks.onStepFailed,
     });
-    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake(), incidents, findings: () => k.link<PagingFindings>(PAGING_FINDINGS) });
+    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake(), incidents, findings: () => k.link(PAGING_FINDINGS) });
     const forIncidents: IncidentPaging = {
       cannotPage: (serviceId) => {
         const path = paging.freeze({ serviceId });
@@ -117,7 +117,7 @@ export const pagingModule: StewardModule = {
         run(PageOps.resolve, (c, a) => paging.resolve(c, a.page)),
       ],
       effects: pagingEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, incidents }),
-      provides: { [INCIDENT_PAGING]: forIncidents, [PATCH_PAGING]: forFindings, [PAGING_ESCALATOR]: escalator, [PAGING_SERVICE]: paging },
+      provides: [provide(INCIDENT_PAGING, forIncidents), provide(PATCH_PAGING, forFindings), provide(PAGING_ESCALATOR, escalator), provide(PAGING_SERVICE, paging)],
       // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
       start: () => escalator.start(),
       stop: () => escalator.stop(),

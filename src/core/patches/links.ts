@@ -1,8 +1,11 @@
 // What the patches module offers outside itself (read through Kernel.link / Steward.part).
 import type { Directory } from '../directory.js';
+import { linkKey } from '../module.js';
 import type { Tx } from '../ports.js';
+import type { DigestService } from './digests/service.js';
+import type { NoticeService } from './notices/service.js';
 
-export const PATCH_DEADLINES = 'patches.deadlines';
+export const PATCH_DEADLINES = linkKey<PatchDeadlines>('patches.deadlines');
 
 export interface PatchDeadlines {
   /** Recomputes every open finding's deadline under `dir`'s policy; returns how many moved. */
@@ -10,7 +13,7 @@ export interface PatchDeadlines {
 }
 
 /** What patch SLAs ask of paging: a finding that breaches its SLA pages its service (provided by paging). */
-export const PATCH_PAGING = 'patches.paging';
+export const PATCH_PAGING = linkKey<PatchPaging>('patches.paging');
 
 export interface PatchPaging {
   /** Opens the page inside the caller's transaction, once per key; its reference (PAGE-n). */
@@ -20,5 +23,5 @@ export interface PatchPaging {
 }
 
 /** The digest and reminder runners themselves (benchmarks and tests drive them, as the jobs do). */
-export const PATCH_DIGESTS = 'patches.digests';
-export const PATCH_NOTICES = 'patches.notices';
+export const PATCH_DIGESTS = linkKey<DigestService>('patches.digests');
+export const PATCH_NOTICES = linkKey<NoticeService>('patches.notices');

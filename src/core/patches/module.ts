@@ -8,7 +8,7 @@ import { checkPatchesPolicy } from './policy-checks.js';
 import { build, invalid, tokenize } from '../grammar.js';
 import { type Form, type Reply, code, ephemeral, txt } from '../card.js';
 import { invalidForm, ok, type Outcome } from '../errors.js';
-import { onForm, run, type StewardModule } from '../module.js';
+import { onForm, run, provide, type StewardModule } from '../module.js';
 import { exceptionEffects } from './exceptions/effects.js';
 import { ExceptionPickForm, ExceptionRejectForm, ExceptionRequestForm, exceptionPickForm, exceptionRejectForm, exceptionRequestForm } from './exceptions/forms.js';
 import { DigestService } from './digests/service.js';
@@ -18,7 +18,7 @@ import { PAGING_FINDINGS, type PagingFindings } from '../paging/links.js';
 import type { Ctx } from '../context.js';
 import { exceptionRef } from './exceptions/model.js';
 import { ExceptionService } from './exceptions/service.js';
-import { PATCH_DEADLINES, PATCH_DIGESTS, PATCH_NOTICES, PATCH_PAGING, type PatchDeadlines, type PatchPaging } from './links.js';
+import { PATCH_DEADLINES, PATCH_DIGESTS, PATCH_NOTICES, PATCH_PAGING, type PatchDeadlines } from './links.js';
 import { findingRef, readFindingRef } from './findings/model.js';
 import { PatchOps } from './ops.js';
 import { recomputeDeadlines } from './findings/refresh.js';
@@ -106,7 +106,7 @@ export const patchesModule: StewardModule = {
     const service = new PatchesService({ store: k.store, dir: k.dir, exceptions });
     const form = (f: Form): Outcome<Reply> => ok({ ...ephemeral(), form: f });
     const digests = new DigestService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms });
-    const notices = new NoticeService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, paging: () => k.link<PatchPaging>(PATCH_PAGING) });
+    const notices = new NoticeService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, paging: () => k.link(PATCH_PAGING) });
     const forPaging: PagingFindings = {
       acknowledged: async (tx, page, who, at) => {
         const id = readBreachKey(page.key);
@@ -182,7 +182,7 @@ export const patchesModule: StewardModule = {
           { name: 'patch-notices', everyMs: NOTICE_EVERY_MS, run: async (now) => void (await notices.run(now)) },
         ],
       },
-      provides: { [PATCH_DEADLINES]: deadlines, [PAGING_FINDINGS]: forPaging, [PATCH_DIGESTS]: digests, [PATCH_NOTICES]: notices },
+      provides: [provide(PATCH_DEADLINES, deadlines), provide(PAGING_FINDINGS, forPaging), provide(PATCH_DIGESTS, digests), provide(PATCH_NOTICES, notices)],
       // Deadlines follow the policy Steward starts with (it may have changed while Steward was down).
       start: () =>
         void deadlines.recomputeDeadlines(k.dir()).then(
