@@ -10,15 +10,13 @@ import { Steward } from './core/steward.js';
 import type { StewardModule } from './core/module.js';
 import { STANDARD_MODULES } from './modules.js';
 import { ActionCodec } from './render/action-codec.js';
-import { changeRoutes } from './adapters/http/changes.js';
-import { CHANGE_SERVICE } from './core/changes/links.js';
 import { createDispatcher } from './adapters/shared/dispatch.js';
 import { startHttp, type HttpServer, type Route } from './adapters/http/server.js';
 import { createApi } from './adapters/http/api.js';
 import { TrustedProxies } from './adapters/http/client-address.js';
-import { policyReloadRoute, type PolicyReloadResult } from './adapters/http/policy-reload.js';
-import { findingsRoute } from './adapters/http/findings.js';
-import { PATCH_DEADLINES } from './core/patches/links.js';
+import { moduleRoutes } from './adapters/http/routes.js';
+import type { PolicyReloadResult } from './core/policy/reload.js';
+import type { ActorRef } from './core/ports.js';
 import { FailureLimiter } from './core/api/tokens.js';
 import type { SlackAdapter } from './adapters/slack/app.js';
 import type { DiscordAdapter } from './adapters/discord/client.js';
@@ -46,7 +44,7 @@ export interface RunningSteward {
   /** Resolves when the console input ends (console mode only). */
   consoleDone?: Promise<void>;
   /** Re-reads settings.policyFile: a valid file replaces the policy, an invalid one is refused (SIGHUP, POST /api/v1/policy/reload). */
-  reloadPolicy(): Promise<PolicyReloadResult>;
+  reloadPolicy(actor?: ActorRef): Promise<PolicyReloadResult>;
   shutdown(reason: string): Promise<void>;
 }
 
@@ -69,6 +67,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     metrics.dbErrors.inc({ operation: 'open' });
     throw err;
   });
+  // The reloader reads the file and swaps the policy into this Steward (SIGHUP, POST /api/v1/policy/reload).
+  let reloadPolicy: RunningSteward['reloadPolicy'] = () => Promise.reject(new Error('not started'));
   const steward = new Steward({
     store,
     clock,
@@ -76,7 +76,9 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     modules: io.modules ?? STANDARD_MODULES,
     holder: settings.replicaId,
     log,
+    reloadPolicy: (actor) => reloadPolicy(actor),
     hooks: {
+      onOperation: (op, entry, outcome) => metrics.operations.inc({ op, entry, outcome }),
       onEffect: (kind, ok) => metrics.effects.inc({ kind, outcome: ok ? 'ok' : 'failed' }),
       onStepFired: (step, firedAt) => metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
       onStepFailed: (step) => metrics.stepsFailed.inc({ kind: step.kind }),
@@ -99,10 +101,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const routes: Record<string, Route> = {};
   // The HTTP API: every /api/v1 route shares the token check and the failed-attempt limit.
   const api = createApi({ dir: () => steward.dir, limiter: new FailureLimiter({ clock }), trustedProxies: new TrustedProxies(settings.trustedProxies), log, metrics });
-  const reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
-  routes['POST /api/v1/policy/reload'] = policyReloadRoute(api, reloadPolicy);
-  routes['POST /api/v1/findings'] = findingsRoute(api, { store, clock, dir: () => steward.dir, log, maxBytes: settings.maxReportBytes });
-  if (steward.registry.modules.some((m) => m.id === 'changes')) Object.assign(routes, changeRoutes(api, () => steward.part(CHANGE_SERVICE), clock));
+  reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
+  Object.assign(routes, moduleRoutes(api, steward, { maxReportBytes: settings.maxReportBytes }));
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
@@ -140,7 +140,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     if (slack) steward.gateways.set('slack', slack.gateway);
     if (settings.discord) {
       const { createDiscordAdapter } = await import('./adapters/discord/client.js');
-      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits, actions), log, incidentsGuild: policy.policy.incidents.discord });
+      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits, actions), log, incidentsGuild: () => steward.dir.policy.incidents.discord });
       await discord.start();
       steward.gateways.set('discord', discord.gateway);
     }
@@ -203,9 +203,9 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
  * Reloads the policy file, one reload at a time. A valid file is applied to new work (pages
  * under way keep their frozen paths); an invalid one is refused and the running policy stays.
  */
-function policyReloader(file: string, steward: Steward, log: Logger, metrics: Metrics): () => Promise<PolicyReloadResult> {
+function policyReloader(file: string, steward: Steward, log: Logger, metrics: Metrics): (actor?: ActorRef) => Promise<PolicyReloadResult> {
   let last: Promise<unknown> = Promise.resolve();
-  const reload = async (): Promise<PolicyReloadResult> => {
+  const reload = async (actor?: ActorRef): Promise<PolicyReloadResult> => {
     let next;
     try {
       next = loadPolicyFile(file);
@@ -221,18 +221,20 @@ function policyReloader(file: string, steward: Steward, log: Logger, metrics: Me
       return { ok: true, changed: false, sha256: next.sha256 };
     }
     const before = steward.dir.version;
-    await steward.replacePolicy(next);
-    const deadlinesMoved = steward.registry.modules.some((m) => m.id === 'patches') ? await steward.part(PATCH_DEADLINES).recomputeDeadlines(steward.dir) : 0;
+    const { effects } = await steward.replacePolicy(next, actor);
     const p = next.policy;
     metrics.policyReloads.inc({ outcome: 'applied' });
     log.info(
-      { policy: file, sha256: next.sha256.slice(0, 12), before: before.slice(0, 12), people: p.people.length, teams: p.teams.length, services: p.services.length, tokens: p.api.tokens.length, deadlinesMoved },
+      { policy: file, sha256: next.sha256.slice(0, 12), before: before.slice(0, 12), people: p.people.length, teams: p.teams.length, services: p.services.length, tokens: p.api.tokens.length, ...effects },
       'policy reloaded',
     );
     return { ok: true, changed: true, sha256: next.sha256 };
   };
-  return () => {
-    const run = last.then(reload, reload);
+  return (actor) => {
+    const run = last.then(
+      () => reload(actor),
+      () => reload(actor),
+    );
     last = run.catch(() => undefined);
     return run;
   };

@@ -10,6 +10,7 @@ import type { Clock } from './clock.js';
 import type { Access, Ctx } from './context.js';
 import type { CoreError, Outcome } from './errors.js';
 import type { CalendarJob, IntervalJob } from './jobs/job.js';
+import { type CliCommandDecl, type CliRun, type HttpRouteDecl, type HttpRun, routeKey } from './entry.js';
 import type { EffectHandler } from './outbox/effects.js';
 import type { Platform } from './platform.js';
 import type { PolicyChecker } from './policy/check.js';
@@ -120,6 +121,11 @@ export const onForm = <V>(
   rt: { submit: (ctx: Ctx, target: FormTarget, values: V, key: string) => Promise<Outcome<Reply>>; reopen: FormReopen },
 ): [string, FormRuntime] => [f.kind, rt];
 
+// ---- HTTP routes and CLI commands (src/core/entry.ts) ----
+
+export const route = (decl: HttpRouteDecl, fn: HttpRun): [string, HttpRun] => [routeKey(decl), fn];
+export const cliCommand = (decl: CliCommandDecl, fn: CliRun): [string, CliRun] => [decl.name, fn];
+
 // ---- help ----
 
 export interface HelpEntry {
@@ -144,6 +150,11 @@ export interface Hooks {
   onStepFired?: (step: { kind: string; dueAt: Date; [field: string]: unknown }, firedAt: Date) => void;
   /** A step was set aside after repeated failures. */
   onStepFailed?: (step: { kind: string }, error: string) => void;
+  /**
+   * An operation ran, whichever way it came in (`entry`: slack, discord, console, http, cli, job):
+   * its outcome is `ok` or what refused it (an error code, an HTTP status, an exit code).
+   */
+  onOperation?: (op: string, entry: string, outcome: string) => void;
 }
 
 export interface Kernel {
@@ -183,6 +194,11 @@ export interface ModuleRuntime {
   jobs?: { calendar?: CalendarJob[]; interval?: IntervalJob[] };
   /** Interfaces offered to other modules (see Kernel.link). */
   provides?: Provided[];
+  /** Its HTTP routes (by `METHOD /path`) and CLI commands (by name), as declared. */
+  routes?: [string, HttpRun][];
+  cli?: [string, CliRun][];
+  /** A new policy was applied (a reload): bring what depends on it up to date; counts for the log. */
+  policyApplied?(dir: Directory): Promise<Record<string, number>>;
   /** A message was pinned in a channel; true when this module recorded it. */
   pinned?(platform: Platform, channelId: string, m: PinnedMessage): Promise<boolean>;
   /** Background work that runs while Steward runs (e.g. the escalation runner). */
@@ -203,6 +219,9 @@ export interface StewardModule {
   commands: SlashCommandDecl[];
   operations: OperationDecl[];
   forms?: FormDecl[];
+  /** HTTP routes under /api/v1 (token-authenticated) and operator CLI commands. */
+  routes?: HttpRouteDecl[];
+  cli?: CliCommandDecl[];
   help: HelpEntry[];
   create(k: Kernel): ModuleRuntime;
 }

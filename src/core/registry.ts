@@ -2,6 +2,7 @@
 // by kind, help in module order. Two declarations of one name or kind are a programming error.
 import type { Command } from './card.js';
 import type { CoreError } from './errors.js';
+import { type CliCommandDecl, type HttpRouteDecl, routeKey } from './entry.js';
 import type { FormDecl, HelpEntry, OperationDecl, SlashCommandDecl, StewardModule } from './module.js';
 
 export type Checked = { ok: true; command: Command } | { ok: false; error: CoreError };
@@ -10,6 +11,10 @@ export class Registry {
   readonly commands: ReadonlyMap<string, SlashCommandDecl>;
   readonly operations: ReadonlyMap<string, OperationDecl>;
   readonly forms: ReadonlyMap<string, FormDecl>;
+  /** HTTP routes by `METHOD /path`. */
+  readonly routes: ReadonlyMap<string, HttpRouteDecl>;
+  /** CLI commands by their words (`import`, `kev import`). */
+  readonly cli: ReadonlyMap<string, CliCommandDecl>;
   readonly help: readonly HelpEntry[];
 
   constructor(readonly modules: readonly StewardModule[]) {
@@ -25,6 +30,8 @@ export class Registry {
     this.commands = index('slash command', modules.flatMap((m) => m.commands), (c) => c.name);
     this.operations = index('operation', modules.flatMap((m) => m.operations), (o) => o.kind);
     this.forms = index('form', modules.flatMap((m) => m.forms ?? []), (f) => f.kind);
+    this.routes = index('HTTP route', modules.flatMap((m) => m.routes ?? []), routeKey);
+    this.cli = index('CLI command', modules.flatMap((m) => m.cli ?? []), (c) => c.name);
     this.help = modules.flatMap((m) => m.help);
   }
 

@@ -11,11 +11,14 @@ import type { Ctx, Invocation } from './context.js';
 import { type CoreError, fail, invalidForm, type Outcome } from './errors.js';
 import { FormOps, formsKernel } from './forms/kernel.js';
 import { Identity } from './identity/identity.js';
+import { authorize, type ApiToken } from './api/tokens.js';
+import { type CliInput, type CliIO, type CliRun, cliCtx, type HttpAnswer, type HttpInput, type HttpRun, tokenCtx } from './entry.js';
 import type { CalendarJob, IntervalJob } from './jobs/job.js';
 import type { FormRuntime, Hooks, Kernel, KernelLog, LinkKey, ModuleRuntime, OperationRun, PinnedMessage, StewardModule } from './module.js';
 import { effectRegistry } from './outbox/effects.js';
 import { OutboxRunner } from './outbox/runner.js';
 import type { ActorRef, Clock, Platform, Store } from './ports.js';
+import { type PolicyReloader, policyKernel } from './policy/reload.js';
 import { Registry } from './registry.js';
 
 const SYSTEM: ActorRef = { platform: 'system' };
@@ -33,6 +36,8 @@ export interface StewardDeps {
   holder?: string;
   log?: KernelLog;
   hooks?: Hooks;
+  /** Re-reads the policy file (POST /api/v1/policy/reload is served when given). */
+  reloadPolicy?: PolicyReloader;
 }
 
 /** Whether Steward answers a request from a place, and if not, why (see core/access.ts). */
@@ -51,14 +56,17 @@ export class Steward {
   private readonly runtimes: ModuleRuntime[];
   private readonly ops = new Map<string, OperationRun>();
   private readonly formRuntimes = new Map<string, FormRuntime>();
+  private readonly log: KernelLog;
+  private readonly routeRuns = new Map<string, HttpRun>();
+  private readonly cliRuns = new Map<string, CliRun>();
   private readonly provided = new Map<string, unknown>();
 
   constructor(private readonly deps: StewardDeps) {
     this.policy = deps.policy;
     this.directory = new Directory(deps.policy.policy, deps.policy.sha256);
-    const modules = [formsKernel(this.formRuntimes), ...deps.modules];
+    const modules = [formsKernel(this.formRuntimes), ...(deps.reloadPolicy ? [policyKernel(deps.reloadPolicy)] : []), ...deps.modules];
     this.registry = new Registry(modules);
-    const log = deps.log ?? quiet;
+    const log = (this.log = deps.log ?? quiet);
     const kernel: Kernel = {
       store: deps.store,
       clock: deps.clock,
@@ -77,10 +85,14 @@ export class Steward {
     for (const rt of this.runtimes) {
       for (const [kind, fn] of rt.operations) this.ops.set(kind, fn);
       for (const [kind, f] of rt.forms ?? []) this.formRuntimes.set(kind, f);
+      for (const [key, fn] of rt.routes ?? []) this.routeRuns.set(key, fn);
+      for (const [name, fn] of rt.cli ?? []) this.cliRuns.set(name, fn);
       for (const { key, value } of rt.provides ?? []) this.provided.set(key, value);
     }
     for (const op of this.registry.operations.keys()) if (!this.ops.has(op)) throw new Error(`operation ${op} is declared but no module runs it`);
     for (const f of this.registry.forms.keys()) if (!this.formRuntimes.has(f)) throw new Error(`form ${f} is declared but no module handles it`);
+    for (const r of this.registry.routes.keys()) if (!this.routeRuns.has(r)) throw new Error(`route ${r} is declared but no module serves it`);
+    for (const c of this.registry.cli.keys()) if (!this.cliRuns.has(c)) throw new Error(`CLI command ${c} is declared but no module runs it`);
     this.outbox = new OutboxRunner({
       store: deps.store,
       clock: deps.clock,
@@ -104,7 +116,19 @@ export class Steward {
 
   /** The scheduled jobs every module declares. */
   jobs(): { calendar: CalendarJob[]; interval: IntervalJob[] } {
-    return { calendar: this.runtimes.flatMap((rt) => rt.jobs?.calendar ?? []), interval: this.runtimes.flatMap((rt) => rt.jobs?.interval ?? []) };
+    const counted = <A>(name: string, run: (a: A) => Promise<void>) => async (a: A) => {
+      try {
+        await run(a);
+        this.counted(name, 'job', 'ok');
+      } catch (err) {
+        this.counted(name, 'job', 'failed');
+        throw err;
+      }
+    };
+    return {
+      calendar: this.runtimes.flatMap((rt) => rt.jobs?.calendar ?? []).map((j) => ({ ...j, run: counted(j.name, j.run.bind(j)) })),
+      interval: this.runtimes.flatMap((rt) => rt.jobs?.interval ?? []).map((j) => ({ ...j, run: counted(j.name, j.run.bind(j)) })),
+    };
   }
 
   /** Starts the modules' background work (e.g. escalation steps that fell due while down fire now). */
@@ -122,12 +146,15 @@ export class Steward {
    * Swaps in a validated policy for new work: every use case reads the directory afresh, while
    * running pages keep the escalation paths frozen into them. Recorded like a start's policy.
    */
-  async replacePolicy(next: { policy: Policy; sha256: string }): Promise<{ changed: boolean }> {
+  async replacePolicy(next: { policy: Policy; sha256: string }, actor: ActorRef = SYSTEM): Promise<{ changed: boolean; effects: Record<string, number> }> {
     // Recorded first: a database failure leaves the running policy in place.
-    const r = await this.applyPolicy(next);
+    const r = await this.applyPolicy(next, actor);
     this.policy = next;
     this.directory = new Directory(next.policy, next.sha256);
-    return r;
+    // What depends on the policy catches up (e.g. the deadlines of open findings).
+    const effects: Record<string, number> = {};
+    for (const rt of this.runtimes) Object.assign(effects, await rt.policyApplied?.(this.directory));
+    return { ...r, effects };
   }
 
   /**
@@ -152,7 +179,44 @@ export class Steward {
       if (membersOnly === 'all' || membersOnly.includes(op.kind)) return MEMBERS_ONLY;
     }
     const { kind, ...args } = checked.command;
-    return this.ops.get(kind)!({ inv, actor, now }, args as never);
+    const r = await this.ops.get(kind)!({ inv, actor, now }, args as never);
+    this.counted(kind, inv.platform, r.ok ? 'ok' : r.error.code);
+    return r;
+  }
+
+  /**
+   * An HTTP API request of an authenticated token to a module's route (`METHOD /path`): the
+   * route's scope is decided here, then the route runs with the token as its caller.
+   */
+  async http(key: string, token: ApiToken, input: HttpInput): Promise<HttpAnswer> {
+    const decl = this.registry.routes.get(key);
+    const run = this.routeRuns.get(key);
+    if (!decl || !run) return { status: 404, body: { error: 'not found' } };
+    const may = authorize(token, decl.scope);
+    let answer: HttpAnswer;
+    if (!may.ok) {
+      this.log.warn({ tokenId: token.id, scope: decl.scope, op: decl.op }, 'api request refused: out of scope');
+      answer = { status: 403, body: { error: 'forbidden', detail: may.reason } };
+    } else answer = await run(tokenCtx(token, decl.scope, this.deps.clock.now()), input);
+    this.counted(decl.op, 'http', answer.status < 400 ? 'ok' : String(answer.status));
+    return answer;
+  }
+
+  /** A module's CLI command run on the host by `user` (its options and file read by the CLI adapter). */
+  async cli(name: string, user: string, input: CliInput, io: CliIO): Promise<number> {
+    const decl = this.registry.cli.get(name);
+    const run = this.cliRuns.get(name);
+    if (!decl || !run) {
+      io.err(`Steward has no command "${name}"`);
+      return 2;
+    }
+    const code = await run(cliCtx(user, this.deps.clock.now()), input, io);
+    this.counted(decl.op, 'cli', code === 0 ? 'ok' : `exit_${code}`);
+    return code;
+  }
+
+  private counted(op: string, entry: string, outcome: string): void {
+    this.deps.hooks?.onOperation?.(op, entry, outcome);
   }
 
   /** A submitted form (Slack modal, Discord modal, console prompts): values checked by the form's schema, then run. */
@@ -174,6 +238,7 @@ export class Steward {
       return this.formInvalid(target, typed, fields, now);
     }
     const r = await rt.submit(ctx, target, parsed.data as never, `form:${target.kind}:${target.nonce}`);
+    this.counted(`form:${target.kind}`, inv.platform, r.ok ? 'ok' : r.error.code);
     return !r.ok && r.error.fields ? this.formInvalid(target, typed, r.error.fields, now) : r;
   }
 
@@ -192,7 +257,7 @@ export class Steward {
   }
 
   /** Records the policy version in the audit log when it differs from the last one applied. */
-  async applyPolicy(applied = this.policy): Promise<{ changed: boolean }> {
+  async applyPolicy(applied = this.policy, actor: ActorRef = SYSTEM): Promise<{ changed: boolean }> {
     const { sha256, policy } = applied;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
@@ -201,7 +266,7 @@ export class Steward {
       await tx.settings.set('policy.sha256', sha256, now);
       await tx.audit.append(
         {
-          actor: SYSTEM,
+          actor,
           action: 'policy.applied',
           subject: 'policy',
           before: previous ? { sha256: previous } : undefined,

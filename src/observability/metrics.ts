@@ -76,6 +76,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly operations = new Counter({
+    name: 'steward_operations_total',
+    help: 'Operations run, whichever way they came in (entry: slack, discord, console, http, cli, job), by outcome (ok, or the error code, HTTP status or exit code that refused them)',
+    labelNames: ['op', 'entry', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly requestsDropped = new Counter({
     name: 'steward_requests_dropped_total',
     help: 'Platform requests dropped before reaching the core, by platform and reason (future_timestamp, foreign_workspace, foreign_app, foreign_guild, direct_message)',

@@ -2,6 +2,8 @@
 // slash command, grammar, form, buttons, outbox effect, help and a per-team calendar job.
 // `/kudos give <@user> <text>` thanks someone (they get a direct message), `/kudos note` opens a
 // form, buttons thank again or open the form; a digest job runs at 09:00 in each team's time zone.
+// `POST /api/v1/kudos` (a pipeline thanks someone) and the CLI's `kudos give <person>` do the same
+// from outside chat, and answer with the caller Steward recorded.
 import { z } from 'zod';
 import { personRef, numberRef, text } from '../../src/core/args.js';
 import { type Form, ephemeral, inChannel, strong, txt } from '../../src/core/card.js';
@@ -9,7 +11,8 @@ import { gatewayOf } from '../../src/core/chat/gateway.js';
 import { fail, ok } from '../../src/core/errors.js';
 import { build, invalid, subcommand } from '../../src/core/grammar.js';
 import type { CalendarRun } from '../../src/core/jobs/job.js';
-import { call, form, onForm, operation, run, type StewardModule } from '../../src/core/module.js';
+import type { CliCommandDecl, EntryCtx, HttpRouteDecl } from '../../src/core/entry.js';
+import { call, cliCommand, form, onForm, operation, route, run, type Kernel, type StewardModule } from '../../src/core/module.js';
 import { effectKind, enqueue, handle } from '../../src/core/outbox/effects.js';
 import { resolvePerson } from '../../src/core/people/resolve.js';
 
@@ -29,6 +32,19 @@ const NoteForm = form('kudos.note', false, () =>
 const KudosDm = effectKind('kudos.dm', z.object({ n: z.number().int(), platform: z.enum(['slack', 'discord', 'console']), to: z.string(), text: z.string() }));
 
 const USAGE = '/kudos give <@user> <text> · /kudos note';
+
+export const KUDOS_ROUTE = { method: 'POST', path: '/api/v1/kudos', scope: 'changes:write', op: 'kudos.give' } as const satisfies HttpRouteDecl;
+export const KUDOS_CLI = { name: 'kudos give', usage: 'kudos give <person> [--text words] — thank someone from the command line', op: 'kudos.give', options: ['text'], args: 1 } as const satisfies CliCommandDecl;
+
+/** Kudos given from outside chat: recorded in the audit log under the caller Steward passes in. */
+async function giveOutside(k: Kernel, state: KudosState, ctx: EntryCtx, to: string, text: string): Promise<{ n: number; person: string } | undefined> {
+  const person = k.dir().person(to);
+  if (!person) return undefined;
+  const n = state.given.length + 1;
+  state.given.push({ n, to: person.id, text });
+  await k.store.transaction((tx) => tx.audit.append({ actor: ctx.actor, action: 'kudos.given', subject: `kudos:KUDO-${n}`, after: { to: person.id, by: ctx.by } }, ctx.now));
+  return { n, person: person.id };
+}
 
 function parse(line: string) {
   const { sub, rest } = subcommand(line);
@@ -83,6 +99,8 @@ export function kudosModule(state: KudosState): StewardModule {
     ],
     operations: Object.values(KudosOps),
     forms: [NoteForm],
+    routes: [KUDOS_ROUTE],
+    cli: [KUDOS_CLI],
     help: [{ usage: '/kudos give <@user> <text>', what: 'thank someone; they hear it by direct message', writes: true }],
     create(k) {
       const card = (n: number, to: string, what: string) => ({
@@ -113,6 +131,26 @@ export function kudosModule(state: KudosState): StewardModule {
           run(KudosOps.thank, (_ctx, a) => {
             const g = state.given.find((x) => x.n === a.n);
             return g ? ok(ephemeral({ title: `Thanks again for KUDO-${a.n}`, tone: 'good' })) : fail('COMMAND.INVALID', `There is no KUDO-${a.n}.`);
+          }),
+        ],
+        routes: [
+          route(KUDOS_ROUTE, async (ctx, r) => {
+            const body = await r.json(z.object({ to: z.string(), text: z.string().max(200) }).strict());
+            if (!body.ok) return body.problem;
+            if (!body.value) return { status: 400, body: { error: 'a JSON body is required' } };
+            const given = await giveOutside(k, state, ctx, body.value.to, body.value.text);
+            return given ? { status: 201, body: { id: `KUDO-${given.n}`, to: given.person, actor: ctx.actor } } : { status: 422, body: { error: 'unknown person', detail: body.value.to } };
+          }),
+        ],
+        cli: [
+          cliCommand(KUDOS_CLI, async (ctx, input, io) => {
+            const given = await giveOutside(k, state, ctx, input.args[0]!, input.options.text ?? 'thanks');
+            if (!given) {
+              io.err(`no person "${input.args[0]}" in the policy`);
+              return 1;
+            }
+            io.out(`KUDO-${given.n} to ${given.person}, given by ${ctx.by}`);
+            return 0;
           }),
         ],
         forms: [

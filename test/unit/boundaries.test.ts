@@ -47,6 +47,25 @@ function domainViolations(sources: SourceFile[]): string[] {
   return out;
 }
 
+/**
+ * The entry rule: adapters and the composition root reach the domains only through what the
+ * modules declare (registry, Steward): no file of src/adapters, and not src/app.ts or src/cli.ts,
+ * imports a domain folder of src/core. (src/modules.ts lists the standard modules: that is its job.)
+ */
+function entryViolations(sources: SourceFile[]): string[] {
+  const domains = new Set(sources.filter((f) => /^src\/core\/[^/]+\/module\.ts$/.test(f.path)).map((f) => f.path.split('/')[2]));
+  const outer = (p: string) => p.startsWith('src/adapters/') || p === 'src/app.ts' || p === 'src/cli.ts' || p === 'src/main.ts';
+  const out: string[] = [];
+  for (const f of sources.filter((x) => outer(x.path))) {
+    for (const spec of f.imports.filter((i) => i.startsWith('.'))) {
+      const target = relative(root, resolve(root, dirname(f.path), spec)).replace(/\.js$/, '.ts');
+      const parts = target.split('/');
+      if (parts[0] === 'src' && parts[1] === 'core' && parts.length > 3 && domains.has(parts[2]!)) out.push(`${f.path} → ${target}`);
+    }
+  }
+  return out;
+}
+
 describe('boundaries', () => {
   const core = files(join(root, 'src/core'));
   const sources: SourceFile[] = files(join(root, 'src')).map((f) => ({ path: relative(root, f), imports: importsOf(readFileSync(f, 'utf8')) }));
@@ -61,6 +80,17 @@ describe('boundaries', () => {
     expect(domainViolations(sources)).toEqual([]);
     // The rule sees the domains there are.
     for (const d of ['catalog', 'incidents', 'paging', 'oncall']) expect(existsSync(join(root, `src/core/${d}/module.ts`)), d).toBe(true);
+  });
+
+  it('adapters and the composition root import no domain: HTTP routes and CLI commands come from the registry', () => {
+    expect(entryViolations(sources)).toEqual([]);
+    const tree: SourceFile[] = [
+      { path: 'src/core/alpha/module.ts', imports: [] },
+      { path: 'src/adapters/http/alpha.ts', imports: ['../../core/alpha/service.js', '../../core/entry.js', '../../core/steward.js'] },
+      { path: 'src/app.ts', imports: ['./core/alpha/links.js', './core/policy/reload.js'] },
+      { path: 'src/modules.ts', imports: ['./core/alpha/module.js'] },
+    ];
+    expect(entryViolations(tree)).toEqual(['src/adapters/http/alpha.ts → src/core/alpha/service.ts', 'src/app.ts → src/core/alpha/links.ts']);
   });
 
   it('only src/config reads process.env', () => {

@@ -9,29 +9,12 @@ import { AuditHeadFile, AuditHeadFileError } from '../../store/audit-head-file.j
 import { openStore } from '../../store/index.js';
 import { globalCommandCount, registerCommands, removeGlobalCommands } from '../discord/commands.js';
 import { changeWait } from './change-wait.js';
-import { importCommand, kevImportCommand } from './findings.js';
+import type { StewardModule } from '../../core/module.js';
+import { STANDARD_MODULES } from '../../modules.js';
+import { moduleCommands } from './modules.js';
+import { type CliCommand, type CliIO, options } from './options.js';
 
-export interface CliIO {
-  out(s: string): void;
-  err(s: string): void;
-}
-
-type CliCommand = { usage: string; run(args: string[], settings: Settings, io: CliIO): Promise<number> };
-
-/** `--name value` options and the positional arguments around them. */
-function options(args: string[], names: string[]): { rest: string[]; opts: Record<string, string> } | string {
-  const rest: string[] = [];
-  const opts: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
-    if (!m) rest.push(args[i]);
-    else if (!names.includes(m[1])) return `unknown option --${m[1]} (known: ${names.map((n) => `--${n}`).join(', ')})`;
-    else if (m[2] !== undefined) opts[m[1]] = m[2];
-    else if (i + 1 < args.length) opts[m[1]] = args[++i];
-    else return `--${m[1]} needs a value`;
-  }
-  return { rest, opts };
-}
+export type { CliIO } from './options.js';
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -168,23 +151,6 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
       return 0;
     },
   },
-  import: {
-    usage: 'import <file> --service <id> [--format trivy|grype|npm-audit|osv|sarif|dependabot|cyclonedx] — import a scanner report; exit 1 when refused (nothing stored)',
-    async run(args, settings, io) {
-      const o = options(args, ['service', 'format']);
-      if (typeof o === 'string') return usage(io, o);
-      if (o.rest.length !== 1 || !o.opts.service) return usage(io, 'usage: import <file> --service <id> [--format f]');
-      const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r\x1b[2K${line}`) : undefined;
-      return importCommand(o.rest[0], o.opts.service, o.opts.format, settings, { ...io, progress });
-    },
-  },
-  'kev import': {
-    usage: "kev import <file> — load CISA's KEV catalog JSON: listed findings become known exploited and their deadlines move",
-    async run(args, settings, io) {
-      if (args.length !== 1) return usage(io, 'usage: kev import <file>');
-      return kevImportCommand(args[0], settings, io);
-    },
-  },
   'discord register': {
     usage:
       "discord register [--remove-global] — bulk-overwrite the Discord slash commands: in each guild of the policy's access.discord.guilds (DISCORD_GUILD_ID: only that one of them), else globally (DISCORD_GUILD_ID: in that guild); --remove-global also empties the global list",
@@ -227,12 +193,14 @@ function usage(io: CliIO, message: string): number {
   return 2;
 }
 
-export async function runCli(argv: string[], settings: Settings, io: CliIO): Promise<number> {
+export async function runCli(argv: string[], settings: Settings, io: CliIO, modules: readonly StewardModule[] = STANDARD_MODULES): Promise<number> {
+  // The operator's own commands, then those the composed modules declare (run through Steward).
+  const commands: Record<string, CliCommand> = { ...CLI_COMMANDS, ...moduleCommands(modules) };
   // Two-word commands first (`kev import`), then one-word ones (`import <file>`).
-  const two = CLI_COMMANDS[argv.slice(0, 2).join(' ')];
-  const cmd = two ?? CLI_COMMANDS[argv[0]];
+  const two = commands[argv.slice(0, 2).join(' ')];
+  const cmd = two ?? commands[argv[0]];
   if (!cmd) {
-    io.err(`usage: steward <command>\n${Object.values(CLI_COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
+    io.err(`usage: steward <command>\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`);
     return 2;
   }
   return cmd.run(argv.slice(two ? 2 : 1), settings, io);

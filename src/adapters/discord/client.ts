@@ -65,7 +65,7 @@ export function normaliseInteractionPacket(packet: { t?: string | null; d?: unkn
 
 export function createDiscordAdapter(
   opts: DiscordOptions,
-  deps: { dispatcher: Dispatcher; render: DiscordRenderer; log: Logger; incidentsGuild?: IncidentsGuild },
+  deps: { dispatcher: Dispatcher; render: DiscordRenderer; log: Logger; incidentsGuild: () => IncidentsGuild | undefined },
 ): DiscordAdapter {
   const { dispatcher, render, log } = deps;
   const dlog = log.child({ platform: 'discord' });
@@ -84,7 +84,7 @@ export function createDiscordAdapter(
   client.on(Events.InteractionCreate, (i) => {
     handle(i)?.catch((err) => dlog.error({ err: loggableError(err), interaction: i.id }, 'discord interaction failed'));
   });
-  watchPins(client, { dispatcher, log: dlog, guildId: deps.incidentsGuild?.guild });
+  watchPins(client, { dispatcher, log: dlog, guildId: () => deps.incidentsGuild()?.guild });
   client.on(Events.Error, (err) => dlog.error({ err: loggableError(err) }, 'discord client error'));
   client.on(Events.ShardDisconnect, () => {
     ready = false;

@@ -44,7 +44,8 @@ export class DiscordGateway implements ChatGateway {
   constructor(
     private readonly client: Client,
     private readonly render: DiscordRenderer,
-    private readonly where: IncidentsGuild | undefined,
+    /** The policy's war-room guild and category, read at each use (a policy reload moves them). */
+    private readonly incidentsGuild: () => IncidentsGuild | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -54,11 +55,12 @@ export class DiscordGateway implements ChatGateway {
   }
 
   async createChannel(name: string, topic: string): Promise<CreateChannelResult> {
-    if (!this.where) return { ok: false, reason: 'not_configured', message: 'No Discord server for war rooms is configured (policy incidents.discord.guild)' };
-    const guild = this.client.guilds.cache.get(this.where.guild);
-    if (!guild) return { ok: false, reason: 'forbidden', message: `Steward is not a member of the Discord server ${this.where.guild}` };
+    const where = this.incidentsGuild();
+    if (!where) return { ok: false, reason: 'not_configured', message: 'No Discord server for war rooms is configured (policy incidents.discord.guild)' };
+    const guild = this.client.guilds.cache.get(where.guild);
+    if (!guild) return { ok: false, reason: 'forbidden', message: `Steward is not a member of the Discord server ${where.guild}` };
     if (!guild.available) throw new RetryableError(`Discord server ${guild.id} is unavailable (outage)`);
-    const category = this.where.category;
+    const category = where.category;
     if (category && guild.channels.cache.get(category)?.type !== ChannelType.GuildCategory)
       return { ok: false, reason: 'not_configured', message: `The category ${category} for war rooms does not exist in the Discord server ${guild.id}` };
 

@@ -10,12 +10,12 @@ export const PIN_EMOJI = '📌';
 /** Pages of pinned messages read after a pin update (Discord keeps at most 250 pins; 50 a page). */
 export const PIN_PAGES = 5;
 
-export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: Logger; guildId: string | undefined }): void {
+export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: Logger; guildId: () => string | undefined }): void {
   const { dispatcher, log, guildId } = deps;
   // War rooms live in the incidents guild only; anything elsewhere is not Steward's business. The
   // policy's `access.discord.guilds`, when set, must list it too (asked at each event: a policy
   // reload moves the binding).
-  const inScope = (id: string | null, user?: string) => !!guildId && id === guildId && !dispatcher.refuse({ platform: 'discord', guild: id, kind: 'event' }, user);
+  const inScope = (id: string | null, user?: string) => !!id && id === guildId() && !dispatcher.refuse({ platform: 'discord', guild: id, kind: 'event' }, user);
 
   async function record(message: Message | PartialMessage) {
     const m = message.partial ? await message.fetch() : message;

@@ -3,7 +3,14 @@
 // client address), scope check, then the route's handler; JSON answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { authenticate, authorize, type ApiScope, type ApiToken, type FailureLimiter, type TokenSource } from '../../core/api/tokens.js';
+import {
+  authenticate,
+  authorize,
+  type ApiScope,
+  type ApiToken,
+  type FailureLimiter,
+  type TokenSource,
+} from '../../core/api/tokens.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { clientAddress, TrustedProxies } from './client-address.js';
@@ -46,6 +53,11 @@ export interface ApiDeps {
 export interface Api {
   /** A route that runs `handler` only for a token holding `scope`. */
   route(scope: ApiScope, handler: ApiHandler): Route;
+  /**
+   * A route that runs `handler` for any valid token: the core decides the scope (Steward.http).
+   * `scope` labels the request in the metrics.
+   */
+  authenticated(scope: ApiScope, handler: ApiHandler): Route;
 }
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -59,53 +71,62 @@ export function bearerOf(req: IncomingMessage): string | undefined {
 export function createApi(deps: ApiDeps): Api {
   const { limiter, log, metrics } = deps;
   const trusted = deps.trustedProxies ?? new TrustedProxies([]);
-  return {
-    route(scope, handler) {
-      return async (req, res, params) => {
-        const url = new URL(req.url ?? '/', 'http://steward.invalid');
-        const requestId = req.headers['x-request-id'];
-        const client = clientAddress(req, trusted);
-        const answer = await gate();
-        metrics.apiRequests.inc({ scope, status: String(answer.status) });
-        send(res, answer);
+  const mount = (scope: ApiScope, checkScope: boolean, handler: ApiHandler): Route => {
+    return async (req, res, params) => {
+      const url = new URL(req.url ?? '/', 'http://steward.invalid');
+      const requestId = req.headers['x-request-id'];
+      const client = clientAddress(req, trusted);
+      const answer = await gate();
+      metrics.apiRequests.inc({ scope, status: String(answer.status) });
+      send(res, answer);
 
-        async function gate(): Promise<ApiAnswer> {
-          // The token first: someone else's failures (behind the same address) never refuse a valid one.
-          const who = authenticate(deps.dir(), bearerOf(req));
-          if (!who.ok) {
-            const limited = limiter.check(client);
-            if (!limited.ok) {
-              return {
-                status: 429,
-                headers: { 'retry-after': String(limited.retryAfterSeconds) },
-                body: { error: 'too many failed attempts', retryAfter: limited.retryAfterSeconds },
-              };
-            }
-            limiter.fail(client);
-            log.warn({ requestId, client, path: url.pathname, code: who.code }, 'api request refused: not authenticated');
-            return { status: 401, headers: { 'www-authenticate': 'Bearer realm="steward"' }, body: { error: 'unauthorized', detail: who.reason } };
+      async function gate(): Promise<ApiAnswer> {
+        // The token first: someone else's failures (behind the same address) never refuse a valid one.
+        const who = authenticate(deps.dir(), bearerOf(req));
+        if (!who.ok) {
+          const limited = limiter.check(client);
+          if (!limited.ok) {
+            return {
+              status: 429,
+              headers: { 'retry-after': String(limited.retryAfterSeconds) },
+              body: { error: 'too many failed attempts', retryAfter: limited.retryAfterSeconds },
+            };
           }
-          const may = authorize(who.token, scope);
-          if (!may.ok) {
-            log.warn({ requestId, client, path: url.pathname, tokenId: who.token.id, scope }, 'api request refused: out of scope');
-            return { status: 403, body: { error: 'forbidden', detail: may.reason } };
-          }
-          const token = who.token;
-          return handler({
-            req,
-            params,
-            query: url.searchParams,
-            token,
-            client,
-            json: (schema, limit = DEFAULT_BODY_LIMIT) => readJson(req, schema, limit),
-            forbidden(service) {
-              const r = authorize(token, scope, service);
-              return r.ok ? undefined : { status: 403, body: { error: 'forbidden', detail: r.reason } };
-            },
-          });
+          limiter.fail(client);
+          log.warn({ requestId, client, path: url.pathname, code: who.code }, 'api request refused: not authenticated');
+          return {
+            status: 401,
+            headers: { 'www-authenticate': 'Bearer realm="steward"' },
+            body: { error: 'unauthorized', detail: who.reason },
+          };
         }
-      };
-    },
+        const may = checkScope ? authorize(who.token, scope) : ({ ok: true } as const);
+        if (!may.ok) {
+          log.warn(
+            { requestId, client, path: url.pathname, tokenId: who.token.id, scope },
+            'api request refused: out of scope',
+          );
+          return { status: 403, body: { error: 'forbidden', detail: may.reason } };
+        }
+        const token = who.token;
+        return handler({
+          req,
+          params,
+          query: url.searchParams,
+          token,
+          client,
+          json: (schema, limit = DEFAULT_BODY_LIMIT) => readJson(req, schema, limit),
+          forbidden(service) {
+            const r = authorize(token, scope, service);
+            return r.ok ? undefined : { status: 403, body: { error: 'forbidden', detail: r.reason } };
+          },
+        });
+      }
+    };
+  };
+  return {
+    route: (scope, handler) => mount(scope, true, handler),
+    authenticated: (scope, handler) => mount(scope, false, handler),
   };
 }
 

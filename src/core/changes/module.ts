@@ -11,7 +11,8 @@ import { ok, type Outcome } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { freezesBetween } from './freeze.js';
 import { INCIDENT_CHANGES, type IncidentChanges } from '../incidents/links.js';
-import { onForm, run, provide, type StewardModule } from '../module.js';
+import { onForm, run, provide, route, type StewardModule } from '../module.js';
+import { CHANGE_ROUTES, changeApi } from './api.js';
 import { ChangeOps } from './ops.js';
 import { calendarCard, changeCard, listCard } from './cards.js';
 import { changeEffects } from './effects.js';
@@ -81,6 +82,7 @@ export const changesModule: StewardModule = {
   ],
   operations: Object.values(ChangeOps),
   forms: [RequestForm, RejectForm, CompleteForm],
+  routes: Object.values(CHANGE_ROUTES),
   help: [
     { usage: '/change request [title]', what: 'request a change: approvers chosen by policy get Approve / Reject', writes: true },
     { usage: '/change list [mine|pending|today|week]', what: 'changes, and /change show CHG-n for one', writes: false },
@@ -90,6 +92,7 @@ export const changesModule: StewardModule = {
   create(k) {
     const service = new ChangeService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, incidents: () => k.link(CHANGE_INCIDENTS) });
     const O = ChangeOps;
+    const api = changeApi(service);
     const form = (f: import('../card.js').Form): Outcome<Reply> => ok({ ...ephemeral(), form: f });
     const forIncidents: IncidentChanges = {
       async startedSince(serviceId, since) {
@@ -172,6 +175,7 @@ export const changesModule: StewardModule = {
       ],
       effects: changeEffects({ store: k.store, clock: k.clock, service, dir: k.dir, gateways: k.gateways }),
       jobs: { interval: [{ name: 'changes-expire', everyMs: 30_000, run: async (now) => void (await service.expire(now)) }] },
+      routes: [route(CHANGE_ROUTES.request, api.request), route(CHANGE_ROUTES.show, api.show)],
       provides: [provide(CHANGE_SERVICE, service), provide(INCIDENT_CHANGES, forIncidents)],
     };
   },

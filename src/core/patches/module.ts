@@ -8,7 +8,8 @@ import { checkPatchesPolicy } from './policy-checks.js';
 import { build, invalid, tokenize } from '../grammar.js';
 import { type Form, type Reply, code, ephemeral, txt } from '../card.js';
 import { invalidForm, ok, type Outcome } from '../errors.js';
-import { onForm, run, provide, type StewardModule } from '../module.js';
+import { cliCommand, onForm, run, provide, route, type StewardModule } from '../module.js';
+import { FINDINGS_CLI, FINDINGS_ROUTE, findingEntries } from './findings/entries.js';
 import { exceptionEffects } from './exceptions/effects.js';
 import { ExceptionPickForm, ExceptionRejectForm, ExceptionRequestForm, exceptionPickForm, exceptionRejectForm, exceptionRequestForm } from './exceptions/forms.js';
 import { DigestService } from './digests/service.js';
@@ -101,7 +102,10 @@ export const patchesModule: StewardModule = {
     { usage: '/patch exception <finding>', what: 'request a risk exception: approvers chosen by policy get Approve / Reject', writes: true },
   ],
   forms: [ExceptionRequestForm, ExceptionPickForm, ExceptionRejectForm],
+  routes: [FINDINGS_ROUTE],
+  cli: Object.values(FINDINGS_CLI),
   create(k) {
+    const entries = findingEntries({ store: k.store, clock: k.clock, dir: k.dir, log: k.log });
     const exceptions = new ExceptionService({ store: k.store, dir: k.dir, kick: k.kick, platforms: k.platforms });
     const service = new PatchesService({ store: k.store, dir: k.dir, exceptions });
     const form = (f: Form): Outcome<Reply> => ok({ ...ephemeral(), form: f });
@@ -182,6 +186,9 @@ export const patchesModule: StewardModule = {
           { name: 'patch-notices', everyMs: NOTICE_EVERY_MS, run: async (now) => void (await notices.run(now)) },
         ],
       },
+      routes: [route(FINDINGS_ROUTE, entries.http)],
+      cli: [cliCommand(FINDINGS_CLI.import, entries.import), cliCommand(FINDINGS_CLI.kev, entries.kev)],
+      policyApplied: async (dir) => ({ deadlinesMoved: await deadlines.recomputeDeadlines(dir) }),
       provides: [provide(PATCH_DEADLINES, deadlines), provide(PAGING_FINDINGS, forPaging), provide(PATCH_DIGESTS, digests), provide(PATCH_NOTICES, notices)],
       // Deadlines follow the policy Steward starts with (it may have changed while Steward was down).
       start: () =>
