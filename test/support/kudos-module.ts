@@ -144,7 +144,7 @@ export function kudosModule(state: KudosState): StewardModule {
         ],
         cli: [
           cliCommand(KUDOS_CLI, async (ctx, input, io) => {
-            const given = await giveOutside(k, state, ctx, input.args[0]!, input.options.text ?? 'thanks');
+            const given = await giveOutside(k, state, ctx, input.args[0], input.options.text ?? 'thanks');
             if (!given) {
               io.err(`no person "${input.args[0]}" in the policy`);
               return 1;

@@ -60,7 +60,7 @@ function entryViolations(sources: SourceFile[]): string[] {
     for (const spec of f.imports.filter((i) => i.startsWith('.'))) {
       const target = relative(root, resolve(root, dirname(f.path), spec)).replace(/\.js$/, '.ts');
       const parts = target.split('/');
-      if (parts[0] === 'src' && parts[1] === 'core' && parts.length > 3 && domains.has(parts[2]!)) out.push(`${f.path} → ${target}`);
+      if (parts[0] === 'src' && parts[1] === 'core' && parts.length > 3 && domains.has(parts[2])) out.push(`${f.path} → ${target}`);
     }
   }
   return out;
