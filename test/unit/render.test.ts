@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Card, Reply } from '../../src/core/card.js';
-import { txt, user } from '../../src/core/card.js';
+import { time, txt, user } from '../../src/core/card.js';
 import { DiscordRenderer, embedLength, escapeDiscord } from '../../src/render/discord/message.js';
 import { SlackRenderer } from '../../src/render/slack/blocks.js';
 import { ConsoleRenderer } from '../../src/render/console/text.js';
@@ -50,6 +50,20 @@ describe('mention safety', () => {
     const text = new ConsoleRenderer({ timezone: 'UTC' }).reply(reply({ title: 'x', body: [txt('a\u001b[2Jb')] })).text;
     expect(text).not.toContain('\u001b');
     expect(text).toContain('a�[2Jb');
+  });
+});
+
+describe('times', () => {
+  const at = new Date('2026-03-08T06:30:00.000Z');
+  const card: Card = { title: 'When', body: [time(at, 'relative'), txt(' · '), time(at)] };
+
+  it('relative and absolute times render differently on every platform, with the instant as fallback', () => {
+    const slack = JSON.stringify(new SlackRenderer(strict, actions).reply(reply(card)));
+    expect(slack).toContain(`<!date^${at.getTime() / 1000}^{ago}|2026-03-08T06:30:00.000Z>`);
+    expect(slack).toContain(`<!date^${at.getTime() / 1000}^{date_short_pretty} {time}|2026-03-08T06:30:00.000Z>`);
+    const discord = JSON.stringify(new DiscordRenderer(strict, actions).reply(reply(card)).embeds);
+    expect(discord).toContain(`<t:${at.getTime() / 1000}:R>`);
+    expect(discord).toContain(`<t:${at.getTime() / 1000}:f>`);
   });
 });
 

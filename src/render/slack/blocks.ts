@@ -52,7 +52,8 @@ function span(s: Span): string {
       return /^https?:\/\/[^\s<>|]+$/.test(s.url) ? `<${s.url}|${escapeSlack(s.label).replace(/\|/g, '¦')}>` : escapeSlack(s.label);
     case 'time': {
       const unix = Math.floor(s.at.getTime() / 1000);
-      const fmt = s.style === 'relative' ? '{date_short_pretty} {time}' : '{date_short_pretty} {time}';
+      // Relative: "3 minutes ago" in the reader's client; absolute: the date and time in the reader's zone.
+      const fmt = s.style === 'relative' ? '{ago}' : '{date_short_pretty} {time}';
       return `<!date^${unix}^${fmt}|${s.at.toISOString()}>`;
     }
     case 'br':
