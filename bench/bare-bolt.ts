@@ -2,7 +2,12 @@
 import bolt from '@slack/bolt';
 
 const [port, secret, apiUrl] = process.argv.slice(2);
-const app = new bolt.App({ token: 'xoxb-bench', signingSecret: secret, logLevel: bolt.LogLevel.ERROR, clientOptions: { slackApiUrl: apiUrl } });
+const app = new bolt.App({
+  token: 'xoxb-bench',
+  signingSecret: secret,
+  logLevel: bolt.LogLevel.ERROR,
+  clientOptions: { slackApiUrl: apiUrl },
+});
 app.command('/service', async ({ ack }) => {
   await ack();
 });

@@ -50,7 +50,10 @@ function policyYaml(): string {
     'teams:',
     `  - { id: ops, name: Ops, members: [req], channels: { slack: ${CHANNEL} } }`,
     'services:',
-    ...Array.from({ length: SERVICES }, (_, s) => `  - { id: svc${s}, name: Service ${s}, team: ops, tier: 2, owners: [${owners(s).join(', ')}] }`),
+    ...Array.from(
+      { length: SERVICES },
+      (_, s) => `  - { id: svc${s}, name: Service ${s}, team: ops, tier: 2, owners: [${owners(s).join(', ')}] }`,
+    ),
     'groups:',
     `  - { id: cab, name: Change Advisory Board, members: [${cab.join(', ')}] }`,
     'changes:',
@@ -62,7 +65,9 @@ function policyYaml(): string {
 }
 
 // ---- threads ----
-type Role = { role: 'steward'; databaseUrl: string; policyFile: string; apiUrl: string; logFile: string; fromDist: boolean } | { role: 'fake' };
+type Role =
+  | { role: 'steward'; databaseUrl: string; policyFile: string; apiUrl: string; logFile: string; fromDist: boolean }
+  | { role: 'fake' };
 /** A button click to build: who clicks which value. */
 interface ClickSpec {
   value: string;
@@ -77,11 +82,26 @@ type FromThread =
 
 /** Steward: startSteward, then the changes requested through the core (the request form's submission, as a person on Slack). */
 async function stewardThread(w: Extract<Role, { role: 'steward' }>) {
-  const load = <T>(rel: string): Promise<T> => import(pathToFileURL(join(root, w.fromDist ? `dist/src/${rel}.js` : `src/${rel}.ts`)).href) as Promise<T>;
-  const [{ startSteward }, { loadSettings }] = await Promise.all([load<typeof import('../src/app.js')>('app'), load<typeof import('../src/config/env.js')>('config/env')]);
+  const load = <T>(rel: string): Promise<T> =>
+    import(pathToFileURL(join(root, w.fromDist ? `dist/src/${rel}.js` : `src/${rel}.ts`)).href) as Promise<T>;
+  const [{ startSteward }, { loadSettings }] = await Promise.all([
+    load<typeof import('../src/app.js')>('app'),
+    load<typeof import('../src/config/env.js')>('config/env'),
+  ]);
   const logStream = createWriteStream(w.logFile);
   const running = await startSteward(
-    loadSettings({ NODE_ENV: 'production', DATABASE_URL: w.databaseUrl, STEWARD_CONFIG: w.policyFile, PORT: '0', HOST: '127.0.0.1', STEWARD_CONSOLE: 'off', LOG_LEVEL, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: w.apiUrl }),
+    loadSettings({
+      NODE_ENV: 'production',
+      DATABASE_URL: w.databaseUrl,
+      STEWARD_CONFIG: w.policyFile,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      STEWARD_CONSOLE: 'off',
+      LOG_LEVEL,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: w.apiUrl,
+    }),
     { logDestination: logStream },
   );
   const t0 = Date.now();
@@ -89,7 +109,13 @@ async function stewardThread(w: Extract<Role, { role: 'steward' }>) {
     const r = await running.steward.submit(
       { platform: 'slack', userId: slackId('req'), requestId: `bench-${i}` },
       { kind: 'change.request', nonce: `bench-${i}` },
-      { title: `Bench change ${i + 1}`, service: `svc${i % SERVICES}`, kind: 'normal-medium', window: 'now +2h', details: 'Roll out the new build; roll back with the previous image.' },
+      {
+        title: `Bench change ${i + 1}`,
+        service: `svc${i % SERVICES}`,
+        kind: 'normal-medium',
+        window: 'now +2h',
+        details: 'Roll out the new build; roll back with the previous image.',
+      },
     );
     if (!r.ok) throw new Error(`change ${i + 1} was refused: ${JSON.stringify(r.error)}`);
   }
@@ -120,9 +146,21 @@ async function fakeThread() {
       process.exit(0);
     }
     const items = m.clicks.map((c) => {
-      const payload = buildBlockActions({ action_id: 'steward:0', value: c.value, text: 'Approve', user: c.user, channel: CHANNEL }, ctx);
+      const payload = buildBlockActions(
+        { action_id: 'steward:0', value: c.value, text: 'Approve', user: c.user, channel: CHANNEL },
+        ctx,
+      );
       const replyId = String(payload.response_url).split('/response/')[1];
-      void fake.waitForResponse((p) => p.id === replyId).then((p) => parentPort!.postMessage({ type: 'reply', id: replyId, at: now(), text: JSON.stringify(p.body) } satisfies FromThread));
+      void fake
+        .waitForResponse((p) => p.id === replyId)
+        .then((p) =>
+          parentPort!.postMessage({
+            type: 'reply',
+            id: replyId,
+            at: now(),
+            text: JSON.stringify(p.body),
+          } satisfies FromThread),
+        );
       return { body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), replyId };
     });
     parentPort!.postMessage({ type: 'built', seq: m.seq, items } satisfies FromThread);
@@ -131,7 +169,10 @@ async function fakeThread() {
 }
 
 function startThread(input: Role) {
-  const w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`, { eval: true, workerData: input });
+  const w = new Worker(
+    `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`,
+    { eval: true, workerData: input },
+  );
   const next = <T extends FromThread['type']>(type: T) =>
     new Promise<Extract<FromThread, { type: T }>>((resolve, reject) => {
       const onMessage = (m: FromThread) => {
@@ -188,15 +229,28 @@ function plan(): { before: Click[]; after: Click[] } {
   for (let n = 1; n <= CHANGES; n++) {
     const [a1, a2, a3, late] = pick(cab, QUORUM + 1);
     const owner = pick(owners((n - 1) % SERVICES), 1)[0];
-    for (const p of [a1, a2, a3, owner]) units.push([{ change: n, person: p, counts: true, kind: 'approval' }, { change: n, person: p, counts: false, kind: 'double' }]);
-    after.push({ change: n, person: late, counts: false, kind: 'after' }, { change: n, person: owner, counts: false, kind: 'after' });
+    for (const p of [a1, a2, a3, owner])
+      units.push([
+        { change: n, person: p, counts: true, kind: 'approval' },
+        { change: n, person: p, counts: false, kind: 'double' },
+      ]);
+    after.push(
+      { change: n, person: late, counts: false, kind: 'after' },
+      { change: n, person: owner, counts: false, kind: 'after' },
+    );
   }
   return { before: shuffle(units).flat(), after: shuffle(after) };
 }
 
-const batches = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const batches = <T>(xs: T[], n: number) =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-async function run(label: string, databaseUrl: string, count: (sql: string) => Promise<number>, rowsOf: (sql: string) => Promise<Record<string, unknown>[]>) {
+async function run(
+  label: string,
+  databaseUrl: string,
+  count: (sql: string) => Promise<number>,
+  rowsOf: (sql: string) => Promise<Record<string, unknown>[]>,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-chg-'));
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, policyYaml());
@@ -223,7 +277,14 @@ async function run(label: string, databaseUrl: string, count: (sql: string) => P
 
   const rssBefore = rssMb(process.pid);
   const cpuBefore = cpuMs(process.pid);
-  const steward = startThread({ role: 'steward', databaseUrl, policyFile, apiUrl, logFile: join(dir, 'steward.log'), fromDist });
+  const steward = startThread({
+    role: 'steward',
+    databaseUrl,
+    policyFile,
+    apiUrl,
+    logFile: join(dir, 'steward.log'),
+    fromDist,
+  });
   const { port, createdMs } = await steward.next('ready');
   const target: Target = { port, secret: SECRET };
   const pending = () => count('select count(*) as n from outbox_item where done_at is null');
@@ -252,7 +313,9 @@ async function run(label: string, databaseUrl: string, count: (sql: string) => P
   const slash = slashBody('/service', 'list', slackId('req'));
   const slashBurst = async () => {
     const rs = await Promise.all(Array.from({ length: WIDTH }, () => send(target, slash)));
-    for (const r of rs) if (r.status !== 200 || r.bytes < 200) throw new Error(`/service list answered HTTP ${r.status} with ${r.bytes} bytes`);
+    for (const r of rs)
+      if (r.status !== 200 || r.bytes < 200)
+        throw new Error(`/service list answered HTTP ${r.status} with ${r.bytes} bytes`);
     return rs.map((r) => r.ms);
   };
 
@@ -263,14 +326,23 @@ async function run(label: string, databaseUrl: string, count: (sql: string) => P
     // Warm-up (the JIT compiles both paths): /service list, and catalog buttons from every person (their identities get recorded).
     for (let round = 0; round < 10; round++) {
       await slashBurst();
-      await clickAll(await build(Array.from({ length: WIDTH }, (_, k) => ({ value: `st1|service.show|svc${k % SERVICES}`, user: slackId(people[(round * WIDTH + k) % people.length]) }))));
+      await clickAll(
+        await build(
+          Array.from({ length: WIDTH }, (_, k) => ({
+            value: `st1|service.show|svc${k % SERVICES}`,
+            user: slackId(people[(round * WIDTH + k) % people.length]),
+          })),
+        ),
+      );
       fake.post({ type: 'reset' } satisfies ToFake);
     }
 
     // Measured: click turns (50 in flight until every reply is in) and /service list bursts of 50 alternate, the first of each pair alternating.
     const { before, after } = plan();
     const turns = [...batches(before, WIDTH), ...batches(after, WIDTH)];
-    const built = await Promise.all(turns.map((t) => build(t.map((c) => ({ value: `st1|change.approve|${c.change}`, user: slackId(c.person) })))));
+    const built = await Promise.all(
+      turns.map((t) => build(t.map((c) => ({ value: `st1|change.approve|${c.change}`, user: slackId(c.person) })))),
+    );
     const clicks: (Click & { ack: number; reply: number; text: string })[] = [];
     const slashAcks: number[] = [];
     const cpu0 = cpuMs(process.pid);
@@ -303,38 +375,74 @@ async function run(label: string, databaseUrl: string, count: (sql: string) => P
     const decisive = clicks.filter((c) => c.text.includes('is now approved'));
     // Either click of a double click may be the one that counts (they are in flight together).
     const pairs = new Map<string, number>();
-    for (const c of clicks) if (c.kind !== 'after') pairs.set(`${c.change}:${c.person}`, (pairs.get(`${c.change}:${c.person}`) ?? 0) + Number(approved(c)));
+    for (const c of clicks)
+      if (c.kind !== 'after')
+        pairs.set(`${c.change}:${c.person}`, (pairs.get(`${c.change}:${c.person}`) ?? 0) + Number(approved(c)));
     const lines = [
       check('change_decision rows', await count('select count(*) as n from change_decision'), want),
-      check('change.approval_given', await count("select count(*) as n from audit_entry where action = 'change.approval_given'"), want),
-      check('change.approved', await count("select count(*) as n from audit_entry where action = 'change.approved'"), CHANGES),
+      check(
+        'change.approval_given',
+        await count("select count(*) as n from audit_entry where action = 'change.approval_given'"),
+        want,
+      ),
+      check(
+        'change.approved',
+        await count("select count(*) as n from audit_entry where action = 'change.approved'"),
+        CHANGES,
+      ),
       check('changes approved', await count("select count(*) as n from change where approval = 'approved'"), CHANGES),
       check('replies "You approved"', clicks.filter(approved).length, want),
       check('replies "is now approved"', decisive.length, CHANGES),
-      check('double clicks with exactly one counted', [...pairs.values()].filter((k) => k === 1).length, CHANGES * (QUORUM + 1)),
-      check('clicks after the outcome refused', clicks.filter((c) => c.kind === 'after' && !approved(c)).length, CHANGES * 2),
+      check(
+        'double clicks with exactly one counted',
+        [...pairs.values()].filter((k) => k === 1).length,
+        CHANGES * (QUORUM + 1),
+      ),
+      check(
+        'clicks after the outcome refused',
+        clicks.filter((c) => c.kind === 'after' && !approved(c)).length,
+        CHANGES * 2,
+      ),
     ];
-    for (const d of await rowsOf("select subject, count(*) as n from audit_entry where action = 'change.approved' group by subject having count(*) > 1")) problems.push(`DOUBLE DECISION: ${d.subject} approved ${d.n} times`);
-    for (const r of await rowsOf('select c.number as num, count(d.id) as n from change c left join change_decision d on d.change_id = c.id group by c.number'))
+    for (const d of await rowsOf(
+      "select subject, count(*) as n from audit_entry where action = 'change.approved' group by subject having count(*) > 1",
+    ))
+      problems.push(`DOUBLE DECISION: ${d.subject} approved ${d.n} times`);
+    for (const r of await rowsOf(
+      'select c.number as num, count(d.id) as n from change c left join change_decision d on d.change_id = c.id group by c.number',
+    ))
       if (Number(r.n) !== QUORUM + 1) problems.push(`CHG-${r.num}: ${r.n} decisions recorded, expected ${QUORUM + 1}`);
     const decidedBy = new Map<number, number>();
     for (const c of decisive) decidedBy.set(c.change, (decidedBy.get(c.change) ?? 0) + 1);
-    for (const [n, k] of decidedBy) if (k > 1) problems.push(`DOUBLE DECISION: CHG-${n} answered "is now approved" ${k} times`);
+    for (const [n, k] of decidedBy)
+      if (k > 1) problems.push(`DOUBLE DECISION: CHG-${n} answered "is now approved" ${k} times`);
     const copies = await count('select count(*) as n from change_message');
 
     const ack = summarize(clicks.map((c) => c.ack));
     const reply = summarize(clicks.map((c) => c.reply));
     const svc = summarize(slashAcks);
     const ratio = (a: Summary, b: Summary) => `p50 ${(a.p50 / b.p50).toFixed(2)}  p99 ${(a.p99 / b.p99).toFixed(2)}`;
-    console.log(`\n  ${label}  (${fromDist ? 'dist/' : 'src/'}; ${copies} card copies: ${CHANGES} team cards + ${CAB + 2} approvers asked per change)`);
-    console.log(`    setup             ${CHANGES} changes requested through the core in ${createdMs} ms; cards and approver messages sent ${announceMs} ms later`);
+    console.log(
+      `\n  ${label}  (${fromDist ? 'dist/' : 'src/'}; ${copies} card copies: ${CHANGES} team cards + ${CAB + 2} approvers asked per change)`,
+    );
+    console.log(
+      `    setup             ${CHANGES} changes requested through the core in ${createdMs} ms; cards and approver messages sent ${announceMs} ms later`,
+    );
     console.log(`    click → ack       ${fmt(ack)}`);
     console.log(`    click → reply     ${fmt(reply)}   ("You approved" or the refusal, at the response_url)`);
     console.log(`    /service list ack ${fmt(svc)}`);
-    console.log(`    ratio click ack / /service list ack   ${ratio(ack, svc)}   (click → reply / /service list ack: ${ratio(reply, svc)})`);
-    console.log(`    throughput        ${((clicks.length / clickWallMs) * 1000).toFixed(0)} clicks/s over ${(clickWallMs / 1000).toFixed(1)} s of click turns (${want} decisions, ${CHANGES} outcomes); ${(wallMs / 1000).toFixed(1)} s with the /service list turns; every card copy current ${settleMs} ms after the last reply`);
-    console.log(`    CPU               ${(cpu / (clicks.length + slashAcks.length)).toFixed(2)} ms per request over the measured turns (the whole process: Steward, FakeSlack, load; ${(cpuMs(process.pid) - cpuBefore) / 1000 | 0} s since Steward started)`);
-    console.log(`    RSS               ${rssBefore.toFixed(0)} MB before Steward started, ${rssAfter.toFixed(0)} MB after the clicks (the whole process)`);
+    console.log(
+      `    ratio click ack / /service list ack   ${ratio(ack, svc)}   (click → reply / /service list ack: ${ratio(reply, svc)})`,
+    );
+    console.log(
+      `    throughput        ${((clicks.length / clickWallMs) * 1000).toFixed(0)} clicks/s over ${(clickWallMs / 1000).toFixed(1)} s of click turns (${want} decisions, ${CHANGES} outcomes); ${(wallMs / 1000).toFixed(1)} s with the /service list turns; every card copy current ${settleMs} ms after the last reply`,
+    );
+    console.log(
+      `    CPU               ${(cpu / (clicks.length + slashAcks.length)).toFixed(2)} ms per request over the measured turns (the whole process: Steward, FakeSlack, load; ${((cpuMs(process.pid) - cpuBefore) / 1000) | 0} s since Steward started)`,
+    );
+    console.log(
+      `    RSS               ${rssBefore.toFixed(0)} MB before Steward started, ${rssAfter.toFixed(0)} MB after the clicks (the whole process)`,
+    );
     console.log(`    exactly once      ${lines.join('; ')}`);
     if (problems.length) {
       console.log(`    FAIL: ${problems.length} problem(s)`);
@@ -369,7 +477,15 @@ async function main() {
         }
       };
       try {
-        failed = (await run('SQLite', `file:${file}`, async (sql) => Number(q(sql)[0].n), async (sql) => q(sql))).length > 0 || failed;
+        failed =
+          (
+            await run(
+              'SQLite',
+              `file:${file}`,
+              async (sql) => Number(q(sql)[0].n),
+              async (sql) => q(sql),
+            )
+          ).length > 0 || failed;
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -19,7 +19,8 @@ import { systemClock } from '../src/core/ports.js';
 
 const TARGETS: Record<string, number> = { '10000': 2000, '100000': 20000 };
 const REIMPORT_TARGET_MS = 1000;
-const POLICY = 'teams: [{ id: payments, name: Payments }]\nservices: [{ id: payments-api, name: Payments API, team: payments, tier: 1 }]\n';
+const POLICY =
+  'teams: [{ id: payments, name: Payments }]\nservices: [{ id: payments-api, name: Payments API, team: payments, tier: 1 }]\n';
 
 async function one(dialect: string, n: number, file: string) {
   const { url, drop } = await benchDatabase(dialect);
@@ -37,9 +38,19 @@ async function one(dialect: string, n: number, file: string) {
     const again = await importReport(deps, req);
     const againMs = performance.now() - t;
     if (!first.ok || !again.ok) throw new Error('import refused');
-    if (first.summary.new !== n || again.summary.unchanged !== n) throw new Error(`unexpected counts ${JSON.stringify([first.summary, again.summary])}`);
+    if (first.summary.new !== n || again.summary.unchanged !== n)
+      throw new Error(`unexpected counts ${JSON.stringify([first.summary, again.summary])}`);
     const rss = Math.round(process.resourceUsage().maxRSS / 1024);
-    console.log(JSON.stringify({ dialect, findings: n, reportMB: +(report.length / 1e6).toFixed(1), importMs: Math.round(firstMs), reimportMs: Math.round(againMs), peakRssMB: rss }));
+    console.log(
+      JSON.stringify({
+        dialect,
+        findings: n,
+        reportMB: +(report.length / 1e6).toFixed(1),
+        importMs: Math.round(firstMs),
+        reimportMs: Math.round(againMs),
+        peakRssMB: rss,
+      }),
+    );
   } finally {
     await store.close();
     await drop();
@@ -62,11 +73,23 @@ if (process.argv[2] === '--one') {
       continue;
     }
     for (const n of sizes) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--one', dialect, n, files.get(n)!], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { findings: number; reportMB: number; importMs: number; reimportMs: number; peakRssMB: number };
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', new URL(import.meta.url).pathname, '--one', dialect, n, files.get(n)!],
+        { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '2' } },
+      );
+      const r = JSON.parse(out.trim().split('\n').pop()!) as {
+        findings: number;
+        reportMB: number;
+        importMs: number;
+        reimportMs: number;
+        peakRssMB: number;
+      };
       const target = TARGETS[n] ?? (r.findings / 10_000) * 2000;
       const mark = (ms: number, t: number) => `${String(ms).padStart(6)} ms (≤ ${t}) ${ms <= t ? 'ok' : 'MISSED'}`;
-      console.log(`${dialect.padEnd(11)} ${String(r.findings).padStart(8)}  ${String(r.reportMB).padStart(4)}MB  ${mark(r.importMs, target)}  ${mark(r.reimportMs, n === '10000' ? REIMPORT_TARGET_MS : target / 2)}          ${r.peakRssMB} MB`);
+      console.log(
+        `${dialect.padEnd(11)} ${String(r.findings).padStart(8)}  ${String(r.reportMB).padStart(4)}MB  ${mark(r.importMs, target)}  ${mark(r.reimportMs, n === '10000' ? REIMPORT_TARGET_MS : target / 2)}          ${r.peakRssMB} MB`,
+      );
     }
   }
   rmSync(tmp, { recursive: true, force: true });

@@ -26,7 +26,13 @@ const freePort = () =>
 async function waitReady(port: number, child: ChildProcess) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`Steward exited with ${child.exitCode}`);
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('Steward did not become ready');
@@ -37,7 +43,18 @@ async function run(label: string, databaseUrl: string) {
   const port = await freePort();
   const steward = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: root,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: fake.apiUrl, LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      LOG_LEVEL: 'warn',
+      MALLOC_ARENA_MAX: '2',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitReady(port, steward);
@@ -59,7 +76,11 @@ async function run(label: string, databaseUrl: string) {
       },
     });
     if (res.status !== 200) throw new Error(`submission ${n}: HTTP ${res.status} ${res.body}`);
-    await fake.waitFor('chat.postMessage', (c) => c.body.channel === INCIDENTS_CHANNEL && String(c.body.text).includes(`INC-${n} `), 10_000);
+    await fake.waitFor(
+      'chat.postMessage',
+      (c) => c.body.channel === INCIDENTS_CHANNEL && String(c.body.text).includes(`INC-${n} `),
+      10_000,
+    );
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (n % 100 === 0) fake.resetCalls();
   }
@@ -68,10 +89,14 @@ async function run(label: string, databaseUrl: string) {
   steward.kill('SIGTERM');
   await new Promise((r) => steward.once('exit', r));
   await fake.close();
-  console.log(`  ${label.padEnd(10)} ${fmt(summarize(samples))}  (${(N / wall).toFixed(0)} declarations/s, Steward RSS ${rss.toFixed(0)} MB)`);
+  console.log(
+    `  ${label.padEnd(10)} ${fmt(summarize(samples))}  (${(N / wall).toFixed(0)} declarations/s, Steward RSS ${rss.toFixed(0)} MB)`,
+  );
 }
 
-console.log(`\nsigned modal submission → announcement posted, ${N} sequential declarations (each: incident, timeline, audit, outbox; war room, invite, pin and announcement on the fake Slack)`);
+console.log(
+  `\nsigned modal submission → announcement posted, ${N} sequential declarations (each: incident, timeline, audit, outbox; war room, invite, pin and announcement on the fake Slack)`,
+);
 const dir = mkdtempSync(join(tmpdir(), 'steward-bench-inc-'));
 await run('SQLite', `file:${join(dir, 'steward.db')}`);
 rmSync(dir, { recursive: true, force: true });

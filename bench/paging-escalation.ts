@@ -25,17 +25,36 @@ const REPEAT = num('BENCH_REPEAT', 0);
 const LEVELS = 2;
 const STEPS = LEVELS * (REPEAT + 1) + 1;
 /** The main run: one Steward. Pages are opened live over the window; first steps are due at once. */
-const MAIN = { pages: num('BENCH_PAGES', 10_000), windowS: num('BENCH_WINDOW_S', 120), timeoutS: [num('BENCH_TIMEOUT_MIN_S', 60), num('BENCH_TIMEOUT_MAX_S', 180)] as const };
+const MAIN = {
+  pages: num('BENCH_PAGES', 10_000),
+  windowS: num('BENCH_WINDOW_S', 120),
+  timeoutS: [num('BENCH_TIMEOUT_MIN_S', 60), num('BENCH_TIMEOUT_MAX_S', 180)] as const,
+};
 /** Two Steward instances (two holders) competing on one database (BENCH_DUAL_PAGES=0 skips it). */
-const DUAL = { pages: num('BENCH_DUAL_PAGES', 2_000), windowS: num('BENCH_DUAL_WINDOW_S', 30), timeoutS: [num('BENCH_DUAL_TIMEOUT_MIN_S', 5), num('BENCH_DUAL_TIMEOUT_MAX_S', 15)] as const };
+const DUAL = {
+  pages: num('BENCH_DUAL_PAGES', 2_000),
+  windowS: num('BENCH_DUAL_WINDOW_S', 30),
+  timeoutS: [num('BENCH_DUAL_TIMEOUT_MIN_S', 5), num('BENCH_DUAL_TIMEOUT_MAX_S', 15)] as const,
+};
 const DIALECTS = (env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
 const TARGET_P99_MS = 1000;
 const OPEN_CONCURRENCY = 8;
 
 // Built code (dist/, what `npm run bench` builds and production runs) unless BENCH_FROM=src or dist/ is missing.
-const fromDist = (isMainThread ? env.BENCH_FROM !== 'src' && existsSync(join(root, 'dist/src/core/steward.js')) : (workerData as WorkerInput).fromDist);
-const load = <T>(rel: string): Promise<T> => import(pathToFileURL(join(root, fromDist ? `dist/src/${rel}.js` : `src/${rel}.ts`)).href) as Promise<T>;
-const [{ Steward }, { openStore }, { loadPolicyFile }, { ConsoleGateway }, { systemClock }, { STANDARD_MODULES }, { PAGING_ESCALATOR, PAGING_SERVICE }] = await Promise.all([
+const fromDist = isMainThread
+  ? env.BENCH_FROM !== 'src' && existsSync(join(root, 'dist/src/core/steward.js'))
+  : (workerData as WorkerInput).fromDist;
+const load = <T>(rel: string): Promise<T> =>
+  import(pathToFileURL(join(root, fromDist ? `dist/src/${rel}.js` : `src/${rel}.ts`)).href) as Promise<T>;
+const [
+  { Steward },
+  { openStore },
+  { loadPolicyFile },
+  { ConsoleGateway },
+  { systemClock },
+  { STANDARD_MODULES },
+  { PAGING_ESCALATOR, PAGING_SERVICE },
+] = await Promise.all([
   load<typeof import('../src/core/steward.js')>('core/steward'),
   load<typeof import('../src/store/index.js')>('store/index'),
   load<typeof import('../src/config/policy.js')>('config/policy'),
@@ -74,7 +93,8 @@ interface TxStat {
 }
 
 function profiled(store: Store, stats: Map<string, TxStat>): Store {
-  const stat = (label: string) => stats.get(label) ?? stats.set(label, { n: 0, wait: [], hold: [], calls: 0 }).get(label)!;
+  const stat = (label: string) =>
+    stats.get(label) ?? stats.set(label, { n: 0, wait: [], hold: [], calls: 0 }).get(label)!;
   const track = (tx: Tx, seen: { label: string | null; calls: number }): Tx =>
     new Proxy(tx, {
       get: (t, repo: string) =>
@@ -134,7 +154,13 @@ function profiled(store: Store, stats: Map<string, TxStat>): Store {
 
 // ---- one Steward: store, escalator, outbox, console gateway with a counting screen ----
 
-async function startInstance(url: string, policyFile: string, holder: string, onFired: (pageId: number, seq: number, due: number, fired: number) => void, migrate: boolean) {
+async function startInstance(
+  url: string,
+  policyFile: string,
+  holder: string,
+  onFired: (pageId: number, seq: number, due: number, fired: number) => void,
+  migrate: boolean,
+) {
   const raw = await openStore({ url, migrate });
   const txStats = new Map<string, TxStat>();
   const store = profiled(raw, txStats);
@@ -145,7 +171,11 @@ async function startInstance(url: string, policyFile: string, holder: string, on
   const log = {
     warn: () => {},
     error: (obj: object, msg: string) => {
-      const err = String((obj as { err?: unknown }).err ?? '').trim().split('\n').pop()!.slice(0, 80);
+      const err = String((obj as { err?: unknown }).err ?? '')
+        .trim()
+        .split('\n')
+        .pop()!
+        .slice(0, 80);
       const k = `${holder}: ${msg}${err ? ` (${err})` : ''}`;
       errors.set(k, (errors.get(k) ?? 0) + 1);
     },
@@ -168,13 +198,19 @@ async function startInstance(url: string, policyFile: string, holder: string, on
     modules: STANDARD_MODULES,
     holder,
     log: { info: () => {}, ...log },
-    hooks: { onStepFired: (step, firedAt) => onFired(Number(step.pageId), Number(step.seq), step.dueAt.getTime(), firedAt.getTime()) },
+    hooks: {
+      onStepFired: (step, firedAt) =>
+        onFired(Number(step.pageId), Number(step.seq), step.dueAt.getTime(), firedAt.getTime()),
+    },
   });
   steward.gateways.set('console', new ConsoleGateway(screen, 'bench'));
   if (migrate) await steward.applyPolicy();
   steward.start();
   // As the scheduler's outbox job does: pick up retries and leftovers every 2 s.
-  const kick = setInterval(() => void steward.outbox.kick().catch((err) => log.error({ err: String(err) }, 'outbox run failed')), 2_000);
+  const kick = setInterval(
+    () => void steward.outbox.kick().catch((err) => log.error({ err: String(err) }, 'outbox run failed')),
+    2_000,
+  );
   return {
     steward,
     store,
@@ -195,7 +231,13 @@ async function startInstance(url: string, policyFile: string, holder: string, on
 if (!isMainThread) {
   const input = workerData as WorkerInput;
   let batch: FiredBatch = [];
-  const inst = await startInstance(input.url, input.policyFile, input.holder, (p, s, d, f) => void batch.push(p, s, d, f), false);
+  const inst = await startInstance(
+    input.url,
+    input.policyFile,
+    input.holder,
+    (p, s, d, f) => void batch.push(p, s, d, f),
+    false,
+  );
   const flush = () => {
     if (batch.length) parentPort!.postMessage({ type: 'fired', batch } satisfies FromWorker);
     batch = [];
@@ -206,7 +248,11 @@ if (!isMainThread) {
     await inst.stop();
     clearInterval(timer);
     flush();
-    parentPort!.postMessage({ type: 'done', deliveries: [...inst.deliveries], errors: [...inst.errors] } satisfies FromWorker);
+    parentPort!.postMessage({
+      type: 'done',
+      deliveries: [...inst.deliveries],
+      errors: [...inst.errors],
+    } satisfies FromWorker);
     parentPort!.close();
   });
   parentPort!.postMessage({ type: 'ready' } satisfies FromWorker);
@@ -226,9 +272,15 @@ function writePolicy(file: string, [min, max]: readonly [number, number]): strin
     'teams:',
     `  - { id: ops, name: Operations, members: [${Array.from({ length: 10 }, (_, i) => `p${i}`).join(', ')}], channels: { slack: C0OPS } }`,
     'services:',
-    ...timeouts.map((_, i) => `  - { id: svc-${id(i)}, name: Service ${i}, team: ops, tier: ${1 + (i % 4)}, owners: [p${i % 50}], escalation: esc-${id(i)} }`),
+    ...timeouts.map(
+      (_, i) =>
+        `  - { id: svc-${id(i)}, name: Service ${i}, team: ops, tier: ${1 + (i % 4)}, owners: [p${i % 50}], escalation: esc-${id(i)} }`,
+    ),
     'schedules:',
-    ...timeouts.map((_, i) => `  - { id: sched-${id(i)}, rotation: { every: 1w, handoff: "Mon 09:00", members: [p${i % 50}, p${(i + 1) % 50}, p${(i + 2) % 50}] } }`),
+    ...timeouts.map(
+      (_, i) =>
+        `  - { id: sched-${id(i)}, rotation: { every: 1w, handoff: "Mon 09:00", members: [p${i % 50}, p${(i + 1) % 50}, p${(i + 2) % 50}] } }`,
+    ),
     'escalationPolicies:',
     ...timeouts.flatMap(([a, b], i) => [
       `  - id: esc-${id(i)}`,
@@ -281,15 +333,30 @@ interface DbChecks {
 
 async function checkDatabase(url: string, deliveries: Map<string, number>): Promise<DbChecks> {
   const n = (v: unknown) => Number(v);
-  const steps = await query<{ state: string; fired_by: string | null; c: unknown }>(url, `SELECT "state", "fired_by", COUNT(*) AS "c" FROM "page_step" GROUP BY "state", "fired_by"`);
+  const steps = await query<{ state: string; fired_by: string | null; c: unknown }>(
+    url,
+    `SELECT "state", "fired_by", COUNT(*) AS "c" FROM "page_step" GROUP BY "state", "fired_by"`,
+  );
   const firedBy: Record<string, number> = {};
   for (const r of steps) if (r.state === 'fired') firedBy[r.fired_by ?? '?'] = n(r.c);
-  const [dupSteps] = await query<{ c: unknown }>(url, `SELECT COUNT(*) AS "c" FROM (SELECT "page_id", "seq" FROM "page_step" GROUP BY "page_id", "seq" HAVING COUNT(*) > 1) AS d`);
-  const [dupKeys] = await query<{ c: unknown }>(url, `SELECT COUNT(*) AS "c" FROM (SELECT "key" FROM "outbox_item" WHERE "kind" = 'page.send' GROUP BY "key" HAVING COUNT(*) > 1) AS d`);
-  const outboxRows = await query<{ kind: string; state: string; c: unknown }>(url, `SELECT "kind", "state", COUNT(*) AS "c" FROM "outbox_item" GROUP BY "kind", "state"`);
+  const [dupSteps] = await query<{ c: unknown }>(
+    url,
+    `SELECT COUNT(*) AS "c" FROM (SELECT "page_id", "seq" FROM "page_step" GROUP BY "page_id", "seq" HAVING COUNT(*) > 1) AS d`,
+  );
+  const [dupKeys] = await query<{ c: unknown }>(
+    url,
+    `SELECT COUNT(*) AS "c" FROM (SELECT "key" FROM "outbox_item" WHERE "kind" = 'page.send' GROUP BY "key" HAVING COUNT(*) > 1) AS d`,
+  );
+  const outboxRows = await query<{ kind: string; state: string; c: unknown }>(
+    url,
+    `SELECT "kind", "state", COUNT(*) AS "c" FROM "outbox_item" GROUP BY "kind", "state"`,
+  );
   const outbox: Record<string, number> = {};
   for (const r of outboxRows) outbox[`${r.kind} ${r.state}`] = n(r.c);
-  const audit = await query<{ subject: string; after: string }>(url, `SELECT "subject", "after" FROM "audit_entry" WHERE "action" IN ('page.escalated', 'page.exhausted')`);
+  const audit = await query<{ subject: string; after: string }>(
+    url,
+    `SELECT "subject", "after" FROM "audit_entry" WHERE "action" IN ('page.escalated', 'page.exhausted')`,
+  );
   const perStep = new Map<string, number>();
   for (const a of audit) {
     const k = `${a.subject}|${(JSON.parse(a.after) as { step: number }).step}`;
@@ -358,17 +425,22 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
   let worker: Worker | undefined;
   let workerDone: Promise<Extract<FromWorker, { type: 'done' }>> | undefined;
   if (instances === 2) {
-    const w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`, {
-      eval: true,
-      workerData: { url, policyFile, holder: 'bench-b', fromDist } satisfies WorkerInput,
-    });
+    const w = new Worker(
+      `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`,
+      {
+        eval: true,
+        workerData: { url, policyFile, holder: 'bench-b', fromDist } satisfies WorkerInput,
+      },
+    );
     worker = w;
     const ready = new Promise<void>((resolve, reject) => {
       w.once('error', reject);
       workerDone = new Promise((done) =>
         w.on('message', (m: FromWorker) => {
           if (m.type === 'ready') resolve();
-          else if (m.type === 'fired') for (let i = 0; i < m.batch.length; i += 4) record(m.batch[i], m.batch[i + 1], m.batch[i + 2], m.batch[i + 3]);
+          else if (m.type === 'fired')
+            for (let i = 0; i < m.batch.length; i += 4)
+              record(m.batch[i], m.batch[i + 1], m.batch[i + 2], m.batch[i + 3]);
           else done(m);
         }),
       );
@@ -386,10 +458,13 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
   const backlog = { now: 0, max: 0 };
   const sampler = setInterval(
     () =>
-      void a.store.outboxWorker.pending().then((n) => {
-        backlog.now = n;
-        backlog.max = Math.max(backlog.max, n);
-      }, () => {}),
+      void a.store.outboxWorker.pending().then(
+        (n) => {
+          backlog.now = n;
+          backlog.max = Math.max(backlog.max, n);
+        },
+        () => {},
+      ),
     1_000,
   );
   let openBehindMs = 0;
@@ -401,7 +476,14 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
       a.store.transaction((tx) =>
         a.steward.part<PagingService>(PAGING_SERVICE).open(
           tx,
-          { key: `bench:${i}`, serviceId: `svc-${String(i % SERVICES).padStart(2, '0')}`, message: `bench page ${i}`, createdBy: null, createdPlatform: 'system', createdUserId: null },
+          {
+            key: `bench:${i}`,
+            serviceId: `svc-${String(i % SERVICES).padStart(2, '0')}`,
+            message: `bench page ${i}`,
+            createdBy: null,
+            createdPlatform: 'system',
+            createdUserId: null,
+          },
           { platform: 'system' },
           systemClock.now(),
         ),
@@ -444,7 +526,9 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
     await sleep(200);
     if (Date.now() - lastProgress >= 15_000) {
       lastProgress = Date.now();
-      process.stderr.write(`    … ${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${lateness.length}/${expected} steps fired, ${backlog.now} outbox items pending\n`);
+      process.stderr.write(
+        `    … ${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s, ${lateness.length}/${expected} steps fired, ${backlog.now} outbox items pending\n`,
+      );
     }
   }
   const allFiredAt = Date.now();
@@ -481,8 +565,12 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
   const firedA = Math.max(1, db.firedBy['bench-a'] ?? 0);
   const claimsLost = (a.txStats.get('pages.claimStep')?.n ?? 0) - (db.firedBy['bench-a'] ?? 0);
 
-  console.log(`  ${label} · ${instances} instance${instances > 1 ? 's' : ''} · ${pages} pages × ${STEPS} steps (repeat ${REPEAT}), ack timeouts ${shape.timeoutS[0]}–${shape.timeoutS[1]} s, opened over ${windowS} s`);
-  console.log(`    steps fired   ${lateness.length}/${expected}${complete ? '' : '  INCOMPLETE'}   by holder ${JSON.stringify(db.firedBy)}   pending left ${db.pending}`);
+  console.log(
+    `  ${label} · ${instances} instance${instances > 1 ? 's' : ''} · ${pages} pages × ${STEPS} steps (repeat ${REPEAT}), ack timeouts ${shape.timeoutS[0]}–${shape.timeoutS[1]} s, opened over ${windowS} s`,
+  );
+  console.log(
+    `    steps fired   ${lateness.length}/${expected}${complete ? '' : '  INCOMPLETE'}   by holder ${JSON.stringify(db.firedBy)}   pending left ${db.pending}`,
+  );
   console.log(`    lateness      ${line('', s).trim()}`);
   console.log(`    first step    ${line('', first).trim()}   (page opened → first notification claimed)`);
   console.log(`    over time     p99 (s) of the steps due in each 30 s from the first page: ${timeline.join(' ')}`);
@@ -492,20 +580,35 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
   console.log(
     `    throughput    ${f0(lateness.length / Math.max(0.001, (lastFire - firstFire) / 1000))} steps/s over ${((lastFire - firstFire) / 1000).toFixed(0)} s of firing; CPU ${((cpu.user + cpu.system) / 1000 / lateness.length).toFixed(1)} ms per step (all threads, incl. opening and outbox)`,
   );
-  console.log(`    outbox        backlog peaked at ${backlog.max} pending items; drained ${(drainedMs / 1000).toFixed(1)} s after the last step fired`);
-  console.log(`    opening       ${pages} pages planned over ${windowS} s, took ${((openedAt - t0) / 1000).toFixed(0)} s; one transaction each, ≤ ${OPEN_CONCURRENCY} at once: p50 ${o.p50.toFixed(1)} ms, p99 ${f0(o.p99)} ms${openBehindMs > 50 ? `; fell behind schedule by up to ${f0(openBehindMs)} ms` : ''}`);
-  console.log(`    statements    ${(sql / firedA).toFixed(1)} SQL statements per step bench-a fired, on its thread (incl. BEGIN/COMMIT, opening and outbox)${instances > 1 ? `; bench-a lost ${claimsLost} claims to bench-b` : ''}`);
-  console.log(`    transactions  of bench-a, by first call: count, per step it fired, wait for the connection p50/p99, held p50/p99 (ms)`);
-  for (const [label, st] of [...a.txStats].sort((x, y) => y[1].hold.reduce((p, v) => p + v, 0) - x[1].hold.reduce((p, v) => p + v, 0)).slice(0, 9)) {
+  console.log(
+    `    outbox        backlog peaked at ${backlog.max} pending items; drained ${(drainedMs / 1000).toFixed(1)} s after the last step fired`,
+  );
+  console.log(
+    `    opening       ${pages} pages planned over ${windowS} s, took ${((openedAt - t0) / 1000).toFixed(0)} s; one transaction each, ≤ ${OPEN_CONCURRENCY} at once: p50 ${o.p50.toFixed(1)} ms, p99 ${f0(o.p99)} ms${openBehindMs > 50 ? `; fell behind schedule by up to ${f0(openBehindMs)} ms` : ''}`,
+  );
+  console.log(
+    `    statements    ${(sql / firedA).toFixed(1)} SQL statements per step bench-a fired, on its thread (incl. BEGIN/COMMIT, opening and outbox)${instances > 1 ? `; bench-a lost ${claimsLost} claims to bench-b` : ''}`,
+  );
+  console.log(
+    `    transactions  of bench-a, by first call: count, per step it fired, wait for the connection p50/p99, held p50/p99 (ms)`,
+  );
+  for (const [label, st] of [...a.txStats]
+    .sort((x, y) => y[1].hold.reduce((p, v) => p + v, 0) - x[1].hold.reduce((p, v) => p + v, 0))
+    .slice(0, 9)) {
     const w = st.wait.length ? summarize(st.wait) : undefined;
     const h = summarize(st.hold);
     console.log(
       `      ${label.padEnd(22)} ${String(st.n).padStart(6)}  ${(st.n / firedA).toFixed(2).padStart(5)}/step  ${w ? `wait ${w.p50.toFixed(1)}/${f0(w.p99)}` : 'wait   -  '}  held ${h.p50.toFixed(1)}/${h.p99.toFixed(1)}${st.calls ? `  ${(st.calls / st.n).toFixed(1)} repo calls` : ''}`,
     );
   }
-  console.log(`    memory        RSS ${mb(rss)} (peak ${mb(peakRss)})   wall ${((allFiredAt - t0) / 1000).toFixed(0)} s to the last step`);
-  for (const [k, c] of [...errors].sort((x, y) => y[1] - x[1]).slice(0, 4)) console.log(`    errors        ${String(c).padStart(5)} × ${k}`);
-  console.log(`    ${pass ? 'PASS' : 'FAIL'}          p99 ≤ ${TARGET_P99_MS} ms${complete ? '' : ', all steps fired'}, no double fires`);
+  console.log(
+    `    memory        RSS ${mb(rss)} (peak ${mb(peakRss)})   wall ${((allFiredAt - t0) / 1000).toFixed(0)} s to the last step`,
+  );
+  for (const [k, c] of [...errors].sort((x, y) => y[1] - x[1]).slice(0, 4))
+    console.log(`    errors        ${String(c).padStart(5)} × ${k}`);
+  console.log(
+    `    ${pass ? 'PASS' : 'FAIL'}          p99 ≤ ${TARGET_P99_MS} ms${complete ? '' : ', all steps fired'}, no double fires`,
+  );
   return pass;
 }
 
@@ -522,14 +625,20 @@ if (isMainThread) {
   countCalls(pg.Client.prototype as unknown as Record<string, unknown>, 'query');
 
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-pages-'));
-  const policies = { main: writePolicy(join(dir, 'main.yaml'), MAIN.timeoutS), dual: writePolicy(join(dir, 'dual.yaml'), DUAL.timeoutS) };
+  const policies = {
+    main: writePolicy(join(dir, 'main.yaml'), MAIN.timeoutS),
+    dual: writePolicy(join(dir, 'dual.yaml'), DUAL.timeoutS),
+  };
   console.log(
     `\nopen pages that nobody acknowledges: ${SERVICES} services, 2 levels (schedule, then a person), staggered ack timeouts, repeat ${REPEAT} → ${STEPS} steps per page; real Escalator and outbox, console gateway (${fromDist ? 'dist/' : 'src/ via tsx'})`,
   );
   let ok = true;
   try {
     for (const dialect of DIALECTS) {
-      const variants: [Shape, string, 1 | 2][] = [[MAIN, policies.main, 1], ...(DUAL.pages > 0 ? [[DUAL, policies.dual, 2] as [Shape, string, 2]] : [])];
+      const variants: [Shape, string, 1 | 2][] = [
+        [MAIN, policies.main, 1],
+        ...(DUAL.pages > 0 ? [[DUAL, policies.dual, 2] as [Shape, string, 2]] : []),
+      ];
       for (const [shape, policy, instances] of variants) {
         if (dialect === 'sqlite') {
           const sub = mkdtempSync(join(dir, 'db-'));
@@ -554,5 +663,7 @@ if (isMainThread) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`  overall: ${ok ? 'PASS' : 'FAIL'} (target: p99 lateness ≤ ${TARGET_P99_MS} ms, every step fired, no double fires)`);
+  console.log(
+    `  overall: ${ok ? 'PASS' : 'FAIL'} (target: p99 lateness ≤ ${TARGET_P99_MS} ms, every step fired, no double fires)`,
+  );
 }

@@ -63,11 +63,18 @@ function policyText(): string {
   for (let p = 0; p < PEOPLE; p++) lines.push(`  - { id: ${personId(p)}, name: Person ${p} }`);
   lines.push('teams:');
   for (let t = 0; t < TEAMS; t++) {
-    const members = Array.from({ length: Math.max(1, Math.floor(PEOPLE / TEAMS)) }, (_, i) => personId((t * Math.floor(PEOPLE / TEAMS) + i) % PEOPLE));
-    lines.push(`  - { id: ${teamId(t)}, name: Team ${t}, timezone: ${ZONES[t % ZONES.length]}, members: [${members.join(', ')}] }`);
+    const members = Array.from({ length: Math.max(1, Math.floor(PEOPLE / TEAMS)) }, (_, i) =>
+      personId((t * Math.floor(PEOPLE / TEAMS) + i) % PEOPLE),
+    );
+    lines.push(
+      `  - { id: ${teamId(t)}, name: Team ${t}, timezone: ${ZONES[t % ZONES.length]}, members: [${members.join(', ')}] }`,
+    );
   }
   lines.push('services:');
-  for (let s = 0; s < SERVICES; s++) lines.push(`  - { id: ${serviceId(s)}, name: Service ${s}, team: ${teamId(teamOf(s))}, tier: ${1 + (s % 4)}, owners: [${personId((s * 7) % PEOPLE)}] }`);
+  for (let s = 0; s < SERVICES; s++)
+    lines.push(
+      `  - { id: ${serviceId(s)}, name: Service ${s}, team: ${teamId(teamOf(s))}, tier: ${1 + (s % 4)}, owners: [${personId((s * 7) % PEOPLE)}] }`,
+    );
   lines.push('patches:', '  digest:', "    cron: '0 9 * * *'");
   return `${lines.join('\n')}\n`;
 }
@@ -85,7 +92,9 @@ const SEED_ORDER = process.env.BENCH_SEED_ORDER === 'interleaved' ? 'interleaved
 function serviceOfFinding(i: number): number {
   if (i < LIST_FINDINGS || SERVICES === 1) return 0;
   const rest = FINDINGS - LIST_FINDINGS;
-  return SEED_ORDER === 'interleaved' ? 1 + ((i - LIST_FINDINGS) % (SERVICES - 1)) : 1 + Math.floor(((i - LIST_FINDINGS) * (SERVICES - 1)) / rest);
+  return SEED_ORDER === 'interleaved'
+    ? 1 + ((i - LIST_FINDINGS) % (SERVICES - 1))
+    : 1 + Math.floor(((i - LIST_FINDINGS) * (SERVICES - 1)) / rest);
 }
 
 const CVSS: Record<string, number> = { critical: 9.8, high: 7.5, medium: 5.3, low: 3.1 };
@@ -95,7 +104,13 @@ const CVSS: Record<string, number> = { critical: 9.8, high: 7.5, medium: 5.3, lo
  * most of them recently (age = 200 d × u²); deadlines by Steward's own rules (the default SLAs in the
  * team's zone), which makes about a third overdue at T0 and a few percent due within 7 days.
  */
-function finding(i: number, rnd: () => number, rules: DeadlineRules, at: Date, opts: { seenAt?: Date; service?: number } = {}): FindingWrite {
+function finding(
+  i: number,
+  rnd: () => number,
+  rules: DeadlineRules,
+  at: Date,
+  opts: { seenAt?: Date; service?: number } = {},
+): FindingWrite {
   const s = opts.service ?? serviceOfFinding(i);
   const svc = serviceId(s);
   const r = rnd();
@@ -155,7 +170,20 @@ async function seed(dialect: string, url: string) {
       for (let s = 0; s < SERVICES; s++) {
         const total = s === 0 ? LIST_FINDINGS : Math.floor((FINDINGS - LIST_FINDINGS) / Math.max(1, SERVICES - 1));
         await tx.findings.lockService(serviceId(s), at);
-        await tx.findings.logImport({ serviceId: serviceId(s), scanner: 'trivy', format: 'trivy', total, created: total, unchanged: 0, changed: 0, fixed: 0, reopened: 0, suppressed: 0, importedBy: 'cli:bench', at });
+        await tx.findings.logImport({
+          serviceId: serviceId(s),
+          scanner: 'trivy',
+          format: 'trivy',
+          total,
+          created: total,
+          unchanged: 0,
+          changed: 0,
+          fixed: 0,
+          reopened: 0,
+          suppressed: 0,
+          importedBy: 'cli:bench',
+          at,
+        });
       }
     });
     for (let from = 0; from < FINDINGS; from += SEED_TX_ROWS) {
@@ -175,7 +203,16 @@ async function seed(dialect: string, url: string) {
       await execSql(url, 'ANALYZE');
       analyzeMs = Math.round(performance.now() - a);
     }
-    console.log(JSON.stringify({ dialect, seedMs, analyzeMs, overdue, dueSoon, seedPeakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+    console.log(
+      JSON.stringify({
+        dialect,
+        seedMs,
+        analyzeMs,
+        overdue,
+        dueSoon,
+        seedPeakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      }),
+    );
   } finally {
     await store.close();
   }
@@ -219,7 +256,10 @@ async function between(store: Store, rules: DeadlineRules, atMs: number): Promis
   }
   return store.transaction(async (tx) => {
     const ids: number[] = [];
-    for (let s = 1; s <= CHURN_SERVICES; s++) ids.push(...(await tx.findings.listOpen({ serviceIds: [serviceId(s)] }, 0, CHURN_PER_SERVICE)).findings.map((f) => f.id));
+    for (let s = 1; s <= CHURN_SERVICES; s++)
+      ids.push(
+        ...(await tx.findings.listOpen({ serviceIds: [serviceId(s)] }, 0, CHURN_PER_SERVICE)).findings.map((f) => f.id),
+      );
     await tx.findings.upsert(fresh, at);
     await tx.findings.markFixed(ids, at);
     return { new: fresh.length, fixed: ids.length };
@@ -239,8 +279,15 @@ async function recorded(store: Store, runs: { scope?: string; occurrence: Date }
   const sum: Totals = { open: 0, overdue: 0, dueSoon: 0, fresh: 0, fixed: 0 };
   for (const r of runs) {
     const d = await store.transaction((tx) => tx.digests.latest(r.scope!));
-    if (!d || d.occurrence.getTime() !== r.occurrence.getTime()) throw new Error(`no digest recorded for ${r.scope} at ${r.occurrence.toISOString()}`);
-    const x = JSON.parse(d.summary) as { open: number; overdue: { total: number }; dueSoon: { total: number }; fresh: number; fixed: number };
+    if (!d || d.occurrence.getTime() !== r.occurrence.getTime())
+      throw new Error(`no digest recorded for ${r.scope} at ${r.occurrence.toISOString()}`);
+    const x = JSON.parse(d.summary) as {
+      open: number;
+      overdue: { total: number };
+      dueSoon: { total: number };
+      fresh: number;
+      fixed: number;
+    };
     sum.open += x.open;
     sum.overdue += x.overdue.total;
     sum.dueSoon += x.dueSoon.total;
@@ -288,7 +335,12 @@ function timeRepositories(store: Store) {
     state,
     /** The costliest entries since the last call, then starts over. */
     take(top = 8): Record<string, { n: number; ms: number }> {
-      const out = Object.fromEntries([...spent.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top).map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));
+      const out = Object.fromEntries(
+        [...spent.entries()]
+          .sort((a, b) => b[1].ms - a[1].ms)
+          .slice(0, top)
+          .map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]),
+      );
       spent.clear();
       return out;
     },
@@ -298,11 +350,21 @@ function timeRepositories(store: Store) {
 const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /** Child: one Steward core on the seeded database; the digest runs, then `/patch list`. */
-async function measure(dialect: string, url: string, seeded: { seedMs: number; analyzeMs: number | null; overdue: number; dueSoon: number }) {
+async function measure(
+  dialect: string,
+  url: string,
+  seeded: { seedMs: number; analyzeMs: number | null; overdue: number; dueSoon: number },
+) {
   const loaded = parsePolicy(policyText());
   const store = await openStore({ url, migrate: true });
   let clockMs = T0;
-  const steward = new Steward({ store, clock: { now: () => new Date(clockMs), setTimer: systemClock.setTimer }, policy: loaded, modules: STANDARD_MODULES, holder: 'bench' });
+  const steward = new Steward({
+    store,
+    clock: { now: () => new Date(clockMs), setTimer: systemClock.setTimer },
+    policy: loaded,
+    modules: STANDARD_MODULES,
+    holder: 'bench',
+  });
   const gw = new Counter();
   steward.gateways.set('console', gw);
   const repos = timeRepositories(store);
@@ -320,11 +382,15 @@ async function measure(dialect: string, url: string, seeded: { seedMs: number; a
       const job = steward.jobs().calendar.find((j) => j.name === DIGEST_JOB);
       if (!job) {
         const names = steward.jobs().calendar.map((j) => j.name);
-        throw new Error(`no calendar job "${DIGEST_JOB}" in this build (calendar jobs: ${names.join(', ') || 'none'}): daily patch digests are not there yet. BENCH_DIGEST=0 measures seeding and /patch list only.`);
+        throw new Error(
+          `no calendar job "${DIGEST_JOB}" in this build (calendar jobs: ${names.join(', ') || 'none'}): daily patch digests are not there yet. BENCH_DIGEST=0 measures seeding and /patch list only.`,
+        );
       }
       const slots = job.slots(steward.dir);
       if (slots.length !== TEAMS || new Set(slots.map((s) => s.scope)).size !== TEAMS)
-        throw new Error(`${DIGEST_JOB} has ${slots.length} slots (scopes ${slots.map((s) => s.scope).join(', ')}); expected one per team (${TEAMS})`);
+        throw new Error(
+          `${DIGEST_JOB} has ${slots.length} slots (scopes ${slots.map((s) => s.scope).join(', ')}); expected one per team (${TEAMS})`,
+        );
       for (let n = 0; n < 2; n++) {
         clockMs = T0 + n * DAY;
         const now = new Date(clockMs);
@@ -343,7 +409,10 @@ async function measure(dialect: string, url: string, seeded: { seedMs: number; a
         while (gw.posts - before < TEAMS) {
           await steward.outbox.kick();
           if (gw.posts - before >= TEAMS) break;
-          if (performance.now() > give) throw new Error(`digest run ${n + 1}: ${gw.posts - before} of ${TEAMS} digests posted after 60 s (${gw.dms} direct messages, ${gw.edits} edits so far)`);
+          if (performance.now() > give)
+            throw new Error(
+              `digest run ${n + 1}: ${gw.posts - before} of ${TEAMS} digests posted after 60 s (${gw.dms} direct messages, ${gw.edits} edits so far)`,
+            );
           await new Promise((r) => setTimeout(r, 5));
         }
         digestRunMs.push(Math.round(performance.now() - t));
@@ -356,7 +425,8 @@ async function measure(dialect: string, url: string, seeded: { seedMs: number; a
         digested.push(await recorded(store, runs));
         if (n === 0) churn = await between(store, new DeadlineRules(steward.dir), T0 + 12 * HOUR);
       }
-      const expect = (name: string, got: number, want: number) => got !== want && mismatches.push(`${name}: ${got}, expected ${want}`);
+      const expect = (name: string, got: number, want: number) =>
+        got !== want && mismatches.push(`${name}: ${got}, expected ${want}`);
       expect('run 1 open', digested[0].open, FINDINGS);
       expect('run 1 overdue', digested[0].overdue, seeded.overdue);
       expect('run 1 due within 7 days', digested[0].dueSoon, seeded.dueSoon);
@@ -372,12 +442,19 @@ async function measure(dialect: string, url: string, seeded: { seedMs: number; a
       const samples: number[] = [];
       for (let i = 0; i < LIST_WARMUP + LIST_RUNS; i++) {
         const t = performance.now();
-        const r = await steward.execute({ platform: 'console', userId: personId(i % PEOPLE), requestId: `r-${overdue ? 'o' : 'a'}-${i}` }, { kind: 'patch.list', scope: LIST_SERVICE, ...(overdue ? { overdue: true } : {}) });
+        const r = await steward.execute(
+          { platform: 'console', userId: personId(i % PEOPLE), requestId: `r-${overdue ? 'o' : 'a'}-${i}` },
+          { kind: 'patch.list', scope: LIST_SERVICE, ...(overdue ? { overdue: true } : {}) },
+        );
         const ms = performance.now() - t;
-        if (!r.ok) throw new Error(`/patch list ${LIST_SERVICE}${overdue ? ' overdue' : ''}: ${r.error.code}: ${r.error.message}`);
+        if (!r.ok)
+          throw new Error(
+            `/patch list ${LIST_SERVICE}${overdue ? ' overdue' : ''}: ${r.error.code}: ${r.error.message}`,
+          );
         const body = JSON.stringify(r.value.cards[0]?.body ?? []);
         if (!/Showing 1–\d+ of \d+/.test(body)) throw new Error(`/patch list ${LIST_SERVICE}: unexpected card ${body}`);
-        if (!overdue && !body.includes(`of ${LIST_FINDINGS},`)) throw new Error(`/patch list ${LIST_SERVICE}: expected ${LIST_FINDINGS} open findings, card says ${body}`);
+        if (!overdue && !body.includes(`of ${LIST_FINDINGS},`))
+          throw new Error(`/patch list ${LIST_SERVICE}: expected ${LIST_FINDINGS} open findings, card says ${body}`);
         if (i >= LIST_WARMUP) samples.push(ms);
       }
       return summarize(samples);
@@ -398,7 +475,8 @@ async function measure(dialect: string, url: string, seeded: { seedMs: number; a
     t = performance.now();
     const idleNotices = await noticeService.run(new Date(clockMs));
     const noticeIdleMs = Math.round(performance.now() - t);
-    if (idleNotices.passed + idleNotices.ahead !== 0) throw new Error(`reminders: expected nothing due after marking, got ${JSON.stringify(idleNotices)}`);
+    if (idleNotices.passed + idleNotices.ahead !== 0)
+      throw new Error(`reminders: expected nothing due after marking, got ${JSON.stringify(idleNotices)}`);
     const round = (v: number) => Math.round(v * 100) / 100;
     const pass = DIGEST ? digestRunMs.every((ms) => ms <= DIGEST_TARGET_MS) : null;
     console.log(
@@ -449,14 +527,27 @@ async function markAllTold(store: Store, nowMs: number, ahead: Date) {
     const due = await store.transaction((tx) => tx.findings.noticesDue(now, ahead, 20_000));
     if (!due.length) return;
     await store.transaction(async (tx) => {
-      await tx.findings.claimNotices('passed', due.filter((r) => r.deadline <= now).map((r) => r.id), now);
-      await tx.findings.claimNotices('ahead', due.filter((r) => r.deadline > now).map((r) => r.id), now);
+      await tx.findings.claimNotices(
+        'passed',
+        due.filter((r) => r.deadline <= now).map((r) => r.id),
+        now,
+      );
+      await tx.findings.claimNotices(
+        'ahead',
+        due.filter((r) => r.deadline > now).map((r) => r.id),
+        now,
+      );
     });
   }
 }
 
 const self = new URL(import.meta.url).pathname;
-const child = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', self, ...args], { encoding: 'utf8', env: { ...process.env, MALLOC_ARENA_MAX: '2' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = (args: string[]) =>
+  execFileSync(process.execPath, ['--import', 'tsx', self, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 
 if (process.argv[2] === '--seed') {
@@ -466,7 +557,9 @@ if (process.argv[2] === '--seed') {
 } else {
   const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
   const pg = await pgAvailable();
-  console.log(`${FINDINGS} open findings, ${SERVICES} services, ${TEAMS} teams; /patch list of a service with ${LIST_FINDINGS}; target: a digest run ≤ ${DIGEST_TARGET_MS} ms`);
+  console.log(
+    `${FINDINGS} open findings, ${SERVICES} services, ${TEAMS} teams; /patch list of a service with ${LIST_FINDINGS}; target: a digest run ≤ ${DIGEST_TARGET_MS} ms`,
+  );
   let failed = false;
   for (const dialect of dialects) {
     if (dialect === 'postgresql' && !pg) {
@@ -476,8 +569,15 @@ if (process.argv[2] === '--seed') {
     const { url, drop } = await benchDatabase(dialect);
     try {
       const seeded = lastJson(child(['--seed', dialect, url]));
-      console.log(`${dialect}: seeded in ${seeded.seedMs} ms${seeded.analyzeMs === null ? '' : `, ANALYZE ${seeded.analyzeMs} ms`} (${seeded.overdue} overdue, ${seeded.dueSoon} due within 7 days; seeding peak RSS ${seeded.seedPeakRssMB} MB)`);
-      console.log(child(['--measure', dialect, url, JSON.stringify(seeded)]).trim().split('\n').pop());
+      console.log(
+        `${dialect}: seeded in ${seeded.seedMs} ms${seeded.analyzeMs === null ? '' : `, ANALYZE ${seeded.analyzeMs} ms`} (${seeded.overdue} overdue, ${seeded.dueSoon} due within 7 days; seeding peak RSS ${seeded.seedPeakRssMB} MB)`,
+      );
+      console.log(
+        child(['--measure', dialect, url, JSON.stringify(seeded)])
+          .trim()
+          .split('\n')
+          .pop(),
+      );
     } catch (err) {
       failed = true;
       // A child that printed its figures and then exited 1 found counts that differ (printed in them).

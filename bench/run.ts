@@ -3,7 +3,14 @@ import { execFileSync } from 'node:child_process';
 
 const root = new URL('../', import.meta.url).pathname;
 execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-for (const script of ['bench/slack-service-list.ts', 'bench/incident-declare.ts', 'bench/change-approvals.ts', 'bench/findings-import.ts', 'bench/patch-digest.ts', 'bench/paging-escalation.ts']) {
+for (const script of [
+  'bench/slack-service-list.ts',
+  'bench/incident-declare.ts',
+  'bench/change-approvals.ts',
+  'bench/findings-import.ts',
+  'bench/patch-digest.ts',
+  'bench/paging-escalation.ts',
+]) {
   console.log(`\n== ${script}`);
   execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: 'inherit' });
 }

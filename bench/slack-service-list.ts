@@ -51,7 +51,10 @@ async function waitForReady(port: number, child: ChildProcess, timeoutMs = 30_00
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`Steward exited with ${child.exitCode}: see its log above`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -85,16 +88,24 @@ async function main() {
     // would put the benchmark's own event loop on the log path).
     stdio: ['ignore', logFd, logFd],
   });
-  const bare = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-bolt.ts', String(barePort), SECRET, fake.apiUrl], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const bare = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/bare-bolt.ts', String(barePort), SECRET, fake.apiUrl],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await Promise.all([waitForReady(stewardPort, steward), waitForLine(bare, /ready/)]).catch((err) => {
     process.stderr.write(readFileSync(logFile, 'utf8').slice(-4000));
     throw err;
   });
 
-  const targets: Record<'steward' | 'bare', Target> = { steward: { port: stewardPort, secret: SECRET }, bare: { port: barePort, secret: SECRET } };
+  const targets: Record<'steward' | 'bare', Target> = {
+    steward: { port: stewardPort, secret: SECRET },
+    bare: { port: barePort, secret: SECRET },
+  };
   const body = slashBody('/service', 'list');
   const probe = await send(targets.steward, body);
-  if (probe.status !== 200 || probe.bytes < 500) throw new Error(`Steward did not answer with the catalog card (status ${probe.status}, ${probe.bytes} bytes)`);
+  if (probe.status !== 200 || probe.bytes < 500)
+    throw new Error(`Steward did not answer with the catalog card (status ${probe.status}, ${probe.bytes} bytes)`);
 
   // Resident memory 2 s after start, and idle: 30 s after start, once V8's memory reducer (which
   // runs after some seconds without allocation) has collected what starting up left behind.
@@ -121,8 +132,10 @@ async function main() {
   const cpuStart = { steward: cpuMs(pids.steward), bare: cpuMs(pids.bare) };
   const wallStart = Date.now();
   const order = (i: number) => (i % 2 === 0 ? (['steward', 'bare'] as const) : (['bare', 'steward'] as const));
-  for (let i = 0; i < SEQ / SEQ_TURN; i++) for (const k of order(i)) seq[k].push(...(await sequential(targets[k], body, SEQ_TURN)));
-  for (let i = 0; i < ROUNDS / ROUNDS_TURN; i++) for (const k of order(i)) conc[k].push(...(await concurrent(targets[k], body, WIDTH, ROUNDS_TURN)));
+  for (let i = 0; i < SEQ / SEQ_TURN; i++)
+    for (const k of order(i)) seq[k].push(...(await sequential(targets[k], body, SEQ_TURN)));
+  for (let i = 0; i < ROUNDS / ROUNDS_TURN; i++)
+    for (const k of order(i)) conc[k].push(...(await concurrent(targets[k], body, WIDTH, ROUNDS_TURN)));
   // Server CPU over the whole measured phase (Steward's includes its background work meanwhile).
   const cpu = { steward: cpuMs(pids.steward) - cpuStart.steward, bare: cpuMs(pids.bare) - cpuStart.bare };
   const wallMs = Date.now() - wallStart;
@@ -130,18 +143,30 @@ async function main() {
 
   const s = { steward: summarize(seq.steward), bare: summarize(seq.bare) };
   const c = { steward: summarize(conc.steward), bare: summarize(conc.bare) };
-  console.log(`\nSteward launched with: node ${NODE_FLAGS.join(' ')} dist/src/main.js, MALLOC_ARENA_MAX=${process.env.BENCH_MALLOC_ARENA_MAX ?? '2'}`);
-  console.log(`/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target, in turns of ${SEQ_TURN} and ${ROUNDS_TURN}; after ${WARM_SEQ} + ${WARM_ROUNDS * WIDTH} warm-up requests each; ${(wallMs / 1000).toFixed(1)} s measured)`);
+  console.log(
+    `\nSteward launched with: node ${NODE_FLAGS.join(' ')} dist/src/main.js, MALLOC_ARENA_MAX=${process.env.BENCH_MALLOC_ARENA_MAX ?? '2'}`,
+  );
+  console.log(
+    `/service list over signed HTTP (${SEQ} sequential, ${ROUNDS} bursts of ${WIDTH} concurrent per target, in turns of ${SEQ_TURN} and ${ROUNDS_TURN}; after ${WARM_SEQ} + ${WARM_ROUNDS * WIDTH} warm-up requests each; ${(wallMs / 1000).toFixed(1)} s measured)`,
+  );
   console.log(`  sequential   Steward   ${fmt(s.steward)}`);
   console.log(`  sequential   bare Bolt ${fmt(s.bare)}`);
   console.log(`  concurrent   Steward   ${fmt(c.steward)}`);
   console.log(`  concurrent   bare Bolt ${fmt(c.bare)}`);
-  console.log(`  ratio Steward/bare     sequential p50 ${(s.steward.p50 / s.bare.p50).toFixed(2)}  p99 ${(s.steward.p99 / s.bare.p99).toFixed(2)}` +
-    `   concurrent p50 ${(c.steward.p50 / c.bare.p50).toFixed(2)}  p99 ${(c.steward.p99 / c.bare.p99).toFixed(2)}   (target p99 ≤ 1.3)`);
+  console.log(
+    `  ratio Steward/bare     sequential p50 ${(s.steward.p50 / s.bare.p50).toFixed(2)}  p99 ${(s.steward.p99 / s.bare.p99).toFixed(2)}` +
+      `   concurrent p50 ${(c.steward.p50 / c.bare.p50).toFixed(2)}  p99 ${(c.steward.p99 / c.bare.p99).toFixed(2)}   (target p99 ≤ 1.3)`,
+  );
   const perRequest = (k: 'steward' | 'bare') => (cpu[k] * 1000) / (seq[k].length + conc[k].length);
-  console.log(`  server CPU per request Steward ${perRequest('steward').toFixed(0)} µs   bare Bolt ${perRequest('bare').toFixed(0)} µs   ratio ${(perRequest('steward') / perRequest('bare')).toFixed(2)}`);
-  console.log(`  Steward idle CPU       ${idleCpuPerSecond.toFixed(1)} ms per second (from 2 s to ${IDLE_MS / 1000} s after start)`);
-  console.log(`  Steward RSS            2 s after start ${rssStart.toFixed(1)} MB   idle (${IDLE_MS / 1000} s after start) ${rssIdle.toFixed(1)} MB   after run ${rssEnd.toFixed(1)} MB   (target idle ≤ 120 MB)`);
+  console.log(
+    `  server CPU per request Steward ${perRequest('steward').toFixed(0)} µs   bare Bolt ${perRequest('bare').toFixed(0)} µs   ratio ${(perRequest('steward') / perRequest('bare')).toFixed(2)}`,
+  );
+  console.log(
+    `  Steward idle CPU       ${idleCpuPerSecond.toFixed(1)} ms per second (from 2 s to ${IDLE_MS / 1000} s after start)`,
+  );
+  console.log(
+    `  Steward RSS            2 s after start ${rssStart.toFixed(1)} MB   idle (${IDLE_MS / 1000} s after start) ${rssIdle.toFixed(1)} MB   after run ${rssEnd.toFixed(1)} MB   (target idle ≤ 120 MB)`,
+  );
   console.log(`  reply size             Steward ${probe.bytes} bytes (the card), bare Bolt 0 bytes (empty ack)`);
 
   closeAgent();

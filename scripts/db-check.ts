@@ -14,7 +14,9 @@ export interface DriftReport {
   sql: string;
 }
 
-export async function checkDrift(options: { pgAdminUrl?: string; dialects?: readonly Dialect[] } = {}): Promise<DriftReport[]> {
+export async function checkDrift(
+  options: { pgAdminUrl?: string; dialects?: readonly Dialect[] } = {},
+): Promise<DriftReport[]> {
   const reports: DriftReport[] = [];
   for (const dialect of options.dialects ?? DIALECTS) {
     const sql = await nextMigrationSql(dialect, options.pgAdminUrl);
@@ -27,7 +29,9 @@ async function main(): Promise<number> {
   const reports = await checkDrift();
   for (const r of reports) {
     if (r.drift) {
-      console.error(`${r.dialect}: DRIFT: the schema has changes without a migration (npm run db:migration -- <name>):\n${r.sql.trim()}\n`);
+      console.error(
+        `${r.dialect}: DRIFT: the schema has changes without a migration (npm run db:migration -- <name>):\n${r.sql.trim()}\n`,
+      );
     } else {
       console.log(`${r.dialect}: no drift`);
     }

@@ -26,7 +26,10 @@ export function renderSchema(provider) {
   if (!text.includes(PLACEHOLDER)) throw new Error(`${source} has no ${PLACEHOLDER} placeholder`);
   const file = renderedSchemaPath(provider);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `// Rendered from prisma/schema.prisma by scripts/db-generate.mjs. Do not edit.\n${text.replaceAll(PLACEHOLDER, provider)}`);
+  writeFileSync(
+    file,
+    `// Rendered from prisma/schema.prisma by scripts/db-generate.mjs. Do not edit.\n${text.replaceAll(PLACEHOLDER, provider)}`,
+  );
   return file;
 }
 
@@ -43,11 +46,15 @@ function prismaCli() {
  * patched loader requires the CommonJS twin of that module and drops it from the require cache once
  * the WebAssembly module is compiled, so the text can be collected.
  */
-const WASM_IMPORT = /const \{ wasm \} = await import\("(@prisma\/client\/runtime\/[\w.]+\.wasm-base64)\.mjs"\)\n(\s*)return await decodeBase64AsWasm\(wasm\)/;
+const WASM_IMPORT =
+  /const \{ wasm \} = await import\("(@prisma\/client\/runtime\/[\w.]+\.wasm-base64)\.mjs"\)\n(\s*)return await decodeBase64AsWasm\(wasm\)/;
 
 export function patchWasmLoader(source) {
   const m = WASM_IMPORT.exec(source);
-  if (!m) throw new Error('the generated client no longer loads its query compiler as expected; update patchWasmLoader in scripts/db-generate.mjs');
+  if (!m)
+    throw new Error(
+      'the generated client no longer loads its query compiler as expected; update patchWasmLoader in scripts/db-generate.mjs',
+    );
   const [, specifier, indent] = m;
   return source.replace(
     WASM_IMPORT,
@@ -73,7 +80,11 @@ function generate(cli, schema) {
     PRISMA_HIDE_UPDATE_MESSAGE: '1',
   };
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, 'generate', '--schema', schema], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'generate', '--schema', schema], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -29,7 +29,10 @@ export async function nextMigrationSql(dialect: Dialect, pgAdminUrl = pgAdminUrl
   return withTemporaryDatabase(pgAdminUrl, 'steward_migration', (url) => diffMigrations('postgresql', url));
 }
 
-export async function createMigration(name: string, options: { pgAdminUrl?: string; at?: Date } = {}): Promise<CreatedMigration[]> {
+export async function createMigration(
+  name: string,
+  options: { pgAdminUrl?: string; at?: Date } = {},
+): Promise<CreatedMigration[]> {
   const folder = `${migrationTimestamp(options.at)}_${migrationSlug(name)}`;
   // Compute every diff before writing anything, so a failure leaves no half-created migration.
   const diffs: Array<{ dialect: Dialect; sql: string }> = [];
@@ -37,8 +40,12 @@ export async function createMigration(name: string, options: { pgAdminUrl?: stri
     try {
       diffs.push({ dialect, sql: await nextMigrationSql(dialect, options.pgAdminUrl) });
     } catch (err) {
-      const where = dialect === 'postgresql' ? ` (admin connection ${redactUrl(options.pgAdminUrl ?? pgAdminUrlFromEnv())})` : '';
-      throw new Error(`${dialect}: cannot compute the migration${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      const where =
+        dialect === 'postgresql' ? ` (admin connection ${redactUrl(options.pgAdminUrl ?? pgAdminUrlFromEnv())})` : '';
+      throw new Error(
+        `${dialect}: cannot compute the migration${where}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
   return diffs.map(({ dialect, sql }) => ({
@@ -56,7 +63,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const results = await createMigration(name);
   for (const r of results) {
-    console.log(r.file ? `${r.dialect}: wrote ${path.relative(projectRoot(), r.file)}` : `${r.dialect}: no changes, nothing written`);
+    console.log(
+      r.file
+        ? `${r.dialect}: wrote ${path.relative(projectRoot(), r.file)}`
+        : `${r.dialect}: no changes, nothing written`,
+    );
   }
   return 0;
 }

@@ -58,15 +58,22 @@ export interface StartOptions {
 }
 
 export async function startSteward(settings: Settings, io: StartOptions = {}): Promise<RunningSteward> {
-  const log = createLogger({ level: settings.logLevel, secrets: secretsOf(settings), destination: io.logDestination, fd: settings.logFd });
+  const log = createLogger({
+    level: settings.logLevel,
+    secrets: secretsOf(settings),
+    destination: io.logDestination,
+    fd: settings.logFd,
+  });
   const clock = io.clock ?? systemClock;
   const metrics = new Metrics();
 
   const policy = loadPolicyFile(settings.policyFile);
-  const store = await openStore({ url: settings.databaseUrl, migrate: true, auditKey: settings.auditKey }).catch((err) => {
-    metrics.dbErrors.inc({ operation: 'open' });
-    throw err;
-  });
+  const store = await openStore({ url: settings.databaseUrl, migrate: true, auditKey: settings.auditKey }).catch(
+    (err) => {
+      metrics.dbErrors.inc({ operation: 'open' });
+      throw err;
+    },
+  );
   // The reloader reads the file and swaps the policy into this Steward (SIGHUP, POST /api/v1/policy/reload).
   let reloadPolicy: RunningSteward['reloadPolicy'] = () => Promise.reject(new Error('not started'));
   const steward = new Steward({
@@ -80,7 +87,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     hooks: {
       onOperation: (op, entry, outcome) => metrics.operations.inc({ op, entry, outcome }),
       onEffect: (kind, ok) => metrics.effects.inc({ kind, outcome: ok ? 'ok' : 'failed' }),
-      onStepFired: (step, firedAt) => metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
+      onStepFired: (step, firedAt) =>
+        metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
       onStepFailed: (step) => metrics.stepsFailed.inc({ kind: step.kind }),
     },
   });
@@ -89,9 +97,13 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const released = await store.outboxWorker.releaseAbandoned(settings.replicaId);
   if (released) log.warn({ released }, 'side effects left unfinished by a previous run will run now');
   log.info({ policy: policy.file, sha256: policy.sha256.slice(0, 12), changed, db: store.dialect }, 'policy loaded');
-  if (settings.auditKey && (await markAuditKeyEnabled(store, clock.now()))) log.warn('STEWARD_AUDIT_KEY is new to this audit log: audit.key_enabled appended; entries from now on carry a MAC');
+  if (settings.auditKey && (await markAuditKeyEnabled(store, clock.now())))
+    log.warn('STEWARD_AUDIT_KEY is new to this audit log: audit.key_enabled appended; entries from now on carry a MAC');
 
-  const limits: LimitPolicy = { strict: settings.strictLimits, onTruncate: (platform, limit) => metrics.truncations.inc({ platform, limit }) };
+  const limits: LimitPolicy = {
+    strict: settings.strictLimits,
+    onTruncate: (platform, limit) => metrics.truncations.inc({ platform, limit }),
+  };
   const actions = new ActionCodec(steward.registry);
   const dispatcher = createDispatcher({ steward, actions, metrics, log });
 
@@ -100,13 +112,24 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   let cons: ConsoleAdapter | undefined;
   const routes: Record<string, Route> = {};
   // The HTTP API: every /api/v1 route shares the token check and the failed-attempt limit.
-  const api = createApi({ dir: () => steward.dir, limiter: new FailureLimiter({ clock }), trustedProxies: new TrustedProxies(settings.trustedProxies), log, metrics });
+  const api = createApi({
+    dir: () => steward.dir,
+    limiter: new FailureLimiter({ clock }),
+    trustedProxies: new TrustedProxies(settings.trustedProxies),
+    log,
+    metrics,
+  });
   reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
   Object.assign(routes, moduleRoutes(api, steward, { maxReportBytes: settings.maxReportBytes }));
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
-    slack = createSlackAdapter(settings.slack, { dispatcher, render: new SlackRenderer(limits, actions), log, metrics });
+    slack = createSlackAdapter(settings.slack, {
+      dispatcher,
+      render: new SlackRenderer(limits, actions),
+      log,
+      metrics,
+    });
     if (slack.requestListener) routes['POST /slack/events'] = slack.requestListener;
   }
 
@@ -130,8 +153,25 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
           }
         },
       },
-      ...(settings.slack ? [{ name: 'slack', check: async () => ({ ok: !!slack?.ready, detail: slack?.ready ? undefined : 'not connected to Slack' }) }] : []),
-      ...(settings.discord ? [{ name: 'discord', check: async () => ({ ok: !!discord?.ready, detail: discord?.ready ? undefined : 'gateway not connected' }) }] : []),
+      ...(settings.slack
+        ? [
+            {
+              name: 'slack',
+              check: async () => ({ ok: !!slack?.ready, detail: slack?.ready ? undefined : 'not connected to Slack' }),
+            },
+          ]
+        : []),
+      ...(settings.discord
+        ? [
+            {
+              name: 'discord',
+              check: async () => ({
+                ok: !!discord?.ready,
+                detail: discord?.ready ? undefined : 'gateway not connected',
+              }),
+            },
+          ]
+        : []),
     ],
   });
 
@@ -140,7 +180,12 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     if (slack) steward.gateways.set('slack', slack.gateway);
     if (settings.discord) {
       const { createDiscordAdapter } = await import('./adapters/discord/client.js');
-      discord = createDiscordAdapter(settings.discord, { dispatcher, render: new DiscordRenderer(limits, actions), log, incidentsGuild: () => steward.dir.policy.incidents.discord });
+      discord = createDiscordAdapter(settings.discord, {
+        dispatcher,
+        render: new DiscordRenderer(limits, actions),
+        log,
+        incidentsGuild: () => steward.dir.policy.incidents.discord,
+      });
       await discord.start();
       steward.gateways.set('discord', discord.gateway);
     }
@@ -152,7 +197,14 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     throw err;
   }
 
-  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [auditVerifyJob(steward, metrics, log, { key: settings.auditKey, headFile: settings.auditHeadFile ? new AuditHeadFile(settings.auditHeadFile) : undefined }), outboxJob(steward), ...steward.jobs().interval]);
+  const scheduler = new Scheduler({ leases: store.leases, clock, holder: settings.replicaId, log }, [
+    auditVerifyJob(steward, metrics, log, {
+      key: settings.auditKey,
+      headFile: settings.auditHeadFile ? new AuditHeadFile(settings.auditHeadFile) : undefined,
+    }),
+    outboxJob(steward),
+    ...steward.jobs().interval,
+  ]);
   scheduler.start();
   // Calendar jobs (cron in a time zone): each occurrence once across restarts and replicas.
   const calendar = new CalendarScheduler(
@@ -162,7 +214,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       dir: () => steward.dir,
       holder: settings.replicaId,
       log,
-      onRun: (job, _scope, _occurrence, late, ok) => metrics.jobRuns.inc({ job, outcome: ok ? 'ok' : 'failed', late: late ? 'yes' : 'no' }),
+      onRun: (job, _scope, _occurrence, late, ok) =>
+        metrics.jobRuns.inc({ job, outcome: ok ? 'ok' : 'failed', late: late ? 'yes' : 'no' }),
     },
     steward.jobs().calendar,
   );
@@ -173,7 +226,13 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     const person = steward.dir.person(user);
     const stdin = io.stdin ?? process.stdin;
     cons = startConsole(
-      { input: stdin, output: io.stdout ?? process.stdout, user, userName: person?.name, interactive: !!(stdin as NodeJS.ReadStream).isTTY },
+      {
+        input: stdin,
+        output: io.stdout ?? process.stdout,
+        user,
+        userName: person?.name,
+        interactive: !!(stdin as NodeJS.ReadStream).isTTY,
+      },
       { dispatcher, render: new ConsoleRenderer({ timezone: steward.dir.timezoneOf(person?.id) }) },
     );
     steward.gateways.set('console', cons.gateway);
@@ -203,7 +262,12 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
  * Reloads the policy file, one reload at a time. A valid file is applied to new work (pages
  * under way keep their frozen paths); an invalid one is refused and the running policy stays.
  */
-function policyReloader(file: string, steward: Steward, log: Logger, metrics: Metrics): (actor?: ActorRef) => Promise<PolicyReloadResult> {
+function policyReloader(
+  file: string,
+  steward: Steward,
+  log: Logger,
+  metrics: Metrics,
+): (actor?: ActorRef) => Promise<PolicyReloadResult> {
   let last: Promise<unknown> = Promise.resolve();
   const reload = async (actor?: ActorRef): Promise<PolicyReloadResult> => {
     let next;
@@ -212,7 +276,10 @@ function policyReloader(file: string, steward: Steward, log: Logger, metrics: Me
     } catch (err) {
       if (!(err instanceof PolicyError)) throw err;
       metrics.policyReloads.inc({ outcome: 'refused' });
-      log.error({ policy: file, sha256: steward.dir.version.slice(0, 12), error: err.message }, 'policy reload refused; the running policy stays');
+      log.error(
+        { policy: file, sha256: steward.dir.version.slice(0, 12), error: err.message },
+        'policy reload refused; the running policy stays',
+      );
       return { ok: false, error: err.message };
     }
     if (next.sha256 === steward.dir.version) {
@@ -225,7 +292,16 @@ function policyReloader(file: string, steward: Steward, log: Logger, metrics: Me
     const p = next.policy;
     metrics.policyReloads.inc({ outcome: 'applied' });
     log.info(
-      { policy: file, sha256: next.sha256.slice(0, 12), before: before.slice(0, 12), people: p.people.length, teams: p.teams.length, services: p.services.length, tokens: p.api.tokens.length, ...effects },
+      {
+        policy: file,
+        sha256: next.sha256.slice(0, 12),
+        before: before.slice(0, 12),
+        people: p.people.length,
+        teams: p.teams.length,
+        services: p.services.length,
+        tokens: p.api.tokens.length,
+        ...effects,
+      },
       'policy reloaded',
     );
     return { ok: true, changed: true, sha256: next.sha256 };

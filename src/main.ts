@@ -32,7 +32,10 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // The outcome (applied, unchanged, refused with the file's problems) is logged by the reload.
-  process.on('SIGHUP', () => void running.reloadPolicy().catch((err) => running.log.error({ err }, 'policy reload failed')));
+  process.on(
+    'SIGHUP',
+    () => void running.reloadPolicy().catch((err) => running.log.error({ err }, 'policy reload failed')),
+  );
   void running.consoleDone?.then(() => stop('console closed'));
 }
 

@@ -9,4 +9,12 @@ import { oncallModule } from './core/oncall/module.js';
 import { pagingModule } from './core/paging/module.js';
 import { patchesModule } from './core/patches/module.js';
 
-export const STANDARD_MODULES: readonly StewardModule[] = [incidentsModule, pagingModule, oncallModule, changesModule, patchesModule, catalogModule, helpModule];
+export const STANDARD_MODULES: readonly StewardModule[] = [
+  incidentsModule,
+  pagingModule,
+  oncallModule,
+  changesModule,
+  patchesModule,
+  catalogModule,
+  helpModule,
+];

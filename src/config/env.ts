@@ -8,20 +8,28 @@ const optional = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const url = (name: string) =>
-  optional.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), { message: `${name} must be an http(s) URL` });
+  optional.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+    message: `${name} must be an http(s) URL`,
+  });
 
 /** One trusted proxy: an IP address, or a CIDR range whose prefix fits its family. */
 function proxyProblem(entry: string): string | undefined {
   const [address, prefix, extra] = entry.split('/');
   const family = isIP(address);
-  if (!family || extra !== undefined) return `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)`;
+  if (!family || extra !== undefined)
+    return `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)`;
   if (prefix === undefined) return undefined;
   const max = family === 4 ? 32 : 128;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max ? undefined : `"${entry}": the prefix length must be 0 to ${max}`;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= max
+    ? undefined
+    : `"${entry}": the prefix length must be 0 to ${max}`;
 }
 
 const proxyList = optional.transform((v, ctx) => {
-  const entries = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const entries = (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const e of entries) {
     const problem = proxyProblem(e);
     if (problem) ctx.addIssue({ code: 'custom', message: `STEWARD_TRUSTED_PROXIES: ${problem}` });
@@ -32,13 +40,17 @@ const proxyList = optional.transform((v, ctx) => {
 export const envSchema = z
   .object({
     NODE_ENV: optional,
-    DATABASE_URL: optional.transform((v) => v ?? 'file:./data/steward.db').refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), {
-      message: 'DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)',
-    }),
+    DATABASE_URL: optional
+      .transform((v) => v ?? 'file:./data/steward.db')
+      .refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), {
+        message: 'DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)',
+      }),
     STEWARD_CONFIG: optional.transform((v) => v ?? 'manifests/policy.example.yaml'),
-    PORT: optional.transform((v) => (v === undefined ? 3000 : Number(v))).refine((n) => Number.isInteger(n) && n >= 0 && n < 65536, {
-      message: 'PORT must be a port number',
-    }),
+    PORT: optional
+      .transform((v) => (v === undefined ? 3000 : Number(v)))
+      .refine((n) => Number.isInteger(n) && n >= 0 && n < 65536, {
+        message: 'PORT must be a port number',
+      }),
     HOST: optional.transform((v) => v ?? '0.0.0.0'),
     LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
     SLACK_BOT_TOKEN: optional,
@@ -61,7 +73,9 @@ export const envSchema = z
     /** Largest scanner report POST /api/v1/findings accepts, in bytes (default 200 MB). */
     STEWARD_MAX_REPORT_BYTES: optional
       .transform((v) => (v === undefined ? 200_000_000 : Number(v)))
-      .refine((n) => Number.isSafeInteger(n) && n > 0, { message: 'STEWARD_MAX_REPORT_BYTES must be a whole number of bytes' }),
+      .refine((n) => Number.isSafeInteger(n) && n > 0, {
+        message: 'STEWARD_MAX_REPORT_BYTES must be a whole number of bytes',
+      }),
     /** Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
     STEWARD_TRUSTED_PROXIES: proxyList,
     /** Secret outside the database that MACs every audit entry (at least 32 characters). */
@@ -73,11 +87,23 @@ export const envSchema = z
   })
   .superRefine((e, ctx) => {
     if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)',
+      });
     if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN)
-      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'Slack is half configured: SLACK_BOT_TOKEN is missing' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_BOT_TOKEN'],
+        message: 'Slack is half configured: SLACK_BOT_TOKEN is missing',
+      });
     if (e.DISCORD_TOKEN && !e.DISCORD_APPLICATION_ID)
-      ctx.addIssue({ code: 'custom', path: ['DISCORD_APPLICATION_ID'], message: 'DISCORD_TOKEN needs DISCORD_APPLICATION_ID' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DISCORD_APPLICATION_ID'],
+        message: 'DISCORD_TOKEN needs DISCORD_APPLICATION_ID',
+      });
   });
 
 export interface Settings {
@@ -121,11 +147,21 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (!r.success) throw new EnvError(r.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
   const e = r.data;
   const slack = e.SLACK_BOT_TOKEN
-    ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, apiUrl: e.SLACK_API_URL }
+    ? {
+        botToken: e.SLACK_BOT_TOKEN,
+        signingSecret: e.SLACK_SIGNING_SECRET,
+        appToken: e.SLACK_APP_TOKEN,
+        apiUrl: e.SLACK_API_URL,
+      }
     : undefined;
   const discord =
     e.DISCORD_TOKEN && e.DISCORD_APPLICATION_ID
-      ? { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiUrl: e.DISCORD_API_URL, guildId: e.DISCORD_GUILD_ID }
+      ? {
+          token: e.DISCORD_TOKEN,
+          applicationId: e.DISCORD_APPLICATION_ID,
+          apiUrl: e.DISCORD_API_URL,
+          guildId: e.DISCORD_GUILD_ID,
+        }
       : undefined;
   const consoleEnabled = e.STEWARD_CONSOLE === 'on' || (e.STEWARD_CONSOLE === 'auto' && !slack && !discord);
   const nodeEnv = e.NODE_ENV === 'production' || e.NODE_ENV === 'test' ? e.NODE_ENV : 'development';
@@ -154,5 +190,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 
 /** Values that must never appear in logs. */
 export function secretsOf(s: Settings): string[] {
-  return [s.slack?.botToken, s.slack?.signingSecret, s.slack?.appToken, s.discord?.token, s.apiToken, s.auditKey].filter((v): v is string => !!v);
+  return [
+    s.slack?.botToken,
+    s.slack?.signingSecret,
+    s.slack?.appToken,
+    s.discord?.token,
+    s.apiToken,
+    s.auditKey,
+  ].filter((v): v is string => !!v);
 }

@@ -10,7 +10,10 @@ const digits = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Numbe
 
 /** A positive number given as a number or digits (`7`), or with its prefix (`INC-7`, `PAGE-12`). */
 export const numberRef = (prefix?: string) =>
-  z.preprocess((v) => (typeof v === 'string' && prefix ? digits(v.replace(new RegExp(`^${prefix}-`, 'i'), '')) : digits(v)), z.number().int().positive());
+  z.preprocess(
+    (v) => (typeof v === 'string' && prefix ? digits(v.replace(new RegExp(`^${prefix}-`, 'i'), '')) : digits(v)),
+    z.number().int().positive(),
+  );
 
 /** A whole number ≥ 0 given as a number or digits. */
 export const count = z.preprocess(digits, z.number().int().min(0));

@@ -101,7 +101,12 @@ export const code = (v: string): Span => ({ t: 'code', v });
 export const br: Span = { t: 'br' };
 export const link = (url: string, label: string): Span => ({ t: 'link', url, label });
 export const time = (at: Date, style: 'datetime' | 'relative' = 'datetime'): Span => ({ t: 'time', at, style });
-export const user = (p: { name: string; slack?: string; discord?: string }): Span => ({ t: 'user', name: p.name, slack: p.slack, discord: p.discord });
+export const user = (p: { name: string; slack?: string; discord?: string }): Span => ({
+  t: 'user',
+  name: p.name,
+  slack: p.slack,
+  discord: p.discord,
+});
 
 /** Joins rich fragments with a separator span. */
 export function join(parts: Rich[], sep: Span = txt(', ')): Rich {

@@ -11,7 +11,10 @@ export class Directory {
   private readonly schedules = new Map<string, Schedule>();
   private readonly escalations = new Map<string, EscalationPolicy>();
 
-  constructor(readonly policy: Policy, readonly version: string) {
+  constructor(
+    readonly policy: Policy,
+    readonly version: string,
+  ) {
     for (const p of policy.people) {
       this.people.set(p.id, p);
       if (p.slack) this.bySlack.set(p.slack, p);
@@ -61,6 +64,10 @@ export class Directory {
   /** Time zone for a person: their own, else the first team's, else the policy default. */
   timezoneOf(personId: string | undefined): string {
     const p = personId ? this.people.get(personId) : undefined;
-    return p?.timezone ?? (personId ? this.teamsOf(personId).find((t) => t.timezone)?.timezone : undefined) ?? this.policy.timezone;
+    return (
+      p?.timezone ??
+      (personId ? this.teamsOf(personId).find((t) => t.timezone)?.timezone : undefined) ??
+      this.policy.timezone
+    );
   }
 }

@@ -98,7 +98,8 @@ export type CliRun = (ctx: EntryCtx, input: CliInput, io: CliIO) => Promise<numb
 // ---- callers ----
 
 /** The caller as log lines name it (a token's id, never the token; the CLI's user). */
-export const callerFields = (ctx: EntryCtx): Record<string, string> => (ctx.caller.kind === 'token' ? { tokenId: ctx.caller.token.id } : { cliUser: ctx.caller.user });
+export const callerFields = (ctx: EntryCtx): Record<string, string> =>
+  ctx.caller.kind === 'token' ? { tokenId: ctx.caller.token.id } : { cliUser: ctx.caller.user };
 
 /** A request made with an API token, for a route needing `scope`. */
 export function tokenCtx(token: ApiToken, scope: ApiScope, now: Date): EntryCtx {
@@ -116,5 +117,11 @@ export function tokenCtx(token: ApiToken, scope: ApiScope, now: Date): EntryCtx 
 
 /** A command run on the host by `user` (whoever can run the CLI can reach the database). */
 export function cliCtx(user: string, now: Date): EntryCtx {
-  return { caller: { kind: 'cli', user }, actor: { platform: 'cli', platformUserId: user }, by: `cli:${user}`, now, cannotActOn: () => undefined };
+  return {
+    caller: { kind: 'cli', user },
+    actor: { platform: 'cli', platformUserId: user },
+    by: `cli:${user}`,
+    now,
+    cannotActOn: () => undefined,
+  };
 }

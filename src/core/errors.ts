@@ -47,8 +47,18 @@ export interface CoreError {
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: CoreError };
 
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
-export const fail = (code: ErrorCode, message: string, hint?: string): Outcome<never> => ({ ok: false, error: { code, message, hint } });
+export const fail = (code: ErrorCode, message: string, hint?: string): Outcome<never> => ({
+  ok: false,
+  error: { code, message, hint },
+});
 export const invalidForm = (fields: Record<string, string>): Outcome<never> => ({
   ok: false,
-  error: { code: 'FORM.INVALID', message: 'Some fields need another look.', hint: Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join(' · '), fields },
+  error: {
+    code: 'FORM.INVALID',
+    message: 'Some fields need another look.',
+    hint: Object.entries(fields)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(' · '),
+    fields,
+  },
 });

@@ -2,7 +2,10 @@
 import type { CoreError, ErrorCode } from './errors.js';
 import type { OperationDecl, Parsed } from './module.js';
 
-const CLOSE = new Map([['"', '"'], ['“', '”']]);
+const CLOSE = new Map([
+  ['"', '"'],
+  ['“', '”'],
+]);
 const blank = (c: string) => /\s/.test(c);
 
 /** Splits on whitespace, keeping "quoted strings" together; an unclosed quote is part of its word.
@@ -47,7 +50,11 @@ export function build(op: OperationDecl, args: Record<string, unknown>, label: s
   const r = op.args.safeParse(args);
   if (r.success) return { ok: true, command: { kind: op.kind, ...(r.data as Record<string, unknown>) } };
   const issue = r.error.issues[0];
-  return invalid('COMMAND.INVALID', `${label}: ${issue.path.join('.') || 'input'} ${issue.message}.`, `Usage: ${usage}`);
+  return invalid(
+    'COMMAND.INVALID',
+    `${label}: ${issue.path.join('.') || 'input'} ${issue.message}.`,
+    `Usage: ${usage}`,
+  );
 }
 
 /** `/name sub rest…` split into the lowercased subcommand and the rest of the line as typed. */

@@ -46,17 +46,28 @@ export interface OperationDecl<S extends ArgsSchema = ArgsSchema> {
 }
 
 /** Declares an operation; `order` defaults to the schema's key order. */
-export function operation<S extends ArgsSchema>(kind: string, args: S, access: Access, order?: readonly (keyof z.infer<S> & string)[]): OperationDecl<S> {
+export function operation<S extends ArgsSchema>(
+  kind: string,
+  args: S,
+  access: Access,
+  order?: readonly (keyof z.infer<S> & string)[],
+): OperationDecl<S> {
   return { kind, args, access, order: order ?? Object.keys(args.shape) };
 }
 
 /** A command value for an operation (a button's command), checked by the compiler. */
-export const call = <S extends ArgsSchema>(op: OperationDecl<S>, args: z.input<S>): Command => ({ kind: op.kind, ...(args as object) });
+export const call = <S extends ArgsSchema>(op: OperationDecl<S>, args: z.input<S>): Command => ({
+  kind: op.kind,
+  ...(args as object),
+});
 
 export type OperationRun = (ctx: Ctx, args: never) => Outcome<Reply> | Promise<Outcome<Reply>>;
 
 /** Binds an operation to the code that runs it, with the arguments typed by its schema. */
-export const run = <S extends ArgsSchema>(op: OperationDecl<S>, fn: (ctx: Ctx, args: z.infer<S>) => Outcome<Reply> | Promise<Outcome<Reply>>): [string, OperationRun] => [op.kind, fn];
+export const run = <S extends ArgsSchema>(
+  op: OperationDecl<S>,
+  fn: (ctx: Ctx, args: z.infer<S>) => Outcome<Reply> | Promise<Outcome<Reply>>,
+): [string, OperationRun] => [op.kind, fn];
 
 // ---- slash commands ----
 
@@ -103,10 +114,18 @@ export interface FormDecl<V = unknown> {
 }
 
 /** Declares a form with its value schema. */
-export const form = <V>(kind: string, numbered: boolean, values: (dir: Directory) => z.ZodType<V>): FormDecl<V> => ({ kind, numbered, values });
+export const form = <V>(kind: string, numbered: boolean, values: (dir: Directory) => z.ZodType<V>): FormDecl<V> => ({
+  kind,
+  numbered,
+  values,
+});
 
 export type FormSubmit = (ctx: Ctx, target: FormTarget, values: never, key: string) => Promise<Outcome<Reply>>;
-export type FormReopen = (ctx: Ctx, target: FormTarget, values: Record<string, string | undefined>) => Promise<Outcome<Form>> | Outcome<Form>;
+export type FormReopen = (
+  ctx: Ctx,
+  target: FormTarget,
+  values: Record<string, string | undefined>,
+) => Promise<Outcome<Form>> | Outcome<Form>;
 
 export interface FormRuntime {
   /** Runs a submission whose values passed the form's schema; `key` makes it idempotent. */

@@ -68,7 +68,10 @@ export interface SeenUser {
 
 export interface IdentityRepo {
   /** Upserts a platform user; `created` is true the first time the user is ever seen. */
-  recordSeen(u: { platform: Platform; platformUserId: string; displayName: string | null; personId: string | null }, at: Date): Promise<{ created: boolean; user: SeenUser }>;
+  recordSeen(
+    u: { platform: Platform; platformUserId: string; displayName: string | null; personId: string | null },
+    at: Date,
+  ): Promise<{ created: boolean; user: SeenUser }>;
   find(platform: Platform, platformUserId: string): Promise<SeenUser | null>;
 }
 
@@ -125,4 +128,3 @@ export interface Store {
   pendingMigrations(): Promise<number>;
   close(): Promise<void>;
 }
-

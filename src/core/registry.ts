@@ -27,11 +27,31 @@ export class Registry {
       return m;
     };
     index('module', [...modules], (m) => m.id);
-    this.commands = index('slash command', modules.flatMap((m) => m.commands), (c) => c.name);
-    this.operations = index('operation', modules.flatMap((m) => m.operations), (o) => o.kind);
-    this.forms = index('form', modules.flatMap((m) => m.forms ?? []), (f) => f.kind);
-    this.routes = index('HTTP route', modules.flatMap((m) => m.routes ?? []), routeKey);
-    this.cli = index('CLI command', modules.flatMap((m) => m.cli ?? []), (c) => c.name);
+    this.commands = index(
+      'slash command',
+      modules.flatMap((m) => m.commands),
+      (c) => c.name,
+    );
+    this.operations = index(
+      'operation',
+      modules.flatMap((m) => m.operations),
+      (o) => o.kind,
+    );
+    this.forms = index(
+      'form',
+      modules.flatMap((m) => m.forms ?? []),
+      (f) => f.kind,
+    );
+    this.routes = index(
+      'HTTP route',
+      modules.flatMap((m) => m.routes ?? []),
+      routeKey,
+    );
+    this.cli = index(
+      'CLI command',
+      modules.flatMap((m) => m.cli ?? []),
+      (c) => c.name,
+    );
     this.help = modules.flatMap((m) => m.help);
   }
 
@@ -48,6 +68,9 @@ export class Registry {
     const r = op.args.safeParse(args);
     if (r.success) return { ok: true, command: { kind, ...(r.data as Record<string, unknown>) } };
     const issue = r.error.issues[0];
-    return { ok: false, error: { code: 'COMMAND.INVALID', message: `${issue.path.join('.') || 'input'} ${issue.message}` } };
+    return {
+      ok: false,
+      error: { code: 'COMMAND.INVALID', message: `${issue.path.join('.') || 'input'} ${issue.message}` },
+    };
   }
 }

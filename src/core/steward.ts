@@ -12,9 +12,28 @@ import { type CoreError, fail, invalidForm, type Outcome } from './errors.js';
 import { FormOps, formsKernel } from './forms/kernel.js';
 import { Identity } from './identity/identity.js';
 import { authorize, type ApiToken } from './api/tokens.js';
-import { type CliInput, type CliIO, type CliRun, cliCtx, type HttpAnswer, type HttpInput, type HttpRun, tokenCtx } from './entry.js';
+import {
+  type CliInput,
+  type CliIO,
+  type CliRun,
+  cliCtx,
+  type HttpAnswer,
+  type HttpInput,
+  type HttpRun,
+  tokenCtx,
+} from './entry.js';
 import type { CalendarJob, IntervalJob } from './jobs/job.js';
-import type { FormRuntime, Hooks, Kernel, KernelLog, LinkKey, ModuleRuntime, OperationRun, PinnedMessage, StewardModule } from './module.js';
+import type {
+  FormRuntime,
+  Hooks,
+  Kernel,
+  KernelLog,
+  LinkKey,
+  ModuleRuntime,
+  OperationRun,
+  PinnedMessage,
+  StewardModule,
+} from './module.js';
 import { effectRegistry } from './outbox/effects.js';
 import { OutboxRunner } from './outbox/runner.js';
 import type { ActorRef, Clock, Platform, Store } from './ports.js';
@@ -23,8 +42,16 @@ import { Registry } from './registry.js';
 
 const SYSTEM: ActorRef = { platform: 'system' };
 /** A read the policy's `access.membersOnly` keeps to people listed in the policy. */
-const MEMBERS_ONLY = fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may see this.', 'Ask an administrator to add you to the policy; run /steward help to see who you are to Steward.');
-const UNKNOWN_USER = fail('AUTH.UNKNOWN_USER', 'Only people listed in the policy may do this.', 'Run /steward help to see who you are to Steward.');
+const MEMBERS_ONLY = fail(
+  'AUTH.UNKNOWN_USER',
+  'Only people listed in the policy may see this.',
+  'Ask an administrator to add you to the policy; run /steward help to see who you are to Steward.',
+);
+const UNKNOWN_USER = fail(
+  'AUTH.UNKNOWN_USER',
+  'Only people listed in the policy may do this.',
+  'Run /steward help to see who you are to Steward.',
+);
 
 export interface StewardDeps {
   store: Store;
@@ -64,7 +91,11 @@ export class Steward {
   constructor(private readonly deps: StewardDeps) {
     this.policy = deps.policy;
     this.directory = new Directory(deps.policy.policy, deps.policy.sha256);
-    const modules = [formsKernel(this.formRuntimes), ...(deps.reloadPolicy ? [policyKernel(deps.reloadPolicy)] : []), ...deps.modules];
+    const modules = [
+      formsKernel(this.formRuntimes),
+      ...(deps.reloadPolicy ? [policyKernel(deps.reloadPolicy)] : []),
+      ...deps.modules,
+    ];
     this.registry = new Registry(modules);
     const log = (this.log = deps.log ?? quiet);
     const kernel: Kernel = {
@@ -89,10 +120,14 @@ export class Steward {
       for (const [name, fn] of rt.cli ?? []) this.cliRuns.set(name, fn);
       for (const { key, value } of rt.provides ?? []) this.provided.set(key, value);
     }
-    for (const op of this.registry.operations.keys()) if (!this.ops.has(op)) throw new Error(`operation ${op} is declared but no module runs it`);
-    for (const f of this.registry.forms.keys()) if (!this.formRuntimes.has(f)) throw new Error(`form ${f} is declared but no module handles it`);
-    for (const r of this.registry.routes.keys()) if (!this.routeRuns.has(r)) throw new Error(`route ${r} is declared but no module serves it`);
-    for (const c of this.registry.cli.keys()) if (!this.cliRuns.has(c)) throw new Error(`CLI command ${c} is declared but no module runs it`);
+    for (const op of this.registry.operations.keys())
+      if (!this.ops.has(op)) throw new Error(`operation ${op} is declared but no module runs it`);
+    for (const f of this.registry.forms.keys())
+      if (!this.formRuntimes.has(f)) throw new Error(`form ${f} is declared but no module handles it`);
+    for (const r of this.registry.routes.keys())
+      if (!this.routeRuns.has(r)) throw new Error(`route ${r} is declared but no module serves it`);
+    for (const c of this.registry.cli.keys())
+      if (!this.cliRuns.has(c)) throw new Error(`CLI command ${c} is declared but no module runs it`);
     this.outbox = new OutboxRunner({
       store: deps.store,
       clock: deps.clock,
@@ -116,18 +151,24 @@ export class Steward {
 
   /** The scheduled jobs every module declares. */
   jobs(): { calendar: CalendarJob[]; interval: IntervalJob[] } {
-    const counted = <A>(name: string, run: (a: A) => Promise<void>) => async (a: A) => {
-      try {
-        await run(a);
-        this.counted(name, 'job', 'ok');
-      } catch (err) {
-        this.counted(name, 'job', 'failed');
-        throw err;
-      }
-    };
+    const counted =
+      <A>(name: string, run: (a: A) => Promise<void>) =>
+      async (a: A) => {
+        try {
+          await run(a);
+          this.counted(name, 'job', 'ok');
+        } catch (err) {
+          this.counted(name, 'job', 'failed');
+          throw err;
+        }
+      };
     return {
-      calendar: this.runtimes.flatMap((rt) => rt.jobs?.calendar ?? []).map((j) => ({ ...j, run: counted(j.name, j.run.bind(j)) })),
-      interval: this.runtimes.flatMap((rt) => rt.jobs?.interval ?? []).map((j) => ({ ...j, run: counted(j.name, j.run.bind(j)) })),
+      calendar: this.runtimes
+        .flatMap((rt) => rt.jobs?.calendar ?? [])
+        .map((j) => ({ ...j, run: counted(j.name, j.run.bind(j)) })),
+      interval: this.runtimes
+        .flatMap((rt) => rt.jobs?.interval ?? [])
+        .map((j) => ({ ...j, run: counted(j.name, j.run.bind(j)) })),
     };
   }
 
@@ -146,7 +187,10 @@ export class Steward {
    * Swaps in a validated policy for new work: every use case reads the directory afresh, while
    * running pages keep the escalation paths frozen into them. Recorded like a start's policy.
    */
-  async replacePolicy(next: { policy: Policy; sha256: string }, actor: ActorRef = SYSTEM): Promise<{ changed: boolean; effects: Record<string, number> }> {
+  async replacePolicy(
+    next: { policy: Policy; sha256: string },
+    actor: ActorRef = SYSTEM,
+  ): Promise<{ changed: boolean; effects: Record<string, number> }> {
     // Recorded first: a database failure leaves the running policy in place.
     const r = await this.applyPolicy(next, actor);
     this.policy = next;
@@ -220,7 +264,11 @@ export class Steward {
   }
 
   /** A submitted form (Slack modal, Discord modal, console prompts): values checked by the form's schema, then run. */
-  async submit(inv: Invocation, target: FormTarget, values: Record<string, string | undefined>): Promise<Outcome<Reply>> {
+  async submit(
+    inv: Invocation,
+    target: FormTarget,
+    values: Record<string, string | undefined>,
+  ): Promise<Outcome<Reply>> {
     const decl = this.registry.forms.get(target.kind);
     const rt = this.formRuntimes.get(target.kind);
     if (!decl || !rt || decl.numbered !== (target.number !== undefined))
@@ -243,10 +291,21 @@ export class Steward {
   }
 
   /** Field errors: what was typed is kept, and the error says how to open the form again with it. */
-  private async formInvalid(target: FormTarget, typed: Record<string, string>, fields: Record<string, string>, at: Date): Promise<Outcome<never>> {
+  private async formInvalid(
+    target: FormTarget,
+    typed: Record<string, string>,
+    fields: Record<string, string>,
+    at: Date,
+  ): Promise<Outcome<never>> {
     await this.deps.store.transaction((tx) => tx.drafts.save(target.nonce, target.kind, typed, at));
     const { error } = invalidForm(fields) as { ok: false; error: CoreError };
-    return { ok: false, error: { ...error, reopen: { kind: FormOps.reopen.kind, form: target.kind, number: target.number, nonce: target.nonce } } };
+    return {
+      ok: false,
+      error: {
+        ...error,
+        reopen: { kind: FormOps.reopen.kind, form: target.kind, number: target.number, nonce: target.nonce },
+      },
+    };
   }
 
   /** A message pinned or marked 📌 in a channel: offered to every module (a war room records it). */
@@ -282,4 +341,3 @@ export class Steward {
     return verifyAuditLog(this.deps.store.auditReader, opts);
   }
 }
-

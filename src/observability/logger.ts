@@ -28,7 +28,12 @@ export function makeScrubber(secrets: string[]): (s: string) => string {
   };
 }
 
-export function createLogger(opts: { level: string; secrets: string[]; destination?: DestinationStream; fd?: 1 | 2 }): Logger {
+export function createLogger(opts: {
+  level: string;
+  secrets: string[];
+  destination?: DestinationStream;
+  fd?: 1 | 2;
+}): Logger {
   const scrub = makeScrubber(opts.secrets);
   // Each line is written when it is logged (pino's default): nothing is lost if the process dies,
   // and no batch buffer is rebuilt line by line.
@@ -42,7 +47,21 @@ export function createLogger(opts: { level: string; secrets: string[]; destinati
       // Secrets nested anywhere else are caught by the scrubber below (the configured secret
       // values and token shapes, on the whole line).
       redact: {
-        paths: ['token', 'botToken', 'appToken', 'apiToken', 'signingSecret', 'password', 'authorization', 'Authorization', 'headers.authorization', 'headers.Authorization', 'req.headers.authorization', 'config.headers.authorization', 'config.headers.Authorization'],
+        paths: [
+          'token',
+          'botToken',
+          'appToken',
+          'apiToken',
+          'signingSecret',
+          'password',
+          'authorization',
+          'Authorization',
+          'headers.authorization',
+          'headers.Authorization',
+          'req.headers.authorization',
+          'config.headers.authorization',
+          'config.headers.Authorization',
+        ],
         censor: '[REDACTED]',
       },
       hooks: { streamWrite: scrub },

@@ -106,6 +106,11 @@ export class Metrics {
     for (const outcome of ['applied', 'unchanged', 'refused']) this.policyReloads.inc({ outcome }, 0);
     // The event-loop delay is sampled every EVENT_LOOP_SAMPLE_MS; prom-client's default (10 ms)
     // wakes an idle process 100 times a second (idle CPU: bench/slack-service-list.ts).
-    if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'steward_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    if (opts.defaults !== false)
+      collectDefaultMetrics({
+        register: this.registry,
+        prefix: 'steward_',
+        eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+      });
   }
 }

@@ -32,12 +32,15 @@ export class ActionCodec {
     if (prefix !== PREFIX) return { ok: false, reason: 'not a Steward action' };
     const op = this.registry.operations.get(kind);
     if (!op) return { ok: false, reason: `unknown action "${kind}"` };
-    if (args.length !== op.order.length) return { ok: false, reason: `action "${kind}" expects ${op.order.length} argument(s)` };
+    if (args.length !== op.order.length)
+      return { ok: false, reason: `action "${kind}" expects ${op.order.length} argument(s)` };
     const obj: Record<string, unknown> = {};
     op.order.forEach((n, i) => {
       if (args[i] !== '') obj[n] = args[i];
     });
     const r = op.args.safeParse(obj);
-    return r.success ? { ok: true, command: { kind, ...(r.data as Record<string, unknown>) } } : { ok: false, reason: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    return r.success
+      ? { ok: true, command: { kind, ...(r.data as Record<string, unknown>) } }
+      : { ok: false, reason: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
   }
 }

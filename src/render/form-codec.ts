@@ -12,7 +12,8 @@ const number = z.coerce.number().int().positive();
 const target = z.union([z.object({ kind, number, nonce }).strict(), z.object({ kind, nonce }).strict()]);
 
 export function encodeForm(t: FormTarget): string {
-  const id = t.number !== undefined ? [PREFIX, t.kind, t.number, t.nonce].join('|') : [PREFIX, t.kind, t.nonce].join('|');
+  const id =
+    t.number !== undefined ? [PREFIX, t.kind, t.number, t.nonce].join('|') : [PREFIX, t.kind, t.nonce].join('|');
   if (id.length > DISCORD.CUSTOM_ID) throw new Error(`form id longer than ${DISCORD.CUSTOM_ID}: ${id}`);
   return id;
 }
@@ -20,7 +21,10 @@ export function encodeForm(t: FormTarget): string {
 export function decodeForm(id: string): { ok: true; target: FormTarget } | { ok: false; reason: string } {
   const parts = id.split('|');
   if (parts[0] !== PREFIX) return { ok: false, reason: 'not a Steward form' };
-  const obj = parts.length === 3 ? { kind: parts[1], nonce: parts[2] } : { kind: parts[1], number: parts[2], nonce: parts[3] };
+  const obj =
+    parts.length === 3 ? { kind: parts[1], nonce: parts[2] } : { kind: parts[1], number: parts[2], nonce: parts[3] };
   const r = target.safeParse(obj);
-  return r.success ? { ok: true, target: r.data } : { ok: false, reason: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  return r.success
+    ? { ok: true, target: r.data }
+    : { ok: false, reason: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
 }

@@ -41,7 +41,12 @@ export const TRUNCATION_MARK = '… (truncated)';
 
 export class LimitError extends Error {
   readonly code = 'RENDER.LIMIT';
-  constructor(readonly platform: string, readonly limit: string, readonly max: number, readonly actual: number) {
+  constructor(
+    readonly platform: string,
+    readonly limit: string,
+    readonly max: number,
+    readonly actual: number,
+  ) {
     super(`${platform} limit ${limit} exceeded: ${actual} > ${max}`);
     this.name = 'LimitError';
   }
@@ -54,7 +59,10 @@ export interface LimitPolicy {
 }
 
 export class Limits {
-  constructor(private readonly platform: string, private readonly policy: LimitPolicy) {}
+  constructor(
+    private readonly platform: string,
+    private readonly policy: LimitPolicy,
+  ) {}
 
   /** Returns `s` if it fits, else throws (strict) or cuts it with a visible mark. */
   text(limit: string, max: number, s: string): string {

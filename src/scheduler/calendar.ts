@@ -88,7 +88,10 @@ export class CalendarScheduler {
   private cancel: (() => void) | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: CalendarSchedulerDeps, private readonly jobs: CalendarJob[]) {
+  constructor(
+    private readonly deps: CalendarSchedulerDeps,
+    private readonly jobs: CalendarJob[],
+  ) {
     this.baseline = deps.clock.now();
     const names = new Set<string>();
     for (const j of jobs) {
@@ -131,7 +134,14 @@ export class CalendarScheduler {
   /** The next occurrence of every slot armed at the last planning step, soonest first. */
   nextOccurrences(): PlannedOccurrence[] {
     return [...this.arms.entries()]
-      .map(([key, a]) => ({ job: a.job.name, scope: a.slot.scope, key, cron: a.slot.cron, timezone: a.slot.timezone, next: a.next }))
+      .map(([key, a]) => ({
+        job: a.job.name,
+        scope: a.slot.scope,
+        key,
+        cron: a.slot.cron,
+        timezone: a.slot.timezone,
+        next: a.next,
+      }))
       .sort((a, b) => (a.next?.getTime() ?? Infinity) - (b.next?.getTime() ?? Infinity));
   }
 
@@ -172,21 +182,32 @@ export class CalendarScheduler {
   }
 
   /** The occurrence of one slot due at `now`, if any; re-arms the slot. */
-  private async planSlot(job: CalendarJob, slot: CalendarSlot, key: string, now: Date, catchUp: boolean): Promise<Due | undefined> {
+  private async planSlot(
+    job: CalendarJob,
+    slot: CalendarSlot,
+    key: string,
+    now: Date,
+    catchUp: boolean,
+  ): Promise<Due | undefined> {
     let arm = this.arms.get(key);
     if (!arm || arm.slot.cron !== slot.cron || arm.slot.timezone !== slot.timezone) {
       let time: CronTime;
       try {
         time = cronTime(slot.cron, slot.timezone);
       } catch (err) {
-        this.report(key, `${key}:${slot.cron}:${slot.timezone}`, `calendar slot not scheduled: ${(err as Error).message}`);
+        this.report(
+          key,
+          `${key}:${slot.cron}:${slot.timezone}`,
+          `calendar slot not scheduled: ${(err as Error).message}`,
+        );
         this.arms.delete(key);
         return undefined;
       }
       let missed: Due | undefined;
       if (catchUp && !arm) missed = await this.missed(job, slot, key, time, now);
       arm = { job, slot, time, next: time.atOrAfter(now) };
-      if (missed && arm.next && arm.next.getTime() <= missed.occurrence.getTime()) arm.next = time.after(missed.occurrence);
+      if (missed && arm.next && arm.next.getTime() <= missed.occurrence.getTime())
+        arm.next = time.after(missed.occurrence);
       this.arms.set(key, arm);
       if (missed) return missed;
     }
@@ -202,7 +223,13 @@ export class CalendarScheduler {
   }
 
   /** The latest occurrence ≤ now later than the latest claimed one (none if the key never ran). */
-  private async missed(job: CalendarJob, slot: CalendarSlot, key: string, time: CronTime, now: Date): Promise<Due | undefined> {
+  private async missed(
+    job: CalendarJob,
+    slot: CalendarSlot,
+    key: string,
+    time: CronTime,
+    now: Date,
+  ): Promise<Due | undefined> {
     const latest = await this.deps.jobRuns.latest(key);
     if (!latest) return undefined;
     const occurrence = time.atOrBefore(now);
@@ -221,7 +248,10 @@ export class CalendarScheduler {
     });
     if (this.stopped) return Promise.resolve(outcome('skipped'));
     if (this.running.has(d.key)) {
-      this.deps.log.warn({ job: d.key, occurrence: d.occurrence }, 'calendar job still running; this occurrence is skipped here');
+      this.deps.log.warn(
+        { job: d.key, occurrence: d.occurrence },
+        'calendar job still running; this occurrence is skipped here',
+      );
       return Promise.resolve(outcome('skipped'));
     }
     const p = this.claimAndRun(d).then(outcome);
@@ -235,7 +265,10 @@ export class CalendarScheduler {
     try {
       if (!(await jobRuns.claim(d.key, d.occurrence, holder, d.late, now))) return 'lost';
     } catch (err) {
-      log.error({ err, job: d.key, occurrence: d.occurrence }, 'calendar job claim failed; trying again at the next step');
+      log.error(
+        { err, job: d.key, occurrence: d.occurrence },
+        'calendar job claim failed; trying again at the next step',
+      );
       const arm = this.arms.get(d.key);
       if (arm && arm.job === d.job) arm.retry = d;
       return 'error';
@@ -243,8 +276,16 @@ export class CalendarScheduler {
     let error: string | null = null;
     const started = performance.now();
     try {
-      await d.job.run({ occurrence: d.occurrence, ...(d.scope === undefined ? {} : { scope: d.scope }), late: d.late, now });
-      log.info({ job: d.key, occurrence: d.occurrence, late: d.late, ms: Math.round(performance.now() - started) }, 'calendar job ran');
+      await d.job.run({
+        occurrence: d.occurrence,
+        ...(d.scope === undefined ? {} : { scope: d.scope }),
+        late: d.late,
+        now,
+      });
+      log.info(
+        { job: d.key, occurrence: d.occurrence, late: d.late, ms: Math.round(performance.now() - started) },
+        'calendar job ran',
+      );
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
       log.error({ err, job: d.key, occurrence: d.occurrence, late: d.late }, 'calendar job failed');

@@ -18,7 +18,13 @@ export interface AuditVerifyOptions {
  * The verified head (sequence and hash) is logged and its sequence exported, so that it is kept
  * outside the database (log store, Prometheus) where a rollback shows.
  */
-export function auditVerifyJob(steward: Steward, metrics: Metrics, log: Logger, audit: AuditVerifyOptions = {}, everyMs = 3_600_000): Job {
+export function auditVerifyJob(
+  steward: Steward,
+  metrics: Metrics,
+  log: Logger,
+  audit: AuditVerifyOptions = {},
+  everyMs = 3_600_000,
+): Job {
   return {
     name: 'audit-verify',
     everyMs,
@@ -37,7 +43,10 @@ export function auditVerifyJob(steward: Steward, metrics: Metrics, log: Logger, 
       if (r.ok) {
         metrics.auditHeadSequence.set(r.head.seq);
         audit.headFile?.remember(r.head, now);
-        log.info({ checked: r.checked, head: { seq: r.head.seq, hash: r.head.hash }, macs: audit.key ? r.macs : undefined }, 'audit chain intact');
+        log.info(
+          { checked: r.checked, head: { seq: r.head.seq, hash: r.head.hash }, macs: audit.key ? r.macs : undefined },
+          'audit chain intact',
+        );
       } else log.error({ checked: r.checked, problem: r.problem }, 'audit chain broken');
     },
   };

@@ -23,7 +23,10 @@ export class Scheduler {
   private running = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly deps: SchedulerDeps, private readonly jobs: Job[]) {}
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly jobs: Job[],
+  ) {}
 
   start(): void {
     for (const job of this.jobs) this.arm(job, 0);
@@ -36,7 +39,8 @@ export class Scheduler {
   async tick(job: Job): Promise<boolean> {
     const now = this.deps.clock.now();
     const ttl = Math.max(1_000, job.everyMs - 500);
-    if (job.exclusive !== false && !(await this.deps.leases.acquire(`job:${job.name}`, this.deps.holder, ttl, now))) return false;
+    if (job.exclusive !== false && !(await this.deps.leases.acquire(`job:${job.name}`, this.deps.holder, ttl, now)))
+      return false;
     const started = performance.now();
     await job.run(now);
     this.deps.log.debug({ job: job.name, ms: Math.round(performance.now() - started) }, 'job ran');

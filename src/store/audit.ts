@@ -1,6 +1,14 @@
 // The audit log: hash-chained entries plus a single head row (id = 1) holding the last seq/hash.
 import { chainEntry, GENESIS_HASH } from '../core/audit/chain.js';
-import type { ActorPlatform, ActorRef, AuditEntryInput, AuditHead, AuditReader, AuditRecord, AuditRepo } from '../core/ports.js';
+import type {
+  ActorPlatform,
+  ActorRef,
+  AuditEntryInput,
+  AuditHead,
+  AuditReader,
+  AuditRecord,
+  AuditRepo,
+} from '../core/ports.js';
 import type { AuditEntry } from './generated/sqlite/client.js';
 import type { Queryable, TxClient } from './client.js';
 
@@ -18,7 +26,8 @@ interface HeadRow {
  * creator to finish instead of failing.
  */
 async function lockHead(tx: TxClient): Promise<{ seq: number; hash: string }> {
-  const lock = () => tx.$queryRaw<HeadRow[]>`UPDATE "audit_head" SET "seq" = "seq" WHERE "id" = ${HEAD_ID} RETURNING "seq", "hash"`;
+  const lock = () =>
+    tx.$queryRaw<HeadRow[]>`UPDATE "audit_head" SET "seq" = "seq" WHERE "id" = ${HEAD_ID} RETURNING "seq", "hash"`;
   let rows = await lock();
   if (rows.length === 0) {
     await tx.$executeRaw`INSERT INTO "audit_head" ("id", "seq", "hash") VALUES (${HEAD_ID}, 0, ${GENESIS_HASH}) ON CONFLICT ("id") DO NOTHING`;
@@ -87,7 +96,11 @@ export class PrismaAuditReader implements AuditReader {
 
   async page(afterSeq: number, limit: number): Promise<AuditRecord[]> {
     if (limit <= 0) return [];
-    const rows = await this.db.auditEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit });
+    const rows = await this.db.auditEntry.findMany({
+      where: { seq: { gt: afterSeq } },
+      orderBy: { seq: 'asc' },
+      take: limit,
+    });
     return rows.map(toAuditRecord);
   }
 

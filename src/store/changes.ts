@@ -1,6 +1,15 @@
 // Change requests, their decisions and the messages kept current, on Prisma (SQLite and PostgreSQL).
 import type { ChangeKind, ChangeRisk } from '../core/policy/schema.js';
-import type { Approval, Change, ChangeDecisionRow, ChangeFlags, ChangeMessage, FrozenRule, Outcome, Phase } from '../core/changes/model.js';
+import type {
+  Approval,
+  Change,
+  ChangeDecisionRow,
+  ChangeFlags,
+  ChangeMessage,
+  FrozenRule,
+  Outcome,
+  Phase,
+} from '../core/changes/model.js';
 import type { ChangePatch, ChangeRepo, NewChange } from '../core/changes/ports.js';
 import type { Platform } from '../core/platform.js';
 import type { Queryable } from './client.js';
@@ -30,7 +39,9 @@ export class PrismaChangeRepo implements ChangeRepo {
 
   async create(c: NewChange, at: Date): Promise<Change> {
     const number = await nextCounter(this.db, 'change');
-    const row = await this.db.change.create({ data: { ...c, number, rule: JSON.stringify(c.rule), flags: JSON.stringify(c.flags), version: 1, updatedAt: at } });
+    const row = await this.db.change.create({
+      data: { ...c, number, rule: JSON.stringify(c.rule), flags: JSON.stringify(c.flags), version: 1, updatedAt: at },
+    });
     return toChange(row);
   }
 
@@ -53,7 +64,10 @@ export class PrismaChangeRepo implements ChangeRepo {
   }
 
   async update(id: number, expectedVersion: number, patch: ChangePatch, at: Date) {
-    const n = await this.db.change.updateMany({ where: { id, version: expectedVersion }, data: { ...patch, version: expectedVersion + 1, updatedAt: at } });
+    const n = await this.db.change.updateMany({
+      where: { id, version: expectedVersion },
+      data: { ...patch, version: expectedVersion + 1, updatedAt: at },
+    });
     if (!n.count) return null;
     return toChange(await this.db.change.findUniqueOrThrow({ where: { id } }));
   }
@@ -67,11 +81,28 @@ export class PrismaChangeRepo implements ChangeRepo {
   }
 
   async decisions(changeId: number): Promise<ChangeDecisionRow[]> {
-    const rows = await this.db.changeDecision.findMany({ where: { changeId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
-    return rows.map((r) => ({ personId: r.personId, decision: r.decision as ChangeDecisionRow['decision'], reason: r.reason, platform: r.platform, platformUserId: r.platformUserId, at: r.at }));
+    const rows = await this.db.changeDecision.findMany({
+      where: { changeId },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map((r) => ({
+      personId: r.personId,
+      decision: r.decision as ChangeDecisionRow['decision'],
+      reason: r.reason,
+      platform: r.platform,
+      platformUserId: r.platformUserId,
+      at: r.at,
+    }));
   }
 
-  async overlapping(q: { serviceId?: string; from: Date; to: Date; approvals?: readonly Approval[]; phases?: readonly Phase[]; active?: boolean }) {
+  async overlapping(q: {
+    serviceId?: string;
+    from: Date;
+    to: Date;
+    approvals?: readonly Approval[];
+    phases?: readonly Phase[];
+    active?: boolean;
+  }) {
     const rows = await this.db.change.findMany({
       where: {
         ...(q.active ? ACTIVE : {}),
@@ -86,7 +117,15 @@ export class PrismaChangeRepo implements ChangeRepo {
     return rows.map(toChange);
   }
 
-  async list(q: { requestedBy?: string; approvals?: readonly Approval[]; phases?: readonly Phase[]; active?: boolean; startedSince?: Date; serviceId?: string; limit?: number }) {
+  async list(q: {
+    requestedBy?: string;
+    approvals?: readonly Approval[];
+    phases?: readonly Phase[];
+    active?: boolean;
+    startedSince?: Date;
+    serviceId?: string;
+    limit?: number;
+  }) {
     const rows = await this.db.change.findMany({
       where: {
         ...(q.active ? ACTIVE : {}),
@@ -103,7 +142,11 @@ export class PrismaChangeRepo implements ChangeRepo {
   }
 
   async expiring(now: Date, limit: number) {
-    const rows = await this.db.change.findMany({ where: { approval: 'pending', phase: 'requested', expiresAt: { lte: now } }, orderBy: { expiresAt: 'asc' }, take: limit });
+    const rows = await this.db.change.findMany({
+      where: { approval: 'pending', phase: 'requested', expiresAt: { lte: now } },
+      orderBy: { expiresAt: 'asc' },
+      take: limit,
+    });
     return rows.map(toChange);
   }
 
@@ -121,6 +164,12 @@ export class PrismaChangeRepo implements ChangeRepo {
 
   async messages(changeId: number): Promise<ChangeMessage[]> {
     const rows = await this.db.changeMessage.findMany({ where: { changeId }, orderBy: { id: 'asc' } });
-    return rows.map((r) => ({ kind: r.kind as ChangeMessage['kind'], personId: r.personId, platform: r.platform as Platform, channelId: r.channelId, messageId: r.messageId }));
+    return rows.map((r) => ({
+      kind: r.kind as ChangeMessage['kind'],
+      personId: r.personId,
+      platform: r.platform as Platform,
+      channelId: r.channelId,
+      messageId: r.messageId,
+    }));
   }
 }

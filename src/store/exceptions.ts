@@ -1,6 +1,11 @@
 // Risk exceptions on findings, their decisions and messages, on Prisma (SQLite and PostgreSQL).
 import type { ApproveEntry } from '../core/policy/schema.js';
-import type { ExceptionDecisionRow, ExceptionMessage, ExceptionState, RiskException } from '../core/patches/exceptions/model.js';
+import type {
+  ExceptionDecisionRow,
+  ExceptionMessage,
+  ExceptionState,
+  RiskException,
+} from '../core/patches/exceptions/model.js';
 import type { ExceptionPatch, ExceptionRepo, NewException } from '../core/patches/exceptions/ports.js';
 import type { Platform } from '../core/platform.js';
 import type { Queryable } from './client.js';
@@ -9,7 +14,12 @@ import { nextCounter } from './counter.js';
 type Row = Awaited<ReturnType<Queryable['exception']['findUniqueOrThrow']>>;
 
 function toException(r: Row): RiskException {
-  return { ...r, requirements: JSON.parse(r.requirements) as ApproveEntry[], state: r.state as ExceptionState, requestedPlatform: r.requestedPlatform as Platform };
+  return {
+    ...r,
+    requirements: JSON.parse(r.requirements) as ApproveEntry[],
+    state: r.state as ExceptionState,
+    requestedPlatform: r.requestedPlatform as Platform,
+  };
 }
 
 export class PrismaExceptionRepo implements ExceptionRepo {
@@ -17,7 +27,11 @@ export class PrismaExceptionRepo implements ExceptionRepo {
 
   async create(e: NewException, at: Date): Promise<RiskException> {
     const number = await nextCounter(this.db, 'exception');
-    return toException(await this.db.exception.create({ data: { ...e, number, requirements: JSON.stringify(e.requirements), version: 1, updatedAt: at } }));
+    return toException(
+      await this.db.exception.create({
+        data: { ...e, number, requirements: JSON.stringify(e.requirements), version: 1, updatedAt: at },
+      }),
+    );
   }
 
   async byNumber(n: number) {
@@ -42,7 +56,10 @@ export class PrismaExceptionRepo implements ExceptionRepo {
   }
 
   async update(id: number, expectedVersion: number, patch: ExceptionPatch, at: Date) {
-    const n = await this.db.exception.updateMany({ where: { id, version: expectedVersion }, data: { ...patch, version: expectedVersion + 1, updatedAt: at } });
+    const n = await this.db.exception.updateMany({
+      where: { id, version: expectedVersion },
+      data: { ...patch, version: expectedVersion + 1, updatedAt: at },
+    });
     if (!n.count) return null;
     return toException(await this.db.exception.findUniqueOrThrow({ where: { id } }));
   }
@@ -56,12 +73,26 @@ export class PrismaExceptionRepo implements ExceptionRepo {
   }
 
   async decisions(exceptionId: number): Promise<ExceptionDecisionRow[]> {
-    const rows = await this.db.exceptionDecision.findMany({ where: { exceptionId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
-    return rows.map((r) => ({ personId: r.personId, decision: r.decision as ExceptionDecisionRow['decision'], reason: r.reason, platform: r.platform, platformUserId: r.platformUserId, at: r.at }));
+    const rows = await this.db.exceptionDecision.findMany({
+      where: { exceptionId },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map((r) => ({
+      personId: r.personId,
+      decision: r.decision as ExceptionDecisionRow['decision'],
+      reason: r.reason,
+      platform: r.platform,
+      platformUserId: r.platformUserId,
+      at: r.at,
+    }));
   }
 
   async expiring(now: Date, limit: number) {
-    const rows = await this.db.exception.findMany({ where: { state: { in: ['pending', 'accepted'] }, until: { lte: now } }, orderBy: { until: 'asc' }, take: limit });
+    const rows = await this.db.exception.findMany({
+      where: { state: { in: ['pending', 'accepted'] }, until: { lte: now } },
+      orderBy: { until: 'asc' },
+      take: limit,
+    });
     return rows.map(toException);
   }
 
@@ -69,13 +100,22 @@ export class PrismaExceptionRepo implements ExceptionRepo {
     if (serviceIds.length === 0) return { total: 0, items: [] };
     const where = { state: 'accepted', serviceId: { in: [...serviceIds] }, until: { gt: from, lte: to } };
     const total = await this.db.exception.count({ where });
-    const rows = total ? await this.db.exception.findMany({ where, orderBy: [{ until: 'asc' }, { id: 'asc' }], take: limit }) : [];
+    const rows = total
+      ? await this.db.exception.findMany({ where, orderBy: [{ until: 'asc' }, { id: 'asc' }], take: limit })
+      : [];
     return { total, items: rows.map(toException) };
   }
 
   async expiredSince(serviceIds: readonly string[], since: Date) {
     if (serviceIds.length === 0) return 0;
-    return this.db.exception.count({ where: { state: 'expired', decidedAt: { not: null }, serviceId: { in: [...serviceIds] }, expiredAt: { gt: since } } });
+    return this.db.exception.count({
+      where: {
+        state: 'expired',
+        decidedAt: { not: null },
+        serviceId: { in: [...serviceIds] },
+        expiredAt: { gt: since },
+      },
+    });
   }
 
   async addMessage(exceptionId: number, sendKey: string, m: ExceptionMessage, at: Date): Promise<boolean> {
@@ -91,7 +131,16 @@ export class PrismaExceptionRepo implements ExceptionRepo {
   }
 
   async messages(exceptionId: number, kind?: ExceptionMessage['kind']): Promise<ExceptionMessage[]> {
-    const rows = await this.db.exceptionMessage.findMany({ where: { exceptionId, ...(kind ? { kind } : {}) }, orderBy: { id: 'asc' } });
-    return rows.map((r) => ({ kind: r.kind as ExceptionMessage['kind'], personId: r.personId, platform: r.platform as Platform, channelId: r.channelId, messageId: r.messageId }));
+    const rows = await this.db.exceptionMessage.findMany({
+      where: { exceptionId, ...(kind ? { kind } : {}) },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => ({
+      kind: r.kind as ExceptionMessage['kind'],
+      personId: r.personId,
+      platform: r.platform as Platform,
+      channelId: r.channelId,
+      messageId: r.messageId,
+    }));
   }
 }

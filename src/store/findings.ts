@@ -39,29 +39,86 @@ const ID_CHUNK = 5000;
 const WORST_ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'unknown', 'none'];
 
 const COLUMNS = [
-  'service_id', 'key', 'vuln_id', 'aliases', 'package_name', 'ecosystem', 'purl', 'installed_version', 'fixed_versions', 'severity',
-  'cvss', 'cvss_vector', 'known_exploited', 'reported_exploited', 'kev_due_date', 'epss', 'location', 'title', 'url', 'remediation',
-  'state', 'justification', 'scanners', 'first_seen_at', 'last_seen_at', 'fixed_at', 'deadline', 'digest', 'updated_at',
+  'service_id',
+  'key',
+  'vuln_id',
+  'aliases',
+  'package_name',
+  'ecosystem',
+  'purl',
+  'installed_version',
+  'fixed_versions',
+  'severity',
+  'cvss',
+  'cvss_vector',
+  'known_exploited',
+  'reported_exploited',
+  'kev_due_date',
+  'epss',
+  'location',
+  'title',
+  'url',
+  'remediation',
+  'state',
+  'justification',
+  'scanners',
+  'first_seen_at',
+  'last_seen_at',
+  'fixed_at',
+  'deadline',
+  'digest',
+  'updated_at',
 ] as const;
 /** Every column an import may rewrite: all but the identity and the first-seen instant. */
 const UPDATED = COLUMNS.filter((c) => c !== 'service_id' && c !== 'key' && c !== 'first_seen_at');
 const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(', ');
-const SQLITE_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMNS.map((_, i) => `json_extract("value", '$[${i}]')`).join(', ')} FROM json_each(`);
+const SQLITE_JSON_SELECT = raw(
+  `INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMNS.map((_, i) => `json_extract("value", '$[${i}]')`).join(', ')} FROM json_each(`,
+);
 const SQLITE_JSON_END = raw(`) WHERE true`);
-const PG_JSON_SELECT = raw(`INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::"finding", `);
+const PG_JSON_SELECT = raw(
+  `INSERT INTO "finding" (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::"finding", `,
+);
 const PG_JSON_END = raw(`::json)`);
 /** A finding whose deadline moves is told of its passing again (for the new deadline): the mark is cleared. */
 const CLEAR_TOLD = `"overdue_for" = CASE WHEN "finding"."deadline" = excluded."deadline" THEN "finding"."overdue_for" ELSE NULL END`;
-const UPSERT_TAIL = raw(` ON CONFLICT ("service_id", "key") DO UPDATE SET ${UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, ${CLEAR_TOLD}`);
+const UPSERT_TAIL = raw(
+  ` ON CONFLICT ("service_id", "key") DO UPDATE SET ${UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(', ')}, ${CLEAR_TOLD}`,
+);
 
 /** A row's values in COLUMNS order, as JSON values; instants in the text form Prisma stores on SQLite. */
 function jsonRow(f: FindingWrite, at: Date, sqlite: boolean): unknown[] {
   const t = (d: Date | null) => (d === null ? null : sqlite ? d.toISOString().replace('Z', '+00:00') : d.toISOString());
   return [
-    f.serviceId, f.key, f.vulnId, JSON.stringify(f.aliases), f.packageName, f.ecosystem, f.purl, f.installedVersion, JSON.stringify(f.fixedVersions), f.severity,
-    f.cvss, f.cvssVector, sqlite ? Number(f.knownExploited) : f.knownExploited, sqlite ? Number(f.reportedExploited) : f.reportedExploited, t(f.kevDueDate), f.epss,
-    JSON.stringify(f.location), f.title, f.url, f.remediation, f.state, f.justification, JSON.stringify(f.scanners), t(f.firstSeenAt), t(f.lastSeenAt), t(f.fixedAt),
-    t(f.deadline), f.digest, t(at),
+    f.serviceId,
+    f.key,
+    f.vulnId,
+    JSON.stringify(f.aliases),
+    f.packageName,
+    f.ecosystem,
+    f.purl,
+    f.installedVersion,
+    JSON.stringify(f.fixedVersions),
+    f.severity,
+    f.cvss,
+    f.cvssVector,
+    sqlite ? Number(f.knownExploited) : f.knownExploited,
+    sqlite ? Number(f.reportedExploited) : f.reportedExploited,
+    t(f.kevDueDate),
+    f.epss,
+    JSON.stringify(f.location),
+    f.title,
+    f.url,
+    f.remediation,
+    f.state,
+    f.justification,
+    JSON.stringify(f.scanners),
+    t(f.firstSeenAt),
+    t(f.lastSeenAt),
+    t(f.fixedAt),
+    t(f.deadline),
+    f.digest,
+    t(at),
   ];
 }
 
@@ -111,8 +168,13 @@ export class PrismaFindingRepo implements FindingRepo {
   }
 
   async lockService(serviceId: string, at: Date): Promise<void> {
-    await this.firstWrite(() => this.db.$executeRaw`INSERT INTO "finding_service" ("service_id", "imports") VALUES (${serviceId}, 0) ON CONFLICT ("service_id") DO NOTHING`);
-    await this.db.$executeRaw`UPDATE "finding_service" SET "imports" = "imports" + 1, "last_import_at" = ${at} WHERE "service_id" = ${serviceId}`;
+    await this.firstWrite(
+      () =>
+        this.db
+          .$executeRaw`INSERT INTO "finding_service" ("service_id", "imports") VALUES (${serviceId}, 0) ON CONFLICT ("service_id") DO NOTHING`,
+    );
+    await this.db
+      .$executeRaw`UPDATE "finding_service" SET "imports" = "imports" + 1, "last_import_at" = ${at} WHERE "service_id" = ${serviceId}`;
   }
 
   async lockAllServices(): Promise<void> {
@@ -120,13 +182,22 @@ export class PrismaFindingRepo implements FindingRepo {
   }
 
   async snapshot(serviceId: string): Promise<FindingSnapshot[]> {
-    const rows = await this.db.finding.findMany({ where: { serviceId }, select: { id: true, key: true, digest: true, state: true, scanners: true, firstSeenAt: true } });
-    return rows.map((r) => ({ ...r, state: r.state as FindingState, scanners: JSON.parse(r.scanners) as Record<string, ScannerWord> }));
+    const rows = await this.db.finding.findMany({
+      where: { serviceId },
+      select: { id: true, key: true, digest: true, state: true, scanners: true, firstSeenAt: true },
+    });
+    return rows.map((r) => ({
+      ...r,
+      state: r.state as FindingState,
+      scanners: JSON.parse(r.scanners) as Record<string, ScannerWord>,
+    }));
   }
 
   async upsert(rows: readonly FindingWrite[], at: Date): Promise<void> {
     if (this.dialect === 'sqlite') {
-      for (const part of chunks(rows, JSON_CHUNK)) await this.db.$executeRaw`${SQLITE_JSON_SELECT}${JSON.stringify(part.map((f) => jsonRow(f, at, true)))}${SQLITE_JSON_END}${UPSERT_TAIL}`;
+      for (const part of chunks(rows, JSON_CHUNK))
+        await this.db
+          .$executeRaw`${SQLITE_JSON_SELECT}${JSON.stringify(part.map((f) => jsonRow(f, at, true)))}${SQLITE_JSON_END}${UPSERT_TAIL}`;
     } else {
       for (const part of chunks(rows, JSON_CHUNK)) {
         const objects = part.map((f) => Object.fromEntries(jsonRow(f, at, false).map((v, i) => [COLUMNS[i], v])));
@@ -135,20 +206,26 @@ export class PrismaFindingRepo implements FindingRepo {
     }
   }
 
-  async setScanners(groups: readonly { ids: number[]; scanners: Record<string, ScannerWord>; state: FindingState }[], at: Date): Promise<void> {
+  async setScanners(
+    groups: readonly { ids: number[]; scanners: Record<string, ScannerWord>; state: FindingState }[],
+    at: Date,
+  ): Promise<void> {
     for (const g of groups)
       for (const ids of chunks(g.ids, ID_CHUNK))
-        await this.db.$executeRaw`UPDATE "finding" SET "scanners" = ${JSON.stringify(g.scanners)}, "state" = ${g.state}, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
+        await this.db
+          .$executeRaw`UPDATE "finding" SET "scanners" = ${JSON.stringify(g.scanners)}, "state" = ${g.state}, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
   }
 
   async markFixed(ids: readonly number[], at: Date): Promise<void> {
     for (const part of chunks(ids, ID_CHUNK))
-      await this.db.$executeRaw`UPDATE "finding" SET "state" = 'fixed', "scanners" = '{}', "fixed_at" = ${at}, "updated_at" = ${at} WHERE "id" IN (${join(part)})`;
+      await this.db
+        .$executeRaw`UPDATE "finding" SET "state" = 'fixed', "scanners" = '{}', "fixed_at" = ${at}, "updated_at" = ${at} WHERE "id" IN (${join(part)})`;
   }
 
   async addEvents(events: readonly FindingEvent[]): Promise<void> {
     for (const part of chunks(events, UPSERT_CHUNK))
-      await this.db.$executeRaw`INSERT INTO "finding_event" ("finding_id", "import_id", "kind", "detail", "at") VALUES ${join(part.map((e) => sql`(${e.findingId}, ${e.importId}, ${e.kind}, ${e.detail ?? null}, ${e.at})`))}`;
+      await this.db
+        .$executeRaw`INSERT INTO "finding_event" ("finding_id", "import_id", "kind", "detail", "at") VALUES ${join(part.map((e) => sql`(${e.findingId}, ${e.importId}, ${e.kind}, ${e.detail ?? null}, ${e.at})`))}`;
   }
 
   async logImport(row: ImportLogRow): Promise<number> {
@@ -158,7 +235,18 @@ export class PrismaFindingRepo implements FindingRepo {
   async deadlineRows(serviceId?: string): Promise<DeadlineRow[]> {
     const rows = await this.db.finding.findMany({
       where: { state: { not: 'fixed' }, ...(serviceId ? { serviceId } : {}) },
-      select: { id: true, serviceId: true, vulnId: true, aliases: true, severity: true, firstSeenAt: true, reportedExploited: true, knownExploited: true, kevDueDate: true, deadline: true },
+      select: {
+        id: true,
+        serviceId: true,
+        vulnId: true,
+        aliases: true,
+        severity: true,
+        firstSeenAt: true,
+        reportedExploited: true,
+        knownExploited: true,
+        kevDueDate: true,
+        deadline: true,
+      },
     });
     return rows.map((r) => ({ ...r, severity: r.severity as Severity, aliases: JSON.parse(r.aliases) as string[] }));
   }
@@ -166,18 +254,32 @@ export class PrismaFindingRepo implements FindingRepo {
   async setDeadlines(groups: readonly DeadlineGroup[], at: Date): Promise<void> {
     for (const g of groups)
       for (const ids of chunks(g.ids, ID_CHUNK))
-        await this.db.$executeRaw`UPDATE "finding" SET "known_exploited" = ${g.knownExploited}, "kev_due_date" = ${g.kevDueDate}, "deadline" = ${g.deadline}, "overdue_for" = CASE WHEN "deadline" = ${g.deadline} THEN "overdue_for" ELSE NULL END, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
+        await this.db
+          .$executeRaw`UPDATE "finding" SET "known_exploited" = ${g.knownExploited}, "kev_due_date" = ${g.kevDueDate}, "deadline" = ${g.deadline}, "overdue_for" = CASE WHEN "deadline" = ${g.deadline} THEN "overdue_for" ELSE NULL END, "updated_at" = ${at} WHERE "id" IN (${join(ids)})`;
   }
 
   async kev(): Promise<Map<string, KevEntry>> {
     const rows = await this.db.kevEntry.findMany();
-    return new Map(rows.map((r) => [r.cveId, { ...r, vendor: r.vendor ?? undefined, product: r.product ?? undefined, name: r.name ?? undefined }]));
+    return new Map(
+      rows.map((r) => [
+        r.cveId,
+        { ...r, vendor: r.vendor ?? undefined, product: r.product ?? undefined, name: r.name ?? undefined },
+      ]),
+    );
   }
 
   async replaceKev(entries: readonly KevEntry[], at: Date): Promise<void> {
     await this.db.kevEntry.deleteMany({});
     for (const part of chunks(entries, UPSERT_CHUNK))
-      await this.db.kevEntry.createMany({ data: part.map((e) => ({ ...e, vendor: e.vendor ?? null, product: e.product ?? null, name: e.name ?? null, importedAt: at })) });
+      await this.db.kevEntry.createMany({
+        data: part.map((e) => ({
+          ...e,
+          vendor: e.vendor ?? null,
+          product: e.product ?? null,
+          name: e.name ?? null,
+          importedAt: at,
+        })),
+      });
   }
 
   private where(f: FindingFilter) {
@@ -185,7 +287,9 @@ export class PrismaFindingRepo implements FindingRepo {
       state: 'open',
       ...(f.serviceIds ? { serviceId: { in: [...f.serviceIds] } } : {}),
       // Overdue, and not under a risk exception at that instant.
-      ...(f.overdueAt ? { deadline: { lt: f.overdueAt }, OR: [{ exceptedUntil: null }, { exceptedUntil: { lte: f.overdueAt } }] } : {}),
+      ...(f.overdueAt
+        ? { deadline: { lt: f.overdueAt }, OR: [{ exceptedUntil: null }, { exceptedUntil: { lte: f.overdueAt } }] }
+        : {}),
     };
   }
 
@@ -193,20 +297,41 @@ export class PrismaFindingRepo implements FindingRepo {
     await this.db.finding.update({ where: { id }, data: { exceptedUntil: until, updatedAt: at } });
   }
 
-  async listOpen(filter: FindingFilter, offset: number, limit: number): Promise<{ total: number; findings: Finding[] }> {
+  async listOpen(
+    filter: FindingFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; findings: Finding[] }> {
     const where = this.where(filter);
     // One after the other: inside a SQLite transaction both share its one connection. Findings under a
     // risk exception (cleared when it expires) come after the others, whatever their deadline.
     const total = await this.db.finding.count({ where });
-    const rows = await this.db.finding.findMany({ where, orderBy: [{ exceptedUntil: { sort: 'asc', nulls: 'first' } }, { deadline: { sort: 'asc', nulls: 'last' } }, { cvss: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }], skip: offset, take: limit });
+    const rows = await this.db.finding.findMany({
+      where,
+      orderBy: [
+        { exceptedUntil: { sort: 'asc', nulls: 'first' } },
+        { deadline: { sort: 'asc', nulls: 'last' } },
+        { cvss: { sort: 'desc', nulls: 'last' } },
+        { id: 'asc' },
+      ],
+      skip: offset,
+      take: limit,
+    });
     return { total, findings: rows.map(toFinding) };
   }
 
-  async digestCounts(serviceIds: readonly string[], now: Date, soon: Date, since: Date | null): Promise<DigestCountRow[]> {
+  async digestCounts(
+    serviceIds: readonly string[],
+    now: Date,
+    soon: Date,
+    since: Date | null,
+  ): Promise<DigestCountRow[]> {
     if (serviceIds.length === 0) return [];
     // One pass over the team's open findings (index service_id, state, deadline); a finding under a
     // risk exception is neither overdue nor due soon while it holds.
-    const rows = await this.db.$queryRaw<{ severity: string; open: unknown; overdue: unknown; due_soon: unknown; excepted: unknown; fresh: unknown }[]>`
+    const rows = await this.db.$queryRaw<
+      { severity: string; open: unknown; overdue: unknown; due_soon: unknown; excepted: unknown; fresh: unknown }[]
+    >`
       SELECT "severity",
         COUNT(*) AS "open",
         SUM(CASE WHEN "deadline" < ${now} AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) THEN 1 ELSE 0 END) AS "overdue",
@@ -214,12 +339,21 @@ export class PrismaFindingRepo implements FindingRepo {
         SUM(CASE WHEN "excepted_until" > ${now} THEN 1 ELSE 0 END) AS "excepted",
         SUM(CASE WHEN "first_seen_at" > ${since ?? new Date(0)} THEN 1 ELSE 0 END) AS "fresh"
       FROM "finding" WHERE "service_id" IN (${join([...serviceIds])}) AND "state" = 'open' GROUP BY "severity"`;
-    return rows.map((r) => ({ severity: r.severity as Severity, open: Number(r.open), overdue: Number(r.overdue ?? 0), dueSoon: Number(r.due_soon ?? 0), excepted: Number(r.excepted ?? 0), fresh: Number(r.fresh ?? 0) }));
+    return rows.map((r) => ({
+      severity: r.severity as Severity,
+      open: Number(r.open),
+      overdue: Number(r.overdue ?? 0),
+      dueSoon: Number(r.due_soon ?? 0),
+      excepted: Number(r.excepted ?? 0),
+      fresh: Number(r.fresh ?? 0),
+    }));
   }
 
   async fixedSince(serviceIds: readonly string[], since: Date): Promise<number> {
     if (serviceIds.length === 0) return 0;
-    return this.db.finding.count({ where: { serviceId: { in: [...serviceIds] }, state: 'fixed', fixedAt: { gt: since } } });
+    return this.db.finding.count({
+      where: { serviceId: { in: [...serviceIds] }, state: 'fixed', fixedAt: { gt: since } },
+    });
   }
 
   async worstOverdue(serviceIds: readonly string[], now: Date, limit: number): Promise<Finding[]> {
@@ -228,7 +362,11 @@ export class PrismaFindingRepo implements FindingRepo {
     const base = { ...this.where({ serviceIds, overdueAt: now }) };
     for (const severity of WORST_ORDER) {
       if (out.length >= limit) break;
-      const rows = await this.db.finding.findMany({ where: { ...base, severity }, orderBy: [{ deadline: 'asc' }, { id: 'asc' }], take: limit - out.length });
+      const rows = await this.db.finding.findMany({
+        where: { ...base, severity },
+        orderBy: [{ deadline: 'asc' }, { id: 'asc' }],
+        take: limit - out.length,
+      });
       out.push(...rows.map(toFinding));
     }
     return out;
@@ -237,7 +375,12 @@ export class PrismaFindingRepo implements FindingRepo {
   async dueSoon(serviceIds: readonly string[], now: Date, soon: Date, limit: number): Promise<Finding[]> {
     if (serviceIds.length === 0) return [];
     const rows = await this.db.finding.findMany({
-      where: { state: 'open', serviceId: { in: [...serviceIds] }, deadline: { gte: now, lt: soon }, OR: [{ exceptedUntil: null }, { exceptedUntil: { lte: now } }] },
+      where: {
+        state: 'open',
+        serviceId: { in: [...serviceIds] },
+        deadline: { gte: now, lt: soon },
+        OR: [{ exceptedUntil: null }, { exceptedUntil: { lte: now } }],
+      },
       orderBy: [{ deadline: 'asc' }, { id: 'asc' }],
       take: limit,
     });
@@ -245,7 +388,17 @@ export class PrismaFindingRepo implements FindingRepo {
   }
 
   async noticesDue(now: Date, ahead: Date, limit: number): Promise<NoticeRow[]> {
-    type Raw = { id: number; service_id: string; vuln_id: string; package_name: string; installed_version: string; severity: string; deadline: unknown; reminded_for: unknown; overdue_for: unknown };
+    type Raw = {
+      id: number;
+      service_id: string;
+      vuln_id: string;
+      package_name: string;
+      installed_version: string;
+      severity: string;
+      deadline: unknown;
+      reminded_for: unknown;
+      overdue_for: unknown;
+    };
     // Passed and not told yet: index (state, overdue_for, deadline) reads only those, however many
     // overdue findings were told of before. Ordered as that index is, so that PostgreSQL takes it
     // (by deadline alone it walks (state, deadline) through every overdue finding: its statistics
@@ -254,12 +407,22 @@ export class PrismaFindingRepo implements FindingRepo {
       SELECT "id", "service_id", "vuln_id", "package_name", "installed_version", "severity", "deadline", "reminded_for", "overdue_for" FROM "finding"
       WHERE "state" = 'open' AND "overdue_for" IS NULL AND "deadline" <= ${now} AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
       ORDER BY "overdue_for", "deadline" LIMIT ${limit}`;
-    const soon = passed.length >= limit ? [] : await this.db.$queryRaw<Raw[]>`
+    const soon =
+      passed.length >= limit
+        ? []
+        : await this.db.$queryRaw<Raw[]>`
       SELECT "id", "service_id", "vuln_id", "package_name", "installed_version", "severity", "deadline", "reminded_for", "overdue_for" FROM "finding"
       WHERE "state" = 'open' AND "deadline" > ${now} AND "deadline" <= ${ahead} AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") AND ("excepted_until" IS NULL OR "excepted_until" <= ${now})
       ORDER BY "deadline", "id" LIMIT ${limit - passed.length}`;
     const rows = [...passed, ...soon];
-    const at = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null);
+    const at = (v: unknown) =>
+      v === null || v === undefined
+        ? null
+        : v instanceof Date
+          ? v
+          : typeof v === 'string' || typeof v === 'number'
+            ? new Date(v)
+            : null;
     return rows.map((r) => ({
       id: Number(r.id),
       serviceId: r.service_id,
@@ -273,13 +436,22 @@ export class PrismaFindingRepo implements FindingRepo {
     }));
   }
 
-  async claimNotices(kind: 'ahead' | 'passed', ids: readonly number[], now: Date, ahead: Date = now): Promise<number[]> {
+  async claimNotices(
+    kind: 'ahead' | 'passed',
+    ids: readonly number[],
+    now: Date,
+    ahead: Date = now,
+  ): Promise<number[]> {
     const claimed: number[] = [];
     for (const part of chunks(ids, ID_CHUNK)) {
       const rows =
         kind === 'ahead'
-          ? await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" > ${now} AND "deadline" <= ${ahead} AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) RETURNING "id"`
-          : await this.db.$queryRaw<{ id: number }[]>`UPDATE "finding" SET "overdue_for" = "deadline", "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" <= ${now} AND "overdue_for" IS NULL AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) RETURNING "id"`;
+          ? await this.db.$queryRaw<
+              { id: number }[]
+            >`UPDATE "finding" SET "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" > ${now} AND "deadline" <= ${ahead} AND ("reminded_for" IS NULL OR "reminded_for" <> "deadline") AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) RETURNING "id"`
+          : await this.db.$queryRaw<
+              { id: number }[]
+            >`UPDATE "finding" SET "overdue_for" = "deadline", "reminded_for" = "deadline" WHERE "id" IN (${join(part)}) AND "state" = 'open' AND "deadline" <= ${now} AND "overdue_for" IS NULL AND ("excepted_until" IS NULL OR "excepted_until" <= ${now}) RETURNING "id"`;
       claimed.push(...rows.map((r) => Number(r.id)));
     }
     return claimed;
@@ -292,12 +464,22 @@ export class PrismaFindingRepo implements FindingRepo {
 
   async events(findingId: number): Promise<FindingEvent[]> {
     const rows = await this.db.findingEvent.findMany({ where: { findingId }, orderBy: { id: 'asc' } });
-    return rows.map((r) => ({ findingId: r.findingId, importId: r.importId, kind: r.kind as FindingEventKind, detail: r.detail ?? undefined, at: r.at }));
+    return rows.map((r) => ({
+      findingId: r.findingId,
+      importId: r.importId,
+      kind: r.kind as FindingEventKind,
+      detail: r.detail ?? undefined,
+      at: r.at,
+    }));
   }
 
   async imports(serviceId: string, since?: Date, limit = 50): Promise<ImportRecord[]> {
     // The latest `limit`, oldest first.
-    const rows = await this.db.findingImport.findMany({ where: { serviceId, ...(since ? { at: { gte: since } } : {}) }, orderBy: { id: 'desc' }, take: limit });
+    const rows = await this.db.findingImport.findMany({
+      where: { serviceId, ...(since ? { at: { gte: since } } : {}) },
+      orderBy: { id: 'desc' },
+      take: limit,
+    });
     return rows.reverse();
   }
 }

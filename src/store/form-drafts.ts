@@ -7,7 +7,11 @@ export class PrismaFormDraftRepo implements FormDraftRepo {
 
   async save(nonce: string, kind: string, values: Record<string, string>, at: Date): Promise<void> {
     const fieldValues = JSON.stringify(values);
-    await this.db.formDraft.upsert({ where: { nonce }, create: { nonce, kind, fieldValues, createdAt: at }, update: { fieldValues, createdAt: at } });
+    await this.db.formDraft.upsert({
+      where: { nonce },
+      create: { nonce, kind, fieldValues, createdAt: at },
+      update: { fieldValues, createdAt: at },
+    });
   }
 
   async get(nonce: string): Promise<{ kind: string; values: Record<string, string> } | null> {

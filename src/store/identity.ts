@@ -32,7 +32,14 @@ export class PrismaIdentityRepo implements IdentityRepo {
     if (inserted > 0) {
       return {
         created: true,
-        user: { platform: u.platform, platformUserId: u.platformUserId, displayName: u.displayName, personId: u.personId, firstSeenAt: at, lastSeenAt: at },
+        user: {
+          platform: u.platform,
+          platformUserId: u.platformUserId,
+          displayName: u.displayName,
+          personId: u.personId,
+          firstSeenAt: at,
+          lastSeenAt: at,
+        },
       };
     }
     const row = await this.db.seenUser.update({

@@ -1,5 +1,12 @@
 // Incidents, their timeline and the messages kept current, on Prisma (SQLite and PostgreSQL).
-import type { Incident, IncidentMessage, IncidentStatus, TimelineEntry, TimelineKind, WarRoomState } from '../core/incidents/model.js';
+import type {
+  Incident,
+  IncidentMessage,
+  IncidentStatus,
+  TimelineEntry,
+  TimelineKind,
+  WarRoomState,
+} from '../core/incidents/model.js';
 import type { IncidentPatch, IncidentRepo, NewIncident, NewTimelineEntry } from '../core/incidents/ports.js';
 import type { Platform } from '../core/ports.js';
 import type { Queryable } from './client.js';
@@ -29,7 +36,13 @@ function toIncident(r: Row): Incident {
     resolution: r.resolution,
     postmortem: r.postmortem,
     roles: JSON.parse(r.roles) as Record<string, string>,
-    warRoom: { platform: r.warRoomPlatform as Platform, channelId: r.warRoomChannel, name: r.warRoomName, state: r.warRoomState as WarRoomState, error: r.warRoomError },
+    warRoom: {
+      platform: r.warRoomPlatform as Platform,
+      channelId: r.warRoomChannel,
+      name: r.warRoomName,
+      state: r.warRoomState as WarRoomState,
+      error: r.warRoomError,
+    },
     version: r.version,
     updatedAt: r.updatedAt,
   };
@@ -41,7 +54,13 @@ function columns(p: IncidentPatch) {
     ...rest,
     ...(roles ? { roles: JSON.stringify(roles) } : {}),
     ...(warRoom
-      ? { warRoomPlatform: warRoom.platform, warRoomChannel: warRoom.channelId, warRoomName: warRoom.name, warRoomState: warRoom.state, warRoomError: warRoom.error }
+      ? {
+          warRoomPlatform: warRoom.platform,
+          warRoomChannel: warRoom.channelId,
+          warRoomName: warRoom.name,
+          warRoomState: warRoom.state,
+          warRoomError: warRoom.error,
+        }
       : {}),
   };
 }
@@ -93,12 +112,18 @@ export class PrismaIncidentRepo implements IncidentRepo {
   }
 
   async byWarRoom(platform: Platform, channelId: string) {
-    const r = await this.db.incident.findFirst({ where: { warRoomPlatform: platform, warRoomChannel: channelId }, orderBy: { number: 'desc' } });
+    const r = await this.db.incident.findFirst({
+      where: { warRoomPlatform: platform, warRoomChannel: channelId },
+      orderBy: { number: 'desc' },
+    });
     return r ? toIncident(r) : null;
   }
 
   async update(id: number, expectedVersion: number, patch: IncidentPatch, at: Date) {
-    const n = await this.db.incident.updateMany({ where: { id, version: expectedVersion }, data: { ...columns(patch), version: expectedVersion + 1, updatedAt: at } });
+    const n = await this.db.incident.updateMany({
+      where: { id, version: expectedVersion },
+      data: { ...columns(patch), version: expectedVersion + 1, updatedAt: at },
+    });
     if (n.count === 0) return null;
     return toIncident(await this.db.incident.findUniqueOrThrow({ where: { id } }));
   }
@@ -113,7 +138,10 @@ export class PrismaIncidentRepo implements IncidentRepo {
   }
 
   async timeline(incidentId: number): Promise<TimelineEntry[]> {
-    const rows = await this.db.timelineEntry.findMany({ where: { incidentId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+    const rows = await this.db.timelineEntry.findMany({
+      where: { incidentId },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    });
     return rows.map((r) => ({
       id: r.id,
       incidentId: r.incidentId,
@@ -136,7 +164,13 @@ export class PrismaIncidentRepo implements IncidentRepo {
 
   async messages(incidentId: number): Promise<IncidentMessage[]> {
     const rows = await this.db.incidentMessage.findMany({ where: { incidentId }, orderBy: { id: 'asc' } });
-    return rows.map((r) => ({ platform: r.platform as Platform, channelId: r.channelId, messageId: r.messageId, kind: r.kind as IncidentMessage['kind'], threadId: r.threadId }));
+    return rows.map((r) => ({
+      platform: r.platform as Platform,
+      channelId: r.channelId,
+      messageId: r.messageId,
+      kind: r.kind as IncidentMessage['kind'],
+      threadId: r.threadId,
+    }));
   }
 
   async list(filter: { statuses?: readonly IncidentStatus[]; declaredSince?: Date }) {

@@ -52,10 +52,15 @@ export async function migrateDatabase(url: string): Promise<string[]> {
   // From sources (npm start, tests) the worker registers the TypeScript loader first; built code does not need it.
   const worker =
     ext === '.ts'
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: { url } })
+      ? new Worker(
+          `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`,
+          { eval: true, workerData: { url } },
+        )
       : new Worker(entry, { workerData: { url } });
   try {
-    const [result] = (await once(worker, 'message')) as [{ ok: true; applied: string[] } | { ok: false; message: string }];
+    const [result] = (await once(worker, 'message')) as [
+      { ok: true; applied: string[] } | { ok: false; message: string },
+    ];
     if (!result.ok) throw new Error(result.message);
     return result.applied;
   } finally {

@@ -19,7 +19,11 @@ export class PrismaJobRunRepo implements JobRunRepo {
   }
 
   async latest(job: string): Promise<Date | null> {
-    const row = await this.db.jobRun.findFirst({ where: { job }, orderBy: { occurrence: 'desc' }, select: { occurrence: true } });
+    const row = await this.db.jobRun.findFirst({
+      where: { job },
+      orderBy: { occurrence: 'desc' },
+      select: { occurrence: true },
+    });
     return row?.occurrence ?? null;
   }
 }

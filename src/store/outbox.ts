@@ -6,7 +6,13 @@ import type { Queryable } from './client.js';
 export class PrismaOutboxRepo implements OutboxRepo {
   constructor(private readonly db: Queryable) {}
 
-  async enqueue(key: string, kind: string, payload: Record<string, unknown>, at: Date, dueAt: Date = at): Promise<boolean> {
+  async enqueue(
+    key: string,
+    kind: string,
+    payload: Record<string, unknown>,
+    at: Date,
+    dueAt: Date = at,
+  ): Promise<boolean> {
     const written = await this.db.$executeRaw`
       INSERT INTO "outbox_item" ("key", "kind", "payload", "state", "attempts", "due_at", "created_at")
       VALUES (${key}, ${kind}, ${JSON.stringify(payload)}, 'pending', 0, ${dueAt}, ${at})
@@ -39,25 +45,43 @@ export class PrismaOutboxWorkerRepo implements Omit<OutboxWorkerRepo, 'releaseAb
         if ((err as { code?: string }).code === 'P2025') continue;
         throw err;
       }
-      claimed.push({ id: r.id, key: r.key, kind: r.kind, payload: JSON.parse(r.payload) as Record<string, unknown>, attempts: r.attempts });
+      claimed.push({
+        id: r.id,
+        key: r.key,
+        kind: r.kind,
+        payload: JSON.parse(r.payload) as Record<string, unknown>,
+        attempts: r.attempts,
+      });
     }
     return claimed;
   }
 
   async complete(id: number, holder: string, at: Date) {
-    await this.db.outboxItem.updateMany({ where: { id, lockedBy: holder }, data: { state: 'done', doneAt: at, lockedBy: null, lockedUntil: null, lastError: null } });
+    await this.db.outboxItem.updateMany({
+      where: { id, lockedBy: holder },
+      data: { state: 'done', doneAt: at, lockedBy: null, lockedUntil: null, lastError: null },
+    });
   }
 
   async retry(id: number, holder: string, error: string, dueAt: Date) {
-    await this.db.outboxItem.updateMany({ where: { id, lockedBy: holder }, data: { dueAt, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) } });
+    await this.db.outboxItem.updateMany({
+      where: { id, lockedBy: holder },
+      data: { dueAt, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) },
+    });
   }
 
   async giveUp(id: number, holder: string, error: string, at: Date) {
-    await this.db.outboxItem.updateMany({ where: { id, lockedBy: holder }, data: { state: 'failed', doneAt: at, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) } });
+    await this.db.outboxItem.updateMany({
+      where: { id, lockedBy: holder },
+      data: { state: 'failed', doneAt: at, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) },
+    });
   }
 
   async releaseLocks(holder: string | null) {
-    const n = await this.db.outboxItem.updateMany({ where: { state: 'pending', lockedBy: holder ?? { not: null } }, data: { lockedBy: null, lockedUntil: null } });
+    const n = await this.db.outboxItem.updateMany({
+      where: { state: 'pending', lockedBy: holder ?? { not: null } },
+      data: { lockedBy: null, lockedUntil: null },
+    });
     return n.count;
   }
 

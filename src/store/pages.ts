@@ -1,5 +1,13 @@
 // Pages, escalation steps, page messages and on-call overrides on Prisma (SQLite and PostgreSQL).
-import type { FrozenPath, Page, PageMessage, PageStatus, StepKind, StepState, StepTargets } from '../core/paging/model.js';
+import type {
+  FrozenPath,
+  Page,
+  PageMessage,
+  PageStatus,
+  StepKind,
+  StepState,
+  StepTargets,
+} from '../core/paging/model.js';
 import type { DueStep, NewPage, PagePatch, PageRepo, StepRecord } from '../core/paging/ports.js';
 import type { OncallOverrideRow, OverrideRepo } from '../core/oncall/ports.js';
 import type { Platform } from '../core/ports.js';
@@ -20,7 +28,12 @@ function toPage(r: Row): Page {
 }
 
 function toStep(r: StepRow): StepRecord {
-  return { ...r, kind: r.kind as StepKind, state: r.state as StepRecord['state'], targets: r.targets ? (JSON.parse(r.targets) as StepTargets) : null };
+  return {
+    ...r,
+    kind: r.kind as StepKind,
+    state: r.state as StepRecord['state'],
+    targets: r.targets ? (JSON.parse(r.targets) as StepTargets) : null,
+  };
 }
 
 /** Longest error text kept on a step (page_step.last_error). */
@@ -61,7 +74,10 @@ export class PrismaPageRepo implements PageRepo {
 
   async list(f: { statuses?: readonly PageStatus[]; incidentNumber?: number; limit?: number }) {
     const rows = await this.db.page.findMany({
-      where: { ...(f.statuses ? { status: { in: [...f.statuses] } } : {}), ...(f.incidentNumber !== undefined ? { incidentNumber: f.incidentNumber } : {}) },
+      where: {
+        ...(f.statuses ? { status: { in: [...f.statuses] } } : {}),
+        ...(f.incidentNumber !== undefined ? { incidentNumber: f.incidentNumber } : {}),
+      },
       orderBy: { number: 'desc' },
       take: f.limit ?? 50,
     });
@@ -69,7 +85,10 @@ export class PrismaPageRepo implements PageRepo {
   }
 
   async update(id: number, expectedVersion: number, patch: PagePatch, at: Date) {
-    return this.updateWhere({ id, version: expectedVersion }, { ...columns(patch), version: expectedVersion + 1, updatedAt: at });
+    return this.updateWhere(
+      { id, version: expectedVersion },
+      { ...columns(patch), version: expectedVersion + 1, updatedAt: at },
+    );
   }
 
   async updateIfOpen(id: number, patch: PagePatch, at: Date) {
@@ -79,7 +98,10 @@ export class PrismaPageRepo implements PageRepo {
   }
 
   /** One UPDATE … RETURNING; null when the row no longer matches. */
-  private async updateWhere(where: { id: number; version?: number; status?: string }, data: Record<string, unknown>): Promise<Page | null> {
+  private async updateWhere(
+    where: { id: number; version?: number; status?: string },
+    data: Record<string, unknown>,
+  ): Promise<Page | null> {
     try {
       return toPage(await this.db.page.update({ where, data }));
     } catch (err) {
@@ -96,12 +118,19 @@ export class PrismaPageRepo implements PageRepo {
   }
 
   async pendingSteps(dueBefore: Date, limit: number) {
-    const rows = await this.db.pageStep.findMany({ where: { state: 'pending', dueAt: { lte: dueBefore } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit });
+    const rows = await this.db.pageStep.findMany({
+      where: { state: 'pending', dueAt: { lte: dueBefore } },
+      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
     return rows.map((r): DueStep => ({ ...toStep(r), state: r.state as StepState }));
   }
 
   async claimStep(id: number, holder: string, now: Date) {
-    const n = await this.db.pageStep.updateMany({ where: { id, state: 'pending', dueAt: { lte: now } }, data: { state: 'fired', firedAt: now, firedBy: holder } });
+    const n = await this.db.pageStep.updateMany({
+      where: { id, state: 'pending', dueAt: { lte: now } },
+      data: { state: 'fired', firedAt: now, firedBy: holder },
+    });
     return n.count === 1;
   }
 
@@ -115,17 +144,26 @@ export class PrismaPageRepo implements PageRepo {
   }
 
   async cancelPending(pageId: number, at: Date) {
-    const n = await this.db.pageStep.updateMany({ where: { pageId, state: 'pending' }, data: { state: 'cancelled', firedAt: at } });
+    const n = await this.db.pageStep.updateMany({
+      where: { pageId, state: 'pending' },
+      data: { state: 'cancelled', firedAt: at },
+    });
     return n.count;
   }
 
   async stepFailed(id: number, tries: number, error: string, retryAt: Date) {
-    const n = await this.db.pageStep.updateMany({ where: { id, state: 'pending', attempts: tries }, data: { attempts: tries + 1, lastError: error.slice(0, STEP_ERROR_MAX), dueAt: retryAt } });
+    const n = await this.db.pageStep.updateMany({
+      where: { id, state: 'pending', attempts: tries },
+      data: { attempts: tries + 1, lastError: error.slice(0, STEP_ERROR_MAX), dueAt: retryAt },
+    });
     return n.count === 1;
   }
 
   async setAside(id: number, tries: number, error: string, at: Date) {
-    const n = await this.db.pageStep.updateMany({ where: { id, state: 'pending', attempts: tries }, data: { state: 'failed', attempts: tries + 1, lastError: error.slice(0, STEP_ERROR_MAX), firedAt: at } });
+    const n = await this.db.pageStep.updateMany({
+      where: { id, state: 'pending', attempts: tries },
+      data: { state: 'failed', attempts: tries + 1, lastError: error.slice(0, STEP_ERROR_MAX), firedAt: at },
+    });
     return n.count === 1;
   }
 
@@ -164,7 +202,12 @@ export class PrismaOverrideRepo implements OverrideRepo {
 
   async active(scheduleIds: readonly string[], from: Date, to: Date): Promise<OncallOverrideRow[]> {
     const rows = await this.db.oncallOverride.findMany({
-      where: { scheduleId: { in: [...scheduleIds] }, endsAt: { gt: from }, startsAt: { lt: to }, OR: [{ cancelledAt: null }, { cancelledAt: { gt: from } }] },
+      where: {
+        scheduleId: { in: [...scheduleIds] },
+        endsAt: { gt: from },
+        startsAt: { lt: to },
+        OR: [{ cancelledAt: null }, { cancelledAt: { gt: from } }],
+      },
       orderBy: { id: 'asc' },
     });
     // Cancelled before it started: it never counted.
@@ -172,7 +215,10 @@ export class PrismaOverrideRepo implements OverrideRepo {
   }
 
   async cancel(id: number, by: string, at: Date): Promise<OncallOverrideRow | null> {
-    const n = await this.db.oncallOverride.updateMany({ where: { id, cancelledAt: null, endsAt: { gt: at } }, data: { cancelledAt: at, cancelledBy: by } });
+    const n = await this.db.oncallOverride.updateMany({
+      where: { id, cancelledAt: null, endsAt: { gt: at } },
+      data: { cancelledAt: at, cancelledBy: by },
+    });
     return n.count === 1 ? this.byId(id) : null;
   }
 }

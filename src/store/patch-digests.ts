@@ -17,14 +17,21 @@ export class PrismaPatchDigestRepo implements PatchDigestRepo {
   }
 
   latest(team: string, before?: Date): Promise<DigestRecord | null> {
-    return this.db.patchDigest.findFirst({ where: { team, ...(before ? { occurrence: { lt: before } } : {}) }, orderBy: [{ occurrence: 'desc' }, { id: 'desc' }] });
+    return this.db.patchDigest.findFirst({
+      where: { team, ...(before ? { occurrence: { lt: before } } : {}) },
+      orderBy: [{ occurrence: 'desc' }, { id: 'desc' }],
+    });
   }
 
   async hasMessage(sendKey: string): Promise<boolean> {
     return (await this.db.patchMessage.count({ where: { sendKey } })) > 0;
   }
 
-  async addMessage(sendKey: string, m: { platform: string; channelId: string; messageId: string }, at: Date): Promise<boolean> {
+  async addMessage(
+    sendKey: string,
+    m: { platform: string; channelId: string; messageId: string },
+    at: Date,
+  ): Promise<boolean> {
     const n = await this.db.$executeRaw`
       INSERT INTO "patch_message" ("send_key", "platform", "channel_id", "message_id", "at") VALUES (${sendKey}, ${m.platform}, ${m.channelId}, ${m.messageId}, ${at})
       ON CONFLICT ("send_key") DO NOTHING`;

@@ -43,8 +43,16 @@ export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx {
 export async function appliedMigrationNames(db: Queryable, dialect: Dialect): Promise<Set<string>> {
   const present =
     dialect === 'sqlite'
-      ? (await db.$queryRaw<Array<{ n: number | bigint }>>`SELECT COUNT(*) AS "n" FROM "sqlite_master" WHERE "type" = 'table' AND "name" = '_prisma_migrations'`)[0]?.n
-      : (await db.$queryRaw<Array<{ n: number | bigint }>>`SELECT COUNT(*)::int AS "n" FROM pg_catalog.pg_tables WHERE "tablename" = '_prisma_migrations' AND "schemaname" = current_schema()`)[0]?.n;
+      ? (
+          await db.$queryRaw<
+            Array<{ n: number | bigint }>
+          >`SELECT COUNT(*) AS "n" FROM "sqlite_master" WHERE "type" = 'table' AND "name" = '_prisma_migrations'`
+        )[0]?.n
+      : (
+          await db.$queryRaw<
+            Array<{ n: number | bigint }>
+          >`SELECT COUNT(*)::int AS "n" FROM pg_catalog.pg_tables WHERE "tablename" = '_prisma_migrations' AND "schemaname" = current_schema()`
+        )[0]?.n;
   if (!present || Number(present) === 0) return new Set();
   const rows = await db.$queryRaw<Array<{ migration_name: string }>>`
     SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`;
@@ -79,17 +87,21 @@ export class PrismaStore implements Store {
       find: (platform, platformUserId) => run((q) => new PrismaIdentityRepo(q).find(platform, platformUserId)),
     };
     this.outboxWorker = {
-      claimDue: (now, limit, holder, lockedUntil) => run((q) => new PrismaOutboxWorkerRepo(q).claimDue(now, limit, holder, lockedUntil)),
+      claimDue: (now, limit, holder, lockedUntil) =>
+        run((q) => new PrismaOutboxWorkerRepo(q).claimDue(now, limit, holder, lockedUntil)),
       complete: (id, holder, at) => run((q) => new PrismaOutboxWorkerRepo(q).complete(id, holder, at)),
       retry: (id, holder, error, dueAt) => run((q) => new PrismaOutboxWorkerRepo(q).retry(id, holder, error, dueAt)),
       giveUp: (id, holder, error, at) => run((q) => new PrismaOutboxWorkerRepo(q).giveUp(id, holder, error, at)),
       pending: () => run((q) => new PrismaOutboxWorkerRepo(q).pending()),
       // One process serves a SQLite file: every claim left in it is a previous run's.
-      releaseAbandoned: (holder) => run((q) => new PrismaOutboxWorkerRepo(q).releaseLocks(dialect === 'sqlite' ? null : holder)),
+      releaseAbandoned: (holder) =>
+        run((q) => new PrismaOutboxWorkerRepo(q).releaseLocks(dialect === 'sqlite' ? null : holder)),
     };
     this.jobRuns = {
-      claim: (job, occurrence, holder, late, now) => run((q) => new PrismaJobRunRepo(q).claim(job, occurrence, holder, late, now)),
-      finish: (job, occurrence, state, error, at) => run((q) => new PrismaJobRunRepo(q).finish(job, occurrence, state, error, at)),
+      claim: (job, occurrence, holder, late, now) =>
+        run((q) => new PrismaJobRunRepo(q).claim(job, occurrence, holder, late, now)),
+      finish: (job, occurrence, state, error, at) =>
+        run((q) => new PrismaJobRunRepo(q).finish(job, occurrence, state, error, at)),
       latest: (job) => run((q) => new PrismaJobRunRepo(q).latest(job)),
     };
     this.leases = {

@@ -67,7 +67,9 @@ function adapterFactory(dialect: Dialect, url: string): ClosableFactory {
 function engineError(op: string, err: unknown, logs: string[]): Error {
   const message = err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
   const panic = lastPanic();
-  const detail = [message, panic && !message.includes(panic) ? panic : '', ...logs.slice(-3)].filter(Boolean).join('\n');
+  const detail = [message, panic && !message.includes(panic) ? panic : '', ...logs.slice(-3)]
+    .filter(Boolean)
+    .join('\n');
   return new Error(`schema engine ${op} failed: ${detail}`, { cause: err });
 }
 
@@ -75,7 +77,12 @@ function engineError(op: string, err: unknown, logs: string[]): Error {
 // until its connection is closed.
 let queue: Promise<unknown> = Promise.resolve();
 
-async function withEngine<T>(dialect: Dialect, url: string, op: string, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+async function withEngine<T>(
+  dialect: Dialect,
+  url: string,
+  op: string,
+  fn: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
   const run = async () => {
     const Engine = await loadSchemaEngine();
     const factory = adapterFactory(dialect, url);

@@ -25,7 +25,12 @@ type Json = Record<string, any>;
 
 const dir = (sub: string) => fileURLToPath(new URL(`${root.href}/discord/${sub}/`));
 const load = (sub: string, file: string): Json => JSON.parse(readFileSync(dir(sub) + file, 'utf8'));
-const list = (sub: string, re: RegExp): string[] => (exists ? readdirSync(dir(sub)).filter((f) => re.test(f)).sort() : []);
+const list = (sub: string, re: RegExp): string[] =>
+  exists
+    ? readdirSync(dir(sub))
+        .filter((f) => re.test(f))
+        .sort()
+    : [];
 /** Interaction fixtures are either the interaction itself or a whole INTERACTION_CREATE dispatch. */
 const interaction = (file: string): Json => {
   const f = load('interactions', file);
@@ -43,13 +48,18 @@ function delivered(fake: Fake, captured: Json): Json {
   if ('application_id' in p) p.application_id = fake.applicationId;
   // The fake answers callbacks only for users it knows: make the captured user known (not a guild member).
   const user = p.member?.user ?? p.user;
-  if (user && !fake.user(user.id)) fake.addUser({ id: user.id, username: user.username, global_name: user.global_name ?? null, notInGuild: true });
+  if (user && !fake.user(user.id))
+    fake.addUser({ id: user.id, username: user.username, global_name: user.global_name ?? null, notInGuild: true });
   return p;
 }
 
 const EPHEMERAL = MessageFlags.Ephemeral;
 /** Guilds, GuildMessages, GuildMessageReactions, MessageContent. */
-const INTENTS = GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.GuildMessageReactions | GatewayIntentBits.MessageContent;
+const INTENTS =
+  GatewayIntentBits.Guilds |
+  GatewayIntentBits.GuildMessages |
+  GatewayIntentBits.GuildMessageReactions |
+  GatewayIntentBits.MessageContent;
 
 describe.runIf(exists)('Discord conformance: captured interactions through Steward', () => {
   let s: DiscordSteward;
@@ -101,12 +111,16 @@ describe.runIf(exists)('Discord conformance: captured interactions through Stewa
     ]);
     // The captured user is not in the policy: recorded by Discord id with the name Discord sent.
     const user = captured.member?.user ?? captured.user;
-    expect(s.rows('select person_id, display_name from seen_user where platform = ? and platform_user_id = ?', 'discord', user.id)).toEqual([
-      { person_id: null, display_name: user.global_name ?? user.username },
-    ]);
+    expect(
+      s.rows(
+        'select person_id, display_name from seen_user where platform = ? and platform_user_id = ?',
+        'discord',
+        user.id,
+      ),
+    ).toEqual([{ person_id: null, display_name: user.global_name ?? user.username }]);
   });
 
-  it('the subcommand fixture\'s subcommand + string option, renamed to list team:payments → Services of Payments', async () => {
+  it("the subcommand fixture's subcommand + string option, renamed to list team:payments → Services of Payments", async () => {
     const captured = interaction('application_command.subcommand_group.gateway-dispatch.discord4j.json');
     const p = delivered(s.fake, captured);
     const sub = structuredClone(captured.data.options[0].options[0]); // {type:1, options:[{value, type:3, name}], name}
@@ -122,7 +136,7 @@ describe.runIf(exists)('Discord conformance: captured interactions through Stewa
     expect(cb.body.data.embeds[0].fields.map((f: Json) => f.name)).toEqual(['Payments (2)']);
   });
 
-  it('the captured commands under their own names are not Steward\'s: no callback', async () => {
+  it("the captured commands under their own names are not Steward's: no callback", async () => {
     for (const file of chatInputs) await expectIgnored(delivered(s.fake, interaction(file)));
   });
 
@@ -131,7 +145,9 @@ describe.runIf(exists)('Discord conformance: captured interactions through Stewa
   it.each(buttons)('%s with custom_id st1|service.show|ledger → the Ledger card', async (file) => {
     const p = delivered(s.fake, interaction(file));
     p.data.custom_id = 'st1|service.show|ledger';
-    for (const row of p.message?.components ?? []) for (const c of row.components) if (c.custom_id === interaction(file).data.custom_id) c.custom_id = p.data.custom_id;
+    for (const row of p.message?.components ?? [])
+      for (const c of row.components)
+        if (c.custom_id === interaction(file).data.custom_id) c.custom_id = p.data.custom_id;
     const cb = await s.send(p);
     expect(cb.body.type).toBe(4);
     expect(cb.body.data.flags).toBe(EPHEMERAL);
@@ -139,10 +155,13 @@ describe.runIf(exists)('Discord conformance: captured interactions through Stewa
     expect(embed.title).toBe('Ledger');
     expect(embed.description).toBe('Double-entry ledger behind payments and refunds.');
     expect(embed.fields.find((f: Json) => f.name === 'Owners').value).toBe(`<@${POLICY_DISCORD.bob}>`);
-    expect(cb.body.data.components[0].components.map((c: Json) => c.custom_id)).toEqual(['st1|service.escalation|ledger', 'st1|service.list|payments']);
+    expect(cb.body.data.components[0].components.map((c: Json) => c.custom_id)).toEqual([
+      'st1|service.escalation|ledger',
+      'st1|service.list|payments',
+    ]);
   });
 
-  it.each(buttons)('%s with its own custom_id is not Steward\'s: no callback', async (file) => {
+  it.each(buttons)("%s with its own custom_id is not Steward's: no callback", async (file) => {
     await expectIgnored(delivered(s.fake, interaction(file)));
   });
 
@@ -156,7 +175,7 @@ describe.runIf(exists)('Discord conformance: captured interactions through Stewa
     expect(others.length).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(others)('%s: not answered, as captured and with Steward\'s names and ids swapped in', async (file) => {
+  it.each(others)("%s: not answered, as captured and with Steward's names and ids swapped in", async (file) => {
     let captured = interaction(file);
     if (!captured.id) {
       // Documentation examples of modal data only: wrap them in the captured modal_submit envelope.
@@ -165,7 +184,8 @@ describe.runIf(exists)('Discord conformance: captured interactions through Stewa
     }
     await expectIgnored(delivered(s.fake, captured));
     const ours = delivered(s.fake, captured);
-    if (ours.type === 2) ours.data.name = 'service'; // a user or message command named like ours
+    if (ours.type === 2)
+      ours.data.name = 'service'; // a user or message command named like ours
     else ours.data.custom_id = 'st1|service.show|ledger'; // a select or modal carrying a Steward action id
     await expectIgnored(ours);
   });
@@ -214,38 +234,58 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
   }
 
   const answers = async (s: DiscordSteward) => {
-    const cb = await s.send(s.fake.chatInput({ name: 'service', subcommand: 'show', options: { id: 'payments-api' }, user: POLICY_DISCORD.alice }));
+    const cb = await s.send(
+      s.fake.chatInput({
+        name: 'service',
+        subcommand: 'show',
+        options: { id: 'payments-api' },
+        user: POLICY_DISCORD.alice,
+      }),
+    );
     expect(cb.body.data.embeds[0].title).toBe('Payments API');
   };
 
   it('finds the frames', () => {
     expect(hellos.length).toBeGreaterThanOrEqual(1);
-    for (const f of ['ready.discord4j.json', 'reconnect.discord-docs.json', 'invalid_session.discord-docs.json', 'heartbeat_ack.discord-docs.json', 'dispatch_envelope.discord-docs.json'])
+    for (const f of [
+      'ready.discord4j.json',
+      'reconnect.discord-docs.json',
+      'invalid_session.discord-docs.json',
+      'heartbeat_ack.discord-docs.json',
+      'dispatch_envelope.discord-docs.json',
+    ])
       expect(existsSync(dir('gateway') + f)).toBe(true);
   });
 
-  it.each(hellos)('%s + ready.discord4j.json: one shard identifies with its intents, becomes ready, answers', async (helloFile) => {
-    const { s, relay } = await startBehindRelay(helloFile);
-    try {
-      expect(relay.frames.find((f) => f.dir === 'out')?.frame).toEqual(frame(helloFile));
-      const identifies = relay.sent(2);
-      expect(identifies).toHaveLength(1);
-      // The captured /gateway/bot recommends 9 shards; Steward runs one.
-      expect(identifies[0].d).toMatchObject({ intents: INTENTS, shard: [0, 1], token: '[redacted]' });
-      // Every field of the documented IDENTIFY example is there, with the same types.
-      const documented = frame('identify.discord-docs.json');
-      expect(identifies[0].op).toBe(documented.op);
-      for (const [key, value] of Object.entries(documented.d)) expect(typeof identifies[0].d[key], key).toBe(typeof value);
-      expect(Object.keys(identifies[0].d.properties).sort()).toEqual(Object.keys(documented.d.properties).sort());
-      expect(relay.frames.some((f) => f.dir === 'out' && f.frame.t === 'READY' && f.frame.d.v === 6)).toBe(true);
-      const ready = await (await fetch(`${s.base}/readyz`)).json();
-      expect(ready.checks).toContainEqual({ name: 'discord', ok: true });
-      expect(s.logs.entries().find((e) => e.msg === 'discord ready')).toMatchObject({ user: s.fake.botUser.id, guilds: 1 });
-      await answers(s);
-    } finally {
-      await s.stop();
-    }
-  });
+  it.each(hellos)(
+    '%s + ready.discord4j.json: one shard identifies with its intents, becomes ready, answers',
+    async (helloFile) => {
+      const { s, relay } = await startBehindRelay(helloFile);
+      try {
+        expect(relay.frames.find((f) => f.dir === 'out')?.frame).toEqual(frame(helloFile));
+        const identifies = relay.sent(2);
+        expect(identifies).toHaveLength(1);
+        // The captured /gateway/bot recommends 9 shards; Steward runs one.
+        expect(identifies[0].d).toMatchObject({ intents: INTENTS, shard: [0, 1], token: '[redacted]' });
+        // Every field of the documented IDENTIFY example is there, with the same types.
+        const documented = frame('identify.discord-docs.json');
+        expect(identifies[0].op).toBe(documented.op);
+        for (const [key, value] of Object.entries(documented.d))
+          expect(typeof identifies[0].d[key], key).toBe(typeof value);
+        expect(Object.keys(identifies[0].d.properties).sort()).toEqual(Object.keys(documented.d.properties).sort());
+        expect(relay.frames.some((f) => f.dir === 'out' && f.frame.t === 'READY' && f.frame.d.v === 6)).toBe(true);
+        const ready = await (await fetch(`${s.base}/readyz`)).json();
+        expect(ready.checks).toContainEqual({ name: 'discord', ok: true });
+        expect(s.logs.entries().find((e) => e.msg === 'discord ready')).toMatchObject({
+          user: s.fake.botUser.id,
+          guilds: 1,
+        });
+        await answers(s);
+      } finally {
+        await s.stop();
+      }
+    },
+  );
 
   it('heartbeat request, unknown dispatch and RECONNECT (op 7): answers the heartbeat, resumes the captured session, keeps answering', async () => {
     const { s, relay } = await startBehindRelay(hellos[0]);
@@ -263,18 +303,27 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
       const mark = s.fake.mark;
       s.fake.sendGatewayFrame(frame('message_create.discord4j.json'));
       await answers(s);
-      expect(s.fake.restCalls.filter((c) => c.seq >= mark).map((c) => `${c.method} ${c.path.replace(/\/[^/]+\/callback$/, '/…/callback')}`)).toEqual([
-        expect.stringMatching(/^POST \/interactions\/\d+\/…\/callback$/),
-      ]);
+      expect(
+        s.fake.restCalls
+          .filter((c) => c.seq >= mark)
+          .map((c) => `${c.method} ${c.path.replace(/\/[^/]+\/callback$/, '/…/callback')}`),
+      ).toEqual([expect.stringMatching(/^POST \/interactions\/\d+\/…\/callback$/)]);
 
       const identifies = s.fake.identifies.length;
       s.fake.sendGatewayFrame(frame('reconnect.discord-docs.json'));
       const [resume] = await relay.waitForSent(6);
       // The captured READY's session, resumed from where the client got to.
-      expect(resume.d).toEqual({ token: '[redacted]', session_id: frame('ready.discord4j.json').d.session_id, seq: expect.any(Number) });
+      expect(resume.d).toEqual({
+        token: '[redacted]',
+        session_id: frame('ready.discord4j.json').d.session_id,
+        seq: expect.any(Number),
+      });
       expect(resume.d.seq).toBeGreaterThanOrEqual(4);
       // The relay has the RESUME; the fake answers it once the relay has passed it on.
-      await until('the fake to send RESUMED', () => s.fake.sentDispatches.some((d) => d.t === 'RESUMED') && s.fake.gatewaySessions > 0);
+      await until(
+        'the fake to send RESUMED',
+        () => s.fake.sentDispatches.some((d) => d.t === 'RESUMED') && s.fake.gatewaySessions > 0,
+      );
       await answers(s);
       expect(s.fake.identifies).toHaveLength(identifies); // resumed, not identified again
       expect((await fetch(`${s.base}/readyz`)).status).toBe(200);
@@ -306,7 +355,7 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
 describe.runIf(exists)('Discord conformance: captured REST errors', () => {
   const restError = (file: string) => load('rest', file);
 
-  it('an interaction callback refused with the captured nested 50035 body is logged with Discord\'s field errors; Steward keeps serving', async () => {
+  it("an interaction callback refused with the captured nested 50035 body is logged with Discord's field errors; Steward keeps serving", async () => {
     const s = await startDiscordSteward();
     try {
       const body = restError('error.50035.invalid_form_body.nested.discord-docs.json');
@@ -318,19 +367,30 @@ describe.runIf(exists)('Discord conformance: captured REST errors', () => {
       expect(entry.err).toMatchObject({ type: 'DiscordAPIError', code: 50035, status: 400 });
       expect(entry.err.message).toContain('activities[0].platform[BASE_TYPE_CHOICES]: Value must be one of');
       expect(s.logs.text).not.toContain(refused.token);
-      const next = await s.send(s.fake.chatInput({ name: 'service', subcommand: 'show', options: { id: 'ledger' }, user: POLICY_DISCORD.alice }));
+      const next = await s.send(
+        s.fake.chatInput({
+          name: 'service',
+          subcommand: 'show',
+          options: { id: 'ledger' },
+          user: POLICY_DISCORD.alice,
+        }),
+      );
       expect(next.body.data.embeds[0].title).toBe('Ledger');
     } finally {
       await s.stop();
     }
   });
 
-  it('discord register refused with the captured 50035 body exits 1 showing Discord\'s reason, not the token', async () => {
+  it("discord register refused with the captured 50035 body exits 1 showing Discord's reason, not the token", async () => {
     const fake = await Fake.start({ token: DISCORD_TEST_TOKEN });
     try {
       const body = restError('error.50035.invalid_form_body.request.discord-docs.json');
       fake.fail('PUT', `/applications/${fake.applicationId}/commands`, { status: 400, body });
-      const r = await runCli(['discord', 'register'], { DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl });
+      const r = await runCli(['discord', 'register'], {
+        DISCORD_TOKEN: DISCORD_TEST_TOKEN,
+        DISCORD_APPLICATION_ID: fake.applicationId,
+        DISCORD_API_URL: fake.apiUrl,
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('Command exceeds maximum size (8000)');
       expect(r.stdout + r.stderr).not.toContain(DISCORD_TEST_TOKEN);

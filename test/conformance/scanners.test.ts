@@ -16,25 +16,48 @@ if (!exists) console.warn(`Scanner fixtures not found at ${SCANNERS}: the scanne
 const FILES = exists
   ? readdirSync(SCANNERS, { withFileTypes: true })
       .filter((d) => d.isDirectory())
-      .flatMap((d) => readdirSync(join(SCANNERS, d.name)).filter((f) => f.endsWith('.json')).sort().map((f) => `${d.name}/${f}`))
+      .flatMap((d) =>
+        readdirSync(join(SCANNERS, d.name))
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => `${d.name}/${f}`),
+      )
   : [];
 
 /** Files that are not reports, and why they are refused. */
 const REFUSED: Record<string, RegExp> = {
   // A CONSTRUCTED wrapper of the HTTP exchange (request line, status, headers), not an alert list.
-  'dependabot/repo-alerts.list.recorded.pygithub.http-meta.json': /^a JSON object with keys request, status, headers, body_file is none of: /,
+  'dependabot/repo-alerts.list.recorded.pygithub.http-meta.json':
+    /^a JSON object with keys request, status, headers, body_file is none of: /,
 };
 
-type J = any;  
+type J = any;
 const arr = (x: J): J[] => (Array.isArray(x) ? x : []);
 
 /** Findings counted from the raw JSON, independently of the parsers. */
 const COUNT: Record<Format, (r: J) => number> = {
-  trivy: (r) => arr(r.Results).reduce((n, x) => n + arr(x.Vulnerabilities).length + arr(x.ExperimentalModifiedFindings).filter((m) => m.Type === 'vulnerability').length, 0),
+  trivy: (r) =>
+    arr(r.Results).reduce(
+      (n, x) =>
+        n +
+        arr(x.Vulnerabilities).length +
+        arr(x.ExperimentalModifiedFindings).filter((m) => m.Type === 'vulnerability').length,
+      0,
+    ),
   grype: (r) => arr(r.matches).length + arr(r.ignoredMatches).length,
-  'npm-audit': (r) => Object.values(r.vulnerabilities as Record<string, J>).reduce((n, v) => n + arr(v.via).filter((x) => typeof x === 'object').length, 0),
-  'osv-scanner': (r) => arr(r.results).flatMap((x) => arr(x.packages)).reduce((n, p) => n + (arr(p.groups).length || arr(p.vulnerabilities).length), 0),
-  sarif: (r) => arr(r.runs).flatMap((run) => arr(run.results)).filter((x) => x.kind !== 'pass' && x.kind !== 'notApplicable' && x.baselineState !== 'absent').length,
+  'npm-audit': (r) =>
+    Object.values(r.vulnerabilities as Record<string, J>).reduce(
+      (n, v) => n + arr(v.via).filter((x) => typeof x === 'object').length,
+      0,
+    ),
+  'osv-scanner': (r) =>
+    arr(r.results)
+      .flatMap((x) => arr(x.packages))
+      .reduce((n, p) => n + (arr(p.groups).length || arr(p.vulnerabilities).length), 0),
+  sarif: (r) =>
+    arr(r.runs)
+      .flatMap((run) => arr(run.results))
+      .filter((x) => x.kind !== 'pass' && x.kind !== 'notApplicable' && x.baselineState !== 'absent').length,
   dependabot: (r) => arr(r).filter((a) => a.state !== 'fixed').length,
   cyclonedx: (r) => {
     const versioned = new Set<string>();
@@ -46,9 +69,12 @@ const COUNT: Record<Format, (r: J) => number> = {
     arr(r.components).forEach(walk);
     // Distinct (vulnerability, ref, version): a VEX document may repeat a statement word for word.
     const distinct = new Set<string>();
-    for (const v of arr(r.vulnerabilities).filter((x) => !['resolved', 'resolved_with_pedigree'].includes(x.analysis?.state)))
+    for (const v of arr(r.vulnerabilities).filter(
+      (x) => !['resolved', 'resolved_with_pedigree'].includes(x.analysis?.state),
+    ))
       for (const a of arr(v.affects))
-        for (const e of versioned.has(a.ref) || !arr(a.versions).length ? [{}] : arr(a.versions)) distinct.add(`${v.id}|${a.ref}|${e.version ?? e.range ?? ''}`);
+        for (const e of versioned.has(a.ref) || !arr(a.versions).length ? [{}] : arr(a.versions))
+          distinct.add(`${v.id}|${a.ref}|${e.version ?? e.range ?? ''}`);
     return distinct.size;
   },
 };
@@ -77,7 +103,9 @@ describe.runIf(exists)('Scanner conformance: shared scanner reports through pars
     expect(REFUSED[file], `${file} was expected to be refused`).toBeUndefined();
     expect(r.format).toBe(folder);
     const counted = COUNT[folder](JSON.parse(bytes.toString('utf8')));
-    outcomes.push(`  ${file}: ${r.format}, ${r.findings.length} findings (${r.suppressed} suppressed), counted ${counted}, scanner ${r.scanner.name}`);
+    outcomes.push(
+      `  ${file}: ${r.format}, ${r.findings.length} findings (${r.suppressed} suppressed), counted ${counted}, scanner ${r.scanner.name}`,
+    );
     expect(r.findings.length).toBe(counted);
     for (const f of r.findings) {
       expect(SEVERITIES).toContain(f.severity);

@@ -15,7 +15,12 @@ const exists = existsSync(SLACK);
 if (!exists) console.warn(`Slack fixtures not found at ${SLACK}: the Slack conformance suite does not run`);
 
 const FORM = 'application/x-www-form-urlencoded';
-const list = (dir: string, re: RegExp) => (exists ? readdirSync(join(SLACK, dir)).filter((f) => re.test(f)).sort() : []);
+const list = (dir: string, re: RegExp) =>
+  exists
+    ? readdirSync(join(SLACK, dir))
+        .filter((f) => re.test(f))
+        .sort()
+    : [];
 const read = (dir: string, file: string) => readFileSync(join(SLACK, dir, file), 'utf8');
 
 const SLASH = list('slash-commands', /\.form\.txt$/);
@@ -73,36 +78,51 @@ describe.runIf(exists)('Slack conformance: captured Slack payloads through Stewa
     const meta = JSON.parse(read('slash-commands', file!.replace(/\.form\.txt$/, '.meta.json')));
     const body = read('slash-commands', file!);
     const ts = Number(meta.headers['X-Slack-Request-Timestamp']);
-    expect(signSlackRequest(meta.signing_secret, body, ts)['x-slack-signature']).toBe(meta.headers['X-Slack-Signature']);
+    expect(signSlackRequest(meta.signing_secret, body, ts)['x-slack-signature']).toBe(
+      meta.headers['X-Slack-Signature'],
+    );
 
-    const replay = await s.sim.post(body, FORM, { unsigned: true, headers: { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': meta.headers['X-Slack-Signature'] } });
+    const replay = await s.sim.post(body, FORM, {
+      unsigned: true,
+      headers: { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': meta.headers['X-Slack-Signature'] },
+    });
     expect(replay.status).toBe(401);
   });
 
-  it.each(BLOCK_ACTIONS)('block action %s on a Steward button posts the Ledger card to the response_url', async (file) => {
-    const payload = JSON.parse(read('interactivity', file));
-    expect(payload.type).toBe('block_actions');
-    payload.actions[0].action_id = 'steward:0';
-    payload.actions[0].value = 'st1|service.show|ledger';
-    payload.user.id = 'U0ALICE';
-    // The captured response_url points at hooks.slack.com: answer at the fake instead.
-    if (typeof payload.response_url !== 'string' || !payload.response_url.startsWith(s.fake.baseUrl)) {
-      payload.response_url = s.fake.newResponseUrl({ kind: 'message', channel: payload.channel?.id, user: 'U0ALICE', message_ts: payload.container?.message_ts });
-    }
+  it.each(BLOCK_ACTIONS)(
+    'block action %s on a Steward button posts the Ledger card to the response_url',
+    async (file) => {
+      const payload = JSON.parse(read('interactivity', file));
+      expect(payload.type).toBe('block_actions');
+      payload.actions[0].action_id = 'steward:0';
+      payload.actions[0].value = 'st1|service.show|ledger';
+      payload.user.id = 'U0ALICE';
+      // The captured response_url points at hooks.slack.com: answer at the fake instead.
+      if (typeof payload.response_url !== 'string' || !payload.response_url.startsWith(s.fake.baseUrl)) {
+        payload.response_url = s.fake.newResponseUrl({
+          kind: 'message',
+          channel: payload.channel?.id,
+          user: 'U0ALICE',
+          message_ts: payload.container?.message_ts,
+        });
+      }
 
-    const res = await s.sim.interactive(payload);
-    expect(res.status).toBe(200);
-    expect(res.body).toBe('');
-    const reply = await s.fake.waitForResponse((r) => payload.response_url.endsWith(r.id));
-    expect(reply.body).toEqual({ ...LEDGER, replace_original: false });
-    expect(validateBlocks(reply.body.blocks)).toEqual([]);
-  });
+      const res = await s.sim.interactive(payload);
+      expect(res.status).toBe(200);
+      expect(res.body).toBe('');
+      const reply = await s.fake.waitForResponse((r) => payload.response_url.endsWith(r.id));
+      expect(reply.body).toEqual({ ...LEDGER, replace_original: false });
+      expect(validateBlocks(reply.body.blocks)).toEqual([]);
+    },
+  );
 
   it('interactions without a Steward handler (view_submission, message_action, shortcut) get Bolt’s 404 after ~3 s; Steward keeps serving', async () => {
     const sent = UNHANDLED.map(async (file) => {
       const raw = read('interactivity', file);
       // .form.txt is the wire body as captured (payload=<url-encoded JSON>); .json is the payload itself.
-      const body = file.endsWith('.form.txt') ? raw : new URLSearchParams({ payload: JSON.stringify(JSON.parse(raw)) }).toString();
+      const body = file.endsWith('.form.txt')
+        ? raw
+        : new URLSearchParams({ payload: JSON.stringify(JSON.parse(raw)) }).toString();
       const type = JSON.parse(field(body, 'payload')!).type as string;
       const res = await s.sim.post(body, FORM);
       return { file, type, status: res.status, body: res.body, ms: res.ms };
@@ -118,10 +138,14 @@ describe.runIf(exists)('Slack conformance: captured Slack payloads through Stewa
       expect(r, r.file).toMatchObject({ status: 404, body: '' });
       expect(r.ms, r.file).toBeGreaterThanOrEqual(2_900);
     }
-    const unacked = s.logs.records().filter((l) => l.source === 'bolt' && /not acknowledged within 3 seconds/.test(l.msg));
+    const unacked = s.logs
+      .records()
+      .filter((l) => l.source === 'bolt' && /not acknowledged within 3 seconds/.test(l.msg));
     expect(unacked).toHaveLength(results.length);
     expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
-    expect((await s.sim.slashCommand({ command: '/service', text: 'list', user_id: 'U0ALICE' })).json).toEqual(SERVICE_CATALOG);
+    expect((await s.sim.slashCommand({ command: '/service', text: 'list', user_id: 'U0ALICE' })).json).toEqual(
+      SERVICE_CATALOG,
+    );
   });
 
   it.each(URL_VERIFICATION)('Events API %s: Steward answers the challenge', async (file) => {

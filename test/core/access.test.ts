@@ -24,7 +24,11 @@ schedules:
   - { id: payments-primary, rotation: { every: 1w, handoff: "Mon 09:00", members: [alice] } }
 `;
 
-const as = (userId: string, platform: Invocation['platform'] = 'slack'): Invocation => ({ platform, userId, requestId: `r-${Math.random()}` });
+const as = (userId: string, platform: Invocation['platform'] = 'slack'): Invocation => ({
+  platform,
+  userId,
+  requestId: `r-${Math.random()}`,
+});
 const outcome = (r: Outcome<Reply>) => (r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`);
 const REFUSED = 'AUTH.UNKNOWN_USER: Only people listed in the policy may see this.';
 
@@ -37,7 +41,12 @@ async function stewardWith(access = '') {
   const store = await openStore({ url: sqliteUrl(), migrate: true });
   cleanup.push(() => store.close());
   const policy = parsePolicy(POLICY + access);
-  const steward = new Steward({ store, clock: fixedClock('2026-11-02T15:00:00.000Z'), policy, modules: STANDARD_MODULES });
+  const steward = new Steward({
+    store,
+    clock: fixedClock('2026-11-02T15:00:00.000Z'),
+    policy,
+    modules: STANDARD_MODULES,
+  });
   cleanup.push(() => steward.outbox.stop());
   await steward.applyPolicy();
   return steward;
@@ -59,11 +68,18 @@ describe('members-only reads', () => {
       ]) {
         expect(outcome(await steward.execute(as(stranger, platform), cmd)), `${platform} ${cmd.kind}`).toBe(REFUSED);
         // A member gets past the gate (an answer, or a refusal about the thing itself).
-        expect(outcome(await steward.execute(as(member, platform), cmd)), `${platform} ${cmd.kind}`).not.toMatch(/^AUTH\./);
+        expect(outcome(await steward.execute(as(member, platform), cmd)), `${platform} ${cmd.kind}`).not.toMatch(
+          /^AUTH\./,
+        );
       }
       expect(outcome(await steward.execute(as(member, platform), { kind: 'patch.list' }))).toBe('ok');
       // Not members-only by default.
-      for (const cmd of [{ kind: 'service.list' }, { kind: 'oncall.show' }, { kind: 'change.list' }, { kind: 'incident.list' }]) {
+      for (const cmd of [
+        { kind: 'service.list' },
+        { kind: 'oncall.show' },
+        { kind: 'change.list' },
+        { kind: 'incident.list' },
+      ]) {
         expect(outcome(await steward.execute(as(stranger, platform), cmd)), cmd.kind).toBe('ok');
       }
     }
@@ -76,16 +92,25 @@ describe('members-only reads', () => {
     expect(outcome(await steward.execute(as('U0STRANGER'), { kind: 'patch.list' }))).toBe(REFUSED);
     expect(outcome(await steward.execute(as('U0ALICE'), { kind: 'oncall.show' }))).toBe('ok');
     // The list replaces the default: timelines were left out here.
-    expect(outcome(await steward.execute(as('U0STRANGER'), { kind: 'incident.timeline', incident: 'INC-1' }))).not.toBe(REFUSED);
+    expect(outcome(await steward.execute(as('U0STRANGER'), { kind: 'incident.timeline', incident: 'INC-1' }))).not.toBe(
+      REFUSED,
+    );
 
     const all = await stewardWith('access:\n  membersOnly: all\n');
-    for (const cmd of [{ kind: 'service.list' }, { kind: 'incident.list' }, { kind: 'change.list' }]) expect(outcome(await all.execute(as('U0STRANGER'), cmd)), cmd.kind).toBe(REFUSED);
+    for (const cmd of [{ kind: 'service.list' }, { kind: 'incident.list' }, { kind: 'change.list' }])
+      expect(outcome(await all.execute(as('U0STRANGER'), cmd)), cmd.kind).toBe(REFUSED);
     expect(outcome(await all.execute(as('U0ALICE'), { kind: 'service.list' }))).toBe('ok');
   });
 
   it('refuses a policy naming an unknown operation, or one that is not a read', () => {
-    expect(() => parsePolicy(POLICY + 'access:\n  membersOnly: [patch.lsit]\n')).toThrow(/access\.membersOnly\[0\]: unknown operation "patch\.lsit"/);
-    expect(() => parsePolicy(POLICY + 'access:\n  membersOnly: [incident.declare]\n')).toThrow(/access\.membersOnly\[0\]: "incident\.declare" is not a read/);
-    expect(() => parsePolicy(POLICY + 'access:\n  membersOnly: [Patch List]\n')).toThrow(/access\.membersOnly\.0|access\.membersOnly\[0\]/);
+    expect(() => parsePolicy(POLICY + 'access:\n  membersOnly: [patch.lsit]\n')).toThrow(
+      /access\.membersOnly\[0\]: unknown operation "patch\.lsit"/,
+    );
+    expect(() => parsePolicy(POLICY + 'access:\n  membersOnly: [incident.declare]\n')).toThrow(
+      /access\.membersOnly\[0\]: "incident\.declare" is not a read/,
+    );
+    expect(() => parsePolicy(POLICY + 'access:\n  membersOnly: [Patch List]\n')).toThrow(
+      /access\.membersOnly\.0|access\.membersOnly\[0\]/,
+    );
   });
 });

@@ -35,23 +35,48 @@ const rules = (...lines: string[]) => ['changes:', '  rules:', ...lines.map((l) 
 
 describe('policy: token people and match.via', () => {
   it('refuses a token naming someone who is not a person of the policy, by path', () => {
-    expect(problems([...HEAD, ...tokens(`{ id: deploy, sha256: "${DIGEST}", scopes: [changes:write], people: [alice, zed, sre] }`)].join('\n'))).toEqual([
+    expect(
+      problems(
+        [
+          ...HEAD,
+          ...tokens(`{ id: deploy, sha256: "${DIGEST}", scopes: [changes:write], people: [alice, zed, sre] }`),
+        ].join('\n'),
+      ),
+    ).toEqual([
       'api.tokens[0].people[1]: unknown person "zed" (known: alice, bob, carol)',
       'api.tokens[0].people[2]: unknown person "sre" (known: alice, bob, carol)',
     ]);
-    expect(problems([...HEAD, ...tokens(`{ id: deploy, sha256: "${DIGEST}", scopes: [changes:write], people: [] }`)].join('\n'))).toEqual([
-      'api.tokens[0].people: Too small: expected array to have >=1 items (got [])',
-    ]);
+    expect(
+      problems(
+        [...HEAD, ...tokens(`{ id: deploy, sha256: "${DIGEST}", scopes: [changes:write], people: [] }`)].join('\n'),
+      ),
+    ).toEqual(['api.tokens[0].people: Too small: expected array to have >=1 items (got [])']);
   });
 
   it('accepts via: api | chat and changes.api.requireRequester; refuses anything else', () => {
-    const ok = parsePolicy([...HEAD, ...rules('{ match: { via: api }, approve: [{ group: sre, count: 2 }] }', '{ match: {}, approve: [{ owners: 1 }] }'), '  api: { requireRequester: true }'].join('\n'), 'org.yaml');
+    const ok = parsePolicy(
+      [
+        ...HEAD,
+        ...rules(
+          '{ match: { via: api }, approve: [{ group: sre, count: 2 }] }',
+          '{ match: {}, approve: [{ owners: 1 }] }',
+        ),
+        '  api: { requireRequester: true }',
+      ].join('\n'),
+      'org.yaml',
+    );
     expect(ok.policy.changes.rules[0].match).toEqual({ via: 'api' });
     expect(ok.policy.changes.api).toEqual({ requireRequester: true });
     // Absent, it stays absent: API changes need not name anyone.
     expect(parsePolicy(HEAD.join('\n'), 'org.yaml').policy.changes.api).toBeUndefined();
 
-    const bad = problems([...HEAD, ...rules('{ match: { via: web }, approve: [] }', '{ match: {}, approve: [{ owners: 1 }] }'), '  api: { requireRequester: yes, people: [alice] }'].join('\n'));
+    const bad = problems(
+      [
+        ...HEAD,
+        ...rules('{ match: { via: web }, approve: [] }', '{ match: {}, approve: [{ owners: 1 }] }'),
+        '  api: { requireRequester: yes, people: [alice] }',
+      ].join('\n'),
+    );
     expect(bad).toEqual([
       'changes.rules[0].match.via: Invalid option: expected one of "api"|"chat" (got "web")',
       'changes.api.requireRequester: Invalid input: expected boolean, received string (got "yes")',
@@ -60,13 +85,29 @@ describe('policy: token people and match.via', () => {
   });
 
   it('reports changes opened one way that no rule covers, saying which way', () => {
-    const viaOnly = problems([...HEAD, ...rules('{ match: { kind: standard }, approve: [] }', '{ match: { via: api }, approve: [{ group: sre, count: 2 }] }', '{ match: { kind: emergency }, approve: [{ owners: 1 }] }')].join('\n'));
+    const viaOnly = problems(
+      [
+        ...HEAD,
+        ...rules(
+          '{ match: { kind: standard }, approve: [] }',
+          '{ match: { via: api }, approve: [{ group: sre, count: 2 }] }',
+          '{ match: { kind: emergency }, approve: [{ owners: 1 }] }',
+        ),
+      ].join('\n'),
+    );
     expect(viaOnly).toEqual([
       'changes.rules: a change could match no rule: a normal low-risk change of web requested from chat; a normal medium-risk change of web requested from chat; a normal high-risk change of web requested from chat; end the rules with a catch-all rule (match: {})',
     ]);
     // Missed either way: said once, as before.
-    const neither = problems([...HEAD, ...rules('{ match: { kind: standard }, approve: [] }', '{ match: { kind: normal }, approve: [{ owners: 1 }] }')].join('\n'));
-    expect(neither).toEqual(['changes.rules: a change could match no rule: an emergency change of web; end the rules with a catch-all rule (match: {})']);
+    const neither = problems(
+      [
+        ...HEAD,
+        ...rules('{ match: { kind: standard }, approve: [] }', '{ match: { kind: normal }, approve: [{ owners: 1 }] }'),
+      ].join('\n'),
+    );
+    expect(neither).toEqual([
+      'changes.rules: a change could match no rule: an emergency change of web; end the rules with a catch-all rule (match: {})',
+    ]);
   });
 });
 
@@ -74,8 +115,15 @@ describe('who a token request stands for, and the rule it meets', () => {
   const policy = parsePolicy(
     [
       ...HEAD,
-      ...rules('{ match: { via: api, kind: normal }, approve: [{ group: sre, count: 2 }] }', '{ match: { via: chat, kind: normal }, approve: [{ owners: 1 }] }', '{ match: {}, approve: [] }'),
-      ...tokens(`{ id: deploy, sha256: "${DIGEST}", scopes: [changes:write], people: [alice] }`, `{ id: plain, sha256: "${'cd'.repeat(32)}", scopes: [changes:write] }`),
+      ...rules(
+        '{ match: { via: api, kind: normal }, approve: [{ group: sre, count: 2 }] }',
+        '{ match: { via: chat, kind: normal }, approve: [{ owners: 1 }] }',
+        '{ match: {}, approve: [] }',
+      ),
+      ...tokens(
+        `{ id: deploy, sha256: "${DIGEST}", scopes: [changes:write], people: [alice] }`,
+        `{ id: plain, sha256: "${'cd'.repeat(32)}", scopes: [changes:write] }`,
+      ),
     ].join('\n'),
     'org.yaml',
   ).policy;
@@ -85,18 +133,47 @@ describe('who a token request stands for, and the rule it meets', () => {
   it('names a person by id, Slack or Discord user id; windows stay in the policy time zone', () => {
     for (const named of ['alice', 'U0ALICE', '111111111111111111']) {
       const r = apiRequester(dir, deploy, named);
-      expect(r).toEqual({ ok: true, requester: { personId: 'alice', actor: { platform: 'api', platformUserId: 'deploy' }, platform: 'api', userId: 'deploy', timezone: 'UTC' } });
+      expect(r).toEqual({
+        ok: true,
+        requester: {
+          personId: 'alice',
+          actor: { platform: 'api', platformUserId: 'deploy' },
+          platform: 'api',
+          userId: 'deploy',
+          timezone: 'UTC',
+        },
+      });
     }
-    expect(apiRequester(dir, deploy, undefined)).toMatchObject({ ok: true, requester: { personId: tokenRequester('deploy') } });
+    expect(apiRequester(dir, deploy, undefined)).toMatchObject({
+      ok: true,
+      requester: { personId: tokenRequester('deploy') },
+    });
   });
 
   it('refuses a person the token does not list, an unknown one, and any name from a token without people', () => {
-    expect(apiRequester(dir, deploy, 'bob')).toEqual({ ok: false, fields: { requester: 'bob may not be named by token deploy' } });
-    expect(apiRequester(dir, deploy, 'U0NOBODY')).toEqual({ ok: false, fields: { requester: 'U0NOBODY is no person of the policy (name a person id, or their Slack or Discord user id)' } });
-    expect(apiRequester(dir, plain, 'alice')).toEqual({ ok: false, fields: { requester: 'token plain may not name a requester: its policy entry lists no people' } });
+    expect(apiRequester(dir, deploy, 'bob')).toEqual({
+      ok: false,
+      fields: { requester: 'bob may not be named by token deploy' },
+    });
+    expect(apiRequester(dir, deploy, 'U0NOBODY')).toEqual({
+      ok: false,
+      fields: {
+        requester: 'U0NOBODY is no person of the policy (name a person id, or their Slack or Discord user id)',
+      },
+    });
+    expect(apiRequester(dir, plain, 'alice')).toEqual({
+      ok: false,
+      fields: { requester: 'token plain may not name a requester: its policy entry lists no people' },
+    });
     expect(apiRequester(dir, plain, undefined).ok).toBe(true);
-    const strict = new Directory({ ...policy, changes: { ...policy.changes, api: { requireRequester: true } } }, 'strict');
-    expect(apiRequester(strict, plain, undefined)).toMatchObject({ ok: false, fields: { requester: expect.stringMatching(/^name the person who requests this change/) } });
+    const strict = new Directory(
+      { ...policy, changes: { ...policy.changes, api: { requireRequester: true } } },
+      'strict',
+    );
+    expect(apiRequester(strict, plain, undefined)).toMatchObject({
+      ok: false,
+      fields: { requester: expect.stringMatching(/^name the person who requests this change/) },
+    });
   });
 
   it('a rule with via matches changes opened that way only; a subject that does not say meets neither', () => {
@@ -107,8 +184,20 @@ describe('who a token request stands for, and the rule it meets', () => {
   });
 
   it('reads who requested a stored change and how', () => {
-    expect(requesterOf({ requestedBy: 'alice', requestedPlatform: 'slack', requestedUserId: 'U0ALICE' })).toEqual({ person: 'alice', via: 'chat', platform: 'slack' });
-    expect(requesterOf({ requestedBy: 'alice', requestedPlatform: 'api', requestedUserId: 'deploy' })).toEqual({ person: 'alice', via: 'api', token: 'deploy' });
-    expect(requesterOf({ requestedBy: 'api:deploy', requestedPlatform: 'api', requestedUserId: 'deploy' })).toEqual({ person: null, via: 'api', token: 'deploy' });
+    expect(requesterOf({ requestedBy: 'alice', requestedPlatform: 'slack', requestedUserId: 'U0ALICE' })).toEqual({
+      person: 'alice',
+      via: 'chat',
+      platform: 'slack',
+    });
+    expect(requesterOf({ requestedBy: 'alice', requestedPlatform: 'api', requestedUserId: 'deploy' })).toEqual({
+      person: 'alice',
+      via: 'api',
+      token: 'deploy',
+    });
+    expect(requesterOf({ requestedBy: 'api:deploy', requestedPlatform: 'api', requestedUserId: 'deploy' })).toEqual({
+      person: null,
+      via: 'api',
+      token: 'deploy',
+    });
   });
 });

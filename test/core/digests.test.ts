@@ -82,11 +82,19 @@ class Recorder extends ConsoleGateway {
     return super.dm(userId, reply);
   }
   digests(team?: string): Card[] {
-    return this.posts.filter((p) => p.reply.cards[0]?.title.startsWith('Patch SLA digest') && (!team || p.channel === team)).map((p) => p.reply.cards[0]);
+    return this.posts
+      .filter((p) => p.reply.cards[0]?.title.startsWith('Patch SLA digest') && (!team || p.channel === team))
+      .map((p) => p.reply.cards[0]);
   }
 }
 
-const text = (c: Card) => [c.title, plain(c.body ?? []), ...(c.sections ?? []).map((s) => `${s.heading}\n${plain(s.body)}`), plain(c.context ?? [])].join('\n');
+const text = (c: Card) =>
+  [
+    c.title,
+    plain(c.body ?? []),
+    ...(c.sections ?? []).map((s) => `${s.heading}\n${plain(s.body)}`),
+    plain(c.context ?? []),
+  ].join('\n');
 
 await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -110,7 +118,10 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       cleanup.push(() => steward.outbox.stop());
       const gw = new Recorder();
       steward.gateways.set('console', gw);
-      const calendar = new CalendarScheduler({ jobRuns: store.jobRuns, clock, dir: () => steward.dir, holder, log }, steward.jobs().calendar);
+      const calendar = new CalendarScheduler(
+        { jobRuns: store.jobRuns, clock, dir: () => steward.dir, holder, log },
+        steward.jobs().calendar,
+      );
       cleanup.push(() => calendar.stop());
       /** One planning step of the calendar, then the side effects it queued. */
       const tick = async () => {
@@ -129,7 +140,12 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const importAt = async (at: number, n: number, service = 'payments-api', seed = 0) => {
       const r = await importReport(
         { store: first.store, clock: fixedClock(at), dir: new Directory(loaded.policy, loaded.sha256) },
-        { serviceId: service, input: trivyReport(generatedVulns(n, seed)), actor: { platform: 'cli', platformUserId: 'ci' }, by: 'cli:ci' },
+        {
+          serviceId: service,
+          input: trivyReport(generatedVulns(n, seed)),
+          actor: { platform: 'cli', platformUserId: 'ci' },
+          by: 'cli:ci',
+        },
       );
       if (!r.ok) throw new Error(r.reason);
       return r.summary;
@@ -193,31 +209,56 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     // Web has nothing open: a short all-clear.
     await s.at('2026-12-02T08:00:00.000Z');
     expect(await s.tick()).toMatchObject([{ scope: 'web', result: 'done' }]);
-    expect(s.gw.digests('web').map((c) => [c.tone, plain(c.body!)])).toEqual([['good', 'All clear: no open findings.']]);
+    expect(s.gw.digests('web').map((c) => [c.tone, plain(c.body!)])).toEqual([
+      ['good', 'All clear: no open findings.'],
+    ]);
 
     // Next day: a report without one critical (fixed) and with 3 new findings (1 new critical, first seen now).
     await s.at('2026-12-02T10:00:00.000Z');
     const vulns = generatedVulns(8).slice(1).concat(generatedVulns(3, 500));
     await importReport(
       { store: s.store, clock: s.clock, dir: s.steward.dir },
-      { serviceId: 'payments-api', input: trivyReport(vulns), actor: { platform: 'cli', platformUserId: 'ci' }, by: 'cli:ci' },
+      {
+        serviceId: 'payments-api',
+        input: trivyReport(vulns),
+        actor: { platform: 'cli', platformUserId: 'ci' },
+        by: 'cli:ci',
+      },
     );
     await s.at('2026-12-02T14:00:00.000Z');
     await s.tick();
     const second = s.gw.digests('payments')[1];
-    expect(plain(second.body!)).toBe('1 overdue (▼ 1 since the last digest) · 3 due within 7 days · 10 open · 3 new, 1 fixed since the last digest');
+    expect(plain(second.body!)).toBe(
+      '1 overdue (▼ 1 since the last digest) · 3 due within 7 days · 10 open · 3 new, 1 fixed since the last digest',
+    );
     expect(plain(second.context!)).toBe('Compared with the digest of 2026-12-01T14:00:00.000Z.');
     // On demand: the viewer's teams, the same counts, compared with the latest digest; nothing recorded.
     const shown = await s.steward.execute(as('alice'), { kind: 'patch.digest' });
     expect(shown.ok && shown.value.visibility).toBe('ephemeral');
-    expect(shown.ok && plain(shown.value.cards[0].body!)).toBe('1 overdue (unchanged since the last digest) · 3 due within 7 days · 10 open · 0 new, 0 fixed since the last digest');
-    expect(await s.steward.execute(as('alice'), { kind: 'patch.digest', team: 'nope' })).toMatchObject({ ok: false, error: { code: 'SERVICE.NOT_FOUND' } });
+    expect(shown.ok && plain(shown.value.cards[0].body!)).toBe(
+      '1 overdue (unchanged since the last digest) · 3 due within 7 days · 10 open · 0 new, 0 fixed since the last digest',
+    );
+    expect(await s.steward.execute(as('alice'), { kind: 'patch.digest', team: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'SERVICE.NOT_FOUND' },
+    });
     // Alice is in four teams: three cards, and the fourth named under the last one.
-    expect(shown.ok && shown.value.cards.map((c) => c.title)).toEqual(['Patch SLA digest · Payments', 'Patch SLA digest · Web', 'Patch SLA digest · Idle']);
+    expect(shown.ok && shown.value.cards.map((c) => c.title)).toEqual([
+      'Patch SLA digest · Payments',
+      'Patch SLA digest · Web',
+      'Patch SLA digest · Idle',
+    ]);
     expect(shown.ok && plain(shown.value.cards[2].context!)).toContain('Also your teams ops: /patch digest <team>.');
     // A service names its team.
     const byService = await s.steward.execute(as('bob'), { kind: 'patch.digest', team: 'payments-api' });
-    expect(byService.ok && byService.value.cards.map((c) => [c.title, plain(c.body!)])).toEqual([['Patch SLA digest · Payments', plain(second.body!).replace('▼ 1 since the last digest', 'unchanged since the last digest').replace('3 new, 1 fixed', '0 new, 0 fixed')]]);
+    expect(byService.ok && byService.value.cards.map((c) => [c.title, plain(c.body!)])).toEqual([
+      [
+        'Patch SLA digest · Payments',
+        plain(second.body!)
+          .replace('▼ 1 since the last digest', 'unchanged since the last digest')
+          .replace('3 new, 1 fixed', '0 new, 0 fixed'),
+      ],
+    ]);
     // Show all overdue lists exactly the overdue ones.
     const list = await s.steward.execute(as('alice'), second.buttons![0].command);
     expect(list.ok && list.value.cards[0].title).toBe('Overdue findings · team Payments');
@@ -229,11 +270,25 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     await s.importAt(Date.parse(T0) - 25 * DAY, 8);
     const [worst] = (await s.findings()).filter((f) => f.severity === 'critical');
     const opened = await s.steward.execute(as('alice'), { kind: 'patch.request_exception', team: 'payments' });
-    expect(opened.ok && opened.value.form?.fields.map((f) => [f.id, f.placeholder?.startsWith('F-')])).toEqual([['finding', true], ['justification', false], ['until', false]]);
+    expect(opened.ok && opened.value.form?.fields.map((f) => [f.id, f.placeholder?.startsWith('F-')])).toEqual([
+      ['finding', true],
+      ['justification', false],
+      ['until', false],
+    ]);
     const submit = (finding: string) =>
-      s.steward.submit(as('alice'), { kind: 'patch.exception_pick', nonce: `n-${finding}` }, { finding, justification: 'Only reachable from the admin network.', until: '30d' });
-    expect(await submit('F-999')).toMatchObject({ ok: false, error: { code: 'FORM.INVALID', fields: { finding: 'There is no finding F-999.' } } });
-    expect(await submit('soon')).toMatchObject({ ok: false, error: { code: 'FORM.INVALID', fields: { finding: 'Name the finding, such as F-12' } } });
+      s.steward.submit(
+        as('alice'),
+        { kind: 'patch.exception_pick', nonce: `n-${finding}` },
+        { finding, justification: 'Only reachable from the admin network.', until: '30d' },
+      );
+    expect(await submit('F-999')).toMatchObject({
+      ok: false,
+      error: { code: 'FORM.INVALID', fields: { finding: 'There is no finding F-999.' } },
+    });
+    expect(await submit('soon')).toMatchObject({
+      ok: false,
+      error: { code: 'FORM.INVALID', fields: { finding: 'Name the finding, such as F-12' } },
+    });
     const r = await submit(`F-${worst.id}`);
     expect(r.ok && r.value.cards[0].title).toBe(`EXC-1 requested for F-${worst.id}`);
   });
@@ -260,30 +315,37 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const b = await s.open('replica-b');
     const started = await b.calendar.start();
     await b.steward.outbox.kick();
-    expect(started.filter((o) => o.scope === 'payments').map((o) => [o.occurrence.toISOString(), o.late, o.result])).toEqual([['2026-12-03T14:00:00.000Z', true, 'done']]);
+    expect(
+      started.filter((o) => o.scope === 'payments').map((o) => [o.occurrence.toISOString(), o.late, o.result]),
+    ).toEqual([['2026-12-03T14:00:00.000Z', true, 'done']]);
     const late = b.gw.digests('payments');
     expect(late).toHaveLength(1);
-    expect(plain(late[0].context!)).toBe('Posted late: the digest of 2026-12-03T14:00:00.000Z was missed while Steward was down. Compared with the digest of 2026-12-01T14:00:00.000Z.');
+    expect(plain(late[0].context!)).toBe(
+      'Posted late: the digest of 2026-12-03T14:00:00.000Z was missed while Steward was down. Compared with the digest of 2026-12-01T14:00:00.000Z.',
+    );
     expect(await b.tick()).toEqual([]);
     expect(b.gw.digests('payments')).toHaveLength(1);
   });
 
-  it.runIf(dialect === 'sqlite')('a digest whose first try fails (its table is away) is tried again and posted once', async () => {
-    const s = await setup();
-    await s.importAt(Date.parse(T0) - 25 * DAY, 4);
-    const file = new Database(sqlitePath(dbUrl.current!));
-    file.exec('ALTER TABLE "patch_digest" RENAME TO "patch_digest_away"');
-    const ran = s.tick();
-    // The first try fails and waits on the clock to try again, RETRY_MS later.
-    await until('the digest to wait for its second try', () => s.clock.pending().length > 0);
-    expect(s.clock.pending()).toEqual([new Date(Date.parse(T0) + 2000)]);
-    expect(s.gw.digests('payments')).toEqual([]);
-    file.exec('ALTER TABLE "patch_digest_away" RENAME TO "patch_digest"');
-    file.close();
-    await s.clock.advance(2000);
-    expect((await ran).map((o) => [o.scope, o.result])).toEqual([['payments', 'done']]);
-    expect(s.gw.digests('payments')).toHaveLength(1);
-  });
+  it.runIf(dialect === 'sqlite')(
+    'a digest whose first try fails (its table is away) is tried again and posted once',
+    async () => {
+      const s = await setup();
+      await s.importAt(Date.parse(T0) - 25 * DAY, 4);
+      const file = new Database(sqlitePath(dbUrl.current!));
+      file.exec('ALTER TABLE "patch_digest" RENAME TO "patch_digest_away"');
+      const ran = s.tick();
+      // The first try fails and waits on the clock to try again, RETRY_MS later.
+      await until('the digest to wait for its second try', () => s.clock.pending().length > 0);
+      expect(s.clock.pending()).toEqual([new Date(Date.parse(T0) + 2000)]);
+      expect(s.gw.digests('payments')).toEqual([]);
+      file.exec('ALTER TABLE "patch_digest_away" RENAME TO "patch_digest"');
+      file.close();
+      await s.clock.advance(2000);
+      expect((await ran).map((o) => [o.scope, o.result])).toEqual([['payments', 'done']]);
+      expect(s.gw.digests('payments')).toHaveLength(1);
+    },
+  );
 
   it('two replicas on one database post each digest once', async () => {
     const s = await setup();
@@ -295,8 +357,14 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     await Promise.all([s.steward.outbox.kick(), b.steward.outbox.kick()]);
     expect(s.gw.digests('payments').length + b.gw.digests('payments').length).toBe(1);
     expect(s.gw.digests('web').length + b.gw.digests('web').length).toBe(1);
-    const rows = await s.store.transaction(async (tx) => [await tx.digests.latest('payments'), await tx.digests.latest('web')]);
-    expect(rows.map((r) => r?.occurrence.toISOString())).toEqual(['2026-12-01T14:00:00.000Z', '2026-12-02T08:00:00.000Z']);
+    const rows = await s.store.transaction(async (tx) => [
+      await tx.digests.latest('payments'),
+      await tx.digests.latest('web'),
+    ]);
+    expect(rows.map((r) => r?.occurrence.toISOString())).toEqual([
+      '2026-12-01T14:00:00.000Z',
+      '2026-12-02T08:00:00.000Z',
+    ]);
   });
 
   it('reminds each owner once per finding ahead of its deadline and when it passes, one message per point and run', async () => {
@@ -311,7 +379,9 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     // Their deadline passed 18 days before Steward looked: the owners are told, nobody is paged.
     expect(x.paged + y.paged).toBe(0);
     const critical = (await s.findings()).find((f) => f.severity === 'critical' && f.serviceId === 'payments-api')!;
-    expect((await s.store.transaction((tx) => tx.findings.events(critical.id))).map((e) => e.detail)).toContain('not paged: its deadline passed more than 7 days before Steward saw it (the owners were told)');
+    expect((await s.store.transaction((tx) => tx.findings.events(critical.id))).map((e) => e.detail)).toContain(
+      'not paged: its deadline passed more than 7 days before Steward saw it (the owners were told)',
+    );
     const dms = () => [...s.gw.dms, ...b.gw.dms].map((d) => [d.to, d.reply.cards[0].title]);
     expect(dms().sort()).toEqual([
       ['alice', '2 findings of yours passed their patch deadline'],
@@ -330,7 +400,9 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     ]);
     const aliceAhead = s.gw.dms.find((d) => d.to === 'alice')!.reply.cards[0];
     expect(plain(aliceAhead.body!).split('\n')).toHaveLength(2);
-    expect(plain(aliceAhead.body!)).toMatch(/^F-\d+ high CVE-\d+-\d+ · pkg-\d+ 1\.\d\.0 · payments-api · due 2026-12-06T/);
+    expect(plain(aliceAhead.body!)).toMatch(
+      /^F-\d+ high CVE-\d+-\d+ · pkg-\d+ 1\.\d\.0 · payments-api · due 2026-12-06T/,
+    );
     expect(await s.notices()).toMatchObject({ ahead: 0, passed: 0, messages: 0 });
     // The highs' deadline passes: told once more; the tier-1 highs do not page (patches.page: critical only).
     await s.at(new Date(Date.parse(T0) + 5 * DAY + HOUR).toISOString());
@@ -357,9 +429,23 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     await s.steward.outbox.kick();
     expect(s.gw.dms.filter((d) => d.to === 'alice' && d.reply.cards[0].title.includes('PAGE-1'))).toHaveLength(1);
     // The deadline moves (a policy reload recomputes it) and passes again: no second page.
-    await s.store.transaction((tx) => tx.findings.setDeadlines([{ ids: [critical.id], knownExploited: false, kevDueDate: null, deadline: new Date(s.clock.now().getTime() - 1000) }], s.clock.now()));
+    await s.store.transaction((tx) =>
+      tx.findings.setDeadlines(
+        [
+          {
+            ids: [critical.id],
+            knownExploited: false,
+            kevDueDate: null,
+            deadline: new Date(s.clock.now().getTime() - 1000),
+          },
+        ],
+        s.clock.now(),
+      ),
+    );
     expect(await s.notices()).toMatchObject({ passed: 1, paged: 0 });
-    expect(await s.store.transaction(async (tx) => (await tx.pages.list({ statuses: ['open', 'acknowledged'] })).length)).toBe(1);
+    expect(
+      await s.store.transaction(async (tx) => (await tx.pages.list({ statuses: ['open', 'acknowledged'] })).length),
+    ).toBe(1);
     expect(await s.steward.execute(as('alice'), { kind: 'page.ack', page: 1 })).toMatchObject({ ok: true });
     const shown = await s.steward.execute(as('alice'), { kind: 'patch.show', finding: critical.id });
     const history = shown.ok ? plain(shown.value.cards[0].sections!.find((x) => x.heading === 'History')!.body) : '';
@@ -371,14 +457,28 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const s = await setup();
     await s.importAt(Date.parse(T0) - 25 * DAY, 4);
     const [critical] = (await s.findings()).filter((f) => f.severity === 'critical');
-    const req = await s.steward.submit(as('alice'), { kind: 'patch.exception', number: critical.id, nonce: 'x1' }, { justification: 'Behind the VPN until the upgrade.', until: '2d' });
+    const req = await s.steward.submit(
+      as('alice'),
+      { kind: 'patch.exception', number: critical.id, nonce: 'x1' },
+      { justification: 'Behind the VPN until the upgrade.', until: '2d' },
+    );
     expect(req.ok).toBe(true);
-    expect(await s.steward.execute({ platform: 'console', userId: 'sam', requestId: 'a1' }, { kind: 'exception.approve', exception: 1 })).toMatchObject({ ok: true });
+    expect(
+      await s.steward.execute(
+        { platform: 'console', userId: 'sam', requestId: 'a1' },
+        { kind: 'exception.approve', exception: 1 },
+      ),
+    ).toMatchObject({ ok: true });
     await s.tick();
     const first = s.gw.digests('payments')[0];
     expect(plain(first.body!)).toBe('0 overdue · 1 due within 7 days · 4 open · 1 under a risk exception');
-    expect(first.sections!.map((x) => x.heading)).toEqual(['Due within 7 days: 1 high', 'Risk exceptions ending within 14 days: 1']);
-    expect(plain(first.sections![1].body)).toBe(`EXC-1 on F-${critical.id} · payments-api · ends 2026-12-03T14:00:00.000Z`);
+    expect(first.sections!.map((x) => x.heading)).toEqual([
+      'Due within 7 days: 1 high',
+      'Risk exceptions ending within 14 days: 1',
+    ]);
+    expect(plain(first.sections![1].body)).toBe(
+      `EXC-1 on F-${critical.id} · payments-api · ends 2026-12-03T14:00:00.000Z`,
+    );
     await s.at('2026-12-03T14:00:00.000Z');
     for (const j of s.steward.jobs().interval.filter((j) => j.name === 'exceptions-expire')) await j.run(s.clock.now());
     await s.steward.outbox.kick();
@@ -386,6 +486,8 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     await s.at('2026-12-03T14:00:01.000Z');
     await s.tick();
     const after = s.gw.digests('payments').at(-1)!;
-    expect(plain(after.body!)).toBe('1 overdue (▲ 1 since the last digest) · 1 due within 7 days · 4 open · 0 new, 0 fixed since the last digest\n1 risk exception expired since the last digest: its finding counts again.');
+    expect(plain(after.body!)).toBe(
+      '1 overdue (▲ 1 since the last digest) · 1 due within 7 days · 4 open · 0 new, 0 fixed since the last digest\n1 risk exception expired since the last digest: its finding counts again.',
+    );
   });
 });

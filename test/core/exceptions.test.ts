@@ -46,7 +46,11 @@ const DAY = 24 * HOUR;
 const T0 = '2026-12-01T12:00:00.000Z';
 
 const as = (person: string): Invocation => ({ platform: 'console', userId: person, requestId: `r-${Math.random()}` });
-const onSlack = (person: string): Invocation => ({ platform: 'slack', userId: `U0${person.toUpperCase()}`, requestId: `r-${Math.random()}` });
+const onSlack = (person: string): Invocation => ({
+  platform: 'slack',
+  userId: `U0${person.toUpperCase()}`,
+  requestId: `r-${Math.random()}`,
+});
 const title = (r: Outcome<Reply>) => (r.ok ? (r.value.cards[0]?.title ?? '') : `${r.error.code}: ${r.error.message}`);
 const field = (card: Card, label: string) => {
   const f = card.fields?.find((x) => x.label === label);
@@ -97,7 +101,13 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
       const store = dialect === 'sqlite' && shared ? shared : await openStore({ url: db.url, migrate: true });
       if (store !== shared) cleanup.push(() => store.close());
       shared ??= store;
-      const steward = new Steward({ store, clock: fixedClock(() => clock.ms), policy: loaded, modules: STANDARD_MODULES, holder });
+      const steward = new Steward({
+        store,
+        clock: fixedClock(() => clock.ms),
+        policy: loaded,
+        modules: STANDARD_MODULES,
+        holder,
+      });
       cleanup.push(() => steward.outbox.stop());
       const gw = new Recorder();
       steward.gateways.set('console', gw);
@@ -109,19 +119,49 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     const seenAt = new Date(Date.parse(T0) - 20 * DAY);
     const imported = await importReport(
       { store, clock: fixedClock(seenAt), dir: new Directory(loaded.policy, loaded.sha256) },
-      { serviceId: 'payments-api', input: trivyReport(generatedVulns(8)), actor: { platform: 'cli', platformUserId: 'ci' }, by: 'cli:ci' },
+      {
+        serviceId: 'payments-api',
+        input: trivyReport(generatedVulns(8)),
+        actor: { platform: 'cli', platformUserId: 'ci' },
+        by: 'cli:ci',
+      },
     );
     if (!imported.ok) throw new Error(imported.reason);
     const overdueIds = async () =>
-      (await store.transaction((tx) => tx.findings.listOpen({ overdueAt: new Date(clock.ms) }, 0, 100))).findings.map((f) => f.id);
+      (await store.transaction((tx) => tx.findings.listOpen({ overdueAt: new Date(clock.ms) }, 0, 100))).findings.map(
+        (f) => f.id,
+      );
     const [critical] = await overdueIds();
     let nonces = 0;
-    const request = (who: string, values: { justification?: string; until?: string } = {}, finding = critical, nonce = `nonce-${++nonces}`) =>
-      steward.submit(as(who), { kind: 'patch.exception', number: finding, nonce }, { justification: 'Not reachable: the parser runs only on signed input.', until: '30d', ...values });
-    const approve = (who: string, n: number, s: Steward = steward) => s.execute(onSlack(who), { kind: 'exception.approve', exception: n });
+    const request = (
+      who: string,
+      values: { justification?: string; until?: string } = {},
+      finding = critical,
+      nonce = `nonce-${++nonces}`,
+    ) =>
+      steward.submit(
+        as(who),
+        { kind: 'patch.exception', number: finding, nonce },
+        { justification: 'Not reachable: the parser runs only on signed input.', until: '30d', ...values },
+      );
+    const approve = (who: string, n: number, s: Steward = steward) =>
+      s.execute(onSlack(who), { kind: 'exception.approve', exception: n });
     const exception = (n: number) => store.transaction((tx) => tx.exceptions.byNumber(n));
-    const audit = async () => (await store.auditReader.page(0, 10_000)).filter((a) => a.action.startsWith('exception.'));
-    return { ...first, open, clock, critical, overdueIds, request, approve, exception, audit, at: (iso: string) => (clock.ms = Date.parse(iso)), settle: () => steward.outbox.kick() };
+    const audit = async () =>
+      (await store.auditReader.page(0, 10_000)).filter((a) => a.action.startsWith('exception.'));
+    return {
+      ...first,
+      open,
+      clock,
+      critical,
+      overdueIds,
+      request,
+      approve,
+      exception,
+      audit,
+      at: (iso: string) => (clock.ms = Date.parse(iso)),
+      settle: () => steward.outbox.kick(),
+    };
   }
 
   it('the form opens for an open finding; a bad justification or expiry gets field errors and stores nothing', async () => {
@@ -132,18 +172,35 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
       const r = await request('dave', values);
       return r.ok ? {} : { code: r.error.code, ...r.error.fields };
     };
-    expect(await fields({ justification: 'later' })).toEqual({ code: 'FORM.INVALID', justification: 'Say why the finding can wait (at least 10 characters)' });
-    expect(await fields({ until: 'next month' })).toEqual({ code: 'FORM.INVALID', until: 'Give a duration such as 30d, or a date YYYY-MM-DD' });
-    expect(await fields({ until: '91d' })).toEqual({ code: 'FORM.INVALID', until: 'At most 90d from now (patches.exceptions.maxDuration)' });
-    expect(await fields({ until: '2026-11-30' })).toEqual({ code: 'FORM.INVALID', until: '2026-11-30 has passed; give a later date' });
+    expect(await fields({ justification: 'later' })).toEqual({
+      code: 'FORM.INVALID',
+      justification: 'Say why the finding can wait (at least 10 characters)',
+    });
+    expect(await fields({ until: 'next month' })).toEqual({
+      code: 'FORM.INVALID',
+      until: 'Give a duration such as 30d, or a date YYYY-MM-DD',
+    });
+    expect(await fields({ until: '91d' })).toEqual({
+      code: 'FORM.INVALID',
+      until: 'At most 90d from now (patches.exceptions.maxDuration)',
+    });
+    expect(await fields({ until: '2026-11-30' })).toEqual({
+      code: 'FORM.INVALID',
+      until: '2026-11-30 has passed; give a later date',
+    });
     // 2027-02-28 ends at 2027-03-01T00:00Z: exactly 90 days from T0 is 2027-03-01T12:00Z, so it fits; 03-01 does not.
-    expect(await fields({ until: '2027-03-01' })).toEqual({ code: 'FORM.INVALID', until: 'At most 90d from now (patches.exceptions.maxDuration)' });
+    expect(await fields({ until: '2027-03-01' })).toEqual({
+      code: 'FORM.INVALID',
+      until: 'At most 90d from now (patches.exceptions.maxDuration)',
+    });
     expect(await exception(1)).toBeNull();
     const ok = await request('dave', { until: '2027-02-28' });
     expect(title(ok)).toBe(`EXC-1 requested for F-${critical}`);
     expect((await exception(1))?.until).toEqual(new Date('2027-03-01T00:00:00.000Z'));
     // One open exception per finding.
-    expect(title(await steward.execute(as('dave'), { kind: 'patch.exception', finding: critical }))).toBe(`EXCEPTION.OPEN: F-${critical} already has EXC-1 (waiting for approval).`);
+    expect(title(await steward.execute(as('dave'), { kind: 'patch.exception', finding: critical }))).toBe(
+      `EXCEPTION.OPEN: F-${critical} already has EXC-1 (waiting for approval).`,
+    );
   });
 
   it('only the security group approves, never the requester; a double click counts once; every copy is edited and /patch show tells', async () => {
@@ -151,11 +208,25 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     expect(title(await request('alice'))).toBe(`EXC-1 requested for F-${critical}`);
     await settle();
     // Alice is in the group but asked: bob and carol are asked, by direct message.
-    expect(gw.of('EXC-1 · ').map((c) => c.channelId).sort()).toEqual(['@bob', '@carol']);
-    expect(await approve('alice', 1)).toMatchObject({ ok: false, error: { code: 'AUTH.FORBIDDEN', message: 'you requested this exception: someone else must decide' } });
-    expect(await approve('dave', 1)).toMatchObject({ ok: false, error: { code: 'AUTH.FORBIDDEN', message: 'not an approver for this exception' } });
+    expect(
+      gw
+        .of('EXC-1 · ')
+        .map((c) => c.channelId)
+        .sort(),
+    ).toEqual(['@bob', '@carol']);
+    expect(await approve('alice', 1)).toMatchObject({
+      ok: false,
+      error: { code: 'AUTH.FORBIDDEN', message: 'you requested this exception: someone else must decide' },
+    });
+    expect(await approve('dave', 1)).toMatchObject({
+      ok: false,
+      error: { code: 'AUTH.FORBIDDEN', message: 'not an approver for this exception' },
+    });
     expect(title(await approve('bob', 1))).toBe('You approved EXC-1');
-    expect(await approve('bob', 1)).toMatchObject({ ok: false, error: { code: 'EXCEPTION.DECIDED', message: 'already decided' } });
+    expect(await approve('bob', 1)).toMatchObject({
+      ok: false,
+      error: { code: 'EXCEPTION.DECIDED', message: 'already decided' },
+    });
     expect((await exception(1))?.state).toBe('pending');
     expect(await overdueIds()).toContain(critical);
     const r = await approve('carol', 1);
@@ -165,7 +236,11 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     await settle();
     for (const c of gw.of('EXC-1 · ')) {
       const card = c.versions.at(-1)!.cards[0];
-      expect([field(card, 'State'), field(card, 'Approvals')?.split('\n')[0], buttons(card)]).toEqual(['Accepted', '2 of 2 from Security ✓', []]);
+      expect([field(card, 'State'), field(card, 'Approvals')?.split('\n')[0], buttons(card)]).toEqual([
+        'Accepted',
+        '2 of 2 from Security ✓',
+        [],
+      ]);
       expect(c.versions).toHaveLength(3);
     }
     const show = await steward.execute(as('dave'), { kind: 'patch.show', finding: critical });
@@ -191,7 +266,10 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     await b.steward.outbox.stop();
     expect(title(await request('alice'))).toBe(`EXC-1 requested for F-${critical}`);
     await settle();
-    const [x, y] = await Promise.all([b.steward.execute(onSlack('bob'), { kind: 'exception.approve', exception: 1 }), b.steward.execute(onSlack('carol'), { kind: 'exception.approve', exception: 1 })]);
+    const [x, y] = await Promise.all([
+      b.steward.execute(onSlack('bob'), { kind: 'exception.approve', exception: 1 }),
+      b.steward.execute(onSlack('carol'), { kind: 'exception.approve', exception: 1 }),
+    ]);
     expect([x.ok, y.ok]).toEqual([true, true]);
     expect((await exception(1))?.state).toBe('accepted');
     expect((await audit()).filter((a) => a.action === 'exception.accepted')).toHaveLength(1);
@@ -207,9 +285,18 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     expect(opened.value.form.title).toBe('Reject EXC-1');
     const short = await steward.submit(onSlack('bob'), opened.value.form.target, { reason: 'no' });
     expect(short.ok ? {} : short.error.fields).toEqual({ reason: 'Say why (at least 3 characters)' });
-    expect(title(await steward.submit(onSlack('bob'), opened.value.form.target, { reason: 'Reachable from the public API; patch it.' }))).toBe('You rejected EXC-1');
+    expect(
+      title(
+        await steward.submit(onSlack('bob'), opened.value.form.target, {
+          reason: 'Reachable from the public API; patch it.',
+        }),
+      ),
+    ).toBe('You rejected EXC-1');
     expect(await exception(1)).toMatchObject({ state: 'rejected', decidedAt: new Date(T0) });
-    expect(await approve('carol', 1)).toMatchObject({ ok: false, error: { code: 'EXCEPTION.DECIDED', message: 'EXC-1 is rejected; nothing to decide.' } });
+    expect(await approve('carol', 1)).toMatchObject({
+      ok: false,
+      error: { code: 'EXCEPTION.DECIDED', message: 'EXC-1 is rejected; nothing to decide.' },
+    });
     expect(await overdueIds()).toContain(critical);
     await settle();
     for (const c of gw.of('EXC-1 · ')) {
@@ -218,13 +305,18 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
       expect(field(card, 'Approvals')).toContain('✗ @Bob Sec 2026-12-01T12:00:00.000Z');
       expect(field(card, 'Approvals')).toContain('Reachable from the public API; patch it.');
     }
-    expect((await audit()).map((a) => a.action)).toEqual(['exception.requested', 'exception.rejection_given', 'exception.rejected']);
+    expect((await audit()).map((a) => a.action)).toEqual([
+      'exception.requested',
+      'exception.rejection_given',
+      'exception.rejected',
+    ]);
     // Rejected: a new request may be made.
     expect(title(await request('dave'))).toBe(`EXC-2 requested for F-${critical}`);
   });
 
   it('expires at its exact instant on every replica once: the finding is overdue again and its owners are told once', async () => {
-    const { open, steward, store, gw, request, approve, exception, audit, settle, critical, overdueIds, at } = await setup();
+    const { open, steward, store, gw, request, approve, exception, audit, settle, critical, overdueIds, at } =
+      await setup();
     const b = await open('replica-b');
     // Replica A alone delivers (the console recorders are per replica, unlike a chat platform).
     await b.steward.outbox.stop();
@@ -246,7 +338,11 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     expect(await exception(1)).toMatchObject({ state: 'expired', expiredAt: due });
     const finding = await store.transaction((tx) => tx.findings.byId(critical));
     expect(finding?.exceptedUntil).toBeNull();
-    expect((await audit()).filter((a) => a.action === 'exception.expired').map((a) => [a.at.toISOString(), a.actor.platform])).toEqual([[due.toISOString(), 'system']]);
+    expect(
+      (await audit())
+        .filter((a) => a.action === 'exception.expired')
+        .map((a) => [a.at.toISOString(), a.actor.platform]),
+    ).toEqual([[due.toISOString(), 'system']]);
     await settle();
     await job(steward).run(new Date(due.getTime() + 30_000));
     await settle();
@@ -263,12 +359,26 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     await approve('bob', 1);
     const due = new Date(Date.parse(T0) + DAY);
     at(due.toISOString());
-    expect(await approve('carol', 1)).toMatchObject({ ok: false, error: { code: 'EXCEPTION.DECIDED', message: 'EXC-1 has reached its expiry; nothing to decide.' } });
-    await steward.jobs().interval.find((j) => j.name === 'exceptions-expire')!.run(due);
+    expect(await approve('carol', 1)).toMatchObject({
+      ok: false,
+      error: { code: 'EXCEPTION.DECIDED', message: 'EXC-1 has reached its expiry; nothing to decide.' },
+    });
+    await steward
+      .jobs()
+      .interval.find((j) => j.name === 'exceptions-expire')!
+      .run(due);
     expect(await exception(1)).toMatchObject({ state: 'expired', expiredAt: due, decidedAt: null });
     await settle();
     expect(gw.of('EXC-1 expired')).toEqual([]);
-    for (const c of gw.of('EXC-1 · ')) expect([field(c.versions.at(-1)!.cards[0], 'State'), buttons(c.versions.at(-1)!.cards[0])]).toEqual(['Expired', []]);
-    expect((await audit()).map((a) => a.action)).toEqual(['exception.requested', 'exception.approval_given', 'exception.expired']);
+    for (const c of gw.of('EXC-1 · '))
+      expect([field(c.versions.at(-1)!.cards[0], 'State'), buttons(c.versions.at(-1)!.cards[0])]).toEqual([
+        'Expired',
+        [],
+      ]);
+    expect((await audit()).map((a) => a.action)).toEqual([
+      'exception.requested',
+      'exception.approval_given',
+      'exception.expired',
+    ]);
   });
 });

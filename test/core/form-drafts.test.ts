@@ -36,7 +36,10 @@ await forEachDialect('form drafts', ({ createDatabase }) => {
     if (!opened.ok || !opened.value.form) throw new Error('no form');
     const target = opened.value.form.target;
     const r = await steward.submit(alice, target, { title: 'DB', summary: 'replica lag', page: 'yes' });
-    expect(r).toMatchObject({ ok: false, error: { code: 'FORM.INVALID', fields: { title: 'Use at least 3 characters', severity: 'Choose a severity' } } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'FORM.INVALID', fields: { title: 'Use at least 3 characters', severity: 'Choose a severity' } },
+    });
     const reopen = !r.ok ? r.error.reopen! : undefined;
     expect(reopen).toEqual({ kind: 'form.reopen', form: 'incident.declare', number: undefined, nonce: target.nonce });
 

@@ -22,7 +22,8 @@ function policyWith(incidentLines = ''): ReturnType<typeof parsePolicy> {
 }
 const as = (user: string): Invocation => ({ platform: 'console', userId: user, requestId: 'test' });
 type Result = { ok: boolean; value?: { cards: { title: string }[] }; error?: { code: string; message: string } };
-const outcome = (r: Result) => (r.ok ? `ok: ${r.value!.cards[0]?.title ?? ''}` : `${r.error!.code}: ${r.error!.message}`);
+const outcome = (r: Result) =>
+  r.ok ? `ok: ${r.value!.cards[0]?.title ?? ''}` : `${r.error!.code}: ${r.error!.message}`;
 
 /** Every change of an incident as a command, by action name. */
 const COMMANDS = {
@@ -48,33 +49,54 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     cleanup.push(() => db.drop());
     const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
-    const steward = new Steward({ store, clock: fixedClock('2026-03-08T06:30:00.000Z'), policy, modules: STANDARD_MODULES });
+    const steward = new Steward({
+      store,
+      clock: fixedClock('2026-03-08T06:30:00.000Z'),
+      policy,
+      modules: STANDARD_MODULES,
+    });
     cleanup.push(() => steward.outbox.stop());
     steward.gateways.set('console', new ConsoleGateway({ show: () => {}, note: () => {}, enter: () => {} }, 'alice'));
     /** Alice declares INC-1 on payments-api (team payments: alice, bob), paging its on-call. */
     const declare = async () => {
       const form = await steward.execute(as('alice'), { kind: 'incident.declare', title: 'Card payments failing' });
       if (!form.ok || !form.value.form) throw new Error('no declare form');
-      const r = await steward.submit(as('alice'), form.value.form.target, { title: 'Card payments failing', severity: 'SEV2', service: 'payments-api', summary: 'declines', page: 'yes' });
+      const r = await steward.submit(as('alice'), form.value.form.target, {
+        title: 'Card payments failing',
+        severity: 'SEV2',
+        service: 'payments-api',
+        summary: 'declines',
+        page: 'yes',
+      });
       if (!r.ok) throw new Error(JSON.stringify(r));
       await steward.outbox.kick();
     };
-    const exec = async (user: string, action: keyof typeof COMMANDS) => outcome((await steward.execute(as(user), COMMANDS[action])));
+    const exec = async (user: string, action: keyof typeof COMMANDS) =>
+      outcome(await steward.execute(as(user), COMMANDS[action]));
     const incident = () => store.transaction(async (tx) => (await tx.incidents.byNumber(1))!);
     const page = () => store.transaction(async (tx) => (await tx.pages.list({ incidentNumber: 1 }))[0]);
-    const audit = async () => (await store.auditReader.page(0, 100)).map((a) => a.action).filter((a) => !a.startsWith('identity.'));
+    const audit = async () =>
+      (await store.auditReader.page(0, 100)).map((a) => a.action).filter((a) => !a.startsWith('identity.'));
     /** Opens a form from the summary card's button and submits it. */
-    const viaForm = async (user: string, form: 'status' | 'severity' | 'role' | 'resolve', values: Record<string, string>) => {
-      const opened = (await steward.execute(as(user), { kind: 'incident.form', incident: 1, form })) as Result & { value?: { form?: { target: never } } };
+    const viaForm = async (
+      user: string,
+      form: 'status' | 'severity' | 'role' | 'resolve',
+      values: Record<string, string>,
+    ) => {
+      const opened = (await steward.execute(as(user), { kind: 'incident.form', incident: 1, form })) as Result & {
+        value?: { form?: { target: never } };
+      };
       if (!opened.ok) return outcome(opened);
-      return outcome((await steward.submit(as(user), opened.value!.form!.target, values)));
+      return outcome(await steward.submit(as(user), opened.value!.form!.target, values));
     };
     return { steward, store, declare, exec, incident, page, audit, viaForm };
   }
 
   it('every change has its own rule: with all of them set to "team", another team is refused each one and changes nothing', async () => {
     const actions = ['update', 'status', 'close', 'severity', 'role', 'commander', 'resolve', 'warRoom'];
-    const { declare, exec, incident, audit, page, viaForm } = await setup(policyWith(`  permissions: { ${actions.map((a) => `${a}: [team]`).join(', ')} }\n`));
+    const { declare, exec, incident, audit, page, viaForm } = await setup(
+      policyWith(`  permissions: { ${actions.map((a) => `${a}: [team]`).join(', ')} }\n`),
+    );
     await declare();
     const before = await incident();
     const auditBefore = await audit();
@@ -90,9 +112,13 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
       warRoom: 'retry the war room of',
     };
     for (const action of Object.keys(COMMANDS) as (keyof typeof COMMANDS)[])
-      expect([action, await exec('carol', action)]).toEqual([action, `AUTH.FORBIDDEN: Only the service's team may ${verbs[action]} INC-1.`]);
+      expect([action, await exec('carol', action)]).toEqual([
+        action,
+        `AUTH.FORBIDDEN: Only the service's team may ${verbs[action]} INC-1.`,
+      ]);
     // Forms refuse before they open, and their submissions are checked again.
-    for (const form of ['status', 'severity', 'role', 'resolve'] as const) expect(await viaForm('carol', form, {})).toMatch(/^AUTH.FORBIDDEN: Only the service's team may /);
+    for (const form of ['status', 'severity', 'role', 'resolve'] as const)
+      expect(await viaForm('carol', form, {})).toMatch(/^AUTH.FORBIDDEN: Only the service's team may /);
     expect(await incident()).toEqual(before);
     expect(await audit()).toEqual(auditBefore);
     expect((await page()).status).toBe('open');
@@ -106,20 +132,31 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     expect(await exec('bob', 'warRoom')).toBe('INCIDENT.UNCHANGED: INC-1 already has its war room.');
     expect(await exec('bob', 'close')).toBe('ok: INC-1: Status identified → declined: false alarm');
     expect((await page()).status).toBe('resolved');
-
   });
 
   it('by default anyone in the policy may update, set open statuses, severity and other roles; declining, cancelling, taking command and resolving are refused', async () => {
     const { declare, exec, incident, page, viaForm } = await setup();
     await declare();
-    expect(await exec('carol', 'close')).toBe('AUTH.FORBIDDEN: Only the commander or declarer may decline or cancel INC-1.');
-    expect(await exec('carol', 'cancel')).toBe('AUTH.FORBIDDEN: Only the commander or declarer may decline or cancel INC-1.');
-    expect(await exec('carol', 'commander')).toBe('AUTH.FORBIDDEN: Only the commander or declarer may hand over command of INC-1.');
+    expect(await exec('carol', 'close')).toBe(
+      'AUTH.FORBIDDEN: Only the commander or declarer may decline or cancel INC-1.',
+    );
+    expect(await exec('carol', 'cancel')).toBe(
+      'AUTH.FORBIDDEN: Only the commander or declarer may decline or cancel INC-1.',
+    );
+    expect(await exec('carol', 'commander')).toBe(
+      'AUTH.FORBIDDEN: Only the commander or declarer may hand over command of INC-1.',
+    );
     expect(await exec('carol', 'resolve')).toBe('AUTH.FORBIDDEN: Only the commander or declarer may resolve INC-1.');
     // The status form opens (open statuses are hers to set) but a closing status is refused on submit.
-    expect(await viaForm('carol', 'status', { status: 'declined', text: 'not ours' })).toBe('AUTH.FORBIDDEN: Only the commander or declarer may decline or cancel INC-1.');
-    expect(await viaForm('carol', 'role', { role: 'commander', person: 'carol' })).toBe('AUTH.FORBIDDEN: Only the commander or declarer may hand over command of INC-1.');
-    expect(await viaForm('carol', 'resolve', { summary: 'x' })).toBe('AUTH.FORBIDDEN: Only the commander or declarer may resolve INC-1.');
+    expect(await viaForm('carol', 'status', { status: 'declined', text: 'not ours' })).toBe(
+      'AUTH.FORBIDDEN: Only the commander or declarer may decline or cancel INC-1.',
+    );
+    expect(await viaForm('carol', 'role', { role: 'commander', person: 'carol' })).toBe(
+      'AUTH.FORBIDDEN: Only the commander or declarer may hand over command of INC-1.',
+    );
+    expect(await viaForm('carol', 'resolve', { summary: 'x' })).toBe(
+      'AUTH.FORBIDDEN: Only the commander or declarer may resolve INC-1.',
+    );
     expect(await incident()).toMatchObject({ status: 'investigating', roles: { commander: 'alice' } });
     // Her page keeps escalating.
     expect((await page()).status).toBe('open');
@@ -144,7 +181,9 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     expect((await page()).status).toBe('open');
     const id = (await incident()).id;
     const timeline = await store.transaction((tx) => tx.incidents.timeline(id));
-    expect(timeline.map((t) => t.text)).toContain('PAGE-1 left open: Carol Danvers may not resolve it (policy paging.acknowledge)');
+    expect(timeline.map((t) => t.text)).toContain(
+      'PAGE-1 left open: Carol Danvers may not resolve it (policy paging.acknowledge)',
+    );
   });
 
   it('the older incidents.resolve key still decides resolving when permissions.resolve is not set', async () => {
@@ -161,7 +200,9 @@ describe('incidents.permissions in the policy', () => {
       policyWith('  permissions: { close: [captain] }\n');
     } catch (e) {
       expect(String((e as Error).message)).toContain('incidents.permissions.close');
-      expect(String((e as Error).message)).toContain('"captain" is not one of incidents.roles (commander, communications, scribe)');
+      expect(String((e as Error).message)).toContain(
+        '"captain" is not one of incidents.roles (commander, communications, scribe)',
+      );
     }
     expect(() => policyWith('  permissions: { reopen: [anyone] }\n')).toThrow(PolicyError);
   });

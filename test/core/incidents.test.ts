@@ -15,20 +15,34 @@ import { until } from '../support/wait.js';
 import { fixedClock } from '../support/clock.js';
 
 const policy = loadPolicyFile(new URL('../../manifests/policy.example.yaml', import.meta.url).pathname);
-const as = (user: string, channelId?: string): Invocation => ({ platform: 'console', userId: user, channelId, requestId: 'test' });
-const titles = (r: { ok: boolean; value?: Reply; error?: { code: string } }) => (r.ok ? r.value!.cards.map((c) => c.title) : [r.error!.code]);
+const as = (user: string, channelId?: string): Invocation => ({
+  platform: 'console',
+  userId: user,
+  channelId,
+  requestId: 'test',
+});
+const titles = (r: { ok: boolean; value?: Reply; error?: { code: string } }) =>
+  r.ok ? r.value!.cards.map((c) => c.title) : [r.error!.code];
 
 /** The console platform, recording what it was asked to do; optionally failing some calls first. */
 class Recorder extends ConsoleGateway {
   readonly log: string[] = [];
   failNext: Partial<Record<'createChannel' | 'post', Error | 'forbidden'>> = {};
   constructor() {
-    super({ show: (h, r) => this.log.push(`show ${h} ${r.cards[0]?.title}`), note: (l) => this.log.push(l), enter: () => {} }, 'alice');
+    super(
+      {
+        show: (h, r) => this.log.push(`show ${h} ${r.cards[0]?.title}`),
+        note: (l) => this.log.push(l),
+        enter: () => {},
+      },
+      'alice',
+    );
   }
   override async createChannel(name: string, topic: string) {
     const f = this.failNext.createChannel;
     delete this.failNext.createChannel;
-    if (f === 'forbidden') return { ok: false as const, reason: 'forbidden' as const, message: 'missing permission to create channels' };
+    if (f === 'forbidden')
+      return { ok: false as const, reason: 'forbidden' as const, message: 'missing permission to create channels' };
     if (f) throw f;
     return super.createChannel(name, topic);
   }
@@ -61,10 +75,24 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
       const form = await steward.execute(as(user), { kind: 'incident.declare', title });
       if (!form.ok || !form.value.form) throw new Error(`no form: ${JSON.stringify(form)}`);
       const target = form.value.form.target;
-      const submit = () => steward.submit(as(user), target, { title, severity: 'SEV2', service: 'payments-api', summary: 'pool exhausted', ...values });
+      const submit = () =>
+        steward.submit(as(user), target, {
+          title,
+          severity: 'SEV2',
+          service: 'payments-api',
+          summary: 'pool exhausted',
+          ...values,
+        });
       return { target, submit };
     };
-    return { store, steward, gw, declare, advance: (ms: number) => (now = new Date(now.getTime() + ms)), settle: () => steward.outbox.kick() };
+    return {
+      store,
+      steward,
+      gw,
+      declare,
+      advance: (ms: number) => (now = new Date(now.getTime() + ms)),
+      settle: () => steward.outbox.kick(),
+    };
   }
 
   it('a double-submitted declare form creates one incident, one war room, one announcement', async () => {
@@ -86,7 +114,12 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     const { submit } = await declare('alice', 'x', { severity: 'SEV9', service: 'nope' });
     const r = await submit();
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.fields).toEqual({ title: 'Use at least 3 characters', severity: 'Choose one of SEV1, SEV2, SEV3, SEV4', service: 'Choose a service from the catalog' });
+    if (!r.ok)
+      expect(r.error.fields).toEqual({
+        title: 'Use at least 3 characters',
+        severity: 'Choose one of SEV1, SEV2, SEV3, SEV4',
+        service: 'Choose a service from the catalog',
+      });
     expect(await store.transaction((tx) => tx.incidents.list({}))).toEqual([]);
   });
 
@@ -103,10 +136,17 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     await settle();
     const failed = await store.transaction((tx) => tx.incidents.byNumber(2));
     expect(failed?.warRoom).toMatchObject({ state: 'failed', error: 'missing permission to create channels' });
-    expect(gw.log.some((l) => l.includes('direct message to alice') && l.includes('war room could not be created'))).toBe(true);
-    expect(titles(await steward.execute(as('alice'), { kind: 'incident.retry_war_room', incident: 2 }))).toEqual(['Retrying the war room for INC-2']);
+    expect(
+      gw.log.some((l) => l.includes('direct message to alice') && l.includes('war room could not be created')),
+    ).toBe(true);
+    expect(titles(await steward.execute(as('alice'), { kind: 'incident.retry_war_room', incident: 2 }))).toEqual([
+      'Retrying the war room for INC-2',
+    ]);
     await settle();
-    expect((await store.transaction((tx) => tx.incidents.byNumber(2)))?.warRoom).toMatchObject({ state: 'ready', name: 'inc-2-checkout-502' });
+    expect((await store.transaction((tx) => tx.incidents.byNumber(2)))?.warRoom).toMatchObject({
+      state: 'ready',
+      name: 'inc-2-checkout-502',
+    });
   });
 
   it('a platform error is retried with backoff until it goes through', async () => {
@@ -130,17 +170,31 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     await settle();
     const room = 'inc-1-database-down';
     const refused = await steward.execute(as('carol', room), { kind: 'incident.resolve', summary: 'done' });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'AUTH.FORBIDDEN', message: 'Only the commander or declarer may resolve INC-1.' } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'AUTH.FORBIDDEN', message: 'Only the commander or declarer may resolve INC-1.' },
+    });
     advance(4 * 60_000);
-    expect(titles(await steward.execute(as('alice', room), { kind: 'incident.role', role: 'commander', user: '@bob' }))).toEqual(['INC-1: Bob Builder is now commander']);
+    expect(
+      titles(await steward.execute(as('alice', room), { kind: 'incident.role', role: 'commander', user: '@bob' })),
+    ).toEqual(['INC-1: Bob Builder is now commander']);
     advance(6 * 60_000);
     await steward.execute(as('bob', room), { kind: 'incident.status', status: 'monitoring', text: 'rolled back' });
     advance(10 * 60_000);
-    expect(titles(await steward.execute(as('bob', room), { kind: 'incident.resolve', summary: 'Rollback fixed it' }))).toEqual(['INC-1: Resolved: Rollback fixed it']);
-    expect(await steward.execute(as('alice', room), { kind: 'incident.resolve' })).toMatchObject({ ok: false, error: { code: 'INCIDENT.CLOSED' } });
+    expect(
+      titles(await steward.execute(as('bob', room), { kind: 'incident.resolve', summary: 'Rollback fixed it' })),
+    ).toEqual(['INC-1: Resolved: Rollback fixed it']);
+    expect(await steward.execute(as('alice', room), { kind: 'incident.resolve' })).toMatchObject({
+      ok: false,
+      error: { code: 'INCIDENT.CLOSED' },
+    });
     await settle();
     const i = (await store.transaction((tx) => tx.incidents.byNumber(1)))!;
-    expect([i.acknowledgedAt!.getTime() - i.declaredAt.getTime(), i.mitigatedAt!.getTime() - i.declaredAt.getTime(), i.resolvedAt!.getTime() - i.declaredAt.getTime()]).toEqual([240_000, 600_000, 1_200_000]);
+    expect([
+      i.acknowledgedAt!.getTime() - i.declaredAt.getTime(),
+      i.mitigatedAt!.getTime() - i.declaredAt.getTime(),
+      i.resolvedAt!.getTime() - i.declaredAt.getTime(),
+    ]).toEqual([240_000, 600_000, 1_200_000]);
     expect(i.postmortem).toContain('| time to acknowledge | 4m |');
     expect(i.postmortem).toContain('| time to mitigate (first "monitoring") | 10m |');
     expect(i.postmortem).toContain('| time to resolve | 20m |');
@@ -196,12 +250,18 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
 
   it('people not in the policy cannot declare; the same form submitted twice for a status change applies once', async () => {
     const { steward, declare, settle } = await setup();
-    expect(await steward.execute(as('mallory'), { kind: 'incident.declare' })).toMatchObject({ ok: false, error: { code: 'AUTH.UNKNOWN_USER' } });
+    expect(await steward.execute(as('mallory'), { kind: 'incident.declare' })).toMatchObject({
+      ok: false,
+      error: { code: 'AUTH.UNKNOWN_USER' },
+    });
     await (await declare()).submit();
     await settle();
     const form = await steward.execute(as('alice'), { kind: 'incident.form', incident: 1, form: 'status' });
     const target = form.ok ? form.value.form!.target : undefined;
-    const [a, b] = await Promise.all([steward.submit(as('alice'), target!, { status: 'identified' }), steward.submit(as('alice'), target!, { status: 'identified' })]);
+    const [a, b] = await Promise.all([
+      steward.submit(as('alice'), target!, { status: 'identified' }),
+      steward.submit(as('alice'), target!, { status: 'identified' }),
+    ]);
     expect([titles(a), titles(b)].sort()).toEqual([['Already done'], ['INC-1: Status investigating → identified']]);
   });
 });

@@ -27,7 +27,8 @@ import { ManualClock } from '../support/clock.js';
 const fixture = new URL('../fixtures/paging.policy.yaml', import.meta.url).pathname;
 const as = (user: string): Invocation => ({ platform: 'console', userId: user, requestId: `r-${Math.random()}` });
 const title = (r: Outcome<Reply>) => (r.ok ? (r.value.cards[0]?.title ?? '') : `${r.error.code}: ${r.error.message}`);
-const fieldsOf = (r: Outcome<Reply>) => (r.ok ? (r.value.cards[0].fields ?? []).map((f) => `${f.label}: ${plain(f.value)}`) : []);
+const fieldsOf = (r: Outcome<Reply>) =>
+  r.ok ? (r.value.cards[0].fields ?? []).map((f) => `${f.label}: ${plain(f.value)}`) : [];
 const T0 = Date.parse('2026-11-23T12:00:00.000Z'); // a Monday; bob holds checkout-primary all week
 const H = 3_600_000;
 
@@ -36,7 +37,17 @@ class Recorder extends ConsoleGateway {
   readonly log: string[] = [];
   readonly shown: { heading: string; reply: Reply }[] = [];
   constructor() {
-    super({ show: (heading, reply) => (this.shown.push({ heading, reply }), this.log.push(`${heading} :: ${reply.cards[0]?.title}`)), note: (l) => this.log.push(l), enter: () => {} }, 'alice');
+    super(
+      {
+        show: (heading, reply) => (
+          this.shown.push({ heading, reply }),
+          this.log.push(`${heading} :: ${reply.cards[0]?.title}`)
+        ),
+        note: (l) => this.log.push(l),
+        enter: () => {},
+      },
+      'alice',
+    );
   }
   dms(person: string) {
     return this.log.filter((l) => l.startsWith(`[direct message to ${person}`));
@@ -88,7 +99,13 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const gw = new Recorder();
     const gateways = new Map<Platform, ChatGateway>([['console', gw]]);
     const quiet = { warn: () => {}, error: () => {} };
-    const outbox = new OutboxRunner({ store, clock, holder: 'replica-a', handlers: effectRegistry(pagingEffects({ store, clock, dir: () => good, gateways, incidents: () => undefined })), log: quiet });
+    const outbox = new OutboxRunner({
+      store,
+      clock,
+      holder: 'replica-a',
+      handlers: effectRegistry(pagingEffects({ store, clock, dir: () => good, gateways, incidents: () => undefined })),
+      log: quiet,
+    });
     // Stopped before the store closes, as at shutdown.
     cleanup.push(() => outbox.stop());
     const oncall = new OnCall({ store, clock, dir });
@@ -106,7 +123,14 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       log: { error: (_o, m) => log.errors.push(m), warn: (_o, m) => log.warnings.push(m) },
       onStepFailed: (step, error) => failures.push({ step, error }),
     });
-    const paging = new PagingService({ store, clock, dir: () => good, kick: () => {}, wake: () => {}, incidents: () => undefined });
+    const paging = new PagingService({
+      store,
+      clock,
+      dir: () => good,
+      kick: () => {},
+      wake: () => {},
+      incidents: () => undefined,
+    });
     const identity = new Identity(store, () => good);
     const ctx = async (user: string): Promise<Ctx> => {
       const inv = as(user);
@@ -116,13 +140,30 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       await escalator.pass();
       await outbox.kick();
     };
-    const breakIt = (opts?: { dropTeam?: string }) => (view.dir = new Directory(breakSchedule(policy.policy, opts), 'broken'));
+    const breakIt = (opts?: { dropTeam?: string }) =>
+      (view.dir = new Directory(breakSchedule(policy.policy, opts), 'broken'));
     const mend = () => (view.dir = good);
     const steps = (page = 1) => store.transaction(async (tx) => tx.pages.steps((await tx.pages.byNumber(page))!.id));
     const audit = async (action: string) => (await store.auditReader.page(0, 500)).filter((a) => a.action === action);
-    const holderAt = (ms: number) => store.transaction((tx) => oncall.holderAt(tx.overrides, 'checkout-primary', new Date(ms)));
+    const holderAt = (ms: number) =>
+      store.transaction((tx) => oncall.holderAt(tx.overrides, 'checkout-primary', new Date(ms)));
     return {
-      store, gw, clock, escalator, outbox, oncall, paging, ctx, failures, log, run, breakIt, mend, steps, audit, holderAt,
+      store,
+      gw,
+      clock,
+      escalator,
+      outbox,
+      oncall,
+      paging,
+      ctx,
+      failures,
+      log,
+      run,
+      breakIt,
+      mend,
+      steps,
+      audit,
+      holderAt,
       /** Sets the clock to `ms` (nothing runs on its timers here: the test fires the runner itself). */
       at: async (ms: number) => (await clock.set(ms), ms),
       page: async (user: string, target: string, message: string) => paging.create(await ctx(user), target, message),
@@ -133,7 +174,9 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
   it(`a step whose firing keeps throwing is retried at 1 s, 2 s, 4 s … and set aside after ${STEP_MAX_ATTEMPTS} tries; the team hears the page could not escalate`, async () => {
     const t = await setup();
     t.breakIt();
-    expect(title(await t.page('alice', 'checkout', 'Checkout returns 502'))).toBe('PAGE-1 · paging the on-call for Checkout');
+    expect(title(await t.page('alice', 'checkout', 'Checkout returns 502'))).toBe(
+      'PAGE-1 · paging the on-call for Checkout',
+    );
     // The first try at T0, then one after each backoff: T0 + 1 s, + 2 s, + 4 s … (each from the failed try).
     const tries = [T0];
     for (let k = 1; k < STEP_MAX_ATTEMPTS; k++) tries.push(tries[k - 1] + 1000 * 2 ** (k - 1));
@@ -154,15 +197,32 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     await t.at(tries[STEP_MAX_ATTEMPTS - 1]);
     await t.run();
     const [s] = await t.steps();
-    expect([s.state, s.attempts, s.firedAt?.getTime(), s.dueAt.getTime()]).toEqual(['failed', STEP_MAX_ATTEMPTS, tries[STEP_MAX_ATTEMPTS - 1], tries[STEP_MAX_ATTEMPTS - 1]]);
-    expect(t.failures.map((f) => [f.step.id, f.step.seq, f.error])).toEqual([[s.id, 0, 'unknown time zone: "Mars/Olympus_Mons"']]);
-    expect(t.log.errors).toEqual([`escalation step set aside after ${STEP_MAX_ATTEMPTS} failed tries; PAGE-1 could not escalate`]);
+    expect([s.state, s.attempts, s.firedAt?.getTime(), s.dueAt.getTime()]).toEqual([
+      'failed',
+      STEP_MAX_ATTEMPTS,
+      tries[STEP_MAX_ATTEMPTS - 1],
+      tries[STEP_MAX_ATTEMPTS - 1],
+    ]);
+    expect(t.failures.map((f) => [f.step.id, f.step.seq, f.error])).toEqual([
+      [s.id, 0, 'unknown time zone: "Mars/Olympus_Mons"'],
+    ]);
+    expect(t.log.errors).toEqual([
+      `escalation step set aside after ${STEP_MAX_ATTEMPTS} failed tries; PAGE-1 could not escalate`,
+    ]);
     const [entry] = await t.audit('page.step_failed');
-    expect([entry.subject, entry.at.getTime(), JSON.parse(entry.after!)]).toEqual(['page:PAGE-1', tries[STEP_MAX_ATTEMPTS - 1], { step: 0, round: 0, level: 0, attempts: STEP_MAX_ATTEMPTS, error: 'unknown time zone: "Mars/Olympus_Mons"' }]);
+    expect([entry.subject, entry.at.getTime(), JSON.parse(entry.after!)]).toEqual([
+      'page:PAGE-1',
+      tries[STEP_MAX_ATTEMPTS - 1],
+      { step: 0, round: 0, level: 0, attempts: STEP_MAX_ATTEMPTS, error: 'unknown time zone: "Mars/Olympus_Mons"' },
+    ]);
     // The service team's channel is told, once; nobody was paged.
     expect(t.gw.posts('payments')).toEqual([expect.stringMatching(/ :: ⚠️ PAGE-1 could not escalate · Checkout$/)]);
-    expect(t.gw.lastFields('[#payments]')).toContain('Could not escalate: level 1 of 2, round 1 of 2 failed 8 times; Steward gave up at 2026-11-23T12:02:07.000Z: reach the on-call another way. Last error: unknown time zone: "Mars/Olympus_Mons"');
-    expect(t.gw.shown.find((x) => x.heading.startsWith('[#payments]'))!.reply.cards[0].buttons!.map((b) => b.label)).toEqual(['Acknowledge']);
+    expect(t.gw.lastFields('[#payments]')).toContain(
+      'Could not escalate: level 1 of 2, round 1 of 2 failed 8 times; Steward gave up at 2026-11-23T12:02:07.000Z: reach the on-call another way. Last error: unknown time zone: "Mars/Olympus_Mons"',
+    );
+    expect(
+      t.gw.shown.find((x) => x.heading.startsWith('[#payments]'))!.reply.cards[0].buttons!.map((b) => b.label),
+    ).toEqual(['Acknowledge']);
     expect(t.gw.dms('bob')).toEqual([]);
     // Set aside for good: later passes try nothing and tell nobody again.
     await t.at(tries[STEP_MAX_ATTEMPTS - 1] + 10 * 60_000);
@@ -186,7 +246,11 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     await t.run();
     const [s0, s1] = await t.steps();
     expect([s0.state, s0.firedAt?.getTime(), s0.attempts]).toEqual(['fired', T0 + 3000, 2]);
-    expect(s0.targets).toEqual({ people: [{ person: 'bob', via: 'schedule:checkout-primary' }], teams: [], missed: [] });
+    expect(s0.targets).toEqual({
+      people: [{ person: 'bob', via: 'schedule:checkout-primary' }],
+      teams: [],
+      missed: [],
+    });
     expect(t.gw.dms('bob')).toHaveLength(1);
     expect(await t.escalator.fire({ ...s0, state: 'pending' })).toBe(false);
     // The next level waits its full timeout from the successful firing.
@@ -226,13 +290,22 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(t.failures.map((f) => f.step.seq)).toEqual([2]);
     expect(t.gw.posts('payments')).toEqual([]);
     expect(t.gw.dms('alice')).toEqual([expect.stringMatching(/ :: ⚠️ PAGE-1 could not escalate · Checkout$/)]);
-    expect(t.gw.lastFields('[direct message to alice')).toContainEqual(expect.stringMatching(/^Could not escalate: level 1 of 2, round 2 of 2 failed 8 times; Steward gave up at /));
+    expect(t.gw.lastFields('[direct message to alice')).toContainEqual(
+      expect.stringMatching(/^Could not escalate: level 1 of 2, round 2 of 2 failed 8 times; Steward gave up at /),
+    );
     const lastEdit = (person: string) => t.gw.log.filter((l) => l.startsWith(`↻ direct message to ${person} `)).at(-1);
     expect(lastEdit('bob')).toBe('↻ direct message to bob message 1 updated: ⚠️ PAGE-1 could not escalate · Checkout');
-    expect(lastEdit('carol')).toBe('↻ direct message to carol message 2 updated: ⚠️ PAGE-1 could not escalate · Checkout');
+    expect(lastEdit('carol')).toBe(
+      '↻ direct message to carol message 2 updated: ⚠️ PAGE-1 could not escalate · Checkout',
+    );
     expect(title(await t.paging.ack(await t.ctx('bob'), 1))).toBe('You acknowledged PAGE-1');
     await t.outbox.kick();
-    expect(t.gw.log.filter((l) => l.startsWith('↻')).slice(-3).map((l) => l.split(': ').at(-1))).toEqual(Array(3).fill('✅ PAGE-1 acknowledged by Bob Builder · Checkout'));
+    expect(
+      t.gw.log
+        .filter((l) => l.startsWith('↻'))
+        .slice(-3)
+        .map((l) => l.split(': ').at(-1)),
+    ).toEqual(Array(3).fill('✅ PAGE-1 acknowledged by Bob Builder · Checkout'));
   });
 
   it('two workers failing the same try at once record it once', async () => {
@@ -251,27 +324,50 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const { oncall, ctx, store, at, audit, holderAt, verifyAudit } = await setup();
     const cancel = async (user: string, ref: OverrideRef) => oncall.cancelOverride(await ctx(user), ref);
     const o = await oncall.override(await ctx('bob'), '@alice', '2h', undefined);
-    expect(o.ok && plain(o.value.cards[0].context!)).toBe('override #1 · set by Bob Builder · recorded in the audit log');
+    expect(o.ok && plain(o.value.cards[0].context!)).toBe(
+      'override #1 · set by Bob Builder · recorded in the audit log',
+    );
     const show = await oncall.show(await ctx('bob'), 'checkout-primary');
-    expect(fieldsOf(show)[2]).toBe('Overrides: @Alice Example 2026-11-23T12:00:00.000Z → 2026-11-23T14:00:00.000Z · by @Bob Builder · #1');
+    expect(fieldsOf(show)[2]).toBe(
+      'Overrides: @Alice Example 2026-11-23T12:00:00.000Z → 2026-11-23T14:00:00.000Z · by @Bob Builder · #1',
+    );
     expect(await holderAt(T0 + 30 * 60_000)).toBe('alice');
     const cancelAt = await at(T0 + 30 * 60_000);
-    expect(title(await cancel('dave', { id: 1 }))).toBe('AUTH.FORBIDDEN: Only Alice Example (who covers) or Bob Builder (who set it up) may cancel override #1.');
+    expect(title(await cancel('dave', { id: 1 }))).toBe(
+      'AUTH.FORBIDDEN: Only Alice Example (who covers) or Bob Builder (who set it up) may cancel override #1.',
+    );
     expect(title(await cancel('alice', overrideRef('#99')))).toBe('OVERRIDE.NOT_FOUND: There is no override #99.');
     const r = await cancel('alice', overrideRef('#1'));
     expect(title(r)).toBe('Override #1 cancelled: Bob Builder is on call for checkout-primary');
     expect(fieldsOf(r)).toEqual(['On call now: @Bob Builder (no change in the next 8 weeks)']);
-    expect(r.ok && plain(r.value.cards[0].body!)).toBe('@Alice Example no longer covers checkout-primary (the cover ran until 2026-11-23T14:00:00.000Z).');
+    expect(r.ok && plain(r.value.cards[0].body!)).toBe(
+      '@Alice Example no longer covers checkout-primary (the cover ran until 2026-11-23T14:00:00.000Z).',
+    );
     // The override counted up to the instant before the cancel, and not from the cancel on.
     expect(await holderAt(cancelAt - 1)).toBe('alice');
     expect(await holderAt(cancelAt)).toBe('bob');
     expect(await holderAt(T0 + H + 30 * 60_000)).toBe('bob');
-    expect(await store.transaction((tx) => tx.overrides.byId(1))).toMatchObject({ cancelledAt: new Date(cancelAt), cancelledBy: 'alice', endsAt: new Date(T0 + 2 * H) });
+    expect(await store.transaction((tx) => tx.overrides.byId(1))).toMatchObject({
+      cancelledAt: new Date(cancelAt),
+      cancelledBy: 'alice',
+      endsAt: new Date(T0 + 2 * H),
+    });
     const [entry] = await audit('oncall.override_cancelled');
-    expect([entry.subject, entry.at.getTime(), JSON.parse(entry.after!)]).toEqual(['schedule:checkout-primary', cancelAt, { cancelledBy: 'alice', at: '2026-11-23T12:30:00.000Z', onCall: 'bob' }]);
-    expect(JSON.parse(entry.before!)).toEqual({ override: 1, person: 'alice', start: '2026-11-23T12:00:00.000Z', end: '2026-11-23T14:00:00.000Z' });
+    expect([entry.subject, entry.at.getTime(), JSON.parse(entry.after!)]).toEqual([
+      'schedule:checkout-primary',
+      cancelAt,
+      { cancelledBy: 'alice', at: '2026-11-23T12:30:00.000Z', onCall: 'bob' },
+    ]);
+    expect(JSON.parse(entry.before!)).toEqual({
+      override: 1,
+      person: 'alice',
+      start: '2026-11-23T12:00:00.000Z',
+      end: '2026-11-23T14:00:00.000Z',
+    });
     await at(cancelAt + 60_000);
-    expect(title(await cancel('bob', { id: 1 }))).toBe('ONCALL.UNCHANGED: Override #1 was already cancelled by Alice Example at 2026-11-23 12:30 UTC. Nothing changed.');
+    expect(title(await cancel('bob', { id: 1 }))).toBe(
+      'ONCALL.UNCHANGED: Override #1 was already cancelled by Alice Example at 2026-11-23 12:30 UTC. Nothing changed.',
+    );
     // /oncall no longer lists it, and pages reach bob again.
     const after = await oncall.show(await ctx('bob'), 'checkout-primary');
     expect(after.ok && after.value.cards[0].fields!.map((f) => f.label)).toEqual(['Now', 'Next']);
@@ -285,12 +381,26 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     await oncall.override(await ctx('bob'), '@alice', '1h', undefined); // #1
     await oncall.override(await ctx('bob'), '@carol', '2h', 'checkout-primary'); // #2
     // A cover planned for tomorrow (written through the store, as an override from another replica would be).
-    await store.transaction((tx) => tx.overrides.create({ scheduleId: 'checkout-primary', personId: 'dave', startsAt: new Date(T0 + 24 * H), endsAt: new Date(T0 + 26 * H), covers: 'bob', createdBy: 'dave', createdAt: new Date(T0) })); // #3
+    await store.transaction((tx) =>
+      tx.overrides.create({
+        scheduleId: 'checkout-primary',
+        personId: 'dave',
+        startsAt: new Date(T0 + 24 * H),
+        endsAt: new Date(T0 + 26 * H),
+        covers: 'bob',
+        createdBy: 'dave',
+        createdAt: new Date(T0),
+      }),
+    ); // #3
     expect(title(await cancel('bob', overrideRef('checkout-primary')))).toBe(
       'COMMAND.INVALID: You have 2 overrides on checkout-primary: #1 Alice Example until 2026-11-23 13:00 UTC; #2 Carol Danvers until 2026-11-23 14:00 UTC. Which one?',
     );
     const none = await cancel('alice', { schedule: 'edge-primary' });
-    expect(none.ok ? '' : [none.error.code, none.error.message, none.error.hint]).toEqual(['OVERRIDE.NOT_FOUND', 'You have no current or coming override on edge-primary.', 'See /oncall for the overrides of each schedule.']);
+    expect(none.ok ? '' : [none.error.code, none.error.message, none.error.hint]).toEqual([
+      'OVERRIDE.NOT_FOUND',
+      'You have no current or coming override on edge-primary.',
+      'See /oncall for the overrides of each schedule.',
+    ]);
     expect(title(await cancel('alice', { schedule: 'nosuch' }))).toMatch(/^SCHEDULE.NOT_FOUND/);
     // Carol covers #2 (she did not set it up): it is hers to cancel. Alice, through the service, cancels #1.
     const later = await at(T0 + 10 * 60_000);
@@ -298,7 +408,9 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(title(byCarol)).toBe('Override #2 cancelled: Alice Example is on call for checkout-primary');
     expect(fieldsOf(byCarol)).toEqual(['On call now: @Alice Example until 2026-11-23T13:00:00.000Z']);
     expect(await holderAt(later)).toBe('alice');
-    expect(title(await cancel('alice', { schedule: 'checkout' }))).toBe('Override #1 cancelled: Bob Builder is on call for checkout-primary');
+    expect(title(await cancel('alice', { schedule: 'checkout' }))).toBe(
+      'Override #1 cancelled: Bob Builder is on call for checkout-primary',
+    );
     const foreign = await cancel('bob', { schedule: 'checkout-primary' });
     expect(foreign.ok ? '' : [foreign.error.code, foreign.error.hint]).toEqual([
       'OVERRIDE.NOT_FOUND',
@@ -306,11 +418,15 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     ]);
     // Dave's coming cover, cancelled before it starts, never counts.
     const future = await cancel('dave', { schedule: 'checkout-primary' });
-    expect(future.ok && plain(future.value.cards[0].body!)).toBe('@Dave Ops no longer covers checkout-primary from 2026-11-24T12:00:00.000Z until 2026-11-24T14:00:00.000Z.');
+    expect(future.ok && plain(future.value.cards[0].body!)).toBe(
+      '@Dave Ops no longer covers checkout-primary from 2026-11-24T12:00:00.000Z until 2026-11-24T14:00:00.000Z.',
+    );
     expect(await holderAt(T0 + 25 * H)).toBe('bob');
     // An override that ran its course is past cancelling.
     await oncall.override(await ctx('bob'), '@alice', '1h', undefined); // #4, 12:10 → 13:10
     await at(later + H);
-    expect(title(await cancel('bob', { id: 4 }))).toBe('ONCALL.UNCHANGED: Override #4 already ended at 2026-11-23 13:10 UTC; there is nothing to cancel.');
+    expect(title(await cancel('bob', { id: 4 }))).toBe(
+      'ONCALL.UNCHANGED: Override #4 already ended at 2026-11-23 13:10 UTC; there is nothing to cancel.',
+    );
   });
 });

@@ -22,14 +22,21 @@ import { fixedClock, ManualClock } from '../support/clock.js';
 import { until } from '../support/wait.js';
 
 const fixture = new URL('../fixtures/paging.policy.yaml', import.meta.url).pathname;
-const as = (user: string, platform: Invocation['platform'] = 'console'): Invocation => ({ platform, userId: user, requestId: `r-${Math.random()}` });
-const title = (r: Outcome<Reply>) => (r.ok ? r.value.cards[0]?.title ?? '' : `${r.error.code}: ${r.error.message}`);
+const as = (user: string, platform: Invocation['platform'] = 'console'): Invocation => ({
+  platform,
+  userId: user,
+  requestId: `r-${Math.random()}`,
+});
+const title = (r: Outcome<Reply>) => (r.ok ? (r.value.cards[0]?.title ?? '') : `${r.error.code}: ${r.error.message}`);
 
 /** The console platform, recording direct messages, channel posts and edits. */
 class Recorder extends ConsoleGateway {
   readonly log: string[] = [];
   constructor() {
-    super({ show: (h, r) => this.log.push(`${h} :: ${r.cards[0]?.title}`), note: (l) => this.log.push(l), enter: () => {} }, 'alice');
+    super(
+      { show: (h, r) => this.log.push(`${h} :: ${r.cards[0]?.title}`), note: (l) => this.log.push(l), enter: () => {} },
+      'alice',
+    );
   }
   dms(person: string) {
     return this.log.filter((l) => l.startsWith(`[direct message to ${person}`));
@@ -88,11 +95,16 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     return { ...first, open, run, clock, advance: (ms: number) => clock.advance(ms) };
   }
 
-  const steps = (store: Store, page = 1) => store.transaction(async (tx) => tx.pages.steps((await tx.pages.byNumber(page))!.id));
+  const steps = (store: Store, page = 1) =>
+    store.transaction(async (tx) => tx.pages.steps((await tx.pages.byNumber(page))!.id));
 
   it('a page walks level 1 → level 2 → repeat → team channel, each step once, at its due instant', async () => {
     const { steward, gw, run, advance, store } = await setup();
-    const r = await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'Checkout returns 502' });
+    const r = await steward.execute(as('alice'), {
+      kind: 'page.create',
+      target: 'checkout',
+      message: 'Checkout returns 502',
+    });
     expect(title(r)).toBe('PAGE-1 · paging the on-call for Checkout');
     await run();
     expect(gw.dms('bob')).toHaveLength(1);
@@ -120,7 +132,11 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     ]);
     // Each step fired exactly at its due instant (the clock only moved in whole steps).
     expect(s.map((x) => x.firedAt!.getTime() - x.dueAt.getTime())).toEqual([0, 0, 0, 0, 0]);
-    expect(s[0].targets).toEqual({ people: [{ person: 'bob', via: 'schedule:checkout-primary' }], teams: [], missed: [] });
+    expect(s[0].targets).toEqual({
+      people: [{ person: 'bob', via: 'schedule:checkout-primary' }],
+      teams: [],
+      missed: [],
+    });
     // Later runs find nothing more to do; every message now reads "nobody acknowledged".
     await advance(60_000);
     await run();
@@ -128,7 +144,14 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const edits = gw.log.filter((l) => l.startsWith('↻'));
     expect(edits.at(-1)).toContain('nobody acknowledged');
     const audit = await store.auditReader.page(0, 100);
-    expect(audit.filter((a) => a.subject === 'page:PAGE-1').map((a) => a.action)).toEqual(['page.created', 'page.escalated', 'page.escalated', 'page.escalated', 'page.escalated', 'page.exhausted']);
+    expect(audit.filter((a) => a.subject === 'page:PAGE-1').map((a) => a.action)).toEqual([
+      'page.created',
+      'page.escalated',
+      'page.escalated',
+      'page.escalated',
+      'page.escalated',
+      'page.exhausted',
+    ]);
     expect((await steward.verifyAudit()).ok).toBe(true);
   });
 
@@ -144,7 +167,11 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await clock.advance(1999);
     expect((await steps(store)).map((x) => x.state)).toEqual(['fired', 'pending']);
     await clock.advance(1);
-    expect((await steps(store)).map((x) => [x.state, x.firedAt && x.firedAt.getTime() - t0])).toEqual([['fired', 0], ['fired', 2000], ['pending', null]]);
+    expect((await steps(store)).map((x) => [x.state, x.firedAt && x.firedAt.getTime() - t0])).toEqual([
+      ['fired', 0],
+      ['fired', 2000],
+      ['pending', null],
+    ]);
     await until('carol paged', () => gw.dms('carol').length === 1);
     // Round 2 and the team channel, each at its instant.
     await clock.advance(6000);
@@ -169,7 +196,11 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'db down' });
     await run();
     // The policy now waits an hour at level 1 and pages dave at level 2; a new replica runs with it.
-    const edited = policyWith((y) => y.replace(/ackTimeout: 2s/g, 'ackTimeout: 1h').replace('notify: [{ person: carol }]', 'notify: [{ person: dave }]'));
+    const edited = policyWith((y) =>
+      y
+        .replace(/ackTimeout: 2s/g, 'ackTimeout: 1h')
+        .replace('notify: [{ person: carol }]', 'notify: [{ person: dave }]'),
+    );
     const b = await open('replica-b', edited);
     await advance(2000);
     await run(b);
@@ -187,15 +218,24 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     // PostgreSQL: a second replica with its own connection pool. SQLite serves one process, whose
     // single connection both workers share (a second connection would block this process's event loop).
     const b = await open('replica-b', undefined, store.dialect === 'sqlite' ? store : undefined);
-    for (let i = 0; i < 6; i++) await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: `p${i}` });
+    for (let i = 0; i < 6; i++)
+      await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: `p${i}` });
     for (let round = 0; round < 5; round++) {
       const due = await dueSteps(store, clock.now().getTime());
       // Both replicas try every due step at once, twice over.
-      const results = await Promise.all(due.flatMap((s) => [steward.part(PAGING_ESCALATOR).fire(s), b.steward.part(PAGING_ESCALATOR).fire(s), steward.part(PAGING_ESCALATOR).fire(s), b.steward.part(PAGING_ESCALATOR).fire(s)]));
+      const results = await Promise.all(
+        due.flatMap((s) => [
+          steward.part(PAGING_ESCALATOR).fire(s),
+          b.steward.part(PAGING_ESCALATOR).fire(s),
+          steward.part(PAGING_ESCALATOR).fire(s),
+          b.steward.part(PAGING_ESCALATOR).fire(s),
+        ]),
+      );
       expect(results.filter(Boolean)).toHaveLength(due.length);
       await advance(2000);
     }
-    for (let n = 1; n <= 6; n++) expect((await steps(store, n)).map((x) => x.state)).toEqual(['fired', 'fired', 'fired', 'fired', 'fired']);
+    for (let n = 1; n <= 6; n++)
+      expect((await steps(store, n)).map((x) => x.state)).toEqual(['fired', 'fired', 'fired', 'fired', 'fired']);
   });
 
   it('acknowledging stops the escalation and edits every copy; double, late and foreign clicks get clear answers', async () => {
@@ -204,15 +244,26 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await run();
     await advance(2000);
     await run(); // carol notified at level 2
-    expect(title(await steward.execute(as('dave'), { kind: 'page.ack', page: 1 }))).toMatch(/^AUTH.FORBIDDEN: Only the people it notified or its service team may acknowledge PAGE-1/);
-    expect(title(await steward.execute(as('U0NOBODY', 'slack'), { kind: 'page.ack', page: 1 }))).toMatch(/^AUTH.UNKNOWN_USER/);
-    const [x, y] = await Promise.all([steward.execute(as('bob'), { kind: 'page.ack', page: 1 }), steward.execute(as('carol'), { kind: 'page.ack', page: 1 })]);
+    expect(title(await steward.execute(as('dave'), { kind: 'page.ack', page: 1 }))).toMatch(
+      /^AUTH.FORBIDDEN: Only the people it notified or its service team may acknowledge PAGE-1/,
+    );
+    expect(title(await steward.execute(as('U0NOBODY', 'slack'), { kind: 'page.ack', page: 1 }))).toMatch(
+      /^AUTH.UNKNOWN_USER/,
+    );
+    const [x, y] = await Promise.all([
+      steward.execute(as('bob'), { kind: 'page.ack', page: 1 }),
+      steward.execute(as('carol'), { kind: 'page.ack', page: 1 }),
+    ]);
     const answers = [title(x), title(y)].sort();
     expect(answers.filter((t) => t.startsWith('You acknowledged PAGE-1'))).toHaveLength(1);
-    expect(answers.filter((t) => /^PAGE-1 was already acknowledged by (Bob Builder|Carol Danvers)$/.test(t))).toHaveLength(1);
+    expect(
+      answers.filter((t) => /^PAGE-1 was already acknowledged by (Bob Builder|Carol Danvers)$/.test(t)),
+    ).toHaveLength(1);
     const page = await store.transaction((tx) => tx.pages.byNumber(1));
     expect(page!.status).toBe('acknowledged');
-    expect(title(await steward.execute(as(page!.ackBy!), { kind: 'page.ack', page: 1 }))).toBe('You already acknowledged PAGE-1');
+    expect(title(await steward.execute(as(page!.ackBy!), { kind: 'page.ack', page: 1 }))).toBe(
+      'You already acknowledged PAGE-1',
+    );
     await run();
     // Every message about the page (bob's and carol's) now says who acknowledged.
     const ackName = page!.ackBy === 'bob' ? 'Bob Builder' : 'Carol Danvers';
@@ -221,7 +272,9 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await run();
     expect(gw.dms('bob')).toHaveLength(1);
     expect((await steps(store)).map((s) => s.state)).toEqual(['fired', 'fired', 'cancelled']);
-    expect(title(await steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 1 }))).toMatch(/already acknowledged/);
+    expect(title(await steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 1 }))).toMatch(
+      /already acknowledged/,
+    );
     expect(title(await steward.execute(as('bob'), { kind: 'page.resolve', page: 1 }))).toBe('You resolved PAGE-1');
     expect(title(await steward.execute(as('bob'), { kind: 'page.ack', page: 1 }))).toBe('PAGE-1 is already resolved');
     expect(title(await steward.execute(as('alice'), { kind: 'page.ack', page: 99 }))).toMatch(/^PAGE.NOT_FOUND/);
@@ -233,7 +286,10 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await run();
     await advance(2000);
     const [due] = await dueSteps(store, clock.now().getTime());
-    await Promise.all([steward.part(PAGING_ESCALATOR).fire(due), steward.execute(as('bob'), { kind: 'page.ack', page: 1 })]);
+    await Promise.all([
+      steward.part(PAGING_ESCALATOR).fire(due),
+      steward.execute(as('bob'), { kind: 'page.ack', page: 1 }),
+    ]);
     const s = await steps(store);
     expect(s.filter((x) => x.state === 'pending')).toEqual([]);
     expect((await store.transaction((tx) => tx.pages.byNumber(1)))!.status).toBe('acknowledged');
@@ -274,11 +330,16 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const { steward, gw, run, store, clock } = await setup();
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await run();
-    const clicks = await Promise.all([steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 0 }), steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 0 })]);
+    const clicks = await Promise.all([
+      steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 0 }),
+      steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 0 }),
+    ]);
     expect(clicks.every((c) => c.ok)).toBe(true);
     await run();
     expect(gw.dms('carol')).toHaveLength(1);
-    expect(title(await steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 0 }))).toMatch(/^PAGE.UNCHANGED: PAGE-1 has already escalated/);
+    expect(title(await steward.execute(as('bob'), { kind: 'page.escalate', page: 1, step: 0 }))).toMatch(
+      /^PAGE.UNCHANGED: PAGE-1 has already escalated/,
+    );
     await run();
     expect(gw.dms('carol')).toHaveLength(1);
     expect(gw.dms('bob')).toHaveLength(1);
@@ -288,7 +349,12 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
 
   it('a schedule with nobody on call escalates at once; /page @person pages that person alone', async () => {
     // Bob is on call only on weekdays 09:00–17:00 New York time; 2026-11-28 is a Saturday.
-    const policy = policyWith((y) => y.replace('rotation: { every: 1w, handoff: "Mon 09:00", members: [bob] }', 'layers: [{ rotation: { every: 1w, handoff: "Mon 09:00", members: [bob] }, restrictions: [{ days: [Mon, Tue, Wed, Thu, Fri], from: "09:00", to: "17:00" }] }]'));
+    const policy = policyWith((y) =>
+      y.replace(
+        'rotation: { every: 1w, handoff: "Mon 09:00", members: [bob] }',
+        'layers: [{ rotation: { every: 1w, handoff: "Mon 09:00", members: [bob] }, restrictions: [{ days: [Mon, Tue, Wed, Thu, Fri], from: "09:00", to: "17:00" }] }]',
+      ),
+    );
     const { steward, gw, run, store } = await setup({ start: '2026-11-28T15:00:00.000Z', policy });
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await run();
@@ -302,7 +368,9 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await run();
     expect(gw.dms('carol')).toHaveLength(2);
     expect(gw.dms('bob')).toHaveLength(0);
-    expect(title(await steward.execute(as('alice'), { kind: 'page.create', target: 'nosuch', message: 'x' }))).toMatch(/^SERVICE.NOT_FOUND/);
+    expect(title(await steward.execute(as('alice'), { kind: 'page.create', target: 'nosuch', message: 'x' }))).toMatch(
+      /^SERVICE.NOT_FOUND/,
+    );
   });
 
   it('a restart resumes where it was: a step that fell due while down fires right after start', async () => {
@@ -326,7 +394,13 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const { steward, gw, run, advance, store } = await setup();
     const form = await steward.execute(as('alice'), { kind: 'incident.declare', title: 'Checkout down' });
     if (!form.ok || !form.value.form) throw new Error('no form');
-    const declared = await steward.submit(as('alice'), form.value.form.target, { title: 'Checkout down', severity: 'SEV1', service: 'checkout', summary: '502s', page: 'yes' });
+    const declared = await steward.submit(as('alice'), form.value.form.target, {
+      title: 'Checkout down',
+      severity: 'SEV1',
+      service: 'checkout',
+      summary: '502s',
+      page: 'yes',
+    });
     expect(declared.ok && plain(declared.value.cards[0].body!)).toContain('Paging the on-call (PAGE-1)');
     await run();
     await advance(30_000);
@@ -352,7 +426,9 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const room = gw.posts('inc-1-checkout-down').filter((l) => l.includes('PAGE-1'));
     expect(room).toHaveLength(1);
     const id = /message (\d+)/.exec(room[0])![1];
-    expect(gw.log.filter((l) => l.startsWith(`↻ #inc-1-checkout-down message ${id} updated`)).at(-1)).toContain('✅ PAGE-1 acknowledged by Carol Danvers');
+    expect(gw.log.filter((l) => l.startsWith(`↻ #inc-1-checkout-down message ${id} updated`)).at(-1)).toContain(
+      '✅ PAGE-1 acknowledged by Carol Danvers',
+    );
     await steward.execute(as('alice'), { kind: 'incident.resolve', incident: 1, summary: 'fixed' });
     expect((await store.transaction((tx) => tx.pages.byNumber(1)))!.status).toBe('resolved');
   });
@@ -374,7 +450,15 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect(gw.dms('carol')).toHaveLength(1);
     expect(gw.dms('bob')).toHaveLength(0);
     const svc = await steward.execute(as('alice'), { kind: 'service.escalation', id: 'checkout' });
-    const text = svc.ok ? svc.value.cards.flatMap((c) => [plain(c.body ?? []), ...(c.fields ?? []).map((f) => plain(f.value)), ...(c.sections ?? []).map((x) => plain(x.body))]).join('\n') : '';
+    const text = svc.ok
+      ? svc.value.cards
+          .flatMap((c) => [
+            plain(c.body ?? []),
+            ...(c.fields ?? []).map((f) => plain(f.value)),
+            ...(c.sections ?? []).map((x) => plain(x.body)),
+          ])
+          .join('\n')
+      : '';
     expect(text).toContain('on call in checkout-primary (1 in rotation, 2 layers)');
   });
 
@@ -382,12 +466,18 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const owners = await setup({ policy: policyWith((y) => `${y}\npaging: { acknowledge: [owners] }\n`) });
     await owners.steward.execute(as('carol'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await owners.run();
-    expect(title(await owners.steward.execute(as('bob'), { kind: 'page.ack', page: 1 }))).toBe('AUTH.FORBIDDEN: Only its service owners may acknowledge PAGE-1.');
-    expect(title(await owners.steward.execute(as('alice'), { kind: 'page.ack', page: 1 }))).toBe('You acknowledged PAGE-1');
+    expect(title(await owners.steward.execute(as('bob'), { kind: 'page.ack', page: 1 }))).toBe(
+      'AUTH.FORBIDDEN: Only its service owners may acknowledge PAGE-1.',
+    );
+    expect(title(await owners.steward.execute(as('alice'), { kind: 'page.ack', page: 1 }))).toBe(
+      'You acknowledged PAGE-1',
+    );
     const anyone = await setup({ policy: policyWith((y) => `${y}\npaging: { acknowledge: [anyone] }\n`) });
     await anyone.steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await anyone.run();
-    expect(title(await anyone.steward.execute(as('dave'), { kind: 'page.ack', page: 1 }))).toBe('You acknowledged PAGE-1');
+    expect(title(await anyone.steward.execute(as('dave'), { kind: 'page.ack', page: 1 }))).toBe(
+      'You acknowledged PAGE-1',
+    );
   });
 
   it('a direct page re-notifies its person up to paging.direct.repeat times; declining the incident resolves its page', async () => {
@@ -395,16 +485,30 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await steward.execute(as('alice'), { kind: 'page.create', target: 'carol', message: 'x' });
     await run();
     for (const step of [0, 1]) {
-      expect(title(await steward.execute(as('carol'), { kind: 'page.escalate', page: 1, step }))).toBe('Escalating PAGE-1 now');
+      expect(title(await steward.execute(as('carol'), { kind: 'page.escalate', page: 1, step }))).toBe(
+        'Escalating PAGE-1 now',
+      );
       await run();
     }
     expect(gw.dms('carol')).toHaveLength(3);
-    expect(title(await steward.execute(as('carol'), { kind: 'page.escalate', page: 1, step: 2 }))).toBe('PAGE.UNCHANGED: PAGE-1 has no further level to escalate to.');
+    expect(title(await steward.execute(as('carol'), { kind: 'page.escalate', page: 1, step: 2 }))).toBe(
+      'PAGE.UNCHANGED: PAGE-1 has no further level to escalate to.',
+    );
     const form = await steward.execute(as('alice'), { kind: 'incident.declare', title: 'Checkout down' });
     if (!form.ok || !form.value.form) throw new Error('no form');
-    await steward.submit(as('alice'), form.value.form.target, { title: 'Checkout down', severity: 'SEV3', service: 'checkout', page: 'yes' });
+    await steward.submit(as('alice'), form.value.form.target, {
+      title: 'Checkout down',
+      severity: 'SEV3',
+      service: 'checkout',
+      page: 'yes',
+    });
     await run();
-    await steward.execute(as('alice'), { kind: 'incident.status', incident: 1, status: 'declined', text: 'false alarm' });
+    await steward.execute(as('alice'), {
+      kind: 'incident.status',
+      incident: 1,
+      status: 'declined',
+      text: 'false alarm',
+    });
     const page = (await store.transaction((tx) => tx.pages.list({ incidentNumber: 1 })))[0];
     expect([page.number, page.status, page.resolvedBy]).toEqual([2, 'resolved', 'alice']);
     expect((await steps(store, 2)).filter((s) => s.state === 'pending')).toEqual([]);
@@ -414,12 +518,32 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     const { steward, gw, run, store } = await setup();
     const o = await steward.execute(as('bob'), { kind: 'oncall.override', user: '@alice', duration: '2h' });
     expect(title(o)).toBe('Alice Example is on call for checkout-primary for 2h');
-    expect(title(await steward.execute(as('dave'), { kind: 'oncall.override', user: 'dave', duration: '2h', schedule: 'checkout-primary' }))).toMatch(/^AUTH.FORBIDDEN/);
-    expect(title(await steward.execute(as('bob'), { kind: 'oncall.override', user: 'alice', duration: '5w', schedule: 'checkout-primary' }))).toMatch(/at most 2w/);
+    expect(
+      title(
+        await steward.execute(as('dave'), {
+          kind: 'oncall.override',
+          user: 'dave',
+          duration: '2h',
+          schedule: 'checkout-primary',
+        }),
+      ),
+    ).toMatch(/^AUTH.FORBIDDEN/);
+    expect(
+      title(
+        await steward.execute(as('bob'), {
+          kind: 'oncall.override',
+          user: 'alice',
+          duration: '5w',
+          schedule: 'checkout-primary',
+        }),
+      ),
+    ).toMatch(/at most 2w/);
     const show = await steward.execute(as('bob'), { kind: 'oncall.show', target: 'checkout' });
     const fields = show.ok ? show.value.cards[0].fields!.map((f) => `${f.label}: ${plain(f.value)}`) : [];
     // Set at 12:00 for 2h: it ends at 14:00 exactly.
-    expect(fields[0]).toBe('Now: @Alice Example (override for @Bob Builder, set by @Bob Builder) until 2026-11-23T14:00:00.000Z');
+    expect(fields[0]).toBe(
+      'Now: @Alice Example (override for @Bob Builder, set by @Bob Builder) until 2026-11-23T14:00:00.000Z',
+    );
     expect(fields[2]).toMatch(/^Overrides: @Alice Example 2026-11-23T12:00:00.000Z → 2026-11-23T14:00:00.000Z /);
     await steward.execute(as('carol'), { kind: 'page.create', target: 'checkout', message: 'x' });
     await run();
@@ -446,9 +570,14 @@ await forEachDialect('on call across daylight-saving changes', ({ createDatabase
     const r = await steward.execute(as('alice'), { kind: 'oncall.show', target });
     if (!r.ok) throw new Error(r.error.message);
     const f = r.value.cards[0].fields!;
-    const times = (label: string) => f.find((x) => x.label === label)!.value.flatMap((s) => (s.t === 'time' ? [s.at.toISOString()] : []));
-    const names = (label: string) => f.find((x) => x.label === label)!.value.flatMap((s) => (s.t === 'user' ? [s.name] : []));
-    return { now: { who: names('Now'), until: times('Now')[0] }, next: { who: names('Next'), from: times('Next')[0], until: times('Next')[1] } };
+    const times = (label: string) =>
+      f.find((x) => x.label === label)!.value.flatMap((s) => (s.t === 'time' ? [s.at.toISOString()] : []));
+    const names = (label: string) =>
+      f.find((x) => x.label === label)!.value.flatMap((s) => (s.t === 'user' ? [s.name] : []));
+    return {
+      now: { who: names('Now'), until: times('Now')[0] },
+      next: { who: names('Next'), from: times('Next')[0], until: times('Next')[1] },
+    };
   }
 
   it('America/New_York weekly handoff Mon 09:00 stays at 09:00 local over the March 8 change', async () => {

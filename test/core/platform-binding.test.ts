@@ -22,13 +22,28 @@ const THIRD_GUILD = '400000000000000003';
 
 const accessOf = (yaml = '') => parsePolicy(BASE + yaml).policy.access;
 
-const slack = (team?: string, app?: string, enterprise?: string): Place => ({ platform: 'slack', team, app, enterprise });
-const discord = (guild: string | null, kind: 'command' | 'component' | 'modal' | 'event' = 'command'): Place => ({ platform: 'discord', guild, kind });
+const slack = (team?: string, app?: string, enterprise?: string): Place => ({
+  platform: 'slack',
+  team,
+  app,
+  enterprise,
+});
+const discord = (guild: string | null, kind: 'command' | 'component' | 'modal' | 'event' = 'command'): Place => ({
+  platform: 'discord',
+  guild,
+  kind,
+});
 
 describe('placeRefusal: Slack', () => {
   it('without access.slack, every workspace and app is answered', () => {
     const access = accessOf();
-    for (const place of [slack('T0STEWARD', 'A0STEWARD'), slack('T0OTHER', 'A0OTHER'), slack(undefined, undefined), slack('T0ORG', undefined, 'E0GRID')]) expect(placeRefusal(access, place)).toBeUndefined();
+    for (const place of [
+      slack('T0STEWARD', 'A0STEWARD'),
+      slack('T0OTHER', 'A0OTHER'),
+      slack(undefined, undefined),
+      slack('T0ORG', undefined, 'E0GRID'),
+    ])
+      expect(placeRefusal(access, place)).toBeUndefined();
   });
 
   it('with access.slack.team, only that workspace is answered; a request naming no workspace is foreign', () => {
@@ -73,7 +88,8 @@ describe('placeRefusal: Discord', () => {
 
   it('without access.discord, every guild is answered', () => {
     const access = accessOf();
-    for (const kind of ['command', 'component', 'modal', 'event'] as const) expect(placeRefusal(access, discord(OTHER_GUILD, kind))).toBeUndefined();
+    for (const kind of ['command', 'component', 'modal', 'event'] as const)
+      expect(placeRefusal(access, discord(OTHER_GUILD, kind))).toBeUndefined();
   });
 
   it('with access.discord.guilds, anything from a guild not listed is refused, whatever it is', () => {
@@ -96,8 +112,12 @@ describe('the policy keys', () => {
         return (err as PolicyError).problems.map((p) => `${p.path}: ${p.message}`);
       }
     };
-    expect(problems('access:\n  slack: { team: steward }\n')).toEqual(['access.slack.team: must be a Slack workspace id such as T0123ABCD (got "steward")']);
-    expect(problems('access:\n  slack: { team: T0STEWARD, app: B0STEWARD }\n')).toEqual(['access.slack.app: must be a Slack app id such as A0123ABCD (got "B0STEWARD")']);
+    expect(problems('access:\n  slack: { team: steward }\n')).toEqual([
+      'access.slack.team: must be a Slack workspace id such as T0123ABCD (got "steward")',
+    ]);
+    expect(problems('access:\n  slack: { team: T0STEWARD, app: B0STEWARD }\n')).toEqual([
+      'access.slack.app: must be a Slack app id such as A0123ABCD (got "B0STEWARD")',
+    ]);
     expect(problems('access:\n  slack: { app: A0STEWARD }\n')).toHaveLength(1);
     expect(problems('access:\n  discord: { guilds: [] }\n')).toHaveLength(1);
     expect(problems('access:\n  discord: { guilds: ["my-server"] }\n')).toHaveLength(1);
@@ -129,7 +149,12 @@ describe('Steward.admits', () => {
   it('reads the policy in force: a reload binds, moves and unbinds Slack and Discord at once', async () => {
     const store = await openStore({ url: sqliteUrl(), migrate: true });
     cleanup.push(() => store.close());
-    const steward = new Steward({ store, clock: fixedClock('2026-11-02T15:00:00.000Z'), policy: parsePolicy(BASE), modules: STANDARD_MODULES });
+    const steward = new Steward({
+      store,
+      clock: fixedClock('2026-11-02T15:00:00.000Z'),
+      policy: parsePolicy(BASE),
+      modules: STANDARD_MODULES,
+    });
     cleanup.push(() => steward.outbox.stop());
     await steward.applyPolicy();
 
@@ -139,7 +164,11 @@ describe('Steward.admits', () => {
     expect(steward.admits(discord(null))).toEqual({ admitted: false, reason: 'direct_message' });
     expect(steward.admits(discord(null, 'component'))).toEqual({ admitted: true });
 
-    await steward.replacePolicy(parsePolicy(`${BASE}access:\n  slack: { team: T0STEWARD, app: A0STEWARD }\n  discord: { guilds: ["${GUILD}"] }\n`));
+    await steward.replacePolicy(
+      parsePolicy(
+        `${BASE}access:\n  slack: { team: T0STEWARD, app: A0STEWARD }\n  discord: { guilds: ["${GUILD}"] }\n`,
+      ),
+    );
     expect(steward.admits(slack('T0STEWARD', 'A0STEWARD'))).toEqual({ admitted: true });
     expect(steward.admits(slack('T0OTHER', 'A0STEWARD'))).toEqual({ admitted: false, reason: 'foreign_workspace' });
     expect(steward.admits(slack('T0STEWARD', 'A0OTHER'))).toEqual({ admitted: false, reason: 'foreign_app' });
@@ -147,7 +176,9 @@ describe('Steward.admits', () => {
     expect(steward.admits(discord(OTHER_GUILD, 'component'))).toEqual({ admitted: false, reason: 'foreign_guild' });
 
     // Moved to another workspace and guild.
-    await steward.replacePolicy(parsePolicy(`${BASE}access:\n  slack: { team: T0OTHER }\n  discord: { guilds: ["${OTHER_GUILD}"] }\n`));
+    await steward.replacePolicy(
+      parsePolicy(`${BASE}access:\n  slack: { team: T0OTHER }\n  discord: { guilds: ["${OTHER_GUILD}"] }\n`),
+    );
     expect(steward.admits(slack('T0STEWARD', 'A0STEWARD'))).toEqual({ admitted: false, reason: 'foreign_workspace' });
     expect(steward.admits(slack('T0OTHER', 'A0OTHER'))).toEqual({ admitted: true });
     expect(steward.admits(discord(GUILD))).toEqual({ admitted: false, reason: 'foreign_guild' });

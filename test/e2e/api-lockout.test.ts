@@ -42,18 +42,31 @@ async function serve(trusted: string[] = [], readiness: Parameters<typeof startH
   const logs = new Capture();
   const log = createLogger({ level: 'debug', secrets: [TOKEN], destination: logs });
   const metrics = new Metrics({ defaults: false });
-  const api = createApi({ dir: () => ({ policy }), limiter: new FailureLimiter({ clock }), trustedProxies: new TrustedProxies(trusted), log, metrics });
+  const api = createApi({
+    dir: () => ({ policy }),
+    limiter: new FailureLimiter({ clock }),
+    trustedProxies: new TrustedProxies(trusted),
+    log,
+    metrics,
+  });
   http = await startHttp({
     host: '127.0.0.1',
     port: 0,
     log,
     metrics,
     readiness,
-    routes: { 'GET /api/v1/whoami': api.route('changes:read', (r) => ({ status: 200, body: { token: r.token.id, client: r.client } })) },
+    routes: {
+      'GET /api/v1/whoami': api.route('changes:read', (r) => ({
+        status: 200,
+        body: { token: r.token.id, client: r.client },
+      })),
+    },
   });
   const base = `http://127.0.0.1:${http.port}`;
   const call = (token: string, forwardedFor?: string) =>
-    fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}`, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) } });
+    fetch(`${base}/api/v1/whoami`, {
+      headers: { authorization: `Bearer ${token}`, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+    });
   return { base, call, logs, advance: (ms: number) => (t += ms) };
 }
 
@@ -96,7 +109,11 @@ describe('the failed-attempt limit of the HTTP API', () => {
 });
 
 describe('clientAddress', () => {
-  const req = (remoteAddress: string, xff?: string | string[]) => ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+  const req = (remoteAddress: string, xff?: string | string[]) =>
+    ({
+      socket: { remoteAddress },
+      headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+    }) as unknown as IncomingMessage;
   const proxies = new TrustedProxies(['10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
 
   it('walks X-Forwarded-For from the right past trusted proxies; stops at a malformed element', () => {
@@ -112,11 +129,19 @@ describe('clientAddress', () => {
   });
 
   it('STEWARD_TRUSTED_PROXIES takes addresses and CIDR ranges, and names a bad entry', () => {
-    expect(loadSettings({ STEWARD_TRUSTED_PROXIES: ' 10.0.0.0/8, ::1 ,192.0.2.1' }).trustedProxies).toEqual(['10.0.0.0/8', '::1', '192.0.2.1']);
+    expect(loadSettings({ STEWARD_TRUSTED_PROXIES: ' 10.0.0.0/8, ::1 ,192.0.2.1' }).trustedProxies).toEqual([
+      '10.0.0.0/8',
+      '::1',
+      '192.0.2.1',
+    ]);
     expect(loadSettings({}).trustedProxies).toEqual([]);
-    expect(() => loadSettings({ STEWARD_TRUSTED_PROXIES: '10.0.0.0/33' })).toThrow(/STEWARD_TRUSTED_PROXIES: "10\.0\.0\.0\/33": the prefix length must be 0 to 32/);
+    expect(() => loadSettings({ STEWARD_TRUSTED_PROXIES: '10.0.0.0/33' })).toThrow(
+      /STEWARD_TRUSTED_PROXIES: "10\.0\.0\.0\/33": the prefix length must be 0 to 32/,
+    );
     expect(() => loadSettings({ STEWARD_TRUSTED_PROXIES: 'proxy.internal' })).toThrow(EnvError);
-    expect(() => loadSettings({ STEWARD_TRUSTED_PROXIES: 'proxy.internal' })).toThrow(/"proxy\.internal" is not an IP address or CIDR range/);
+    expect(() => loadSettings({ STEWARD_TRUSTED_PROXIES: 'proxy.internal' })).toThrow(
+      /"proxy\.internal" is not an IP address or CIDR range/,
+    );
   });
 });
 
@@ -127,7 +152,10 @@ describe('/readyz', () => {
     const res = await fetch(`${s.base}/readyz`);
     const text = await res.text();
     expect(res.status).toBe(503);
-    expect(JSON.parse(text)).toEqual({ status: 'not ready', checks: [{ name: 'database', ok: false, detail: 'check failed (see the log)' }] });
+    expect(JSON.parse(text)).toEqual({
+      status: 'not ready',
+      checks: [{ name: 'database', ok: false, detail: 'check failed (see the log)' }],
+    });
     expect(text).not.toContain('db.internal');
     expect(s.logs.text).toContain('db.internal.example:5432');
     expect(s.logs.text).toContain('readiness check failed');

@@ -23,7 +23,11 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 /** A token as `token new` makes them: stw_ and 32 random bytes, base64url. */
 const newToken = () => `stw_${randomBytes(32).toString('base64url')}`;
 const slackUser = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE', erin: 'U0ERIN' } as const;
-const as = (who: keyof typeof slackUser): Invocation => ({ platform: 'slack', userId: slackUser[who], requestId: `test-${who}` });
+const as = (who: keyof typeof slackUser): Invocation => ({
+  platform: 'slack',
+  userId: slackUser[who],
+  requestId: `test-${who}`,
+});
 
 class Capture extends Writable {
   text = '';
@@ -48,10 +52,15 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
   const post = (body: unknown, token: string | null = tokens['ci-payments'], headers: Record<string, string> = {}) =>
     fetch(`${base}/api/v1/changes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const get = (ref: string, token = tokens.reader) => fetch(`${base}/api/v1/changes/${ref}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = (ref: string, token = tokens.reader) =>
+    fetch(`${base}/api/v1/changes/${ref}`, { headers: { authorization: `Bearer ${token}` } });
   const rows = (sql: string): number => {
     const db = new Database(dbFile, { readonly: true, fileMustExist: true, timeout: 5_000 });
     try {
@@ -82,7 +91,10 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     expect(r.ok, JSON.stringify(r)).toBe(true);
   };
   const wait = (args: string[], token = tokens.reader) => {
-    const p = spawnSteward('src/cli.ts', ['change', 'wait', ...args, '--url', base], { STEWARD_API_TOKEN: token, LOG_LEVEL: 'warn' });
+    const p = spawnSteward('src/cli.ts', ['change', 'wait', ...args, '--url', base], {
+      STEWARD_API_TOKEN: token,
+      LOG_LEVEL: 'warn',
+    });
     p.child.stdin.end();
     spawned.push(p);
     return p;
@@ -95,7 +107,15 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     expect(policy).not.toContain('"{{sha:');
     writeFileSync(join(dir, 'policy.yaml'), policy);
     running = await startSteward(
-      loadSettings({ DATABASE_URL: `file:${dbFile}`, STEWARD_CONFIG: join(dir, 'policy.yaml'), PORT: '0', HOST: '127.0.0.1', STEWARD_CONSOLE: 'off', NODE_ENV: 'test', LOG_LEVEL: 'info' }),
+      loadSettings({
+        DATABASE_URL: `file:${dbFile}`,
+        STEWARD_CONFIG: join(dir, 'policy.yaml'),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        STEWARD_CONSOLE: 'off',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+      }),
       { logDestination: logs, clock },
     );
     base = `http://127.0.0.1:${running.port}`;
@@ -140,10 +160,14 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     expect(await got.json()).toEqual(body);
     expect(changeRows()).toBe(1);
     // Recorded as the pipeline's token, in the audit log.
-    expect(rows("select count(*) as n from audit_entry where action = 'change.requested' and subject = 'change:CHG-1' and actor_platform = 'api' and actor_user_id = 'ci-payments'")).toBe(1);
+    expect(
+      rows(
+        "select count(*) as n from audit_entry where action = 'change.requested' and subject = 'change:CHG-1' and actor_platform = 'api' and actor_user_id = 'ci-payments'",
+      ),
+    ).toBe(1);
   });
 
-  it('checks the body with the form\'s schema: 422 naming each field and what it expects; freezes and emergencies as the form does', async () => {
+  it("checks the body with the form's schema: 422 naming each field and what it expects; freezes and emergencies as the form does", async () => {
     const before = changeRows();
     const refused = async (over: Record<string, unknown>) => {
       const res = await post(change(over));
@@ -153,10 +177,19 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
       return body.fields as Record<string, string>;
     };
     expect(await refused({ window: 'tomorrow at noon' })).toEqual({ window: 'Use YYYY-MM-DD HH:MM +2h or now +30m' });
-    expect(await refused({ window: 'now +2x' })).toEqual({ window: '"2x" is not a length: use e.g. +30m, +2h, +1d or +1h30m' });
-    expect(await refused({ window: '2020-01-01 10:00 +1h' })).toEqual({ window: 'the window starts in the past (2020-01-01 10:00 UTC): use now +<length> or a later time' });
-    expect((await refused({ window: 'now +9d' })).window).toMatch(/^a window may last at most 1w \(this one lasts 1w 2d\)$/);
-    expect(await refused({ title: 'ab', details: 'short' })).toEqual({ title: 'Use at least 3 characters', details: 'Say what changes and how to roll it back (at least 10 characters)' });
+    expect(await refused({ window: 'now +2x' })).toEqual({
+      window: '"2x" is not a length: use e.g. +30m, +2h, +1d or +1h30m',
+    });
+    expect(await refused({ window: '2020-01-01 10:00 +1h' })).toEqual({
+      window: 'the window starts in the past (2020-01-01 10:00 UTC): use now +<length> or a later time',
+    });
+    expect((await refused({ window: 'now +9d' })).window).toMatch(
+      /^a window may last at most 1w \(this one lasts 1w 2d\)$/,
+    );
+    expect(await refused({ title: 'ab', details: 'short' })).toEqual({
+      title: 'Use at least 3 characters',
+      details: 'Say what changes and how to roll it back (at least 10 characters)',
+    });
     // The API's own shape: a mistyped, unknown or missing field is named too.
     expect((await refused({ kind: 'urgent' })).kind).toMatch(/standard.*normal.*emergency/);
     expect((await refused({ risk: 'extreme' })).risk).toMatch(/low.*medium.*high/);
@@ -164,15 +197,23 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     expect((await refused({ approver: 'me' })).body).toMatch(/approver/);
     expect((await refused({ title: undefined })).title).toMatch(/expected string/);
     // A token whose policy entry lists no people may not name a requester.
-    expect(await refused({ requester: 'alice' })).toEqual({ requester: 'token ci-payments may not name a requester: its policy entry lists no people' });
+    expect(await refused({ requester: 'alice' })).toEqual({
+      requester: 'token ci-payments may not name a requester: its policy entry lists no people',
+    });
 
     // An emergency change names its incident; one that names none, or one that does not exist, is refused.
-    expect(await refused({ kind: 'emergency', risk: undefined })).toEqual({ details: 'An emergency change names its incident, e.g. INC-7' });
-    expect(await refused({ kind: 'emergency', risk: undefined, incident: 'INC-42' })).toEqual({ details: 'There is no incident INC-42' });
+    expect(await refused({ kind: 'emergency', risk: undefined })).toEqual({
+      details: 'An emergency change names its incident, e.g. INC-7',
+    });
+    expect(await refused({ kind: 'emergency', risk: undefined, incident: 'INC-42' })).toEqual({
+      details: 'There is no incident INC-42',
+    });
 
     // A normal change planned inside a freeze: refused with the freeze's reason and id.
     const frozen = await refused({ service: 'ledger', window: '2099-01-05 10:00 +1h' });
-    expect(frozen.window).toBe('Ledger migration freeze: Ledger is frozen until Sat 2099-01-10 00:00 UTC (freeze ledger-migration); plan it after that, or make it an emergency change');
+    expect(frozen.window).toBe(
+      'Ledger migration freeze: Ledger is frozen until Sat 2099-01-10 00:00 UTC (freeze ledger-migration); plan it after that, or make it an emergency change',
+    );
 
     // Not JSON, or no body at all.
     const notJson = await post('{"title":');
@@ -205,22 +246,40 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     const none = await post(change(), null);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="steward"');
-    expect(await none.json()).toEqual({ error: 'unauthorized', detail: 'a bearer token is required (Authorization: Bearer <token>)' });
+    expect(await none.json()).toEqual({
+      error: 'unauthorized',
+      detail: 'a bearer token is required (Authorization: Bearer <token>)',
+    });
     const forged = await post(change(), newToken());
-    expect([forged.status, await forged.json()]).toEqual([401, { error: 'unauthorized', detail: 'the token is not one the policy knows' }]);
+    expect([forged.status, await forged.json()]).toEqual([
+      401,
+      { error: 'unauthorized', detail: 'the token is not one the policy knows' },
+    ]);
     // One character off, and the right token under another scheme.
     expect((await post(change(), `${tokens['ci-payments']}x`)).status).toBe(401);
     expect((await post(change(), null, { authorization: `Basic ${tokens['ci-payments']}` })).status).toBe(401);
 
     const reader = await post(change(), tokens.reader);
-    expect([reader.status, await reader.json()]).toEqual([403, { error: 'forbidden', detail: 'token "reader" lacks the scope changes:write' }]);
+    expect([reader.status, await reader.json()]).toEqual([
+      403,
+      { error: 'forbidden', detail: 'token "reader" lacks the scope changes:write' },
+    ]);
     const otherService = await post(change(), tokens['ci-edge']);
-    expect([otherService.status, await otherService.json()]).toEqual([403, { error: 'forbidden', detail: 'token "ci-edge" may not act on service "payments-api"' }]);
+    expect([otherService.status, await otherService.json()]).toEqual([
+      403,
+      { error: 'forbidden', detail: 'token "ci-edge" may not act on service "payments-api"' },
+    ]);
     // Reading another service's change answers as if it did not exist (a 403 would confirm that it does).
     const peek = await get('CHG-1', tokens['ci-edge']);
     const missing = await get('CHG-999', tokens['ci-edge']);
-    expect([peek.status, await peek.json()]).toEqual([404, { error: 'not found', detail: 'There is no change CHG-1.' }]);
-    expect([missing.status, await missing.json()]).toEqual([404, { error: 'not found', detail: 'There is no change CHG-999.' }]);
+    expect([peek.status, await peek.json()]).toEqual([
+      404,
+      { error: 'not found', detail: 'There is no change CHG-1.' },
+    ]);
+    expect([missing.status, await missing.json()]).toEqual([
+      404,
+      { error: 'not found', detail: 'There is no change CHG-999.' },
+    ]);
     expect((await get('CHG-1', newToken())).status).toBe(401);
     // The token scoped to edge-gateway may open a change there.
     const own = await post(change({ service: 'edge-gateway' }), tokens['ci-edge']);
@@ -236,8 +295,15 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     const n = await open();
     await approve(n, 'carol');
     const one = await (await get(`CHG-${n}`)).json();
-    expect(one).toMatchObject({ state: 'pending', tally: '1 of 2 from Change Advisory Board · owners 0 of 1', waitingOn: ['dave', 'erin', 'alice'], decidedAt: null });
-    expect(one.approvals).toEqual([{ person: 'carol', decision: 'approve', reason: null, platform: 'slack', at: expect.any(String) }]);
+    expect(one).toMatchObject({
+      state: 'pending',
+      tally: '1 of 2 from Change Advisory Board · owners 0 of 1',
+      waitingOn: ['dave', 'erin', 'alice'],
+      decidedAt: null,
+    });
+    expect(one.approvals).toEqual([
+      { person: 'carol', decision: 'approve', reason: null, platform: 'slack', at: expect.any(String) },
+    ]);
 
     // Bob is no approver: refused, and nothing is recorded.
     const bob = await running.steward.execute(as('bob'), { kind: 'change.approve', change: n });
@@ -249,12 +315,22 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     await approve(n, 'dave');
     await approve(n, 'alice');
     const done = await (await get(`chg-${n}`)).json();
-    expect(done).toMatchObject({ id: `CHG-${n}`, state: 'approved', approval: 'approved', phase: 'requested', waitingOn: [] });
+    expect(done).toMatchObject({
+      id: `CHG-${n}`,
+      state: 'approved',
+      approval: 'approved',
+      phase: 'requested',
+      waitingOn: [],
+    });
     expect(done.tally).toBe('2 of 2 from Change Advisory Board ✓ · owners ✓');
     expect(done.approvals.map((a: { person: string }) => a.person)).toEqual(['carol', 'dave', 'alice']);
     expect(Date.parse(done.decidedAt)).toBeGreaterThan(0);
-    expect(rows(`select count(*) as n from change_decision d join change c on c.id = d.change_id where c.number = ${n}`)).toBe(3);
-    expect(rows(`select count(*) as n from audit_entry where action = 'change.approved' and subject = 'change:CHG-${n}'`)).toBe(1);
+    expect(
+      rows(`select count(*) as n from change_decision d join change c on c.id = d.change_id where c.number = ${n}`),
+    ).toBe(3);
+    expect(
+      rows(`select count(*) as n from audit_entry where action = 'change.approved' and subject = 'change:CHG-${n}'`),
+    ).toBe(1);
 
     const missing = await get('CHG-999');
     expect([missing.status, (await missing.json()).detail]).toEqual([404, 'There is no change CHG-999.']);
@@ -275,7 +351,9 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     expect(exit.code, p.stderr()).toBe(0);
     expect(lines(p.stdout())).toEqual([
       `CHG-${n} pending · 0 of 2 from Change Advisory Board · owners 0 of 1 · waiting on carol, dave, erin, alice`,
-      expect.stringMatching(new RegExp(`^CHG-${n} approved · 2 of 2 from Change Advisory Board ✓ · owners ✓ · window \\S+ → \\S+: open$`)),
+      expect.stringMatching(
+        new RegExp(`^CHG-${n} approved · 2 of 2 from Change Advisory Board ✓ · owners ✓ · window \\S+ → \\S+: open$`),
+      ),
     ]);
     expect(p.stderr()).toBe('');
   });
@@ -302,8 +380,12 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     ]);
 
     expect((await past.exited).code).toBe(1);
-    expect(lines(past.stdout())).toEqual([expect.stringMatching(new RegExp(`^CHG-${late} approved · window \\S+ → \\S+ passed$`))]);
-    expect(past.stderr()).toMatch(new RegExp(`^CHG-${late} was approved, but its window ended at \\S+: request a new change\\n$`));
+    expect(lines(past.stdout())).toEqual([
+      expect.stringMatching(new RegExp(`^CHG-${late} approved · window \\S+ → \\S+ passed$`)),
+    ]);
+    expect(past.stderr()).toMatch(
+      new RegExp(`^CHG-${late} was approved, but its window ended at \\S+: request a new change\\n$`),
+    );
   });
 
   it('`change wait` exits 1 after a rejection, with the reason on stderr', async () => {
@@ -313,11 +395,18 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
     // Reject opens the reason form; submitting it decides.
     const asked = await running.steward.execute(as('alice'), { kind: 'change.reject', change: n });
     expect(asked.ok && asked.value.form?.target.kind).toBe('change.reject');
-    const rejected = await running.steward.submit(as('alice'), asked.ok ? asked.value.form!.target : (undefined as never), { reason: 'Not during the sale' });
+    const rejected = await running.steward.submit(
+      as('alice'),
+      asked.ok ? asked.value.form!.target : (undefined as never),
+      { reason: 'Not during the sale' },
+    );
     expect(rejected.ok, JSON.stringify(rejected)).toBe(true);
     const exit = await p.exited;
     expect(exit.code).toBe(1);
-    expect(lines(p.stdout())).toEqual([`CHG-${n} pending · owners 0 of 1 · waiting on alice`, `CHG-${n} rejected · owners 0 of 1`]);
+    expect(lines(p.stdout())).toEqual([
+      `CHG-${n} pending · owners 0 of 1 · waiting on alice`,
+      `CHG-${n} rejected · owners 0 of 1`,
+    ]);
     expect(p.stderr()).toBe(`CHG-${n} was rejected by alice: Not during the sale\n`);
     expect((await (await get(`CHG-${n}`)).json()).state).toBe('rejected');
   });
@@ -337,20 +426,36 @@ describe('POST /api/v1/changes, GET /api/v1/changes/CHG-n and `steward change wa
       runCli(['change', 'wait', 'CHG-999', '--url', base], { STEWARD_API_TOKEN: tokens.reader, LOG_LEVEL: 'warn' }),
       runCli(['change', 'wait', `CHG-${n}`, '--url', base], { STEWARD_API_TOKEN: newToken(), LOG_LEVEL: 'warn' }),
       runCli(['change', 'wait', `CHG-${n}`, '--url', base], { LOG_LEVEL: 'warn' }),
-      runCli(['change', 'wait', `CHG-${n}`, '--url', `http://127.0.0.1:${free}`], { STEWARD_API_TOKEN: tokens.reader, LOG_LEVEL: 'warn' }),
-      runCli(['change', 'wait', `CHG-${n}`, '--timeout', 'soon', '--url', base], { STEWARD_API_TOKEN: tokens.reader, LOG_LEVEL: 'warn' }),
+      runCli(['change', 'wait', `CHG-${n}`, '--url', `http://127.0.0.1:${free}`], {
+        STEWARD_API_TOKEN: tokens.reader,
+        LOG_LEVEL: 'warn',
+      }),
+      runCli(['change', 'wait', `CHG-${n}`, '--timeout', 'soon', '--url', base], {
+        STEWARD_API_TOKEN: tokens.reader,
+        LOG_LEVEL: 'warn',
+      }),
     ]);
     expect(timedOut.code, timedOut.stderr).toBe(2);
     expect(timedOut.at - started).toBeGreaterThanOrEqual(3_000);
     expect(lines(timedOut.stdout)).toEqual([`CHG-${n} pending · owners 0 of 1 · waiting on alice`]);
     expect(timedOut.stderr).toBe(`timed out after 3s: CHG-${n} is still pending (owners 0 of 1)\n`);
 
-    expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([2, '', 'Steward answered 404: There is no change CHG-999.\n']);
-    expect([forged.code, forged.stdout, forged.stderr]).toEqual([2, '', 'Steward answered 401: unauthorized: the token is not one the policy knows\n']);
+    expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([
+      2,
+      '',
+      'Steward answered 404: There is no change CHG-999.\n',
+    ]);
+    expect([forged.code, forged.stdout, forged.stderr]).toEqual([
+      2,
+      '',
+      'Steward answered 401: unauthorized: the token is not one the policy knows\n',
+    ]);
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toContain('STEWARD_API_TOKEN is not set');
     expect(down.code).toBe(2);
-    expect(down.stderr).toMatch(/^cannot reach Steward at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/changes\/CHG-\d+ \(ECONNREFUSED\)\n$/);
+    expect(down.stderr).toMatch(
+      /^cannot reach Steward at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/changes\/CHG-\d+ \(ECONNREFUSED\)\n$/,
+    );
     expect(badTimeout.code).toBe(2);
     expect(badTimeout.stderr).toContain('--timeout must be a length such as 30m');
     // The change is still pending: waiting changed nothing.

@@ -28,7 +28,16 @@ describe('change approvals on the console, two people on one database', () => {
     let out = '';
     stdout.on('data', (b: Buffer) => (out += b.toString()));
     const running = await startSteward(
-      loadSettings({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', STEWARD_CONSOLE: 'on', STEWARD_CONSOLE_USER: user, STEWARD_CONFIG: POLICY }),
+      loadSettings({
+        DATABASE_URL: db.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        STEWARD_CONSOLE: 'on',
+        STEWARD_CONSOLE_USER: user,
+        STEWARD_CONFIG: POLICY,
+      }),
       { stdin, stdout, logDestination: new LogCapture() },
     );
     return {
@@ -49,7 +58,7 @@ describe('change approvals on the console, two people on one database', () => {
       },
     };
   }
-  const rows = <T,>(sql: string): T[] => {
+  const rows = <T>(sql: string): T[] => {
     const conn = new Database(sqlitePath(db.url), { readonly: true, fileMustExist: true });
     try {
       return conn.prepare(sql).all() as T[];
@@ -66,7 +75,9 @@ describe('change approvals on the console, two people on one database', () => {
       const service = await bob.type('', 'Service:');
       expect(service).toContain('  1) Payments API — payments-api · tier 1\n  2) Edge Gateway — edge-gateway · tier 1');
       const kind = await bob.type('1', 'Kind:');
-      expect(kind).toContain('  1) Standard (pre-approved)\n  2) Normal, low risk\n  3) Normal, medium risk\n  4) Normal, high risk\n  5) Emergency (name the incident)');
+      expect(kind).toContain(
+        '  1) Standard (pre-approved)\n  2) Normal, low risk\n  3) Normal, medium risk\n  4) Normal, high risk\n  5) Emergency (name the incident)',
+      );
       await bob.type('2', 'Planned window:');
       await bob.type('tomorrow at noon', 'Details:');
       // The form is checked once complete: only the bad field is asked again.
@@ -76,7 +87,9 @@ describe('change approvals on the console, two people on one database', () => {
       const done = await bob.type('now +2h', '[direct message to alice] message 1');
       expect(done).toContain('CHG-1 requested');
       // The card in the payments team's channel, and alice (the owner who did not ask) asked directly.
-      expect(done).toMatch(/\[#payments\] message 1\n┌─ ! CHG-1 · Rotate the TLS certificate ─+\n(│[^\n]*\n)*│ Approvals +owners 0 of 1\n│ State +Waiting for approval\n(│[^\n]*\n)*│ \[1\] Approve {2}\[2\] Reject\n/);
+      expect(done).toMatch(
+        /\[#payments\] message 1\n┌─ ! CHG-1 · Rotate the TLS certificate ─+\n(│[^\n]*\n)*│ Approvals +owners 0 of 1\n│ State +Waiting for approval\n(│[^\n]*\n)*│ \[1\] Approve {2}\[2\] Reject\n/,
+      );
       expect(done).not.toContain('[direct message to carol');
       // The last message's buttons are current: Approve, on his own change.
       const refused = await bob.type('1', 'AUTH.FORBIDDEN');
@@ -87,14 +100,21 @@ describe('change approvals on the console, two people on one database', () => {
       await bob.type('payments-api', 'Kind:');
       await bob.type('normal-medium', 'Planned window:');
       await bob.type('now +1h', 'Details:');
-      await bob.type('DROP TABLE legacy_tokens; restore last night’s backup to roll back.', '[direct message to alice] message 2');
+      await bob.type(
+        'DROP TABLE legacy_tokens; restore last night’s backup to roll back.',
+        '[direct message to alice] message 2',
+      );
       const mine = await bob.type('/change list mine', 'Your changes (2)');
       expect(mine).toMatch(/CHG-1 Rotate the TLS certificate · Payments API · .* · Waiting for approval/);
       expect(mine).toMatch(/CHG-2 Drop the legacy tokens table · Payments API · .* · Waiting for approval/);
     } finally {
       await bob.close();
     }
-    expect(rows('select number, kind, risk, approval, requested_platform as platform, requested_by as who from "change" order by number')).toEqual([
+    expect(
+      rows(
+        'select number, kind, risk, approval, requested_platform as platform, requested_by as who from "change" order by number',
+      ),
+    ).toEqual([
       { number: 1, kind: 'normal', risk: 'low', approval: 'pending', platform: 'console', who: 'bob' },
       { number: 2, kind: 'normal', risk: 'medium', approval: 'pending', platform: 'console', who: 'bob' },
     ]);
@@ -107,7 +127,9 @@ describe('change approvals on the console, two people on one database', () => {
       const pending = await alice.type('/change list pending', 'Changes waiting for approval (2)');
       expect(pending).toContain('CHG-1 Rotate the TLS certificate');
       const show = await alice.type('/change show CHG-1', '· CHG-1 · Waiting for approval');
-      expect(show).toMatch(/│ ▸ History\n│ {3}[^\n]* · requested · bob \(console bob\)\n│ \[1\] Approve {2}\[2\] Reject\n/);
+      expect(show).toMatch(
+        /│ ▸ History\n│ {3}[^\n]* · requested · bob \(console bob\)\n│ \[1\] Approve {2}\[2\] Reject\n/,
+      );
       // No confirmation step on the console: the number is the click.
       const approved = await alice.type('1', '↻ direct message to alice message 1 updated');
       expect(approved).toContain('✓ You approved CHG-1');
@@ -117,7 +139,10 @@ describe('change approvals on the console, two people on one database', () => {
       await alice.type('/change show CHG-2', '· CHG-2 · Waiting for approval');
       const form = await alice.type('2', 'Why:');
       expect(form).toContain('── Reject CHG-2 ──');
-      const rejected = await alice.type('Restore of that backup was never tested', '↻ direct message to alice message 2 updated');
+      const rejected = await alice.type(
+        'Restore of that backup was never tested',
+        '↻ direct message to alice message 2 updated',
+      );
       expect(rejected).toContain('You rejected CHG-2');
       expect(rejected).toContain('CHG-2 is now rejected.');
       expect(rejected).toContain('↻ #payments message 2 updated: CHG-2 · Drop the legacy tokens table');
@@ -125,14 +150,18 @@ describe('change approvals on the console, two people on one database', () => {
       const after = await alice.type('/change show CHG-1', '· CHG-1 · Approved');
       expect(after).toMatch(/│ Approvals +owners ✓\n│ +✓ @Alice Example /);
       expect(after).toMatch(/│ State +Approved\n/);
-      expect(after).toMatch(/· approval_given · alice \(console alice\)\n│ {3}[^\n]* · approved · alice \(console alice\)\n/);
+      expect(after).toMatch(
+        /· approval_given · alice \(console alice\)\n│ {3}[^\n]* · approved · alice \(console alice\)\n/,
+      );
       expect(after).not.toContain('[1] Approve');
       const reason = await alice.type('/change show CHG-2', '· CHG-2 · Rejected');
       expect(reason).toMatch(/✗ @Alice Example [^\n]*: Restore of that backup was never tested/);
 
       const calendar = await alice.type('/change calendar', 'in your time zone.');
       expect(calendar).toContain('Changes and freezes, the next 7 days');
-      expect(calendar).toMatch(/▸ Changes \(1\)\n│ {3}CHG-1 Rotate the TLS certificate · Payments API · [^\n]* · Approved\n/);
+      expect(calendar).toMatch(
+        /▸ Changes \(1\)\n│ {3}CHG-1 Rotate the TLS certificate · Payments API · [^\n]* · Approved\n/,
+      );
       expect(calendar).toContain('▸ Freezes (0)');
       const open = await alice.type('/change list', 'Open changes (1)');
       expect(open).not.toContain('CHG-2');
@@ -145,7 +174,12 @@ describe('change approvals on the console, two people on one database', () => {
     ]);
     expect(rows('select person_id, decision, reason, platform from change_decision order by id')).toEqual([
       { person_id: 'alice', decision: 'approve', reason: null, platform: 'console' },
-      { person_id: 'alice', decision: 'reject', reason: 'Restore of that backup was never tested', platform: 'console' },
+      {
+        person_id: 'alice',
+        decision: 'reject',
+        reason: 'Restore of that backup was never tested',
+        platform: 'console',
+      },
     ]);
   });
 });

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack, SLACK_USERS, SlackClientSim, type SlackApiCall } from '../fakes/slack.js';
 import type { DiscordRestCall } from '../fakes/discord.js';
-import { INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS, customIds, field as embedField, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
+import {
+  INCIDENTS_GUILD_SEED,
+  POLICY_DISCORD,
+  POLICY_USERS,
+  customIds,
+  field as embedField,
+  startDiscordSteward,
+  type DiscordSteward,
+} from '../support/steward-discord.js';
 import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, field, strings, textOf } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
 
@@ -33,14 +41,29 @@ describe('change approvals across Slack and Discord in one Steward', () => {
     slack = await FakeSlack.start({
       botToken: BOT_TOKEN,
       appToken: APP_TOKEN,
-      users: [...Object.values(SLACK_USERS), { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' }, { id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' }],
-      channels: [{ id: 'C0GENERAL', name: 'general' }, { id: SLACK_PAYMENTS, name: 'payments' }],
+      users: [
+        ...Object.values(SLACK_USERS),
+        { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' },
+        { id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' },
+      ],
+      channels: [
+        { id: 'C0GENERAL', name: 'general' },
+        { id: SLACK_PAYMENTS, name: 'payments' },
+      ],
     });
     s = await startDiscordSteward({
-      env: { STEWARD_CONFIG: POLICY, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl },
+      env: {
+        STEWARD_CONFIG: POLICY,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+      },
       fake: {
         users: [...POLICY_USERS, { id: '111111111111111115', username: 'erin', global_name: 'Erin Field' }],
-        guild: { ...INCIDENTS_GUILD_SEED, channels: [...INCIDENTS_GUILD_SEED.channels!, { id: DISCORD_PAYMENTS, name: 'payments', type: 0 }] },
+        guild: {
+          ...INCIDENTS_GUILD_SEED,
+          channels: [...INCIDENTS_GUILD_SEED.channels!, { id: DISCORD_PAYMENTS, name: 'payments', type: 0 }],
+        },
       },
       cleanup: () => slack.close(),
     });
@@ -51,11 +74,22 @@ describe('change approvals across Slack and Discord in one Steward', () => {
   });
 
   const settled = () => s.rowsWhen((r) => r.length === 0, "select key from outbox_item where state = 'pending'");
-  const copies = (n = 1) => s.rows<CopyRow>('select m.kind, m.person_id, m.platform, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = ? order by m.id', n);
-  const copy = (platform: CopyRow['platform'], person: string | null, n = 1) => copies(n).find((m) => m.platform === platform && m.person_id === person)!;
+  const copies = (n = 1) =>
+    s.rows<CopyRow>(
+      'select m.kind, m.person_id, m.platform, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = ? order by m.id',
+      n,
+    );
+  const copy = (platform: CopyRow['platform'], person: string | null, n = 1) =>
+    copies(n).find((m) => m.platform === platform && m.person_id === person)!;
   const label = (m: CopyRow) => `${m.platform} ${m.kind} ${m.person_id ?? ''}`;
-  const slackEdits = (m: CopyRow, mark: number) => slack.callsOf('chat.update').filter((c: SlackApiCall) => c.seq >= mark && c.body.channel === m.channel_id && c.body.ts === m.message_id);
-  const discordEdits = (m: CopyRow, mark: number) => s.fake.restCallsOf('PATCH', `/channels/${m.channel_id}/messages/${m.message_id}`).filter((c: DiscordRestCall) => c.seq >= mark);
+  const slackEdits = (m: CopyRow, mark: number) =>
+    slack
+      .callsOf('chat.update')
+      .filter((c: SlackApiCall) => c.seq >= mark && c.body.channel === m.channel_id && c.body.ts === m.message_id);
+  const discordEdits = (m: CopyRow, mark: number) =>
+    s.fake
+      .restCallsOf('PATCH', `/channels/${m.channel_id}/messages/${m.message_id}`)
+      .filter((c: DiscordRestCall) => c.seq >= mark);
   /** The Approvals and State of every copy as each platform now holds it. */
   function held(m: CopyRow): { approvals: string; state: string; buttons: string[] } {
     if (m.platform === 'slack') {
@@ -64,11 +98,17 @@ describe('change approvals across Slack and Discord in one Steward', () => {
       return {
         approvals: texts.find((t) => t.startsWith('*Approvals*'))!.replace('*Approvals*\n', ''),
         state: texts.find((t) => t.startsWith('*State*'))!.replace('*State*\n', ''),
-        buttons: (msg.blocks as Json[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: Json) => e.text.text)),
+        buttons: (msg.blocks as Json[])
+          .filter((b) => b.type === 'actions')
+          .flatMap((b) => b.elements.map((e: Json) => e.text.text)),
       };
     }
     const msg = s.fake.message(m.channel_id, m.message_id)!;
-    return { approvals: embedField(msg.embeds[0], 'Approvals')!, state: embedField(msg.embeds[0], 'State')!, buttons: msg.components.flatMap((r: Json) => r.components.map((c: Json) => c.label)) };
+    return {
+      approvals: embedField(msg.embeds[0], 'Approvals')!,
+      state: embedField(msg.embeds[0], 'State')!,
+      buttons: msg.components.flatMap((r: Json) => r.components.map((c: Json) => c.label)),
+    };
   }
   /** Waits until every copy on both platforms was edited since its platform's mark and holds `tally`, then checks what each holds. */
   async function everyCopyShowsSince(marks: { slack: number; discord: number }, tally: string, state: string) {
@@ -77,7 +117,10 @@ describe('change approvals across Slack and Discord in one Steward', () => {
       const mark = m.platform === 'slack' ? marks.slack : marks.discord;
       await until(
         `${label(m)} edited to "${tally}"`,
-        () => (m.platform === 'slack' ? slackEdits(m, mark).some((c) => textOf(c).includes(`*Approvals*\n${tally}`)) : discordEdits(m, mark).some((c) => embedField(c.body.embeds[0], 'Approvals')?.startsWith(tally))),
+        () =>
+          m.platform === 'slack'
+            ? slackEdits(m, mark).some((c) => textOf(c).includes(`*Approvals*\n${tally}`))
+            : discordEdits(m, mark).some((c) => embedField(c.body.embeds[0], 'Approvals')?.startsWith(tally)),
         5_000,
       );
     }
@@ -91,7 +134,12 @@ describe('change approvals across Slack and Discord in one Steward', () => {
 
   it('a request on Slack reaches the team channel and every approver on both platforms', async () => {
     const mark = slack.mark;
-    await sim.slashCommand({ command: '/change', text: 'request Rotate the payments TLS certificate', user_id: 'U0BOB', channel_id: 'C0GENERAL' });
+    await sim.slashCommand({
+      command: '/change',
+      text: 'request Rotate the payments TLS certificate',
+      user_id: 'U0BOB',
+      channel_id: 'C0GENERAL',
+    });
     const open = await slack.waitFor('views.open', (c) => c.seq >= mark);
     const res = await sim.viewSubmission({
       view_id: open.response.view.id,
@@ -107,7 +155,11 @@ describe('change approvals across Slack and Discord in one Steward', () => {
     expect(res.body).toBe('');
     await settled();
     const dm = (user: string) => s.fake.dmChannelFor(user).id;
-    expect(copies().map((m) => [m.platform, m.kind, m.person_id, m.channel_id]).sort()).toEqual(
+    expect(
+      copies()
+        .map((m) => [m.platform, m.kind, m.person_id, m.channel_id])
+        .sort(),
+    ).toEqual(
       [
         ['slack', 'card', null, SLACK_PAYMENTS],
         ['slack', 'approver', 'alice', slack.imChannelFor('U0ALICE')],
@@ -120,18 +172,35 @@ describe('change approvals across Slack and Discord in one Steward', () => {
       ].sort(),
     );
     for (const m of copies()) {
-      expect(held(m), label(m)).toEqual({ approvals: '0 of 2 from Change Advisory Board · owners 0 of 1', state: m.platform === 'slack' ? '*Waiting for approval*' : '**Waiting for approval**', buttons: ['Approve', 'Reject'] });
+      expect(held(m), label(m)).toEqual({
+        approvals: '0 of 2 from Change Advisory Board · owners 0 of 1',
+        state: m.platform === 'slack' ? '*Waiting for approval*' : '**Waiting for approval**',
+        buttons: ['Approve', 'Reject'],
+      });
     }
     // The same buttons on both: Slack's Approve asks to confirm, Discord's decides on the click.
-    const slackApprove = (slack.message(SLACK_PAYMENTS, copy('slack', null).message_id)!.blocks as Json[]).find((b) => b.type === 'actions')!.elements[0];
-    expect(slackApprove).toMatchObject({ value: 'st1|change.approve|1', confirm: { title: { text: 'Approve CHG-1?' } } });
-    expect(customIds(s.fake.message(DISCORD_PAYMENTS, copy('discord', null).message_id)!)).toEqual(['st1|change.approve|1', 'st1|change.reject|1']);
+    const slackApprove = (slack.message(SLACK_PAYMENTS, copy('slack', null).message_id)!.blocks as Json[]).find(
+      (b) => b.type === 'actions',
+    )!.elements[0];
+    expect(slackApprove).toMatchObject({
+      value: 'st1|change.approve|1',
+      confirm: { title: { text: 'Approve CHG-1?' } },
+    });
+    expect(customIds(s.fake.message(DISCORD_PAYMENTS, copy('discord', null).message_id)!)).toEqual([
+      'st1|change.approve|1',
+      'st1|change.reject|1',
+    ]);
   });
 
   it('carol approves on Slack: every copy on both platforms shows 1 of 2 from the CAB', async () => {
     const marks = { slack: slack.mark, discord: s.fake.mark };
     const dm = copy('slack', 'carol');
-    const click = await sim.blockAction({ action_id: 'steward:0', user: 'U0CAROL', channel: dm.channel_id, message_ts: dm.message_id });
+    const click = await sim.blockAction({
+      action_id: 'steward:0',
+      user: 'U0CAROL',
+      channel: dm.channel_id,
+      message_ts: dm.message_id,
+    });
     expect(click.status).toBe(200);
     const answer = await slack.waitForResponse((r) => click.sent.response_url.endsWith(r.id));
     expect(answer.body.text).toBe('You approved CHG-1: Tally: 1 of 2 from Change Advisory Board · owners 0 of 1.');
@@ -142,8 +211,19 @@ describe('change approvals across Slack and Discord in one Steward', () => {
   it('dave approves on Discord: every copy on both platforms shows the CAB met, the owner still awaited', async () => {
     const marks = { slack: slack.mark, discord: s.fake.mark };
     const dm = copy('discord', 'dave');
-    const cb = await s.send(s.fake.button({ customId: 'st1|change.approve|1', message: dm.message_id, user: POLICY_DISCORD.dave, guildId: null, channelId: dm.channel_id }));
-    expect(cb.body.data.embeds[0]).toMatchObject({ title: 'You approved CHG-1', description: 'Tally: 2 of 2 from Change Advisory Board ✓ · owners 0 of 1.' });
+    const cb = await s.send(
+      s.fake.button({
+        customId: 'st1|change.approve|1',
+        message: dm.message_id,
+        user: POLICY_DISCORD.dave,
+        guildId: null,
+        channelId: dm.channel_id,
+      }),
+    );
+    expect(cb.body.data.embeds[0]).toMatchObject({
+      title: 'You approved CHG-1',
+      description: 'Tally: 2 of 2 from Change Advisory Board ✓ · owners 0 of 1.',
+    });
     await everyCopyShowsSince(marks, '2 of 2 from Change Advisory Board ✓ · owners 0 of 1', 'Waiting for approval');
     for (const m of copies()) expect(held(m).buttons, label(m)).toEqual(['Approve', 'Reject']);
   });
@@ -151,7 +231,12 @@ describe('change approvals across Slack and Discord in one Steward', () => {
   it('alice, the owner, approves on Slack: CHG-1 is approved once; every copy on both platforms says Approved and has no buttons', async () => {
     const marks = { slack: slack.mark, discord: s.fake.mark };
     const dm = copy('slack', 'alice');
-    const click = await sim.blockAction({ action_id: 'steward:0', user: 'U0ALICE', channel: dm.channel_id, message_ts: dm.message_id });
+    const click = await sim.blockAction({
+      action_id: 'steward:0',
+      user: 'U0ALICE',
+      channel: dm.channel_id,
+      message_ts: dm.message_id,
+    });
     const answer = await slack.waitForResponse((r) => click.sent.response_url.endsWith(r.id));
     expect(answer.body.text).toBe('You approved CHG-1: CHG-1 is now approved.');
     await everyCopyShowsSince(marks, '2 of 2 from Change Advisory Board ✓ · owners ✓', 'Approved');
@@ -162,7 +247,9 @@ describe('change approvals across Slack and Discord in one Steward', () => {
       { person_id: 'dave', decision: 'approve', platform: 'discord' },
       { person_id: 'alice', decision: 'approve', platform: 'slack' },
     ]);
-    expect(s.rows("select action from audit_entry where subject = 'change:CHG-1' order by seq").map((r: Json) => r.action)).toEqual([
+    expect(
+      s.rows("select action from audit_entry where subject = 'change:CHG-1' order by seq").map((r: Json) => r.action),
+    ).toEqual([
       'change.requested',
       'change.approval_given',
       'change.approval_given',
@@ -171,16 +258,31 @@ describe('change approvals across Slack and Discord in one Steward', () => {
     ]);
     expect(s.rows('select approval, phase from "change"')).toEqual([{ approval: 'approved', phase: 'requested' }]);
     // The approvers' names are on every copy, in each platform's own mentions.
-    expect(held(copy('discord', null)).approvals).toMatch(new RegExp(`✓ <@${POLICY_DISCORD.carol}> .*\\n✓ <@${POLICY_DISCORD.dave}> .*\\n✓ <@${POLICY_DISCORD.alice}> `));
+    expect(held(copy('discord', null)).approvals).toMatch(
+      new RegExp(`✓ <@${POLICY_DISCORD.carol}> .*\\n✓ <@${POLICY_DISCORD.dave}> .*\\n✓ <@${POLICY_DISCORD.alice}> `),
+    );
     expect(held(copy('slack', null)).approvals).toMatch(/✓ <@U0CAROL> .*\n✓ <@U0DAVE> .*\n✓ <@U0ALICE> /);
   });
 
   it('requested on Discord, rejected on Slack with a reason: every copy on both platforms says Rejected, the reason in /change show', async () => {
-    const opened = await s.send(s.fake.chatInput({ name: 'change', subcommand: 'request', user: POLICY_DISCORD.bob, channelId: INCIDENTS_GUILD_SEED.channels![0].id! }));
+    const opened = await s.send(
+      s.fake.chatInput({
+        name: 'change',
+        subcommand: 'request',
+        user: POLICY_DISCORD.bob,
+        channelId: INCIDENTS_GUILD_SEED.channels![0].id!,
+      }),
+    );
     const done = await s.send(
       s.fake.modalSubmit({
         customId: opened.body.data.custom_id,
-        fields: { title: 'Move the ledger to the new cluster', service: ['payments-api'], kind: ['normal-high'], window: 'now +4h', details: 'Replicate, switch reads, switch writes; switch back to roll back.' },
+        fields: {
+          title: 'Move the ledger to the new cluster',
+          service: ['payments-api'],
+          kind: ['normal-high'],
+          window: 'now +4h',
+          details: 'Replicate, switch reads, switch writes; switch back to roll back.',
+        },
         user: POLICY_DISCORD.bob,
         shape: 'label',
       }),
@@ -190,20 +292,40 @@ describe('change approvals across Slack and Discord in one Steward', () => {
     expect(copies(2)).toHaveLength(8);
     const dm = copy('slack', 'carol', 2);
     const marks = { slack: slack.mark, discord: s.fake.mark };
-    const click = await sim.blockAction({ action_id: 'steward:1', user: 'U0CAROL', channel: dm.channel_id, message_ts: dm.message_id });
+    const click = await sim.blockAction({
+      action_id: 'steward:1',
+      user: 'U0CAROL',
+      channel: dm.channel_id,
+      message_ts: dm.message_id,
+    });
     expect(click.status).toBe(200);
     const open = await slack.waitFor('views.open', (c) => c.seq >= marks.slack);
     expect(open.body.view.title.text).toBe('Reject CHG-2');
-    const res = await sim.viewSubmission({ view_id: open.response.view.id, user: 'U0CAROL', values: { reason: field.text('Not before the replication lag alert exists') } });
+    const res = await sim.viewSubmission({
+      view_id: open.response.view.id,
+      user: 'U0CAROL',
+      values: { reason: field.text('Not before the replication lag alert exists') },
+    });
     expect(res.body).toBe('');
     for (const m of copies(2)) {
       const mark = m.platform === 'slack' ? marks.slack : marks.discord;
-      await until(`${label(m)} rejected`, () => (m.platform === 'slack' ? slackEdits(m, mark).some((c) => textOf(c).includes('*State*\n*Rejected*')) : discordEdits(m, mark).some((c) => embedField(c.body.embeds[0], 'State') === '**Rejected**')), 5_000);
+      await until(
+        `${label(m)} rejected`,
+        () =>
+          m.platform === 'slack'
+            ? slackEdits(m, mark).some((c) => textOf(c).includes('*State*\n*Rejected*'))
+            : discordEdits(m, mark).some((c) => embedField(c.body.embeds[0], 'State') === '**Rejected**'),
+        5_000,
+      );
     }
     await settled();
     for (const m of copies(2)) expect(held(m).buttons, label(m)).toEqual([]);
-    const show = await s.send(s.fake.chatInput({ name: 'change', subcommand: 'show', options: { change: 'CHG-2' }, user: POLICY_DISCORD.bob }));
-    expect(embedField(show.body.data.embeds[0], 'Approvals')).toMatch(new RegExp(`✗ <@${POLICY_DISCORD.carol}> <t:\\d+:f>: Not before the replication lag alert exists$`));
+    const show = await s.send(
+      s.fake.chatInput({ name: 'change', subcommand: 'show', options: { change: 'CHG-2' }, user: POLICY_DISCORD.bob }),
+    );
+    expect(embedField(show.body.data.embeds[0], 'Approvals')).toMatch(
+      new RegExp(`✗ <@${POLICY_DISCORD.carol}> <t:\\d+:f>: Not before the replication lag alert exists$`),
+    );
     expect(s.rows('select approval from "change" where number = 2')).toEqual([{ approval: 'rejected' }]);
   });
 });

@@ -8,7 +8,16 @@
 // timeline; a standard change is pre-approved; a request nobody decides expires.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_GENERAL_CHANNEL, SLACK_USERS, validateBlocks, type SlackApiCall } from '../fakes/slack.js';
-import { INCIDENT_CHANNELS, ManualClock, field, settled, startStewardSlack, strings, textOf, type StewardSlack } from '../support/steward-slack.js';
+import {
+  INCIDENT_CHANNELS,
+  ManualClock,
+  field,
+  settled,
+  startStewardSlack,
+  strings,
+  textOf,
+  type StewardSlack,
+} from '../support/steward-slack.js';
 
 type Json = Record<string, any>;
 const POLICY = new URL('../fixtures/changes-e2e.policy.yaml', import.meta.url).pathname;
@@ -31,7 +40,9 @@ interface CopyRow {
 }
 
 const buttonsOf = (blocks: unknown) =>
-  ((blocks as Json[] | undefined) ?? []).filter((b) => b.type === 'actions').flatMap((b) => (b.elements ?? []) as Json[]);
+  ((blocks as Json[] | undefined) ?? [])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => (b.elements ?? []) as Json[]);
 
 describe('Slack change approvals: request → approvers → quorum → start; reject; freezes; emergency; expiry', () => {
   let s: StewardSlack;
@@ -42,7 +53,11 @@ describe('Slack change approvals: request → approvers → quorum → start; re
       clock,
       env: { STEWARD_CONFIG: POLICY },
       fake: {
-        users: [...Object.values(SLACK_USERS), { id: DAVE, name: 'dave', real_name: 'Dave Ops' }, { id: ERIN, name: 'erin', real_name: 'Erin Field' }],
+        users: [
+          ...Object.values(SLACK_USERS),
+          { id: DAVE, name: 'dave', real_name: 'Dave Ops' },
+          { id: ERIN, name: 'erin', real_name: 'Erin Field' },
+        ],
         channels: [...INCIDENT_CHANNELS, { id: PAYMENTS, name: 'payments' }, { id: 'C0PLATFORM', name: 'platform' }],
       },
     });
@@ -51,20 +66,34 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     await s?.close();
   });
 
-  const change = (text: string, user = BOB) => s.sim.slashCommand({ command: '/change', text, user_id: user, channel_id: SLACK_GENERAL_CHANNEL });
+  const change = (text: string, user = BOB) =>
+    s.sim.slashCommand({ command: '/change', text, user_id: user, channel_id: SLACK_GENERAL_CHANNEL });
   /** `/change request [title]`: the views.open it causes. */
   async function openRequest(title?: string, user = BOB): Promise<SlackApiCall> {
     const mark = s.fake.mark;
     const res = await change(title ? `request ${title}` : 'request', user);
     expect(res.status).toBe(200);
     expect(res.body).toBe('');
-    return s.fake.waitFor('views.open', (c) => c.seq >= mark && c.body.view.callback_id.startsWith('f1|change.request|'));
+    return s.fake.waitFor(
+      'views.open',
+      (c) => c.seq >= mark && c.body.view.callback_id.startsWith('f1|change.request|'),
+    );
   }
-  const submitRequest = (viewId: string, v: { title: string; service: string; kind: string; window: string; details: string }, user = BOB) =>
+  const submitRequest = (
+    viewId: string,
+    v: { title: string; service: string; kind: string; window: string; details: string },
+    user = BOB,
+  ) =>
     s.sim.viewSubmission({
       view_id: viewId,
       user,
-      values: { title: field.text(v.title), service: field.select(v.service), kind: field.select(v.kind), window: field.text(v.window), details: field.text(v.details) },
+      values: {
+        title: field.text(v.title),
+        service: field.select(v.service),
+        kind: field.select(v.kind),
+        window: field.text(v.window),
+        details: field.text(v.details),
+      },
     });
   /** Opens the form and submits it valid; waits for every side effect; returns the change number. */
   async function request(v: Parameters<typeof submitRequest>[1], user = BOB): Promise<number> {
@@ -76,9 +105,23 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     expect(changes()).toHaveLength(before + 1);
     return changes().at(-1)!.number;
   }
-  const changes = () => s.query<{ number: number; title: string; kind: string; risk: string | null; approval: string; phase: string; flags: string; incident_number: number | null }>('select * from "change" order by number');
+  const changes = () =>
+    s.query<{
+      number: number;
+      title: string;
+      kind: string;
+      risk: string | null;
+      approval: string;
+      phase: string;
+      flags: string;
+      incident_number: number | null;
+    }>('select * from "change" order by number');
   const changeRow = (n: number) => changes().find((c) => c.number === n)!;
-  const copies = (n: number) => s.query<CopyRow>('select m.kind, m.person_id, m.platform, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = ? order by m.id', n);
+  const copies = (n: number) =>
+    s.query<CopyRow>(
+      'select m.kind, m.person_id, m.platform, m.channel_id, m.message_id from change_message m join "change" c on c.id = m.change_id where c.number = ? order by m.id',
+      n,
+    );
   /** Every copy of CHG-n as Slack now holds it (after edits). */
   const stored = (n: number) => copies(n).map((m) => ({ ...m, message: s.fake.message(m.channel_id, m.message_id)! }));
   const storedText = (m: { message: Json }) => [m.message.text, ...strings(m.message.blocks)].join('\n');
@@ -87,28 +130,55 @@ describe('Slack change approvals: request → approvers → quorum → start; re
   async function click(m: { channel_id: string; message_id: string }, label: string, user: string) {
     const message = s.fake.message(m.channel_id, m.message_id)!;
     const button = buttonsOf(message.blocks).find((b) => b.text.text === label);
-    if (!button) throw new Error(`no ${label} button on ${m.channel_id}/${m.message_id}: ${JSON.stringify(message.blocks)}`);
-    const res = await s.sim.blockAction({ action_id: button.action_id, user, channel: m.channel_id, message_ts: m.message_id });
+    if (!button)
+      throw new Error(`no ${label} button on ${m.channel_id}/${m.message_id}: ${JSON.stringify(message.blocks)}`);
+    const res = await s.sim.blockAction({
+      action_id: button.action_id,
+      user,
+      channel: m.channel_id,
+      message_ts: m.message_id,
+    });
     expect(res.status).toBe(200);
     return res;
   }
-  const replyTo = async (res: Awaited<ReturnType<typeof click>>) => (await s.fake.waitForResponse((r) => res.sent.response_url.endsWith(r.id))).body;
-  const audit = (action: string, n: number) => s.query<{ n: number }>('select count(*) as n from audit_entry where action = ? and subject = ?', action, `change:CHG-${n}`)[0].n;
+  const replyTo = async (res: Awaited<ReturnType<typeof click>>) =>
+    (await s.fake.waitForResponse((r) => res.sent.response_url.endsWith(r.id))).body;
+  const audit = (action: string, n: number) =>
+    s.query<{ n: number }>(
+      'select count(*) as n from audit_entry where action = ? and subject = ?',
+      action,
+      `change:CHG-${n}`,
+    )[0].n;
   /** Waits until every copy of CHG-n was edited by chat.update since `mark` and reads `text`. */
   async function everyCopyReads(n: number, mark: number, text: string) {
     for (const m of copies(n)) {
-      await s.fake.waitFor('chat.update', (c) => c.seq >= mark && c.body.channel === m.channel_id && c.body.ts === m.message_id && textOf(c).includes(text));
+      await s.fake.waitFor(
+        'chat.update',
+        (c) =>
+          c.seq >= mark && c.body.channel === m.channel_id && c.body.ts === m.message_id && textOf(c).includes(text),
+      );
     }
     await settled(s);
     for (const m of stored(n)) expect(storedText(m), `${m.kind} ${m.person_id ?? ''}`).toContain(text);
   }
 
-  const TLS = { title: 'Rotate the payments TLS certificate', service: 'payments-api', kind: 'normal-high', window: '2026-12-03 10:00 +2h', details: 'Swap the certificate on both load balancers; roll back by restoring the old one.' };
+  const TLS = {
+    title: 'Rotate the payments TLS certificate',
+    service: 'payments-api',
+    kind: 'normal-high',
+    window: '2026-12-03 10:00 +2h',
+    details: 'Swap the certificate on both load balancers; roll back by restoring the old one.',
+  };
 
   it('/change request <title> opens the five-field modal, the title typed; nothing is created', async () => {
     const open = await openRequest('Rotate the payments TLS certificate');
     const view = open.body.view;
-    expect(view).toMatchObject({ type: 'modal', title: { text: 'Request a change' }, submit: { text: 'Request' }, close: { text: 'Cancel' } });
+    expect(view).toMatchObject({
+      type: 'modal',
+      title: { text: 'Request a change' },
+      submit: { text: 'Request' },
+      close: { text: 'Cancel' },
+    });
     expect(view.callback_id).toMatch(/^f1\|change\.request\|[A-Za-z0-9_-]{6,32}$/);
     expect(validateBlocks(view.blocks, '/view/blocks', 100)).toEqual([]);
     expect(view.blocks.map((b: Json) => [b.type, b.block_id, b.label.text, b.optional, b.element.type])).toEqual([
@@ -131,7 +201,10 @@ describe('Slack change approvals: request → approvers → quorum → start; re
       ['normal-high', 'Normal, high risk'],
       ['emergency', 'Emergency (name the incident)'],
     ]);
-    expect(window).toMatchObject({ max_length: 60, placeholder: { text: 'YYYY-MM-DD HH:MM +2h, or now +30m (your time zone)' } });
+    expect(window).toMatchObject({
+      max_length: 60,
+      placeholder: { text: 'YYYY-MM-DD HH:MM +2h, or now +30m (your time zone)' },
+    });
     expect(details).toMatchObject({ multiline: true, max_length: 2000 });
     expect(changes()).toEqual([]);
   });
@@ -142,7 +215,12 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const bad = await submitRequest(viewId, { ...TLS, window: 'tomorrow afternoon' });
     expect(bad.json).toEqual({ response_action: 'errors', errors: { window: 'Use YYYY-MM-DD HH:MM +2h or now +30m' } });
     const past = await submitRequest(viewId, { ...TLS, window: '2026-12-01 10:00 +2h' });
-    expect(past.json).toEqual({ response_action: 'errors', errors: { window: 'the window starts in the past (2026-12-01 10:00 America/New_York): use now +<length> or a later time' } });
+    expect(past.json).toEqual({
+      response_action: 'errors',
+      errors: {
+        window: 'the window starts in the past (2026-12-01 10:00 America/New_York): use now +<length> or a later time',
+      },
+    });
     const long = await submitRequest(viewId, { ...TLS, window: 'now +9d' });
     expect(long.json.errors.window).toBe('a window may last at most 1w (this one lasts 1w 2d)');
     expect(changes()).toEqual([]);
@@ -154,7 +232,13 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const mark = s.fake.mark;
     chg1 = await request(TLS);
     expect(chg1).toBe(1);
-    expect(changeRow(1)).toMatchObject({ title: TLS.title, kind: 'normal', risk: 'high', approval: 'pending', phase: 'requested' });
+    expect(changeRow(1)).toMatchObject({
+      title: TLS.title,
+      kind: 'normal',
+      risk: 'high',
+      approval: 'pending',
+      phase: 'requested',
+    });
     const confirmation = s.fake.ephemerals.find((e) => e.user === BOB && e.text.includes('CHG-1 requested'));
     expect(confirmation).toMatchObject({ channel: SLACK_GENERAL_CHANNEL, via: 'chat.postEphemeral' });
 
@@ -173,7 +257,10 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     expect(copies(1)).toHaveLength(4);
     for (const p of posts) {
       expect(validateBlocks(p.body.blocks)).toEqual([]);
-      expect(p.body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':warning: CHG-1 · Rotate the payments TLS certificate', emoji: true } });
+      expect(p.body.blocks[0]).toEqual({
+        type: 'header',
+        text: { type: 'plain_text', text: ':warning: CHG-1 · Rotate the payments TLS certificate', emoji: true },
+      });
       expect(approvalsField(p.body.blocks)).toBe('*Approvals*\n0 of 2 from Change Advisory Board · owners 0 of 1');
       expect(textOf(p)).toContain('*Requested by*\n<@U0BOB>');
       expect(textOf(p)).toContain('*Window*\n<!date^1796310000^');
@@ -192,10 +279,17 @@ describe('Slack change approvals: request → approvers → quorum → start; re
           deny: { type: 'plain_text', text: 'Not yet' },
         },
       });
-      expect(reject).toEqual({ type: 'button', action_id: 'steward:1', text: { type: 'plain_text', text: 'Reject', emoji: true }, value: 'st1|change.reject|1', style: 'danger' });
+      expect(reject).toEqual({
+        type: 'button',
+        action_id: 'steward:1',
+        text: { type: 'plain_text', text: 'Reject', emoji: true },
+        value: 'st1|change.reject|1',
+        style: 'danger',
+      });
     }
     // Direct messages went to each approver's own IM channel.
-    for (const p of posts.filter((c) => c.body.channel !== PAYMENTS)) expect(p.response.channel).toBe(s.fake.imChannelFor(p.body.channel));
+    for (const p of posts.filter((c) => c.body.channel !== PAYMENTS))
+      expect(p.response.channel).toBe(s.fake.imChannelFor(p.body.channel));
   });
 
   it('the requester cannot approve his own change, nor can someone the rule does not name: plain refusals, nothing recorded', async () => {
@@ -222,16 +316,21 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     expect(answer.text).toContain('You approved CHG-1');
     expect(strings(answer.blocks).join('\n')).toContain('Tally: 1 of 2 from Change Advisory Board · owners 0 of 1.');
     await everyCopyReads(1, mark, '*Approvals*\n1 of 2 from Change Advisory Board · owners 0 of 1\n✓ <@U0CAROL>');
-    for (const m of stored(1)) expect(buttonsOf(m.message.blocks).map((b) => b.text.text)).toEqual(['Approve', 'Reject']);
+    for (const m of stored(1))
+      expect(buttonsOf(m.message.blocks).map((b) => b.text.text)).toEqual(['Approve', 'Reject']);
     // A second click by carol is told, and changes nothing.
     const again = await replyTo(await click(dm, 'Approve', CAROL));
     expect(again.text).toBe('already decided');
-    expect(s.query('select person_id, decision, platform, platform_user_id from change_decision')).toEqual([{ person_id: 'carol', decision: 'approve', platform: 'slack', platform_user_id: CAROL }]);
+    expect(s.query('select person_id, decision, platform, platform_user_id from change_decision')).toEqual([
+      { person_id: 'carol', decision: 'approve', platform: 'slack', platform_user_id: CAROL },
+    ]);
   });
 
   it('/change start before approval is refused, saying why', async () => {
     const res = await change('start CHG-1');
-    expect(res.json.text).toBe('CHG-1 is waiting for approval: it may start once approved.: Tally: 0 of 2 from Change Advisory Board · owners 0 of 1');
+    expect(res.json.text).toBe(
+      'CHG-1 is waiting for approval: it may start once approved.: Tally: 0 of 2 from Change Advisory Board · owners 0 of 1',
+    );
     expect(changeRow(1).phase).toBe('requested');
   });
 
@@ -242,25 +341,42 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const clicks = await Promise.all([click(alice, 'Approve', ALICE), click(dave, 'Approve', DAVE)]);
     const answers = await Promise.all(clicks.map(replyTo));
     // Both are counted; whichever came second completed the quorum.
-    expect(answers.map((a) => a.text).sort()).toEqual(['You approved CHG-1: CHG-1 is now approved.', expect.stringMatching(/^You approved CHG-1: Tally: (1 of 2 from Change Advisory Board · owners ✓|2 of 2 from Change Advisory Board ✓ · owners 0 of 1)\.$/)]);
-    expect(s.query<{ person_id: string }>("select person_id from change_decision where decision = 'approve' order by person_id").map((r) => r.person_id)).toEqual(['alice', 'carol', 'dave']);
+    expect(answers.map((a) => a.text).sort()).toEqual([
+      'You approved CHG-1: CHG-1 is now approved.',
+      expect.stringMatching(
+        /^You approved CHG-1: Tally: (1 of 2 from Change Advisory Board · owners ✓|2 of 2 from Change Advisory Board ✓ · owners 0 of 1)\.$/,
+      ),
+    ]);
+    expect(
+      s
+        .query<{ person_id: string }>(
+          "select person_id from change_decision where decision = 'approve' order by person_id",
+        )
+        .map((r) => r.person_id),
+    ).toEqual(['alice', 'carol', 'dave']);
     expect(audit('change.approved', 1)).toBe(1);
     expect(audit('change.approval_given', 1)).toBe(3);
     expect(changeRow(1)).toMatchObject({ approval: 'approved', phase: 'requested' });
     await everyCopyReads(1, mark, '*State*\n*Approved*');
     for (const m of stored(1)) {
       expect(buttonsOf(m.message.blocks), `${m.kind} ${m.person_id ?? ''}`).toEqual([]);
-      expect(approvalsField(m.message.blocks)).toMatch(/^\*Approvals\*\n2 of 2 from Change Advisory Board ✓ · owners ✓\n/);
+      expect(approvalsField(m.message.blocks)).toMatch(
+        /^\*Approvals\*\n2 of 2 from Change Advisory Board ✓ · owners ✓\n/,
+      );
       expect(m.message.blocks![0].text.text).toBe(':white_check_mark: CHG-1 · Rotate the payments TLS certificate');
     }
     // A click on a copy as it was before the edit (a client not yet refreshed) is told.
-    const late = await replyTo(await s.sim.blockAction({ action_id: 'steward:0', value: 'st1|change.approve|1', user: ERIN, channel: PAYMENTS }));
+    const late = await replyTo(
+      await s.sim.blockAction({ action_id: 'steward:0', value: 'st1|change.approve|1', user: ERIN, channel: PAYMENTS }),
+    );
     expect(late.text).toBe('CHG-1 is approved; nothing to decide.');
   });
 
   it('/change start after approval: refused outside its window, accepted inside it', async () => {
     const early = await change('start CHG-1');
-    expect(early.json.text).toBe('CHG-1 is planned for 2026-12-03T15:00:00.000Z – 2026-12-03T17:00:00.000Z; start it inside its window.: Request a new change for another time.');
+    expect(early.json.text).toBe(
+      'CHG-1 is planned for 2026-12-03T15:00:00.000Z – 2026-12-03T17:00:00.000Z; start it inside its window.: Request a new change for another time.',
+    );
     // Erin is neither the requester nor on the service's team.
     await clock.advance(24 * HOUR);
     const stranger = await change('start CHG-1', ERIN);
@@ -283,7 +399,14 @@ describe('Slack change approvals: request → approvers → quorum → start; re
       ['outcome', 'How did it go?', false],
       ['notes', 'Notes', true],
     ]);
-    const done = await s.sim.viewSubmission({ view_id: open.response.view.id, user: BOB, values: { outcome: field.select('successful'), notes: field.text('Both load balancers serve the new certificate') } });
+    const done = await s.sim.viewSubmission({
+      view_id: open.response.view.id,
+      user: BOB,
+      values: {
+        outcome: field.select('successful'),
+        notes: field.text('Both load balancers serve the new certificate'),
+      },
+    });
     expect(done.body).toBe('');
     await everyCopyReads(1, mark, '*State*\n*Completed* (successful)');
     expect(changeRow(1)).toMatchObject({ approval: 'approved', phase: 'completed' });
@@ -292,7 +415,12 @@ describe('Slack change approvals: request → approvers → quorum → start; re
   });
 
   it('Reject opens a reason form; the submitted reason rejects CHG-2 on every copy and shows in /change show', async () => {
-    const n = await request({ ...TLS, title: 'Drop the legacy card tokens table', window: '2026-12-04 10:00 +1h', details: 'DROP TABLE legacy_tokens; restore from last night’s backup to roll back.' });
+    const n = await request({
+      ...TLS,
+      title: 'Drop the legacy card tokens table',
+      window: '2026-12-04 10:00 +1h',
+      details: 'DROP TABLE legacy_tokens; restore from last night’s backup to roll back.',
+    });
     expect(n).toBe(2);
     const dm = copies(2).find((m) => m.person_id === 'carol')!;
     const mark = s.fake.mark;
@@ -300,16 +428,24 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     const open = await s.fake.waitFor('views.open', (c) => c.seq >= mark);
     expect(open.body.view.title.text).toBe('Reject CHG-2');
     expect(open.body.view.callback_id).toMatch(/^f1\|change\.reject\|2\|/);
-    expect(open.body.view.blocks.map((b: Json) => [b.block_id, b.label.text, b.element.type, b.element.multiline])).toEqual([['reason', 'Why', 'plain_text_input', true]]);
+    expect(
+      open.body.view.blocks.map((b: Json) => [b.block_id, b.label.text, b.element.type, b.element.multiline]),
+    ).toEqual([['reason', 'Why', 'plain_text_input', true]]);
     const viewId = open.response.view.id;
     const short = await s.sim.viewSubmission({ view_id: viewId, user: CAROL, values: { reason: field.text('no') } });
     expect(short.json).toEqual({ response_action: 'errors', errors: { reason: 'Say why (at least 3 characters)' } });
     expect(changeRow(2).approval).toBe('pending');
-    const done = await s.sim.viewSubmission({ view_id: viewId, user: CAROL, values: { reason: field.text('No tested restore of that backup yet') } });
+    const done = await s.sim.viewSubmission({
+      view_id: viewId,
+      user: CAROL,
+      values: { reason: field.text('No tested restore of that backup yet') },
+    });
     expect(done.body).toBe('');
     await everyCopyReads(2, mark, '*State*\n*Rejected*');
     // The rejecter hears where she clicked.
-    expect(s.fake.ephemerals.find((e) => e.user === CAROL && e.text === 'You rejected CHG-2: CHG-2 is now rejected.')).toMatchObject({ channel: dm.channel_id, via: 'chat.postEphemeral' });
+    expect(
+      s.fake.ephemerals.find((e) => e.user === CAROL && e.text === 'You rejected CHG-2: CHG-2 is now rejected.'),
+    ).toMatchObject({ channel: dm.channel_id, via: 'chat.postEphemeral' });
     for (const m of stored(2)) expect(buttonsOf(m.message.blocks)).toEqual([]);
     expect(changeRow(2).approval).toBe('rejected');
     expect(audit('change.rejected', 2)).toBe(1);
@@ -325,10 +461,17 @@ describe('Slack change approvals: request → approvers → quorum → start; re
 
   it('a normal change planned inside a freeze is refused at submission, naming the freeze and when it ends', async () => {
     const open = await openRequest();
-    const res = await submitRequest(open.response.view.id, { ...TLS, kind: 'normal-low', window: '2099-06-03 10:00 +2h' });
+    const res = await submitRequest(open.response.view.id, {
+      ...TLS,
+      kind: 'normal-low',
+      window: '2099-06-03 10:00 +2h',
+    });
     expect(res.json).toEqual({
       response_action: 'errors',
-      errors: { window: 'Launch freeze: Payments API is frozen until Mon 2099-06-08 00:00 America/New_York (freeze launch); plan it after that, or make it an emergency change' },
+      errors: {
+        window:
+          'Launch freeze: Payments API is frozen until Mon 2099-06-08 00:00 America/New_York (freeze launch); plan it after that, or make it an emergency change',
+      },
     });
     expect(changes()).toHaveLength(2);
   });
@@ -336,49 +479,92 @@ describe('Slack change approvals: request → approvers → quorum → start; re
   it('an emergency change names its incident: refused for an unknown one; accepted inside the freeze, flagged, noted on INC-1', async () => {
     // Declare INC-1 through /incident declare.
     const mark = s.fake.mark;
-    await s.sim.slashCommand({ command: '/incident', text: 'declare Card payments failing', user_id: ALICE, channel_id: SLACK_GENERAL_CHANNEL });
+    await s.sim.slashCommand({
+      command: '/incident',
+      text: 'declare Card payments failing',
+      user_id: ALICE,
+      channel_id: SLACK_GENERAL_CHANNEL,
+    });
     const declare = await s.fake.waitFor('views.open', (c) => c.seq >= mark);
     const declared = await s.sim.viewSubmission({
       view_id: declare.response.view.id,
       user: ALICE,
-      values: { title: field.text('Card payments failing'), severity: field.select('SEV1'), service: field.select('payments-api'), summary: field.text('Every card payment is declined'), page: field.unchecked() },
+      values: {
+        title: field.text('Card payments failing'),
+        severity: field.select('SEV1'),
+        service: field.select('payments-api'),
+        summary: field.text('Every card payment is declined'),
+        page: field.unchecked(),
+      },
     });
     expect(declared.body).toBe('');
     await settled(s);
     expect(s.query('select number, status from incident')).toEqual([{ number: 1, status: 'investigating' }]);
 
-    const hotfix = { title: 'Hotfix the card processor timeout', service: 'payments-api', kind: 'emergency', window: '2099-06-03 10:00 +1h', details: 'Raise the processor timeout to 10s for INC-9; revert the flag to roll back.' };
+    const hotfix = {
+      title: 'Hotfix the card processor timeout',
+      service: 'payments-api',
+      kind: 'emergency',
+      window: '2099-06-03 10:00 +1h',
+      details: 'Raise the processor timeout to 10s for INC-9; revert the flag to roll back.',
+    };
     const open = await openRequest();
     const unknown = await submitRequest(open.response.view.id, hotfix);
     expect(unknown.json).toEqual({ response_action: 'errors', errors: { details: 'There is no incident INC-9' } });
-    const unnamed = await submitRequest(open.response.view.id, { ...hotfix, details: 'Raise the processor timeout to 10s; revert the flag.' });
-    expect(unnamed.json).toEqual({ response_action: 'errors', errors: { details: 'An emergency change names its incident, e.g. INC-7' } });
+    const unnamed = await submitRequest(open.response.view.id, {
+      ...hotfix,
+      details: 'Raise the processor timeout to 10s; revert the flag.',
+    });
+    expect(unnamed.json).toEqual({
+      response_action: 'errors',
+      errors: { details: 'An emergency change names its incident, e.g. INC-7' },
+    });
 
     const before = s.fake.mark;
-    const ok = await submitRequest(open.response.view.id, { ...hotfix, details: 'Raise the processor timeout to 10s for INC-1; revert the flag to roll back.' });
+    const ok = await submitRequest(open.response.view.id, {
+      ...hotfix,
+      details: 'Raise the processor timeout to 10s for INC-1; revert the flag to roll back.',
+    });
     expect(ok.body).toBe('');
     await settled(s);
     const n = changes().at(-1)!.number;
     expect(n).toBe(3);
     expect(changeRow(3)).toMatchObject({ kind: 'emergency', approval: 'pending', incident_number: 1 });
-    expect(JSON.parse(changeRow(3).flags)).toEqual({ freeze: { id: 'launch', reason: 'Launch freeze', until: '2099-06-08T04:00:00.000Z' }, conflicts: [] });
+    expect(JSON.parse(changeRow(3).flags)).toEqual({
+      freeze: { id: 'launch', reason: 'Launch freeze', until: '2099-06-08T04:00:00.000Z' },
+      conflicts: [],
+    });
     const card = s.fake.callsOf('chat.postMessage').find((c) => c.seq >= before && c.body.channel === PAYMENTS)!;
     const text = textOf(card);
     expect(text).toContain('*Kind*\nEmergency (may start now, approved afterwards) · INC-1');
     expect(text).toContain('*Flags*\n⚠ inside the freeze launch (Launch freeze) until <!date^4084574400^');
     // Emergency: one of the CAB decides; alice, carol and dave are asked.
-    expect(s.fake.callsOf('chat.postMessage').filter((c) => c.seq >= before && c.body.channel !== PAYMENTS).map((c) => c.body.channel).sort()).toEqual([ALICE, CAROL, DAVE]);
+    expect(
+      s.fake
+        .callsOf('chat.postMessage')
+        .filter((c) => c.seq >= before && c.body.channel !== PAYMENTS)
+        .map((c) => c.body.channel)
+        .sort(),
+    ).toEqual([ALICE, CAROL, DAVE]);
     const timeline = s.query<{ kind: string; actor_person: string | null; text: string }>(
       'select t.kind, t.actor_person, t.text from timeline_entry t join incident i on i.id = t.incident_id where i.number = 1 order by t.id',
     );
-    expect(timeline.filter((e) => e.text.includes('CHG-3'))).toEqual([{ kind: 'change', actor_person: 'bob', text: 'Emergency change CHG-3: Hotfix the card processor timeout' }]);
+    expect(timeline.filter((e) => e.text.includes('CHG-3'))).toEqual([
+      { kind: 'change', actor_person: 'bob', text: 'Emergency change CHG-3: Hotfix the card processor timeout' },
+    ]);
 
     // It may start at once, before anyone approves it.
     const started = await change('start CHG-3');
     expect(started.json.text).toBe('CHG-3 started: Finish with /change complete CHG-3, or /change rollback CHG-3.');
     // …and is approved afterwards by one of the CAB.
     const mark2 = s.fake.mark;
-    const answer = await replyTo(await click(copies(3).find((m) => m.person_id === 'dave')!, 'Approve', DAVE));
+    const answer = await replyTo(
+      await click(
+        copies(3).find((m) => m.person_id === 'dave')!,
+        'Approve',
+        DAVE,
+      ),
+    );
     expect(strings(answer.blocks).join('\n')).toContain('CHG-3 is now in progress.');
     await everyCopyReads(3, mark2, '1 of 1 from Change Advisory Board ✓');
     for (const m of stored(3)) expect(buttonsOf(m.message.blocks)).toEqual([]);
@@ -387,10 +573,18 @@ describe('Slack change approvals: request → approvers → quorum → start; re
 
   it('a standard change is pre-approved: its card has no buttons and nobody is asked', async () => {
     const mark = s.fake.mark;
-    const n = await request({ title: 'Restart the payments workers', service: 'payments-api', kind: 'standard', window: 'now +30m', details: 'Rolling restart from the runbook; nothing to roll back.' });
+    const n = await request({
+      title: 'Restart the payments workers',
+      service: 'payments-api',
+      kind: 'standard',
+      window: 'now +30m',
+      details: 'Rolling restart from the runbook; nothing to roll back.',
+    });
     expect(n).toBe(4);
     expect(changeRow(4)).toMatchObject({ kind: 'standard', approval: 'approved', phase: 'requested' });
-    expect(s.fake.ephemerals.find((e) => e.user === BOB && e.text.startsWith('CHG-4 requested'))?.text).toBe('CHG-4 requested: Pre-approved: start it in its window with /change start.');
+    expect(s.fake.ephemerals.find((e) => e.user === BOB && e.text.startsWith('CHG-4 requested'))?.text).toBe(
+      'CHG-4 requested: Pre-approved: start it in its window with /change start.',
+    );
     const posts = s.fake.callsOf('chat.postMessage').filter((c) => c.seq >= mark);
     expect(posts.map((c) => c.body.channel)).toEqual([PAYMENTS]);
     expect(textOf(posts[0])).toContain('*Kind*\nStandard (pre-approved)');
@@ -400,9 +594,19 @@ describe('Slack change approvals: request → approvers → quorum → start; re
   });
 
   it('a request nobody decides within approvalTimeout expires: every copy says so, without buttons', async () => {
-    const n = await request({ title: 'Tune the connection pool', service: 'payments-api', kind: 'normal-low', window: 'now +2h', details: 'Pool size 20 → 40; set it back to roll back.' });
+    const n = await request({
+      title: 'Tune the connection pool',
+      service: 'payments-api',
+      kind: 'normal-low',
+      window: 'now +2h',
+      details: 'Pool size 20 → 40; set it back to roll back.',
+    });
     expect(n).toBe(5);
-    expect(copies(5).map((m) => m.person_id ?? 'card').sort()).toEqual(['alice', 'card']);
+    expect(
+      copies(5)
+        .map((m) => m.person_id ?? 'card')
+        .sort(),
+    ).toEqual(['alice', 'card']);
     const expire = s.running.steward.jobs().interval.find((j) => j.name === 'changes-expire')!;
     expect(expire).toBeDefined();
     // Just before the 3d timeout nothing happens; just after, it expires.
@@ -427,7 +631,14 @@ describe('Slack change approvals: request → approvers → quorum → start; re
       [5, 'expired', 'requested'],
     ]);
     // An approver clicking the expired request is told.
-    const late = await replyTo(await s.sim.blockAction({ action_id: 'steward:0', value: 'st1|change.approve|5', user: ALICE, channel: PAYMENTS }));
+    const late = await replyTo(
+      await s.sim.blockAction({
+        action_id: 'steward:0',
+        value: 'st1|change.approve|5',
+        user: ALICE,
+        channel: PAYMENTS,
+      }),
+    );
     expect(late.text).toBe('CHG-5 is expired (nobody decided in time); nothing to decide.');
   });
 });

@@ -45,23 +45,48 @@ it('declare → war room → announcement → role → update → 📌 → refus
   expect(out).toContain('message 3 was already on the timeline');
   expect(out).toMatch(/\[direct message to bob\][\s\S]*You are scribe for INC-1[\s\S]*pin key messages/);
   expect(out).toMatch(/\[#inc-1-database-down-everyone\] message \d+\n┌─ INC-1 update ─+\n│ Rolled back the deploy/);
-  expect(out).toMatch(new RegExp(`\\[#incidents › thread of message ${announcement}\\] message \\d+\\n┌─ INC-1 update`));
+  expect(out).toMatch(
+    new RegExp(`\\[#incidents › thread of message ${announcement}\\] message \\d+\\n┌─ INC-1 update`),
+  );
   expect(out).toContain(`↻ #incidents message ${announcement} updated`);
 
   const carol = await run({ ...env, STEWARD_CONSOLE_USER: 'carol' }, ['/incident resolve INC-1 it is fine']);
   expect(carol.out).toContain('Only the commander or declarer may resolve INC-1.');
 
-  const second = await run(env, ['/join inc-1-database-down-everyone', '/incident resolve Rolled back; pool size raised', '/incident postmortem', '/incident timeline', '/incident stats']);
+  const second = await run(env, [
+    '/join inc-1-database-down-everyone',
+    '/incident resolve Rolled back; pool size raised',
+    '/incident postmortem',
+    '/incident timeline',
+    '/incident stats',
+  ]);
   expect(second.out).toContain('INC-1: Resolved: Rolled back; pool size raised');
-  expect(second.out).toMatch(/Postmortem draft: INC-1[\s\S]*## Response times[\s\S]*## Timeline[\s\S]*📌 pgbouncer max_client_conn reached/);
-  expect(second.out).toMatch(/INC-1 timeline[\s\S]*Declared as SEV2[\s\S]*📌 pgbouncer max_client_conn reached[\s\S]*Bob Builder is now scribe[\s\S]*Rolled back the deploy[\s\S]*Status investigating → monitoring[\s\S]*Resolved/);
+  expect(second.out).toMatch(
+    /Postmortem draft: INC-1[\s\S]*## Response times[\s\S]*## Timeline[\s\S]*📌 pgbouncer max_client_conn reached/,
+  );
+  expect(second.out).toMatch(
+    /INC-1 timeline[\s\S]*Declared as SEV2[\s\S]*📌 pgbouncer max_client_conn reached[\s\S]*Bob Builder is now scribe[\s\S]*Rolled back the deploy[\s\S]*Status investigating → monitoring[\s\S]*Resolved/,
+  );
   expect(second.out).toMatch(/Incident stats, last 30d[\s\S]*1 incidents, 1 closed/);
 
   const db = new Database(join(dir, 'steward.db'), { readonly: true });
-  expect(db.prepare('select number, status, war_room_state as w from incident').all()).toEqual([{ number: 1, status: 'resolved', w: 'ready' }]);
+  expect(db.prepare('select number, status, war_room_state as w from incident').all()).toEqual([
+    { number: 1, status: 'resolved', w: 'ready' },
+  ]);
   expect(db.prepare("select count(*) as n from timeline_entry where kind = 'pinned'").get()).toEqual({ n: 1 });
   expect(db.prepare("select count(*) as n from outbox_item where state != 'done'").get()).toEqual({ n: 0 });
-  const actions = (db.prepare("select action from audit_entry where subject = 'incident:INC-1' order by seq").all() as { action: string }[]).map((r) => r.action);
-  expect(actions).toEqual(['incident.declared', 'incident.pinned', 'incident.role', 'incident.update', 'incident.status', 'incident.resolved']);
+  const actions = (
+    db.prepare("select action from audit_entry where subject = 'incident:INC-1' order by seq").all() as {
+      action: string;
+    }[]
+  ).map((r) => r.action);
+  expect(actions).toEqual([
+    'incident.declared',
+    'incident.pinned',
+    'incident.role',
+    'incident.update',
+    'incident.status',
+    'incident.resolved',
+  ]);
   db.close();
 });

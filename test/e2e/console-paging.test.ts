@@ -17,7 +17,8 @@ const NOBODY = /\[#payments\] message \d+\n┌─[^\n]*nobody acknowledged/;
 
 const running: StewardProcess[] = [];
 afterEach(() => {
-  for (const p of running.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  for (const p of running.splice(0))
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
 });
 
 function fresh() {
@@ -43,7 +44,12 @@ function start(env: Record<string, string>, user: string) {
 }
 
 /** Polls `cond` over the output until it holds; fails with the output after `timeoutMs`. */
-async function until<T>(p: StewardProcess, cond: () => T | undefined | null | false, what: string, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  p: StewardProcess,
+  cond: () => T | undefined | null | false,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = cond();
@@ -64,7 +70,8 @@ interface Post {
 
 /** Page messages and posts Steward printed (direct messages and channel posts, complete cards only). */
 function posts(out: string): Post[] {
-  const re = /^\[(?:direct message to (\w+)(?: \(you\))?|(#[\w-]+))\] message (\d+)\n┌─ (?:[!✓] ?)*([^\n]*?) ─+\n((?:│[^\n]*\n)*)└─+$/gm;
+  const re =
+    /^\[(?:direct message to (\w+)(?: \(you\))?|(#[\w-]+))\] message (\d+)\n┌─ (?:[!✓] ?)*([^\n]*?) ─+\n((?:│[^\n]*\n)*)└─+$/gm;
   return [...out.matchAll(re)].map((m) => ({ to: m[1] ?? m[2], id: m[3], title: m[4], body: m[5] }));
 }
 const dmsTo = (out: string, who: string) => posts(out).filter((x) => x.to === who);
@@ -113,12 +120,18 @@ describe('paging on the console', () => {
     expect(all[4].title).toContain('nobody acknowledged');
     expect(all[4].title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
     // No step before its due instant, and each due 2s after the previous one fired.
-    const steps = read<{ due: string; fired: string }>(db, 'select due_at as due, fired_at as fired from page_step order by seq').map((x) => ({ due: Date.parse(x.due), fired: Date.parse(x.fired) }));
+    const steps = read<{ due: string; fired: string }>(
+      db,
+      'select due_at as due, fired_at as fired from page_step order by seq',
+    ).map((x) => ({ due: Date.parse(x.due), fired: Date.parse(x.fired) }));
     expect(steps).toHaveLength(5);
     for (const st of steps) expect(st.fired).toBeGreaterThanOrEqual(st.due);
     expect(steps.slice(1).map((st, i) => st.due - steps[i].fired)).toEqual([2_000, 2_000, 2_000, 2_000]);
     // Every earlier copy was brought up to date in place.
-    for (const dm of all.slice(0, 4)) expect(s.out()).toContain(`↻ direct message to ${dm.to} message ${dm.id} updated: ⚠️ PAGE-1 · nobody acknowledged · Checkout`);
+    for (const dm of all.slice(0, 4))
+      expect(s.out()).toContain(
+        `↻ direct message to ${dm.to} message ${dm.id} updated: ⚠️ PAGE-1 · nobody acknowledged · Checkout`,
+      );
   }, 45_000);
 
   it('Acknowledge on the direct message stops the escalation and edits the message', async () => {
@@ -127,12 +140,21 @@ describe('paging on the console', () => {
     await until(s.p, () => s.out().includes(BANNER), 'the banner');
     s.type('/page checkout Checkout returns 502');
     // Bob's direct message, complete with its buttons.
-    const dm = await until(s.p, () => /^\[direct message to bob \(you\)\] message (\d+)\n┌─[^\n]*\n(?:│[^\n]*\n)*?│ (?:\[\d+\] [^\n[]+ {2})*\[(\d+)\] Acknowledge/m.exec(s.out()), "bob's direct message");
+    const dm = await until(
+      s.p,
+      () =>
+        /^\[direct message to bob \(you\)\] message (\d+)\n┌─[^\n]*\n(?:│[^\n]*\n)*?│ (?:\[\d+\] [^\n[]+ {2})*\[(\d+)\] Acknowledge/m.exec(
+          s.out(),
+        ),
+      "bob's direct message",
+    );
     const [, messageId, button] = dm;
     expect(dmsTo(s.out(), 'carol')).toEqual([]); // still within level 1's 2s
     s.type(button);
     await until(s.p, () => s.out().includes('You acknowledged PAGE-1'), 'the acknowledgement');
-    const edited = new RegExp(`↻ direct message to bob message ${messageId} updated: ✅ PAGE-1 acknowledged by Bob Builder · Checkout`);
+    const edited = new RegExp(
+      `↻ direct message to bob message ${messageId} updated: ✅ PAGE-1 acknowledged by Bob Builder · Checkout`,
+    );
     await until(s.p, () => edited.test(s.out()), 'the edit of the direct message', 5_000);
 
     // The acknowledgement cancelled level 2 (only pending steps ever fire) and nothing is left to send.
@@ -143,7 +165,10 @@ describe('paging on the console', () => {
     expect(s.out()).not.toContain('[#payments]');
 
     const d = new Database(db, { readonly: true });
-    expect(d.prepare('select status, ack_by as by from page where number = 1').get()).toEqual({ status: 'acknowledged', by: 'bob' });
+    expect(d.prepare('select status, ack_by as by from page where number = 1').get()).toEqual({
+      status: 'acknowledged',
+      by: 'bob',
+    });
     expect(d.prepare('select seq, state from page_step order by seq').all()).toEqual([
       { seq: 0, state: 'fired' },
       { seq: 1, state: 'cancelled' },
@@ -160,22 +185,31 @@ describe('paging on the console', () => {
     // Kill once the delivery is on record and its outbox items are done: a kill between printing and
     // recording would legitimately send it again after the restart (at least once; see the next test),
     // which this test's exact counts do not allow. Takes milliseconds.
-    await until(first.p, () => {
-      const d = new Database(db, { readonly: true, fileMustExist: true });
-      try {
-        const sent = d.prepare("select 1 from page_message where send_key = '1:0:console:bob'").get();
-        const open = d.prepare("select count(*) as n from outbox_item where state != 'done'").get() as { n: number };
-        return sent && open.n === 0;
-      } finally {
-        d.close();
-      }
-    }, "bob's delivery on record", 1_000);
+    await until(
+      first.p,
+      () => {
+        const d = new Database(db, { readonly: true, fileMustExist: true });
+        try {
+          const sent = d.prepare("select 1 from page_message where send_key = '1:0:console:bob'").get();
+          const open = d.prepare("select count(*) as n from outbox_item where state != 'done'").get() as { n: number };
+          return sent && open.n === 0;
+        } finally {
+          d.close();
+        }
+      },
+      "bob's delivery on record",
+      1_000,
+    );
     first.p.child.kill('SIGKILL');
     expect((await first.p.exited).signal).toBe('SIGKILL');
     expect(dmsTo(first.out(), 'carol')).toEqual([]);
 
     let d = new Database(db, { readonly: true });
-    const pending = d.prepare('select seq, state, due_at as due from page_step order by seq').all() as { seq: number; state: string; due: string }[];
+    const pending = d.prepare('select seq, state, due_at as due from page_step order by seq').all() as {
+      seq: number;
+      state: string;
+      due: string;
+    }[];
     d.close();
     expect(pending.map(({ seq, state }) => ({ seq, state }))).toEqual([
       { seq: 0, state: 'fired' },
@@ -188,7 +222,12 @@ describe('paging on the console', () => {
     const second = start(env, 'alice');
     await until(second.p, () => second.out().includes(BANNER), 'the banner after restart');
     const readyAt = Date.now();
-    await until(second.p, () => dmsTo(second.out(), 'carol').length === 1, "carol's overdue level-2 direct message", 10_000);
+    await until(
+      second.p,
+      () => dmsTo(second.out(), 'carol').length === 1,
+      "carol's overdue level-2 direct message",
+      10_000,
+    );
     expect(Date.now() - readyAt, 'overdue step fired right after start').toBeLessThan(1_500);
     await until(second.p, () => NOBODY.test(second.out()), 'the "nobody acknowledged" post', 20_000);
     await until(second.p, () => done(db), 'every step fired and every message sent');
@@ -201,7 +240,11 @@ describe('paging on the console', () => {
     expect(posts(both).filter((x) => x.to === '#payments')).toHaveLength(1);
 
     d = new Database(db, { readonly: true });
-    const steps = d.prepare('select seq, kind, state, fired_by as by from page_step where page_id = (select id from page where number = 1) order by seq').all() as {
+    const steps = d
+      .prepare(
+        'select seq, kind, state, fired_by as by from page_step where page_id = (select id from page where number = 1) order by seq',
+      )
+      .all() as {
       seq: number;
       kind: string;
       state: string;
@@ -217,14 +260,27 @@ describe('paging on the console', () => {
     // Level 1 fired in the killed process, everything after in the new one.
     expect(steps[0].by).toMatch(new RegExp(`-${first.p.child.pid}$`));
     for (const st of steps.slice(1)) expect(st.by).toMatch(new RegExp(`-${second.p.child.pid}$`));
-    const sends = (d.prepare("select payload, state from outbox_item where kind = 'page.send' order by id").all() as { payload: string; state: string }[]).map((r) => {
+    const sends = (
+      d.prepare("select payload, state from outbox_item where kind = 'page.send' order by id").all() as {
+        payload: string;
+        state: string;
+      }[]
+    ).map((r) => {
       const x = JSON.parse(r.payload) as { seq: number; to: string };
       return `${x.seq}:${x.to}:${r.state}`;
     });
     expect(sends).toEqual(['0:bob:done', '1:carol:done', '2:bob:done', '3:carol:done', '4:payments:done']);
     expect(d.prepare("select count(*) as n from outbox_item where state != 'done'").get()).toEqual({ n: 0 });
-    const messages = (d.prepare('select send_key as k from page_message order by id').all() as { k: string }[]).map((r) => r.k);
-    expect(messages).toEqual(['1:0:console:bob', '1:1:console:carol', '1:2:console:bob', '1:3:console:carol', '1:4:console:payments']);
+    const messages = (d.prepare('select send_key as k from page_message order by id').all() as { k: string }[]).map(
+      (r) => r.k,
+    );
+    expect(messages).toEqual([
+      '1:0:console:bob',
+      '1:1:console:carol',
+      '1:2:console:bob',
+      '1:3:console:carol',
+      '1:4:console:payments',
+    ]);
     expect(d.prepare("select count(*) as n from audit_entry where action = 'page.escalated'").get()).toEqual({ n: 4 });
     expect(d.prepare("select count(*) as n from audit_entry where action = 'page.exhausted'").get()).toEqual({ n: 1 });
     d.close();
@@ -241,9 +297,13 @@ describe('paging on the console', () => {
     // Put the database in the state of a kill between claiming bob's message and sending it:
     // the item is claimed by the dead process for another 10 minutes, and nothing was recorded.
     const d = new Database(db);
-    const { locked_until: sample } = d.prepare("select due_at as locked_until from outbox_item where kind = 'page.send'").get() as { locked_until: string | number };
+    const { locked_until: sample } = d
+      .prepare("select due_at as locked_until from outbox_item where kind = 'page.send'")
+      .get() as { locked_until: string | number };
     const later = Date.now() + 600_000;
-    d.prepare("update outbox_item set state = 'pending', locked_by = 'ghost-1', locked_until = ?, attempts = 1 where kind = 'page.send'").run(typeof sample === 'number' ? later : new Date(later).toISOString());
+    d.prepare(
+      "update outbox_item set state = 'pending', locked_by = 'ghost-1', locked_until = ?, attempts = 1 where kind = 'page.send'",
+    ).run(typeof sample === 'number' ? later : new Date(later).toISOString());
     d.prepare("delete from page_message where send_key = '1:0:console:bob'").run();
     d.close();
 
@@ -260,13 +320,30 @@ describe('paging on the console', () => {
     const bob = start(env, 'bob');
     await until(bob.p, () => bob.out().includes(BANNER), 'the banner');
     bob.type('/oncall checkout');
-    await until(bob.p, () => /On call: checkout-primary[^\n]*\n│ Now\s+@Bob Builder until /.test(bob.out()), '/oncall checkout');
+    await until(
+      bob.p,
+      () => /On call: checkout-primary[^\n]*\n│ Now\s+@Bob Builder until /.test(bob.out()),
+      '/oncall checkout',
+    );
     bob.type('/oncall override @alice 2h checkout-primary');
-    await until(bob.p, () => bob.out().includes('Alice Example is on call for checkout-primary for 2h'), 'the override');
+    await until(
+      bob.p,
+      () => bob.out().includes('Alice Example is on call for checkout-primary for 2h'),
+      'the override',
+    );
     expect(bob.out()).toMatch(/@Alice Example covers checkout-primary from [^\n]* instead of @Bob Builder\./);
     bob.type('/oncall checkout-primary');
-    await until(bob.p, () => /steward> \/oncall checkout-primary\n┌─ On call: checkout-primary[^\n]*\n│ Now\s+@Alice Example \(override[^\n]*/.test(bob.out()), '/oncall after the override');
-    expect(bob.out()).toMatch(/│ Now\s+@Alice Example \(override for @Bob Builder, set by @Bob Builder\) until [^\n]*\n│ Next\s+@Bob Builder from /);
+    await until(
+      bob.p,
+      () =>
+        /steward> \/oncall checkout-primary\n┌─ On call: checkout-primary[^\n]*\n│ Now\s+@Alice Example \(override[^\n]*/.test(
+          bob.out(),
+        ),
+      '/oncall after the override',
+    );
+    expect(bob.out()).toMatch(
+      /│ Now\s+@Alice Example \(override for @Bob Builder, set by @Bob Builder\) until [^\n]*\n│ Next\s+@Bob Builder from /,
+    );
     // A page now reaches the cover, not bob.
     bob.type('/page checkout Checkout returns 502');
     await until(bob.p, () => posts(bob.out()).length >= 1, 'the page message');
@@ -278,7 +355,9 @@ describe('paging on the console', () => {
     carol.type('/oncall override @carol 2h checkout-primary');
     carol.type('/oncall checkout');
     expect((await carol.close()).code).toBe(0);
-    expect(carol.out()).toContain('Only members of checkout-primary and of the teams it pages for may set up cover in it.');
+    expect(carol.out()).toContain(
+      'Only members of checkout-primary and of the teams it pages for may set up cover in it.',
+    );
     expect(carol.out()).toMatch(/│ Now\s+@Alice Example \(override for @Bob Builder, set by @Bob Builder\)/);
   }, 30_000);
 });

@@ -15,16 +15,34 @@ describe('console chat', () => {
   it('answers piped commands like Slack and Discord would, presses numbered buttons, exits at EOF', async () => {
     const { env, dir } = fresh();
     const p = spawnSteward('src/main.ts', [], env);
-    p.child.stdin.end(['/steward help', '/service list', '2', '1', '/service show nope', '7', 'hello', '/service list payments', 'exit'].join('\n') + '\n');
+    p.child.stdin.end(
+      [
+        '/steward help',
+        '/service list',
+        '2',
+        '1',
+        '/service show nope',
+        '7',
+        'hello',
+        '/service list payments',
+        'exit',
+      ].join('\n') + '\n',
+    );
     const { code } = await p.exited;
     const out = p.stdout();
     expect(code).toBe(0);
     expect(out).toContain('You are Alice Example');
     expect(out).toContain('Owner of Payments API payments-api');
-    expect(out).toMatch(/Service catalog[\s\S]*Payments \(2\)[\s\S]*Payments API payments-api · tier 1 · @Alice Example/);
+    expect(out).toMatch(
+      /Service catalog[\s\S]*Payments \(2\)[\s\S]*Payments API payments-api · tier 1 · @Alice Example/,
+    );
     // [2] of the list is Payments API (tier 1, alphabetical), then [1] of that card is its escalation path.
-    expect(out).toMatch(/steward> 2\n┌─ ! Payments API[\s\S]*Escalation path {2}payments-default · 2 levels, 15m per pass, repeats 1×/);
-    expect(out).toMatch(/steward> 1\n┌─ Escalation path of Payments API[\s\S]*Level 2 · after 5m\n│ {3}@Carol Danvers, team Payments/);
+    expect(out).toMatch(
+      /steward> 2\n┌─ ! Payments API[\s\S]*Escalation path {2}payments-default · 2 levels, 15m per pass, repeats 1×/,
+    );
+    expect(out).toMatch(
+      /steward> 1\n┌─ Escalation path of Payments API[\s\S]*Level 2 · after 5m\n│ {3}@Carol Danvers, team Payments/,
+    );
     expect(out).toMatch(/There is no service "nope"[\s\S]*SERVICE\.NOT_FOUND/);
     expect(out).toContain('There are no buttons to press yet.');
     expect(out).toContain('Commands start with "/"');

@@ -47,13 +47,23 @@ await describePg('two Steward processes on one PostgreSQL', () => {
       const loaded = parsePolicy(POLICY);
       const r = await importReport(
         { store, clock: offsetClock(-20 * DAY), dir: new Directory(loaded.policy, loaded.sha256) },
-        { serviceId: 'payments-api', input: trivyReport(generatedVulns(8)), actor: { platform: 'cli' }, by: 'cli:test' },
+        {
+          serviceId: 'payments-api',
+          input: trivyReport(generatedVulns(8)),
+          actor: { platform: 'cli' },
+          by: 'cli:test',
+        },
       );
       if (!r.ok) throw new Error(r.reason);
     } finally {
       await store.close();
     }
-    slack = await FakeSlack.start({ botToken: BOT_TOKEN, appToken: APP_TOKEN, users: [SLACK_USERS.alice], channels: [{ id: 'C0PAYMENTS', name: 'payments' }] });
+    slack = await FakeSlack.start({
+      botToken: BOT_TOKEN,
+      appToken: APP_TOKEN,
+      users: [SLACK_USERS.alice],
+      channels: [{ id: 'C0PAYMENTS', name: 'payments' }],
+    });
   });
   afterAll(async () => {
     for (const p of procs) p.child.kill('SIGTERM');
@@ -85,15 +95,25 @@ await describePg('two Steward processes on one PostgreSQL', () => {
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();
       try {
-        return (await c.query<{ occurrence: Date; claimed_by: string; state: string }>("select occurrence, claimed_by, state from job_run where job = 'patch-digest:payments' order by occurrence")).rows;
+        return (
+          await c.query<{ occurrence: Date; claimed_by: string; state: string }>(
+            "select occurrence, claimed_by, state from job_run where job = 'patch-digest:payments' order by occurrence",
+          )
+        ).rows;
       } finally {
         await c.end();
       }
     };
-    const digests = () => slack.channelMessages('C0PAYMENTS').filter((m) => JSON.stringify(m.blocks ?? []).includes('Patch SLA digest · Payments'));
+    const digests = () =>
+      slack
+        .channelMessages('C0PAYMENTS')
+        .filter((m) => JSON.stringify(m.blocks ?? []).includes('Patch SLA digest · Payments'));
     for (const deadline = Date.now() + 75_000; ; await new Promise((r) => setTimeout(r, 250))) {
       if ((await runs()).some((r) => r.occurrence.getTime() > bothUp && r.state === 'done')) break;
-      if (Date.now() > deadline) throw new Error(`no digest occurrence after both processes were up: ${JSON.stringify(await runs())}\n${procs.map((p) => p.stderr()).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no digest occurrence after both processes were up: ${JSON.stringify(await runs())}\n${procs.map((p) => p.stderr()).join('\n')}`,
+        );
     }
     await until('its digest to be posted', () => digests().length >= 1, 10_000);
     // Time for a second post of the same occurrence to appear, were there one.
@@ -105,6 +125,8 @@ await describePg('two Steward processes on one PostgreSQL', () => {
     expect(JSON.stringify(digests()[0].blocks)).toContain('overdue');
     // Both processes planned it; one ran it, the other lost the claim.
     const logs = procs.map((p) => p.stdout());
-    expect(logs.filter((l) => l.includes('"calendar job ran"') && l.includes('patch-digest:payments')).length).toBeGreaterThanOrEqual(1);
+    expect(
+      logs.filter((l) => l.includes('"calendar job ran"') && l.includes('patch-digest:payments')).length,
+    ).toBeGreaterThanOrEqual(1);
   });
 });

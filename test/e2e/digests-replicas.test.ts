@@ -28,12 +28,31 @@ await describePg('two Stewards on one PostgreSQL post each digest once', () => {
     // Each replica's close drops the database it was given: only the last one does.
     const keep: TestDatabase = { ...db, drop: async () => {} };
     const start = (database: TestDatabase) =>
-      startStewardSlack({ clock, database, env: { STEWARD_CONFIG: POLICY }, fake: { channels: [{ id: PAYMENTS, name: 'payments' }, { id: 'C0PLATFORM', name: 'platform' }, { id: 'C0INCIDENTS', name: 'incidents' }] } });
+      startStewardSlack({
+        clock,
+        database,
+        env: { STEWARD_CONFIG: POLICY },
+        fake: {
+          channels: [
+            { id: PAYMENTS, name: 'payments' },
+            { id: 'C0PLATFORM', name: 'platform' },
+            { id: 'C0INCIDENTS', name: 'incidents' },
+          ],
+        },
+      });
     a = await start(keep);
     b = await start(keep);
     const store = await openStore({ url: db.url });
     try {
-      const r = await importReport({ store, clock: fixedClock(T0 - 20 * DAY), dir: a.running.steward.dir }, { serviceId: 'payments-api', input: trivyReport(generatedVulns(8)), actor: { platform: 'cli' }, by: 'cli:test' });
+      const r = await importReport(
+        { store, clock: fixedClock(T0 - 20 * DAY), dir: a.running.steward.dir },
+        {
+          serviceId: 'payments-api',
+          input: trivyReport(generatedVulns(8)),
+          actor: { platform: 'cli' },
+          by: 'cli:test',
+        },
+      );
       if (!r.ok) throw new Error(r.reason);
     } finally {
       await store.close();
@@ -45,7 +64,10 @@ await describePg('two Stewards on one PostgreSQL post each digest once', () => {
     await db?.drop();
   });
 
-  const digests = (s: StewardSlack) => s.fake.channelMessages(PAYMENTS).filter((m) => JSON.stringify(m.blocks ?? []).includes('Patch SLA digest · Payments'));
+  const digests = (s: StewardSlack) =>
+    s.fake
+      .channelMessages(PAYMENTS)
+      .filter((m) => JSON.stringify(m.blocks ?? []).includes('Patch SLA digest · Payments'));
   const total = () => digests(a).length + (b ? digests(b).length : 0);
 
   it('both plan 09:00; the digest is posted once in all, on one of the two workspaces', async () => {

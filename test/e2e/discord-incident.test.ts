@@ -46,17 +46,27 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
   const incident = (n: number) => d().incident(n);
   const timeline = (n: number) => d().timeline(n);
   const settled = () => d().settled();
-  const command = (user: string, subcommand: string, options: Json = {}, channelId?: string) => d().command(user, subcommand, options, channelId);
+  const command = (user: string, subcommand: string, options: Json = {}, channelId?: string) =>
+    d().command(user, subcommand, options, channelId);
   const messageWrites = (mark: number) => d().messageWrites(mark);
   const openDeclare = (user?: string, title?: string) => d().openDeclare(user, title);
-  const submitDeclare = (customId: string, fields: Record<string, string | string[]>, user?: string) => d().submitDeclare(customId, fields, user);
+  const submitDeclare = (customId: string, fields: Record<string, string | string[]>, user?: string) =>
+    d().submitDeclare(customId, fields, user);
 
   it('/incident declare title:Database down opens the 5-field modal with the title prefilled', async () => {
     const modal = await openDeclare(alice, 'Database down');
     expect(modal.title).toBe('Declare an incident');
     expect(modal.custom_id).toMatch(/^f1\|incident\.declare\|[A-Za-z0-9_-]{6,32}$/);
     expect(modal.components).toHaveLength(5);
-    expect(modal.components.map((c: Json) => [c.type, c.label, c.component.type, c.component.custom_id, c.component.required])).toEqual([
+    expect(
+      modal.components.map((c: Json) => [
+        c.type,
+        c.label,
+        c.component.type,
+        c.component.custom_id,
+        c.component.required,
+      ]),
+    ).toEqual([
       [18, 'Title', 4, 'title', true],
       [18, 'Severity', 3, 'severity', true],
       [18, 'Affected service', 3, 'service', false],
@@ -64,7 +74,15 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
       [18, 'Page the on-call now?', 3, 'page', false],
     ]);
     const [title, severity, service, summary, page] = modal.components.map((c: Json) => c.component);
-    expect(title).toEqual({ type: 4, custom_id: 'title', style: 1, required: true, max_length: 100, value: 'Database down', placeholder: 'Checkout fails with 502' });
+    expect(title).toEqual({
+      type: 4,
+      custom_id: 'title',
+      style: 1,
+      required: true,
+      max_length: 100,
+      value: 'Database down',
+      placeholder: 'Checkout fails with 502',
+    });
     expect(severity.options).toEqual([
       { label: 'SEV1', value: 'SEV1', description: 'Customer-facing outage' },
       { label: 'SEV2', value: 'SEV2', description: 'Degraded service' },
@@ -87,23 +105,36 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     const modal = await openDeclare(alice, 'Database down');
     const mark = s.fake.mark;
     const cb = await s.send(
-      submitDeclare(modal.custom_id, { title: 'Database down', severity: ['SEV1'], service: ['ledger'], summary: 'Primary refuses connections', page: ['no'] }),
+      submitDeclare(modal.custom_id, {
+        title: 'Database down',
+        severity: ['SEV1'],
+        service: ['ledger'],
+        summary: 'Primary refuses connections',
+        page: ['no'],
+      }),
     );
     expect(cb.body.type).toBe(4);
     expect(cb.body.data.flags).toBe(EPHEMERAL);
     expect(cb.body.data.allowed_mentions).toEqual(NO_MENTIONS);
     expect(cb.body.data.embeds[0].title).toBe('INC-1 declared');
-    expect(cb.body.data.embeds[0].description).toBe('Database down · SEV1. Opening the war room and announcing it now; you are the commander.');
+    expect(cb.body.data.embeds[0].description).toBe(
+      'Database down · SEV1. Opening the war room and announcing it now; you are the commander.',
+    );
 
     // Exactly one incident, in the database.
-    expect(incidents().map((i) => [i.number, i.title, i.severity, i.status, i.service_id, i.summary, i.declared_by])).toEqual([
-      [1, 'Database down', 'SEV1', 'investigating', 'ledger', 'Primary refuses connections', 'alice'],
-    ]);
+    expect(
+      incidents().map((i) => [i.number, i.title, i.severity, i.status, i.service_id, i.summary, i.declared_by]),
+    ).toEqual([[1, 'Database down', 'SEV1', 'investigating', 'ledger', 'Primary refuses connections', 'alice']]);
 
     // The war room: a text channel in the incidents guild, under its category.
     const created = await s.fake.waitForRest('POST', `/guilds/${GUILD}/channels`, (c) => c.seq >= mark);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'inc-1-database-down', type: 0, parent_id: INCIDENTS_GUILD.category, topic: 'INC-1 SEV1: Database down' });
+    expect(created.body).toMatchObject({
+      name: 'inc-1-database-down',
+      type: 0,
+      parent_id: INCIDENTS_GUILD.category,
+      topic: 'INC-1 SEV1: Database down',
+    });
     const room = s.fake.channel('inc-1-database-down')!;
     expect(room).toMatchObject({ type: 0, guild_id: GUILD, parent_id: INCIDENTS_GUILD.category });
     inc1.room = room.id;
@@ -112,7 +143,13 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     await s.fake.waitForRest('PUT', `/channels/${room.id}/permissions/${bob}`);
     const overwrites = s.fake.restCallsOf('PUT', new RegExp(`^/channels/${room.id}/permissions/\\d+$`));
     expect(overwrites.map((c) => c.path.split('/').pop())).toEqual([alice, bob]);
-    for (const c of overwrites) expect(c.body).toEqual({ id: c.path.split('/').pop(), type: 1, allow: String(1024 + 2048 + 65536 + 64), deny: '0' });
+    for (const c of overwrites)
+      expect(c.body).toEqual({
+        id: c.path.split('/').pop(),
+        type: 1,
+        allow: String(1024 + 2048 + 65536 + 64),
+        deny: '0',
+      });
     expect(room.permission_overwrites.map((o: Json) => o.id).sort()).toEqual([alice, bob].sort());
 
     // The summary card, pinned, with the four buttons.
@@ -126,9 +163,21 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     expect(field(summary.embeds[0], 'Severity')).toBe('**SEV1**');
     expect(field(summary.embeds[0], 'Status')).toBe('Investigating');
     expect(field(summary.embeds[0], 'Service')).toBe('Ledger `ledger`');
-    expect(field(summary.embeds[0], 'Roles')).toBe(`commander: <@${alice}>\ncommunications: unassigned\nscribe: unassigned`);
-    expect(customIds(summary)).toEqual(['st1|incident.form|1|status', 'st1|incident.form|1|severity', 'st1|incident.form|1|role', 'st1|incident.form|1|resolve']);
-    expect(summary.components[0].components.map((b: Json) => b.label)).toEqual(['Update status', 'Change severity', 'Assign role', 'Resolve']);
+    expect(field(summary.embeds[0], 'Roles')).toBe(
+      `commander: <@${alice}>\ncommunications: unassigned\nscribe: unassigned`,
+    );
+    expect(customIds(summary)).toEqual([
+      'st1|incident.form|1|status',
+      'st1|incident.form|1|severity',
+      'st1|incident.form|1|role',
+      'st1|incident.form|1|resolve',
+    ]);
+    expect(summary.components[0].components.map((b: Json) => b.label)).toEqual([
+      'Update status',
+      'Change severity',
+      'Assign role',
+      'Resolve',
+    ]);
 
     // The announcement, in the policy's announce channel.
     const announced = await s.fake.waitForRest('POST', `/channels/${ANNOUNCE}/messages`, (c) => c.seq >= mark);
@@ -137,14 +186,26 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     expect(announced.body.components).toEqual([]);
 
     await settled();
-    const messages = s.rows('select platform, channel_id, message_id, kind, thread_id from incident_message order by id');
+    const messages = s.rows(
+      'select platform, channel_id, message_id, kind, thread_id from incident_message order by id',
+    );
     expect(messages).toEqual(
       expect.arrayContaining([
         { platform: 'discord', channel_id: room.id, message_id: inc1.summary, kind: 'summary', thread_id: null },
-        { platform: 'discord', channel_id: ANNOUNCE, message_id: inc1.announcement, kind: 'announcement', thread_id: inc1.announcement },
+        {
+          platform: 'discord',
+          channel_id: ANNOUNCE,
+          message_id: inc1.announcement,
+          kind: 'announcement',
+          thread_id: inc1.announcement,
+        },
       ]),
     );
-    expect(incident(1)).toMatchObject({ war_room_state: 'ready', war_room_channel: room.id, war_room_name: 'inc-1-database-down' });
+    expect(incident(1)).toMatchObject({
+      war_room_state: 'ready',
+      war_room_channel: room.id,
+      war_room_name: 'inc-1-database-down',
+    });
     // Both cards now link the war room (edited in place once it existed).
     expect(field(s.fake.message(ANNOUNCE, inc1.announcement)!.embeds[0], 'War room')).toBe(`<#${room.id}>`);
     for (const c of messageWrites(mark)) expect(c.body.allowed_mentions).toEqual(NO_MENTIONS);
@@ -157,7 +218,11 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     const cb = await command(alice, 'list');
     expect(cb.body.data.flags).toBe(EPHEMERAL);
     expect(cb.body.data.embeds[0].title).toBe('Open incidents (1)');
-    expect(cb.body.data.embeds[0].description).toMatch(new RegExp(`^\\*\\*INC-1 SEV1\\*\\* Database down · Investigating · <#${inc1.room}> · commander <@${alice}> · since <t:\\d+:R>$`));
+    expect(cb.body.data.embeds[0].description).toMatch(
+      new RegExp(
+        `^\\*\\*INC-1 SEV1\\*\\* Database down · Investigating · <#${inc1.room}> · commander <@${alice}> · since <t:\\d+:R>$`,
+      ),
+    );
     const stranger = await command(STRANGER.id, 'list');
     expect(stranger.body.data.embeds[0].title).toBe('Open incidents (1)');
     // …but may not declare.
@@ -180,17 +245,31 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     expect(field(sent.body.embeds[0], 'Assigned by')).toBe(`<@${alice}>`);
     expect(field(sent.body.embeds[0], 'War room')).toBe(`<#${inc1.room}>`);
 
-    const summaryEdit = await s.fake.waitForRest('PATCH', `/channels/${inc1.room}/messages/${inc1.summary}`, (c) => c.seq >= mark);
-    const announceEdit = await s.fake.waitForRest('PATCH', `/channels/${ANNOUNCE}/messages/${inc1.announcement}`, (c) => c.seq >= mark);
+    const summaryEdit = await s.fake.waitForRest(
+      'PATCH',
+      `/channels/${inc1.room}/messages/${inc1.summary}`,
+      (c) => c.seq >= mark,
+    );
+    const announceEdit = await s.fake.waitForRest(
+      'PATCH',
+      `/channels/${ANNOUNCE}/messages/${inc1.announcement}`,
+      (c) => c.seq >= mark,
+    );
     for (const edit of [summaryEdit, announceEdit]) {
       expect(edit.body.allowed_mentions).toEqual(NO_MENTIONS);
-      expect(field(edit.body.embeds[0], 'Roles')).toBe(`commander: <@${alice}>\ncommunications: unassigned\nscribe: <@${bob}>`);
+      expect(field(edit.body.embeds[0], 'Roles')).toBe(
+        `commander: <@${alice}>\ncommunications: unassigned\nscribe: <@${bob}>`,
+      );
     }
     // Edited, not posted again.
     expect(s.fake.messages(inc1.room).filter((m) => m.embeds[0]?.title === 'INC-1 · Database down')).toHaveLength(1);
     expect(s.fake.message(inc1.room, inc1.summary)!.edited_timestamp).not.toBeNull();
     expect(JSON.parse(incident(1)!.roles)).toEqual({ commander: 'alice', scribe: 'bob' });
-    expect(timeline(1).at(-1)).toMatchObject({ kind: 'role', actor_person: 'alice', text: 'Bob Builder is now scribe' });
+    expect(timeline(1).at(-1)).toMatchObject({
+      kind: 'role',
+      actor_person: 'alice',
+      text: 'Bob Builder is now scribe',
+    });
     await settled();
   });
 
@@ -200,8 +279,14 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     expect(cb.body.data.flags).toBe(EPHEMERAL);
     const inRoom = await s.fake.waitForRest('POST', `/channels/${inc1.room}/messages`, (c) => c.seq >= mark);
     expect(inRoom.body.embeds[0]).toMatchObject({ title: 'INC-1 update', description: 'Rolled back' });
-    expect(inRoom.body.embeds[0].footer.text).toMatch(/^@Bob Builder · \d{4}-\d\d-\d\d \d\d:\d\d UTC · Investigating · SEV1$/);
-    const thread = await s.fake.waitForRest('POST', `/channels/${ANNOUNCE}/messages/${inc1.announcement}/threads`, (c) => c.seq >= mark);
+    expect(inRoom.body.embeds[0].footer.text).toMatch(
+      /^@Bob Builder · \d{4}-\d\d-\d\d \d\d:\d\d UTC · Investigating · SEV1$/,
+    );
+    const thread = await s.fake.waitForRest(
+      'POST',
+      `/channels/${ANNOUNCE}/messages/${inc1.announcement}/threads`,
+      (c) => c.seq >= mark,
+    );
     expect(thread.status).toBe(201);
     expect(thread.body.name).toBe('🚨 INC-1 · Database down');
     // A thread started from a message has the message's id.
@@ -215,8 +300,15 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     await s.fake.waitForRest('POST', `/channels/${inc1.announcement}/messages`, (c) => c.seq >= again);
     await settled();
     expect(s.fake.restCallsOf('POST', /\/threads$/).filter((c) => c.seq >= again)).toEqual([]);
-    expect(s.fake.messages(inc1.announcement).map((m) => m.embeds[0].description)).toEqual(['Rolled back', 'Error rate back to normal']);
-    expect(timeline(1).filter((e) => e.kind === 'update').map((e) => [e.actor_person, e.text])).toEqual([
+    expect(s.fake.messages(inc1.announcement).map((m) => m.embeds[0].description)).toEqual([
+      'Rolled back',
+      'Error rate back to normal',
+    ]);
+    expect(
+      timeline(1)
+        .filter((e) => e.kind === 'update')
+        .map((e) => [e.actor_person, e.text]),
+    ).toEqual([
       ['bob', 'Rolled back'],
       ['alice', 'Error rate back to normal'],
     ]);
@@ -239,7 +331,12 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
       (r) => r.length === 1,
       "select t.* from timeline_entry t where t.kind = 'pinned' and t.text like 'Found it%'",
     );
-    expect(entry).toMatchObject({ actor_person: 'bob', actor_name: 'Bob Builder', text: 'Found it: the connection pool is exhausted', dedupe_key: `pin:discord:${inc1.room}:${said.id}` });
+    expect(entry).toMatchObject({
+      actor_person: 'bob',
+      actor_name: 'Bob Builder',
+      text: 'Found it: the connection pool is exhausted',
+      dedupe_key: `pin:discord:${inc1.room}:${said.id}`,
+    });
     expect(new Date(entry.at).getTime()).toBe(snowflakeTime(said.id).getTime());
     // The message was not cached: it was fetched for its author and text.
     expect(s.fake.restCallsOf('GET', `/channels/${inc1.room}/messages/${said.id}`)).toHaveLength(1);
@@ -252,19 +349,29 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     const later = s.fake.addMessage(inc1.room, { author: alice, content: 'Failing over to the replica' });
     s.fake.dispatch('MESSAGE_REACTION_ADD', reaction(bob, later.id));
     await s.rowsWhen((r) => r.length === 2, "select id from timeline_entry where kind = 'pinned'");
-    expect(timeline(1).filter((e) => e.kind === 'pinned').map((e) => [e.actor_person, e.text])).toEqual([
+    expect(
+      timeline(1)
+        .filter((e) => e.kind === 'pinned')
+        .map((e) => [e.actor_person, e.text]),
+    ).toEqual([
       ['bob', 'Found it: the connection pool is exhausted'],
       ['alice', 'Failing over to the replica'],
     ]);
     expect(s.rows("select action from audit_entry where action = 'incident.pinned'")).toHaveLength(2);
   });
 
-  it('a message pinned in the war room (CHANNEL_PINS_UPDATE) joins the timeline too; Steward\'s own pinned summary does not', async () => {
+  it("a message pinned in the war room (CHANNEL_PINS_UPDATE) joins the timeline too; Steward's own pinned summary does not", async () => {
     const said = s.fake.addMessage(inc1.room, { author: carol, content: 'Customers see timeouts on refunds' });
     // Pinned in the Discord client: the same REST call, the same gateway events.
-    const res = await fetch(`${s.fake.apiUrl}/v10/channels/${inc1.room}/messages/pins/${said.id}`, { method: 'PUT', headers: { authorization: `Bot ${DISCORD_TEST_TOKEN}` } });
+    const res = await fetch(`${s.fake.apiUrl}/v10/channels/${inc1.room}/messages/pins/${said.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bot ${DISCORD_TEST_TOKEN}` },
+    });
     expect(res.status).toBe(204);
-    await s.rowsWhen((r) => r.length === 1, "select id from timeline_entry where kind = 'pinned' and actor_person = 'carol'");
+    await s.rowsWhen(
+      (r) => r.length === 1,
+      "select id from timeline_entry where kind = 'pinned' and actor_person = 'carol'",
+    );
     expect(s.fake.restCallsOf('GET', `/channels/${inc1.room}/messages/pins`).length).toBeGreaterThanOrEqual(1);
     const pinned = timeline(1).filter((e) => e.kind === 'pinned');
     expect(pinned.map((e) => e.actor_person)).toEqual(['bob', 'alice', 'carol']);
@@ -272,43 +379,76 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
   });
 
   it('"Update status" on the summary opens its modal; the submission changes the status once, even when submitted twice', async () => {
-    const opened = await s.send(s.fake.button({ customId: 'st1|incident.form|1|status', message: inc1.summary, user: alice }));
+    const opened = await s.send(
+      s.fake.button({ customId: 'st1|incident.form|1|status', message: inc1.summary, user: alice }),
+    );
     expect(opened.body.type).toBe(9);
     const modal = opened.body.data;
     expect(modal.title).toBe('INC-1 status');
     expect(modal.custom_id).toMatch(/^f1\|incident\.status\|1\|[A-Za-z0-9_-]+$/);
     expect(modal.components.map((c: Json) => c.component.custom_id)).toEqual(['status', 'text']);
-    expect(modal.components[0].component.options.find((o: Json) => o.default)).toEqual({ label: 'Investigating', value: 'investigating', default: true });
+    expect(modal.components[0].component.options.find((o: Json) => o.default)).toEqual({
+      label: 'Investigating',
+      value: 'investigating',
+      default: true,
+    });
 
     const mark = s.fake.mark;
-    const submit = () => s.fake.modalSubmit({ customId: modal.custom_id, fields: { status: ['monitoring'], text: 'Error rate falling' }, user: alice, message: inc1.summary, shape: 'label' });
+    const submit = () =>
+      s.fake.modalSubmit({
+        customId: modal.custom_id,
+        fields: { status: ['monitoring'], text: 'Error rate falling' },
+        user: alice,
+        message: inc1.summary,
+        shape: 'label',
+      });
     const first = await s.send(submit());
     expect(first.body.data.flags).toBe(EPHEMERAL);
     expect(first.body.data.embeds[0].title).toBe('INC-1: Status investigating → monitoring: Error rate falling');
     // The second submission changes nothing (the core answers that the status is already set).
     const second = await s.send(submit());
-    expect(second.body.data.embeds[0]).toMatchObject({ title: 'INC-1 is already monitoring.', footer: { text: 'INCIDENT.UNCHANGED' } });
-    const edit = await s.fake.waitForRest('PATCH', `/channels/${inc1.room}/messages/${inc1.summary}`, (c) => c.seq >= mark);
+    expect(second.body.data.embeds[0]).toMatchObject({
+      title: 'INC-1 is already monitoring.',
+      footer: { text: 'INCIDENT.UNCHANGED' },
+    });
+    const edit = await s.fake.waitForRest(
+      'PATCH',
+      `/channels/${inc1.room}/messages/${inc1.summary}`,
+      (c) => c.seq >= mark,
+    );
     expect(field(edit.body.embeds[0], 'Status')).toBe('Monitoring');
     await settled();
-    expect(timeline(1).filter((e) => e.kind === 'status').map((e) => e.text)).toEqual(['Status investigating → monitoring: Error rate falling']);
+    expect(
+      timeline(1)
+        .filter((e) => e.kind === 'status')
+        .map((e) => e.text),
+    ).toEqual(['Status investigating → monitoring: Error rate falling']);
     expect(incident(1)!.status).toBe('monitoring');
   });
 
   it('resolve is refused for carol (neither commander nor declarer) and accepted for alice; the postmortem draft lands in the war room', async () => {
     const refused = await command(carol, 'resolve', { summary: 'I think it is fine' }, inc1.room);
     expect(refused.body.data.flags).toBe(EPHEMERAL);
-    expect(refused.body.data.embeds[0]).toMatchObject({ title: 'Only the commander or declarer may resolve INC-1.', footer: { text: 'AUTH.FORBIDDEN' } });
+    expect(refused.body.data.embeds[0]).toMatchObject({
+      title: 'Only the commander or declarer may resolve INC-1.',
+      footer: { text: 'AUTH.FORBIDDEN' },
+    });
     expect(incident(1)!.status).toBe('monitoring');
     // The button refuses her too, before any form opens.
-    const button = await s.send(s.fake.button({ customId: 'st1|incident.form|1|resolve', message: inc1.summary, user: carol }));
+    const button = await s.send(
+      s.fake.button({ customId: 'st1|incident.form|1|resolve', message: inc1.summary, user: carol }),
+    );
     expect(button.body.type).toBe(4);
     expect(button.body.data.embeds[0].footer.text).toBe('AUTH.FORBIDDEN');
 
     const mark = s.fake.mark;
     const ok = await command(alice, 'resolve', { summary: 'Failed over to the replica' }, inc1.room);
     expect(ok.body.data.embeds[0].title).toBe('INC-1: Resolved: Failed over to the replica');
-    const posted = await s.fake.waitForRest('POST', `/channels/${inc1.room}/messages`, (c) => c.seq >= mark && c.body.embeds?.[0]?.title === 'Postmortem draft: INC-1');
+    const posted = await s.fake.waitForRest(
+      'POST',
+      `/channels/${inc1.room}/messages`,
+      (c) => c.seq >= mark && c.body.embeds?.[0]?.title === 'Postmortem draft: INC-1',
+    );
     const text = posted.body.embeds[0].fields.map((f: Json) => f.value).join('\n');
     expect(text).toContain('# Postmortem: INC-1 — Database down');
     expect(text).toContain('## Timeline');
@@ -330,7 +470,9 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     expect(tl.body.data.embeds[0].title).toBe('INC-1 timeline');
     const lines = tl.body.data.embeds[0].description.split('\n');
     expect(lines[0]).toMatch(new RegExp(`^<t:\\d+:f> · <@${alice}>: Declared as SEV1: Database down$`));
-    expect(lines.some((l: string) => l.endsWith(`<@${bob}>: 📌 Found it: the connection pool is exhausted`))).toBe(true);
+    expect(lines.some((l: string) => l.endsWith(`<@${bob}>: 📌 Found it: the connection pool is exhausted`))).toBe(
+      true,
+    );
     expect(lines.at(-1)).toMatch(/Resolved: Failed over to the replica$/);
 
     const pm = await command(carol, 'postmortem', { incident: 'INC-1' });
@@ -342,12 +484,17 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
 
     const stats = await command(alice, 'stats');
     expect(stats.body.data.embeds[0].title).toBe('Incident stats, last 30d');
-    expect(stats.body.data.embeds[0].description).toMatch(/^1 incidents, 1 closed\. \*\*All\*\*: 1 · MTTA \S+ · MTTR \S+$/);
+    expect(stats.body.data.embeds[0].description).toMatch(
+      /^1 incidents, 1 closed\. \*\*All\*\*: 1 · MTTA \S+ · MTTR \S+$/,
+    );
     const week = await command(alice, 'stats', { window: '7d' });
     expect(week.body.data.embeds[0].title).toBe('Incident stats, last 7d');
 
     const bad = await command(alice, 'timeline', { incident: 'yesterday' });
-    expect(bad.body.data.embeds[0]).toMatchObject({ title: '"yesterday" does not name an incident.', footer: { text: 'COMMAND.INVALID' } });
+    expect(bad.body.data.embeds[0]).toMatchObject({
+      title: '"yesterday" does not name an incident.',
+      footer: { text: 'COMMAND.INVALID' },
+    });
     const missing = await command(alice, 'timeline', { incident: 'INC-99' });
     expect(missing.body.data.embeds[0].footer.text).toBe('INCIDENT.NOT_FOUND');
     const outside = await command(alice, 'update', { text: 'hello' });
@@ -358,7 +505,14 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     const mark = s.fake.mark;
     const evil = '@everyone <@&1160000000000000030> <@111111111111111113> @here';
     const modal = await openDeclare(alice, evil);
-    const cb = await s.send(submitDeclare(modal.custom_id, { title: `Down ${evil}`, severity: ['SEV2'], summary: `Summary ${evil} <#${GENERAL}>`, page: ['yes'] }));
+    const cb = await s.send(
+      submitDeclare(modal.custom_id, {
+        title: `Down ${evil}`,
+        severity: ['SEV2'],
+        summary: `Summary ${evil} <#${GENERAL}>`,
+        page: ['yes'],
+      }),
+    );
     const n = Number(/^INC-(\d+) declared$/.exec(cb.body.data.embeds[0].title)![1]);
     await settled();
     const room = incident(n)!.war_room_channel!;
@@ -385,5 +539,4 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     }
     expect(timeline(n).map((e) => e.kind)).toEqual(['declared', 'page', 'war_room', 'update']);
   });
-
 });

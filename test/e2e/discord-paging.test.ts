@@ -54,7 +54,6 @@ interface StepRow {
 
 const ms = (v: string | number | null) => (v === null ? NaN : new Date(v).getTime());
 
-
 describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLite, 2 s timeouts)', () => {
   let s: DiscordSteward;
   // Monday noon: bob holds checkout-primary all week.
@@ -85,25 +84,44 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
   const aboutPage = (n: number) => new RegExp(`\\bPAGE-${n}\\b`);
   /** Messages Steward posted (successfully) in a channel about PAGE-n, in order. */
   const postsIn = (channelId: string, n: number) =>
-    s.fake.restCallsOf('POST', `/channels/${channelId}/messages`).filter((c) => c.status === 200 && aboutPage(n).test(titleOf(c)));
+    s.fake
+      .restCallsOf('POST', `/channels/${channelId}/messages`)
+      .filter((c) => c.status === 200 && aboutPage(n).test(titleOf(c)));
   const dmsTo = (user: string, n: number) => postsIn(dm(user), n);
   /** Waits until `user` has received `count` DMs about PAGE-n; returns them all. */
   const waitForDms = (user: string, n: number, count: number, timeoutMs = 5_000) =>
-    until(`${count} DM(s) about PAGE-${n} to ${user} (got ${dmsTo(user, n).length})`, () => dmsTo(user, n).length >= count && dmsTo(user, n), timeoutMs);
+    until(
+      `${count} DM(s) about PAGE-${n} to ${user} (got ${dmsTo(user, n).length})`,
+      () => dmsTo(user, n).length >= count && dmsTo(user, n),
+      timeoutMs,
+    );
 
   const command = (user: string, name: string, subcommand: string, options: Json = {}) =>
     s.send(s.fake.chatInput({ name, subcommand, options, user, channelId: GENERAL }));
   /** A click on a button of a page message, in the clicking user's DM with Steward. */
   const click = (user: string, customId: string, message: Json) =>
-    s.send(s.fake.button({ customId, message: JSON.parse(JSON.stringify(message)), user, guildId: null, channelId: dm(user) }));
+    s.send(
+      s.fake.button({
+        customId,
+        message: JSON.parse(JSON.stringify(message)),
+        user,
+        guildId: null,
+        channelId: dm(user),
+      }),
+    );
   const messageOf = (c: DiscordRestCall) => s.fake.message(c.path.split('/')[2], c.response.id)!;
 
-  const page = (n: number) => s.rows<PageRow>('select number, status, step_seq, ack_by, notified, exhausted_at from page where number = ?', n)[0];
+  const page = (n: number) =>
+    s.rows<PageRow>('select number, status, step_seq, ack_by, notified, exhausted_at from page where number = ?', n)[0];
   const steps = (n: number) =>
-    s.rows<StepRow>('select s.seq, s.round, s.level, s.kind, s.state, s.due_at, s.fired_at, s.targets from page_step s join page p on p.id = s.page_id where p.number = ? order by s.seq', n);
+    s.rows<StepRow>(
+      'select s.seq, s.round, s.level, s.kind, s.state, s.due_at, s.fired_at, s.targets from page_step s join page p on p.id = s.page_id where p.number = ? order by s.seq',
+      n,
+    );
   const settled = () => s.rowsWhen((r) => r.length === 0, "select key from outbox_item where state = 'pending'");
   /** The escalation runner has fired what was due and waits on the clock for its next poll. */
-  const runnerWaiting = () => until('the escalation runner to wait on the clock', () => clock.armedIn(ESCALATION_POLL_MS), 3_000);
+  const runnerWaiting = () =>
+    until('the escalation runner to wait on the clock', () => clock.armedIn(ESCALATION_POLL_MS), 3_000);
 
   /** `/page service service:<id> message:<text>`: asserts the reply and returns the page number. */
   async function pageService(user: string, service: string, message: string): Promise<number> {
@@ -118,7 +136,10 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
   }
 
   it('/page service checkout: bob (level 1), carol (level 2), bob and carol again (round 2), then the payments channel hears nobody acknowledged', async () => {
-    const cb = await command(alice, 'page', 'service', { service: 'checkout', message: 'Checkout returns 502 for card payments' });
+    const cb = await command(alice, 'page', 'service', {
+      service: 'checkout',
+      message: 'Checkout returns 502 for card payments',
+    });
     expect(cb.body.type).toBe(4);
     const reply = cb.body.data;
     expect(reply.embeds[0].title).toBe('PAGE-1 · paging the on-call for Checkout');
@@ -132,7 +153,10 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(titleOf(bob1)).toBe('🔔 PAGE-1 · Checkout');
     expect(bob1.body.embeds[0].description).toBe('Checkout returns 502 for card payments');
     expect(field(bob1.body.embeds[0], 'Escalation')).toContain('level 1 of 2, round 1 of 2');
-    expect(bob1.body.components.flatMap((r: Json) => r.components.map((c: Json) => c.label))).toEqual(['Acknowledge', 'Escalate now']);
+    expect(bob1.body.components.flatMap((r: Json) => r.components.map((c: Json) => c.label))).toEqual([
+      'Acknowledge',
+      'Escalate now',
+    ]);
     expect(customIds(bob1.body)).toEqual([`st1|page.ack|${n}`, `st1|page.escalate|${n}|0`]);
     expect(bob1.body.allowed_mentions).toEqual({ parse: [] });
     expect(dmsTo(carol, n)).toEqual([]);
@@ -154,10 +178,16 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     const [, carol2] = await waitForDms(carol, n, 2);
     // The last level of the last round has nowhere further to escalate to.
     expect(customIds(carol2.body)).toEqual([`st1|page.ack|${n}`]);
-    const [team] = await until('the "nobody acknowledged" post in #payments', () => postsIn(PAYMENTS_CHANNEL, n).length > 0 && postsIn(PAYMENTS_CHANNEL, n), 6_000);
+    const [team] = await until(
+      'the "nobody acknowledged" post in #payments',
+      () => postsIn(PAYMENTS_CHANNEL, n).length > 0 && postsIn(PAYMENTS_CHANNEL, n),
+      6_000,
+    );
     expect(titleOf(team)).toContain('nobody acknowledged');
     expect(titleOf(team)).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
-    expect(field(team.body.embeds[0], 'Nobody acknowledged')).toMatch(/^every level was tried 2× \(last at <t:\d+:f>\)$/);
+    expect(field(team.body.embeds[0], 'Nobody acknowledged')).toMatch(
+      /^every level was tried 2× \(last at <t:\d+:f>\)$/,
+    );
     expect(customIds(team.body)).toEqual([`st1|page.ack|${n}`]); // still open: the team may acknowledge
 
     // In order.
@@ -195,7 +225,8 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(dmsTo(dave, n)).toEqual([]);
     expect(postsIn(PLATFORM_CHANNEL, n)).toEqual([]);
     // Every copy was brought up to date in place: all say nobody acknowledged now.
-    for (const c of [bob1, carol1, bob2, carol2]) expect(messageOf(c).embeds[0].title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
+    for (const c of [bob1, carol1, bob2, carol2])
+      expect(messageOf(c).embeds[0].title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
   });
 
   it('Acknowledge on the DM: dave is refused, bob acknowledges (once), every copy is edited and carol is never paged', async () => {
@@ -211,7 +242,9 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(refused.body.type).toBe(4);
     expect(refused.body.data.flags).toBe(EPHEMERAL);
     expect(refused.body.data.embeds[0].title).toContain('Only');
-    expect(refused.body.data.embeds[0].title).toBe(`Only the people it notified or its service team may acknowledge PAGE-${n}.`);
+    expect(refused.body.data.embeds[0].title).toBe(
+      `Only the people it notified or its service team may acknowledge PAGE-${n}.`,
+    );
     expect(refused.body.data.embeds[0].footer.text).toContain('AUTH.FORBIDDEN');
     expect(page(n)).toMatchObject({ status: 'open', ack_by: null });
 
@@ -227,7 +260,12 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(again.body.data.embeds[0].title).toBe(`You already acknowledged PAGE-${n}`);
 
     // bob's DM is edited in place: acknowledged, no Acknowledge button (Resolve instead).
-    const edit = await s.fake.waitForRest('PATCH', `/channels/${dmId}/messages/${msgId}`, (c) => c.seq >= mark && titleOf(c).includes('acknowledged by Bob Builder'), 5_000);
+    const edit = await s.fake.waitForRest(
+      'PATCH',
+      `/channels/${dmId}/messages/${msgId}`,
+      (c) => c.seq >= mark && titleOf(c).includes('acknowledged by Bob Builder'),
+      5_000,
+    );
     expect(titleOf(edit)).toBe(`✅ PAGE-${n} acknowledged by Bob Builder · Checkout`);
     expect(customIds(edit.body)).not.toContain(`st1|page.ack|${n}`);
     expect(customIds(edit.body)).toEqual([`st1|page.resolve|${n}`]);
@@ -281,7 +319,11 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     ]);
 
     // Carol acknowledges (stops the escalation before the next test).
-    const acked = await click(carol, `st1|page.ack|${n}`, s.fake.message(toCarol.path.split('/')[2], toCarol.response.id)!);
+    const acked = await click(
+      carol,
+      `st1|page.ack|${n}`,
+      s.fake.message(toCarol.path.split('/')[2], toCarol.response.id)!,
+    );
     expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
     expect(dmsTo(carol, n)).toHaveLength(1);
     await settled();
@@ -289,7 +331,10 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
 
   it('/page person user:@carol pages carol alone', async () => {
     const bobBefore = s.fake.restCallsOf('POST', `/channels/${dm(bob)}/messages`).length;
-    const cb = await command(alice, 'page', 'person', { user: { type: 6, value: carol }, message: 'Can you look at the edge gateway?' });
+    const cb = await command(alice, 'page', 'person', {
+      user: { type: 6, value: carol },
+      message: 'Can you look at the edge gateway?',
+    });
     expect(cb.body.type).toBe(4);
     const m = /^PAGE-(\d+) · paging Carol Danvers$/.exec(cb.body.data.embeds[0].title);
     expect(m, cb.body.data.embeds[0].title).not.toBeNull();
@@ -304,12 +349,20 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
       [0, 'notify', 'fired'],
       [1, 'notify', 'pending'],
     ]);
-    expect(JSON.parse(steps(n)[0].targets!)).toEqual({ people: [{ person: 'carol', via: 'person' }], teams: [], missed: [] });
+    expect(JSON.parse(steps(n)[0].targets!)).toEqual({
+      people: [{ person: 'carol', via: 'person' }],
+      teams: [],
+      missed: [],
+    });
     expect(s.fake.restCallsOf('POST', `/channels/${dm(bob)}/messages`)).toHaveLength(bobBefore);
     expect(dmsTo(bob, n)).toEqual([]);
     for (const ch of [PAYMENTS_CHANNEL, PLATFORM_CHANNEL]) expect(postsIn(ch, n)).toEqual([]);
 
-    const acked = await click(carol, `st1|page.ack|${n}`, s.fake.message(toCarol.path.split('/')[2], toCarol.response.id)!);
+    const acked = await click(
+      carol,
+      `st1|page.ack|${n}`,
+      s.fake.message(toCarol.path.split('/')[2], toCarol.response.id)!,
+    );
     expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
     await settled();
   });
@@ -324,7 +377,11 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(field(card, 'Now')).toMatch(new RegExp(`^<@${bob}> until <t:\\d+:f>$`));
     expect(s.fake.user(bob)!.global_name).toBe('Bob Builder');
 
-    const over = await command(bob, 'oncall', 'override', { user: { type: 6, value: alice }, duration: '2h', schedule: 'checkout-primary' });
+    const over = await command(bob, 'oncall', 'override', {
+      user: { type: 6, value: alice },
+      duration: '2h',
+      schedule: 'checkout-primary',
+    });
     expect(over.body.type).toBe(4);
     expect(over.body.data.flags ?? 0).not.toBe(EPHEMERAL);
     expect(over.body.data.embeds[0].title).toBe('Alice Example is on call for checkout-primary for 2h');
@@ -335,22 +392,35 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     const after = await command(carol, 'oncall', 'show', { target: 'checkout-primary' });
     const now = after.body.data.embeds[0];
     expect(now.title).toBe('On call: checkout-primary');
-    expect(field(now, 'Now')).toMatch(new RegExp(`^<@${alice}> \\(override for <@${bob}>, set by <@${bob}>\\) until <t:\\d+:f>$`));
+    expect(field(now, 'Now')).toMatch(
+      new RegExp(`^<@${alice}> \\(override for <@${bob}>, set by <@${bob}>\\) until <t:\\d+:f>$`),
+    );
     expect(field(now, 'Next')).toMatch(new RegExp(`^<@${bob}> from <t:\\d+:f>`));
     expect(field(now, 'Overrides')).toMatch(new RegExp(`^<@${alice}> <t:\\d+:f> → <t:\\d+:f> · by <@${bob}> · #\\d+$`));
     const [from, to] = [...field(now, 'Overrides')!.matchAll(/<t:(\d+):f>/g)].map((x) => Number(x[1]));
     expect(to - from).toBe(2 * 3600);
 
-    const refused = await command(dave, 'oncall', 'override', { user: { type: 6, value: dave }, duration: '1h', schedule: 'checkout-primary' });
+    const refused = await command(dave, 'oncall', 'override', {
+      user: { type: 6, value: dave },
+      duration: '1h',
+      schedule: 'checkout-primary',
+    });
     expect(refused.body.data.flags).toBe(EPHEMERAL);
-    expect(refused.body.data.embeds[0].title).toBe('Only members of checkout-primary and of the teams it pages for may set up cover in it.');
+    expect(refused.body.data.embeds[0].title).toBe(
+      'Only members of checkout-primary and of the teams it pages for may set up cover in it.',
+    );
     expect(refused.body.data.embeds[0].footer.text).toContain('AUTH.FORBIDDEN');
     expect(s.rows('select id from oncall_override')).toHaveLength(1);
   });
 
   it('nothing went wrong behind the scenes: no errors or warnings logged, no side effect left failing', async () => {
     await settled();
-    expect(s.logs.entries().filter((e) => e.level >= 40).map((e) => `${e.msg} ${JSON.stringify(e.err ?? '')}`)).toEqual([]);
-    expect(s.rows("select key, last_error from outbox_item where last_error is not null")).toEqual([]);
+    expect(
+      s.logs
+        .entries()
+        .filter((e) => e.level >= 40)
+        .map((e) => `${e.msg} ${JSON.stringify(e.err ?? '')}`),
+    ).toEqual([]);
+    expect(s.rows('select key, last_error from outbox_item where last_error is not null')).toEqual([]);
   });
 });

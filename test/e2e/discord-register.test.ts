@@ -22,7 +22,11 @@ const slackManifest = parseYaml(slackManifestText);
 
 describe('discord register (CLI process against the fake Discord API)', () => {
   let fake: FakeDiscord;
-  const env = () => ({ DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl });
+  const env = () => ({
+    DISCORD_TOKEN: DISCORD_TEST_TOKEN,
+    DISCORD_APPLICATION_ID: fake.applicationId,
+    DISCORD_API_URL: fake.apiUrl,
+  });
 
   beforeAll(async () => {
     fake = await FakeDiscord.start({ token: DISCORD_TEST_TOKEN });
@@ -34,7 +38,9 @@ describe('discord register (CLI process against the fake Discord API)', () => {
   it('bulk-overwrites the global commands with exactly manifests/discord-commands.json; a second run changes nothing', async () => {
     const first = await runCli(['discord', 'register'], env());
     expect(first.stderr).toBe('');
-    expect(first.stdout).toBe('registered 7 commands (global): incident, page, oncall, change, patch, service, steward\n');
+    expect(first.stdout).toBe(
+      'registered 7 commands (global): incident, page, oncall, change, patch, service, steward\n',
+    );
     expect(first.code).toBe(0);
 
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`);
@@ -45,7 +51,15 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     // Nothing else was written: no per-command POST/PATCH/DELETE, no guild commands.
     expect(fake.restCalls.filter((c) => c.method !== 'GET' && c.method !== 'PUT')).toEqual([]);
     const registered = fake.commands();
-    expect(registered.map((c) => c.name)).toEqual(['incident', 'page', 'oncall', 'change', 'patch', 'service', 'steward']);
+    expect(registered.map((c) => c.name)).toEqual([
+      'incident',
+      'page',
+      'oncall',
+      'change',
+      'patch',
+      'service',
+      'steward',
+    ]);
     expect(registered.map((c) => c.options)).toEqual(manifest.map((c) => c.options));
 
     const second = await runCli(['discord', 'register'], env());
@@ -62,7 +76,9 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const global = fake.commands();
     const r = await runCli(['discord', 'register'], { ...env(), DISCORD_GUILD_ID: fake.guildId });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe(`registered 7 commands (guild ${fake.guildId}): incident, page, oncall, change, patch, service, steward\n`);
+    expect(r.stdout).toBe(
+      `registered 7 commands (guild ${fake.guildId}): incident, page, oncall, change, patch, service, steward\n`,
+    );
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(puts).toHaveLength(1);
@@ -89,7 +105,10 @@ describe('discord register (CLI process against the fake Discord API)', () => {
   });
 
   it('a token without an application id is refused as an invalid environment (exit 1), naming the variable', async () => {
-    const half = await runCli(['discord', 'register'], { DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_API_URL: fake.apiUrl });
+    const half = await runCli(['discord', 'register'], {
+      DISCORD_TOKEN: DISCORD_TEST_TOKEN,
+      DISCORD_API_URL: fake.apiUrl,
+    });
     expect(half.code).toBe(1);
     expect(half.stderr).toContain('DISCORD_APPLICATION_ID: DISCORD_TOKEN needs DISCORD_APPLICATION_ID');
     expect(half.stdout + half.stderr).not.toContain(DISCORD_TEST_TOKEN);
@@ -118,7 +137,12 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     writeFileSync(file, `${example}\naccess:\n  discord: { guilds: [${guilds.map((g) => `"${g}"`).join(', ')}] }\n`);
     return file;
   };
-  const env = (extra: Record<string, string> = {}) => ({ DISCORD_TOKEN: DISCORD_TEST_TOKEN, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.apiUrl, ...extra });
+  const env = (extra: Record<string, string> = {}) => ({
+    DISCORD_TOKEN: DISCORD_TEST_TOKEN,
+    DISCORD_APPLICATION_ID: fake.applicationId,
+    DISCORD_API_URL: fake.apiUrl,
+    ...extra,
+  });
   const globalRoute = () => `/applications/${fake.applicationId}/commands`;
   const guildRoute = (g: string) => `/applications/${fake.applicationId}/guilds/${g}/commands`;
 
@@ -145,8 +169,11 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
       expect(puts).toHaveLength(1);
       expect(puts[0].status).toBe(200);
       expect(puts[0].body).toEqual(manifest);
-      for (const c of puts[0].body) expect(c, c.name).toMatchObject({ contexts: [0], integration_types: [0], dm_permission: false });
-      expect(fake.commands(g).map((c) => [c.name, c.guild_id, c.contexts, c.integration_types])).toEqual(NAMES.split(', ').map((n) => [n, g, [0], [0]]));
+      for (const c of puts[0].body)
+        expect(c, c.name).toMatchObject({ contexts: [0], integration_types: [0], dm_permission: false });
+      expect(fake.commands(g).map((c) => [c.name, c.guild_id, c.contexts, c.integration_types])).toEqual(
+        NAMES.split(', ').map((n) => [n, g, [0], [0]]),
+      );
     }
     expect(fake.restCallsOf('PUT', globalRoute())).toEqual([]);
     expect(fake.commands()).toEqual([]);
@@ -159,7 +186,9 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
 
     const noted = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: bound }));
     expect(noted.code).toBe(0);
-    expect(noted.stdout).toBe(`the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\n`);
+    expect(noted.stdout).toBe(
+      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\n`,
+    );
     expect(noted.stderr).toBe(
       'note: 7 commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global\n',
     );
@@ -167,7 +196,9 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
 
     const removed = await runCli(['discord', 'register', '--remove-global'], env({ STEWARD_CONFIG: bound }));
     expect(removed.stderr).toBe('');
-    expect(removed.stdout).toBe(`the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\nremoved the global commands\n`);
+    expect(removed.stdout).toBe(
+      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\nremoved the global commands\n`,
+    );
     expect(removed.code).toBe(0);
     expect(fake.restCallsOf('PUT', globalRoute()).map((c) => c.body.length)).toEqual([7, 0]);
     expect(fake.commands()).toEqual([]);
@@ -193,13 +224,19 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     const refused = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: file, DISCORD_GUILD_ID: ABSENT }));
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toBe(`DISCORD_GUILD_ID ${ABSENT} is not one of the policy's access.discord.guilds (${fake.guildId}, ${OTHER}): Steward would not answer its commands there\n`);
+    expect(refused.stderr).toBe(
+      `DISCORD_GUILD_ID ${ABSENT} is not one of the policy's access.discord.guilds (${fake.guildId}, ${OTHER}): Steward would not answer its commands there\n`,
+    );
     expect(fake.restCalls.filter((c) => c.seq >= mark)).toEqual([]);
 
     const one = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: file, DISCORD_GUILD_ID: OTHER }));
     expect(one.code).toBe(0);
-    expect(one.stdout).toBe(`the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in ${OTHER} only (DISCORD_GUILD_ID), not globally\nregistered 7 commands (guild ${OTHER}): ${NAMES}\n`);
-    expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => c.path)).toEqual([guildRoute(OTHER)]);
+    expect(one.stdout).toBe(
+      `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in ${OTHER} only (DISCORD_GUILD_ID), not globally\nregistered 7 commands (guild ${OTHER}): ${NAMES}\n`,
+    );
+    expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => c.path)).toEqual([
+      guildRoute(OTHER),
+    ]);
   });
 });
 
@@ -230,21 +267,41 @@ const SAMPLES: Record<string, string> = {
 };
 
 /** Subcommands whose parsed kind or fields are named differently from the option. */
-const KIND: Record<string, string> = { 'page service': 'page.create', 'page person': 'page.create', 'oncall cancel': 'oncall.override_cancel' };
-const FIELD: Record<string, Record<string, string>> = { 'page service': { service: 'target' }, 'page person': { user: 'target' } };
+const KIND: Record<string, string> = {
+  'page service': 'page.create',
+  'page person': 'page.create',
+  'oncall cancel': 'oncall.override_cancel',
+};
+const FIELD: Record<string, Record<string, string>> = {
+  'page service': { service: 'target' },
+  'page person': { user: 'target' },
+};
 
 /** What each sample becomes in the parsed command (the same value unless listed). */
-const PARSED: Record<string, unknown> = { user: '<@111111111111111112>', incident: 7, change: 7, finding: 12, overdue: true };
+const PARSED: Record<string, unknown> = {
+  user: '<@111111111111111112>',
+  incident: 7,
+  change: 7,
+  finding: 12,
+  overdue: true,
+};
 
 /** The options discord.js hands the adapter for `/<name> <sub> <opts…>`. */
 function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>) {
   const data: CommandInteractionOption[] = sub ? [{ name: sub, type: 1, options: opts }] : opts;
-  const Resolver = CommandInteractionOptionResolver as unknown as new (client: null, options: CommandInteractionOption[], resolved: object) => CommandInteractionOptionResolver;
+  const Resolver = CommandInteractionOptionResolver as unknown as new (
+    client: null,
+    options: CommandInteractionOption[],
+    resolved: object,
+  ) => CommandInteractionOptionResolver;
   return new Resolver(null, data, {});
 }
 
-const textOf = (sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>, name = 'incident') =>
-  interactionText({ options: resolverFor(sub, opts) }, registry.commands.get(name));
+const textOf = (
+  sub: string | undefined,
+  opts: Array<{ name: string; type: number; value: string }>,
+  name = 'incident',
+) => interactionText({ options: resolverFor(sub, opts) }, registry.commands.get(name));
 
 describe('command manifests agree with the shared parser', () => {
   it('manifests/discord-commands.json is valid for Discord and names exactly COMMAND_NAMES', () => {
@@ -252,7 +309,8 @@ describe('command manifests agree with the shared parser', () => {
     expect(manifest.map((c) => c.name).sort()).toEqual([...COMMAND_NAMES].sort());
     for (const c of manifest) expect(c.type).toBe(1);
     // Guild commands only: never offered in DMs, never through a user's own installation.
-    for (const c of manifest) expect(c, c.name).toMatchObject({ contexts: [0], integration_types: [0], dm_permission: false });
+    for (const c of manifest)
+      expect(c, c.name).toMatchObject({ contexts: [0], integration_types: [0], dm_permission: false });
     expect(validateCommands(manifest.map((c) => ({ ...c, contexts: [3] })))).not.toEqual({});
   });
 
@@ -262,12 +320,26 @@ describe('command manifests agree with the shared parser', () => {
     options: Array<{ type: number; name: string; required?: boolean }>;
   }
   const cases: Case[] = manifest.flatMap((c) =>
-    (c.options ?? []).filter((o: any) => o.type === 1).map((sub: any) => ({ name: c.name as string, sub: sub.name as string, options: (sub.options ?? []) as any[] })),
+    (c.options ?? [])
+      .filter((o: any) => o.type === 1)
+      .map((sub: any) => ({ name: c.name as string, sub: sub.name as string, options: (sub.options ?? []) as any[] })),
   );
 
   it('has a subcommand for every command', () => {
     expect(cases.map((c) => `${c.name} ${c.sub}`)).toEqual([
-      ...['declare', 'update', 'status', 'severity', 'role', 'resolve', 'list', 'timeline', 'postmortem', 'stats', 'help'].map((s) => `incident ${s}`),
+      ...[
+        'declare',
+        'update',
+        'status',
+        'severity',
+        'role',
+        'resolve',
+        'list',
+        'timeline',
+        'postmortem',
+        'stats',
+        'help',
+      ].map((s) => `incident ${s}`),
       'page service',
       'page person',
       'page list',
@@ -285,39 +357,69 @@ describe('command manifests agree with the shared parser', () => {
     ]);
   });
 
-  it.each(cases)('/$name $sub parses with sample option values (all, required only, and in reverse order)', ({ name, sub, options }) => {
-    for (const o of options) {
-      expect([3, 6], `type of option ${o.name}`).toContain(o.type);
-      expect(SAMPLES[o.name], `sample value for option ${o.name}`).toBeDefined();
-    }
-    // Discord requires the required options first.
-    expect(options.map((o) => !!o.required)).toEqual([...options.map((o) => !!o.required)].sort((a, b) => Number(b) - Number(a)));
-    const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name] }));
-    const required = all.filter((_, i) => options[i].required);
-    for (const given of [all, required, [...all].reverse()]) {
-      const text = textOf(sub, given, name);
-      const parsed = parseCommand(name, text);
-      expect(parsed.ok, `${name} ${text}`).toBe(true);
-      if (!parsed.ok) continue;
-      expect(parsed.command.kind).toBe(KIND[`${name} ${sub}`] ?? `${name}.${sub}`);
-      for (const o of given)
-        expect((parsed.command as Record<string, unknown>)[FIELD[`${name} ${sub}`]?.[o.name] ?? o.name]).toBe(o.name in PARSED ? PARSED[o.name] : o.value);
-    }
-    const usage = registry.commands.get(name)!.usage;
-    expect(usage.includes(`/${name} ${sub}`) || usage.includes(`· ${sub}`) || usage.includes(`/${name} <${sub}>`) || usage.includes(`/${name} [${sub}`), `usage of /${name} names ${sub}`).toBe(true);
-  });
+  it.each(cases)(
+    '/$name $sub parses with sample option values (all, required only, and in reverse order)',
+    ({ name, sub, options }) => {
+      for (const o of options) {
+        expect([3, 6], `type of option ${o.name}`).toContain(o.type);
+        expect(SAMPLES[o.name], `sample value for option ${o.name}`).toBeDefined();
+      }
+      // Discord requires the required options first.
+      expect(options.map((o) => !!o.required)).toEqual(
+        [...options.map((o) => !!o.required)].sort((a, b) => Number(b) - Number(a)),
+      );
+      const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name] }));
+      const required = all.filter((_, i) => options[i].required);
+      for (const given of [all, required, [...all].reverse()]) {
+        const text = textOf(sub, given, name);
+        const parsed = parseCommand(name, text);
+        expect(parsed.ok, `${name} ${text}`).toBe(true);
+        if (!parsed.ok) continue;
+        expect(parsed.command.kind).toBe(KIND[`${name} ${sub}`] ?? `${name}.${sub}`);
+        for (const o of given)
+          expect((parsed.command as Record<string, unknown>)[FIELD[`${name} ${sub}`]?.[o.name] ?? o.name]).toBe(
+            o.name in PARSED ? PARSED[o.name] : o.value,
+          );
+      }
+      const usage = registry.commands.get(name)!.usage;
+      expect(
+        usage.includes(`/${name} ${sub}`) ||
+          usage.includes(`· ${sub}`) ||
+          usage.includes(`/${name} <${sub}>`) ||
+          usage.includes(`/${name} [${sub}`),
+        `usage of /${name} names ${sub}`,
+      ).toBe(true);
+    },
+  );
 
   it('/incident options become the text the parser reads: the incident first, free text last and as typed, a user as a mention', () => {
-    expect(textOf('update', [{ name: 'text', type: 3, value: 'Rolled back "v2" @everyone' }, { name: 'incident', type: 3, value: 'inc-12' }])).toBe(
-      'update INC-12 Rolled back "v2" @everyone',
-    );
-    expect(textOf('role', [{ name: 'user', type: 6, value: '111111111111111112' }, { name: 'role', type: 3, value: 'commander' }])).toBe('role commander <@111111111111111112>');
+    expect(
+      textOf('update', [
+        { name: 'text', type: 3, value: 'Rolled back "v2" @everyone' },
+        { name: 'incident', type: 3, value: 'inc-12' },
+      ]),
+    ).toBe('update INC-12 Rolled back "v2" @everyone');
+    expect(
+      textOf('role', [
+        { name: 'user', type: 6, value: '111111111111111112' },
+        { name: 'role', type: 3, value: 'commander' },
+      ]),
+    ).toBe('role commander <@111111111111111112>');
     expect(textOf('timeline', [{ name: 'incident', type: 3, value: '#3' }])).toBe('timeline INC-3');
     expect(textOf('declare', [{ name: 'title', type: 3, value: '  Database down  ' }])).toBe('declare Database down');
-    const declared = parseCommand('incident', textOf('declare', [{ name: 'title', type: 3, value: 'Checkout fails with "502"' }]));
+    const declared = parseCommand(
+      'incident',
+      textOf('declare', [{ name: 'title', type: 3, value: 'Checkout fails with "502"' }]),
+    );
     expect(declared.ok && declared.command).toEqual({ kind: 'incident.declare', title: 'Checkout fails with "502"' });
     // A role value with a space stays one argument, and is refused rather than split.
-    const split = parseCommand('incident', textOf('role', [{ name: 'role', type: 3, value: 'comm ander' }, { name: 'user', type: 6, value: '111111111111111112' }]));
+    const split = parseCommand(
+      'incident',
+      textOf('role', [
+        { name: 'role', type: 3, value: 'comm ander' },
+        { name: 'user', type: 6, value: '111111111111111112' },
+      ]),
+    );
     expect(split.ok).toBe(false);
   });
 
@@ -331,7 +433,8 @@ describe('command manifests agree with the shared parser', () => {
   it('manifests/slack-app.yaml declares the same slash commands, and justifies every bot scope in a comment above it', () => {
     const slash = (slackManifest.features.slash_commands as any[]).map((c) => c.command);
     expect(slash.sort()).toEqual(COMMAND_NAMES.map((n: string) => `/${n}`).sort());
-    for (const c of slackManifest.features.slash_commands) expect(c.url).toBe('https://steward.example.com/slack/events');
+    for (const c of slackManifest.features.slash_commands)
+      expect(c.url).toBe('https://steward.example.com/slack/events');
     const scopes = slackManifest.oauth_config.scopes.bot as string[];
     expect(scopes).toContain('commands');
     expect(new Set(scopes).size).toBe(scopes.length);
@@ -341,7 +444,10 @@ describe('command manifests agree with the shared parser', () => {
     for (const scope of scopes) {
       const at = lines.findIndex((l, i) => i > botAt && l.trim() === `- ${scope}`);
       expect(at, `bot scope ${scope} listed one per line`).toBeGreaterThan(botAt);
-      const above = lines.slice(botAt + 1, at).reverse().find((l) => l.trim() !== '');
+      const above = lines
+        .slice(botAt + 1, at)
+        .reverse()
+        .find((l) => l.trim() !== '');
       expect(above?.trim(), `a comment justifying the bot scope ${scope}`).toMatch(/^#\s*\S/);
     }
   });

@@ -50,16 +50,24 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
   });
 
   const general = () => s.fake.channel('general')!.id;
-  const alice = (o: { name: string; subcommand?: string; options?: Record<string, string> }) => s.fake.chatInput({ ...o, user: POLICY_DISCORD.alice });
+  const alice = (o: { name: string; subcommand?: string; options?: Record<string, string> }) =>
+    s.fake.chatInput({ ...o, user: POLICY_DISCORD.alice });
 
   it('identifies with the intents incidents need and the configured token; /readyz reports discord ok', async () => {
     const identify = await s.fake.waitForIdentify();
     // Guilds (interactions, channels, pin updates); guild messages, their reactions and content (📌 on the timeline).
-    const intents = GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.GuildMessageReactions | GatewayIntentBits.MessageContent;
+    const intents =
+      GatewayIntentBits.Guilds |
+      GatewayIntentBits.GuildMessages |
+      GatewayIntentBits.GuildMessageReactions |
+      GatewayIntentBits.MessageContent;
     expect(identify.intents).toBe(intents);
     expect(identify.d.intents).toBe(1 | (1 << 9) | (1 << 10) | (1 << 15));
     // Not asked for: members, presences, direct messages.
-    expect(identify.intents & (GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.DirectMessages)).toBe(0);
+    expect(
+      identify.intents &
+        (GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.DirectMessages),
+    ).toBe(0);
     expect(s.fake.identifies).toHaveLength(1);
     expect(s.fake.restCallsOf('GET', '/gateway/bot')[0]?.auth).toBe(`Bot ${DISCORD_TEST_TOKEN}`);
     const ready = await fetch(`${s.base}/readyz`);
@@ -88,7 +96,8 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
         fields: [
           {
             name: 'Payments (2)',
-            value: '**Payments API** `payments-api` · tier 1 · <@111111111111111111>\n**Ledger** `ledger` · tier 2 · <@111111111111111112>',
+            value:
+              '**Payments API** `payments-api` · tier 1 · <@111111111111111111>\n**Ledger** `ledger` · tier 2 · <@111111111111111112>',
             inline: false,
           },
           {
@@ -127,7 +136,8 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     expect(embed.fields).toEqual([
       {
         name: 'Payments (2)',
-        value: '**Payments API** `payments-api` · tier 1 · <@111111111111111111>\n**Ledger** `ledger` · tier 2 · <@111111111111111112>',
+        value:
+          '**Payments API** `payments-api` · tier 1 · <@111111111111111111>\n**Ledger** `ledger` · tier 2 · <@111111111111111112>',
         inline: false,
       },
     ]);
@@ -138,7 +148,12 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
   it('/service list team:nope answers TEAM.NOT_FOUND naming the known teams', async () => {
     const cb = await s.send(alice({ name: 'service', subcommand: 'list', options: { team: 'nope' } }));
     expect(cb.body.data.embeds).toEqual([
-      { title: 'There is no team "nope".', color: 0xe74c3c, description: 'Teams: payments, platform', footer: { text: 'TEAM.NOT_FOUND' } },
+      {
+        title: 'There is no team "nope".',
+        color: 0xe74c3c,
+        description: 'Teams: payments, platform',
+        footer: { text: 'TEAM.NOT_FOUND' },
+      },
     ]);
     expect(cb.body.data.components).toEqual([]);
   });
@@ -160,7 +175,11 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
           { name: 'Escalation path', value: '`payments-default` · 2 levels, 15m per pass, repeats 1×', inline: true },
           { name: 'Channels', value: '<#222222222222222222>', inline: true },
           { name: 'Runbook', value: '[runbook](https://runbooks.example.com/payments-api)', inline: true },
-          { name: 'Repository', value: '[git.example.com/payments/payments-api](https://git.example.com/payments/payments-api)', inline: true },
+          {
+            name: 'Repository',
+            value: '[git.example.com/payments/payments-api](https://git.example.com/payments/payments-api)',
+            inline: true,
+          },
         ],
         footer: { text: 'Service payments-api · from the policy' },
       },
@@ -195,7 +214,12 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     expect(cb.body.type).toBe(4);
     expect(cb.body.data.flags).toBe(EPHEMERAL);
     expect(cb.body.data.embeds).toEqual([
-      { title: 'There is no service "nope".', color: 0xe74c3c, description: 'See /service list.', footer: { text: 'SERVICE.NOT_FOUND' } },
+      {
+        title: 'There is no service "nope".',
+        color: 0xe74c3c,
+        description: 'See /service list.',
+        footer: { text: 'SERVICE.NOT_FOUND' },
+      },
     ]);
     expect(cb.body.data.components).toEqual([]);
     expect(cb.body.data.allowed_mentions).toEqual(NO_MENTIONS);
@@ -219,9 +243,21 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
         color: 0x3498db,
         description: '`payments-default`',
         fields: [
-          { name: 'Level 1 · at once', value: 'on call in `payments-primary` (2 in rotation, every 1w) · acknowledge within 5m', inline: false },
-          { name: 'Level 2 · after 5m', value: '<@111111111111111113>, team Payments · acknowledge within 10m', inline: false },
-          { name: 'Afterwards', value: 'Then the path repeats 1 more time; if nobody acknowledged, the Payments team channel is told.', inline: false },
+          {
+            name: 'Level 1 · at once',
+            value: 'on call in `payments-primary` (2 in rotation, every 1w) · acknowledge within 5m',
+            inline: false,
+          },
+          {
+            name: 'Level 2 · after 5m',
+            value: '<@111111111111111113>, team Payments · acknowledge within 10m',
+            inline: false,
+          },
+          {
+            name: 'Afterwards',
+            value: 'Then the path repeats 1 more time; if nobody acknowledged, the Payments team channel is told.',
+            inline: false,
+          },
         ],
       },
     ]);
@@ -236,7 +272,9 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     expect(list.body.data.embeds[0].title).toBe('Services of Payments');
     const show = await s.send(s.fake.button({ customId: 'st1|service.show|edge-gateway', user: POLICY_DISCORD.bob }));
     expect(show.body.data.embeds[0].title).toBe('Edge Gateway');
-    expect(show.body.data.embeds[0].fields.find((f: any) => f.name === 'Owners').value).toBe('<@111111111111111113>, <@111111111111111114>');
+    expect(show.body.data.embeds[0].fields.find((f: any) => f.name === 'Owners').value).toBe(
+      '<@111111111111111113>, <@111111111111111114>',
+    );
     expect(show.body.data.embeds[0].fields.find((f: any) => f.name === 'Channels').value).toBe('<#222222222222222223>');
   });
 
@@ -255,12 +293,14 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     const wrongArity = await s.send(s.fake.button({ customId: 'st1|service.show|a|b', user: POLICY_DISCORD.alice }));
     expect(wrongArity.body.data.embeds[0].title).toBe('This button is no longer understood by Steward.');
     expect(wrongArity.body.data.embeds[0].description).toBe('action "service.show" expects 1 argument(s)');
-    const badId = await s.send(s.fake.button({ customId: 'st1|service.show|<@&1160000000000000030>', user: POLICY_DISCORD.alice }));
+    const badId = await s.send(
+      s.fake.button({ customId: 'st1|service.show|<@&1160000000000000030>', user: POLICY_DISCORD.alice }),
+    );
     expect(badId.body.data.embeds[0].footer).toEqual({ text: 'ACTION.EXPIRED' });
     expect(embedTexts(badId).join('\n')).not.toMatch(/<@&\d+>/);
   });
 
-  it('a custom_id that is not Steward\'s (no st1| prefix) is left alone: no callback', async () => {
+  it("a custom_id that is not Steward's (no st1| prefix) is left alone: no callback", async () => {
     const foreign = s.fake.button({ customId: 'poll:vote:1', user: POLICY_DISCORD.alice });
     s.fake.dispatch('INTERACTION_CREATE', foreign);
     // A later interaction is answered, so the first one has been processed by then.
@@ -279,7 +319,9 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     const cb = await s.send(alice({ name: 'steward', subcommand: 'help' }));
     const [who, what] = cb.body.data.embeds;
     expect(who.title).toBe('You are Alice Example');
-    expect(who.description).toBe('Person `alice` in the policy\nMember of **Payments**\nOwner of **Payments API** `payments-api`\nTime zone: Europe/Berlin.');
+    expect(who.description).toBe(
+      'Person `alice` in the policy\nMember of **Payments**\nOwner of **Payments API** `payments-api`\nTime zone: Europe/Berlin.',
+    );
     expect(what.title).toBe('What Steward can do here');
     expect(cb.body.data.flags).toBe(EPHEMERAL);
   });
@@ -322,9 +364,20 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     // A second request from the same user is not recorded again.
     await s.send(s.fake.chatInput({ name: 'service', subcommand: 'list', user: STRANGER.id }));
 
-    const seen = s.rows<Record<string, unknown>>('select platform, platform_user_id, display_name, person_id from seen_user where platform_user_id = ?', STRANGER.id);
-    expect(seen).toEqual([{ platform: 'discord', platform_user_id: STRANGER.id, display_name: 'Mallory Stranger', person_id: null }]);
-    const audit = s.rows<{ action: string; actor_platform: string; actor_user_id: string; actor_person_id: string | null; after: string }>(
+    const seen = s.rows<Record<string, unknown>>(
+      'select platform, platform_user_id, display_name, person_id from seen_user where platform_user_id = ?',
+      STRANGER.id,
+    );
+    expect(seen).toEqual([
+      { platform: 'discord', platform_user_id: STRANGER.id, display_name: 'Mallory Stranger', person_id: null },
+    ]);
+    const audit = s.rows<{
+      action: string;
+      actor_platform: string;
+      actor_user_id: string;
+      actor_person_id: string | null;
+      after: string;
+    }>(
       'select action, actor_platform, actor_user_id, actor_person_id, after from audit_entry where subject = ?',
       `identity:discord:${STRANGER.id}`,
     );
@@ -338,11 +391,21 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
       },
     ]);
     // Alice, a policy person, was recorded with her person id.
-    expect(s.rows('select person_id from seen_user where platform_user_id = ?', POLICY_DISCORD.alice)).toEqual([{ person_id: 'alice' }]);
+    expect(s.rows('select person_id from seen_user where platform_user_id = ?', POLICY_DISCORD.alice)).toEqual([
+      { person_id: 'alice' },
+    ]);
   });
 
   it('a command in a DM is answered with one generic line and runs nothing (commands exist in guilds only)', async () => {
-    const cb = await s.send(s.fake.chatInput({ name: 'service', subcommand: 'show', options: { id: 'ledger' }, user: POLICY_DISCORD.bob, guildId: null }));
+    const cb = await s.send(
+      s.fake.chatInput({
+        name: 'service',
+        subcommand: 'show',
+        options: { id: 'ledger' },
+        user: POLICY_DISCORD.bob,
+        guildId: null,
+      }),
+    );
     expect(cb.body.data.content).toBe('Steward does not answer here.');
     expect(cb.body.data.embeds).toBeUndefined();
     expect(cb.body.data.flags).toBe(EPHEMERAL);
@@ -367,7 +430,11 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
       replies.push(await s.send(alice({ name: 'service', subcommand: 'show', options: { id: value } })));
     }
     // A user whose display name is itself an injection attempt.
-    s.fake.addUser({ id: '999999999999999902', username: 'everyone', global_name: '@everyone <@&1160000000000000030>' });
+    s.fake.addUser({
+      id: '999999999999999902',
+      username: 'everyone',
+      global_name: '@everyone <@&1160000000000000030>',
+    });
     replies.push(await s.send(s.fake.chatInput({ name: 'steward', subcommand: 'help', user: '999999999999999902' })));
     replies.push(await s.send(s.fake.chatInput({ name: 'service', subcommand: 'list', user: '999999999999999902' })));
 
@@ -391,9 +458,18 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
   it('metrics: commands and button clicks are counted by platform, command/action and outcome', async () => {
     const before = {
       list: await metric(s.base, listOk),
-      notFound: await metric(s.base, 'steward_commands_total{platform="discord",command="service.show",outcome="SERVICE.NOT_FOUND"}'),
-      click: await metric(s.base, 'steward_interactions_total{platform="discord",action="service.escalation",outcome="ok"}'),
-      expired: await metric(s.base, 'steward_interactions_total{platform="discord",action="unknown",outcome="ACTION.EXPIRED"}'),
+      notFound: await metric(
+        s.base,
+        'steward_commands_total{platform="discord",command="service.show",outcome="SERVICE.NOT_FOUND"}',
+      ),
+      click: await metric(
+        s.base,
+        'steward_interactions_total{platform="discord",action="service.escalation",outcome="ok"}',
+      ),
+      expired: await metric(
+        s.base,
+        'steward_interactions_total{platform="discord",action="unknown",outcome="ACTION.EXPIRED"}',
+      ),
     };
     await s.send(alice({ name: 'service', subcommand: 'list' }));
     await s.send(alice({ name: 'service', subcommand: 'list', options: { team: 'platform' } }));
@@ -402,9 +478,18 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     await s.send(s.fake.button({ customId: 'st1|nope', user: POLICY_DISCORD.alice }));
 
     expect(await metric(s.base, listOk)).toBe(before.list + 2);
-    expect(await metric(s.base, 'steward_commands_total{platform="discord",command="service.show",outcome="SERVICE.NOT_FOUND"}')).toBe(before.notFound + 1);
-    expect(await metric(s.base, 'steward_interactions_total{platform="discord",action="service.escalation",outcome="ok"}')).toBe(before.click + 1);
-    expect(await metric(s.base, 'steward_interactions_total{platform="discord",action="unknown",outcome="ACTION.EXPIRED"}')).toBe(before.expired + 1);
+    expect(
+      await metric(
+        s.base,
+        'steward_commands_total{platform="discord",command="service.show",outcome="SERVICE.NOT_FOUND"}',
+      ),
+    ).toBe(before.notFound + 1);
+    expect(
+      await metric(s.base, 'steward_interactions_total{platform="discord",action="service.escalation",outcome="ok"}'),
+    ).toBe(before.click + 1);
+    expect(
+      await metric(s.base, 'steward_interactions_total{platform="discord",action="unknown",outcome="ACTION.EXPIRED"}'),
+    ).toBe(before.expired + 1);
     const text = await (await fetch(`${s.base}/metrics`)).text();
     expect(text).toMatch(/^steward_request_duration_seconds_count\{platform="discord",kind="command"\} [1-9]\d*$/m);
     expect(text).toMatch(/^steward_request_duration_seconds_count\{platform="discord",kind="interaction"\} [1-9]\d*$/m);
@@ -418,7 +503,13 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
     const entry = await s.logs.waitFor((e) => e.msg === 'discord interaction failed' && e.interaction === lost.id);
     expect(entry.level).toBe(50);
     expect(entry.platform).toBe('discord');
-    expect(entry.err).toMatchObject({ type: 'DiscordAPIError', code: 10062, status: 404, method: 'POST', message: 'Unknown interaction' });
+    expect(entry.err).toMatchObject({
+      type: 'DiscordAPIError',
+      code: 10062,
+      status: 404,
+      method: 'POST',
+      message: 'Unknown interaction',
+    });
     expect(entry.err.url).toMatch(new RegExp(`/interactions/${lost.id}/\\[REDACTED\\]/callback`));
     expect(s.logs.text).not.toContain(lost.token);
     expect(entry.err).not.toHaveProperty('requestBody');
@@ -448,7 +539,9 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
   it('logs (at trace) name requests and outcomes but never the bot token or an interaction token', async () => {
     const probe = alice({ name: 'service', subcommand: 'list' });
     await s.send(probe);
-    const entry = await s.logs.waitFor((e) => e.msg === 'command' && e.platform === 'discord' && e.outcome === 'ok' && e.user === POLICY_DISCORD.alice);
+    const entry = await s.logs.waitFor(
+      (e) => e.msg === 'command' && e.platform === 'discord' && e.outcome === 'ok' && e.user === POLICY_DISCORD.alice,
+    );
     expect(entry).toMatchObject({ kind: 'command', label: 'service.list' });
     expect(entry.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(s.logs.entries().some((e) => e.msg === 'discord ready')).toBe(true);

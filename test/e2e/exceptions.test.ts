@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importReport } from '../../src/core/patches/findings/importer.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
-import { INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS, customIds, field as embedField, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
+import {
+  INCIDENTS_GUILD_SEED,
+  POLICY_DISCORD,
+  POLICY_USERS,
+  customIds,
+  field as embedField,
+  startDiscordSteward,
+  type DiscordSteward,
+} from '../support/steward-discord.js';
 import { APP_TOKEN, BOT_TOKEN, ManualClock, SIGNING_SECRET, field, strings } from '../support/steward-slack.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
 import { until } from '../support/wait.js';
@@ -38,12 +46,24 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
     slack = await FakeSlack.start({
       botToken: BOT_TOKEN,
       appToken: APP_TOKEN,
-      users: [...Object.values(SLACK_USERS), { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' }, { id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' }],
+      users: [
+        ...Object.values(SLACK_USERS),
+        { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' },
+        { id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' },
+      ],
       channels: [{ id: 'C0GENERAL', name: 'general' }],
     });
     s = await startDiscordSteward({
-      env: { STEWARD_CONFIG: POLICY, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl },
-      fake: { users: [...POLICY_USERS, { id: '111111111111111115', username: 'erin', global_name: 'Erin Field' }], guild: INCIDENTS_GUILD_SEED },
+      env: {
+        STEWARD_CONFIG: POLICY,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+      },
+      fake: {
+        users: [...POLICY_USERS, { id: '111111111111111115', username: 'erin', global_name: 'Erin Field' }],
+        guild: INCIDENTS_GUILD_SEED,
+      },
       clock,
       cleanup: () => slack.close(),
     });
@@ -51,7 +71,15 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
     // Findings first seen 20 days ago: the critical ones (7 days) are overdue.
     const store = await openStore({ url: s.db.url });
     try {
-      const r = await importReport({ store, clock: fixedClock(T0 - 20 * DAY), dir: s.running.steward.dir }, { serviceId: 'payments-api', input: trivyReport(generatedVulns(4)), actor: { platform: 'cli' }, by: 'cli:test' });
+      const r = await importReport(
+        { store, clock: fixedClock(T0 - 20 * DAY), dir: s.running.steward.dir },
+        {
+          serviceId: 'payments-api',
+          input: trivyReport(generatedVulns(4)),
+          actor: { platform: 'cli' },
+          by: 'cli:test',
+        },
+      );
       if (!r.ok) throw new Error(r.reason);
     } finally {
       await store.close();
@@ -63,9 +91,20 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
   });
 
   const settled = () => s.rowsWhen((r) => r.length === 0, "select key from outbox_item where state = 'pending'");
-  const copies = (kind: string) => s.rows<CopyRow>('select kind, person_id, platform, channel_id, message_id from exception_message where kind = ? order by id', kind);
+  const copies = (kind: string) =>
+    s.rows<CopyRow>(
+      'select kind, person_id, platform, channel_id, message_id from exception_message where kind = ? order by id',
+      kind,
+    );
   const overdue = async (): Promise<string[]> => {
-    const r = await s.send(s.fake.chatInput({ name: 'patch', subcommand: 'list', options: { overdue: 'overdue' }, user: POLICY_DISCORD.dave }));
+    const r = await s.send(
+      s.fake.chatInput({
+        name: 'patch',
+        subcommand: 'list',
+        options: { overdue: 'overdue' },
+        user: POLICY_DISCORD.dave,
+      }),
+    );
     return (r.body.data.embeds[0].fields ?? []).map((f: Json) => f.name as string) as string[];
   };
   /** What a copy holds now: its title, State and buttons. */
@@ -75,58 +114,115 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
       const texts = strings(msg.blocks);
       return {
         title: ((msg.blocks as Json[])[0].text.text as string).replace(/^:[a-z_]+: /, ''),
-        state: texts.find((t) => t.startsWith('*State*'))!.replace('*State*\n', '').replace(/\*/g, ''),
-        buttons: (msg.blocks as Json[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: Json) => e.text.text)),
+        state: texts
+          .find((t) => t.startsWith('*State*'))!
+          .replace('*State*\n', '')
+          .replace(/\*/g, ''),
+        buttons: (msg.blocks as Json[])
+          .filter((b) => b.type === 'actions')
+          .flatMap((b) => b.elements.map((e: Json) => e.text.text)),
       };
     }
     const msg = s.fake.message(m.channel_id, m.message_id)!;
-    return { title: msg.embeds[0].title, state: embedField(msg.embeds[0], 'State')!.replace(/\*/g, ''), buttons: msg.components.flatMap((r: Json) => r.components.map((c: Json) => c.label)) };
+    return {
+      title: msg.embeds[0].title,
+      state: embedField(msg.embeds[0], 'State')!.replace(/\*/g, ''),
+      buttons: msg.components.flatMap((r: Json) => r.components.map((c: Json) => c.label)),
+    };
   }
 
   it('bob asks on Slack: a bad expiry is a field error, then alice hears by direct message on both platforms', async () => {
     expect((await overdue()).some((n) => n.startsWith(`F-${finding} `))).toBe(true);
     const mark = slack.mark;
-    const res = await sim.slashCommand({ command: '/patch', text: `exception F-${finding}`, user_id: 'U0BOB', channel_id: 'C0GENERAL' });
+    const res = await sim.slashCommand({
+      command: '/patch',
+      text: `exception F-${finding}`,
+      user_id: 'U0BOB',
+      channel_id: 'C0GENERAL',
+    });
     expect(res.status).toBe(200);
     const open = await slack.waitFor('views.open', (c) => c.seq >= mark);
     expect(open.body.view.title.text).toBe(`Risk exception for F-${finding}`);
     const justification = field.text('The vulnerable parser only reads our own signed files.');
-    const bad = await sim.viewSubmission({ view_id: open.response.view.id, user: 'U0BOB', values: { justification, until: field.text('400d') } });
-    expect(bad.json).toEqual({ response_action: 'errors', errors: { until: 'At most 180d from now (patches.exceptions.maxDuration)' } });
-    const ok = await sim.viewSubmission({ view_id: open.response.view.id, user: 'U0BOB', values: { justification, until: field.text('30d') } });
+    const bad = await sim.viewSubmission({
+      view_id: open.response.view.id,
+      user: 'U0BOB',
+      values: { justification, until: field.text('400d') },
+    });
+    expect(bad.json).toEqual({
+      response_action: 'errors',
+      errors: { until: 'At most 180d from now (patches.exceptions.maxDuration)' },
+    });
+    const ok = await sim.viewSubmission({
+      view_id: open.response.view.id,
+      user: 'U0BOB',
+      values: { justification, until: field.text('30d') },
+    });
     expect(ok.body).toBe('');
     await settled();
     const dm = (user: string) => s.fake.dmChannelFor(user).id;
-    expect(copies('approver').map((m) => [m.platform, m.person_id, m.channel_id]).sort()).toEqual(
+    expect(
+      copies('approver')
+        .map((m) => [m.platform, m.person_id, m.channel_id])
+        .sort(),
+    ).toEqual(
       [
         ['slack', 'alice', slack.imChannelFor('U0ALICE')],
         ['discord', 'alice', dm(POLICY_DISCORD.alice)],
       ].sort(),
     );
-    for (const m of copies('approver')) expect(held(m)).toEqual({ title: `EXC-1 · risk exception for F-${finding}`, state: 'Waiting for approval', buttons: ['Approve', 'Reject'] });
+    for (const m of copies('approver'))
+      expect(held(m)).toEqual({
+        title: `EXC-1 · risk exception for F-${finding}`,
+        state: 'Waiting for approval',
+        buttons: ['Approve', 'Reject'],
+      });
   });
 
   it('alice approves on Discord: every copy says Accepted without buttons; the finding leaves the overdue list', async () => {
     const marks = { slack: slack.mark, discord: s.fake.mark };
     const m = copies('approver').find((c) => c.platform === 'discord')!;
-    expect(customIds(s.fake.message(m.channel_id, m.message_id)!)).toEqual(['st1|exception.approve|1', 'st1|exception.reject|1']);
-    const cb = await s.send(s.fake.button({ customId: 'st1|exception.approve|1', message: m.message_id, user: POLICY_DISCORD.alice, guildId: null, channelId: m.channel_id }));
-    expect(cb.body.data.embeds[0]).toMatchObject({ title: 'You approved EXC-1', description: 'EXC-1 is now accepted.' });
+    expect(customIds(s.fake.message(m.channel_id, m.message_id)!)).toEqual([
+      'st1|exception.approve|1',
+      'st1|exception.reject|1',
+    ]);
+    const cb = await s.send(
+      s.fake.button({
+        customId: 'st1|exception.approve|1',
+        message: m.message_id,
+        user: POLICY_DISCORD.alice,
+        guildId: null,
+        channelId: m.channel_id,
+      }),
+    );
+    expect(cb.body.data.embeds[0]).toMatchObject({
+      title: 'You approved EXC-1',
+      description: 'EXC-1 is now accepted.',
+    });
     for (const c of copies('approver')) {
       await until(
         `${c.platform} copy edited`,
         () =>
           c.platform === 'slack'
-            ? slack.callsOf('chat.update').some((x) => x.seq >= marks.slack && x.body.channel === c.channel_id && x.body.ts === c.message_id)
-            : s.fake.restCallsOf('PATCH', `/channels/${c.channel_id}/messages/${c.message_id}`).some((x) => x.seq >= marks.discord),
+            ? slack
+                .callsOf('chat.update')
+                .some((x) => x.seq >= marks.slack && x.body.channel === c.channel_id && x.body.ts === c.message_id)
+            : s.fake
+                .restCallsOf('PATCH', `/channels/${c.channel_id}/messages/${c.message_id}`)
+                .some((x) => x.seq >= marks.discord),
         5_000,
       );
     }
     await settled();
-    for (const c of copies('approver')) expect(held(c)).toEqual({ title: `EXC-1 · risk exception for F-${finding}`, state: 'Accepted', buttons: [] });
-    expect(s.rows('select state, until from exception')).toEqual([{ state: 'accepted', until: '2026-12-31T12:00:00.000+00:00' }]);
+    for (const c of copies('approver'))
+      expect(held(c)).toEqual({ title: `EXC-1 · risk exception for F-${finding}`, state: 'Accepted', buttons: [] });
+    expect(s.rows('select state, until from exception')).toEqual([
+      { state: 'accepted', until: '2026-12-31T12:00:00.000+00:00' },
+    ]);
     expect((await overdue()).some((n) => n.startsWith(`F-${finding} `))).toBe(false);
-    expect(s.rows('select person_id, decision, platform, platform_user_id from exception_decision')).toEqual([{ person_id: 'alice', decision: 'approve', platform: 'discord', platform_user_id: POLICY_DISCORD.alice }]);
+    expect(s.rows('select person_id, decision, platform, platform_user_id from exception_decision')).toEqual([
+      { person_id: 'alice', decision: 'approve', platform: 'discord', platform_user_id: POLICY_DISCORD.alice },
+    ]);
   });
 
   it('30 days later it expires once: the finding is overdue again, both owners are told on both platforms', async () => {
@@ -136,10 +232,16 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
     expect(s.rows('select state from exception')).toEqual([{ state: 'accepted' }]);
     await clock.advance(1);
     await Promise.all([expire.run(clock.now()), expire.run(clock.now())]);
-    expect(s.rows('select state, expired_at from exception')).toEqual([{ state: 'expired', expired_at: '2026-12-31T12:00:00.000+00:00' }]);
+    expect(s.rows('select state, expired_at from exception')).toEqual([
+      { state: 'expired', expired_at: '2026-12-31T12:00:00.000+00:00' },
+    ]);
     await settled();
     const dm = (user: string) => s.fake.dmChannelFor(user).id;
-    expect(copies('expired').map((m) => [m.platform, m.person_id, m.channel_id]).sort()).toEqual(
+    expect(
+      copies('expired')
+        .map((m) => [m.platform, m.person_id, m.channel_id])
+        .sort(),
+    ).toEqual(
       [
         ['slack', 'alice', slack.imChannelFor('U0ALICE')],
         ['slack', 'bob', slack.imChannelFor('U0BOB')],
@@ -150,11 +252,10 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
     for (const m of copies('expired')) expect(held(m).title).toContain(`EXC-1 expired: F-${finding} is active again`);
     for (const c of copies('approver')) expect(held(c).state).toBe('Expired');
     expect((await overdue()).some((n) => n.startsWith(`F-${finding} `))).toBe(true);
-    expect(s.rows('select action from audit_entry where action like ? order by seq', 'exception.%').map((r: Json) => r.action)).toEqual([
-      'exception.requested',
-      'exception.approval_given',
-      'exception.accepted',
-      'exception.expired',
-    ]);
+    expect(
+      s
+        .rows('select action from audit_entry where action like ? order by seq', 'exception.%')
+        .map((r: Json) => r.action),
+    ).toEqual(['exception.requested', 'exception.approval_given', 'exception.accepted', 'exception.expired']);
   });
 });

@@ -31,16 +31,30 @@ class Capture extends Writable {
 describe('HTTP routes and CLI commands declared by a module', () => {
   const dir = mkdtempSync(join(tmpdir(), 'steward-entries-'));
   const tokens = { 'ci-payments': newToken(), reader: newToken(), 'ci-edge': newToken() };
-  const env = (db: string) => ({ DATABASE_URL: `file:${join(dir, db)}`, STEWARD_CONFIG: join(dir, 'policy.yaml'), PORT: '0', HOST: '127.0.0.1', STEWARD_CONSOLE: 'off', NODE_ENV: 'test', LOG_LEVEL: 'info' });
+  const env = (db: string) => ({
+    DATABASE_URL: `file:${join(dir, db)}`,
+    STEWARD_CONFIG: join(dir, 'policy.yaml'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STEWARD_CONSOLE: 'off',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+  });
   const state = newKudosState();
   let withKudos: RunningSteward;
   let without: RunningSteward;
   const post = (base: string, body: unknown, token = tokens['ci-payments']) =>
-    fetch(`${base}/api/v1/kudos`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    fetch(`${base}/api/v1/kudos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
   const audit = async (db: string) => {
     const store = await openStore({ url: `file:${join(dir, db)}` });
     try {
-      return (await store.auditReader.page(0, 100)).filter((a) => a.action === 'kudos.given').map((a) => ({ ...a, after: JSON.parse(String(a.after)) as unknown }));
+      return (await store.auditReader.page(0, 100))
+        .filter((a) => a.action === 'kudos.given')
+        .map((a) => ({ ...a, after: JSON.parse(String(a.after)) as unknown }));
     } finally {
       await store.close();
     }
@@ -50,7 +64,10 @@ describe('HTTP routes and CLI commands declared by a module', () => {
     let policy = template;
     for (const [id, token] of Object.entries(tokens)) policy = policy.replace(`{{sha:${id}}}`, sha(token));
     writeFileSync(join(dir, 'policy.yaml'), policy);
-    withKudos = await startSteward(loadSettings(env('with.db')), { logDestination: new Capture(), modules: [...STANDARD_MODULES, kudosModule(state)] });
+    withKudos = await startSteward(loadSettings(env('with.db')), {
+      logDestination: new Capture(),
+      modules: [...STANDARD_MODULES, kudosModule(state)],
+    });
     without = await startSteward(loadSettings(env('without.db')), { logDestination: new Capture() });
   });
   afterAll(async () => {
@@ -61,12 +78,22 @@ describe('HTTP routes and CLI commands declared by a module', () => {
   it('the route answers with the token as its caller, recorded in the audit log and counted', async () => {
     const base = `http://127.0.0.1:${withKudos.port}`;
     const res = await post(base, { to: 'bob', text: 'for the rollback' });
-    expect([res.status, await res.json()]).toEqual([201, { id: 'KUDO-1', to: 'bob', actor: { platform: 'api', platformUserId: 'ci-payments' } }]);
+    expect([res.status, await res.json()]).toEqual([
+      201,
+      { id: 'KUDO-1', to: 'bob', actor: { platform: 'api', platformUserId: 'ci-payments' } },
+    ]);
     const [entry] = await audit('with.db');
-    expect(entry).toMatchObject({ actor: { platform: 'api', platformUserId: 'ci-payments' }, subject: 'kudos:KUDO-1', after: { to: 'bob', by: 'api:ci-payments' } });
+    expect(entry).toMatchObject({
+      actor: { platform: 'api', platformUserId: 'ci-payments' },
+      subject: 'kudos:KUDO-1',
+      after: { to: 'bob', by: 'api:ci-payments' },
+    });
     // The route's scope (changes:write) is decided in the core: a read-only token is refused, and nothing is given.
     const refused = await post(base, { to: 'bob', text: 'again' }, tokens.reader);
-    expect([refused.status, await refused.json()]).toEqual([403, { error: 'forbidden', detail: 'token "reader" lacks the scope changes:write' }]);
+    expect([refused.status, await refused.json()]).toEqual([
+      403,
+      { error: 'forbidden', detail: 'token "reader" lacks the scope changes:write' },
+    ]);
     expect(state.given).toHaveLength(1);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('steward_operations_total{op="kudos.give",entry="http",outcome="ok"} 1');
@@ -77,14 +104,21 @@ describe('HTTP routes and CLI commands declared by a module', () => {
     const out: string[] = [];
     const err: string[] = [];
     const io = { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) };
-    const code = await runCli(['kudos', 'give', 'carol', '--text', 'for the runbook'], loadSettings(env('with.db')), io, [...STANDARD_MODULES, kudosModule(state)]);
+    const code = await runCli(
+      ['kudos', 'give', 'carol', '--text', 'for the runbook'],
+      loadSettings(env('with.db')),
+      io,
+      [...STANDARD_MODULES, kudosModule(state)],
+    );
     expect([code, err]).toEqual([0, []]);
     expect(out.join('\n')).toMatch(/^KUDO-2 to carol, given by cli:\S+$/);
     const entries = await audit('with.db');
     expect(entries.map((e) => e.actor.platform)).toEqual(['api', 'cli']);
     expect(entries[1]).toMatchObject({ subject: 'kudos:KUDO-2', after: { to: 'carol' } });
     // A wrong call is a usage error, not a run.
-    expect(await runCli(['kudos', 'give'], loadSettings(env('with.db')), io, [...STANDARD_MODULES, kudosModule(state)])).toBe(2);
+    expect(
+      await runCli(['kudos', 'give'], loadSettings(env('with.db')), io, [...STANDARD_MODULES, kudosModule(state)]),
+    ).toBe(2);
     expect(err.at(-1)).toBe('usage: kudos give <person> [--text words]');
   });
 
@@ -93,13 +127,23 @@ describe('HTTP routes and CLI commands declared by a module', () => {
     const res = await post(base, { to: 'bob', text: 'x' });
     expect(res.status).toBe(404);
     const err: string[] = [];
-    const code = await runCli(['kudos', 'give', 'carol'], loadSettings(env('without.db')), { out: () => {}, err: (s) => void err.push(s) });
+    const code = await runCli(['kudos', 'give', 'carol'], loadSettings(env('without.db')), {
+      out: () => {},
+      err: (s) => void err.push(s),
+    });
     expect(code).toBe(2);
     expect(err.join('\n')).toContain('usage: steward <command>');
     expect(err.join('\n')).not.toContain('kudos give');
     // The standard modules' routes and commands are there.
-    const findings = await fetch(`${base}/api/v1/findings?service=payments-api`, { method: 'POST', headers: { authorization: `Bearer ${tokens.reader}` }, body: '{}' });
-    expect([findings.status, await findings.json()]).toEqual([403, { error: 'forbidden', detail: 'token "reader" lacks the scope findings:write' }]);
+    const findings = await fetch(`${base}/api/v1/findings?service=payments-api`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.reader}` },
+      body: '{}',
+    });
+    expect([findings.status, await findings.json()]).toEqual([
+      403,
+      { error: 'forbidden', detail: 'token "reader" lacks the scope findings:write' },
+    ]);
     expect(err.join('\n')).toContain('kev import <file>');
   });
 });

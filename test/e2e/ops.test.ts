@@ -24,7 +24,17 @@ describe('operations endpoints', () => {
 
   beforeAll(async () => {
     db = createSqliteDatabase();
-    running = await startSteward(loadSettings({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', STEWARD_CONSOLE: 'off', NODE_ENV: 'test', LOG_LEVEL: 'debug' }), { logDestination: logs });
+    running = await startSteward(
+      loadSettings({
+        DATABASE_URL: db.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        STEWARD_CONSOLE: 'off',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'debug',
+      }),
+      { logDestination: logs },
+    );
     base = `http://127.0.0.1:${running.port}`;
   });
   afterAll(async () => {
@@ -50,7 +60,13 @@ describe('operations endpoints', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    for (const name of ['steward_commands_total', 'steward_interactions_total', 'steward_request_duration_seconds', 'steward_db_errors_total', 'steward_process_resident_memory_bytes']) {
+    for (const name of [
+      'steward_commands_total',
+      'steward_interactions_total',
+      'steward_request_duration_seconds',
+      'steward_db_errors_total',
+      'steward_process_resident_memory_bytes',
+    ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
   });
@@ -61,10 +77,22 @@ describe('process lifecycle', () => {
     const db = createSqliteDatabase();
     const secret = 'xoxb-should-never-be-logged-123456';
     // A Slack Web API that rejects the token: startup fails, and the failure is logged without secrets.
-    const slack = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'invalid_auth' })));
+    const slack = createServer((req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: false, error: 'invalid_auth' })),
+    );
     await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
     const apiUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}/api/`;
-    const p = spawnSteward('src/main.ts', [], { DATABASE_URL: db.url, STEWARD_CONSOLE: 'off', LOG_LEVEL: 'trace', HOST: '127.0.0.1', SLACK_BOT_TOKEN: secret, SLACK_SIGNING_SECRET: 'sign-secret-value-98765', SLACK_API_URL: apiUrl });
+    const p = spawnSteward('src/main.ts', [], {
+      DATABASE_URL: db.url,
+      STEWARD_CONSOLE: 'off',
+      LOG_LEVEL: 'trace',
+      HOST: '127.0.0.1',
+      SLACK_BOT_TOKEN: secret,
+      SLACK_SIGNING_SECRET: 'sign-secret-value-98765',
+      SLACK_API_URL: apiUrl,
+    });
     const { code } = await p.exited;
     slack.close();
     expect(p.stderr()).toMatch(/invalid_auth/);

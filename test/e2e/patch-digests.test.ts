@@ -22,8 +22,22 @@ import { openStore } from '../../src/store/index.js';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
 import { createSqliteDatabase } from '../support/databases.js';
-import { DISCORD_TEST_TOKEN, INCIDENTS_GUILD_SEED, POLICY_DISCORD, POLICY_USERS, customIds } from '../support/steward-discord.js';
-import { APP_TOKEN, BOT_TOKEN, LogCapture, ManualClock, SIGNING_SECRET, field, strings } from '../support/steward-slack.js';
+import {
+  DISCORD_TEST_TOKEN,
+  INCIDENTS_GUILD_SEED,
+  POLICY_DISCORD,
+  POLICY_USERS,
+  customIds,
+} from '../support/steward-discord.js';
+import {
+  APP_TOKEN,
+  BOT_TOKEN,
+  LogCapture,
+  ManualClock,
+  SIGNING_SECRET,
+  field,
+  strings,
+} from '../support/steward-slack.js';
 import { trivyReport, type TrivyVuln } from '../support/reports.js';
 import { until } from '../support/wait.js';
 import { fixedClock } from '../support/clock.js';
@@ -41,7 +55,15 @@ const PAYMENTS = { slack: 'C0PAYMENTS', discord: '222222222222222222' };
 const PLATFORM = { slack: 'C0PLATFORM', discord: '222222222222222223' };
 const SLACK = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE' };
 
-const vuln = (id: string, pkg: string, severity: TrivyVuln['severity']): TrivyVuln => ({ id, pkg, version: '1.0.0', fixed: '1.0.1', severity, title: `${id} in ${pkg}`, target: 'app/package-lock.json' });
+const vuln = (id: string, pkg: string, severity: TrivyVuln['severity']): TrivyVuln => ({
+  id,
+  pkg,
+  version: '1.0.0',
+  fixed: '1.0.1',
+  severity,
+  title: `${id} in ${pkg}`,
+  target: 'app/package-lock.json',
+});
 const V = {
   oldHigh: vuln('CVE-2026-1001', 'left-pad', 'HIGH'),
   medium: vuln('CVE-2026-1002', 'qs', 'MEDIUM'),
@@ -62,7 +84,10 @@ const IMPORTS: [number, TrivyVuln[]][] = [
 async function importAt(url: string, dir: Directory, when: number, vulns: TrivyVuln[]) {
   const store = await openStore({ url });
   try {
-    const r = await importReport({ store, clock: fixedClock(when), dir }, { serviceId: 'payments-api', input: trivyReport(vulns), actor: { platform: 'cli' }, by: 'cli:test' });
+    const r = await importReport(
+      { store, clock: fixedClock(when), dir },
+      { serviceId: 'payments-api', input: trivyReport(vulns), actor: { platform: 'cli' }, by: 'cli:test' },
+    );
     if (!r.ok) throw new Error(r.reason);
   } finally {
     await store.close();
@@ -70,10 +95,22 @@ async function importAt(url: string, dir: Directory, when: number, vulns: TrivyV
 }
 
 const buttonsOf = (blocks: unknown) =>
-  ((blocks as Json[]) ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements as Json[]).map((e) => ({ action_id: e.action_id as string, value: e.value as string, label: e.text.text as string }));
+  ((blocks as Json[]) ?? [])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements as Json[])
+    .map((e) => ({ action_id: e.action_id as string, value: e.value as string, label: e.text.text as string }));
 const slackText = (m: { text?: string; blocks?: unknown }) => [m.text ?? '', ...strings(m.blocks)].join('\n');
-const discordTexts = (m: Json) => ((m.embeds ?? []) as Json[]).flatMap((e) => [e.title ?? '', e.description ?? '', e.footer?.text ?? '', ...(e.fields ?? []).flatMap((f: Json) => [f.name, f.value])]).join('\n');
-const labels = (m: Json) => ((m.components ?? []) as Json[]).flatMap((r) => r.components.map((c: Json) => c.label as string));
+const discordTexts = (m: Json) =>
+  ((m.embeds ?? []) as Json[])
+    .flatMap((e) => [
+      e.title ?? '',
+      e.description ?? '',
+      e.footer?.text ?? '',
+      ...(e.fields ?? []).flatMap((f: Json) => [f.name, f.value]),
+    ])
+    .join('\n');
+const labels = (m: Json) =>
+  ((m.components ?? []) as Json[]).flatMap((r) => r.components.map((c: Json) => c.label as string));
 
 describe('patch digests, reminders and breach pages on Slack and Discord, across a restart', () => {
   const clock = new ManualClock(T0, { realTimers: true });
@@ -121,7 +158,11 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     }
   }
   /** Every due side effect carried out. */
-  const drained = () => until('the outbox to drain', () => rows<{ n: number }>("select count(*) as n from outbox_item where state = 'pending'")[0].n === 0);
+  const drained = () =>
+    until(
+      'the outbox to drain',
+      () => rows<{ n: number }>("select count(*) as n from outbox_item where state = 'pending'")[0].n === 0,
+    );
   const steward = () => running!.steward;
 
   beforeAll(async () => {
@@ -141,12 +182,19 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
       users: POLICY_USERS,
       guild: {
         ...INCIDENTS_GUILD_SEED,
-        channels: [...INCIDENTS_GUILD_SEED.channels!, { id: PAYMENTS.discord, name: 'payments', type: 0 }, { id: PLATFORM.discord, name: 'platform', type: 0 }],
+        channels: [
+          ...INCIDENTS_GUILD_SEED.channels!,
+          { id: PAYMENTS.discord, name: 'payments', type: 0 },
+          { id: PLATFORM.discord, name: 'platform', type: 0 },
+        ],
       },
     });
     await start();
     // The reminders' first tick at start has run (before the findings exist).
-    await until('the first patch-notices tick', () => rows("select name from lease where name = 'job:patch-notices'").length === 1);
+    await until(
+      'the first patch-notices tick',
+      () => rows("select name from lease where name = 'job:patch-notices'").length === 1,
+    );
     for (const [when, vulns] of IMPORTS) await importAt(db.url, steward().dir, when, vulns);
     for (const [k, v] of Object.entries(V)) {
       const row = rows<{ id: number }>('select id from finding where vuln_id = ?', v.id)[0];
@@ -160,27 +208,44 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     await db.drop();
   });
 
-  const slackCards = (channel: string) => slack.channelMessages(channel).filter((m) => m.bot_id && slackText(m).includes('Patch SLA digest'));
-  const discordCards = (channel: string) => discord.messages(channel).filter((m) => (m.embeds ?? []).some((e: Json) => String(e.title).startsWith('Patch SLA digest')));
-  const reply = async (click: Awaited<ReturnType<SlackClientSim['blockAction']>>) => (await slack.waitForResponse((r) => click.sent.response_url.endsWith(r.id))).body;
+  const slackCards = (channel: string) =>
+    slack.channelMessages(channel).filter((m) => m.bot_id && slackText(m).includes('Patch SLA digest'));
+  const discordCards = (channel: string) =>
+    discord
+      .messages(channel)
+      .filter((m) => (m.embeds ?? []).some((e: Json) => String(e.title).startsWith('Patch SLA digest')));
+  const reply = async (click: Awaited<ReturnType<SlackClientSim['blockAction']>>) =>
+    (await slack.waitForResponse((r) => click.sent.response_url.endsWith(r.id))).body;
   const notices = () => steward().part(PATCH_NOTICES);
   /** A Slack card as read: header, first section, the other sections, buttons, context. */
   const slackCard = (m: { blocks?: unknown }) => {
     const blocks = (m.blocks ?? []) as Json[];
-    const sections = blocks.filter((b) => b.type === 'section').map((b) => (b.text ? (b.text.text as string) : (b.fields as Json[]).map((f) => f.text as string).join('\n')));
+    const sections = blocks
+      .filter((b) => b.type === 'section')
+      .map((b) => (b.text ? (b.text.text as string) : (b.fields as Json[]).map((f) => f.text as string).join('\n')));
     return {
       title: blocks[0].text.text as string,
       body: sections[0],
       sections: sections.slice(1),
       buttons: buttonsOf(blocks).map((b) => b.label),
-      context: blocks.filter((b) => b.type === 'context').flatMap((b) => b.elements.map((e: Json) => e.text as string)).join(''),
+      context: blocks
+        .filter((b) => b.type === 'context')
+        .flatMap((b) => b.elements.map((e: Json) => e.text as string))
+        .join(''),
     };
   };
   const discordCard = (m: Json) => {
     const e = m.embeds[0];
-    return { title: e.title, body: e.description, sections: (e.fields ?? []).map((f: Json) => `${f.name}\n${f.value}`), buttons: labels(m), context: e.footer?.text ?? '' };
+    return {
+      title: e.title,
+      body: e.description,
+      sections: (e.fields ?? []).map((f: Json) => `${f.name}\n${f.value}`),
+      buttons: labels(m),
+      context: e.footer?.text ?? '',
+    };
   };
-  const slackDate = (iso: string) => `<!date^${Date.parse(iso) / 1000}^{date_short_pretty} {time}|${new Date(iso).toISOString()}>`;
+  const slackDate = (iso: string) =>
+    `<!date^${Date.parse(iso) / 1000}^{date_short_pretty} {time}|${new Date(iso).toISOString()}>`;
   const discordDate = (iso: string) => `<t:${Date.parse(iso) / 1000}:f>`;
   const imMessages = (user: string) => slack.channelMessages(slack.imChannelFor(user)).filter((m) => m.bot_id);
   const dmMessages = (user: string) => discord.messages(discord.dmChannelFor(user).id);
@@ -191,7 +256,16 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     expect(await running!.calendar.runDue()).toEqual([]);
     await clock.advance(1);
     const outcomes = await running!.calendar.runDue();
-    expect(outcomes).toEqual([{ job: 'patch-digest', scope: 'payments', key: 'patch-digest:payments', occurrence: new Date('2026-12-01T14:00:00.000Z'), late: false, result: 'done' }]);
+    expect(outcomes).toEqual([
+      {
+        job: 'patch-digest',
+        scope: 'payments',
+        key: 'patch-digest:payments',
+        occurrence: new Date('2026-12-01T14:00:00.000Z'),
+        late: false,
+        result: 'done',
+      },
+    ]);
     await drained();
 
     const soon = '2026-12-06T13:00:00.000Z';
@@ -222,21 +296,44 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     });
     // Platform's 09:00 is in Chicago, an hour later: nothing in its channels yet.
     expect([slackCards(PLATFORM.slack).length, discordCards(PLATFORM.discord).length]).toEqual([0, 0]);
-    expect(rows('select team, occurrence, late, overdue from patch_digest')).toEqual([{ team: 'payments', occurrence: '2026-12-01T14:00:00.000+00:00', late: 0, overdue: 2 }]);
+    expect(rows('select team, occurrence, late, overdue from patch_digest')).toEqual([
+      { team: 'payments', occurrence: '2026-12-01T14:00:00.000+00:00', late: 0, overdue: 2 },
+    ]);
 
     // Show all overdue: bob's own list, the channel's card left as it is.
     const card = slackCards1[0];
     const [show, request] = buttonsOf(card.blocks);
-    const list = await reply(await sim.blockAction({ action_id: show.action_id, user: SLACK.bob, channel: PAYMENTS.slack, message_ts: card.ts }));
+    const list = await reply(
+      await sim.blockAction({
+        action_id: show.action_id,
+        user: SLACK.bob,
+        channel: PAYMENTS.slack,
+        message_ts: card.ts,
+      }),
+    );
     expect(list.response_type).toBe('ephemeral');
     expect(list.replace_original).toBe(false);
-    expect(slackCard(list)).toMatchObject({ title: ':rotating_light: Overdue findings · team Payments', body: 'Showing 1–2 of 2, worst first.' });
-    expect(slackCard(list).sections.map((t) => t.split('\n')[0])).toEqual([`*F-${id.oldHigh} · HIGH · CVE-2026-1001*`, `*F-${id.critical} · CRITICAL · CVE-2026-1005*`]);
-    expect(slackCard(slack.message(PAYMENTS.slack, card.ts)!).buttons).toEqual(['Show all overdue', 'Request exception']);
+    expect(slackCard(list)).toMatchObject({
+      title: ':rotating_light: Overdue findings · team Payments',
+      body: 'Showing 1–2 of 2, worst first.',
+    });
+    expect(slackCard(list).sections.map((t) => t.split('\n')[0])).toEqual([
+      `*F-${id.oldHigh} · HIGH · CVE-2026-1001*`,
+      `*F-${id.critical} · CRITICAL · CVE-2026-1005*`,
+    ]);
+    expect(slackCard(slack.message(PAYMENTS.slack, card.ts)!).buttons).toEqual([
+      'Show all overdue',
+      'Request exception',
+    ]);
 
     // Request exception: a form that asks which finding (the worst overdue as the example).
     const mark = slack.mark;
-    await sim.blockAction({ action_id: request.action_id, user: SLACK.bob, channel: PAYMENTS.slack, message_ts: card.ts });
+    await sim.blockAction({
+      action_id: request.action_id,
+      user: SLACK.bob,
+      channel: PAYMENTS.slack,
+      message_ts: card.ts,
+    });
     const open = await slack.waitFor('views.open', (c) => c.seq >= mark);
     expect(open.body.view.title.text).toBe('Request a risk exception');
     expect(open.body.view.blocks.map((b: Json) => [b.block_id, b.label.text])).toEqual([
@@ -247,7 +344,12 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     expect(open.body.view.blocks[0].element.placeholder.text).toBe(`F-${id.critical}`);
 
     // /patch digest, typed by bob (Payments): the same counts, to him alone, compared with the digest just posted.
-    const typed = await sim.slashCommand({ command: '/patch', text: 'digest', user_id: SLACK.bob, channel_id: 'C0GENERAL' });
+    const typed = await sim.slashCommand({
+      command: '/patch',
+      text: 'digest',
+      user_id: SLACK.bob,
+      channel_id: 'C0GENERAL',
+    });
     expect(typed.json.response_type).toBe('ephemeral');
     expect(slackCard(typed.json)).toEqual({
       ...slackCard(card),
@@ -255,27 +357,66 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
       context: `Compared with the digest of ${slackDate('2026-12-01T14:00:00.000Z')}.`,
     });
     // On Discord, dave (Platform) names the team; the reply is ephemeral.
-    const onDiscord = await discord.sendInteraction(discord.chatInput({ name: 'patch', subcommand: 'digest', options: { team: 'payments' }, user: POLICY_DISCORD.dave }));
+    const onDiscord = await discord.sendInteraction(
+      discord.chatInput({
+        name: 'patch',
+        subcommand: 'digest',
+        options: { team: 'payments' },
+        user: POLICY_DISCORD.dave,
+      }),
+    );
     expect(onDiscord.body.data.flags).toBe(64);
-    expect(discordCard(onDiscord.body.data)).toMatchObject({ title: 'Patch SLA digest · Payments', body: '**2 overdue** (unchanged since the last digest) · 2 due within 7 days · 6 open · 0 new, 0 fixed since the last digest' });
+    expect(discordCard(onDiscord.body.data)).toMatchObject({
+      title: 'Patch SLA digest · Payments',
+      body: '**2 overdue** (unchanged since the last digest) · 2 due within 7 days · 6 open · 0 new, 0 fixed since the last digest',
+    });
     // Still one digest card per platform in the channel; the on-demand ones are recorded nowhere.
-    expect([slackCards(PAYMENTS.slack).length, discordCards(PAYMENTS.discord).length, rows('select id from patch_digest').length]).toEqual([1, 1, 1]);
+    expect([
+      slackCards(PAYMENTS.slack).length,
+      discordCards(PAYMENTS.discord).length,
+      rows('select id from patch_digest').length,
+    ]).toEqual([1, 1, 1]);
   });
 
   it('09:00 in Chicago: Platform, with no findings, gets its all-clear; Payments gets nothing more', async () => {
     await clock.advance(HOUR);
-    expect(await running!.calendar.runDue()).toEqual([{ job: 'patch-digest', scope: 'platform', key: 'patch-digest:platform', occurrence: new Date('2026-12-01T15:00:00.000Z'), late: false, result: 'done' }]);
+    expect(await running!.calendar.runDue()).toEqual([
+      {
+        job: 'patch-digest',
+        scope: 'platform',
+        key: 'patch-digest:platform',
+        occurrence: new Date('2026-12-01T15:00:00.000Z'),
+        late: false,
+        result: 'done',
+      },
+    ]);
     await drained();
     const [sc] = slackCards(PLATFORM.slack);
-    expect(slackCard(sc)).toEqual({ title: ':white_check_mark: Patch SLA digest · Platform', body: '*All clear:* no open findings.', sections: [], buttons: [], context: 'First digest for this team: nothing earlier to compare with.' });
-    expect(discordCards(PLATFORM.discord).map(discordCard)).toEqual([{ title: 'Patch SLA digest · Platform', body: '**All clear:** no open findings.', sections: [], buttons: [], context: 'First digest for this team: nothing earlier to compare with.' }]);
+    expect(slackCard(sc)).toEqual({
+      title: ':white_check_mark: Patch SLA digest · Platform',
+      body: '*All clear:* no open findings.',
+      sections: [],
+      buttons: [],
+      context: 'First digest for this team: nothing earlier to compare with.',
+    });
+    expect(discordCards(PLATFORM.discord).map(discordCard)).toEqual([
+      {
+        title: 'Patch SLA digest · Platform',
+        body: '**All clear:** no open findings.',
+        sections: [],
+        buttons: [],
+        context: 'First digest for this team: nothing earlier to compare with.',
+      },
+    ]);
     expect([slackCards(PAYMENTS.slack).length, discordCards(PAYMENTS.discord).length]).toEqual([1, 1]);
   });
 
   it('reminders: each owner hears once of both passed deadlines on both platforms; the critical pages dave, then carol, who acknowledges on Discord', async () => {
     await clock.advance(5 * MIN); // Tue 15:05Z
     // Nothing was told before this run (the tick at start came before the findings).
-    expect(rows('select count(*) as n from finding where overdue_for is not null or reminded_for is not null')).toEqual([{ n: 0 }]);
+    expect(rows('select count(*) as n from finding where overdue_for is not null or reminded_for is not null')).toEqual(
+      [{ n: 0 }],
+    );
     const first = await notices().run(clock.now());
     expect(first).toEqual({ ahead: 0, passed: 2, paged: 1, messages: 4 });
     await drained();
@@ -307,12 +448,26 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     expect([POLICY_DISCORD.alice, POLICY_DISCORD.bob].map((u) => dmMessages(u).length)).toEqual([1, 1]);
 
     // The page: dave, on call, by direct message on both platforms.
-    const daveSlack = await until('dave paged on Slack', () => imMessages(SLACK.dave).find((m) => slackText(m).includes('PAGE-1')));
+    const daveSlack = await until('dave paged on Slack', () =>
+      imMessages(SLACK.dave).find((m) => slackText(m).includes('PAGE-1')),
+    );
     const pageBody = `F-${id.critical} critical CVE-2026-1005 in openssl-wrap 1.0.0 on Payments API passed its patch deadline (Sat 28 Nov 2026 08:00 EST)`;
-    expect(slackCard(daveSlack)).toMatchObject({ title: ':rotating_light: 🔔 PAGE-1 · Payments API', body: pageBody, buttons: ['Acknowledge', 'Escalate now'] });
-    expect(slackCard(daveSlack).sections[0]).toContain('*Escalation*\nlevel 1 of 2 · `payments-breach`\n*Notified*\n<@U0DAVE>');
-    const daveDiscord = await until('dave paged on Discord', () => dmMessages(POLICY_DISCORD.dave).find((m) => discordTexts(m).includes('PAGE-1')));
-    expect(discordCard(daveDiscord)).toMatchObject({ title: '🔔 PAGE-1 · Payments API', body: pageBody, buttons: ['Acknowledge', 'Escalate now'] });
+    expect(slackCard(daveSlack)).toMatchObject({
+      title: ':rotating_light: 🔔 PAGE-1 · Payments API',
+      body: pageBody,
+      buttons: ['Acknowledge', 'Escalate now'],
+    });
+    expect(slackCard(daveSlack).sections[0]).toContain(
+      '*Escalation*\nlevel 1 of 2 · `payments-breach`\n*Notified*\n<@U0DAVE>',
+    );
+    const daveDiscord = await until('dave paged on Discord', () =>
+      dmMessages(POLICY_DISCORD.dave).find((m) => discordTexts(m).includes('PAGE-1')),
+    );
+    expect(discordCard(daveDiscord)).toMatchObject({
+      title: '🔔 PAGE-1 · Payments API',
+      body: pageBody,
+      buttons: ['Acknowledge', 'Escalate now'],
+    });
     expect(rows('select key, status from page')).toEqual([{ key: `finding:${id.critical}:breach`, status: 'open' }]);
     expect(imMessages(SLACK.carol)).toEqual([]);
 
@@ -325,24 +480,51 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     await clock.advance(1);
     await escalator.pass();
     await drained();
-    const carolSlack = await until('carol paged on Slack', () => imMessages(SLACK.carol).find((m) => slackText(m).includes('PAGE-1')));
+    const carolSlack = await until('carol paged on Slack', () =>
+      imMessages(SLACK.carol).find((m) => slackText(m).includes('PAGE-1')),
+    );
     expect(slackCard(carolSlack).sections[0]).toContain('*Escalation*\nlevel 2 of 2 · `payments-breach`');
-    const carolDiscord = await until('carol paged on Discord', () => dmMessages(POLICY_DISCORD.carol).find((m) => discordTexts(m).includes('PAGE-1')));
+    const carolDiscord = await until('carol paged on Discord', () =>
+      dmMessages(POLICY_DISCORD.carol).find((m) => discordTexts(m).includes('PAGE-1')),
+    );
     expect(customIds(carolDiscord)).toEqual(['st1|page.ack|1']);
 
     // carol acknowledges on Discord; the finding's history records it.
-    const ack = await discord.sendInteraction(discord.button({ customId: 'st1|page.ack|1', message: carolDiscord.id, user: POLICY_DISCORD.carol, guildId: null, channelId: carolDiscord.channel_id }));
+    const ack = await discord.sendInteraction(
+      discord.button({
+        customId: 'st1|page.ack|1',
+        message: carolDiscord.id,
+        user: POLICY_DISCORD.carol,
+        guildId: null,
+        channelId: carolDiscord.channel_id,
+      }),
+    );
     expect(ack.body.data.embeds[0].title).toBe('You acknowledged PAGE-1');
     await drained();
     expect(rows('select status from page')).toEqual([{ status: 'acknowledged' }]);
-    expect(rows('select kind, detail from finding_event where finding_id = ? and kind like ? order by id', id.critical, 'page%')).toEqual([
+    expect(
+      rows(
+        'select kind, detail from finding_event where finding_id = ? and kind like ? order by id',
+        id.critical,
+        'page%',
+      ),
+    ).toEqual([
       { kind: 'paged', detail: 'PAGE-1 opened: overdue critical on a tier-1 service' },
       { kind: 'page_acknowledged', detail: 'PAGE-1 acknowledged by Carol Danvers' },
     ]);
-    const show = await sim.slashCommand({ command: '/patch', text: `show F-${id.critical}`, user_id: SLACK.alice, channel_id: 'C0GENERAL' });
+    const show = await sim.slashCommand({
+      command: '/patch',
+      text: `show F-${id.critical}`,
+      user_id: SLACK.alice,
+      channel_id: 'C0GENERAL',
+    });
     const history = slackCard(show.json).sections.find((t) => t.startsWith('*History*'))!;
-    expect(history).toContain(`${slackDate('2026-12-01T15:05:00.000Z')} paged: PAGE-1 opened: overdue critical on a tier-1 service`);
-    expect(history).toContain(`${slackDate('2026-12-01T15:10:00.000Z')} page_acknowledged: PAGE-1 acknowledged by Carol Danvers`);
+    expect(history).toContain(
+      `${slackDate('2026-12-01T15:05:00.000Z')} paged: PAGE-1 opened: overdue critical on a tier-1 service`,
+    );
+    expect(history).toContain(
+      `${slackDate('2026-12-01T15:10:00.000Z')} page_acknowledged: PAGE-1 acknowledged by Carol Danvers`,
+    );
   });
 
   it("the digest's Request exception: bob names the finding in the form (an unknown one is a field error), alice approves on Discord", async () => {
@@ -350,19 +532,47 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     const card = slackCards(PAYMENTS.slack)[0];
     const request = buttonsOf(card.blocks).find((b) => b.label === 'Request exception')!;
     const mark = slack.mark;
-    await sim.blockAction({ action_id: request.action_id, user: SLACK.bob, channel: PAYMENTS.slack, message_ts: card.ts });
+    await sim.blockAction({
+      action_id: request.action_id,
+      user: SLACK.bob,
+      channel: PAYMENTS.slack,
+      message_ts: card.ts,
+    });
     const open = await slack.waitFor('views.open', (c) => c.seq >= mark);
     const justification = field.text('Only reachable from the admin network; the upgrade ships next sprint.');
-    const unknown = await sim.viewSubmission({ view_id: open.response.view.id, user: SLACK.bob, values: { finding: field.text('F-999'), justification, until: field.text('2d') } });
+    const unknown = await sim.viewSubmission({
+      view_id: open.response.view.id,
+      user: SLACK.bob,
+      values: { finding: field.text('F-999'), justification, until: field.text('2d') },
+    });
     expect(unknown.json).toEqual({ response_action: 'errors', errors: { finding: 'There is no finding F-999.' } });
     expect(rows('select id from exception')).toEqual([]);
-    const okSubmit = await sim.viewSubmission({ view_id: open.response.view.id, user: SLACK.bob, values: { finding: field.text(`F-${id.oldHigh}`), justification, until: field.text('2d') } });
+    const okSubmit = await sim.viewSubmission({
+      view_id: open.response.view.id,
+      user: SLACK.bob,
+      values: { finding: field.text(`F-${id.oldHigh}`), justification, until: field.text('2d') },
+    });
     expect(okSubmit.body).toBe('');
     await drained();
-    const approver = await until('alice asked on Discord', () => dmMessages(POLICY_DISCORD.alice).find((m) => customIds(m).includes('st1|exception.approve|1')));
-    const cb = await discord.sendInteraction(discord.button({ customId: 'st1|exception.approve|1', message: approver.id, user: POLICY_DISCORD.alice, guildId: null, channelId: approver.channel_id }));
-    expect(cb.body.data.embeds[0]).toMatchObject({ title: 'You approved EXC-1', description: 'EXC-1 is now accepted.' });
-    expect(rows('select number, finding_id, state, until from exception')).toEqual([{ number: 1, finding_id: id.oldHigh, state: 'accepted', until: '2026-12-03T15:15:00.000+00:00' }]);
+    const approver = await until('alice asked on Discord', () =>
+      dmMessages(POLICY_DISCORD.alice).find((m) => customIds(m).includes('st1|exception.approve|1')),
+    );
+    const cb = await discord.sendInteraction(
+      discord.button({
+        customId: 'st1|exception.approve|1',
+        message: approver.id,
+        user: POLICY_DISCORD.alice,
+        guildId: null,
+        channelId: approver.channel_id,
+      }),
+    );
+    expect(cb.body.data.embeds[0]).toMatchObject({
+      title: 'You approved EXC-1',
+      description: 'EXC-1 is now accepted.',
+    });
+    expect(rows('select number, finding_id, state, until from exception')).toEqual([
+      { number: 1, finding_id: id.oldHigh, state: 'accepted', until: '2026-12-03T15:15:00.000+00:00' },
+    ]);
   });
 
   it('a restart past the next 09:00: the missed digest is posted once, marked late, against the last one; runDue then posts nothing', async () => {
@@ -370,11 +580,22 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     const dir = steward().dir;
     await running!.shutdown('restart');
     running = undefined;
-    const before = { slack: slackCards(PAYMENTS.slack).length, discord: discordCards(PAYMENTS.discord).length, platform: slackCards(PLATFORM.slack).length };
+    const before = {
+      slack: slackCards(PAYMENTS.slack).length,
+      discord: discordCards(PAYMENTS.discord).length,
+      platform: slackCards(PLATFORM.slack).length,
+    };
     expect(before).toEqual({ slack: 1, discord: 1, platform: 1 });
     // While Steward is down (Wed 10:00Z) a new report: qs is fixed, debug is new.
     await clock.advance(at('2026-12-02T10:00:00.000Z') - clock.now().getTime());
-    await importAt(db.url, dir, clock.now().getTime(), [V.oldHigh, V.low, V.soonHigh, V.critical, V.soonCritical, V.fresh]);
+    await importAt(db.url, dir, clock.now().getTime(), [
+      V.oldHigh,
+      V.low,
+      V.soonHigh,
+      V.critical,
+      V.soonCritical,
+      V.fresh,
+    ]);
     // Back at Wed 16:00Z: Payments' 09:00 (14:00Z) and Platform's (15:00Z) passed while down.
     await clock.advance(6 * HOUR);
     await start();
@@ -398,9 +619,14 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     expect(dcards).toHaveLength(before.discord + 1);
     expect(discordCard(dcards[dcards.length - 1])).toMatchObject({
       body: '**1 overdue** (▼ 1 since the last digest) · 2 due within 7 days · 6 open · 1 new, 1 fixed since the last digest · 1 under a risk exception',
-      context: 'Posted late: the digest of 2026-12-02 14:00 UTC was missed while Steward was down. Compared with the digest of 2026-12-01 14:00 UTC.',
+      context:
+        'Posted late: the digest of 2026-12-02 14:00 UTC was missed while Steward was down. Compared with the digest of 2026-12-01 14:00 UTC.',
     });
-    expect(slackCards(PLATFORM.slack).slice(before.platform).map((m) => slackCard(m).body)).toEqual(['*All clear:* no open findings. · 0 new, 0 fixed since the last digest']);
+    expect(
+      slackCards(PLATFORM.slack)
+        .slice(before.platform)
+        .map((m) => slackCard(m).body),
+    ).toEqual(['*All clear:* no open findings. · 0 new, 0 fixed since the last digest']);
     expect(rows('select job, occurrence, late, state from job_run order by id')).toEqual([
       { job: 'patch-digest:payments', occurrence: '2026-12-01T14:00:00.000+00:00', late: 0, state: 'done' },
       { job: 'patch-digest:platform', occurrence: '2026-12-01T15:00:00.000+00:00', late: 0, state: 'done' },
@@ -413,23 +639,42 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     ]);
     expect(await running!.calendar.runDue()).toEqual([]);
     await drained();
-    expect([slackCards(PAYMENTS.slack).length, discordCards(PAYMENTS.discord).length, slackCards(PLATFORM.slack).length]).toEqual([before.slack + 1, before.discord + 1, before.platform + 1]);
+    expect([
+      slackCards(PAYMENTS.slack).length,
+      discordCards(PAYMENTS.discord).length,
+      slackCards(PLATFORM.slack).length,
+    ]).toEqual([before.slack + 1, before.discord + 1, before.platform + 1]);
   });
 
   it('an accepted exception expires: the next digest counts it, and its finding is overdue again', async () => {
     // Thu 09:00 in New York, on time: the exception still holds.
     await clock.advance(at('2026-12-03T14:00:00.000Z') - clock.now().getTime());
-    expect(await running!.calendar.runDue()).toEqual([{ job: 'patch-digest', scope: 'payments', key: 'patch-digest:payments', occurrence: new Date('2026-12-03T14:00:00.000Z'), late: false, result: 'done' }]);
+    expect(await running!.calendar.runDue()).toEqual([
+      {
+        job: 'patch-digest',
+        scope: 'payments',
+        key: 'patch-digest:payments',
+        occurrence: new Date('2026-12-03T14:00:00.000Z'),
+        late: false,
+        result: 'done',
+      },
+    ]);
     await drained();
     const thursday = slackCards(PAYMENTS.slack).at(-1)!;
-    expect(slackCard(thursday).body).toBe('*1 overdue* (unchanged since the last digest) · 2 due within 7 days · 6 open · 0 new, 0 fixed since the last digest · 1 under a risk exception');
+    expect(slackCard(thursday).body).toBe(
+      '*1 overdue* (unchanged since the last digest) · 2 due within 7 days · 6 open · 0 new, 0 fixed since the last digest · 1 under a risk exception',
+    );
     expect(slackCard(thursday).context).toBe(`Compared with the digest of ${slackDate('2026-12-02T16:00:00.000Z')}.`);
 
     // Thu 15:15Z: EXC-1 ends.
     await clock.advance(at('2026-12-03T15:15:00.000Z') - clock.now().getTime());
-    const expire = steward().jobs().interval.find((j) => j.name === 'exceptions-expire')!;
+    const expire = steward()
+      .jobs()
+      .interval.find((j) => j.name === 'exceptions-expire')!;
     await expire.run(clock.now());
-    expect(rows('select state, expired_at from exception')).toEqual([{ state: 'expired', expired_at: '2026-12-03T15:15:00.000+00:00' }]);
+    expect(rows('select state, expired_at from exception')).toEqual([
+      { state: 'expired', expired_at: '2026-12-03T15:15:00.000+00:00' },
+    ]);
     await drained();
 
     // Fri 09:00 in New York (Platform's Thursday 09:00 in Chicago runs in the same step).
@@ -449,10 +694,22 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
         expect.stringMatching(/^\*Due within 7 days: 1 critical · 1 high\*/),
       ],
     });
-    expect(discordCard(discordCards(PAYMENTS.discord).at(-1)!).body).toBe('**2 overdue** (▲ 1 since the last digest) · 2 due within 7 days · 6 open · 0 new, 0 fixed since the last digest\n1 risk exception expired since the last digest: its finding counts again.');
+    expect(discordCard(discordCards(PAYMENTS.discord).at(-1)!).body).toBe(
+      '**2 overdue** (▲ 1 since the last digest) · 2 due within 7 days · 6 open · 0 new, 0 fixed since the last digest\n1 risk exception expired since the last digest: its finding counts again.',
+    );
     // /patch list overdue on Discord: F-1 is back.
-    const list = await discord.sendInteraction(discord.chatInput({ name: 'patch', subcommand: 'list', options: { scope: 'payments', overdue: 'overdue' }, user: POLICY_DISCORD.bob }));
-    expect((list.body.data.embeds[0].fields as Json[]).map((f) => f.name.split(' ')[0])).toEqual([`F-${id.oldHigh}`, `F-${id.critical}`]);
+    const list = await discord.sendInteraction(
+      discord.chatInput({
+        name: 'patch',
+        subcommand: 'list',
+        options: { scope: 'payments', overdue: 'overdue' },
+        user: POLICY_DISCORD.bob,
+      }),
+    );
+    expect((list.body.data.embeds[0].fields as Json[]).map((f) => f.name.split(' ')[0])).toEqual([
+      `F-${id.oldHigh}`,
+      `F-${id.critical}`,
+    ]);
   });
 });
 
@@ -467,10 +724,22 @@ describe('patch digests on the console', () => {
 
   beforeAll(async () => {
     running = await startSteward(
-      loadSettings({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', STEWARD_CONSOLE: 'on', STEWARD_CONSOLE_USER: 'bob', STEWARD_CONFIG: POLICY }),
+      loadSettings({
+        DATABASE_URL: db.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        STEWARD_CONSOLE: 'on',
+        STEWARD_CONSOLE_USER: 'bob',
+        STEWARD_CONFIG: POLICY,
+      }),
       { stdin, stdout, clock, logDestination: new LogCapture() },
     );
-    await until('the first patch-notices tick', () => rows("select name from lease where name = 'job:patch-notices'").length === 1);
+    await until(
+      'the first patch-notices tick',
+      () => rows("select name from lease where name = 'job:patch-notices'").length === 1,
+    );
     for (const [when, vulns] of IMPORTS) await importAt(db.url, running.steward.dir, when, vulns);
   });
   function rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
@@ -503,7 +772,9 @@ describe('patch digests on the console', () => {
     const shown = await type('/patch digest payments', /└─+\n/);
     expect(shown).toContain('┌─ !! Patch SLA digest · Payments ─');
     expect(shown).toContain('│ 2 overdue · 2 due within 7 days · 6 open\n│ ▸ Overdue: 1 critical · 1 high\n');
-    expect(shown).toContain(`│   F-${id('critical')} critical CVE-2026-1005 · openssl-wrap 1.0.0 · payments-api · 3d overdue\n│   F-${id('oldHigh')} high CVE-2026-1001 · left-pad 1.0.0 · payments-api · 9d overdue\n`);
+    expect(shown).toContain(
+      `│   F-${id('critical')} critical CVE-2026-1005 · openssl-wrap 1.0.0 · payments-api · 3d overdue\n│   F-${id('oldHigh')} high CVE-2026-1001 · left-pad 1.0.0 · payments-api · 9d overdue\n`,
+    );
     expect(shown).toContain('│ ▸ Due within 7 days: 1 critical · 1 high\n');
     expect(shown).toContain('│ [1] Show all overdue  [2] Request exception\n');
     // Without a team: bob's own (Payments).
@@ -514,7 +785,10 @@ describe('patch digests on the console', () => {
     await clock.advance(HOUR);
     const from = out.length;
     expect((await running!.calendar.runDue()).map((o) => [o.scope, o.result])).toEqual([['payments', 'done']]);
-    const posted = await until('the digest in #payments', () => /\[#payments\] message \d+\n┌─ !! Patch SLA digest · Payments ─+\n[\s\S]*?└─+\n/.exec(out.slice(from))?.[0]);
+    const posted = await until(
+      'the digest in #payments',
+      () => /\[#payments\] message \d+\n┌─ !! Patch SLA digest · Payments ─+\n[\s\S]*?└─+\n/.exec(out.slice(from))?.[0],
+    );
     expect(posted).toContain('│ 2 overdue · 2 due within 7 days · 6 open\n');
     expect(posted).toContain('│ · First digest for this team: nothing earlier to compare with.\n');
     expect(out.match(/\] message \d+\n┌─ !! Patch SLA digest/g)).toHaveLength(1);

@@ -40,7 +40,10 @@ const report = trivyReport(vulns, { suppressed: generatedVulns(30).slice(28) });
 async function seed(url: string, running: RunningSteward, serviceId = 'payments-api') {
   const store = await openStore({ url });
   try {
-    const r = await importReport({ store, clock: offsetClock(0), dir: running.steward.dir }, { serviceId, input: report, actor: { platform: 'cli' }, by: 'cli:test' });
+    const r = await importReport(
+      { store, clock: offsetClock(0), dir: running.steward.dir },
+      { serviceId, input: report, actor: { platform: 'cli' }, by: 'cli:test' },
+    );
     if (!r.ok) throw new Error(r.reason);
   } finally {
     await store.close();
@@ -55,7 +58,13 @@ describe('`steward import` and `steward kev import` (real processes)', () => {
 
   it('prints one summary line; a refused report exits 1 with the reason and stores nothing; KEV flags what it lists', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ SchemaVersion: 2, Results: [{ Target: 'x', Vulnerabilities: [{ VulnerabilityID: 'CVE-2026-1' }] }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        SchemaVersion: 2,
+        Results: [{ Target: 'x', Vulnerabilities: [{ VulnerabilityID: 'CVE-2026-1' }] }],
+      }),
+    );
     const refused = await runCli(['import', bad, '--service', 'payments-api'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^payments-api: report refused, nothing stored: .*PkgName/m);
@@ -71,24 +80,44 @@ describe('`steward import` and `steward kev import` (real processes)', () => {
     const again = await runCli(['import', good, '--service', 'payments-api'], env);
     expect(again.stdout.trim()).toBe('payments-api: trivy, 0 new, 20 unchanged, 5 fixed, 0 reopened, 0 suppressed');
 
-    expect((await runCli(['import', good, '--service', 'nope'], env)).stderr).toContain('there is no service "nope" in the policy');
+    expect((await runCli(['import', good, '--service', 'nope'], env)).stderr).toContain(
+      'there is no service "nope" in the policy',
+    );
     expect((await runCli(['import', good, '--service', 'ledger', '--format', 'nessus'], env)).code).toBe(2);
 
     const kev = join(dir, 'kev.json');
     // Due in 3 days: sooner than the 14 days of a tier-1 high finding.
     const soon = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-    writeFileSync(kev, kevCatalog([{ cve: vulns[5].id, dueDate: soon }, { cve: 'CVE-1999-0001', dueDate: '2000-01-01' }]));
+    writeFileSync(
+      kev,
+      kevCatalog([
+        { cve: vulns[5].id, dueDate: soon },
+        { cve: 'CVE-1999-0001', dueDate: '2000-01-01' },
+      ]),
+    );
     const k = await runCli(['kev', 'import', kev], env);
     expect(k.stdout.trim()).toBe('KEV catalog: 2 entries; 1 finding(s) newly known exploited, 1 deadline(s) moved');
-    const flagged = rowsOf<{ vuln_id: string; known_exploited: number }>(file, 'select vuln_id, known_exploited from finding where known_exploited = 1');
+    const flagged = rowsOf<{ vuln_id: string; known_exploited: number }>(
+      file,
+      'select vuln_id, known_exploited from finding where known_exploited = 1',
+    );
     expect(flagged.map((r) => r.vuln_id)).toEqual([vulns[5].id]);
-    const audit = rowsOf<{ action: string }>(file, "select action from audit_entry where action like 'findings.%' or action like 'kev.%' order by seq");
+    const audit = rowsOf<{ action: string }>(
+      file,
+      "select action from audit_entry where action like 'findings.%' or action like 'kev.%' order by seq",
+    );
     expect(audit.map((a) => a.action)).toEqual(['findings.imported', 'findings.imported', 'kev.imported']);
   });
 
   it('Steward recomputes the deadlines at start when the policy changed while it was down', async () => {
     const policy = join(dir, 'policy.yaml');
-    writeFileSync(policy, example.replace('sla: { critical: 7d, high: 30d, medium: 90d, low: 120d }', 'sla: { critical: 7d, high: 30d, medium: 10d, low: 120d }'));
+    writeFileSync(
+      policy,
+      example.replace(
+        'sla: { critical: 7d, high: 30d, medium: 90d, low: 120d }',
+        'sla: { critical: 7d, high: 30d, medium: 10d, low: 120d }',
+      ),
+    );
     const p = spawnSteward('src/main.ts', [], { ...env, STEWARD_CONFIG: policy, LOG_LEVEL: 'info' });
     try {
       const line = await p.waitFor(/\{[^\n]*"msg":"finding deadlines recomputed for the current policy"[^\n]*\}/);
@@ -113,14 +142,29 @@ describe('POST /api/v1/findings against a running Steward', () => {
   const post = (body: string, opts: { token?: string; service?: string; type?: string } = {}) =>
     fetch(`${base}/api/v1/findings${opts.service === '' ? '' : `?service=${opts.service ?? 'payments-api'}`}`, {
       method: 'POST',
-      headers: { ...(opts.token !== '' ? { authorization: `Bearer ${opts.token ?? ci}` } : {}), 'content-type': opts.type ?? 'application/json' },
+      headers: {
+        ...(opts.token !== '' ? { authorization: `Bearer ${opts.token ?? ci}` } : {}),
+        'content-type': opts.type ?? 'application/json',
+      },
       body,
     });
 
   beforeAll(async () => {
-    writeFileSync(policyFile, `${example}\napi:\n  tokens:\n    - { id: ci-payments, sha256: "${sha(ci)}", scopes: [findings:write], services: [payments-api] }\n    - { id: reader, sha256: "${sha(reader)}", scopes: [changes:read] }\n`);
+    writeFileSync(
+      policyFile,
+      `${example}\napi:\n  tokens:\n    - { id: ci-payments, sha256: "${sha(ci)}", scopes: [findings:write], services: [payments-api] }\n    - { id: reader, sha256: "${sha(reader)}", scopes: [changes:read] }\n`,
+    );
     running = await startSteward(
-      loadSettings({ DATABASE_URL: `file:${join(dir, 'steward.db')}`, STEWARD_CONFIG: policyFile, PORT: '0', HOST: '127.0.0.1', STEWARD_CONSOLE: 'off', NODE_ENV: 'test', LOG_LEVEL: 'debug', STEWARD_MAX_REPORT_BYTES: '200000' }),
+      loadSettings({
+        DATABASE_URL: `file:${join(dir, 'steward.db')}`,
+        STEWARD_CONFIG: policyFile,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        STEWARD_CONSOLE: 'off',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'debug',
+        STEWARD_MAX_REPORT_BYTES: '200000',
+      }),
       { logDestination: logs },
     );
     base = `http://127.0.0.1:${running.port}`;
@@ -134,9 +178,25 @@ describe('POST /api/v1/findings against a running Steward', () => {
     const body = trivyReport(generatedVulns(12).map((v) => ({ ...v, title: `${v.title} ${MARKER}` })));
     const res = await post(body);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ format: 'trivy', service: 'payments-api', new: 12, unchanged: 0, fixed: 0, reopened: 0, suppressed: 0 });
+    expect(await res.json()).toEqual({
+      format: 'trivy',
+      service: 'payments-api',
+      new: 12,
+      unchanged: 0,
+      fixed: 0,
+      reopened: 0,
+      suppressed: 0,
+    });
     const again = await post(body, { type: 'application/octet-stream' });
-    expect(await again.json()).toEqual({ format: 'trivy', service: 'payments-api', new: 0, unchanged: 12, fixed: 0, reopened: 0, suppressed: 0 });
+    expect(await again.json()).toEqual({
+      format: 'trivy',
+      service: 'payments-api',
+      new: 0,
+      unchanged: 12,
+      fixed: 0,
+      reopened: 0,
+      suppressed: 0,
+    });
     const imported = logs.records().filter((r) => r.msg === 'scanner report imported');
     expect(imported).toHaveLength(2);
     expect(imported[0]).toMatchObject({ service: 'payments-api', tokenId: 'ci-payments', format: 'trivy', new: 12 });
@@ -145,7 +205,10 @@ describe('POST /api/v1/findings against a running Steward', () => {
   });
 
   it('a policy reload recomputes the deadlines of open findings and logs how many moved', async () => {
-    writeFileSync(policyFile, readFileSync(policyFile, 'utf8').replace('sla: { critical: 3d, high: 14d }', 'sla: { critical: 2d, high: 14d }'));
+    writeFileSync(
+      policyFile,
+      readFileSync(policyFile, 'utf8').replace('sla: { critical: 3d, high: 14d }', 'sla: { critical: 2d, high: 14d }'),
+    );
     expect(await running.reloadPolicy()).toMatchObject({ ok: true, changed: true });
     // The three open critical findings of the first import (payments-api is tier 1) move from 3 to 2 days.
     expect(logs.records().find((r) => r.msg === 'policy reloaded')).toMatchObject({ deadlinesMoved: 3 });
@@ -156,10 +219,16 @@ describe('POST /api/v1/findings against a running Steward', () => {
     expect((await post(body, { token: '' })).status).toBe(401);
     const noScope = await post(body, { token: reader });
     expect(noScope.status).toBe(403);
-    expect(await noScope.json()).toEqual({ error: 'forbidden', detail: 'token "reader" lacks the scope findings:write' });
+    expect(await noScope.json()).toEqual({
+      error: 'forbidden',
+      detail: 'token "reader" lacks the scope findings:write',
+    });
     const otherService = await post(body, { service: 'ledger' });
     expect(otherService.status).toBe(403);
-    expect(await otherService.json()).toEqual({ error: 'forbidden', detail: 'token "ci-payments" may not act on service "ledger"' });
+    expect(await otherService.json()).toEqual({
+      error: 'forbidden',
+      detail: 'token "ci-payments" may not act on service "ledger"',
+    });
     expect((await post(body, { service: '' })).status).toBe(400);
     expect((await post(body, { type: 'text/plain' })).status).toBe(415);
     const sarif = await post(JSON.stringify({ version: '2.1.0', runs: [] }), { type: 'application/sarif+json' });
@@ -167,14 +236,17 @@ describe('POST /api/v1/findings against a running Steward', () => {
     expect(await sarif.json()).toMatchObject({ format: 'sarif', new: 0 });
     const big = await post(trivyReport(generatedVulns(1000)));
     expect(big.status).toBe(413);
-    const unreadable = await post(`{"SchemaVersion": 2, "Results": [{"Target": "${MARKER}", "Vulnerabilities": [{}]}]}`);
+    const unreadable = await post(
+      `{"SchemaVersion": 2, "Results": [{"Target": "${MARKER}", "Vulnerabilities": [{}]}]}`,
+    );
     expect(unreadable.status).toBe(422);
     const answer = await unreadable.json();
     expect(answer.error).toBe('unreadable report');
     expect(answer.detail).toContain('VulnerabilityID');
     expect(logs.text).not.toContain(MARKER);
     const db = new Database(join(dir, 'steward.db'), { readonly: true });
-    const n = (db.prepare("select count(*) as n from finding where service_id = 'payments-api'").get() as { n: number }).n;
+    const n = (db.prepare("select count(*) as n from finding where service_id = 'payments-api'").get() as { n: number })
+      .n;
     const imports = (db.prepare('select count(*) as n from finding_import').get() as { n: number }).n;
     db.close();
     expect([n, imports]).toEqual([12, 3]);
@@ -193,7 +265,8 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
     await s?.close();
   });
   const texts = (blocks: Json[]) => JSON.stringify(blocks);
-  const reply = async (click: Awaited<ReturnType<StewardSlack['sim']['blockAction']>>) => (await s.fake.waitForResponse((r) => click.sent.response_url.endsWith(r.id))).body;
+  const reply = async (click: Awaited<ReturnType<StewardSlack['sim']['blockAction']>>) =>
+    (await s.fake.waitForResponse((r) => click.sent.response_url.endsWith(r.id))).body;
 
   it('/patch list pages 10 at a time with Next and Previous; /patch show has everything and Request exception opens its form', async () => {
     const res = await s.sim.slashCommand({ command: '/patch', text: 'list payments-api', user_id: ALICE });
@@ -211,8 +284,13 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
     expect(page2.replace_original).toBe(true);
     expect(texts(page2.blocks)).toContain('Showing 11–20 of 23, worst first.');
     const nav = page2.blocks.find((b: Json) => b.type === 'actions').elements as Json[];
-    expect(nav.map((b) => [b.text.text, b.value])).toEqual([['Previous', 'st1|patch.list|payments-api||0'], ['Next', 'st1|patch.list|payments-api||20']]);
-    const page3 = await reply(await s.sim.blockAction({ action_id: nav[1].action_id, value: nav[1].value, user: ALICE }));
+    expect(nav.map((b) => [b.text.text, b.value])).toEqual([
+      ['Previous', 'st1|patch.list|payments-api||0'],
+      ['Next', 'st1|patch.list|payments-api||20'],
+    ]);
+    const page3 = await reply(
+      await s.sim.blockAction({ action_id: nav[1].action_id, value: nav[1].value, user: ALICE }),
+    );
     expect(texts(page3.blocks)).toContain('Showing 21–23 of 23, worst first.');
 
     const team = await s.sim.slashCommand({ command: '/patch', text: 'list payments overdue', user_id: ALICE });
@@ -224,7 +302,16 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
     const show = await s.sim.slashCommand({ command: '/patch', text: `show F-${id}`, user_id: ALICE });
     const card = texts(show.json.blocks);
     expect(show.json.blocks[0].text.text).toContain(`F-${id} · ${vulns[0].id} in pkg-0`);
-    for (const part of ['Payments API', 'payments-api', 'CRITICAL · CVSS 7.5', 'pkg-0 1.0.0 → no fix yet (npm)', 'first seen (trivy report, imported by cli:test)', 'Scanners', 'trivy', 'target app0/package-lock.json'])
+    for (const part of [
+      'Payments API',
+      'payments-api',
+      'CRITICAL · CVSS 7.5',
+      'pkg-0 1.0.0 → no fix yet (npm)',
+      'first seen (trivy report, imported by cli:test)',
+      'Scanners',
+      'trivy',
+      'target app0/package-lock.json',
+    ])
       expect(card).toContain(part);
     const exception = show.json.blocks.find((b: Json) => b.type === 'actions').elements[0];
     expect([exception.text.text, exception.value]).toEqual(['Request exception', `st1|patch.exception|${id}`]);
@@ -250,7 +337,9 @@ describe('/patch on Discord (real discord.js, FakeDiscord)', () => {
 
   it('/patch list with its Next button, and /patch show', async () => {
     const alice = POLICY_DISCORD.alice;
-    const list = await s.send(s.fake.chatInput({ name: 'patch', subcommand: 'list', options: { scope: 'payments-api' }, user: alice }));
+    const list = await s.send(
+      s.fake.chatInput({ name: 'patch', subcommand: 'list', options: { scope: 'payments-api' }, user: alice }),
+    );
     const embed = list.body.data.embeds[0];
     expect(embed.title).toBe('Open findings · Payments API');
     expect(embed.description).toContain('Showing 1–10 of 23, worst first.');
@@ -260,10 +349,14 @@ describe('/patch on Discord (real discord.js, FakeDiscord)', () => {
     const next = await s.send(s.fake.button({ customId: ids[0], user: alice }));
     expect(next.body.data.embeds[0].description).toContain('Showing 11–20 of 23, worst first.');
 
-    const overdue = await s.send(s.fake.chatInput({ name: 'patch', subcommand: 'list', options: { overdue: 'overdue' }, user: alice }));
+    const overdue = await s.send(
+      s.fake.chatInput({ name: 'patch', subcommand: 'list', options: { overdue: 'overdue' }, user: alice }),
+    );
     expect(overdue.body.data.embeds[0].title).toBe('Overdue findings · all services');
     const [{ id }] = s.rows<{ id: number }>('select id from finding order by id limit 1');
-    const show = await s.send(s.fake.chatInput({ name: 'patch', subcommand: 'show', options: { finding: String(id) }, user: alice }));
+    const show = await s.send(
+      s.fake.chatInput({ name: 'patch', subcommand: 'show', options: { finding: String(id) }, user: alice }),
+    );
     expect(show.body.data.embeds[0].title).toBe(`F-${id} · ${vulns[0].id} in pkg-0`);
     const showIds = show.body.data.components.flatMap((r: Json) => r.components.map((c: Json) => c.custom_id));
     expect(showIds).toEqual([`st1|patch.exception|${id}`]);

@@ -25,11 +25,13 @@ const example = readFileSync(new URL('../../manifests/policy.example.yaml', impo
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 /** The example policy with one more service (first in the list: services[0]). */
 const billing = '  - { id: billing-api, name: Billing API, team: ';
-const withBilling = (text: string, team = 'payments') => text.replace('\nservices:\n', `\nservices:\n${billing}${team}, tier: 3 }\n`);
+const withBilling = (text: string, team = 'payments') =>
+  text.replace('\nservices:\n', `\nservices:\n${billing}${team}, tier: 3 }\n`);
 /** Line and column of the added service's team, as a PolicyError names them. */
 const billingTeamAt = `${example.split('\n').indexOf('services:') + 2}:${billing.length + 1}`;
 
-const metric = (text: string, outcome: string) => Number(new RegExp(`^steward_policy_reloads_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+const metric = (text: string, outcome: string) =>
+  Number(new RegExp(`^steward_policy_reloads_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
 
 describe('SIGHUP reloads the policy of a running process', () => {
   it('applies a changed file to new commands, refuses an invalid one and keeps the old policy, counts both', async () => {
@@ -37,16 +39,35 @@ describe('SIGHUP reloads the policy of a running process', () => {
     const file = join(dir, 'policy.yaml');
     writeFileSync(file, example);
     const dbFile = join(dir, 'steward.db');
-    const p = spawnSteward('src/main.ts', [], { DATABASE_URL: `file:${dbFile}`, STEWARD_CONFIG: file, HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    const p = spawnSteward('src/main.ts', [], {
+      DATABASE_URL: `file:${dbFile}`,
+      STEWARD_CONFIG: file,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    });
     try {
       const port = Number((await p.waitFor(/"port":\d+/)).split(':')[1]);
       const ask = async (line: string, expected: RegExp) => {
         const mark = p.stdout().length;
         p.child.stdin.write(`${line}\n`);
-        return until(`an answer to ${line} matching ${expected}`, () => expected.test(p.stdout().slice(mark)) && p.stdout().slice(mark), 15_000);
+        return until(
+          `an answer to ${line} matching ${expected}`,
+          () => expected.test(p.stdout().slice(mark)) && p.stdout().slice(mark),
+          15_000,
+        );
       };
       const logLine = async (msg: string, nth: number) =>
-        JSON.parse(await until(`log line #${nth} "${msg}"`, () => p.stderr().split('\n').filter((l) => l.includes(`"msg":"${msg}"`))[nth - 1], 15_000));
+        JSON.parse(
+          await until(
+            `log line #${nth} "${msg}"`,
+            () =>
+              p
+                .stderr()
+                .split('\n')
+                .filter((l) => l.includes(`"msg":"${msg}"`))[nth - 1],
+            15_000,
+          ),
+        );
 
       expect(await ask('/service list', /Edge Gateway edge-gateway/)).not.toContain('Billing API');
 
@@ -54,7 +75,16 @@ describe('SIGHUP reloads the policy of a running process', () => {
       writeFileSync(file, changed);
       p.child.kill('SIGHUP');
       const applied = await logLine('policy reloaded', 1);
-      expect(applied).toMatchObject({ level: 30, policy: file, sha256: sha(changed).slice(0, 12), before: sha(example).slice(0, 12), services: 4, people: 4, teams: 2, tokens: 0 });
+      expect(applied).toMatchObject({
+        level: 30,
+        policy: file,
+        sha256: sha(changed).slice(0, 12),
+        before: sha(example).slice(0, 12),
+        services: 4,
+        people: 4,
+        teams: 2,
+        tokens: 0,
+      });
       expect(await ask('/service list', /Billing API billing-api · tier 3/)).toMatch(/Payments \(3\)/);
       expect(await ask('/service show billing-api', /Billing API/)).not.toContain('SERVICE.NOT_FOUND');
 
@@ -64,7 +94,9 @@ describe('SIGHUP reloads the policy of a running process', () => {
       const refused = await logLine('policy reload refused; the running policy stays', 1);
       expect(refused.level).toBe(50);
       expect(refused.sha256).toBe(sha(changed).slice(0, 12));
-      expect(refused.error).toContain(`${file}:${billingTeamAt} services[0].team: unknown team "paymnets" (known: payments, platform)`);
+      expect(refused.error).toContain(
+        `${file}:${billingTeamAt} services[0].team: unknown team "paymnets" (known: payments, platform)`,
+      );
       expect(await ask('/service list', /Billing API billing-api · tier 3/)).toMatch(/Payments \(3\)/);
 
       // The good file again: the running policy already is it.
@@ -79,7 +111,9 @@ describe('SIGHUP reloads the policy of a running process', () => {
       expect(await p.exited).toEqual({ code: 0, signal: null });
       // Each version that ran is in the audit log, the refused one is not.
       const db = new Database(dbFile, { readonly: true });
-      const rows = db.prepare("select after from audit_entry where action = 'policy.applied' order by seq").all() as { after: string }[];
+      const rows = db.prepare("select after from audit_entry where action = 'policy.applied' order by seq").all() as {
+        after: string;
+      }[];
       db.close();
       expect(rows.map((r) => JSON.parse(r.after).sha256)).toEqual([sha(example), sha(changed)]);
     } finally {
@@ -110,8 +144,13 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
   let policy = '';
   let running: RunningSteward;
   const reload = (token?: string, init: RequestInit = {}) =>
-    fetch(`${base}/api/v1/policy/reload`, { method: 'POST', ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
-  const cli = (args: string[], token = ops) => runCli(['policy', 'reload', ...args], { STEWARD_API_TOKEN: token, LOG_LEVEL: 'warn' });
+    fetch(`${base}/api/v1/policy/reload`, {
+      method: 'POST',
+      ...init,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+    });
+  const cli = (args: string[], token = ops) =>
+    runCli(['policy', 'reload', ...args], { STEWARD_API_TOKEN: token, LOG_LEVEL: 'warn' });
   const write = (text: string) => {
     writeFileSync(file, text);
     return sha(text);
@@ -122,13 +161,23 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
     const made = await runCli(['token', 'new', 'ops-reload', '--scopes', 'policy:reload'], {});
     expect(made.code).toBe(0);
     ops = /^ {2}(stw_[A-Za-z0-9_-]{43})$/m.exec(made.stdout)![1];
-    const line = /^ {4}- (\{ id: ops-reload, sha256: "([0-9a-f]{64})", scopes: \[policy:reload\] \})$/m.exec(made.stdout)!;
+    const line = /^ {4}- (\{ id: ops-reload, sha256: "([0-9a-f]{64})", scopes: \[policy:reload\] \})$/m.exec(
+      made.stdout,
+    )!;
     expect(line[2]).toBe(sha(ops));
     policy = `${example}\napi:\n  tokens:\n    - ${line[1]}\n    - { id: reader, sha256: "${sha(reader)}", scopes: [changes:read] }\n`;
     write(policy);
     const db = join(dir, 'steward.db');
     running = await startSteward(
-      loadSettings({ DATABASE_URL: `file:${db}`, STEWARD_CONFIG: file, PORT: '0', HOST: '127.0.0.1', STEWARD_CONSOLE: 'off', NODE_ENV: 'test', LOG_LEVEL: 'debug' }),
+      loadSettings({
+        DATABASE_URL: `file:${db}`,
+        STEWARD_CONFIG: file,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        STEWARD_CONSOLE: 'off',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'debug',
+      }),
       { logDestination: logs, clock },
     );
     base = `http://127.0.0.1:${running.port}`;
@@ -143,14 +192,20 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
     const none = await reload();
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="steward"');
-    expect(await none.json()).toEqual({ error: 'unauthorized', detail: 'a bearer token is required (Authorization: Bearer <token>)' });
+    expect(await none.json()).toEqual({
+      error: 'unauthorized',
+      detail: 'a bearer token is required (Authorization: Bearer <token>)',
+    });
     const unknown = await reload(`${ops}x`);
     expect(unknown.status).toBe(401);
     expect(await unknown.json()).toEqual({ error: 'unauthorized', detail: 'the token is not one the policy knows' });
     expect((await reload(undefined, { headers: { authorization: `Basic ${ops}` } })).status).toBe(401);
     const forbidden = await reload(reader);
     expect(forbidden.status).toBe(403);
-    expect(await forbidden.json()).toEqual({ error: 'forbidden', detail: 'token "reader" lacks the scope policy:reload' });
+    expect(await forbidden.json()).toEqual({
+      error: 'forbidden',
+      detail: 'token "reader" lacks the scope policy:reload',
+    });
     expect(running.steward.dir.service('billing-api')).toBeUndefined();
     expect((await fetch(`${base}/api/v1/policy/reload`)).status).toBe(405);
   });
@@ -171,14 +226,18 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
     expect(refused.status).toBe(422);
     const body = await refused.json();
     expect(body.error).toBe('policy refused');
-    expect(body.detail).toContain(`${file}:${billingTeamAt} services[0].team: unknown team "paymnets" (known: payments, platform)`);
+    expect(body.detail).toContain(
+      `${file}:${billingTeamAt} services[0].team: unknown team "paymnets" (known: payments, platform)`,
+    );
     expect(running.steward.dir.version).toBe(next);
     expect(running.steward.dir.service('billing-api')).toBeDefined();
     const line = logs.text.split('\n').find((l) => l.includes('policy reload refused'))!;
     expect(JSON.parse(line)).toMatchObject({ level: 50, error: expect.stringContaining('unknown team "paymnets"') });
 
     // A body other than empty or {} is refused before anything is read.
-    expect((await reload(ops, { headers: { 'content-type': 'application/json' }, body: '{"file":"/etc/passwd"}' })).status).toBe(400);
+    expect(
+      (await reload(ops, { headers: { 'content-type': 'application/json' }, body: '{"file":"/etc/passwd"}' })).status,
+    ).toBe(400);
     expect((await reload(ops, { headers: { 'content-type': 'application/json' }, body: '{' })).status).toBe(400);
     expect((await reload(ops, { headers: { 'content-type': 'text/plain' }, body: 'reload' })).status).toBe(415);
   });
@@ -208,7 +267,9 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
     await new Promise((r) => probe.close(r));
     const down = await cli(['--url', `http://127.0.0.1:${free}`]);
     expect(down.code).toBe(2);
-    expect(down.stderr).toMatch(/cannot reach Steward at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/policy\/reload \(ECONNREFUSED\)/);
+    expect(down.stderr).toMatch(
+      /cannot reach Steward at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/policy\/reload \(ECONNREFUSED\)/,
+    );
   });
 
   it('a client with 10 failed attempts in a minute gets 429 with Retry-After for bad tokens until the window passes; a good token still works', async () => {
@@ -246,7 +307,12 @@ describe('the HTTP API kernel the next /api/v1 routes build on', () => {
     const logs = new Capture();
     const log = createLogger({ level: 'debug', secrets: [], destination: logs });
     const metrics = new Metrics({ defaults: false });
-    const api = createApi({ dir: () => ({ policy }), limiter: new FailureLimiter({ clock: offsetClock(0) }), log, metrics });
+    const api = createApi({
+      dir: () => ({ policy }),
+      limiter: new FailureLimiter({ clock: offsetClock(0) }),
+      log,
+      metrics,
+    });
     const http = await startHttp({
       host: '127.0.0.1',
       port: 0,
@@ -254,7 +320,11 @@ describe('the HTTP API kernel the next /api/v1 routes build on', () => {
       metrics,
       readiness: [],
       routes: {
-        'GET /api/v1/things/:id': api.route('changes:read', (r) => r.forbidden(r.query.get('service') ?? '') ?? { status: 200, body: { id: r.params.id, token: r.token.id } }),
+        'GET /api/v1/things/:id': api.route(
+          'changes:read',
+          (r) =>
+            r.forbidden(r.query.get('service') ?? '') ?? { status: 200, body: { id: r.params.id, token: r.token.id } },
+        ),
         'POST /api/v1/things': api.route('changes:write', async (r) => {
           const body = await r.json(z.object({ title: z.string().min(1) }).strict(), 32);
           return body.ok ? { status: 201, body: body.value } : body.problem;
@@ -269,12 +339,20 @@ describe('the HTTP API kernel the next /api/v1 routes build on', () => {
       const encoded = await fetch(`${base}/api/v1/things/a%20b?service=a`, { headers: auth });
       expect(await encoded.json()).toMatchObject({ id: 'a b' });
       const other = await fetch(`${base}/api/v1/things/CHG-7?service=b`, { headers: auth });
-      expect([other.status, await other.json()]).toEqual([403, { error: 'forbidden', detail: 'token "ci" may not act on service "b"' }]);
+      expect([other.status, await other.json()]).toEqual([
+        403,
+        { error: 'forbidden', detail: 'token "ci" may not act on service "b"' },
+      ]);
       expect((await fetch(`${base}/api/v1/things/CHG-7`, { method: 'DELETE', headers: auth })).status).toBe(405);
       expect((await fetch(`${base}/api/v1/things/CHG-7/more`, { headers: auth })).status).toBe(404);
       expect((await fetch(`${base}/api/v1/things`, { headers: auth })).status).toBe(405);
 
-      const post = (body: string) => fetch(`${base}/api/v1/things`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+      const post = (body: string) =>
+        fetch(`${base}/api/v1/things`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body,
+        });
       const created = await post('{"title":"x"}');
       expect([created.status, await created.json()]).toEqual([201, { title: 'x' }]);
       const empty = await post('');

@@ -14,7 +14,14 @@ import { Registry } from '../../src/core/registry.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { createSqliteDatabase } from '../support/databases.js';
 import { type KudosState, kudosModule, newKudosState } from '../support/kudos-module.js';
-import { LogCapture, ManualClock, field, settled, startStewardSlack, type StewardSlack } from '../support/steward-slack.js';
+import {
+  LogCapture,
+  ManualClock,
+  field,
+  settled,
+  startStewardSlack,
+  type StewardSlack,
+} from '../support/steward-slack.js';
 import { POLICY_DISCORD, startDiscordSteward, type DiscordSteward } from '../support/steward-discord.js';
 import { until } from '../support/wait.js';
 
@@ -48,7 +55,13 @@ describe('a module from test code is declared once and composed', () => {
       dm_permission: false,
     });
     expect(slackSlashCommands(registry)).toContain(
-      ['    - command: /kudos', '      url: https://steward.example.com/slack/events', '      description: "Thank someone for their work"', '      usage_hint: "give <@user> <text> | note"', '      should_escape: true'].join('\n'),
+      [
+        '    - command: /kudos',
+        '      url: https://steward.example.com/slack/events',
+        '      description: "Thank someone for their work"',
+        '      usage_hint: "give <@user> <text> | note"',
+        '      should_escape: true',
+      ].join('\n'),
     );
     // The standard manifests do not have it.
     expect(discordCommandDefinitions(new Registry(STANDARD_MODULES)).map((c) => c.name)).not.toContain('kudos');
@@ -98,10 +111,21 @@ describe('the sample module on Slack (real Bolt, FakeSlack)', () => {
     const open = await s.fake.waitFor('views.open', (c) => c.seq >= mark);
     expect(open.body.view.callback_id).toMatch(/^f1\|kudos\.note\|[A-Za-z0-9_-]{6,32}$/);
     const viewId = open.response.view.id;
-    const invalid = await s.sim.viewSubmission({ view_id: viewId, user: ALICE, values: { text: field.text('ok'), mood: field.none() } });
-    expect(invalid.json).toEqual({ response_action: 'errors', errors: { text: 'Use at least 5 characters', mood: 'Choose a mood' } });
+    const invalid = await s.sim.viewSubmission({
+      view_id: viewId,
+      user: ALICE,
+      values: { text: field.text('ok'), mood: field.none() },
+    });
+    expect(invalid.json).toEqual({
+      response_action: 'errors',
+      errors: { text: 'Use at least 5 characters', mood: 'Choose a mood' },
+    });
     expect(state.notes).toEqual([]);
-    const saved = await s.sim.viewSubmission({ view_id: viewId, user: ALICE, values: { text: field.text('Thanks for the late night'), mood: field.select('proud') } });
+    const saved = await s.sim.viewSubmission({
+      view_id: viewId,
+      user: ALICE,
+      values: { text: field.text('Thanks for the late night'), mood: field.select('proud') },
+    });
     expect(saved.body).toBe('');
     await until('the note', () => state.notes.length === 1);
     expect(state.notes).toEqual([{ text: 'Thanks for the late night', mood: 'proud' }]);
@@ -120,7 +144,14 @@ describe('the sample module on Discord (real discord.js, FakeDiscord)', () => {
 
   it('/kudos give answers, its button works, and the form reopens after errors with every value', async () => {
     const alice = POLICY_DISCORD.alice;
-    const give = await s.send(s.fake.chatInput({ name: 'kudos', subcommand: 'give', options: { text: 'Fixed the build', user: { type: 6, value: POLICY_DISCORD.bob } }, user: alice }));
+    const give = await s.send(
+      s.fake.chatInput({
+        name: 'kudos',
+        subcommand: 'give',
+        options: { text: 'Fixed the build', user: { type: 6, value: POLICY_DISCORD.bob } },
+        user: alice,
+      }),
+    );
     expect(give.body.data.embeds[0].title).toBe('KUDO-1 · kudos to Bob Builder');
     const ids = give.body.data.components.flatMap((r: Json) => r.components.map((c: Json) => c.custom_id));
     expect(ids).toEqual(['st1|kudos.thank|1', 'st1|kudos.note']);
@@ -133,7 +164,9 @@ describe('the sample module on Discord (real discord.js, FakeDiscord)', () => {
     expect(modal.body.type).toBe(9);
     const formId = modal.body.data.custom_id as string;
     const nonce = formId.split('|')[2];
-    const errors = await s.send(s.fake.modalSubmit({ customId: formId, fields: { text: 'hey', mood: ['proud'] }, user: alice, shape: 'label' }));
+    const errors = await s.send(
+      s.fake.modalSubmit({ customId: formId, fields: { text: 'hey', mood: ['proud'] }, user: alice, shape: 'label' }),
+    );
     expect(errors.body.data.embeds[0].description).toBe('**Text**: Use at least 5 characters');
     const again = errors.body.data.components[0].components[0];
     expect(again.custom_id).toBe(`st1|form.reopen|kudos.note||${nonce}`);
@@ -143,7 +176,14 @@ describe('the sample module on Discord (real discord.js, FakeDiscord)', () => {
     const [text, mood] = reopened.body.data.components.map((c: Json) => c.component);
     expect(text.value).toBe('hey');
     expect(mood.options.filter((o: Json) => o.default).map((o: Json) => o.value)).toEqual(['proud']);
-    const saved = await s.send(s.fake.modalSubmit({ customId: formId, fields: { text: 'hey, thanks!', mood: ['proud'] }, user: alice, shape: 'label' }));
+    const saved = await s.send(
+      s.fake.modalSubmit({
+        customId: formId,
+        fields: { text: 'hey, thanks!', mood: ['proud'] },
+        user: alice,
+        shape: 'label',
+      }),
+    );
     expect(saved.body.data.embeds[0].title).toBe('Note saved');
     expect(state.notes).toEqual([{ text: 'hey, thanks!', mood: 'proud' }]);
   });
@@ -157,12 +197,23 @@ describe('the sample module on the console, and its calendar job across restarts
     const stdout = new PassThrough();
     let out = '';
     stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const running = await startSteward(loadSettings({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', STEWARD_CONSOLE: 'on', STEWARD_CONSOLE_USER: 'alice' }), {
-      stdin,
-      stdout,
-      logDestination: new LogCapture(),
-      modules: [...STANDARD_MODULES, kudosModule(state)],
-    });
+    const running = await startSteward(
+      loadSettings({
+        DATABASE_URL: db.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        STEWARD_CONSOLE: 'on',
+        STEWARD_CONSOLE_USER: 'alice',
+      }),
+      {
+        stdin,
+        stdout,
+        logDestination: new LogCapture(),
+        modules: [...STANDARD_MODULES, kudosModule(state)],
+      },
+    );
     try {
       const type = async (line: string, expectText: string) => {
         stdin.write(`${line}\n`);
@@ -190,11 +241,21 @@ describe('the sample module on the console, and its calendar job across restarts
     // 2026-12-02 07:59Z: 08:59 in Berlin (platform, 09:00 at 08:00Z); New York (payments) has 09:00 at 14:00Z.
     const clock = new ManualClock(Date.UTC(2026, 11, 2, 7, 59), { realTimers: true });
     const start = () =>
-      startSteward(loadSettings({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', LOG_LEVEL: 'silent', STEWARD_CONSOLE: 'off' }), {
-        clock,
-        logDestination: new LogCapture(),
-        modules: [...STANDARD_MODULES, kudosModule(state)],
-      });
+      startSteward(
+        loadSettings({
+          DATABASE_URL: db.url,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'silent',
+          STEWARD_CONSOLE: 'off',
+        }),
+        {
+          clock,
+          logDestination: new LogCapture(),
+          modules: [...STANDARD_MODULES, kudosModule(state)],
+        },
+      );
     let running = await start();
     try {
       // A fresh database: nothing missed to catch up on.

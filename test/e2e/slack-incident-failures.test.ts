@@ -22,7 +22,6 @@ const ALICE = 'U0ALICE';
 const CAROL = 'U0CAROL';
 const T0 = Date.UTC(2025, 2, 3, 9, 0, 0);
 
-
 /** Runs `/incident declare …` and returns the modal Slack was asked to open. */
 async function openDeclare(s: StewardSlack, text = 'declare', user = ALICE, channel = SLACK_GENERAL_CHANNEL) {
   const mark = s.fake.mark;
@@ -59,7 +58,10 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
   it('the same view_submission sent twice, redelivered and sent twice at once creates one incident, one channel, one announcement', async () => {
     const view = await openDeclare(s, 'declare Database down');
     const mark = s.fake.mark;
-    const payload = buildViewSubmission({ view_id: view.id, user: ALICE, values: declareValues('Database down') }, s.fake.payloadContext());
+    const payload = buildViewSubmission(
+      { view_id: view.id, user: ALICE, values: declareValues('Database down') },
+      s.fake.payloadContext(),
+    );
     const first = await s.sim.interactive(payload);
     const second = await s.sim.interactive(payload);
     const redelivered = await s.sim.interactive(payload, { retryNum: 1, retryReason: 'http_timeout' });
@@ -77,7 +79,9 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
     expect(created.map((c) => c.body.name)).toEqual(['inc-1-database-down']);
     warRoom = created[0].response.channel.id;
     expect(s.fake.channelList().filter((c) => c.name.startsWith('inc-'))).toHaveLength(1);
-    expect(s.fake.callsOf('chat.postMessage').filter((c) => c.seq >= mark && c.body.channel === INCIDENTS_CHANNEL)).toHaveLength(1);
+    expect(
+      s.fake.callsOf('chat.postMessage').filter((c) => c.seq >= mark && c.body.channel === INCIDENTS_CHANNEL),
+    ).toHaveLength(1);
     expect(s.fake.callsOf('pins.add').filter((c) => c.seq >= mark)).toHaveLength(1);
 
     // Every submission is answered; all but the first say nothing new was created.
@@ -101,39 +105,71 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
       description: { type: 'plain_text', text: 'Degraded service', emoji: true },
     });
     mark = s.fake.mark;
-    const changed = await s.sim.viewSubmission({ view_id: sev.id, user: ALICE, values: { severity: field.select('SEV1') } });
+    const changed = await s.sim.viewSubmission({
+      view_id: sev.id,
+      user: ALICE,
+      values: { severity: field.select('SEV1') },
+    });
     expect(changed.body).toBe('');
     await settled(s);
-    const edit = s.fake.callsOf('chat.update').filter((c) => c.seq >= mark && c.body.ts === summary.ts).at(-1)!;
+    const edit = s.fake
+      .callsOf('chat.update')
+      .filter((c) => c.seq >= mark && c.body.ts === summary.ts)
+      .at(-1)!;
     expect(edit.body.blocks[0].text.text).toBe(':rotating_light: INC-1 · Database down');
     expect(textOf(edit)).toContain('*Severity*\n*SEV1*');
 
     mark = s.fake.mark;
     await s.sim.blockAction({ action_id: 'steward:2', user: ALICE, channel: warRoom, message_ts: summary.ts });
     const role = (await s.fake.waitFor('views.open', (c) => c.seq >= mark)).response.view;
-    expect(role.blocks.map((b: any) => [b.block_id, b.element.type, b.element.options.map((o: any) => o.value)])).toEqual([
+    expect(
+      role.blocks.map((b: any) => [b.block_id, b.element.type, b.element.options.map((o: any) => o.value)]),
+    ).toEqual([
       ['role', 'static_select', ['commander', 'communications', 'scribe']],
       ['person', 'static_select', ['alice', 'bob', 'carol', 'dave']],
     ]);
     mark = s.fake.mark;
-    await s.sim.viewSubmission({ view_id: role.id, user: ALICE, values: { role: field.select('communications'), person: field.select('bob') } });
+    await s.sim.viewSubmission({
+      view_id: role.id,
+      user: ALICE,
+      values: { role: field.select('communications'), person: field.select('bob') },
+    });
     const dm = await s.fake.waitFor('chat.postMessage', (c) => c.seq >= mark && c.body.channel === 'U0BOB');
     expect(textOf(dm)).toContain('You are communications for INC-1');
     await settled(s);
-    expect(textOf(s.fake.callsOf('chat.update').filter((c) => c.seq >= mark && c.body.ts === summary.ts).at(-1)!)).toContain('communications: <@U0BOB>');
+    expect(
+      textOf(
+        s.fake
+          .callsOf('chat.update')
+          .filter((c) => c.seq >= mark && c.body.ts === summary.ts)
+          .at(-1)!,
+      ),
+    ).toContain('communications: <@U0BOB>');
   });
 
   it('the Resolve button opens the resolve modal for the commander, and refuses carol without a modal', async () => {
     const summary = s.fake.channelMessages(warRoom)[0];
     const mark = s.fake.mark;
-    const refused = await s.sim.blockAction({ action_id: 'steward:3', user: CAROL, channel: warRoom, message_ts: summary.ts });
+    const refused = await s.sim.blockAction({
+      action_id: 'steward:3',
+      user: CAROL,
+      channel: warRoom,
+      message_ts: summary.ts,
+    });
     expect(refused.status).toBe(200);
     const answer = await s.fake.waitForResponse((r) => refused.sent.response_url.endsWith(r.id));
-    expect(answer.body.text).toBe('Only the commander or declarer may resolve INC-1.: Ask them, or have the commander role assigned to you first.');
+    expect(answer.body.text).toBe(
+      'Only the commander or declarer may resolve INC-1.: Ask them, or have the commander role assigned to you first.',
+    );
     expect(answer.body.replace_original).toBe(false);
     expect(s.fake.callsOf('views.open').filter((c) => c.seq >= mark)).toEqual([]);
 
-    const click = await s.sim.blockAction({ action_id: 'steward:3', user: ALICE, channel: warRoom, message_ts: summary.ts });
+    const click = await s.sim.blockAction({
+      action_id: 'steward:3',
+      user: ALICE,
+      channel: warRoom,
+      message_ts: summary.ts,
+    });
     expect(click.status).toBe(200);
     expect(click.sent.actions[0].value).toBe('st1|incident.form|1|resolve');
     const open = await s.fake.waitFor('views.open', (c) => c.seq >= mark);
@@ -147,7 +183,13 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
         block_id: 'summary',
         label: { type: 'plain_text', text: 'Resolution summary', emoji: true },
         optional: false,
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000, placeholder: { type: 'plain_text', text: 'What fixed it', emoji: true } },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          multiline: true,
+          max_length: 2000,
+          placeholder: { type: 'plain_text', text: 'What fixed it', emoji: true },
+        },
       },
     ]);
     // No message for the click itself: the modal is the answer.
@@ -162,7 +204,10 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
 
     const mark = s.fake.mark;
     const shown = s.fake.ephemerals.length;
-    const payload = buildViewSubmission({ view_id: view.id, user: ALICE, values: { summary: field.text('Restarted the primary') } }, s.fake.payloadContext());
+    const payload = buildViewSubmission(
+      { view_id: view.id, user: ALICE, values: { summary: field.text('Restarted the primary') } },
+      s.fake.payloadContext(),
+    );
     const [a, b] = await Promise.all([s.sim.interactive(payload), s.sim.interactive(payload)]);
     const c = await s.sim.interactive(payload);
     for (const r of [a, b, c]) expect(r.status).toBe(200);
@@ -170,12 +215,18 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
 
     expect(count("select count(*) as n from timeline_entry where kind = 'resolved'")).toBe(1);
     expect(count("select count(*) as n from audit_entry where action = 'incident.resolved'")).toBe(1);
-    expect(s.query('select status, resolution from incident')).toEqual([{ status: 'resolved', resolution: 'Restarted the primary' }]);
-    const drafts = s.fake.callsOf('chat.postMessage').filter((x) => x.seq >= mark && x.body.channel === warRoom && textOf(x).includes('Postmortem draft: INC-1'));
+    expect(s.query('select status, resolution from incident')).toEqual([
+      { status: 'resolved', resolution: 'Restarted the primary' },
+    ]);
+    const drafts = s.fake
+      .callsOf('chat.postMessage')
+      .filter((x) => x.seq >= mark && x.body.channel === warRoom && textOf(x).includes('Postmortem draft: INC-1'));
     expect(drafts).toHaveLength(1);
     // The results go to alice in the war room, where the form was opened from.
     const results = await until('three results', () => {
-      const e = s.fake.ephemerals.slice(shown).filter((x) => x.user === ALICE && x.channel === warRoom && x.via === 'chat.postEphemeral');
+      const e = s.fake.ephemerals
+        .slice(shown)
+        .filter((x) => x.user === ALICE && x.channel === warRoom && x.via === 'chat.postEphemeral');
       return e.length === 3 && e;
     });
     expect(results.filter((e) => e.text.startsWith('INC-1: Resolved: Restarted the primary'))).toHaveLength(1);
@@ -184,9 +235,16 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
   it('invalid declare fields are shown inline by field id, and nothing is created', async () => {
     const view = await openDeclare(s);
     const mark = s.fake.mark;
-    const missing = await s.sim.viewSubmission({ view_id: view.id, user: ALICE, values: declareValues('', { title: field.text(null), severity: field.none() }) });
+    const missing = await s.sim.viewSubmission({
+      view_id: view.id,
+      user: ALICE,
+      values: declareValues('', { title: field.text(null), severity: field.none() }),
+    });
     expect(missing.status).toBe(200);
-    expect(missing.json).toEqual({ response_action: 'errors', errors: { title: 'Give the incident a title', severity: 'Choose a severity' } });
+    expect(missing.json).toEqual({
+      response_action: 'errors',
+      errors: { title: 'Give the incident a title', severity: 'Choose a severity' },
+    });
 
     const short = await s.sim.viewSubmission({ view_id: view.id, user: ALICE, values: declareValues('ab') });
     expect(short.json).toEqual({ response_action: 'errors', errors: { title: 'Use at least 3 characters' } });
@@ -202,7 +260,11 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
     const view = await openDeclare(s);
     const mark = s.fake.mark;
     s.fake.addUser({ id: 'U0NOBODY', name: 'nobody' });
-    const res = await s.sim.viewSubmission({ view_id: view.id, user: 'U0NOBODY', values: declareValues('Outsider incident') });
+    const res = await s.sim.viewSubmission({
+      view_id: view.id,
+      user: 'U0NOBODY',
+      values: declareValues('Outsider incident'),
+    });
     expect(res.body).toBe('');
     const dm = await s.fake.waitFor('chat.postMessage', (c) => c.seq >= mark && c.body.channel === 'U0NOBODY');
     expect(textOf(dm)).toContain('Only people listed in the policy may do this.');
@@ -214,10 +276,12 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
   let s: StewardSlack;
   const clock = new ManualClock(T0, { realTimers: true });
   const incident = (n: number) =>
-    s.query<{ war_room_state: string; war_room_channel: string | null; war_room_name: string | null; war_room_error: string | null }>(
-      'select war_room_state, war_room_channel, war_room_name, war_room_error from incident where number = ?',
-      n,
-    )[0];
+    s.query<{
+      war_room_state: string;
+      war_room_channel: string | null;
+      war_room_name: string | null;
+      war_room_error: string | null;
+    }>('select war_room_state, war_room_channel, war_room_name, war_room_error from incident where number = ?', n)[0];
 
   beforeAll(async () => {
     s = await startStewardSlack({ clock, fake: { channels: INCIDENT_CHANNELS } });
@@ -244,7 +308,11 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
       ['inc-1-database-down', 'name_taken'],
       ['inc-1-database-down-2', 'ok'],
     ]);
-    expect(incident(1)).toMatchObject({ war_room_state: 'ready', war_room_name: 'inc-1-database-down-2', war_room_channel: creates[1].response.channel.id });
+    expect(incident(1)).toMatchObject({
+      war_room_state: 'ready',
+      war_room_name: 'inc-1-database-down-2',
+      war_room_channel: creates[1].response.channel.id,
+    });
   });
 
   it('a missing scope leaves the incident recorded with a failed war room, and tells the declarer with a Retry button that works once fixed', async () => {
@@ -256,25 +324,45 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
       war_room_state: 'failed',
       war_room_channel: null,
       war_room_name: null,
-      war_room_error: "Steward's Slack app lacks the channels:manage permission needed to create channels (missing_scope)",
+      war_room_error:
+        "Steward's Slack app lacks the channels:manage permission needed to create channels (missing_scope)",
     });
-    expect(s.query("select text from timeline_entry where kind = 'war_room' and incident_id = (select id from incident where number = 2)")).toEqual([
-      { text: "War room could not be created: Steward's Slack app lacks the channels:manage permission needed to create channels (missing_scope)" },
+    expect(
+      s.query(
+        "select text from timeline_entry where kind = 'war_room' and incident_id = (select id from incident where number = 2)",
+      ),
+    ).toEqual([
+      {
+        text: "War room could not be created: Steward's Slack app lacks the channels:manage permission needed to create channels (missing_scope)",
+      },
     ]);
     const dm = s.fake.callsOf('chat.postMessage').find((c) => c.seq >= mark && c.body.channel === ALICE)!;
     expect(dm.response.ok).toBe(true);
     expect(textOf(dm)).toContain('INC-2 exists, but its war room could not be created');
     expect(textOf(dm)).toContain('lacks the channels:manage permission');
     const retry = dm.body.blocks.find((b: { type: string }) => b.type === 'actions').elements[0];
-    expect(retry).toMatchObject({ text: { text: 'Retry war room' }, value: 'st1|incident.retry_war_room|2', style: 'primary' });
+    expect(retry).toMatchObject({
+      text: { text: 'Retry war room' },
+      value: 'st1|incident.retry_war_room|2',
+      style: 'primary',
+    });
     // The incident is announced anyway, and the announcement says why there is no war room.
-    const announcement = s.fake.callsOf('chat.postMessage').find((c) => c.seq >= mark && c.body.channel === INCIDENTS_CHANNEL)!;
-    expect(strings(s.fake.message(INCIDENTS_CHANNEL, announcement.response.ts)!.blocks).join('\n')).toContain('not created: Steward');
+    const announcement = s.fake
+      .callsOf('chat.postMessage')
+      .find((c) => c.seq >= mark && c.body.channel === INCIDENTS_CHANNEL)!;
+    expect(strings(s.fake.message(INCIDENTS_CHANNEL, announcement.response.ts)!.blocks).join('\n')).toContain(
+      'not created: Steward',
+    );
     expect(s.query("select count(*) as n from outbox_item where state = 'failed'")).toEqual([{ n: 0 }]);
 
     // Pressed after the scope was granted: the war room is created, announced and summarised.
     const retryMark = s.fake.mark;
-    const click = await s.sim.blockAction({ action_id: retry.action_id, user: ALICE, channel: dm.response.channel, message_ts: dm.response.ts });
+    const click = await s.sim.blockAction({
+      action_id: retry.action_id,
+      user: ALICE,
+      channel: dm.response.channel,
+      message_ts: dm.response.ts,
+    });
     expect(click.status).toBe(200);
     const reply = await s.fake.waitForResponse((r) => click.sent.response_url.endsWith(r.id));
     expect(reply.body.text).toBe('Retrying the war room for INC-2');
@@ -282,15 +370,32 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
     const created = s.fake.callsOf('conversations.create').filter((c) => c.seq >= retryMark);
     expect(created.map((c) => [c.body.name, c.response.ok])).toEqual([['inc-2-ledger-drift', true]]);
     const room = created[0].response.channel.id;
-    expect(incident(2)).toEqual({ war_room_state: 'ready', war_room_channel: room, war_room_name: 'inc-2-ledger-drift', war_room_error: null });
+    expect(incident(2)).toEqual({
+      war_room_state: 'ready',
+      war_room_channel: room,
+      war_room_name: 'inc-2-ledger-drift',
+      war_room_error: null,
+    });
     // Declarer alice and the ledger's owner bob.
-    expect(s.fake.callsOf('conversations.invite').filter((c) => c.seq >= retryMark).map((c) => c.body.users)).toEqual(['U0ALICE,U0BOB']);
+    expect(
+      s.fake
+        .callsOf('conversations.invite')
+        .filter((c) => c.seq >= retryMark)
+        .map((c) => c.body.users),
+    ).toEqual(['U0ALICE,U0BOB']);
     const summary = s.fake.channelMessages(room)[0];
     expect(summary.pinned_to).toEqual([room]);
-    expect(strings(s.fake.message(INCIDENTS_CHANNEL, announcement.response.ts)!.blocks).join('\n')).toContain(`<#${room}>`);
+    expect(strings(s.fake.message(INCIDENTS_CHANNEL, announcement.response.ts)!.blocks).join('\n')).toContain(
+      `<#${room}>`,
+    );
 
     // A second press finds nothing to do.
-    const again = await s.sim.blockAction({ action_id: retry.action_id, user: ALICE, channel: dm.response.channel, message_ts: dm.response.ts });
+    const again = await s.sim.blockAction({
+      action_id: retry.action_id,
+      user: ALICE,
+      channel: dm.response.channel,
+      message_ts: dm.response.ts,
+    });
     const second = await s.fake.waitForResponse((r) => again.sent.response_url.endsWith(r.id));
     expect(second.body.text).toBe('INC-2 already has its war room.');
   });
@@ -298,7 +403,10 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
   it('a rate-limited channel creation (429) is retried after the time Slack asked for', async () => {
     s.fake.fail('conversations.create', 'ratelimited', { status: 429, retryAfter: 30 });
     const { mark } = await declare('Edge errors', { service: field.select('edge-gateway') });
-    const item = () => s.query<{ state: string; attempts: number; last_error: string | null; due_at: number | string }>("select state, attempts, last_error, due_at from outbox_item where key = 'war_room:3'")[0];
+    const item = () =>
+      s.query<{ state: string; attempts: number; last_error: string | null; due_at: number | string }>(
+        "select state, attempts, last_error, due_at from outbox_item where key = 'war_room:3'",
+      )[0];
     await until('the rate-limited attempt', () => item()?.attempts === 1 && item().last_error !== null);
     expect(item()).toMatchObject({ state: 'pending', last_error: 'Slack conversations.create: rate limited for 30s' });
     expect(new Date(item().due_at).getTime()).toBe(T0 + 30_000);
@@ -309,7 +417,12 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
     await s.running.steward.outbox.kick();
     await settled(s);
     expect(incident(3)).toMatchObject({ war_room_state: 'ready', war_room_name: 'inc-3-edge-errors' });
-    expect(s.fake.callsOf('conversations.create').filter((c) => c.seq >= mark).map((c) => c.status)).toEqual([429, 200]);
+    expect(
+      s.fake
+        .callsOf('conversations.create')
+        .filter((c) => c.seq >= mark)
+        .map((c) => c.status),
+    ).toEqual([429, 200]);
   });
 
   it('a title "@here <!channel> fix" and a summary with <!everyone> and <@U0BOB> never become live mentions', async () => {
@@ -319,7 +432,9 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
     const res = await s.sim.viewSubmission({
       view_id: view.id,
       user: ALICE,
-      values: declareValues('@here <!channel> fix', { summary: field.text('<!everyone> @everyone <@U0BOB> says <!subteam^S0ONCALL> should look') }),
+      values: declareValues('@here <!channel> fix', {
+        summary: field.text('<!everyone> @everyone <@U0BOB> says <!subteam^S0ONCALL> should look'),
+      }),
     });
     expect(res.body).toBe('');
     await settled(s);
@@ -331,7 +446,9 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
     const room = creates[0].response.channel.id;
     expect(s.fake.channel(room)!.topic.value).toBe('INC-4 SEV2: @\u200bhere ‹!channel› fix');
 
-    const messages = s.fake.calls.filter((c) => c.seq >= mark && ['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(c.method));
+    const messages = s.fake.calls.filter(
+      (c) => c.seq >= mark && ['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(c.method),
+    );
     expect(messages.length).toBeGreaterThanOrEqual(6);
     for (const c of messages) {
       expect(c.response.ok, `${c.method} ${JSON.stringify(c.response)}`).toBe(true);

@@ -35,11 +35,17 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
 
   const incidents = () => s.query<IncidentRow>('select * from incident order by number');
   const timeline = () =>
-    s.query<{ kind: string; actor_person: string | null; actor_name: string | null; text: string; at: number | string }>(
-      'select kind, actor_person, actor_name, text, at from timeline_entry order by at, id',
-    );
-  const command = (text: string, user = ALICE, channel = warRoom) => s.sim.slashCommand({ command: '/incident', text, user_id: user, channel_id: channel });
-  const posted = (channel: string, since: number) => s.fake.calls.filter((c) => c.seq >= since && c.method === 'chat.postMessage' && c.body.channel === channel);
+    s.query<{
+      kind: string;
+      actor_person: string | null;
+      actor_name: string | null;
+      text: string;
+      at: number | string;
+    }>('select kind, actor_person, actor_name, text, at from timeline_entry order by at, id');
+  const command = (text: string, user = ALICE, channel = warRoom) =>
+    s.sim.slashCommand({ command: '/incident', text, user_id: user, channel_id: channel });
+  const posted = (channel: string, since: number) =>
+    s.fake.calls.filter((c) => c.seq >= since && c.method === 'chat.postMessage' && c.body.channel === channel);
 
   beforeAll(async () => {
     s = await startStewardSlack({ clock, fake: { channels: INCIDENT_CHANNELS } });
@@ -67,14 +73,18 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     expect(view.callback_id).toMatch(/^f1\|incident\.declare\|[A-Za-z0-9_-]{6,32}$/);
     expect(JSON.parse(view.private_metadata)).toEqual({ channel: SLACK_GENERAL_CHANNEL });
     expect(validateBlocks(view.blocks, '/view/blocks', 100)).toEqual([]);
-    expect(view.blocks.map((b: { type: string; block_id: string; optional: boolean }) => [b.type, b.block_id, b.optional])).toEqual([
+    expect(
+      view.blocks.map((b: { type: string; block_id: string; optional: boolean }) => [b.type, b.block_id, b.optional]),
+    ).toEqual([
       ['input', 'title', false],
       ['input', 'severity', false],
       ['input', 'service', true],
       ['input', 'summary', true],
       ['input', 'page', true],
     ]);
-    const [title, severity, service, summary, page] = view.blocks.map((b: { element: Record<string, any> }) => b.element);
+    const [title, severity, service, summary, page] = view.blocks.map(
+      (b: { element: Record<string, any> }) => b.element,
+    );
     expect(title).toEqual({
       type: 'plain_text_input',
       action_id: 'value',
@@ -165,7 +175,10 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     expect(posted(warRoom, mark)).toHaveLength(1);
     summaryTs = summary.response.ts;
     expect(summary.body.unfurl_links).toBe('false');
-    expect(summary.body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':rotating_light: INC-1 · Database down', emoji: true } });
+    expect(summary.body.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: ':rotating_light: INC-1 · Database down', emoji: true },
+    });
     const buttons = summary.body.blocks.find((b: { type: string }) => b.type === 'actions').elements;
     expect(buttons.map((b: any) => [b.text.text, b.value])).toEqual([
       ['Update status', 'st1|incident.form|1|status'],
@@ -182,25 +195,41 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     expect(announcements).toHaveLength(1);
     announcementTs = announcements[0].response.ts;
     expect(textOf(announcements[0])).toContain('🚨 INC-1 · Database down');
-    expect(s.fake.message(INCIDENTS_CHANNEL, announcementTs)?.blocks?.flatMap((b: any) => strings(b)).join('\n')).toContain(`<#${warRoom}>`);
+    expect(
+      s.fake
+        .message(INCIDENTS_CHANNEL, announcementTs)
+        ?.blocks?.flatMap((b: any) => strings(b))
+        .join('\n'),
+    ).toContain(`<#${warRoom}>`);
 
     // The declarer's confirmation, only to them, where they declared.
     const confirmation = s.fake.ephemerals.find((e) => e.user === ALICE && e.text.startsWith('INC-1 declared'));
     expect(confirmation).toMatchObject({ channel: SLACK_GENERAL_CHANNEL, via: 'chat.postEphemeral' });
 
-    expect(s.query('select platform, channel_id, message_id, kind, thread_id from incident_message order by id')).toEqual(
+    expect(
+      s.query('select platform, channel_id, message_id, kind, thread_id from incident_message order by id'),
+    ).toEqual(
       expect.arrayContaining([
         { platform: 'slack', channel_id: warRoom, message_id: summaryTs, kind: 'summary', thread_id: null },
-        { platform: 'slack', channel_id: INCIDENTS_CHANNEL, message_id: announcementTs, kind: 'announcement', thread_id: announcementTs },
+        {
+          platform: 'slack',
+          channel_id: INCIDENTS_CHANNEL,
+          message_id: announcementTs,
+          kind: 'announcement',
+          thread_id: announcementTs,
+        },
       ]),
     );
     expect(timeline().map((e) => [e.kind, e.actor_person, e.text])).toEqual([
       ['declared', 'alice', 'Declared as SEV1: Database down'],
       ['war_room', null, 'War room #inc-1-database-down opened'],
     ]);
-    expect(s.query("select action, subject from audit_entry where action like 'incident.%'")).toEqual([{ action: 'incident.declared', subject: 'incident:INC-1' }]);
+    expect(s.query("select action, subject from audit_entry where action like 'incident.%'")).toEqual([
+      { action: 'incident.declared', subject: 'incident:INC-1' },
+    ]);
     expect(s.query("select count(*) as n from outbox_item where state != 'done'")).toEqual([{ n: 0 }]);
-    for (const c of s.fake.calls.filter((x) => x.seq >= mark && x.method.startsWith('chat.'))) expect(c.response.ok, `${c.method} ${JSON.stringify(c.response)}`).toBe(true);
+    for (const c of s.fake.calls.filter((x) => x.seq >= mark && x.method.startsWith('chat.')))
+      expect(c.response.ok, `${c.method} ${JSON.stringify(c.response)}`).toBe(true);
   });
 
   it('/incident role scribe <@U0BOB|bob> in the war room DMs bob the scribe instructions and edits the summary and the announcement in place', async () => {
@@ -221,7 +250,9 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     await settled(s);
     const updates = s.fake.callsOf('chat.update').filter((c) => c.seq >= mark);
     const summaryEdit = updates.filter((c) => c.body.channel === warRoom && c.body.ts === summaryTs).at(-1)!;
-    const announcementEdit = updates.filter((c) => c.body.channel === INCIDENTS_CHANNEL && c.body.ts === announcementTs).at(-1)!;
+    const announcementEdit = updates
+      .filter((c) => c.body.channel === INCIDENTS_CHANNEL && c.body.ts === announcementTs)
+      .at(-1)!;
     expect(summaryEdit.response.ok).toBe(true);
     expect(announcementEdit.response.ok).toBe(true);
     expect(textOf(summaryEdit)).toContain('scribe: <@U0BOB>');
@@ -265,19 +296,35 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     const first = await s.sim.post(JSON.stringify(envelope), 'application/json');
     expect(first.status).toBe(200);
 
-    const pinnedRows = () => s.query<{ actor_person: string; actor_name: string; text: string; at: number | string }>("select actor_person, actor_name, text, at from timeline_entry where kind = 'pinned'");
+    const pinnedRows = () =>
+      s.query<{ actor_person: string; actor_name: string; text: string; at: number | string }>(
+        "select actor_person, actor_name, text, at from timeline_entry where kind = 'pinned'",
+      );
     const [row] = await until('the pinned timeline entry', () => pinnedRows()[0] && pinnedRows());
-    expect(row).toMatchObject({ actor_person: 'bob', actor_name: 'Bob Builder', text: 'Error rate back to normal after the rollback' });
+    expect(row).toMatchObject({
+      actor_person: 'bob',
+      actor_name: 'Bob Builder',
+      text: 'Error rate back to normal after the rollback',
+    });
     expect(new Date(row.at).getTime()).toBe(T0 + 8 * MIN);
     const read = s.fake.callsOf('conversations.history').filter((c) => c.seq >= mark);
     expect(read[0].body).toMatchObject({ channel: warRoom, latest: ts, inclusive: 'true', limit: '1' });
 
     // Slack redelivers the same event (x-slack-retry-num), and someone also pins the message.
-    const again = await s.sim.post(JSON.stringify(envelope), 'application/json', { retryNum: 1, retryReason: 'http_timeout' });
+    const again = await s.sim.post(JSON.stringify(envelope), 'application/json', {
+      retryNum: 1,
+      retryReason: 'http_timeout',
+    });
     expect(again.status).toBe(200);
-    const pin = await s.sim.eventCallback(slackEvents.pinAdded({ user: CAROL, channel: warRoom, message: s.fake.message(warRoom, ts)! }));
+    const pin = await s.sim.eventCallback(
+      slackEvents.pinAdded({ user: CAROL, channel: warRoom, message: s.fake.message(warRoom, ts)! }),
+    );
     expect(pin.status).toBe(200);
-    const handled = () => s.logs.records().slice(logsBefore).filter((r) => r.msg === 'pinned message');
+    const handled = () =>
+      s.logs
+        .records()
+        .slice(logsBefore)
+        .filter((r) => r.msg === 'pinned message');
     await until('both deliveries to be handled', () => handled().length === 3);
     expect(handled().map((r) => r.added)).toEqual([true, false, false]);
     expect(pinnedRows()).toHaveLength(1);
@@ -285,8 +332,18 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
 
     // Other reactions, and 📌 outside a war room, are not timeline material.
     s.fake.addMessage(SLACK_GENERAL_CHANNEL, { user: BOB, text: 'lunch?', ts: `${(T0 + 9 * MIN) / 1000}.000300` });
-    await s.sim.eventCallback(slackEvents.reactionAdded({ user: CAROL, reaction: 'pushpin', channel: SLACK_GENERAL_CHANNEL, ts: `${(T0 + 9 * MIN) / 1000}.000300`, item_user: BOB }));
-    await s.sim.eventCallback(slackEvents.reactionAdded({ user: CAROL, reaction: 'thumbsup', channel: warRoom, ts, item_user: BOB }));
+    await s.sim.eventCallback(
+      slackEvents.reactionAdded({
+        user: CAROL,
+        reaction: 'pushpin',
+        channel: SLACK_GENERAL_CHANNEL,
+        ts: `${(T0 + 9 * MIN) / 1000}.000300`,
+        item_user: BOB,
+      }),
+    );
+    await s.sim.eventCallback(
+      slackEvents.reactionAdded({ user: CAROL, reaction: 'thumbsup', channel: warRoom, ts, item_user: BOB }),
+    );
     await until('the general-channel 📌 to be handled', () => handled().length === 4);
     expect(handled()[3].added).toBe(false);
     expect(pinnedRows()).toHaveLength(1);
@@ -313,8 +370,14 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     const mark = s.fake.mark;
     const res = await command('resolve Fixed by rollback', CAROL);
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ response_type: 'ephemeral', text: 'Only the commander or declarer may resolve INC-1.: Ask them, or have the commander role assigned to you first.' });
-    expect(res.json.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '`AUTH.FORBIDDEN`', verbatim: true }] });
+    expect(res.json).toMatchObject({
+      response_type: 'ephemeral',
+      text: 'Only the commander or declarer may resolve INC-1.: Ask them, or have the commander role assigned to you first.',
+    });
+    expect(res.json.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: '`AUTH.FORBIDDEN`', verbatim: true }],
+    });
     expect(incidents()[0].status).toBe('monitoring');
     await settled(s);
     expect(s.fake.calls.filter((c) => c.seq >= mark)).toEqual([]);
@@ -340,7 +403,9 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     expect(md).toContain('Bob Builder: 📌 Error rate back to normal after the rollback');
     expect(md).toContain('## Action items');
 
-    const draft = posted(warRoom, mark).find((c) => c.body.blocks[0].text.text === ':information_source: Postmortem draft: INC-1');
+    const draft = posted(warRoom, mark).find(
+      (c) => c.body.blocks[0].text.text === ':information_source: Postmortem draft: INC-1',
+    );
     expect(draft).toBeDefined();
     expect(textOf(draft!)).toContain('## Timeline');
     expect(textOf(draft!)).toContain('| time to resolve | 30m |');
@@ -349,7 +414,9 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     const summary = s.fake.message(warRoom, summaryTs)!;
     expect(summary.blocks!.some((b: { type: string }) => b.type === 'actions')).toBe(false);
     expect(strings(summary.blocks).join('\n')).toContain('Resolved');
-    expect(strings(s.fake.message(INCIDENTS_CHANNEL, announcementTs)!.blocks).join('\n')).toContain('✅ INC-1 · Database down');
+    expect(strings(s.fake.message(INCIDENTS_CHANNEL, announcementTs)!.blocks).join('\n')).toContain(
+      '✅ INC-1 · Database down',
+    );
   });
 
   it('/incident postmortem INC-1 returns the draft; /incident timeline shows every entry in order', async () => {
@@ -400,7 +467,9 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
   });
 
   it('no message Steward posted or edited carries a live mass mention, and every one is valid Block Kit', () => {
-    for (const c of s.fake.calls.filter((x) => ['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(x.method))) {
+    for (const c of s.fake.calls.filter((x) =>
+      ['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(x.method),
+    )) {
       expect(c.response.ok, `${c.method} ${JSON.stringify(c.response)}`).toBe(true);
       expect(validateBlocks(c.body.blocks)).toEqual([]);
       for (const str of [c.body.text, ...strings(c.body.blocks)]) expect(str).not.toMatch(LIVE_MENTION);
@@ -412,26 +481,48 @@ describe('Slack incidents over Socket Mode: the same modal, inline errors and �
   let s: StewardSlack;
 
   beforeAll(async () => {
-    s = await startStewardSlack({ mode: 'socket', clock: new ManualClock(T0, { realTimers: true }), fake: { channels: INCIDENT_CHANNELS } });
+    s = await startStewardSlack({
+      mode: 'socket',
+      clock: new ManualClock(T0, { realTimers: true }),
+      fake: { channels: INCIDENT_CHANNELS },
+    });
   });
   afterAll(async () => {
     await s?.close();
   });
 
   it('declares INC-1 from the modal, shows invalid fields inline in the ack, and records a 📌 once', async () => {
-    const ack = await s.fake.socketSlashCommand({ command: '/incident', text: 'declare Socket outage', user_id: ALICE });
+    const ack = await s.fake.socketSlashCommand({
+      command: '/incident',
+      text: 'declare Socket outage',
+      user_id: ALICE,
+    });
     expect(ack.payload ?? {}).toEqual({});
     const open = await s.fake.waitFor('views.open');
     const view = open.response.view;
 
-    const invalid = await s.fake.socketViewSubmission({ view_id: view.id, user: ALICE, values: { title: field.text('Socket outage'), severity: field.none() } });
+    const invalid = await s.fake.socketViewSubmission({
+      view_id: view.id,
+      user: ALICE,
+      values: { title: field.text('Socket outage'), severity: field.none() },
+    });
     expect(invalid.payload).toEqual({ response_action: 'errors', errors: { severity: 'Choose a severity' } });
 
-    const done = await s.fake.socketViewSubmission({ view_id: view.id, user: ALICE, values: { title: field.text('Socket outage'), severity: field.select('SEV3') } });
+    const done = await s.fake.socketViewSubmission({
+      view_id: view.id,
+      user: ALICE,
+      values: { title: field.text('Socket outage'), severity: field.select('SEV3') },
+    });
     expect(done.payload ?? {}).toEqual({});
     await settled(s);
     expect(s.query('select number, title, severity, war_room_name, war_room_state from incident')).toEqual([
-      { number: 1, title: 'Socket outage', severity: 'SEV3', war_room_name: 'inc-1-socket-outage', war_room_state: 'ready' },
+      {
+        number: 1,
+        title: 'Socket outage',
+        severity: 'SEV3',
+        war_room_name: 'inc-1-socket-outage',
+        war_room_state: 'ready',
+      },
     ]);
     const room = s.query<{ war_room_channel: string }>('select war_room_channel from incident')[0].war_room_channel;
 

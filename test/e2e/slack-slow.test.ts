@@ -5,7 +5,14 @@ import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { SLACK_GENERAL_CHANNEL, buildSlashCommand, signSlackRequest } from '../fakes/slack.js';
 import { forEachDialect } from '../support/databases.js';
-import { SERVICE_CATALOG as CATALOG, SIGNING_SECRET, field, startStewardSlack, textOf, until } from '../support/steward-slack.js';
+import {
+  SERVICE_CATALOG as CATALOG,
+  SIGNING_SECRET,
+  field,
+  startStewardSlack,
+  textOf,
+  until,
+} from '../support/steward-slack.js';
 
 const ALICE = 'U0ALICE';
 
@@ -39,52 +46,88 @@ await forEachDialect('Slack over HTTP: slow requests', ({ dialect, createDatabas
 
   // PostgreSQL only: SQLite's driver waits for a lock on the event loop, so a database held by
   // another process holds every request (SQLite serves one Steward process; see README).
-  if (dialect === 'postgresql') it('a reply not ready within the 2.5 s budget is acknowledged empty, then sent to the response_url', async () => {
-    const s = await start();
-    // Recording a first-time user waits for the audit log.
-    const other = await holdAuditLog(s.db.url);
-    const acked = await s.sim.slashCommand({ command: '/service', text: 'list', user_id: 'U0LATE', user_name: 'late' });
-    expectLateAck(acked);
-    expect(s.fake.responses.filter((r) => acked.sent.response_url.endsWith(r.id))).toEqual([]);
+  if (dialect === 'postgresql')
+    it('a reply not ready within the 2.5 s budget is acknowledged empty, then sent to the response_url', async () => {
+      const s = await start();
+      // Recording a first-time user waits for the audit log.
+      const other = await holdAuditLog(s.db.url);
+      const acked = await s.sim.slashCommand({
+        command: '/service',
+        text: 'list',
+        user_id: 'U0LATE',
+        user_name: 'late',
+      });
+      expectLateAck(acked);
+      expect(s.fake.responses.filter((r) => acked.sent.response_url.endsWith(r.id))).toEqual([]);
 
-    await other.release();
-    const reply = await s.fake.waitForResponse((r) => acked.sent.response_url.endsWith(r.id));
-    expect(reply.body).toEqual(CATALOG);
-    expect((await other.query("select count(*)::int as n from seen_user where platform_user_id = 'U0LATE'")).rows).toEqual([{ n: 1 }]);
-    expect(s.logs.records().find((r) => r.kind === 'command' && r.user === 'U0LATE')).toMatchObject({ label: 'service.list', outcome: 'ok' });
-  }, 15_000);
+      await other.release();
+      const reply = await s.fake.waitForResponse((r) => acked.sent.response_url.endsWith(r.id));
+      expect(reply.body).toEqual(CATALOG);
+      expect(
+        (await other.query("select count(*)::int as n from seen_user where platform_user_id = 'U0LATE'")).rows,
+      ).toEqual([{ n: 1 }]);
+      expect(s.logs.records().find((r) => r.kind === 'command' && r.user === 'U0LATE')).toMatchObject({
+        label: 'service.list',
+        outcome: 'ok',
+      });
+    }, 15_000);
 
-  if (dialect === 'postgresql') it('a modal submission not done within the budget closes the modal in time; its outcome follows as an ephemeral message', async () => {
-    const s = await start();
-    await s.sim.slashCommand({ command: '/incident', text: 'declare Database down', user_id: ALICE, channel_id: SLACK_GENERAL_CHANNEL });
-    const viewId = await until('the declare modal', () => s.fake.callsOf('views.open').at(-1)?.response.view.id);
-    // Declaring writes the audit log, which waits.
-    const other = await holdAuditLog(s.db.url);
-    const mark = s.fake.mark;
-    const submitted = await s.sim.viewSubmission({
-      view_id: viewId,
-      user: ALICE,
-      values: { title: field.text('Database down'), severity: field.select('SEV2'), service: field.select('payments-api'), summary: field.text(null), page: field.unchecked() },
-    });
-    expectLateAck(submitted);
-    const ephemeral = () => s.fake.calls.find((c) => c.seq >= mark && c.method === 'chat.postEphemeral' && c.body.user === ALICE);
-    expect(ephemeral()).toBeUndefined();
+  if (dialect === 'postgresql')
+    it('a modal submission not done within the budget closes the modal in time; its outcome follows as an ephemeral message', async () => {
+      const s = await start();
+      await s.sim.slashCommand({
+        command: '/incident',
+        text: 'declare Database down',
+        user_id: ALICE,
+        channel_id: SLACK_GENERAL_CHANNEL,
+      });
+      const viewId = await until('the declare modal', () => s.fake.callsOf('views.open').at(-1)?.response.view.id);
+      // Declaring writes the audit log, which waits.
+      const other = await holdAuditLog(s.db.url);
+      const mark = s.fake.mark;
+      const submitted = await s.sim.viewSubmission({
+        view_id: viewId,
+        user: ALICE,
+        values: {
+          title: field.text('Database down'),
+          severity: field.select('SEV2'),
+          service: field.select('payments-api'),
+          summary: field.text(null),
+          page: field.unchecked(),
+        },
+      });
+      expectLateAck(submitted);
+      const ephemeral = () =>
+        s.fake.calls.find((c) => c.seq >= mark && c.method === 'chat.postEphemeral' && c.body.user === ALICE);
+      expect(ephemeral()).toBeUndefined();
 
-    await other.release();
-    const confirmation = await until('the declare confirmation', ephemeral);
-    expect(confirmation.body.channel).toBe(SLACK_GENERAL_CHANNEL);
-    expect(textOf(confirmation)).toContain('INC-1');
-    expect((await other.query('select count(*)::int as n from incident')).rows).toEqual([{ n: 1 }]);
-  }, 15_000);
+      await other.release();
+      const confirmation = await until('the declare confirmation', ephemeral);
+      expect(confirmation.body.channel).toBe(SLACK_GENERAL_CHANNEL);
+      expect(textOf(confirmation)).toContain('INC-1');
+      expect((await other.query('select count(*)::int as n from incident')).rows).toEqual([{ n: 1 }]);
+    }, 15_000);
 
   it('shutdown stops taking connections, answers the request in flight, then closes', async () => {
     const s = await start();
-    const body = new URLSearchParams(buildSlashCommand({ command: '/service', text: 'list', user_id: ALICE }, s.fake.payloadContext())).toString();
+    const body = new URLSearchParams(
+      buildSlashCommand({ command: '/service', text: 'list', user_id: ALICE }, s.fake.payloadContext()),
+    ).toString();
     const url = new URL(`${s.base}/slack/events`);
     // A request whose body is still arriving when shutdown begins.
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = http.request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...signSlackRequest(SIGNING_SECRET, body) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+            ...signSlackRequest(SIGNING_SECRET, body),
+          },
+        },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c));

@@ -2,7 +2,15 @@
 // opens a WebSocket from apps.connections.open and answers envelopes in their acknowledgements.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBlocks } from '../fakes/slack.js';
-import { APP_TOKEN, BOT_TOKEN, LEDGER, SERVICE_CATALOG, sample, startStewardSlack, type StewardSlack } from '../support/steward-slack.js';
+import {
+  APP_TOKEN,
+  BOT_TOKEN,
+  LEDGER,
+  SERVICE_CATALOG,
+  sample,
+  startStewardSlack,
+  type StewardSlack,
+} from '../support/steward-slack.js';
 
 describe('Slack over Socket Mode: the real Bolt app through the WebSocket', () => {
   let s: StewardSlack;
@@ -34,13 +42,21 @@ describe('Slack over Socket Mode: the real Bolt app through the WebSocket', () =
   });
 
   it('acks a button click at once and posts the card to its response_url', async () => {
-    const ack = await s.fake.socketBlockAction({ action_id: 'steward:2', value: 'st1|service.show|ledger', user: 'U0BOB' });
+    const ack = await s.fake.socketBlockAction({
+      action_id: 'steward:2',
+      value: 'st1|service.show|ledger',
+      user: 'U0BOB',
+    });
     expect(ack.payload ?? {}).toEqual({});
     const reply = await s.fake.waitForResponse();
     expect(reply.body).toEqual({ ...LEDGER, replace_original: false });
     const metrics = await s.metrics();
-    expect(sample(metrics, 'steward_commands_total', { platform: 'slack', command: 'service.list', outcome: 'ok' })).toBe(1);
-    expect(sample(metrics, 'steward_interactions_total', { platform: 'slack', action: 'service.show', outcome: 'ok' })).toBe(1);
+    expect(
+      sample(metrics, 'steward_commands_total', { platform: 'slack', command: 'service.list', outcome: 'ok' }),
+    ).toBe(1);
+    expect(
+      sample(metrics, 'steward_interactions_total', { platform: 'slack', action: 'service.show', outcome: 'ok' }),
+    ).toBe(1);
   });
 
   it('/healthz and /readyz answer on the HTTP port', async () => {

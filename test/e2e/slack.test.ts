@@ -3,7 +3,18 @@
 // answers in the acknowledgement or at the response_url of FakeSlack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_GENERAL_CHANNEL, buildSlashCommand, signSlackRequest, validateBlocks } from '../fakes/slack.js';
-import { BOT_TOKEN, SERVICE_CATALOG as CATALOG, SIGNING_SECRET, button, header, md, sample, startStewardSlack, total, type StewardSlack } from '../support/steward-slack.js';
+import {
+  BOT_TOKEN,
+  SERVICE_CATALOG as CATALOG,
+  SIGNING_SECRET,
+  button,
+  header,
+  md,
+  sample,
+  startStewardSlack,
+  total,
+  type StewardSlack,
+} from '../support/steward-slack.js';
 
 const ALICE = 'U0ALICE';
 /** Request ids Steward's HTTP server issues or accepts. */
@@ -28,7 +39,10 @@ const PAYMENTS_API = {
     },
     {
       type: 'actions',
-      elements: [button(0, 'Escalation path', 'st1|service.escalation|payments-api', 'primary'), button(1, 'Payments services', 'st1|service.list|payments')],
+      elements: [
+        button(0, 'Escalation path', 'st1|service.escalation|payments-api', 'primary'),
+        button(1, 'Payments services', 'st1|service.list|payments'),
+      ],
     },
     { type: 'context', elements: [md('Service `payments-api` · from the policy')] },
   ],
@@ -40,9 +54,17 @@ const PAYMENTS_ESCALATION = {
   blocks: [
     header(':information_source: Escalation path of Payments API'),
     { type: 'section', text: md('`payments-default`') },
-    { type: 'section', text: md('*Level 1 · at once*\non call in `payments-primary` (2 in rotation, every 1w) · acknowledge within 5m') },
+    {
+      type: 'section',
+      text: md('*Level 1 · at once*\non call in `payments-primary` (2 in rotation, every 1w) · acknowledge within 5m'),
+    },
     { type: 'section', text: md('*Level 2 · after 5m*\n<@U0CAROL>, team Payments · acknowledge within 10m') },
-    { type: 'section', text: md('*Afterwards*\nThen the path repeats 1 more time; if nobody acknowledged, the Payments team channel is told.') },
+    {
+      type: 'section',
+      text: md(
+        '*Afterwards*\nThen the path repeats 1 more time; if nobody acknowledged, the Payments team channel is told.',
+      ),
+    },
     { type: 'actions', elements: [button(0, 'Back to service', 'st1|service.show|payments-api')] },
   ],
   response_type: 'ephemeral',
@@ -117,7 +139,11 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     expect(missing.status).toBe(200);
     expect(missing.json).toEqual({
       text: 'There is no service "nope".: See /service list.',
-      blocks: [header(':rotating_light: There is no service "nope".'), { type: 'section', text: md('See /service list.') }, { type: 'context', elements: [md('`SERVICE.NOT_FOUND`')] }],
+      blocks: [
+        header(':rotating_light: There is no service "nope".'),
+        { type: 'section', text: md('See /service list.') },
+        { type: 'context', elements: [md('`SERVICE.NOT_FOUND`')] },
+      ],
       response_type: 'ephemeral',
     });
 
@@ -125,7 +151,11 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     expect(invalid.status).toBe(200);
     expect(invalid.json).toEqual({
       text: `/service has no subcommand "frobnicate".: ${USAGE}`,
-      blocks: [header(':rotating_light: /service has no subcommand "frobnicate".'), { type: 'section', text: md(USAGE) }, { type: 'context', elements: [md('`COMMAND.INVALID`')] }],
+      blocks: [
+        header(':rotating_light: /service has no subcommand "frobnicate".'),
+        { type: 'section', text: md(USAGE) },
+        { type: 'context', elements: [md('`COMMAND.INVALID`')] },
+      ],
       response_type: 'ephemeral',
     });
     expect(validateBlocks(missing.json.blocks)).toEqual([]);
@@ -147,12 +177,21 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     });
     expect(click.status).toBe(200);
     expect(click.body).toBe('');
-    expect(click.sent.actions[0]).toMatchObject({ action_id: 'steward:0', value: 'st1|service.escalation|payments-api', style: 'primary' });
+    expect(click.sent.actions[0]).toMatchObject({
+      action_id: 'steward:0',
+      value: 'st1|service.escalation|payments-api',
+      style: 'primary',
+    });
 
     const reply = await s.fake.waitForResponse((r) => click.sent.response_url.endsWith(r.id));
     expect(reply.body).toEqual(PAYMENTS_ESCALATION);
     expect(validateBlocks(reply.body.blocks)).toEqual([]);
-    expect(s.fake.ephemerals.at(-1)).toMatchObject({ channel: SLACK_GENERAL_CHANNEL, user: ALICE, via: 'response_url', text: PAYMENTS_ESCALATION.text });
+    expect(s.fake.ephemerals.at(-1)).toMatchObject({
+      channel: SLACK_GENERAL_CHANNEL,
+      user: ALICE,
+      via: 'response_url',
+      text: PAYMENTS_ESCALATION.text,
+    });
   });
 
   it('a forged button value is answered with a clear “no longer understood” card, and Steward keeps serving', async () => {
@@ -175,7 +214,12 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
   });
 
   it('/steward help from a user outside the policy says so, and records the user once', async () => {
-    const first = await s.sim.slashCommand({ command: '/steward', text: 'help', user_id: 'U0NOBODY', user_name: 'nobody' });
+    const first = await s.sim.slashCommand({
+      command: '/steward',
+      text: 'help',
+      user_id: 'U0NOBODY',
+      user_name: 'nobody',
+    });
     expect(first.status).toBe(200);
     expect(first.json.blocks.slice(0, 3)).toEqual([
       header(':warning: You are not in the policy yet'),
@@ -190,19 +234,38 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     expect(first.json.blocks[3]).toEqual(header(':information_source: What Steward can do here'));
     expect(validateBlocks(first.json.blocks)).toEqual([]);
 
-    expect(s.query("select platform, platform_user_id, display_name, person_id from seen_user where platform_user_id = 'U0NOBODY'")).toEqual([
-      { platform: 'slack', platform_user_id: 'U0NOBODY', display_name: 'nobody', person_id: null },
-    ]);
+    expect(
+      s.query(
+        "select platform, platform_user_id, display_name, person_id from seen_user where platform_user_id = 'U0NOBODY'",
+      ),
+    ).toEqual([{ platform: 'slack', platform_user_id: 'U0NOBODY', display_name: 'nobody', person_id: null }]);
     const audit = () =>
-      s.query<{ action: string; subject: string; actor_platform: string; actor_user_id: string; actor_person_id: string | null; after: string }>(
+      s.query<{
+        action: string;
+        subject: string;
+        actor_platform: string;
+        actor_user_id: string;
+        actor_person_id: string | null;
+        after: string;
+      }>(
         "select action, subject, actor_platform, actor_user_id, actor_person_id, after from audit_entry where subject = 'identity:slack:U0NOBODY'",
       );
     const entries = audit();
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ action: 'identity.first_seen', actor_platform: 'slack', actor_user_id: 'U0NOBODY', actor_person_id: null });
+    expect(entries[0]).toMatchObject({
+      action: 'identity.first_seen',
+      actor_platform: 'slack',
+      actor_user_id: 'U0NOBODY',
+      actor_person_id: null,
+    });
     expect(JSON.parse(entries[0].after)).toEqual({ personId: null, displayName: 'nobody' });
 
-    const second = await s.sim.slashCommand({ command: '/service', text: 'list', user_id: 'U0NOBODY', user_name: 'nobody' });
+    const second = await s.sim.slashCommand({
+      command: '/service',
+      text: 'list',
+      user_id: 'U0NOBODY',
+      user_name: 'nobody',
+    });
     expect(second.json).toEqual(CATALOG);
     expect(audit()).toHaveLength(1);
     expect(s.query("select count(*) as n from seen_user where platform_user_id = 'U0NOBODY'")).toEqual([{ n: 1 }]);
@@ -245,29 +308,52 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     await s.sim.slashCommand({ command: '/service', text: 'list', user_id: ALICE });
     await s.sim.slashCommand({ command: '/service', text: 'list', user_id: ALICE });
     await s.sim.slashCommand({ command: '/service', text: 'show nope', user_id: ALICE });
-    const click = await s.sim.blockAction({ action_id: 'steward:1', value: 'st1|service.escalation|edge-gateway', user: ALICE });
+    const click = await s.sim.blockAction({
+      action_id: 'steward:1',
+      value: 'st1|service.escalation|edge-gateway',
+      user: ALICE,
+    });
     await s.fake.waitForResponse((r) => click.sent.response_url.endsWith(r.id));
     const after = await s.metrics();
 
-    const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
     expect(delta('steward_commands_total', { platform: 'slack', command: 'service.list', outcome: 'ok' })).toBe(2);
-    expect(delta('steward_commands_total', { platform: 'slack', command: 'service.show', outcome: 'SERVICE.NOT_FOUND' })).toBe(1);
+    expect(
+      delta('steward_commands_total', { platform: 'slack', command: 'service.show', outcome: 'SERVICE.NOT_FOUND' }),
+    ).toBe(1);
     expect(delta('steward_commands_total', { platform: 'slack', command: 'service.show', outcome: 'ok' })).toBe(0);
-    expect(delta('steward_interactions_total', { platform: 'slack', action: 'service.escalation', outcome: 'ok' })).toBe(1);
+    expect(
+      delta('steward_interactions_total', { platform: 'slack', action: 'service.escalation', outcome: 'ok' }),
+    ).toBe(1);
     expect(total(after, 'steward_commands_total') - total(before, 'steward_commands_total')).toBe(3);
     expect(total(after, 'steward_interactions_total') - total(before, 'steward_interactions_total')).toBe(1);
     // Series from the earlier tests of this file are there with their outcomes.
-    expect(sample(after, 'steward_commands_total', { platform: 'slack', command: '/service', outcome: 'COMMAND.INVALID' })).toBeGreaterThanOrEqual(1);
-    expect(sample(after, 'steward_interactions_total', { platform: 'slack', action: 'unknown', outcome: 'ACTION.EXPIRED' })).toBe(1);
-    expect(sample(after, 'steward_request_duration_seconds_count', { platform: 'slack', kind: 'interaction' })).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(after, 'steward_commands_total', { platform: 'slack', command: '/service', outcome: 'COMMAND.INVALID' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, 'steward_interactions_total', { platform: 'slack', action: 'unknown', outcome: 'ACTION.EXPIRED' }),
+    ).toBe(1);
+    expect(
+      sample(after, 'steward_request_duration_seconds_count', { platform: 'slack', kind: 'interaction' }),
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('never lets user text mention @channel, @here or @everyone', async () => {
-    for (const text of ['show <!channel>', 'list <!here>', 'show @everyone', '@here', 'show <!here|here>', 'list @channel please']) {
+    for (const text of [
+      'show <!channel>',
+      'list <!here>',
+      'show @everyone',
+      '@here',
+      'show <!here|here>',
+      'list @channel please',
+    ]) {
       const res = await s.sim.slashCommand({ command: '/service', text, user_id: ALICE });
       expect(res.status, text).toBe(200);
       expect(res.json.blocks.at(-1), text).toEqual({ type: 'context', elements: [md('`COMMAND.INVALID`')] });
-      for (const str of [res.json.text, ...strings(res.json.blocks)]) expect(str, `${text} → ${str}`).not.toMatch(LIVE_MENTION);
+      for (const str of [res.json.text, ...strings(res.json.blocks)])
+        expect(str, `${text} → ${str}`).not.toMatch(LIVE_MENTION);
     }
     // Echoed text keeps its meaning to the reader: the mention is defused with a zero-width space, not dropped.
     const echoed = await s.sim.slashCommand({ command: '/service', text: '@here', user_id: ALICE });
@@ -282,19 +368,32 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
   });
 
   it('answers a Slack redelivery (x-slack-retry-num) of the same command the same way, and records the user once', async () => {
-    const body = new URLSearchParams(buildSlashCommand({ command: '/service', text: 'list', user_id: 'U0RETRY', user_name: 'retry' }, s.fake.payloadContext())).toString();
+    const body = new URLSearchParams(
+      buildSlashCommand(
+        { command: '/service', text: 'list', user_id: 'U0RETRY', user_name: 'retry' },
+        s.fake.payloadContext(),
+      ),
+    ).toString();
     const first = await s.sim.post(body, 'application/x-www-form-urlencoded');
-    const again = await s.sim.post(body, 'application/x-www-form-urlencoded', { retryNum: 1, retryReason: 'http_timeout' });
+    const again = await s.sim.post(body, 'application/x-www-form-urlencoded', {
+      retryNum: 1,
+      retryReason: 'http_timeout',
+    });
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(first.json).toEqual(CATALOG);
     expect(again.json).toEqual(CATALOG);
-    expect(s.query("select action from audit_entry where subject = 'identity:slack:U0RETRY'")).toEqual([{ action: 'identity.first_seen' }]);
+    expect(s.query("select action from audit_entry where subject = 'identity:slack:U0RETRY'")).toEqual([
+      { action: 'identity.first_seen' },
+    ]);
     expect(s.query("select count(*) as n from seen_user where platform_user_id = 'U0RETRY'")).toEqual([{ n: 1 }]);
   });
 
   it('logs JSON lines, with the request id on every request log, and never a token or the signing secret (LOG_LEVEL trace)', async () => {
-    const traced = await s.sim.slashCommand({ command: '/service', text: 'show ledger', user_id: ALICE }, { headers: { 'x-request-id': 'slack-e2e-req-0001' } });
+    const traced = await s.sim.slashCommand(
+      { command: '/service', text: 'show ledger', user_id: ALICE },
+      { headers: { 'x-request-id': 'slack-e2e-req-0001' } },
+    );
     expect(traced.status).toBe(200);
     expect(traced.headers['x-request-id']).toBe('slack-e2e-req-0001');
     const plain = await s.sim.slashCommand({ command: '/steward', text: 'help', user_id: ALICE });
@@ -312,8 +411,16 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     }
     // One id per HTTP request (a redelivery is a new request).
     expect(new Set(requests.map((r) => r.requestId)).size).toBe(requests.length);
-    expect(requests.find((r) => r.requestId === 'slack-e2e-req-0001')).toMatchObject({ kind: 'command', label: 'service.show', outcome: 'ok', user: ALICE });
-    expect(requests.find((r) => r.requestId === plain.headers['x-request-id'])).toMatchObject({ kind: 'command', label: 'steward.help' });
+    expect(requests.find((r) => r.requestId === 'slack-e2e-req-0001')).toMatchObject({
+      kind: 'command',
+      label: 'service.show',
+      outcome: 'ok',
+      user: ALICE,
+    });
+    expect(requests.find((r) => r.requestId === plain.headers['x-request-id'])).toMatchObject({
+      kind: 'command',
+      label: 'steward.help',
+    });
 
     expect(s.logs.text).not.toContain(BOT_TOKEN);
     expect(s.logs.text).not.toContain(SIGNING_SECRET);
@@ -330,7 +437,12 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     ]);
     // Bolt answers what no handler acknowledged after 3 s with 404 and logs it.
     expect([click.status, submit.status, command.status]).toEqual([404, 404, 404]);
-    expect(s.logs.records().slice(logged).filter((r) => r.msg?.includes('not acknowledged'))).toHaveLength(3);
+    expect(
+      s.logs
+        .records()
+        .slice(logged)
+        .filter((r) => r.msg?.includes('not acknowledged')),
+    ).toHaveLength(3);
     const after = await s.metrics();
     expect(total(after, 'steward_commands_total')).toBe(total(before, 'steward_commands_total'));
     expect(total(after, 'steward_interactions_total')).toBe(total(before, 'steward_interactions_total'));

@@ -100,7 +100,9 @@ describe('FakeDiscord with a real discord.js Client', () => {
     expect(reply.type).toBe(20);
     expect(reply.interaction_metadata.name).toBe('incident');
 
-    const click = await fake.sendInteraction(fake.button({ customId: 'inc:ack', message: reply.id, user: users.alice.id }));
+    const click = await fake.sendInteraction(
+      fake.button({ customId: 'inc:ack', message: reply.id, user: users.alice.id }),
+    );
     expect(click.body.type).toBe(7);
     const updated = fake.message(channels.incidentLog, reply.id)!;
     expect(updated.content).toBe('acked by alice');
@@ -190,7 +192,11 @@ describe('FakeDiscord with a real discord.js Client', () => {
     await msg.pin();
     await msg.edit({ content: 'Incident 42 resolved' });
     await msg.react('✅');
-    expect(fake.message(ch.id, msg.id)).toMatchObject({ content: 'Incident 42 resolved', pinned: true, reactions: [{ emoji: { name: '✅' }, me: true }] });
+    expect(fake.message(ch.id, msg.id)).toMatchObject({
+      content: 'Incident 42 resolved',
+      pinned: true,
+      reactions: [{ emoji: { name: '✅' }, me: true }],
+    });
     expect(fake.restCallsOf('PUT', new RegExp(`^/channels/${ch.id}/messages/pins/${msg.id}$`))).toHaveLength(1);
 
     // duplicate names are allowed on Discord
@@ -235,7 +241,11 @@ describe('FakeDiscord with a real discord.js Client', () => {
 
   it('bulk-overwrites application commands idempotently and uses their ids in interactions', async () => {
     const defs = [
-      { name: 'incident', description: 'Manage incidents', options: [{ type: 1, name: 'open', description: 'Open one' }] },
+      {
+        name: 'incident',
+        description: 'Manage incidents',
+        options: [{ type: 1, name: 'open', description: 'Open one' }],
+      },
       { name: 'page', description: 'Page someone' },
     ];
     const first = await client.application!.commands.set(defs);
@@ -246,7 +256,9 @@ describe('FakeDiscord with a real discord.js Client', () => {
     expect(fake.commands(fake.guildId)).toHaveLength(2);
     expect(fake.chatInput({ name: 'incident', subcommand: 'open' }).data.id).toBe(fake.commands(fake.guildId)[0].id);
 
-    const bad = await client.application!.commands.set([{ name: 'Bad Name', description: 'x' }]).catch((e: unknown) => e);
+    const bad = await client
+      .application!.commands.set([{ name: 'Bad Name', description: 'x' }])
+      .catch((e: unknown) => e);
     expect((bad as DiscordAPIError).code).toBe(50035);
     const fetched = await client.application!.commands.fetch();
     expect(fetched.size).toBe(2);
@@ -280,7 +292,9 @@ describe('FakeDiscord with a real discord.js Client', () => {
       if (i.isChatInputCommand()) await i.reply('still here');
     };
     fake.dropGateway(4000);
-    await expect.poll(() => fake.sentDispatches.some((d) => d.t === 'RESUMED'), { timeout: 1500, interval: 10 }).toBe(true);
+    await expect
+      .poll(() => fake.sentDispatches.some((d) => d.t === 'RESUMED'), { timeout: 1500, interval: 10 })
+      .toBe(true);
     expect(fake.identifies).toHaveLength(1);
     const cb = await fake.sendInteraction(fake.chatInput({ name: 'status' }));
     expect(cb.body.data.content).toBe('still here');

@@ -3,7 +3,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App, LogLevel } from '@slack/bolt';
-import { FakeSlack, SlackClientSim, SLACK_GENERAL_CHANNEL, SLACK_USERS, silentSlackLogger, slackEvents, signSlackRequest } from '../fakes/slack.js';
+import {
+  FakeSlack,
+  SlackClientSim,
+  SLACK_GENERAL_CHANNEL,
+  SLACK_USERS,
+  silentSlackLogger,
+  slackEvents,
+  signSlackRequest,
+} from '../fakes/slack.js';
 
 const SECRET = 'selftest-signing-secret';
 
@@ -36,8 +44,15 @@ describe('FakeSlack + SlackClientSim with a real Bolt app (HTTP receiver)', () =
 
   it('acks a signed slash command with blocks, and sees the follow-up API calls and response_url post', async () => {
     app.command('/steward', async ({ ack, command, client, respond }) => {
-      await ack({ response_type: 'ephemeral', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `got *${command.text}*` } }] });
-      await client.chat.postMessage({ channel: command.channel_id, text: 'incident opened', blocks: [{ type: 'section', text: { type: 'plain_text', text: 'incident opened' } }] });
+      await ack({
+        response_type: 'ephemeral',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `got *${command.text}*` } }],
+      });
+      await client.chat.postMessage({
+        channel: command.channel_id,
+        text: 'incident opened',
+        blocks: [{ type: 'section', text: { type: 'plain_text', text: 'incident opened' } }],
+      });
       await respond({ text: 'done', response_type: 'ephemeral' });
     });
     await start();
@@ -75,14 +90,37 @@ describe('FakeSlack + SlackClientSim with a real Bolt app (HTTP receiver)', () =
       text: 'You are paged',
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: 'You are paged' } },
-        { type: 'actions', block_id: 'page', elements: [{ type: 'button', action_id: 'ack_page', text: { type: 'plain_text', text: 'Ack' }, value: 'page-1', style: 'primary' }] },
+        {
+          type: 'actions',
+          block_id: 'page',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'ack_page',
+              text: { type: 'plain_text', text: 'Ack' },
+              value: 'page-1',
+              style: 'primary',
+            },
+          ],
+        },
       ],
     });
     expect(posted.channel).toMatch(/^D/);
 
-    const res = await sim.blockAction({ action_id: 'ack_page', user: SLACK_USERS.bob.id, channel: posted.channel!, message_ts: posted.ts! });
+    const res = await sim.blockAction({
+      action_id: 'ack_page',
+      user: SLACK_USERS.bob.id,
+      channel: posted.channel!,
+      message_ts: posted.ts!,
+    });
     expect(res.status).toBe(200);
-    expect(res.sent.actions[0]).toMatchObject({ action_id: 'ack_page', block_id: 'page', value: 'page-1', style: 'primary', type: 'button' });
+    expect(res.sent.actions[0]).toMatchObject({
+      action_id: 'ack_page',
+      block_id: 'page',
+      value: 'page-1',
+      style: 'primary',
+      type: 'button',
+    });
     expect(res.sent.container).toMatchObject({ type: 'message', channel_id: posted.channel, message_ts: posted.ts });
 
     const update = await fake.waitFor('chat.update');
@@ -112,7 +150,14 @@ describe('FakeSlack + SlackClientSim with a real Bolt app (HTTP receiver)', () =
           private_metadata: 'sev2',
           title: { type: 'plain_text', text: 'Declare incident' },
           submit: { type: 'plain_text', text: 'Declare' },
-          blocks: [{ type: 'input', block_id: 'title', label: { type: 'plain_text', text: 'Title' }, element: { type: 'plain_text_input', action_id: 'title_input' } }],
+          blocks: [
+            {
+              type: 'input',
+              block_id: 'title',
+              label: { type: 'plain_text', text: 'Title' },
+              element: { type: 'plain_text_input', action_id: 'title_input' },
+            },
+          ],
         },
       });
     });
@@ -157,7 +202,10 @@ describe('FakeSlack + SlackClientSim with a real Bolt app (HTTP receiver)', () =
     await start();
 
     const ch = fake.channel('general')!.id;
-    const res = await sim.eventCallback(slackEvents.reactionAdded({ user: SLACK_USERS.alice.id, reaction: 'eyes', channel: ch, ts: '1700000000.000100' }), { retryNum: 1, retryReason: 'http_timeout' });
+    const res = await sim.eventCallback(
+      slackEvents.reactionAdded({ user: SLACK_USERS.alice.id, reaction: 'eyes', channel: ch, ts: '1700000000.000100' }),
+      { retryNum: 1, retryReason: 'http_timeout' },
+    );
     expect(res.status).toBe(200);
     await expect.poll(() => seen).toEqual([{ type: 'reaction_added', retryNum: 1 }]);
 
@@ -191,21 +239,34 @@ describe('FakeSlack Web API behaviour', () => {
     const created = await c.conversations.create({ name: 'inc-42-db-down' });
     expect(created.channel?.id).toMatch(/^C/);
     expect(created.channel?.name).toBe('inc-42-db-down');
-    await expect(c.conversations.create({ name: 'inc-42-db-down' })).rejects.toMatchObject({ data: { error: 'name_taken' } });
-    await expect(c.conversations.create({ name: 'Inc 42!' })).rejects.toMatchObject({ data: { error: 'invalid_name_specials' } });
+    await expect(c.conversations.create({ name: 'inc-42-db-down' })).rejects.toMatchObject({
+      data: { error: 'name_taken' },
+    });
+    await expect(c.conversations.create({ name: 'Inc 42!' })).rejects.toMatchObject({
+      data: { error: 'invalid_name_specials' },
+    });
 
     const id = created.channel!.id!;
     await c.conversations.invite({ channel: id, users: `${SLACK_USERS.alice.id},${SLACK_USERS.bob.id}` });
-    expect([...fake.channel(id)!.members].sort()).toEqual([SLACK_USERS.alice.id, SLACK_USERS.bob.id, fake.bot.userId].sort());
-    await expect(c.conversations.invite({ channel: id, users: SLACK_USERS.alice.id })).rejects.toMatchObject({ data: { error: 'already_in_channel' } });
+    expect([...fake.channel(id)!.members].sort()).toEqual(
+      [SLACK_USERS.alice.id, SLACK_USERS.bob.id, fake.bot.userId].sort(),
+    );
+    await expect(c.conversations.invite({ channel: id, users: SLACK_USERS.alice.id })).rejects.toMatchObject({
+      data: { error: 'already_in_channel' },
+    });
 
     const a = await c.chat.postMessage({ channel: id, text: 'one' });
     const b = await c.chat.postMessage({ channel: id, text: 'two' });
     expect(Number(b.ts)).toBeGreaterThan(Number(a.ts));
     await c.pins.add({ channel: id, timestamp: a.ts! });
-    await expect(c.pins.add({ channel: id, timestamp: a.ts! })).rejects.toMatchObject({ data: { error: 'already_pinned' } });
+    await expect(c.pins.add({ channel: id, timestamp: a.ts! })).rejects.toMatchObject({
+      data: { error: 'already_pinned' },
+    });
     await c.reactions.add({ channel: id, timestamp: a.ts!, name: 'rotating_light' });
-    expect(fake.message(id, a.ts!)).toMatchObject({ pinned_to: [id], reactions: [{ name: 'rotating_light', count: 1 }] });
+    expect(fake.message(id, a.ts!)).toMatchObject({
+      pinned_to: [id],
+      reactions: [{ name: 'rotating_light', count: 1 }],
+    });
 
     const link = await c.chat.getPermalink({ channel: id, message_ts: a.ts! });
     expect(link.permalink).toContain(`/archives/${id}/p`);
@@ -222,12 +283,25 @@ describe('FakeSlack Web API behaviour', () => {
   it('validates Block Kit and modal limits like Slack', async () => {
     const c = app.client;
     await expect(
-      c.chat.postMessage({ channel: SLACK_GENERAL_CHANNEL, text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'a'.repeat(3001) } }] }),
+      c.chat.postMessage({
+        channel: SLACK_GENERAL_CHANNEL,
+        text: 'x',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'a'.repeat(3001) } }],
+      }),
     ).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
     await expect(
-      c.views.open({ trigger_id: '1.2.3', view: { type: 'modal', title: { type: 'plain_text', text: 'A title that is far too long for Slack' }, blocks: [] } }),
+      c.views.open({
+        trigger_id: '1.2.3',
+        view: {
+          type: 'modal',
+          title: { type: 'plain_text', text: 'A title that is far too long for Slack' },
+          blocks: [],
+        },
+      }),
     ).rejects.toMatchObject({ data: { error: 'invalid_arguments' } });
-    await expect(c.chat.postMessage({ channel: 'CNOPE', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(c.chat.postMessage({ channel: 'CNOPE', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
   });
 
   it('injects failures: API errors for N calls, HTTP 429 with Retry-After', async () => {
@@ -243,7 +317,9 @@ describe('FakeSlack Web API behaviour', () => {
     expect(attempts.map((a) => a.status)).toEqual([429, 200]);
 
     fake.fail('chat.postMessage', 'channel_not_found', { match: (b) => b.channel === 'C0GONE' });
-    await expect(c.chat.postMessage({ channel: 'C0GONE', text: 'x' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(c.chat.postMessage({ channel: 'C0GONE', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
   });
 
   it('waitFor resolves on later calls and times out with the calls seen', async () => {

@@ -56,7 +56,12 @@ describe('FakeSlack Socket Mode with a real Bolt app', () => {
     const actionAck = await fake.socketBlockAction({ action_id: 'ack_page', value: 'page-1' });
     expect(actionAck.payload ?? {}).toEqual({});
     const eventAck = await fake.socketEvent(
-      slackEvents.reactionAdded({ user: SLACK_USERS.alice.id, reaction: 'white_check_mark', channel: 'C0GENERAL', ts: '1700000000.000100' }),
+      slackEvents.reactionAdded({
+        user: SLACK_USERS.alice.id,
+        reaction: 'white_check_mark',
+        channel: 'C0GENERAL',
+        ts: '1700000000.000100',
+      }),
     );
     expect(eventAck.envelope_id).toBeTruthy();
     await expect.poll(() => reactions).toEqual(['white_check_mark']);

@@ -272,7 +272,8 @@ export function validateMessagePayload(data: Json, errors: Json = {}, base: Arra
   if (typeof data.content === 'string' && data.content.length > 2000)
     putError(errors, [...base, 'content'], 'BASE_TYPE_MAX_LENGTH', 'Must be 2000 or fewer in length.');
   const embeds = Array.isArray(data.embeds) ? data.embeds : [];
-  if (embeds.length > 10) putError(errors, [...base, 'embeds'], 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
+  if (embeds.length > 10)
+    putError(errors, [...base, 'embeds'], 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
   let total = 0;
   embeds.forEach((e: Json, i: number) => {
     const check = (value: unknown, max: number, path: Array<string | number>) => {
@@ -286,41 +287,66 @@ export function validateMessagePayload(data: Json, errors: Json = {}, base: Arra
     check(e.footer?.text, 2048, ['footer', 'text']);
     check(e.author?.name, 256, ['author', 'name']);
     const fields = Array.isArray(e.fields) ? e.fields : [];
-    if (fields.length > 25) putError(errors, [...base, 'embeds', i, 'fields'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+    if (fields.length > 25)
+      putError(errors, [...base, 'embeds', i, 'fields'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
     fields.forEach((f: Json, j: number) => {
       check(f.name, 256, ['fields', j, 'name']);
       check(f.value, 1024, ['fields', j, 'value']);
-      if (!f.name) putError(errors, [...base, 'embeds', i, 'fields', j, 'name'], 'BASE_TYPE_REQUIRED', 'This field is required');
-      if (!f.value) putError(errors, [...base, 'embeds', i, 'fields', j, 'value'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      if (!f.name)
+        putError(errors, [...base, 'embeds', i, 'fields', j, 'name'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      if (!f.value)
+        putError(errors, [...base, 'embeds', i, 'fields', j, 'value'], 'BASE_TYPE_REQUIRED', 'This field is required');
     });
   });
-  if (total > 6000) putError(errors, [...base, 'embeds'], 'MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000');
+  if (total > 6000)
+    putError(errors, [...base, 'embeds'], 'MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000');
   const flags = Number(data.flags ?? 0);
   const components = Array.isArray(data.components) ? data.components : [];
   if (!(flags & MessageFlag.IsComponentsV2)) {
-    if (components.length > 5) putError(errors, [...base, 'components'], 'BASE_TYPE_MAX_LENGTH', 'Must be 5 or fewer in length.');
+    if (components.length > 5)
+      putError(errors, [...base, 'components'], 'BASE_TYPE_MAX_LENGTH', 'Must be 5 or fewer in length.');
     const customIds = new Set<string>();
     components.forEach((row: Json, i: number) => {
       if (row.type !== 1) {
-        putError(errors, [...base, 'components', i, 'type'], 'UNION_TYPE_CHOICES', 'Value of field "type" must be one of (1,).');
+        putError(
+          errors,
+          [...base, 'components', i, 'type'],
+          'UNION_TYPE_CHOICES',
+          'Value of field "type" must be one of (1,).',
+        );
         return;
       }
       const children = Array.isArray(row.components) ? row.components : [];
       if (children.length === 0 || children.length > 5)
-        putError(errors, [...base, 'components', i, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
+        putError(
+          errors,
+          [...base, 'components', i, 'components'],
+          'BASE_TYPE_BAD_LENGTH',
+          'Must be between 1 and 5 in length.',
+        );
       children.forEach((c: Json, j: number) => {
         const p = [...base, 'components', i, 'components', j];
         if (c.custom_id !== undefined) {
-          if (String(c.custom_id).length > 100) putError(errors, [...p, 'custom_id'], 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
-          if (customIds.has(c.custom_id)) putError(errors, [...p, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+          if (String(c.custom_id).length > 100)
+            putError(errors, [...p, 'custom_id'], 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
+          if (customIds.has(c.custom_id))
+            putError(
+              errors,
+              [...p, 'custom_id'],
+              'COMPONENT_CUSTOM_ID_DUPLICATED',
+              'Component custom id cannot be duplicated',
+            );
           customIds.add(c.custom_id);
         }
         if (c.type === 2) {
-          if (typeof c.label === 'string' && c.label.length > 80) putError(errors, [...p, 'label'], 'BASE_TYPE_MAX_LENGTH', 'Must be 80 or fewer in length.');
-          if (c.style !== 5 && c.style !== 6 && c.custom_id === undefined) putError(errors, [...p, 'custom_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
+          if (typeof c.label === 'string' && c.label.length > 80)
+            putError(errors, [...p, 'label'], 'BASE_TYPE_MAX_LENGTH', 'Must be 80 or fewer in length.');
+          if (c.style !== 5 && c.style !== 6 && c.custom_id === undefined)
+            putError(errors, [...p, 'custom_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
           if (c.style === 5 && !c.url) putError(errors, [...p, 'url'], 'BASE_TYPE_REQUIRED', 'This field is required');
         }
-        if (Array.isArray(c.options) && c.options.length > 25) putError(errors, [...p, 'options'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+        if (Array.isArray(c.options) && c.options.length > 25)
+          putError(errors, [...p, 'options'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
       });
     });
   }
@@ -330,10 +356,14 @@ export function validateMessagePayload(data: Json, errors: Json = {}, base: Arra
 export function validateModal(data: Json): Json {
   const errors: Json = {};
   const base = ['data'];
-  if (typeof data.title !== 'string' || data.title.length === 0) putError(errors, [...base, 'title'], 'BASE_TYPE_REQUIRED', 'This field is required');
-  else if (data.title.length > 45) putError(errors, [...base, 'title'], 'BASE_TYPE_MAX_LENGTH', 'Must be 45 or fewer in length.');
-  if (typeof data.custom_id !== 'string' || data.custom_id.length === 0) putError(errors, [...base, 'custom_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
-  else if (data.custom_id.length > 100) putError(errors, [...base, 'custom_id'], 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
+  if (typeof data.title !== 'string' || data.title.length === 0)
+    putError(errors, [...base, 'title'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  else if (data.title.length > 45)
+    putError(errors, [...base, 'title'], 'BASE_TYPE_MAX_LENGTH', 'Must be 45 or fewer in length.');
+  if (typeof data.custom_id !== 'string' || data.custom_id.length === 0)
+    putError(errors, [...base, 'custom_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  else if (data.custom_id.length > 100)
+    putError(errors, [...base, 'custom_id'], 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
   const components = Array.isArray(data.components) ? data.components : [];
   if (components.length === 0 || components.length > 5)
     putError(errors, [...base, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 5 in length.');
@@ -344,8 +374,10 @@ export function validateModal(data: Json): Json {
     inner.forEach((el: Json, j: number) => {
       if (!el) return;
       const p = c.type === 1 ? [...base, 'components', i, 'components', j] : [...base, 'components', i, 'component'];
-      if (typeof el.custom_id === 'string' && el.custom_id.length > 100) putError(errors, [...p, 'custom_id'], 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
-      if (el.type === 4 && typeof el.label === 'string' && el.label.length > 45) putError(errors, [...p, 'label'], 'BASE_TYPE_MAX_LENGTH', 'Must be 45 or fewer in length.');
+      if (typeof el.custom_id === 'string' && el.custom_id.length > 100)
+        putError(errors, [...p, 'custom_id'], 'BASE_TYPE_MAX_LENGTH', 'Must be 100 or fewer in length.');
+      if (el.type === 4 && typeof el.label === 'string' && el.label.length > 45)
+        putError(errors, [...p, 'label'], 'BASE_TYPE_MAX_LENGTH', 'Must be 45 or fewer in length.');
     });
   });
   return errors;
@@ -362,11 +394,13 @@ function validateCommandOptions(options: unknown, errors: Json, path: Array<stri
     const p = [...path, i];
     if (typeof o.name !== 'string' || !COMMAND_NAME.test(o.name) || o.name !== o.name.toLowerCase())
       putError(errors, [...p, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
-    if (names.has(o.name)) putError(errors, [...p, 'name'], 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS', 'Option name already exists');
+    if (names.has(o.name))
+      putError(errors, [...p, 'name'], 'APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS', 'Option name already exists');
     names.add(o.name);
     if (typeof o.description !== 'string' || o.description.length < 1 || o.description.length > 100)
       putError(errors, [...p, 'description'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-    if (Array.isArray(o.choices) && o.choices.length > 25) putError(errors, [...p, 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+    if (Array.isArray(o.choices) && o.choices.length > 25)
+      putError(errors, [...p, 'choices'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
     if (o.type === 1 || o.type === 2) validateCommandOptions(o.options, errors, [...p, 'options']);
   });
 }
@@ -389,14 +423,23 @@ export function validateCommands(commands: unknown): Json {
     if (type === 1 && (typeof c.description !== 'string' || c.description.length < 1 || c.description.length > 100))
       putError(errors, [i, 'description'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
     const key = `${type}:${name}`;
-    if (seen.has(key)) putError(errors, [i, 'name'], 'APPLICATION_COMMANDS_DUPLICATE_NAME', `Application command names must be unique`);
+    if (seen.has(key))
+      putError(errors, [i, 'name'], 'APPLICATION_COMMANDS_DUPLICATE_NAME', `Application command names must be unique`);
     seen.add(key);
     // Interaction contexts 0 guild, 1 bot DM, 2 private channel; integration types 0 guild, 1 user install.
-    for (const [field, allowed] of [['contexts', [0, 1, 2]], ['integration_types', [0, 1]]] as const) {
+    for (const [field, allowed] of [
+      ['contexts', [0, 1, 2]],
+      ['integration_types', [0, 1]],
+    ] as const) {
       const v = c[field];
       if (v === undefined || v === null) continue;
       if (!Array.isArray(v)) putError(errors, [i, field], 'BASE_TYPE_LIST', 'Must be a list.');
-      else v.forEach((x: unknown, j: number) => (allowed as readonly unknown[]).includes(x) || putError(errors, [i, field, j], 'BASE_TYPE_CHOICES', `Value must be one of {${allowed.join(', ')}}.`));
+      else
+        v.forEach(
+          (x: unknown, j: number) =>
+            (allowed as readonly unknown[]).includes(x) ||
+            putError(errors, [i, field, j], 'BASE_TYPE_CHOICES', `Value must be one of {${allowed.join(', ')}}.`),
+        );
     }
     if (c.dm_permission !== undefined && c.dm_permission !== null && typeof c.dm_permission !== 'boolean')
       putError(errors, [i, 'dm_permission'], 'BASE_TYPE_BOOLEAN', 'Must be either true or false.');
@@ -409,7 +452,8 @@ export function validateCommands(commands: unknown): Json {
 // Interaction builder options
 // ---------------------------------------------------------------------------
 
-export type OptionValue = string | number | boolean | { type: number; value: string | number | boolean; focused?: boolean };
+export type OptionValue =
+  string | number | boolean | { type: number; value: string | number | boolean; focused?: boolean };
 
 export interface InteractionContextOptions {
   /** User id (or a user known to the fake); default alice. */
@@ -606,11 +650,15 @@ export class FakeDiscord {
 
   private seed(): void {
     const g = this.options.guild ?? {};
-    const users: DiscordUserSeed[] = this.options.users ?? Object.values(DISCORD_DEFAULTS.users).map((u) => ({ ...u, roles: [...u.roles] }));
+    const users: DiscordUserSeed[] =
+      this.options.users ?? Object.values(DISCORD_DEFAULTS.users).map((u) => ({ ...u, roles: [...u.roles] }));
     this.users.set(this.botUser.id, { id: this.botUser.id, username: this.botUser.username, bot: true });
     for (const u of users) this.users.set(u.id, { ...u });
 
-    this.roles.set(this.guildId, this.roleObject({ id: this.guildId, name: '@everyone', permissions: '2248473465835073', position: 0 }));
+    this.roles.set(
+      this.guildId,
+      this.roleObject({ id: this.guildId, name: '@everyone', permissions: '2248473465835073', position: 0 }),
+    );
     const roleSeeds: DiscordRoleSeed[] = g.roles ?? [
       { id: DISCORD_DEFAULTS.roles.oncall, name: 'On-call', color: 15158332, position: 1 },
       { id: DISCORD_DEFAULTS.roles.responders, name: 'Responders', color: 3447003, position: 2 },
@@ -675,7 +723,13 @@ export class FakeDiscord {
     const channelSeeds: DiscordChannelSeed[] = g.channels ?? [
       { id: DISCORD_DEFAULTS.channels.general, name: 'general', type: 0, topic: 'General chatter', position: 0 },
       { id: DISCORD_DEFAULTS.channels.incidentsCategory, name: 'Incidents', type: 4, position: 1 },
-      { id: DISCORD_DEFAULTS.channels.incidentLog, name: 'incident-log', type: 0, parent: DISCORD_DEFAULTS.channels.incidentsCategory, position: 2 },
+      {
+        id: DISCORD_DEFAULTS.channels.incidentLog,
+        name: 'incident-log',
+        type: 0,
+        parent: DISCORD_DEFAULTS.channels.incidentsCategory,
+        position: 2,
+      },
     ];
     channelSeeds.forEach((seed, i) => this.addChannel({ position: i, ...seed }, false));
     if (!this.guild.system_channel_id) {
@@ -802,7 +856,15 @@ export class FakeDiscord {
     };
     if (c.type === 4) return base;
     if (c.type === 2 || c.type === 13) {
-      return { ...base, last_message_id: null, bitrate: c.bitrate ?? 64000, user_limit: c.user_limit ?? 0, rtc_region: null, nsfw: false, rate_limit_per_user: 0 };
+      return {
+        ...base,
+        last_message_id: null,
+        bitrate: c.bitrate ?? 64000,
+        user_limit: c.user_limit ?? 0,
+        rtc_region: null,
+        nsfw: false,
+        rate_limit_per_user: 0,
+      };
     }
     return {
       ...base,
@@ -810,24 +872,42 @@ export class FakeDiscord {
       topic: c.topic ?? null,
       nsfw: c.nsfw ?? false,
       rate_limit_per_user: c.rate_limit_per_user ?? 0,
-      ...(c.type === 15 || c.type === 16 ? { available_tags: c.available_tags ?? [], default_reaction_emoji: null, default_sort_order: null, default_forum_layout: 0 } : {}),
+      ...(c.type === 15 || c.type === 16
+        ? {
+            available_tags: c.available_tags ?? [],
+            default_reaction_emoji: null,
+            default_sort_order: null,
+            default_forum_layout: 0,
+          }
+        : {}),
     };
   }
 
   /** A channel by id, or a guild channel by name. */
   channel(idOrName: string): Json | undefined {
-    return this.channels.get(idOrName) ?? [...this.channels.values()].find((c) => c.name === idOrName && c.guild_id === this.guildId);
+    return (
+      this.channels.get(idOrName) ??
+      [...this.channels.values()].find((c) => c.name === idOrName && c.guild_id === this.guildId)
+    );
   }
 
   guildChannels(): Json[] {
-    return [...this.channels.values()].filter((c) => c.guild_id === this.guildId && c.type !== 11 && c.type !== 12 && c.type !== 10);
+    return [...this.channels.values()].filter(
+      (c) => c.guild_id === this.guildId && c.type !== 11 && c.type !== 12 && c.type !== 10,
+    );
   }
 
   /** The DM channel with a user (created on first use, like `POST /users/@me/channels`). */
   dmChannelFor(userId: string): Json {
     const existing = this.dmChannels.get(userId);
     if (existing) return this.channels.get(existing)!;
-    const ch = { id: this.snowflake(), type: 1, last_message_id: null, flags: 0, recipients: [this.userObject(userId)] };
+    const ch = {
+      id: this.snowflake(),
+      type: 1,
+      last_message_id: null,
+      flags: 0,
+      recipients: [this.userObject(userId)],
+    };
     this.channels.set(ch.id, ch);
     this.messageStore.set(ch.id, new Map());
     this.dmChannels.set(userId, ch.id);
@@ -987,7 +1067,17 @@ export class FakeDiscord {
     this.sessions.add(session);
     ws.on('close', () => this.sessions.delete(session));
     ws.on('error', () => this.sessions.delete(session));
-    ws.send(JSON.stringify({ t: null, s: null, op: 10, d: { heartbeat_interval: this.options.heartbeatIntervalMs ?? 41250, _trace: ['["gateway-fake-1",{"micros":0.0}]'] } }));
+    ws.send(
+      JSON.stringify({
+        t: null,
+        s: null,
+        op: 10,
+        d: {
+          heartbeat_interval: this.options.heartbeatIntervalMs ?? 41250,
+          _trace: ['["gateway-fake-1",{"micros":0.0}]'],
+        },
+      }),
+    );
     ws.on('message', (raw) => {
       let frame: Json;
       try {
@@ -995,7 +1085,11 @@ export class FakeDiscord {
       } catch {
         return;
       }
-      this.gatewayFrames.push({ op: frame.op, d: frame.op === 2 || frame.op === 6 ? '[redacted]' : frame.d, at: Date.now() });
+      this.gatewayFrames.push({
+        op: frame.op,
+        d: frame.op === 2 || frame.op === 6 ? '[redacted]' : frame.d,
+        at: Date.now(),
+      });
       switch (frame.op) {
         case 1:
           ws.send(JSON.stringify({ op: 11 }));
@@ -1060,7 +1154,9 @@ export class FakeDiscord {
       voice_states: [],
       members: [...this.members.values()],
       channels,
-      threads: [...this.channels.values()].filter((c) => c.guild_id === this.guildId && (c.type === 11 || c.type === 12)),
+      threads: [...this.channels.values()].filter(
+        (c) => c.guild_id === this.guildId && (c.type === 11 || c.type === 12),
+      ),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
@@ -1123,12 +1219,15 @@ export class FakeDiscord {
       attachment_size_limit: 10485760,
     };
     if (guildId) {
-      const channelId = o.channelId ?? this.channel('general')?.id ?? this.guildChannels().find((c) => c.type === 0)?.id;
+      const channelId =
+        o.channelId ?? this.channel('general')?.id ?? this.guildChannels().find((c) => c.type === 0)?.id;
       const ch = channelId ? this.channels.get(channelId) : undefined;
       const member = this.members.get(userId) ?? this.memberObject(userId, []);
       Object.assign(base, {
         authorizing_integration_owners: { '0': guildId },
-        channel: ch ? { ...ch, permissions: ALL_PERMISSIONS } : { id: channelId, type: 0, guild_id: guildId, permissions: ALL_PERMISSIONS },
+        channel: ch
+          ? { ...ch, permissions: ALL_PERMISSIONS }
+          : { id: channelId, type: 0, guild_id: guildId, permissions: ALL_PERMISSIONS },
         channel_id: channelId,
         context: 0,
         entitlement_sku_ids: [],
@@ -1181,7 +1280,9 @@ export class FakeDiscord {
     let options: Json[] | undefined = leaf.length ? leaf : undefined;
     if (o.subcommand) options = [{ type: 1, name: o.subcommand, ...(leaf.length ? { options: leaf } : {}) }];
     if (o.subcommandGroup) options = [{ type: 2, name: o.subcommandGroup, options: options ?? [] }];
-    const guildCommand = guildId ? this.guildCommands.get(guildId)?.find((c) => c.name === o.name && (c.type ?? 1) === 1) : undefined;
+    const guildCommand = guildId
+      ? this.guildCommands.get(guildId)?.find((c) => c.name === o.name && (c.type ?? 1) === 1)
+      : undefined;
     base.data = {
       ...(guildCommand ? { guild_id: guildId } : {}),
       id: o.commandId ?? this.commandIdFor(o.name, 1, guildId),
@@ -1205,7 +1306,8 @@ export class FakeDiscord {
     const list: Json[] = Array.isArray(options)
       ? options.map((x) => ({ ...x }))
       : Object.entries(options).map(([name, v]) => {
-          if (v !== null && typeof v === 'object') return { name, type: v.type, value: v.value, ...(v.focused ? { focused: true } : {}) };
+          if (v !== null && typeof v === 'object')
+            return { name, type: v.type, value: v.value, ...(v.focused ? { focused: true } : {}) };
           const type = typeof v === 'boolean' ? 5 : typeof v === 'number' ? (Number.isInteger(v) ? 4 : 10) : 3;
           return { name, type, value: v };
         });
@@ -1225,7 +1327,16 @@ export class FakeDiscord {
         if (role) (resolved.roles ??= {})[id] = role;
       } else if (opt.type === 7) {
         const ch = this.channels.get(id);
-        if (ch) (resolved.channels ??= {})[id] = { id: ch.id, name: ch.name, type: ch.type, permissions: ALL_PERMISSIONS, parent_id: ch.parent_id ?? null, flags: 0, ...(ch.thread_metadata ? { thread_metadata: ch.thread_metadata } : {}) };
+        if (ch)
+          (resolved.channels ??= {})[id] = {
+            id: ch.id,
+            name: ch.name,
+            type: ch.type,
+            permissions: ALL_PERMISSIONS,
+            parent_id: ch.parent_id ?? null,
+            flags: 0,
+            ...(ch.thread_metadata ? { thread_metadata: ch.thread_metadata } : {}),
+          };
       }
     }
     return list;
@@ -1251,15 +1362,24 @@ export class FakeDiscord {
 
   /** A MESSAGE_COMPONENT interaction (type 3) for a button (or a select with `values`). */
   button(o: ButtonOptions): Json {
-    const preset = typeof o.message === 'object' ? o.message : typeof o.message === 'string' ? this.findMessage(o.message) : undefined;
+    const preset =
+      typeof o.message === 'object'
+        ? o.message
+        : typeof o.message === 'string'
+          ? this.findMessage(o.message)
+          : undefined;
     const channelId = o.channelId ?? preset?.channel_id;
     const base = this.interactionBase(3, { ...o, channelId });
     let message = this.resolveMessage(o.message, base.channel_id);
     if (!message) {
-      message = this.buildMessage(base.channel_id, {
-        content: '',
-        components: [{ type: 1, components: [{ type: 2, style: 1, label: o.customId, custom_id: o.customId }] }],
-      }, { author: { ...this.botUser } });
+      message = this.buildMessage(
+        base.channel_id,
+        {
+          content: '',
+          components: [{ type: 1, components: [{ type: 2, style: 1, label: o.customId, custom_id: o.customId }] }],
+        },
+        { author: { ...this.botUser } },
+      );
       this.storeMessage(base.channel_id, message);
     }
     base.message = JSON.parse(JSON.stringify(message));
@@ -1268,8 +1388,10 @@ export class FakeDiscord {
     if (o.values && componentType !== 3) {
       const resolved: Json = {};
       for (const v of o.values) {
-        if ((componentType === 5 || componentType === 7) && this.users.has(v)) (resolved.users ??= {})[v] = this.userObject(v);
-        if ((componentType === 6 || componentType === 7) && this.roles.has(v)) (resolved.roles ??= {})[v] = this.roles.get(v);
+        if ((componentType === 5 || componentType === 7) && this.users.has(v))
+          (resolved.users ??= {})[v] = this.userObject(v);
+        if ((componentType === 6 || componentType === 7) && this.roles.has(v))
+          (resolved.roles ??= {})[v] = this.roles.get(v);
         if (componentType === 8 && this.channels.has(v)) (resolved.channels ??= {})[v] = this.channels.get(v);
       }
       base.data.resolved = resolved;
@@ -1284,7 +1406,12 @@ export class FakeDiscord {
 
   /** A MODAL_SUBMIT interaction (type 5). */
   modalSubmit(o: ModalSubmitOptions): Json {
-    const preset = typeof o.message === 'object' ? o.message : typeof o.message === 'string' ? this.findMessage(o.message) : undefined;
+    const preset =
+      typeof o.message === 'object'
+        ? o.message
+        : typeof o.message === 'string'
+          ? this.findMessage(o.message)
+          : undefined;
     const base = this.interactionBase(5, { ...o, channelId: o.channelId ?? preset?.channel_id });
     const message = this.resolveMessage(o.message, base.channel_id);
     if (message) base.message = JSON.parse(JSON.stringify(message));
@@ -1316,17 +1443,18 @@ export class FakeDiscord {
       sendJson(res, 404, { message: '404: Not Found', code: 0 });
       return;
     }
-    const path = m[1]
-      .split('/')
-      .map((seg) => {
-        try {
-          return decodeURIComponent(seg);
-        } catch {
-          return seg;
-        }
-      })
-      .join('/')
-      .replace(/\/$/, '') || '/';
+    const path =
+      m[1]
+        .split('/')
+        .map((seg) => {
+          try {
+            return decodeURIComponent(seg);
+          } catch {
+            return seg;
+          }
+        })
+        .join('/')
+        .replace(/\/$/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
     const parsed = await parseBody(raw, req.headers['content-type']);
     let body: any = null;
@@ -1359,7 +1487,15 @@ export class FakeDiscord {
         }
         const { route, params } = match;
         if (route.auth) this.checkAuth(auth);
-        const result = route.handler({ params, body, files: parsed.files, query: url.searchParams, reason, method, path });
+        const result = route.handler({
+          params,
+          body,
+          files: parsed.files,
+          query: url.searchParams,
+          reason,
+          method,
+          path,
+        });
         status = result.status ?? (result.body === undefined ? 204 : 200);
         responseBody = result.body;
         headers = { ...this.rateLimitHeaders(route), ...(result.headers ?? {}) };
@@ -1527,7 +1663,12 @@ export class FakeDiscord {
     };
     if (data.message_reference) {
       msg.type = msg.type === 0 ? 19 : msg.type;
-      msg.message_reference = { type: 0, channel_id: channelId, message_id: data.message_reference.message_id, ...(this.channels.get(channelId)?.guild_id ? { guild_id: this.guildId } : {}) };
+      msg.message_reference = {
+        type: 0,
+        channel_id: channelId,
+        message_id: data.message_reference.message_id,
+        ...(this.channels.get(channelId)?.guild_id ? { guild_id: this.guildId } : {}),
+      };
       const ref = this.message(channelId, data.message_reference.message_id);
       if (ref) msg.referenced_message = ref;
     }
@@ -1621,13 +1762,22 @@ export class FakeDiscord {
 
   private webhookMessage(state: InteractionState, id: string): Json {
     const messageId = id === '@original' ? state.originalId : id;
-    if (!messageId || (id !== '@original' && !state.messageIds.includes(messageId))) apiError(404, 10008, 'Unknown Message');
+    if (!messageId || (id !== '@original' && !state.messageIds.includes(messageId)))
+      apiError(404, 10008, 'Unknown Message');
     return this.requireMessage(state.channelId, messageId);
   }
 
   private interactionMessage(state: InteractionState, data: Json, followUp: boolean): Json {
     const user = this.userObject(state.userId);
-    const type = followUp ? 0 : state.type === 2 ? (state.commandType && state.commandType !== 1 ? 23 : 20) : state.type === 3 || state.type === 5 ? 19 : 0;
+    const type = followUp
+      ? 0
+      : state.type === 2
+        ? state.commandType && state.commandType !== 1
+          ? 23
+          : 20
+        : state.type === 3 || state.type === 5
+          ? 19
+          : 0;
     const extra: Json = {
       webhook_id: this.applicationId,
       application_id: this.applicationId,
@@ -1644,7 +1794,12 @@ export class FakeDiscord {
       ...(state.type === 2 ? { interaction: { id: state.id, type: 2, name: state.commandName, user } } : {}),
     };
     if (type === 19 && state.messageId) {
-      extra.message_reference = { type: 0, channel_id: state.channelId, message_id: state.messageId, ...(state.guildId ? { guild_id: state.guildId } : {}) };
+      extra.message_reference = {
+        type: 0,
+        channel_id: state.channelId,
+        message_id: state.messageId,
+        ...(state.guildId ? { guild_id: state.guildId } : {}),
+      };
     }
     return this.buildMessage(state.channelId, data, extra);
   }
@@ -1656,7 +1811,11 @@ export class FakeDiscord {
 
     // gateway
     r('GET', '/gateway/bot', () => ({
-      body: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } },
+      body: {
+        url: this.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      },
     }));
     r('GET', '/gateway', () => ({ body: { url: this.gatewayUrl } }), false);
 
@@ -1664,39 +1823,61 @@ export class FakeDiscord {
     r('POST', '/interactions/:id/:token/callback', (ctx) => this.interactionCallback(ctx), false);
 
     // webhooks (interaction follow-ups and edits)
-    r('POST', '/webhooks/:app/:token', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
-      if (!state.responded) apiError(404, 10015, 'Unknown Webhook');
-      const data = ctx.body ?? {};
-      this.checkSendable(data, ctx.files);
-      const msg = this.interactionMessage(state, data, true);
-      this.attachFiles(msg, ctx.files, data);
-      this.storeMessage(state.channelId, msg);
-      state.messageIds.push(msg.id);
-      return { body: msg, after: () => this.emitMessage('MESSAGE_CREATE', msg) };
-    }, false);
-    r('GET', '/webhooks/:app/:token/messages/:mid', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
-      return { body: this.webhookMessage(state, ctx.params.mid) };
-    }, false);
-    r('PATCH', '/webhooks/:app/:token/messages/:mid', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
-      const msg = this.webhookMessage(state, ctx.params.mid);
-      const data = ctx.body ?? {};
-      const errors = validateMessagePayload(data);
-      if (Object.keys(errors).length) formError(errors);
-      this.applyEdit(msg, data, ctx.files);
-      return { body: msg, after: () => this.emitMessage('MESSAGE_UPDATE', msg) };
-    }, false);
-    r('DELETE', '/webhooks/:app/:token/messages/:mid', (ctx) => {
-      const state = this.interactionByToken(ctx.params.app, ctx.params.token);
-      const msg = this.webhookMessage(state, ctx.params.mid);
-      this.messageStore.get(state.channelId)?.delete(msg.id);
-      return { after: () => this.emitMessageDelete(msg) };
-    }, false);
+    r(
+      'POST',
+      '/webhooks/:app/:token',
+      (ctx) => {
+        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+        if (!state.responded) apiError(404, 10015, 'Unknown Webhook');
+        const data = ctx.body ?? {};
+        this.checkSendable(data, ctx.files);
+        const msg = this.interactionMessage(state, data, true);
+        this.attachFiles(msg, ctx.files, data);
+        this.storeMessage(state.channelId, msg);
+        state.messageIds.push(msg.id);
+        return { body: msg, after: () => this.emitMessage('MESSAGE_CREATE', msg) };
+      },
+      false,
+    );
+    r(
+      'GET',
+      '/webhooks/:app/:token/messages/:mid',
+      (ctx) => {
+        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+        return { body: this.webhookMessage(state, ctx.params.mid) };
+      },
+      false,
+    );
+    r(
+      'PATCH',
+      '/webhooks/:app/:token/messages/:mid',
+      (ctx) => {
+        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+        const msg = this.webhookMessage(state, ctx.params.mid);
+        const data = ctx.body ?? {};
+        const errors = validateMessagePayload(data);
+        if (Object.keys(errors).length) formError(errors);
+        this.applyEdit(msg, data, ctx.files);
+        return { body: msg, after: () => this.emitMessage('MESSAGE_UPDATE', msg) };
+      },
+      false,
+    );
+    r(
+      'DELETE',
+      '/webhooks/:app/:token/messages/:mid',
+      (ctx) => {
+        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+        const msg = this.webhookMessage(state, ctx.params.mid);
+        this.messageStore.get(state.channelId)?.delete(msg.id);
+        return { after: () => this.emitMessageDelete(msg) };
+      },
+      false,
+    );
 
     // users
-    r('GET', '/users/@me', () => ({ body: { ...this.botUser, verified: true, mfa_enabled: false, email: null, locale: 'en-US' } }));
+    r('GET', '/users/@me', () => ({
+      body: { ...this.botUser, verified: true, mfa_enabled: false, email: null, locale: 'en-US' },
+    }));
     r('GET', '/users/:id', (ctx) => {
       if (!this.users.has(ctx.params.id)) apiError(404, 10013, 'Unknown User');
       return { body: this.userObject(ctx.params.id) };
@@ -1775,7 +1956,10 @@ export class FakeDiscord {
         const guildId = guildOf(ctx);
         const list = this.commandList(guildId);
         if (!list.some((c) => c.id === ctx.params.cmd)) apiError(404, 10063, 'Unknown application command');
-        this.setCommandList(guildId, list.filter((c) => c.id !== ctx.params.cmd));
+        this.setCommandList(
+          guildId,
+          list.filter((c) => c.id !== ctx.params.cmd),
+        );
         return {};
       });
     };
@@ -1816,14 +2000,18 @@ export class FakeDiscord {
       if (!member) apiError(404, 10007, 'Unknown Member');
       if (!this.roles.has(ctx.params.role)) apiError(404, 10011, 'Unknown Role');
       if (!member.roles.includes(ctx.params.role)) member.roles.push(ctx.params.role);
-      return { after: () => this.emit('GUILD_MEMBER_UPDATE', { guild_id: this.guildId, ...member }, Intents.GuildMembers) };
+      return {
+        after: () => this.emit('GUILD_MEMBER_UPDATE', { guild_id: this.guildId, ...member }, Intents.GuildMembers),
+      };
     });
     r('DELETE', '/guilds/:guild/members/:user/roles/:role', (ctx) => {
       this.requireGuild(ctx.params.guild);
       const member = this.members.get(ctx.params.user);
       if (!member) apiError(404, 10007, 'Unknown Member');
       member.roles = member.roles.filter((x: string) => x !== ctx.params.role);
-      return { after: () => this.emit('GUILD_MEMBER_UPDATE', { guild_id: this.guildId, ...member }, Intents.GuildMembers) };
+      return {
+        after: () => this.emit('GUILD_MEMBER_UPDATE', { guild_id: this.guildId, ...member }, Intents.GuildMembers),
+      };
     });
 
     // channels
@@ -1836,14 +2024,24 @@ export class FakeDiscord {
           formError({ name: fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.') });
         ch.name = normaliseChannelName(b.name, ch.type);
       }
-      for (const k of ['topic', 'nsfw', 'rate_limit_per_user', 'position', 'permission_overwrites', 'bitrate', 'user_limit']) if (b[k] !== undefined) ch[k] = b[k];
+      for (const k of [
+        'topic',
+        'nsfw',
+        'rate_limit_per_user',
+        'position',
+        'permission_overwrites',
+        'bitrate',
+        'user_limit',
+      ])
+        if (b[k] !== undefined) ch[k] = b[k];
       if (b.parent_id !== undefined) {
         if (b.parent_id !== null && this.channels.get(b.parent_id)?.type !== 4)
           formError({ parent_id: fieldError('CHANNEL_PARENT_INVALID', 'Category does not exist') });
         ch.parent_id = b.parent_id;
       }
       if (ch.thread_metadata) {
-        for (const k of ['archived', 'locked', 'auto_archive_duration', 'invitable']) if (b[k] !== undefined) ch.thread_metadata[k] = b[k];
+        for (const k of ['archived', 'locked', 'auto_archive_duration', 'invitable'])
+          if (b[k] !== undefined) ch.thread_metadata[k] = b[k];
         if (b.archived !== undefined) ch.thread_metadata.archive_timestamp = this.now();
       }
       const t = ch.thread_metadata ? 'THREAD_UPDATE' : 'CHANNEL_UPDATE';
@@ -1860,8 +2058,16 @@ export class FakeDiscord {
       const ch = this.requireChannel(ctx.params.channel);
       if (ch.type === 1) apiError(400, 50024, 'Cannot execute action on this channel type');
       const b = ctx.body ?? {};
-      const overwrite = { id: ctx.params.overwrite, type: Number(b.type ?? 0), allow: String(b.allow ?? '0'), deny: String(b.deny ?? '0') };
-      ch.permission_overwrites = [...(ch.permission_overwrites ?? []).filter((o: Json) => o.id !== overwrite.id), overwrite];
+      const overwrite = {
+        id: ctx.params.overwrite,
+        type: Number(b.type ?? 0),
+        allow: String(b.allow ?? '0'),
+        deny: String(b.deny ?? '0'),
+      };
+      ch.permission_overwrites = [
+        ...(ch.permission_overwrites ?? []).filter((o: Json) => o.id !== overwrite.id),
+        overwrite,
+      ];
       return { after: () => this.emit('CHANNEL_UPDATE', ch, Intents.Guilds) };
     });
     r('DELETE', '/channels/:channel/permissions/:overwrite', (ctx) => {
@@ -1876,7 +2082,9 @@ export class FakeDiscord {
     r('GET', '/channels/:channel/messages', (ctx) => {
       this.requireChannel(ctx.params.channel);
       const limit = Number(ctx.query.get('limit') ?? 50);
-      const list = this.messages(ctx.params.channel).filter((m) => !(m.flags & MessageFlag.Ephemeral)).reverse();
+      const list = this.messages(ctx.params.channel)
+        .filter((m) => !(m.flags & MessageFlag.Ephemeral))
+        .reverse();
       return { body: list.slice(0, limit) };
     });
     r('POST', '/channels/:channel/messages', (ctx) => {
@@ -1884,7 +2092,8 @@ export class FakeDiscord {
       if (ch.type === 4) apiError(400, 50008, 'Cannot send messages in a non-text channel');
       if (ch.type === 1) {
         const recipient = ch.recipients?.[0]?.id;
-        if (recipient && this.users.get(recipient)?.dmsDisabled) apiError(403, 50007, 'Cannot send messages to this user');
+        if (recipient && this.users.get(recipient)?.dmsDisabled)
+          apiError(403, 50007, 'Cannot send messages to this user');
       }
       if (ch.thread_metadata?.archived) apiError(400, 50083, 'Thread is archived');
       const data = ctx.body ?? {};
@@ -1908,7 +2117,11 @@ export class FakeDiscord {
     });
     r('GET', '/channels/:channel/pins', (ctx) => {
       this.requireChannel(ctx.params.channel);
-      return { body: this.messages(ctx.params.channel).filter((m) => m.pinned).reverse() };
+      return {
+        body: this.messages(ctx.params.channel)
+          .filter((m) => m.pinned)
+          .reverse(),
+      };
     });
     for (const template of ['/channels/:channel/pins/:message', '/channels/:channel/messages/pins/:message']) {
       r('PUT', template, (ctx) => this.pin(ctx.params.channel, ctx.params.message, true));
@@ -1936,8 +2149,12 @@ export class FakeDiscord {
       this.messageStore.get(ctx.params.channel)!.delete(msg.id);
       return { after: () => this.emitMessageDelete(msg) };
     });
-    r('PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) => this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, true));
-    r('DELETE', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) => this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, false));
+    r('PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) =>
+      this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, true),
+    );
+    r('DELETE', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) =>
+      this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, false),
+    );
     r('POST', '/channels/:channel/messages/:message/threads', (ctx) => {
       const ch = this.requireChannel(ctx.params.channel);
       const msg = this.requireMessage(ch.id, ctx.params.message);
@@ -1945,7 +2162,11 @@ export class FakeDiscord {
       const thread = this.createThread(ch, ctx.body ?? {}, ch.type === 5 ? 10 : 11, msg.id);
       msg.thread = thread;
       msg.flags |= 1 << 5; // HAS_THREAD
-      return { status: 201, body: thread, after: () => this.emit('THREAD_CREATE', { ...thread, newly_created: true }, Intents.Guilds) };
+      return {
+        status: 201,
+        body: thread,
+        after: () => this.emit('THREAD_CREATE', { ...thread, newly_created: true }, Intents.Guilds),
+      };
     });
     r('POST', '/channels/:channel/threads', (ctx) => {
       const ch = this.requireChannel(ctx.params.channel);
@@ -2018,11 +2239,13 @@ export class FakeDiscord {
     if (typeof b.name !== 'string' || b.name.length < 1 || b.name.length > 100)
       errors.name = fieldError('BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
     const type = Number(b.type ?? 0);
-    if (![0, 2, 4, 5, 13, 15, 16].includes(type)) errors.type = fieldError('BASE_TYPE_CHOICES', 'Value must be one of {0, 2, 4, 5, 13, 15, 16}.');
+    if (![0, 2, 4, 5, 13, 15, 16].includes(type))
+      errors.type = fieldError('BASE_TYPE_CHOICES', 'Value must be one of {0, 2, 4, 5, 13, 15, 16}.');
     let parentId: string | null = null;
     if (b.parent_id !== undefined && b.parent_id !== null) {
       const parent = this.channels.get(String(b.parent_id));
-      if (!parent || parent.type !== 4 || type === 4) errors.parent_id = fieldError('CHANNEL_PARENT_INVALID', 'Category does not exist');
+      if (!parent || parent.type !== 4 || type === 4)
+        errors.parent_id = fieldError('CHANNEL_PARENT_INVALID', 'Category does not exist');
       else parentId = parent.id;
     }
     if (Array.isArray(b.permission_overwrites) && b.permission_overwrites.length > 100)
@@ -2091,18 +2314,32 @@ export class FakeDiscord {
     const ch = this.requireChannel(channelId);
     const msg = this.requireMessage(channelId, messageId);
     if (pinned && !msg.pinned) {
-      if (this.messages(channelId).filter((m) => m.pinned).length >= 250) apiError(400, 30003, 'Maximum number of pins reached (250)');
+      if (this.messages(channelId).filter((m) => m.pinned).length >= 250)
+        apiError(400, 30003, 'Maximum number of pins reached (250)');
       msg.pinned = true;
       const pinnedAt = this.now();
       this.pinnedAt.set(msg.id, pinnedAt);
-      const system = this.buildMessage(channelId, { content: '', message_reference: undefined }, {
-        type: 6,
-        message_reference: { type: 0, channel_id: channelId, message_id: messageId, ...(ch.guild_id ? { guild_id: this.guildId } : {}) },
-      });
+      const system = this.buildMessage(
+        channelId,
+        { content: '', message_reference: undefined },
+        {
+          type: 6,
+          message_reference: {
+            type: 0,
+            channel_id: channelId,
+            message_id: messageId,
+            ...(ch.guild_id ? { guild_id: this.guildId } : {}),
+          },
+        },
+      );
       this.storeMessage(channelId, system);
       return {
         after: () => {
-          this.emit('CHANNEL_PINS_UPDATE', { ...(ch.guild_id ? { guild_id: this.guildId } : {}), channel_id: channelId, last_pin_timestamp: pinnedAt }, ch.type === 1 ? Intents.DirectMessages : Intents.Guilds);
+          this.emit(
+            'CHANNEL_PINS_UPDATE',
+            { ...(ch.guild_id ? { guild_id: this.guildId } : {}), channel_id: channelId, last_pin_timestamp: pinnedAt },
+            ch.type === 1 ? Intents.DirectMessages : Intents.Guilds,
+          );
           this.emitMessage('MESSAGE_CREATE', system);
         },
       };
@@ -2110,7 +2347,14 @@ export class FakeDiscord {
     if (!pinned && msg.pinned) {
       msg.pinned = false;
       this.pinnedAt.delete(msg.id);
-      return { after: () => this.emit('CHANNEL_PINS_UPDATE', { ...(ch.guild_id ? { guild_id: this.guildId } : {}), channel_id: channelId, last_pin_timestamp: null }, ch.type === 1 ? Intents.DirectMessages : Intents.Guilds) };
+      return {
+        after: () =>
+          this.emit(
+            'CHANNEL_PINS_UPDATE',
+            { ...(ch.guild_id ? { guild_id: this.guildId } : {}), channel_id: channelId, last_pin_timestamp: null },
+            ch.type === 1 ? Intents.DirectMessages : Intents.Guilds,
+          ),
+      };
     }
     return {};
   }
@@ -2137,13 +2381,24 @@ export class FakeDiscord {
     if (add) {
       if (r?.me) return {};
       if (!r) {
-        r = { count: 0, count_details: { burst: 0, normal: 0 }, me: false, me_burst: false, burst_me: false, burst_count: 0, burst_colors: [], emoji: emojiObj };
+        r = {
+          count: 0,
+          count_details: { burst: 0, normal: 0 },
+          me: false,
+          me_burst: false,
+          burst_me: false,
+          burst_count: 0,
+          burst_colors: [],
+          emoji: emojiObj,
+        };
         msg.reactions.push(r);
       }
       r.me = true;
       r.count += 1;
       r.count_details.normal += 1;
-      return { after: () => this.emit('MESSAGE_REACTION_ADD', { ...event, message_author_id: msg.author?.id }, intent) };
+      return {
+        after: () => this.emit('MESSAGE_REACTION_ADD', { ...event, message_author_id: msg.author?.id }, intent),
+      };
     }
     if (!r?.me) return {};
     r.me = false;
@@ -2155,7 +2410,11 @@ export class FakeDiscord {
 
   private emitMessageDelete(msg: Json): void {
     const dm = this.isDm(msg.channel_id);
-    this.emit('MESSAGE_DELETE', { id: msg.id, channel_id: msg.channel_id, ...(dm ? {} : { guild_id: this.guildId }) }, dm ? Intents.DirectMessages : Intents.GuildMessages);
+    this.emit(
+      'MESSAGE_DELETE',
+      { id: msg.id, channel_id: msg.channel_id, ...(dm ? {} : { guild_id: this.guildId }) },
+      dm ? Intents.DirectMessages : Intents.GuildMessages,
+    );
   }
 
   private interactionCallback(ctx: RouteCtx): RouteResult {
@@ -2165,9 +2424,22 @@ export class FakeDiscord {
     const b = ctx.body ?? {};
     const type = Number(b.type);
     const data: Json = b.data ?? {};
-    const allowed: Record<number, number[]> = { 2: [4, 5, 9, 10, 12], 3: [4, 5, 6, 7, 9, 10, 12], 4: [8], 5: [4, 5, 6, 7, 10, 12] };
-    if (!(allowed[state.type] ?? [1]).includes(type) || (state.type === 5 && (type === 6 || type === 7) && !state.messageId))
-      formError({ type: fieldError('INTERACTION_RESPONSE_TYPE_INVALID', 'Interaction response type is invalid for this interaction') });
+    const allowed: Record<number, number[]> = {
+      2: [4, 5, 9, 10, 12],
+      3: [4, 5, 6, 7, 9, 10, 12],
+      4: [8],
+      5: [4, 5, 6, 7, 10, 12],
+    };
+    if (
+      !(allowed[state.type] ?? [1]).includes(type) ||
+      (state.type === 5 && (type === 6 || type === 7) && !state.messageId)
+    )
+      formError({
+        type: fieldError(
+          'INTERACTION_RESPONSE_TYPE_INVALID',
+          'Interaction response type is invalid for this interaction',
+        ),
+      });
 
     let message: Json | undefined;
     let after: (() => void) | undefined;
@@ -2221,7 +2493,13 @@ export class FakeDiscord {
         interaction: {
           id: state.id,
           type: state.type,
-          ...(message ? { response_message_id: message.id, response_message_loading: type === 5, response_message_ephemeral: ephemeral } : {}),
+          ...(message
+            ? {
+                response_message_id: message.id,
+                response_message_loading: type === 5,
+                response_message_ephemeral: ephemeral,
+              }
+            : {}),
         },
       };
       if (type !== 6 && type !== 8) body.resource = { type, ...(message && type !== 9 ? { message } : {}) };

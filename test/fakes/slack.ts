@@ -278,7 +278,8 @@ export function validateBlocks(blocks: unknown, pointer = '/blocks', maxBlocks =
       return;
     }
     if (block.block_id !== undefined) {
-      if (String(block.block_id).length > 255) errors.push(`must be less than 256 characters [json-pointer:${p}/block_id]`);
+      if (String(block.block_id).length > 255)
+        errors.push(`must be less than 256 characters [json-pointer:${p}/block_id]`);
       if (blockIds.has(block.block_id)) errors.push(`duplicate block_id [json-pointer:${p}/block_id]`);
       blockIds.add(block.block_id);
     }
@@ -455,7 +456,11 @@ export class FakeSlack {
         creator,
         members,
         topic: { value: seed.topic ?? '', creator: seed.topic ? creator : '', last_set: seed.topic ? nowSeconds() : 0 },
-        purpose: { value: seed.purpose ?? '', creator: seed.purpose ? creator : '', last_set: seed.purpose ? nowSeconds() : 0 },
+        purpose: {
+          value: seed.purpose ?? '',
+          creator: seed.purpose ? creator : '',
+          last_set: seed.purpose ? nowSeconds() : 0,
+        },
         is_archived: false,
         previous_names: [],
       });
@@ -600,10 +605,7 @@ export class FakeSlack {
     return this.responseLog.waitFor(predicate, timeoutMs, 'a response_url post');
   }
 
-  waitForUpload(
-    predicate: (u: SlackUpload) => boolean = () => true,
-    timeoutMs = this.timeoutMs,
-  ): Promise<SlackUpload> {
+  waitForUpload(predicate: (u: SlackUpload) => boolean = () => true, timeoutMs = this.timeoutMs): Promise<SlackUpload> {
     return this.uploadLog.waitFor(predicate, timeoutMs, 'a file upload');
   }
 
@@ -721,7 +723,11 @@ export class FakeSlack {
       frame.retry_attempt = opts.retryAttempt ?? 0;
       frame.retry_reason = opts.retryReason ?? '';
     }
-    const ack = this.ackLog.waitFor((a) => a.envelope_id === envelope_id, timeoutMs, `ack of ${type} envelope ${envelope_id}`);
+    const ack = this.ackLog.waitFor(
+      (a) => a.envelope_id === envelope_id,
+      timeoutMs,
+      `ack of ${type} envelope ${envelope_id}`,
+    );
     ws.send(JSON.stringify(frame));
     return ack;
   }
@@ -1176,10 +1182,12 @@ export class FakeSlack {
         errors.push('must be less than 25 characters [json-pointer:/view/title/text]');
       for (const k of ['submit', 'close']) {
         const t = textOf(v[k]);
-        if (t !== undefined && t.length > 24) errors.push(`must be less than 25 characters [json-pointer:/view/${k}/text]`);
+        if (t !== undefined && t.length > 24)
+          errors.push(`must be less than 25 characters [json-pointer:/view/${k}/text]`);
       }
       const hasInput = Array.isArray(v.blocks) && v.blocks.some((b: any) => b?.type === 'input');
-      if (hasInput && !v.submit) errors.push('must provide submit when view has input blocks [json-pointer:/view/submit]');
+      if (hasInput && !v.submit)
+        errors.push('must provide submit when view has input blocks [json-pointer:/view/submit]');
     }
     if (v.private_metadata !== undefined && String(v.private_metadata).length > 3000)
       errors.push('must be less than 3001 characters [json-pointer:/view/private_metadata]');
@@ -1218,228 +1226,119 @@ export class FakeSlack {
     return stored;
   }
 
-  private readonly handlers: Record<string, (body: Record<string, any>, token: string | null) => Record<string, any>> = {
-    'api.test': (body) => ({ args: body }),
+  private readonly handlers: Record<string, (body: Record<string, any>, token: string | null) => Record<string, any>> =
+    {
+      'api.test': (body) => ({ args: body }),
 
-    'auth.test': (_body, token) => {
-      if (token?.startsWith('xoxp-'))
+      'auth.test': (_body, token) => {
+        if (token?.startsWith('xoxp-'))
+          return {
+            url: `https://${this.team.domain}.slack.com/`,
+            team: this.team.name,
+            user: SLACK_USERS.alice.name,
+            team_id: this.team.id,
+            user_id: SLACK_USERS.alice.id,
+            is_enterprise_install: false,
+          };
         return {
           url: `https://${this.team.domain}.slack.com/`,
           team: this.team.name,
-          user: SLACK_USERS.alice.name,
+          user: this.bot.name,
           team_id: this.team.id,
-          user_id: SLACK_USERS.alice.id,
+          user_id: this.bot.userId,
+          bot_id: this.bot.botId,
           is_enterprise_install: false,
         };
-      return {
-        url: `https://${this.team.domain}.slack.com/`,
-        team: this.team.name,
-        user: this.bot.name,
-        team_id: this.team.id,
-        user_id: this.bot.userId,
-        bot_id: this.bot.botId,
-        is_enterprise_install: false,
-      };
-    },
+      },
 
-    'apps.connections.open': () => ({
-      url: `${this.socketUrl}?ticket=${crypto.randomUUID()}&app_id=${this.bot.appId}`,
-    }),
+      'apps.connections.open': () => ({
+        url: `${this.socketUrl}?ticket=${crypto.randomUUID()}&app_id=${this.bot.appId}`,
+      }),
 
-    'chat.postMessage': (body) => {
-      const ch = this.requireChannel(body.channel);
-      if (ch.is_archived) apiError('is_archived');
-      this.checkMessageContent(body);
-      const msg = this.botMessage(body);
-      const list = this.messages.get(ch.id)!;
-      if (body.thread_ts !== undefined) {
-        const parent = list.find((m) => m.ts === str(body.thread_ts));
-        msg.thread_ts = str(body.thread_ts);
-        if (parent) {
-          parent.thread_ts = parent.ts;
-          parent.reply_count = (parent.reply_count ?? 0) + 1;
-        }
-      }
-      list.push(msg);
-      return { channel: ch.id, ts: msg.ts, message: { ...msg } };
-    },
-
-    'chat.update': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const msg = this.requireMessage(ch, body.ts);
-      if (msg.user !== this.bot.userId) apiError('cant_update_message');
-      this.checkMessageContent({ text: body.text ?? msg.text, blocks: body.blocks, attachments: body.attachments });
-      if (body.text !== undefined) msg.text = String(body.text);
-      if (body.blocks !== undefined) msg.blocks = body.blocks;
-      if (body.attachments !== undefined) msg.attachments = body.attachments;
-      if (body.metadata !== undefined) msg.metadata = body.metadata;
-      msg.edited = { user: this.bot.userId, ts: this.nextTs() };
-      return { channel: ch.id, ts: msg.ts, text: msg.text, message: { ...msg } };
-    },
-
-    'chat.delete': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const msg = this.requireMessage(ch, body.ts);
-      if (msg.user !== this.bot.userId) apiError('cant_delete_message');
-      const list = this.messages.get(ch.id)!;
-      list.splice(list.indexOf(msg), 1);
-      return { channel: ch.id, ts: msg.ts };
-    },
-
-    'chat.postEphemeral': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const user = this.requireUser(body.user);
-      if (!ch.is_im && !ch.members.has(user.id)) apiError('user_not_in_channel');
-      this.checkMessageContent(body);
-      const message_ts = this.nextTs();
-      this.ephemerals.push({
-        channel: ch.id,
-        user: user.id,
-        message_ts,
-        text: str(body.text) ?? '',
-        blocks: body.blocks,
-        attachments: body.attachments,
-        thread_ts: str(body.thread_ts),
-        via: 'chat.postEphemeral',
-      });
-      return { message_ts };
-    },
-
-    'chat.getPermalink': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const ts = str(body.message_ts);
-      if (!ts) apiError('message_not_found');
-      return {
-        channel: ch.id,
-        permalink: `https://${this.team.domain}.slack.com/archives/${ch.id}/p${ts.replace('.', '')}`,
-      };
-    },
-
-    'conversations.create': (body) => {
-      const name = this.validateName(body.name);
-      if ([...this.channels.values()].some((c) => !c.is_im && (c.name === name || c.previous_names.includes(name))))
-        apiError('name_taken');
-      const isPrivate = truthy(body.is_private);
-      const id = this.newId(isPrivate ? 'G' : 'C');
-      const ch: SlackChannelState = {
-        id,
-        name,
-        is_private: isPrivate,
-        is_im: false,
-        is_mpim: false,
-        created: nowSeconds(),
-        creator: this.bot.userId,
-        members: new Set([this.bot.userId]),
-        topic: { value: '', creator: '', last_set: 0 },
-        purpose: { value: '', creator: '', last_set: 0 },
-        is_archived: false,
-        previous_names: [],
-      };
-      this.channels.set(id, ch);
-      this.messages.set(id, []);
-      return {
-        channel: this.channelObject(ch, { last_read: '0000000000.000000', latest: null, unread_count: 0, unread_count_display: 0, priority: 0 }),
-      };
-    },
-
-    'conversations.invite': (body) => {
-      const ch = this.requireChannel(body.channel);
-      if (ch.is_im) apiError('method_not_supported_for_channel_type');
-      if (ch.is_archived) apiError('is_archived');
-      if (!ch.members.has(this.bot.userId)) apiError('not_in_channel');
-      const ids = (str(body.users) ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      if (ids.length === 0) apiError('no_user');
-      if (ids.length > 1000) apiError('too_many_users');
-      const errors: Array<{ user: string; ok: false; error: string }> = [];
-      for (const id of ids) {
-        if (id === this.bot.userId) errors.push({ user: id, ok: false, error: 'cant_invite_self' });
-        else if (!this.users.has(id)) errors.push({ user: id, ok: false, error: 'user_not_found' });
-        else if (ch.members.has(id)) errors.push({ user: id, ok: false, error: 'already_in_channel' });
-      }
-      const force = truthy(body.force);
-      if (errors.length && !force) {
-        apiError(errors[0].error, ids.length > 1 ? { errors } : {});
-      }
-      for (const id of ids) if (this.users.has(id) && id !== this.bot.userId) ch.members.add(id);
-      return { channel: this.channelObject(ch), ...(errors.length ? { errors } : {}) };
-    },
-
-    'conversations.kick': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const user = this.requireUser(body.user);
-      if (!ch.members.has(user.id)) apiError('not_in_channel');
-      ch.members.delete(user.id);
-      return {};
-    },
-
-    'conversations.join': (body) => {
-      const ch = this.requireChannel(body.channel);
-      if (ch.is_archived) apiError('is_archived');
-      if (ch.is_private) apiError('method_not_supported_for_channel_type');
-      const already = ch.members.has(this.bot.userId);
-      ch.members.add(this.bot.userId);
-      return already
-        ? { channel: this.channelObject(ch), warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } }
-        : { channel: this.channelObject(ch) };
-    },
-
-    'conversations.leave': (body) => {
-      const ch = this.requireChannel(body.channel);
-      if (!ch.members.has(this.bot.userId)) return { not_in_channel: true };
-      ch.members.delete(this.bot.userId);
-      return {};
-    },
-
-    'conversations.info': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const extra = truthy(body.include_num_members) ? { num_members: ch.members.size } : {};
-      return { channel: this.channelObject(ch, extra) };
-    },
-
-    'conversations.list': () => ({
-      channels: [...this.channels.values()].filter((c) => !c.is_im).map((c) => this.channelObject(c, { num_members: c.members.size })),
-      response_metadata: { next_cursor: '' },
-    }),
-
-    'conversations.members': (body) => {
-      const ch = this.requireChannel(body.channel);
-      return { members: [...ch.members], response_metadata: { next_cursor: '' } };
-    },
-
-    'conversations.open': (body) => {
-      if (body.channel) {
+      'chat.postMessage': (body) => {
         const ch = this.requireChannel(body.channel);
-        return { no_op: true, already_open: true, channel: truthy(body.return_im) ? this.channelObject(ch) : { id: ch.id } };
-      }
-      const ids = (str(body.users) ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      if (ids.length === 0) apiError('users_list_not_supplied');
-      if (ids.length > 8) apiError('too_many_users');
-      for (const id of ids) this.requireUser(id);
-      if (ids.length === 1) {
-        const existed = this.ims.has(ids[0]);
-        const ch = this.openIm(ids[0]);
-        const channel = truthy(body.return_im) ? this.channelObject(ch) : { id: ch.id };
-        return existed ? { no_op: true, already_open: true, channel } : { channel };
-      }
-      const key = [...ids].sort().join(',');
-      let ch = [...this.channels.values()].find((c) => c.is_mpim && [...c.members].filter((m) => m !== this.bot.userId).sort().join(',') === key);
-      if (!ch) {
-        const id = this.newId('G');
-        ch = {
+        if (ch.is_archived) apiError('is_archived');
+        this.checkMessageContent(body);
+        const msg = this.botMessage(body);
+        const list = this.messages.get(ch.id)!;
+        if (body.thread_ts !== undefined) {
+          const parent = list.find((m) => m.ts === str(body.thread_ts));
+          msg.thread_ts = str(body.thread_ts);
+          if (parent) {
+            parent.thread_ts = parent.ts;
+            parent.reply_count = (parent.reply_count ?? 0) + 1;
+          }
+        }
+        list.push(msg);
+        return { channel: ch.id, ts: msg.ts, message: { ...msg } };
+      },
+
+      'chat.update': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const msg = this.requireMessage(ch, body.ts);
+        if (msg.user !== this.bot.userId) apiError('cant_update_message');
+        this.checkMessageContent({ text: body.text ?? msg.text, blocks: body.blocks, attachments: body.attachments });
+        if (body.text !== undefined) msg.text = String(body.text);
+        if (body.blocks !== undefined) msg.blocks = body.blocks;
+        if (body.attachments !== undefined) msg.attachments = body.attachments;
+        if (body.metadata !== undefined) msg.metadata = body.metadata;
+        msg.edited = { user: this.bot.userId, ts: this.nextTs() };
+        return { channel: ch.id, ts: msg.ts, text: msg.text, message: { ...msg } };
+      },
+
+      'chat.delete': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const msg = this.requireMessage(ch, body.ts);
+        if (msg.user !== this.bot.userId) apiError('cant_delete_message');
+        const list = this.messages.get(ch.id)!;
+        list.splice(list.indexOf(msg), 1);
+        return { channel: ch.id, ts: msg.ts };
+      },
+
+      'chat.postEphemeral': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const user = this.requireUser(body.user);
+        if (!ch.is_im && !ch.members.has(user.id)) apiError('user_not_in_channel');
+        this.checkMessageContent(body);
+        const message_ts = this.nextTs();
+        this.ephemerals.push({
+          channel: ch.id,
+          user: user.id,
+          message_ts,
+          text: str(body.text) ?? '',
+          blocks: body.blocks,
+          attachments: body.attachments,
+          thread_ts: str(body.thread_ts),
+          via: 'chat.postEphemeral',
+        });
+        return { message_ts };
+      },
+
+      'chat.getPermalink': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const ts = str(body.message_ts);
+        if (!ts) apiError('message_not_found');
+        return {
+          channel: ch.id,
+          permalink: `https://${this.team.domain}.slack.com/archives/${ch.id}/p${ts.replace('.', '')}`,
+        };
+      },
+
+      'conversations.create': (body) => {
+        const name = this.validateName(body.name);
+        if ([...this.channels.values()].some((c) => !c.is_im && (c.name === name || c.previous_names.includes(name))))
+          apiError('name_taken');
+        const isPrivate = truthy(body.is_private);
+        const id = this.newId(isPrivate ? 'G' : 'C');
+        const ch: SlackChannelState = {
           id,
-          name: `mpdm-${ids.map((i) => this.users.get(i)!.name).join('--')}-1`,
-          is_private: true,
+          name,
+          is_private: isPrivate,
           is_im: false,
-          is_mpim: true,
+          is_mpim: false,
           created: nowSeconds(),
           creator: this.bot.userId,
-          members: new Set([...ids, this.bot.userId]),
+          members: new Set([this.bot.userId]),
           topic: { value: '', creator: '', last_set: 0 },
           purpose: { value: '', creator: '', last_set: 0 },
           is_archived: false,
@@ -1447,223 +1346,371 @@ export class FakeSlack {
         };
         this.channels.set(id, ch);
         this.messages.set(id, []);
-      }
-      return { channel: truthy(body.return_im) ? this.channelObject(ch) : { id: ch.id } };
-    },
-
-    'conversations.history': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const limit = Number(body.limit ?? 100);
-      const list = (this.messages.get(ch.id) ?? []).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
-      const messages = [...list].reverse().slice(0, limit);
-      return { messages, has_more: list.length > limit, pin_count: list.filter((m) => m.pinned_to?.length).length };
-    },
-
-    'conversations.replies': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const ts = str(body.ts);
-      const list = this.messages.get(ch.id) ?? [];
-      const parent = list.find((m) => m.ts === ts);
-      if (!parent) apiError('thread_not_found');
-      return { messages: [parent, ...list.filter((m) => m.thread_ts === ts && m.ts !== ts)], has_more: false };
-    },
-
-    'conversations.setTopic': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const topic = str(body.topic) ?? '';
-      if (topic.length > 250) apiError('too_long');
-      ch.topic = { value: topic, creator: this.bot.userId, last_set: nowSeconds() };
-      return { channel: this.channelObject(ch) };
-    },
-
-    'conversations.setPurpose': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const purpose = str(body.purpose) ?? '';
-      if (purpose.length > 250) apiError('too_long');
-      ch.purpose = { value: purpose, creator: this.bot.userId, last_set: nowSeconds() };
-      return { channel: this.channelObject(ch) };
-    },
-
-    'conversations.rename': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const name = this.validateName(body.name);
-      if ([...this.channels.values()].some((c) => c !== ch && !c.is_im && c.name === name)) apiError('name_taken');
-      if (ch.name !== name) ch.previous_names.push(ch.name);
-      ch.name = name;
-      return { channel: this.channelObject(ch) };
-    },
-
-    'conversations.archive': (body) => {
-      const ch = this.requireChannel(body.channel);
-      if (ch.name === 'general') apiError('cant_archive_general');
-      if (ch.is_archived) apiError('already_archived');
-      if (!ch.members.has(this.bot.userId)) apiError('not_in_channel');
-      ch.is_archived = true;
-      return {};
-    },
-
-    'conversations.unarchive': (body) => {
-      const ch = this.requireChannel(body.channel);
-      if (!ch.is_archived) apiError('not_archived');
-      ch.is_archived = false;
-      return {};
-    },
-
-    'pins.add': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const msg = this.requireMessage(ch, body.timestamp);
-      if (msg.pinned_to?.includes(ch.id)) apiError('already_pinned');
-      msg.pinned_to = [...(msg.pinned_to ?? []), ch.id];
-      msg.pinned_info = { channel: ch.id, pinned_by: this.bot.userId, pinned_ts: nowSeconds() };
-      return {};
-    },
-
-    'pins.remove': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const msg = this.requireMessage(ch, body.timestamp);
-      if (!msg.pinned_to?.includes(ch.id)) apiError('no_pin');
-      msg.pinned_to = msg.pinned_to.filter((c) => c !== ch.id);
-      delete msg.pinned_info;
-      return {};
-    },
-
-    'pins.list': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const items = (this.messages.get(ch.id) ?? [])
-        .filter((m) => m.pinned_to?.includes(ch.id))
-        .map((m) => ({ type: 'message', created: m.pinned_info?.pinned_ts ?? nowSeconds(), created_by: this.bot.userId, channel: ch.id, message: m }));
-      return { items };
-    },
-
-    'reactions.add': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const msg = this.requireMessage(ch, body.timestamp);
-      const name = str(body.name) ?? '';
-      if (!name || /[:\s]/.test(name)) apiError('invalid_name');
-      msg.reactions = msg.reactions ?? [];
-      let r = msg.reactions.find((x) => x.name === name);
-      if (r?.users.includes(this.bot.userId)) apiError('already_reacted');
-      if (!r) {
-        r = { name, users: [], count: 0 };
-        msg.reactions.push(r);
-      }
-      r.users.push(this.bot.userId);
-      r.count = r.users.length;
-      return {};
-    },
-
-    'reactions.remove': (body) => {
-      const ch = this.requireChannel(body.channel);
-      const msg = this.requireMessage(ch, body.timestamp);
-      const name = str(body.name) ?? '';
-      const r = msg.reactions?.find((x) => x.name === name);
-      if (!r || !r.users.includes(this.bot.userId)) apiError('no_reaction');
-      r.users = r.users.filter((u) => u !== this.bot.userId);
-      r.count = r.users.length;
-      if (r.count === 0) msg.reactions = msg.reactions!.filter((x) => x !== r);
-      return {};
-    },
-
-    'views.open': (body) => {
-      if (!str(body.trigger_id) && !str(body.interactivity_pointer))
-        apiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] } });
-      const v = this.validateView(body.view);
-      return { view: this.storeView(v, this.newId('V')) };
-    },
-
-    'views.push': (body) => {
-      if (!str(body.trigger_id) && !str(body.interactivity_pointer))
-        apiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] } });
-      const v = this.validateView(body.view);
-      const id = this.newId('V');
-      return { view: this.storeView(v, id) };
-    },
-
-    'views.update': (body) => {
-      const v = this.validateView(body.view);
-      let existing: Record<string, any> | undefined;
-      if (body.view_id) existing = this.views.get(String(body.view_id));
-      else if (body.external_id) existing = [...this.views.values()].find((x) => x.external_id === String(body.external_id));
-      else apiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: view_id or external_id'] } });
-      if (!existing) apiError('not_found');
-      if (body.hash !== undefined && String(body.hash) !== existing.hash) apiError('hash_conflict');
-      return {
-        view: this.storeView(v, existing.id, {
-          previous_view_id: existing.previous_view_id,
-          root_view_id: existing.root_view_id,
-          external_id: v.external_id ?? existing.external_id,
-        }),
-      };
-    },
-
-    'views.publish': (body) => {
-      this.requireUser(body.user_id);
-      const v = this.validateView(body.view);
-      if (v.type !== 'home') apiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] view type must be home'] } });
-      return { view: this.storeView(v, this.newId('V')) };
-    },
-
-    'users.info': (body) => ({ user: this.userObject(this.requireUser(body.user)) }),
-
-    'users.lookupByEmail': (body) => {
-      const email = (str(body.email) ?? '').toLowerCase();
-      const u = [...this.users.values()].find((x) => x.email?.toLowerCase() === email);
-      if (!u) apiError('users_not_found');
-      return { user: this.userObject(u) };
-    },
-
-    'users.list': () => ({
-      members: [...this.users.values()].map((u) => this.userObject(u)),
-      cache_ts: nowSeconds(),
-      response_metadata: { next_cursor: '' },
-    }),
-
-    'users.conversations': () => ({
-      channels: [...this.channels.values()]
-        .filter((c) => !c.is_im && c.members.has(this.bot.userId))
-        .map((c) => this.channelObject(c)),
-      response_metadata: { next_cursor: '' },
-    }),
-
-    'team.info': () => ({
-      team: { id: this.team.id, name: this.team.name, domain: this.team.domain, email_domain: '', icon: {} },
-    }),
-
-    'files.getUploadURLExternal': (body) => {
-      const filename = str(body.filename);
-      const length = Number(body.length);
-      if (!filename || !Number.isFinite(length) || length <= 0) apiError('invalid_arguments');
-      const file_id = this.newId('F');
-      this.pendingUploads.set(file_id, { filename, length });
-      return { upload_url: `${this.baseUrl}/upload/${file_id}`, file_id };
-    },
-
-    'files.completeUploadExternal': (body) => {
-      const files = Array.isArray(body.files) ? body.files : [];
-      if (files.length === 0) apiError('invalid_arguments');
-      const out = files.map((f: any) => {
-        const pending = this.pendingUploads.get(String(f.id));
-        if (!pending) apiError('file_not_found');
         return {
-          id: String(f.id),
-          name: pending.filename,
-          title: f.title ?? pending.filename,
-          size: pending.data?.length ?? pending.length,
-          mimetype: 'application/octet-stream',
-          permalink: `https://${this.team.domain}.slack.com/files/${this.bot.userId}/${f.id}/${pending.filename}`,
+          channel: this.channelObject(ch, {
+            last_read: '0000000000.000000',
+            latest: null,
+            unread_count: 0,
+            unread_count_display: 0,
+            priority: 0,
+          }),
         };
-      });
-      const channelId = str(body.channel_id) ?? str(body.channels);
-      if (channelId) {
-        const ch = this.requireChannel(channelId.split(',')[0]);
-        const msg = this.botMessage({ text: body.initial_comment ?? '' });
-        msg.files = out;
-        if (body.thread_ts) msg.thread_ts = String(body.thread_ts);
-        this.messages.get(ch.id)!.push(msg);
-      }
-      return { files: out };
-    },
-  };
+      },
+
+      'conversations.invite': (body) => {
+        const ch = this.requireChannel(body.channel);
+        if (ch.is_im) apiError('method_not_supported_for_channel_type');
+        if (ch.is_archived) apiError('is_archived');
+        if (!ch.members.has(this.bot.userId)) apiError('not_in_channel');
+        const ids = (str(body.users) ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (ids.length === 0) apiError('no_user');
+        if (ids.length > 1000) apiError('too_many_users');
+        const errors: Array<{ user: string; ok: false; error: string }> = [];
+        for (const id of ids) {
+          if (id === this.bot.userId) errors.push({ user: id, ok: false, error: 'cant_invite_self' });
+          else if (!this.users.has(id)) errors.push({ user: id, ok: false, error: 'user_not_found' });
+          else if (ch.members.has(id)) errors.push({ user: id, ok: false, error: 'already_in_channel' });
+        }
+        const force = truthy(body.force);
+        if (errors.length && !force) {
+          apiError(errors[0].error, ids.length > 1 ? { errors } : {});
+        }
+        for (const id of ids) if (this.users.has(id) && id !== this.bot.userId) ch.members.add(id);
+        return { channel: this.channelObject(ch), ...(errors.length ? { errors } : {}) };
+      },
+
+      'conversations.kick': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const user = this.requireUser(body.user);
+        if (!ch.members.has(user.id)) apiError('not_in_channel');
+        ch.members.delete(user.id);
+        return {};
+      },
+
+      'conversations.join': (body) => {
+        const ch = this.requireChannel(body.channel);
+        if (ch.is_archived) apiError('is_archived');
+        if (ch.is_private) apiError('method_not_supported_for_channel_type');
+        const already = ch.members.has(this.bot.userId);
+        ch.members.add(this.bot.userId);
+        return already
+          ? {
+              channel: this.channelObject(ch),
+              warning: 'already_in_channel',
+              response_metadata: { warnings: ['already_in_channel'] },
+            }
+          : { channel: this.channelObject(ch) };
+      },
+
+      'conversations.leave': (body) => {
+        const ch = this.requireChannel(body.channel);
+        if (!ch.members.has(this.bot.userId)) return { not_in_channel: true };
+        ch.members.delete(this.bot.userId);
+        return {};
+      },
+
+      'conversations.info': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const extra = truthy(body.include_num_members) ? { num_members: ch.members.size } : {};
+        return { channel: this.channelObject(ch, extra) };
+      },
+
+      'conversations.list': () => ({
+        channels: [...this.channels.values()]
+          .filter((c) => !c.is_im)
+          .map((c) => this.channelObject(c, { num_members: c.members.size })),
+        response_metadata: { next_cursor: '' },
+      }),
+
+      'conversations.members': (body) => {
+        const ch = this.requireChannel(body.channel);
+        return { members: [...ch.members], response_metadata: { next_cursor: '' } };
+      },
+
+      'conversations.open': (body) => {
+        if (body.channel) {
+          const ch = this.requireChannel(body.channel);
+          return {
+            no_op: true,
+            already_open: true,
+            channel: truthy(body.return_im) ? this.channelObject(ch) : { id: ch.id },
+          };
+        }
+        const ids = (str(body.users) ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (ids.length === 0) apiError('users_list_not_supplied');
+        if (ids.length > 8) apiError('too_many_users');
+        for (const id of ids) this.requireUser(id);
+        if (ids.length === 1) {
+          const existed = this.ims.has(ids[0]);
+          const ch = this.openIm(ids[0]);
+          const channel = truthy(body.return_im) ? this.channelObject(ch) : { id: ch.id };
+          return existed ? { no_op: true, already_open: true, channel } : { channel };
+        }
+        const key = [...ids].sort().join(',');
+        let ch = [...this.channels.values()].find(
+          (c) =>
+            c.is_mpim &&
+            [...c.members]
+              .filter((m) => m !== this.bot.userId)
+              .sort()
+              .join(',') === key,
+        );
+        if (!ch) {
+          const id = this.newId('G');
+          ch = {
+            id,
+            name: `mpdm-${ids.map((i) => this.users.get(i)!.name).join('--')}-1`,
+            is_private: true,
+            is_im: false,
+            is_mpim: true,
+            created: nowSeconds(),
+            creator: this.bot.userId,
+            members: new Set([...ids, this.bot.userId]),
+            topic: { value: '', creator: '', last_set: 0 },
+            purpose: { value: '', creator: '', last_set: 0 },
+            is_archived: false,
+            previous_names: [],
+          };
+          this.channels.set(id, ch);
+          this.messages.set(id, []);
+        }
+        return { channel: truthy(body.return_im) ? this.channelObject(ch) : { id: ch.id } };
+      },
+
+      'conversations.history': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const limit = Number(body.limit ?? 100);
+        const list = (this.messages.get(ch.id) ?? []).filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+        const messages = [...list].reverse().slice(0, limit);
+        return { messages, has_more: list.length > limit, pin_count: list.filter((m) => m.pinned_to?.length).length };
+      },
+
+      'conversations.replies': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const ts = str(body.ts);
+        const list = this.messages.get(ch.id) ?? [];
+        const parent = list.find((m) => m.ts === ts);
+        if (!parent) apiError('thread_not_found');
+        return { messages: [parent, ...list.filter((m) => m.thread_ts === ts && m.ts !== ts)], has_more: false };
+      },
+
+      'conversations.setTopic': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const topic = str(body.topic) ?? '';
+        if (topic.length > 250) apiError('too_long');
+        ch.topic = { value: topic, creator: this.bot.userId, last_set: nowSeconds() };
+        return { channel: this.channelObject(ch) };
+      },
+
+      'conversations.setPurpose': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const purpose = str(body.purpose) ?? '';
+        if (purpose.length > 250) apiError('too_long');
+        ch.purpose = { value: purpose, creator: this.bot.userId, last_set: nowSeconds() };
+        return { channel: this.channelObject(ch) };
+      },
+
+      'conversations.rename': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const name = this.validateName(body.name);
+        if ([...this.channels.values()].some((c) => c !== ch && !c.is_im && c.name === name)) apiError('name_taken');
+        if (ch.name !== name) ch.previous_names.push(ch.name);
+        ch.name = name;
+        return { channel: this.channelObject(ch) };
+      },
+
+      'conversations.archive': (body) => {
+        const ch = this.requireChannel(body.channel);
+        if (ch.name === 'general') apiError('cant_archive_general');
+        if (ch.is_archived) apiError('already_archived');
+        if (!ch.members.has(this.bot.userId)) apiError('not_in_channel');
+        ch.is_archived = true;
+        return {};
+      },
+
+      'conversations.unarchive': (body) => {
+        const ch = this.requireChannel(body.channel);
+        if (!ch.is_archived) apiError('not_archived');
+        ch.is_archived = false;
+        return {};
+      },
+
+      'pins.add': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const msg = this.requireMessage(ch, body.timestamp);
+        if (msg.pinned_to?.includes(ch.id)) apiError('already_pinned');
+        msg.pinned_to = [...(msg.pinned_to ?? []), ch.id];
+        msg.pinned_info = { channel: ch.id, pinned_by: this.bot.userId, pinned_ts: nowSeconds() };
+        return {};
+      },
+
+      'pins.remove': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const msg = this.requireMessage(ch, body.timestamp);
+        if (!msg.pinned_to?.includes(ch.id)) apiError('no_pin');
+        msg.pinned_to = msg.pinned_to.filter((c) => c !== ch.id);
+        delete msg.pinned_info;
+        return {};
+      },
+
+      'pins.list': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const items = (this.messages.get(ch.id) ?? [])
+          .filter((m) => m.pinned_to?.includes(ch.id))
+          .map((m) => ({
+            type: 'message',
+            created: m.pinned_info?.pinned_ts ?? nowSeconds(),
+            created_by: this.bot.userId,
+            channel: ch.id,
+            message: m,
+          }));
+        return { items };
+      },
+
+      'reactions.add': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const msg = this.requireMessage(ch, body.timestamp);
+        const name = str(body.name) ?? '';
+        if (!name || /[:\s]/.test(name)) apiError('invalid_name');
+        msg.reactions = msg.reactions ?? [];
+        let r = msg.reactions.find((x) => x.name === name);
+        if (r?.users.includes(this.bot.userId)) apiError('already_reacted');
+        if (!r) {
+          r = { name, users: [], count: 0 };
+          msg.reactions.push(r);
+        }
+        r.users.push(this.bot.userId);
+        r.count = r.users.length;
+        return {};
+      },
+
+      'reactions.remove': (body) => {
+        const ch = this.requireChannel(body.channel);
+        const msg = this.requireMessage(ch, body.timestamp);
+        const name = str(body.name) ?? '';
+        const r = msg.reactions?.find((x) => x.name === name);
+        if (!r || !r.users.includes(this.bot.userId)) apiError('no_reaction');
+        r.users = r.users.filter((u) => u !== this.bot.userId);
+        r.count = r.users.length;
+        if (r.count === 0) msg.reactions = msg.reactions!.filter((x) => x !== r);
+        return {};
+      },
+
+      'views.open': (body) => {
+        if (!str(body.trigger_id) && !str(body.interactivity_pointer))
+          apiError('invalid_arguments', {
+            response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] },
+          });
+        const v = this.validateView(body.view);
+        return { view: this.storeView(v, this.newId('V')) };
+      },
+
+      'views.push': (body) => {
+        if (!str(body.trigger_id) && !str(body.interactivity_pointer))
+          apiError('invalid_arguments', {
+            response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] },
+          });
+        const v = this.validateView(body.view);
+        const id = this.newId('V');
+        return { view: this.storeView(v, id) };
+      },
+
+      'views.update': (body) => {
+        const v = this.validateView(body.view);
+        let existing: Record<string, any> | undefined;
+        if (body.view_id) existing = this.views.get(String(body.view_id));
+        else if (body.external_id)
+          existing = [...this.views.values()].find((x) => x.external_id === String(body.external_id));
+        else
+          apiError('invalid_arguments', {
+            response_metadata: { messages: ['[ERROR] missing required field: view_id or external_id'] },
+          });
+        if (!existing) apiError('not_found');
+        if (body.hash !== undefined && String(body.hash) !== existing.hash) apiError('hash_conflict');
+        return {
+          view: this.storeView(v, existing.id, {
+            previous_view_id: existing.previous_view_id,
+            root_view_id: existing.root_view_id,
+            external_id: v.external_id ?? existing.external_id,
+          }),
+        };
+      },
+
+      'views.publish': (body) => {
+        this.requireUser(body.user_id);
+        const v = this.validateView(body.view);
+        if (v.type !== 'home')
+          apiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] view type must be home'] } });
+        return { view: this.storeView(v, this.newId('V')) };
+      },
+
+      'users.info': (body) => ({ user: this.userObject(this.requireUser(body.user)) }),
+
+      'users.lookupByEmail': (body) => {
+        const email = (str(body.email) ?? '').toLowerCase();
+        const u = [...this.users.values()].find((x) => x.email?.toLowerCase() === email);
+        if (!u) apiError('users_not_found');
+        return { user: this.userObject(u) };
+      },
+
+      'users.list': () => ({
+        members: [...this.users.values()].map((u) => this.userObject(u)),
+        cache_ts: nowSeconds(),
+        response_metadata: { next_cursor: '' },
+      }),
+
+      'users.conversations': () => ({
+        channels: [...this.channels.values()]
+          .filter((c) => !c.is_im && c.members.has(this.bot.userId))
+          .map((c) => this.channelObject(c)),
+        response_metadata: { next_cursor: '' },
+      }),
+
+      'team.info': () => ({
+        team: { id: this.team.id, name: this.team.name, domain: this.team.domain, email_domain: '', icon: {} },
+      }),
+
+      'files.getUploadURLExternal': (body) => {
+        const filename = str(body.filename);
+        const length = Number(body.length);
+        if (!filename || !Number.isFinite(length) || length <= 0) apiError('invalid_arguments');
+        const file_id = this.newId('F');
+        this.pendingUploads.set(file_id, { filename, length });
+        return { upload_url: `${this.baseUrl}/upload/${file_id}`, file_id };
+      },
+
+      'files.completeUploadExternal': (body) => {
+        const files = Array.isArray(body.files) ? body.files : [];
+        if (files.length === 0) apiError('invalid_arguments');
+        const out = files.map((f: any) => {
+          const pending = this.pendingUploads.get(String(f.id));
+          if (!pending) apiError('file_not_found');
+          return {
+            id: String(f.id),
+            name: pending.filename,
+            title: f.title ?? pending.filename,
+            size: pending.data?.length ?? pending.length,
+            mimetype: 'application/octet-stream',
+            permalink: `https://${this.team.domain}.slack.com/files/${this.bot.userId}/${f.id}/${pending.filename}`,
+          };
+        });
+        const channelId = str(body.channel_id) ?? str(body.channels);
+        if (channelId) {
+          const ch = this.requireChannel(channelId.split(',')[0]);
+          const msg = this.botMessage({ text: body.initial_comment ?? '' });
+          msg.files = out;
+          if (body.thread_ts) msg.thread_ts = String(body.thread_ts);
+          this.messages.get(ch.id)!.push(msg);
+        }
+        return { files: out };
+      },
+    };
 }
 
 // ---------------------------------------------------------------------------
@@ -1726,7 +1773,10 @@ export interface SlashCommandOptions {
 }
 
 /** Slash command fields, in the order Slack sends them (all strings). */
-export function buildSlashCommand(opts: SlashCommandOptions, ctx: SlackPayloadContext = standaloneContext()): Record<string, string> {
+export function buildSlashCommand(
+  opts: SlashCommandOptions,
+  ctx: SlackPayloadContext = standaloneContext(),
+): Record<string, string> {
   const userId = opts.user_id ?? SLACK_USERS.alice.id;
   const channelId = opts.channel_id ?? SLACK_GENERAL_CHANNEL;
   const channel = ctx.lookupChannel(channelId);
@@ -1793,7 +1843,10 @@ function findElement(blocks: any[] | undefined, actionId: string): { block: any;
   return undefined;
 }
 
-export function buildBlockActions(opts: BlockActionOptions, ctx: SlackPayloadContext = standaloneContext()): Record<string, any> {
+export function buildBlockActions(
+  opts: BlockActionOptions,
+  ctx: SlackPayloadContext = standaloneContext(),
+): Record<string, any> {
   const user = userRef(ctx, opts.user);
   const trigger_id = opts.trigger_id ?? ctx.newTriggerId();
   const action_ts = `${Math.floor(Date.now() / 1000)}.${randomDigits(6)}`;
@@ -1824,13 +1877,25 @@ export function buildBlockActions(opts: BlockActionOptions, ctx: SlackPayloadCon
           {
             type: 'actions',
             block_id: opts.block_id ?? 'actions',
-            elements: [{ type: opts.type ?? 'button', action_id: opts.action_id, text: { type: 'plain_text', text: opts.text ?? opts.action_id, emoji: true }, value: opts.value }],
+            elements: [
+              {
+                type: opts.type ?? 'button',
+                action_id: opts.action_id,
+                text: { type: 'plain_text', text: opts.text ?? opts.action_id, emoji: true },
+                value: opts.value,
+              },
+            ],
           },
         ],
       };
     }
     blocks = message.blocks;
-    container = { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: opts.is_ephemeral ?? false };
+    container = {
+      type: 'message',
+      message_ts: message.ts,
+      channel_id: channel.id,
+      is_ephemeral: opts.is_ephemeral ?? false,
+    };
   }
 
   const found = findElement(blocks, opts.action_id);
@@ -1953,11 +2018,17 @@ function buildViewPayload(
   return payload;
 }
 
-export function buildViewSubmission(opts: ViewSubmissionOptions, ctx: SlackPayloadContext = standaloneContext()): Record<string, any> {
+export function buildViewSubmission(
+  opts: ViewSubmissionOptions,
+  ctx: SlackPayloadContext = standaloneContext(),
+): Record<string, any> {
   return buildViewPayload('view_submission', opts, ctx);
 }
 
-export function buildViewClosed(opts: ViewSubmissionOptions, ctx: SlackPayloadContext = standaloneContext()): Record<string, any> {
+export function buildViewClosed(
+  opts: ViewSubmissionOptions,
+  ctx: SlackPayloadContext = standaloneContext(),
+): Record<string, any> {
   return buildViewPayload('view_closed', opts, ctx);
 }
 
@@ -1998,7 +2069,15 @@ export function buildEventCallback(
 
 /** Builders for common inner events (pass the result to `eventCallback`/`socketEvent`). */
 export const slackEvents = {
-  message(o: { channel: string; user: string; text: string; ts?: string; thread_ts?: string; channel_type?: string; team?: string }) {
+  message(o: {
+    channel: string;
+    user: string;
+    text: string;
+    ts?: string;
+    thread_ts?: string;
+    channel_type?: string;
+    team?: string;
+  }) {
     const ts = o.ts ?? `${Math.floor(Date.now() / 1000)}.${randomDigits(6)}`;
     return {
       type: 'message',
@@ -2153,7 +2232,10 @@ export class SlackClientSim {
   }
 
   /** POSTs a slash command (form body). The payload sent is in `sent`. */
-  async slashCommand(opts: SlashCommandOptions, send: SlackSendOptions = {}): Promise<SlackHttpResponse & { sent: Record<string, string> }> {
+  async slashCommand(
+    opts: SlashCommandOptions,
+    send: SlackSendOptions = {},
+  ): Promise<SlackHttpResponse & { sent: Record<string, string> }> {
     const fields = buildSlashCommand(opts, this.ctx);
     const body = new URLSearchParams(fields).toString();
     const res = await this.post(body, 'application/x-www-form-urlencoded', send);
@@ -2161,7 +2243,10 @@ export class SlackClientSim {
   }
 
   /** POSTs any interactivity payload as `payload=<json>`. */
-  async interactive(payload: Record<string, any>, send: SlackSendOptions = {}): Promise<SlackHttpResponse & { sent: Record<string, any> }> {
+  async interactive(
+    payload: Record<string, any>,
+    send: SlackSendOptions = {},
+  ): Promise<SlackHttpResponse & { sent: Record<string, any> }> {
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
     const res = await this.post(body, 'application/x-www-form-urlencoded', send);
     return { ...res, sent: payload };
@@ -2195,7 +2280,11 @@ export class SlackClientSim {
   }
 
   urlVerification(challenge: string, send: SlackSendOptions = {}): Promise<SlackHttpResponse> {
-    return this.post(JSON.stringify({ token: VERIFICATION_TOKEN, challenge, type: 'url_verification' }), 'application/json', send);
+    return this.post(
+      JSON.stringify({ token: VERIFICATION_TOKEN, challenge, type: 'url_verification' }),
+      'application/json',
+      send,
+    );
   }
 
   /** Low level: POST a raw body with Slack's headers. */
@@ -2208,7 +2297,11 @@ export class SlackClientSim {
     };
     if (!send.unsigned) {
       const ts = send.timestamp ?? Math.floor(Date.now() / 1000);
-      const signed = signSlackRequest(send.wrongSignature ? `${this.signingSecret}-wrong` : this.signingSecret, body, ts);
+      const signed = signSlackRequest(
+        send.wrongSignature ? `${this.signingSecret}-wrong` : this.signingSecret,
+        body,
+        ts,
+      );
       headers['x-slack-request-timestamp'] = signed['x-slack-request-timestamp'];
       headers['x-slack-signature'] = send.signature ?? signed['x-slack-signature'];
     }
@@ -2221,7 +2314,14 @@ export class SlackClientSim {
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: target.hostname, port: target.port, path: target.pathname + target.search, method: 'POST', headers, agent: false },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: 'POST',
+          headers,
+          agent: false,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -2235,7 +2335,13 @@ export class SlackClientSim {
                 json = undefined;
               }
             }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json, ms: performance.now() - started });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: text,
+              json,
+              ms: performance.now() - started,
+            });
           });
           res.on('error', reject);
         },

@@ -13,7 +13,12 @@ import { execSql, forEachDialect } from '../support/databases.js';
 
 const KEY = 'k'.repeat(40);
 const T0 = new Date('2026-03-01T12:00:00.000Z');
-const entry = (i: number): AuditEntryInput => ({ actor: { platform: 'system' }, action: 'test.appended', subject: `thing:${i}`, after: { n: i } });
+const entry = (i: number): AuditEntryInput => ({
+  actor: { platform: 'system' },
+  action: 'test.appended',
+  subject: `thing:${i}`,
+  after: { n: i },
+});
 
 await forEachDialect('audit tampering', ({ createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -50,16 +55,28 @@ await forEachDialect('audit tampering', ({ createDatabase }) => {
     const file = new AuditHeadFile(path.join(mkdtempSync(path.join(os.tmpdir(), 'steward-head-')), 'audit-head'));
     file.remember(seen.head, T0);
     const third = (await store.auditReader.page(2, 1))[0];
-    await execSql(url, `DELETE FROM "audit_entry" WHERE "seq" >= 4; UPDATE "audit_head" SET "seq" = 3, "hash" = '${third.hash}' WHERE "id" = 1`);
+    await execSql(
+      url,
+      `DELETE FROM "audit_entry" WHERE "seq" >= 4; UPDATE "audit_head" SET "seq" = 3, "hash" = '${third.hash}' WHERE "id" = 1`,
+    );
     // Without a head from outside the database the shorter log is self-consistent.
     expect((await verifyAuditLog(store.auditReader)).ok).toBe(true);
     const known = file.read();
     expect(known?.head).toEqual(seen.head);
-    expect(await verifyAuditLog(store.auditReader, { known: [known!] })).toMatchObject({ ok: false, problem: { reason: 'rolled_back' } });
-    expect(await verifyAuditLog(store.auditReader, { known: [{ head: seen.head, source: '--expect' }] })).toMatchObject({ ok: false, problem: { reason: 'rolled_back' } });
+    expect(await verifyAuditLog(store.auditReader, { known: [known!] })).toMatchObject({
+      ok: false,
+      problem: { reason: 'rolled_back' },
+    });
+    expect(await verifyAuditLog(store.auditReader, { known: [{ head: seen.head, source: '--expect' }] })).toMatchObject(
+      { ok: false, problem: { reason: 'rolled_back' } },
+    );
     // New entries appended over the rolled-back log reach the old sequence with another hash.
-    for (let i = 4; i <= 6; i++) await store.transaction((tx) => tx.audit.append(entry(i * 10), new Date(T0.getTime() + i)));
-    expect(await verifyAuditLog(store.auditReader, { known: [known!] })).toMatchObject({ ok: false, problem: { seq: 5, reason: 'rewritten' } });
+    for (let i = 4; i <= 6; i++)
+      await store.transaction((tx) => tx.audit.append(entry(i * 10), new Date(T0.getTime() + i)));
+    expect(await verifyAuditLog(store.auditReader, { known: [known!] })).toMatchObject({
+      ok: false,
+      problem: { seq: 5, reason: 'rewritten' },
+    });
     expect(formatHead(seen.head)).toMatch(/^5:[0-9a-f]{64}$/);
   });
 
@@ -70,21 +87,33 @@ await forEachDialect('audit tampering', ({ createDatabase }) => {
     for (const r of rows.slice(2)) {
       const forged = { ...r, subject: r.seq === 3 ? 'thing:forged' : r.subject, prevHash: prev };
       const hash = hashEntry(forged);
-      await execSql(url, `UPDATE "audit_entry" SET "subject" = '${forged.subject}', "prev_hash" = '${prev}', "hash" = '${hash}' WHERE "seq" = ${r.seq}`);
+      await execSql(
+        url,
+        `UPDATE "audit_entry" SET "subject" = '${forged.subject}', "prev_hash" = '${prev}', "hash" = '${hash}' WHERE "seq" = ${r.seq}`,
+      );
       prev = hash;
     }
     await execSql(url, `UPDATE "audit_head" SET "hash" = '${prev}' WHERE "id" = 1`);
     expect((await verifyAuditLog(store.auditReader)).ok).toBe(true);
-    expect(await verifyAuditLog(store.auditReader, { key: KEY })).toMatchObject({ ok: false, problem: { seq: 3, reason: 'mac_mismatch' } });
+    expect(await verifyAuditLog(store.auditReader, { key: KEY })).toMatchObject({
+      ok: false,
+      problem: { seq: 3, reason: 'mac_mismatch' },
+    });
     // Stripping the MACs instead leaves the last entry without one.
     await execSql(url, 'UPDATE "audit_entry" SET "mac" = NULL');
-    expect(await verifyAuditLog(store.auditReader, { key: KEY })).toMatchObject({ ok: false, problem: { seq: 4, reason: 'mac_missing' } });
+    expect(await verifyAuditLog(store.auditReader, { key: KEY })).toMatchObject({
+      ok: false,
+      problem: { seq: 4, reason: 'mac_missing' },
+    });
   });
 
   it('a head row that is missing or names another hash is reported', async () => {
     const { store, url } = await logOf(3);
     await execSql(url, `UPDATE "audit_head" SET "hash" = '${'f'.repeat(64)}' WHERE "id" = 1`);
-    expect(await verifyAuditLog(store.auditReader)).toMatchObject({ ok: false, problem: { seq: 3, reason: 'head_mismatch' } });
+    expect(await verifyAuditLog(store.auditReader)).toMatchObject({
+      ok: false,
+      problem: { seq: 3, reason: 'head_mismatch' },
+    });
     await execSql(url, 'DELETE FROM "audit_head"');
     expect(await verifyAuditLog(store.auditReader)).toMatchObject({ ok: false, problem: { reason: 'head_missing' } });
   });

@@ -38,20 +38,33 @@ const directory = (teams: Array<{ id: string; timezone?: string }> = []) =>
   new Directory(policySchema.parse({ timezone: 'UTC', teams: teams.map((t) => ({ name: t.id, ...t })) }), 'test');
 
 /** A job whose runs are appended to `runs`; `fail` makes it throw. */
-function recordingJob(name: string, slots: (dir: Directory) => CalendarSlot[], runs: Run[], opts: { catchUp?: boolean; fail?: boolean; holder?: string } = {}): CalendarJob {
+function recordingJob(
+  name: string,
+  slots: (dir: Directory) => CalendarSlot[],
+  runs: Run[],
+  opts: { catchUp?: boolean; fail?: boolean; holder?: string } = {},
+): CalendarJob {
   return {
     name,
     slots,
     catchUp: opts.catchUp ?? true,
     async run(r) {
-      runs.push({ key: r.scope ? `${name}:${r.scope}` : name, occurrence: r.occurrence.toISOString(), now: r.now.toISOString(), late: r.late, holder: opts.holder ?? '' });
+      runs.push({
+        key: r.scope ? `${name}:${r.scope}` : name,
+        occurrence: r.occurrence.toISOString(),
+        now: r.now.toISOString(),
+        late: r.late,
+        holder: opts.holder ?? '',
+      });
       if (opts.fail) throw new Error('digest failed');
     },
   };
 }
 
 /** job_run rows, read directly from the database. */
-async function jobRunRows(url: string): Promise<Array<{ job: string; state: string; late: boolean; claimed_by: string; error: string | null }>> {
+async function jobRunRows(
+  url: string,
+): Promise<Array<{ job: string; state: string; late: boolean; claimed_by: string; error: string | null }>> {
   const sql = 'SELECT "job", "state", "late", "claimed_by", "error" FROM "job_run" ORDER BY "id"';
   let rows: Array<Record<string, unknown>>;
   if (url.startsWith('file:')) {
@@ -70,7 +83,13 @@ async function jobRunRows(url: string): Promise<Array<{ job: string; state: stri
       await client.end();
     }
   }
-  return rows.map((r) => ({ job: String(r.job), state: String(r.state), late: Boolean(Number(r.late)), claimed_by: String(r.claimed_by), error: (r.error as string | null) ?? null }));
+  return rows.map((r) => ({
+    job: String(r.job),
+    state: String(r.state),
+    late: Boolean(Number(r.late)),
+    claimed_by: String(r.claimed_by),
+    error: (r.error as string | null) ?? null,
+  }));
 }
 
 await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
@@ -90,7 +109,13 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     return { url: db.url, store: await open(), open };
   }
 
-  function scheduler(store: Store, clock: Clock, jobs: CalendarJob[], holder = 'steward-1', dir: () => Directory = () => directory()) {
+  function scheduler(
+    store: Store,
+    clock: Clock,
+    jobs: CalendarJob[],
+    holder = 'steward-1',
+    dir: () => Directory = () => directory(),
+  ) {
     const s = new CalendarScheduler({ jobRuns: store.jobRuns, clock, dir, holder, log }, jobs);
     cleanup.push(() => s.stop());
     return s;
@@ -109,7 +134,13 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
   }
 
   /** Moves the clock from `from` to `to` (inclusive) in `stepMin` steps, planning on every scheduler at each step. */
-  async function walk(set: (iso: Date) => unknown, schedulers: CalendarScheduler[], from: string, to: string, stepMin: number) {
+  async function walk(
+    set: (iso: Date) => unknown,
+    schedulers: CalendarScheduler[],
+    from: string,
+    to: string,
+    stepMin: number,
+  ) {
     const results: string[] = [];
     for (let t = new Date(from).getTime(); t <= new Date(to).getTime(); t += stepMin * MIN) {
       await set(new Date(t));
@@ -119,10 +150,34 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
   }
 
   const dstCases = [
-    { what: '02:30 on the spring-forward day in New York (does not exist): 03:30 EDT', cron: '30 2 * * *', zone: NY, from: '2026-03-07T12:00:00Z', runs: ['2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z'] },
-    { what: '01:30 on the fall-back day in New York (occurs twice): the first, 01:30 EDT', cron: '30 1 * * *', zone: NY, from: '2026-10-31T12:00:00Z', runs: ['2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z'] },
-    { what: '09:00 on the spring-forward day in Berlin: 07:00Z', cron: '0 9 * * *', zone: BER, from: '2026-03-28T12:00:00Z', runs: ['2026-03-29T07:00:00.000Z', '2026-03-30T07:00:00.000Z'] },
-    { what: '09:00 on the fall-back day in Berlin: 08:00Z', cron: '0 9 * * *', zone: BER, from: '2026-10-24T12:00:00Z', runs: ['2026-10-25T08:00:00.000Z', '2026-10-26T08:00:00.000Z'] },
+    {
+      what: '02:30 on the spring-forward day in New York (does not exist): 03:30 EDT',
+      cron: '30 2 * * *',
+      zone: NY,
+      from: '2026-03-07T12:00:00Z',
+      runs: ['2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z'],
+    },
+    {
+      what: '01:30 on the fall-back day in New York (occurs twice): the first, 01:30 EDT',
+      cron: '30 1 * * *',
+      zone: NY,
+      from: '2026-10-31T12:00:00Z',
+      runs: ['2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z'],
+    },
+    {
+      what: '09:00 on the spring-forward day in Berlin: 07:00Z',
+      cron: '0 9 * * *',
+      zone: BER,
+      from: '2026-03-28T12:00:00Z',
+      runs: ['2026-03-29T07:00:00.000Z', '2026-03-30T07:00:00.000Z'],
+    },
+    {
+      what: '09:00 on the fall-back day in Berlin: 08:00Z',
+      cron: '0 9 * * *',
+      zone: BER,
+      from: '2026-10-24T12:00:00Z',
+      runs: ['2026-10-25T08:00:00.000Z', '2026-10-26T08:00:00.000Z'],
+    },
   ];
   for (const c of dstCases) {
     it(`${c.what}, once, at its instant, walking two days in 5-minute steps`, async () => {
@@ -135,7 +190,9 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
       expect(runs.map((r) => r.occurrence)).toEqual(c.runs);
       expect(runs.map((r) => r.now)).toEqual(c.runs); // run at the step that reached the instant, not later
       expect(runs.every((r) => !r.late)).toBe(true);
-      expect(await jobRunRows(url)).toEqual(c.runs.map(() => ({ job: 'digest', state: 'done', late: false, claimed_by: 'steward-1', error: null })));
+      expect(await jobRunRows(url)).toEqual(
+        c.runs.map(() => ({ job: 'digest', state: 'done', late: false, claimed_by: 'steward-1', error: null })),
+      );
     });
   }
 
@@ -175,14 +232,32 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(await first.start()).toEqual([]); // fresh database: nothing to catch up
     await walk(set, [first], '2026-06-01T06:00:00Z', '2026-06-01T08:00:00Z', 30);
     await first.stop();
-    expect(runs).toEqual([{ key: 'digest', occurrence: '2026-06-01T07:00:00.000Z', now: '2026-06-01T07:00:00.000Z', late: false, holder: '' }]);
+    expect(runs).toEqual([
+      {
+        key: 'digest',
+        occurrence: '2026-06-01T07:00:00.000Z',
+        now: '2026-06-01T07:00:00.000Z',
+        late: false,
+        holder: '',
+      },
+    ]);
 
     // Down from 08:00Z on 06-01 until 12:00Z on 06-04: 06-02, 06-03 and 06-04 at 09:00 CEST were missed.
     await set('2026-06-04T12:00:00Z');
     const second = scheduler(store, clock, [job()]);
     const started = await second.start();
-    expect(started.map((o) => [o.occurrence.toISOString(), o.late, o.result])).toEqual([['2026-06-04T07:00:00.000Z', true, 'done']]);
-    expect(runs.slice(1)).toEqual([{ key: 'digest', occurrence: '2026-06-04T07:00:00.000Z', now: '2026-06-04T12:00:00.000Z', late: true, holder: '' }]);
+    expect(started.map((o) => [o.occurrence.toISOString(), o.late, o.result])).toEqual([
+      ['2026-06-04T07:00:00.000Z', true, 'done'],
+    ]);
+    expect(runs.slice(1)).toEqual([
+      {
+        key: 'digest',
+        occurrence: '2026-06-04T07:00:00.000Z',
+        now: '2026-06-04T12:00:00.000Z',
+        late: true,
+        holder: '',
+      },
+    ]);
     expect(await second.runDue()).toEqual([]);
     await second.stop();
 
@@ -191,7 +266,11 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(await third.start()).toEqual([]);
     await walk(set, [third], '2026-06-04T12:30:00Z', '2026-06-05T08:00:00Z', 30);
     expect(runs.slice(2).map((r) => [r.occurrence, r.late])).toEqual([['2026-06-05T07:00:00.000Z', false]]);
-    expect((await jobRunRows(url)).map((r) => [r.state, r.late])).toEqual([['done', false], ['done', true], ['done', false]]);
+    expect((await jobRunRows(url)).map((r) => [r.state, r.late])).toEqual([
+      ['done', false],
+      ['done', true],
+      ['done', false],
+    ]);
   });
 
   it('a restart past one occurrence runs it once, late; with catchUp off it is skipped and the next one runs on time', async () => {
@@ -231,15 +310,23 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     await set('2026-06-05T07:00:00Z');
     expect(await s.runDue()).toEqual([]);
     expect(runs.map((r) => [r.occurrence, r.now])).toEqual([['2026-06-05T07:00:00.000Z', '2026-06-05T07:00:00.000Z']]);
-    expect(await jobRunRows(url)).toEqual([{ job: 'digest', state: 'done', late: false, claimed_by: 'steward-1', error: null }]);
+    expect(await jobRunRows(url)).toEqual([
+      { job: 'digest', state: 'done', late: false, claimed_by: 'steward-1', error: null },
+    ]);
   });
 
   it("a per-team job runs each team at 09:00 in the team's own time zone (or the policy's)", async () => {
     const { store } = await database();
     const { clock, set } = manualClock('2026-06-01T00:00:00Z');
     const runs: Run[] = [];
-    const teams = [{ id: 'payments', timezone: NY }, { id: 'platform', timezone: BER }, { id: 'search', timezone: 'Asia/Kolkata' }, { id: 'ops' }];
-    const perTeam = (dir: Directory) => dir.allTeams().map((t) => ({ scope: t.id, cron: '0 9 * * *', timezone: t.timezone ?? dir.policy.timezone }));
+    const teams = [
+      { id: 'payments', timezone: NY },
+      { id: 'platform', timezone: BER },
+      { id: 'search', timezone: 'Asia/Kolkata' },
+      { id: 'ops' },
+    ];
+    const perTeam = (dir: Directory) =>
+      dir.allTeams().map((t) => ({ scope: t.id, cron: '0 9 * * *', timezone: t.timezone ?? dir.policy.timezone }));
     const s = scheduler(store, clock, [recordingJob('digest', perTeam, runs)], 'steward-1', () => directory(teams));
     await walk(set, [s], '2026-06-01T00:00:00Z', '2026-06-01T23:45:00Z', 15);
     expect(runs.map((r) => [r.key, r.now])).toEqual([
@@ -255,7 +342,10 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     const { store } = await database();
     const { clock, set } = manualClock('2026-06-01T05:00:00Z');
     const runs: Run[] = [];
-    let policy = directory([{ id: 'payments', timezone: NY }, { id: 'platform', timezone: BER }]);
+    let policy = directory([
+      { id: 'payments', timezone: NY },
+      { id: 'platform', timezone: BER },
+    ]);
     let cron = '0 9 * * *';
     const perTeam = (dir: Directory) => dir.allTeams().map((t) => ({ scope: t.id, cron, timezone: t.timezone! }));
     const s = scheduler(store, clock, [recordingJob('digest', perTeam, runs)], 'steward-1', () => policy);
@@ -263,7 +353,10 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     const next = () => Object.fromEntries(s.nextOccurrences().map((o) => [o.scope, o.next?.toISOString()]));
     expect(next()).toEqual({ platform: '2026-06-01T07:00:00.000Z', payments: '2026-06-01T13:00:00.000Z' });
 
-    policy = directory([{ id: 'payments', timezone: BER }, { id: 'platform', timezone: BER }]); // payments moves to Berlin
+    policy = directory([
+      { id: 'payments', timezone: BER },
+      { id: 'platform', timezone: BER },
+    ]); // payments moves to Berlin
     await set('2026-06-01T05:30:00Z');
     await s.runDue();
     expect(next()).toEqual({ platform: '2026-06-01T07:00:00.000Z', payments: '2026-06-01T07:00:00.000Z' });
@@ -281,7 +374,9 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(runs.slice(2).map((r) => `${r.key}@${r.now}`)).toEqual(
       ['01', '02', '03', '04', '05', '08'].map((d) => `digest:platform@2026-06-${d}T08:30:00.000Z`),
     );
-    expect(s.nextOccurrences().map((o) => [o.key, o.next?.toISOString()])).toEqual([['digest:platform', '2026-06-09T08:30:00.000Z']]);
+    expect(s.nextOccurrences().map((o) => [o.key, o.next?.toISOString()])).toEqual([
+      ['digest:platform', '2026-06-09T08:30:00.000Z'],
+    ]);
   });
 
   it('a failing run is recorded as failed, reported, and not retried by this or another replica', async () => {
@@ -291,7 +386,17 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     const runs: Run[] = [];
     const reported: Array<[string, boolean]> = [];
     const job = recordingJob('digest', () => [{ cron: '0 9 * * *', timezone: BER }], runs, { fail: true });
-    const a = new CalendarScheduler({ jobRuns: store.jobRuns, clock, dir: () => directory(), holder: 'a', log, onRun: (j, _s, o, _l, ok) => reported.push([`${j}@${o.toISOString()}`, ok]) }, [job]);
+    const a = new CalendarScheduler(
+      {
+        jobRuns: store.jobRuns,
+        clock,
+        dir: () => directory(),
+        holder: 'a',
+        log,
+        onRun: (j, _s, o, _l, ok) => reported.push([`${j}@${o.toISOString()}`, ok]),
+      },
+      [job],
+    );
     const b = scheduler(other, clock, [job], 'b');
     await a.runDue();
     await b.runDue();
@@ -302,7 +407,9 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     expect(await a.runDue()).toEqual([]);
     expect(runs).toHaveLength(1);
     expect(reported).toEqual([['digest@2026-06-01T07:00:00.000Z', false]]);
-    expect(await jobRunRows(url)).toEqual([{ job: 'digest', state: 'failed', late: false, claimed_by: 'a', error: 'digest failed' }]);
+    expect(await jobRunRows(url)).toEqual([
+      { job: 'digest', state: 'failed', late: false, claimed_by: 'a', error: 'digest failed' },
+    ]);
   });
 
   it('a claim that fails (database unreachable) is claimed again at the next step, and runs once', async () => {
@@ -310,14 +417,22 @@ await forEachDialect('calendar scheduler', ({ dialect, createDatabase }) => {
     const { clock, set } = manualClock('2026-06-01T06:00:00Z');
     const runs: Run[] = [];
     let outage = true;
-    const flaky = { ...store.jobRuns, claim: (...a: Parameters<Store['jobRuns']['claim']>) => (outage ? Promise.reject(new Error('connection refused')) : store.jobRuns.claim(...a)) };
-    const s = new CalendarScheduler({ jobRuns: flaky, clock, dir: () => directory(), holder: 'a', log }, [recordingJob('digest', () => [{ cron: '0 9 * * *', timezone: BER }], runs)]);
+    const flaky = {
+      ...store.jobRuns,
+      claim: (...a: Parameters<Store['jobRuns']['claim']>) =>
+        outage ? Promise.reject(new Error('connection refused')) : store.jobRuns.claim(...a),
+    };
+    const s = new CalendarScheduler({ jobRuns: flaky, clock, dir: () => directory(), holder: 'a', log }, [
+      recordingJob('digest', () => [{ cron: '0 9 * * *', timezone: BER }], runs),
+    ]);
     await s.runDue();
     await set('2026-06-01T07:00:00Z');
     expect((await s.runDue()).map((o) => o.result)).toEqual(['error']);
     outage = false;
     await set('2026-06-01T07:00:30Z');
-    expect((await s.runDue()).map((o) => [o.occurrence.toISOString(), o.result])).toEqual([['2026-06-01T07:00:00.000Z', 'done']]);
+    expect((await s.runDue()).map((o) => [o.occurrence.toISOString(), o.result])).toEqual([
+      ['2026-06-01T07:00:00.000Z', 'done'],
+    ]);
     expect(await s.runDue()).toEqual([]);
     expect(runs.map((r) => r.occurrence)).toEqual(['2026-06-01T07:00:00.000Z']);
   });

@@ -38,14 +38,18 @@ await forEachDialect('incident store', ({ createDatabase }) => {
 
   it('numbers incidents without gaps or duplicates under concurrency', async () => {
     const store = await fresh();
-    const numbers = await Promise.all(Array.from({ length: 10 }, () => store.transaction((tx) => tx.incidents.nextNumber())));
+    const numbers = await Promise.all(
+      Array.from({ length: 10 }, () => store.transaction((tx) => tx.incidents.nextNumber())),
+    );
     expect([...numbers].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   it('versioned updates: a stale version changes nothing', async () => {
     const store = await fresh();
     const i = await store.transaction((tx) => tx.incidents.create(base(1), T0));
-    const a = await store.transaction((tx) => tx.incidents.update(i.id, 1, { severity: 'SEV1', roles: { commander: 'bob' } }, T0));
+    const a = await store.transaction((tx) =>
+      tx.incidents.update(i.id, 1, { severity: 'SEV1', roles: { commander: 'bob' } }, T0),
+    );
     expect(a).toMatchObject({ version: 2, severity: 'SEV1', roles: { commander: 'bob' } });
     const stale = await store.transaction((tx) => tx.incidents.update(i.id, 1, { severity: 'SEV3' }, T0));
     expect(stale).toBeNull();
@@ -57,7 +61,15 @@ await forEachDialect('incident store', ({ createDatabase }) => {
   it('timeline entries with a dedupe key are written once; others always', async () => {
     const store = await fresh();
     const i = await store.transaction((tx) => tx.incidents.create(base(1), T0));
-    const pin = { incidentId: i.id, at: T0, kind: 'pinned' as const, actorPerson: 'bob', actorName: 'Bob', text: "it's the pool; quote ' here", dedupeKey: 'pin:slack:C1:1.2' };
+    const pin = {
+      incidentId: i.id,
+      at: T0,
+      kind: 'pinned' as const,
+      actorPerson: 'bob',
+      actorName: 'Bob',
+      text: "it's the pool; quote ' here",
+      dedupeKey: 'pin:slack:C1:1.2',
+    };
     const results = await Promise.all([1, 2, 3].map(() => store.transaction((tx) => tx.incidents.addTimeline(pin))));
     expect(results.filter(Boolean)).toHaveLength(1);
     await store.transaction((tx) => tx.incidents.addTimeline({ ...pin, kind: 'update', dedupeKey: undefined }));
@@ -74,7 +86,10 @@ await forEachDialect('incident store', ({ createDatabase }) => {
     await store.transaction((tx) => tx.outbox.enqueue('b', 'k', { n: 3 }, T0));
     await store.transaction((tx) => tx.outbox.enqueue('later', 'k', {}, T0, new Date(T0.getTime() + 60_000)));
     const lock = new Date(T0.getTime() + 30_000);
-    const [x, y] = await Promise.all([store.outboxWorker.claimDue(T0, 10, 'w1', lock), store.outboxWorker.claimDue(T0, 10, 'w2', lock)]);
+    const [x, y] = await Promise.all([
+      store.outboxWorker.claimDue(T0, 10, 'w1', lock),
+      store.outboxWorker.claimDue(T0, 10, 'w2', lock),
+    ]);
     const claimed = [...x, ...y].map((i) => i.key).sort();
     expect(claimed).toEqual(['a', 'b']);
     expect([...x, ...y].find((i) => i.key === 'a')?.payload).toEqual({ n: 1 });
@@ -82,7 +97,12 @@ await forEachDialect('incident store', ({ createDatabase }) => {
     const holder = x.includes(a) ? 'w1' : 'w2';
     await store.outboxWorker.retry(a.id, holder, 'rate limited', new Date(T0.getTime() + 5_000));
     expect(await store.outboxWorker.claimDue(new Date(T0.getTime() + 1_000), 10, 'w3', lock)).toEqual([]);
-    const again = await store.outboxWorker.claimDue(new Date(T0.getTime() + 5_000), 10, 'w3', new Date(T0.getTime() + 65_000));
+    const again = await store.outboxWorker.claimDue(
+      new Date(T0.getTime() + 5_000),
+      10,
+      'w3',
+      new Date(T0.getTime() + 65_000),
+    );
     expect(again.map((i) => [i.key, i.attempts])).toEqual([['a', 2]]);
     await store.outboxWorker.giveUp(a.id, 'w3', 'gone', T0);
     expect(await store.outboxWorker.pending()).toBe(2);
@@ -103,11 +123,16 @@ await forEachDialect('incident store', ({ createDatabase }) => {
       expect(await store.outboxWorker.releaseAbandoned('replica-1')).toBe(2);
     } else {
       expect(await store.outboxWorker.releaseAbandoned('replica-1')).toBe(1);
-      expect((await store.outboxWorker.claimDue(T0, 10, 'replica-1', lock)).map((i) => [i.key, i.attempts])).toEqual([['mine', 2]]);
+      expect((await store.outboxWorker.claimDue(T0, 10, 'replica-1', lock)).map((i) => [i.key, i.attempts])).toEqual([
+        ['mine', 2],
+      ]);
       // replica-2's claim stands until it lapses or replica-2 restarts.
       expect(await store.outboxWorker.releaseAbandoned('replica-1')).toBe(1);
       expect(await store.outboxWorker.releaseAbandoned('replica-2')).toBe(1);
     }
-    expect((await store.outboxWorker.claimDue(T0, 10, 'replica-3', lock)).map((i) => i.key).sort()).toEqual(['mine', 'theirs']);
+    expect((await store.outboxWorker.claimDue(T0, 10, 'replica-3', lock)).map((i) => i.key).sort()).toEqual([
+      'mine',
+      'theirs',
+    ]);
   });
 });

@@ -11,7 +11,16 @@ import { forEachDialect } from '../support/databases.js';
 
 const T0 = new Date('2026-11-23T12:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
-const path: FrozenPath = { policy: 'checkout-fast', levels: [{ notify: [{ schedule: 'checkout-primary' }], ackTimeoutMs: 2000 }, { notify: [{ person: 'carol' }], ackTimeoutMs: 2000 }], repeat: 1, team: 'payments', policyVersion: 'v1' };
+const path: FrozenPath = {
+  policy: 'checkout-fast',
+  levels: [
+    { notify: [{ schedule: 'checkout-primary' }], ackTimeoutMs: 2000 },
+    { notify: [{ person: 'carol' }], ackTimeoutMs: 2000 },
+  ],
+  repeat: 1,
+  team: 'payments',
+  policyVersion: 'v1',
+};
 const newPage = (key: string, message = 'Checkout returns 502'): NewPage => ({
   key,
   serviceId: 'checkout',
@@ -25,7 +34,14 @@ const newPage = (key: string, message = 'Checkout returns 502'): NewPage => ({
   createdUserId: 'U0ALICE',
   createdAt: T0,
 });
-const step = (pageId: number, seq: number, dueAt: Date) => ({ pageId, seq, round: Math.floor(seq / 2), level: seq % 2, kind: 'notify' as const, dueAt });
+const step = (pageId: number, seq: number, dueAt: Date) => ({
+  pageId,
+  seq,
+  round: Math.floor(seq / 2),
+  level: seq % 2,
+  kind: 'notify' as const,
+  dueAt,
+});
 
 await forEachDialect('paging store', ({ createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -46,22 +62,39 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     const a = await store.transaction((tx) => tx.pages.create(newPage('page:slack:r1'), T0));
     const b = await store.transaction((tx) => tx.pages.create(newPage('page:slack:r2', 'second'), at(1000)));
     expect([a.number, b.number]).toEqual([1, 2]);
-    expect(a).toMatchObject({ key: 'page:slack:r1', status: 'open', path, stepSeq: -1, notified: [], exhaustedAt: null, ackBy: null, version: 1, createdAt: T0, updatedAt: T0 });
+    expect(a).toMatchObject({
+      key: 'page:slack:r1',
+      status: 'open',
+      path,
+      stepSeq: -1,
+      notified: [],
+      exhaustedAt: null,
+      ackBy: null,
+      version: 1,
+      createdAt: T0,
+      updatedAt: T0,
+    });
     expect((await store.transaction((tx) => tx.pages.byNumber(2)))?.message).toBe('second');
     expect((await store.transaction((tx) => tx.pages.byId(a.id)))?.number).toBe(1);
     expect((await store.transaction((tx) => tx.pages.byKey('page:slack:r2')))?.number).toBe(2);
     expect(await store.transaction((tx) => tx.pages.byNumber(3))).toBeNull();
     expect(await store.transaction((tx) => tx.pages.byKey('page:slack:nope'))).toBeNull();
     await expect(store.transaction((tx) => tx.pages.create(newPage('page:slack:r1'), T0))).rejects.toThrow();
-    expect((await store.transaction((tx) => tx.pages.list({ statuses: ['open'] }))).map((p) => p.number)).toEqual([2, 1]);
+    expect((await store.transaction((tx) => tx.pages.list({ statuses: ['open'] }))).map((p) => p.number)).toEqual([
+      2, 1,
+    ]);
   });
 
   it('a versioned update applies once: of two racing at one version, one wins and the other changes nothing', async () => {
     const store = await fresh();
     const p = await store.transaction((tx) => tx.pages.create(newPage('k'), T0));
     const [x, y] = await Promise.all([
-      store.transaction((tx) => tx.pages.update(p.id, 1, { status: 'acknowledged', ackBy: 'bob', ackAt: at(5), ackPlatform: 'slack' }, at(5))),
-      store.transaction((tx) => tx.pages.update(p.id, 1, { status: 'resolved', resolvedBy: 'carol', resolvedAt: at(5) }, at(5))),
+      store.transaction((tx) =>
+        tx.pages.update(p.id, 1, { status: 'acknowledged', ackBy: 'bob', ackAt: at(5), ackPlatform: 'slack' }, at(5)),
+      ),
+      store.transaction((tx) =>
+        tx.pages.update(p.id, 1, { status: 'resolved', resolvedBy: 'carol', resolvedAt: at(5) }, at(5)),
+      ),
     ]);
     expect([x, y].filter((r) => r === null)).toHaveLength(1);
     const won = (x ?? y)!;
@@ -69,7 +102,9 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     const stored = (await store.transaction((tx) => tx.pages.byId(p.id)))!;
     expect([stored.status, stored.version, stored.updatedAt]).toEqual([won.status, 2, at(5)]);
     expect(await store.transaction((tx) => tx.pages.update(p.id, 1, { notified: ['bob'] }, at(6)))).toBeNull();
-    const next = await store.transaction((tx) => tx.pages.update(p.id, 2, { notified: ['bob', 'carol'], stepSeq: 1 }, at(7)));
+    const next = await store.transaction((tx) =>
+      tx.pages.update(p.id, 2, { notified: ['bob', 'carol'], stepSeq: 1 }, at(7)),
+    );
     expect(next).toMatchObject({ version: 3, notified: ['bob', 'carol'], stepSeq: 1, status: won.status });
   });
 
@@ -80,9 +115,15 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     expect(a).toMatchObject({ version: 2, stepSeq: 0, notified: ['bob'], updatedAt: at(10) });
     const b = await store.transaction((tx) => tx.pages.updateIfOpen(p.id, {}, at(20)));
     expect(b).toMatchObject({ version: 3, stepSeq: 0, updatedAt: at(20) });
-    await store.transaction((tx) => tx.pages.update(p.id, 3, { status: 'acknowledged', ackBy: 'bob', ackAt: at(30) }, at(30)));
+    await store.transaction((tx) =>
+      tx.pages.update(p.id, 3, { status: 'acknowledged', ackBy: 'bob', ackAt: at(30) }, at(30)),
+    );
     expect(await store.transaction((tx) => tx.pages.updateIfOpen(p.id, { stepSeq: 1 }, at(40)))).toBeNull();
-    expect(await store.transaction((tx) => tx.pages.byId(p.id))).toMatchObject({ version: 4, stepSeq: 0, status: 'acknowledged' });
+    expect(await store.transaction((tx) => tx.pages.byId(p.id))).toMatchObject({
+      version: 4,
+      stepSeq: 0,
+      status: 'acknowledged',
+    });
   });
 
   it('pending steps come earliest first (ties by id), up to the due bound and the limit; a step is added once per seq', async () => {
@@ -105,11 +146,23 @@ await forEachDialect('paging store', ({ createDatabase }) => {
       [q.id, 1, 2000],
       [p.id, 0, 3000],
     ]);
-    expect(due[0]).toMatchObject({ state: 'pending', kind: 'notify', round: 0, level: 0, firedAt: null, firedBy: null, targets: null, attempts: 0, lastError: null });
-    expect((await store.transaction((tx) => tx.pages.pendingSteps(at(3000), 2))).map((s) => [s.pageId, s.seq])).toEqual([
-      [q.id, 0],
-      [p.id, 1],
-    ]);
+    expect(due[0]).toMatchObject({
+      state: 'pending',
+      kind: 'notify',
+      round: 0,
+      level: 0,
+      firedAt: null,
+      firedBy: null,
+      targets: null,
+      attempts: 0,
+      lastError: null,
+    });
+    expect((await store.transaction((tx) => tx.pages.pendingSteps(at(3000), 2))).map((s) => [s.pageId, s.seq])).toEqual(
+      [
+        [q.id, 0],
+        [p.id, 1],
+      ],
+    );
     expect(await store.transaction((tx) => tx.pages.pendingSteps(at(999), 100))).toEqual([]);
     expect((await steps(store, q.id)).map((s) => s.seq)).toEqual([0, 1, 2]);
   });
@@ -122,15 +175,28 @@ await forEachDialect('paging store', ({ createDatabase }) => {
       await tx.pages.addStep(step(p.id, 1, at(2000)));
     });
     const [s0, s1] = await steps(store, p.id);
-    const claims = await Promise.all([store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-a', at(1))), store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-b', at(1)))]);
+    const claims = await Promise.all([
+      store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-a', at(1))),
+      store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-b', at(1))),
+    ]);
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-c', at(2)))).toBe(false);
     const fired = (await steps(store, p.id))[0];
     expect(fired).toMatchObject({ state: 'fired', firedAt: at(1), firedBy: claims[0] ? 'replica-a' : 'replica-b' });
     expect(await store.transaction((tx) => tx.pages.claimStep(s1.id, 'replica-a', at(1999)))).toBe(false);
     expect(await store.transaction((tx) => tx.pages.claimStep(s1.id, 'replica-a', at(2000)))).toBe(true);
-    await store.transaction((tx) => tx.pages.recordTargets(s1.id, { people: [{ person: 'carol', via: 'person' }], teams: [], missed: ['x: nobody on call'] }));
-    expect((await steps(store, p.id))[1].targets).toEqual({ people: [{ person: 'carol', via: 'person' }], teams: [], missed: ['x: nobody on call'] });
+    await store.transaction((tx) =>
+      tx.pages.recordTargets(s1.id, {
+        people: [{ person: 'carol', via: 'person' }],
+        teams: [],
+        missed: ['x: nobody on call'],
+      }),
+    );
+    expect((await steps(store, p.id))[1].targets).toEqual({
+      people: [{ person: 'carol', via: 'person' }],
+      teams: [],
+      missed: ['x: nobody on call'],
+    });
   });
 
   it('reschedule moves a pending step only; cancelPending cancels every pending step of one page', async () => {
@@ -157,7 +223,9 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     ]);
     expect(await store.transaction((tx) => tx.pages.cancelPending(p.id, at(60)))).toBe(0);
     expect(await store.transaction((tx) => tx.pages.reschedule(p.id, 1, at(200)))).toBe(false);
-    expect(await store.transaction(async (tx) => tx.pages.claimStep((await tx.pages.steps(p.id))[1].id, 'a', at(5000)))).toBe(false);
+    expect(
+      await store.transaction(async (tx) => tx.pages.claimStep((await tx.pages.steps(p.id))[1].id, 'a', at(5000))),
+    ).toBe(false);
     expect((await steps(store, q.id)).map((s) => s.state)).toEqual(['pending']);
   });
 
@@ -165,13 +233,24 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     const store = await fresh();
     const p = await store.transaction((tx) => tx.pages.create(newPage('k'), T0));
     const m = { platform: 'slack' as const, channelId: 'D0BOB', messageId: '1.1' };
-    const results = await Promise.all([1, 2, 3].map(() => store.transaction((tx) => tx.pages.addMessage(p.id, '1:0:slack:U0BOB', m, T0))));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => store.transaction((tx) => tx.pages.addMessage(p.id, '1:0:slack:U0BOB', m, T0))),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.transaction((tx) => tx.pages.addMessage(p.id, '1:0:slack:U0BOB', { ...m, messageId: '9.9' }, at(1)))).toBe(false);
-    expect(await store.transaction((tx) => tx.pages.addMessage(p.id, '1:0:discord:42', { platform: 'discord', channelId: '77', messageId: '88' }, at(2)))).toBe(true);
+    expect(
+      await store.transaction((tx) => tx.pages.addMessage(p.id, '1:0:slack:U0BOB', { ...m, messageId: '9.9' }, at(1))),
+    ).toBe(false);
+    expect(
+      await store.transaction((tx) =>
+        tx.pages.addMessage(p.id, '1:0:discord:42', { platform: 'discord', channelId: '77', messageId: '88' }, at(2)),
+      ),
+    ).toBe(true);
     expect(await store.transaction((tx) => tx.pages.hasMessage('1:0:slack:U0BOB'))).toBe(true);
     expect(await store.transaction((tx) => tx.pages.hasMessage('1:1:slack:U0BOB'))).toBe(false);
-    expect(await store.transaction((tx) => tx.pages.messages(p.id))).toEqual([m, { platform: 'discord', channelId: '77', messageId: '88' }]);
+    expect(await store.transaction((tx) => tx.pages.messages(p.id))).toEqual([
+      m,
+      { platform: 'discord', channelId: '77', messageId: '88' },
+    ]);
   });
 
   it('a failed try is recorded once on a pending step (due again at the retry instant); setting aside takes it out of the runner', async () => {
@@ -183,17 +262,30 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     });
     const [s0, s1] = await steps(store, p.id);
     expect(await store.transaction((tx) => tx.pages.stepFailed(s0.id, 0, 'boom', at(1000)))).toBe(true);
-    expect((await steps(store, p.id))[0]).toMatchObject({ state: 'pending', attempts: 1, lastError: 'boom', dueAt: at(1000), firedAt: null });
+    expect((await steps(store, p.id))[0]).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      lastError: 'boom',
+      dueAt: at(1000),
+      firedAt: null,
+    });
     // A second worker that saw the same try (0 failures before) records nothing.
     expect(await store.transaction((tx) => tx.pages.stepFailed(s0.id, 0, 'boom too', at(1000)))).toBe(false);
     expect(await store.transaction((tx) => tx.pages.pendingSteps(at(999), 10))).toEqual([]);
-    expect((await store.transaction((tx) => tx.pages.pendingSteps(at(1000), 10))).map((s) => [s.seq, s.attempts])).toEqual([[0, 1]]);
+    expect(
+      (await store.transaction((tx) => tx.pages.pendingSteps(at(1000), 10))).map((s) => [s.seq, s.attempts]),
+    ).toEqual([[0, 1]]);
     // Two workers racing on the next try: one records it.
-    const racing = await Promise.all([store.transaction((tx) => tx.pages.stepFailed(s0.id, 1, 'a', at(3000))), store.transaction((tx) => tx.pages.stepFailed(s0.id, 1, 'b', at(3000)))]);
+    const racing = await Promise.all([
+      store.transaction((tx) => tx.pages.stepFailed(s0.id, 1, 'a', at(3000))),
+      store.transaction((tx) => tx.pages.stepFailed(s0.id, 1, 'b', at(3000))),
+    ]);
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect((await steps(store, p.id))[0]).toMatchObject({ attempts: 2, dueAt: at(3000) });
     expect(await store.transaction((tx) => tx.pages.setAside(s0.id, 1, 'stale', at(3000)))).toBe(false);
-    expect(await store.transaction((tx) => tx.pages.setAside(s0.id, 2, 'x'.repeat(STEP_ERROR_MAX + 50), at(3000)))).toBe(true);
+    expect(
+      await store.transaction((tx) => tx.pages.setAside(s0.id, 2, 'x'.repeat(STEP_ERROR_MAX + 50), at(3000))),
+    ).toBe(true);
     const aside = (await steps(store, p.id))[0];
     expect(aside).toMatchObject({ state: 'failed', attempts: 3, firedAt: at(3000), dueAt: at(3000) });
     expect(aside.lastError).toBe('x'.repeat(STEP_ERROR_MAX));
@@ -214,13 +306,24 @@ await forEachDialect('paging store', ({ createDatabase }) => {
   it('overrides: active ones overlap the window; a cancelled one counts until its cancellation, one cancelled before it started never', async () => {
     const store = await fresh();
     const make = (scheduleId: string, personId: string, from: number, to: number) =>
-      store.transaction((tx) => tx.overrides.create({ scheduleId, personId, startsAt: at(from), endsAt: at(to), covers: 'bob', createdBy: 'bob', createdAt: T0 }));
+      store.transaction((tx) =>
+        tx.overrides.create({
+          scheduleId,
+          personId,
+          startsAt: at(from),
+          endsAt: at(to),
+          covers: 'bob',
+          createdBy: 'bob',
+          createdAt: T0,
+        }),
+      );
     const H = 3_600_000;
     const now = await make('checkout-primary', 'alice', 0, 2 * H);
     const later = await make('checkout-primary', 'carol', 4 * H, 6 * H);
     const other = await make('edge-primary', 'dave', 0, 2 * H);
     expect(now).toMatchObject({ id: expect.any(Number), cancelledAt: null, cancelledBy: null });
-    const ids = (from: number, to: number, schedules = ['checkout-primary']) => store.transaction(async (tx) => (await tx.overrides.active(schedules, at(from), at(to))).map((o) => o.id));
+    const ids = (from: number, to: number, schedules = ['checkout-primary']) =>
+      store.transaction(async (tx) => (await tx.overrides.active(schedules, at(from), at(to))).map((o) => o.id));
     expect(await ids(H, H + 1)).toEqual([now.id]);
     expect(await ids(0, 8 * H, ['checkout-primary', 'edge-primary'])).toEqual([now.id, later.id, other.id]);
     expect(await ids(2 * H, 4 * H)).toEqual([]);
@@ -231,13 +334,18 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     expect(await ids(0, 2 * H)).toEqual([now.id]);
     expect(await ids(H + 1, 8 * H)).toEqual([later.id]);
     // Cancelled before it started: in no window at all.
-    expect(await store.transaction((tx) => tx.overrides.cancel(later.id, 'bob', at(H + 60_000)))).toMatchObject({ cancelledAt: at(H + 60_000) });
+    expect(await store.transaction((tx) => tx.overrides.cancel(later.id, 'bob', at(H + 60_000)))).toMatchObject({
+      cancelledAt: at(H + 60_000),
+    });
     expect(await ids(0, 8 * H)).toEqual([now.id]);
     expect(await ids(4 * H, 5 * H)).toEqual([]);
     // Once only, and not after it ended.
     expect(await store.transaction((tx) => tx.overrides.cancel(now.id, 'bob', at(H + 1)))).toBeNull();
     expect(await store.transaction((tx) => tx.overrides.cancel(other.id, 'dave', at(2 * H)))).toBeNull();
-    expect(await store.transaction((tx) => tx.overrides.byId(now.id))).toMatchObject({ cancelledAt: at(H), cancelledBy: 'alice' });
+    expect(await store.transaction((tx) => tx.overrides.byId(now.id))).toMatchObject({
+      cancelledAt: at(H),
+      cancelledBy: 'alice',
+    });
     expect(await store.transaction((tx) => tx.overrides.byId(other.id))).toMatchObject({ cancelledAt: null });
     expect(await store.transaction((tx) => tx.overrides.byId(9999))).toBeNull();
   });

@@ -24,7 +24,11 @@ await forEachDialect('scheduler', ({ createDatabase }) => {
     const clock = new ManualClock(T0);
     const runs: string[] = [];
     const nodes = Array.from({ length: n }, (_, i) => {
-      const job: Job = { name: 'digest', everyMs: 60_000, run: async (at) => void runs.push(`r${i}@${at.toISOString().slice(11, 19)}`) };
+      const job: Job = {
+        name: 'digest',
+        everyMs: 60_000,
+        run: async (at) => void runs.push(`r${i}@${at.toISOString().slice(11, 19)}`),
+      };
       return { scheduler: new Scheduler({ leases: store.leases, clock, holder: `replica-${i}`, log }, [job]), job };
     });
     const tick = (i: number) => nodes[i].scheduler.tick(nodes[i].job);

@@ -43,7 +43,8 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
   it('appends hash-chained audit entries and reads them back in pages', async () => {
     const { store } = await freshStore();
     const appended = [];
-    for (let i = 1; i <= 5; i++) appended.push(await store.transaction((tx) => tx.audit.append(entry(i), at(i * 1000 + 0.7))));
+    for (let i = 1; i <= 5; i++)
+      appended.push(await store.transaction((tx) => tx.audit.append(entry(i), at(i * 1000 + 0.7))));
     expect(appended.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(appended[0].prevHash).toBe(GENESIS_HASH);
     for (let i = 1; i < 5; i++) expect(appended[i].prevHash).toBe(appended[i - 1].hash);
@@ -82,17 +83,20 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
 
   // Replicas are separate processes; two clients on one SQLite file in ONE process would block
   // each other (better-sqlite3 waits synchronously), so this runs on PostgreSQL only.
-  if (dialect === 'postgresql') it('serializes appends from two replicas (two clients) on one database', async () => {
-    const { store, db } = await freshStore();
-    const replica = await openStore({ url: db.url });
-    cleanup.push(() => replica.close());
-    await Promise.all(
-      Array.from({ length: 16 }, (_, i) => (i % 2 ? store : replica).transaction((tx) => tx.audit.append(entry(i), at(i)))),
-    );
-    const page = await replica.auditReader.page(0, 100);
-    expect(page.map((r) => r.seq)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
-    expect('problem' in verifyPage(page, 0, GENESIS_HASH)).toBe(false);
-  });
+  if (dialect === 'postgresql')
+    it('serializes appends from two replicas (two clients) on one database', async () => {
+      const { store, db } = await freshStore();
+      const replica = await openStore({ url: db.url });
+      cleanup.push(() => replica.close());
+      await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          (i % 2 ? store : replica).transaction((tx) => tx.audit.append(entry(i), at(i))),
+        ),
+      );
+      const page = await replica.auditReader.page(0, 100);
+      expect(page.map((r) => r.seq)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+      expect('problem' in verifyPage(page, 0, GENESIS_HASH)).toBe(false);
+    });
 
   it('appends nothing when the transaction rolls back', async () => {
     const { store } = await freshStore();
@@ -115,14 +119,21 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
     const { store, db } = await freshStore();
     for (let i = 1; i <= 6; i++) await store.transaction((tx) => tx.audit.append(entry(i), at(i)));
     await execSql(db.url, `UPDATE "audit_entry" SET "subject" = 'thing:forged' WHERE "seq" = 4`);
-    expect(verifyPage(await store.auditReader.page(0, 100), 0, GENESIS_HASH)).toEqual({ problem: { seq: 4, reason: 'hash_mismatch' } });
+    expect(verifyPage(await store.auditReader.page(0, 100), 0, GENESIS_HASH)).toEqual({
+      problem: { seq: 4, reason: 'hash_mismatch' },
+    });
   });
 
   it('claims an idempotency key once', async () => {
     const { store } = await freshStore();
     expect(await store.transaction((tx) => tx.idempotency.claim('slack:evt:1', at(0)))).toBe(true);
     expect(await store.transaction((tx) => tx.idempotency.claim('slack:evt:1', at(1)))).toBe(false);
-    expect(await store.transaction(async (tx) => [await tx.idempotency.claim('k2', at(2)), await tx.idempotency.claim('k2', at(2))])).toEqual([true, false]);
+    expect(
+      await store.transaction(async (tx) => [
+        await tx.idempotency.claim('k2', at(2)),
+        await tx.idempotency.claim('k2', at(2)),
+      ]),
+    ).toEqual([true, false]);
     // A duplicate claim must not abort the surrounding transaction (PostgreSQL).
     const after = await store.transaction(async (tx) => {
       await tx.idempotency.claim('slack:evt:1', at(3));
@@ -134,7 +145,9 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
 
   it('gives exactly one of 10 concurrent claims of one key', async () => {
     const { store } = await freshStore();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.transaction((tx) => tx.idempotency.claim('discord:int:42', at(i)))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.transaction((tx) => tx.idempotency.claim('discord:int:42', at(i)))),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
@@ -170,10 +183,14 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
 
   it('gives a contested lease to exactly one of 5 concurrent holders', async () => {
     const { store } = await freshStore();
-    const results = await Promise.all(['h1', 'h2', 'h3', 'h4', 'h5'].map((h) => store.leases.acquire('leader', h, 30_000, at(0))));
+    const results = await Promise.all(
+      ['h1', 'h2', 'h3', 'h4', 'h5'].map((h) => store.leases.acquire('leader', h, 30_000, at(0))),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
     // after expiry it is contested again, and again exactly one wins
-    const again = await Promise.all(['h6', 'h7', 'h8', 'h9', 'h10'].map((h) => store.leases.acquire('leader', h, 30_000, at(31_000))));
+    const again = await Promise.all(
+      ['h6', 'h7', 'h8', 'h9', 'h10'].map((h) => store.leases.acquire('leader', h, 30_000, at(31_000))),
+    );
     expect(again.filter(Boolean)).toHaveLength(1);
   });
 
@@ -184,12 +201,22 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
     expect(first).toEqual({ created: true, user: { ...u, firstSeenAt: at(0), lastSeenAt: at(0) } });
     const second = await store.identity.recordSeen({ ...u, displayName: null, personId: 'alice' }, at(60_000));
     expect(second.created).toBe(false);
-    expect(second.user).toEqual({ ...u, displayName: 'Alice', personId: 'alice', firstSeenAt: at(0), lastSeenAt: at(60_000) });
+    expect(second.user).toEqual({
+      ...u,
+      displayName: 'Alice',
+      personId: 'alice',
+      firstSeenAt: at(0),
+      lastSeenAt: at(60_000),
+    });
     expect(await store.identity.find('slack', 'U123')).toEqual(second.user);
     expect(await store.identity.find('discord', 'U123')).toBeNull();
-    const inTx = await store.transaction((tx) => tx.identity.recordSeen({ ...u, platform: 'discord', platformUserId: '9001' }, at(1)));
+    const inTx = await store.transaction((tx) =>
+      tx.identity.recordSeen({ ...u, platform: 'discord', platformUserId: '9001' }, at(1)),
+    );
     expect(inTx.created).toBe(true);
-    expect((await store.identity.recordSeen({ ...u, displayName: 'Alice B.' }, at(2))).user.displayName).toBe('Alice B.');
+    expect((await store.identity.recordSeen({ ...u, displayName: 'Alice B.' }, at(2))).user.displayName).toBe(
+      'Alice B.',
+    );
   });
 
   it('keeps work done outside a transaction out of a concurrent transaction that rolls back', async () => {
@@ -207,7 +234,10 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
     await txOpen;
     const outside = Promise.all([
       store.leases.acquire('outside', 'a', 10_000, at(0)),
-      store.identity.recordSeen({ platform: 'console', platformUserId: 'ops', displayName: null, personId: null }, at(0)),
+      store.identity.recordSeen(
+        { platform: 'console', platformUserId: 'ops', displayName: null, personId: null },
+        at(0),
+      ),
       store.auditReader.count(),
     ]);
     await new Promise((r) => setTimeout(r, 50));

@@ -17,7 +17,8 @@ export interface ManualClockOptions {
   realTimers?: boolean;
 }
 
-const instant = (t: number | string | Date) => (typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : t.getTime());
+const instant = (t: number | string | Date) =>
+  typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : t.getTime();
 
 export class ManualClock implements Clock {
   private ms: number;

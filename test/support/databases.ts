@@ -109,7 +109,9 @@ export async function describePg(title: string, body: () => void): Promise<void>
   if (process.env.STEWARD_REQUIRE_PG === '1') {
     describe(title, () => {
       it('needs a reachable PostgreSQL server (STEWARD_REQUIRE_PG=1)', () => {
-        throw new Error(`PostgreSQL not reachable at ${where} and STEWARD_REQUIRE_PG=1: set TEST_DATABASE_URL or start the server`);
+        throw new Error(
+          `PostgreSQL not reachable at ${where} and STEWARD_REQUIRE_PG=1: set TEST_DATABASE_URL or start the server`,
+        );
       });
     });
   } else {
@@ -132,7 +134,9 @@ export async function forEachDialect(title: string, body: (ctx: DialectContext) 
       if (process.env.STEWARD_REQUIRE_PG === '1') {
         describe(name, () => {
           it('needs a reachable PostgreSQL server (STEWARD_REQUIRE_PG=1)', () => {
-            throw new Error(`PostgreSQL not reachable at ${where} and STEWARD_REQUIRE_PG=1: set TEST_DATABASE_URL or start the server`);
+            throw new Error(
+              `PostgreSQL not reachable at ${where} and STEWARD_REQUIRE_PG=1: set TEST_DATABASE_URL or start the server`,
+            );
           });
         });
       } else {

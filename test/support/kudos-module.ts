@@ -12,7 +12,17 @@ import { fail, ok } from '../../src/core/errors.js';
 import { build, invalid, subcommand } from '../../src/core/grammar.js';
 import type { CalendarRun } from '../../src/core/jobs/job.js';
 import type { CliCommandDecl, EntryCtx, HttpRouteDecl } from '../../src/core/entry.js';
-import { call, cliCommand, form, onForm, operation, route, run, type Kernel, type StewardModule } from '../../src/core/module.js';
+import {
+  call,
+  cliCommand,
+  form,
+  onForm,
+  operation,
+  route,
+  run,
+  type Kernel,
+  type StewardModule,
+} from '../../src/core/module.js';
 import { effectKind, enqueue, handle } from '../../src/core/outbox/effects.js';
 import { resolvePerson } from '../../src/core/people/resolve.js';
 
@@ -29,20 +39,50 @@ const NoteForm = form('kudos.note', false, () =>
   }),
 );
 
-const KudosDm = effectKind('kudos.dm', z.object({ n: z.number().int(), platform: z.enum(['slack', 'discord', 'console']), to: z.string(), text: z.string() }));
+const KudosDm = effectKind(
+  'kudos.dm',
+  z.object({
+    n: z.number().int(),
+    platform: z.enum(['slack', 'discord', 'console']),
+    to: z.string(),
+    text: z.string(),
+  }),
+);
 
 const USAGE = '/kudos give <@user> <text> · /kudos note';
 
-export const KUDOS_ROUTE = { method: 'POST', path: '/api/v1/kudos', scope: 'changes:write', op: 'kudos.give' } as const satisfies HttpRouteDecl;
-export const KUDOS_CLI = { name: 'kudos give', usage: 'kudos give <person> [--text words] — thank someone from the command line', op: 'kudos.give', options: ['text'], args: 1 } as const satisfies CliCommandDecl;
+export const KUDOS_ROUTE = {
+  method: 'POST',
+  path: '/api/v1/kudos',
+  scope: 'changes:write',
+  op: 'kudos.give',
+} as const satisfies HttpRouteDecl;
+export const KUDOS_CLI = {
+  name: 'kudos give',
+  usage: 'kudos give <person> [--text words] — thank someone from the command line',
+  op: 'kudos.give',
+  options: ['text'],
+  args: 1,
+} as const satisfies CliCommandDecl;
 
 /** Kudos given from outside chat: recorded in the audit log under the caller Steward passes in. */
-async function giveOutside(k: Kernel, state: KudosState, ctx: EntryCtx, to: string, text: string): Promise<{ n: number; person: string } | undefined> {
+async function giveOutside(
+  k: Kernel,
+  state: KudosState,
+  ctx: EntryCtx,
+  to: string,
+  text: string,
+): Promise<{ n: number; person: string } | undefined> {
   const person = k.dir().person(to);
   if (!person) return undefined;
   const n = state.given.length + 1;
   state.given.push({ n, to: person.id, text });
-  await k.store.transaction((tx) => tx.audit.append({ actor: ctx.actor, action: 'kudos.given', subject: `kudos:KUDO-${n}`, after: { to: person.id, by: ctx.by } }, ctx.now));
+  await k.store.transaction((tx) =>
+    tx.audit.append(
+      { actor: ctx.actor, action: 'kudos.given', subject: `kudos:KUDO-${n}`, after: { to: person.id, by: ctx.by } },
+      ctx.now,
+    ),
+  );
   return { n, person: person.id };
 }
 
@@ -68,7 +108,17 @@ function noteForm(initial: Record<string, string | undefined>, nonce = Math.rand
     submitLabel: 'Save',
     fields: [
       { id: 'text', label: 'Note', kind: 'paragraph', required: true, maxLength: 500, initial: initial.text },
-      { id: 'mood', label: 'Mood', kind: 'select', required: true, initial: initial.mood, options: [{ value: 'glad', label: 'Glad' }, { value: 'proud', label: 'Proud' }] },
+      {
+        id: 'mood',
+        label: 'Mood',
+        kind: 'select',
+        required: true,
+        initial: initial.mood,
+        options: [
+          { value: 'glad', label: 'Glad' },
+          { value: 'proud', label: 'Proud' },
+        ],
+      },
     ],
   };
 }
@@ -101,7 +151,9 @@ export function kudosModule(state: KudosState): StewardModule {
     forms: [NoteForm],
     routes: [KUDOS_ROUTE],
     cli: [KUDOS_CLI],
-    help: [{ usage: '/kudos give <@user> <text>', what: 'thank someone; they hear it by direct message', writes: true }],
+    help: [
+      { usage: '/kudos give <@user> <text>', what: 'thank someone; they hear it by direct message', writes: true },
+    ],
     create(k) {
       const card = (n: number, to: string, what: string) => ({
         title: `KUDO-${n} · kudos to ${to}`,
@@ -121,8 +173,18 @@ export function kudosModule(state: KudosState): StewardModule {
             state.given.push({ n, to: person.id, text: a.text });
             const to = ctx.inv.platform === 'console' ? person.id : person[ctx.inv.platform];
             await k.store.transaction(async (tx) => {
-              if (to) await enqueue(tx.outbox, KudosDm, `kudos:${n}`, { n, platform: ctx.inv.platform, to, text: a.text }, ctx.now);
-              await tx.audit.append({ actor: ctx.actor.ref, action: 'kudos.given', subject: `kudos:KUDO-${n}`, after: { to: person.id } }, ctx.now);
+              if (to)
+                await enqueue(
+                  tx.outbox,
+                  KudosDm,
+                  `kudos:${n}`,
+                  { n, platform: ctx.inv.platform, to, text: a.text },
+                  ctx.now,
+                );
+              await tx.audit.append(
+                { actor: ctx.actor.ref, action: 'kudos.given', subject: `kudos:KUDO-${n}`, after: { to: person.id } },
+                ctx.now,
+              );
             });
             k.kick();
             return ok(inChannel(card(n, person.name, a.text)));
@@ -130,7 +192,9 @@ export function kudosModule(state: KudosState): StewardModule {
           run(KudosOps.note, () => ok({ ...ephemeral(), form: noteForm({}) })),
           run(KudosOps.thank, (_ctx, a) => {
             const g = state.given.find((x) => x.n === a.n);
-            return g ? ok(ephemeral({ title: `Thanks again for KUDO-${a.n}`, tone: 'good' })) : fail('COMMAND.INVALID', `There is no KUDO-${a.n}.`);
+            return g
+              ? ok(ephemeral({ title: `Thanks again for KUDO-${a.n}`, tone: 'good' }))
+              : fail('COMMAND.INVALID', `There is no KUDO-${a.n}.`);
           }),
         ],
         routes: [
@@ -139,7 +203,9 @@ export function kudosModule(state: KudosState): StewardModule {
             if (!body.ok) return body.problem;
             if (!body.value) return { status: 400, body: { error: 'a JSON body is required' } };
             const given = await giveOutside(k, state, ctx, body.value.to, body.value.text);
-            return given ? { status: 201, body: { id: `KUDO-${given.n}`, to: given.person, actor: ctx.actor } } : { status: 422, body: { error: 'unknown person', detail: body.value.to } };
+            return given
+              ? { status: 201, body: { id: `KUDO-${given.n}`, to: given.person, actor: ctx.actor } }
+              : { status: 422, body: { error: 'unknown person', detail: body.value.to } };
           }),
         ],
         cli: [
@@ -164,7 +230,10 @@ export function kudosModule(state: KudosState): StewardModule {
         ],
         effects: [
           handle(KudosDm, async (p) => {
-            await gatewayOf(k.gateways, p.platform).dm(p.to, inChannel({ title: `You got kudos (KUDO-${p.n})`, body: [txt(p.text)] }));
+            await gatewayOf(k.gateways, p.platform).dm(
+              p.to,
+              inChannel({ title: `You got kudos (KUDO-${p.n})`, body: [txt(p.text)] }),
+            );
           }),
         ],
         jobs: {
@@ -172,8 +241,12 @@ export function kudosModule(state: KudosState): StewardModule {
             {
               name: 'kudos-digest',
               catchUp: true,
-              slots: (dir) => dir.allTeams().map((t) => ({ scope: t.id, cron: '0 9 * * *', timezone: t.timezone ?? dir.policy.timezone })),
-              run: async (r: CalendarRun) => void state.digests.push({ scope: r.scope, occurrence: r.occurrence.toISOString(), late: r.late }),
+              slots: (dir) =>
+                dir
+                  .allTeams()
+                  .map((t) => ({ scope: t.id, cron: '0 9 * * *', timezone: t.timezone ?? dir.policy.timezone })),
+              run: async (r: CalendarRun) =>
+                void state.digests.push({ scope: r.scope, occurrence: r.occurrence.toISOString(), late: r.late }),
             },
           ],
         },

@@ -13,7 +13,11 @@ export interface StewardProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnSteward(entry: 'src/main.ts' | 'src/cli.ts', args: string[], env: Record<string, string>): StewardProcess {
+export function spawnSteward(
+  entry: 'src/main.ts' | 'src/cli.ts',
+  args: string[],
+  env: Record<string, string>,
+): StewardProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
@@ -29,7 +33,10 @@ export function spawnSteward(entry: 'src/main.ts' | 'src/cli.ts', args: string[]
     err += d;
     waiters.forEach((w) => w());
   });
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   return {
     child,
     stdout: () => out,
@@ -46,7 +53,10 @@ export function spawnSteward(entry: 'src/main.ts' | 'src/cli.ts', args: string[]
           return false;
         };
         if (check()) return;
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`timed out waiting for ${re}\nstdout:\n${out}\nstderr:\n${err}`)),
+          timeoutMs,
+        );
         waiters.push(() => {
           if (check()) clearTimeout(t);
         });

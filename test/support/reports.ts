@@ -62,13 +62,26 @@ export function trivyReport(vulns: readonly TrivyVuln[], opts: { suppressed?: re
               Status: 'not_affected',
               Statement: 'vulnerable code not in execute path',
               Source: 'openvex.json',
-              Finding: { VulnerabilityID: v.id, PkgName: v.pkg, PkgIdentifier: { PURL: `pkg:npm/${v.pkg}@${v.version}` }, InstalledVersion: v.version, FixedVersion: v.fixed ?? '', Severity: v.severity ?? 'HIGH' },
+              Finding: {
+                VulnerabilityID: v.id,
+                PkgName: v.pkg,
+                PkgIdentifier: { PURL: `pkg:npm/${v.pkg}@${v.version}` },
+                InstalledVersion: v.version,
+                FixedVersion: v.fixed ?? '',
+                Severity: v.severity ?? 'HIGH',
+              },
             })),
           }
         : {}),
     });
   }
-  return JSON.stringify({ SchemaVersion: 2, ArtifactName: '.', ArtifactType: 'filesystem', Trivy: { Version: '0.58.1' }, Results: results });
+  return JSON.stringify({
+    SchemaVersion: 2,
+    ArtifactName: '.',
+    ArtifactType: 'filesystem',
+    Trivy: { Version: '0.58.1' },
+    Results: results,
+  });
 }
 
 /** A Grype JSON report of the same vulnerabilities (same targets: one finding per key with Trivy's). */
@@ -77,15 +90,28 @@ export function grypeReport(vulns: readonly TrivyVuln[]): string {
     descriptor: { name: 'grype', version: '0.86.1' },
     source: { type: 'directory', target: '.' },
     matches: vulns.map((v, i) => ({
-      vulnerability: { id: v.id, severity: (v.severity ?? 'HIGH').toLowerCase().replace(/^./, (c) => c.toUpperCase()), fix: { versions: v.fixed ? [v.fixed] : [], state: v.fixed ? 'fixed' : 'not-fixed' }, dataSource: `https://nvd.nist.gov/vuln/detail/${v.id}` },
+      vulnerability: {
+        id: v.id,
+        severity: (v.severity ?? 'HIGH').toLowerCase().replace(/^./, (c) => c.toUpperCase()),
+        fix: { versions: v.fixed ? [v.fixed] : [], state: v.fixed ? 'fixed' : 'not-fixed' },
+        dataSource: `https://nvd.nist.gov/vuln/detail/${v.id}`,
+      },
       relatedVulnerabilities: [],
-      artifact: { name: v.pkg, version: v.version, type: 'npm', purl: `pkg:npm/${v.pkg}@${v.version}`, locations: [{ path: `/${targetOf(v, i)}` }] },
+      artifact: {
+        name: v.pkg,
+        version: v.version,
+        type: 'npm',
+        purl: `pkg:npm/${v.pkg}@${v.version}`,
+        locations: [{ path: `/${targetOf(v, i)}` }],
+      },
     })),
   });
 }
 
 /** A KEV catalog with these CVEs (CISA's JSON shape). */
-export function kevCatalog(entries: { cve: string; dueDate: string; dateAdded?: string; ransomware?: boolean }[]): string {
+export function kevCatalog(
+  entries: { cve: string; dueDate: string; dateAdded?: string; ransomware?: boolean }[],
+): string {
   return JSON.stringify({
     title: 'CISA Catalog of Known Exploited Vulnerabilities',
     catalogVersion: '2026.12.01',

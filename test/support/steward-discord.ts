@@ -46,7 +46,11 @@ export const INCIDENTS_GUILD_SEED: NonNullable<FakeDiscordOptions['guild']> = {
 };
 
 /** A Discord user who is not in the policy. */
-export const STRANGER: DiscordUserSeed = { id: '999999999999999901', username: 'mallory', global_name: 'Mallory Stranger' };
+export const STRANGER: DiscordUserSeed = {
+  id: '999999999999999901',
+  username: 'mallory',
+  global_name: 'Mallory Stranger',
+};
 
 /** Shaped like a real bot token (base64 user id . timestamp . hmac) so both redaction paths apply. */
 export const DISCORD_TEST_TOKEN = 'MTE1MDAwMDAwMDAwMDAwMDAwMQ.GstWrd.c3Rld2FyZC1lMmUtdG9rZW4tbm90LXJlYWwtMQ';
@@ -96,7 +100,11 @@ export interface DiscordSteward {
   /** Rows of a table in Steward's SQLite database (read-only connection). */
   rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
   /** Polls `rows` until `predicate` holds for the result; resolves with it. */
-  rowsWhen<T = Record<string, unknown>>(predicate: (rows: T[]) => boolean, sql: string, ...params: unknown[]): Promise<T[]>;
+  rowsWhen<T = Record<string, unknown>>(
+    predicate: (rows: T[]) => boolean,
+    sql: string,
+    ...params: unknown[]
+  ): Promise<T[]>;
   stop(): Promise<void>;
 }
 
@@ -164,7 +172,8 @@ export async function startDiscordSteward(opts: StartOptions = {}): Promise<Disc
       for (;;) {
         const found = rows<T>(sql, ...params);
         if (predicate(found)) return found;
-        if (Date.now() > until) throw new Error(`rows never matched within ${ROWS_TIMEOUT_MS} ms: ${sql}\n${JSON.stringify(found, null, 2)}`);
+        if (Date.now() > until)
+          throw new Error(`rows never matched within ${ROWS_TIMEOUT_MS} ms: ${sql}\n${JSON.stringify(found, null, 2)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },
@@ -206,10 +215,15 @@ export class GatewayRelay {
     private readonly upstreamUrl: string,
     private readonly rewrite: (frame: Record<string, any>) => Record<string, any> | null,
   ) {
-    this.server.on('upgrade', (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.relay(ws, req.url ?? '/')));
+    this.server.on('upgrade', (req, socket, head) =>
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.relay(ws, req.url ?? '/')),
+    );
   }
 
-  static async start(upstreamUrl: string, rewrite: (frame: Record<string, any>) => Record<string, any> | null): Promise<GatewayRelay> {
+  static async start(
+    upstreamUrl: string,
+    rewrite: (frame: Record<string, any>) => Record<string, any> | null,
+  ): Promise<GatewayRelay> {
     const relay = new GatewayRelay(upstreamUrl, rewrite);
     await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
     relay.port = (relay.server.address() as AddressInfo).port;
@@ -228,7 +242,8 @@ export class GatewayRelay {
   async waitForSent(op: number, count = 1, timeoutMs = 3_000): Promise<Array<Record<string, any>>> {
     const until = Date.now() + timeoutMs;
     while (this.sent(op).length < count) {
-      if (Date.now() > until) throw new Error(`client sent ${this.sent(op).length} op ${op} frame(s), expected ${count}`);
+      if (Date.now() > until)
+        throw new Error(`client sent ${this.sent(op).length} op ${op} frame(s), expected ${count}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     return this.sent(op);
@@ -244,7 +259,10 @@ export class GatewayRelay {
     });
     client.on('message', (data, binary) => {
       const frame = JSON.parse(data.toString()) as Record<string, any>;
-      const safe = frame.d && typeof frame.d === 'object' && 'token' in frame.d ? { ...frame, d: { ...frame.d, token: '[redacted]' } } : frame;
+      const safe =
+        frame.d && typeof frame.d === 'object' && 'token' in frame.d
+          ? { ...frame, d: { ...frame.d, token: '[redacted]' } }
+          : frame;
       this.frames.push({ dir: 'in', frame: safe, at: Date.now() });
       if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary });
       else pending.push([data, binary]);
@@ -300,11 +318,17 @@ export function customIds(message: Json): string[] {
 
 /** Every text of every embed of a message body, for content checks. */
 export function embedTexts(data: Json): string[] {
-  return ((data.embeds ?? []) as Json[]).flatMap((e) => [e.title ?? '', e.description ?? '', e.footer?.text ?? '', ...(e.fields ?? []).flatMap((f: Json) => [f.name, f.value])]);
+  return ((data.embeds ?? []) as Json[]).flatMap((e) => [
+    e.title ?? '',
+    e.description ?? '',
+    e.footer?.text ?? '',
+    ...(e.fields ?? []).flatMap((f: Json) => [f.name, f.value]),
+  ]);
 }
 
 /** The value of an embed field by name. */
-export const field = (embed: Json, name: string): string | undefined => (embed.fields as Json[] | undefined)?.find((f) => f.name === name)?.value;
+export const field = (embed: Json, name: string): string | undefined =>
+  (embed.fields as Json[] | undefined)?.find((f) => f.name === name)?.value;
 
 /** Commands, modals and database reads for the incident tests, on a Steward started with INCIDENTS_GUILD_SEED. */
 export function incidentDriver(s: DiscordSteward) {
@@ -320,12 +344,18 @@ export function incidentDriver(s: DiscordSteward) {
         n,
       ),
     /** Waits until no side effect is pending (the outbox runs right after each commit). */
-    settled: () => s.rowsWhen((r) => r.length === 0, "select key, attempts, last_error from outbox_item where state = 'pending'"),
+    settled: () =>
+      s.rowsWhen((r) => r.length === 0, "select key, attempts, last_error from outbox_item where state = 'pending'"),
     /** `/incident <subcommand>` from `user` in `channelId` (default #general); resolves with the callback. */
     command,
     /** REST calls that wrote a channel message (posts and edits) since `mark`. */
     messageWrites: (mark: number) =>
-      s.fake.restCalls.filter((c) => c.seq >= mark && /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) && (c.method === 'POST' || c.method === 'PATCH')),
+      s.fake.restCalls.filter(
+        (c) =>
+          c.seq >= mark &&
+          /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) &&
+          (c.method === 'POST' || c.method === 'PATCH'),
+      ),
     /** `/incident declare [title]`: the modal Steward answers with. */
     async openDeclare(user: string = POLICY_DISCORD.alice, title?: string): Promise<Json> {
       const cb = await command(user, 'declare', title ? { title } : {});

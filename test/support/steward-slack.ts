@@ -165,7 +165,12 @@ export const SERVICE_CATALOG = {
   blocks: [
     header(':information_source: Service catalog'),
     { type: 'section', text: md('3 services in 2 teams.') },
-    { type: 'section', text: md('*Payments (2)*\n*Payments API* `payments-api` · tier 1 · <@U0ALICE>\n*Ledger* `ledger` · tier 2 · <@U0BOB>') },
+    {
+      type: 'section',
+      text: md(
+        '*Payments (2)*\n*Payments API* `payments-api` · tier 1 · <@U0ALICE>\n*Ledger* `ledger` · tier 2 · <@U0BOB>',
+      ),
+    },
     { type: 'section', text: md('*Platform (1)*\n*Edge Gateway* `edge-gateway` · tier 1 · <@U0CAROL>, <@U0DAVE>') },
     {
       type: 'actions',
@@ -198,7 +203,10 @@ export const LEDGER = {
     },
     {
       type: 'actions',
-      elements: [button(0, 'Escalation path', 'st1|service.escalation|ledger', 'primary'), button(1, 'Payments services', 'st1|service.list|payments')],
+      elements: [
+        button(0, 'Escalation path', 'st1|service.escalation|ledger', 'primary'),
+        button(1, 'Payments services', 'st1|service.list|payments'),
+      ],
     },
     { type: 'context', elements: [md('Service `ledger` · from the policy')] },
   ],
@@ -218,9 +226,19 @@ export const INCIDENT_CHANNELS = [
 /** Element states of a view_submission, keyed by the action id Steward's inputs carry. */
 export const field = {
   text: (value: string | null) => ({ value: { type: 'plain_text_input', value } }),
-  select: (value: string) => ({ value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: value, emoji: true }, value } } }),
+  select: (value: string) => ({
+    value: {
+      type: 'static_select',
+      selected_option: { text: { type: 'plain_text', text: value, emoji: true }, value },
+    },
+  }),
   none: () => ({ value: { type: 'static_select', selected_option: null } }),
-  checked: (value = 'yes') => ({ value: { type: 'checkboxes', selected_options: [{ text: { type: 'plain_text', text: value, emoji: true }, value }] } }),
+  checked: (value = 'yes') => ({
+    value: {
+      type: 'checkboxes',
+      selected_options: [{ text: { type: 'plain_text', text: value, emoji: true }, value }],
+    },
+  }),
   unchecked: () => ({ value: { type: 'checkboxes', selected_options: [] } }),
 };
 
@@ -238,7 +256,8 @@ export const LIVE_MENTION = /<!(channel|here|everyone)\b|@(channel|here|everyone
 export { until } from './wait.js';
 
 /** Text and every string in the blocks of a posted or updated message. */
-export const textOf = (c: { body: Record<string, any> }) => [String(c.body.text ?? ''), ...strings(c.body.blocks)].join('\n');
+export const textOf = (c: { body: Record<string, any> }) =>
+  [String(c.body.text ?? ''), ...strings(c.body.blocks)].join('\n');
 
 /** Waits until the outbox has carried out every due side effect (nothing pending, nothing claimed). */
 export function settled(s: StewardSlack, timeoutMs = 5_000): Promise<true> {

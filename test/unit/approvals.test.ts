@@ -42,15 +42,38 @@ const { policy } = parsePolicy(
 const directory = new Directory(policy, 'test');
 
 const t0 = Date.parse('2026-06-01T10:00:00Z');
-const approve = (personId: string, minute: number): Decision => ({ personId, decision: 'approve', at: new Date(t0 + minute * 60_000) });
-const reject = (personId: string, minute: number): Decision => ({ personId, decision: 'reject', at: new Date(t0 + minute * 60_000) });
+const approve = (personId: string, minute: number): Decision => ({
+  personId,
+  decision: 'approve',
+  at: new Date(t0 + minute * 60_000),
+});
+const reject = (personId: string, minute: number): Decision => ({
+  personId,
+  decision: 'reject',
+  at: new Date(t0 + minute * 60_000),
+});
 const quorum = (requirements: ApproveEntry[], decisions: Decision[], over: Partial<QuorumInput> = {}) =>
-  evaluateQuorum({ requirements, directory, requester: 'req', service: 'payments-api', team: 'payments', decisions, ...over });
+  evaluateQuorum({
+    requirements,
+    directory,
+    requester: 'req',
+    service: 'payments-api',
+    team: 'payments',
+    decisions,
+    ...over,
+  });
 
 const CAB2_OWNER: ApproveEntry[] = [{ group: 'cab', count: 2 }, { owners: 1 }];
 
 describe('matchRule', () => {
-  const subject = (over: Partial<RuleSubject>): RuleSubject => ({ kind: 'normal', risk: 'low', service: 'orphan', team: 'empty', tier: 4, ...over });
+  const subject = (over: Partial<RuleSubject>): RuleSubject => ({
+    kind: 'normal',
+    risk: 'low',
+    service: 'orphan',
+    team: 'empty',
+    tier: 4,
+    ...over,
+  });
   const ruleOf = (s: RuleSubject) => policy.changes.rules.indexOf(matchRule(policy.changes.rules, s)!);
 
   it('the first rule whose every match key equals the change wins', () => {
@@ -94,10 +117,24 @@ describe('evaluateQuorum', () => {
     expect(cabFirst.tally).toBe('2 of 2 from Change Advisory Board ✓ · owners 0 of 1');
     expect(quorum(CAB2_OWNER, [approve('carol', 1), approve('dave', 2), approve('alice', 3)]).state).toBe('approved');
     // pair = [alice, carol], wide = [alice, dave, erin]: Alice goes to the scarcer "pair" first, then moves to "wide" for Carol.
-    const moved = quorum([{ group: 'pair', count: 1 }, { group: 'wide', count: 1 }], [approve('alice', 1), approve('carol', 2)]);
+    const moved = quorum(
+      [
+        { group: 'pair', count: 1 },
+        { group: 'wide', count: 1 },
+      ],
+      [approve('alice', 1), approve('carol', 2)],
+    );
     expect(moved.state).toBe('approved');
     expect(moved.entries.map((e) => e.counted)).toEqual([['carol'], ['alice']]);
-    expect(quorum([{ group: 'pair', count: 1 }, { group: 'wide', count: 1 }], [approve('alice', 1)]).state).toBe('pending');
+    expect(
+      quorum(
+        [
+          { group: 'pair', count: 1 },
+          { group: 'wide', count: 1 },
+        ],
+        [approve('alice', 1)],
+      ).state,
+    ).toBe('pending');
   });
 
   it('never counts the requester, even as a CAB member, and says why they may not decide', () => {
@@ -106,11 +143,21 @@ describe('evaluateQuorum', () => {
     expect(q.tally).toBe('1 of 2 from CAB');
     expect(q.entries[0].eligible).toEqual(['carol', 'dave']);
     expect(q.approvers).toEqual(['carol', 'dave']);
-    expect(q.mayDecide('req')).toEqual({ ok: false, code: 'requester', reason: 'you requested this change: someone else must decide' });
+    expect(q.mayDecide('req')).toEqual({
+      ok: false,
+      code: 'requester',
+      reason: 'you requested this change: someone else must decide',
+    });
     expect(q.mayDecide('dave')).toEqual({ ok: true });
     expect(q.mayDecide('carol')).toEqual({ ok: false, code: 'already-decided', reason: 'already decided' });
-    expect(q.mayDecide('frank')).toEqual({ ok: false, code: 'not-approver', reason: 'not an approver for this change' });
-    expect(quorum([{ group: 'cab-with-req', count: 2 }], [approve('req', 1), approve('carol', 2), approve('dave', 3)]).state).toBe('approved');
+    expect(q.mayDecide('frank')).toEqual({
+      ok: false,
+      code: 'not-approver',
+      reason: 'not an approver for this change',
+    });
+    expect(
+      quorum([{ group: 'cab-with-req', count: 2 }], [approve('req', 1), approve('carol', 2), approve('dave', 3)]).state,
+    ).toBe('approved');
     // A requester's rejection is not a veto either.
     expect(quorum([{ group: 'cab-with-req', count: 2 }], [reject('req', 1)]).state).toBe('pending');
   });
@@ -122,13 +169,23 @@ describe('evaluateQuorum', () => {
   });
 
   it('the first rejection by an approver rejects; outsiders do not count; later decisions change nothing', () => {
-    const r = quorum(CAB2_OWNER, [approve('carol', 1), reject('frank', 2), reject('dave', 3), approve('alice', 4), approve('erin', 5)]);
+    const r = quorum(CAB2_OWNER, [
+      approve('carol', 1),
+      reject('frank', 2),
+      reject('dave', 3),
+      approve('alice', 4),
+      approve('erin', 5),
+    ]);
     expect(r.state).toBe('rejected');
     expect(r.rejection).toEqual(reject('dave', 3));
     expect(r.tally).toBe('1 of 2 from Change Advisory Board · owners 0 of 1');
     expect(r.waitingOn).toEqual([]);
     expect(r.mayDecide('dave')).toMatchObject({ ok: false, code: 'already-decided' });
-    expect(quorum(CAB2_OWNER, [reject('dave', 3)]).mayDecide('carol')).toEqual({ ok: false, code: 'closed', reason: 'this change is already rejected' });
+    expect(quorum(CAB2_OWNER, [reject('dave', 3)]).mayDecide('carol')).toEqual({
+      ok: false,
+      code: 'closed',
+      reason: 'this change is already rejected',
+    });
     // Approve, then reject (a race past mayDecide): the later decision is the person's.
     expect(quorum(CAB2_OWNER, [approve('carol', 1), reject('carol', 2)]).state).toBe('rejected');
     // Decisions are read in time order, whatever the order of the list.
@@ -138,23 +195,40 @@ describe('evaluateQuorum', () => {
   });
 
   it('reports entries that can never be met, with the reason', () => {
-    expect(quorum([{ owners: 1 }], [], { service: 'solo' }).unmeetable).toEqual(['the only owner of Solo is the requester']);
-    expect(quorum([{ owners: 1 }], [], { service: 'orphan', team: 'empty' }).unmeetable).toEqual(['Orphan has no owners']);
-    expect(quorum([{ owners: 2 }], []).unmeetable).toEqual(['Payments API has 1 owner besides the requester but 2 are needed']);
+    expect(quorum([{ owners: 1 }], [], { service: 'solo' }).unmeetable).toEqual([
+      'the only owner of Solo is the requester',
+    ]);
+    expect(quorum([{ owners: 1 }], [], { service: 'orphan', team: 'empty' }).unmeetable).toEqual([
+      'Orphan has no owners',
+    ]);
+    expect(quorum([{ owners: 2 }], []).unmeetable).toEqual([
+      'Payments API has 1 owner besides the requester but 2 are needed',
+    ]);
     const cab = quorum([{ group: 'cab-with-req', count: 3 }], []);
     expect(cab.unmeetable).toEqual(['CAB has 2 members who may approve (the requester cannot) but 3 are needed']);
     expect(cab.tally).toBe('0 of 3 from CAB (cannot be met)');
     expect(quorum([{ person: 'req' }], []).unmeetable).toEqual(['Rita Requester requested it and cannot approve it']);
-    expect(quorum([{ team: 3 }], []).unmeetable).toEqual(['team Payments has 2 members besides the requester but 3 are needed']);
+    expect(quorum([{ team: 3 }], []).unmeetable).toEqual([
+      'team Payments has 2 members besides the requester but 3 are needed',
+    ]);
     // Each entry alone can be met, together they need more people than there are.
     const together = quorum([{ group: 'pair', count: 2 }, { owners: 1 }], []);
     expect(together.entries.every((e) => !e.unmeetable)).toBe(true);
-    expect(together.unmeetable).toEqual(['Pair and owners need 3 different approvers (one approval counts for one entry) but only 2 people can approve them: Alice Example, Carol Danvers']);
+    expect(together.unmeetable).toEqual([
+      'Pair and owners need 3 different approvers (one approval counts for one entry) but only 2 people can approve them: Alice Example, Carol Danvers',
+    ]);
     // The entries competing for the same people are named together (Wide joins through Alice), the others not (Dave).
-    const three = quorum([{ person: 'carol' }, { group: 'pair', count: 2 }, { group: 'wide', count: 1 }], [], { service: 'orphan', team: 'empty' });
-    expect(three.unmeetable).toEqual(['Carol Danvers, Pair and Wide cannot all be met at once (one approval counts for one entry; they may approve: Carol Danvers, Alice Example, Dave Ops, Erin Sec)']);
+    const three = quorum([{ person: 'carol' }, { group: 'pair', count: 2 }, { group: 'wide', count: 1 }], [], {
+      service: 'orphan',
+      team: 'empty',
+    });
+    expect(three.unmeetable).toEqual([
+      'Carol Danvers, Pair and Wide cannot all be met at once (one approval counts for one entry; they may approve: Carol Danvers, Alice Example, Dave Ops, Erin Sec)',
+    ]);
     const apart = quorum([{ person: 'carol' }, { group: 'pair', count: 2 }, { person: 'dave' }], []);
-    expect(apart.unmeetable).toEqual(['Carol Danvers and Pair need 3 different approvers (one approval counts for one entry) but only 2 people can approve them: Carol Danvers, Alice Example']);
+    expect(apart.unmeetable).toEqual([
+      'Carol Danvers and Pair need 3 different approvers (one approval counts for one entry) but only 2 people can approve them: Carol Danvers, Alice Example',
+    ]);
     expect(quorum(CAB2_OWNER, []).unmeetable).toEqual([]);
   });
 
@@ -188,9 +262,19 @@ describe('evaluateQuorum', () => {
     const q = quorum(CAB2_OWNER, [approve('dave', 1)], { noun: 'exception' });
     expect(q.approvers).toEqual(['carol', 'dave', 'alice']);
     expect(q.waitingOn).toEqual(['carol', 'alice']);
-    expect(q.mayDecide('frank')).toEqual({ ok: false, code: 'not-approver', reason: 'not an approver for this exception' });
-    const done = quorum(CAB2_OWNER, [approve('dave', 1), approve('carol', 2), approve('alice', 3)], { noun: 'exception' });
+    expect(q.mayDecide('frank')).toEqual({
+      ok: false,
+      code: 'not-approver',
+      reason: 'not an approver for this exception',
+    });
+    const done = quorum(CAB2_OWNER, [approve('dave', 1), approve('carol', 2), approve('alice', 3)], {
+      noun: 'exception',
+    });
     expect(done.mayDecide('bob')).toMatchObject({ ok: false, code: 'not-approver' });
-    expect(quorum([{ group: 'cab', count: 1 }], [approve('dave', 1)]).mayDecide('carol')).toEqual({ ok: false, code: 'closed', reason: 'this change is already approved' });
+    expect(quorum([{ group: 'cab', count: 1 }], [approve('dave', 1)]).mayDecide('carol')).toEqual({
+      ok: false,
+      code: 'closed',
+      reason: 'this change is already approved',
+    });
   });
 });

@@ -32,14 +32,23 @@ describe('daylight saving in America/New_York (2026-03-08 spring forward, 2026-1
       '2026-03-08T07:30:00.000Z', // 02:30 shifted by the hour skipped: 03:30 EDT
       '2026-03-09T06:30:00.000Z', // 02:30 EDT
     ]);
-    expect(preceding('30 2 * * *', NY, '2026-03-09T06:30:00Z', 3)).toEqual(['2026-03-07T07:30:00.000Z', '2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z']);
+    expect(preceding('30 2 * * *', NY, '2026-03-09T06:30:00Z', 3)).toEqual([
+      '2026-03-07T07:30:00.000Z',
+      '2026-03-08T07:30:00.000Z',
+      '2026-03-09T06:30:00.000Z',
+    ]);
   });
 
   it('01:30, which occurs twice on 2026-11-01, runs once at the first (01:30 EDT = 05:30Z)', () => {
-    expect(following('30 1 * * *', NY, '2026-10-31T12:00:00Z', 2)).toEqual(['2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z']);
+    expect(following('30 1 * * *', NY, '2026-10-31T12:00:00Z', 2)).toEqual([
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-02T06:30:00.000Z',
+    ]);
     // From between the two 01:30s, the second one (06:30Z) is not an occurrence.
     expect(iso(cronTime('30 1 * * *', NY).after(new Date('2026-11-01T05:30:00Z')))).toBe('2026-11-02T06:30:00.000Z');
-    expect(iso(cronTime('30 1 * * *', NY).atOrBefore(new Date('2026-11-01T07:00:00Z')))).toBe('2026-11-01T05:30:00.000Z');
+    expect(iso(cronTime('30 1 * * *', NY).atOrBefore(new Date('2026-11-01T07:00:00Z')))).toBe(
+      '2026-11-01T05:30:00.000Z',
+    );
   });
 
   it('an every-30-minutes expression runs each wall time once: the repeated hour once, the skipped hour not at all', () => {
@@ -69,20 +78,33 @@ describe('daylight saving in America/New_York (2026-03-08 spring forward, 2026-1
 
 describe('daylight saving in Europe/Berlin (2026-03-29 and 2026-10-25)', () => {
   it('09:00 runs once on both change days: 07:00Z (CEST) and 08:00Z (CET)', () => {
-    expect(following('0 9 * * *', BER, '2026-03-28T12:00:00Z', 2)).toEqual(['2026-03-29T07:00:00.000Z', '2026-03-30T07:00:00.000Z']);
-    expect(following('0 9 * * *', BER, '2026-10-24T12:00:00Z', 2)).toEqual(['2026-10-25T08:00:00.000Z', '2026-10-26T08:00:00.000Z']);
+    expect(following('0 9 * * *', BER, '2026-03-28T12:00:00Z', 2)).toEqual([
+      '2026-03-29T07:00:00.000Z',
+      '2026-03-30T07:00:00.000Z',
+    ]);
+    expect(following('0 9 * * *', BER, '2026-10-24T12:00:00Z', 2)).toEqual([
+      '2026-10-25T08:00:00.000Z',
+      '2026-10-26T08:00:00.000Z',
+    ]);
   });
 
   it('02:30 on the change days: shifted to 03:30 CEST (01:30Z) in March, the first 02:30 (CEST, 00:30Z) in October', () => {
     expect(following('30 2 * * *', BER, '2026-03-28T12:00:00Z', 1)).toEqual(['2026-03-29T01:30:00.000Z']);
-    expect(following('30 2 * * *', BER, '2026-10-24T12:00:00Z', 2)).toEqual(['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+    expect(following('30 2 * * *', BER, '2026-10-24T12:00:00Z', 2)).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
   });
 });
 
 describe('a half-hour change (Australia/Lord_Howe, +10:30 / +11)', () => {
   it('01:45 occurs twice on 2026-04-05 and runs at the first; 02:15 does not exist on 2026-10-04 and runs 30 min later', () => {
-    expect(following('45 1 * * *', 'Australia/Lord_Howe', '2026-04-04T00:00:00Z', 1)).toEqual(['2026-04-04T14:45:00.000Z']);
-    expect(following('15 2 * * *', 'Australia/Lord_Howe', '2026-10-03T00:00:00Z', 1)).toEqual(['2026-10-03T15:45:00.000Z']);
+    expect(following('45 1 * * *', 'Australia/Lord_Howe', '2026-04-04T00:00:00Z', 1)).toEqual([
+      '2026-04-04T14:45:00.000Z',
+    ]);
+    expect(following('15 2 * * *', 'Australia/Lord_Howe', '2026-10-03T00:00:00Z', 1)).toEqual([
+      '2026-10-03T15:45:00.000Z',
+    ]);
   });
 });
 

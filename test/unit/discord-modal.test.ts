@@ -27,7 +27,10 @@ const strict = { strict: true };
 
 function lenient() {
   const cut: string[] = [];
-  return { cut, policy: { strict: false, onTruncate: (platform: string, limit: string) => cut.push(`${platform}:${limit}`) } };
+  return {
+    cut,
+    policy: { strict: false, onTruncate: (platform: string, limit: string) => cut.push(`${platform}:${limit}`) },
+  };
 }
 
 const incident = (over: Partial<Incident> = {}): Incident => ({
@@ -51,7 +54,13 @@ const incident = (over: Partial<Incident> = {}): Incident => ({
   resolution: null,
   postmortem: null,
   roles: {},
-  warRoom: { platform: 'discord', channelId: '333333333333333333', name: 'inc-7-database-down', state: 'ready', error: null },
+  warRoom: {
+    platform: 'discord',
+    channelId: '333333333333333333',
+    name: 'inc-7-database-down',
+    state: 'ready',
+    error: null,
+  },
   version: 1,
   updatedAt: new Date('2026-03-08T06:30:00.000Z'),
   ...over,
@@ -75,14 +84,24 @@ const everyKind = (fields: Partial<Record<string, Partial<FormField>>> = {}): Fo
       ],
       ...fields.colour,
     },
-    { id: 'urgent', label: 'Urgent?', kind: 'boolean', options: [{ value: 'yes', label: 'Yes, it is urgent' }], ...fields.urgent },
+    {
+      id: 'urgent',
+      label: 'Urgent?',
+      kind: 'boolean',
+      options: [{ value: 'yes', label: 'Yes, it is urgent' }],
+      ...fields.urgent,
+    },
   ],
 });
 
-const refill = (form: Form, typed: Record<string, string>): Form => ({ ...form, fields: form.fields.map((f) => (typed[f.id] === undefined ? f : { ...f, initial: typed[f.id] })) });
+const refill = (form: Form, typed: Record<string, string>): Form => ({
+  ...form,
+  fields: form.fields.map((f) => (typed[f.id] === undefined ? f : { ...f, initial: typed[f.id] })),
+});
 const components = (form: Form, policy: { strict: boolean } = strict) => renderModal(form, policy).components;
 /** The value each select starts with: its `default` options. */
-const defaults = (l: DiscordLabel) => (l.component.type === 3 ? l.component.options.filter((o) => o.default).map((o) => o.value) : []);
+const defaults = (l: DiscordLabel) =>
+  l.component.type === 3 ? l.component.options.filter((o) => o.default).map((o) => o.value) : [];
 
 describe('Discord modal: field kinds', () => {
   it('renders custom_id (the encoded form target), title and one Label per field', () => {
@@ -100,9 +119,24 @@ describe('Discord modal: field kinds', () => {
 
   it('text and paragraph: text inputs, short (1) and paragraph (2), max_length capped at 4000', () => {
     const [name, notes] = components(everyKind());
-    expect(name).toEqual({ type: 18, label: 'Name', component: { type: 4, custom_id: 'name', style: 1, required: true, max_length: 40 } });
-    expect(notes).toEqual({ type: 18, label: 'Notes', component: { type: 4, custom_id: 'notes', style: 2, required: false, max_length: MODAL.TEXT_INPUT_LENGTH } });
-    expect(components(everyKind({ notes: { maxLength: 9000, placeholder: 'Tell us' } }))[1].component).toEqual({ type: 4, custom_id: 'notes', style: 2, required: false, max_length: 4000, placeholder: 'Tell us' });
+    expect(name).toEqual({
+      type: 18,
+      label: 'Name',
+      component: { type: 4, custom_id: 'name', style: 1, required: true, max_length: 40 },
+    });
+    expect(notes).toEqual({
+      type: 18,
+      label: 'Notes',
+      component: { type: 4, custom_id: 'notes', style: 2, required: false, max_length: MODAL.TEXT_INPUT_LENGTH },
+    });
+    expect(components(everyKind({ notes: { maxLength: 9000, placeholder: 'Tell us' } }))[1].component).toEqual({
+      type: 4,
+      custom_id: 'notes',
+      style: 2,
+      required: false,
+      max_length: 4000,
+      placeholder: 'Tell us',
+    });
   });
 
   it('select: a string select choosing exactly one (none allowed when optional), nothing preselected', () => {
@@ -122,7 +156,11 @@ describe('Discord modal: field kinds', () => {
         ],
       },
     });
-    expect(components(everyKind({ colour: { required: false } }))[2].component).toMatchObject({ required: false, min_values: 0, max_values: 1 });
+    expect(components(everyKind({ colour: { required: false } }))[2].component).toMatchObject({
+      required: false,
+      min_values: 0,
+      max_values: 1,
+    });
   });
 
   it('boolean: a Yes/No select, No preselected, the option text kept as the description of Yes', () => {
@@ -180,7 +218,19 @@ describe('Discord modal: the incident forms', () => {
     expect(m.custom_id).toBe('f1|incident.declare|nonce-123');
     expect(decodeForm(m.custom_id)).toEqual({ ok: true, target: form.target });
     expect(m.components).toHaveLength(DISCORD.MODAL_COMPONENTS);
-    expect(m.components[0]).toEqual({ type: 18, label: 'Title', component: { type: 4, custom_id: 'title', style: 1, required: true, max_length: 100, value: 'Checkout fails', placeholder: 'Checkout fails with 502' } });
+    expect(m.components[0]).toEqual({
+      type: 18,
+      label: 'Title',
+      component: {
+        type: 4,
+        custom_id: 'title',
+        style: 1,
+        required: true,
+        max_length: 100,
+        value: 'Checkout fails',
+        placeholder: 'Checkout fails with 502',
+      },
+    });
     expect(m.components[1].component).toEqual({
       type: 3,
       custom_id: 'severity',
@@ -211,7 +261,18 @@ describe('Discord modal: the incident forms', () => {
         ],
       },
     });
-    expect(m.components[3]).toEqual({ type: 18, label: 'Summary', component: { type: 4, custom_id: 'summary', style: 2, required: false, max_length: 1000, placeholder: 'What is happening, who is affected' } });
+    expect(m.components[3]).toEqual({
+      type: 18,
+      label: 'Summary',
+      component: {
+        type: 4,
+        custom_id: 'summary',
+        style: 2,
+        required: false,
+        max_length: 1000,
+        placeholder: 'What is happening, who is affected',
+      },
+    });
     expect(m.components[4]).toEqual({
       type: 18,
       label: 'Page the on-call now?',
@@ -230,7 +291,13 @@ describe('Discord modal: the incident forms', () => {
   });
 
   it('declare shown again after an error keeps everything the user had entered', () => {
-    const typed = { title: 'DB', severity: 'SEV1', service: 'ledger', summary: 'pool exhausted\nsince 06:00', page: 'yes' };
+    const typed = {
+      title: 'DB',
+      severity: 'SEV1',
+      service: 'ledger',
+      summary: 'pool exhausted\nsince 06:00',
+      page: 'yes',
+    };
     const c = components(declareForm(dir, typed));
     expect(c[0].component).toMatchObject({ value: 'DB' });
     expect(c.slice(1, 3).map(defaults)).toEqual([['SEV1'], ['ledger']]);
@@ -244,8 +311,20 @@ describe('Discord modal: the incident forms', () => {
     expect(status.title).toBe('INC-7 status');
     expect(status.custom_id).toMatch(/^f1\|incident\.status\|7\|[A-Za-z0-9_-]{12}$/);
     expect(defaults(status.components[0])).toEqual(['identified']);
-    expect((status.components[0].component as { options: DiscordSelectOption[] }).options.map((o) => o.label)).toEqual(['Investigating', 'Identified', 'Monitoring', 'Declined', 'Cancelled']);
-    expect(status.components[1].component).toEqual({ type: 4, custom_id: 'text', style: 2, required: false, max_length: 2000 });
+    expect((status.components[0].component as { options: DiscordSelectOption[] }).options.map((o) => o.label)).toEqual([
+      'Investigating',
+      'Identified',
+      'Monitoring',
+      'Declined',
+      'Cancelled',
+    ]);
+    expect(status.components[1].component).toEqual({
+      type: 4,
+      custom_id: 'text',
+      style: 2,
+      required: false,
+      max_length: 2000,
+    });
     expect(defaults(renderModal(severityForm(dir, i), strict).components[0])).toEqual(['SEV3']);
     const role = renderModal(roleForm(dir, i), strict).components;
     expect(role.map((c) => [c.label, defaults(c)])).toEqual([
@@ -254,7 +333,20 @@ describe('Discord modal: the incident forms', () => {
     ]);
     expect(renderModal(resolveForm(i), strict)).toMatchObject({
       title: 'Resolve INC-7',
-      components: [{ type: 18, label: 'Resolution summary', component: { type: 4, custom_id: 'summary', style: 2, required: true, max_length: 2000, placeholder: 'What fixed it' } }],
+      components: [
+        {
+          type: 18,
+          label: 'Resolution summary',
+          component: {
+            type: 4,
+            custom_id: 'summary',
+            style: 2,
+            required: true,
+            max_length: 2000,
+            placeholder: 'What fixed it',
+          },
+        },
+      ],
     });
   });
 
@@ -263,9 +355,14 @@ describe('Discord modal: the incident forms', () => {
     const [st, text] = components(statusForm(i, { status: 'monitoring', text: 'rolled back' }));
     expect(defaults(st)).toEqual(['monitoring']);
     expect(text.component).toMatchObject({ value: 'rolled back' });
-    expect(components(roleForm(dir, i, { role: 'scribe', person: 'carol' })).map(defaults)).toEqual([['scribe'], ['carol']]);
+    expect(components(roleForm(dir, i, { role: 'scribe', person: 'carol' })).map(defaults)).toEqual([
+      ['scribe'],
+      ['carol'],
+    ]);
     expect(components(severityForm(dir, i, { severity: 'SEV1' })).map(defaults)).toEqual([['SEV1']]);
-    expect(components(resolveForm(i, { summary: 'Rolled back the deploy' }))[0].component).toMatchObject({ value: 'Rolled back the deploy' });
+    expect(components(resolveForm(i, { summary: 'Rolled back the deploy' }))[0].component).toMatchObject({
+      value: 'Rolled back the deploy',
+    });
   });
 });
 
@@ -286,22 +383,39 @@ describe('Discord modal: limits', () => {
   });
 
   it('more than 5 components: strict throws, production keeps the first 5', () => {
-    const six: Form = { ...everyKind(), fields: Array.from({ length: 6 }, (_, n) => ({ id: `f${n}`, label: `F${n}`, kind: 'text' as const })) };
+    const six: Form = {
+      ...everyKind(),
+      fields: Array.from({ length: 6 }, (_, n) => ({ id: `f${n}`, label: `F${n}`, kind: 'text' as const })),
+    };
     expect(() => renderModal(six, strict)).toThrow('discord limit MODAL_COMPONENTS exceeded: 6 > 5');
     const { cut, policy } = lenient();
-    expect(renderModal(six, policy).components.map((c) => c.component.custom_id)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
+    expect(renderModal(six, policy).components.map((c) => c.component.custom_id)).toEqual([
+      'f0',
+      'f1',
+      'f2',
+      'f3',
+      'f4',
+    ]);
     expect(cut).toEqual(['discord:MODAL_COMPONENTS']);
   });
 
   it('labels over 45, placeholders over 100 and more than 25 options are cut visibly; each cut reported', () => {
-    const options = Array.from({ length: 30 }, (_, n) => ({ value: `o${n}`, label: n === 0 ? 'O'.repeat(101) : `O${n}` }));
-    const form = everyKind({ name: { label: 'What is the name of the thing that is broken now?', placeholder: 'p'.repeat(120) }, colour: { options, initial: 'o29' } });
+    const options = Array.from({ length: 30 }, (_, n) => ({
+      value: `o${n}`,
+      label: n === 0 ? 'O'.repeat(101) : `O${n}`,
+    }));
+    const form = everyKind({
+      name: { label: 'What is the name of the thing that is broken now?', placeholder: 'p'.repeat(120) },
+      colour: { options, initial: 'o29' },
+    });
     expect(() => renderModal(form, strict)).toThrow(/LABEL exceeded: 49 > 45/);
     const { cut, policy } = lenient();
     const [name, , colour] = renderModal(form, policy).components;
     expect(name.label).toHaveLength(MODAL.LABEL);
     expect(name.label.endsWith(TRUNCATION_MARK)).toBe(true);
-    expect((name.component as { placeholder: string }).placeholder).toBe('p'.repeat(100 - TRUNCATION_MARK.length) + TRUNCATION_MARK);
+    expect((name.component as { placeholder: string }).placeholder).toBe(
+      'p'.repeat(100 - TRUNCATION_MARK.length) + TRUNCATION_MARK,
+    );
     const opts = (colour.component as { options: DiscordSelectOption[] }).options;
     expect(opts).toHaveLength(MODAL.SELECT_OPTIONS);
     expect(opts[0].label).toHaveLength(MODAL.OPTION_LABEL);
@@ -310,8 +424,12 @@ describe('Discord modal: limits', () => {
 
   it('ids that cannot be cut (field custom_id, option values) are refused even in production', () => {
     const { cut, policy } = lenient();
-    expect(() => renderModal(everyKind({ name: { id: 'n'.repeat(101) } }), policy)).toThrow('discord limit CUSTOM_ID exceeded: 101 > 100');
-    expect(() => renderModal(everyKind({ colour: { options: [{ value: 'v'.repeat(101), label: 'x' }] } }), policy)).toThrow('discord limit OPTION_VALUE exceeded: 101 > 100');
+    expect(() => renderModal(everyKind({ name: { id: 'n'.repeat(101) } }), policy)).toThrow(
+      'discord limit CUSTOM_ID exceeded: 101 > 100',
+    );
+    expect(() =>
+      renderModal(everyKind({ colour: { options: [{ value: 'v'.repeat(101), label: 'x' }] } }), policy),
+    ).toThrow('discord limit OPTION_VALUE exceeded: 101 > 100');
     expect(cut).toEqual([]);
   });
 });
@@ -377,7 +495,14 @@ function modalSubmit(customId: string, components: Json[]): Json {
     channel_id: '1016614538398937098',
     channel: { id: '1016614538398937098', type: 0, guild_id: '808638139785936919', name: 'incidents' },
     member: {
-      user: { id: '111111111111111111', username: 'alice', global_name: 'Alice', discriminator: '0', avatar: null, public_flags: 0 },
+      user: {
+        id: '111111111111111111',
+        username: 'alice',
+        global_name: 'Alice',
+        discriminator: '0',
+        avatar: null,
+        public_flags: 0,
+      },
       roles: [],
       permissions: '70368744177663',
       joined_at: '2021-02-09T09:59:16.364000+00:00',
@@ -402,7 +527,10 @@ async function submit(raw: Json) {
   callbacks.length = 0;
   const handle = createInteractionHandler({ dispatcher, render: new DiscordRenderer(strict, actions) });
   // discord.js builds the interaction from the raw payload, as its gateway does.
-  const interaction = new (ModalSubmitInteraction as unknown as new (c: Client, d: Json) => ModalSubmitInteraction)(client, raw);
+  const interaction = new (ModalSubmitInteraction as unknown as new (c: Client, d: Json) => ModalSubmitInteraction)(
+    client,
+    raw,
+  );
   await handle(interaction);
   return { submitted: [...submitted], callbacks: [...callbacks] };
 }
@@ -421,31 +549,68 @@ describe('Discord MODAL_SUBMIT → field values', () => {
     );
     expect(r.submitted).toHaveLength(1);
     expect(r.submitted[0].formId).toBe(form);
-    expect(r.submitted[0].values).toEqual({ title: 'Checkout 502s', severity: 'SEV2', service: 'payments-api', summary: 'Something wrong\n  Please help!', page: 'yes' });
-    expect(r.submitted[0].inv).toMatchObject({ platform: 'discord', userId: '111111111111111111', userName: 'Alice', channelId: '1016614538398937098' });
+    expect(r.submitted[0].values).toEqual({
+      title: 'Checkout 502s',
+      severity: 'SEV2',
+      service: 'payments-api',
+      summary: 'Something wrong\n  Please help!',
+      page: 'yes',
+    });
+    expect(r.submitted[0].inv).toMatchObject({
+      platform: 'discord',
+      userId: '111111111111111111',
+      userName: 'Alice',
+      channelId: '1016614538398937098',
+    });
     // Answered once, ephemerally, on the interaction's callback.
-    expect(r.callbacks.map((c) => [c.url.replace(/\?.*$/, ''), c.body.type, c.body.data.flags])).toEqual([['/api/v10/interactions/1095661440997806172/interaction-token/callback', 4, 64]]);
+    expect(r.callbacks.map((c) => [c.url.replace(/\?.*$/, ''), c.body.type, c.body.data.flags])).toEqual([
+      ['/api/v10/interactions/1095661440997806172/interaction-token/callback', 4, 64],
+    ]);
     expect(r.callbacks[0].body.data.embeds[0].title).toBe('Done');
   });
 
   it('reads the classic action-row shape too', async () => {
-    const r = await submit(modalSubmit('f1|incident.resolve|7|nonce-123', [{ type: 1, id: 1, components: [text(2, 'summary', 'Rolled back')] }]));
+    const r = await submit(
+      modalSubmit('f1|incident.resolve|7|nonce-123', [
+        { type: 1, id: 1, components: [text(2, 'summary', 'Rolled back')] },
+      ]),
+    );
     expect(r.submitted[0].values).toEqual({ summary: 'Rolled back' });
   });
 
   it('left empty: an optional text input comes back empty, a select with nothing chosen gives no value', async () => {
-    const r = await submit(modalSubmit('f1|incident.declare|nonce-123', [label(1, text(2, 'summary', '')), label(3, choice(4, 'service', []))]));
+    const r = await submit(
+      modalSubmit('f1|incident.declare|nonce-123', [
+        label(1, text(2, 'summary', '')),
+        label(3, choice(4, 'service', [])),
+      ]),
+    );
     expect(r.submitted[0].values).toEqual({ summary: '' });
     expect(r.submitted[0].values.service).toBeUndefined();
   });
 
   it('round trip: a rendered modal submitted with its preselected values reads back what was shown', async () => {
-    const typed = { title: 'Checkout down', severity: 'SEV1', service: 'edge-gateway', summary: '502 on /pay', page: 'yes' };
+    const typed = {
+      title: 'Checkout down',
+      severity: 'SEV1',
+      service: 'edge-gateway',
+      summary: '502 on /pay',
+      page: 'yes',
+    };
     const m = renderModal(declareForm(dir, typed), strict);
     let n = 0;
     const back = m.components.map((c) => {
       const inner = c.component;
-      return label(++n, inner.type === 4 ? text(++n, inner.custom_id, inner.value ?? '') : choice(++n, inner.custom_id, inner.options.filter((o) => o.default).map((o) => o.value)));
+      return label(
+        ++n,
+        inner.type === 4
+          ? text(++n, inner.custom_id, inner.value ?? '')
+          : choice(
+              ++n,
+              inner.custom_id,
+              inner.options.filter((o) => o.default).map((o) => o.value),
+            ),
+      );
     });
     const r = await submit(modalSubmit(m.custom_id, back));
     expect(r.submitted[0]).toMatchObject({ formId: m.custom_id, values: typed });
@@ -454,7 +619,12 @@ describe('Discord MODAL_SUBMIT → field values', () => {
   it('invalid fields: the answer lists them and offers a button that opens the form again', async () => {
     fieldErrors = { title: 'Use at least 3 characters', severity: 'Choose a severity' };
     try {
-      const r = await submit(modalSubmit('f1|incident.declare|nonce-123', [label(1, text(2, 'title', 'DB')), label(3, choice(4, 'severity', []))]));
+      const r = await submit(
+        modalSubmit('f1|incident.declare|nonce-123', [
+          label(1, text(2, 'title', 'DB')),
+          label(3, choice(4, 'severity', [])),
+        ]),
+      );
       const data = r.callbacks[0].body.data;
       expect(data.flags).toBe(64);
       expect(data.embeds[0].title).toBe('Some fields need another look');
@@ -483,7 +653,9 @@ describe('Discord MODAL_SUBMIT → field values', () => {
   });
 
   it('submissions of forms that are not Steward’s are left alone', async () => {
-    const r = await submit(modalSubmit('game_feedback_modal', [label(1, text(2, 'game_feedback', 'The recent changes feel better'))]));
+    const r = await submit(
+      modalSubmit('game_feedback_modal', [label(1, text(2, 'game_feedback', 'The recent changes feel better'))]),
+    );
     expect(r).toEqual({ submitted: [], callbacks: [] });
   });
 });

@@ -3,12 +3,27 @@ import { describe, expect, it } from 'vitest';
 import type { Freeze } from '../../src/core/policy/schema.js';
 import { freezesBetween, freezesOverlapping, localInstant, occurrencesOf } from '../../src/core/changes/freeze.js';
 
-const weekend: Freeze = { id: 'weekend', reason: 'No weekend changes', timezone: 'Europe/Berlin', cron: '0 17 * * 5', duration: '64h' };
-const yearEnd: Freeze = { id: 'year-end', reason: 'Year-end freeze', timezone: 'America/New_York', from: '2026-12-20 00:00', to: '2027-01-04 00:00', services: ['payments-api'] };
+const weekend: Freeze = {
+  id: 'weekend',
+  reason: 'No weekend changes',
+  timezone: 'Europe/Berlin',
+  cron: '0 17 * * 5',
+  duration: '64h',
+};
+const yearEnd: Freeze = {
+  id: 'year-end',
+  reason: 'Year-end freeze',
+  timezone: 'America/New_York',
+  from: '2026-12-20 00:00',
+  to: '2027-01-04 00:00',
+  services: ['payments-api'],
+};
 const freezes = [yearEnd, weekend];
 const d = (iso: string) => new Date(iso);
-const spans = (list: { freeze: Freeze; from: Date; to: Date }[]) => list.map((o) => [o.freeze.id, o.from.toISOString(), o.to.toISOString()]);
-const overlapping = (service: string, start: string, end: string) => spans(freezesOverlapping(freezes, service, d(start), d(end)));
+const spans = (list: { freeze: Freeze; from: Date; to: Date }[]) =>
+  list.map((o) => [o.freeze.id, o.from.toISOString(), o.to.toISOString()]);
+const overlapping = (service: string, start: string, end: string) =>
+  spans(freezesOverlapping(freezes, service, d(start), d(end)));
 
 describe('recurring freeze: Fri 17:00 + 64h in Europe/Berlin, wall-clock length', () => {
   it('on the weekend clocks go forward (2026-03-29) it ends Monday 09:00 CEST: 63 h elapsed', () => {
@@ -51,7 +66,8 @@ describe('fixed freeze: year-end in America/New_York', () => {
     expect(overlapping('payments-api', '2026-12-28T15:00:00Z', '2026-12-28T17:00:00Z')).toEqual([run]);
     expect(overlapping('edge-gateway', '2026-12-28T15:00:00Z', '2026-12-28T17:00:00Z')).toEqual([]);
     // Sunday 2027-01-03 23:00 EST to midnight is frozen, from Monday 00:00 EST it is not (the weekend freeze left aside).
-    const yearEndOnly = (start: string, end: string) => spans(freezesOverlapping([yearEnd], 'payments-api', d(start), d(end)));
+    const yearEndOnly = (start: string, end: string) =>
+      spans(freezesOverlapping([yearEnd], 'payments-api', d(start), d(end)));
     expect(yearEndOnly('2027-01-04T04:00:00Z', '2027-01-04T05:00:00Z')).toEqual([run]);
     expect(yearEndOnly('2027-01-04T05:00:00Z', '2027-01-04T06:00:00Z')).toEqual([]);
     expect(yearEndOnly('2026-12-20T04:00:00Z', '2026-12-20T05:00:00Z')).toEqual([]);
@@ -63,7 +79,9 @@ describe('fixed freeze: year-end in America/New_York', () => {
       ['weekend', '2026-12-18T16:00:00.000Z', '2026-12-21T08:00:00.000Z'],
       ['year-end', '2026-12-20T05:00:00.000Z', '2027-01-04T05:00:00.000Z'],
     ]);
-    expect(overlapping('payments-api', '2026-12-20T04:00:00Z', '2026-12-20T05:00:00Z').map(([id]) => id)).toEqual(['weekend']);
+    expect(overlapping('payments-api', '2026-12-20T04:00:00Z', '2026-12-20T05:00:00Z').map(([id]) => id)).toEqual([
+      'weekend',
+    ]);
   });
 });
 
@@ -71,21 +89,31 @@ describe('occurrences and local times', () => {
   const utc = (cron: string, duration: string): Freeze => ({ id: 'x', reason: 'X', timezone: 'UTC', cron, duration });
 
   it('merges occurrences of one freeze that overlap into one run', () => {
-    expect(spans(occurrencesOf(utc('0 9-11 * * *', '2h'), d('2026-06-01T10:30:00Z'), d('2026-06-01T10:45:00Z')))).toEqual([
-      ['x', '2026-06-01T09:00:00.000Z', '2026-06-01T13:00:00.000Z'],
-    ]);
+    expect(
+      spans(occurrencesOf(utc('0 9-11 * * *', '2h'), d('2026-06-01T10:30:00Z'), d('2026-06-01T10:45:00Z'))),
+    ).toEqual([['x', '2026-06-01T09:00:00.000Z', '2026-06-01T13:00:00.000Z']]);
     // A run without end is followed 31 days past the asked range.
     const endless = occurrencesOf(utc('0 * * * *', '2h'), d('2026-06-01T10:30:00Z'), d('2026-06-01T10:45:00Z'));
     expect(spans(endless)).toEqual([['x', '2026-06-01T09:00:00.000Z', '2026-07-02T12:00:00.000Z']]);
   });
 
   it('a start in the New York gap runs at the scheduler time; an end in the gap moves forward by it', () => {
-    const ny = (cron: string, duration: string): Freeze => ({ id: 'n', reason: 'N', timezone: 'America/New_York', cron, duration });
+    const ny = (cron: string, duration: string): Freeze => ({
+      id: 'n',
+      reason: 'N',
+      timezone: 'America/New_York',
+      cron,
+      duration,
+    });
     const day = [d('2026-03-08T00:00:00Z'), d('2026-03-09T00:00:00Z')] as const;
     // 02:30 does not exist on 2026-03-08: the freeze starts 03:30 EDT and lasts to 04:30 EDT.
-    expect(spans(occurrencesOf(ny('30 2 8 3 *', '1h'), ...day))).toEqual([['n', '2026-03-08T07:30:00.000Z', '2026-03-08T08:30:00.000Z']]);
+    expect(spans(occurrencesOf(ny('30 2 8 3 *', '1h'), ...day))).toEqual([
+      ['n', '2026-03-08T07:30:00.000Z', '2026-03-08T08:30:00.000Z'],
+    ]);
     // 01:30 EST + 1h on the wall clock is 02:30, skipped: it ends 03:30 EDT.
-    expect(spans(occurrencesOf(ny('30 1 8 3 *', '1h'), ...day))).toEqual([['n', '2026-03-08T06:30:00.000Z', '2026-03-08T07:30:00.000Z']]);
+    expect(spans(occurrencesOf(ny('30 1 8 3 *', '1h'), ...day))).toEqual([
+      ['n', '2026-03-08T06:30:00.000Z', '2026-03-08T07:30:00.000Z'],
+    ]);
   });
 
   it('reads a policy local time in its zone', () => {

@@ -17,21 +17,45 @@ const refused = (name: string, text: string) => {
 
 describe('/page', () => {
   it('a service and a message; the message keeps its inner spacing and line breaks', () => {
-    expect(ok('/page', 'payments-api checkout is down')).toEqual({ kind: 'page.create', target: 'payments-api', message: 'checkout is down' });
-    expect(ok('/page', '  payments-api   checkout  is\n  down  ')).toEqual({ kind: 'page.create', target: 'payments-api', message: 'checkout  is\n  down' });
-    expect(ok('page', 'ledger 502s on /refund, since 06:00')).toEqual({ kind: 'page.create', target: 'ledger', message: '502s on /refund, since 06:00' });
+    expect(ok('/page', 'payments-api checkout is down')).toEqual({
+      kind: 'page.create',
+      target: 'payments-api',
+      message: 'checkout is down',
+    });
+    expect(ok('/page', '  payments-api   checkout  is\n  down  ')).toEqual({
+      kind: 'page.create',
+      target: 'payments-api',
+      message: 'checkout  is\n  down',
+    });
+    expect(ok('page', 'ledger 502s on /refund, since 06:00')).toEqual({
+      kind: 'page.create',
+      target: 'ledger',
+      message: '502s on /refund, since 06:00',
+    });
   });
 
   it('a person: a Slack mention (with or without its name), an @name, or a person id', () => {
     expect(ok('/page', '<@U0BEA|bea> hi')).toEqual({ kind: 'page.create', target: '<@U0BEA|bea>', message: 'hi' });
-    expect(ok('/page', '<@U0BEA> can you look')).toEqual({ kind: 'page.create', target: '<@U0BEA>', message: 'can you look' });
+    expect(ok('/page', '<@U0BEA> can you look')).toEqual({
+      kind: 'page.create',
+      target: '<@U0BEA>',
+      message: 'can you look',
+    });
     expect(ok('/page', '@bea hi')).toEqual({ kind: 'page.create', target: '@bea', message: 'hi' });
     expect(ok('/page', 'bea hi')).toEqual({ kind: 'page.create', target: 'bea', message: 'hi' });
   });
 
   it("Discord's subcommands: service <id> <message> and person <@id> <message>", () => {
-    expect(ok('page', 'service payments-api checkout   is down')).toEqual({ kind: 'page.create', target: 'payments-api', message: 'checkout   is down' });
-    expect(ok('page', 'person <@123456789012345678> call me')).toEqual({ kind: 'page.create', target: '<@123456789012345678>', message: 'call me' });
+    expect(ok('page', 'service payments-api checkout   is down')).toEqual({
+      kind: 'page.create',
+      target: 'payments-api',
+      message: 'checkout   is down',
+    });
+    expect(ok('page', 'person <@123456789012345678> call me')).toEqual({
+      kind: 'page.create',
+      target: '<@123456789012345678>',
+      message: 'call me',
+    });
     expect(ok('page', 'SERVICE ledger down')).toEqual({ kind: 'page.create', target: 'ledger', message: 'down' });
   });
 
@@ -59,7 +83,11 @@ describe('/page', () => {
   });
 
   it('a message over 1000 characters is refused, naming the message and the limit; 1000 is fine', () => {
-    expect(ok('/page', `payments-api ${'x'.repeat(1000)}`)).toEqual({ kind: 'page.create', target: 'payments-api', message: 'x'.repeat(1000) });
+    expect(ok('/page', `payments-api ${'x'.repeat(1000)}`)).toEqual({
+      kind: 'page.create',
+      target: 'payments-api',
+      message: 'x'.repeat(1000),
+    });
     const e = refused('/page', `payments-api ${'x'.repeat(1001)}`);
     expect(e.code).toBe('COMMAND.INVALID');
     expect(e.message).toMatch(/message/);
@@ -89,17 +117,42 @@ describe('/oncall', () => {
 
   it('override: a person and a duration, optionally a schedule, in any order', () => {
     expect(ok('/oncall', 'override @bea 4h')).toEqual({ kind: 'oncall.override', user: '@bea', duration: '4h' });
-    expect(ok('/oncall', 'override 4h <@U1> payments-primary')).toEqual({ kind: 'oncall.override', user: '<@U1>', duration: '4h', schedule: 'payments-primary' });
-    expect(ok('/oncall', 'override payments-primary 4h <@U1>')).toEqual({ kind: 'oncall.override', user: '<@U1>', duration: '4h', schedule: 'payments-primary' });
-    expect(ok('/oncall', 'override <@U1> payments-primary 4h')).toEqual({ kind: 'oncall.override', user: '<@U1>', duration: '4h', schedule: 'payments-primary' });
+    expect(ok('/oncall', 'override 4h <@U1> payments-primary')).toEqual({
+      kind: 'oncall.override',
+      user: '<@U1>',
+      duration: '4h',
+      schedule: 'payments-primary',
+    });
+    expect(ok('/oncall', 'override payments-primary 4h <@U1>')).toEqual({
+      kind: 'oncall.override',
+      user: '<@U1>',
+      duration: '4h',
+      schedule: 'payments-primary',
+    });
+    expect(ok('/oncall', 'override <@U1> payments-primary 4h')).toEqual({
+      kind: 'oncall.override',
+      user: '<@U1>',
+      duration: '4h',
+      schedule: 'payments-primary',
+    });
     // Without a mention the first word that is not the duration is the person.
-    expect(ok('/oncall', 'override 30m bea platform-primary')).toEqual({ kind: 'oncall.override', user: 'bea', duration: '30m', schedule: 'platform-primary' });
+    expect(ok('/oncall', 'override 30m bea platform-primary')).toEqual({
+      kind: 'oncall.override',
+      user: 'bea',
+      duration: '30m',
+      schedule: 'platform-primary',
+    });
     expect(ok('/oncall', 'override @bea 2d')).toEqual({ kind: 'oncall.override', user: '@bea', duration: '2d' });
     expect(ok('/oncall', 'override @bea 1w')).toEqual({ kind: 'oncall.override', user: '@bea', duration: '1w' });
   });
 
   it('override: the duration and schedule lowered, the mention kept as typed', () => {
-    expect(ok('/oncall', 'OVERRIDE <@U0BEA|bea> 4H Payments-Primary')).toEqual({ kind: 'oncall.override', user: '<@U0BEA|bea>', duration: '4h', schedule: 'payments-primary' });
+    expect(ok('/oncall', 'OVERRIDE <@U0BEA|bea> 4H Payments-Primary')).toEqual({
+      kind: 'oncall.override',
+      user: '<@U0BEA|bea>',
+      duration: '4h',
+      schedule: 'payments-primary',
+    });
   });
 
   it('override with a bad duration: refused, naming the duration and the accepted forms', () => {
@@ -132,7 +185,13 @@ describe('/oncall', () => {
   });
 
   it('a schedule or target that is not an id is refused, naming it', () => {
-    expect(refused('/oncall', 'override @bea 4h Bad_Sched')).toMatchObject({ code: 'COMMAND.INVALID', message: expect.stringMatching(/schedule must be an id/) });
-    expect(refused('/oncall', '<!channel>')).toMatchObject({ code: 'COMMAND.INVALID', message: expect.stringMatching(/target must be an id/) });
+    expect(refused('/oncall', 'override @bea 4h Bad_Sched')).toMatchObject({
+      code: 'COMMAND.INVALID',
+      message: expect.stringMatching(/schedule must be an id/),
+    });
+    expect(refused('/oncall', '<!channel>')).toMatchObject({
+      code: 'COMMAND.INVALID',
+      message: expect.stringMatching(/target must be an id/),
+    });
   });
 });

@@ -4,7 +4,12 @@ import { CHANNEL_NAME_MAX, durations, slugify, warRoomName } from '../../src/cor
 import { decodeForm, encodeForm } from '../../src/render/form-codec.js';
 
 describe('war-room names', () => {
-  const i = { number: 7, title: 'Checkout fails: 502s on /pay (EU) — Ünïcödé!', severity: 'SEV1', serviceId: 'payments-api' };
+  const i = {
+    number: 7,
+    title: 'Checkout fails: 502s on /pay (EU) — Ünïcödé!',
+    severity: 'SEV1',
+    serviceId: 'payments-api',
+  };
 
   it('fills the policy template, lowercase and slugged', () => {
     expect(warRoomName('inc-{number}-{slug}', i)).toBe('inc-7-checkout-fails-502s-on-pay-eu-unicode');
@@ -29,7 +34,14 @@ describe('war-room names', () => {
 describe('response durations', () => {
   it('measure from the declaration; missing steps are null', () => {
     const d = new Date('2026-01-01T00:00:00Z');
-    expect(durations({ declaredAt: d, acknowledgedAt: new Date(d.getTime() + 60_000), mitigatedAt: null, resolvedAt: new Date(d.getTime() + 3_600_000) })).toEqual({
+    expect(
+      durations({
+        declaredAt: d,
+        acknowledgedAt: new Date(d.getTime() + 60_000),
+        mitigatedAt: null,
+        resolvedAt: new Date(d.getTime() + 3_600_000),
+      }),
+    ).toEqual({
       toAcknowledgeMs: 60_000,
       toMitigateMs: null,
       toResolveMs: 3_600_000,
@@ -42,27 +54,45 @@ describe('/incident grammar', () => {
   it('parses every subcommand, with INC-n optional and free text kept as typed', () => {
     expect(p('declare  DB   down')).toEqual({ ok: true, command: { kind: 'incident.declare', title: 'DB   down' } });
     expect(p('declare')).toEqual({ ok: true, command: { kind: 'incident.declare' } });
-    expect(p('update INC-12 Rolled back; "errors" falling')).toEqual({ ok: true, command: { kind: 'incident.update', incident: 12, text: 'Rolled back; "errors" falling' } });
-    expect(p('status monitoring errors falling')).toEqual({ ok: true, command: { kind: 'incident.status', status: 'monitoring', text: 'errors falling' } });
+    expect(p('update INC-12 Rolled back; "errors" falling')).toEqual({
+      ok: true,
+      command: { kind: 'incident.update', incident: 12, text: 'Rolled back; "errors" falling' },
+    });
+    expect(p('status monitoring errors falling')).toEqual({
+      ok: true,
+      command: { kind: 'incident.status', status: 'monitoring', text: 'errors falling' },
+    });
     expect(p('severity sev1')).toEqual({ ok: true, command: { kind: 'incident.severity', severity: 'SEV1' } });
-    expect(p('role Scribe <@U0BOB|bob>')).toEqual({ ok: true, command: { kind: 'incident.role', role: 'scribe', user: '<@U0BOB|bob>' } });
+    expect(p('role Scribe <@U0BOB|bob>')).toEqual({
+      ok: true,
+      command: { kind: 'incident.role', role: 'scribe', user: '<@U0BOB|bob>' },
+    });
     expect(p('resolve INC-3')).toEqual({ ok: true, command: { kind: 'incident.resolve', incident: 3 } });
     expect(p('stats 90d')).toEqual({ ok: true, command: { kind: 'incident.stats', window: '90d' } });
     expect(p('stats')).toEqual({ ok: true, command: { kind: 'incident.stats', window: '30d' } });
     expect(p('')).toEqual({ ok: true, command: { kind: 'incident.help' } });
   });
   it('answers mistakes with the reason', () => {
-    expect(p('update')).toMatchObject({ ok: false, error: { message: '/incident update needs the text of the update.' } });
+    expect(p('update')).toMatchObject({
+      ok: false,
+      error: { message: '/incident update needs the text of the update.' },
+    });
     expect(p('status sleeping')).toMatchObject({ ok: false, error: { code: 'COMMAND.INVALID' } });
     expect(p('status resolved')).toMatchObject({ ok: false });
-    expect(p('role commander')).toMatchObject({ ok: false, error: { message: expect.stringMatching(/needs a role and a person/) } });
+    expect(p('role commander')).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/needs a role and a person/) },
+    });
     expect(p('stats 3y')).toMatchObject({ ok: false });
   });
 });
 
 describe('form ids', () => {
   it('round-trip and refuse forgeries', () => {
-    for (const t of [{ kind: 'incident.declare', nonce: 'abcDEF123_-' }, { kind: 'incident.status', number: 42, nonce: 'abcdefgh' }] as const) {
+    for (const t of [
+      { kind: 'incident.declare', nonce: 'abcDEF123_-' },
+      { kind: 'incident.status', number: 42, nonce: 'abcdefgh' },
+    ] as const) {
       expect(decodeForm(encodeForm(t))).toEqual({ ok: true, target: t });
     }
     expect(decodeForm('f1|incident.delete|x')).toMatchObject({ ok: false });

@@ -34,7 +34,12 @@ describe('logs never carry secrets', () => {
     expect(text.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(8);
     // Ordinary text survives.
     expect(text).toContain('message mentions');
-    expect(text.split('\n').filter(Boolean).every((l) => JSON.parse(l).service === 'steward')).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => JSON.parse(l).service === 'steward'),
+    ).toBe(true);
   });
 
   it('redacts Steward API tokens: by shape anywhere, by path in authorization headers', () => {
@@ -55,7 +60,9 @@ describe('logs never carry secrets', () => {
 
   it('redacts Slack response_urls, which grant posting rights', () => {
     const scrub = makeScrubber([]);
-    expect(scrub('{"response_url":"https://hooks.slack.com/commands/T0STEWARD/123/AbCdEf"}')).toBe('{"response_url":"[REDACTED]"}');
+    expect(scrub('{"response_url":"https://hooks.slack.com/commands/T0STEWARD/123/AbCdEf"}')).toBe(
+      '{"response_url":"[REDACTED]"}',
+    );
   });
 
   it('leaves ordinary dotted values alone', () => {
@@ -74,9 +81,16 @@ describe('log lines survive a crash', () => {
       "process.kill(process.pid, 'SIGKILL');",
     ].join('\n');
     const root = new URL('../../', import.meta.url).pathname;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.signal).toBe('SIGKILL');
-    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.msg, l.i])).toEqual([0, 1, 2].map((i) => ['before the crash', i]));
   });
 });

@@ -124,7 +124,13 @@ describe('policy', () => {
 
   it('checks api tokens: ids, digests, scopes and service references, by path', () => {
     const digest = 'ab'.repeat(32);
-    const head = ['people: [{ id: a, name: A }]', 'teams: [{ id: t, name: T }]', 'services: [{ id: payments-api, name: P, team: t, tier: 1 }]', 'api:', '  tokens:'];
+    const head = [
+      'people: [{ id: a, name: A }]',
+      'teams: [{ id: t, name: T }]',
+      'services: [{ id: payments-api, name: P, team: t, tier: 1 }]',
+      'api:',
+      '  tokens:',
+    ];
     const e = problems(
       [
         ...head,
@@ -167,12 +173,17 @@ describe('policy', () => {
     expect(e.message).not.toContain('QQQQ');
     // A digest of digits only is read as a number by YAML: the message says to quote it.
     const digits = problems(`api:\n  tokens:\n    - { id: ci, sha256: ${'1'.repeat(64)}, scopes: [changes:read] }\n`);
-    expect(digits.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['api.tokens[0].sha256: must be quoted ("…"): YAML reads a digest of digits as a number']);
+    expect(digits.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'api.tokens[0].sha256: must be quoted ("…"): YAML reads a digest of digits as a number',
+    ]);
   });
 
   it('the commented api example in the example policy is valid once uncommented', () => {
     const block = exampleText.slice(exampleText.indexOf('# api:'));
-    const text = `${exampleText}\n${block.split('\n').map((l) => l.replace(/^# ?/, '')).join('\n')}`;
+    const text = `${exampleText}\n${block
+      .split('\n')
+      .map((l) => l.replace(/^# ?/, ''))
+      .join('\n')}`;
     const { policy } = parsePolicy(text, 'org.yaml');
     expect(policy.api.tokens.map((t) => [t.id, t.scopes, t.services])).toEqual([
       ['ci-payments', ['findings:write', 'changes:write', 'changes:read'], ['payments-api', 'ledger']],
@@ -184,7 +195,11 @@ describe('policy', () => {
   it('defaults changes to one owner approval, no freezes, 3d; patches stays absent', () => {
     const { policy } = parsePolicy('people: [{ id: a, name: A }]\n', 'org.yaml');
     expect(policy.groups).toEqual([]);
-    expect(policy.changes).toEqual({ approvalTimeout: '3d', rules: [{ match: {}, approve: [{ owners: 1 }], retrospective: false }], freezes: [] });
+    expect(policy.changes).toEqual({
+      approvalTimeout: '3d',
+      rules: [{ match: {}, approve: [{ owners: 1 }], retrospective: false }],
+      freezes: [],
+    });
     expect(policy.patches).toBeUndefined();
     const withPatches = parsePolicy('patches: { exceptions: {} }\n', 'org.yaml').policy;
     expect(withPatches.patches).toEqual({ exceptions: { maxDuration: '180d', approve: [{ owners: 1 }] } });
@@ -196,12 +211,21 @@ describe('policy', () => {
       ['cab', ['alice', 'carol', 'dave']],
       ['security', ['bob', 'dave']],
     ]);
-    expect(policy.changes.rules.map((r) => r.match)).toEqual([{ kind: 'standard' }, { kind: 'normal', risk: 'high' }, { kind: 'emergency' }, {}]);
+    expect(policy.changes.rules.map((r) => r.match)).toEqual([
+      { kind: 'standard' },
+      { kind: 'normal', risk: 'high' },
+      { kind: 'emergency' },
+      {},
+    ]);
     expect(policy.changes.rules[2].retrospective).toBe(true);
     expect(policy.changes.freezes.map((f) => f.id)).toEqual(['year-end', 'weekend']);
   });
 
-  const head = ['people: [{ id: a, name: A }, { id: b, name: B }]', 'teams: [{ id: t, name: T, members: [a, b] }]', 'services: [{ id: api, name: API, team: t, tier: 1, owners: [a] }]'];
+  const head = [
+    'people: [{ id: a, name: A }, { id: b, name: B }]',
+    'teams: [{ id: t, name: T, members: [a, b] }]',
+    'services: [{ id: api, name: API, team: t, tier: 1, owners: [a] }]',
+  ];
 
   it('checks groups and approval entries: references, counts, members that are groups', () => {
     const e = problems(
@@ -237,7 +261,15 @@ describe('policy', () => {
   });
 
   it('names the field of a malformed approval entry, or the shapes when none fits', () => {
-    const e = problems([...head, 'changes:', '  rules:', '    - match: {}', '      approve: [{ group: cab, count: two }, { owners: 1, team: 2 }, { owners: 0 }]'].join('\n'));
+    const e = problems(
+      [
+        ...head,
+        'changes:',
+        '  rules:',
+        '    - match: {}',
+        '      approve: [{ group: cab, count: two }, { owners: 1, team: 2 }, { owners: 0 }]',
+      ].join('\n'),
+    );
     expect(e.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'changes.rules[0].approve[0].count: Invalid input: expected number, received string (got "two")',
       'changes.rules[0].approve[1]: must be one of { group: <id>, count: <n> }, { person: <id> }, { owners: <n> } or { team: <n> } (got {"owners":1,"team":2})',
@@ -246,15 +278,37 @@ describe('policy', () => {
   });
 
   it('refuses rules that leave a change without a rule, and rules after a catch-all', () => {
-    const gap = problems([...head, 'changes:', '  rules:', '    - { match: { kind: standard }, approve: [] }', '    - { match: { kind: normal, risk: high }, approve: [{ owners: 1 }] }'].join('\n'));
+    const gap = problems(
+      [
+        ...head,
+        'changes:',
+        '  rules:',
+        '    - { match: { kind: standard }, approve: [] }',
+        '    - { match: { kind: normal, risk: high }, approve: [{ owners: 1 }] }',
+      ].join('\n'),
+    );
     expect(gap.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'changes.rules: a change could match no rule: a normal low-risk change of api; a normal medium-risk change of api; an emergency change of api; end the rules with a catch-all rule (match: {})',
     ]);
     // Rules that together cover every kind need no `match: {}`.
-    const covered = ['standard', 'normal', 'emergency'].map((k) => `    - { match: { kind: ${k} }, approve: [{ owners: 1 }] }`);
-    expect(parsePolicy([...head, 'changes:', '  rules:', ...covered].join('\n'), 'org.yaml').policy.changes.rules).toHaveLength(3);
-    const dead = problems([...head, 'changes:', '  rules:', '    - { match: {}, approve: [] }', '    - { match: { tier: 1 }, approve: [{ owners: 1 }] }'].join('\n'));
-    expect(dead.problems.map((p) => `${p.path}: ${p.message}`)).toEqual(['changes.rules[1]: is never used: rule 1 (match: {}) matches every change first']);
+    const covered = ['standard', 'normal', 'emergency'].map(
+      (k) => `    - { match: { kind: ${k} }, approve: [{ owners: 1 }] }`,
+    );
+    expect(
+      parsePolicy([...head, 'changes:', '  rules:', ...covered].join('\n'), 'org.yaml').policy.changes.rules,
+    ).toHaveLength(3);
+    const dead = problems(
+      [
+        ...head,
+        'changes:',
+        '  rules:',
+        '    - { match: {}, approve: [] }',
+        '    - { match: { tier: 1 }, approve: [{ owners: 1 }] }',
+      ].join('\n'),
+    );
+    expect(dead.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'changes.rules[1]: is never used: rule 1 (match: {}) matches every change first',
+    ]);
   });
 
   it('checks freezes: local times, order, time zones, cron, durations, services, ids', () => {
@@ -273,7 +327,9 @@ describe('policy', () => {
       'changes.freezes[0].duration: must be a duration such as 30s, 5m, 2h, 1d or 1w (got "64 h")',
       'changes.freezes[1].from: must be a local date and time "YYYY-MM-DD HH:MM" such as "2026-12-20 00:00" (got "2026-13-01 00:00")',
       'changes.freezes[1].to: must be a local date and time "YYYY-MM-DD HH:MM" such as "2026-12-20 00:00" (got "x")',
-      expect.stringMatching(/^changes\.freezes\[2\]: must be one of \{ id, reason, timezone, from, to \} \(fixed\) or \{ id, reason, timezone, cron, duration \} \(recurring\)/),
+      expect.stringMatching(
+        /^changes\.freezes\[2\]: must be one of \{ id, reason, timezone, from, to \} \(fixed\) or \{ id, reason, timezone, cron, duration \} \(recurring\)/,
+      ),
     ]);
     const refs = problems(
       [

@@ -18,7 +18,11 @@ const reply = (...cards: Card[]): Reply => ({ cards, visibility: 'ephemeral' });
 const hostile = 'Outage <!channel> @here @everyone <@U0BOSS> <#C0SECRET> <https://evil.example|bank> **x** `y`';
 
 describe('mention safety', () => {
-  const card: Card = { title: `Title @everyone`, body: [txt(hostile)], fields: [{ label: 'Owner', value: [user({ name: 'Alice', slack: 'U0ALICE', discord: '111111111111111111' })] }] };
+  const card: Card = {
+    title: `Title @everyone`,
+    body: [txt(hostile)],
+    fields: [{ label: 'Owner', value: [user({ name: 'Alice', slack: 'U0ALICE', discord: '111111111111111111' })] }],
+  };
 
   it('Slack: user text cannot ping or fake a mention; real mentions survive', () => {
     const m = new SlackRenderer(strict, actions).reply(reply(card));
@@ -42,7 +46,9 @@ describe('mention safety', () => {
   it('Discord: markdown escaped where it acts, readable text left alone', () => {
     expect(escapeDiscord('payments-api (tier 1) <id>')).toBe('payments-api (tier 1) <id>');
     expect(escapeDiscord('> quoted\n# heading\n- item')).toBe('\\> quoted\n\\# heading\n\\- item');
-    expect(escapeDiscord('[bank](https://evil.example) **bold** `code`')).toBe('\\[bank\\](https://evil.example) \\*\\*bold\\*\\* \\`code\\`');
+    expect(escapeDiscord('[bank](https://evil.example) **bold** `code`')).toBe(
+      '\\[bank\\](https://evil.example) \\*\\*bold\\*\\* \\`code\\`',
+    );
     expect(escapeDiscord('<@123> <@&456> <#789> <t:1:R> <a:x:1>')).not.toMatch(/<[@#ta]/);
   });
 
@@ -68,7 +74,10 @@ describe('times', () => {
 });
 
 describe('platform limits', () => {
-  const many = (n: number): Card => ({ title: 'Many', sections: Array.from({ length: n }, (_, i) => ({ heading: `S${i}`, body: [txt('x')] })) });
+  const many = (n: number): Card => ({
+    title: 'Many',
+    sections: Array.from({ length: n }, (_, i) => ({ heading: `S${i}`, body: [txt('x')] })),
+  });
 
   it('Slack: more than 50 blocks throws in strict mode and is cut in production', () => {
     expect(() => new SlackRenderer(strict, actions).reply(reply(many(60)))).toThrow(LimitError);
@@ -81,19 +90,30 @@ describe('platform limits', () => {
   it('Slack: long section text is truncated visibly', () => {
     const long: Card = { title: 't', body: [txt('a'.repeat(SLACK.SECTION_TEXT + 10))] };
     expect(() => new SlackRenderer(strict, actions).reply(reply(long))).toThrow(/SECTION_TEXT exceeded: 3010 > 3000/);
-    const block = new SlackRenderer(lenient, actions).reply(reply(long)).blocks[1] as unknown as { text: { text: string } };
+    const block = new SlackRenderer(lenient, actions).reply(reply(long)).blocks[1] as unknown as {
+      text: { text: string };
+    };
     expect(block.text.text).toHaveLength(SLACK.SECTION_TEXT);
     expect(block.text.text.endsWith(TRUNCATION_MARK)).toBe(true);
   });
 
   it('Discord: 25 buttons at most (5 rows of 5), 25 fields, 6000 characters per message', () => {
-    const buttons: Card = { title: 'b', buttons: Array.from({ length: 27 }, (_, i) => ({ label: `B${i}`, command: { kind: 'service.show', id: `s${i}` } })) };
+    const buttons: Card = {
+      title: 'b',
+      buttons: Array.from({ length: 27 }, (_, i) => ({
+        label: `B${i}`,
+        command: { kind: 'service.show', id: `s${i}` },
+      })),
+    };
     expect(() => new DiscordRenderer(strict, actions).reply(reply(buttons))).toThrow(LimitError);
     const m = new DiscordRenderer(lenient, actions).reply(reply(buttons));
     expect(m.components).toHaveLength(DISCORD.ACTION_ROWS);
     expect(m.components.every((r) => r.components.length === DISCORD.BUTTONS_PER_ROW)).toBe(true);
 
-    const fat: Card = { title: 'f', sections: Array.from({ length: 20 }, (_, i) => ({ heading: `S${i}`, body: [txt('y'.repeat(900))] })) };
+    const fat: Card = {
+      title: 'f',
+      sections: Array.from({ length: 20 }, (_, i) => ({ heading: `S${i}`, body: [txt('y'.repeat(900))] })),
+    };
     expect(() => new DiscordRenderer(strict, actions).reply(reply(fat))).toThrow(/EMBED_TOTAL/);
     const shrunk = new DiscordRenderer(lenient, actions).reply(reply(fat));
     expect(embedLength(shrunk.embeds[0])).toBeLessThanOrEqual(DISCORD.EMBED_TOTAL);
@@ -104,20 +124,30 @@ describe('platform limits', () => {
     expect(encodeAction({ kind: 'service.escalation', id: 'a'.repeat(64) })).toHaveLength(87);
     const tooLong = { kind: 'service.list', team: 'x'.repeat(90) } as const;
     expect(() => encodeAction(tooLong)).toThrow(/longer than 100/);
-    expect(() => new DiscordRenderer(lenient, actions).reply(reply({ title: 't', buttons: [{ label: 'x', command: tooLong }] }))).toThrow(/longer than 100/);
+    expect(() =>
+      new DiscordRenderer(lenient, actions).reply(reply({ title: 't', buttons: [{ label: 'x', command: tooLong }] })),
+    ).toThrow(/longer than 100/);
   });
 });
 
 describe('action codec', () => {
   it('round-trips every command shape', () => {
-    for (const cmd of [{ kind: 'service.list' }, { kind: 'service.list', team: 'payments' }, { kind: 'service.show', id: 'payments-api' }, { kind: 'steward.help' }] as const) {
+    for (const cmd of [
+      { kind: 'service.list' },
+      { kind: 'service.list', team: 'payments' },
+      { kind: 'service.show', id: 'payments-api' },
+      { kind: 'steward.help' },
+    ] as const) {
       expect(decodeAction(encodeAction(cmd))).toEqual({ ok: true, command: cmd });
     }
   });
 
   it('refuses forged or stale ids with a reason', () => {
     expect(decodeAction('st1|service.delete|x')).toEqual({ ok: false, reason: 'unknown action "service.delete"' });
-    expect(decodeAction('st1|service.show|Bad Id')).toMatchObject({ ok: false, reason: expect.stringMatching(/id: must be an id/) });
+    expect(decodeAction('st1|service.show|Bad Id')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/id: must be an id/),
+    });
     expect(decodeAction('st1|service.show')).toMatchObject({ ok: false });
     expect(decodeAction('other|x')).toEqual({ ok: false, reason: 'not a Steward action' });
   });

@@ -43,8 +43,15 @@ describe('daily calendar rotation in America/New_York', () => {
     expect(hours(sat), 'Sat 09:00 EST → Sun 09:00 EDT').toBe(23);
     expect(hours(sun)).toBe(24);
     // 2024-01-01 → 2026-03-07 is 796 days; 796 mod 3 = 1 → b, then c, then a.
-    expect([sat, sun, mon].map((s) => [s.index, s.personId])).toEqual([[796, 'b'], [797, 'c'], [798, 'a']]);
-    expect(shiftAt(daily, NY, at('2026-03-08T12:59:59.999Z')).personId, '08:59:59 EDT Sunday is still Saturday’s shift').toBe('b');
+    expect([sat, sun, mon].map((s) => [s.index, s.personId])).toEqual([
+      [796, 'b'],
+      [797, 'c'],
+      [798, 'a'],
+    ]);
+    expect(
+      shiftAt(daily, NY, at('2026-03-08T12:59:59.999Z')).personId,
+      '08:59:59 EDT Sunday is still Saturday’s shift',
+    ).toBe('b');
     expect(shiftAt(daily, NY, at('2026-03-08T13:00:00Z')).personId, '09:00 EDT Sunday').toBe('c');
   });
 
@@ -112,7 +119,10 @@ describe('handoffs at wall times that do not exist or occur twice', () => {
     const seen = new Map<number, Shift>();
     for (let t = at(from).getTime(); t < at(to).getTime(); t += 10 * MIN) {
       const s = shiftAt(rotation, NY, new Date(t));
-      expect(s.start.getTime() <= t && t < s.end.getTime(), `${loc(new Date(t), NY)} in [${loc(s.start, NY)}, ${loc(s.end, NY)})`).toBe(true);
+      expect(
+        s.start.getTime() <= t && t < s.end.getTime(),
+        `${loc(new Date(t), NY)} in [${loc(s.start, NY)}, ${loc(s.end, NY)})`,
+      ).toBe(true);
       seen.set(s.index, s);
     }
     const list = [...seen.values()].sort((x, y) => x.index - y.index);
@@ -141,7 +151,9 @@ describe('handoffs at wall times that do not exist or occur twice', () => {
     expect(iso(sun.start), `expected Sun 01:30 EDT, got ${loc(sun.start, NY)}`).toBe('2026-11-01T05:30:00.000Z');
     expect(iso(sun.end), `expected Mon 01:30 EST, got ${loc(sun.end, NY)}`).toBe('2026-11-02T06:30:00.000Z');
     expect(hours(sun)).toBe(25);
-    expect(shiftAt(r, NY, at('2026-11-01T06:45:00Z')).index, '01:45 EST (second pass) stays in the same shift').toBe(sun.index);
+    expect(shiftAt(r, NY, at('2026-11-01T06:45:00Z')).index, '01:45 EST (second pass) stays in the same shift').toBe(
+      sun.index,
+    );
   });
 });
 
@@ -164,7 +176,11 @@ describe('layers and restrictions', () => {
   const biz: Rotation = { every: '1w', handoff: 'Mon 09:00', members: ['biz1', 'biz2'] };
   const s = spec(NY, [
     { name: 'base', rotation: base },
-    { name: 'business', rotation: biz, restrictions: [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '09:00', to: '17:00' }] },
+    {
+      name: 'business',
+      rotation: biz,
+      restrictions: [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '09:00', to: '17:00' }],
+    },
   ]);
   const who = (iso: string) => {
     const r = onCallAt(s, [], at(iso));
@@ -237,12 +253,27 @@ describe('overrides', () => {
   });
 
   it('when they overlap, the one created last wins; without createdAt, the later in the array', () => {
-    const old: Override = { id: 'old', personId: 'x', start: t('2026-03-03T15:00:00Z'), end: t('2026-03-03T18:00:00Z'), createdAt: t('2026-03-01T00:00:00Z') };
-    const fresh: Override = { id: 'new', personId: 'y', start: t('2026-03-03T16:00:00Z'), end: t('2026-03-03T17:00:00Z'), createdAt: t('2026-03-02T00:00:00Z') };
+    const old: Override = {
+      id: 'old',
+      personId: 'x',
+      start: t('2026-03-03T15:00:00Z'),
+      end: t('2026-03-03T18:00:00Z'),
+      createdAt: t('2026-03-01T00:00:00Z'),
+    };
+    const fresh: Override = {
+      id: 'new',
+      personId: 'y',
+      start: t('2026-03-03T16:00:00Z'),
+      end: t('2026-03-03T17:00:00Z'),
+      createdAt: t('2026-03-02T00:00:00Z'),
+    };
     expect(onCallAt(s, [fresh, old], t('2026-03-03T16:30:00Z')).override).toBe(fresh);
     expect(onCallAt(s, [old, fresh], t('2026-03-03T16:30:00Z')).override).toBe(fresh);
     expect(onCallAt(s, [fresh, old], t('2026-03-03T17:30:00Z')).override).toBe(old);
-    const [p, q] = [{ ...old, createdAt: undefined }, { ...fresh, createdAt: undefined }];
+    const [p, q] = [
+      { ...old, createdAt: undefined },
+      { ...fresh, createdAt: undefined },
+    ];
     expect(onCallAt(s, [q, p], t('2026-03-03T16:30:00Z')).override).toBe(p);
     expect(onCallAt(s, [p, q], t('2026-03-03T16:30:00Z')).override).toBe(q);
   });
@@ -259,7 +290,9 @@ describe('segments and currentAndNext', () => {
       { start: '2026-03-08T13:00:00.000Z', end: '2026-03-09T13:00:00.000Z', personId: 'c', layer: 0 },
       { start: '2026-03-09T13:00:00.000Z', end: '2026-03-10T04:00:00.000Z', personId: 'a', layer: 0 }, // → Tue 00:00 EDT
     ]);
-    expect(segments(spec(NY, [{ rotation: daily }]), [], at('2026-03-10T04:00:00Z'), at('2026-03-10T04:00:00Z'))).toEqual([]);
+    expect(
+      segments(spec(NY, [{ rotation: daily }]), [], at('2026-03-10T04:00:00Z'), at('2026-03-10T04:00:00Z')),
+    ).toEqual([]);
   });
 
   it('merge handoffs to the same person, but keep source changes apart', () => {
@@ -279,13 +312,27 @@ describe('segments and currentAndNext', () => {
   it('cover 8 weeks of a busy schedule contiguously and agree with onCallAt everywhere', () => {
     const busy = spec(NY, [
       { rotation: { every: '1w', handoff: 'Mon 09:00', members: ['w1', 'w2', 'w3'] } },
-      { rotation: { every: '12h', handoff: '07:00', members: ['h1', 'h2'] }, restrictions: [{ days: ['Sat', 'Sun'], from: '08:00', to: '20:00' }] },
-      { rotation: { every: '30m', handoff: '00:00', members: ['m1', 'm2', 'm3'] }, restrictions: [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '09:00', to: '17:00' }] },
-      { rotation: { every: '1d', handoff: '22:00', members: ['n1', 'n2'] }, restrictions: [{ days: ['Fri'], from: '22:00', to: '06:00' }] },
+      {
+        rotation: { every: '12h', handoff: '07:00', members: ['h1', 'h2'] },
+        restrictions: [{ days: ['Sat', 'Sun'], from: '08:00', to: '20:00' }],
+      },
+      {
+        rotation: { every: '30m', handoff: '00:00', members: ['m1', 'm2', 'm3'] },
+        restrictions: [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '09:00', to: '17:00' }],
+      },
+      {
+        rotation: { every: '1d', handoff: '22:00', members: ['n1', 'n2'] },
+        restrictions: [{ days: ['Fri'], from: '22:00', to: '06:00' }],
+      },
     ]);
     const overrides: Override[] = [
       { personId: 'o1', start: at('2026-03-08T06:15:00Z'), end: at('2026-03-08T09:45:00Z') },
-      { personId: 'o2', start: at('2026-03-20T12:00:00Z'), end: at('2026-03-23T12:00:00Z'), createdAt: at('2026-03-01T00:00:00Z') },
+      {
+        personId: 'o2',
+        start: at('2026-03-20T12:00:00Z'),
+        end: at('2026-03-23T12:00:00Z'),
+        createdAt: at('2026-03-01T00:00:00Z'),
+      },
     ];
     const from = at('2026-02-23T05:00:00Z');
     const to = new Date(from.getTime() + 8 * 7 * 24 * H);
@@ -303,7 +350,9 @@ describe('segments and currentAndNext', () => {
       while (segs[j].end.getTime() <= t) j++;
       const want = onCallAt(busy, overrides, new Date(t));
       if (segs[j].personId !== want.personId || segs[j].layer !== want.layer || segs[j].override !== want.override) {
-        mismatches.push(`${loc(new Date(t), NY)}: segment says ${segs[j].personId}@${segs[j].layer}, onCallAt ${want.personId}@${want.layer}`);
+        mismatches.push(
+          `${loc(new Date(t), NY)}: segment says ${segs[j].personId}@${segs[j].layer}, onCallAt ${want.personId}@${want.layer}`,
+        );
       }
     }
     expect(mismatches).toEqual([]);
@@ -311,7 +360,10 @@ describe('segments and currentAndNext', () => {
 
   it('show nobody outside the only layer’s window, and currentAndNext finds the next person', () => {
     const office = spec(NY, [
-      { rotation: { every: '1w', handoff: 'Mon 09:00', members: ['ann', 'bob'] }, restrictions: [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '09:00', to: '17:00' }] },
+      {
+        rotation: { every: '1w', handoff: 'Mon 09:00', members: ['ann', 'bob'] },
+        restrictions: [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '09:00', to: '17:00' }],
+      },
     ]);
     // Mon 2026-03-09 00:00 EDT → Tue 00:00 EDT; week index 114 → ann.
     expect(segments(office, [], at('2026-03-09T04:00:00Z'), at('2026-03-10T04:00:00Z')).map(brief)).toEqual([
@@ -321,18 +373,43 @@ describe('segments and currentAndNext', () => {
     ]);
     const { current, next } = currentAndNext(office, [], at('2026-03-09T12:00:00Z')); // Mon 08:00 EDT
     expect(brief(current), 'nobody since Fri 17:00 EST until Mon 09:00 EDT').toEqual({
-      start: '2026-03-06T22:00:00.000Z', end: '2026-03-09T13:00:00.000Z', personId: null, layer: null,
+      start: '2026-03-06T22:00:00.000Z',
+      end: '2026-03-09T13:00:00.000Z',
+      personId: null,
+      layer: null,
     });
-    expect(next && brief(next)).toEqual({ start: '2026-03-09T13:00:00.000Z', end: '2026-03-09T21:00:00.000Z', personId: 'ann', layer: 0 });
+    expect(next && brief(next)).toEqual({
+      start: '2026-03-09T13:00:00.000Z',
+      end: '2026-03-09T21:00:00.000Z',
+      personId: 'ann',
+      layer: 0,
+    });
   });
 
   it('currentAndNext extends over source changes of the same person and skips to a different one', () => {
     const s = spec(NY, [{ rotation: daily }]);
     // Tue 2026-03-03: shift 09:00 EST (14:00Z) → Wed 09:00 EST is index 792 → a; then b.
-    const o: Override = { id: 'swap', personId: 'a', start: at('2026-03-03T17:00:00Z'), end: at('2026-03-03T18:00:00Z') };
+    const o: Override = {
+      id: 'swap',
+      personId: 'a',
+      start: at('2026-03-03T17:00:00Z'),
+      end: at('2026-03-03T18:00:00Z'),
+    };
     const { current, next } = currentAndNext(s, [o], at('2026-03-03T17:30:00Z'));
-    expect(current).toEqual({ start: at('2026-03-03T17:00:00Z'), end: at('2026-03-04T14:00:00Z'), personId: 'a', layer: null, override: o });
-    expect(next).toEqual({ start: at('2026-03-04T14:00:00Z'), end: at('2026-03-05T14:00:00Z'), personId: 'b', layer: 0, override: null });
+    expect(current).toEqual({
+      start: at('2026-03-03T17:00:00Z'),
+      end: at('2026-03-04T14:00:00Z'),
+      personId: 'a',
+      layer: null,
+      override: o,
+    });
+    expect(next).toEqual({
+      start: at('2026-03-04T14:00:00Z'),
+      end: at('2026-03-05T14:00:00Z'),
+      personId: 'b',
+      layer: 0,
+      override: null,
+    });
   });
 
   it('next is null when nobody else takes over within the horizon', () => {
@@ -355,7 +432,11 @@ describe('rotations anchored in the future', () => {
     const t = at('2026-06-10T12:00:00Z');
     const s = shiftAt(r, NY, t);
     // Mon 2026-06-08 is 217 days = 31 weeks before the anchor; -31 mod 3 = 2 → c.
-    expect([s.index, s.personId, iso(s.start)], `got ${loc(s.start, NY)}`).toEqual([-31, 'c', '2026-06-08T13:00:00.000Z']);
+    expect([s.index, s.personId, iso(s.start)], `got ${loc(s.start, NY)}`).toEqual([
+      -31,
+      'c',
+      '2026-06-08T13:00:00.000Z',
+    ]);
     expect(s.start.getTime() <= t.getTime() && t.getTime() < s.end.getTime()).toBe(true);
     const elapsed = shiftAt({ every: '8h', handoff: '06:00', members: ['a', 'b', 'c'], start: '2030-01-01' }, NY, t);
     expect(elapsed.index).toBeLessThan(0);

@@ -9,7 +9,14 @@ import type { Incident } from '../../src/core/incidents/model.js';
 import { loadPolicyFile } from '../../src/config/policy.js';
 import { decodeForm } from '../../src/render/form-codec.js';
 import { LimitError, Limits, SLACK, TRUNCATION_MARK } from '../../src/render/limits.js';
-import { type ElementState, FIELD_ACTION_ID, modalMetadata, modalValues, renderModal, SLACK_MODAL } from '../../src/render/slack/modal.js';
+import {
+  type ElementState,
+  FIELD_ACTION_ID,
+  modalMetadata,
+  modalValues,
+  renderModal,
+  SLACK_MODAL,
+} from '../../src/render/slack/modal.js';
 
 const loaded = loadPolicyFile(new URL('../../manifests/policy.example.yaml', import.meta.url).pathname);
 const dir = new Directory(loaded.policy, loaded.sha256);
@@ -19,7 +26,10 @@ const plain = (text: string) => ({ type: 'plain_text', text, emoji: true });
 /** Collects what a non-strict render cut. */
 function lenient() {
   const cut: string[] = [];
-  return { cut, policy: { strict: false, onTruncate: (platform: string, limit: string) => cut.push(`${platform}:${limit}`) } };
+  return {
+    cut,
+    policy: { strict: false, onTruncate: (platform: string, limit: string) => cut.push(`${platform}:${limit}`) },
+  };
 }
 
 const incident = (over: Partial<Incident> = {}): Incident => ({
@@ -68,15 +78,31 @@ const everyKind = (fields: Partial<Record<string, Partial<FormField>>> = {}): Fo
       ],
       ...fields.colour,
     },
-    { id: 'urgent', label: 'Urgent?', kind: 'boolean', options: [{ value: 'yes', label: 'Yes, it is urgent' }], ...fields.urgent },
+    {
+      id: 'urgent',
+      label: 'Urgent?',
+      kind: 'boolean',
+      options: [{ value: 'yes', label: 'Yes, it is urgent' }],
+      ...fields.urgent,
+    },
   ],
 });
 
 /** What the user typed, put back into the form as initial values (as when it is shown again after an error). */
-const refill = (form: Form, typed: Record<string, string>): Form => ({ ...form, fields: form.fields.map((f) => (typed[f.id] === undefined ? f : { ...f, initial: typed[f.id] })) });
+const refill = (form: Form, typed: Record<string, string>): Form => ({
+  ...form,
+  fields: form.fields.map((f) => (typed[f.id] === undefined ? f : { ...f, initial: typed[f.id] })),
+});
 
-type Block = { type: string; block_id: string; optional: boolean; label: { text: string }; element: Record<string, any> };
-const blocks = (form: Form, policy: { strict: boolean } = strict) => renderModal(form, { channel: 'C0INCIDENTS' }, policy).blocks as unknown as Block[];
+type Block = {
+  type: string;
+  block_id: string;
+  optional: boolean;
+  label: { text: string };
+  element: Record<string, any>;
+};
+const blocks = (form: Form, policy: { strict: boolean } = strict) =>
+  renderModal(form, { channel: 'C0INCIDENTS' }, policy).blocks as unknown as Block[];
 const byId = (form: Form, id: string) => blocks(form).find((b) => b.block_id === id)!;
 
 describe('Slack modal: field kinds', () => {
@@ -90,7 +116,10 @@ describe('Slack modal: field kinds', () => {
       submit: plain('Send'),
       close: plain('Cancel'),
     });
-    expect(decodeForm(view.callback_id)).toEqual({ ok: true, target: { kind: 'incident.declare', nonce: 'nonce-123' } });
+    expect(decodeForm(view.callback_id)).toEqual({
+      ok: true,
+      target: { kind: 'incident.declare', nonce: 'nonce-123' },
+    });
     expect(view.blocks.map((b) => [b.type, b.block_id])).toEqual([
       ['input', 'name'],
       ['input', 'notes'],
@@ -117,7 +146,9 @@ describe('Slack modal: field kinds', () => {
       optional: true,
       element: { type: 'plain_text_input', action_id: 'value', multiline: true },
     });
-    expect(byId(everyKind({ notes: { maxLength: 10_000 } }), 'notes').element.max_length).toBe(SLACK_MODAL.INPUT_MAX_LENGTH);
+    expect(byId(everyKind({ notes: { maxLength: 10_000 } }), 'notes').element.max_length).toBe(
+      SLACK_MODAL.INPUT_MAX_LENGTH,
+    );
   });
 
   it('select: a static_select with its options (descriptions kept) and a default placeholder', () => {
@@ -136,7 +167,9 @@ describe('Slack modal: field kinds', () => {
         placeholder: plain('Choose…'),
       },
     });
-    expect(byId(everyKind({ colour: { placeholder: 'Pick one' } }), 'colour').element.placeholder).toEqual(plain('Pick one'));
+    expect(byId(everyKind({ colour: { placeholder: 'Pick one' } }), 'colour').element.placeholder).toEqual(
+      plain('Pick one'),
+    );
   });
 
   it('boolean: a checkboxes element with its one option, unticked unless it starts as yes', () => {
@@ -145,10 +178,16 @@ describe('Slack modal: field kinds', () => {
       block_id: 'urgent',
       label: plain('Urgent?'),
       optional: true,
-      element: { type: 'checkboxes', action_id: 'value', options: [{ text: plain('Yes, it is urgent'), value: 'yes' }] },
+      element: {
+        type: 'checkboxes',
+        action_id: 'value',
+        options: [{ text: plain('Yes, it is urgent'), value: 'yes' }],
+      },
     });
     // Without options of its own, the checkbox says the field's label and means "yes".
-    expect(byId(everyKind({ urgent: { options: undefined } }), 'urgent').element.options).toEqual([{ text: plain('Urgent?'), value: 'yes' }]);
+    expect(byId(everyKind({ urgent: { options: undefined } }), 'urgent').element.options).toEqual([
+      { text: plain('Urgent?'), value: 'yes' },
+    ]);
   });
 
   it('values typed before an error are shown again, for every field kind', () => {
@@ -160,7 +199,9 @@ describe('Slack modal: field kinds', () => {
     expect(b[3].element.initial_options).toEqual([{ text: plain('Yes, it is urgent'), value: 'yes' }]);
     // Nothing typed: nothing preselected.
     const empty = blocks(everyKind());
-    expect(empty.map((x) => [x.element.initial_value, x.element.initial_option, x.element.initial_options])).toEqual(Array.from({ length: 4 }, () => [undefined, undefined, undefined]));
+    expect(empty.map((x) => [x.element.initial_value, x.element.initial_option, x.element.initial_options])).toEqual(
+      Array.from({ length: 4 }, () => [undefined, undefined, undefined]),
+    );
     // An unticked box and a choice that is not an option preselect nothing.
     const other = blocks(refill(everyKind(), { colour: 'green', urgent: 'no' }));
     expect(other[2].element).not.toHaveProperty('initial_option');
@@ -174,7 +215,10 @@ describe('Slack modal: field kinds', () => {
   });
 
   it('user text in labels, placeholders and options cannot mention anyone', () => {
-    const hostile = everyKind({ name: { label: '<!channel> @here', placeholder: '<@U0BOSS>' }, colour: { options: [{ value: 'x', label: '@everyone <#C1>' }] } });
+    const hostile = everyKind({
+      name: { label: '<!channel> @here', placeholder: '<@U0BOSS>' },
+      colour: { options: [{ value: 'x', label: '@everyone <#C1>' }] },
+    });
     const text = JSON.stringify(blocks(hostile));
     expect(text).not.toMatch(/<!channel>|<@U0BOSS>|<#C1>|@here\b|@everyone\b/);
     expect(byId(hostile, 'name').label.text).toBe('‹!channel› @\u200bhere');
@@ -197,7 +241,13 @@ describe('Slack modal: the incident forms', () => {
       ['summary', 'plain_text_input', true],
       ['page', 'checkboxes', true],
     ]);
-    expect(b[0].element).toEqual({ type: 'plain_text_input', action_id: 'value', initial_value: 'Checkout fails', max_length: 100, placeholder: plain('Checkout fails with 502') });
+    expect(b[0].element).toEqual({
+      type: 'plain_text_input',
+      action_id: 'value',
+      initial_value: 'Checkout fails',
+      max_length: 100,
+      placeholder: plain('Checkout fails with 502'),
+    });
     expect(b[1].element.options).toEqual([
       { text: plain('SEV1'), value: 'SEV1', description: plain('Customer-facing outage') },
       { text: plain('SEV2'), value: 'SEV2', description: plain('Degraded service') },
@@ -211,18 +261,44 @@ describe('Slack modal: the incident forms', () => {
       { text: plain('Edge Gateway'), value: 'edge-gateway', description: plain('edge-gateway · tier 1') },
       { text: plain('Not sure yet'), value: '-' },
     ]);
-    expect(b[3].element).toEqual({ type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 1000, placeholder: plain('What is happening, who is affected') });
-    expect(b[4].element).toEqual({ type: 'checkboxes', action_id: 'value', options: [{ text: plain('Page the on-call now'), value: 'yes' }] });
+    expect(b[3].element).toEqual({
+      type: 'plain_text_input',
+      action_id: 'value',
+      multiline: true,
+      max_length: 1000,
+      placeholder: plain('What is happening, who is affected'),
+    });
+    expect(b[4].element).toEqual({
+      type: 'checkboxes',
+      action_id: 'value',
+      options: [{ text: plain('Page the on-call now'), value: 'yes' }],
+    });
     // Declared without a title: the title input starts empty.
-    expect((renderModal(declareForm(dir, {}), {}, strict).blocks[0] as unknown as Block).element).not.toHaveProperty('initial_value');
+    expect((renderModal(declareForm(dir, {}), {}, strict).blocks[0] as unknown as Block).element).not.toHaveProperty(
+      'initial_value',
+    );
   });
 
   it('declare shown again after an error keeps everything the user had entered', () => {
-    const typed = { title: 'DB', severity: 'SEV1', service: 'ledger', summary: 'pool exhausted\nsince 06:00', page: 'yes' };
+    const typed = {
+      title: 'DB',
+      severity: 'SEV1',
+      service: 'ledger',
+      summary: 'pool exhausted\nsince 06:00',
+      page: 'yes',
+    };
     const b = blocks(declareForm(dir, typed));
     expect(b[0].element.initial_value).toBe('DB');
-    expect(b[1].element.initial_option).toEqual({ text: plain('SEV1'), value: 'SEV1', description: plain('Customer-facing outage') });
-    expect(b[2].element.initial_option).toEqual({ text: plain('Ledger'), value: 'ledger', description: plain('ledger · tier 2') });
+    expect(b[1].element.initial_option).toEqual({
+      text: plain('SEV1'),
+      value: 'SEV1',
+      description: plain('Customer-facing outage'),
+    });
+    expect(b[2].element.initial_option).toEqual({
+      text: plain('Ledger'),
+      value: 'ledger',
+      description: plain('ledger · tier 2'),
+    });
     expect(b[3].element.initial_value).toBe('pool exhausted\nsince 06:00');
     expect(b[4].element.initial_options).toEqual([{ text: plain('Page the on-call now'), value: 'yes' }]);
   });
@@ -233,16 +309,38 @@ describe('Slack modal: the incident forms', () => {
     expect(status.title).toEqual(plain('INC-7 status'));
     expect(status.callback_id).toMatch(/^f1\|incident\.status\|7\|/);
     const [st, text] = status.blocks as unknown as Block[];
-    expect(st.element.options.map((o: { value: string }) => o.value)).toEqual(['investigating', 'identified', 'monitoring', 'declined', 'cancelled']);
+    expect(st.element.options.map((o: { value: string }) => o.value)).toEqual([
+      'investigating',
+      'identified',
+      'monitoring',
+      'declined',
+      'cancelled',
+    ]);
     expect(st.element.initial_option.value).toBe('identified');
-    expect(text).toMatchObject({ block_id: 'text', optional: true, element: { type: 'plain_text_input', multiline: true, max_length: 2000 } });
+    expect(text).toMatchObject({
+      block_id: 'text',
+      optional: true,
+      element: { type: 'plain_text_input', multiline: true, max_length: 2000 },
+    });
 
     const [sev] = renderModal(severityForm(dir, i), {}, strict).blocks as unknown as Block[];
-    expect(sev.element.initial_option).toEqual({ text: plain('SEV3'), value: 'SEV3', description: plain('Minor impact') });
+    expect(sev.element.initial_option).toEqual({
+      text: plain('SEV3'),
+      value: 'SEV3',
+      description: plain('Minor impact'),
+    });
 
     const [role, person] = renderModal(roleForm(dir, i), {}, strict).blocks as unknown as Block[];
-    expect(role.element.options.map((o: { value: string }) => o.value)).toEqual(['commander', 'communications', 'scribe']);
-    expect(person.element.options[0]).toEqual({ text: plain('Alice Example'), value: 'alice', description: plain('alice') });
+    expect(role.element.options.map((o: { value: string }) => o.value)).toEqual([
+      'commander',
+      'communications',
+      'scribe',
+    ]);
+    expect(person.element.options[0]).toEqual({
+      text: plain('Alice Example'),
+      value: 'alice',
+      description: plain('alice'),
+    });
 
     const resolve = renderModal(resolveForm(i), {}, strict);
     expect(resolve.title).toEqual(plain('Resolve INC-7'));
@@ -252,7 +350,13 @@ describe('Slack modal: the incident forms', () => {
         block_id: 'summary',
         label: plain('Resolution summary'),
         optional: false,
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000, placeholder: plain('What fixed it') },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          multiline: true,
+          max_length: 2000,
+          placeholder: plain('What fixed it'),
+        },
       },
     ]);
   });
@@ -264,9 +368,17 @@ describe('Slack modal: the incident forms', () => {
     expect(text.element.initial_value).toBe('rolled back');
     const [role, person] = blocks(roleForm(dir, i, { role: 'scribe', person: 'carol' }));
     expect(role.element.initial_option).toEqual({ text: plain('scribe'), value: 'scribe' });
-    expect(person.element.initial_option).toEqual({ text: plain('Carol Danvers'), value: 'carol', description: plain('carol') });
+    expect(person.element.initial_option).toEqual({
+      text: plain('Carol Danvers'),
+      value: 'carol',
+      description: plain('carol'),
+    });
     const [sev] = blocks(severityForm(dir, i, { severity: 'SEV1' }));
-    expect(sev.element.initial_option).toEqual({ text: plain('SEV1'), value: 'SEV1', description: plain('Customer-facing outage') });
+    expect(sev.element.initial_option).toEqual({
+      text: plain('SEV1'),
+      value: 'SEV1',
+      description: plain('Customer-facing outage'),
+    });
     const [summary] = blocks(resolveForm(i, { summary: 'Rolled back the deploy' }));
     expect(summary.element.initial_value).toBe('Rolled back the deploy');
   });
@@ -289,7 +401,10 @@ describe('Slack modal: limits', () => {
   });
 
   it('more than 100 inputs: strict throws, production keeps the first 100', () => {
-    const many: Form = { ...everyKind(), fields: Array.from({ length: 101 }, (_, n) => ({ id: `f${n}`, label: `F${n}`, kind: 'text' as const })) };
+    const many: Form = {
+      ...everyKind(),
+      fields: Array.from({ length: 101 }, (_, n) => ({ id: `f${n}`, label: `F${n}`, kind: 'text' as const })),
+    };
     expect(() => renderModal(many, {}, strict)).toThrow('slack limit MODAL_BLOCKS exceeded: 101 > 100');
     const { cut, policy } = lenient();
     const view = renderModal(many, {}, policy);
@@ -316,7 +431,9 @@ describe('Slack modal: limits', () => {
 
   it('more than 100 options: strict throws, production keeps the first 100', () => {
     const options = Array.from({ length: 105 }, (_, n) => ({ value: `o${n}`, label: `O${n}` }));
-    expect(() => renderModal(everyKind({ colour: { options } }), {}, strict)).toThrow('slack limit SELECT_OPTIONS exceeded: 105 > 100');
+    expect(() => renderModal(everyKind({ colour: { options } }), {}, strict)).toThrow(
+      'slack limit SELECT_OPTIONS exceeded: 105 > 100',
+    );
     const { cut, policy } = lenient();
     const b = renderModal(everyKind({ colour: { options } }), {}, policy).blocks as unknown as Block[];
     expect(b[2].element.options).toHaveLength(SLACK_MODAL.OPTIONS);
@@ -325,7 +442,9 @@ describe('Slack modal: limits', () => {
 
   it('values that cannot be cut (option values, metadata) are refused even in production', () => {
     const { cut, policy } = lenient();
-    expect(() => renderModal(everyKind({ colour: { options: [{ value: 'v'.repeat(151), label: 'x' }] } }), {}, policy)).toThrow('slack limit OPTION_VALUE exceeded: 151 > 150');
+    expect(() =>
+      renderModal(everyKind({ colour: { options: [{ value: 'v'.repeat(151), label: 'x' }] } }), {}, policy),
+    ).toThrow('slack limit OPTION_VALUE exceeded: 151 > 150');
     expect(() => renderModal(everyKind(), { channel: 'C'.repeat(3000) }, policy)).toThrow(/PRIVATE_METADATA exceeded/);
     expect(cut).toEqual([]);
   });
@@ -343,7 +462,14 @@ describe('limits.ts', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(LimitError);
-    expect(err).toMatchObject({ code: 'RENDER.LIMIT', platform: 'slack', limit: 'SECTION_TEXT', max: 5, actual: 6, message: 'slack limit SECTION_TEXT exceeded: 6 > 5' });
+    expect(err).toMatchObject({
+      code: 'RENDER.LIMIT',
+      platform: 'slack',
+      limit: 'SECTION_TEXT',
+      max: 5,
+      actual: 6,
+      message: 'slack limit SECTION_TEXT exceeded: 6 > 5',
+    });
     expect(() => lim.items('BLOCKS', 2, [1, 2, 3])).toThrow('slack limit BLOCKS exceeded: 3 > 2');
   });
 
@@ -377,10 +503,27 @@ describe('Slack view_submission → field values', () => {
     const state: State = {
       title: { value: { type: 'plain_text_input', value: 'Checkout 502s' } },
       summary: { value: { type: 'plain_text_input', value: 'Something wrong\n  Please help!' } },
-      severity: { value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'SEV2', emoji: true }, value: 'SEV2' } as never } },
-      page: { value: { type: 'checkboxes', selected_options: [{ text: { type: 'plain_text', text: 'Page the on-call now', emoji: true }, value: 'yes' } as never] } },
+      severity: {
+        value: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: 'SEV2', emoji: true }, value: 'SEV2' } as never,
+        },
+      },
+      page: {
+        value: {
+          type: 'checkboxes',
+          selected_options: [
+            { text: { type: 'plain_text', text: 'Page the on-call now', emoji: true }, value: 'yes' } as never,
+          ],
+        },
+      },
     };
-    expect(modalValues(state)).toEqual({ title: 'Checkout 502s', summary: 'Something wrong\n  Please help!', severity: 'SEV2', page: 'yes' });
+    expect(modalValues(state)).toEqual({
+      title: 'Checkout 502s',
+      summary: 'Something wrong\n  Please help!',
+      severity: 'SEV2',
+      page: 'yes',
+    });
   });
 
   it('left empty: an empty input (null), no choice (null) and an unticked box give no value', () => {
@@ -396,17 +539,33 @@ describe('Slack view_submission → field values', () => {
 
   it('an element under another action id still counts; unknown elements give their value or choice', () => {
     const state: State = {
-      rating: { single_action: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: '3', emoji: true }, value: '3' } as never } },
+      rating: {
+        single_action: {
+          type: 'static_select',
+          selected_option: { text: { type: 'plain_text', text: '3', emoji: true }, value: '3' } as never,
+        },
+      },
       comment: { single_action: { type: 'plain_text_input', value: 'Just amazing!' } },
       visit: { 'datepicker-action': { type: 'datepicker', selected_date: '1990-04-28' } },
-      mood: { m: { type: 'radio_buttons', selected_option: { text: { type: 'plain_text', text: 'Agree', emoji: true }, value: '2' } as never } },
+      mood: {
+        m: {
+          type: 'radio_buttons',
+          selected_option: { text: { type: 'plain_text', text: 'Agree', emoji: true }, value: '2' } as never,
+        },
+      },
       empty: {},
     };
     expect(modalValues(state)).toEqual({ rating: '3', comment: 'Just amazing!', mood: '2' });
   });
 
   it('round trip: a rendered modal, submitted with its preselected values, reads back what was shown', () => {
-    const typed = { title: 'Checkout down', severity: 'SEV1', service: 'payments-api', summary: '502 on /pay', page: 'yes' };
+    const typed = {
+      title: 'Checkout down',
+      severity: 'SEV1',
+      service: 'payments-api',
+      summary: '502 on /pay',
+      page: 'yes',
+    };
     const view = renderModal(declareForm(dir, typed), { channel: 'C0INCIDENTS' }, strict);
     // What Slack puts in view.state for untouched inputs: their initial values.
     const state: State = Object.fromEntries(
@@ -434,7 +593,8 @@ describe('Slack private_metadata', () => {
   });
 
   it('anything unreadable is no metadata', () => {
-    for (const raw of [undefined, '', 'This is for you!', '{"channel":5}', '[]', 'null', '{"channel":"C1"']) expect(modalMetadata(raw)).toEqual({});
+    for (const raw of [undefined, '', 'This is for you!', '{"channel":5}', '[]', 'null', '{"channel":"C1"'])
+      expect(modalMetadata(raw)).toEqual({});
     expect(modalMetadata('{"channel":"C1","other":"x"}')).toEqual({ channel: 'C1' });
   });
 });

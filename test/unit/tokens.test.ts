@@ -33,9 +33,17 @@ describe('authenticate', () => {
   });
 
   it('refuses a missing, unknown or digest-as-token credential with a reason', () => {
-    expect(authenticate(dir, undefined)).toEqual({ ok: false, code: 'API.TOKEN_MISSING', reason: expect.stringMatching(/bearer token is required/) });
+    expect(authenticate(dir, undefined)).toEqual({
+      ok: false,
+      code: 'API.TOKEN_MISSING',
+      reason: expect.stringMatching(/bearer token is required/),
+    });
     expect(authenticate(dir, '')).toMatchObject({ ok: false, code: 'API.TOKEN_MISSING' });
-    expect(authenticate(dir, `${CI}x`)).toEqual({ ok: false, code: 'API.TOKEN_UNKNOWN', reason: 'the token is not one the policy knows' });
+    expect(authenticate(dir, `${CI}x`)).toEqual({
+      ok: false,
+      code: 'API.TOKEN_UNKNOWN',
+      reason: 'the token is not one the policy knows',
+    });
     // Presenting what the policy holds (the digest) is not the token.
     expect(authenticate(dir, sha(CI))).toMatchObject({ ok: false, code: 'API.TOKEN_UNKNOWN' });
   });
@@ -58,9 +66,20 @@ describe('authorize', () => {
   });
 
   it('forbids a scope the token lacks, or a service outside its list, saying which', () => {
-    expect(authorize(ci, 'policy:reload')).toEqual({ ok: false, code: 'API.FORBIDDEN', reason: 'token "ci-payments" lacks the scope policy:reload' });
-    expect(authorize(ci, 'findings:write', 'ledger')).toEqual({ ok: false, code: 'API.FORBIDDEN', reason: 'token "ci-payments" may not act on service "ledger"' });
-    expect(authorize(ops, 'changes:write', 'ledger')).toMatchObject({ ok: false, reason: 'token "ops" lacks the scope changes:write' });
+    expect(authorize(ci, 'policy:reload')).toEqual({
+      ok: false,
+      code: 'API.FORBIDDEN',
+      reason: 'token "ci-payments" lacks the scope policy:reload',
+    });
+    expect(authorize(ci, 'findings:write', 'ledger')).toEqual({
+      ok: false,
+      code: 'API.FORBIDDEN',
+      reason: 'token "ci-payments" may not act on service "ledger"',
+    });
+    expect(authorize(ops, 'changes:write', 'ledger')).toMatchObject({
+      ok: false,
+      reason: 'token "ops" lacks the scope changes:write',
+    });
   });
 });
 

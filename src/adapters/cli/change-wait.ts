@@ -90,7 +90,11 @@ export async function changeWait(w: WaitRequest, io: WaitIO): Promise<number> {
       }
       if (c.approval === 'expired' || ['cancelled', 'completed', 'rolled_back'].includes(c.phase)) {
         say(c.state, `${ref} ${c.state.replace('_', ' ')} · ${c.tally}`);
-        io.err(c.approval === 'expired' ? `${ref} expired: nobody decided in time` : `${ref} is ${c.state.replace('_', ' ')}: it will not go ahead`);
+        io.err(
+          c.approval === 'expired'
+            ? `${ref} expired: nobody decided in time`
+            : `${ref} is ${c.state.replace('_', ' ')}: it will not go ahead`,
+        );
         return 1;
       }
       if (c.approval === 'approved') {
@@ -131,16 +135,35 @@ export async function changeWait(w: WaitRequest, io: WaitIO): Promise<number> {
 async function poll(url: string, token: string): Promise<Poll> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(10_000),
+    });
   } catch (err) {
-    return { kind: 'unreachable', reason: (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message };
+    return {
+      kind: 'unreachable',
+      reason: (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message,
+    };
   }
-  const body = (await res.json().catch(() => ({}))) as Partial<ChangeAnswer> & { error?: string; detail?: string; retryAfter?: number };
-  if (res.status === 200 && typeof body.state === 'string' && body.window) return { kind: 'change', change: body as ChangeAnswer };
+  const body = (await res.json().catch(() => ({}))) as Partial<ChangeAnswer> & {
+    error?: string;
+    detail?: string;
+    retryAfter?: number;
+  };
+  if (res.status === 200 && typeof body.state === 'string' && body.window)
+    return { kind: 'change', change: body as ChangeAnswer };
   if (res.status >= 500) return { kind: 'unreachable', reason: `HTTP ${res.status}` };
-  if (res.status === 404) return { kind: 'refused', reason: `Steward answered 404: ${body.detail ?? 'no such change'}` };
-  if (res.status === 429) return { kind: 'refused', reason: `Steward answered 429: too many failed attempts; retry in ${body.retryAfter ?? res.headers.get('retry-after')}s` };
-  return { kind: 'refused', reason: `Steward answered ${res.status}: ${body.error ?? 'error'}${body.detail ? `: ${body.detail}` : ''}` };
+  if (res.status === 404)
+    return { kind: 'refused', reason: `Steward answered 404: ${body.detail ?? 'no such change'}` };
+  if (res.status === 429)
+    return {
+      kind: 'refused',
+      reason: `Steward answered 429: too many failed attempts; retry in ${body.retryAfter ?? res.headers.get('retry-after')}s`,
+    };
+  return {
+    kind: 'refused',
+    reason: `Steward answered ${res.status}: ${body.error ?? 'error'}${body.detail ? `: ${body.detail}` : ''}`,
+  };
 }
 
 function fail(io: WaitIO, message: string): number {

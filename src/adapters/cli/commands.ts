@@ -16,7 +16,11 @@ import { type CliCommand, type CliIO, options } from './options.js';
 
 export type { CliIO } from './options.js';
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export const CLI_COMMANDS: Record<string, CliCommand> = {
   'audit verify': {
@@ -51,7 +55,9 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
           return 0;
         }
         const p = r.problem;
-        io.err(`audit log TAMPERED at entry #${p.seq} (${p.reason.replaceAll('_', ' ')}); ${r.checked} entries before it verified${p.detail ? `\n  ${p.detail}` : ''}`);
+        io.err(
+          `audit log TAMPERED at entry #${p.seq} (${p.reason.replaceAll('_', ' ')}); ${r.checked} entries before it verified${p.detail ? `\n  ${p.detail}` : ''}`,
+        );
         return 1;
       } finally {
         await store.close();
@@ -73,7 +79,9 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
     async run(args, settings, io) {
       const file = args[0] ?? settings.policyFile;
       const { policy, sha256 } = loadPolicyFile(file);
-      io.out(`${file}: valid (${policy.people.length} people, ${policy.teams.length} teams, ${policy.services.length} services; sha256 ${sha256.slice(0, 12)})`);
+      io.out(
+        `${file}: valid (${policy.people.length} people, ${policy.teams.length} teams, ${policy.services.length} services; sha256 ${sha256.slice(0, 12)})`,
+      );
       return 0;
     },
   },
@@ -87,23 +95,38 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
     },
   },
   'policy reload': {
-    usage: 'policy reload [--url http://127.0.0.1:PORT] — make a running Steward re-read its policy (token: STEWARD_API_TOKEN); exit 1 refused, 2 not reached',
+    usage:
+      'policy reload [--url http://127.0.0.1:PORT] — make a running Steward re-read its policy (token: STEWARD_API_TOKEN); exit 1 refused, 2 not reached',
     async run(args, settings, io) {
       const o = options(args, ['url']);
       if (typeof o === 'string') return usage(io, o);
       const base = o.opts.url ?? `http://127.0.0.1:${settings.port || 3000}`;
       if (!/^https?:\/\/[^\s/]+/.test(base)) return usage(io, `--url must be an http(s) URL (got "${base}")`);
-      if (!settings.apiToken) return usage(io, 'STEWARD_API_TOKEN is not set: a token with the scope policy:reload is needed (npm run steward -- token new <id>)');
+      if (!settings.apiToken)
+        return usage(
+          io,
+          'STEWARD_API_TOKEN is not set: a token with the scope policy:reload is needed (npm run steward -- token new <id>)',
+        );
       const url = `${base.replace(/\/+$/, '')}/api/v1/policy/reload`;
       let res: Response;
       try {
-        res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${settings.apiToken}` }, signal: AbortSignal.timeout(15_000) });
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${settings.apiToken}` },
+          signal: AbortSignal.timeout(15_000),
+        });
       } catch (err) {
         const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
         io.err(`cannot reach Steward at ${url} (${cause})`);
         return 2;
       }
-      const body = (await res.json().catch(() => ({}))) as { outcome?: string; sha256?: string; error?: string; detail?: string; retryAfter?: number };
+      const body = (await res.json().catch(() => ({}))) as {
+        outcome?: string;
+        sha256?: string;
+        error?: string;
+        detail?: string;
+        retryAfter?: number;
+      };
       if (res.status === 200) {
         io.out(`policy ${body.outcome} (sha256 ${String(body.sha256).slice(0, 12)})`);
         return 0;
@@ -112,41 +135,55 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
         io.err(`policy refused; the running policy stays.\n${body.detail ?? ''}`.trimEnd());
         return 1;
       }
-      const why = res.status === 429 ? `too many failed attempts; retry in ${body.retryAfter ?? res.headers.get('retry-after')}s` : `${body.error ?? 'error'}${body.detail ? `: ${body.detail}` : ''}`;
+      const why =
+        res.status === 429
+          ? `too many failed attempts; retry in ${body.retryAfter ?? res.headers.get('retry-after')}s`
+          : `${body.error ?? 'error'}${body.detail ? `: ${body.detail}` : ''}`;
       io.err(`Steward answered ${res.status}: ${why}`);
       return 2;
     },
   },
   'change wait': {
-    usage: 'change wait CHG-n [--timeout 30m] [--url http://127.0.0.1:PORT] — wait until a change is approved and its window open (token: STEWARD_API_TOKEN, changes:read); exit 1 rejected, cancelled, expired or window passed, 2 timeout, unknown or not reached',
+    usage:
+      'change wait CHG-n [--timeout 30m] [--url http://127.0.0.1:PORT] — wait until a change is approved and its window open (token: STEWARD_API_TOKEN, changes:read); exit 1 rejected, cancelled, expired or window passed, 2 timeout, unknown or not reached',
     async run(args, settings, io) {
       const o = options(args, ['timeout', 'url']);
       if (typeof o === 'string') return usage(io, o);
-      if (o.rest.length !== 1) return usage(io, 'usage: change wait CHG-n [--timeout 30m] [--url http://127.0.0.1:PORT]');
+      if (o.rest.length !== 1)
+        return usage(io, 'usage: change wait CHG-n [--timeout 30m] [--url http://127.0.0.1:PORT]');
       const base = o.opts.url ?? `http://127.0.0.1:${settings.port || 3000}`;
       if (!/^https?:\/\/[^\s/]+/.test(base)) return usage(io, `--url must be an http(s) URL (got "${base}")`);
-      if (!settings.apiToken) return usage(io, 'STEWARD_API_TOKEN is not set: a token with the scope changes:read is needed (npm run steward -- token new <id>)');
+      if (!settings.apiToken)
+        return usage(
+          io,
+          'STEWARD_API_TOKEN is not set: a token with the scope changes:read is needed (npm run steward -- token new <id>)',
+        );
       return changeWait({ ref: o.rest[0], base, token: settings.apiToken, timeout: o.opts.timeout ?? '30m' }, io);
     },
   },
   'token new': {
-    usage: 'token new <id> [--scopes s1,s2] [--services a,b] — print a fresh API token once, and its line for api.tokens',
+    usage:
+      'token new <id> [--scopes s1,s2] [--services a,b] — print a fresh API token once, and its line for api.tokens',
     async run(args, _settings, io) {
       const o = options(args, ['scopes', 'services']);
       if (typeof o === 'string') return usage(io, o);
       const id = slug.safeParse(o.rest[0]);
-      if (!id.success || o.rest.length !== 1) return usage(io, 'usage: token new <id> [--scopes s1,s2] [--services a,b]; <id> must be a lowercase slug');
+      if (!id.success || o.rest.length !== 1)
+        return usage(io, 'usage: token new <id> [--scopes s1,s2] [--services a,b]; <id> must be a lowercase slug');
       // Least privilege unless told otherwise: read changes only.
       const scopes = o.opts.scopes === undefined ? ['changes:read'] : list(o.opts.scopes);
       const bad = scopes.filter((x) => !apiScope.safeParse(x).success);
-      if (bad.length || !scopes.length) return usage(io, `--scopes: one or more of ${apiScope.options.join(', ')} (got "${o.opts.scopes}")`);
+      if (bad.length || !scopes.length)
+        return usage(io, `--scopes: one or more of ${apiScope.options.join(', ')} (got "${o.opts.scopes}")`);
       const services = list(o.opts.services);
       const badService = services.find((x) => !slug.safeParse(x).success);
       if (badService) return usage(io, `--services: "${badService}" is not a service id`);
       const token = `stw_${randomBytes(32).toString('base64url')}`;
       const sha256 = createHash('sha256').update(token).digest('hex');
       const entry = `{ id: ${id.data}, sha256: "${sha256}", scopes: [${scopes.join(', ')}]${services.length ? `, services: [${services.join(', ')}]` : ''} }`;
-      io.out(`Token for "${id.data}" (shown only this once; keep it in your secret store, e.g. as STEWARD_API_TOKEN):\n\n  ${token}\n`);
+      io.out(
+        `Token for "${id.data}" (shown only this once; keep it in your secret store, e.g. as STEWARD_API_TOKEN):\n\n  ${token}\n`,
+      );
       io.out(`Add to the policy under api.tokens:\n\napi:\n  tokens:\n    - ${entry}`);
       return 0;
     },
@@ -164,10 +201,20 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
       const { guildId, ...discord } = settings.discord;
       const bound = loadPolicyFile(settings.policyFile).policy.access.discord?.guilds;
       if (guildId && bound && !bound.includes(guildId))
-        return usage(io, `DISCORD_GUILD_ID ${guildId} is not one of the policy's access.discord.guilds (${bound.join(', ')}): Steward would not answer its commands there`);
+        return usage(
+          io,
+          `DISCORD_GUILD_ID ${guildId} is not one of the policy's access.discord.guilds (${bound.join(', ')}): Steward would not answer its commands there`,
+        );
       const guildIds = guildId ? [guildId] : (bound ?? []);
-      if (removeGlobal && !guildIds.length) return usage(io, '--remove-global needs guilds to register in (access.discord.guilds in the policy, or DISCORD_GUILD_ID)');
-      if (bound) io.out(`the policy binds Discord to ${bound.join(', ')}: registering in ${guildId ? `${guildId} only (DISCORD_GUILD_ID)` : bound.length === 1 ? 'that guild' : 'each of them'}, not globally`);
+      if (removeGlobal && !guildIds.length)
+        return usage(
+          io,
+          '--remove-global needs guilds to register in (access.discord.guilds in the policy, or DISCORD_GUILD_ID)',
+        );
+      if (bound)
+        io.out(
+          `the policy binds Discord to ${bound.join(', ')}: registering in ${guildId ? `${guildId} only (DISCORD_GUILD_ID)` : bound.length === 1 ? 'that guild' : 'each of them'}, not globally`,
+        );
       let failed = false;
       for (const r of await registerCommands({ ...discord, guildIds })) {
         if ('error' in r) {
@@ -181,7 +228,10 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
         io.out('removed the global commands');
       } else if (bound) {
         const stale = await globalCommandCount(discord);
-        if (stale) io.err(`note: ${stale} commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global`);
+        if (stale)
+          io.err(
+            `note: ${stale} commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global`,
+          );
       }
       return 0;
     },
@@ -193,14 +243,23 @@ function usage(io: CliIO, message: string): number {
   return 2;
 }
 
-export async function runCli(argv: string[], settings: Settings, io: CliIO, modules: readonly StewardModule[] = STANDARD_MODULES): Promise<number> {
+export async function runCli(
+  argv: string[],
+  settings: Settings,
+  io: CliIO,
+  modules: readonly StewardModule[] = STANDARD_MODULES,
+): Promise<number> {
   // The operator's own commands, then those the composed modules declare (run through Steward).
   const commands: Record<string, CliCommand> = { ...CLI_COMMANDS, ...moduleCommands(modules) };
   // Two-word commands first (`kev import`), then one-word ones (`import <file>`).
   const two = commands[argv.slice(0, 2).join(' ')];
   const cmd = two ?? commands[argv[0]];
   if (!cmd) {
-    io.err(`usage: steward <command>\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}`);
+    io.err(
+      `usage: steward <command>\n${Object.values(commands)
+        .map((c) => `  ${c.usage}`)
+        .join('\n')}`,
+    );
     return 2;
   }
   return cmd.run(argv.slice(two ? 2 : 1), settings, io);

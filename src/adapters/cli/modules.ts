@@ -50,15 +50,23 @@ export function moduleCommands(modules: readonly StewardModule[]): Record<string
             return 2;
           }
         }
-        const progress = process.stderr.isTTY ? (line: string) => void process.stderr.write(`\r\x1b[2K${line}`) : undefined;
-        return withSteward(settings, modules, (steward) => steward.cli(name, localUser(), { args: parsed.rest, options: parsed.opts, file }, { ...io, progress }));
+        const progress = process.stderr.isTTY
+          ? (line: string) => void process.stderr.write(`\r\x1b[2K${line}`)
+          : undefined;
+        return withSteward(settings, modules, (steward) =>
+          steward.cli(name, localUser(), { args: parsed.rest, options: parsed.opts, file }, { ...io, progress }),
+        );
       },
     };
   }
   return out;
 }
 
-async function withSteward<T>(settings: Settings, modules: readonly StewardModule[], fn: (steward: Steward) => Promise<T>): Promise<T> {
+async function withSteward<T>(
+  settings: Settings,
+  modules: readonly StewardModule[],
+  fn: (steward: Steward) => Promise<T>,
+): Promise<T> {
   const policy = loadPolicyFile(settings.policyFile);
   const store = await openStore({ url: settings.databaseUrl, migrate: true, auditKey: settings.auditKey });
   // Nothing is started: no runner, no jobs; side effects a command enqueues wait for the server.

@@ -9,7 +9,10 @@ export interface CliIO {
 export type CliCommand = { usage: string; run(args: string[], settings: Settings, io: CliIO): Promise<number> };
 
 /** `--name value` options and the positional arguments around them. */
-export function options(args: string[], names: readonly string[]): { rest: string[]; opts: Record<string, string> } | string {
+export function options(
+  args: string[],
+  names: readonly string[],
+): { rest: string[]; opts: Record<string, string> } | string {
   const rest: string[] = [];
   const opts: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {

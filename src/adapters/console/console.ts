@@ -30,9 +30,17 @@ export interface ConsoleAdapter {
 const BANNER =
   'Steward console. Try /steward help, /service list, /incident declare <title>, /oncall, /page <service> <message>. A number presses a button; /join <channel>, /leave, /pin <message>; exit quits.';
 
-export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatcher; render: ConsoleRenderer }): ConsoleAdapter {
+export function startConsole(
+  opts: ConsoleOptions,
+  deps: { dispatcher: Dispatcher; render: ConsoleRenderer },
+): ConsoleAdapter {
   const { dispatcher, render } = deps;
-  const rl = createInterface({ input: opts.input, output: opts.interactive ? opts.output : undefined, terminal: opts.interactive, prompt: 'steward> ' });
+  const rl = createInterface({
+    input: opts.input,
+    output: opts.interactive ? opts.output : undefined,
+    terminal: opts.interactive,
+    prompt: 'steward> ',
+  });
   const write = (s: string) => opts.output.write(s.endsWith('\n') ? s : `${s}\n`);
   let buttons: Command[] = [];
   let channel: string | undefined;
@@ -60,7 +68,13 @@ export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatche
     opts.user,
   );
 
-  const inv = () => ({ platform: 'console' as const, userId: opts.user, userName: opts.userName, channelId: channel, requestId: randomUUID() });
+  const inv = () => ({
+    platform: 'console' as const,
+    userId: opts.user,
+    userName: opts.userName,
+    channelId: channel,
+    requestId: randomUUID(),
+  });
 
   function startForm(f: Form) {
     form = new FormSession(f);
@@ -87,7 +101,11 @@ export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatche
     }
     const { reply, fieldErrors } = await dispatcher.submit(inv(), encodeForm(f.form.target), f.values);
     if (fieldErrors) {
-      write(Object.entries(fieldErrors).map(([k, v]) => `  ${f.label(k)}: ${v}`).join('\n'));
+      write(
+        Object.entries(fieldErrors)
+          .map(([k, v]) => `  ${f.label(k)}: ${v}`)
+          .join('\n'),
+      );
       f.reopen(Object.keys(fieldErrors));
       write(f.prompt());
       return;
@@ -103,7 +121,12 @@ export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatche
     if (!input) return;
     if (/^\d+$/.test(input)) {
       const cmd = buttons[Number(input) - 1];
-      if (!cmd) return void write(buttons.length ? `There is no button [${input}]; choose 1-${buttons.length}.` : 'There are no buttons to press yet.');
+      if (!cmd)
+        return void write(
+          buttons.length
+            ? `There is no button [${input}]; choose 1-${buttons.length}.`
+            : 'There are no buttons to press yet.',
+        );
       return show(await dispatcher.action(inv(), dispatcher.actions.encode(cmd)));
     }
     const meta = /^\/(join|leave|pin)\b\s*(.*)$/.exec(input);
@@ -131,8 +154,18 @@ export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatche
     }
     const m = channel ? said.get(`${channel}:${arg}`) : undefined;
     if (!channel || !m) return void write('Usage: /pin <message number> — a message you wrote in this channel.');
-    const added = await dispatcher.pinned('console', channel, { messageId: arg, authorId: opts.user, authorName: opts.userName ?? null, text: m.text, at: m.at });
-    write(added ? `📌 message ${arg} added to the incident timeline` : `message ${arg} was already on the timeline (or this is not a war room)`);
+    const added = await dispatcher.pinned('console', channel, {
+      messageId: arg,
+      authorId: opts.user,
+      authorName: opts.userName ?? null,
+      text: m.text,
+      at: m.at,
+    });
+    write(
+      added
+        ? `📌 message ${arg} added to the incident timeline`
+        : `message ${arg} was already on the timeline (or this is not a war room)`,
+    );
   }
 
   const done = new Promise<void>((resolve) => {
@@ -142,9 +175,13 @@ export function startConsole(opts: ConsoleOptions, deps: { dispatcher: Dispatche
         return;
       }
       // Each line's side effects (war room, announcements, edits) are shown before the next line runs.
-      chain = chain.then(() => handle(line)).then(() => dispatcher.settled()).catch((err) => write(`error: ${(err as Error).message}`)).then(() => {
-        if (opts.interactive) rl.prompt();
-      });
+      chain = chain
+        .then(() => handle(line))
+        .then(() => dispatcher.settled())
+        .catch((err) => write(`error: ${(err as Error).message}`))
+        .then(() => {
+          if (opts.interactive) rl.prompt();
+        });
     });
     rl.on('close', () => void chain.then(resolve));
   });

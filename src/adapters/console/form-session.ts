@@ -22,7 +22,9 @@ export class FormSession {
     const def = f.initial ? ` [${f.initial}]` : '';
     if (f.kind === 'boolean') return `${f.label} (y/N):`;
     if (f.kind === 'select') {
-      const opts = (f.options ?? []).map((o, i) => `  ${i + 1}) ${o.label}${o.description ? ` — ${o.description}` : ''}`).join('\n');
+      const opts = (f.options ?? [])
+        .map((o, i) => `  ${i + 1}) ${o.label}${o.description ? ` — ${o.description}` : ''}`)
+        .join('\n');
       return `${f.label}${f.required ? '' : ' (optional)'}${def}:\n${opts}`;
     }
     return `${f.label}${f.required ? '' : ' (optional)'}${def}:`;
@@ -37,7 +39,11 @@ export class FormSession {
     else if (f.kind === 'select' && value) {
       const opts = f.options ?? [];
       const byNumber = /^\d+$/.test(value) ? opts[Number(value) - 1] : undefined;
-      const match = byNumber ?? opts.find((o) => o.value.toLowerCase() === value!.toLowerCase() || o.label.toLowerCase() === value!.toLowerCase());
+      const match =
+        byNumber ??
+        opts.find(
+          (o) => o.value.toLowerCase() === value!.toLowerCase() || o.label.toLowerCase() === value!.toLowerCase(),
+        );
       if (!match) return `Choose 1-${opts.length} or one of: ${opts.map((o) => o.value).join(', ')}`;
       value = match.value;
     }

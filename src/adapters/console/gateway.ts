@@ -18,7 +18,10 @@ export class ConsoleGateway implements ChatGateway {
   private dmSeq = 0;
   private readonly titles = new Map<string, string>();
 
-  constructor(private readonly screen: ConsoleScreen, private readonly self: string) {}
+  constructor(
+    private readonly screen: ConsoleScreen,
+    private readonly self: string,
+  ) {}
 
   /** Records a line the user typed in a channel; returns its message id (for /pin). */
   say(): string {
@@ -40,7 +43,10 @@ export class ConsoleGateway implements ChatGateway {
   async post(channelId: string, reply: Reply, opts?: { threadOf?: string }) {
     const id = String(++this.seq);
     this.titles.set(`${channelId}:${id}`, reply.cards[0]?.title ?? '');
-    this.screen.show(`[#${channelId}${opts?.threadOf ? ` › thread of message ${opts.threadOf}` : ''}] message ${id}`, reply);
+    this.screen.show(
+      `[#${channelId}${opts?.threadOf ? ` › thread of message ${opts.threadOf}` : ''}] message ${id}`,
+      reply,
+    );
     return { messageId: id };
   }
 

@@ -1,6 +1,14 @@
 // Discord adapter: the real discord.js client on the gateway. Interactions in, rendered replies
 // out; war-room side effects through the ChatGateway; 📌 reactions and pins into the timeline.
-import { ApplicationCommandType, Client, Events, GatewayIntentBits, InteractionType, Options, Partials } from 'discord.js';
+import {
+  ApplicationCommandType,
+  Client,
+  Events,
+  GatewayIntentBits,
+  InteractionType,
+  Options,
+  Partials,
+} from 'discord.js';
 import type { ChatGateway } from '../../core/chat/gateway.js';
 import type { Logger } from '../../observability/logger.js';
 import type { DiscordRenderer } from '../../render/discord/message.js';
@@ -33,7 +41,12 @@ export interface DiscordAdapter {
  * pinned message for the timeline). Partials let reactions on messages from before the last
  * restart arrive; the message is fetched then.
  */
-export const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent] as const;
+export const INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.GuildMessageReactions,
+  GatewayIntentBits.MessageContent,
+] as const;
 export const PARTIALS = [Partials.Message, Partials.Reaction, Partials.Channel, Partials.User] as const;
 
 /**
@@ -57,15 +70,26 @@ export const MESSAGE_CACHE = 0;
  */
 export function normaliseInteractionPacket(packet: { t?: string | null; d?: unknown }): void {
   if (packet?.t !== 'INTERACTION_CREATE' || !packet.d || typeof packet.d !== 'object') return;
-  const d = packet.d as { type?: number; data?: { type?: number } | null; entitlements?: unknown; authorizing_integration_owners?: unknown };
+  const d = packet.d as {
+    type?: number;
+    data?: { type?: number } | null;
+    entitlements?: unknown;
+    authorizing_integration_owners?: unknown;
+  };
   d.entitlements ??= [];
   d.authorizing_integration_owners ??= {};
-  if (d.type === InteractionType.ApplicationCommand && d.data && typeof d.data === 'object') d.data.type ??= ApplicationCommandType.ChatInput;
+  if (d.type === InteractionType.ApplicationCommand && d.data && typeof d.data === 'object')
+    d.data.type ??= ApplicationCommandType.ChatInput;
 }
 
 export function createDiscordAdapter(
   opts: DiscordOptions,
-  deps: { dispatcher: Dispatcher; render: DiscordRenderer; log: Logger; incidentsGuild: () => IncidentsGuild | undefined },
+  deps: {
+    dispatcher: Dispatcher;
+    render: DiscordRenderer;
+    log: Logger;
+    incidentsGuild: () => IncidentsGuild | undefined;
+  },
 ): DiscordAdapter {
   const { dispatcher, render, log } = deps;
   const dlog = log.child({ platform: 'discord' });
@@ -73,7 +97,10 @@ export function createDiscordAdapter(
     intents: [...INTENTS],
     partials: [...PARTIALS],
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE }),
-    rest: { ...(opts.apiUrl ? { api: opts.apiUrl } : {}), rejectOnRateLimit: (r) => r.timeToReset > RATE_LIMIT_MAX_WAIT_MS },
+    rest: {
+      ...(opts.apiUrl ? { api: opts.apiUrl } : {}),
+      rejectOnRateLimit: (r) => r.timeToReset > RATE_LIMIT_MAX_WAIT_MS,
+    },
     allowedMentions: { parse: [] },
   });
   let ready = false;

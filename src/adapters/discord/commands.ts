@@ -25,7 +25,9 @@ export interface DiscordCommandDefinition {
   dm_permission: false;
 }
 
-export function loadCommandDefinitions(file = shippedFile('manifests', 'discord-commands.json')): DiscordCommandDefinition[] {
+export function loadCommandDefinitions(
+  file = shippedFile('manifests', 'discord-commands.json'),
+): DiscordCommandDefinition[] {
   return JSON.parse(readFileSync(file, 'utf8')) as DiscordCommandDefinition[];
 }
 
@@ -38,30 +40,46 @@ export type Registration = { scope: string; commands: string[] } | { scope: stri
  * same set. A guild Discord refuses (the bot is not in it) does not stop the others; a global
  * registration that fails throws.
  */
-export async function registerCommands(opts: { token: string; applicationId: string; apiUrl?: string; guildIds?: readonly string[] }, defs = loadCommandDefinitions()): Promise<Registration[]> {
+export async function registerCommands(
+  opts: { token: string; applicationId: string; apiUrl?: string; guildIds?: readonly string[] },
+  defs = loadCommandDefinitions(),
+): Promise<Registration[]> {
   const rest = new REST(opts.apiUrl ? { api: opts.apiUrl } : {}).setToken(opts.token);
-  const put = async (route: `/${string}`) => ((await rest.put(route, { body: defs })) as { id: string; name: string }[]).map((c) => c.name);
-  if (!opts.guildIds?.length) return [{ scope: 'global', commands: await put(Routes.applicationCommands(opts.applicationId)) }];
+  const put = async (route: `/${string}`) =>
+    ((await rest.put(route, { body: defs })) as { id: string; name: string }[]).map((c) => c.name);
+  if (!opts.guildIds?.length)
+    return [{ scope: 'global', commands: await put(Routes.applicationCommands(opts.applicationId)) }];
   const done: Registration[] = [];
   for (const guild of opts.guildIds) {
     const scope = `guild ${guild}`;
     try {
       done.push({ scope, commands: await put(Routes.applicationGuildCommands(opts.applicationId, guild)) });
     } catch (err) {
-      done.push({ scope, error: err instanceof DiscordAPIError ? `Discord answered ${err.status}: ${err.message}` : String(err) });
+      done.push({
+        scope,
+        error: err instanceof DiscordAPIError ? `Discord answered ${err.status}: ${err.message}` : String(err),
+      });
     }
   }
   return done;
 }
 
 /** How many commands are registered globally (Discord offers them wherever the application is installed). */
-export async function globalCommandCount(opts: { token: string; applicationId: string; apiUrl?: string }): Promise<number> {
+export async function globalCommandCount(opts: {
+  token: string;
+  applicationId: string;
+  apiUrl?: string;
+}): Promise<number> {
   const rest = new REST(opts.apiUrl ? { api: opts.apiUrl } : {}).setToken(opts.token);
   return ((await rest.get(Routes.applicationCommands(opts.applicationId))) as unknown[]).length;
 }
 
 /** Empties the global command list (after a move to guild registration). */
-export async function removeGlobalCommands(opts: { token: string; applicationId: string; apiUrl?: string }): Promise<void> {
+export async function removeGlobalCommands(opts: {
+  token: string;
+  applicationId: string;
+  apiUrl?: string;
+}): Promise<void> {
   const rest = new REST(opts.apiUrl ? { api: opts.apiUrl } : {}).setToken(opts.token);
   await rest.put(Routes.applicationCommands(opts.applicationId), { body: [] });
 }

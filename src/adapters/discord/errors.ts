@@ -59,16 +59,21 @@ export async function restStep<T>(what: string, step: () => Promise<T>): Promise
 
 export function classify(what: string, err: unknown): unknown {
   if (err instanceof RetryableError) return err;
-  if (err instanceof RateLimitError) return new RetryableError(`${what}: rate limited by Discord (${err.route})`, err.retryAfter);
+  if (err instanceof RateLimitError)
+    return new RetryableError(`${what}: rate limited by Discord (${err.route})`, err.retryAfter);
   if (err instanceof DiscordAPIError) {
-    if (err.status === 429 || err.status >= 500) return new RetryableError(`${what}: Discord answered ${err.status} ${err.message}`);
+    if (err.status === 429 || err.status >= 500)
+      return new RetryableError(`${what}: Discord answered ${err.status} ${err.message}`);
     const e = new Error(`${what}: Discord refused (${err.status}, code ${String(err.code)}): ${err.message}`);
     e.name = 'DiscordRefused';
     return e;
   }
   if (err instanceof HTTPError) return new RetryableError(`${what}: Discord answered ${err.status}`);
   // fetch failures and timeouts (AbortError): the network, not the request, is at fault.
-  if (err instanceof Error && (err.name === 'AbortError' || err.message === 'fetch failed' || /ECONN|ETIMEDOUT|EAI_AGAIN/.test(err.message)))
+  if (
+    err instanceof Error &&
+    (err.name === 'AbortError' || err.message === 'fetch failed' || /ECONN|ETIMEDOUT|EAI_AGAIN/.test(err.message))
+  )
     return new RetryableError(`${what}: ${err.message}`);
   return err;
 }

@@ -35,9 +35,14 @@ function leafOptions(i: Pick<ChatInputCommandInteraction, 'options'>): readonly 
 }
 
 /** How the command declares its options (of the subcommand used, when there is one), by name. */
-function declared(i: Pick<ChatInputCommandInteraction, 'options'>, decl: SlashCommandDecl | undefined): Map<string, CommandOption> {
+function declared(
+  i: Pick<ChatInputCommandInteraction, 'options'>,
+  decl: SlashCommandDecl | undefined,
+): Map<string, CommandOption> {
   const sub = i.options.getSubcommand(false);
-  const opts = sub ? (decl?.options.find((o) => o.type === 'subcommand' && o.name === sub)?.options ?? []) : (decl?.options ?? []);
+  const opts = sub
+    ? (decl?.options.find((o) => o.type === 'subcommand' && o.name === sub)?.options ?? [])
+    : (decl?.options ?? []);
   return new Map(opts.map((o) => [o.name, o]));
 }
 
@@ -46,9 +51,13 @@ function declared(i: Pick<ChatInputCommandInteraction, 'options'>, decl: SlashCo
  * Whatever order the user filled the options in: a reference (INC-n …) first, then plain values
  * (those with spaces stay one quoted argument), then a user (as a mention), then free text as typed.
  */
-export function interactionText(i: Pick<ChatInputCommandInteraction, 'options'>, decl: SlashCommandDecl | undefined): string {
+export function interactionText(
+  i: Pick<ChatInputCommandInteraction, 'options'>,
+  decl: SlashCommandDecl | undefined,
+): string {
   const how = declared(i, decl);
-  const rank = (o: CommandInteractionOption) => (how.get(o.name)?.ref ? 0 : how.get(o.name)?.freeText ? 3 : o.type === ApplicationCommandOptionType.User ? 2 : 1);
+  const rank = (o: CommandInteractionOption) =>
+    how.get(o.name)?.ref ? 0 : how.get(o.name)?.freeText ? 3 : o.type === ApplicationCommandOptionType.User ? 2 : 1;
   const parts = [...leafOptions(i)]
     .sort((a, b) => rank(a) - rank(b))
     .map((o) => {
@@ -66,13 +75,21 @@ export function interactionText(i: Pick<ChatInputCommandInteraction, 'options'>,
 }
 
 /** Options the grammar cannot check from the text alone (a reference that is not one). */
-export function optionError(i: Pick<ChatInputCommandInteraction, 'options'>, decl: SlashCommandDecl | undefined): CoreError | undefined {
+export function optionError(
+  i: Pick<ChatInputCommandInteraction, 'options'>,
+  decl: SlashCommandDecl | undefined,
+): CoreError | undefined {
   const how = declared(i, decl);
   for (const o of leafOptions(i)) {
     const d = how.get(o.name);
     if (!d?.ref) continue;
     const n = REF.exec(String(o.value ?? ''));
-    if (!n || (n[1] && n[1].toUpperCase() !== d.ref.prefix)) return { code: 'COMMAND.INVALID', message: `"${String(o.value)}" does not name ${d.ref.noun}.`, hint: d.ref.hint };
+    if (!n || (n[1] && n[1].toUpperCase() !== d.ref.prefix))
+      return {
+        code: 'COMMAND.INVALID',
+        message: `"${String(o.value)}" does not name ${d.ref.noun}.`,
+        hint: d.ref.hint,
+      };
   }
   return undefined;
 }
@@ -91,7 +108,10 @@ export function formErrorReply(fields: Record<string, string>, reopen: Command |
       {
         title: 'Some fields need another look',
         tone: 'danger',
-        body: join(Object.entries(fields).map(([id, message]) => [strong(fieldLabel(id)), txt(`: ${message}`)]), br),
+        body: join(
+          Object.entries(fields).map(([id, message]) => [strong(fieldLabel(id)), txt(`: ${message}`)]),
+          br,
+        ),
         buttons: again,
         context: [code('FORM.INVALID')],
       },
@@ -130,10 +150,17 @@ export function createInteractionHandler({ dispatcher, render }: InteractionDeps
    * generic ephemeral line (so that Discord shows no failure) and goes no further. A command that
    * only a user installation authorizes does not come from a guild Steward is installed in.
    */
-  async function refused(i: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction, kind: 'command' | 'component' | 'modal') {
+  async function refused(
+    i: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction,
+    kind: 'command' | 'component' | 'modal',
+  ) {
     const owners = i.authorizingIntegrationOwners ?? {};
-    const userInstalled = kind === 'command' && owners[ApplicationIntegrationType.UserInstall] !== undefined && owners[ApplicationIntegrationType.GuildInstall] === undefined;
-    if (!dispatcher.refuse({ platform: 'discord', guild: userInstalled ? null : i.guildId, kind }, i.user.id)) return false;
+    const userInstalled =
+      kind === 'command' &&
+      owners[ApplicationIntegrationType.UserInstall] !== undefined &&
+      owners[ApplicationIntegrationType.GuildInstall] === undefined;
+    if (!dispatcher.refuse({ platform: 'discord', guild: userInstalled ? null : i.guildId, kind }, i.user.id))
+      return false;
     await i.reply({ content: NOT_HERE, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
     return true;
   }
@@ -142,7 +169,9 @@ export function createInteractionHandler({ dispatcher, render }: InteractionDeps
     const decl = dispatcher.registry.commands.get(i.commandName);
     if (!decl || (await refused(i, 'command'))) return;
     const invalid = optionError(i, decl);
-    const reply = invalid ? errorReply(invalid) : await dispatcher.command(inv(i), i.commandName, interactionText(i, decl));
+    const reply = invalid
+      ? errorReply(invalid)
+      : await dispatcher.command(inv(i), i.commandName, interactionText(i, decl));
     await answer(i, reply);
   }
 
@@ -165,5 +194,11 @@ export function createInteractionHandler({ dispatcher, render }: InteractionDeps
 
   /** The work an interaction causes, or undefined when it is not Steward's. */
   return (i: Interaction): Promise<void> | undefined =>
-    i.isChatInputCommand() ? onChatInput(i) : i.isButton() ? onButton(i) : i.isModalSubmit() ? onModalSubmit(i) : undefined;
+    i.isChatInputCommand()
+      ? onChatInput(i)
+      : i.isButton()
+        ? onButton(i)
+        : i.isModalSubmit()
+          ? onModalSubmit(i)
+          : undefined;
 }

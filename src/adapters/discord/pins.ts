@@ -1,7 +1,15 @@
 // Messages marked 📌 or pinned in a war room join the incident's timeline with their original
 // author and time. Reactions and pin updates come from the gateway; deduplication is per message
 // in the store, so a second reaction or a re-read of the pins adds nothing.
-import { Events, type Client, type Message, type MessageReaction, type PartialMessage, type PartialMessageReaction, type TextBasedChannel } from 'discord.js';
+import {
+  Events,
+  type Client,
+  type Message,
+  type MessageReaction,
+  type PartialMessage,
+  type PartialMessageReaction,
+  type TextBasedChannel,
+} from 'discord.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Dispatcher } from '../shared/dispatch.js';
 import { loggableError } from './errors.js';
@@ -10,12 +18,16 @@ export const PIN_EMOJI = '📌';
 /** Pages of pinned messages read after a pin update (Discord keeps at most 250 pins; 50 a page). */
 export const PIN_PAGES = 5;
 
-export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: Logger; guildId: () => string | undefined }): void {
+export function watchPins(
+  client: Client,
+  deps: { dispatcher: Dispatcher; log: Logger; guildId: () => string | undefined },
+): void {
   const { dispatcher, log, guildId } = deps;
   // War rooms live in the incidents guild only; anything elsewhere is not Steward's business. The
   // policy's `access.discord.guilds`, when set, must list it too (asked at each event: a policy
   // reload moves the binding).
-  const inScope = (id: string | null, user?: string) => !!id && id === guildId() && !dispatcher.refuse({ platform: 'discord', guild: id, kind: 'event' }, user);
+  const inScope = (id: string | null, user?: string) =>
+    !!id && id === guildId() && !dispatcher.refuse({ platform: 'discord', guild: id, kind: 'event' }, user);
 
   async function record(message: Message | PartialMessage) {
     const m = message.partial ? await message.fetch() : message;
@@ -47,9 +59,13 @@ export function watchPins(client: Client, deps: { dispatcher: Dispatcher; log: L
   }
 
   client.on(Events.MessageReactionAdd, (reaction, user) => {
-    onReaction(reaction, user).catch((err) => log.error({ err: loggableError(err), message: reaction.message.id }, 'discord 📌 reaction not recorded'));
+    onReaction(reaction, user).catch((err) =>
+      log.error({ err: loggableError(err), message: reaction.message.id }, 'discord 📌 reaction not recorded'),
+    );
   });
   client.on(Events.ChannelPinsUpdate, (channel) => {
-    onPinsUpdate(channel).catch((err) => log.error({ err: loggableError(err), channel: channel.id }, 'discord pins not read'));
+    onPinsUpdate(channel).catch((err) =>
+      log.error({ err: loggableError(err), channel: channel.id }, 'discord pins not read'),
+    );
   });
 }

@@ -2,7 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
@@ -38,20 +43,34 @@ export async function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT)
   });
 }
 
-const tooLarge = (limit: number): BodyProblem => ({ status: 413, body: { error: 'body too large', detail: `at most ${limit} bytes` } });
+const tooLarge = (limit: number): BodyProblem => ({
+  status: 413,
+  body: { error: 'body too large', detail: `at most ${limit} bytes` },
+});
 
 /**
  * A JSON body checked against `schema`; an empty body is `undefined` (the schema decides whether
  * that is allowed). Anything but JSON is refused with 415, malformed JSON or a mismatch with 400.
  */
-export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S, limit = DEFAULT_BODY_LIMIT): Promise<BodyResult<z.output<S>>> {
+export async function readJson<S extends z.ZodType>(
+  req: IncomingMessage,
+  schema: S,
+  limit = DEFAULT_BODY_LIMIT,
+): Promise<BodyResult<z.output<S>>> {
   const body = await readBody(req, limit);
   if (!body.ok) return body;
   const text = body.value.toString('utf8').trim();
   let value: unknown;
   if (text) {
-    const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json') return { ok: false, problem: { status: 415, body: { error: 'unsupported media type', detail: 'send application/json' } } };
+    const type = String(req.headers['content-type'] ?? 'application/json')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
+    if (type !== 'application/json')
+      return {
+        ok: false,
+        problem: { status: 415, body: { error: 'unsupported media type', detail: 'send application/json' } },
+      };
     try {
       value = JSON.parse(text);
     } catch (err) {

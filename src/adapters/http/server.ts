@@ -49,7 +49,9 @@ interface Compiled {
  * Finds the route for a method and path: a literal path wins over a pattern; a path known only
  * for other methods is "method" (405).
  */
-export function routeTable(routes: Record<string, Route>): (method: string, path: string) => { route: Route; params: RouteParams } | 'method' | undefined {
+export function routeTable(
+  routes: Record<string, Route>,
+): (method: string, path: string) => { route: Route; params: RouteParams } | 'method' | undefined {
   const exact = new Map<string, Route>();
   const patterns: Compiled[] = [];
   for (const [key, route] of Object.entries(routes)) {
@@ -116,18 +118,24 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
       json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
     },
     'GET /metrics': async (_req, res) => {
-      res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(await opts.metrics.registry.metrics());
+      res
+        .writeHead(200, { 'content-type': opts.metrics.registry.contentType })
+        .end(await opts.metrics.registry.metrics());
     },
   };
   const find = routeTable({ ...builtin, ...opts.routes });
 
   const server = createServer((req, res) => {
-    const requestId = typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : newRequestId();
+    const requestId =
+      typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id'])
+        ? req.headers['x-request-id']
+        : newRequestId();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0];
     const found = find(req.method ?? 'GET', path);
-    if (!found || found === 'method') return json(res, found ? 405 : 404, { error: found ? 'method not allowed' : 'not found' });
+    if (!found || found === 'method')
+      return json(res, found ? 405 : 404, { error: found ? 'method not allowed' : 'not found' });
     inFlight++;
     res.once('close', () => {
       inFlight--;
@@ -156,7 +164,10 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {
-        await Promise.race([new Promise<void>((r) => (idle = r)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+        await Promise.race([
+          new Promise<void>((r) => (idle = r)),
+          new Promise((r) => setTimeout(r, timeoutMs).unref()),
+        ]);
       }
       server.closeAllConnections();
       await closed;

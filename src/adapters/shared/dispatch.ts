@@ -40,9 +40,18 @@ export interface Dispatcher {
   pinned(platform: Invocation['platform'], channelId: string, m: PinnedMessage): Promise<boolean>;
 }
 
-const INTERNAL: CoreError = { code: 'INTERNAL', message: 'Something went wrong on Steward’s side; it has been logged.', hint: 'Try again in a moment.' };
+const INTERNAL: CoreError = {
+  code: 'INTERNAL',
+  message: 'Something went wrong on Steward’s side; it has been logged.',
+  hint: 'Try again in a moment.',
+};
 
-export function createDispatcher(deps: { steward: Steward; actions: ActionCodec; metrics: Metrics; log: Logger }): Dispatcher {
+export function createDispatcher(deps: {
+  steward: Steward;
+  actions: ActionCodec;
+  metrics: Metrics;
+  log: Logger;
+}): Dispatcher {
   const { steward, metrics, log } = deps;
   const registry = steward.registry;
 
@@ -50,7 +59,18 @@ export function createDispatcher(deps: { steward: Steward; actions: ActionCodec;
     metrics.latency.observe({ platform: inv.platform, kind }, seconds);
     if (kind === 'command') metrics.commands.inc({ platform: inv.platform, command: label, outcome });
     else metrics.interactions.inc({ platform: inv.platform, action: label, outcome });
-    log.info({ requestId: inv.requestId, platform: inv.platform, user: inv.userId, kind, label, outcome, ms: Math.round(seconds * 1e4) / 10 }, kind);
+    log.info(
+      {
+        requestId: inv.requestId,
+        platform: inv.platform,
+        user: inv.userId,
+        kind,
+        label,
+        outcome,
+        ms: Math.round(seconds * 1e4) / 10,
+      },
+      kind,
+    );
   }
 
   async function run<T = Command>(
@@ -89,7 +109,10 @@ export function createDispatcher(deps: { steward: Steward; actions: ActionCodec;
       const a = steward.admits(place);
       if (a.admitted) return undefined;
       const { platform, ...where } = place;
-      log.warn({ platform, reason: a.reason, ...where, user }, `${platform} request dropped: ${a.reason.replaceAll('_', ' ')}`);
+      log.warn(
+        { platform, reason: a.reason, ...where, user },
+        `${platform} request dropped: ${a.reason.replaceAll('_', ' ')}`,
+      );
       metrics.requestsDropped.inc({ platform, reason: a.reason });
       return a.reason;
     },
@@ -101,14 +124,26 @@ export function createDispatcher(deps: { steward: Steward; actions: ActionCodec;
     },
     async submit(inv, formId, values) {
       const d = decodeForm(formId);
-      if (!d.ok) return { reply: await run('interaction', inv, 'form', { ok: false, error: { code: 'ACTION.EXPIRED', message: 'This form is no longer understood by Steward.', hint: d.reason } }) };
+      if (!d.ok)
+        return {
+          reply: await run('interaction', inv, 'form', {
+            ok: false,
+            error: { code: 'ACTION.EXPIRED', message: 'This form is no longer understood by Steward.', hint: d.reason },
+          }),
+        };
       let fieldErrors: Record<string, string> | undefined;
       let reopen: Command | undefined;
-      const reply = await run('interaction', inv, `form:${d.target.kind}`, { ok: true, value: d.target }, async (target) => {
-        const r = await steward.submit(inv, target, values);
-        if (!r.ok && r.error.fields) ({ fields: fieldErrors, reopen } = r.error);
-        return r;
-      });
+      const reply = await run(
+        'interaction',
+        inv,
+        `form:${d.target.kind}`,
+        { ok: true, value: d.target },
+        async (target) => {
+          const r = await steward.submit(inv, target, values);
+          if (!r.ok && r.error.fields) ({ fields: fieldErrors, reopen } = r.error);
+          return r;
+        },
+      );
       return { reply, fieldErrors, reopen };
     },
     settled: () => steward.outbox.kick(),
@@ -122,7 +157,11 @@ export function createDispatcher(deps: { steward: Steward; actions: ActionCodec;
     },
     action(inv, actionId) {
       const d = deps.actions.decode(actionId);
-      if (!d.ok) return run('interaction', inv, 'unknown', { ok: false, error: { code: 'ACTION.EXPIRED', message: 'This button is no longer understood by Steward.', hint: d.reason } });
+      if (!d.ok)
+        return run('interaction', inv, 'unknown', {
+          ok: false,
+          error: { code: 'ACTION.EXPIRED', message: 'This button is no longer understood by Steward.', hint: d.reason },
+        });
       return run('interaction', inv, d.command.kind, { ok: true, value: d.command });
     },
   };

@@ -10,11 +10,16 @@ export type { Parsed };
 
 let standard: Registry | undefined;
 /** The registry of the standard modules (tools and tests that do not compose their own). */
-export const standardRegistry = (): Registry => (standard ??= new Registry([formsKernel(new Map()), ...STANDARD_MODULES]));
+export const standardRegistry = (): Registry =>
+  (standard ??= new Registry([formsKernel(new Map()), ...STANDARD_MODULES]));
 
 export function parseCommand(name: string, text: string, registry: Registry = standardRegistry()): Parsed {
   const cmd = name.replace(/^\//, '').toLowerCase();
   const decl = registry.commands.get(cmd);
-  if (!decl) return { ok: false, error: { code: 'COMMAND.UNKNOWN', message: `Steward has no command /${cmd}.`, hint: 'Try /steward help.' } };
+  if (!decl)
+    return {
+      ok: false,
+      error: { code: 'COMMAND.UNKNOWN', message: `Steward has no command /${cmd}.`, hint: 'Try /steward help.' },
+    };
   return decl.parse(text.trim());
 }

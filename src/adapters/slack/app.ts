@@ -71,15 +71,27 @@ export interface SlackAdapter {
   readonly gateway: ChatGateway;
 }
 
-export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger; metrics?: Metrics }): SlackAdapter {
+export function createSlackAdapter(
+  opts: SlackOptions,
+  deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger; metrics?: Metrics },
+): SlackAdapter {
   const { dispatcher, render, log, metrics } = deps;
   /** The slash commands the composed modules declare, as one matcher: `/service`, `/incident`, … */
   const COMMAND_PATTERN = new RegExp(`^/(?:${dispatcher.registry.commandNames.join('|')})$`);
   const logger = boltLogger(log.child({ platform: 'slack' }));
   const apiUrl = opts.apiUrl ? { slackApiUrl: opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/` } : undefined;
-  const clientOptions = { ...apiUrl, retryConfig: { ...WEB_API_RETRY }, rejectRateLimitedCalls: true, timeout: WEB_API_TIMEOUT_MS };
+  const clientOptions = {
+    ...apiUrl,
+    retryConfig: { ...WEB_API_RETRY },
+    rejectRateLimitedCalls: true,
+    timeout: WEB_API_TIMEOUT_MS,
+  };
   const socketMode = !!opts.appToken && !opts.signingSecret;
-  if (opts.appToken && opts.signingSecret) log.warn({ platform: 'slack' }, 'both SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are set: serving HTTP at /slack/events, not Socket Mode');
+  if (opts.appToken && opts.signingSecret)
+    log.warn(
+      { platform: 'slack' },
+      'both SLACK_SIGNING_SECRET and SLACK_APP_TOKEN are set: serving HTTP at /slack/events, not Socket Mode',
+    );
   let ready = false;
 
   // HTTP mode: each request's response object, so that a reply ready in time is written as JSON
@@ -91,7 +103,10 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
         signingSecret: opts.signingSecret!,
         endpoints: '/slack/events',
         logger,
-        customPropertiesExtractor: (req) => ({ requestId: String(req.headers['x-request-id'] ?? randomUUID()), httpResponse: responses.get(req) }),
+        customPropertiesExtractor: (req) => ({
+          requestId: String(req.headers['x-request-id'] ?? randomUUID()),
+          httpResponse: responses.get(req),
+        }),
       });
   // The Socket Mode client writes its own (patient) retry policy into the clientOptions object it
   // is given for opening connections; it gets its own object without the App's short policy.
@@ -106,9 +121,21 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   const receiver = http ?? socket!;
   // convoStore: false — Steward keeps no per-conversation state in Bolt; the default in-memory store
   // also builds an Error for every request that has no stored conversation.
-  const app = new App({ token: opts.botToken, receiver, logger, logLevel: LogLevel.WARN, clientOptions, ignoreSelf: true, convoStore: false, deferInitialization: true });
+  const app = new App({
+    token: opts.botToken,
+    receiver,
+    logger,
+    logLevel: LogLevel.WARN,
+    clientOptions,
+    ignoreSelf: true,
+    convoStore: false,
+    deferInitialization: true,
+  });
 
-  const message = (reply: Reply) => ({ ...render.reply(reply), response_type: reply.visibility === 'in_channel' ? ('in_channel' as const) : ('ephemeral' as const) });
+  const message = (reply: Reply) => ({
+    ...render.reply(reply),
+    response_type: reply.visibility === 'in_channel' ? ('in_channel' as const) : ('ephemeral' as const),
+  });
   const serialised = new WeakMap<Reply, string>();
   /** Acknowledges with the reply as the message: JSON text when the HTTP response is at hand. */
   const ackWith = (ack: (body?: string | ReturnType<typeof message>) => Promise<void>, reply: Reply, res: unknown) => {
@@ -129,9 +156,19 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
   // Slash commands: the reply travels in the acknowledgement itself (no extra API call) when it is
   // ready within the budget; otherwise the command is acknowledged and the reply follows via
   // response_url. A reply that opens a form is acknowledged empty, then the modal is opened.
-  const onCommand = async ({ command, ack, respond, client, context }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+  const onCommand = async ({
+    command,
+    ack,
+    respond,
+    client,
+    context,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     const name = command.command.slice(1);
-    const pending = dispatcher.command(inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId), name, command.text ?? '');
+    const pending = dispatcher.command(
+      inv({ id: command.user_id, name: command.user_name }, command.channel_id, context.requestId),
+      name,
+      command.text ?? '',
+    );
     const first = await withinAckBudget(pending);
     if (first !== 'late' && !first.form) return ackWith(ack, first, context.httpResponse);
     await ack();
@@ -144,11 +181,21 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
 
   // Buttons: value carries the encoded command; the reply goes to the response_url, or opens a
   // modal with the click's trigger_id.
-  const onButton = async ({ ack, body, action, respond, client, context }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
+  const onButton = async ({
+    ack,
+    body,
+    action,
+    respond,
+    client,
+    context,
+  }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
     await ack();
     const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
     const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
-    const reply = await dispatcher.action(inv({ id: body.user.id, name: body.user.name }, channel, context.requestId), value);
+    const reply = await dispatcher.action(
+      inv({ id: body.user.id, name: body.user.name }, channel, context.requestId),
+      value,
+    );
     if (reply.form) {
       const refused = await openForm(client, body.trigger_id, reply.form, channel, { render, log });
       if (refused) return void (await respond({ ...message(refused), replace_original: false }));
@@ -167,7 +214,15 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
    */
   const refused = ({ context, body }: AllMiddlewareArgs & { body: unknown }, user: string | undefined) => {
     const b = body as { team_id?: string; team?: { id?: string } | null; api_app_id?: string };
-    return dispatcher.refuse({ platform: 'slack', team: context.teamId ?? b.team_id ?? b.team?.id, enterprise: context.enterpriseId, app: b.api_app_id }, user);
+    return dispatcher.refuse(
+      {
+        platform: 'slack',
+        team: context.teamId ?? b.team_id ?? b.team?.id,
+        enterprise: context.enterpriseId,
+        app: b.api_app_id,
+      },
+      user,
+    );
   };
 
   // One entry point for everything Slack sends: Steward's commands, buttons, modals and pin events
@@ -182,7 +237,10 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
         return onCommand(args);
       }
     } else if ('action' in args) {
-      if (args.body.type === 'block_actions' && ACTION_ID.test((args.action as BlockAction['actions'][number]).action_id)) {
+      if (
+        args.body.type === 'block_actions' &&
+        ACTION_ID.test((args.action as BlockAction['actions'][number]).action_id)
+      ) {
         if (refused(args, args.body.user.id)) return args.ack();
         return onButton(args as SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs);
       }
@@ -193,7 +251,8 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
       }
     } else if ('event' in args) {
       if (PIN_EVENTS.test(args.event.type)) {
-        if (refused(args, 'user' in args.event && typeof args.event.user === 'string' ? args.event.user : undefined)) return;
+        if (refused(args, 'user' in args.event && typeof args.event.user === 'string' ? args.event.user : undefined))
+          return;
         return onPinEvent(args);
       }
     }
@@ -211,7 +270,10 @@ export function createSlackAdapter(opts: SlackOptions, deps: { dispatcher: Dispa
       ? (req, res) => {
           const ts = Number(req.headers['x-slack-request-timestamp']);
           if (Number.isFinite(ts) && ts - Date.now() / 1000 > SLACK_MAX_FUTURE_SKEW_S) {
-            log.warn({ platform: 'slack', reason: 'future_timestamp', skewSeconds: Math.round(ts - Date.now() / 1000) }, 'slack request dropped: signed timestamp is in the future');
+            log.warn(
+              { platform: 'slack', reason: 'future_timestamp', skewSeconds: Math.round(ts - Date.now() / 1000) },
+              'slack request dropped: signed timestamp is in the future',
+            );
             metrics?.requestsDropped.inc({ platform: 'slack', reason: 'future_timestamp' });
             res.writeHead(401).end();
             return;

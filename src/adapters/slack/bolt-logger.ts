@@ -4,7 +4,8 @@ import type { Logger } from '../../observability/logger.js';
 
 export function boltLogger(log: Logger): BoltLogger {
   let level = LogLevel.WARN;
-  const msg = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  const msg = (args: unknown[]) =>
+    args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   return {
     // Bolt logs at debug level several times per request: format only when it will be written.
     debug: (...a) => {

@@ -29,7 +29,13 @@ export interface FormDeps {
  * Opens `form` as a modal. Returns a reply to show instead when Slack refuses (an expired
  * trigger, a bad view), so the user is never left without an answer.
  */
-export async function openForm(client: WebClient, triggerId: string, form: Form, channel: string | undefined, deps: Pick<FormDeps, 'render' | 'log'>): Promise<Reply | undefined> {
+export async function openForm(
+  client: WebClient,
+  triggerId: string,
+  form: Form,
+  channel: string | undefined,
+  deps: Pick<FormDeps, 'render' | 'log'>,
+): Promise<Reply | undefined> {
   try {
     const view = renderModal(form, { channel }, deps.render.policy);
     await client.views.open({ trigger_id: triggerId, view: view as unknown as types.ModalView });
@@ -38,13 +44,23 @@ export async function openForm(client: WebClient, triggerId: string, form: Form,
     const f = slackFailure(err);
     deps.log.warn({ platform: 'slack', form: form.target.kind, err: f.message }, 'form not opened');
     return f.error === 'expired_trigger_id'
-      ? errorReply({ code: 'ACTION.EXPIRED', message: 'Slack closed the window for opening this form.', hint: 'Run the command or press the button again.' })
-      : errorReply({ code: 'INTERNAL', message: 'Slack did not open the form; it has been logged.', hint: 'Try again in a moment.' });
+      ? errorReply({
+          code: 'ACTION.EXPIRED',
+          message: 'Slack closed the window for opening this form.',
+          hint: 'Run the command or press the button again.',
+        })
+      : errorReply({
+          code: 'INTERNAL',
+          message: 'Slack did not open the form; it has been logged.',
+          hint: 'Try again in a moment.',
+        });
   }
 }
 
 /** Handles the submission of one of Steward's modals (callback id matching FORM_CALLBACK_ID). */
-export function formSubmissions(deps: FormDeps): (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => Promise<void> {
+export function formSubmissions(
+  deps: FormDeps,
+): (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => Promise<void> {
   const { dispatcher, render, log } = deps;
 
   return async ({ ack, body, view, client, context }) => {
@@ -69,7 +85,10 @@ export function formSubmissions(deps: FormDeps): (args: SlackViewMiddlewareArgs<
  * Field errors keyed by the modal's block ids. An error about something that is not one of the
  * modal's inputs is shown on the first input; undefined when the modal has no input at all.
  */
-export function inlineErrors(fields: Record<string, string>, blocks: readonly { type: string; block_id?: string }[]): Record<string, string> | undefined {
+export function inlineErrors(
+  fields: Record<string, string>,
+  blocks: readonly { type: string; block_id?: string }[],
+): Record<string, string> | undefined {
   const ids = blocks.filter((b) => b.type === 'input' && b.block_id).map((b) => b.block_id!);
   if (!ids.length) return undefined;
   const errors: Record<string, string> = {};
@@ -81,7 +100,13 @@ export function inlineErrors(fields: Record<string, string>, blocks: readonly { 
 }
 
 /** Shows a reply to one user: ephemeral in `channel`, else in a direct message. */
-export async function deliver(client: WebClient, user: string, channel: string | undefined, reply: Reply, deps: Pick<FormDeps, 'render' | 'log'>): Promise<void> {
+export async function deliver(
+  client: WebClient,
+  user: string,
+  channel: string | undefined,
+  reply: Reply,
+  deps: Pick<FormDeps, 'render' | 'log'>,
+): Promise<void> {
   if (!reply.cards.length) return;
   const m = deps.render.reply(reply);
   if (channel) {
@@ -89,11 +114,20 @@ export async function deliver(client: WebClient, user: string, channel: string |
       await client.chat.postEphemeral({ channel, user, text: m.text, blocks: m.blocks });
       return;
     } catch (err) {
-      deps.log.info({ platform: 'slack', channel, err: slackFailure(err).message }, 'ephemeral reply refused; sending it as a direct message');
+      deps.log.info(
+        { platform: 'slack', channel, err: slackFailure(err).message },
+        'ephemeral reply refused; sending it as a direct message',
+      );
     }
   }
   try {
-    await client.chat.postMessage({ channel: user, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false });
+    await client.chat.postMessage({
+      channel: user,
+      text: m.text,
+      blocks: m.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
   } catch (err) {
     deps.log.warn({ platform: 'slack', user, err: slackFailure(err).message }, 'form result not delivered');
   }

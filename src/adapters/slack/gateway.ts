@@ -13,14 +13,24 @@ type WebClient = webApi.WebClient;
 export const SLACK_TOPIC_MAX = 250;
 
 /** Platform errors that mean "try again later" rather than "this will never work". */
-const TRANSIENT = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const TRANSIENT = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
 
 /** Platform errors that mean the app is not allowed to create the channel. */
 const FORBIDDEN: Record<string, (e: SlackFailure) => string> = {
-  missing_scope: (e) => `Steward's Slack app lacks the ${e.needed && e.needed !== 'unknown' ? e.needed : 'channels:manage'} permission needed to create channels`,
-  restricted_action: () => 'A workspace setting prevents Steward from creating channels (ask a Slack admin to allow apps to create channels)',
+  missing_scope: (e) =>
+    `Steward's Slack app lacks the ${e.needed && e.needed !== 'unknown' ? e.needed : 'channels:manage'} permission needed to create channels`,
+  restricted_action: () =>
+    'A workspace setting prevents Steward from creating channels (ask a Slack admin to allow apps to create channels)',
   restricted_action_read_only_channel: () => 'A workspace setting prevents Steward from creating channels',
-  not_allowed_token_type: () => 'Steward was configured with a token type that cannot create channels (use the bot token, xoxb-…)',
+  not_allowed_token_type: () =>
+    'Steward was configured with a token type that cannot create channels (use the bot token, xoxb-…)',
   no_permission: () => 'Slack refused Steward permission to create channels',
   access_denied: () => 'Slack refused Steward access to create channels',
   team_access_not_granted: () => 'Steward is not allowed to create channels in this workspace',
@@ -42,14 +52,24 @@ export interface SlackFailure {
 
 /** Reads an error thrown by the Web API client. */
 export function slackFailure(err: unknown): SlackFailure {
-  const e = err as { code?: string; data?: { error?: string; needed?: string }; retryAfter?: number; statusCode?: number; message?: string };
+  const e = err as {
+    code?: string;
+    data?: { error?: string; needed?: string };
+    retryAfter?: number;
+    statusCode?: number;
+    message?: string;
+  };
   switch (e?.code) {
     case 'slack_webapi_platform_error': {
       const error = e.data?.error ?? 'unknown_error';
       return { error, needed: e.data?.needed, retryable: TRANSIENT.has(error), message: error };
     }
     case 'slack_webapi_rate_limited_error':
-      return { retryable: true, retryAfterMs: (e.retryAfter ?? 1) * 1000, message: `rate limited for ${e.retryAfter ?? 1}s` };
+      return {
+        retryable: true,
+        retryAfterMs: (e.retryAfter ?? 1) * 1000,
+        message: `rate limited for ${e.retryAfter ?? 1}s`,
+      };
     case 'slack_webapi_http_error':
       return { retryable: true, message: `HTTP ${e.statusCode ?? '?'}` };
     case 'slack_webapi_request_error':
@@ -94,7 +114,12 @@ export class SlackGateway implements ChatGateway {
       const f = slackFailure(err);
       if (f.retryable) throw new RetryableError(`Slack conversations.create: ${f.message}`, f.retryAfterMs);
       if (f.error === 'name_taken') return { ok: false, reason: 'name_taken', message: `#${name} already exists` };
-      if (f.error?.startsWith('invalid_name')) return { ok: false, reason: 'invalid_name', message: `Slack does not accept #${name} as a channel name (${f.error})` };
+      if (f.error?.startsWith('invalid_name'))
+        return {
+          ok: false,
+          reason: 'invalid_name',
+          message: `Slack does not accept #${name} as a channel name (${f.error})`,
+        };
       const forbidden = f.error ? FORBIDDEN[f.error] : undefined;
       if (forbidden) return { ok: false, reason: 'forbidden', message: `${forbidden(f)} (${f.error})` };
       rethrow('conversations.create', err);
@@ -102,9 +127,15 @@ export class SlackGateway implements ChatGateway {
     // The topic is a courtesy: the channel exists now, and a failure here must not make the
     // outbox create a second one. It holds the user's title, so it gets the plain-text treatment.
     try {
-      await this.client.conversations.setTopic({ channel: created.id, topic: plainSlack(topic).slice(0, SLACK_TOPIC_MAX) });
+      await this.client.conversations.setTopic({
+        channel: created.id,
+        topic: plainSlack(topic).slice(0, SLACK_TOPIC_MAX),
+      });
     } catch (err) {
-      this.log.warn({ platform: 'slack', channel: created.id, err: slackFailure(err).message }, 'war-room topic not set');
+      this.log.warn(
+        { platform: 'slack', channel: created.id, err: slackFailure(err).message },
+        'war-room topic not set',
+      );
     }
     return { ok: true, channelId: created.id, name: created.name };
   }
@@ -113,16 +144,24 @@ export class SlackGateway implements ChatGateway {
     const users = [...new Set(userIds)].filter(Boolean);
     if (!users.length) return;
     // force: invite the valid users even when one of them cannot be invited (already in, the bot itself).
-    await call('conversations.invite', () => this.client.conversations.invite({ channel: channelId, users: users.join(','), force: true }), [
-      'already_in_channel',
-      'cant_invite_self',
-    ]);
+    await call(
+      'conversations.invite',
+      () => this.client.conversations.invite({ channel: channelId, users: users.join(','), force: true }),
+      ['already_in_channel', 'cant_invite_self'],
+    );
   }
 
   async post(channelId: string, reply: Reply, opts?: { threadOf?: string }): Promise<{ messageId: string }> {
     const m = this.render.reply(reply);
     const r = await call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel: channelId, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false, ...(opts?.threadOf ? { thread_ts: opts.threadOf } : {}) }),
+      this.client.chat.postMessage({
+        channel: channelId,
+        text: m.text,
+        blocks: m.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...(opts?.threadOf ? { thread_ts: opts.threadOf } : {}),
+      }),
     );
     if (!r?.ts) throw new Error('Slack chat.postMessage: no message ts in the answer');
     return { messageId: r.ts };
@@ -130,17 +169,29 @@ export class SlackGateway implements ChatGateway {
 
   async edit(channelId: string, messageId: string, reply: Reply): Promise<void> {
     const m = this.render.reply(reply);
-    await call('chat.update', () => this.client.chat.update({ channel: channelId, ts: messageId, text: m.text, blocks: m.blocks }));
+    await call('chat.update', () =>
+      this.client.chat.update({ channel: channelId, ts: messageId, text: m.text, blocks: m.blocks }),
+    );
   }
 
   async pin(channelId: string, messageId: string): Promise<void> {
-    await call('pins.add', () => this.client.pins.add({ channel: channelId, timestamp: messageId }), ['already_pinned']);
+    await call('pins.add', () => this.client.pins.add({ channel: channelId, timestamp: messageId }), [
+      'already_pinned',
+    ]);
   }
 
   /** Posting to a user id opens (or reuses) the app's direct message with that user. */
   async dm(userId: string, reply: Reply): Promise<{ channelId: string; messageId: string } | null> {
     const m = this.render.reply(reply);
-    const r = await call('chat.postMessage', () => this.client.chat.postMessage({ channel: userId, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false }));
+    const r = await call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: userId,
+        text: m.text,
+        blocks: m.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     // Edits need the direct-message channel (D…) that Slack answers with, not the user id.
     return r?.channel && r.ts ? { channelId: r.channel, messageId: r.ts } : null;
   }

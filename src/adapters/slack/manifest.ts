@@ -9,13 +9,19 @@ const quote = (s: string) => JSON.stringify(s);
 export function slackSlashCommands(registry: Registry): string {
   const lines = [
     '  # Generated from the modules (npm run manifests): edit the modules, not this block.',
-    '  # Slash command replies travel in the HTTP acknowledgement or through the command\'s',
+    "  # Slash command replies travel in the HTTP acknowledgement or through the command's",
     '  # response_url, which needs no scope beyond `commands`. Every command is escaped, so a',
     '  # mention in the text arrives as <@U…|name> and names the person unambiguously.',
     '  slash_commands:',
   ];
   for (const c of registry.commands.values())
-    lines.push(`    - command: /${c.name}`, `      url: ${SLACK_EVENTS_URL}`, `      description: ${quote(c.description)}`, `      usage_hint: ${quote(c.slackHint)}`, '      should_escape: true');
+    lines.push(
+      `    - command: /${c.name}`,
+      `      url: ${SLACK_EVENTS_URL}`,
+      `      description: ${quote(c.description)}`,
+      `      usage_hint: ${quote(c.slackHint)}`,
+      '      should_escape: true',
+    );
   return lines.join('\n') + '\n';
 }
 

@@ -33,7 +33,13 @@ export interface PinDeps {
 export function pinEvents(deps: PinDeps): (args: SlackEventMiddlewareArgs & AllMiddlewareArgs) => Promise<void> {
   const { dispatcher, log } = deps;
 
-  const record = async (channel: string, ts: string, msg: SlackMessage, fallbackAuthor: string | undefined, pinnedBy: string | undefined) => {
+  const record = async (
+    channel: string,
+    ts: string,
+    msg: SlackMessage,
+    fallbackAuthor: string | undefined,
+    pinnedBy: string | undefined,
+  ) => {
     const added = await dispatcher.pinned('slack', channel, {
       messageId: ts,
       authorId: msg.user ?? fallbackAuthor ?? msg.bot_id ?? 'unknown',
@@ -73,13 +79,25 @@ export function pinEvents(deps: PinDeps): (args: SlackEventMiddlewareArgs & AllM
  * One message by its ts: conversations.history up to and including it, or, for a reply in a
  * thread (history lists top-level messages only), conversations.replies.
  */
-export async function readMessage(client: WebClient, channel: string, ts: string, log: Logger): Promise<SlackMessage | undefined> {
+export async function readMessage(
+  client: WebClient,
+  channel: string,
+  ts: string,
+  log: Logger,
+): Promise<SlackMessage | undefined> {
   try {
     const history = await client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 });
-    const top = (history.messages)?.find((m) => m.ts === ts);
+    const top = history.messages?.find((m) => m.ts === ts);
     if (top) return top;
-    const thread = await client.conversations.replies({ channel, ts, latest: ts, oldest: ts, inclusive: true, limit: 2 });
-    return (thread.messages)?.find((m) => m.ts === ts);
+    const thread = await client.conversations.replies({
+      channel,
+      ts,
+      latest: ts,
+      oldest: ts,
+      inclusive: true,
+      limit: 2,
+    });
+    return thread.messages?.find((m) => m.ts === ts);
   } catch (err) {
     log.warn({ platform: 'slack', channel, ts, err: slackFailure(err).message }, 'pinned message not read');
     return undefined;

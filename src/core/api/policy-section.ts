@@ -10,7 +10,10 @@ export const apiToken = z
     id: slug,
     sha256: z
       .string()
-      .regex(/^[0-9a-fA-F]{64}$/, 'must be the SHA-256 of the token as 64 hex characters (npm run steward -- token new <id> prints it)')
+      .regex(
+        /^[0-9a-fA-F]{64}$/,
+        'must be the SHA-256 of the token as 64 hex characters (npm run steward -- token new <id> prints it)',
+      )
       .describe('SHA-256 (hex) of the token; the token itself is never stored'),
     scopes: z.array(apiScope).min(1),
     services: z.array(slug).min(1).optional().describe('Services the token may act on; every service when absent'),
@@ -19,13 +22,15 @@ export const apiToken = z
       .min(1)
       .optional()
       .describe(
-        'Person ids this token may name as the requester of a change it opens (the body\'s `requester`): that person then counts as the requester and cannot approve it. When absent the token may name nobody',
+        "Person ids this token may name as the requester of a change it opens (the body's `requester`): that person then counts as the requester and cannot approve it. When absent the token may name nobody",
       ),
   })
   .strict();
 
 export const api = z
-  .object({ tokens: z.array(apiToken).default([]).describe('Bearer tokens of the HTTP API (CI pipelines, scanners, operators)') })
+  .object({
+    tokens: z.array(apiToken).default([]).describe('Bearer tokens of the HTTP API (CI pipelines, scanners, operators)'),
+  })
   .strict();
 
 export const apiPolicy = { api: api.default({ tokens: [] }) };

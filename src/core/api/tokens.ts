@@ -22,14 +22,21 @@ const digestOf = (token: string) => createHash('sha256').update(token, 'utf8').d
  * constant time, whatever matches: the answer's timing says nothing about the digests held.
  */
 export function authenticate(dir: TokenSource, token: string | undefined): Authenticated {
-  if (!token) return { ok: false, code: 'API.TOKEN_MISSING', reason: 'a bearer token is required (Authorization: Bearer <token>)' };
+  if (!token)
+    return {
+      ok: false,
+      code: 'API.TOKEN_MISSING',
+      reason: 'a bearer token is required (Authorization: Bearer <token>)',
+    };
   const presented = digestOf(token);
   let found: ApiToken | undefined;
   for (const entry of dir.policy.api.tokens) {
     const held = Buffer.from(entry.sha256, 'hex');
     if (held.length === presented.length && timingSafeEqual(held, presented) && !found) found = entry;
   }
-  return found ? { ok: true, token: found } : { ok: false, code: 'API.TOKEN_UNKNOWN', reason: 'the token is not one the policy knows' };
+  return found
+    ? { ok: true, token: found }
+    : { ok: false, code: 'API.TOKEN_UNKNOWN', reason: 'the token is not one the policy knows' };
 }
 
 /**
@@ -37,7 +44,8 @@ export function authenticate(dir: TokenSource, token: string | undefined): Authe
  * action about no particular service (policy:reload) needs only the scope.
  */
 export function authorize(token: ApiToken, scope: ApiScope, service?: string): Authorized {
-  if (!token.scopes.includes(scope)) return { ok: false, code: 'API.FORBIDDEN', reason: `token "${token.id}" lacks the scope ${scope}` };
+  if (!token.scopes.includes(scope))
+    return { ok: false, code: 'API.FORBIDDEN', reason: `token "${token.id}" lacks the scope ${scope}` };
   if (service !== undefined && token.services && !token.services.includes(service))
     return { ok: false, code: 'API.FORBIDDEN', reason: `token "${token.id}" may not act on service "${service}"` };
   return { ok: true };

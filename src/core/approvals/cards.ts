@@ -18,13 +18,28 @@ export interface DecisionLine {
 export function decisionLines(dir: Directory, decisions: readonly DecisionLine[]): Rich {
   const reason = (r: string) => (r.length > REASON_INLINE ? `${r.slice(0, REASON_INLINE - 1)}… (in full below)` : r);
   return join(
-    decisions.map((d) => [txt(d.decision === 'approve' ? '✓ ' : '✗ '), ...personSpan(dir, d.personId), txt(' '), time(d.at), ...(d.reason ? [txt(`: ${reason(d.reason)}`)] : [])]),
+    decisions.map((d) => [
+      txt(d.decision === 'approve' ? '✓ ' : '✗ '),
+      ...personSpan(dir, d.personId),
+      txt(' '),
+      time(d.at),
+      ...(d.reason ? [txt(`: ${reason(d.reason)}`)] : []),
+    ]),
     br,
   );
 }
 
 /** The decider's answer: "You approved CHG-4" with the tally, or the outcome when the decision settled it. */
-export function decisionReply(ref: string, decision: DecisionKind, r: { tally: string; decided: boolean }, stateLabel: string): Reply {
+export function decisionReply(
+  ref: string,
+  decision: DecisionKind,
+  r: { tally: string; decided: boolean },
+  stateLabel: string,
+): Reply {
   const verb = decision === 'approve' ? 'approved' : 'rejected';
-  return ephemeral({ title: `You ${verb} ${ref}`, tone: decision === 'approve' ? 'good' : 'warning', body: [txt(r.decided ? `${ref} is now ${stateLabel.toLowerCase()}.` : `Tally: ${r.tally}.`)] });
+  return ephemeral({
+    title: `You ${verb} ${ref}`,
+    tone: decision === 'approve' ? 'good' : 'warning',
+    body: [txt(r.decided ? `${ref} is now ${stateLabel.toLowerCase()}.` : `Tally: ${r.tally}.`)],
+  });
 }

@@ -11,7 +11,10 @@ export function checkApproveList(p: Policy, c: PolicyCheck, at: PolicyPath, entr
       const g = p.groups.find((x) => x.id === e.group);
       const size = g && new Set(g.members).size;
       if (size !== undefined && e.count > size)
-        c.problem([...segs, 'count'], `asks for ${e.count} approvals from group "${e.group}", which has ${size} member${size === 1 ? '' : 's'}`);
+        c.problem(
+          [...segs, 'count'],
+          `asks for ${e.count} approvals from group "${e.group}", which has ${size} member${size === 1 ? '' : 's'}`,
+        );
     } else if ('person' in e) c.ref([...segs, 'person'], 'person', e.person);
   });
 }

@@ -3,14 +3,21 @@ import { z } from 'zod';
 import { slug } from '../policy-kit.js';
 
 export const group = z
-  .object({ id: slug, name: z.string().min(1).max(80), members: z.array(slug).min(1).describe('Person ids (a group never contains a group)') })
+  .object({
+    id: slug,
+    name: z.string().min(1).max(80),
+    members: z.array(slug).min(1).describe('Person ids (a group never contains a group)'),
+  })
   .strict()
   .describe('A named set of people, e.g. a change advisory board');
 
 const approvers = z.number().int().min(1).max(20);
 export const approveEntry = z
   .union([
-    z.object({ group: slug, count: approvers.default(1) }).strict().describe('count different members of the group'),
+    z
+      .object({ group: slug, count: approvers.default(1) })
+      .strict()
+      .describe('count different members of the group'),
     z.object({ person: slug }).strict().describe('this person'),
     z.object({ owners: approvers }).strict().describe('this many owners of the service'),
     z.object({ team: approvers }).strict().describe("this many members of the service's team"),

@@ -57,8 +57,7 @@ export interface EntryProgress {
 export type QuorumState = 'pending' | 'approved' | 'rejected';
 
 export type MayDecide =
-  | { ok: true }
-  | { ok: false; code: 'requester' | 'not-approver' | 'already-decided' | 'closed'; reason: string };
+  { ok: true } | { ok: false; code: 'requester' | 'not-approver' | 'already-decided' | 'closed'; reason: string };
 
 export interface Quorum {
   state: QuorumState;
@@ -99,7 +98,8 @@ function resolve(entry: ApproveEntry, input: QuorumInput): Resolved {
       label,
       needed: entry.count,
       named: g?.members ?? [],
-      shortfall: (n) => `${label} has ${plural(n, 'member')} who may approve (the requester cannot) but ${entry.count} are needed`,
+      shortfall: (n) =>
+        `${label} has ${plural(n, 'member')} who may approve (the requester cannot) but ${entry.count} are needed`,
     };
   }
   if ('person' in entry) {
@@ -168,7 +168,7 @@ function jointShortage(best: string[][], eligible: readonly Set<string>[], neede
   const short = best.map((c, i) => c.length < needed[i]);
   if (!short.some(Boolean)) return null;
   const entries = new Set(short.flatMap((s, i) => (s ? [i] : [])));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     const people = new Set([...entries].flatMap((i) => [...eligible[i]]));
     eligible.forEach((e, i) => {
@@ -230,7 +230,8 @@ export function evaluateQuorum(input: QuorumInput): Quorum {
     if (shortage) {
       const labels = shortage.entries.map((i) => resolved[i].label);
       const names = shortage.people.map((id) => input.directory.person(id)?.name ?? id).join(', ');
-      const list = labels.length === 2 ? labels.join(' and ') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`;
+      const list =
+        labels.length === 2 ? labels.join(' and ') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`;
       unmeetable.push(
         shortage.need > shortage.people.length
           ? `${list} need ${shortage.need} different approvers (one approval counts for one entry) but only ${shortage.people.length === 1 ? '1 person' : `${shortage.people.length} people`} can approve them: ${names}`
@@ -250,8 +251,10 @@ export function evaluateQuorum(input: QuorumInput): Quorum {
     unmeetable,
     tally: resolved.length === 0 ? 'pre-approved' : entries.map(tallyOf).join(' · '),
     mayDecide(personId) {
-      if (personId === input.requester) return { ok: false, code: 'requester', reason: `you requested this ${noun}: someone else must decide` };
-      if (!isApprover.has(personId)) return { ok: false, code: 'not-approver', reason: `not an approver for this ${noun}` };
+      if (personId === input.requester)
+        return { ok: false, code: 'requester', reason: `you requested this ${noun}: someone else must decide` };
+      if (!isApprover.has(personId))
+        return { ok: false, code: 'not-approver', reason: `not an approver for this ${noun}` };
       if (decided(personId)) return { ok: false, code: 'already-decided', reason: 'already decided' };
       if (state !== 'pending') return { ok: false, code: 'closed', reason: `this ${noun} is already ${state}` };
       return { ok: true };

@@ -31,6 +31,9 @@ export function ruleMatches(rule: Pick<ChangeRule, 'match'>, subject: RuleSubjec
  * where some change on one of its services matches no rule, so undefined only happens for a
  * service the policy does not know; callers refuse such a change ("no approval rule applies").
  */
-export function matchRule<R extends Pick<ChangeRule, 'match'>>(rules: readonly R[], subject: RuleSubject): R | undefined {
+export function matchRule<R extends Pick<ChangeRule, 'match'>>(
+  rules: readonly R[],
+  subject: RuleSubject,
+): R | undefined {
   return rules.find((r) => ruleMatches(r, subject));
 }

@@ -80,7 +80,12 @@ export class ApprovalWorkflow<S extends Approvable, P> {
    * quorum, or the first rejection by an approver, decides. Deciders on one subject take turns on
    * its row lock, so two decisions at the same instant are both recorded and the outcome is decided once.
    */
-  async decide(ctx: Ctx, n: number, decision: RecordedDecision['decision'], reason?: string): Promise<Outcome<Decided<S>>> {
+  async decide(
+    ctx: Ctx,
+    n: number,
+    decision: RecordedDecision['decision'],
+    reason?: string,
+  ): Promise<Outcome<Decided<S>>> {
     const k = this.kind;
     const me = ctx.actor.person;
     if (!me) return fail('AUTH.FORBIDDEN', `Only people in the policy may decide on ${k.ref(n)}.`);
@@ -99,12 +104,26 @@ export class ApprovalWorkflow<S extends Approvable, P> {
       if (closed) return fail(k.decidedCode, `${k.ref(n)} ${closed}`);
       const may = k.quorum(locked, await repo.decisions(locked.id)).mayDecide(me.id);
       if (!may.ok) return fail(may.code === 'already-decided' ? k.decidedCode : 'AUTH.FORBIDDEN', may.reason);
-      if (!(await repo.decide(locked.id, { personId: me.id, decision, reason: reason ?? null, platform: ctx.inv.platform, platformUserId: ctx.inv.userId, at: ctx.now })))
+      if (
+        !(await repo.decide(locked.id, {
+          personId: me.id,
+          decision,
+          reason: reason ?? null,
+          platform: ctx.inv.platform,
+          platformUserId: ctx.inv.userId,
+          at: ctx.now,
+        }))
+      )
         return fail(k.decidedCode, `You already decided on ${k.ref(n)}.`);
       const after = k.quorum(locked, await repo.decisions(locked.id));
       const subject = k.auditSubject(locked);
       await tx.audit.append(
-        { actor: ctx.actor.ref, action: `${k.noun}.${decision === 'approve' ? 'approval_given' : 'rejection_given'}`, subject, after: { ...k.auditDetail(locked), by: me.id, reason: reason ?? null, tally: after.tally } },
+        {
+          actor: ctx.actor.ref,
+          action: `${k.noun}.${decision === 'approve' ? 'approval_given' : 'rejection_given'}`,
+          subject,
+          after: { ...k.auditDetail(locked), by: me.id, reason: reason ?? null, tally: after.tally },
+        },
         ctx.now,
       );
       const verdict = after.state === 'pending' ? null : after.state;
@@ -115,7 +134,16 @@ export class ApprovalWorkflow<S extends Approvable, P> {
       if (!next) throw new Error(`${k.ref(n)} moved on while its row was locked`);
       if (verdict && settle) {
         await k.settled?.(tx, locked, verdict, ctx.now);
-        await tx.audit.append({ actor: ctx.actor.ref, action: `${k.noun}.${settle.action}`, subject, before: settle.before, after: settle.after }, ctx.now);
+        await tx.audit.append(
+          {
+            actor: ctx.actor.ref,
+            action: `${k.noun}.${settle.action}`,
+            subject,
+            before: settle.before,
+            after: settle.after,
+          },
+          ctx.now,
+        );
       }
       await k.refresh(tx, next, ctx.now);
       return ok({ subject: next, tally: after.tally, decided: verdict !== null });
@@ -145,7 +173,16 @@ export class ApprovalWorkflow<S extends Approvable, P> {
     if (!t) return null;
     const next = await k.repo(tx).update(locked.id, locked.version, t.patch, now);
     if (!next) throw new Error(`${k.ref(locked.number)} moved on while its row was locked`);
-    await tx.audit.append({ actor: { platform: 'system' }, action: `${k.noun}.expired`, subject: k.auditSubject(locked), before: t.before, after: t.after }, now);
+    await tx.audit.append(
+      {
+        actor: { platform: 'system' },
+        action: `${k.noun}.expired`,
+        subject: k.auditSubject(locked),
+        before: t.before,
+        after: t.after,
+      },
+      now,
+    );
     await k.expired?.(tx, locked, now);
     await k.refresh(tx, next, now);
     return t;

@@ -45,8 +45,7 @@ export interface VerifyOptions {
 }
 
 export type VerifyResult =
-  | { ok: true; checked: number; head: AuditHead; macs: number }
-  | { ok: false; checked: number; problem: AuditProblem };
+  { ok: true; checked: number; head: AuditHead; macs: number } | { ok: false; checked: number; problem: AuditProblem };
 
 interface Position {
   seq: number;
@@ -65,7 +64,8 @@ interface Position {
 export async function verifyAuditLog(reader: AuditReader, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const pos: Position = { seq: 0, hash: GENESIS_HASH, checked: 0, macs: 0, lastMac: false };
   const checkpoints = new Map<number, KnownHead[]>();
-  for (const k of opts.known ?? []) if (k.head.seq > 0) checkpoints.set(k.head.seq, [...(checkpoints.get(k.head.seq) ?? []), k]);
+  for (const k of opts.known ?? [])
+    if (k.head.seq > 0) checkpoints.set(k.head.seq, [...(checkpoints.get(k.head.seq) ?? []), k]);
   const fail = (problem: AuditProblem): VerifyResult => ({ ok: false, checked: pos.checked, problem });
 
   let problem = await walk(reader, pos, opts.key, checkpoints);
@@ -79,26 +79,57 @@ export async function verifyAuditLog(reader: AuditReader, opts: VerifyOptions = 
     if (problem) return fail(problem);
   }
   if (!head) {
-    if (pos.seq > 0) return fail({ seq: pos.seq, reason: 'head_missing', detail: `the log has entries up to #${pos.seq} but no head row (audit_head)` });
+    if (pos.seq > 0)
+      return fail({
+        seq: pos.seq,
+        reason: 'head_missing',
+        detail: `the log has entries up to #${pos.seq} but no head row (audit_head)`,
+      });
   } else if (head.seq > pos.seq) {
-    return fail({ seq: pos.seq + 1, reason: 'truncated', detail: `the head row names entry #${head.seq} but the log ends at #${pos.seq}: ${head.seq - pos.seq} entries at the tail are missing` });
+    return fail({
+      seq: pos.seq + 1,
+      reason: 'truncated',
+      detail: `the head row names entry #${head.seq} but the log ends at #${pos.seq}: ${head.seq - pos.seq} entries at the tail are missing`,
+    });
   } else if (head.seq < pos.seq && !walkedPastHead) {
-    return fail({ seq: head.seq + 1, reason: 'head_behind', detail: `the head row names entry #${head.seq} but the log goes on to #${pos.seq}` });
+    return fail({
+      seq: head.seq + 1,
+      reason: 'head_behind',
+      detail: `the head row names entry #${head.seq} but the log goes on to #${pos.seq}`,
+    });
   } else {
     const named = head.seq === pos.seq ? pos.hash : (await reader.page(head.seq - 1, 1))[0]?.hash;
-    if (named !== head.hash) return fail({ seq: head.seq, reason: 'head_mismatch', detail: `the head row's hash ${short(head.hash)} is not entry #${head.seq}'s (${named ? short(named) : 'none'})` });
+    if (named !== head.hash)
+      return fail({
+        seq: head.seq,
+        reason: 'head_mismatch',
+        detail: `the head row's hash ${short(head.hash)} is not entry #${head.seq}'s (${named ? short(named) : 'none'})`,
+      });
   }
   if (opts.key !== undefined && pos.seq > 0 && !pos.lastMac)
-    return fail({ seq: pos.seq, reason: 'mac_missing', detail: `the last entry, #${pos.seq}, carries no MAC although STEWARD_AUDIT_KEY is set` });
+    return fail({
+      seq: pos.seq,
+      reason: 'mac_missing',
+      detail: `the last entry, #${pos.seq}, carries no MAC although STEWARD_AUDIT_KEY is set`,
+    });
   for (const k of opts.known ?? []) {
     if (k.head.seq > pos.seq)
-      return fail({ seq: pos.seq + 1, reason: 'rolled_back', detail: `${k.source} saw the log up to entry #${k.head.seq} (${short(k.head.hash)}); it now ends at #${pos.seq}` });
+      return fail({
+        seq: pos.seq + 1,
+        reason: 'rolled_back',
+        detail: `${k.source} saw the log up to entry #${k.head.seq} (${short(k.head.hash)}); it now ends at #${pos.seq}`,
+      });
   }
   return { ok: true, checked: pos.checked, head: { seq: pos.seq, hash: pos.hash }, macs: pos.macs };
 }
 
 /** Checks entries after `pos` up to the end of the log, moving `pos`; returns the first problem. */
-async function walk(reader: AuditReader, pos: Position, key: string | undefined, checkpoints: Map<number, KnownHead[]>): Promise<AuditProblem | undefined> {
+async function walk(
+  reader: AuditReader,
+  pos: Position,
+  key: string | undefined,
+  checkpoints: Map<number, KnownHead[]>,
+): Promise<AuditProblem | undefined> {
   for (;;) {
     const page = await reader.page(pos.seq, VERIFY_PAGE);
     if (page.length === 0) return undefined;
@@ -108,7 +139,12 @@ async function walk(reader: AuditReader, pos: Position, key: string | undefined,
       const mac = key === undefined ? undefined : checkMac(key, r, pos);
       if (mac) return mac;
       for (const k of checkpoints.get(r.seq) ?? [])
-        if (k.head.hash !== r.hash) return { seq: r.seq, reason: 'rewritten', detail: `${k.source} saw entry #${r.seq} with hash ${short(k.head.hash)}; it is ${short(r.hash)} now` };
+        if (k.head.hash !== r.hash)
+          return {
+            seq: r.seq,
+            reason: 'rewritten',
+            detail: `${k.source} saw entry #${r.seq} with hash ${short(k.head.hash)}; it is ${short(r.hash)} now`,
+          };
       pos.seq = r.seq;
       pos.hash = r.hash;
       pos.checked++;
@@ -119,11 +155,21 @@ async function walk(reader: AuditReader, pos: Position, key: string | undefined,
 /** MACs start with the first entry that has one (entries older than the key have none). */
 function checkMac(key: string, r: AuditRecord, pos: Position): AuditProblem | undefined {
   if (r.mac === undefined) {
-    if (pos.macs > 0) return { seq: r.seq, reason: 'mac_missing', detail: `entry #${r.seq} carries no MAC although earlier entries do` };
+    if (pos.macs > 0)
+      return {
+        seq: r.seq,
+        reason: 'mac_missing',
+        detail: `entry #${r.seq} carries no MAC although earlier entries do`,
+      };
     pos.lastMac = false;
     return undefined;
   }
-  if (!macValid(key, r.hash, r.mac)) return { seq: r.seq, reason: 'mac_mismatch', detail: `entry #${r.seq}'s MAC does not match its hash under STEWARD_AUDIT_KEY (rewritten, or another key)` };
+  if (!macValid(key, r.hash, r.mac))
+    return {
+      seq: r.seq,
+      reason: 'mac_mismatch',
+      detail: `entry #${r.seq}'s MAC does not match its hash under STEWARD_AUDIT_KEY (rewritten, or another key)`,
+    };
   pos.macs++;
   pos.lastMac = true;
   return undefined;
@@ -140,20 +186,23 @@ const short = (hash: string) => `${hash.slice(0, 12)}…`;
 export async function markAuditKeyEnabled(store: Store, at: Date): Promise<boolean> {
   const head = await store.auditReader.head();
   if (!head || head.seq === 0) return false;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await store.auditReader.page(after, VERIFY_PAGE);
     if (page.length === 0) break;
     if (page.some((r) => r.mac !== undefined)) return false;
     after = page[page.length - 1].seq;
   }
-  await store.transaction((tx) => tx.audit.append({ actor: { platform: 'system' }, action: 'audit.key_enabled', subject: 'audit' }, at));
+  await store.transaction((tx) =>
+    tx.audit.append({ actor: { platform: 'system' }, action: 'audit.key_enabled', subject: 'audit' }, at),
+  );
   return true;
 }
 
 /** Parses `<seq>:<hash>` (as `audit verify` prints a head); a string explains what is wrong. */
 export function parseHead(text: string): AuditHead | string {
   const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim().toLowerCase());
-  if (!m) return `expected <seq>:<sha256 hex>, e.g. 42:${'0'.repeat(64)} (as "audit verify" prints the head; got "${text.length > 80 ? `${text.slice(0, 80)}…` : text}")`;
+  if (!m)
+    return `expected <seq>:<sha256 hex>, e.g. 42:${'0'.repeat(64)} (as "audit verify" prints the head; got "${text.length > 80 ? `${text.slice(0, 80)}…` : text}")`;
   return { seq: Number(m[1]), hash: m[2] };
 }
 

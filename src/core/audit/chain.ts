@@ -42,7 +42,11 @@ export function hashEntry(e: HashInput): string {
   const body = canonicalJson({
     seq: e.seq,
     at: e.at.toISOString(),
-    actor: { platform: e.actor.platform, platformUserId: e.actor.platformUserId ?? null, personId: e.actor.personId ?? null },
+    actor: {
+      platform: e.actor.platform,
+      platformUserId: e.actor.platformUserId ?? null,
+      personId: e.actor.personId ?? null,
+    },
     action: e.action,
     subject: e.subject,
     before: e.before,
@@ -68,7 +72,13 @@ export function macValid(key: string, hash: string, mac: string): boolean {
  * Builds the record for `entry` appended after (`prevSeq`, `prevHash`); with `key`, the record
  * carries the MAC of its hash.
  */
-export function chainEntry(entry: AuditEntryInput, at: Date, prevSeq: number, prevHash: string, key?: string): AuditRecord {
+export function chainEntry(
+  entry: AuditEntryInput,
+  at: Date,
+  prevSeq: number,
+  prevHash: string,
+  key?: string,
+): AuditRecord {
   const rec = {
     seq: prevSeq + 1,
     at: new Date(Math.floor(at.getTime())),
@@ -89,7 +99,11 @@ export type ChainProblem = { seq: number; reason: 'hash_mismatch' | 'broken_link
  * Checks a page of records that follows (`prevSeq`, `prevHash`). Returns the first problem or the
  * position to continue from.
  */
-export function verifyPage(records: AuditRecord[], prevSeq: number, prevHash: string): { problem: ChainProblem } | { prevSeq: number; prevHash: string } {
+export function verifyPage(
+  records: AuditRecord[],
+  prevSeq: number,
+  prevHash: string,
+): { problem: ChainProblem } | { prevSeq: number; prevHash: string } {
   for (const r of records) {
     if (r.seq !== prevSeq + 1) return { problem: { seq: r.seq, reason: 'gap' } };
     if (r.prevHash !== prevHash) return { problem: { seq: r.seq, reason: 'broken_link' } };

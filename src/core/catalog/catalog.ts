@@ -55,28 +55,52 @@ export class Catalog {
     let teams = d.allTeams();
     if (cmd.team) {
       const team = d.team(cmd.team);
-      if (!team) return fail('TEAM.NOT_FOUND', `There is no team "${cmd.team}".`, `Teams: ${teams.map((t) => t.id).join(', ') || 'none'}`);
+      if (!team)
+        return fail(
+          'TEAM.NOT_FOUND',
+          `There is no team "${cmd.team}".`,
+          `Teams: ${teams.map((t) => t.id).join(', ') || 'none'}`,
+        );
       teams = [team];
       services = d.servicesOfTeam(team.id);
     }
     if (services.length === 0) {
-      return ok(ephemeral({ title: 'Service catalog', tone: 'info', body: [txt(cmd.team ? 'This team owns no services yet.' : 'No services are defined in the policy yet.')] }));
+      return ok(
+        ephemeral({
+          title: 'Service catalog',
+          tone: 'info',
+          body: [txt(cmd.team ? 'This team owns no services yet.' : 'No services are defined in the policy yet.')],
+        }),
+      );
     }
     const sections = teams
       .map((t) => ({ team: t, services: services.filter((s) => s.team === t.id) }))
       .filter((g) => g.services.length > 0)
       .map((g) => ({
         heading: `${g.team.name} (${g.services.length})`,
-        body: join(g.services.map((s) => this.line(s)), br),
+        body: join(
+          g.services.map((s) => this.line(s)),
+          br,
+        ),
       }));
     const sorted = [...services].sort((a, b) => a.tier - b.tier || a.name.localeCompare(b.name));
     const card: Card = {
       title: cmd.team ? `Services of ${teams[0].name}` : 'Service catalog',
       tone: 'info',
-      body: [txt(`${services.length} service${services.length === 1 ? '' : 's'} in ${sections.length} team${sections.length === 1 ? '' : 's'}.`)],
+      body: [
+        txt(
+          `${services.length} service${services.length === 1 ? '' : 's'} in ${sections.length} team${sections.length === 1 ? '' : 's'}.`,
+        ),
+      ],
       sections,
-      buttons: sorted.slice(0, LIST_BUTTONS).map((s) => ({ label: s.name, command: call(ServiceOps.show, { id: s.id }) })),
-      context: [txt(services.length > LIST_BUTTONS ? 'Most critical services shown as buttons. ' : ''), txt('Details: '), code('/service show <id>')],
+      buttons: sorted
+        .slice(0, LIST_BUTTONS)
+        .map((s) => ({ label: s.name, command: call(ServiceOps.show, { id: s.id }) })),
+      context: [
+        txt(services.length > LIST_BUTTONS ? 'Most critical services shown as buttons. ' : ''),
+        txt('Details: '),
+        code('/service show <id>'),
+      ],
     };
     return ok(ephemeral(card));
   }
@@ -91,14 +115,25 @@ export class Catalog {
       { label: 'Team', value: [txt(team.name)] },
       { label: 'Tier', value: [txt(`${s.tier}${s.tier === 1 ? ' (most critical)' : ''}`)] },
       { label: 'Owners', value: owners.length ? join(owners) : [txt('none documented')] },
-      { label: 'Escalation path', value: s.escalation ? [code(s.escalation), txt(` · ${this.pathSummary(d.escalation(s.escalation)!)}`)] : [txt('none: pages go to the owners')] },
+      {
+        label: 'Escalation path',
+        value: s.escalation
+          ? [code(s.escalation), txt(` · ${this.pathSummary(d.escalation(s.escalation)!)}`)]
+          : [txt('none: pages go to the owners')],
+      },
     ];
     const chans = s.channels ?? team.channels;
-    if (chans?.slack || chans?.discord) fields.push({ label: 'Channels', value: [{ t: 'channel', name: team.name, slack: chans.slack, discord: chans.discord }] });
+    if (chans?.slack || chans?.discord)
+      fields.push({
+        label: 'Channels',
+        value: [{ t: 'channel', name: team.name, slack: chans.slack, discord: chans.discord }],
+      });
     if (s.runbook) fields.push({ label: 'Runbook', value: [link(s.runbook, 'runbook')] });
-    if (s.repository) fields.push({ label: 'Repository', value: [link(s.repository, s.repository.replace(/^https?:\/\//, ''))] });
+    if (s.repository)
+      fields.push({ label: 'Repository', value: [link(s.repository, s.repository.replace(/^https?:\/\//, ''))] });
     const buttons: Card['buttons'] = [];
-    if (s.escalation) buttons.push({ label: 'Escalation path', command: call(ServiceOps.escalation, { id: s.id }), style: 'primary' });
+    if (s.escalation)
+      buttons.push({ label: 'Escalation path', command: call(ServiceOps.escalation, { id: s.id }), style: 'primary' });
     buttons.push({ label: `${team.name} services`, command: call(ServiceOps.list, { team: team.id }) });
     return ok(
       ephemeral({
@@ -117,7 +152,13 @@ export class Catalog {
     const s = d.service(cmd.id);
     if (!s) return this.notFound(cmd.id);
     if (!s.escalation) {
-      return ok(ephemeral({ title: `Escalation path of ${s.name}`, tone: 'warning', body: [txt('This service has no escalation path; pages go to its owners.')] }));
+      return ok(
+        ephemeral({
+          title: `Escalation path of ${s.name}`,
+          tone: 'warning',
+          body: [txt('This service has no escalation path; pages go to its owners.')],
+        }),
+      );
     }
     const ep = d.escalation(s.escalation)!;
     const team = d.team(s.team)!;
@@ -148,7 +189,13 @@ export class Catalog {
   private line(s: Service): Rich {
     const d = this.dir();
     const owners = s.owners.map((o) => d.person(o)!).map((p) => [user(p)]);
-    return [strong(s.name), txt(' '), code(s.id), txt(` · tier ${s.tier}`), ...(owners.length ? [txt(' · '), ...join(owners)] : [txt(' · no owners')])];
+    return [
+      strong(s.name),
+      txt(' '),
+      code(s.id),
+      txt(` · tier ${s.tier}`),
+      ...(owners.length ? [txt(' · '), ...join(owners)] : [txt(' · no owners')]),
+    ];
   }
 
   private target(t: NotifyTarget): Rich {
@@ -158,7 +205,13 @@ export class Catalog {
     const sch = d.schedule(t.schedule)!;
     const rotations = [...(sch.rotation ? [sch.rotation] : []), ...(sch.layers ?? []).map((l) => l.rotation)];
     const people = new Set(rotations.flatMap((r) => r.members)).size;
-    return [txt('on call in '), code(sch.id), txt(` (${people} in rotation${rotations.length > 1 ? `, ${rotations.length} layers` : `, every ${rotations[0].every}`})`)];
+    return [
+      txt('on call in '),
+      code(sch.id),
+      txt(
+        ` (${people} in rotation${rotations.length > 1 ? `, ${rotations.length} layers` : `, every ${rotations[0].every}`})`,
+      ),
+    ];
   }
 
   private pathSummary(ep: EscalationPolicy): string {
@@ -167,8 +220,14 @@ export class Catalog {
   }
 
   private notFound(id: string): Outcome<never> {
-    const known = this.dir().allServices().map((s) => s.id);
+    const known = this.dir()
+      .allServices()
+      .map((s) => s.id);
     const close = known.filter((k) => k.includes(id) || id.includes(k)).slice(0, 3);
-    return fail('SERVICE.NOT_FOUND', `There is no service "${id}".`, close.length ? `Did you mean ${close.join(', ')}?` : 'See /service list.');
+    return fail(
+      'SERVICE.NOT_FOUND',
+      `There is no service "${id}".`,
+      close.length ? `Did you mean ${close.join(', ')}?` : 'See /service list.',
+    );
   }
 }

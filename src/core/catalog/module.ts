@@ -5,7 +5,6 @@ import { run, type StewardModule } from '../module.js';
 import { ServiceOps } from './ops.js';
 import { Catalog } from './catalog.js';
 
-
 const USAGE = '/service list [team] · /service show <id>';
 
 function parse(text: string) {
@@ -14,10 +13,12 @@ function parse(text: string) {
   switch (sub.toLowerCase()) {
     case '':
     case 'list':
-      if (args.length > 1) return invalid('COMMAND.INVALID', '/service list takes at most one team id.', `Usage: ${USAGE}`);
+      if (args.length > 1)
+        return invalid('COMMAND.INVALID', '/service list takes at most one team id.', `Usage: ${USAGE}`);
       return build(ServiceOps.list, args[0] ? { team: args[0].toLowerCase() } : {}, label, USAGE);
     case 'show':
-      if (args.length !== 1) return invalid('COMMAND.INVALID', '/service show needs exactly one service id.', `Usage: ${USAGE}`);
+      if (args.length !== 1)
+        return invalid('COMMAND.INVALID', '/service show needs exactly one service id.', `Usage: ${USAGE}`);
       return build(ServiceOps.show, { id: args[0].toLowerCase() }, label, USAGE);
     default:
       return invalid('COMMAND.INVALID', `/service has no subcommand "${sub}".`, `Usage: ${USAGE}`);
@@ -34,8 +35,20 @@ export const catalogModule: StewardModule = {
       slackHint: 'list [team] | show <id>',
       parse,
       options: [
-        { type: 'subcommand', name: 'list', description: 'List services, optionally of one team', options: [{ type: 'string', name: 'team', description: 'Team id', required: false, maxLength: 64 }] },
-        { type: 'subcommand', name: 'show', description: 'Show one service', options: [{ type: 'string', name: 'id', description: 'Service id, e.g. payments-api', required: true, maxLength: 64 }] },
+        {
+          type: 'subcommand',
+          name: 'list',
+          description: 'List services, optionally of one team',
+          options: [{ type: 'string', name: 'team', description: 'Team id', required: false, maxLength: 64 }],
+        },
+        {
+          type: 'subcommand',
+          name: 'show',
+          description: 'Show one service',
+          options: [
+            { type: 'string', name: 'id', description: 'Service id, e.g. payments-api', required: true, maxLength: 64 },
+          ],
+        },
       ],
     },
   ],

@@ -32,7 +32,13 @@ export function changeJson(v: ChangeView) {
     incident: c.incidentNumber === null ? null : `INC-${c.incidentNumber}`,
     requester: requesterOf(c),
     tally: quorum.tally,
-    approvals: v.decisions.map((d) => ({ person: d.personId, decision: d.decision, reason: d.reason, platform: d.platform, at: d.at.toISOString() })),
+    approvals: v.decisions.map((d) => ({
+      person: d.personId,
+      decision: d.decision,
+      reason: d.reason,
+      platform: d.platform,
+      at: d.at.toISOString(),
+    })),
     waitingOn: c.approval === 'pending' ? quorum.waitingOn : [],
     flags: { freeze: c.flags.freeze ?? null, conflicts: c.flags.conflicts.map((n) => `CHG-${n}`) },
     outcome: c.outcome,
@@ -56,19 +62,28 @@ const notFound = (detail: string): HttpAnswer => ({ status: 404, body: { error: 
 export function changeApi(changes: ChangeService) {
   return {
     request: async (ctx: EntryCtx, r: HttpInput): Promise<HttpAnswer> => {
-      if (ctx.caller.kind !== 'token') return { status: 403, body: { error: 'forbidden', detail: 'the change API takes API tokens' } };
+      if (ctx.caller.kind !== 'token')
+        return { status: 403, body: { error: 'forbidden', detail: 'the change API takes API tokens' } };
       const token = ctx.caller.token;
       const raw = await r.json(z.unknown());
       if (!raw.ok) return raw.problem;
-      if (raw.value === undefined) return { status: 400, body: { error: 'a JSON body is required', detail: 'title, service, kind, window, details' } };
+      if (raw.value === undefined)
+        return {
+          status: 400,
+          body: { error: 'a JSON body is required', detail: 'title, service, kind, window, details' },
+        };
       // A missing, mistyped or unknown field is a field problem (422, named), as the form's checks are.
       const parsed = apiRequest.safeParse(raw.value);
-      if (!parsed.success) return { status: 422, body: { error: 'invalid change', fields: fieldProblems(parsed.error.issues) } };
+      if (!parsed.success)
+        return { status: 422, body: { error: 'invalid change', fields: fieldProblems(parsed.error.issues) } };
       const b = parsed.data;
       const refused = ctx.cannotActOn(b.service);
       if (refused) return { status: 403, body: { error: 'forbidden', detail: refused } };
       const kind = b.kind === 'normal' ? `normal-${b.risk ?? 'medium'}` : b.kind;
-      const details = b.incident && !new RegExp(`\\b${b.incident}\\b`, 'i').test(b.details) ? `${b.details}\n(incident ${b.incident.toUpperCase()})` : b.details;
+      const details =
+        b.incident && !new RegExp(`\\b${b.incident}\\b`, 'i').test(b.details)
+          ? `${b.details}\n(incident ${b.incident.toUpperCase()})`
+          : b.details;
       const fields = requestFields.safeParse({ title: b.title, service: b.service, kind, window: b.window, details });
       const who = changes.apiRequester(token, b.requester);
       const problems = { ...(fields.success ? {} : fieldProblems(fields.error.issues)), ...(who.ok ? {} : who.fields) };
@@ -77,7 +92,9 @@ export function changeApi(changes: ChangeService) {
       const done = await changes.request(who.requester, fields.data, `api:${token.id}:${key}`, ctx.now);
       if (!done.ok) return { status: 422, body: { error: 'invalid change', fields: done.fields } };
       const v = await changes.load(done.change.number);
-      return v.ok ? { status: done.created ? 201 : 200, body: changeJson(v.value) } : { status: 500, body: { error: 'change not found after creation' } };
+      return v.ok
+        ? { status: done.created ? 201 : 200, body: changeJson(v.value) }
+        : { status: 500, body: { error: 'change not found after creation' } };
     },
     show: async (ctx: EntryCtx, r: HttpInput): Promise<HttpAnswer> => {
       const m = /^CHG-(\d+)$/i.exec(r.params.id ?? '');

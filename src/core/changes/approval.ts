@@ -13,9 +13,19 @@ import { type Change, STATE_LABEL, changeRef, closedForDecisions, stateOf } from
 import type { ChangePatch } from './ports.js';
 
 /** Queues the edit of every copy of the change (team channels, approvers) to its state at its version. */
-export const refreshChange = (tx: Tx, c: Change, at: Date) => enqueue(tx.outbox, ChangeRefresh, `change_refresh:${c.number}:${c.version}`, { change: c.number, version: c.version }, at);
+export const refreshChange = (tx: Tx, c: Change, at: Date) =>
+  enqueue(
+    tx.outbox,
+    ChangeRefresh,
+    `change_refresh:${c.number}:${c.version}`,
+    { change: c.number, version: c.version },
+    at,
+  );
 
-export function changeApprovals(d: { dir: () => Directory; quorum: (c: Change, decisions: readonly RecordedDecision[]) => Quorum }): ApprovalKind<Change, ChangePatch> {
+export function changeApprovals(d: {
+  dir: () => Directory;
+  quorum: (c: Change, decisions: readonly RecordedDecision[]) => Quorum;
+}): ApprovalKind<Change, ChangePatch> {
   return {
     noun: 'change',
     ref: (n) => changeRef({ number: n }),
@@ -26,12 +36,22 @@ export function changeApprovals(d: { dir: () => Directory; quorum: (c: Change, d
     auditDetail: () => ({}),
     quorum: d.quorum,
     closed: (c) => (closedForDecisions(c) ? `is ${STATE_LABEL[stateOf(c)].toLowerCase()}; nothing to decide.` : null),
-    settle: (_c, verdict, tally, at) => ({ patch: { approval: verdict, decidedAt: at }, action: verdict, before: { approval: 'pending' }, after: { approval: verdict, tally } }),
+    settle: (_c, verdict, tally, at) => ({
+      patch: { approval: verdict, decidedAt: at },
+      action: verdict,
+      before: { approval: 'pending' },
+      after: { approval: verdict, tally },
+    }),
     // Nobody decided within changes.approvalTimeout (a change that started, was cancelled or is decided never expires).
     expiry: (c, now) =>
       c.approval !== 'pending' || c.phase !== 'requested' || c.expiresAt > now
         ? null
-        : { patch: { approval: 'expired', decidedAt: now }, before: { approval: 'pending' }, after: { approval: 'expired', timeout: d.dir().policy.changes.approvalTimeout }, refusal: `is ${STATE_LABEL.expired.toLowerCase()}; nothing to decide.` },
+        : {
+            patch: { approval: 'expired', decidedAt: now },
+            before: { approval: 'pending' },
+            after: { approval: 'expired', timeout: d.dir().policy.changes.approvalTimeout },
+            refusal: `is ${STATE_LABEL.expired.toLowerCase()}; nothing to decide.`,
+          },
     refresh: refreshChange,
   };
 }

@@ -11,7 +11,13 @@ import { changeCard } from './cards.js';
 import { ChangeRefresh, ChangeSend } from './kinds.js';
 import type { ChangeService } from './service.js';
 
-export function changeEffects(d: { store: Store; clock: Clock; service: ChangeService; dir: () => import('../directory.js').Directory; gateways: ReadonlyMap<Platform, ChatGateway> }): EffectHandler[] {
+export function changeEffects(d: {
+  store: Store;
+  clock: Clock;
+  service: ChangeService;
+  dir: () => import('../directory.js').Directory;
+  gateways: ReadonlyMap<Platform, ChatGateway>;
+}): EffectHandler[] {
   const card = async (n: number) => {
     const v = await d.service.load(n);
     if (!v.ok) throw new Error(`change ${n} not found`);
@@ -24,14 +30,27 @@ export function changeEffects(d: { store: Store; clock: Clock; service: ChangeSe
       const v = await card(x.change);
       const gw = gatewayOf(d.gateways, x.platform);
       const reply = inChannel(changeCard(d.dir(), v));
-      const sent = x.kind === 'approver' ? await gw.dm(x.to, reply) : { channelId: x.to, ...(await gw.post(x.to, reply)) };
+      const sent =
+        x.kind === 'approver' ? await gw.dm(x.to, reply) : { channelId: x.to, ...(await gw.post(x.to, reply)) };
       if (!sent) return;
       const now = await d.store.transaction(async (tx) => {
-        await tx.changes.addMessage(v.c.id, sendKey, { kind: x.kind, personId: x.person ?? null, platform: x.platform, channelId: sent.channelId, messageId: sent.messageId }, d.clock.now());
+        await tx.changes.addMessage(
+          v.c.id,
+          sendKey,
+          {
+            kind: x.kind,
+            personId: x.person ?? null,
+            platform: x.platform,
+            channelId: sent.channelId,
+            messageId: sent.messageId,
+          },
+          d.clock.now(),
+        );
         return tx.changes.byNumber(x.change);
       });
       // Decided meanwhile: bring this copy up to date.
-      if (now && now.version !== v.c.version) await gw.edit(sent.channelId, sent.messageId, inChannel(changeCard(d.dir(), await card(x.change))));
+      if (now && now.version !== v.c.version)
+        await gw.edit(sent.channelId, sent.messageId, inChannel(changeCard(d.dir(), await card(x.change))));
     }),
     handle(ChangeRefresh, async (x) => {
       const v = await card(x.change);

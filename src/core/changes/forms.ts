@@ -8,7 +8,6 @@ import type { Directory } from '../directory.js';
 import { form } from '../module.js';
 import { requestFields } from './request.js';
 
-
 const KINDS = [
   { value: 'standard', label: 'Standard (pre-approved)' },
   { value: 'normal-low', label: 'Normal, low risk' },
@@ -20,7 +19,10 @@ const KINDS = [
 export const RequestForm = form('change.request', false, () => requestFields);
 export const RejectForm = rejectFormOf('change.reject');
 export const CompleteForm = form('change.complete', true, () =>
-  z.object({ outcome: z.enum(['successful', 'with_issues', 'failed'], { error: 'Choose how it went' }), notes: z.string().max(2000, 'Keep it under 2000 characters').optional() }),
+  z.object({
+    outcome: z.enum(['successful', 'with_issues', 'failed'], { error: 'Choose how it went' }),
+    notes: z.string().max(2000, 'Keep it under 2000 characters').optional(),
+  }),
 );
 
 export function requestForm(dir: Directory, initial: Initial, nonce = newNonce()): Form {
@@ -29,11 +31,45 @@ export function requestForm(dir: Directory, initial: Initial, nonce = newNonce()
     title: 'Request a change',
     submitLabel: 'Request',
     fields: [
-      { id: 'title', label: 'Title', kind: 'text', required: true, maxLength: 100, initial: initial.title, placeholder: 'Rotate the payments TLS certificate' },
-      { id: 'service', label: 'Service', kind: 'select', required: true, initial: initial.service, options: dir.allServices().slice(0, 25).map((s) => ({ value: s.id, label: s.name, description: `${s.id} · tier ${s.tier}` })) },
+      {
+        id: 'title',
+        label: 'Title',
+        kind: 'text',
+        required: true,
+        maxLength: 100,
+        initial: initial.title,
+        placeholder: 'Rotate the payments TLS certificate',
+      },
+      {
+        id: 'service',
+        label: 'Service',
+        kind: 'select',
+        required: true,
+        initial: initial.service,
+        options: dir
+          .allServices()
+          .slice(0, 25)
+          .map((s) => ({ value: s.id, label: s.name, description: `${s.id} · tier ${s.tier}` })),
+      },
       { id: 'kind', label: 'Kind', kind: 'select', required: true, initial: initial.kind, options: KINDS },
-      { id: 'window', label: 'Planned window', kind: 'text', required: true, maxLength: 60, initial: initial.window, placeholder: 'YYYY-MM-DD HH:MM +2h, or now +30m (your time zone)' },
-      { id: 'details', label: 'Details', kind: 'paragraph', required: true, maxLength: 2000, initial: initial.details, placeholder: 'What changes, how to roll it back, links; an emergency change names its incident (INC-7)' },
+      {
+        id: 'window',
+        label: 'Planned window',
+        kind: 'text',
+        required: true,
+        maxLength: 60,
+        initial: initial.window,
+        placeholder: 'YYYY-MM-DD HH:MM +2h, or now +30m (your time zone)',
+      },
+      {
+        id: 'details',
+        label: 'Details',
+        kind: 'paragraph',
+        required: true,
+        maxLength: 2000,
+        initial: initial.details,
+        placeholder: 'What changes, how to roll it back, links; an emergency change names its incident (INC-7)',
+      },
     ],
   };
 }

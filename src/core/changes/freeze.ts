@@ -16,7 +16,10 @@ import { parseDuration } from '../shared/duration.js';
 import { resolveLocal, wallOf } from './window.js';
 
 /** Occurrences of a cron expression in a zone; `cronTime` of src/core/jobs/cron.ts unless a caller passes its own. */
-export type CronTimes = (cron: string, timezone: string) => { after(t: Date): Date | null; atOrAfter(t: Date): Date | null };
+export type CronTimes = (
+  cron: string,
+  timezone: string,
+) => { after(t: Date): Date | null; atOrAfter(t: Date): Date | null };
 
 export interface FreezeOccurrence {
   freeze: Freeze;
@@ -73,17 +76,32 @@ export function occurrencesOf(freeze: Freeze, from: Date, to: Date, cron: CronTi
   return out;
 }
 
-const byStart = (a: FreezeOccurrence, b: FreezeOccurrence) => a.from.getTime() - b.from.getTime() || a.freeze.id.localeCompare(b.freeze.id);
+const byStart = (a: FreezeOccurrence, b: FreezeOccurrence) =>
+  a.from.getTime() - b.from.getTime() || a.freeze.id.localeCompare(b.freeze.id);
 
 /**
  * The freezes that apply to `serviceId` and overlap the planned window [start, end), each with its
  * concrete occurrence, in order of start. A freeze that began before `start` and still runs is included.
  */
-export function freezesOverlapping(freezes: readonly Freeze[], serviceId: string, start: Date, end: Date, cron: CronTimes = cronTime): FreezeOccurrence[] {
-  return freezes.filter((f) => appliesTo(f, serviceId)).flatMap((f) => occurrencesOf(f, start, end, cron)).sort(byStart);
+export function freezesOverlapping(
+  freezes: readonly Freeze[],
+  serviceId: string,
+  start: Date,
+  end: Date,
+  cron: CronTimes = cronTime,
+): FreezeOccurrence[] {
+  return freezes
+    .filter((f) => appliesTo(f, serviceId))
+    .flatMap((f) => occurrencesOf(f, start, end, cron))
+    .sort(byStart);
 }
 
 /** Every freeze occurrence overlapping [from, to), whatever its services: the calendar view (e.g. the next 7 days). */
-export function freezesBetween(freezes: readonly Freeze[], from: Date, to: Date, cron: CronTimes = cronTime): FreezeOccurrence[] {
+export function freezesBetween(
+  freezes: readonly Freeze[],
+  from: Date,
+  to: Date,
+  cron: CronTimes = cronTime,
+): FreezeOccurrence[] {
   return freezes.flatMap((f) => occurrencesOf(f, from, to, cron)).sort(byStart);
 }

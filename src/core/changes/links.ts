@@ -12,5 +12,12 @@ export interface ChangeIncidents {
   /** The incident, if there is one: whether it is still open, its status and its service. */
   find(tx: Tx, incidentNumber: number): Promise<{ open: boolean; status: string; serviceId: string | null } | null>;
   /** A timeline entry on the incident. */
-  note(tx: Tx, incidentNumber: number, text: string, at: Date, actor: { id: string; name: string } | null, dedupe: string): Promise<void>;
+  note(
+    tx: Tx,
+    incidentNumber: number,
+    text: string,
+    at: Date,
+    actor: { id: string; name: string } | null,
+    dedupe: string,
+  ): Promise<void>;
 }

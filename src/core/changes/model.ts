@@ -77,11 +77,16 @@ export const viaOf = (platform: Change['requestedPlatform']): ChangeVia => (plat
  * Who requested a change and how: a person from chat on a platform, or a token of the HTTP API
  * with the person it named (null when it named nobody: the token stands alone, and every approver counts).
  */
-export type ChangeRequester = { person: string; via: 'chat'; platform: Platform } | { person: string | null; via: 'api'; token: string };
+export type ChangeRequester =
+  { person: string; via: 'chat'; platform: Platform } | { person: string | null; via: 'api'; token: string };
 
 export function requesterOf(c: Pick<Change, 'requestedBy' | 'requestedPlatform' | 'requestedUserId'>): ChangeRequester {
   if (c.requestedPlatform !== 'api') return { person: c.requestedBy, via: 'chat', platform: c.requestedPlatform };
-  return { person: c.requestedBy === tokenRequester(c.requestedUserId) ? null : c.requestedBy, via: 'api', token: c.requestedUserId };
+  return {
+    person: c.requestedBy === tokenRequester(c.requestedUserId) ? null : c.requestedBy,
+    via: 'api',
+    token: c.requestedUserId,
+  };
 }
 
 export function stateOf(c: Pick<Change, 'approval' | 'phase'>): ChangeState {
@@ -89,10 +94,19 @@ export function stateOf(c: Pick<Change, 'approval' | 'phase'>): ChangeState {
 }
 
 /** Decided, expired or over: no approval buttons any more. */
-export const closedForDecisions = (c: Pick<Change, 'approval' | 'phase'>) => c.approval !== 'pending' || c.phase === 'cancelled' || c.phase === 'completed' || c.phase === 'rolled_back';
+export const closedForDecisions = (c: Pick<Change, 'approval' | 'phase'>) =>
+  c.approval !== 'pending' || c.phase === 'cancelled' || c.phase === 'completed' || c.phase === 'rolled_back';
 
-export const KIND_LABEL: Record<ChangeKind, string> = { standard: 'Standard', normal: 'Normal', emergency: 'Emergency' };
-export const OUTCOME_LABEL: Record<Outcome, string> = { successful: 'successful', with_issues: 'completed with issues', failed: 'failed' };
+export const KIND_LABEL: Record<ChangeKind, string> = {
+  standard: 'Standard',
+  normal: 'Normal',
+  emergency: 'Emergency',
+};
+export const OUTCOME_LABEL: Record<Outcome, string> = {
+  successful: 'successful',
+  with_issues: 'completed with issues',
+  failed: 'failed',
+};
 export const STATE_LABEL: Record<ChangeState, string> = {
   pending: 'Waiting for approval',
   approved: 'Approved',

@@ -7,7 +7,11 @@ const change = numberRef('CHG');
 
 export const ChangeOps = {
   request: operation('change.request', z.object({ title: z.string().trim().max(100).optional() }), 'member'),
-  list: operation('change.list', z.object({ filter: z.enum(['open', 'mine', 'pending', 'today', 'week']).default('open') }), 'read'),
+  list: operation(
+    'change.list',
+    z.object({ filter: z.enum(['open', 'mine', 'pending', 'today', 'week']).default('open') }),
+    'read',
+  ),
   show: operation('change.show', z.object({ change }), 'read'),
   calendar: operation('change.calendar', z.object({}), 'read'),
   start: operation('change.start', z.object({ change }), 'member'),

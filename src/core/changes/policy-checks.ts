@@ -15,7 +15,8 @@ export function checkChangesPolicy(p: Policy, c: PolicyCheck): void {
     if (r.match.service) c.ref(['changes', 'rules', i, 'match', 'service'], 'service', r.match.service);
     if (r.match.team) c.ref(['changes', 'rules', i, 'match', 'team'], 'team', r.match.team);
     checkApproveList(p, c, ['changes', 'rules', i, 'approve'], r.approve);
-    if (catchAll >= 0 && catchAll < i) c.problem(['changes', 'rules', i], `is never used: rule ${catchAll + 1} (match: {}) matches every change first`);
+    if (catchAll >= 0 && catchAll < i)
+      c.problem(['changes', 'rules', i], `is never used: rule ${catchAll + 1} (match: {}) matches every change first`);
   });
   const uncovered = uncoveredSubjects(p);
   if (uncovered.length)
@@ -24,12 +25,15 @@ export function checkChangesPolicy(p: Policy, c: PolicyCheck): void {
       `a change could match no rule: ${uncovered.slice(0, 3).join('; ')}${uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : ''}; end the rules with a catch-all rule (match: {})`,
     );
   // The requester a token may name (the API's `requester`) is a person of the policy.
-  p.api.tokens.forEach((t, i) => t.people?.forEach((person, j) => c.ref(['api', 'tokens', i, 'people', j], 'person', person)));
+  p.api.tokens.forEach((t, i) =>
+    t.people?.forEach((person, j) => c.ref(['api', 'tokens', i, 'people', j], 'person', person)),
+  );
   c.ids('freeze', ['changes', 'freezes'], p.changes.freezes);
   p.changes.freezes.forEach((f, i) => {
     f.services?.forEach((s, j) => c.ref(['changes', 'freezes', i, 'services', j], 'service', s));
     if ('cron' in f) {
-      if (!isValidCron(f.cron, f.timezone)) c.problem(['changes', 'freezes', i, 'cron'], cronProblem(f.cron, f.timezone));
+      if (!isValidCron(f.cron, f.timezone))
+        c.problem(['changes', 'freezes', i, 'cron'], cronProblem(f.cron, f.timezone));
     } else if (localMillis(f.to, f.timezone) <= localMillis(f.from, f.timezone)) {
       c.problem(['changes', 'freezes', i, 'to'], `must be after from (${f.from})`);
     }
@@ -50,10 +54,15 @@ function uncoveredSubjects(p: Policy): string[] {
   const out: string[] = [];
   for (const s of p.services)
     for (const k of kinds) {
-      const missed = changeVia.options.filter((via) => !matchRule(p.changes.rules, { ...k, service: s.id, team: s.team, tier: s.tier, via }));
+      const missed = changeVia.options.filter(
+        (via) => !matchRule(p.changes.rules, { ...k, service: s.id, team: s.team, tier: s.tier, via }),
+      );
       // Missed either way: said once, without how it was opened.
       const how = missed.length === 1 ? HOW[missed[0]] : '';
-      if (missed.length) out.push(`${k.kind === 'emergency' ? 'an' : 'a'} ${k.kind}${k.risk ? ` ${k.risk}-risk` : ''} change of ${s.id}${how}`);
+      if (missed.length)
+        out.push(
+          `${k.kind === 'emergency' ? 'an' : 'a'} ${k.kind}${k.risk ? ` ${k.risk}-risk` : ''} change of ${s.id}${how}`,
+        );
     }
   return out;
 }

@@ -19,7 +19,11 @@ export const changeRule = z
         service: slug.optional(),
         team: slug.optional(),
         tier: z.number().int().min(1).max(4).optional(),
-        via: changeVia.optional().describe('api: changes opened through the HTTP API (POST /api/v1/changes); chat: changes requested with the form'),
+        via: changeVia
+          .optional()
+          .describe(
+            'api: changes opened through the HTTP API (POST /api/v1/changes); chat: changes requested with the form',
+          ),
       })
       .strict()
       .describe('Every key given must equal the change; {} matches every change'),
@@ -30,9 +34,14 @@ export const changeRule = z
 
 const localTime = z
   .string()
-  .refine((v) => /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d$/.test(v) && DateTime.fromFormat(v, 'yyyy-MM-dd HH:mm', { zone: 'UTC' }).isValid, {
-    message: 'must be a local date and time "YYYY-MM-DD HH:MM" such as "2026-12-20 00:00"',
-  });
+  .refine(
+    (v) =>
+      /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d$/.test(v) &&
+      DateTime.fromFormat(v, 'yyyy-MM-dd HH:mm', { zone: 'UTC' }).isValid,
+    {
+      message: 'must be a local date and time "YYYY-MM-DD HH:MM" such as "2026-12-20 00:00"',
+    },
+  );
 const freezeBase = {
   id: slug,
   reason: z.string().min(1).max(200).describe('Shown when a change is refused'),
@@ -40,12 +49,17 @@ const freezeBase = {
   services: z.array(slug).min(1).optional().describe('Services it applies to; every service when absent'),
 };
 export const freeze = z.union([
-  z.object({ ...freezeBase, from: localTime, to: localTime.describe('End (exclusive), after from') }).strict().describe('A fixed freeze, local times in its time zone'),
+  z
+    .object({ ...freezeBase, from: localTime, to: localTime.describe('End (exclusive), after from') })
+    .strict()
+    .describe('A fixed freeze, local times in its time zone'),
   z
     .object({
       ...freezeBase,
       cron: z.string().min(1).describe('Five-field cron: each occurrence, in the time zone, starts the freeze'),
-      duration: duration.describe('How long each occurrence lasts, in wall-clock time: Fri 17:00 + 64h ends Mon 09:00 local even across a daylight-saving change'),
+      duration: duration.describe(
+        'How long each occurrence lasts, in wall-clock time: Fri 17:00 + 64h ends Mon 09:00 local even across a daylight-saving change',
+      ),
     })
     .strict()
     .describe('A recurring freeze'),
@@ -66,7 +80,9 @@ export const changes = z
         requireRequester: z
           .boolean()
           .default(false)
-          .describe('A change opened through the HTTP API must name its requester (`requester`, a person its token lists under `people`); a body without one is refused'),
+          .describe(
+            'A change opened through the HTTP API must name its requester (`requester`, a person its token lists under `people`); a body without one is refused',
+          ),
       })
       .strict()
       .optional()
@@ -75,4 +91,6 @@ export const changes = z
   .strict();
 
 /** The policy keys change approvals declare. */
-export const changesPolicy = { changes: changes.default(() => ({ approvalTimeout: '3d', rules: defaultRules(), freezes: [] })) };
+export const changesPolicy = {
+  changes: changes.default(() => ({ approvalTimeout: '3d', rules: defaultRules(), freezes: [] })),
+};

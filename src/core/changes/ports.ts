@@ -2,8 +2,13 @@
 import type { ApprovalRepo } from '../approvals/ports.js';
 import type { Change, ChangeDecisionRow, ChangeMessage } from './model.js';
 
-export type NewChange = Omit<Change, 'id' | 'number' | 'version' | 'updatedAt' | 'decidedAt' | 'startedAt' | 'endedAt' | 'outcome'>;
-export type ChangePatch = Partial<Pick<Change, 'approval' | 'phase' | 'outcome' | 'decidedAt' | 'startedAt' | 'endedAt'>>;
+export type NewChange = Omit<
+  Change,
+  'id' | 'number' | 'version' | 'updatedAt' | 'decidedAt' | 'startedAt' | 'endedAt' | 'outcome'
+>;
+export type ChangePatch = Partial<
+  Pick<Change, 'approval' | 'phase' | 'outcome' | 'decidedAt' | 'startedAt' | 'endedAt'>
+>;
 
 /**
  * `active` in a query: changes still to happen or happening — not started and pending or approved, or
@@ -24,8 +29,23 @@ export interface ChangeRepo extends ApprovalRepo<Change, ChangePatch> {
   decide(changeId: number, d: ChangeDecisionRow): Promise<boolean>;
   decisions(changeId: number): Promise<ChangeDecisionRow[]>;
   /** Changes of a service (or all) whose window overlaps [from, to), in some approval states and phases. */
-  overlapping(q: { serviceId?: string; from: Date; to: Date; approvals?: readonly Change['approval'][]; phases?: readonly Change['phase'][]; active?: boolean }): Promise<Change[]>;
-  list(q: { requestedBy?: string; approvals?: readonly Change['approval'][]; phases?: readonly Change['phase'][]; active?: boolean; startedSince?: Date; serviceId?: string; limit?: number }): Promise<Change[]>;
+  overlapping(q: {
+    serviceId?: string;
+    from: Date;
+    to: Date;
+    approvals?: readonly Change['approval'][];
+    phases?: readonly Change['phase'][];
+    active?: boolean;
+  }): Promise<Change[]>;
+  list(q: {
+    requestedBy?: string;
+    approvals?: readonly Change['approval'][];
+    phases?: readonly Change['phase'][];
+    active?: boolean;
+    startedSince?: Date;
+    serviceId?: string;
+    limit?: number;
+  }): Promise<Change[]>;
   /** Pending changes whose approval timeout passed, at most `limit`. */
   expiring(now: Date, limit: number): Promise<Change[]>;
   /** False when a message with this send key exists. */

@@ -34,15 +34,24 @@ export function apiRequester(dir: Directory, token: ApiToken, named: string | un
   const refuse = (requester: string): ApiRequester => ({ ok: false, fields: { requester } });
   // Every window of the API is read in the policy's time zone, whoever is named: a pipeline's
   // "2026-12-03 14:00" does not move with the person who triggered it.
-  const base = { actor: { platform: 'api' as const, platformUserId: token.id }, platform: 'api' as const, userId: token.id, timezone: dir.policy.timezone };
+  const base = {
+    actor: { platform: 'api' as const, platformUserId: token.id },
+    platform: 'api' as const,
+    userId: token.id,
+    timezone: dir.policy.timezone,
+  };
   if (named === undefined) {
     if (dir.policy.changes.api?.requireRequester)
-      return refuse(`name the person who requests this change: changes opened through the API must name their requester (a person token ${token.id} lists under people)`);
+      return refuse(
+        `name the person who requests this change: changes opened through the API must name their requester (a person token ${token.id} lists under people)`,
+      );
     return { ok: true, requester: { ...base, personId: tokenRequester(token.id) } };
   }
-  if (!token.people?.length) return refuse(`token ${token.id} may not name a requester: its policy entry lists no people`);
+  if (!token.people?.length)
+    return refuse(`token ${token.id} may not name a requester: its policy entry lists no people`);
   const person = personNamed(dir, named);
-  if (!person) return refuse(`${named} is no person of the policy (name a person id, or their Slack or Discord user id)`);
+  if (!person)
+    return refuse(`${named} is no person of the policy (name a person id, or their Slack or Discord user id)`);
   if (!token.people.includes(person.id)) return refuse(`${person.id} may not be named by token ${token.id}`);
   return { ok: true, requester: { ...base, personId: person.id } };
 }

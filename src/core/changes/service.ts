@@ -21,7 +21,16 @@ import type { ChangeView } from './cards.js';
 import { ChangeSend } from './kinds.js';
 import type { ChangeIncidents } from './links.js';
 import { changeApprovals, refreshChange } from './approval.js';
-import { type Change, type Outcome as ChangeOutcome, STATE_LABEL, changeRef, closedForDecisions, requesterOf, stateOf, viaOf } from './model.js';
+import {
+  type Change,
+  type Outcome as ChangeOutcome,
+  STATE_LABEL,
+  changeRef,
+  closedForDecisions,
+  requesterOf,
+  stateOf,
+  viaOf,
+} from './model.js';
 import type { ChangePatch } from './ports.js';
 import { type RequestFields, checkRequest } from './request.js';
 import { type ApiRequester, type Requester, apiRequester } from './requester.js';
@@ -35,7 +44,9 @@ export interface ChangeDeps {
   incidents: () => ChangeIncidents | undefined;
 }
 
-export type Requested = { ok: true; change: Change; created: boolean; /** How an ambiguous start time was read. */ note?: string } | { ok: false; fields: Record<string, string> };
+export type Requested =
+  | { ok: true; change: Change; created: boolean; /** How an ambiguous start time was read. */ note?: string }
+  | { ok: false; fields: Record<string, string> };
 
 /** Starting a change is allowed this long before its window opens (clocks and people differ a little). */
 export const START_GRACE_MS = 5 * 60_000;
@@ -44,7 +55,10 @@ export class ChangeService {
   private readonly approvals: ApprovalWorkflow<Change, ChangePatch>;
 
   constructor(private readonly d: ChangeDeps) {
-    this.approvals = new ApprovalWorkflow(changeApprovals({ dir: d.dir, quorum: (c, decisions) => this.view(c, [...decisions]).quorum }), d);
+    this.approvals = new ApprovalWorkflow(
+      changeApprovals({ dir: d.dir, quorum: (c, decisions) => this.view(c, [...decisions]).quorum }),
+      d,
+    );
   }
 
   private get dir() {
@@ -53,7 +67,14 @@ export class ChangeService {
 
   view(c: Change, decisions: ChangeView['decisions']): ChangeView {
     const s = this.dir.service(c.serviceId);
-    const quorum = evaluateQuorum({ requirements: c.rule.approve, directory: this.dir, requester: c.requestedBy, service: c.serviceId, team: s?.team ?? '', decisions });
+    const quorum = evaluateQuorum({
+      requirements: c.rule.approve,
+      directory: this.dir,
+      requester: c.requestedBy,
+      service: c.serviceId,
+      team: s?.team ?? '',
+      decisions,
+    });
     return { c, decisions, quorum };
   }
 
@@ -62,7 +83,9 @@ export class ChangeService {
       const c = await tx.changes.byNumber(n);
       return c ? { c, decisions: await tx.changes.decisions(c.id) } : null;
     });
-    return r ? ok(this.view(r.c, r.decisions)) : fail('CHANGE.NOT_FOUND', `There is no change CHG-${n}.`, 'See /change list.');
+    return r
+      ? ok(this.view(r.c, r.decisions))
+      : fail('CHANGE.NOT_FOUND', `There is no change CHG-${n}.`, 'See /change list.');
   }
 
   /** Who a pipeline's request stands for: its token alone, or the person its body names (requester.ts). */
@@ -76,7 +99,14 @@ export class ChangeService {
     const r = await this.d.store.transaction(async (tx): Promise<Requested> => {
       const existing = await tx.changes.byKey(key);
       if (existing) return { ok: true, change: existing, created: false };
-      const checked = await checkRequest(tx, dir, this.d.incidents(), input, { personId: who.personId, timezone: who.timezone ?? dir.timezoneOf(who.personId), via: viaOf(who.platform) }, now);
+      const checked = await checkRequest(
+        tx,
+        dir,
+        this.d.incidents(),
+        input,
+        { personId: who.personId, timezone: who.timezone ?? dir.timezoneOf(who.personId), via: viaOf(who.platform) },
+        now,
+      );
       if (!checked.ok) return checked;
       // The same request submitted at the same time: the claim waits for the other transaction to
       // commit, then reports it, and this one answers with the change it created.
@@ -102,13 +132,27 @@ export class ChangeService {
         now,
       );
       await tx.audit.append(
-        { actor: who.actor, action: 'change.requested', subject: `change:${changeRef(change)}`, after: { ...v, approval: change.approval, rule: v.rule, requester: requesterOf(change) } },
+        {
+          actor: who.actor,
+          action: 'change.requested',
+          subject: `change:${changeRef(change)}`,
+          after: { ...v, approval: change.approval, rule: v.rule, requester: requesterOf(change) },
+        },
         now,
       );
       await this.announce(tx, change, now);
       if (change.incidentNumber !== null) {
         const p = dir.person(who.personId);
-        await this.d.incidents()?.note(tx, change.incidentNumber, `Emergency change ${changeRef(change)}: ${change.title}`, now, p ? { id: p.id, name: p.name } : null, `change:${change.number}`);
+        await this.d
+          .incidents()
+          ?.note(
+            tx,
+            change.incidentNumber,
+            `Emergency change ${changeRef(change)}: ${change.title}`,
+            now,
+            p ? { id: p.id, name: p.name } : null,
+            `change:${change.number}`,
+          );
       }
       return { ok: true, change, created: true, ...(checked.note ? { note: checked.note } : {}) };
     });
@@ -123,10 +167,24 @@ export class ChangeService {
     const approvers = closedForDecisions(c) ? [] : this.view(c, []).quorum.approvers;
     for (const platform of this.d.platforms()) {
       const channel = teamChannelOn(dir, platform, team);
-      if (channel) await enqueue(tx.outbox, ChangeSend, `change_send:${c.number}:card:${platform}`, { change: c.number, platform, to: channel, kind: 'card' }, at);
+      if (channel)
+        await enqueue(
+          tx.outbox,
+          ChangeSend,
+          `change_send:${c.number}:card:${platform}`,
+          { change: c.number, platform, to: channel, kind: 'card' },
+          at,
+        );
       for (const id of approvers) {
         const to = personOn(dir, platform, id);
-        if (to) await enqueue(tx.outbox, ChangeSend, `change_send:${c.number}:ask:${platform}:${id}`, { change: c.number, platform, to, kind: 'approver', person: id }, at);
+        if (to)
+          await enqueue(
+            tx.outbox,
+            ChangeSend,
+            `change_send:${c.number}:ask:${platform}:${id}`,
+            { change: c.number, platform, to, kind: 'approver', person: id },
+            at,
+          );
       }
     }
   }
@@ -144,7 +202,13 @@ export class ChangeService {
   }
 
   /** Runs `patch` on CHG-n once `check` allows it (one versioned write, audited, every copy refreshed). */
-  private async transition(ctx: Ctx, n: number, action: string, check: (c: Change) => Outcome<Partial<Change>>, done: (c: Change) => Reply): Promise<Outcome<Reply>> {
+  private async transition(
+    ctx: Ctx,
+    n: number,
+    action: string,
+    check: (c: Change) => Outcome<Partial<Change>>,
+    done: (c: Change) => Reply,
+  ): Promise<Outcome<Reply>> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const found = await this.load(n);
       if (!found.ok) return found;
@@ -154,7 +218,16 @@ export class ChangeService {
       const next = await this.d.store.transaction(async (tx) => {
         const updated = await tx.changes.update(c.id, c.version, patch.value, ctx.now);
         if (!updated) return null;
-        await tx.audit.append({ actor: ctx.actor.ref, action: `change.${action}`, subject: `change:${changeRef(c)}`, before: { state: stateOf(c) }, after: { state: stateOf(updated), ...patch.value } }, ctx.now);
+        await tx.audit.append(
+          {
+            actor: ctx.actor.ref,
+            action: `change.${action}`,
+            subject: `change:${changeRef(c)}`,
+            before: { state: stateOf(c) },
+            after: { state: stateOf(updated), ...patch.value },
+          },
+          ctx.now,
+        );
         await this.refresh(tx, updated, ctx.now);
         return updated;
       });
@@ -169,7 +242,11 @@ export class ChangeService {
   /** Who may run a change: its requester, the service's owners and team. */
   private mayRun(personId: string, c: Change): boolean {
     const s = this.dir.service(c.serviceId);
-    return c.requestedBy === personId || !!s?.owners.includes(personId) || !!this.dir.team(s?.team ?? '')?.members.includes(personId);
+    return (
+      c.requestedBy === personId ||
+      !!s?.owners.includes(personId) ||
+      !!this.dir.team(s?.team ?? '')?.members.includes(personId)
+    );
   }
 
   start(ctx: Ctx, n: number) {
@@ -179,23 +256,49 @@ export class ChangeService {
       n,
       'started',
       (c) => {
-        if (!this.mayRun(me.id, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may start ${changeRef(c)}.`);
-        if (c.phase !== 'requested') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; it cannot start.`);
+        if (!this.mayRun(me.id, c))
+          return fail(
+            'AUTH.FORBIDDEN',
+            `Only the requester, the owners or the team of ${c.serviceId} may start ${changeRef(c)}.`,
+          );
+        if (c.phase !== 'requested')
+          return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; it cannot start.`);
         const emergency = c.kind === 'emergency' && c.rule.retrospective;
         if (c.approval !== 'approved' && !(emergency && c.approval === 'pending'))
-          return fail('CHANGE.NOT_APPROVED', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}: it may start once approved.`, `Tally: ${this.view(c, []).quorum.tally}`);
+          return fail(
+            'CHANGE.NOT_APPROVED',
+            `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}: it may start once approved.`,
+            `Tally: ${this.view(c, []).quorum.tally}`,
+          );
         if (!emergency && (ctx.now.getTime() < c.windowStart.getTime() - START_GRACE_MS || ctx.now >= c.windowEnd))
-          return fail('CHANGE.OUTSIDE_WINDOW', `${changeRef(c)} is planned for ${c.windowStart.toISOString()} – ${c.windowEnd.toISOString()}; start it inside its window.`, 'Request a new change for another time.');
+          return fail(
+            'CHANGE.OUTSIDE_WINDOW',
+            `${changeRef(c)} is planned for ${c.windowStart.toISOString()} – ${c.windowEnd.toISOString()}; start it inside its window.`,
+            'Request a new change for another time.',
+          );
         return ok({ phase: 'in_progress', startedAt: ctx.now });
       },
-      (c) => ephemeral({ title: `${changeRef(c)} started`, tone: 'info', body: [txt(`Finish with /change complete ${changeRef(c)}, or /change rollback ${changeRef(c)}.`)] }),
+      (c) =>
+        ephemeral({
+          title: `${changeRef(c)} started`,
+          tone: 'info',
+          body: [txt(`Finish with /change complete ${changeRef(c)}, or /change rollback ${changeRef(c)}.`)],
+        }),
     );
   }
 
   /** Whether this person may complete the change now: also asked before the outcome form opens. */
   mayComplete(personId: string, c: Change): Outcome<true> {
-    if (!this.mayRun(personId, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may complete ${changeRef(c)}.`);
-    if (c.phase !== 'in_progress') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress completes.`);
+    if (!this.mayRun(personId, c))
+      return fail(
+        'AUTH.FORBIDDEN',
+        `Only the requester, the owners or the team of ${c.serviceId} may complete ${changeRef(c)}.`,
+      );
+    if (c.phase !== 'in_progress')
+      return fail(
+        'CHANGE.STATE',
+        `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress completes.`,
+      );
     return ok(true);
   }
 
@@ -209,7 +312,11 @@ export class ChangeService {
         const may = this.mayComplete(me.id, c);
         return may.ok ? ok({ phase: 'completed', outcome, endedAt: ctx.now }) : may;
       },
-      (c) => ephemeral({ title: `${changeRef(c)} completed: ${outcome.replace('_', ' ')}`, tone: outcome === 'successful' ? 'good' : 'warning' }),
+      (c) =>
+        ephemeral({
+          title: `${changeRef(c)} completed: ${outcome.replace('_', ' ')}`,
+          tone: outcome === 'successful' ? 'good' : 'warning',
+        }),
     );
   }
 
@@ -220,16 +327,34 @@ export class ChangeService {
       n,
       'rolled_back',
       (c) => {
-        if (!this.mayRun(me.id, c)) return fail('AUTH.FORBIDDEN', `Only the requester, the owners or the team of ${c.serviceId} may roll back ${changeRef(c)}.`);
-        if (c.phase !== 'in_progress') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress rolls back.`);
+        if (!this.mayRun(me.id, c))
+          return fail(
+            'AUTH.FORBIDDEN',
+            `Only the requester, the owners or the team of ${c.serviceId} may roll back ${changeRef(c)}.`,
+          );
+        if (c.phase !== 'in_progress')
+          return fail(
+            'CHANGE.STATE',
+            `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; only a change in progress rolls back.`,
+          );
         return ok({ phase: 'rolled_back', endedAt: ctx.now });
       },
       (c) => ({
         ...ephemeral({
           title: `${changeRef(c)} rolled back`,
           tone: 'danger',
-          body: [txt('Recorded. If it hurt anyone, declare an incident: its title names this change, and its war room lists the change under What changed?')],
-          buttons: [{ label: 'Declare an incident', style: 'danger', command: call(DECLARE_INCIDENT, { title: `Rollback of ${changeRef(c)}: ${c.title}`.slice(0, 100) }) }],
+          body: [
+            txt(
+              'Recorded. If it hurt anyone, declare an incident: its title names this change, and its war room lists the change under What changed?',
+            ),
+          ],
+          buttons: [
+            {
+              label: 'Declare an incident',
+              style: 'danger',
+              command: call(DECLARE_INCIDENT, { title: `Rollback of ${changeRef(c)}: ${c.title}`.slice(0, 100) }),
+            },
+          ],
         }),
       }),
     );
@@ -242,8 +367,16 @@ export class ChangeService {
       n,
       'cancelled',
       (c) => {
-        if (c.requestedBy !== me.id) return fail('AUTH.FORBIDDEN', `Only ${this.dir.person(c.requestedBy)?.name ?? c.requestedBy}, who requested it, may cancel ${changeRef(c)}.`);
-        if (c.phase !== 'requested' || c.approval === 'rejected' || c.approval === 'expired') return fail('CHANGE.STATE', `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; it cannot be cancelled.`);
+        if (c.requestedBy !== me.id)
+          return fail(
+            'AUTH.FORBIDDEN',
+            `Only ${this.dir.person(c.requestedBy)?.name ?? c.requestedBy}, who requested it, may cancel ${changeRef(c)}.`,
+          );
+        if (c.phase !== 'requested' || c.approval === 'rejected' || c.approval === 'expired')
+          return fail(
+            'CHANGE.STATE',
+            `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}; it cannot be cancelled.`,
+          );
         return ok({ phase: 'cancelled', endedAt: ctx.now });
       },
       (c) => ephemeral({ title: `${changeRef(c)} cancelled`, tone: 'neutral' }),

@@ -39,7 +39,10 @@ export function resolveLocal(wall: number, zone: string): LocalResolution {
   if (!z.isValid) throw new Error(`unknown time zone: ${JSON.stringify(zone)}`);
   const offsets = new Set([z.offset(wall - DAY), z.offset(wall), z.offset(wall + DAY)]);
   const candidates = [...offsets].map((o) => ({ at: wall - o * MIN, o }));
-  const valid = candidates.filter((c) => z.offset(c.at) === c.o).map((c) => c.at).sort((a, b) => a - b);
+  const valid = candidates
+    .filter((c) => z.offset(c.at) === c.o)
+    .map((c) => c.at)
+    .sort((a, b) => a - b);
   if (valid.length === 1) return { kind: 'exists', at: new Date(valid[0]) };
   if (valid.length > 1) return { kind: 'ambiguous', at: new Date(valid[0]), later: new Date(valid[valid.length - 1]) };
   return { kind: 'gap', at: new Date(Math.max(...candidates.map((c) => c.at))) };
@@ -75,7 +78,8 @@ export function parseWindow(text: string, opts: WindowOptions): WindowParse {
   if (length === null) return fail(`"${m[8]}" is not a length: use e.g. +30m, +2h, +1d or +1h30m`);
   if (m[7] === '-') return fail('the window ends before it starts: give its length after "+", e.g. +2h');
   if (length < MIN) return fail('the window has no length: give it one such as +30m or +2h');
-  if (length > maxMs) return fail(`a window may last at most ${formatDuration(maxMs)} (this one lasts ${formatDuration(length)})`);
+  if (length > maxMs)
+    return fail(`a window may last at most ${formatDuration(maxMs)} (this one lasts ${formatDuration(length)})`);
 
   let start: Date;
   let note: string | undefined;
@@ -94,7 +98,8 @@ export function parseWindow(text: string, opts: WindowOptions): WindowParse {
       note = `${time} happens twice on ${date} in ${timezone}; this is the first (UTC${offset})`;
     }
     start = local.at;
-    if (start.getTime() < now.getTime() - graceMs) return fail(`the window starts in the past (${date} ${time} ${timezone}): use now +<length> or a later time`);
+    if (start.getTime() < now.getTime() - graceMs)
+      return fail(`the window starts in the past (${date} ${time} ${timezone}): use now +<length> or a later time`);
   }
   const end = new Date(start.getTime() + length);
   return note ? { ok: true, start, end, note } : { ok: true, start, end };
@@ -112,6 +117,8 @@ export function formatWindow(start: Date, end: Date, timezone: string): string {
   const e = DateTime.fromJSDate(end, { zone: timezone }).setLocale('en-GB');
   const length = formatDuration(end.getTime() - start.getTime());
   const head = s.toFormat('ccc yyyy-MM-dd HH:mm');
-  const range = s.hasSame(e, 'day') ? `${head}–${e.toFormat('HH:mm')}` : `${head} – ${e.toFormat('ccc yyyy-MM-dd HH:mm')}`;
+  const range = s.hasSame(e, 'day')
+    ? `${head}–${e.toFormat('HH:mm')}`
+    : `${head} – ${e.toFormat('ccc yyyy-MM-dd HH:mm')}`;
   return `${range} ${timezone} (${length})`;
 }

@@ -8,7 +8,10 @@ export type CreateChannelResult =
 
 /** Thrown for failures worth retrying later (rate limits, timeouts, 5xx). Anything else is final. */
 export class RetryableError extends Error {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = 'RetryableError';
   }

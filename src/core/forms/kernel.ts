@@ -10,7 +10,15 @@ import { type FormRuntime, type StewardModule, operation, run } from '../module.
 export const DRAFT_TTL_MS = 86_400_000;
 
 export const FormOps = {
-  reopen: operation('form.reopen', z.object({ form: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/), number: numberRef().optional(), nonce: z.string().regex(/^[A-Za-z0-9_-]{6,32}$/) }), 'member'),
+  reopen: operation(
+    'form.reopen',
+    z.object({
+      form: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/),
+      number: numberRef().optional(),
+      nonce: z.string().regex(/^[A-Za-z0-9_-]{6,32}$/),
+    }),
+    'member',
+  ),
 };
 
 /** Built by Steward with the form runtimes every module registered. */
@@ -24,12 +32,26 @@ export function formsKernel(forms: ReadonlyMap<string, FormRuntime>): StewardMod
       operations: [
         run(FormOps.reopen, async (ctx, a) => {
           const rt = forms.get(a.form);
-          if (!rt) return fail('ACTION.EXPIRED', 'This form is no longer understood by Steward.', `unknown form "${a.form}"`);
+          if (!rt)
+            return fail('ACTION.EXPIRED', 'This form is no longer understood by Steward.', `unknown form "${a.form}"`);
           const draft = await k.store.transaction((tx) => tx.drafts.get(a.nonce));
           const values = draft?.kind === a.form ? draft.values : {};
           const r = await rt.reopen(ctx, { kind: a.form, number: a.number, nonce: a.nonce }, values);
           if (!r.ok) return r;
-          return ok({ ...ephemeral(...(draft ? [] : [{ title: 'The values typed before are gone; the form opens empty.', tone: 'info' as const, body: [txt('Fill it in again.')] }])), form: r.value });
+          return ok({
+            ...ephemeral(
+              ...(draft
+                ? []
+                : [
+                    {
+                      title: 'The values typed before are gone; the form opens empty.',
+                      tone: 'info' as const,
+                      body: [txt('Fill it in again.')],
+                    },
+                  ]),
+            ),
+            form: r.value,
+          });
         }),
       ],
       jobs: {
@@ -37,7 +59,8 @@ export function formsKernel(forms: ReadonlyMap<string, FormRuntime>): StewardMod
           {
             name: 'form-drafts-prune',
             everyMs: 3_600_000,
-            run: async (now) => void (await k.store.transaction((tx) => tx.drafts.prune(new Date(now.getTime() - DRAFT_TTL_MS)))),
+            run: async (now) =>
+              void (await k.store.transaction((tx) => tx.drafts.prune(new Date(now.getTime() - DRAFT_TTL_MS)))),
           },
         ],
       },

@@ -27,7 +27,9 @@ export function help(ctx: Ctx, dir: Directory, entries: readonly HelpEntry[]): O
         body: [
           txt(`Steward knows you only as ${actor.platform} user `),
           code(actor.userId),
-          txt(': you may use read-only commands. To act (declare, approve, acknowledge), ask an administrator to add your '),
+          txt(
+            ': you may use read-only commands. To act (declare, approve, acknowledge), ask an administrator to add your ',
+          ),
           txt(actor.platform === 'console' ? 'person id' : `${actor.platform} id`),
           txt(' to '),
           code('people'),
@@ -38,10 +40,17 @@ export function help(ctx: Ctx, dir: Directory, entries: readonly HelpEntry[]): O
     title: 'What Steward can do here',
     tone: 'info',
     body: join(
-      entries.map((c) => [code(c.usage), txt(` — ${c.what}${c.writes && !actor.person ? ' (needs a policy person)' : ''}`)]),
+      entries.map((c) => [
+        code(c.usage),
+        txt(` — ${c.what}${c.writes && !actor.person ? ' (needs a policy person)' : ''}`),
+      ]),
       br,
     ),
-    context: [txt(`Policy version ${dir.version.slice(0, 12)} · ${dir.allServices().length} services, ${dir.allTeams().length} teams`)],
+    context: [
+      txt(
+        `Policy version ${dir.version.slice(0, 12)} · ${dir.allServices().length} services, ${dir.allTeams().length} teams`,
+      ),
+    ],
   };
   return ok(ephemeral(who, commands));
 }

@@ -18,7 +18,9 @@ export const helpModule: StewardModule = {
       slackHint: 'help',
       parse: (line) => {
         const { sub } = subcommand(line);
-        return sub === '' || sub === 'help' ? build(HelpOps.help, {}, '/steward', USAGE) : invalid('COMMAND.INVALID', `/steward has no subcommand "${sub}".`, `Usage: ${USAGE}`);
+        return sub === '' || sub === 'help'
+          ? build(HelpOps.help, {}, '/steward', USAGE)
+          : invalid('COMMAND.INVALID', `/steward has no subcommand "${sub}".`, `Usage: ${USAGE}`);
       },
       options: [{ type: 'subcommand', name: 'help', description: 'What Steward can do here, and who you are to it' }],
     },

@@ -9,7 +9,10 @@ const SEEN_CACHE_MAX = 10_000;
 export class Identity {
   private readonly recorded = new Map<string, string | null>();
 
-  constructor(private readonly store: Store, private readonly dir: () => Directory) {}
+  constructor(
+    private readonly store: Store,
+    private readonly dir: () => Directory,
+  ) {}
 
   async resolve(inv: Invocation, now: Date): Promise<Actor> {
     const person = this.dir().personOn(inv.platform, inv.userId);
@@ -34,7 +37,12 @@ export class Identity {
     await this.store.transaction(async (tx) => {
       const before = await tx.identity.find(inv.platform, inv.userId);
       const { created, user } = await tx.identity.recordSeen(
-        { platform: inv.platform, platformUserId: inv.userId, displayName: inv.userName ?? null, personId: actor.person?.id ?? null },
+        {
+          platform: inv.platform,
+          platformUserId: inv.userId,
+          displayName: inv.userName ?? null,
+          personId: actor.person?.id ?? null,
+        },
         now,
       );
       if (created || before?.personId !== user.personId) {

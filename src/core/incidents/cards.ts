@@ -37,7 +37,15 @@ function serviceRich(dir: Directory, i: Incident): Rich {
 /** Changes on the incident's service that started in the 24 hours before it was declared, or since. */
 export const RECENT_CHANGES_MS = 24 * 3_600_000;
 
-export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolean; warRoomLink?: string | null; changes?: readonly { ref: string; title: string; startedAt: Date }[] }): Card {
+export function summaryCard(
+  dir: Directory,
+  i: Incident,
+  opts: {
+    buttons: boolean;
+    warRoomLink?: string | null;
+    changes?: readonly { ref: string; title: string; startedAt: Date }[];
+  },
+): Card {
   const fields: Card['fields'] = [
     { label: 'Severity', value: [strong(i.severity)] },
     { label: 'Status', value: [txt(statusLabel(i.status))] },
@@ -45,10 +53,26 @@ export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolea
     { label: 'Declared', value: [time(i.declaredAt, 'relative'), txt(' by '), ...personSpan(dir, i.declaredBy)] },
     { label: 'Roles', value: rolesRich(dir, i) },
   ];
-  if (i.warRoom.channelId) fields.push({ label: 'War room', value: [{ t: 'channel', name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId }] });
-  else if (i.warRoom.state === 'failed') fields.push({ label: 'War room', value: [txt(`not created: ${i.warRoom.error ?? 'unknown error'}`)] });
-  if (i.resolvedAt) fields.push({ label: 'Resolved', value: [time(i.resolvedAt), txt(` after ${formatDuration(i.resolvedAt.getTime() - i.declaredAt.getTime())}`)] });
-  if (opts.changes?.length) fields.push({ label: 'What changed?', value: join(opts.changes.map((c) => [strong(c.ref), txt(` ${c.title} · started `), time(c.startedAt)]), br) });
+  if (i.warRoom.channelId)
+    fields.push({
+      label: 'War room',
+      value: [{ t: 'channel', name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId }],
+    });
+  else if (i.warRoom.state === 'failed')
+    fields.push({ label: 'War room', value: [txt(`not created: ${i.warRoom.error ?? 'unknown error'}`)] });
+  if (i.resolvedAt)
+    fields.push({
+      label: 'Resolved',
+      value: [time(i.resolvedAt), txt(` after ${formatDuration(i.resolvedAt.getTime() - i.declaredAt.getTime())}`)],
+    });
+  if (opts.changes?.length)
+    fields.push({
+      label: 'What changed?',
+      value: join(
+        opts.changes.map((c) => [strong(c.ref), txt(` ${c.title} · started `), time(c.startedAt)]),
+        br,
+      ),
+    });
   const open = isOpen(i.status);
   return {
     title: `${ref(i)} · ${i.title}`,
@@ -58,18 +82,32 @@ export function summaryCard(dir: Directory, i: Incident, opts: { buttons: boolea
     buttons:
       opts.buttons && open
         ? [
-            { label: 'Update status', command: call(IncidentOps.form, { incident: i.number, form: 'status' }), style: 'primary' },
+            {
+              label: 'Update status',
+              command: call(IncidentOps.form, { incident: i.number, form: 'status' }),
+              style: 'primary',
+            },
             { label: 'Change severity', command: call(IncidentOps.form, { incident: i.number, form: 'severity' }) },
             { label: 'Assign role', command: call(IncidentOps.form, { incident: i.number, form: 'role' }) },
-            { label: 'Resolve', command: call(IncidentOps.form, { incident: i.number, form: 'resolve' }), style: 'danger' },
+            {
+              label: 'Resolve',
+              command: call(IncidentOps.form, { incident: i.number, form: 'resolve' }),
+              style: 'danger',
+            },
           ]
         : undefined,
-    context: [txt(`${ref(i)} · ${open ? 'open' : statusLabel(i.status).toLowerCase()} · updated `), time(i.updatedAt, 'relative')],
+    context: [
+      txt(`${ref(i)} · ${open ? 'open' : statusLabel(i.status).toLowerCase()} · updated `),
+      time(i.updatedAt, 'relative'),
+    ],
   };
 }
 
 export function announcementCard(dir: Directory, i: Incident): Card {
-  return { ...summaryCard(dir, i, { buttons: false }), title: `${isOpen(i.status) ? '🚨' : '✅'} ${ref(i)} · ${i.title}` };
+  return {
+    ...summaryCard(dir, i, { buttons: false }),
+    title: `${isOpen(i.status) ? '🚨' : '✅'} ${ref(i)} · ${i.title}`,
+  };
 }
 
 export function updateCard(dir: Directory, i: Incident, e: TimelineEntry): Card {
@@ -77,13 +115,28 @@ export function updateCard(dir: Directory, i: Incident, e: TimelineEntry): Card 
     title: `${ref(i)} update`,
     tone: 'info',
     body: [txt(e.text)],
-    context: [...personSpan(dir, e.actorPerson, e.actorName ?? undefined), txt(' · '), time(e.at), txt(` · ${statusLabel(i.status)} · ${i.severity}`)],
+    context: [
+      ...personSpan(dir, e.actorPerson, e.actorName ?? undefined),
+      txt(' · '),
+      time(e.at),
+      txt(` · ${statusLabel(i.status)} · ${i.severity}`),
+    ],
   };
 }
 
 export function timelineCard(dir: Directory, i: Incident, entries: TimelineEntry[]): Card {
-  const lines = entries.map((e) => [time(e.at), txt(' · '), ...(e.actorPerson || e.actorName ? [...personSpan(dir, e.actorPerson, e.actorName ?? undefined), txt(': ')] : []), txt(e.kind === 'pinned' ? `📌 ${e.text}` : e.text)]);
-  return { title: `${ref(i)} timeline`, tone: 'info', body: lines.length ? join(lines, br) : [txt('Nothing recorded yet.')], context: [txt(`${entries.length} entries`)] };
+  const lines = entries.map((e) => [
+    time(e.at),
+    txt(' · '),
+    ...(e.actorPerson || e.actorName ? [...personSpan(dir, e.actorPerson, e.actorName ?? undefined), txt(': ')] : []),
+    txt(e.kind === 'pinned' ? `📌 ${e.text}` : e.text),
+  ]);
+  return {
+    title: `${ref(i)} timeline`,
+    tone: 'info',
+    body: lines.length ? join(lines, br) : [txt('Nothing recorded yet.')],
+    context: [txt(`${entries.length} entries`)],
+  };
 }
 
 export function roleDmCard(dir: Directory, i: Incident, role: string, guide: string, by: string | null): Card {
@@ -94,7 +147,20 @@ export function roleDmCard(dir: Directory, i: Incident, role: string, guide: str
     fields: [
       { label: 'Severity', value: [txt(i.severity)] },
       { label: 'Assigned by', value: personSpan(dir, by) },
-      ...(i.warRoom.channelId ? [{ label: 'War room', value: [{ t: 'channel', name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId } as Rich[number]] }] : []),
+      ...(i.warRoom.channelId
+        ? [
+            {
+              label: 'War room',
+              value: [
+                {
+                  t: 'channel',
+                  name: i.warRoom.name ?? undefined,
+                  [i.warRoom.platform]: i.warRoom.channelId,
+                } as Rich[number],
+              ],
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -106,8 +172,10 @@ export function durationText(ms: number | null): string {
 /** The postmortem draft, in Markdown (stored with the incident and posted in the war room). */
 export function postmortemMarkdown(dir: Directory, i: Incident, entries: TimelineEntry[], tz: string): string {
   const d = durations(i);
-  const fmt = (at: Date) => at.toLocaleString('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }) + ` (${tz})`;
-  const name = (pid: string | null, fallback: string | null) => (pid ? (dir.person(pid)?.name ?? pid) : (fallback ?? 'Steward'));
+  const fmt = (at: Date) =>
+    at.toLocaleString('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }) + ` (${tz})`;
+  const name = (pid: string | null, fallback: string | null) =>
+    pid ? (dir.person(pid)?.name ?? pid) : (fallback ?? 'Steward');
   const service = i.serviceId ? (dir.service(i.serviceId)?.name ?? i.serviceId) : 'not specified';
   const sevHistory = entries.filter((e) => e.kind === 'severity' || e.kind === 'declared');
   const md = (s: string) => s.replace(/([\\`*_[\]<>#|])/g, '\\$1').replace(/@(channel|here|everyone)/gi, '@\u200b$1');
@@ -140,7 +208,10 @@ export function postmortemMarkdown(dir: Directory, i: Incident, entries: Timelin
     ...dir.policy.incidents.roles.map((r) => `- ${r}: ${i.roles[r] ? md(name(i.roles[r], null)) : 'unassigned'}`),
     '',
     '## Timeline',
-    ...entries.map((e) => `- ${fmt(e.at)} — ${md(name(e.actorPerson, e.actorName))}: ${e.kind === 'pinned' ? '📌 ' : ''}${md(e.text)}`),
+    ...entries.map(
+      (e) =>
+        `- ${fmt(e.at)} — ${md(name(e.actorPerson, e.actorName))}: ${e.kind === 'pinned' ? '📌 ' : ''}${md(e.text)}`,
+    ),
     '',
     '## What went well',
     '- ',
@@ -179,6 +250,11 @@ export function postmortemCard(i: Incident): Card {
     title: `Postmortem draft: ${ref(i)}`,
     tone: 'info',
     sections: shown.map((c) => ({ body: [txt(c)] })),
-    context: [txt(`${ref(i)} · Markdown · ${text.length} characters`), ...(chunks.length > shown.length ? [txt(` · ${chunks.length - shown.length} more part(s) kept with the incident`)] : [])],
+    context: [
+      txt(`${ref(i)} · Markdown · ${text.length} characters`),
+      ...(chunks.length > shown.length
+        ? [txt(` · ${chunks.length - shown.length} more part(s) kept with the incident`)]
+        : []),
+    ],
   };
 }

@@ -4,13 +4,31 @@ import { inChannel } from '../card.js';
 import type { Directory } from '../directory.js';
 import type { Clock, Platform, Store } from '../ports.js';
 import { PLATFORMS } from '../platform.js';
-import { RECENT_CHANGES_MS, announcementCard, postmortemCard, roleDmCard, summaryCard, updateCard, postmortemMarkdown } from './cards.js';
+import {
+  RECENT_CHANGES_MS,
+  announcementCard,
+  postmortemCard,
+  roleDmCard,
+  summaryCard,
+  updateCard,
+  postmortemMarkdown,
+} from './cards.js';
 import type { IncidentChanges } from './links.js';
 import { type ChatGateway, gatewayOf } from '../chat/gateway.js';
 import { type Incident, ref, warRoomName } from './model.js';
 import type { IncidentPatch } from './ports.js';
 import { type EffectHandler, enqueue, handle } from '../outbox/effects.js';
-import { Announce, ChatPost, Postmortem, Refresh, RoleDm, Update, WarRoomCreate, WarRoomFailed, WarRoomSetup } from './kinds.js';
+import {
+  Announce,
+  ChatPost,
+  Postmortem,
+  Refresh,
+  RoleDm,
+  Update,
+  WarRoomCreate,
+  WarRoomFailed,
+  WarRoomSetup,
+} from './kinds.js';
 import { call } from '../module.js';
 import { IncidentOps } from './ops.js';
 
@@ -41,19 +59,38 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
       throw new Error(`incident ${ref(i)} kept changing`);
     });
   const platformIds = (personIds: string[], platform: Platform) =>
-    personIds.map((id) => d.dir().person(id)).map((p) => (p ? (platform === 'console' ? p.id : p[platform]) : undefined)).filter((x): x is string => !!x);
+    personIds
+      .map((id) => d.dir().person(id))
+      .map((p) => (p ? (platform === 'console' ? p.id : p[platform]) : undefined))
+      .filter((x): x is string => !!x);
 
   const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
-  const recentChanges = async (i: Incident) => (i.serviceId ? ((await d.changes()?.startedSince(i.serviceId, new Date(i.declaredAt.getTime() - RECENT_CHANGES_MS))) ?? []) : []);
+  const recentChanges = async (i: Incident) =>
+    i.serviceId
+      ? ((await d.changes()?.startedSince(i.serviceId, new Date(i.declaredAt.getTime() - RECENT_CHANGES_MS))) ?? [])
+      : [];
 
   /** The war room could not be opened: record it, refresh the cards, tell the declarer (own item). */
   async function warRoomFailed(i: Incident, message: string) {
     const failed = await save(i, { warRoom: { ...i.warRoom, state: 'failed', error: message } });
     await d.store.transaction(async (tx) => {
       const at = d.clock.now();
-      await tx.incidents.addTimeline({ incidentId: failed.id, at, kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room could not be created: ${message}` });
+      await tx.incidents.addTimeline({
+        incidentId: failed.id,
+        at,
+        kind: 'war_room',
+        actorPerson: null,
+        actorName: 'Steward',
+        text: `War room could not be created: ${message}`,
+      });
       await enqueue(tx.outbox, Refresh, `refresh:${failed.number}:${failed.version}`, { incident: failed.number }, at);
-      await enqueue(tx.outbox, WarRoomFailed, `war_room_failed:${failed.number}:${failed.version}`, { incident: failed.number, message }, at);
+      await enqueue(
+        tx.outbox,
+        WarRoomFailed,
+        `war_room_failed:${failed.number}:${failed.version}`,
+        { incident: failed.number, message },
+        at,
+      );
     });
   }
 
@@ -68,12 +105,27 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
         const r = await gw.createChannel(name, `${ref(i)} ${i.severity}: ${i.title}`.slice(0, 250));
         if (!r.ok && r.reason === 'name_taken') continue;
         if (!r.ok) return warRoomFailed(i, r.message);
-        i = await save(i, { warRoom: { platform: gw.platform, channelId: r.channelId, name: r.name, state: 'ready', error: null } });
+        i = await save(i, {
+          warRoom: { platform: gw.platform, channelId: r.channelId, name: r.name, state: 'ready', error: null },
+        });
         await d.store.transaction(async (tx) => {
           const at = d.clock.now();
-          await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'war_room', actorPerson: null, actorName: 'Steward', text: `War room #${r.name} opened` });
+          await tx.incidents.addTimeline({
+            incidentId: i.id,
+            at,
+            kind: 'war_room',
+            actorPerson: null,
+            actorName: 'Steward',
+            text: `War room #${r.name} opened`,
+          });
           await enqueue(tx.outbox, Refresh, `refresh:${i.number}:${i.version}`, { incident: i.number }, at);
-          await enqueue(tx.outbox, WarRoomSetup, `war_room_setup:${i.number}:${r.channelId}`, { incident: i.number }, at);
+          await enqueue(
+            tx.outbox,
+            WarRoomSetup,
+            `war_room_setup:${i.number}:${r.channelId}`,
+            { incident: i.number },
+            at,
+          );
         });
         return;
       }
@@ -91,8 +143,19 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       let summary = messages.find((m) => m.kind === 'summary' && m.platform === gw.platform)?.messageId;
       if (!summary) {
-        summary = (await gw.post(channelId, inChannel(summaryCard(d.dir(), i, { buttons: true, changes: await recentChanges(i) })))).messageId;
-        await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform: gw.platform, channelId, messageId: summary!, kind: 'summary', threadId: null }, d.clock.now()));
+        summary = (
+          await gw.post(
+            channelId,
+            inChannel(summaryCard(d.dir(), i, { buttons: true, changes: await recentChanges(i) })),
+          )
+        ).messageId;
+        await d.store.transaction((tx) =>
+          tx.incidents.addMessage(
+            i.id,
+            { platform: gw.platform, channelId, messageId: summary!, kind: 'summary', threadId: null },
+            d.clock.now(),
+          ),
+        );
       }
       await gw.pin(channelId, summary);
     }),
@@ -105,8 +168,19 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
           {
             title: `${ref(i)} exists, but its war room could not be created`,
             tone: 'danger',
-            body: [{ t: 'text', v: `${p.message}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.` }],
-            buttons: [{ label: 'Retry war room', command: call(IncidentOps.retryWarRoom, { incident: i.number }), style: 'primary' }],
+            body: [
+              {
+                t: 'text',
+                v: `${p.message}. The incident is recorded; fix the cause and press Retry, or run /incident commands with ${ref(i)}.`,
+              },
+            ],
+            buttons: [
+              {
+                label: 'Retry war room',
+                command: call(IncidentOps.retryWarRoom, { incident: i.number }),
+                style: 'primary',
+              },
+            ],
           },
         ],
       });
@@ -121,7 +195,13 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       if (messages.some((m) => m.kind === 'announcement' && m.platform === platform)) return;
       const { messageId } = await gw.post(channel, inChannel(announcementCard(d.dir(), i)));
-      await d.store.transaction((tx) => tx.incidents.addMessage(i.id, { platform, channelId: channel, messageId, kind: 'announcement', threadId: messageId }, d.clock.now()));
+      await d.store.transaction((tx) =>
+        tx.incidents.addMessage(
+          i.id,
+          { platform, channelId: channel, messageId, kind: 'announcement', threadId: messageId },
+          d.clock.now(),
+        ),
+      );
     }),
 
     handle(Refresh, async (p) => {
@@ -130,7 +210,8 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
       const changes = messages.some((m) => m.kind === 'summary') ? await recentChanges(i) : undefined;
       for (const m of messages) {
         const gw = gateway(m.platform);
-        const card = m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true, changes }) : announcementCard(d.dir(), i);
+        const card =
+          m.kind === 'summary' ? summaryCard(d.dir(), i, { buttons: true, changes }) : announcementCard(d.dir(), i);
         await gw.edit(m.channelId, m.messageId, inChannel(card));
       }
     }),
@@ -138,14 +219,29 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
     handle(Update, async (p) => {
       const i = await load(p.incident);
       const entries = await d.store.transaction((tx) => tx.incidents.timeline(i.id));
-      const e = [...entries].reverse().find((x) => x.kind === 'update' && x.text === p.text && x.at.toISOString() === p.at);
+      const e = [...entries]
+        .reverse()
+        .find((x) => x.kind === 'update' && x.text === p.text && x.at.toISOString() === p.at);
       if (!e) return;
       const messages = await d.store.transaction((tx) => tx.incidents.messages(i.id));
       await d.store.transaction(async (tx) => {
         const at = d.clock.now();
-        if (i.warRoom.channelId) await enqueue(tx.outbox, ChatPost, `post:${p.incident}:${p.version}:room`, { platform: i.warRoom.platform, channel: i.warRoom.channelId, incident: i.number, entry: e.id }, at);
+        if (i.warRoom.channelId)
+          await enqueue(
+            tx.outbox,
+            ChatPost,
+            `post:${p.incident}:${p.version}:room`,
+            { platform: i.warRoom.platform, channel: i.warRoom.channelId, incident: i.number, entry: e.id },
+            at,
+          );
         for (const m of messages.filter((x) => x.kind === 'announcement'))
-          await enqueue(tx.outbox, ChatPost, `post:${p.incident}:${p.version}:${m.platform}:${m.channelId}`, { platform: m.platform, channel: m.channelId, thread: m.threadId, incident: i.number, entry: e.id }, at);
+          await enqueue(
+            tx.outbox,
+            ChatPost,
+            `post:${p.incident}:${p.version}:${m.platform}:${m.channelId}`,
+            { platform: m.platform, channel: m.channelId, thread: m.threadId, incident: i.number, entry: e.id },
+            at,
+          );
       });
     }),
 
@@ -180,7 +276,8 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
         const tz = d.dir().timezoneOf(i.roles.commander ?? i.declaredBy);
         i = await save(i, { postmortem: postmortemMarkdown(d.dir(), i, entries, tz) });
       }
-      if (i.warRoom.channelId) await gateway(i.warRoom.platform).post(i.warRoom.channelId, inChannel(postmortemCard(i)));
+      if (i.warRoom.channelId)
+        await gateway(i.warRoom.platform).post(i.warRoom.channelId, inChannel(postmortemCard(i)));
     }),
   ];
 }

@@ -24,8 +24,15 @@ export function incidentHelp(_ctx: Ctx, dir: Directory): Outcome<Reply> {
     ephemeral({
       title: 'Incident commands',
       tone: 'info',
-      body: join(INCIDENT_HELP.map(([u, w]) => [code(u), txt(` — ${w}`)]), br),
-      context: [txt(`In a war room the incident is implied; elsewhere add INC-n. Roles: ${dir.policy.incidents.roles.join(', ')}. Resolving: ${rulesFor(dir, 'resolve').join(' or ')}; closing: ${rulesFor(dir, 'close').join(' or ')}; handing over command: ${rulesFor(dir, 'commander').join(' or ')}.`)],
+      body: join(
+        INCIDENT_HELP.map(([u, w]) => [code(u), txt(` — ${w}`)]),
+        br,
+      ),
+      context: [
+        txt(
+          `In a war room the incident is implied; elsewhere add INC-n. Roles: ${dir.policy.incidents.roles.join(', ')}. Resolving: ${rulesFor(dir, 'resolve').join(' or ')}; closing: ${rulesFor(dir, 'close').join(' or ')}; handing over command: ${rulesFor(dir, 'commander').join(' or ')}.`,
+        ),
+      ],
     }),
   );
 }

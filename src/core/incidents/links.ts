@@ -20,14 +20,25 @@ export interface IncidentPaging {
   /** Why a page of this service cannot start (e.g. no escalation path), or null when it can. */
   cannotPage(serviceId: string): string | null;
   /** Opens the incident's page inside the incident's transaction; its reference (PAGE-n). */
-  open(tx: Tx, page: IncidentPage, actor: ActorRef, at: Date): Promise<{ ok: true; ref: string } | { ok: false; reason: string }>;
+  open(
+    tx: Tx,
+    page: IncidentPage,
+    actor: ActorRef,
+    at: Date,
+  ): Promise<{ ok: true; ref: string } | { ok: false; reason: string }>;
   /** The reference of the page the incident opened, if any. */
   pageOf(tx: Tx, incidentNumber: number): Promise<string | null>;
   /**
    * Resolving (or declining, cancelling) an incident resolves its pages in the same transaction,
    * those `who` may resolve by the paging rules; returns the references of the pages left open.
    */
-  closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<string[]>;
+  closeForIncident(
+    tx: Tx,
+    incidentNumber: number,
+    actor: ActorRef,
+    who: { id: string; name: string } | null,
+    at: Date,
+  ): Promise<string[]>;
   /** A page was opened: its first step is due now. */
   wake(): void;
 }

@@ -7,7 +7,13 @@ export const OPEN_STATUSES: readonly IncidentStatus[] = ['investigating', 'ident
 export const CLOSED_STATUSES: readonly IncidentStatus[] = ['resolved', 'declined', 'cancelled'];
 export const isOpen = (s: IncidentStatus) => OPEN_STATUSES.includes(s);
 /** The statuses a person sets (`/incident status`, the status form); `resolved` comes from resolving. */
-export const SETTABLE_STATUSES = ['investigating', 'identified', 'monitoring', 'declined', 'cancelled'] as const satisfies readonly IncidentStatus[];
+export const SETTABLE_STATUSES = [
+  'investigating',
+  'identified',
+  'monitoring',
+  'declined',
+  'cancelled',
+] as const satisfies readonly IncidentStatus[];
 
 export type WarRoomState = 'pending' | 'ready' | 'failed' | 'none';
 
@@ -33,12 +39,19 @@ export interface Incident {
   postmortem: string | null;
   /** role → person id */
   roles: Record<string, string>;
-  warRoom: { platform: Platform; channelId: string | null; name: string | null; state: WarRoomState; error: string | null };
+  warRoom: {
+    platform: Platform;
+    channelId: string | null;
+    name: string | null;
+    state: WarRoomState;
+    error: string | null;
+  };
   version: number;
   updatedAt: Date;
 }
 
-export type TimelineKind = 'declared' | 'status' | 'severity' | 'role' | 'update' | 'pinned' | 'resolved' | 'war_room' | 'page' | 'change';
+export type TimelineKind =
+  'declared' | 'status' | 'severity' | 'role' | 'update' | 'pinned' | 'resolved' | 'war_room' | 'page' | 'change';
 
 export interface TimelineEntry {
   id: number;
@@ -79,7 +92,11 @@ export function slugify(s: string, max = 40): string {
 export const CHANNEL_NAME_MAX = 80;
 
 /** War-room channel name from the policy template, e.g. "inc-{number}-{slug}" → "inc-7-db-down". */
-export function warRoomName(template: string, i: { number: number; title: string; severity: string; serviceId: string | null }, attempt = 1): string {
+export function warRoomName(
+  template: string,
+  i: { number: number; title: string; severity: string; serviceId: string | null },
+  attempt = 1,
+): string {
   const suffix = attempt > 1 ? `-${attempt}` : '';
   const fill = (slugMax: number) =>
     template
@@ -90,7 +107,10 @@ export function warRoomName(template: string, i: { number: number; title: string
   let name = slugify(fill(CHANNEL_NAME_MAX), CHANNEL_NAME_MAX);
   if (name.length + suffix.length > CHANNEL_NAME_MAX) {
     const over = name.length + suffix.length - CHANNEL_NAME_MAX;
-    name = slugify(fill(Math.max(1, slugify(i.title, CHANNEL_NAME_MAX).length - over)), CHANNEL_NAME_MAX).slice(0, CHANNEL_NAME_MAX - suffix.length);
+    name = slugify(fill(Math.max(1, slugify(i.title, CHANNEL_NAME_MAX).length - over)), CHANNEL_NAME_MAX).slice(
+      0,
+      CHANNEL_NAME_MAX - suffix.length,
+    );
   }
   return (name || `inc-${i.number}`) + suffix;
 }
@@ -101,16 +121,24 @@ export interface Durations {
   toResolveMs: number | null;
 }
 
-export function durations(i: Pick<Incident, 'declaredAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt'>): Durations {
+export function durations(
+  i: Pick<Incident, 'declaredAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt'>,
+): Durations {
   const since = (d: Date | null) => (d ? d.getTime() - i.declaredAt.getTime() : null);
-  return { toAcknowledgeMs: since(i.acknowledgedAt), toMitigateMs: since(i.mitigatedAt), toResolveMs: since(i.resolvedAt) };
+  return {
+    toAcknowledgeMs: since(i.acknowledgedAt),
+    toMitigateMs: since(i.mitigatedAt),
+    toResolveMs: since(i.resolvedAt),
+  };
 }
 
 /** Role instructions sent by direct message to whoever takes a role. */
 export const ROLE_GUIDE: Record<string, string> = {
   commander:
     'You lead the response: keep the severity and status current, assign roles, decide on escalation, and resolve the incident when customers are no longer affected.',
-  communications: 'You keep stakeholders informed: post status updates at a steady cadence and answer questions outside the war room.',
-  scribe: 'You keep the record: pin key messages with 📌 so they land on the timeline, and note decisions and their times.',
+  communications:
+    'You keep stakeholders informed: post status updates at a steady cadence and answer questions outside the war room.',
+  scribe:
+    'You keep the record: pin key messages with 📌 so they land on the timeline, and note decisions and their times.',
 };
 export const roleGuide = (role: string) => ROLE_GUIDE[role] ?? `You hold the ${role} role for this incident.`;

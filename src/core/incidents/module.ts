@@ -16,7 +16,6 @@ import { IncidentQueries } from './queries.js';
 import { type IncidentFormName, IncidentService } from './service.js';
 import { isOpen, SETTABLE_STATUSES } from './model.js';
 
-
 const USAGE =
   '/incident declare [title] · update <text> · status <status> [text] · severity <SEV> · role <role> <@user> · resolve [summary] · list · timeline · postmortem · stats [30d] · help';
 
@@ -38,18 +37,38 @@ function parse(line: string) {
     case 'declare':
       return build(O.declare, { title: opt(rest) }, label, USAGE);
     case 'update':
-      if (!rest.trim()) return invalid('COMMAND.INVALID', '/incident update needs the text of the update.', 'Example: /incident update Rolled back the deploy; error rate falling');
+      if (!rest.trim())
+        return invalid(
+          'COMMAND.INVALID',
+          '/incident update needs the text of the update.',
+          'Example: /incident update Rolled back the deploy; error rate falling',
+        );
       return build(O.update, { incident, text: rest.trim() }, label, USAGE);
     case 'status': {
       const [status = '', ...more] = rest.trim().split(/\s+/);
-      return build(O.status, { incident, status: status.toLowerCase(), text: opt(rest.trim().slice(status.length)) ?? (more.length ? more.join(' ') : undefined) }, label, USAGE);
+      return build(
+        O.status,
+        {
+          incident,
+          status: status.toLowerCase(),
+          text: opt(rest.trim().slice(status.length)) ?? (more.length ? more.join(' ') : undefined),
+        },
+        label,
+        USAGE,
+      );
     }
     case 'severity':
     case 'sev':
-      if (words.length !== 1) return invalid('COMMAND.INVALID', '/incident severity needs one severity, e.g. SEV1.', `Usage: ${USAGE}`);
+      if (words.length !== 1)
+        return invalid('COMMAND.INVALID', '/incident severity needs one severity, e.g. SEV1.', `Usage: ${USAGE}`);
       return build(O.severity, { incident, severity: words[0].toUpperCase() }, label, USAGE);
     case 'role':
-      if (words.length !== 2) return invalid('COMMAND.INVALID', '/incident role needs a role and a person, e.g. /incident role commander @bea.', `Usage: ${USAGE}`);
+      if (words.length !== 2)
+        return invalid(
+          'COMMAND.INVALID',
+          '/incident role needs a role and a person, e.g. /incident role commander @bea.',
+          `Usage: ${USAGE}`,
+        );
       return build(O.role, { incident, role: words[0].toLowerCase(), user: words[1] }, label, USAGE);
     case 'resolve':
       return build(O.resolve, { incident, summary: opt(rest) }, label, USAGE);
@@ -69,7 +88,14 @@ function parse(line: string) {
   }
 }
 
-const ref = { type: 'string', name: 'incident', description: 'The incident, e.g. INC-7 (default: the war room you are in)', required: false, maxLength: 16, ref: { prefix: 'INC', noun: 'an incident', hint: 'Name it like INC-7; /incident list shows the open ones.' } } as const;
+const ref = {
+  type: 'string',
+  name: 'incident',
+  description: 'The incident, e.g. INC-7 (default: the war room you are in)',
+  required: false,
+  maxLength: 16,
+  ref: { prefix: 'INC', noun: 'an incident', hint: 'Name it like INC-7; /incident list shows the open ones.' },
+} as const;
 
 export const incidentsModule: StewardModule = {
   id: 'incidents',
@@ -80,37 +106,126 @@ export const incidentsModule: StewardModule = {
       name: 'incident',
       description: 'Incidents: declare, run the war room, resolve, postmortem',
       usage: USAGE,
-      slackHint: 'declare [title] | update <text> | role <role> <@user> | resolve [summary] | list | timeline | postmortem | stats [30d]',
+      slackHint:
+        'declare [title] | update <text> | role <role> <@user> | resolve [summary] | list | timeline | postmortem | stats [30d]',
       parse,
       options: [
-        { type: 'subcommand', name: 'declare', description: 'Declare an incident (opens the form)', options: [{ type: 'string', name: 'title', description: 'What is broken, e.g. Checkout fails with 502', required: false, maxLength: 100, freeText: true }] },
-        { type: 'subcommand', name: 'update', description: 'Post a status update in the war room and the announcement thread', options: [{ type: 'string', name: 'text', description: 'The update', required: true, maxLength: 2000, freeText: true }, ref] },
+        {
+          type: 'subcommand',
+          name: 'declare',
+          description: 'Declare an incident (opens the form)',
+          options: [
+            {
+              type: 'string',
+              name: 'title',
+              description: 'What is broken, e.g. Checkout fails with 502',
+              required: false,
+              maxLength: 100,
+              freeText: true,
+            },
+          ],
+        },
+        {
+          type: 'subcommand',
+          name: 'update',
+          description: 'Post a status update in the war room and the announcement thread',
+          options: [
+            {
+              type: 'string',
+              name: 'text',
+              description: 'The update',
+              required: true,
+              maxLength: 2000,
+              freeText: true,
+            },
+            ref,
+          ],
+        },
         {
           type: 'subcommand',
           name: 'status',
           description: 'Change the status',
           options: [
-            { type: 'string', name: 'status', description: 'The new status', required: true, choices: SETTABLE_STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })) },
-            { type: 'string', name: 'text', description: 'What changed', required: false, maxLength: 2000, freeText: true },
+            {
+              type: 'string',
+              name: 'status',
+              description: 'The new status',
+              required: true,
+              choices: SETTABLE_STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })),
+            },
+            {
+              type: 'string',
+              name: 'text',
+              description: 'What changed',
+              required: false,
+              maxLength: 2000,
+              freeText: true,
+            },
             ref,
           ],
         },
-        { type: 'subcommand', name: 'severity', description: 'Change the severity', options: [{ type: 'string', name: 'severity', description: 'The new severity, e.g. SEV2', required: true, maxLength: 16 }, ref] },
+        {
+          type: 'subcommand',
+          name: 'severity',
+          description: 'Change the severity',
+          options: [
+            {
+              type: 'string',
+              name: 'severity',
+              description: 'The new severity, e.g. SEV2',
+              required: true,
+              maxLength: 16,
+            },
+            ref,
+          ],
+        },
         {
           type: 'subcommand',
           name: 'role',
           description: 'Give someone a role: commander, communications, scribe',
-          options: [{ type: 'string', name: 'role', description: 'The role, e.g. commander', required: true, maxLength: 64 }, { type: 'user', name: 'user', description: 'Who takes the role', required: true }, ref],
+          options: [
+            { type: 'string', name: 'role', description: 'The role, e.g. commander', required: true, maxLength: 64 },
+            { type: 'user', name: 'user', description: 'Who takes the role', required: true },
+            ref,
+          ],
         },
-        { type: 'subcommand', name: 'resolve', description: 'Resolve the incident and write the postmortem draft', options: [{ type: 'string', name: 'summary', description: 'What fixed it', required: false, maxLength: 2000, freeText: true }, ref] },
+        {
+          type: 'subcommand',
+          name: 'resolve',
+          description: 'Resolve the incident and write the postmortem draft',
+          options: [
+            {
+              type: 'string',
+              name: 'summary',
+              description: 'What fixed it',
+              required: false,
+              maxLength: 2000,
+              freeText: true,
+            },
+            ref,
+          ],
+        },
         { type: 'subcommand', name: 'list', description: 'Open incidents by severity' },
         { type: 'subcommand', name: 'timeline', description: 'The timeline of an incident', options: [ref] },
-        { type: 'subcommand', name: 'postmortem', description: 'The postmortem draft of a resolved incident', options: [ref] },
+        {
+          type: 'subcommand',
+          name: 'postmortem',
+          description: 'The postmortem draft of a resolved incident',
+          options: [ref],
+        },
         {
           type: 'subcommand',
           name: 'stats',
           description: 'Incident count, MTTA and MTTR by severity and service',
-          options: [{ type: 'string', name: 'window', description: 'Period (default: 30 days)', required: false, choices: [7, 30, 90, 365].map((d) => ({ name: `Last ${d} days`, value: `${d}d` })) }],
+          options: [
+            {
+              type: 'string',
+              name: 'window',
+              description: 'Period (default: 30 days)',
+              required: false,
+              choices: [7, 30, 90, 365].map((d) => ({ name: `Last ${d} days`, value: `${d}d` })),
+            },
+          ],
         },
         { type: 'subcommand', name: 'help', description: 'What the incident commands do' },
       ],
@@ -119,11 +234,26 @@ export const incidentsModule: StewardModule = {
   operations: Object.values(IncidentOps),
   forms: [DeclareForm, StatusForm, SeverityForm, RoleForm, ResolveForm],
   help: [
-    { usage: '/incident declare [title]', what: 'declare an incident: war room, announcement, roles, timeline', writes: true },
-    { usage: '/incident help', what: 'every incident command: update, status, severity, role, resolve, list, timeline, stats', writes: false },
+    {
+      usage: '/incident declare [title]',
+      what: 'declare an incident: war room, announcement, roles, timeline',
+      writes: true,
+    },
+    {
+      usage: '/incident help',
+      what: 'every incident command: update, status, severity, role, resolve, list, timeline, stats',
+      writes: false,
+    },
   ],
   create(k) {
-    const inc = new IncidentService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, paging: () => k.link(INCIDENT_PAGING) });
+    const inc = new IncidentService({
+      store: k.store,
+      clock: k.clock,
+      dir: k.dir,
+      kick: k.kick,
+      platforms: k.platforms,
+      paging: () => k.link(INCIDENT_PAGING),
+    });
     const q = new IncidentQueries(k.store, k.dir, inc);
     const O = IncidentOps;
     /** A numbered incident form, opened again on the same target with the values typed so far. */
@@ -136,7 +266,16 @@ export const incidentsModule: StewardModule = {
     const forIncident: PagingIncidents = {
       async note(tx, n, text, at, actor, dedupe) {
         const i = await tx.incidents.byNumber(n);
-        if (i) await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'page', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text, dedupeKey: dedupe });
+        if (i)
+          await tx.incidents.addTimeline({
+            incidentId: i.id,
+            at,
+            kind: 'page',
+            actorPerson: actor?.id ?? null,
+            actorName: actor?.name ?? 'Steward',
+            text,
+            dedupeKey: dedupe,
+          });
       },
       async acknowledged(tx, n, at) {
         for (let attempt = 0; attempt < 3; attempt++) {
@@ -157,7 +296,16 @@ export const incidentsModule: StewardModule = {
       },
       async note(tx, n, text, at, actor, dedupe) {
         const i = await tx.incidents.byNumber(n);
-        if (i) await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'change', actorPerson: actor?.id ?? null, actorName: actor?.name ?? 'Steward', text, dedupeKey: dedupe });
+        if (i)
+          await tx.incidents.addTimeline({
+            incidentId: i.id,
+            at,
+            kind: 'change',
+            actorPerson: actor?.id ?? null,
+            actorName: actor?.name ?? 'Steward',
+            text,
+            dedupeKey: dedupe,
+          });
       },
     };
     return {
@@ -177,16 +325,36 @@ export const incidentsModule: StewardModule = {
         run(O.help, (c) => incidentHelp(c, k.dir())),
       ],
       forms: [
-        onForm(DeclareForm, { submit: (c, _t, v, key) => inc.submitDeclare(c, v, key), reopen: (_c, t, values) => ok(declareForm(k.dir(), values, t.nonce)) }),
-        onForm(StatusForm, { submit: (c, t, v, key) => inc.setStatus(c, t.number, v.status, v.text, key), reopen: reopenAs('status') }),
-        onForm(SeverityForm, { submit: (c, t, v, key) => inc.setSeverity(c, t.number, v.severity, key), reopen: reopenAs('severity') }),
-        onForm(RoleForm, { submit: (c, t, v, key) => inc.assignRole(c, t.number, v.role, v.person, key), reopen: reopenAs('role') }),
-        onForm(ResolveForm, { submit: (c, t, v, key) => inc.resolve(c, t.number, v.summary, key), reopen: reopenAs('resolve') }),
+        onForm(DeclareForm, {
+          submit: (c, _t, v, key) => inc.submitDeclare(c, v, key),
+          reopen: (_c, t, values) => ok(declareForm(k.dir(), values, t.nonce)),
+        }),
+        onForm(StatusForm, {
+          submit: (c, t, v, key) => inc.setStatus(c, t.number, v.status, v.text, key),
+          reopen: reopenAs('status'),
+        }),
+        onForm(SeverityForm, {
+          submit: (c, t, v, key) => inc.setSeverity(c, t.number, v.severity, key),
+          reopen: reopenAs('severity'),
+        }),
+        onForm(RoleForm, {
+          submit: (c, t, v, key) => inc.assignRole(c, t.number, v.role, v.person, key),
+          reopen: reopenAs('role'),
+        }),
+        onForm(ResolveForm, {
+          submit: (c, t, v, key) => inc.resolve(c, t.number, v.summary, key),
+          reopen: reopenAs('resolve'),
+        }),
       ],
-      effects: incidentEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, changes: () => k.link(INCIDENT_CHANGES) }),
+      effects: incidentEffects({
+        store: k.store,
+        clock: k.clock,
+        dir: k.dir,
+        gateways: k.gateways,
+        changes: () => k.link(INCIDENT_CHANGES),
+      }),
       provides: [provide(PAGING_INCIDENTS, forIncident), provide(CHANGE_INCIDENTS, forChanges)],
       pinned: (platform, channelId, m) => inc.addPinned(platform, channelId, m),
     };
   },
 };
-

@@ -10,8 +10,16 @@ const incidentRequired = numberRef('INC');
 export const IncidentOps = {
   declare: operation('incident.declare', z.object({ title: z.string().trim().max(100).optional() }), 'member'),
   update: operation('incident.update', z.object({ incident, text: text(2000) }), 'member'),
-  status: operation('incident.status', z.object({ incident, status: z.enum(SETTABLE_STATUSES), text: text(2000).optional() }), 'member'),
-  severity: operation('incident.severity', z.object({ incident, severity: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/, 'must be a severity such as SEV2') }), 'member'),
+  status: operation(
+    'incident.status',
+    z.object({ incident, status: z.enum(SETTABLE_STATUSES), text: text(2000).optional() }),
+    'member',
+  ),
+  severity: operation(
+    'incident.severity',
+    z.object({ incident, severity: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/, 'must be a severity such as SEV2') }),
+    'member',
+  ),
   role: operation('incident.role', z.object({ incident, role: id, user: personRef }), 'member'),
   resolve: operation('incident.resolve', z.object({ incident, summary: text(2000).optional() }), 'member'),
   list: operation('incident.list', z.object({}), 'read'),
@@ -20,6 +28,10 @@ export const IncidentOps = {
   postmortem: operation('incident.postmortem', z.object({ incident }), 'read'),
   help: operation('incident.help', z.object({}), 'read'),
   /** Buttons on the incident summary card: open the matching form. */
-  form: operation('incident.form', z.object({ incident: incidentRequired, form: z.enum(['status', 'severity', 'role', 'resolve']) }), 'member'),
+  form: operation(
+    'incident.form',
+    z.object({ incident: incidentRequired, form: z.enum(['status', 'severity', 'role', 'resolve']) }),
+    'member',
+  ),
   retryWarRoom: operation('incident.retry_war_room', z.object({ incident: incidentRequired }), 'member'),
 };

@@ -5,7 +5,16 @@ import { fail, type Outcome } from '../errors.js';
 import { type Incident, ref } from './model.js';
 
 /** Every state change of an incident, each with its own rule. */
-export const INCIDENT_ACTIONS = ['update', 'status', 'close', 'severity', 'role', 'commander', 'resolve', 'warRoom'] as const;
+export const INCIDENT_ACTIONS = [
+  'update',
+  'status',
+  'close',
+  'severity',
+  'role',
+  'commander',
+  'resolve',
+  'warRoom',
+] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 /** Words a rule may use besides a role id: the declarer, the service's team or owners, anyone in the policy. */
@@ -64,12 +73,19 @@ export function mayAct(dir: Directory, personId: string | undefined, i: Incident
 }
 
 export function describeRules(rules: readonly string[]): string {
-  const words: Record<string, string> = { team: "service's team", owners: "service's owners", anyone: 'anyone in the policy' };
+  const words: Record<string, string> = {
+    team: "service's team",
+    owners: "service's owners",
+    anyone: 'anyone in the policy',
+  };
   return rules.map((r) => words[r] ?? r).join(' or ');
 }
 
 export function refuse(dir: Directory, i: Incident, action: IncidentAction): Outcome<never> {
   const rules = rulesFor(dir, action);
-  const hint = action === 'commander' ? `Ask the ${describeRules(rules)} to hand it over.` : 'Ask them, or have the commander role assigned to you first.';
+  const hint =
+    action === 'commander'
+      ? `Ask the ${describeRules(rules)} to hand it over.`
+      : 'Ask them, or have the commander role assigned to you first.';
   return fail('AUTH.FORBIDDEN', `Only the ${describeRules(rules)} may ${VERBS[action]} ${ref(i)}.`, hint);
 }

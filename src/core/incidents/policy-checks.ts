@@ -8,5 +8,6 @@ export function checkIncidentsPolicy(p: Policy, c: PolicyCheck): void {
     if (sevs.has(s.id)) c.problem(['incidents', 'severities', i, 'id'], `duplicate severity "${s.id}"`);
     sevs.add(s.id);
   });
-  if (!/\{number\}/.test(p.incidents.channelName)) c.problem(['incidents', 'channelName'], 'must contain {number} so every war room gets a distinct name');
+  if (!/\{number\}/.test(p.incidents.channelName))
+    c.problem(['incidents', 'channelName'], 'must contain {number} so every war room gets a distinct name');
 }

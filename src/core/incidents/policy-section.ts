@@ -6,7 +6,10 @@ import { INCIDENT_ACTIONS, type IncidentAction } from './permissions.js';
 const rule = z.array(z.union([z.enum(['declarer', 'team', 'owners', 'anyone']), slug])).min(1);
 
 const severity = z
-  .object({ id: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/, 'must be an upper-case id such as SEV1'), description: z.string().min(1).max(100) })
+  .object({
+    id: z.string().regex(/^[A-Z][A-Z0-9-]{0,15}$/, 'must be an upper-case id such as SEV1'),
+    description: z.string().min(1).max(100),
+  })
   .strict();
 
 export const incidents = z
@@ -25,20 +28,34 @@ export const incidents = z
       ]),
     roles: z.array(slug).min(1).default(['commander', 'communications', 'scribe']),
     /** Who may resolve: role ids, "declarer", or "anyone" (any person in the policy). */
-    resolve: z.array(z.union([slug, z.literal('declarer'), z.literal('anyone')])).min(1).default(['commander', 'declarer']),
+    resolve: z
+      .array(z.union([slug, z.literal('declarer'), z.literal('anyone')]))
+      .min(1)
+      .default(['commander', 'declarer']),
     /** Who may make each change (see ./permissions.ts for the defaults); `resolve` here wins over the key above. */
     permissions: z
-      .object(Object.fromEntries(INCIDENT_ACTIONS.map((a) => [a, rule.optional()])) as Record<IncidentAction, z.ZodOptional<typeof rule>>)
+      .object(
+        Object.fromEntries(INCIDENT_ACTIONS.map((a) => [a, rule.optional()])) as Record<
+          IncidentAction,
+          z.ZodOptional<typeof rule>
+        >,
+      )
       .strict()
       .optional()
-      .describe('Who may make each change of an incident: role ids, "declarer", "team" (its service team), "owners" (its service owners) or "anyone" (any person in the policy)'),
+      .describe(
+        'Who may make each change of an incident: role ids, "declarer", "team" (its service team), "owners" (its service owners) or "anyone" (any person in the policy)',
+      ),
   })
   .strict()
   .superRefine((v, ctx) => {
     for (const [action, rules] of Object.entries(v.permissions ?? {}))
       for (const r of rules ?? [])
         if (!['declarer', 'team', 'owners', 'anyone'].includes(r) && !v.roles.includes(r))
-          ctx.addIssue({ code: 'custom', path: ['permissions', action], message: `"${r}" is not one of incidents.roles (${v.roles.join(', ')}) nor declarer, team, owners or anyone` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['permissions', action],
+            message: `"${r}" is not one of incidents.roles (${v.roles.join(', ')}) nor declarer, team, owners or anyone`,
+          });
   });
 
 /** The policy keys incidents declare. */

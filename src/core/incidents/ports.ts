@@ -2,11 +2,17 @@
 import type { Platform } from '../platform.js';
 import type { Incident, IncidentMessage, IncidentStatus, TimelineEntry } from './model.js';
 
-export type NewIncident = Omit<Incident, 'id' | 'version' | 'updatedAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt' | 'resolution' | 'postmortem'>;
+export type NewIncident = Omit<
+  Incident,
+  'id' | 'version' | 'updatedAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt' | 'resolution' | 'postmortem'
+>;
 export type IncidentPatch = Partial<Omit<Incident, 'id' | 'number' | 'declareKey' | 'version'>>;
 
 /** A timeline entry to write; `dedupeKey` marks one that may be delivered twice (pins, reactions). */
-export type NewTimelineEntry = Omit<TimelineEntry, 'id' | 'data' | 'dedupeKey'> & { data?: Record<string, unknown>; dedupeKey?: string };
+export type NewTimelineEntry = Omit<TimelineEntry, 'id' | 'data' | 'dedupeKey'> & {
+  data?: Record<string, unknown>;
+  dedupeKey?: string;
+};
 
 export interface IncidentRepo {
   /** Next incident number (a locked counter: unique across replicas). */

@@ -13,17 +13,29 @@ import type { IncidentService } from './service.js';
 const WINDOW_DAYS = { '7d': 7, '30d': 30, '90d': 90, '365d': 365 } as const;
 
 export class IncidentQueries {
-  constructor(private readonly store: Store, private readonly dir: () => Directory, private readonly service: IncidentService) {}
+  constructor(
+    private readonly store: Store,
+    private readonly dir: () => Directory,
+    private readonly service: IncidentService,
+  ) {}
 
   async list(_ctx: Ctx): Promise<Outcome<Reply>> {
     const open = await this.store.transaction((tx) => tx.incidents.list({ statuses: OPEN_STATUSES }));
     const order = this.dir().policy.incidents.severities.map((s) => s.id);
-    open.sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity) || a.declaredAt.getTime() - b.declaredAt.getTime());
+    open.sort(
+      (a, b) =>
+        order.indexOf(a.severity) - order.indexOf(b.severity) || a.declaredAt.getTime() - b.declaredAt.getTime(),
+    );
     if (!open.length) return ok(ephemeral({ title: 'No open incidents', tone: 'good', body: [txt('All quiet.')] }));
     const lines = open.map((i) => [
       strong(`${ref(i)} ${i.severity}`),
       txt(` ${i.title} · ${statusLabel(i.status)} · `),
-      ...(i.warRoom.channelId ? [{ t: 'channel' as const, name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId }, txt(' · ')] : []),
+      ...(i.warRoom.channelId
+        ? [
+            { t: 'channel' as const, name: i.warRoom.name ?? undefined, [i.warRoom.platform]: i.warRoom.channelId },
+            txt(' · '),
+          ]
+        : []),
       txt('commander '),
       ...personSpan(this.dir(), i.roles.commander),
       txt(' · since '),
@@ -44,16 +56,35 @@ export class IncidentQueries {
       const v = xs.filter((x): x is number => x !== null);
       return v.length ? formatDuration(Math.round(v.reduce((a, b) => a + b, 0) / v.length)) : '—';
     };
-    const row = (label: string, xs: Incident[]) =>
-      [strong(label), txt(`: ${xs.length} · MTTA ${mean(xs.map((i) => durations(i).toAcknowledgeMs))} · MTTR ${mean(xs.filter((i) => i.status === 'resolved').map((i) => durations(i).toResolveMs))}`)];
+    const row = (label: string, xs: Incident[]) => [
+      strong(label),
+      txt(
+        `: ${xs.length} · MTTA ${mean(xs.map((i) => durations(i).toAcknowledgeMs))} · MTTR ${mean(xs.filter((i) => i.status === 'resolved').map((i) => durations(i).toResolveMs))}`,
+      ),
+    ];
     const card: Card = {
       title: `Incident stats, last ${window}`,
       tone: 'info',
-      body: [txt(`${all.length} incidents, ${all.filter((i) => CLOSED_STATUSES.includes(i.status)).length} closed. `), ...row('All', all)],
+      body: [
+        txt(`${all.length} incidents, ${all.filter((i) => CLOSED_STATUSES.includes(i.status)).length} closed. `),
+        ...row('All', all),
+      ],
       sections: all.length
         ? [
-            { heading: 'By severity', body: join(group((i) => i.severity).map(([k, xs]) => row(k, xs)), br) },
-            { heading: 'By service', body: join(group((i) => i.serviceId ?? 'unspecified').map(([k, xs]) => row(k, xs)), br) },
+            {
+              heading: 'By severity',
+              body: join(
+                group((i) => i.severity).map(([k, xs]) => row(k, xs)),
+                br,
+              ),
+            },
+            {
+              heading: 'By service',
+              body: join(
+                group((i) => i.serviceId ?? 'unspecified').map(([k, xs]) => row(k, xs)),
+                br,
+              ),
+            },
           ]
         : undefined,
       context: [txt('MTTA: mean time to acknowledge; MTTR: mean time to resolve (resolved incidents).')],
@@ -72,7 +103,12 @@ export class IncidentQueries {
     const found = await this.service.find(ctx, number);
     if (!found.ok) return found;
     const i = found.value;
-    if (!i.postmortem) return fail('INCIDENT.UNCHANGED', `${ref(i)} has no postmortem draft yet.`, 'It is written when the incident is resolved.');
+    if (!i.postmortem)
+      return fail(
+        'INCIDENT.UNCHANGED',
+        `${ref(i)} has no postmortem draft yet.`,
+        'It is written when the incident is resolved.',
+      );
     return ok(ephemeral(postmortemCard(i)));
   }
 }

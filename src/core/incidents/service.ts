@@ -31,7 +31,13 @@ export interface IncidentDeps {
 
 export type IncidentFormName = 'status' | 'severity' | 'role' | 'resolve';
 
-type Change = { patch: IncidentPatch; kind: TimelineKind; text: string; data?: Record<string, unknown>; effects?: (i: Incident, tx: Tx, at: Date) => Promise<void> };
+type Change = {
+  patch: IncidentPatch;
+  kind: TimelineKind;
+  text: string;
+  data?: Record<string, unknown>;
+  effects?: (i: Incident, tx: Tx, at: Date) => Promise<void>;
+};
 
 export class IncidentService {
   constructor(private readonly d: IncidentDeps) {}
@@ -50,14 +56,21 @@ export class IncidentService {
     const dir = this.dir;
     // Paging needs an escalation path: without one the incident is declared and says why nobody was paged.
     const paging = this.d.paging();
-    const noPage = v.page ? (!paging ? 'paging is not available' : !v.service ? 'no service was chosen' : paging.cannotPage(v.service)) : null;
+    const noPage = v.page
+      ? !paging
+        ? 'paging is not available'
+        : !v.service
+          ? 'no service was chosen'
+          : paging.cannotPage(v.service)
+      : null;
     const { incident, created, page } = await this.d.store.transaction(async (tx) => {
       const at = ctx.now;
       // The claim waits for a concurrent identical submission to commit, then reports it: the
       // second submission returns the first one's incident instead of creating another.
       if (!(await tx.idempotency.claim(key, at))) {
         const existing = await tx.incidents.byDeclareKey(key);
-        if (existing) return { incident: existing, created: false, page: (await paging?.pageOf(tx, existing.number)) ?? null };
+        if (existing)
+          return { incident: existing, created: false, page: (await paging?.pageOf(tx, existing.number)) ?? null };
         throw new Error(`declare key ${key} claimed but no incident found`);
       }
       const number = await tx.incidents.nextNumber();
@@ -76,26 +89,66 @@ export class IncidentService {
           declaredChannel: ctx.inv.channelId ?? null,
           pageOncall: v.page && !noPage,
           declaredAt: at,
-          roles: { [dir.policy.incidents.roles.includes('commander') ? 'commander' : dir.policy.incidents.roles[0]]: person.id },
+          roles: {
+            [dir.policy.incidents.roles.includes('commander') ? 'commander' : dir.policy.incidents.roles[0]]: person.id,
+          },
           warRoom: { platform: ctx.inv.platform, channelId: null, name: null, state: 'pending', error: null },
         },
         at,
       );
-      await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'declared', actorPerson: person.id, actorName: person.name, text: `Declared as ${v.severity}: ${v.title}` });
-      await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.declared', subject: `incident:${ref(incident)}`, after: snapshot(incident) }, at);
+      await tx.incidents.addTimeline({
+        incidentId: incident.id,
+        at,
+        kind: 'declared',
+        actorPerson: person.id,
+        actorName: person.name,
+        text: `Declared as ${v.severity}: ${v.title}`,
+      });
+      await tx.audit.append(
+        {
+          actor: ctx.actor.ref,
+          action: 'incident.declared',
+          subject: `incident:${ref(incident)}`,
+          after: snapshot(incident),
+        },
+        at,
+      );
       let page: string | null = null;
-      if (noPage) await tx.incidents.addTimeline({ incidentId: incident.id, at, kind: 'page', actorPerson: person.id, actorName: person.name, text: `Paging the on-call was requested, but ${noPage}` });
+      if (noPage)
+        await tx.incidents.addTimeline({
+          incidentId: incident.id,
+          at,
+          kind: 'page',
+          actorPerson: person.id,
+          actorName: person.name,
+          text: `Paging the on-call was requested, but ${noPage}`,
+        });
       else if (v.page && paging) {
         const opened = await paging.open(
           tx,
-          { key: `page:incident:${incident.number}`, serviceId: v.service!, incidentNumber: incident.number, message: `${ref(incident)} ${v.severity}: ${v.title}`, createdBy: person.id, createdPlatform: ctx.inv.platform, createdUserId: ctx.inv.userId },
+          {
+            key: `page:incident:${incident.number}`,
+            serviceId: v.service!,
+            incidentNumber: incident.number,
+            message: `${ref(incident)} ${v.severity}: ${v.title}`,
+            createdBy: person.id,
+            createdPlatform: ctx.inv.platform,
+            createdUserId: ctx.inv.userId,
+          },
           ctx.actor.ref,
           at,
         );
         if (opened.ok) page = opened.ref;
       }
       await enqueue(tx.outbox, WarRoomCreate, `war_room:${incident.number}`, { incident: incident.number }, at);
-      for (const platform of announcePlatforms(dir, this.d.platforms())) await enqueue(tx.outbox, Announce, `announce:${incident.number}:${platform}`, { incident: incident.number, platform }, at);
+      for (const platform of announcePlatforms(dir, this.d.platforms()))
+        await enqueue(
+          tx.outbox,
+          Announce,
+          `announce:${incident.number}:${platform}`,
+          { incident: incident.number, platform },
+          at,
+        );
       return { incident, created: true, page };
     });
     if (created) this.d.kick();
@@ -105,7 +158,14 @@ export class IncidentService {
       ephemeral({
         title: created ? `${ref(incident)} declared` : `${ref(incident)} was already declared from this form`,
         tone: 'warning',
-        body: [txt(`${incident.title} · ${incident.severity}. `), txt(created ? `Opening the war room and announcing it now; you are the commander.${pagingText}` : 'Nothing new was created.')],
+        body: [
+          txt(`${incident.title} · ${incident.severity}. `),
+          txt(
+            created
+              ? `Opening the war room and announcing it now; you are the commander.${pagingText}`
+              : 'Nothing new was created.',
+          ),
+        ],
         context: [code(ref(incident))],
       }),
     );
@@ -114,24 +174,45 @@ export class IncidentService {
   /** Finds the incident a command is about: INC-n if given, else the war room it is typed in. */
   async find(ctx: Ctx, number: number | undefined): Promise<Outcome<Incident>> {
     const i = await this.d.store.transaction((tx) =>
-      number !== undefined ? tx.incidents.byNumber(number) : ctx.inv.channelId ? tx.incidents.byWarRoom(ctx.inv.platform, ctx.inv.channelId) : Promise.resolve(null),
+      number !== undefined
+        ? tx.incidents.byNumber(number)
+        : ctx.inv.channelId
+          ? tx.incidents.byWarRoom(ctx.inv.platform, ctx.inv.channelId)
+          : Promise.resolve(null),
     );
     if (i) return ok(i);
     return number !== undefined
       ? fail('INCIDENT.NOT_FOUND', `There is no incident INC-${number}.`, 'See /incident list.')
-      : fail('INCIDENT.NOT_IN_WAR_ROOM', 'This channel is not an incident war room.', 'Run the command in the war room, or name the incident, e.g. INC-7.');
+      : fail(
+          'INCIDENT.NOT_IN_WAR_ROOM',
+          'This channel is not an incident war room.',
+          'Run the command in the war room, or name the incident, e.g. INC-7.',
+        );
   }
 
-  async openForm(ctx: Ctx, number: number, form: IncidentFormName, initial: Initial = {}, nonce?: string): Promise<Outcome<Reply>> {
+  async openForm(
+    ctx: Ctx,
+    number: number,
+    form: IncidentFormName,
+    initial: Initial = {},
+    nonce?: string,
+  ): Promise<Outcome<Reply>> {
     const found = await this.find(ctx, number);
     if (!found.ok) return found;
     const i = found.value;
     if (!isOpen(i.status)) return this.closed(i);
     // A form opens only for someone who may submit it (the status form: any status change; the role form: any role).
-    const actions: IncidentAction[] = form === 'status' ? ['status', 'close'] : form === 'role' ? ['role', 'commander'] : [form];
+    const actions: IncidentAction[] =
+      form === 'status' ? ['status', 'close'] : form === 'role' ? ['role', 'commander'] : [form];
     if (!actions.some((a) => this.may(ctx, i, a))) return refuse(this.dir, i, actions[0]);
     const f =
-      form === 'status' ? statusForm(i, initial, nonce) : form === 'severity' ? severityForm(this.dir, i, initial, nonce) : form === 'role' ? roleForm(this.dir, i, initial, nonce) : resolveForm(i, initial, nonce);
+      form === 'status'
+        ? statusForm(i, initial, nonce)
+        : form === 'severity'
+          ? severityForm(this.dir, i, initial, nonce)
+          : form === 'role'
+            ? roleForm(this.dir, i, initial, nonce)
+            : resolveForm(i, initial, nonce);
     return ok({ cards: [], visibility: 'ephemeral', form: f });
   }
 
@@ -139,17 +220,29 @@ export class IncidentService {
     return this.change(ctx, number, undefined, (i) => {
       if (!this.may(ctx, i, 'update')) return refuse(this.dir, i, 'update');
       return {
-      patch: {},
-      kind: 'update',
-      text,
-      effects: async (i, tx, at) => {
-        await enqueue(tx.outbox, Update, `update:${i.number}:${i.version}`, { incident: i.number, version: i.version, text, by: ctx.actor.person!.id, at: at.toISOString() }, at);
-      },
+        patch: {},
+        kind: 'update',
+        text,
+        effects: async (i, tx, at) => {
+          await enqueue(
+            tx.outbox,
+            Update,
+            `update:${i.number}:${i.version}`,
+            { incident: i.number, version: i.version, text, by: ctx.actor.person!.id, at: at.toISOString() },
+            at,
+          );
+        },
       };
     });
   }
 
-  setStatus(ctx: Ctx, number: number | undefined, status: Exclude<IncidentStatus, 'resolved'>, text: string | undefined, key?: string) {
+  setStatus(
+    ctx: Ctx,
+    number: number | undefined,
+    status: Exclude<IncidentStatus, 'resolved'>,
+    text: string | undefined,
+    key?: string,
+  ) {
     return this.change(ctx, number, key, (i) => {
       const closes = !isOpen(status);
       if (!this.may(ctx, i, closes ? 'close' : 'status')) return refuse(this.dir, i, closes ? 'close' : 'status');
@@ -171,28 +264,51 @@ export class IncidentService {
     return this.change(ctx, number, key, (i) => {
       if (!this.may(ctx, i, 'severity')) return refuse(this.dir, i, 'severity');
       const known = this.dir.policy.incidents.severities.map((s) => s.id);
-      if (!known.includes(severity)) return fail('COMMAND.INVALID', `Unknown severity ${severity}.`, `Severities: ${known.join(', ')}`);
+      if (!known.includes(severity))
+        return fail('COMMAND.INVALID', `Unknown severity ${severity}.`, `Severities: ${known.join(', ')}`);
       if (i.severity === severity) return fail('INCIDENT.UNCHANGED', `${ref(i)} is already ${severity}.`);
-      return { patch: { severity }, kind: 'severity', text: `Severity ${i.severity} → ${severity}`, data: { from: i.severity, to: severity } };
+      return {
+        patch: { severity },
+        kind: 'severity',
+        text: `Severity ${i.severity} → ${severity}`,
+        data: { from: i.severity, to: severity },
+      };
     });
   }
 
   assignRole(ctx: Ctx, number: number | undefined, role: string, userRef: string, key?: string) {
     return this.change(ctx, number, key, (i) => {
-      if (!this.dir.policy.incidents.roles.includes(role)) return fail('COMMAND.INVALID', `There is no role "${role}".`, `Roles: ${this.dir.policy.incidents.roles.join(', ')}`);
+      if (!this.dir.policy.incidents.roles.includes(role))
+        return fail(
+          'COMMAND.INVALID',
+          `There is no role "${role}".`,
+          `Roles: ${this.dir.policy.incidents.roles.join(', ')}`,
+        );
       // Command decides who may resolve and close: handing it over has its own rule.
       const action = role === 'commander' ? 'commander' : 'role';
       if (!this.may(ctx, i, action)) return refuse(this.dir, i, action);
       const person = resolvePerson(this.dir, ctx.inv.platform, userRef);
-      if (!person) return fail('PERSON.NOT_FOUND', `Steward does not know "${userRef}".`, 'Mention someone listed in the policy, or use their person id.');
-      if (i.roles[role] === person.id) return fail('INCIDENT.UNCHANGED', `${person.name} is already ${role} of ${ref(i)}.`);
+      if (!person)
+        return fail(
+          'PERSON.NOT_FOUND',
+          `Steward does not know "${userRef}".`,
+          'Mention someone listed in the policy, or use their person id.',
+        );
+      if (i.roles[role] === person.id)
+        return fail('INCIDENT.UNCHANGED', `${person.name} is already ${role} of ${ref(i)}.`);
       return {
         patch: { roles: { ...i.roles, [role]: person.id } },
         kind: 'role',
         text: `${person.name} is now ${role}`,
         data: { role, person: person.id, previous: i.roles[role] ?? null },
         effects: async (next, tx, at) => {
-          await enqueue(tx.outbox, RoleDm, `role_dm:${next.number}:${next.version}`, { incident: next.number, role, person: person.id, by: ctx.actor.person!.id, guide: roleGuide(role) }, at);
+          await enqueue(
+            tx.outbox,
+            RoleDm,
+            `role_dm:${next.number}:${next.version}`,
+            { incident: next.number, role, person: person.id, by: ctx.actor.person!.id, guide: roleGuide(role) },
+            at,
+          );
         },
       };
     });
@@ -202,7 +318,12 @@ export class IncidentService {
     return this.change(ctx, number, key, (i) => {
       if (!this.may(ctx, i, 'resolve')) return refuse(this.dir, i, 'resolve');
       return {
-        patch: { status: 'resolved', resolvedAt: ctx.now, resolution: summary ?? null, mitigatedAt: i.mitigatedAt ?? null },
+        patch: {
+          status: 'resolved',
+          resolvedAt: ctx.now,
+          resolution: summary ?? null,
+          mitigatedAt: i.mitigatedAt ?? null,
+        },
         kind: 'resolved',
         text: `Resolved${summary ? `: ${summary}` : ''}`,
         effects: async (next, tx, at) => {
@@ -214,7 +335,11 @@ export class IncidentService {
   }
 
   /** A message pinned (or marked 📌) in a war room joins the timeline once, with its author and time. */
-  async addPinned(platform: Platform, channelId: string, m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date; pinnedBy?: string }): Promise<boolean> {
+  async addPinned(
+    platform: Platform,
+    channelId: string,
+    m: { messageId: string; authorId: string; authorName: string | null; text: string; at: Date; pinnedBy?: string },
+  ): Promise<boolean> {
     return this.d.store.transaction(async (tx) => {
       const i = await tx.incidents.byWarRoom(platform, channelId);
       if (!i) return false;
@@ -230,7 +355,16 @@ export class IncidentService {
         dedupeKey: `pin:${platform}:${channelId}:${m.messageId}`,
       });
       const by = m.pinnedBy ?? m.authorId;
-      if (added) await tx.audit.append({ actor: { platform, platformUserId: by, personId: this.dir.personOn(platform, by)?.id }, action: 'incident.pinned', subject: `incident:${ref(i)}`, after: { messageId: m.messageId } }, this.d.clock.now());
+      if (added)
+        await tx.audit.append(
+          {
+            actor: { platform, platformUserId: by, personId: this.dir.personOn(platform, by)?.id },
+            action: 'incident.pinned',
+            subject: `incident:${ref(i)}`,
+            after: { messageId: m.messageId },
+          },
+          this.d.clock.now(),
+        );
       return added;
     });
   }
@@ -242,10 +376,24 @@ export class IncidentService {
     if (!this.may(ctx, i, 'warRoom')) return refuse(this.dir, i, 'warRoom');
     if (i.warRoom.state === 'ready') return fail('INCIDENT.UNCHANGED', `${ref(i)} already has its war room.`);
     await this.d.store.transaction(async (tx) => {
-      const next = await tx.incidents.update(i.id, i.version, { warRoom: { ...i.warRoom, state: 'pending', error: null } }, ctx.now);
+      const next = await tx.incidents.update(
+        i.id,
+        i.version,
+        { warRoom: { ...i.warRoom, state: 'pending', error: null } },
+        ctx.now,
+      );
       if (!next) return;
-      await enqueue(tx.outbox, WarRoomCreate, `war_room:${i.number}:retry:${next.version}`, { incident: i.number }, ctx.now);
-      await tx.audit.append({ actor: ctx.actor.ref, action: 'incident.war_room_retry', subject: `incident:${ref(i)}` }, ctx.now);
+      await enqueue(
+        tx.outbox,
+        WarRoomCreate,
+        `war_room:${i.number}:retry:${next.version}`,
+        { incident: i.number },
+        ctx.now,
+      );
+      await tx.audit.append(
+        { actor: ctx.actor.ref, action: 'incident.war_room_retry', subject: `incident:${ref(i)}` },
+        ctx.now,
+      );
     });
     this.d.kick();
     return ok(ephemeral({ title: `Retrying the war room for ${ref(i)}`, tone: 'info' }));
@@ -266,11 +414,22 @@ export class IncidentService {
     const person = ctx.actor.person!;
     const kept = await paging.closeForIncident(tx, i.number, ctx.actor.ref, { id: person.id, name: person.name }, at);
     if (kept.length)
-      await tx.incidents.addTimeline({ incidentId: i.id, at, kind: 'page', actorPerson: person.id, actorName: person.name, text: `${kept.join(', ')} left open: ${person.name} may not resolve ${kept.length > 1 ? 'them' : 'it'} (policy paging.acknowledge)` });
+      await tx.incidents.addTimeline({
+        incidentId: i.id,
+        at,
+        kind: 'page',
+        actorPerson: person.id,
+        actorName: person.name,
+        text: `${kept.join(', ')} left open: ${person.name} may not resolve ${kept.length > 1 ? 'them' : 'it'} (policy paging.acknowledge)`,
+      });
   }
 
   private closed(i: Incident): Outcome<never> {
-    return fail('INCIDENT.CLOSED', `${ref(i)} is already ${i.status}.`, i.resolvedAt ? `Closed at ${i.resolvedAt.toISOString()}.` : undefined);
+    return fail(
+      'INCIDENT.CLOSED',
+      `${ref(i)} is already ${i.status}.`,
+      i.resolvedAt ? `Closed at ${i.resolvedAt.toISOString()}.` : undefined,
+    );
   }
 
   /**
@@ -278,7 +437,12 @@ export class IncidentService {
    * change), timeline + audit + outbox in the same transaction. `key` (a form nonce) makes a
    * double submission a no-op.
    */
-  private async change(ctx: Ctx, number: number | undefined, key: string | undefined, decide: (i: Incident) => Change | Outcome<never>): Promise<Outcome<Reply>> {
+  private async change(
+    ctx: Ctx,
+    number: number | undefined,
+    key: string | undefined,
+    decide: (i: Incident) => Change | Outcome<never>,
+  ): Promise<Outcome<Reply>> {
     const person = ctx.actor.person!;
     for (let attempt = 0; attempt < 5; attempt++) {
       const found = await this.find(ctx, number);
@@ -294,23 +458,58 @@ export class IncidentService {
         if (!current.acknowledgedAt && !current.pageOncall) patch.acknowledgedAt = ctx.now;
         const next = await tx.incidents.update(current.id, current.version, patch, ctx.now);
         if (!next) return 'conflict' as const;
-        await tx.incidents.addTimeline({ incidentId: next.id, at: ctx.now, kind: decision.kind, actorPerson: person.id, actorName: person.name, text: decision.text, data: decision.data });
-        await tx.audit.append({ actor: ctx.actor.ref, action: `incident.${decision.kind}`, subject: `incident:${ref(next)}`, before: snapshot(current), after: snapshot(next) }, ctx.now);
+        await tx.incidents.addTimeline({
+          incidentId: next.id,
+          at: ctx.now,
+          kind: decision.kind,
+          actorPerson: person.id,
+          actorName: person.name,
+          text: decision.text,
+          data: decision.data,
+        });
+        await tx.audit.append(
+          {
+            actor: ctx.actor.ref,
+            action: `incident.${decision.kind}`,
+            subject: `incident:${ref(next)}`,
+            before: snapshot(current),
+            after: snapshot(next),
+          },
+          ctx.now,
+        );
         await enqueue(tx.outbox, Refresh, `refresh:${next.number}:${next.version}`, { incident: next.number }, ctx.now);
         await decision.effects?.(next, tx, ctx.now);
         return next;
       });
-      if (result === 'duplicate') return ok(ephemeral({ title: 'Already done', tone: 'info', body: [txt('This form was already submitted; nothing changed twice.')] }));
+      if (result === 'duplicate')
+        return ok(
+          ephemeral({
+            title: 'Already done',
+            tone: 'info',
+            body: [txt('This form was already submitted; nothing changed twice.')],
+          }),
+        );
       if (result === 'conflict') continue;
       this.d.kick();
-      return ok({ visibility: 'ephemeral', cards: [{ ...summaryCard(this.dir, result, { buttons: false }), title: `${ref(result)}: ${decision.text}` }] });
+      return ok({
+        visibility: 'ephemeral',
+        cards: [{ ...summaryCard(this.dir, result, { buttons: false }), title: `${ref(result)}: ${decision.text}` }],
+      });
     }
     return fail('INCIDENT.CONFLICT', 'The incident kept changing while Steward applied this; try again.');
   }
 }
 
 function snapshot(i: Incident) {
-  return { number: i.number, title: i.title, severity: i.severity, status: i.status, service: i.serviceId, roles: i.roles, resolvedAt: i.resolvedAt };
+  return {
+    number: i.number,
+    title: i.title,
+    severity: i.severity,
+    status: i.status,
+    service: i.serviceId,
+    roles: i.roles,
+    resolvedAt: i.resolvedAt,
+  };
 }
 
 /** Connected platforms with an announcement channel (the console announces locally). */

@@ -39,7 +39,8 @@ export interface CronTime {
 /** Parses `cron` (five fields: minute hour day-of-month month day-of-week) for `timezone`; throws CronError. */
 export function cronTime(cron: string, timezone: string): CronTime {
   const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5) throw new CronError(`cron "${cron}" must have five fields: minute hour day-of-month month day-of-week`);
+  if (fields.length !== 5)
+    throw new CronError(`cron "${cron}" must have five fields: minute hour day-of-month month day-of-week`);
   if (!IANAZone.isValidZone(timezone)) throw new CronError(`"${timezone}" is not an IANA time zone`);
   let pattern: Cron;
   try {
@@ -84,7 +85,10 @@ class ZonedCron implements CronTime {
     let wall = this.wallAfter(this.wallOf(at) - this.span(at));
     for (let steps = 0; wall !== null; steps++) {
       if (best !== null && wall > this.wallOf(best) + bestSpan) break;
-      if (steps > MAX_STEPS) throw new CronError(`cron "${this.cron}" matches too often to plan around a change of offset (more than ${MAX_STEPS} times)`);
+      if (steps > MAX_STEPS)
+        throw new CronError(
+          `cron "${this.cron}" matches too often to plan around a change of offset (more than ${MAX_STEPS} times)`,
+        );
       const i = this.instantOf(wall);
       if (i > at && (best === null || i < best)) [best, bestSpan] = [i, this.span(i)];
       wall = this.wallAfter(wall);
@@ -109,7 +113,10 @@ class ZonedCron implements CronTime {
     let wall = this.wallBefore(this.wallOf(at) + this.span(at) + 1);
     for (let steps = 0; wall !== null; steps++) {
       if (best !== null && wall < this.wallOf(best) - bestSpan) break;
-      if (steps > MAX_STEPS) throw new CronError(`cron "${this.cron}" matches too often to plan around a change of offset (more than ${MAX_STEPS} times)`);
+      if (steps > MAX_STEPS)
+        throw new CronError(
+          `cron "${this.cron}" matches too often to plan around a change of offset (more than ${MAX_STEPS} times)`,
+        );
       const i = this.instantOf(wall);
       if (i <= at && (best === null || i > best)) [best, bestSpan] = [i, this.span(i)];
       wall = this.wallBefore(wall);

@@ -29,7 +29,8 @@ export function overrideRef(text: string): OverrideRef {
 }
 
 /** When a database override stops counting: its end, or its cancellation if that came first. */
-export const overrideEnd = (r: OncallOverrideRow): Date => (r.cancelledAt && r.cancelledAt < r.endsAt ? r.cancelledAt : r.endsAt);
+export const overrideEnd = (r: OncallOverrideRow): Date =>
+  r.cancelledAt && r.cancelledAt < r.endsAt ? r.cancelledAt : r.endsAt;
 
 /** How far ahead "current and coming" overrides are looked up for a cancel by schedule. */
 const CANCEL_LOOKAHEAD_MS = 366 * 86_400_000;
@@ -51,7 +52,11 @@ export class OnCall {
     if (!m) this.specs.set(this.dir, (m = new Map<string, ScheduleSpec>()));
     let spec = m.get(s.id);
     if (!spec) {
-      spec = { id: s.id, timezone: s.timezone ?? this.dir.policy.timezone, layers: [...(s.rotation ? [{ name: 'base', rotation: s.rotation }] : []), ...(s.layers ?? [])] };
+      spec = {
+        id: s.id,
+        timezone: s.timezone ?? this.dir.policy.timezone,
+        layers: [...(s.rotation ? [{ name: 'base', rotation: s.rotation }] : []), ...(s.layers ?? [])],
+      };
       m.set(s.id, spec);
     }
     return spec;
@@ -59,9 +64,25 @@ export class OnCall {
 
   /** Policy overrides (older than any made in chat) and database overrides, overlapping [from, to). */
   async overrides(repo: OverrideRepo, s: Schedule, from: Date, to: Date): Promise<KnownOverride[]> {
-    const planned = (s.overrides ?? []).map((o, i) => ({ id: `policy-${i}`, personId: o.person, start: new Date(o.start), end: new Date(o.end), createdAt: new Date(0) }));
+    const planned = (s.overrides ?? []).map((o, i) => ({
+      id: `policy-${i}`,
+      personId: o.person,
+      start: new Date(o.start),
+      end: new Date(o.end),
+      createdAt: new Date(0),
+    }));
     const rows = await repo.active([s.id], from, to);
-    return [...planned, ...rows.map((r) => ({ id: r.id, personId: r.personId, start: r.startsAt, end: overrideEnd(r), createdAt: r.createdAt, row: r }))];
+    return [
+      ...planned,
+      ...rows.map((r) => ({
+        id: r.id,
+        personId: r.personId,
+        start: r.startsAt,
+        end: overrideEnd(r),
+        createdAt: r.createdAt,
+        row: r,
+      })),
+    ];
   }
 
   /** Who is on call in schedule `id` at `at` (inside the caller's transaction): a person id, null for nobody, undefined for no such schedule. */
@@ -80,7 +101,9 @@ export class OnCall {
   /** Schedules a service's escalation path reaches. */
   schedulesOfService(serviceId: string): Schedule[] {
     const ep = this.dir.escalation(this.dir.service(serviceId)?.escalation ?? '');
-    const ids = new Set(ep?.levels.flatMap((l) => l.notify.flatMap((t) => ('schedule' in t ? [t.schedule] : []))) ?? []);
+    const ids = new Set(
+      ep?.levels.flatMap((l) => l.notify.flatMap((t) => ('schedule' in t ? [t.schedule] : []))) ?? [],
+    );
     return [...ids].map((id) => this.dir.schedule(id)!).filter(Boolean);
   }
 
@@ -98,12 +121,33 @@ export class OnCall {
       if (s) schedules = [s];
       else if (dir.service(target)) {
         schedules = this.schedulesOfService(target);
-        if (!schedules.length) return fail('SCHEDULE.NOT_FOUND', `${dir.service(target)!.name} has no on-call schedule in its escalation path.`, 'See /service show for its path.');
-      } else return fail('SCHEDULE.NOT_FOUND', `There is no schedule or service "${target}".`, `Schedules: ${dir.policy.schedules.map((s) => s.id).join(', ') || 'none'}`);
+        if (!schedules.length)
+          return fail(
+            'SCHEDULE.NOT_FOUND',
+            `${dir.service(target)!.name} has no on-call schedule in its escalation path.`,
+            'See /service show for its path.',
+          );
+      } else
+        return fail(
+          'SCHEDULE.NOT_FOUND',
+          `There is no schedule or service "${target}".`,
+          `Schedules: ${dir.policy.schedules.map((s) => s.id).join(', ') || 'none'}`,
+        );
     } else {
-      const mine = ctx.actor.person ? dir.teamsOf(ctx.actor.person.id).flatMap((t) => dir.servicesOfTeam(t.id).flatMap((s) => this.schedulesOfService(s.id))) : [];
+      const mine = ctx.actor.person
+        ? dir
+            .teamsOf(ctx.actor.person.id)
+            .flatMap((t) => dir.servicesOfTeam(t.id).flatMap((s) => this.schedulesOfService(s.id)))
+        : [];
       schedules = mine.length ? [...new Map(mine.map((s) => [s.id, s])).values()] : dir.policy.schedules;
-      if (!schedules.length) return ok(ephemeral({ title: 'No on-call schedules', tone: 'info', body: [txt('The policy defines no schedules yet (policy key "schedules").')] }));
+      if (!schedules.length)
+        return ok(
+          ephemeral({
+            title: 'No on-call schedules',
+            tone: 'info',
+            body: [txt('The policy defines no schedules yet (policy key "schedules").')],
+          }),
+        );
     }
     const shown = schedules.slice(0, ONCALL_MAX_CARDS);
     const now = ctx.now;
@@ -116,30 +160,63 @@ export class OnCall {
       }
       return out;
     });
-    if (schedules.length > shown.length) cards.push({ title: `${schedules.length - shown.length} more schedule(s)`, tone: 'neutral', body: [txt('Name one: /oncall <schedule or service>.')] });
+    if (schedules.length > shown.length)
+      cards.push({
+        title: `${schedules.length - shown.length} more schedule(s)`,
+        tone: 'neutral',
+        body: [txt('Name one: /oncall <schedule or service>.')],
+      });
     const last = cards[cards.length - 1];
     cards[cards.length - 1] = { ...last, context: [...(last.context ?? []), txt(' · times in your time zone')] };
     return ok(ephemeral(...cards));
   }
 
-  private card(s: Schedule, cn: { current: Segment; next: Segment | null }, overrides: KnownOverride[], now: Date): Card {
+  private card(
+    s: Schedule,
+    cn: { current: Segment; next: Segment | null },
+    overrides: KnownOverride[],
+    now: Date,
+  ): Card {
     const dir = this.dir;
     const who = (seg: Segment): Rich => {
       if (!seg.personId) return [txt('nobody')];
       const o = seg.override as KnownOverride | null; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- Override carries no row; a known override does
-      const cover: Rich = o ? [txt(' (override'), ...(o.row?.covers ? [txt(' for '), ...personSpan(dir, o.row.covers)] : []), ...(o.row ? [txt(', set by '), ...personSpan(dir, o.row.createdBy)] : []), txt(')')] : [];
+      const cover: Rich = o
+        ? [
+            txt(' (override'),
+            ...(o.row?.covers ? [txt(' for '), ...personSpan(dir, o.row.covers)] : []),
+            ...(o.row ? [txt(', set by '), ...personSpan(dir, o.row.createdBy)] : []),
+            txt(')'),
+          ]
+        : [];
       return [...personSpan(dir, seg.personId), ...cover];
     };
     const fields: Card['fields'] = [
       { label: 'Now', value: [...who(cn.current), txt(' until '), time(cn.current.end)] },
-      { label: 'Next', value: cn.next ? [...who(cn.next), txt(' from '), time(cn.next.start), txt(' until '), time(cn.next.end)] : [txt('no change in the next 8 weeks')] },
+      {
+        label: 'Next',
+        value: cn.next
+          ? [...who(cn.next), txt(' from '), time(cn.next.start), txt(' until '), time(cn.next.end)]
+          : [txt('no change in the next 8 weeks')],
+      },
     ];
     const coming = overrides.filter((o) => o.end > now);
     if (coming.length)
       fields.push({
         label: 'Overrides',
         value: join(
-          coming.slice(0, 5).map((o) => [...personSpan(dir, o.personId), txt(' '), time(o.start), txt(' → '), time(o.end), ...(o.row ? [txt(' · by '), ...personSpan(dir, o.row.createdBy), txt(` · #${o.row.id}`)] : [txt(' · planned in the policy')])]),
+          coming
+            .slice(0, 5)
+            .map((o) => [
+              ...personSpan(dir, o.personId),
+              txt(' '),
+              time(o.start),
+              txt(' → '),
+              time(o.end),
+              ...(o.row
+                ? [txt(' · by '), ...personSpan(dir, o.row.createdBy), txt(` · #${o.row.id}`)]
+                : [txt(' · planned in the policy')]),
+            ]),
           br,
         ),
       });
@@ -148,7 +225,10 @@ export class OnCall {
       title: `On call: ${s.name ?? s.id}`,
       tone: cn.current.personId ? 'info' : 'warning',
       fields,
-      context: [code(s.id), txt(` · ${this.spec(s).timezone}${used.length ? ` · pages for ${used.map((x) => x.name).join(', ')}` : ''}`)],
+      context: [
+        code(s.id),
+        txt(` · ${this.spec(s).timezone}${used.length ? ` · pages for ${used.map((x) => x.name).join(', ')}` : ''}`),
+      ],
     };
   }
 
@@ -163,16 +243,30 @@ export class OnCall {
     const dir = this.dir;
     const me = ctx.actor.person!;
     const cover = resolvePerson(dir, ctx.inv.platform, userRef);
-    if (!cover) return fail('PERSON.NOT_FOUND', `Steward does not know "${userRef}".`, 'Mention someone listed in the policy, or use their person id.');
+    if (!cover)
+      return fail(
+        'PERSON.NOT_FOUND',
+        `Steward does not know "${userRef}".`,
+        'Mention someone listed in the policy, or use their person id.',
+      );
     const ms = parseDuration(duration);
     const max = parseDuration(dir.policy.paging.maxOverride);
-    if (ms > max) return fail('COMMAND.INVALID', `An override may last at most ${formatDuration(max)} (policy paging.maxOverride).`);
+    if (ms > max)
+      return fail(
+        'COMMAND.INVALID',
+        `An override may last at most ${formatDuration(max)} (policy paging.maxOverride).`,
+      );
     const now = ctx.now;
     let candidates: Schedule[];
     if (target) {
       const s = dir.schedule(target);
       candidates = s ? [s] : dir.service(target) ? this.schedulesOfService(target) : [];
-      if (!candidates.length) return fail('SCHEDULE.NOT_FOUND', `There is no schedule or service "${target}" with an on-call schedule.`, `Schedules: ${dir.policy.schedules.map((x) => x.id).join(', ') || 'none'}`);
+      if (!candidates.length)
+        return fail(
+          'SCHEDULE.NOT_FOUND',
+          `There is no schedule or service "${target}" with an on-call schedule.`,
+          `Schedules: ${dir.policy.schedules.map((x) => x.id).join(', ') || 'none'}`,
+        );
     } else {
       const holding = await this.d.store.transaction(async (tx) => {
         const out: Schedule[] = [];
@@ -184,18 +278,38 @@ export class OnCall {
     if (candidates.length !== 1)
       return fail(
         'COMMAND.INVALID',
-        candidates.length ? `Which schedule should ${cover.name} cover? ${candidates.map((s) => s.id).join(', ')}.` : `Steward cannot tell which schedule ${cover.name} should cover.`,
+        candidates.length
+          ? `Which schedule should ${cover.name} cover? ${candidates.map((s) => s.id).join(', ')}.`
+          : `Steward cannot tell which schedule ${cover.name} should cover.`,
         `Name it: /oncall override @${cover.id} ${duration} <schedule>`,
       );
     const s = candidates[0];
     if (!this.mayOverride(me.id, s))
-      return fail('AUTH.FORBIDDEN', `Only members of ${s.id} and of the teams it pages for may set up cover in it.`, `Ask one of: ${[...this.members(s)].slice(0, 5).join(', ')}`);
+      return fail(
+        'AUTH.FORBIDDEN',
+        `Only members of ${s.id} and of the teams it pages for may set up cover in it.`,
+        `Ask one of: ${[...this.members(s)].slice(0, 5).join(', ')}`,
+      );
     const end = new Date(now.getTime() + ms);
     const row = await this.d.store.transaction(async (tx) => {
       const before = await this.holderAt(tx.overrides, s.id, now);
-      const r = await tx.overrides.create({ scheduleId: s.id, personId: cover.id, startsAt: now, endsAt: end, covers: before ?? null, createdBy: me.id, createdAt: now });
+      const r = await tx.overrides.create({
+        scheduleId: s.id,
+        personId: cover.id,
+        startsAt: now,
+        endsAt: end,
+        covers: before ?? null,
+        createdBy: me.id,
+        createdAt: now,
+      });
       await tx.audit.append(
-        { actor: ctx.actor.ref, action: 'oncall.override', subject: `schedule:${s.id}`, before: { onCall: before ?? null }, after: { override: r.id, person: cover.id, start: now.toISOString(), end: end.toISOString() } },
+        {
+          actor: ctx.actor.ref,
+          action: 'oncall.override',
+          subject: `schedule:${s.id}`,
+          before: { onCall: before ?? null },
+          after: { override: r.id, person: cover.id, start: now.toISOString(), end: end.toISOString() },
+        },
         now,
       );
       return r;
@@ -204,7 +318,17 @@ export class OnCall {
       inChannel({
         title: `${cover.name} is on call for ${s.name ?? s.id} for ${formatDuration(ms)}`,
         tone: 'good',
-        body: [...personSpan(dir, cover.id), txt(' covers '), strong(s.id), txt(' from '), time(now), txt(' until '), time(end), ...(row.covers && row.covers !== cover.id ? [txt(' instead of '), ...personSpan(dir, row.covers)] : []), txt('.')],
+        body: [
+          ...personSpan(dir, cover.id),
+          txt(' covers '),
+          strong(s.id),
+          txt(' from '),
+          time(now),
+          txt(' until '),
+          time(end),
+          ...(row.covers && row.covers !== cover.id ? [txt(' instead of '), ...personSpan(dir, row.covers)] : []),
+          txt('.'),
+        ],
         context: [txt(`override #${row.id} · set by ${me.name} · recorded in the audit log`)],
       }),
     );
@@ -223,7 +347,11 @@ export class OnCall {
     const o = found.value;
     const name = (id: string) => dir.person(id)?.name ?? id;
     if (o.personId !== me.id && o.createdBy !== me.id)
-      return fail('AUTH.FORBIDDEN', `Only ${name(o.personId)} (who covers) or ${name(o.createdBy)} (who set it up) may cancel override #${o.id}.`, `Ask one of them, or set up other cover: /oncall override <@user> <duration> ${o.scheduleId}`);
+      return fail(
+        'AUTH.FORBIDDEN',
+        `Only ${name(o.personId)} (who covers) or ${name(o.createdBy)} (who set it up) may cancel override #${o.id}.`,
+        `Ask one of them, or set up other cover: /oncall override <@user> <duration> ${o.scheduleId}`,
+      );
     const gone = this.unchanged(o, now);
     if (gone) return gone;
     const s = dir.schedule(o.scheduleId);
@@ -231,21 +359,37 @@ export class OnCall {
       const row = await tx.overrides.cancel(o.id, me.id, now);
       // Cancelled or ended meanwhile (a second click, another replica): say so as it is now.
       if (!row) return { row: null, current: await tx.overrides.byId(o.id) } as const;
-      const cn = s ? currentAndNext(this.spec(s), await this.overrides(tx.overrides, s, now, new Date(now.getTime() + LOOKAHEAD_MS)), now, LOOKAHEAD_MS) : null;
+      const cn = s
+        ? currentAndNext(
+            this.spec(s),
+            await this.overrides(tx.overrides, s, now, new Date(now.getTime() + LOOKAHEAD_MS)),
+            now,
+            LOOKAHEAD_MS,
+          )
+        : null;
       const current = cn && { ...cn.current, changes: cn.next !== null };
       await tx.audit.append(
         {
           actor: ctx.actor.ref,
           action: 'oncall.override_cancelled',
           subject: `schedule:${row.scheduleId}`,
-          before: { override: row.id, person: row.personId, start: row.startsAt.toISOString(), end: row.endsAt.toISOString() },
+          before: {
+            override: row.id,
+            person: row.personId,
+            start: row.startsAt.toISOString(),
+            end: row.endsAt.toISOString(),
+          },
           after: { cancelledBy: me.id, at: now.toISOString(), onCall: current?.personId ?? null },
         },
         now,
       );
       return { row, current } as const;
     });
-    if (!done.row) return (done.current && this.unchanged(done.current, now)) || fail('INTERNAL', `Override #${o.id} could not be cancelled; try again.`);
+    if (!done.row)
+      return (
+        (done.current && this.unchanged(done.current, now)) ||
+        fail('INTERNAL', `Override #${o.id} could not be cancelled; try again.`)
+      );
     const { row, current } = done;
     const started = row.startsAt <= now;
     const label = s?.name ?? row.scheduleId;
@@ -257,11 +401,23 @@ export class OnCall {
           ...personSpan(dir, row.personId),
           txt(' no longer covers '),
           strong(row.scheduleId),
-          ...(started ? [txt(' (the cover ran until '), time(row.endsAt), txt(')')] : [txt(' from '), time(row.startsAt), txt(' until '), time(row.endsAt)]),
+          ...(started
+            ? [txt(' (the cover ran until '), time(row.endsAt), txt(')')]
+            : [txt(' from '), time(row.startsAt), txt(' until '), time(row.endsAt)]),
           txt('.'),
         ],
         fields: current
-          ? [{ label: 'On call now', value: [...(current.personId ? personSpan(dir, current.personId) : [txt('nobody')]), ...(current.changes ? [txt(' until '), time(current.end)] : [txt(' (no change in the next 8 weeks)')])] }]
+          ? [
+              {
+                label: 'On call now',
+                value: [
+                  ...(current.personId ? personSpan(dir, current.personId) : [txt('nobody')]),
+                  ...(current.changes
+                    ? [txt(' until '), time(current.end)]
+                    : [txt(' (no change in the next 8 weeks)')]),
+                ],
+              },
+            ]
           : undefined,
         context: [txt(`override #${row.id} · cancelled by ${me.name} · recorded in the audit log`)],
       }),
@@ -270,31 +426,66 @@ export class OnCall {
 
   private async overrideById(id: number): Promise<Outcome<OncallOverrideRow>> {
     const row = await this.d.store.transaction((tx) => tx.overrides.byId(id));
-    return row ? ok(row) : fail('OVERRIDE.NOT_FOUND', `There is no override #${id}.`, 'See /oncall for the overrides of each schedule and their ids.');
+    return row
+      ? ok(row)
+      : fail(
+          'OVERRIDE.NOT_FOUND',
+          `There is no override #${id}.`,
+          'See /oncall for the overrides of each schedule and their ids.',
+        );
   }
 
   /** The caller's one current or coming override (who covers or who set it up) on a schedule, or on a service's schedules. */
   private async ownOverrideOn(me: string, target: string, now: Date): Promise<Outcome<OncallOverrideRow>> {
     const dir = this.dir;
-    const ids = dir.schedule(target) ? [target] : dir.service(target) ? this.schedulesOfService(target).map((s) => s.id) : [];
-    if (!ids.length) return fail('SCHEDULE.NOT_FOUND', `There is no schedule or service "${target}" with an on-call schedule.`, `Schedules: ${dir.policy.schedules.map((x) => x.id).join(', ') || 'none'}`);
-    const rows = (await this.d.store.transaction((tx) => tx.overrides.active(ids, now, new Date(now.getTime() + CANCEL_LOOKAHEAD_MS)))).filter((r) => overrideEnd(r) > now);
+    const ids = dir.schedule(target)
+      ? [target]
+      : dir.service(target)
+        ? this.schedulesOfService(target).map((s) => s.id)
+        : [];
+    if (!ids.length)
+      return fail(
+        'SCHEDULE.NOT_FOUND',
+        `There is no schedule or service "${target}" with an on-call schedule.`,
+        `Schedules: ${dir.policy.schedules.map((x) => x.id).join(', ') || 'none'}`,
+      );
+    const rows = (
+      await this.d.store.transaction((tx) =>
+        tx.overrides.active(ids, now, new Date(now.getTime() + CANCEL_LOOKAHEAD_MS)),
+      )
+    ).filter((r) => overrideEnd(r) > now);
     const mine = rows.filter((r) => r.personId === me || r.createdBy === me);
-    const describe = (r: OncallOverrideRow) => `#${r.id} ${dir.person(r.personId)?.name ?? r.personId} ${r.startsAt > now ? `from ${minuteUtc(r.startsAt)} ` : ''}until ${minuteUtc(overrideEnd(r))}${ids.length > 1 ? ` on ${r.scheduleId}` : ''}`;
+    const describe = (r: OncallOverrideRow) =>
+      `#${r.id} ${dir.person(r.personId)?.name ?? r.personId} ${r.startsAt > now ? `from ${minuteUtc(r.startsAt)} ` : ''}until ${minuteUtc(overrideEnd(r))}${ids.length > 1 ? ` on ${r.scheduleId}` : ''}`;
     if (mine.length === 1) return ok(mine[0]);
-    if (mine.length > 1) return fail('COMMAND.INVALID', `You have ${mine.length} overrides on ${target}: ${mine.map(describe).join('; ')}. Which one?`, `Name it by its id: /oncall override cancel #${mine[0].id}`);
+    if (mine.length > 1)
+      return fail(
+        'COMMAND.INVALID',
+        `You have ${mine.length} overrides on ${target}: ${mine.map(describe).join('; ')}. Which one?`,
+        `Name it by its id: /oncall override cancel #${mine[0].id}`,
+      );
     return fail(
       'OVERRIDE.NOT_FOUND',
       `You have no current or coming override on ${target}.`,
-      rows.length ? `Its overrides: ${rows.map(describe).join('; ')}. Only who covers or who set one up may cancel it.` : 'See /oncall for the overrides of each schedule.',
+      rows.length
+        ? `Its overrides: ${rows.map(describe).join('; ')}. Only who covers or who set one up may cancel it.`
+        : 'See /oncall for the overrides of each schedule.',
     );
   }
 
   /** The answer for an override that was already cancelled or has ended; null while it can be cancelled. */
   private unchanged(o: OncallOverrideRow, now: Date): Outcome<never> | null {
     const name = (id: string | null) => (id ? (this.dir.person(id)?.name ?? id) : 'someone');
-    if (o.cancelledAt) return fail('ONCALL.UNCHANGED', `Override #${o.id} was already cancelled by ${name(o.cancelledBy)} at ${minuteUtc(o.cancelledAt)}. Nothing changed.`);
-    if (o.endsAt <= now) return fail('ONCALL.UNCHANGED', `Override #${o.id} already ended at ${minuteUtc(o.endsAt)}; there is nothing to cancel.`);
+    if (o.cancelledAt)
+      return fail(
+        'ONCALL.UNCHANGED',
+        `Override #${o.id} was already cancelled by ${name(o.cancelledBy)} at ${minuteUtc(o.cancelledAt)}. Nothing changed.`,
+      );
+    if (o.endsAt <= now)
+      return fail(
+        'ONCALL.UNCHANGED',
+        `Override #${o.id} already ended at ${minuteUtc(o.endsAt)}; there is nothing to cancel.`,
+      );
     return null;
   }
 }

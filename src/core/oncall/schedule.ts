@@ -4,17 +4,55 @@ import { parseDuration } from '../shared/duration.js';
 
 export type Weekday = 'Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat' | 'Sun';
 /** "HH:MM" local times in the schedule zone; `to <= from` runs overnight (belongs to the start day); `from == to` is a whole day. `to` may be "24:00". */
-export interface Restriction { days?: Weekday[]; from: string; to: string }
+export interface Restriction {
+  days?: Weekday[];
+  from: string;
+  to: string;
+}
 /** every: "1d" "1w" (calendar) or "12h" "30m" (elapsed); handoff "HH:MM" or "Mon 09:00"; start: local anchor date "YYYY-MM-DD". */
-export interface Rotation { every: string; handoff: string; members: string[]; start?: string }
-export interface Layer { name?: string; rotation: Rotation; restrictions?: Restriction[] }
+export interface Rotation {
+  every: string;
+  handoff: string;
+  members: string[];
+  start?: string;
+}
+export interface Layer {
+  name?: string;
+  rotation: Rotation;
+  restrictions?: Restriction[];
+}
 /** layers[0] is the lowest; a higher layer wins wherever it has a member and its restrictions cover the instant. */
-export interface ScheduleSpec { id: string; timezone: string; layers: Layer[] }
+export interface ScheduleSpec {
+  id: string;
+  timezone: string;
+  layers: Layer[];
+}
 /** Overrides beat every layer; among overlapping ones the latest createdAt wins (none counts as oldest), ties → later in the array. */
-export interface Override { id?: string | number; personId: string; start: Date; end: Date; createdAt?: Date }
-export interface Shift { index: number; personId: string; start: Date; end: Date }
-export interface Segment { start: Date; end: Date; personId: string | null; layer: number | null; override: Override | null }
-export interface OnCall { personId: string | null; layer: number | null; override: Override | null }
+export interface Override {
+  id?: string | number;
+  personId: string;
+  start: Date;
+  end: Date;
+  createdAt?: Date;
+}
+export interface Shift {
+  index: number;
+  personId: string;
+  start: Date;
+  end: Date;
+}
+export interface Segment {
+  start: Date;
+  end: Date;
+  personId: string | null;
+  layer: number | null;
+  override: Override | null;
+}
+export interface OnCall {
+  personId: string | null;
+  layer: number | null;
+  override: Override | null;
+}
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -98,7 +136,8 @@ function weekdayIndex(name: string): number {
 function dayOfDate(text: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || new Date(ms).toISOString().slice(0, 10) !== text.trim()) throw new Error(`not a date (YYYY-MM-DD): ${JSON.stringify(text)}`);
+  if (!m || new Date(ms).toISOString().slice(0, 10) !== text.trim())
+    throw new Error(`not a date (YYYY-MM-DD): ${JSON.stringify(text)}`);
   return ms / DAY;
 }
 
@@ -122,11 +161,21 @@ function compileRotation(rotation: Rotation, zone: IANAZone): CompiledRotation {
   let anchorDay = dayOfDate(rotation.start ?? DEFAULT_START);
   if (h[1]) anchorDay += mod(weekdayIndex(h[1]) - weekdayOf(anchorDay), 7);
   const calendarDays = /[dw]$/.test(rotation.every.trim()) ? everyMs / DAY : null;
-  return { zone, members: rotation.members, handoff, anchorDay, calendarDays, everyMs, anchorMs: instantOf(zone, anchorDay, handoff) };
+  return {
+    zone,
+    members: rotation.members,
+    handoff,
+    anchorDay,
+    calendarDays,
+    everyMs,
+    anchorMs: instantOf(zone, anchorDay, handoff),
+  };
 }
 
 function shiftStart(c: CompiledRotation, k: number): number {
-  return c.calendarDays === null ? c.anchorMs + k * c.everyMs : instantOf(c.zone, c.anchorDay + k * c.calendarDays, c.handoff);
+  return c.calendarDays === null
+    ? c.anchorMs + k * c.everyMs
+    : instantOf(c.zone, c.anchorDay + k * c.calendarDays, c.handoff);
 }
 
 /** The shift index k with start(k) <= t < start(k+1): a guess from local date/time, then corrected against real instants. */
@@ -144,7 +193,12 @@ function shiftIndex(c: CompiledRotation, t: number): number {
 
 function shiftOf(c: CompiledRotation, k: number): Shift {
   if (c.members.length === 0) throw new Error('rotation has no members');
-  return { index: k, personId: c.members[mod(k, c.members.length)], start: new Date(shiftStart(c, k)), end: new Date(shiftStart(c, k + 1)) };
+  return {
+    index: k,
+    personId: c.members[mod(k, c.members.length)],
+    start: new Date(shiftStart(c, k)),
+    end: new Date(shiftStart(c, k + 1)),
+  };
 }
 
 /** The shift of `rotation` (in `timezone`) that contains instant t. Throws when the rotation has no members. */
@@ -156,7 +210,11 @@ export function shiftAt(rotation: Rotation, timezone: string, t: Date): Shift {
 // ---- Restrictions and layers ----
 
 /** A daily window: minutes from the start day's midnight, from < to <= from + 1440. */
-interface Window { days: Set<number>; from: number; to: number }
+interface Window {
+  days: Set<number>;
+  from: number;
+  to: number;
+}
 
 function compileRestriction(r: Restriction): Window {
   const from = minutesOf(r.from);
@@ -165,8 +223,14 @@ function compileRestriction(r: Restriction): Window {
   return { days: new Set((r.days ?? WEEKDAYS).map(weekdayIndex)), from, to };
 }
 
-interface CompiledLayer { rotation: CompiledRotation | null; windows: Window[] }
-interface CompiledSpec { zone: IANAZone; layers: CompiledLayer[] }
+interface CompiledLayer {
+  rotation: CompiledRotation | null;
+  windows: Window[];
+}
+interface CompiledSpec {
+  zone: IANAZone;
+  layers: CompiledLayer[];
+}
 
 function compileSpec(spec: ScheduleSpec): CompiledSpec {
   const zone = zoneOf(spec.timezone);
@@ -203,7 +267,8 @@ function evaluate(cs: CompiledSpec, overrides: readonly Override[], t: number): 
   if (override) return { personId: override.personId, layer: null, override };
   for (let i = cs.layers.length - 1; i >= 0; i--) {
     const { rotation, windows } = cs.layers[i];
-    if (rotation && covers(cs.zone, windows, t)) return { personId: shiftOf(rotation, shiftIndex(rotation, t)).personId, layer: i, override: null };
+    if (rotation && covers(cs.zone, windows, t))
+      return { personId: shiftOf(rotation, shiftIndex(rotation, t)).personId, layer: i, override: null };
   }
   return { personId: null, layer: null, override: null };
 }
@@ -227,7 +292,8 @@ function boundaries(cs: CompiledSpec, overrides: readonly Override[], a: number,
       for (let k = shiftIndex(rotation, a) + 1; ; k++) {
         const s = shiftStart(rotation, k);
         if (s >= b) break;
-        if (++count > MAX_HANDOFFS_PER_LAYER) throw new Error(`too many handoffs in window (> ${MAX_HANDOFFS_PER_LAYER}); use a shorter window`);
+        if (++count > MAX_HANDOFFS_PER_LAYER)
+          throw new Error(`too many handoffs in window (> ${MAX_HANDOFFS_PER_LAYER}); use a shorter window`);
         add(s);
       }
     }
@@ -256,7 +322,8 @@ function timeline(cs: CompiledSpec, overrides: readonly Override[], a: number, b
     const end = new Date(i + 1 < cuts.length ? cuts[i + 1] : b);
     const who = evaluate(cs, overrides, t);
     const prev = out[out.length - 1];
-    if (prev && prev.personId === who.personId && prev.layer === who.layer && prev.override === who.override) prev.end = end;
+    if (prev && prev.personId === who.personId && prev.layer === who.layer && prev.override === who.override)
+      prev.end = end;
     else out.push({ start: new Date(t), end, ...who });
   });
   return out;

@@ -10,7 +10,10 @@ export interface EffectKind<S extends z.ZodType<Record<string, unknown>> = z.Zod
 }
 
 /** Declares an effect kind (the handler is attached where the side effect is carried out). */
-export const effectKind = <S extends z.ZodType<Record<string, unknown>>>(kind: string, payload: S): EffectKind<S> => ({ kind, payload });
+export const effectKind = <S extends z.ZodType<Record<string, unknown>>>(kind: string, payload: S): EffectKind<S> => ({
+  kind,
+  payload,
+});
 
 /** An effect kind with the code that carries it out (safe to repeat: it may run more than once). */
 export interface EffectHandler<S extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
@@ -18,10 +21,20 @@ export interface EffectHandler<S extends z.ZodType<Record<string, unknown>> = z.
   run(payload: z.infer<S>): Promise<void>;
 }
 
-export const handle = <S extends z.ZodType<Record<string, unknown>>>(kind: EffectKind<S>, run: (payload: z.infer<S>) => Promise<void>): EffectHandler => (({ kind, run }));
+export const handle = <S extends z.ZodType<Record<string, unknown>>>(
+  kind: EffectKind<S>,
+  run: (payload: z.infer<S>) => Promise<void>,
+): EffectHandler => ({ kind, run });
 
 /** Enqueues one effect once per key (see OutboxRepo.enqueue). */
-export function enqueue<S extends z.ZodType<Record<string, unknown>>>(outbox: OutboxRepo, kind: EffectKind<S>, key: string, payload: z.input<S>, at: Date, dueAt?: Date): Promise<boolean> {
+export function enqueue<S extends z.ZodType<Record<string, unknown>>>(
+  outbox: OutboxRepo,
+  kind: EffectKind<S>,
+  key: string,
+  payload: z.input<S>,
+  at: Date,
+  dueAt?: Date,
+): Promise<boolean> {
   return outbox.enqueue(key, kind.kind, payload as Record<string, unknown>, at, dueAt);
 }
 

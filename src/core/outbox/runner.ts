@@ -14,7 +14,8 @@ export const OUTBOX_LOCK_MS = 60_000;
 export const OUTBOX_MAX_ATTEMPTS = 8;
 
 /** 1 s, 2 s, 4 s … capped at 5 minutes, or what the platform asked for. */
-export const backoffMs = (attempts: number, asked?: number) => Math.max(asked ?? 0, Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1)));
+export const backoffMs = (attempts: number, asked?: number) =>
+  Math.max(asked ?? 0, Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1)));
 
 export class OutboxRunner {
   private running: Promise<void> | null = null;
@@ -22,7 +23,14 @@ export class OutboxRunner {
   private stopped = false;
 
   constructor(
-    private readonly d: { store: Store; clock: Clock; holder: string; handlers: ReadonlyMap<string, EffectHandler>; log: OutboxLog; onDone?: (kind: string, ok: boolean) => void },
+    private readonly d: {
+      store: Store;
+      clock: Clock;
+      holder: string;
+      handlers: ReadonlyMap<string, EffectHandler>;
+      log: OutboxLog;
+      onDone?: (kind: string, ok: boolean) => void;
+    },
   ) {}
 
   /** Drains due items now; concurrent kicks coalesce into one more pass. Does nothing once stopped. */
@@ -56,7 +64,12 @@ export class OutboxRunner {
   /** One batch: returns how many items it claimed. */
   async drainOnce(): Promise<number> {
     const now = this.d.clock.now();
-    const items = await this.d.store.outboxWorker.claimDue(now, OUTBOX_BATCH, this.d.holder, new Date(now.getTime() + OUTBOX_LOCK_MS));
+    const items = await this.d.store.outboxWorker.claimDue(
+      now,
+      OUTBOX_BATCH,
+      this.d.holder,
+      new Date(now.getTime() + OUTBOX_LOCK_MS),
+    );
     // Items are independent (each handler is safe to repeat and re-reads state), so a batch runs concurrently.
     await Promise.all(items.map((item) => this.runItem(item)));
     return items.length;
@@ -68,21 +81,31 @@ export class OutboxRunner {
       try {
         if (!handler) throw new Error(`no handler for outbox kind ${item.kind}`);
         const payload = handler.kind.payload.safeParse(item.payload);
-        if (!payload.success) throw new Error(`outbox ${item.kind} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+        if (!payload.success)
+          throw new Error(
+            `outbox ${item.kind} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+          );
         await handler.run(payload.data);
         await this.d.store.outboxWorker.complete(item.id, this.d.holder, this.d.clock.now());
         this.d.onDone?.(item.kind, true);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        const final = !(err instanceof RetryableError) && item.attempts >= 3 ? true : item.attempts >= OUTBOX_MAX_ATTEMPTS;
+        const final =
+          !(err instanceof RetryableError) && item.attempts >= 3 ? true : item.attempts >= OUTBOX_MAX_ATTEMPTS;
         if (final) {
           await this.d.store.outboxWorker.giveUp(item.id, this.d.holder, message, this.d.clock.now());
           this.d.log.error({ outbox: item.key, attempts: item.attempts, err: message }, 'side effect failed for good');
           this.d.onDone?.(item.kind, false);
         } else {
-          const due = new Date(this.d.clock.now().getTime() + backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined));
+          const due = new Date(
+            this.d.clock.now().getTime() +
+              backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined),
+          );
           await this.d.store.outboxWorker.retry(item.id, this.d.holder, message, due);
-          this.d.log.warn({ outbox: item.key, attempts: item.attempts, retryAt: due.toISOString(), err: message }, 'side effect failed; will retry');
+          this.d.log.warn(
+            { outbox: item.key, attempts: item.attempts, retryAt: due.toISOString(), err: message },
+            'side effect failed; will retry',
+          );
         }
       }
     }

@@ -35,12 +35,22 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
   };
 
   /** Sends one copy of the page card (the caller checked `sendKey` is unsent), records it, brings it up to date. */
-  async function deliver(page: Page, sendKey: string, gw: ChatGateway, send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>) {
+  async function deliver(
+    page: Page,
+    sendKey: string,
+    gw: ChatGateway,
+    send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>,
+  ) {
     const stuck = await d.store.transaction((tx) => stuckStep(tx, page));
     const sent = await send(inChannel(pageCard(d.dir(), page, stuck)));
     if (!sent) return;
     const now = await d.store.transaction(async (tx) => {
-      await tx.pages.addMessage(page.id, sendKey, { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId }, d.clock.now());
+      await tx.pages.addMessage(
+        page.id,
+        sendKey,
+        { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId },
+        d.clock.now(),
+      );
       const p = await tx.pages.byId(page.id);
       return p && p.version !== page.version ? { page: p, stuck: await stuckStep(tx, p) } : null;
     });
@@ -49,15 +59,22 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
   }
 
   /** One copy of the page card to one person (direct message) or team channel, once per send key, while the page is open. */
-  async function sendCopy(x: { page: number; platform: Platform; to: string; kind: 'dm' | 'channel' }, sendKey: string) {
-    const [page, sent] = await d.store.transaction(async (tx) => [await tx.pages.byNumber(x.page), await tx.pages.hasMessage(sendKey)] as const);
+  async function sendCopy(
+    x: { page: number; platform: Platform; to: string; kind: 'dm' | 'channel' },
+    sendKey: string,
+  ) {
+    const [page, sent] = await d.store.transaction(
+      async (tx) => [await tx.pages.byNumber(x.page), await tx.pages.hasMessage(sendKey)] as const,
+    );
     if (!page) throw new Error(`page ${x.page} not found`);
     if (sent) return;
     // Acknowledged or resolved before this went out: nobody needs waking any more.
     if (page.status !== 'open') return;
     const gw = gateway(x.platform);
     const to = x.to;
-    await deliver(page, sendKey, gw, (card) => (x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r }))));
+    await deliver(page, sendKey, gw, (card) =>
+      x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r })),
+    );
   }
 
   return [
@@ -75,7 +92,9 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
       const page = await load(x.page);
       // A newer refresh is queued for the newer version; it will do this work.
       if (page.version > x.version) return;
-      const [messages, stuck] = await d.store.transaction(async (tx) => [await tx.pages.messages(page.id), await stuckStep(tx, page)] as const);
+      const [messages, stuck] = await d.store.transaction(
+        async (tx) => [await tx.pages.messages(page.id), await stuckStep(tx, page)] as const,
+      );
       const card = inChannel(pageCard(d.dir(), page, stuck));
       for (const m of messages) {
         const gw = d.gateways.get(m.platform);
@@ -88,11 +107,16 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
       const page = await load(x.page);
       const room = page.incidentNumber !== null ? await d.incidents()?.warRoom(page.incidentNumber) : null;
       if (!room) return;
-      if (room.state === 'pending') throw new RetryableError(`the war room of INC-${page.incidentNumber} is not open yet`, 1_000);
+      if (room.state === 'pending')
+        throw new RetryableError(`the war room of INC-${page.incidentNumber} is not open yet`, 1_000);
       const channel = room.channelId;
       if (room.state !== 'ready' || !channel) return;
       if (await d.store.transaction((tx) => tx.pages.hasMessage(`${page.number}:room`))) return;
-      await deliver(page, `${page.number}:room`, gateway(room.platform), (card) => gateway(room.platform).post(channel, card).then((r) => ({ channelId: channel, ...r })));
+      await deliver(page, `${page.number}:room`, gateway(room.platform), (card) =>
+        gateway(room.platform)
+          .post(channel, card)
+          .then((r) => ({ channelId: channel, ...r })),
+      );
     }),
   ];
 }

@@ -76,7 +76,8 @@ export class Escalator {
       } else {
         const holder = await this.d.oncall.holderAt(tx, t.schedule, at);
         if (holder) out.people.push({ person: holder, via: `schedule:${t.schedule}` });
-        else out.missed.push(holder === null ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
+        else
+          out.missed.push(holder === null ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
       }
     }
     return out;
@@ -113,16 +114,28 @@ export class Escalator {
     let deliveries = 0;
     for (const { person } of targets.people)
       for (const a of this.addresses(person)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'dm', now));
-    for (const team of targets.teams) for (const a of this.teamChannels(team)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', now));
+    for (const team of targets.teams)
+      for (const a of this.teamChannels(team))
+        deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', now));
     await tx.pages.recordTargets(step.id, targets);
     // Nobody reachable at this level (e.g. nobody on call): the next level is due at once.
     const due = new Date(now.getTime() + (deliveries > 0 ? lvl.ackTimeoutMs : 0));
     const seq = step.seq + 1;
     const ns = stepAt(p.path, seq);
     await tx.pages.addStep({ pageId: p.id, seq, round: ns.round, level: ns.level, kind: ns.kind, dueAt: due });
-    const names = targets.people.map((x) => this.dir.person(x.person)?.name ?? x.person).concat(targets.teams.map((t) => `team ${this.dir.team(t)?.name ?? t}`));
+    const names = targets.people
+      .map((x) => this.dir.person(x.person)?.name ?? x.person)
+      .concat(targets.teams.map((t) => `team ${this.dir.team(t)?.name ?? t}`));
     const what = `${progressText(p.path, step.seq)}: ${names.length ? `notified ${names.join(', ')}` : 'nobody to notify'}${targets.missed.length ? ` (${targets.missed.join('; ')})` : ''}`;
-    await tx.audit.append({ actor: { platform: 'system' }, action: 'page.escalated', subject: `page:${pageRef(p)}`, after: { step: step.seq, round: step.round, level, targets, nextDue: due.toISOString() } }, now);
+    await tx.audit.append(
+      {
+        actor: { platform: 'system' },
+        action: 'page.escalated',
+        subject: `page:${pageRef(p)}`,
+        after: { step: step.seq, round: step.round, level, targets, nextDue: due.toISOString() },
+      },
+      now,
+    );
     await noteOnIncident(this.d.incidents(), tx, p, what, now, null, `step:${step.seq}`);
     await refreshCopies(tx, p, now);
   }
@@ -134,16 +147,50 @@ export class Escalator {
     let deliveries = 0;
     for (const a of channels) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', now));
     // No team channel (e.g. a direct page): whoever paged hears it instead.
-    if (!deliveries && p.createdBy) for (const a of this.addresses(p.createdBy)) await this.enqueue(tx, p, step.seq, a, 'dm', now);
+    if (!deliveries && p.createdBy)
+      for (const a of this.addresses(p.createdBy)) await this.enqueue(tx, p, step.seq, a, 'dm', now);
     const rounds = p.path.repeat + 1;
-    await tx.pages.recordTargets(step.id, { people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [], teams: p.path.team && deliveries ? [p.path.team] : [], missed: [] });
-    await tx.audit.append({ actor: { platform: 'system' }, action: 'page.exhausted', subject: `page:${pageRef(p)}`, after: { step: step.seq, rounds, steps: notifySteps(p.path) } }, now);
-    await noteOnIncident(this.d.incidents(), tx, p, `nobody acknowledged after ${rounds} round(s); the team was told`, now, null, 'exhausted');
+    await tx.pages.recordTargets(step.id, {
+      people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [],
+      teams: p.path.team && deliveries ? [p.path.team] : [],
+      missed: [],
+    });
+    await tx.audit.append(
+      {
+        actor: { platform: 'system' },
+        action: 'page.exhausted',
+        subject: `page:${pageRef(p)}`,
+        after: { step: step.seq, rounds, steps: notifySteps(p.path) },
+      },
+      now,
+    );
+    await noteOnIncident(
+      this.d.incidents(),
+      tx,
+      p,
+      `nobody acknowledged after ${rounds} round(s); the team was told`,
+      now,
+      null,
+      'exhausted',
+    );
     await refreshCopies(tx, p, now);
   }
 
-  private enqueue(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', at: Date) {
-    return enqueue(tx.outbox, PageSend, `page_send:${p.number}:${seq}:${a.platform}:${a.to}`, { page: p.number, seq, platform: a.platform, to: a.to, kind }, at);
+  private enqueue(
+    tx: Tx,
+    p: Page,
+    seq: number,
+    a: { platform: Platform; to: string },
+    kind: 'dm' | 'channel',
+    at: Date,
+  ) {
+    return enqueue(
+      tx.outbox,
+      PageSend,
+      `page_send:${p.number}:${seq}:${a.platform}:${a.to}`,
+      { page: p.number, seq, platform: a.platform, to: a.to, kind },
+      at,
+    );
   }
 
   /**
@@ -158,12 +205,19 @@ export class Escalator {
     if (tries < STEP_MAX_ATTEMPTS) {
       const retryAt = new Date(now.getTime() + backoffMs(tries));
       if (await this.d.store.transaction((tx) => tx.pages.stepFailed(step.id, step.attempts, error, retryAt)))
-        (this.d.log.warn ?? this.d.log.error).call(this.d.log, { page: step.pageId, step: step.seq, attempts: tries, retryAt: retryAt.toISOString(), err: error }, 'escalation step failed; will retry');
+        (this.d.log.warn ?? this.d.log.error).call(
+          this.d.log,
+          { page: step.pageId, step: step.seq, attempts: tries, retryAt: retryAt.toISOString(), err: error },
+          'escalation step failed; will retry',
+        );
       return;
     }
     const ref = await this.d.store.transaction((tx) => this.setAside(tx, step, error, now));
     if (!ref) return;
-    this.d.log.error({ page: ref, step: step.seq, attempts: tries, err: error }, `escalation step set aside after ${tries} failed tries; ${ref} could not escalate`);
+    this.d.log.error(
+      { page: ref, step: step.seq, attempts: tries, err: error },
+      `escalation step set aside after ${tries} failed tries; ${ref} could not escalate`,
+    );
     this.d.onStepFailed?.(step, error);
     this.d.kick();
   }
@@ -174,22 +228,53 @@ export class Escalator {
     const tries = step.attempts + 1;
     const before = await tx.pages.byId(step.pageId);
     if (!before) return `page ${step.pageId}`;
-    await tx.audit.append({ actor: { platform: 'system' }, action: 'page.step_failed', subject: `page:${pageRef(before)}`, after: { step: step.seq, round: step.round, level: step.level, attempts: tries, error } }, now);
+    await tx.audit.append(
+      {
+        actor: { platform: 'system' },
+        action: 'page.step_failed',
+        subject: `page:${pageRef(before)}`,
+        after: { step: step.seq, round: step.round, level: step.level, attempts: tries, error },
+      },
+      now,
+    );
     // A new version, so every copy is edited to say the page could not escalate (and the row lock
     // orders this after an acknowledgement that committed first). Closed pages need no notice.
     const p = await tx.pages.updateIfOpen(before.id, {}, now);
     if (!p) return pageRef(before);
     let deliveries = 0;
-    for (const a of p.path.team ? this.teamChannels(p.path.team) : []) deliveries += Number(await this.notice(tx, p, step.seq, a, 'channel', now));
+    for (const a of p.path.team ? this.teamChannels(p.path.team) : [])
+      deliveries += Number(await this.notice(tx, p, step.seq, a, 'channel', now));
     // No team channel (e.g. a direct page): whoever paged hears it instead.
-    if (!deliveries && p.createdBy) for (const a of this.addresses(p.createdBy)) await this.notice(tx, p, step.seq, a, 'dm', now);
-    await noteOnIncident(this.d.incidents(), tx, p, `could not escalate: ${stepText(p, step.seq)} failed ${tries} times; reach the on-call another way`, now, null, `failed:${step.seq}`);
+    if (!deliveries && p.createdBy)
+      for (const a of this.addresses(p.createdBy)) await this.notice(tx, p, step.seq, a, 'dm', now);
+    await noteOnIncident(
+      this.d.incidents(),
+      tx,
+      p,
+      `could not escalate: ${stepText(p, step.seq)} failed ${tries} times; reach the on-call another way`,
+      now,
+      null,
+      `failed:${step.seq}`,
+    );
     await refreshCopies(tx, p, now);
     return pageRef(p);
   }
 
-  private notice(tx: Tx, p: Page, seq: number, a: { platform: Platform; to: string }, kind: 'dm' | 'channel', at: Date) {
-    return enqueue(tx.outbox, PageStepFailed, `page_step_failed:${p.number}:${seq}:${a.platform}:${a.to}`, { page: p.number, seq, platform: a.platform, to: a.to, kind }, at);
+  private notice(
+    tx: Tx,
+    p: Page,
+    seq: number,
+    a: { platform: Platform; to: string },
+    kind: 'dm' | 'channel',
+    at: Date,
+  ) {
+    return enqueue(
+      tx.outbox,
+      PageStepFailed,
+      `page_step_failed:${p.number}:${seq}:${a.platform}:${a.to}`,
+      { page: p.number, seq, platform: a.platform, to: a.to, kind },
+      at,
+    );
   }
 
   // ---- the runner: fires due steps as they fall due, on every replica ----
@@ -254,7 +339,12 @@ export class Escalator {
           fired += Number(await this.fire(s));
         } catch (err) {
           // Recording the failure may fail too (the database is away): the step stays due as it was.
-          await this.failed(s, err).catch((e) => this.d.log.error({ err: String(e), firing: String(err), page: s.pageId, step: s.seq }, 'escalation step failed; could not record the failure'));
+          await this.failed(s, err).catch((e) =>
+            this.d.log.error(
+              { err: String(e), firing: String(err), page: s.pageId, step: s.seq },
+              'escalation step failed; could not record the failure',
+            ),
+          );
         }
       });
       // Nothing fired (failures, or other replicas took them): wait a poll period rather than spin.
@@ -265,7 +355,9 @@ export class Escalator {
 
 async function runLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }

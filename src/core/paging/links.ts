@@ -15,11 +15,20 @@ export const PAGING_SERVICE = linkKey<PagingService>('paging.service');
 
 export interface PagingIncidents {
   /** A timeline entry on the incident (deduplicated by `dedupe`). */
-  note(tx: Tx, incidentNumber: number, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void>;
+  note(
+    tx: Tx,
+    incidentNumber: number,
+    text: string,
+    at: Date,
+    actor?: { id: string; name: string } | null,
+    dedupe?: string,
+  ): Promise<void>;
   /** The page was acknowledged: the incident's time to acknowledge, unless it has one. */
   acknowledged(tx: Tx, incidentNumber: number, at: Date): Promise<void>;
   /** The incident's war room as it stands (pending while it is being created). */
-  warRoom(incidentNumber: number): Promise<{ state: 'pending' | 'ready' | 'failed' | 'none'; platform: Platform; channelId: string | null } | null>;
+  warRoom(
+    incidentNumber: number,
+  ): Promise<{ state: 'pending' | 'ready' | 'failed' | 'none'; platform: Platform; channelId: string | null } | null>;
 }
 
 export interface PagingOnCall {

@@ -8,11 +8,17 @@ import { PageOps } from './ops.js';
 import { INCIDENT_PAGING, type IncidentPaging } from '../incidents/links.js';
 import { pagingEffects } from './effects.js';
 import { Escalator } from './escalation.js';
-import { PAGING_ESCALATOR, PAGING_FINDINGS, PAGING_INCIDENTS, PAGING_ONCALL, PAGING_SERVICE, type PagingOnCall } from './links.js';
+import {
+  PAGING_ESCALATOR,
+  PAGING_FINDINGS,
+  PAGING_INCIDENTS,
+  PAGING_ONCALL,
+  PAGING_SERVICE,
+  type PagingOnCall,
+} from './links.js';
 import { PATCH_PAGING, type PatchPaging } from '../patches/links.js';
 import { pageRef } from './model.js';
 import { PagingService } from './service.js';
-
 
 const USAGE = '/page <service> <message> · /page <person> <message> (a mention or person id) · list';
 
@@ -25,7 +31,12 @@ function parse(line: string) {
   const [target, message] = [m[1], m[2].trim()];
   if (target.toLowerCase() === 'list' && !message) return build(PageOps.list, {}, '/page', USAGE);
   if (!target) return invalid('COMMAND.INVALID', '/page needs who to page and a message.', `Usage: ${USAGE}`);
-  if (!message) return invalid('COMMAND.INVALID', `/page ${target}: say what is wrong, e.g. /page ${target} checkout returns 502.`, `Usage: ${USAGE}`);
+  if (!message)
+    return invalid(
+      'COMMAND.INVALID',
+      `/page ${target}: say what is wrong, e.g. /page ${target} checkout returns 502.`,
+      `Usage: ${USAGE}`,
+    );
   return build(PageOps.create, { target, message }, '/page', USAGE);
 }
 
@@ -46,8 +57,21 @@ export const pagingModule: StewardModule = {
           name: 'service',
           description: 'Page whoever is on call for a service',
           options: [
-            { type: 'string', name: 'service', description: 'Service id, e.g. payments-api', required: true, maxLength: 64 },
-            { type: 'string', name: 'message', description: 'What is wrong', required: true, maxLength: 1000, freeText: true },
+            {
+              type: 'string',
+              name: 'service',
+              description: 'Service id, e.g. payments-api',
+              required: true,
+              maxLength: 64,
+            },
+            {
+              type: 'string',
+              name: 'message',
+              description: 'What is wrong',
+              required: true,
+              maxLength: 1000,
+              freeText: true,
+            },
           ],
         },
         {
@@ -56,7 +80,14 @@ export const pagingModule: StewardModule = {
           description: 'Page one person',
           options: [
             { type: 'user', name: 'user', description: 'Who to page', required: true },
-            { type: 'string', name: 'message', description: 'What is wrong', required: true, maxLength: 1000, freeText: true },
+            {
+              type: 'string',
+              name: 'message',
+              description: 'What is wrong',
+              required: true,
+              maxLength: 1000,
+              freeText: true,
+            },
           ],
         },
         { type: 'subcommand', name: 'list', description: 'Open and acknowledged pages' },
@@ -65,7 +96,11 @@ export const pagingModule: StewardModule = {
   ],
   operations: Object.values(PageOps),
   help: [
-    { usage: '/page <service|@person> <message>', what: "page a service's on-call along its escalation path, or one person", writes: true },
+    {
+      usage: '/page <service|@person> <message>',
+      what: "page a service's on-call along its escalation path, or one person",
+      writes: true,
+    },
     { usage: '/page list', what: 'open and acknowledged pages', writes: false },
   ],
   create(k) {
@@ -84,7 +119,15 @@ export const pagingModule: StewardModule = {
       onFired: k.hooks.onStepFired && ((step, at) => k.hooks.onStepFired!({ ...step }, at)),
       onStepFailed: k.hooks.onStepFailed,
     });
-    const paging = new PagingService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, wake: () => escalator.wake(), incidents, findings: () => k.link(PAGING_FINDINGS) });
+    const paging = new PagingService({
+      store: k.store,
+      clock: k.clock,
+      dir: k.dir,
+      kick: k.kick,
+      wake: () => escalator.wake(),
+      incidents,
+      findings: () => k.link(PAGING_FINDINGS),
+    });
     const forIncidents: IncidentPaging = {
       cannotPage: (serviceId) => {
         const path = paging.freeze({ serviceId });
@@ -103,7 +146,12 @@ export const pagingModule: StewardModule = {
     };
     const forFindings: PatchPaging = {
       open: async (tx, o, at) => {
-        const r = await paging.open(tx, { ...o, createdBy: null, createdPlatform: 'system', createdUserId: null }, { platform: 'system' }, at);
+        const r = await paging.open(
+          tx,
+          { ...o, createdBy: null, createdPlatform: 'system', createdUserId: null },
+          { platform: 'system' },
+          at,
+        );
         return r.ok ? { ok: true, ref: pageRef(r.page), created: r.created } : r;
       },
       wake: () => escalator.wake(),
@@ -117,7 +165,12 @@ export const pagingModule: StewardModule = {
         run(PageOps.resolve, (c, a) => paging.resolve(c, a.page)),
       ],
       effects: pagingEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, incidents }),
-      provides: [provide(INCIDENT_PAGING, forIncidents), provide(PATCH_PAGING, forFindings), provide(PAGING_ESCALATOR, escalator), provide(PAGING_SERVICE, paging)],
+      provides: [
+        provide(INCIDENT_PAGING, forIncidents),
+        provide(PATCH_PAGING, forFindings),
+        provide(PAGING_ESCALATOR, escalator),
+        provide(PAGING_SERVICE, paging),
+      ],
       // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
       start: () => escalator.start(),
       stop: () => escalator.stop(),

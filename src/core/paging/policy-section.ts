@@ -8,7 +8,9 @@ export const paging = z
       .array(z.enum(['targets', 'team', 'owners', 'anyone']))
       .min(1)
       .default(['targets', 'team'])
-      .describe('Who may acknowledge, escalate or resolve a page: the people it notified, its service team, its service owners, or anyone in the policy'),
+      .describe(
+        'Who may acknowledge, escalate or resolve a page: the people it notified, its service team, its service owners, or anyone in the policy',
+      ),
     direct: z
       .object({ ackTimeout: duration.default('5m'), repeat: z.number().int().min(0).max(10).default(2) })
       .strict()
@@ -36,5 +38,9 @@ export const escalationPolicy = z
 /** The policy keys paging declares. */
 export const pagingPolicy = {
   escalationPolicies: z.array(escalationPolicy).default([]),
-  paging: paging.default({ acknowledge: ['targets', 'team'], direct: { ackTimeout: '5m', repeat: 2 }, maxOverride: '2w' }),
+  paging: paging.default({
+    acknowledge: ['targets', 'team'],
+    direct: { ackTimeout: '5m', repeat: 2 },
+    maxOverride: '2w',
+  }),
 };

@@ -1,9 +1,27 @@
 // Repository ports for paging: pages, their escalation steps and the messages sent about them.
 import type { Page, PageMessage, PageStatus, PageStep, StepKind, StepTargets } from './model.js';
 
-export type NewPage = Omit<Page, 'id' | 'number' | 'version' | 'updatedAt' | 'stepSeq' | 'notified' | 'exhaustedAt' | 'ackBy' | 'ackPlatform' | 'ackAt' | 'resolvedBy' | 'resolvedAt'>;
-export type PagePatch = Partial<Pick<Page, 'status' | 'stepSeq' | 'notified' | 'exhaustedAt' | 'ackBy' | 'ackPlatform' | 'ackAt' | 'resolvedBy' | 'resolvedAt'>>;
-
+export type NewPage = Omit<
+  Page,
+  | 'id'
+  | 'number'
+  | 'version'
+  | 'updatedAt'
+  | 'stepSeq'
+  | 'notified'
+  | 'exhaustedAt'
+  | 'ackBy'
+  | 'ackPlatform'
+  | 'ackAt'
+  | 'resolvedBy'
+  | 'resolvedAt'
+>;
+export type PagePatch = Partial<
+  Pick<
+    Page,
+    'status' | 'stepSeq' | 'notified' | 'exhaustedAt' | 'ackBy' | 'ackPlatform' | 'ackAt' | 'resolvedBy' | 'resolvedAt'
+  >
+>;
 
 /** A step's failed tries to fire (page_step.attempts, last_error). */
 export interface StepTries {

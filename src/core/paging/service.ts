@@ -45,11 +45,25 @@ export type Opened = { ok: true; page: Page; created: boolean } | { ok: false; r
 
 /** Queues the edit of every copy of the page to its state at `p.version` (one item per version). */
 export function refreshCopies(tx: Tx, p: Page, at: Date): Promise<boolean> {
-  return enqueue(tx.outbox, PageRefresh, `page_refresh:${p.number}:${p.version}`, { page: p.number, version: p.version }, at);
+  return enqueue(
+    tx.outbox,
+    PageRefresh,
+    `page_refresh:${p.number}:${p.version}`,
+    { page: p.number, version: p.version },
+    at,
+  );
 }
 
 /** Writes an incident timeline entry about a page (the war room holds the live page card). */
-export async function noteOnIncident(incidents: PagingIncidents | undefined, tx: Tx, p: Page, text: string, at: Date, actor?: { id: string; name: string } | null, dedupe?: string): Promise<void> {
+export async function noteOnIncident(
+  incidents: PagingIncidents | undefined,
+  tx: Tx,
+  p: Page,
+  text: string,
+  at: Date,
+  actor?: { id: string; name: string } | null,
+  dedupe?: string,
+): Promise<void> {
   if (p.incidentNumber === null || !incidents) return;
   await incidents.note(tx, p.incidentNumber, `${pageRef(p)}: ${text}`, at, actor, dedupe);
 }
@@ -73,10 +87,22 @@ export class PagingService {
       if (!s) return `there is no service "${target.serviceId}"`;
       const ep = s.escalation ? dir.escalation(s.escalation) : undefined;
       if (!ep) return `${s.name} has no escalation path (policy services[].escalation)`;
-      return { policy: ep.id, levels: ep.levels.map((l) => ({ notify: l.notify, ackTimeoutMs: parseDuration(l.ackTimeout) })), repeat: ep.repeat, team: s.team, policyVersion: dir.version };
+      return {
+        policy: ep.id,
+        levels: ep.levels.map((l) => ({ notify: l.notify, ackTimeoutMs: parseDuration(l.ackTimeout) })),
+        repeat: ep.repeat,
+        team: s.team,
+        policyVersion: dir.version,
+      };
     }
     const direct = dir.policy.paging.direct;
-    return { policy: null, levels: [{ notify: [{ person: target.personId! }], ackTimeoutMs: parseDuration(direct.ackTimeout) }], repeat: direct.repeat, team: null, policyVersion: dir.version };
+    return {
+      policy: null,
+      levels: [{ notify: [{ person: target.personId! }], ackTimeoutMs: parseDuration(direct.ackTimeout) }],
+      repeat: direct.repeat,
+      team: null,
+      policyVersion: dir.version,
+    };
   }
 
   /** Opens a page inside the caller's transaction (once per key); its first step is due at once. */
@@ -86,15 +112,44 @@ export class PagingService {
     const path = this.freeze(o);
     if (typeof path === 'string') return { ok: false, reason: path };
     const page = await tx.pages.create(
-      { key: o.key, serviceId: o.serviceId ?? null, personId: o.personId ?? null, incidentNumber: o.incidentNumber ?? null, message: o.message, status: 'open', path, createdBy: o.createdBy, createdPlatform: o.createdPlatform, createdUserId: o.createdUserId, createdAt: at },
+      {
+        key: o.key,
+        serviceId: o.serviceId ?? null,
+        personId: o.personId ?? null,
+        incidentNumber: o.incidentNumber ?? null,
+        message: o.message,
+        status: 'open',
+        path,
+        createdBy: o.createdBy,
+        createdPlatform: o.createdPlatform,
+        createdUserId: o.createdUserId,
+        createdAt: at,
+      },
       at,
     );
     await tx.pages.addStep({ pageId: page.id, seq: 0, round: 0, level: 0, kind: 'notify', dueAt: at });
-    await tx.audit.append({ actor, action: 'page.created', subject: `page:${pageRef(page)}`, after: { service: page.serviceId, person: page.personId, incident: page.incidentNumber, path } }, at);
+    await tx.audit.append(
+      {
+        actor,
+        action: 'page.created',
+        subject: `page:${pageRef(page)}`,
+        after: { service: page.serviceId, person: page.personId, incident: page.incidentNumber, path },
+      },
+      at,
+    );
     const who = o.createdBy ? this.dir.person(o.createdBy) : undefined;
-    await noteOnIncident(this.d.incidents(), tx, page, `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`, at, who ? { id: who.id, name: who.name } : null, 'created');
+    await noteOnIncident(
+      this.d.incidents(),
+      tx,
+      page,
+      `paging ${pageSubject(this.dir, page)} along ${path.policy ?? 'a direct page'}`,
+      at,
+      who ? { id: who.id, name: who.name } : null,
+      'created',
+    );
     // The incident's war room gets the page card too, kept current like every other copy.
-    if (page.incidentNumber !== null) await enqueue(tx.outbox, PageRoom, `page_room:${page.number}`, { page: page.number }, at);
+    if (page.incidentNumber !== null)
+      await enqueue(tx.outbox, PageRoom, `page_room:${page.number}`, { page: page.number }, at);
     return { ok: true, page, created: true };
   }
 
@@ -104,16 +159,34 @@ export class PagingService {
     const me = ctx.actor.person!;
     const service = dir.service(target.toLowerCase());
     const person: Person | undefined = service ? undefined : resolvePerson(dir, ctx.inv.platform, target);
-    if (!service && !person) return fail('SERVICE.NOT_FOUND', `"${target}" is neither a service nor a person Steward knows.`, 'Page a service id (see /service list) or mention a person.');
+    if (!service && !person)
+      return fail(
+        'SERVICE.NOT_FOUND',
+        `"${target}" is neither a service nor a person Steward knows.`,
+        'Page a service id (see /service list) or mention a person.',
+      );
     const opened = await this.d.store.transaction((tx) =>
       this.open(
         tx,
-        { key: `page:${ctx.inv.platform}:${ctx.inv.requestId}`, serviceId: service?.id, personId: person?.id, message, createdBy: me.id, createdPlatform: ctx.inv.platform, createdUserId: ctx.inv.userId },
+        {
+          key: `page:${ctx.inv.platform}:${ctx.inv.requestId}`,
+          serviceId: service?.id,
+          personId: person?.id,
+          message,
+          createdBy: me.id,
+          createdPlatform: ctx.inv.platform,
+          createdUserId: ctx.inv.userId,
+        },
         ctx.actor.ref,
         ctx.now,
       ),
     );
-    if (!opened.ok) return fail('PAGE.NO_PATH', `Cannot page: ${opened.reason}.`, person ? undefined : `Page a person instead: /page @someone ${message.slice(0, 30)}`);
+    if (!opened.ok)
+      return fail(
+        'PAGE.NO_PATH',
+        `Cannot page: ${opened.reason}.`,
+        person ? undefined : `Page a person instead: /page @someone ${message.slice(0, 30)}`,
+      );
     this.d.wake();
     const p = opened.page;
     return ok(
@@ -121,13 +194,20 @@ export class PagingService {
         ...pageCard(dir, p),
         buttons: undefined,
         title: `${pageRef(p)} · paging ${service ? `the on-call for ${service.name}` : person!.name}`,
-        context: [txt(`${p.path.policy ? `escalation ${p.path.policy}` : 'direct page'} · ${notifySteps(p.path)} step(s) · started `), time(p.createdAt)],
+        context: [
+          txt(
+            `${p.path.policy ? `escalation ${p.path.policy}` : 'direct page'} · ${notifySteps(p.path)} step(s) · started `,
+          ),
+          time(p.createdAt),
+        ],
       }),
     );
   }
 
   async list(_ctx: Ctx): Promise<Outcome<Reply>> {
-    const pages = await this.d.store.transaction((tx) => tx.pages.list({ statuses: ['open', 'acknowledged'], limit: 20 }));
+    const pages = await this.d.store.transaction((tx) =>
+      tx.pages.list({ statuses: ['open', 'acknowledged'], limit: 20 }),
+    );
     return ok(ephemeral(pageListCard(this.dir, pages)));
   }
 
@@ -150,15 +230,41 @@ export class PagingService {
   }
 
   private refuse(p: Page, verb: string): Outcome<never> {
-    const rules = this.dir.policy.paging.acknowledge.map((r) => ({ targets: 'the people it notified', team: 'its service team', owners: 'its service owners', anyone: 'anyone' })[r]);
-    return fail('AUTH.FORBIDDEN', `Only ${rules.join(' or ')} may ${verb} ${pageRef(p)}.`, p.notified.length ? `Notified so far: ${p.notified.map((id) => this.dir.person(id)?.name ?? id).join(', ')}.` : undefined);
+    const rules = this.dir.policy.paging.acknowledge.map(
+      (r) =>
+        ({
+          targets: 'the people it notified',
+          team: 'its service team',
+          owners: 'its service owners',
+          anyone: 'anyone',
+        })[r],
+    );
+    return fail(
+      'AUTH.FORBIDDEN',
+      `Only ${rules.join(' or ')} may ${verb} ${pageRef(p)}.`,
+      p.notified.length
+        ? `Notified so far: ${p.notified.map((id) => this.dir.person(id)?.name ?? id).join(', ')}.`
+        : undefined,
+    );
   }
 
   private closedReply(p: Page): Outcome<Reply> {
     const name = (id: string | null) => (id ? (this.dir.person(id)?.name ?? id) : 'someone');
     if (p.status === 'acknowledged')
-      return ok(ephemeral({ title: `${pageRef(p)} was already acknowledged by ${name(p.ackBy)}`, tone: 'info', body: [txt('Acknowledged at '), time(p.ackAt!), txt('. Nothing changed.')] }));
-    return ok(ephemeral({ title: `${pageRef(p)} is already resolved`, tone: 'info', body: [txt(`Resolved by ${name(p.resolvedBy)} at `), time(p.resolvedAt!), txt('. Nothing to acknowledge.')] }));
+      return ok(
+        ephemeral({
+          title: `${pageRef(p)} was already acknowledged by ${name(p.ackBy)}`,
+          tone: 'info',
+          body: [txt('Acknowledged at '), time(p.ackAt!), txt('. Nothing changed.')],
+        }),
+      );
+    return ok(
+      ephemeral({
+        title: `${pageRef(p)} is already resolved`,
+        tone: 'info',
+        body: [txt(`Resolved by ${name(p.resolvedBy)} at `), time(p.resolvedAt!), txt('. Nothing to acknowledge.')],
+      }),
+    );
   }
 
   private async load(n: number): Promise<Outcome<Page>> {
@@ -182,24 +288,61 @@ export class PagingService {
     const me = ctx.actor.person!;
     return this.onCurrent(n, async (p) => {
       if (p.status === 'acknowledged' && p.ackBy === me.id)
-        return ok(ephemeral({ title: `You already acknowledged ${pageRef(p)}`, tone: 'info', body: [txt('At '), time(p.ackAt!), txt('. Nothing changed.')] }));
+        return ok(
+          ephemeral({
+            title: `You already acknowledged ${pageRef(p)}`,
+            tone: 'info',
+            body: [txt('At '), time(p.ackAt!), txt('. Nothing changed.')],
+          }),
+        );
       if (p.status !== 'open') return this.closedReply(p);
       if (!this.mayAct(me.id, p)) return this.refuse(p, 'acknowledge');
       const next = await this.d.store.transaction(async (tx) => {
-        const updated = await tx.pages.update(p.id, p.version, { status: 'acknowledged', ackBy: me.id, ackAt: ctx.now, ackPlatform: ctx.inv.platform }, ctx.now);
+        const updated = await tx.pages.update(
+          p.id,
+          p.version,
+          { status: 'acknowledged', ackBy: me.id, ackAt: ctx.now, ackPlatform: ctx.inv.platform },
+          ctx.now,
+        );
         if (!updated) return null;
         const cancelled = await tx.pages.cancelPending(p.id, ctx.now);
-        await tx.audit.append({ actor: ctx.actor.ref, action: 'page.acknowledged', subject: `page:${pageRef(p)}`, before: { status: 'open', step: p.stepSeq }, after: { status: 'acknowledged', by: me.id, cancelledSteps: cancelled } }, ctx.now);
+        await tx.audit.append(
+          {
+            actor: ctx.actor.ref,
+            action: 'page.acknowledged',
+            subject: `page:${pageRef(p)}`,
+            before: { status: 'open', step: p.stepSeq },
+            after: { status: 'acknowledged', by: me.id, cancelledSteps: cancelled },
+          },
+          ctx.now,
+        );
         await this.acknowledgeIncident(tx, updated, ctx.now);
-        await this.d.findings?.()?.acknowledged(tx, { key: updated.key, ref: pageRef(updated) }, { id: me.id, name: me.name }, ctx.now);
-        await noteOnIncident(this.d.incidents(), tx, updated, `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`, ctx.now, { id: me.id, name: me.name }, 'ack');
+        await this.d
+          .findings?.()
+          ?.acknowledged(tx, { key: updated.key, ref: pageRef(updated) }, { id: me.id, name: me.name }, ctx.now);
+        await noteOnIncident(
+          this.d.incidents(),
+          tx,
+          updated,
+          `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`,
+          ctx.now,
+          { id: me.id, name: me.name },
+          'ack',
+        );
         await refreshCopies(tx, updated, ctx.now);
         return updated;
       });
       if (!next) return null;
       this.d.kick();
-      const escalated = p.stepSeq > 0 ? ` It had reached ${progressText(p.path, p.stepSeq)}; everyone notified sees it.` : '';
-      return ok(ephemeral({ title: `You acknowledged ${pageRef(p)}`, tone: 'good', body: [txt(`Escalation stopped.${escalated}`)] }));
+      const escalated =
+        p.stepSeq > 0 ? ` It had reached ${progressText(p.path, p.stepSeq)}; everyone notified sees it.` : '';
+      return ok(
+        ephemeral({
+          title: `You acknowledged ${pageRef(p)}`,
+          tone: 'good',
+          body: [txt(`Escalation stopped.${escalated}`)],
+        }),
+      );
     });
   }
 
@@ -214,16 +357,37 @@ export class PagingService {
     return this.onCurrent(n, async (p) => {
       if (p.status !== 'open') return this.closedReply(p);
       if (!this.mayAct(me.id, p)) return this.refuse(p, 'escalate');
-      if (p.stepSeq + 1 >= notifySteps(p.path)) return fail('PAGE.UNCHANGED', `${pageRef(p)} has no further level to escalate to.`, 'Acknowledge it, or page someone directly with /page @person.');
-      if (p.stepSeq > from) return fail('PAGE.UNCHANGED', `${pageRef(p)} has already escalated (${progressText(p.path, p.stepSeq)}).`);
+      if (p.stepSeq + 1 >= notifySteps(p.path))
+        return fail(
+          'PAGE.UNCHANGED',
+          `${pageRef(p)} has no further level to escalate to.`,
+          'Acknowledge it, or page someone directly with /page @person.',
+        );
+      if (p.stepSeq > from)
+        return fail('PAGE.UNCHANGED', `${pageRef(p)} has already escalated (${progressText(p.path, p.stepSeq)}).`);
       const moved = await this.d.store.transaction(async (tx) => {
         const done = await tx.pages.reschedule(p.id, p.stepSeq + 1, ctx.now);
-        if (done) await tx.audit.append({ actor: ctx.actor.ref, action: 'page.escalate_now', subject: `page:${pageRef(p)}`, after: { step: p.stepSeq + 1 } }, ctx.now);
+        if (done)
+          await tx.audit.append(
+            {
+              actor: ctx.actor.ref,
+              action: 'page.escalate_now',
+              subject: `page:${pageRef(p)}`,
+              after: { step: p.stepSeq + 1 },
+            },
+            ctx.now,
+          );
         return done;
       });
       if (!moved) return fail('PAGE.UNCHANGED', `${pageRef(p)} is escalating already.`);
       this.d.wake();
-      return ok(ephemeral({ title: `Escalating ${pageRef(p)} now`, tone: 'warning', body: [txt(`The next level is being notified (${progressText(p.path, p.stepSeq + 1)}).`)] }));
+      return ok(
+        ephemeral({
+          title: `Escalating ${pageRef(p)} now`,
+          tone: 'warning',
+          body: [txt(`The next level is being notified (${progressText(p.path, p.stepSeq + 1)}).`)],
+        }),
+      );
     });
   }
 
@@ -241,17 +405,45 @@ export class PagingService {
 
   /** Resolves an open or acknowledged page inside the caller's transaction; false on a version race. */
   async close(tx: Tx, p: Page, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<boolean> {
-    const updated = await tx.pages.update(p.id, p.version, { status: 'resolved', resolvedBy: who?.id ?? null, resolvedAt: at }, at);
+    const updated = await tx.pages.update(
+      p.id,
+      p.version,
+      { status: 'resolved', resolvedBy: who?.id ?? null, resolvedAt: at },
+      at,
+    );
     if (!updated) return false;
     await tx.pages.cancelPending(p.id, at);
-    await tx.audit.append({ actor, action: 'page.resolved', subject: `page:${pageRef(p)}`, before: { status: p.status }, after: { status: 'resolved', by: who?.id ?? null } }, at);
-    await noteOnIncident(this.d.incidents(), tx, updated, `resolved${who ? ` by ${who.name}` : ''}`, at, who, 'resolved');
+    await tx.audit.append(
+      {
+        actor,
+        action: 'page.resolved',
+        subject: `page:${pageRef(p)}`,
+        before: { status: p.status },
+        after: { status: 'resolved', by: who?.id ?? null },
+      },
+      at,
+    );
+    await noteOnIncident(
+      this.d.incidents(),
+      tx,
+      updated,
+      `resolved${who ? ` by ${who.name}` : ''}`,
+      at,
+      who,
+      'resolved',
+    );
     await refreshCopies(tx, updated, at);
     return true;
   }
 
   /** Closing an incident resolves the pages `who` may resolve (in the incident's transaction); the others' references come back. */
-  async closeForIncident(tx: Tx, incidentNumber: number, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<string[]> {
+  async closeForIncident(
+    tx: Tx,
+    incidentNumber: number,
+    actor: ActorRef,
+    who: { id: string; name: string } | null,
+    at: Date,
+  ): Promise<string[]> {
     const kept: string[] = [];
     for (const listed of await tx.pages.list({ incidentNumber: incidentNumber, statuses: ['open', 'acknowledged'] })) {
       if (who && !this.mayAct(who.id, listed)) {

@@ -17,7 +17,11 @@ export const PATCH_PAGING = linkKey<PatchPaging>('patches.paging');
 
 export interface PatchPaging {
   /** Opens the page inside the caller's transaction, once per key; its reference (PAGE-n). */
-  open(tx: Tx, page: { key: string; serviceId: string; message: string }, at: Date): Promise<{ ok: true; ref: string; created: boolean } | { ok: false; reason: string }>;
+  open(
+    tx: Tx,
+    page: { key: string; serviceId: string; message: string },
+    at: Date,
+  ): Promise<{ ok: true; ref: string; created: boolean } | { ok: false; reason: string }>;
   /** A page was opened: its first step is due now. */
   wake(): void;
 }

@@ -11,7 +11,14 @@ import { invalidForm, ok, type Outcome } from '../errors.js';
 import { cliCommand, onForm, run, provide, route, type StewardModule } from '../module.js';
 import { FINDINGS_CLI, FINDINGS_ROUTE, findingEntries } from './findings/entries.js';
 import { exceptionEffects } from './exceptions/effects.js';
-import { ExceptionPickForm, ExceptionRejectForm, ExceptionRequestForm, exceptionPickForm, exceptionRejectForm, exceptionRequestForm } from './exceptions/forms.js';
+import {
+  ExceptionPickForm,
+  ExceptionRejectForm,
+  ExceptionRequestForm,
+  exceptionPickForm,
+  exceptionRejectForm,
+  exceptionRequestForm,
+} from './exceptions/forms.js';
 import { DigestService } from './digests/service.js';
 import { noticeEffects } from './notices/effects.js';
 import { NoticeService, readBreachKey } from './notices/service.js';
@@ -27,9 +34,17 @@ import { PatchesService } from './findings/service.js';
 
 export { PatchOps } from './ops.js';
 
-const finding = { type: 'string', name: 'finding', description: 'Finding, e.g. F-12', required: true, maxLength: 16, ref: { prefix: 'F', noun: 'finding', hint: 'a finding such as F-12' } } as const;
+const finding = {
+  type: 'string',
+  name: 'finding',
+  description: 'Finding, e.g. F-12',
+  required: true,
+  maxLength: 16,
+  ref: { prefix: 'F', noun: 'finding', hint: 'a finding such as F-12' },
+} as const;
 
-const USAGE = '/patch list [service|team] [overdue] · /patch show <finding> · /patch digest [team] · /patch exception <finding>';
+const USAGE =
+  '/patch list [service|team] [overdue] · /patch show <finding> · /patch digest [team] · /patch exception <finding>';
 /** How often reminders and breach pages are looked for. */
 export const NOTICE_EVERY_MS = 60_000;
 
@@ -40,17 +55,38 @@ function parse(text: string) {
     case 'list': {
       const overdue = args.some((a) => a.toLowerCase() === 'overdue');
       const rest = args.filter((a) => a.toLowerCase() !== 'overdue');
-      if (rest.length > 1) return invalid('COMMAND.INVALID', '/patch list takes at most one service or team, and "overdue".', `Usage: ${USAGE}`);
-      return build(PatchOps.list, { ...(rest[0] ? { scope: rest[0].toLowerCase() } : {}), overdue }, '/patch list', USAGE);
+      if (rest.length > 1)
+        return invalid(
+          'COMMAND.INVALID',
+          '/patch list takes at most one service or team, and "overdue".',
+          `Usage: ${USAGE}`,
+        );
+      return build(
+        PatchOps.list,
+        { ...(rest[0] ? { scope: rest[0].toLowerCase() } : {}), overdue },
+        '/patch list',
+        USAGE,
+      );
     }
     case 'show':
     case 'exception': {
       const n = args.length === 1 ? readFindingRef(args[0]) : null;
-      if (n === null) return invalid('COMMAND.INVALID', `/patch ${sub.toLowerCase()} needs one finding, such as F-12.`, `Usage: ${USAGE}`);
-      return build(sub.toLowerCase() === 'show' ? PatchOps.show : PatchOps.exception, { finding: n }, `/patch ${sub.toLowerCase()}`, USAGE);
+      if (n === null)
+        return invalid(
+          'COMMAND.INVALID',
+          `/patch ${sub.toLowerCase()} needs one finding, such as F-12.`,
+          `Usage: ${USAGE}`,
+        );
+      return build(
+        sub.toLowerCase() === 'show' ? PatchOps.show : PatchOps.exception,
+        { finding: n },
+        `/patch ${sub.toLowerCase()}`,
+        USAGE,
+      );
     }
     case 'digest':
-      if (args.length > 1) return invalid('COMMAND.INVALID', '/patch digest takes at most one team.', `Usage: ${USAGE}`);
+      if (args.length > 1)
+        return invalid('COMMAND.INVALID', '/patch digest takes at most one team.', `Usage: ${USAGE}`);
       return build(PatchOps.digest, args[0] ? { team: args[0].toLowerCase() } : {}, '/patch digest', USAGE);
     default:
       return invalid('COMMAND.INVALID', `/patch has no subcommand "${sub}".`, `Usage: ${USAGE}`);
@@ -75,7 +111,13 @@ export const patchesModule: StewardModule = {
           description: 'Open findings, worst first',
           options: [
             { type: 'string', name: 'scope', description: 'Service or team id', required: false, maxLength: 64 },
-            { type: 'string', name: 'overdue', description: 'Only overdue findings', required: false, choices: [{ name: 'overdue only', value: 'overdue' }] },
+            {
+              type: 'string',
+              name: 'overdue',
+              description: 'Only overdue findings',
+              required: false,
+              choices: [{ name: 'overdue only', value: 'overdue' }],
+            },
           ],
         },
         {
@@ -88,18 +130,43 @@ export const patchesModule: StewardModule = {
           type: 'subcommand',
           name: 'digest',
           description: "A team's patch SLA digest now",
-          options: [{ type: 'string', name: 'team', description: 'Team id (default: your teams)', required: false, maxLength: 64 }],
+          options: [
+            {
+              type: 'string',
+              name: 'team',
+              description: 'Team id (default: your teams)',
+              required: false,
+              maxLength: 64,
+            },
+          ],
         },
-        { type: 'subcommand', name: 'exception', description: 'Request a risk exception (justification, expiry)', options: [finding] },
+        {
+          type: 'subcommand',
+          name: 'exception',
+          description: 'Request a risk exception (justification, expiry)',
+          options: [finding],
+        },
       ],
     },
   ],
   operations: Object.values(PatchOps),
   help: [
-    { usage: '/patch list [service|team] [overdue]', what: 'open vulnerability findings, worst first, with their deadlines', writes: false },
+    {
+      usage: '/patch list [service|team] [overdue]',
+      what: 'open vulnerability findings, worst first, with their deadlines',
+      writes: false,
+    },
     { usage: '/patch show <finding>', what: 'one finding: versions, deadline, scanners and history', writes: false },
-    { usage: '/patch digest [team]', what: "a team's patch SLA digest now: overdue, due soon, new, fixed, exceptions ending", writes: false },
-    { usage: '/patch exception <finding>', what: 'request a risk exception: approvers chosen by policy get Approve / Reject', writes: true },
+    {
+      usage: '/patch digest [team]',
+      what: "a team's patch SLA digest now: overdue, due soon, new, fixed, exceptions ending",
+      writes: false,
+    },
+    {
+      usage: '/patch exception <finding>',
+      what: 'request a risk exception: approvers chosen by policy get Approve / Reject',
+      writes: true,
+    },
   ],
   forms: [ExceptionRequestForm, ExceptionPickForm, ExceptionRejectForm],
   routes: [FINDINGS_ROUTE],
@@ -109,36 +176,74 @@ export const patchesModule: StewardModule = {
     const exceptions = new ExceptionService({ store: k.store, dir: k.dir, kick: k.kick, platforms: k.platforms });
     const service = new PatchesService({ store: k.store, dir: k.dir, exceptions });
     const form = (f: Form): Outcome<Reply> => ok({ ...ephemeral(), form: f });
-    const digests = new DigestService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms });
-    const notices = new NoticeService({ store: k.store, clock: k.clock, dir: k.dir, kick: k.kick, platforms: k.platforms, paging: () => k.link(PATCH_PAGING) });
+    const digests = new DigestService({
+      store: k.store,
+      clock: k.clock,
+      dir: k.dir,
+      kick: k.kick,
+      platforms: k.platforms,
+    });
+    const notices = new NoticeService({
+      store: k.store,
+      clock: k.clock,
+      dir: k.dir,
+      kick: k.kick,
+      platforms: k.platforms,
+      paging: () => k.link(PATCH_PAGING),
+    });
     const forPaging: PagingFindings = {
       acknowledged: async (tx, page, who, at) => {
         const id = readBreachKey(page.key);
         if (id === null) return;
-        await tx.findings.addEvents([{ findingId: id, importId: null, kind: 'page_acknowledged', detail: `${page.ref} acknowledged by ${who.name}`, at }]);
+        await tx.findings.addEvents([
+          {
+            findingId: id,
+            importId: null,
+            kind: 'page_acknowledged',
+            detail: `${page.ref} acknowledged by ${who.name}`,
+            at,
+          },
+        ]);
       },
     };
     // The digest's Request exception: the form names the finding; its errors land on its fields.
-    const requestPicked = async (ctx: Ctx, v: { finding: string; justification: string; until: string }, key: string) => {
+    const requestPicked = async (
+      ctx: Ctx,
+      v: { finding: string; justification: string; until: string },
+      key: string,
+    ) => {
       const n = readFindingRef(v.finding);
       if (n === null) return invalidForm({ finding: 'Name the finding, such as F-12' });
       const may = await exceptions.checkRequest(n, ctx.now);
       if (!may.ok) return invalidForm({ finding: may.error.message });
       return submitRequest(ctx, n, v, key);
     };
-    const submitRequest = async (ctx: Ctx, n: number, v: { justification: string; until: string }, key: string): Promise<Outcome<Reply>> => {
+    const submitRequest = async (
+      ctx: Ctx,
+      n: number,
+      v: { justification: string; until: string },
+      key: string,
+    ): Promise<Outcome<Reply>> => {
       const r = await exceptions.request(ctx, n, v, key);
       if (!r.ok) return 'fields' in r ? invalidForm(r.fields) : r.refused;
       const e = r.e;
       return ok(
         ephemeral({
-          title: r.created ? `${exceptionRef(e)} requested for ${findingRef(e.findingId)}` : `${exceptionRef(e)} was already requested from this form`,
+          title: r.created
+            ? `${exceptionRef(e)} requested for ${findingRef(e.findingId)}`
+            : `${exceptionRef(e)} was already requested from this form`,
           tone: 'info',
-          body: [txt('The approvers have been asked by direct message; '), code(`/patch show ${findingRef(e.findingId)}`), txt(' shows where it stands.')],
+          body: [
+            txt('The approvers have been asked by direct message; '),
+            code(`/patch show ${findingRef(e.findingId)}`),
+            txt(' shows where it stands.'),
+          ],
         }),
       );
     };
-    const deadlines: PatchDeadlines = { recomputeDeadlines: (dir) => recomputeDeadlines({ store: k.store, clock: k.clock }, dir) };
+    const deadlines: PatchDeadlines = {
+      recomputeDeadlines: (dir) => recomputeDeadlines({ store: k.store, clock: k.clock }, dir),
+    };
     return {
       operations: [
         run(PatchOps.list, (c, a) => service.list(c, a)),
@@ -152,7 +257,9 @@ export const patchesModule: StewardModule = {
         run(PatchOps.requestException, async (c, a) => {
           const d = k.dir();
           const services = a.team ? d.servicesOfTeam(a.team).map((s) => s.id) : undefined;
-          const worst = services ? (await k.store.transaction((tx) => tx.findings.worstOverdue(services, c.now, 1)))[0] : undefined;
+          const worst = services
+            ? (await k.store.transaction((tx) => tx.findings.worstOverdue(services, c.now, 1)))[0]
+            : undefined;
           return form(exceptionPickForm({}, worst?.id));
         }),
         run(PatchOps.approve, (c, a) => exceptions.decide(c, a.exception, 'approve')),
@@ -160,7 +267,8 @@ export const patchesModule: StewardModule = {
           const v = await exceptions.load(a.exception);
           if (!v.ok) return v;
           // Refused before the form opens when this person may not decide.
-          if (v.value.e.state !== 'pending' || !v.value.quorum.mayDecide(c.actor.person?.id ?? '').ok) return exceptions.decide(c, a.exception, 'reject');
+          if (v.value.e.state !== 'pending' || !v.value.quorum.mayDecide(c.actor.person?.id ?? '').ok)
+            return exceptions.decide(c, a.exception, 'reject');
           return form(exceptionRejectForm(a.exception, {}));
         }),
       ],
@@ -173,7 +281,10 @@ export const patchesModule: StewardModule = {
           submit: (ctx, _t, v, key) => requestPicked(ctx, v, key),
           reopen: (_c, t, values) => ok(exceptionPickForm(values, undefined, t.nonce)),
         }),
-        onForm(ExceptionRejectForm, { submit: (ctx, t, v) => exceptions.decide(ctx, t.number!, 'reject', v.reason), reopen: (_c, t, values) => ok(exceptionRejectForm(t.number!, values, t.nonce)) }),
+        onForm(ExceptionRejectForm, {
+          submit: (ctx, t, v) => exceptions.decide(ctx, t.number!, 'reject', v.reason),
+          reopen: (_c, t, values) => ok(exceptionRejectForm(t.number!, values, t.nonce)),
+        }),
       ],
       effects: [
         ...exceptionEffects({ store: k.store, clock: k.clock, service: exceptions, dir: k.dir, gateways: k.gateways }),
@@ -189,7 +300,12 @@ export const patchesModule: StewardModule = {
       routes: [route(FINDINGS_ROUTE, entries.http)],
       cli: [cliCommand(FINDINGS_CLI.import, entries.import), cliCommand(FINDINGS_CLI.kev, entries.kev)],
       policyApplied: async (dir) => ({ deadlinesMoved: await deadlines.recomputeDeadlines(dir) }),
-      provides: [provide(PATCH_DEADLINES, deadlines), provide(PAGING_FINDINGS, forPaging), provide(PATCH_DIGESTS, digests), provide(PATCH_NOTICES, notices)],
+      provides: [
+        provide(PATCH_DEADLINES, deadlines),
+        provide(PAGING_FINDINGS, forPaging),
+        provide(PATCH_DIGESTS, digests),
+        provide(PATCH_NOTICES, notices),
+      ],
       // Deadlines follow the policy Steward starts with (it may have changed while Steward was down).
       start: () =>
         void deadlines.recomputeDeadlines(k.dir()).then(

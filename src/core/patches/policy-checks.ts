@@ -12,5 +12,6 @@ export function checkPatchesPolicy(p: Policy, c: PolicyCheck): void {
     if (o.match.team) c.ref(['patches', 'overrides', i, 'match', 'team'], 'team', o.match.team);
   });
   const digest = p.patches.digest?.cron;
-  if (digest !== undefined && !isValidCron(digest, p.timezone)) c.problem(['patches', 'digest', 'cron'], cronProblem(digest, p.timezone));
+  if (digest !== undefined && !isValidCron(digest, p.timezone))
+    c.problem(['patches', 'digest', 'cron'], cronProblem(digest, p.timezone));
 }

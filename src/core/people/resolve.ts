@@ -10,5 +10,8 @@ export function resolvePerson(dir: Directory, platform: Platform, token: string)
   if (/^\d{15,21}$/.test(t)) return dir.personOn('discord', t);
   if (/^[UW][A-Z0-9]{2,}$/.test(t)) return dir.personOn('slack', t);
   const id = t.replace(/^@/, '').toLowerCase();
-  return dir.person(id) ?? dir.policy.people.find((p) => p.name.toLowerCase() === id || p.name.toLowerCase().split(' ')[0] === id);
+  return (
+    dir.person(id) ??
+    dir.policy.people.find((p) => p.name.toLowerCase() === id || p.name.toLowerCase().split(' ')[0] === id)
+  );
 }

@@ -25,10 +25,15 @@ export interface PolicyCheck {
 
 export type PolicyChecker = (p: Policy, c: PolicyCheck) => void;
 
-const known = (s: ReadonlySet<string>) => (s.size ? ` (known: ${[...s].slice(0, 8).join(', ')}${s.size > 8 ? ', …' : ''})` : ' (none are defined)');
+const known = (s: ReadonlySet<string>) =>
+  s.size ? ` (known: ${[...s].slice(0, 8).join(', ')}${s.size > 8 ? ', …' : ''})` : ' (none are defined)';
 
 /** Runs the kernel's checks and then `checkers` (one per module); returns every problem. */
-export function checkPolicy(p: Policy, checkers: readonly PolicyChecker[], keyOrder: readonly string[] = Object.keys(p)): PolicyIssue[] {
+export function checkPolicy(
+  p: Policy,
+  checkers: readonly PolicyChecker[],
+  keyOrder: readonly string[] = Object.keys(p),
+): PolicyIssue[] {
   const found: (PolicyIssue | { segs: PolicyPath; kind: string; id: string })[] = [];
   const index = new Map<string, Set<string>>();
   const c: PolicyCheck = {
@@ -54,7 +59,10 @@ export function checkPolicy(p: Policy, checkers: readonly PolicyChecker[], keyOr
     const r = keyOrder.indexOf(String(i.segs[0]));
     return r < 0 ? keyOrder.length : r;
   };
-  return issues.map((i, n) => ({ i, n })).sort((a, b) => rank(a.i) - rank(b.i) || a.n - b.n).map(({ i }) => i);
+  return issues
+    .map((i, n) => ({ i, n }))
+    .sort((a, b) => rank(a.i) - rank(b.i) || a.n - b.n)
+    .map(({ i }) => i);
 }
 
 /**
@@ -69,8 +77,15 @@ export function checkAccess(operations: ReadonlyMap<string, Access>): PolicyChec
       const access = operations.get(kind);
       if (access === undefined) {
         const reads = [...operations].filter(([, a]) => a === 'read').map(([k]) => k);
-        c.problem(['access', 'membersOnly', i], `unknown operation "${kind}" (reads: ${reads.slice(0, 8).join(', ')}${reads.length > 8 ? ', …' : ''})`);
-      } else if (access !== 'read') c.problem(['access', 'membersOnly', i], `"${kind}" is not a read: it always needs a person listed in the policy`);
+        c.problem(
+          ['access', 'membersOnly', i],
+          `unknown operation "${kind}" (reads: ${reads.slice(0, 8).join(', ')}${reads.length > 8 ? ', …' : ''})`,
+        );
+      } else if (access !== 'read')
+        c.problem(
+          ['access', 'membersOnly', i],
+          `"${kind}" is not a read: it always needs a person listed in the policy`,
+        );
     });
   };
 }
@@ -101,14 +116,16 @@ function checkKernel(p: Policy, c: PolicyCheck): void {
   p.api.tokens.forEach((t, i) => {
     const digest = t.sha256.toLowerCase();
     const other = digests.get(digest);
-    if (other) c.problem(['api', 'tokens', i, 'sha256'], `is the same token as "${other}": give every token its own secret`);
+    if (other)
+      c.problem(['api', 'tokens', i, 'sha256'], `is the same token as "${other}": give every token its own secret`);
     digests.set(digest, t.id);
     t.services?.forEach((s, j) => c.ref(['api', 'tokens', i, 'services', j], 'service', s));
   });
   const groups = c.ids('group', ['groups'], p.groups);
   p.groups.forEach((g, i) =>
     g.members.forEach((m, j) => {
-      if (!people.has(m) && groups.has(m)) c.problem(['groups', i, 'members', j], `"${m}" is a group: a group's members must be people`);
+      if (!people.has(m) && groups.has(m))
+        c.problem(['groups', i, 'members', j], `"${m}" is a group: a group's members must be people`);
       else c.ref(['groups', i, 'members', j], 'person', m);
     }),
   );

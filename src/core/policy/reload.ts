@@ -10,7 +10,12 @@ export type PolicyReloadResult = { ok: true; changed: boolean; sha256: string } 
 /** Re-reads the policy file; `actor` is who asked (absent: a signal). */
 export type PolicyReloader = (actor?: ActorRef) => Promise<PolicyReloadResult>;
 
-export const POLICY_RELOAD_ROUTE = { method: 'POST', path: '/api/v1/policy/reload', scope: 'policy:reload', op: 'policy.reload' } as const satisfies HttpRouteDecl;
+export const POLICY_RELOAD_ROUTE = {
+  method: 'POST',
+  path: '/api/v1/policy/reload',
+  scope: 'policy:reload',
+  op: 'policy.reload',
+} as const satisfies HttpRouteDecl;
 
 /** The body is empty or `{}`: the file to read is the one Steward started with. */
 const body = z.object({}).strict().optional();

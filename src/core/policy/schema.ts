@@ -52,7 +52,13 @@ export const service = z
   .strict();
 
 /** Reads that answer only people listed in the policy unless `access.membersOnly` says otherwise. */
-export const MEMBERS_ONLY_DEFAULT = ['patch.list', 'patch.show', 'patch.digest', 'incident.timeline', 'incident.postmortem'] as const;
+export const MEMBERS_ONLY_DEFAULT = [
+  'patch.list',
+  'patch.show',
+  'patch.digest',
+  'incident.timeline',
+  'incident.postmortem',
+] as const;
 
 /**
  * Who may reach Steward at all, and which reads answer only people in the policy. The platform
@@ -62,13 +68,21 @@ export const MEMBERS_ONLY_DEFAULT = ['patch.list', 'patch.show', 'patch.digest',
 export const accessPolicy = z
   .object({
     membersOnly: z
-      .union([z.literal('all'), z.array(z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be an operation such as patch.list'))])
+      .union([
+        z.literal('all'),
+        z.array(z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be an operation such as patch.list')),
+      ])
       .default([...MEMBERS_ONLY_DEFAULT])
-      .describe('Read operations (e.g. patch.list, change.show, oncall.show) that answer only people listed in the policy, or "all"; replaces the default list'),
+      .describe(
+        'Read operations (e.g. patch.list, change.show, oncall.show) that answer only people listed in the policy, or "all"; replaces the default list',
+      ),
     slack: z
       .object({
         team: z.string().regex(/^T[A-Z0-9]{2,}$/, 'must be a Slack workspace id such as T0123ABCD'),
-        app: z.string().regex(/^A[A-Z0-9]{2,}$/, 'must be a Slack app id such as A0123ABCD').optional(),
+        app: z
+          .string()
+          .regex(/^A[A-Z0-9]{2,}$/, 'must be a Slack app id such as A0123ABCD')
+          .optional(),
       })
       .strict()
       .optional()
@@ -77,7 +91,9 @@ export const accessPolicy = z
       .object({ guilds: z.array(snowflake).min(1) })
       .strict()
       .optional()
-      .describe('The Discord guilds Steward answers and registers its commands in; interactions from others are dropped'),
+      .describe(
+        'The Discord guilds Steward answers and registers its commands in; interactions from others are dropped',
+      ),
   })
   .strict()
   .default({ membersOnly: [...MEMBERS_ONLY_DEFAULT] });

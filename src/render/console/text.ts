@@ -27,7 +27,8 @@ export class ConsoleRenderer {
     if (c.body?.length) push(this.rich(c.body));
     if (c.fields?.length) {
       const w = Math.max(...c.fields.map((f) => f.label.length));
-      for (const f of c.fields) push(`${oneLine(f.label).padEnd(w)}  ${this.rich(f.value).replace(/\n/g, '\n' + ' '.repeat(w + 2))}`);
+      for (const f of c.fields)
+        push(`${oneLine(f.label).padEnd(w)}  ${this.rich(f.value).replace(/\n/g, '\n' + ' '.repeat(w + 2))}`);
     }
     for (const s of c.sections ?? []) {
       if (s.heading) push(`▸ ${oneLine(s.heading)}`);
@@ -65,7 +66,7 @@ export class ConsoleRenderer {
         return `${control(s.label)} <${control(s.url)}>`;
       case 'time': {
         const dt = DateTime.fromJSDate(s.at).setZone(this.opts.timezone);
-        return s.style === 'relative' ? (dt.toRelative() ?? dt.toISO()!) : dt.toFormat("yyyy-LL-dd HH:mm ZZZZ");
+        return s.style === 'relative' ? (dt.toRelative() ?? dt.toISO()!) : dt.toFormat('yyyy-LL-dd HH:mm ZZZZ');
       }
       case 'br':
         return '\n';

@@ -30,7 +30,13 @@ export interface DiscordMessage {
   allowed_mentions: { parse: []; users?: string[] };
 }
 
-const TONE_COLOR: Record<Tone, number> = { neutral: 0x99aab5, info: 0x3498db, good: 0x2ecc71, warning: 0xf1c40f, danger: 0xe74c3c };
+const TONE_COLOR: Record<Tone, number> = {
+  neutral: 0x99aab5,
+  info: 0x3498db,
+  good: 0x2ecc71,
+  warning: 0xf1c40f,
+  danger: 0xe74c3c,
+};
 const BUTTON_STYLE = { primary: 1, default: 2, danger: 4 } as const;
 
 /**
@@ -97,7 +103,9 @@ export class DiscordRenderer {
 
   private build(reply: Reply): DiscordMessage {
     const lim = new Limits('discord', this.policy);
-    const embeds = lim.items('EMBEDS_PER_MESSAGE', DISCORD.EMBEDS_PER_MESSAGE, reply.cards).map((c) => this.embed(c, lim));
+    const embeds = lim
+      .items('EMBEDS_PER_MESSAGE', DISCORD.EMBEDS_PER_MESSAGE, reply.cards)
+      .map((c) => this.embed(c, lim));
     const total = embeds.reduce((n, e) => n + embedLength(e), 0);
     if (total > DISCORD.EMBED_TOTAL) lim.overflow('EMBED_TOTAL', DISCORD.EMBED_TOTAL, total);
     while (embeds.reduce((n, e) => n + embedLength(e), 0) > DISCORD.EMBED_TOTAL && shrink(embeds));
@@ -143,12 +151,31 @@ export class DiscordRenderer {
 /** Footers do not render markdown or mentions: plain text. */
 function plainFooter(r: Rich): string {
   return plainDiscord(
-    r.map((s) => (s.t === 'user' ? `@${s.name}` : s.t === 'br' ? ' ' : s.t === 'time' ? footerTime(s.at) : 'v' in s ? s.v : s.t === 'link' ? s.label : s.name ?? '')).join(''),
+    r
+      .map((s) =>
+        s.t === 'user'
+          ? `@${s.name}`
+          : s.t === 'br'
+            ? ' '
+            : s.t === 'time'
+              ? footerTime(s.at)
+              : 'v' in s
+                ? s.v
+                : s.t === 'link'
+                  ? s.label
+                  : (s.name ?? ''),
+      )
+      .join(''),
   );
 }
 
 export function embedLength(e: DiscordEmbed): number {
-  return (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+  return (
+    (e.title?.length ?? 0) +
+    (e.description?.length ?? 0) +
+    (e.footer?.text.length ?? 0) +
+    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
 }
 
 /** Drops the last field of the largest embed (production only; strict mode threw already). */

@@ -100,7 +100,12 @@ function select(f: FormField, lim: Limits): DiscordStringSelect {
   const options =
     f.kind === 'boolean'
       ? yesNo(f)
-      : (f.options ?? []).map((o) => ({ label: o.label, value: o.value, description: o.description, default: f.initial !== undefined && o.value === f.initial }));
+      : (f.options ?? []).map((o) => ({
+          label: o.label,
+          value: o.value,
+          description: o.description,
+          default: f.initial !== undefined && o.value === f.initial,
+        }));
   const out: DiscordStringSelect = {
     type: COMPONENT.StringSelect,
     custom_id: lim.exact('CUSTOM_ID', MODAL.CUSTOM_ID, f.id),
@@ -108,7 +113,10 @@ function select(f: FormField, lim: Limits): DiscordStringSelect {
     min_values: required ? 1 : 0,
     max_values: 1,
     options: lim.items('SELECT_OPTIONS', MODAL.SELECT_OPTIONS, options).map((o) => {
-      const opt: DiscordSelectOption = { label: lim.text('OPTION_LABEL', MODAL.OPTION_LABEL, o.label), value: lim.exact('OPTION_VALUE', MODAL.OPTION_VALUE, o.value) };
+      const opt: DiscordSelectOption = {
+        label: lim.text('OPTION_LABEL', MODAL.OPTION_LABEL, o.label),
+        value: lim.exact('OPTION_VALUE', MODAL.OPTION_VALUE, o.value),
+      };
       if (o.description) opt.description = lim.text('OPTION_DESCRIPTION', MODAL.OPTION_DESCRIPTION, o.description);
       if (o.default) opt.default = true;
       return opt;

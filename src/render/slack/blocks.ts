@@ -11,7 +11,13 @@ export interface SlackMessage {
   blocks: SlackBlock[];
 }
 
-const TONE_EMOJI: Record<Tone, string> = { neutral: '', info: ':information_source: ', good: ':white_check_mark: ', warning: ':warning: ', danger: ':rotating_light: ' };
+const TONE_EMOJI: Record<Tone, string> = {
+  neutral: '',
+  info: ':information_source: ',
+  good: ':white_check_mark: ',
+  warning: ':warning: ',
+  danger: ':rotating_light: ',
+};
 
 /** Slack's three control characters; escaping them also defeats `<!channel>` and `<@U…>` injection. */
 const SLACK_SPECIAL = /[&<>]/g;
@@ -49,7 +55,9 @@ function span(s: Span): string {
     case 'channel':
       return s.slack ? `<#${s.slack}>` : `#${escapeSlack(s.name ?? 'channel')}`;
     case 'link':
-      return /^https?:\/\/[^\s<>|]+$/.test(s.url) ? `<${s.url}|${escapeSlack(s.label).replace(/\|/g, '¦')}>` : escapeSlack(s.label);
+      return /^https?:\/\/[^\s<>|]+$/.test(s.url)
+        ? `<${s.url}|${escapeSlack(s.label).replace(/\|/g, '¦')}>`
+        : escapeSlack(s.label);
     case 'time': {
       const unix = Math.floor(s.at.getTime() / 1000);
       // Relative: "3 minutes ago" in the reader's client; absolute: the date and time in the reader's zone.
@@ -88,20 +96,40 @@ export class SlackRenderer {
   }
 
   card(c: Card, lim = new Limits('slack', this.policy)): SlackBlock[] {
-    const md = (limit: string, max: number, r: Rich) => ({ type: 'mrkdwn', text: lim.text(limit, max, mrkdwn(r)), verbatim: true });
+    const md = (limit: string, max: number, r: Rich) => ({
+      type: 'mrkdwn',
+      text: lim.text(limit, max, mrkdwn(r)),
+      verbatim: true,
+    });
     const blocks: SlackBlock[] = [
-      { type: 'header', text: { type: 'plain_text', text: lim.text('HEADER_TEXT', SLACK.HEADER_TEXT, TONE_EMOJI[c.tone ?? 'neutral'] + plainSlack(c.title)), emoji: true } },
+      {
+        type: 'header',
+        text: {
+          type: 'plain_text',
+          text: lim.text('HEADER_TEXT', SLACK.HEADER_TEXT, TONE_EMOJI[c.tone ?? 'neutral'] + plainSlack(c.title)),
+          emoji: true,
+        },
+      },
     ];
     if (c.body?.length) blocks.push({ type: 'section', text: md('SECTION_TEXT', SLACK.SECTION_TEXT, c.body) });
     const fields = c.fields ?? [];
     for (let i = 0; i < fields.length; i += SLACK.FIELDS_PER_SECTION) {
       blocks.push({
         type: 'section',
-        fields: fields.slice(i, i + SLACK.FIELDS_PER_SECTION).map((f) => md('FIELD_TEXT', SLACK.FIELD_TEXT, [{ t: 'strong', v: f.label }, { t: 'br' }, ...f.value])),
+        fields: fields
+          .slice(i, i + SLACK.FIELDS_PER_SECTION)
+          .map((f) => md('FIELD_TEXT', SLACK.FIELD_TEXT, [{ t: 'strong', v: f.label }, { t: 'br' }, ...f.value])),
       });
     }
     for (const s of c.sections ?? []) {
-      blocks.push({ type: 'section', text: md('SECTION_TEXT', SLACK.SECTION_TEXT, s.heading ? [{ t: 'strong', v: s.heading }, { t: 'br' }, ...s.body] : s.body) });
+      blocks.push({
+        type: 'section',
+        text: md(
+          'SECTION_TEXT',
+          SLACK.SECTION_TEXT,
+          s.heading ? [{ t: 'strong', v: s.heading }, { t: 'br' }, ...s.body] : s.body,
+        ),
+      });
     }
     if (c.buttons?.length) {
       blocks.push({
@@ -109,23 +137,40 @@ export class SlackRenderer {
         elements: lim.items('ACTIONS_ELEMENTS', SLACK.ACTIONS_ELEMENTS, c.buttons).map((b, i) => ({
           type: 'button',
           action_id: lim.exact('ACTION_ID', SLACK.ACTION_ID, `steward:${i}`),
-          text: { type: 'plain_text', text: lim.text('BUTTON_TEXT', SLACK.BUTTON_TEXT, plainSlack(b.label)), emoji: true },
+          text: {
+            type: 'plain_text',
+            text: lim.text('BUTTON_TEXT', SLACK.BUTTON_TEXT, plainSlack(b.label)),
+            emoji: true,
+          },
           value: lim.exact('BUTTON_VALUE', SLACK.BUTTON_VALUE, this.actions.encode(b.command)),
           ...(b.style && b.style !== 'default' ? { style: b.style } : {}),
           ...(b.confirm
             ? {
                 confirm: {
-                  title: { type: 'plain_text', text: lim.text('CONFIRM_TITLE', SLACK.CONFIRM_TITLE, plainSlack(b.confirm.title)) },
-                  text: { type: 'plain_text', text: lim.text('CONFIRM_TEXT', SLACK.CONFIRM_TEXT, plainSlack(b.confirm.text)) },
-                  confirm: { type: 'plain_text', text: lim.text('CONFIRM_BUTTON', SLACK.CONFIRM_BUTTON, plainSlack(b.confirm.yes)) },
-                  deny: { type: 'plain_text', text: lim.text('CONFIRM_BUTTON', SLACK.CONFIRM_BUTTON, plainSlack(b.confirm.no)) },
+                  title: {
+                    type: 'plain_text',
+                    text: lim.text('CONFIRM_TITLE', SLACK.CONFIRM_TITLE, plainSlack(b.confirm.title)),
+                  },
+                  text: {
+                    type: 'plain_text',
+                    text: lim.text('CONFIRM_TEXT', SLACK.CONFIRM_TEXT, plainSlack(b.confirm.text)),
+                  },
+                  confirm: {
+                    type: 'plain_text',
+                    text: lim.text('CONFIRM_BUTTON', SLACK.CONFIRM_BUTTON, plainSlack(b.confirm.yes)),
+                  },
+                  deny: {
+                    type: 'plain_text',
+                    text: lim.text('CONFIRM_BUTTON', SLACK.CONFIRM_BUTTON, plainSlack(b.confirm.no)),
+                  },
                 },
               }
             : {}),
         })),
       });
     }
-    if (c.context?.length) blocks.push({ type: 'context', elements: [md('SECTION_TEXT', SLACK.SECTION_TEXT, c.context)] });
+    if (c.context?.length)
+      blocks.push({ type: 'context', elements: [md('SECTION_TEXT', SLACK.SECTION_TEXT, c.context)] });
     return blocks;
   }
 }

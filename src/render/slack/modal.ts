@@ -32,7 +32,11 @@ export interface ModalMetadata {
   channel?: string;
 }
 
-export type SlackModal = Record<string, unknown> & { type: 'modal'; callback_id: string; blocks: Record<string, unknown>[] };
+export type SlackModal = Record<string, unknown> & {
+  type: 'modal';
+  callback_id: string;
+  blocks: Record<string, unknown>[];
+};
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 
@@ -68,7 +72,9 @@ function input(f: FormField, lim: Limits): Record<string, unknown> {
 }
 
 function element(f: FormField, lim: Limits): Record<string, unknown> {
-  const placeholder = f.placeholder ? { placeholder: plain(short(lim, 'PLACEHOLDER', SLACK_MODAL.PLACEHOLDER, plainSlack(f.placeholder))) } : {};
+  const placeholder = f.placeholder
+    ? { placeholder: plain(short(lim, 'PLACEHOLDER', SLACK_MODAL.PLACEHOLDER, plainSlack(f.placeholder))) }
+    : {};
   switch (f.kind) {
     case 'text':
     case 'paragraph': {
@@ -111,7 +117,11 @@ function option(o: FormOption, lim: Limits) {
   return {
     text: plain(lim.text('OPTION_TEXT', SLACK_MODAL.OPTION_TEXT, plainSlack(o.label))),
     value: lim.exact('OPTION_VALUE', SLACK_MODAL.OPTION_VALUE, o.value),
-    ...(o.description ? { description: plain(lim.text('OPTION_DESCRIPTION', SLACK_MODAL.OPTION_DESCRIPTION, plainSlack(o.description))) } : {}),
+    ...(o.description
+      ? {
+          description: plain(lim.text('OPTION_DESCRIPTION', SLACK_MODAL.OPTION_DESCRIPTION, plainSlack(o.description))),
+        }
+      : {}),
   };
 }
 
@@ -154,7 +164,9 @@ export function modalMetadata(raw: string | undefined): ModalMetadata {
   if (!raw) return {};
   try {
     const m = JSON.parse(raw) as unknown;
-    return m && typeof m === 'object' && typeof (m as ModalMetadata).channel === 'string' ? { channel: (m as ModalMetadata).channel } : {};
+    return m && typeof m === 'object' && typeof (m as ModalMetadata).channel === 'string'
+      ? { channel: (m as ModalMetadata).channel }
+      : {};
   } catch {
     return {};
   }

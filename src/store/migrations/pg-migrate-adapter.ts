@@ -19,7 +19,9 @@ const CHAR_OID = 18;
 const TEXT_OID = 25;
 
 function charAsText<R>(result: R): R {
-  for (const r of (Array.isArray(result) ? result : [result]) as Array<{ fields?: Array<{ dataTypeID: number }> } | undefined>) {
+  for (const r of (Array.isArray(result) ? result : [result]) as Array<
+    { fields?: Array<{ dataTypeID: number }> } | undefined
+  >) {
     for (const f of r?.fields ?? []) if (f.dataTypeID === CHAR_OID) f.dataTypeID = TEXT_OID;
   }
   return result;

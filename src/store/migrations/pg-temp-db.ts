@@ -23,7 +23,11 @@ export async function createTemporaryDatabase(adminUrl: string, prefix: string):
 }
 
 /** Runs `fn` with a temporary database that is dropped afterwards. */
-export async function withTemporaryDatabase<T>(adminUrl: string, prefix: string, fn: (url: string) => Promise<T>): Promise<T> {
+export async function withTemporaryDatabase<T>(
+  adminUrl: string,
+  prefix: string,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
   const db = await createTemporaryDatabase(adminUrl, prefix);
   try {
     return await fn(db.url);

@@ -1,6 +1,11 @@
 // Shared by the parser tests: parse a report written in the test and insist that it was read.
 import { expect } from 'vitest';
-import { parseReport, type Format, type NormalizedFinding, type ParseResult } from '../../../src/core/patches/findings/parsers/index.js';
+import {
+  parseReport,
+  type Format,
+  type NormalizedFinding,
+  type ParseResult,
+} from '../../../src/core/patches/findings/parsers/index.js';
 
 export type Parsed = Extract<ParseResult, { ok: true }>;
 

@@ -19,7 +19,11 @@ export interface PatchDigestRepo {
   latest(team: string, before?: Date): Promise<DigestRecord | null>;
   hasMessage(sendKey: string): Promise<boolean>;
   /** False when a message with this send key exists. */
-  addMessage(sendKey: string, m: { platform: string; channelId: string; messageId: string }, at: Date): Promise<boolean>;
+  addMessage(
+    sendKey: string,
+    m: { platform: string; channelId: string; messageId: string },
+    at: Date,
+  ): Promise<boolean>;
 }
 
 declare module '../../ports.js' {

@@ -14,7 +14,15 @@ import { teamChannels } from '../../people/addresses.js';
 import type { Clock, Platform, Store } from '../../ports.js';
 import { sleep } from '../../clock.js';
 import { digestCard } from './cards.js';
-import { type DigestData, type DigestItem, DUE_SOON_DAYS, EXPIRING_DAYS, EXPIRING_SHOWN, SOON_SHOWN, WORST_SHOWN } from './model.js';
+import {
+  type DigestData,
+  type DigestItem,
+  DUE_SOON_DAYS,
+  EXPIRING_DAYS,
+  EXPIRING_SHOWN,
+  SOON_SHOWN,
+  WORST_SHOWN,
+} from './model.js';
 import type { DigestRecord } from './ports.js';
 import './ports.js';
 import type { Finding, Severity } from '../findings/model.js';
@@ -30,7 +38,15 @@ export const DIGEST_JOB = 'patch-digest';
 const RUN_ATTEMPTS = 3;
 const RETRY_MS = 2_000;
 
-const item = (f: Finding): DigestItem => ({ id: f.id, serviceId: f.serviceId, vulnId: f.vulnId, packageName: f.packageName, installedVersion: f.installedVersion, severity: f.severity, deadline: f.deadline!.toISOString() });
+const item = (f: Finding): DigestItem => ({
+  id: f.id,
+  serviceId: f.serviceId,
+  vulnId: f.vulnId,
+  packageName: f.packageName,
+  installedVersion: f.installedVersion,
+  severity: f.severity,
+  deadline: f.deadline!.toISOString(),
+});
 
 export interface DigestDeps {
   store: Store;
@@ -57,7 +73,13 @@ export class DigestService {
   }
 
   /** The team's digest at `now`, against its previous recorded digest. */
-  async compute(teamId: string, now: Date, previous: DigestRecord | null, occurrence: Date | null, late: boolean): Promise<DigestData> {
+  async compute(
+    teamId: string,
+    now: Date,
+    previous: DigestRecord | null,
+    occurrence: Date | null,
+    late: boolean,
+  ): Promise<DigestData> {
     const dir = this.d.dir();
     const team = dir.team(teamId);
     const services = dir.servicesOfTeam(teamId).map((s) => s.id);
@@ -68,7 +90,12 @@ export class DigestService {
       const worst = await tx.findings.worstOverdue(services, now, WORST_SHOWN);
       const next = await tx.findings.dueSoon(services, now, soon, SOON_SHOWN);
       const fixed = since ? await tx.findings.fixedSince(services, since) : 0;
-      const expiring = await tx.exceptions.endingBetween(services, now, new Date(now.getTime() + EXPIRING_DAYS * DAY), EXPIRING_SHOWN);
+      const expiring = await tx.exceptions.endingBetween(
+        services,
+        now,
+        new Date(now.getTime() + EXPIRING_DAYS * DAY),
+        EXPIRING_SHOWN,
+      );
       const expired = since ? await tx.exceptions.expiredSince(services, since) : 0;
       return { counts, worst, next, fixed, expiring, expired };
     });
@@ -99,7 +126,15 @@ export class DigestService {
       dueSoon: { total: total(soonBy), bySeverity: soonBy, next: read.next.map(item) },
       fresh: since ? fresh : 0,
       fixed: read.fixed,
-      expiring: { total: read.expiring.total, items: read.expiring.items.map((e) => ({ exception: e.number, findingId: e.findingId, serviceId: e.serviceId, until: e.until.toISOString() })) },
+      expiring: {
+        total: read.expiring.total,
+        items: read.expiring.items.map((e) => ({
+          exception: e.number,
+          findingId: e.findingId,
+          serviceId: e.serviceId,
+          until: e.until.toISOString(),
+        })),
+      },
       expired: read.expired,
     };
   }
@@ -128,9 +163,23 @@ export class DigestService {
     const data = await this.compute(teamId, r.now, previous, r.occurrence, r.late);
     const quiet = noticePolicy(dir).digest.quiet && data.open === 0;
     const posted = await this.d.store.transaction(async (tx) => {
-      const id = await tx.digests.record({ team: teamId, occurrence: r.occurrence, late: r.late, overdue: data.overdue.total, summary: JSON.stringify(data), at: r.now });
+      const id = await tx.digests.record({
+        team: teamId,
+        occurrence: r.occurrence,
+        late: r.late,
+        overdue: data.overdue.total,
+        summary: JSON.stringify(data),
+        at: r.now,
+      });
       if (id === null || quiet) return false;
-      for (const c of teamChannels(dir, this.d.platforms(), teamId)) await enqueue(tx.outbox, DigestPost, `patch_digest:${id}:${c.platform}`, { digest: id, platform: c.platform, to: c.to }, r.now);
+      for (const c of teamChannels(dir, this.d.platforms(), teamId))
+        await enqueue(
+          tx.outbox,
+          DigestPost,
+          `patch_digest:${id}:${c.platform}`,
+          { digest: id, platform: c.platform, to: c.to },
+          r.now,
+        );
       return true;
     });
     if (posted) this.d.kick();
@@ -142,11 +191,31 @@ export class DigestService {
     let teams: string[];
     if (teamArg) {
       const t = dir.team(teamArg) ?? (dir.service(teamArg) ? dir.team(dir.service(teamArg)!.team) : undefined);
-      if (!t) return fail('SERVICE.NOT_FOUND', `There is no team "${teamArg}".`, `Teams: ${dir.allTeams().map((x) => x.id).join(', ') || 'none'}`);
+      if (!t)
+        return fail(
+          'SERVICE.NOT_FOUND',
+          `There is no team "${teamArg}".`,
+          `Teams: ${
+            dir
+              .allTeams()
+              .map((x) => x.id)
+              .join(', ') || 'none'
+          }`,
+        );
       teams = [t.id];
     } else {
       teams = ctx.actor.person ? dir.teamsOf(ctx.actor.person.id).map((t) => t.id) : [];
-      if (teams.length === 0) return fail('COMMAND.INVALID', 'You are in no team, so there is no digest of yours.', `Name one: /patch digest <team> (teams: ${dir.allTeams().map((x) => x.id).join(', ') || 'none'})`);
+      if (teams.length === 0)
+        return fail(
+          'COMMAND.INVALID',
+          'You are in no team, so there is no digest of yours.',
+          `Name one: /patch digest <team> (teams: ${
+            dir
+              .allTeams()
+              .map((x) => x.id)
+              .join(', ') || 'none'
+          })`,
+        );
     }
     const shown = teams.slice(0, DIGESTS_SHOWN);
     const cards = [];
@@ -154,11 +223,18 @@ export class DigestService {
       const previous = await this.d.store.transaction((tx) => tx.digests.latest(id));
       cards.push(this.card(await this.compute(id, ctx.now, previous, null, false)));
     }
-    if (teams.length > shown.length) cards[cards.length - 1].context = [...(cards[cards.length - 1].context ?? []), txt(` Also your teams ${teams.slice(shown.length).join(', ')}: /patch digest <team>.`)];
+    if (teams.length > shown.length)
+      cards[cards.length - 1].context = [
+        ...(cards[cards.length - 1].context ?? []),
+        txt(` Also your teams ${teams.slice(shown.length).join(', ')}: /patch digest <team>.`),
+      ];
     return ok(ephemeral(...cards));
   }
 
   card(d: DigestData) {
-    return digestCard(d, { showOverdue: call(PatchOps.list, { scope: d.team, overdue: 'true' }), requestException: call(PatchOps.requestException, { team: d.team }) });
+    return digestCard(d, {
+      showOverdue: call(PatchOps.list, { scope: d.team, overdue: 'true' }),
+      requestException: call(PatchOps.requestException, { team: d.team }),
+    });
   }
 }

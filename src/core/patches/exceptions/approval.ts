@@ -16,9 +16,20 @@ import { type RiskException, STATE_LABEL, exceptionRef } from './model.js';
 import type { ExceptionPatch } from './ports.js';
 
 /** Queues the edit of every approver's copy to the exception's state at its version. */
-export const refreshException = (tx: Tx, e: RiskException, at: Date) => enqueue(tx.outbox, ExceptionRefresh, `exception_refresh:${e.number}:${e.version}`, { exception: e.number, version: e.version }, at);
+export const refreshException = (tx: Tx, e: RiskException, at: Date) =>
+  enqueue(
+    tx.outbox,
+    ExceptionRefresh,
+    `exception_refresh:${e.number}:${e.version}`,
+    { exception: e.number, version: e.version },
+    at,
+  );
 
-export function exceptionApprovals(d: { dir: () => Directory; platforms: () => Platform[]; quorum: (e: RiskException, decisions: readonly RecordedDecision[]) => Quorum }): ApprovalKind<RiskException, ExceptionPatch> {
+export function exceptionApprovals(d: {
+  dir: () => Directory;
+  platforms: () => Platform[];
+  quorum: (e: RiskException, decisions: readonly RecordedDecision[]) => Quorum;
+}): ApprovalKind<RiskException, ExceptionPatch> {
   return {
     noun: 'exception',
     ref: exceptionRef,
@@ -31,7 +42,12 @@ export function exceptionApprovals(d: { dir: () => Directory; platforms: () => P
     closed: (e) => (e.state !== 'pending' ? `is ${STATE_LABEL[e.state].toLowerCase()}; nothing to decide.` : null),
     settle: (e, verdict, tally, at) => {
       const state = verdict === 'approved' ? 'accepted' : 'rejected';
-      return { patch: { state, decidedAt: at }, action: state, before: { state: 'pending' }, after: { exception: exceptionRef(e), state, until: e.until.toISOString(), tally } };
+      return {
+        patch: { state, decidedAt: at },
+        action: state,
+        before: { state: 'pending' },
+        after: { exception: exceptionRef(e), state, until: e.until.toISOString(), tally },
+      };
     },
     settled: async (tx, e, verdict, at) => {
       if (verdict === 'approved') await tx.findings.setExceptedUntil(e.findingId, e.until, at);
@@ -39,7 +55,12 @@ export function exceptionApprovals(d: { dir: () => Directory; platforms: () => P
     expiry: (e, now) =>
       (e.state !== 'pending' && e.state !== 'accepted') || e.until > now
         ? null
-        : { patch: { state: 'expired', expiredAt: now }, before: { state: e.state }, after: { exception: exceptionRef(e), state: 'expired', until: e.until.toISOString() }, refusal: 'has reached its expiry; nothing to decide.' },
+        : {
+            patch: { state: 'expired', expiredAt: now },
+            before: { state: e.state },
+            after: { exception: exceptionRef(e), state: 'expired', until: e.until.toISOString() },
+            refusal: 'has reached its expiry; nothing to decide.',
+          },
     expired: async (tx, was, now) => {
       if (was.state !== 'accepted') return;
       await tx.findings.setExceptedUntil(was.findingId, null, now);
@@ -47,7 +68,14 @@ export function exceptionApprovals(d: { dir: () => Directory; platforms: () => P
       for (const platform of d.platforms()) {
         for (const id of dir.service(was.serviceId)?.owners ?? []) {
           const to = personOn(dir, platform, id);
-          if (to) await enqueue(tx.outbox, ExceptionSend, `exception_send:${was.number}:expired:${platform}:${id}`, { exception: was.number, platform, to, kind: 'expired', person: id }, now);
+          if (to)
+            await enqueue(
+              tx.outbox,
+              ExceptionSend,
+              `exception_send:${was.number}:expired:${platform}:${id}`,
+              { exception: was.number, platform, to, kind: 'expired', person: id },
+              now,
+            );
         }
       }
     },

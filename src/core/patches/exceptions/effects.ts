@@ -12,7 +12,13 @@ import { exceptionCard, expiredCard } from './cards.js';
 import { ExceptionRefresh, ExceptionSend } from './kinds.js';
 import type { ExceptionService } from './service.js';
 
-export function exceptionEffects(d: { store: Store; clock: Clock; service: ExceptionService; dir: () => Directory; gateways: ReadonlyMap<Platform, ChatGateway> }): EffectHandler[] {
+export function exceptionEffects(d: {
+  store: Store;
+  clock: Clock;
+  service: ExceptionService;
+  dir: () => Directory;
+  gateways: ReadonlyMap<Platform, ChatGateway>;
+}): EffectHandler[] {
   const load = async (n: number) => {
     const v = await d.service.load(n);
     if (!v.ok) throw new Error(`exception ${n} not found`);
@@ -26,10 +32,24 @@ export function exceptionEffects(d: { store: Store; clock: Clock; service: Excep
       if (await d.store.transaction((tx) => tx.exceptions.hasMessage(sendKey))) return;
       const { v, f } = await load(x.exception);
       const gw = gatewayOf(d.gateways, x.platform);
-      const sent = await gw.dm(x.to, inChannel(x.kind === 'approver' ? exceptionCard(d.dir(), v, f) : expiredCard(d.dir(), v, f)));
+      const sent = await gw.dm(
+        x.to,
+        inChannel(x.kind === 'approver' ? exceptionCard(d.dir(), v, f) : expiredCard(d.dir(), v, f)),
+      );
       if (!sent) return;
       const now = await d.store.transaction(async (tx) => {
-        await tx.exceptions.addMessage(v.e.id, sendKey, { kind: x.kind, personId: x.person, platform: x.platform, channelId: sent.channelId, messageId: sent.messageId }, d.clock.now());
+        await tx.exceptions.addMessage(
+          v.e.id,
+          sendKey,
+          {
+            kind: x.kind,
+            personId: x.person,
+            platform: x.platform,
+            channelId: sent.channelId,
+            messageId: sent.messageId,
+          },
+          d.clock.now(),
+        );
         return tx.exceptions.byNumber(x.exception);
       });
       // Decided meanwhile: bring this copy up to date.

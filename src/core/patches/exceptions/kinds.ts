@@ -6,6 +6,9 @@ const exception = z.number().int().positive();
 const platform = z.enum(['slack', 'discord', 'console']);
 
 /** The exception card to an approver (its request) or to an owner (it expired), by direct message on one platform. */
-export const ExceptionSend = effectKind('exception.send', z.object({ exception, platform, to: z.string(), kind: z.enum(['approver', 'expired']), person: z.string() }));
+export const ExceptionSend = effectKind(
+  'exception.send',
+  z.object({ exception, platform, to: z.string(), kind: z.enum(['approver', 'expired']), person: z.string() }),
+);
 /** Every approver's copy edited to the exception's state at `version`. */
 export const ExceptionRefresh = effectKind('exception.refresh', z.object({ exception, version: z.number().int() }));

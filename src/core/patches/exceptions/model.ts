@@ -38,6 +38,12 @@ export interface ExceptionMessage {
   messageId: string;
 }
 
-export const STATE_LABEL: Record<ExceptionState, string> = { pending: 'Waiting for approval', accepted: 'Accepted', rejected: 'Rejected', expired: 'Expired' };
+export const STATE_LABEL: Record<ExceptionState, string> = {
+  pending: 'Waiting for approval',
+  accepted: 'Accepted',
+  rejected: 'Rejected',
+  expired: 'Expired',
+};
 
-export const exceptionRef = (e: Pick<RiskException, 'number'> | number) => `EXC-${typeof e === 'number' ? e : e.number}`;
+export const exceptionRef = (e: Pick<RiskException, 'number'> | number) =>
+  `EXC-${typeof e === 'number' ? e : e.number}`;

@@ -23,7 +23,12 @@ export interface ExceptionRepo {
   /** Pending or accepted exceptions whose `until` has come, at most `limit`. */
   expiring(now: Date, limit: number): Promise<RiskException[]>;
   /** Accepted exceptions of `serviceIds` that end in (from, to], soonest first (at most `limit`), and how many there are. */
-  endingBetween(serviceIds: readonly string[], from: Date, to: Date, limit: number): Promise<{ total: number; items: RiskException[] }>;
+  endingBetween(
+    serviceIds: readonly string[],
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<{ total: number; items: RiskException[] }>;
   /** Accepted exceptions of `serviceIds` that expired after `since`. */
   expiredSince(serviceIds: readonly string[], since: Date): Promise<number>;
   /** False when a message with this send key exists. */

@@ -33,7 +33,10 @@ export interface ExceptionDeps {
   platforms: () => Platform[];
 }
 
-export type ExceptionRequested = { ok: true; e: RiskException; created: boolean } | { ok: false; fields: Record<string, string> } | { ok: false; refused: Outcome<never> };
+export type ExceptionRequested =
+  | { ok: true; e: RiskException; created: boolean }
+  | { ok: false; fields: Record<string, string> }
+  | { ok: false; refused: Outcome<never> };
 
 const DEFAULT_EXCEPTIONS = { maxDuration: '180d', approve: [{ owners: 1 }] } as const;
 
@@ -41,7 +44,14 @@ export class ExceptionService {
   private readonly approvals: ApprovalWorkflow<RiskException, ExceptionPatch>;
 
   constructor(private readonly d: ExceptionDeps) {
-    this.approvals = new ApprovalWorkflow(exceptionApprovals({ dir: d.dir, platforms: d.platforms, quorum: (e, decisions) => this.view(e, [...decisions]).quorum }), d);
+    this.approvals = new ApprovalWorkflow(
+      exceptionApprovals({
+        dir: d.dir,
+        platforms: d.platforms,
+        quorum: (e, decisions) => this.view(e, [...decisions]).quorum,
+      }),
+      d,
+    );
   }
 
   private get dir() {
@@ -54,7 +64,15 @@ export class ExceptionService {
 
   view(e: RiskException, decisions: ExceptionDecisionRow[]): ExceptionView {
     const s = this.dir.service(e.serviceId);
-    const quorum = evaluateQuorum({ requirements: e.requirements, directory: this.dir, requester: e.requestedBy, service: e.serviceId, team: s?.team ?? '', decisions, noun: 'exception' });
+    const quorum = evaluateQuorum({
+      requirements: e.requirements,
+      directory: this.dir,
+      requester: e.requestedBy,
+      service: e.serviceId,
+      team: s?.team ?? '',
+      decisions,
+      noun: 'exception',
+    });
     return { e, decisions, quorum };
   }
 
@@ -81,11 +99,21 @@ export class ExceptionService {
   /** Whether a finding may get an exception now (asked before the form opens, and again on submit). */
   async mayRequest(tx: Tx, findingId: number, now: Date): Promise<Outcome<{ serviceId: string }>> {
     const f = await tx.findings.byId(findingId);
-    if (!f) return fail('COMMAND.INVALID', `There is no finding ${findingRef(findingId)}.`, 'List them with /patch list [service|team].');
-    if (f.state !== 'open') return fail('FINDING.STATE', `${findingRef(f.id)} is ${f.state}; only an open finding gets a risk exception.`);
+    if (!f)
+      return fail(
+        'COMMAND.INVALID',
+        `There is no finding ${findingRef(findingId)}.`,
+        'List them with /patch list [service|team].',
+      );
+    if (f.state !== 'open')
+      return fail('FINDING.STATE', `${findingRef(f.id)} is ${f.state}; only an open finding gets a risk exception.`);
     const last = await tx.exceptions.latestOf(f.id);
     if (last && (last.state === 'pending' || (last.state === 'accepted' && last.until > now)))
-      return fail('EXCEPTION.OPEN', `${findingRef(f.id)} already has ${exceptionRef(last)} (${STATE_LABEL[last.state].toLowerCase()}).`, `See /patch show ${findingRef(f.id)}.`);
+      return fail(
+        'EXCEPTION.OPEN',
+        `${findingRef(f.id)} already has ${exceptionRef(last)} (${STATE_LABEL[last.state].toLowerCase()}).`,
+        `See /patch show ${findingRef(f.id)}.`,
+      );
     return ok({ serviceId: f.serviceId });
   }
 
@@ -94,7 +122,12 @@ export class ExceptionService {
   }
 
   /** Creates EXC-n once per form nonce and asks its approvers on every connected platform. */
-  async request(ctx: Ctx, findingId: number, v: { justification: string; until: string }, key: string): Promise<ExceptionRequested> {
+  async request(
+    ctx: Ctx,
+    findingId: number,
+    v: { justification: string; until: string },
+    key: string,
+  ): Promise<ExceptionRequested> {
     const me = ctx.actor.person!;
     const settings = this.settings();
     const until = readUntil(v.until, ctx.now, this.dir.timezoneOf(me.id), settings.maxDuration);
@@ -111,8 +144,17 @@ export class ExceptionService {
       }
       const requirements = [...settings.approve];
       const s = this.dir.service(may.value.serviceId);
-      const q = evaluateQuorum({ requirements, directory: this.dir, requester: me.id, service: may.value.serviceId, team: s?.team ?? '', decisions: [], noun: 'exception' });
-      if (q.unmeetable.length) return { ok: false, fields: { justification: `No one can approve it: ${q.unmeetable.join('; ')}` } };
+      const q = evaluateQuorum({
+        requirements,
+        directory: this.dir,
+        requester: me.id,
+        service: may.value.serviceId,
+        team: s?.team ?? '',
+        decisions: [],
+        noun: 'exception',
+      });
+      if (q.unmeetable.length)
+        return { ok: false, fields: { justification: `No one can approve it: ${q.unmeetable.join('; ')}` } };
       const e = await tx.exceptions.create(
         {
           key,
@@ -129,11 +171,32 @@ export class ExceptionService {
         },
         ctx.now,
       );
-      await tx.audit.append({ actor: ctx.actor.ref, action: 'exception.requested', subject: `finding:${findingRef(findingId)}`, after: { exception: exceptionRef(e), by: me.id, until: e.until.toISOString(), justification: e.justification, approve: requirements } }, ctx.now);
+      await tx.audit.append(
+        {
+          actor: ctx.actor.ref,
+          action: 'exception.requested',
+          subject: `finding:${findingRef(findingId)}`,
+          after: {
+            exception: exceptionRef(e),
+            by: me.id,
+            until: e.until.toISOString(),
+            justification: e.justification,
+            approve: requirements,
+          },
+        },
+        ctx.now,
+      );
       for (const platform of this.d.platforms()) {
         for (const id of q.approvers) {
           const to = personOn(this.dir, platform, id);
-          if (to) await enqueue(tx.outbox, ExceptionSend, `exception_send:${e.number}:ask:${platform}:${id}`, { exception: e.number, platform, to, kind: 'approver', person: id }, ctx.now);
+          if (to)
+            await enqueue(
+              tx.outbox,
+              ExceptionSend,
+              `exception_send:${e.number}:ask:${platform}:${id}`,
+              { exception: e.number, platform, to, kind: 'approver', person: id },
+              ctx.now,
+            );
         }
       }
       return { ok: true, e, created: true };

@@ -7,7 +7,14 @@ import type { FindingEvent, ImportRecord } from './ports.js';
 
 export const PAGE_SIZE = 10;
 
-const SEVERITY_LABEL: Record<string, string> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW', none: 'NONE', unknown: 'UNKNOWN' };
+const SEVERITY_LABEL: Record<string, string> = {
+  critical: 'CRITICAL',
+  high: 'HIGH',
+  medium: 'MEDIUM',
+  low: 'LOW',
+  none: 'NONE',
+  unknown: 'UNKNOWN',
+};
 const days = (ms: number) => (ms >= 86_400_000 ? `${Math.floor(ms / 86_400_000)}d` : formatDuration(ms));
 
 /** `lodash 4.17.20 → 4.17.21` or `lodash 4.17.20 → no fix yet`. */
@@ -21,14 +28,24 @@ export function due(f: Finding, now: Date): Rich {
   if (f.exceptedUntil && f.exceptedUntil > now) return [txt('risk exception until '), time(f.exceptedUntil)];
   if (!f.deadline) return [txt('no deadline')];
   const left = f.deadline.getTime() - now.getTime();
-  return left < 0 ? [strong(`overdue by ${days(-left)}`), txt(' (was due '), time(f.deadline), txt(')')] : [txt('due '), time(f.deadline), txt(` (in ${days(left)})`)];
+  return left < 0
+    ? [strong(`overdue by ${days(-left)}`), txt(' (was due '), time(f.deadline), txt(')')]
+    : [txt('due '), time(f.deadline), txt(` (in ${days(left)})`)];
 }
 
 function line(f: Finding, now: Date): { heading: string; body: Rich } {
-  const flags = [f.knownExploited ? 'known exploited' : '', f.exceptedUntil && f.exceptedUntil > now ? 'excepted' : ''].filter(Boolean);
+  const flags = [
+    f.knownExploited ? 'known exploited' : '',
+    f.exceptedUntil && f.exceptedUntil > now ? 'excepted' : '',
+  ].filter(Boolean);
   return {
     heading: `${findingRef(f.id)} · ${SEVERITY_LABEL[f.severity]} · ${f.vulnId}${flags.length ? ` · ${flags.join(', ')}` : ''}`,
-    body: [txt(`${f.serviceId}: ${versions(f)}`), br, ...due(f, now), txt(` · age ${days(now.getTime() - f.firstSeenAt.getTime())}`)],
+    body: [
+      txt(`${f.serviceId}: ${versions(f)}`),
+      br,
+      ...due(f, now),
+      txt(` · age ${days(now.getTime() - f.firstSeenAt.getTime())}`),
+    ],
   };
 }
 
@@ -50,11 +67,19 @@ export function listCard(v: ListView): Card {
   const buttons: Button[] = [];
   if (v.offset > 0) buttons.push({ label: 'Previous', command: v.at(Math.max(0, v.offset - PAGE_SIZE)) });
   if (to < v.total) buttons.push({ label: 'Next', command: v.at(to), style: 'primary' });
-  const overdue = v.findings.some((f) => f.deadline && f.deadline < v.now && !(f.exceptedUntil && f.exceptedUntil > v.now));
+  const overdue = v.findings.some(
+    (f) => f.deadline && f.deadline < v.now && !(f.exceptedUntil && f.exceptedUntil > v.now),
+  );
   return {
     title: v.title,
     tone: overdue ? 'danger' : 'warning',
-    body: [txt(v.findings.length ? `Showing ${from}–${to} of ${v.total}, worst first.` : `Nothing at ${from}: there are ${v.total}.`)],
+    body: [
+      txt(
+        v.findings.length
+          ? `Showing ${from}–${to} of ${v.total}, worst first.`
+          : `Nothing at ${from}: there are ${v.total}.`,
+      ),
+    ],
     sections: v.findings.map((f) => line(f, v.now)),
     buttons,
     context: [txt('Details: '), code('/patch show F-n')],
@@ -75,27 +100,70 @@ export interface ShowView {
 
 export function showCard(v: ShowView): Card {
   const f = v.finding;
-  const where = [f.location.image && `image ${f.location.image}`, f.location.target && `target ${f.location.target}`, f.location.file && `file ${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`].filter(Boolean).join(' · ');
+  const where = [
+    f.location.image && `image ${f.location.image}`,
+    f.location.target && `target ${f.location.target}`,
+    f.location.file && `file ${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const fields: Card['fields'] = [
-    { label: 'Service', value: [txt(v.serviceName === f.serviceId ? f.serviceId : `${v.serviceName} (${f.serviceId})`)] },
-    { label: 'State', value: [txt(f.state === 'suppressed' ? `suppressed${f.justification ? ` (${f.justification})` : ''}` : f.state)] },
-    { label: 'Severity', value: [txt(`${SEVERITY_LABEL[f.severity]}${f.cvss !== null ? ` · CVSS ${f.cvss}` : ''}${f.epss !== null ? ` · EPSS ${(f.epss * 100).toFixed(1)}%` : ''}`)] },
+    {
+      label: 'Service',
+      value: [txt(v.serviceName === f.serviceId ? f.serviceId : `${v.serviceName} (${f.serviceId})`)],
+    },
+    {
+      label: 'State',
+      value: [txt(f.state === 'suppressed' ? `suppressed${f.justification ? ` (${f.justification})` : ''}` : f.state)],
+    },
+    {
+      label: 'Severity',
+      value: [
+        txt(
+          `${SEVERITY_LABEL[f.severity]}${f.cvss !== null ? ` · CVSS ${f.cvss}` : ''}${f.epss !== null ? ` · EPSS ${(f.epss * 100).toFixed(1)}%` : ''}`,
+        ),
+      ],
+    },
     { label: 'Package', value: [txt(`${versions(f)} (${f.ecosystem})`)] },
     { label: 'Deadline', value: f.state === 'fixed' ? [txt('fixed '), time(f.fixedAt ?? f.updatedAt)] : due(f, v.now) },
-    { label: 'Known exploited', value: [txt(f.knownExploited ? `yes${f.kevDueDate ? ', in the KEV catalog, due ' : ''}` : 'no'), ...(f.kevDueDate ? [time(f.kevDueDate)] : [])] },
-    { label: 'First seen', value: [time(f.firstSeenAt), txt(` (age ${days(v.now.getTime() - f.firstSeenAt.getTime())})`)] },
+    {
+      label: 'Known exploited',
+      value: [
+        txt(f.knownExploited ? `yes${f.kevDueDate ? ', in the KEV catalog, due ' : ''}` : 'no'),
+        ...(f.kevDueDate ? [time(f.kevDueDate)] : []),
+      ],
+    },
+    {
+      label: 'First seen',
+      value: [time(f.firstSeenAt), txt(` (age ${days(v.now.getTime() - f.firstSeenAt.getTime())})`)],
+    },
     { label: 'Last seen', value: [time(v.lastSeenAt)] },
-    { label: 'Scanners', value: [txt(Object.entries(f.scanners).map(([s, w]) => (w === 'open' ? s : `${s} (suppressed)`)).join(', ') || 'none lists it now')] },
+    {
+      label: 'Scanners',
+      value: [
+        txt(
+          Object.entries(f.scanners)
+            .map(([s, w]) => (w === 'open' ? s : `${s} (suppressed)`))
+            .join(', ') || 'none lists it now',
+        ),
+      ],
+    },
   ];
   if (f.aliases.length) fields.push({ label: 'Also known as', value: [txt(f.aliases.join(', '))] });
   if (where) fields.push({ label: 'Where', value: [txt(where)] });
   if (f.exceptedUntil) fields.push({ label: 'Excepted until', value: [time(f.exceptedUntil)] });
   const history: Rich = [];
   const add = (at: Date, what: string) => history.push(...(history.length ? [br] : []), time(at), txt(` ${what}`));
-  add(f.firstSeenAt, `first seen${v.firstImport ? ` (${v.firstImport.format} report, imported by ${v.firstImport.importedBy})` : ''}`);
+  add(
+    f.firstSeenAt,
+    `first seen${v.firstImport ? ` (${v.firstImport.format} report, imported by ${v.firstImport.importedBy})` : ''}`,
+  );
   for (const e of v.events) {
     const imp = e.importId !== null ? v.imports.get(e.importId) : undefined;
-    add(e.at, `${e.kind}${e.detail ? `: ${e.detail}` : ''}${imp ? ` (${imp.format} report, imported by ${imp.importedBy})` : ''}`);
+    add(
+      e.at,
+      `${e.kind}${e.detail ? `: ${e.detail}` : ''}${imp ? ` (${imp.format} report, imported by ${imp.importedBy})` : ''}`,
+    );
   }
   for (const a of v.audit) add(a.at, `${a.action} by ${a.by}`);
   const body: Rich = [strong(f.title ?? f.vulnId)];

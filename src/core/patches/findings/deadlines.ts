@@ -20,7 +20,9 @@ const UNIT = { s: 'seconds', m: 'minutes', h: 'hours', d: 'days', w: 'weeks' } a
 export function addDuration(from: Date, duration: string, zone: string): Date {
   const m = /^(\d+)(s|m|h|d|w)$/.exec(duration.trim());
   if (!m) throw new Error(`not a duration: ${JSON.stringify(duration)}`);
-  return DateTime.fromJSDate(from, { zone }).plus({ [UNIT[m[2] as keyof typeof UNIT]]: Number(m[1]) }).toJSDate();
+  return DateTime.fromJSDate(from, { zone })
+    .plus({ [UNIT[m[2] as keyof typeof UNIT]]: Number(m[1]) })
+    .toJSDate();
 }
 
 /** A KEV due date ("2021-11-17") is due by the end of that day, UTC. */

@@ -32,8 +32,22 @@ export type ImportResult =
 /** What the reports say about a finding, as one digest: an identical report leaves the row alone. */
 export function digestOf(f: NormalizedFinding): string {
   const parts = [
-    f.vulnId, f.aliases.join(','), f.package.name, f.package.ecosystem, f.package.purl ?? '', f.installedVersion, f.fixedVersions.join(','), f.severity,
-    f.cvss?.score ?? '', f.cvss?.vector ?? '', f.knownExploited ? 1 : 0, f.epss ?? '', JSON.stringify(f.location), f.title ?? '', f.url ?? '', f.remediation ?? '',
+    f.vulnId,
+    f.aliases.join(','),
+    f.package.name,
+    f.package.ecosystem,
+    f.package.purl ?? '',
+    f.installedVersion,
+    f.fixedVersions.join(','),
+    f.severity,
+    f.cvss?.score ?? '',
+    f.cvss?.vector ?? '',
+    f.knownExploited ? 1 : 0,
+    f.epss ?? '',
+    JSON.stringify(f.location),
+    f.title ?? '',
+    f.url ?? '',
+    f.remediation ?? '',
     f.suppression ? `${f.suppression.state}:${f.suppression.justification ?? ''}:${f.suppression.detail ?? ''}` : '',
   ];
   return createHash('sha1').update(parts.join('\u0000')).digest('base64url');
@@ -57,10 +71,14 @@ const sameScanners = (a: Record<string, ScannerWord>, b: Record<string, ScannerW
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 };
 
-export async function importReport(deps: { store: Store; clock: Clock; dir: Directory }, req: ImportRequest): Promise<ImportResult> {
+export async function importReport(
+  deps: { store: Store; clock: Clock; dir: Directory },
+  req: ImportRequest,
+): Promise<ImportResult> {
   const progress = req.onProgress ?? (() => undefined);
   progress('parsing', 0, 0);
-  if (!deps.dir.service(req.serviceId)) return { ok: false, code: 'SERVICE.NOT_FOUND', reason: `there is no service "${req.serviceId}" in the policy` };
+  if (!deps.dir.service(req.serviceId))
+    return { ok: false, code: 'SERVICE.NOT_FOUND', reason: `there is no service "${req.serviceId}" in the policy` };
   const parsed = parseReport(req.input, { format: req.format });
   if (!parsed.ok) return { ok: false, code: 'REPORT.UNREADABLE', format: parsed.format, reason: parsed.reason };
   const scanner = scannerId(parsed.scanner.name);
@@ -107,8 +125,15 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
       } else {
         if (word === 'open') counts.unchanged++;
         if (before.digest !== digests[i]) counts.changed++;
-        if (before.state !== state) events.push({ findingId: before.id, kind: 'suppressed', detail: f.suppression?.justification ?? f.suppression?.state, at: now });
-        else if (before.digest !== digests[i]) events.push({ findingId: before.id, kind: 'changed', detail: `${scanner}: details changed`, at: now });
+        if (before.state !== state)
+          events.push({
+            findingId: before.id,
+            kind: 'suppressed',
+            detail: f.suppression?.justification ?? f.suppression?.state,
+            at: now,
+          });
+        else if (before.digest !== digests[i])
+          events.push({ findingId: before.id, kind: 'changed', detail: `${scanner}: details changed`, at: now });
       }
       const firstSeenAt = before?.firstSeenAt ?? now;
       const hit = kevHit(kev, [f.vulnId, ...f.aliases]);
@@ -136,19 +161,31 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
         url: f.url ?? null,
         remediation: f.remediation ?? null,
         state,
-        justification: state === 'suppressed' ? (f.suppression?.justification ?? f.suppression?.detail ?? f.suppression?.state ?? null) : null,
+        justification:
+          state === 'suppressed'
+            ? (f.suppression?.justification ?? f.suppression?.detail ?? f.suppression?.state ?? null)
+            : null,
         scanners,
         firstSeenAt,
         lastSeenAt: now,
         fixedAt: null,
-        deadline: rules.deadline({ serviceId: req.serviceId, severity: f.severity, firstSeenAt, knownExploited, kevDueDate }),
+        deadline: rules.deadline({
+          serviceId: req.serviceId,
+          severity: f.severity,
+          firstSeenAt,
+          knownExploited,
+          kevDueDate,
+        }),
         digest: digests[i],
       });
     }
     await flush();
     // Findings this scanner listed before and no longer does.
     const fixed: number[] = [];
-    const narrowed = new Map<string, { ids: number[]; scanners: Record<string, ScannerWord>; state: ReturnType<typeof stateOf> }>();
+    const narrowed = new Map<
+      string,
+      { ids: number[]; scanners: Record<string, ScannerWord>; state: ReturnType<typeof stateOf> }
+    >();
     for (const s of stored.values()) {
       if (listed.has(s.key) || !Object.hasOwn(s.scanners, scanner)) continue;
       const { [scanner]: _gone, ...rest } = s.scanners;
@@ -162,17 +199,40 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
       const g = narrowed.get(text) ?? { ids: [], scanners: rest, state };
       g.ids.push(s.id);
       narrowed.set(text, g);
-      if (state !== s.state) events.push({ findingId: s.id, kind: state === 'open' ? 'reopened' : 'suppressed', detail: `${scanner} no longer lists it`, at: now });
+      if (state !== s.state)
+        events.push({
+          findingId: s.id,
+          kind: state === 'open' ? 'reopened' : 'suppressed',
+          detail: `${scanner} no longer lists it`,
+          at: now,
+        });
     }
     counts.fixed = fixed.length;
     await tx.findings.markFixed(fixed, now);
     await tx.findings.setScanners([...narrowed.values()], now);
     const importId = await tx.findings.logImport({
-      serviceId: req.serviceId, scanner, format: parsed.format, total: parsed.findings.length, created: counts.new, unchanged: counts.unchanged,
-      changed: counts.changed, fixed: counts.fixed, reopened: counts.reopened, suppressed: counts.suppressed, importedBy: req.by, at: now,
+      serviceId: req.serviceId,
+      scanner,
+      format: parsed.format,
+      total: parsed.findings.length,
+      created: counts.new,
+      unchanged: counts.unchanged,
+      changed: counts.changed,
+      fixed: counts.fixed,
+      reopened: counts.reopened,
+      suppressed: counts.suppressed,
+      importedBy: req.by,
+      at: now,
     });
     await tx.findings.addEvents(events.map((e) => ({ ...e, importId })));
-    const result: ImportSummary = { format: parsed.format, service: req.serviceId, scanner, total: parsed.findings.length, importId, ...counts };
+    const result: ImportSummary = {
+      format: parsed.format,
+      service: req.serviceId,
+      scanner,
+      total: parsed.findings.length,
+      importId,
+      ...counts,
+    };
     await recordImport(tx, req.actor, result, now);
     return result;
   });
@@ -184,7 +244,22 @@ export async function importReport(deps: { store: Store; clock: Clock; dir: Dire
 async function recordImport(tx: Tx, actor: ActorRef, s: ImportSummary, at: Date) {
   const { format, scanner, total, importId } = s;
   await tx.audit.append(
-    { actor, action: 'findings.imported', subject: `service:${s.service}`, after: { importId, format, scanner, total, new: s.new, unchanged: s.unchanged, fixed: s.fixed, reopened: s.reopened, suppressed: s.suppressed } },
+    {
+      actor,
+      action: 'findings.imported',
+      subject: `service:${s.service}`,
+      after: {
+        importId,
+        format,
+        scanner,
+        total,
+        new: s.new,
+        unchanged: s.unchanged,
+        fixed: s.fixed,
+        reopened: s.reopened,
+        suppressed: s.suppressed,
+      },
+    },
     at,
   );
 }

@@ -23,14 +23,21 @@ export interface PatchPolicy {
 /** The policy's `patches` section (absent from a policy without one), every key defaulted. */
 export function patchPolicy(dir: Directory): PatchPolicy {
   const p = dir.policy.patches;
-  return { sla: { ...DEFAULT_SLA, ...p?.sla }, knownExploited: p?.knownExploited ?? DEFAULT_KNOWN_EXPLOITED, overrides: p?.overrides ?? [] };
+  return {
+    sla: { ...DEFAULT_SLA, ...p?.sla },
+    knownExploited: p?.knownExploited ?? DEFAULT_KNOWN_EXPLOITED,
+    overrides: p?.overrides ?? [],
+  };
 }
 
 /** The SLA of one service: the defaults (or `sla`), with the first matching override's days replacing the ones it names. */
 export function slaFor(policy: PatchPolicy, service: { id: string; team: string; tier: number } | undefined): Sla {
   if (!service) return policy.sla;
   const o = policy.overrides.find(
-    (x) => (x.match.service === undefined || x.match.service === service.id) && (x.match.team === undefined || x.match.team === service.team) && (x.match.tier === undefined || x.match.tier === service.tier),
+    (x) =>
+      (x.match.service === undefined || x.match.service === service.id) &&
+      (x.match.team === undefined || x.match.team === service.team) &&
+      (x.match.tier === undefined || x.match.tier === service.tier),
   );
   return o ? { ...policy.sla, ...o.sla } : policy.sla;
 }

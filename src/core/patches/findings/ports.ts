@@ -48,7 +48,8 @@ export interface KevEntry {
   name?: string;
 }
 
-export type FindingEventKind = 'reopened' | 'fixed' | 'suppressed' | 'changed' | 'kev' | 'deadline' | 'paged' | 'page_acknowledged';
+export type FindingEventKind =
+  'reopened' | 'fixed' | 'suppressed' | 'changed' | 'kev' | 'deadline' | 'paged' | 'page_acknowledged';
 
 export interface FindingEvent {
   findingId: number;
@@ -119,7 +120,10 @@ export interface FindingRepo {
   /** Inserts or updates by (service, key), in chunks of multi-row statements; first seen is never overwritten. */
   upsert(rows: readonly FindingWrite[], at: Date): Promise<void>;
   /** Findings that got the same scanners and state (one statement per group). */
-  setScanners(groups: readonly { ids: number[]; scanners: Record<string, ScannerWord>; state: FindingState }[], at: Date): Promise<void>;
+  setScanners(
+    groups: readonly { ids: number[]; scanners: Record<string, ScannerWord>; state: FindingState }[],
+    at: Date,
+  ): Promise<void>;
   markFixed(ids: readonly number[], at: Date): Promise<void>;
   addEvents(events: readonly FindingEvent[]): Promise<void>;
   logImport(row: ImportLogRow): Promise<number>;

@@ -11,7 +11,12 @@ const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'none');
 
 /** Recomputes KEV flags and deadlines of every finding not fixed (each change in its history); returns how many moved. */
-async function refresh(repo: FindingRepo, dir: Directory, at: Date, why: string): Promise<{ moved: number; flagged: number; rows: DeadlineRow[] }> {
+async function refresh(
+  repo: FindingRepo,
+  dir: Directory,
+  at: Date,
+  why: string,
+): Promise<{ moved: number; flagged: number; rows: DeadlineRow[] }> {
   await repo.lockAllServices();
   const rules = new DeadlineRules(dir);
   const kev = await repo.kev();
@@ -28,11 +33,23 @@ async function refresh(repo: FindingRepo, dir: Directory, at: Date, why: string)
     if (knownExploited === r.knownExploited && same(kevDueDate, r.kevDueDate) && same(deadline, r.deadline)) continue;
     if (knownExploited && !r.knownExploited) {
       flagged++;
-      events.push({ findingId: r.id, importId: null, kind: 'kev', detail: `in the KEV catalog${kevDueDate ? `, due ${day(kevDueDate)}` : ''}`, at });
+      events.push({
+        findingId: r.id,
+        importId: null,
+        kind: 'kev',
+        detail: `in the KEV catalog${kevDueDate ? `, due ${day(kevDueDate)}` : ''}`,
+        at,
+      });
     }
     if (!same(deadline, r.deadline)) {
       moved++;
-      events.push({ findingId: r.id, importId: null, kind: 'deadline', detail: `${why}: ${day(r.deadline)} → ${day(deadline)}`, at });
+      events.push({
+        findingId: r.id,
+        importId: null,
+        kind: 'deadline',
+        detail: `${why}: ${day(r.deadline)} → ${day(deadline)}`,
+        at,
+      });
     }
     const k = `${knownExploited}|${kevDueDate?.getTime()}|${deadline?.getTime()}`;
     const g = groups.get(k) ?? { ids: [], knownExploited, kevDueDate, deadline };
@@ -46,7 +63,9 @@ async function refresh(repo: FindingRepo, dir: Directory, at: Date, why: string)
 
 /** After a policy change: every open finding's deadline under the new SLAs. Returns how many moved. */
 export async function recomputeDeadlines(deps: { store: Store; clock: Clock }, dir: Directory): Promise<number> {
-  return deps.store.transaction(async (tx) => (await refresh(tx.findings, dir, deps.clock.now(), 'policy changed')).moved);
+  return deps.store.transaction(
+    async (tx) => (await refresh(tx.findings, dir, deps.clock.now(), 'policy changed')).moved,
+  );
 }
 
 export type KevImport = { ok: true; entries: number; flagged: number; moved: number } | { ok: false; reason: string };
@@ -65,17 +84,27 @@ export function parseKev(text: string): { ok: true; entries: KevEntry[] } | { ok
   for (const [i, raw] of list.entries()) {
     const e = raw as Record<string, unknown>;
     const cve = typeof e?.cveID === 'string' ? e.cveID.trim().toUpperCase() : '';
-    if (!/^CVE-\d{4}-\d{4,}$/.test(cve)) return { ok: false, reason: `vulnerabilities[${i}].cveID: not a CVE id (${JSON.stringify(e?.cveID)})` };
+    if (!/^CVE-\d{4}-\d{4,}$/.test(cve))
+      return { ok: false, reason: `vulnerabilities[${i}].cveID: not a CVE id (${JSON.stringify(e?.cveID)})` };
     const due = kevDueInstant(typeof e.dueDate === 'string' ? e.dueDate : '');
     const added = kevDueInstant(typeof e.dateAdded === 'string' ? e.dateAdded : '');
-    if (!due) return { ok: false, reason: `vulnerabilities[${i}].dueDate: not a date YYYY-MM-DD (${JSON.stringify(e.dueDate)})` };
-    if (!added) return { ok: false, reason: `vulnerabilities[${i}].dateAdded: not a date YYYY-MM-DD (${JSON.stringify(e.dateAdded)})` };
+    if (!due)
+      return {
+        ok: false,
+        reason: `vulnerabilities[${i}].dueDate: not a date YYYY-MM-DD (${JSON.stringify(e.dueDate)})`,
+      };
+    if (!added)
+      return {
+        ok: false,
+        reason: `vulnerabilities[${i}].dateAdded: not a date YYYY-MM-DD (${JSON.stringify(e.dateAdded)})`,
+      };
     const str = (x: unknown) => (typeof x === 'string' && x.trim() ? x.trim().slice(0, 200) : undefined);
     entries.set(cve, {
       cveId: cve,
       dueDate: due,
       dateAdded: new Date(added.getTime() - 86_400_000),
-      ransomware: typeof e.knownRansomwareCampaignUse === 'string' && e.knownRansomwareCampaignUse.toLowerCase() === 'known',
+      ransomware:
+        typeof e.knownRansomwareCampaignUse === 'string' && e.knownRansomwareCampaignUse.toLowerCase() === 'known',
       vendor: str(e.vendorProject),
       product: str(e.product),
       name: str(e.vulnerabilityName),
@@ -85,7 +114,12 @@ export function parseKev(text: string): { ok: true; entries: KevEntry[] } | { ok
 }
 
 /** Replaces the stored KEV catalog, flags the findings it lists and moves their deadlines; one audit entry. */
-export async function importKev(deps: { store: Store; clock: Clock }, dir: Directory, text: string, actor: ActorRef): Promise<KevImport> {
+export async function importKev(
+  deps: { store: Store; clock: Clock },
+  dir: Directory,
+  text: string,
+  actor: ActorRef,
+): Promise<KevImport> {
   const parsed = parseKev(text);
   if (!parsed.ok) return parsed;
   const now = deps.clock.now();
@@ -93,7 +127,15 @@ export async function importKev(deps: { store: Store; clock: Clock }, dir: Direc
     await tx.findings.lockAllServices(); // before the catalog changes: an import waits for the new one
     await tx.findings.replaceKev(parsed.entries, now);
     const r = await refresh(tx.findings, dir, now, 'KEV catalog imported');
-    await tx.audit.append({ actor, action: 'kev.imported', subject: 'kev', after: { entries: parsed.entries.length, flagged: r.flagged, moved: r.moved } }, now);
+    await tx.audit.append(
+      {
+        actor,
+        action: 'kev.imported',
+        subject: 'kev',
+        after: { entries: parsed.entries.length, flagged: r.flagged, moved: r.moved },
+      },
+      now,
+    );
     return { ok: true as const, entries: parsed.entries.length, flagged: r.flagged, moved: r.moved };
   });
 }

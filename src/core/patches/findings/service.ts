@@ -34,12 +34,28 @@ export class PatchesService {
         serviceIds = d.servicesOfTeam(team.id).map((s) => s.id);
         what = `team ${team.name}`;
       } else {
-        return fail('SERVICE.NOT_FOUND', `There is no service or team "${a.scope}".`, `Services: ${d.allServices().map((s) => s.id).join(', ') || 'none'} · teams: ${d.allTeams().map((t) => t.id).join(', ') || 'none'}`);
+        return fail(
+          'SERVICE.NOT_FOUND',
+          `There is no service or team "${a.scope}".`,
+          `Services: ${
+            d
+              .allServices()
+              .map((s) => s.id)
+              .join(', ') || 'none'
+          } · teams: ${
+            d
+              .allTeams()
+              .map((t) => t.id)
+              .join(', ') || 'none'
+          }`,
+        );
       }
     }
     const offset = a.offset ?? 0;
     const overdue = a.overdue ?? false;
-    const { total, findings } = await this.deps.store.transaction((tx) => tx.findings.listOpen({ serviceIds, overdueAt: overdue ? ctx.now : undefined }, offset, PAGE_SIZE));
+    const { total, findings } = await this.deps.store.transaction((tx) =>
+      tx.findings.listOpen({ serviceIds, overdueAt: overdue ? ctx.now : undefined }, offset, PAGE_SIZE),
+    );
     const card = listCard({
       title: `${overdue ? 'Overdue' : 'Open'} findings · ${what}`,
       findings,
@@ -61,20 +77,45 @@ export class PatchesService {
       const imports = await tx.findings.imports(f.serviceId, f.firstSeenAt, 500);
       return { f, events, imports };
     });
-    if (!found) return fail('COMMAND.INVALID', `There is no finding ${ref}.`, 'List them with /patch list [service|team].');
+    if (!found)
+      return fail('COMMAND.INVALID', `There is no finding ${ref}.`, 'List them with /patch list [service|team].');
     const { f, events, imports } = found;
     const byId = new Map<number, ImportRecord>(imports.map((i) => [i.id, i]));
     const firstImport = imports.find((i) => i.at.getTime() === f.firstSeenAt.getTime());
     // An identical report does not rewrite the row: it was last seen at the latest import of a scanner listing it.
     const listing = imports.filter((i) => i.scanner in f.scanners);
     const lastSeenAt = listing.length ? listing[listing.length - 1].at : f.lastSeenAt;
-    const audit = (await this.deps.store.auditReader.bySubject(`finding:${ref}`, 50)).map((e) => ({ at: e.at, action: e.action, by: e.actor.personId ?? e.actor.platformUserId ?? e.actor.platform }));
+    const audit = (await this.deps.store.auditReader.bySubject(`finding:${ref}`, 50)).map((e) => ({
+      at: e.at,
+      action: e.action,
+      by: e.actor.personId ?? e.actor.platformUserId ?? e.actor.platform,
+    }));
     const shown = events.slice(-HISTORY_LINES);
-    const card = showCard({ finding: f, serviceName: this.deps.dir().service(f.serviceId)?.name ?? f.serviceId, now, events: shown, imports: byId, firstImport, lastSeenAt, audit: audit.slice(-HISTORY_LINES), exception: call(PatchOps.exception, { finding: f.id }) });
-    if (events.length > shown.length) card.context = [txt(`History: the latest ${shown.length} of ${events.length} events.`)];
+    const card = showCard({
+      finding: f,
+      serviceName: this.deps.dir().service(f.serviceId)?.name ?? f.serviceId,
+      now,
+      events: shown,
+      imports: byId,
+      firstImport,
+      lastSeenAt,
+      audit: audit.slice(-HISTORY_LINES),
+      exception: call(PatchOps.exception, { finding: f.id }),
+    });
+    if (events.length > shown.length)
+      card.context = [txt(`History: the latest ${shown.length} of ${events.length} events.`)];
     const exc = await this.deps.exceptions.latestOf(f.id);
     if (exc) {
-      card.sections = [{ heading: `Risk exception ${exceptionRef(exc.e)}`, body: join(exceptionFields(this.deps.dir(), exc).map((x): Rich => [strong(`${x.label}: `), ...x.value]), br) }, ...(card.sections ?? [])];
+      card.sections = [
+        {
+          heading: `Risk exception ${exceptionRef(exc.e)}`,
+          body: join(
+            exceptionFields(this.deps.dir(), exc).map((x): Rich => [strong(`${x.label}: `), ...x.value]),
+            br,
+          ),
+        },
+        ...(card.sections ?? []),
+      ];
       // One open exception at a time: no second request while one waits or holds.
       if (exc.e.state === 'pending' || (exc.e.state === 'accepted' && exc.e.until > now)) card.buttons = [];
     }

@@ -16,29 +16,78 @@ import { PatchOps } from '../ops.js';
 import { noticePolicy } from '../findings/policy.js';
 
 function reminderLine(f: Finding, now: Date): Rich {
-  const state = f.state !== 'open' ? ` (${f.state} since)` : f.exceptedUntil && f.exceptedUntil > now ? ' (under a risk exception since)' : '';
-  return [strong(findingRef(f.id)), txt(` ${f.severity} ${f.vulnId} · ${f.packageName} ${f.installedVersion} · ${f.serviceId} · ${f.deadline && f.deadline <= now ? 'was due ' : 'due '}`), ...(f.deadline ? [time(f.deadline)] : []), txt(state)];
+  const state =
+    f.state !== 'open'
+      ? ` (${f.state} since)`
+      : f.exceptedUntil && f.exceptedUntil > now
+        ? ' (under a risk exception since)'
+        : '';
+  return [
+    strong(findingRef(f.id)),
+    txt(
+      ` ${f.severity} ${f.vulnId} · ${f.packageName} ${f.installedVersion} · ${f.serviceId} · ${f.deadline && f.deadline <= now ? 'was due ' : 'due '}`,
+    ),
+    ...(f.deadline ? [time(f.deadline)] : []),
+    txt(state),
+  ];
 }
 
-export function reminderCard(kind: 'ahead' | 'passed', findings: Finding[], total: number, before: string, now: Date): Card {
+export function reminderCard(
+  kind: 'ahead' | 'passed',
+  findings: Finding[],
+  total: number,
+  before: string,
+  now: Date,
+): Card {
   const noun = total === 1 ? 'finding' : 'findings';
   const services = [...new Set(findings.map((f) => f.serviceId))];
   return {
-    title: kind === 'ahead' ? `${total} ${noun} of yours due within ${before}` : `${total} ${noun} of yours passed ${total === 1 ? 'its' : 'their'} patch deadline`,
+    title:
+      kind === 'ahead'
+        ? `${total} ${noun} of yours due within ${before}`
+        : `${total} ${noun} of yours passed ${total === 1 ? 'its' : 'their'} patch deadline`,
     tone: kind === 'ahead' ? 'warning' : 'danger',
     body: [
       ...findings.flatMap((f, n) => (n ? [br, ...reminderLine(f, now)] : reminderLine(f, now))),
-      ...(total > findings.length ? [br, txt(`… and ${total - findings.length} more: /patch list ${services.length === 1 ? services[0] : '<service>'}`)] : []),
+      ...(total > findings.length
+        ? [
+            br,
+            txt(
+              `… and ${total - findings.length} more: /patch list ${services.length === 1 ? services[0] : '<service>'}`,
+            ),
+          ]
+        : []),
     ],
     buttons: [
-      ...(findings.length === 1 ? [{ label: 'Request exception', command: call(PatchOps.exception, { finding: findings[0].id }) }] : []),
-      ...(services.length === 1 ? [{ label: kind === 'ahead' ? 'Show open' : 'Show overdue', command: call(PatchOps.list, { scope: services[0], overdue: kind === 'passed' ? 'true' : undefined }) }] : []),
+      ...(findings.length === 1
+        ? [{ label: 'Request exception', command: call(PatchOps.exception, { finding: findings[0].id }) }]
+        : []),
+      ...(services.length === 1
+        ? [
+            {
+              label: kind === 'ahead' ? 'Show open' : 'Show overdue',
+              command: call(PatchOps.list, { scope: services[0], overdue: kind === 'passed' ? 'true' : undefined }),
+            },
+          ]
+        : []),
     ],
-    context: [txt(kind === 'ahead' ? `Reminder ${before} ahead of the deadline (patches.remind.before); you hear again if it passes.` : 'Fix, or request a risk exception: /patch exception <finding>.')],
+    context: [
+      txt(
+        kind === 'ahead'
+          ? `Reminder ${before} ahead of the deadline (patches.remind.before); you hear again if it passes.`
+          : 'Fix, or request a risk exception: /patch exception <finding>.',
+      ),
+    ],
   };
 }
 
-export function noticeEffects(d: { store: Store; clock: Clock; digests: DigestService; dir: () => Directory; gateways: ReadonlyMap<Platform, ChatGateway> }): EffectHandler[] {
+export function noticeEffects(d: {
+  store: Store;
+  clock: Clock;
+  digests: DigestService;
+  dir: () => Directory;
+  gateways: ReadonlyMap<Platform, ChatGateway>;
+}): EffectHandler[] {
   return [
     handle(DigestPost, async (x) => {
       const sendKey = `digest:${x.digest}:${x.platform}:${x.to}`;
@@ -47,7 +96,13 @@ export function noticeEffects(d: { store: Store; clock: Clock; digests: DigestSe
       if (!rec) throw new Error(`digest ${x.digest} not found`);
       const gw = gatewayOf(d.gateways, x.platform);
       const sent = await gw.post(x.to, inChannel(d.digests.card(JSON.parse(rec.summary) as DigestData)));
-      await d.store.transaction((tx) => tx.digests.addMessage(sendKey, { platform: x.platform, channelId: x.to, messageId: sent.messageId }, d.clock.now()));
+      await d.store.transaction((tx) =>
+        tx.digests.addMessage(
+          sendKey,
+          { platform: x.platform, channelId: x.to, messageId: sent.messageId },
+          d.clock.now(),
+        ),
+      );
     }),
     handle(ReminderSend, async (x) => {
       const sendKey = `remind:${x.run}:${x.kind}:${x.platform}:${x.person}`;
@@ -63,9 +118,18 @@ export function noticeEffects(d: { store: Store; clock: Clock; digests: DigestSe
       if (findings.length === 0) return;
       const before = noticePolicy(d.dir()).remindBefore;
       const gw = gatewayOf(d.gateways, x.platform);
-      const sent = await gw.dm(x.to, inChannel(reminderCard(x.kind, findings, x.total, formatDuration(parseDuration(before)), d.clock.now())));
+      const sent = await gw.dm(
+        x.to,
+        inChannel(reminderCard(x.kind, findings, x.total, formatDuration(parseDuration(before)), d.clock.now())),
+      );
       if (!sent) return;
-      await d.store.transaction((tx) => tx.digests.addMessage(sendKey, { platform: x.platform, channelId: sent.channelId, messageId: sent.messageId }, d.clock.now()));
+      await d.store.transaction((tx) =>
+        tx.digests.addMessage(
+          sendKey,
+          { platform: x.platform, channelId: sent.channelId, messageId: sent.messageId },
+          d.clock.now(),
+        ),
+      );
     }),
   ];
 }

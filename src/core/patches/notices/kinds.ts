@@ -5,7 +5,10 @@ import { effectKind } from '../../outbox/effects.js';
 const platform = z.enum(['slack', 'discord', 'console']);
 
 /** A recorded digest posted to one team channel on one platform. */
-export const DigestPost = effectKind('patch.digest', z.object({ digest: z.number().int().positive(), platform, to: z.string() }));
+export const DigestPost = effectKind(
+  'patch.digest',
+  z.object({ digest: z.number().int().positive(), platform, to: z.string() }),
+);
 /**
  * One owner's direct message on one platform: the findings that reached a point in one run
  * (`ahead`: remind.before ahead of the deadline; `passed`: the deadline passed). `findings` lists
@@ -13,5 +16,13 @@ export const DigestPost = effectKind('patch.digest', z.object({ digest: z.number
  */
 export const ReminderSend = effectKind(
   'patch.remind',
-  z.object({ run: z.string(), kind: z.enum(['ahead', 'passed']), platform, to: z.string(), person: z.string(), findings: z.array(z.number().int().positive()), total: z.number().int() }),
+  z.object({
+    run: z.string(),
+    kind: z.enum(['ahead', 'passed']),
+    platform,
+    to: z.string(),
+    person: z.string(),
+    findings: z.array(z.number().int().positive()),
+    total: z.number().int(),
+  }),
 );

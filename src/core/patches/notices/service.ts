@@ -73,12 +73,28 @@ export class NoticeService {
 
   private async batch(tx: Tx, dir: Directory, rows: NoticeRow[], now: Date, ahead: Date): Promise<NoticeRun> {
     // What the claims mark decides who hears of what (a finding may have changed since it was read).
-    const passed = new Set(await tx.findings.claimNotices('passed', rows.filter((r) => r.deadline <= now).map((r) => r.id), now));
-    const aheadNow = new Set(await tx.findings.claimNotices('ahead', rows.filter((r) => !passed.has(r.id) && r.deadline > now).map((r) => r.id), now, ahead));
+    const passed = new Set(
+      await tx.findings.claimNotices(
+        'passed',
+        rows.filter((r) => r.deadline <= now).map((r) => r.id),
+        now,
+      ),
+    );
+    const aheadNow = new Set(
+      await tx.findings.claimNotices(
+        'ahead',
+        rows.filter((r) => !passed.has(r.id) && r.deadline > now).map((r) => r.id),
+        now,
+        ahead,
+      ),
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     const run = randomUUID();
     let messages = 0;
-    for (const [kind, ids] of [['passed', passed], ['ahead', aheadNow]] as const) {
+    for (const [kind, ids] of [
+      ['passed', passed],
+      ['ahead', aheadNow],
+    ] as const) {
       // Owner → their findings that reached this point in this run.
       const perOwner = new Map<string, number[]>();
       for (const id of ids) {
@@ -92,7 +108,24 @@ export class NoticeService {
       for (const [person, found] of perOwner) {
         const sorted = found.sort((a, b) => byId.get(a)!.deadline.getTime() - byId.get(b)!.deadline.getTime() || a - b);
         for (const a of personAddresses(dir, this.d.platforms(), person)) {
-          if (await enqueue(tx.outbox, ReminderSend, `patch_remind:${run}:${kind}:${a.platform}:${person}`, { run, kind, platform: a.platform, to: a.to, person, findings: sorted.slice(0, REMINDER_SHOWN), total: sorted.length }, now)) messages++;
+          if (
+            await enqueue(
+              tx.outbox,
+              ReminderSend,
+              `patch_remind:${run}:${kind}:${a.platform}:${person}`,
+              {
+                run,
+                kind,
+                platform: a.platform,
+                to: a.to,
+                person,
+                findings: sorted.slice(0, REMINDER_SHOWN),
+                total: sorted.length,
+              },
+              now,
+            )
+          )
+            messages++;
         }
       }
     }
@@ -103,16 +136,28 @@ export class NoticeService {
       const service = dir.service(f.serviceId);
       if (!service || !severities.includes(f.severity) || !tiers.includes(service.tier)) continue;
       if (now.getTime() - f.deadline.getTime() > PAGE_WITHIN_MS) {
-        await tx.findings.addEvents([{ findingId: f.id, importId: null, kind: 'paged', detail: `not paged: its deadline passed more than 7 days before Steward saw it (the owners were told)`, at: now }]);
+        await tx.findings.addEvents([
+          {
+            findingId: f.id,
+            importId: null,
+            kind: 'paged',
+            detail: `not paged: its deadline passed more than 7 days before Steward saw it (the owners were told)`,
+            at: now,
+          },
+        ]);
         continue;
       }
       const paging = this.d.paging();
       const zone = dir.team(service.team)?.timezone ?? dir.policy.timezone;
       const message = `${findingRef(f.id)} ${f.severity} ${f.vulnId} in ${f.packageName} ${f.installedVersion} on ${service.name} passed its patch deadline (${DateTime.fromJSDate(f.deadline, { zone }).toFormat('ccc d LLL yyyy HH:mm ZZZZ')})`;
-      const opened = paging ? await paging.open(tx, { key: breachKey(f.id), serviceId: f.serviceId, message }, now) : { ok: false as const, reason: 'paging is not part of this Steward' };
+      const opened = paging
+        ? await paging.open(tx, { key: breachKey(f.id), serviceId: f.serviceId, message }, now)
+        : { ok: false as const, reason: 'paging is not part of this Steward' };
       // Paged once: a deadline that moved and passed again finds the finding's page.
       if (opened.ok && !opened.created) continue;
-      const detail = opened.ok ? `${opened.ref} opened: overdue ${f.severity} on a tier-${service.tier} service` : `not paged: ${opened.reason}`;
+      const detail = opened.ok
+        ? `${opened.ref} opened: overdue ${f.severity} on a tier-${service.tier} service`
+        : `not paged: ${opened.reason}`;
       await tx.findings.addEvents([{ findingId: f.id, importId: null, kind: 'paged', detail, at: now }]);
       if (opened.ok) paged++;
     }

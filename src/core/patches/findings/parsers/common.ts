@@ -53,7 +53,10 @@ export const bounded = (max = FIELD_LIMIT) => z.string().max(max, { error: `is l
 export const severityWord = z
   .string()
   .max(32, { error: 'is not a severity (longer than 32 characters)' })
-  .refine(isSeverityWord, { error: (i) => `${JSON.stringify(i.input)} is not a severity: one of critical, high, important, medium, moderate, low, negligible, info, informational, none or unknown` });
+  .refine(isSeverityWord, {
+    error: (i) =>
+      `${JSON.stringify(i.input)} is not a severity: one of critical, high, important, medium, moderate, low, negligible, info, informational, none or unknown`,
+  });
 
 export const RANK: Record<Severity, number> = { critical: 5, high: 4, medium: 3, low: 2, none: 1, unknown: 0 };
 export const maxSeverity = (a: Severity, b: Severity): Severity => (RANK[a] >= RANK[b] ? a : b);
@@ -112,21 +115,79 @@ export function idsIn(text: string | undefined): string[] {
 
 const PURL_ECOSYSTEM = new Map([['golang', 'go']]);
 /** Report ecosystem names (OSV, Dependabot, Trivy, Grype) → Steward's, which follow purl types. */
-const ECOSYSTEM = new Map<string, string>(Object.entries({
-  go: 'go', golang: 'go', gomod: 'go', gobinary: 'go', 'go-module': 'go',
-  npm: 'npm', yarn: 'npm', pnpm: 'npm', 'node-pkg': 'npm', bun: 'npm',
-  pypi: 'pypi', pip: 'pypi', pipenv: 'pypi', poetry: 'pypi', uv: 'pypi', 'python-pkg': 'pypi', python: 'pypi',
-  'crates.io': 'cargo', cargo: 'cargo', rust: 'cargo', 'rust-binary': 'cargo', 'rust-crate': 'cargo',
-  maven: 'maven', jar: 'maven', pom: 'maven', gradle: 'maven', sbt: 'maven', 'java-archive': 'maven',
-  rubygems: 'gem', gem: 'gem', bundler: 'gem', gemspec: 'gem',
-  nuget: 'nuget', 'dotnet-core': 'nuget', 'packages-props': 'nuget', dotnet: 'nuget',
-  packagist: 'composer', composer: 'composer', 'php-composer': 'composer',
-  hex: 'hex', erlang: 'hex', pub: 'pub', swift: 'swift', cocoapods: 'cocoapods', conan: 'conan',
-  actions: 'github-actions', 'github-action': 'github-actions',
-  debian: 'deb', ubuntu: 'deb', deb: 'deb', alpine: 'apk', apk: 'apk', wolfi: 'apk', chainguard: 'apk',
-  rpm: 'rpm', redhat: 'rpm', centos: 'rpm', rocky: 'rpm', alma: 'rpm', amazon: 'rpm', oracle: 'rpm',
-  fedora: 'rpm', photon: 'rpm', suse: 'rpm', 'opensuse.leap': 'rpm', 'opensuse.tumbleweed': 'rpm', 'sles': 'rpm', mariner: 'rpm', 'azurelinux': 'rpm',
-}));
+const ECOSYSTEM = new Map<string, string>(
+  Object.entries({
+    go: 'go',
+    golang: 'go',
+    gomod: 'go',
+    gobinary: 'go',
+    'go-module': 'go',
+    npm: 'npm',
+    yarn: 'npm',
+    pnpm: 'npm',
+    'node-pkg': 'npm',
+    bun: 'npm',
+    pypi: 'pypi',
+    pip: 'pypi',
+    pipenv: 'pypi',
+    poetry: 'pypi',
+    uv: 'pypi',
+    'python-pkg': 'pypi',
+    python: 'pypi',
+    'crates.io': 'cargo',
+    cargo: 'cargo',
+    rust: 'cargo',
+    'rust-binary': 'cargo',
+    'rust-crate': 'cargo',
+    maven: 'maven',
+    jar: 'maven',
+    pom: 'maven',
+    gradle: 'maven',
+    sbt: 'maven',
+    'java-archive': 'maven',
+    rubygems: 'gem',
+    gem: 'gem',
+    bundler: 'gem',
+    gemspec: 'gem',
+    nuget: 'nuget',
+    'dotnet-core': 'nuget',
+    'packages-props': 'nuget',
+    dotnet: 'nuget',
+    packagist: 'composer',
+    composer: 'composer',
+    'php-composer': 'composer',
+    hex: 'hex',
+    erlang: 'hex',
+    pub: 'pub',
+    swift: 'swift',
+    cocoapods: 'cocoapods',
+    conan: 'conan',
+    actions: 'github-actions',
+    'github-action': 'github-actions',
+    debian: 'deb',
+    ubuntu: 'deb',
+    deb: 'deb',
+    alpine: 'apk',
+    apk: 'apk',
+    wolfi: 'apk',
+    chainguard: 'apk',
+    rpm: 'rpm',
+    redhat: 'rpm',
+    centos: 'rpm',
+    rocky: 'rpm',
+    alma: 'rpm',
+    amazon: 'rpm',
+    oracle: 'rpm',
+    fedora: 'rpm',
+    photon: 'rpm',
+    suse: 'rpm',
+    'opensuse.leap': 'rpm',
+    'opensuse.tumbleweed': 'rpm',
+    sles: 'rpm',
+    mariner: 'rpm',
+    azurelinux: 'rpm',
+  }),
+);
 
 export function ecosystemOf(name: string | null | undefined): string {
   if (!name) return 'generic';
@@ -162,7 +223,15 @@ function readPurl(purl: string): PackageFromPurl | undefined {
     const ecosystem = PURL_ECOSYSTEM.get(p.type) ?? p.type;
     const ns = p.namespace ?? '';
     let name = p.name;
-    if (ns && (ecosystem === 'npm' || ecosystem === 'go' || ecosystem === 'composer' || ecosystem === 'swift' || ecosystem === 'github')) name = `${ns}/${p.name}`;
+    if (
+      ns &&
+      (ecosystem === 'npm' ||
+        ecosystem === 'go' ||
+        ecosystem === 'composer' ||
+        ecosystem === 'swift' ||
+        ecosystem === 'github')
+    )
+      name = `${ns}/${p.name}`;
     else if (ns && ecosystem === 'maven') name = `${ns}:${p.name}`;
     return { name, ecosystem, purl, version: p.version ?? undefined };
   } catch {
@@ -178,7 +247,9 @@ export function text(s: string | null | undefined, limit = DESCRIPTION_LIMIT): s
   return t.length > limit ? `${t.slice(0, limit - 1)}…` : t;
 }
 
-export const uniq = (xs: (string | null | undefined)[]): string[] => [...new Set(xs.filter((x): x is string => !!x && !!x.trim()).map((x) => x.trim()))];
+export const uniq = (xs: (string | null | undefined)[]): string[] => [
+  ...new Set(xs.filter((x): x is string => !!x && !!x.trim()).map((x) => x.trim())),
+];
 
 /** "1.2.3, 2.0.1" (Trivy) → ["1.2.3", "2.0.1"]. Split on the comma, then trimmed: a regex with
  *  blanks on both sides of the comma rescans a run of blanks from each of its characters (quadratic). */
@@ -190,4 +261,5 @@ export const finiteNumber = (x: unknown): number | undefined => {
 };
 
 /** `{ k: v }` when v is defined, else `{}`: keeps absent fields absent rather than undefined. */
-export const opt = <K extends string, V>(k: K, v: V | null | undefined): { [P in K]?: V } => (v === undefined || v === null ? {} : ({ [k]: v } as { [P in K]: V }));
+export const opt = <K extends string, V>(k: K, v: V | null | undefined): { [P in K]?: V } =>
+  v === undefined || v === null ? {} : ({ [k]: v } as { [P in K]: V });

@@ -6,7 +6,18 @@
 // `affects[].versions` entry (a version or a range). CycloneDX has no machine-readable fixed
 // version: fixedVersions stays empty and `recommendation` becomes `remediation`.
 import { z } from 'zod';
-import { bounded, cvssVersion, finiteNumber, opt, packageFromPurl, pickIds, severityFromScore, severityFromWord, severityWord, text } from './common.js';
+import {
+  bounded,
+  cvssVersion,
+  finiteNumber,
+  opt,
+  packageFromPurl,
+  pickIds,
+  severityFromScore,
+  severityFromWord,
+  severityWord,
+  text,
+} from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Severity, Suppression } from './types.js';
 import { check } from './validate.js';
@@ -32,7 +43,14 @@ const Component: z.ZodType<Component> = z.looseObject({
     return z.array(Component).nullish();
   },
 });
-const Rating = z.looseObject({ source: z.looseObject({ name: str, url: str }).nullish(), score: z.number().nullish(), severity: severityWord.nullish(), method: str, vector: str, justification: str });
+const Rating = z.looseObject({
+  source: z.looseObject({ name: str, url: str }).nullish(),
+  score: z.number().nullish(),
+  severity: severityWord.nullish(),
+  method: str,
+  vector: str,
+  justification: str,
+});
 const Vulnerability = z.looseObject({
   id: bounded(),
   source: z.looseObject({ name: str, url: str }).nullish(),
@@ -43,14 +61,30 @@ const Vulnerability = z.looseObject({
   recommendation: str,
   advisories: z.array(z.looseObject({ url: str })).nullish(),
   analysis: z.looseObject({ state: str, justification: str, detail: str }).nullish(),
-  affects: z.array(z.looseObject({ ref: bounded(), versions: z.array(z.looseObject({ version: str, range: str, status: str })).nullish() })).nullish(),
+  affects: z
+    .array(
+      z.looseObject({
+        ref: bounded(),
+        versions: z.array(z.looseObject({ version: str, range: str, status: str })).nullish(),
+      }),
+    )
+    .nullish(),
 });
 type Vulnerability = z.output<typeof Vulnerability>;
 const Tool = z.looseObject({ name: str, version: str, vendor: str });
 const Bom = z.looseObject({
   bomFormat: z.literal('CycloneDX'),
   specVersion: bounded(),
-  metadata: z.looseObject({ component: Component.nullish(), tools: z.union([z.array(Tool), z.looseObject({ components: z.array(Tool).nullish() })], { error: 'a list of tools or { components }' }).nullish() }).nullish(),
+  metadata: z
+    .looseObject({
+      component: Component.nullish(),
+      tools: z
+        .union([z.array(Tool), z.looseObject({ components: z.array(Tool).nullish() })], {
+          error: 'a list of tools or { components }',
+        })
+        .nullish(),
+    })
+    .nullish(),
   components: z.array(Component).nullish(),
   vulnerabilities: z.array(Vulnerability),
 });
@@ -61,8 +95,14 @@ const GONE = new Set(['resolved', 'resolved_with_pedigree']);
 export function parseCycloneDx(value: unknown): FormatResult {
   const o = value as { specVersion?: unknown; vulnerabilities?: unknown } | null;
   if (o && typeof o === 'object' && !Array.isArray(o)) {
-    if (typeof o.specVersion === 'string' && !/^1\.[4-7]$/.test(o.specVersion)) return { ok: false, reason: `CycloneDX specVersion ${o.specVersion} is not supported: 1.4 to 1.7 are read` };
-    if (o.vulnerabilities === undefined) return { ok: false, reason: 'this CycloneDX BOM has no `vulnerabilities`: it lists components only; scan it (e.g. `trivy sbom` or `grype sbom:FILE`) and import the scanner\'s report' };
+    if (typeof o.specVersion === 'string' && !/^1\.[4-7]$/.test(o.specVersion))
+      return { ok: false, reason: `CycloneDX specVersion ${o.specVersion} is not supported: 1.4 to 1.7 are read` };
+    if (o.vulnerabilities === undefined)
+      return {
+        ok: false,
+        reason:
+          "this CycloneDX BOM has no `vulnerabilities`: it lists components only; scan it (e.g. `trivy sbom` or `grype sbom:FILE`) and import the scanner's report",
+      };
   }
   const r = check(Bom, value, 'CycloneDX');
   if (!r.ok) return r;
@@ -79,25 +119,43 @@ export function parseCycloneDx(value: unknown): FormatResult {
   if (bom.metadata?.component) index(bom.metadata.component);
   bom.components?.forEach(index);
   const subject = bom.metadata?.component;
-  const where = subject?.type === 'container' ? { image: subject.name } : subject ? { target: subject.version ? `${subject.name}@${subject.version}` : subject.name } : {};
+  const where =
+    subject?.type === 'container'
+      ? { image: subject.name }
+      : subject
+        ? { target: subject.version ? `${subject.name}@${subject.version}` : subject.name }
+        : {};
   const findings: NormalizedFinding[] = [];
   for (const v of bom.vulnerabilities) {
     const state = v.analysis?.state ?? undefined;
     if (state && GONE.has(state)) continue;
     for (const a of v.affects ?? []) {
       const c = refs.get(a.ref) ?? refs.get(fragment(a.ref));
-      const versions = c?.version || packageFromPurl(c?.purl)?.version || packageFromPurl(a.ref)?.version ? [undefined] : a.versions?.length ? a.versions : [undefined];
+      const versions =
+        c?.version || packageFromPurl(c?.purl)?.version || packageFromPurl(a.ref)?.version
+          ? [undefined]
+          : a.versions?.length
+            ? a.versions
+            : [undefined];
       for (const entry of versions) findings.push(toFinding(v, a.ref, c, entry, where, scanner));
     }
   }
   return { ok: true, scanner, findings };
 }
 
-const fragment = (ref: string) => (ref.startsWith('urn:cdx:') && ref.includes('#') ? decodeURIComponent(ref.slice(ref.indexOf('#') + 1)) : ref);
+const fragment = (ref: string) =>
+  ref.startsWith('urn:cdx:') && ref.includes('#') ? decodeURIComponent(ref.slice(ref.indexOf('#') + 1)) : ref;
 
 type VersionEntry = { version?: string | null; range?: string | null; status?: string | null } | undefined;
 
-function toFinding(v: Vulnerability, ref: string, c: Component | undefined, entry: VersionEntry, where: NormalizedFinding['location'], scanner: Scanner): NormalizedFinding {
+function toFinding(
+  v: Vulnerability,
+  ref: string,
+  c: Component | undefined,
+  entry: VersionEntry,
+  where: NormalizedFinding['location'],
+  scanner: Scanner,
+): NormalizedFinding {
   const purl = packageFromPurl(c?.purl) ?? (c ? undefined : packageFromPurl(ref));
   const name = purl?.name ?? (c ? (c.group ? `${c.group}:${c.name}` : c.name) : fragment(ref));
   const ratings = v.ratings ?? [];
@@ -105,7 +163,14 @@ function toFinding(v: Vulnerability, ref: string, c: Component | undefined, entr
   const state = v.analysis?.state ?? undefined;
   const suppressed = (state && SUPPRESSING.has(state)) || entry?.status === 'unaffected';
   const suppression: Suppression | undefined = suppressed
-    ? { state: state && SUPPRESSING.has(state) ? state : 'not_affected', ...opt('justification', v.analysis?.justification ?? (entry?.status === 'unaffected' ? 'unaffected version' : undefined)), ...opt('detail', text(v.analysis?.detail, 500)) }
+    ? {
+        state: state && SUPPRESSING.has(state) ? state : 'not_affected',
+        ...opt(
+          'justification',
+          v.analysis?.justification ?? (entry?.status === 'unaffected' ? 'unaffected version' : undefined),
+        ),
+        ...opt('detail', text(v.analysis?.detail, 500)),
+      }
     : undefined;
   const f: Omit<NormalizedFinding, 'key'> = {
     ...pickIds([v.id, ...(v.references ?? []).map((x) => x.id)]),
@@ -115,7 +180,12 @@ function toFinding(v: Vulnerability, ref: string, c: Component | undefined, entr
     severity: pickSeverity(v, ratings, cvss),
     ...opt('cvss', cvss),
     ...(ratings.some((x) => /\bKEV\b/i.test(x.source?.name ?? '')) ? { knownExploited: true } : {}),
-    ...opt('epss', finiteNumber(ratings.find((x) => /epss/i.test(`${x.source?.name} ${x.source?.url}`) || x.source?.name === 'FIRST')?.score)),
+    ...opt(
+      'epss',
+      finiteNumber(
+        ratings.find((x) => /epss/i.test(`${x.source?.name} ${x.source?.url}`) || x.source?.name === 'FIRST')?.score,
+      ),
+    ),
     location: { ...where },
     ...opt('description', text(v.description ?? v.detail)),
     ...opt('url', v.source?.url ?? v.advisories?.[0]?.url),
@@ -126,14 +196,25 @@ function toFinding(v: Vulnerability, ref: string, c: Component | undefined, entr
   return withKey(f);
 }
 
-const METHODS = new Map([['CVSSv4', 4], ['CVSSv31', 3], ['CVSSv3', 2], ['CVSSv2', 1]]);
+const METHODS = new Map([
+  ['CVSSv4', 4],
+  ['CVSSv31', 3],
+  ['CVSSv3', 2],
+  ['CVSSv2', 1],
+]);
 const rankOf = (method: string | null | undefined) => (method ? (METHODS.get(method) ?? 0) : 0);
 
 /** The newest CVSS method with a score. */
 function pickCvss(ratings: z.output<typeof Rating>[]): Cvss | undefined {
-  const best = ratings.filter((r) => r.score != null && rankOf(r.method)).sort((a, b) => rankOf(b.method) - rankOf(a.method))[0];
+  const best = ratings
+    .filter((r) => r.score != null && rankOf(r.method))
+    .sort((a, b) => rankOf(b.method) - rankOf(a.method))[0];
   if (!best) return undefined;
-  return { score: best.score!, ...opt('vector', best.vector), ...opt('version', cvssVersion(best.vector ?? undefined, best.method ?? undefined)) };
+  return {
+    score: best.score!,
+    ...opt('vector', best.vector),
+    ...opt('version', cvssVersion(best.vector ?? undefined, best.method ?? undefined)),
+  };
 }
 
 /** The rating from the vulnerability's own source, else the first CVSS rating, else any word. */

@@ -4,7 +4,17 @@
 // The API does not give the installed version: installedVersion is ''. The location target is
 // the manifest path, prefixed with the repository in organisation lists.
 import { z } from 'zod';
-import { bounded, cvssVersion, ecosystemOf, finiteNumber, opt, pickIds, pickSeverity, severityWord, text } from './common.js';
+import {
+  bounded,
+  cvssVersion,
+  ecosystemOf,
+  finiteNumber,
+  opt,
+  pickIds,
+  pickSeverity,
+  severityWord,
+  text,
+} from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Suppression } from './types.js';
 import { check } from './validate.js';
@@ -27,7 +37,11 @@ const Alert = z.looseObject({
     cvss_severities: z.looseObject({ cvss_v3: CvssRef, cvss_v4: CvssRef }).nullish(),
     epss: z.unknown().optional(),
   }),
-  security_vulnerability: z.looseObject({ package: PackageRef, severity: severityWord.nullish(), first_patched_version: z.looseObject({ identifier: bounded() }).nullish() }),
+  security_vulnerability: z.looseObject({
+    package: PackageRef,
+    severity: severityWord.nullish(),
+    first_patched_version: z.looseObject({ identifier: bounded() }).nullish(),
+  }),
   html_url: str,
   dismissed_reason: str,
   dismissed_comment: str,
@@ -60,7 +74,10 @@ function toFinding(a: Alert): NormalizedFinding {
     severity: pickSeverity(vuln.severity ?? adv.severity, cvss),
     ...opt('cvss', cvss),
     ...opt('epss', epss(adv.epss)),
-    location: { ...opt('target', repo && manifest ? `${repo}/${manifest}` : (manifest ?? repo)), ...opt('file', manifest) },
+    location: {
+      ...opt('target', repo && manifest ? `${repo}/${manifest}` : (manifest ?? repo)),
+      ...opt('file', manifest),
+    },
     ...opt('title', text(adv.summary, 300)),
     ...opt('description', text(adv.description)),
     ...opt('url', a.html_url),
@@ -72,13 +89,21 @@ function toFinding(a: Alert): NormalizedFinding {
 
 function suppression(a: Alert): Suppression | undefined {
   if (a.state !== 'dismissed' && a.state !== 'auto_dismissed') return undefined;
-  return { state: a.state, ...opt('justification', a.dismissed_reason), ...opt('detail', a.dismissed_comment || undefined) };
+  return {
+    state: a.state,
+    ...opt('justification', a.dismissed_reason),
+    ...opt('detail', a.dismissed_comment || undefined),
+  };
 }
 
 /** A score of 0 without a vector is GitHub's "not scored". */
 function pickCvss(c: z.output<typeof CvssRef>): Cvss | undefined {
   if (!c || c.score == null || (c.score === 0 && !c.vector_string)) return undefined;
-  return { score: c.score, ...opt('vector', c.vector_string), ...opt('version', cvssVersion(c.vector_string ?? undefined)) };
+  return {
+    score: c.score,
+    ...opt('vector', c.vector_string),
+    ...opt('version', cvssVersion(c.vector_string ?? undefined)),
+  };
 }
 
 /** `epss` is an object or (in some API versions) an array of one: { percentage, percentile }. */

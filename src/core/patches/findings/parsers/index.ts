@@ -41,7 +41,8 @@ export interface ParseOptions {
 }
 
 export function parseReport(input: string | Uint8Array, opts: ParseOptions = {}): ParseResult {
-  if (opts.format && !FORMATS.includes(opts.format)) return { ok: false, reason: `unknown format "${opts.format}": one of ${FORMATS.join(', ')}` };
+  if (opts.format && !FORMATS.includes(opts.format))
+    return { ok: false, reason: `unknown format "${opts.format}": one of ${FORMATS.join(', ')}` };
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.length;
   const json = parseJson(decode(input), bytes);
   if (!json.ok) return { ok: false, ...opt(opts.format), reason: json.reason };
@@ -59,7 +60,11 @@ export function parseReport(input: string | Uint8Array, opts: ParseOptions = {})
     r = PARSERS[format](json.value);
   } catch (e) {
     // A bug, not a bad report; still refused whole so that nothing half-read is stored.
-    return { ok: false, format, reason: `the ${FORMAT_NAMES[format]} report could not be read: ${(e as Error).message}` };
+    return {
+      ok: false,
+      format,
+      reason: `the ${FORMAT_NAMES[format]} report could not be read: ${(e as Error).message}`,
+    };
   }
   if (!r.ok) return { ok: false, format, reason: r.reason };
   const findings = mergeByKey(r.findings);

@@ -18,7 +18,11 @@ export function parseJson(text: string, byteLength: number): JsonResult {
   const first = text.search(/\S/);
   if (first < 0) return { ok: false, reason: `the report is blank (${byteLength} bytes of whitespace)` };
   const c = text[first];
-  if (c === '<') return { ok: false, reason: 'the report is XML (it starts with "<"), not JSON: only the JSON forms of the scanner reports are read' };
+  if (c === '<')
+    return {
+      ok: false,
+      reason: 'the report is XML (it starts with "<"), not JSON: only the JSON forms of the scanner reports are read',
+    };
   if (!'{["-0123456789tfn'.includes(c)) {
     const head = text.slice(first, first + 40).replace(/\s+/g, ' ');
     return { ok: false, reason: `the report is not JSON: it starts with "${head}"` };
@@ -29,8 +33,15 @@ export function parseJson(text: string, byteLength: number): JsonResult {
     const found = locateJsonError(text);
     if (!found) return { ok: false, reason: `invalid JSON: ${(e as Error).message}` };
     const { line, column } = lineColumn(text, found.offset);
-    if (found.eof) return { ok: false, reason: `the report is truncated: the JSON stops at line ${line} column ${column}, inside ${found.inside}` };
-    return { ok: false, reason: `invalid JSON: Unexpected token ${show(text, found.offset)} at line ${line} column ${column} (expected ${found.expected})` };
+    if (found.eof)
+      return {
+        ok: false,
+        reason: `the report is truncated: the JSON stops at line ${line} column ${column}, inside ${found.inside}`,
+      };
+    return {
+      ok: false,
+      reason: `invalid JSON: Unexpected token ${show(text, found.offset)} at line ${line} column ${column} (expected ${found.expected})`,
+    };
   }
 }
 
@@ -65,8 +76,14 @@ export function locateJsonError(text: string): JsonError | null {
   const n = text.length;
   const stack: ('object' | 'array')[] = [];
   let i = 0;
-  const inside = (extra?: string) => extra ?? (stack.length ? `an unfinished ${stack[stack.length - 1]}` : 'the first value');
-  const fail = (expected: string, extra?: string): JsonError => ({ offset: Math.min(i, n), eof: i >= n, expected, inside: inside(extra) });
+  const inside = (extra?: string) =>
+    extra ?? (stack.length ? `an unfinished ${stack[stack.length - 1]}` : 'the first value');
+  const fail = (expected: string, extra?: string): JsonError => ({
+    offset: Math.min(i, n),
+    eof: i >= n,
+    expected,
+    inside: inside(extra),
+  });
   const ws = () => {
     while (i < n && WS(text.charCodeAt(i))) i++;
   };
@@ -75,7 +92,7 @@ export function locateJsonError(text: string): JsonError | null {
     for (;;) {
       if (i >= n) return fail('a closing quote', 'an unfinished string');
       const c = text.charCodeAt(i);
-      if (c === 0x22) return i++, null;
+      if (c === 0x22) return (i++, null);
       if (c < 0x20) return fail('a character of a string (control characters must be escaped)');
       if (c !== 0x5c) {
         i++;

@@ -23,11 +23,23 @@ export function normalizeImage(ref: string): string {
   return r.toLowerCase();
 }
 
-export const normalizePath = (p: string): string => p.trim().replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+export const normalizePath = (p: string): string =>
+  p
+    .trim()
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
 
 function normalizeName(ecosystem: string, name: string): string {
   if (ecosystem === 'pypi') return name.toLowerCase().replace(/[-_.]+/g, '-');
-  if (ecosystem === 'nuget' || ecosystem === 'composer' || ecosystem === 'npm' || ecosystem === 'deb' || ecosystem === 'apk') return name.toLowerCase();
+  if (
+    ecosystem === 'nuget' ||
+    ecosystem === 'composer' ||
+    ecosystem === 'npm' ||
+    ecosystem === 'deb' ||
+    ecosystem === 'apk'
+  )
+    return name.toLowerCase();
   return name;
 }
 
@@ -60,7 +72,9 @@ export function mergeByKey(findings: NormalizedFinding[]): NormalizedFinding[] {
       byKey.set(f.key, f);
       continue;
     }
-    seen.aliases = uniq([...seen.aliases, ...f.aliases]).filter((a) => a !== seen.vulnId).sort();
+    seen.aliases = uniq([...seen.aliases, ...f.aliases])
+      .filter((a) => a !== seen.vulnId)
+      .sort();
     seen.fixedVersions = uniq([...seen.fixedVersions, ...f.fixedVersions]);
     seen.severity = maxSeverity(seen.severity, f.severity);
     if (f.cvss && (!seen.cvss || f.cvss.score > seen.cvss.score)) seen.cvss = f.cvss;

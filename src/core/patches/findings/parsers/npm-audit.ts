@@ -80,10 +80,18 @@ function closure(name: string, entries: Map<string, Entry>, memo: Map<string, st
 function toFinding(entry: Entry, a: z.output<typeof Advisory>, dependents: string[]): NormalizedFinding {
   const score = a.cvss?.score;
   const vector = a.cvss?.vectorString ?? undefined;
-  const cvss: Cvss | undefined = score != null && (score > 0 || vector) ? { score, ...opt('vector', vector), ...opt('version', cvssVersion(vector)) } : undefined;
+  const cvss: Cvss | undefined =
+    score != null && (score > 0 || vector)
+      ? { score, ...opt('vector', vector), ...opt('version', cvssVersion(vector)) }
+      : undefined;
   const ids = pickIds([...idsIn(a.url ?? undefined), `npm:${a.source}`]);
   const fix = entry.fixAvailable;
-  const fixedVersions = fix && typeof fix === 'object' && fix.name === entry.name ? [fix.version] : fix === false ? [] : fixedFromRange(a.range);
+  const fixedVersions =
+    fix && typeof fix === 'object' && fix.name === entry.name
+      ? [fix.version]
+      : fix === false
+        ? []
+        : fixedFromRange(a.range);
   const f: Omit<NormalizedFinding, 'key'> = {
     ...ids,
     package: { name: entry.name, ecosystem: 'npm' },
@@ -110,5 +118,7 @@ function fixedFromRange(range: string | null | undefined): string[] {
 function remediation(fix: Entry['fixAvailable']): string {
   if (fix === true) return 'npm audit fix';
   if (!fix) return 'no fix available';
-  return fix.isSemVerMajor ? `npm audit fix --force (installs ${fix.name}@${fix.version}, a semver-major change)` : `npm audit fix (installs ${fix.name}@${fix.version})`;
+  return fix.isSemVerMajor
+    ? `npm audit fix --force (installs ${fix.name}@${fix.version}, a semver-major change)`
+    : `npm audit fix (installs ${fix.name}@${fix.version})`;
 }

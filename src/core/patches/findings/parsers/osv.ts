@@ -4,7 +4,21 @@
 // Severity: the group's max_severity (a CVSS score), else the records' own database severity,
 // else the score computed from their CVSS vectors.
 import { z } from 'zod';
-import { bounded, cvssFromVector, isSeverityWord, ecosystemOf, finiteNumber, maxSeverity, opt, packageFromPurl, pickIds, severityFromScore, severityFromWord, text, uniq } from './common.js';
+import {
+  bounded,
+  cvssFromVector,
+  isSeverityWord,
+  ecosystemOf,
+  finiteNumber,
+  maxSeverity,
+  opt,
+  packageFromPurl,
+  pickIds,
+  severityFromScore,
+  severityFromWord,
+  text,
+  uniq,
+} from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Severity } from './types.js';
 import { check } from './validate.js';
@@ -20,24 +34,40 @@ const Record_ = z.looseObject({
     .array(
       z.looseObject({
         package: z.looseObject({ name: str, ecosystem: str }).nullish(),
-        ranges: z.array(z.looseObject({ type: str, events: z.array(z.record(bounded(), z.unknown())).nullish() })).nullish(),
+        ranges: z
+          .array(z.looseObject({ type: str, events: z.array(z.record(bounded(), z.unknown())).nullish() }))
+          .nullish(),
       }),
     )
     .nullish(),
   references: z.array(z.looseObject({ type: str, url: str })).nullish(),
   database_specific: z
     .looseObject({ severity: z.unknown().optional() })
-    .refine((d) => typeof d.severity !== 'string' || isSeverityWord(d.severity), { error: (i) => `severity ${JSON.stringify(String((i.input as { severity?: unknown }).severity).slice(0, 40))} is not a severity: one of critical, high, important, medium, moderate, low, negligible, info, informational, none or unknown`, path: ['severity'] })
+    .refine((d) => typeof d.severity !== 'string' || isSeverityWord(d.severity), {
+      error: (i) =>
+        `severity ${JSON.stringify(String((i.input as { severity?: unknown }).severity).slice(0, 40))} is not a severity: one of critical, high, important, medium, moderate, low, negligible, info, informational, none or unknown`,
+      path: ['severity'],
+    })
     .nullish(),
 });
 type OsvRecord = z.output<typeof Record_>;
 const Package = z.looseObject({
   package: z.looseObject({ name: bounded(), version: str, ecosystem: str, purl: str }),
   vulnerabilities: z.array(Record_).nullish(),
-  groups: z.array(z.looseObject({ ids: z.array(bounded()), aliases: z.array(bounded()).nullish(), max_severity: z.union([bounded(), z.number()]).nullish() })).nullish(),
+  groups: z
+    .array(
+      z.looseObject({
+        ids: z.array(bounded()),
+        aliases: z.array(bounded()).nullish(),
+        max_severity: z.union([bounded(), z.number()]).nullish(),
+      }),
+    )
+    .nullish(),
 });
 const Report = z.looseObject({
-  results: z.array(z.looseObject({ source: z.looseObject({ path: str, type: str }).nullish(), packages: z.array(Package).nullish() })),
+  results: z.array(
+    z.looseObject({ source: z.looseObject({ path: str, type: str }).nullish(), packages: z.array(Package).nullish() }),
+  ),
 });
 
 const SCANNER: Scanner = { name: 'osv-scanner' };
@@ -51,7 +81,9 @@ export function parseOsv(value: unknown): FormatResult {
     for (const p of result.packages ?? []) {
       const records = p.vulnerabilities ?? [];
       const byId = new Map(records.map((v) => [v.id, v]));
-      const groups = p.groups?.length ? p.groups : records.map((v) => ({ ids: [v.id], aliases: null, max_severity: null }));
+      const groups = p.groups?.length
+        ? p.groups
+        : records.map((v) => ({ ids: [v.id], aliases: null, max_severity: null }));
       for (const g of groups) {
         const members = g.ids.map((id) => byId.get(id)).filter((v): v is OsvRecord => !!v);
         findings.push(toFinding(p, members, g, target));
@@ -67,7 +99,10 @@ type Group = { ids: string[]; aliases?: string[] | null; max_severity?: string |
 function toFinding(p: Pkg, members: OsvRecord[], g: Group, target: string | undefined): NormalizedFinding {
   const purl = packageFromPurl(p.package.purl);
   const ecosystem = purl?.ecosystem ?? ecosystemOf(p.package.ecosystem);
-  const cvss = members.map(recordCvss).filter((c): c is Cvss => !!c).sort((a, b) => b.score - a.score)[0];
+  const cvss = members
+    .map(recordCvss)
+    .filter((c): c is Cvss => !!c)
+    .sort((a, b) => b.score - a.score)[0];
   const main = members[0];
   const f: Omit<NormalizedFinding, 'key'> = {
     ...pickIds([...g.ids, ...(g.aliases ?? []), ...members.flatMap((v) => [v.id, ...(v.aliases ?? [])])]),
@@ -79,7 +114,12 @@ function toFinding(p: Pkg, members: OsvRecord[], g: Group, target: string | unde
     location: { ...opt('target', target), ...opt('file', target) },
     ...opt('title', text(main?.summary, 300)),
     ...opt('description', text(main?.details)),
-    ...opt('url', main ? (main.references?.find((x) => x.type === 'ADVISORY')?.url ?? `https://osv.dev/vulnerability/${main.id}`) : undefined),
+    ...opt(
+      'url',
+      main
+        ? (main.references?.find((x) => x.type === 'ADVISORY')?.url ?? `https://osv.dev/vulnerability/${main.id}`)
+        : undefined,
+    ),
     scanner: SCANNER,
   };
   return withKey(f);
@@ -88,10 +128,16 @@ function toFinding(p: Pkg, members: OsvRecord[], g: Group, target: string | unde
 function severity(g: Group, members: OsvRecord[], cvss: Cvss | undefined): Severity {
   const max = finiteNumber(g.max_severity);
   if (max !== undefined && g.max_severity !== '') return severityFromScore(max);
-  const words = members.map((v) => severityFromWord(typeof v.database_specific?.severity === 'string' ? v.database_specific.severity : undefined)).filter((s): s is Severity => !!s);
+  const words = members
+    .map((v) =>
+      severityFromWord(typeof v.database_specific?.severity === 'string' ? v.database_specific.severity : undefined),
+    )
+    .filter((s): s is Severity => !!s);
   if (words.length) return words.reduce(maxSeverity);
   if (cvss) return severityFromScore(cvss.score);
-  const plain = members.flatMap((v) => (v.severity ?? []).map((s) => finiteNumber(s.score))).filter((n): n is number => n !== undefined);
+  const plain = members
+    .flatMap((v) => (v.severity ?? []).map((s) => finiteNumber(s.score)))
+    .filter((n): n is number => n !== undefined);
   return plain.length ? severityFromScore(Math.max(...plain)) : 'unknown';
 }
 
@@ -104,7 +150,8 @@ function recordCvss(v: OsvRecord): Cvss | undefined {
     .sort((a, b) => b.score - a.score)[0];
 }
 
-const sameName = (a: string, b: string) => a === b || a.toLowerCase().replace(/[-_.]+/g, '-') === b.toLowerCase().replace(/[-_.]+/g, '-');
+const sameName = (a: string, b: string) =>
+  a === b || a.toLowerCase().replace(/[-_.]+/g, '-') === b.toLowerCase().replace(/[-_.]+/g, '-');
 
 /** `fixed` events of the ranges that concern this package (git commit ranges excepted); names
  *  compare as PyPI and NuGet do, ignoring case ("Jinja2" is "jinja2"). */

@@ -17,10 +17,23 @@ const Level = z.enum(['none', 'note', 'warning', 'error']);
 const Props = z.record(bounded(), z.unknown()).nullish();
 const Message = z.looseObject({ text: str, markdown: str }).nullish();
 const Location = z.looseObject({
-  physicalLocation: z.looseObject({ artifactLocation: z.looseObject({ uri: str }).nullish(), region: z.looseObject({ startLine: z.number().nullish() }).nullish() }).nullish(),
+  physicalLocation: z
+    .looseObject({
+      artifactLocation: z.looseObject({ uri: str }).nullish(),
+      region: z.looseObject({ startLine: z.number().nullish() }).nullish(),
+    })
+    .nullish(),
   message: Message,
 });
-const Rule = z.looseObject({ id: bounded(), name: str, shortDescription: Message, fullDescription: Message, helpUri: str, defaultConfiguration: z.looseObject({ level: Level.nullish() }).nullish(), properties: Props });
+const Rule = z.looseObject({
+  id: bounded(),
+  name: str,
+  shortDescription: Message,
+  fullDescription: Message,
+  helpUri: str,
+  defaultConfiguration: z.looseObject({ level: Level.nullish() }).nullish(),
+  properties: Props,
+});
 const Result = z.looseObject({
   ruleId: str,
   ruleIndex: z.number().nullish(),
@@ -38,7 +51,14 @@ const Result = z.looseObject({
 });
 const Log = z.looseObject({
   version: z.literal('2.1.0'),
-  runs: z.array(z.looseObject({ tool: z.looseObject({ driver: z.looseObject({ name: bounded(), version: str, semanticVersion: str, rules: z.array(Rule).nullish() }) }), results: z.array(Result).nullish() })),
+  runs: z.array(
+    z.looseObject({
+      tool: z.looseObject({
+        driver: z.looseObject({ name: bounded(), version: str, semanticVersion: str, rules: z.array(Rule).nullish() }),
+      }),
+      results: z.array(Result).nullish(),
+    }),
+  ),
 });
 
 export function parseSarif(value: unknown): FormatResult {
@@ -56,18 +76,29 @@ export function parseSarif(value: unknown): FormatResult {
     for (const res of run.results ?? []) {
       if (res.kind === 'pass' || res.kind === 'notApplicable' || res.baselineState === 'absent') continue;
       const index = res.rule?.index ?? res.ruleIndex;
-      const rule = (index !== undefined && index >= 0 ? rules[index] : undefined) ?? byId.get(res.ruleId ?? res.rule?.id ?? '');
+      const rule =
+        (index !== undefined && index >= 0 ? rules[index] : undefined) ?? byId.get(res.ruleId ?? res.rule?.id ?? '');
       findings.push(toFinding(res, rule, scanner));
     }
   }
   return { ok: true, scanner: first ?? { name: 'SARIF' }, findings };
 }
 
-const LEVEL = new Map<string, Severity>([['error', 'high'], ['warning', 'medium'], ['note', 'low'], ['none', 'none']]);
+const LEVEL = new Map<string, Severity>([
+  ['error', 'high'],
+  ['warning', 'medium'],
+  ['note', 'low'],
+  ['none', 'none'],
+]);
 
-function toFinding(res: Sarif.Result, rule: Sarif.ReportingDescriptor | undefined, scanner: Scanner): NormalizedFinding {
+function toFinding(
+  res: Sarif.Result,
+  rule: Sarif.ReportingDescriptor | undefined,
+  scanner: Scanner,
+): NormalizedFinding {
   const ruleId = res.ruleId ?? res.rule?.id ?? rule?.id ?? 'unknown-rule';
-  const score = finiteNumber(res.properties?.['security-severity']) ?? finiteNumber(rule?.properties?.['security-severity']);
+  const score =
+    finiteNumber(res.properties?.['security-severity']) ?? finiteNumber(rule?.properties?.['security-severity']);
   const level = res.level ?? rule?.defaultConfiguration?.level ?? 'warning';
   const severity = score !== undefined ? severityFromScore(score) : (LEVEL.get(level) ?? 'medium');
   const loc = res.locations?.[0];
@@ -84,7 +115,11 @@ function toFinding(res: Sarif.Result, rule: Sarif.ReportingDescriptor | undefine
     fixedVersions: pkg?.fixed ?? [],
     severity,
     ...(score !== undefined ? { cvss: { score } } : {}),
-    location: { ...opt('target', uri), ...opt('file', uri), ...(startLine && startLine > 0 ? { line: startLine } : {}) },
+    location: {
+      ...opt('target', uri),
+      ...opt('file', uri),
+      ...(startLine && startLine > 0 ? { line: startLine } : {}),
+    },
     ...opt('title', text(rule?.shortDescription?.text ?? message.split('\n')[0], 300)),
     ...opt('description', text(rule?.fullDescription?.text ?? message)),
     ...opt('url', rule?.helpUri),
@@ -97,12 +132,18 @@ function toFinding(res: Sarif.Result, rule: Sarif.ReportingDescriptor | undefine
 }
 
 const firstValue = (o: Record<string, string> | undefined) => (o ? o[Object.keys(o).sort()[0]] : undefined);
-const tagIds = (tags: unknown) => (Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && (CVE.test(t) || GHSA.test(t))) : []);
+const tagIds = (tags: unknown) =>
+  Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && (CVE.test(t) || GHSA.test(t))) : [];
 
 /** Trivy: "Package: x\nInstalled Version: 1.0\n…Fixed Version: 1.1"; Grype: "package: x, version 1.0". */
 function packageInMessage(m: string): { name: string; version: string; fixed: string[] } | undefined {
   const trivy = m.match(/^Package: (\S+)\nInstalled Version: (\S+)/);
-  if (trivy) return { name: trivy[1], version: trivy[2], fixed: uniq((m.match(/\nFixed Version: ([^\n]*)/)?.[1] ?? '').split(',')) };
+  if (trivy)
+    return {
+      name: trivy[1],
+      version: trivy[2],
+      fixed: uniq((m.match(/\nFixed Version: ([^\n]*)/)?.[1] ?? '').split(',')),
+    };
   const grype = m.match(/ package: ([^,\s]+), version (\S+) was found/);
   if (grype) return { name: grype[1], version: grype[2], fixed: [] };
   return undefined;

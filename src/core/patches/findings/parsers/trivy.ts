@@ -4,7 +4,17 @@
 // A report without Results is valid and empty: Trivy omits Results when nothing was scanned
 // (an image with no OS or language packages it knows), which is "nothing found", not an error.
 import { z } from 'zod';
-import { bounded, cvssVersion, ecosystemOf, packageFromPurl, pickIds, pickSeverity, severityWord, splitVersions, text } from './common.js';
+import {
+  bounded,
+  cvssVersion,
+  ecosystemOf,
+  packageFromPurl,
+  pickIds,
+  pickSeverity,
+  severityWord,
+  splitVersions,
+  text,
+} from './common.js';
 import { withKey } from './key.js';
 import type { Cvss, FormatResult, NormalizedFinding, Scanner, Suppression } from './types.js';
 import { check } from './validate.js';
@@ -26,7 +36,12 @@ const Vuln = z.looseObject({
   Title: str,
   Description: str,
   PrimaryURL: str,
-  CVSS: z.record(bounded(), z.looseObject({ V2Score: num, V2Vector: str, V3Score: num, V3Vector: str, V40Score: num, V40Vector: str })).nullish(),
+  CVSS: z
+    .record(
+      bounded(),
+      z.looseObject({ V2Score: num, V2Vector: str, V3Score: num, V3Vector: str, V40Score: num, V40Vector: str }),
+    )
+    .nullish(),
 });
 type Vuln = z.output<typeof Vuln>;
 
@@ -41,10 +56,20 @@ const Report = z.looseObject({
         Target: bounded(),
         Class: str,
         Type: str,
-        Packages: z.array(z.looseObject({ ID: str, Locations: z.array(z.looseObject({ StartLine: num })).nullish() })).nullish(),
+        Packages: z
+          .array(z.looseObject({ ID: str, Locations: z.array(z.looseObject({ StartLine: num })).nullish() }))
+          .nullish(),
         Vulnerabilities: z.array(Vuln).nullish(),
         ExperimentalModifiedFindings: z
-          .array(z.looseObject({ Type: str, Status: bounded(), Statement: str, Source: str, Finding: z.unknown().optional() }))
+          .array(
+            z.looseObject({
+              Type: str,
+              Status: bounded(),
+              Statement: str,
+              Source: str,
+              Finding: z.unknown().optional(),
+            }),
+          )
           .nullish(),
       }),
     )
@@ -55,7 +80,11 @@ export function parseTrivy(value: unknown): FormatResult {
   const r = check(Report, value, 'Trivy JSON');
   if (!r.ok) return r;
   const report = r.data;
-  if (report.SchemaVersion !== 2) return { ok: false, reason: `Trivy JSON SchemaVersion ${report.SchemaVersion} is not supported: SchemaVersion 2 (Trivy 0.20 or later) is read` };
+  if (report.SchemaVersion !== 2)
+    return {
+      ok: false,
+      reason: `Trivy JSON SchemaVersion ${report.SchemaVersion} is not supported: SchemaVersion 2 (Trivy 0.20 or later) is read`,
+    };
   const scanner: Scanner = { name: 'Trivy', ...(report.Trivy?.Version ? { version: report.Trivy.Version } : {}) };
   const image = report.ArtifactType === 'container_image' && report.ArtifactName ? report.ArtifactName : undefined;
   const findings: NormalizedFinding[] = [];
@@ -66,13 +95,26 @@ export function parseTrivy(value: unknown): FormatResult {
       if (p.ID && line) lines.set(p.ID, line);
     }
     const lang = result.Class === 'lang-pkgs';
-    const make = (v: Vuln, suppression?: Suppression) => toFinding(v, { image, target: result.Target, type: result.Type, lang, lines, scanner }, suppression);
+    const make = (v: Vuln, suppression?: Suppression) =>
+      toFinding(v, { image, target: result.Target, type: result.Type, lang, lines, scanner }, suppression);
     for (const v of result.Vulnerabilities ?? []) findings.push(make(v));
     for (const [mi, m] of (result.ExperimentalModifiedFindings ?? []).entries()) {
       if (m.Type && m.Type !== 'vulnerability') continue;
       const v = check(Vuln, m.Finding, 'Trivy JSON');
-      if (!v.ok) return { ok: false, reason: v.reason.replace('report: ', `report: Results[${ri}].ExperimentalModifiedFindings[${mi}].Finding.`).replace(/\.: /, ': ') };
-      findings.push(make(v.data, { state: m.Status, ...(m.Statement ? { justification: m.Statement } : {}), ...(m.Source ? { detail: `from ${m.Source}` } : {}) }));
+      if (!v.ok)
+        return {
+          ok: false,
+          reason: v.reason
+            .replace('report: ', `report: Results[${ri}].ExperimentalModifiedFindings[${mi}].Finding.`)
+            .replace(/\.: /, ': '),
+        };
+      findings.push(
+        make(v.data, {
+          state: m.Status,
+          ...(m.Statement ? { justification: m.Statement } : {}),
+          ...(m.Source ? { detail: `from ${m.Source}` } : {}),
+        }),
+      );
     }
   }
   return { ok: true, scanner, findings };
@@ -91,7 +133,10 @@ function toFinding(v: Vuln, c: Context, suppression?: Suppression): NormalizedFi
   const purl = packageFromPurl(v.PkgIdentifier?.PURL);
   const cvss = pickCvss(v);
   const ids = pickIds([v.VulnerabilityID, ...(v.VendorIDs ?? [])]);
-  const fixed = v.Status === 'will_not_fix' || v.Status === 'affected' || v.Status === 'fix_deferred' || v.Status === 'end_of_life' ? [] : splitVersions(v.FixedVersion);
+  const fixed =
+    v.Status === 'will_not_fix' || v.Status === 'affected' || v.Status === 'fix_deferred' || v.Status === 'end_of_life'
+      ? []
+      : splitVersions(v.FixedVersion);
   const line = v.PkgID ? c.lines.get(v.PkgID) : undefined;
   // Plain assignments rather than spreads: this runs once per finding, 100,000 times for a big image.
   const location: NormalizedFinding['location'] = { target: c.target };
@@ -101,7 +146,9 @@ function toFinding(v: Vuln, c: Context, suppression?: Suppression): NormalizedFi
   const f: Omit<NormalizedFinding, 'key'> = {
     vulnId: ids.vulnId,
     aliases: ids.aliases,
-    package: purl ? { name: purl.name, ecosystem: purl.ecosystem, purl: purl.purl } : { name: v.PkgName, ecosystem: ecosystemFor(c.type) },
+    package: purl
+      ? { name: purl.name, ecosystem: purl.ecosystem, purl: purl.purl }
+      : { name: v.PkgName, ecosystem: ecosystemFor(c.type) },
     installedVersion: v.InstalledVersion ?? '',
     fixedVersions: fixed,
     severity: pickSeverity(v.Severity, cvss),
@@ -118,20 +165,29 @@ function toFinding(v: Vuln, c: Context, suppression?: Suppression): NormalizedFi
   return withKey(f);
 }
 
-const OS = new Map([['alpine', 'apk'], ['wolfi', 'apk'], ['chainguard', 'apk'], ['debian', 'deb'], ['ubuntu', 'deb']]);
+const OS = new Map([
+  ['alpine', 'apk'],
+  ['wolfi', 'apk'],
+  ['chainguard', 'apk'],
+  ['debian', 'deb'],
+  ['ubuntu', 'deb'],
+]);
 
 function ecosystemFor(type: string | null | undefined): string {
   const t = (type ?? '').toLowerCase();
   const os = OS.get(t);
   if (os) return os;
-  if (/^(redhat|centos|rocky|alma|amazon|oracle|fedora|photon|suse|opensuse|sles|cbl-mariner|azurelinux)/.test(t)) return 'rpm';
+  if (/^(redhat|centos|rocky|alma|amazon|oracle|fedora|photon|suse|opensuse|sles|cbl-mariner|azurelinux)/.test(t))
+    return 'rpm';
   return ecosystemOf(t);
 }
 
 /** The CVSS of the severity's source, else NVD's, else the first; v4 before v3 before v2. */
 function pickCvss(v: Vuln): Cvss | undefined {
   const all = v.CVSS ?? {};
-  const order = [v.SeveritySource, 'nvd', ...Object.keys(all)].filter((x): x is string => !!x && Object.hasOwn(all, x) && !!all[x]);
+  const order = [v.SeveritySource, 'nvd', ...Object.keys(all)].filter(
+    (x): x is string => !!x && Object.hasOwn(all, x) && !!all[x],
+  );
   for (const source of order) {
     const c = all[source];
     if (c.V40Score != null) return { score: c.V40Score, ...vec(c.V40Vector, '4.0') };
@@ -141,4 +197,5 @@ function pickCvss(v: Vuln): Cvss | undefined {
   return undefined;
 }
 
-const vec = (vector: string | null | undefined, fallback: string) => (vector ? { vector, version: cvssVersion(vector) ?? fallback } : { version: fallback });
+const vec = (vector: string | null | undefined, fallback: string) =>
+  vector ? { vector, version: cvssVersion(vector) ?? fallback } : { version: fallback };

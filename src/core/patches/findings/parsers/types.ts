@@ -78,5 +78,4 @@ export type ParseResult =
 
 /** What a format parser returns; index.ts adds the format, merges duplicates and counts. */
 export type FormatResult =
-  | { ok: true; scanner: Scanner; findings: NormalizedFinding[] }
-  | { ok: false; reason: string };
+  { ok: true; scanner: Scanner; findings: NormalizedFinding[] } | { ok: false; reason: string };

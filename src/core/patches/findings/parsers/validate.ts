@@ -9,7 +9,10 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, label: str
   if (r.success) return { ok: true, data: r.data };
   const issue = r.error.issues[0];
   const path = formatPath(issue.path);
-  return { ok: false, reason: `not a valid ${label} report: ${path ? `${path}: ` : ''}${describe(issue, valueAt(value, issue.path))}` };
+  return {
+    ok: false,
+    reason: `not a valid ${label} report: ${path ? `${path}: ` : ''}${describe(issue, valueAt(value, issue.path))}`,
+  };
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -32,8 +35,14 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 const ARTICLE: Record<string, string> = {
-  string: 'a string', number: 'a number', boolean: 'a boolean', object: 'an object', array: 'an array',
-  int: 'an integer', null: 'null', undefined: 'nothing',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  int: 'an integer',
+  null: 'null',
+  undefined: 'nothing',
 };
 
 export const kindOf = (v: unknown): string =>
@@ -44,7 +53,9 @@ function describe(issue: z.core.$ZodIssue, got: unknown): string {
     const expected = ARTICLE[issue.expected] ?? issue.expected;
     return got === undefined ? `required ${expected} is missing` : `expected ${expected}, got ${kindOf(got)}`;
   }
-  if (issue.code === 'invalid_value') return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${JSON.stringify(got)}`;
-  if (issue.code === 'invalid_union') return `expected ${issue.message.replace(/^Invalid input:?\s*/i, '') || 'another shape'}, got ${kindOf(got)}`;
+  if (issue.code === 'invalid_value')
+    return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${JSON.stringify(got)}`;
+  if (issue.code === 'invalid_union')
+    return `expected ${issue.message.replace(/^Invalid input:?\s*/i, '') || 'another shape'}, got ${kindOf(got)}`;
   return issue.message;
 }
