@@ -150,7 +150,7 @@ async function fakeThread() {
         { action_id: 'steward:0', value: c.value, text: 'Approve', user: c.user, channel: CHANNEL },
         ctx,
       );
-      const replyId = String(payload.response_url).split('/response/')[1];
+      const replyId = String(payload.response_url).split('/response/')[1]!;
       void fake
         .waitForResponse((p) => p.id === replyId)
         .then((p) =>
@@ -202,7 +202,7 @@ const random = seededRandom(Number(env.BENCH_SEED ?? 7));
 function shuffle<T>(xs: T[]): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
   }
   return xs;
 }
@@ -227,8 +227,8 @@ function plan(): { before: Click[]; after: Click[] } {
   const units: Click[][] = [];
   const after: Click[] = [];
   for (let n = 1; n <= CHANGES; n++) {
-    const [a1, a2, a3, late] = pick(cab, QUORUM + 1);
-    const owner = pick(owners((n - 1) % SERVICES), 1)[0];
+    const [a1, a2, a3, late] = pick(cab, QUORUM + 1) as [string, string, string, string];
+    const owner = pick(owners((n - 1) % SERVICES), 1)[0]!;
     for (const p of [a1, a2, a3, owner])
       units.push([
         { change: n, person: p, counts: true, kind: 'approval' },
@@ -330,7 +330,7 @@ async function run(
         await build(
           Array.from({ length: WIDTH }, (_, k) => ({
             value: `st1|service.show|svc${k % SERVICES}`,
-            user: slackId(people[(round * WIDTH + k) % people.length]),
+            user: slackId(people[(round * WIDTH + k) % people.length]!),
           })),
         ),
       );
@@ -351,9 +351,9 @@ async function run(
     for (let i = 0; i < turns.length; i++) {
       const clickTurn = async () => {
         const b0 = Date.now();
-        const rs = await clickAll(built[i]);
+        const rs = await clickAll(built[i]!);
         clickWallMs += Date.now() - b0;
-        rs.forEach((r, k) => clicks.push({ ...turns[i][k], ...r }));
+        rs.forEach((r, k) => clicks.push({ ...turns[i]![k]!, ...r }));
       };
       const slashTurn = async () => void slashAcks.push(...(await slashBurst()));
       for (const turn of i % 2 === 0 ? [clickTurn, slashTurn] : [slashTurn, clickTurn]) await turn();
@@ -482,7 +482,7 @@ async function main() {
             await run(
               'SQLite',
               `file:${file}`,
-              async (sql) => Number(q(sql)[0].n),
+              async (sql) => Number(q(sql)[0]!.n),
               async (sql) => q(sql),
             )
           ).length > 0 || failed;
@@ -499,7 +499,7 @@ async function main() {
       await client.connect();
       const q = async (sql: string) => (await client.query(sql)).rows as Record<string, unknown>[];
       try {
-        failed = (await run('PostgreSQL', db.url, async (sql) => Number((await q(sql))[0].n), q)).length > 0 || failed;
+        failed = (await run('PostgreSQL', db.url, async (sql) => Number((await q(sql))[0]!.n), q)).length > 0 || failed;
       } finally {
         await client.end();
         await db.drop();

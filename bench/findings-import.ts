@@ -58,7 +58,7 @@ async function one(dialect: string, n: number, file: string) {
 }
 
 if (process.argv[2] === '--one') {
-  await one(process.argv[3], Number(process.argv[4]), process.argv[5]);
+  await one(process.argv[3]!, Number(process.argv[4]), process.argv[5]!);
 } else {
   const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',');

@@ -378,8 +378,8 @@ async function checkDatabase(url: string, deliveries: Map<string, number>): Prom
     stepRows: steps.reduce((s, r) => s + n(r.c), 0),
     firedBy,
     pending: steps.filter((r) => r.state === 'pending').reduce((s, r) => s + n(r.c), 0),
-    dupStepRows: n(dupSteps.c),
-    dupSendKeys: n(dupKeys.c),
+    dupStepRows: n(dupSteps!.c),
+    dupSendKeys: n(dupKeys!.c),
     dupAudit: [...perStep.values()].reduce((s, c) => s + c - 1, 0),
     dupDeliveries,
     missingDeliveries,
@@ -440,7 +440,7 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
           if (m.type === 'ready') resolve();
           else if (m.type === 'fired')
             for (let i = 0; i < m.batch.length; i += 4)
-              record(m.batch[i], m.batch[i + 1], m.batch[i + 2], m.batch[i + 3]);
+              record(m.batch[i]!, m.batch[i + 1]!, m.batch[i + 2]!, m.batch[i + 3]!);
           else done(m);
         }),
       );

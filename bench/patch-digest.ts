@@ -133,7 +133,7 @@ function finding(
     installedVersion: version,
     fixedVersions: fixed,
     severity,
-    cvss: CVSS[severity],
+    cvss: CVSS[severity] ?? null,
     cvssVector: null,
     knownExploited: false,
     reportedExploited: false,
@@ -427,12 +427,12 @@ async function measure(
       }
       const expect = (name: string, got: number, want: number) =>
         got !== want && mismatches.push(`${name}: ${got}, expected ${want}`);
-      expect('run 1 open', digested[0].open, FINDINGS);
-      expect('run 1 overdue', digested[0].overdue, seeded.overdue);
-      expect('run 1 due within 7 days', digested[0].dueSoon, seeded.dueSoon);
-      expect('run 2 open', digested[1].open, FINDINGS + churn!.new - churn!.fixed);
-      expect('run 2 new since run 1', digested[1].fresh, churn!.new);
-      expect('run 2 fixed since run 1', digested[1].fixed, churn!.fixed);
+      expect('run 1 open', digested[0]!.open, FINDINGS);
+      expect('run 1 overdue', digested[0]!.overdue, seeded.overdue);
+      expect('run 1 due within 7 days', digested[0]!.dueSoon, seeded.dueSoon);
+      expect('run 2 open', digested[1]!.open, FINDINGS + churn!.new - churn!.fixed);
+      expect('run 2 new since run 1', digested[1]!.fresh, churn!.new);
+      expect('run 2 fixed since run 1', digested[1]!.fixed, churn!.fixed);
     }
     const peakRssMB = rssMB();
 
@@ -551,9 +551,9 @@ const child = (args: string[]) =>
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 
 if (process.argv[2] === '--seed') {
-  await seed(process.argv[3], process.argv[4]);
+  await seed(process.argv[3]!, process.argv[4]!);
 } else if (process.argv[2] === '--measure') {
-  await measure(process.argv[3], process.argv[4], JSON.parse(process.argv[5]));
+  await measure(process.argv[3]!, process.argv[4]!, JSON.parse(process.argv[5]!));
 } else {
   const dialects = (process.env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
   const pg = await pgAvailable();

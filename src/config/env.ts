@@ -14,7 +14,7 @@ const url = (name: string) =>
 
 /** One trusted proxy: an IP address, or a CIDR range whose prefix fits its family. */
 function proxyProblem(entry: string): string | undefined {
-  const [address, prefix, extra] = entry.split('/');
+  const [address = '', prefix, extra] = entry.split('/');
   const family = isIP(address);
   if (!family || extra !== undefined)
     return `"${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.0.2.7, fd00::/8)`;

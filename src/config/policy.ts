@@ -118,7 +118,7 @@ function unwrapUnion(i: z.core.$ZodIssue): z.core.$ZodIssue[] {
     (branch) => !branch.some((b) => b.code === 'unrecognized_keys' && b.path.length === 0),
   );
   if (plausible.length !== 1) return [i];
-  return plausible[0].flatMap((b) => unwrapUnion({ ...b, path: [...i.path, ...b.path] }));
+  return plausible[0]!.flatMap((b) => unwrapUnion({ ...b, path: [...i.path, ...b.path] }));
 }
 
 const UNION_SHAPES: [RegExp, string][] = [

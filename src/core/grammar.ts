@@ -22,11 +22,11 @@ export function tokenize(text: string): string[] {
   };
   let i = 0;
   while (i < n) {
-    if (blank(text[i])) {
+    if (blank(text.charAt(i))) {
       i++;
       continue;
     }
-    const close = CLOSE.get(text[i]);
+    const close = CLOSE.get(text.charAt(i));
     const end = close ? closeAt(close, i + 1) : -1;
     if (close && end >= 0) {
       out.push(text.slice(i + 1, end));
@@ -34,7 +34,7 @@ export function tokenize(text: string): string[] {
       continue;
     }
     const start = i;
-    while (i < n && !blank(text[i])) i++;
+    while (i < n && !blank(text.charAt(i))) i++;
     out.push(text.slice(start, i));
   }
   return out;
@@ -52,7 +52,7 @@ export function build(op: OperationDecl, args: Record<string, unknown>, label: s
   const issue = r.error.issues[0];
   return invalid(
     'COMMAND.INVALID',
-    `${label}: ${issue.path.join('.') || 'input'} ${issue.message}.`,
+    `${label}: ${issue?.path.join('.') || 'input'} ${issue?.message ?? 'is invalid'}.`,
     `Usage: ${usage}`,
   );
 }
@@ -60,5 +60,5 @@ export function build(op: OperationDecl, args: Record<string, unknown>, label: s
 /** `/name sub rest…` split into the lowercased subcommand and the rest of the line as typed. */
 export function subcommand(text: string): { sub: string; rest: string } {
   const m = /^(\S*)\s*(.*)$/s.exec(text.trim())!;
-  return { sub: m[1].toLowerCase(), rest: m[2] };
+  return { sub: m[1]!.toLowerCase(), rest: m[2]! };
 }

@@ -70,7 +70,10 @@ export class Registry {
     const issue = r.error.issues[0];
     return {
       ok: false,
-      error: { code: 'COMMAND.INVALID', message: `${issue.path.join('.') || 'input'} ${issue.message}` },
+      error: {
+        code: 'COMMAND.INVALID',
+        message: `${issue?.path.join('.') || 'input'} ${issue?.message ?? 'is invalid'}`,
+      },
     };
   }
 }

@@ -30,8 +30,9 @@ export class ActionCodec {
   decode(id: string): Decoded {
     const [prefix, kind, ...args] = id.split(SEP);
     if (prefix !== PREFIX) return { ok: false, reason: 'not a Steward action' };
-    const op = this.registry.operations.get(kind);
-    if (!op) return { ok: false, reason: `unknown action "${kind}"` };
+    // "st1" alone has no kind: as unknown as a kind nobody declared.
+    const op = kind === undefined ? undefined : this.registry.operations.get(kind);
+    if (!op || kind === undefined) return { ok: false, reason: `unknown action "${kind}"` };
     if (args.length !== op.order.length)
       return { ok: false, reason: `action "${kind}" expects ${op.order.length} argument(s)` };
     const obj: Record<string, unknown> = {};

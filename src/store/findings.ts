@@ -200,7 +200,8 @@ export class PrismaFindingRepo implements FindingRepo {
           .$executeRaw`${SQLITE_JSON_SELECT}${JSON.stringify(part.map((f) => jsonRow(f, at, true)))}${SQLITE_JSON_END}${UPSERT_TAIL}`;
     } else {
       for (const part of chunks(rows, JSON_CHUNK)) {
-        const objects = part.map((f) => Object.fromEntries(jsonRow(f, at, false).map((v, i) => [COLUMNS[i], v])));
+        // jsonRow gives one value per column, in COLUMNS order.
+        const objects = part.map((f) => Object.fromEntries(jsonRow(f, at, false).map((v, i) => [COLUMNS[i]!, v])));
         await this.db.$executeRaw`${PG_JSON_SELECT}${JSON.stringify(objects)}${PG_JSON_END}${UPSERT_TAIL}`;
       }
     }

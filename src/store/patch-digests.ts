@@ -9,7 +9,8 @@ export class PrismaPatchDigestRepo implements PatchDigestRepo {
     const rows = await this.db.$queryRaw<{ id: number }[]>`
       INSERT INTO "patch_digest" ("team", "occurrence", "late", "overdue", "summary", "at") VALUES (${d.team}, ${d.occurrence}, ${d.late}, ${d.overdue}, ${d.summary}, ${d.at})
       ON CONFLICT ("team", "occurrence") DO NOTHING RETURNING "id"`;
-    return rows.length ? Number(rows[0].id) : null;
+    const [row] = rows;
+    return row ? Number(row.id) : null;
   }
 
   byId(id: number): Promise<DigestRecord | null> {

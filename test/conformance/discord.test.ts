@@ -266,13 +266,13 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
         const identifies = relay.sent(2);
         expect(identifies).toHaveLength(1);
         // The captured /gateway/bot recommends 9 shards; Steward runs one.
-        expect(identifies[0].d).toMatchObject({ intents: INTENTS, shard: [0, 1], token: '[redacted]' });
+        expect(identifies[0]!.d).toMatchObject({ intents: INTENTS, shard: [0, 1], token: '[redacted]' });
         // Every field of the documented IDENTIFY example is there, with the same types.
         const documented = frame('identify.discord-docs.json');
-        expect(identifies[0].op).toBe(documented.op);
+        expect(identifies[0]!.op).toBe(documented.op);
         for (const [key, value] of Object.entries(documented.d))
-          expect(typeof identifies[0].d[key], key).toBe(typeof value);
-        expect(Object.keys(identifies[0].d.properties).sort()).toEqual(Object.keys(documented.d.properties).sort());
+          expect(typeof identifies[0]!.d[key], key).toBe(typeof value);
+        expect(Object.keys(identifies[0]!.d.properties).sort()).toEqual(Object.keys(documented.d.properties).sort());
         expect(relay.frames.some((f) => f.dir === 'out' && f.frame.t === 'READY' && f.frame.d.v === 6)).toBe(true);
         const ready = await (await fetch(`${s.base}/readyz`)).json();
         expect(ready.checks).toContainEqual({ name: 'discord', ok: true });
@@ -288,7 +288,7 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
   );
 
   it('heartbeat request, unknown dispatch and RECONNECT (op 7): answers the heartbeat, resumes the captured session, keeps answering', async () => {
-    const { s, relay } = await startBehindRelay(hellos[0]);
+    const { s, relay } = await startBehindRelay(hellos[0]!);
     try {
       await answers(s);
       // Discord may ask for a heartbeat at any time (op 1); the ACK that follows is the captured one.
@@ -313,12 +313,12 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
       s.fake.sendGatewayFrame(frame('reconnect.discord-docs.json'));
       const [resume] = await relay.waitForSent(6);
       // The captured READY's session, resumed from where the client got to.
-      expect(resume.d).toEqual({
+      expect(resume!.d).toEqual({
         token: '[redacted]',
         session_id: frame('ready.discord4j.json').d.session_id,
         seq: expect.any(Number),
       });
-      expect(resume.d.seq).toBeGreaterThanOrEqual(4);
+      expect(resume!.d.seq).toBeGreaterThanOrEqual(4);
       // The relay has the RESUME; the fake answers it once the relay has passed it on.
       await until(
         'the fake to send RESUMED',
@@ -334,7 +334,7 @@ describe.runIf(exists)('Discord conformance: captured gateway frames', () => {
   });
 
   it('INVALID_SESSION (op 9, d:false): identifies again and keeps answering', async () => {
-    const { s, relay } = await startBehindRelay(hellos[0]);
+    const { s, relay } = await startBehindRelay(hellos[0]!);
     try {
       await answers(s);
       const invalid = frame('invalid_session.discord-docs.json');

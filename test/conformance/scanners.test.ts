@@ -97,7 +97,7 @@ describe.runIf(exists)('Scanner conformance: shared scanner reports through pars
       outcomes.push(`  ${file}: refused: ${r.reason}`);
       expect(r.reason.length).toBeGreaterThan(10);
       expect(REFUSED[file], `unexpected refusal: ${r.reason}`).toBeDefined();
-      expect(r.reason).toMatch(REFUSED[file]);
+      expect(r.reason).toMatch(REFUSED[file]!);
       return;
     }
     expect(REFUSED[file], `${file} was expected to be refused`).toBeUndefined();

@@ -65,7 +65,7 @@ describe('policy: token people and match.via', () => {
       ].join('\n'),
       'org.yaml',
     );
-    expect(ok.policy.changes.rules[0].match).toEqual({ via: 'api' });
+    expect(ok.policy.changes.rules[0]!.match).toEqual({ via: 'api' });
     expect(ok.policy.changes.api).toEqual({ requireRequester: true });
     // Absent, it stays absent: API changes need not name anyone.
     expect(parsePolicy(HEAD.join('\n'), 'org.yaml').policy.changes.api).toBeUndefined();
@@ -132,7 +132,7 @@ describe('who a token request stands for, and the rule it meets', () => {
 
   it('names a person by id, Slack or Discord user id; windows stay in the policy time zone', () => {
     for (const named of ['alice', 'U0ALICE', '111111111111111111']) {
-      const r = apiRequester(dir, deploy, named);
+      const r = apiRequester(dir, deploy!, named);
       expect(r).toEqual({
         ok: true,
         requester: {
@@ -144,33 +144,33 @@ describe('who a token request stands for, and the rule it meets', () => {
         },
       });
     }
-    expect(apiRequester(dir, deploy, undefined)).toMatchObject({
+    expect(apiRequester(dir, deploy!, undefined)).toMatchObject({
       ok: true,
       requester: { personId: tokenRequester('deploy') },
     });
   });
 
   it('refuses a person the token does not list, an unknown one, and any name from a token without people', () => {
-    expect(apiRequester(dir, deploy, 'bob')).toEqual({
+    expect(apiRequester(dir, deploy!, 'bob')).toEqual({
       ok: false,
       fields: { requester: 'bob may not be named by token deploy' },
     });
-    expect(apiRequester(dir, deploy, 'U0NOBODY')).toEqual({
+    expect(apiRequester(dir, deploy!, 'U0NOBODY')).toEqual({
       ok: false,
       fields: {
         requester: 'U0NOBODY is no person of the policy (name a person id, or their Slack or Discord user id)',
       },
     });
-    expect(apiRequester(dir, plain, 'alice')).toEqual({
+    expect(apiRequester(dir, plain!, 'alice')).toEqual({
       ok: false,
       fields: { requester: 'token plain may not name a requester: its policy entry lists no people' },
     });
-    expect(apiRequester(dir, plain, undefined).ok).toBe(true);
+    expect(apiRequester(dir, plain!, undefined).ok).toBe(true);
     const strict = new Directory(
       { ...policy, changes: { ...policy.changes, api: { requireRequester: true } } },
       'strict',
     );
-    expect(apiRequester(strict, plain, undefined)).toMatchObject({
+    expect(apiRequester(strict, plain!, undefined)).toMatchObject({
       ok: false,
       fields: { requester: expect.stringMatching(/^name the person who requests this change/) },
     });

@@ -92,7 +92,7 @@ class Recorder extends ConsoleGateway {
   }
   /** Every copy of CHG-n's card, by where it went. */
   change(n: number): Copy[] {
-    return [...this.copies.values()].filter((c) => c.versions[0].cards[0]?.title.startsWith(`CHG-${n} · `));
+    return [...this.copies.values()].filter((c) => c.versions[0]!.cards[0]?.title.startsWith(`CHG-${n} · `));
   }
   /** Where CHG-n's copies went, with how many times each was edited. */
   edits(n: number): Record<string, number> {
@@ -100,7 +100,7 @@ class Recorder extends ConsoleGateway {
   }
   /** The current card of each copy of CHG-n. */
   current(n: number): Card[] {
-    return this.change(n).map((c) => c.versions.at(-1)!.cards[0]);
+    return this.change(n).map((c) => c.versions.at(-1)!.cards[0]!);
   }
 }
 
@@ -762,7 +762,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     expect(title(await steward.execute(as('alice'), { kind: 'change.start', change: 3 }))).toBe('CHG-3 started');
     const rolled = await steward.execute(as('alice'), { kind: 'change.rollback', change: 3 });
     expect(title(rolled)).toBe('CHG-3 rolled back');
-    const offer = rolled.ok ? rolled.value.cards[0].buttons : [];
+    const offer = rolled.ok ? rolled.value.cards[0]!.buttons : [];
     expect(offer).toEqual([
       {
         label: 'Declare an incident',
@@ -770,7 +770,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
         command: { kind: 'incident.declare', title: 'Rollback of CHG-3: Bump the pool size' },
       },
     ]);
-    const declareForm = await steward.execute(as('alice'), offer![0].command);
+    const declareForm = await steward.execute(as('alice'), offer![0]!.command);
     expect(declareForm.ok && declareForm.value.form?.fields.find((f) => f.id === 'title')?.initial).toBe(
       'Rollback of CHG-3: Bump the pool size',
     );
@@ -794,9 +794,9 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     await declare('alice', 'Rollback of CHG-3: Bump the pool size');
     await settle();
     const room = [...gw.copies.values()].find(
-      (x) => x.channelId.startsWith('inc-1-') && x.versions[0].cards[0].title.startsWith('INC-1 · '),
+      (x) => x.channelId.startsWith('inc-1-') && x.versions[0]!.cards[0]!.title.startsWith('INC-1 · '),
     )!;
-    expect(field(room.versions.at(-1)!.cards[0], 'What changed?')).toBe(
+    expect(field(room.versions.at(-1)!.cards[0]!, 'What changed?')).toBe(
       'CHG-3 Bump the pool size · started 2026-12-02T16:10:00.000Z\nCHG-1 Rotate the payments TLS certificate · started 2026-12-02T14:55:00.000Z',
     );
 
@@ -857,14 +857,14 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     const open = await steward.execute(as('bob'), { kind: 'change.list' });
     expect(
       open.ok &&
-        plain(open.value.cards[0].body!)
+        plain(open.value.cards[0]!.body!)
           .split('\n')
           .map((l) => l.split(' ')[0]),
     ).toEqual(['CHG-6', 'CHG-5', 'CHG-2']);
     const calendar = await steward.execute(as('bob'), { kind: 'change.calendar' });
     expect(
       calendar.ok &&
-        plain(calendar.value.cards[0].sections![0].body)
+        plain(calendar.value.cards[0]!.sections![0]!.body)
           .split('\n')
           .map((l) => l.split(' ')[0]),
     ).toEqual(['CHG-6', 'CHG-5']);
@@ -964,9 +964,9 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
       windowEnd: new Date('2026-03-08T08:30:00.000Z'),
     });
     await settle();
-    expect(field(gw.current(1)[0], 'Window')).toBe('2026-03-08T06:30:00.000Z → 2026-03-08T08:30:00.000Z (2h)');
+    expect(field(gw.current(1)[0]!, 'Window')).toBe('2026-03-08T06:30:00.000Z → 2026-03-08T08:30:00.000Z (2h)');
     // The weekend freeze of March 6: Friday 17:00 CET to Monday 09:00 CET.
-    expect(field(gw.current(1)[0], 'Flags')).toBe(
+    expect(field(gw.current(1)[0]!, 'Flags')).toBe(
       '⚠ inside the freeze weekend (No weekend changes) until 2026-03-09T08:00:00.000Z',
     );
     expect(
@@ -1053,19 +1053,19 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     await declare('bob', 'Card payments fail');
     await settle();
     const summary = [...gw.copies.values()].find(
-      (c) => c.channelId.startsWith('inc-1-') && c.versions[0].cards[0].title === 'INC-1 · Card payments fail',
+      (c) => c.channelId.startsWith('inc-1-') && c.versions[0]!.cards[0]!.title === 'INC-1 · Card payments fail',
     );
     expect(summary).toBeDefined();
-    expect(field(summary!.versions.at(-1)!.cards[0], 'What changed?')).toBe(
+    expect(field(summary!.versions.at(-1)!.cards[0]!, 'What changed?')).toBe(
       'CHG-2 Raise the pool size · started 2026-12-01T15:00:00.000Z',
     );
     // Each incident sees its own service's changes.
     await declare('bob', 'Ledger lag', 'ledger');
     await settle();
     const ledger = [...gw.copies.values()].find(
-      (c) => c.channelId.startsWith('inc-2-') && c.versions[0].cards[0].title === 'INC-2 · Ledger lag',
+      (c) => c.channelId.startsWith('inc-2-') && c.versions[0]!.cards[0]!.title === 'INC-2 · Ledger lag',
     );
-    expect(field(ledger!.versions.at(-1)!.cards[0], 'What changed?')).toBe(
+    expect(field(ledger!.versions.at(-1)!.cards[0]!, 'What changed?')).toBe(
       'CHG-3 Rebuild the ledger index · started 2026-12-01T15:00:00.000Z',
     );
   });
@@ -1074,12 +1074,12 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     const { request, approve, steward, settle, advance, at } = await setup();
     /** What a person typing `/change <line>` gets: the command's grammar, then the operation. */
     const typed = async (who: string, line: string): Promise<Outcome<Reply>> => {
-      const parsed = changesModule.commands[0].parse(line);
+      const parsed = changesModule.commands[0]!.parse(line);
       return parsed.ok ? steward.execute(as(who), parsed.command) : parsed;
     };
     const list = async (who: string, filter?: string) => {
       const r = await typed(who, filter ? `list ${filter}` : 'list');
-      return r.ok ? [r.value.cards[0].title, plain(r.value.cards[0].body!)] : [title(r)];
+      return r.ok ? [r.value.cards[0]!.title, plain(r.value.cards[0]!.body!)] : [title(r)];
     };
     expect(await list('alice')).toEqual(['Open changes', 'None.']);
     expect(title(await request('alice', { window: '2026-12-01 10:00 +1h' }))).toBe('CHG-1 requested'); // today 15:00Z
@@ -1142,16 +1142,16 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     const show = await typed('frank', 'show CHG-2');
     expect(show.ok).toBe(true);
     const card = show.ok ? show.value.cards[0] : ({} as Card);
-    expect(card.title).toBe('CHG-2 · Reindex the ledger');
-    expect(field(card, 'Approvals')).toBe('owners ✓\n✓ @Alice Example 2026-12-01T13:02:00.000Z');
-    expect(section(card, 'History')).toBe(
+    expect(card!.title).toBe('CHG-2 · Reindex the ledger');
+    expect(field(card!, 'Approvals')).toBe('owners ✓\n✓ @Alice Example 2026-12-01T13:02:00.000Z');
+    expect(section(card!, 'History')).toBe(
       [
         '2026-12-01T13:01:00.000Z · requested · bob (console bob)',
         '2026-12-01T13:02:00.000Z · approval_given · alice (slack U0ALICE)',
         '2026-12-01T13:02:00.000Z · approved · alice (slack U0ALICE)',
       ].join('\n'),
     );
-    expect(section(card, 'Details')).toBe(HIGH.details);
+    expect(section(card!, 'Details')).toBe(HIGH.details);
     expect(await steward.execute(as('frank'), { kind: 'change.show', change: 7 })).toMatchObject({
       ok: false,
       error: { code: 'CHANGE.NOT_FOUND', message: 'There is no change CHG-7.' },
@@ -1161,11 +1161,11 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
       const r = await typed('frank', 'calendar');
       const c = r.ok ? r.value.cards[0] : ({} as Card);
       return [
-        c.title,
-        section(c, 'Changes (2)') ?? c.sections?.map((s) => s.heading),
-        c.sections?.[1].heading,
-        plain(c.sections?.[1].body ?? []),
-        plain(c.context ?? []),
+        c!.title,
+        section(c!, 'Changes (2)') ?? c!.sections?.map((s) => s.heading),
+        c!.sections?.[1]!.heading,
+        plain(c!.sections?.[1]!.body ?? []),
+        plain(c!.context ?? []),
       ];
     };
     expect(await calendar()).toEqual([
@@ -1179,7 +1179,7 @@ await forEachDialect('change approvals core', ({ dialect, createDatabase }) => {
     at('2026-12-15T13:00:00.000Z');
     const later = await steward.execute(as('frank'), { kind: 'change.calendar' });
     const lc = later.ok ? later.value.cards[0] : ({} as Card);
-    expect(lc.sections?.map((s) => [s.heading, plain(s.body)])).toEqual([
+    expect(lc!.sections?.map((s) => [s.heading, plain(s.body)])).toEqual([
       ['Changes (0)', 'None planned.'],
       [
         'Freezes (2)',

@@ -84,7 +84,7 @@ class Recorder extends ConsoleGateway {
   digests(team?: string): Card[] {
     return this.posts
       .filter((p) => p.reply.cards[0]?.title.startsWith('Patch SLA digest') && (!team || p.channel === team))
-      .map((p) => p.reply.cards[0]);
+      .map((p) => p.reply.cards[0]!);
   }
 }
 
@@ -195,17 +195,17 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     // 09:00 in New York; Berlin's 09:00 comes next (08:00 UTC tomorrow).
     expect(await s.tick()).toMatchObject([{ scope: 'payments', result: 'done', late: false }]);
     const [first] = s.gw.digests('payments');
-    expect(first.title).toBe('Patch SLA digest · Payments');
-    expect(plain(first.body!)).toBe('2 overdue · 2 due within 7 days · 8 open');
-    expect(first.sections!.map((x) => x.heading)).toEqual(['Overdue: 2 critical', 'Due within 7 days: 2 high']);
-    const worst = plain(first.sections![0].body).split('\n');
+    expect(first!.title).toBe('Patch SLA digest · Payments');
+    expect(plain(first!.body!)).toBe('2 overdue · 2 due within 7 days · 8 open');
+    expect(first!.sections!.map((x) => x.heading)).toEqual(['Overdue: 2 critical', 'Due within 7 days: 2 high']);
+    const worst = plain(first!.sections![0]!.body).split('\n');
     expect(worst).toHaveLength(2);
     expect(worst[0]).toMatch(/^F-\d+ critical CVE-\d{4}-\d+ · pkg-\d+ 1\.\d\.0 · payments-api · 18d overdue$/);
-    expect((first.buttons ?? []).map((b) => [b.label, b.command])).toEqual([
+    expect((first!.buttons ?? []).map((b) => [b.label, b.command])).toEqual([
       ['Show all overdue', { kind: 'patch.list', scope: 'payments', overdue: 'true' }],
       ['Request exception', { kind: 'patch.request_exception', team: 'payments' }],
     ]);
-    expect(plain(first.context!)).toBe('First digest for this team: nothing earlier to compare with.');
+    expect(plain(first!.context!)).toBe('First digest for this team: nothing earlier to compare with.');
     // Web has nothing open: a short all-clear.
     await s.at('2026-12-02T08:00:00.000Z');
     expect(await s.tick()).toMatchObject([{ scope: 'web', result: 'done' }]);
@@ -227,7 +227,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     );
     await s.at('2026-12-02T14:00:00.000Z');
     await s.tick();
-    const second = s.gw.digests('payments')[1];
+    const second = s.gw.digests('payments')[1]!;
     expect(plain(second.body!)).toBe(
       '1 overdue (▼ 1 since the last digest) · 3 due within 7 days · 10 open · 3 new, 1 fixed since the last digest',
     );
@@ -235,7 +235,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     // On demand: the viewer's teams, the same counts, compared with the latest digest; nothing recorded.
     const shown = await s.steward.execute(as('alice'), { kind: 'patch.digest' });
     expect(shown.ok && shown.value.visibility).toBe('ephemeral');
-    expect(shown.ok && plain(shown.value.cards[0].body!)).toBe(
+    expect(shown.ok && plain(shown.value.cards[0]!.body!)).toBe(
       '1 overdue (unchanged since the last digest) · 3 due within 7 days · 10 open · 0 new, 0 fixed since the last digest',
     );
     expect(await s.steward.execute(as('alice'), { kind: 'patch.digest', team: 'nope' })).toMatchObject({
@@ -248,7 +248,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       'Patch SLA digest · Web',
       'Patch SLA digest · Idle',
     ]);
-    expect(shown.ok && plain(shown.value.cards[2].context!)).toContain('Also your teams ops: /patch digest <team>.');
+    expect(shown.ok && plain(shown.value.cards[2]!.context!)).toContain('Also your teams ops: /patch digest <team>.');
     // A service names its team.
     const byService = await s.steward.execute(as('bob'), { kind: 'patch.digest', team: 'payments-api' });
     expect(byService.ok && byService.value.cards.map((c) => [c.title, plain(c.body!)])).toEqual([
@@ -260,9 +260,9 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       ],
     ]);
     // Show all overdue lists exactly the overdue ones.
-    const list = await s.steward.execute(as('alice'), second.buttons![0].command);
-    expect(list.ok && list.value.cards[0].title).toBe('Overdue findings · team Payments');
-    expect(list.ok && plain(list.value.cards[0].body!)).toBe('Showing 1–1 of 1, worst first.');
+    const list = await s.steward.execute(as('alice'), second.buttons![0]!.command);
+    expect(list.ok && list.value.cards[0]!.title).toBe('Overdue findings · team Payments');
+    expect(list.ok && plain(list.value.cards[0]!.body!)).toBe('Showing 1–1 of 1, worst first.');
   });
 
   it('Request exception from a digest opens a form naming the finding; a wrong finding gets a field error', async () => {
@@ -289,8 +289,8 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       ok: false,
       error: { code: 'FORM.INVALID', fields: { finding: 'Name the finding, such as F-12' } },
     });
-    const r = await submit(`F-${worst.id}`);
-    expect(r.ok && r.value.cards[0].title).toBe(`EXC-1 requested for F-${worst.id}`);
+    const r = await submit(`F-${worst!.id}`);
+    expect(r.ok && r.value.cards[0]!.title).toBe(`EXC-1 requested for F-${worst!.id}`);
   });
 
   it('quiet: a team with nothing open gets no digest, and its digest is still recorded', async () => {
@@ -320,7 +320,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     ).toEqual([['2026-12-03T14:00:00.000Z', true, 'done']]);
     const late = b.gw.digests('payments');
     expect(late).toHaveLength(1);
-    expect(plain(late[0].context!)).toBe(
+    expect(plain(late[0]!.context!)).toBe(
       'Posted late: the digest of 2026-12-03T14:00:00.000Z was missed while Steward was down. Compared with the digest of 2026-12-01T14:00:00.000Z.',
     );
     expect(await b.tick()).toEqual([]);
@@ -382,7 +382,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     expect((await s.store.transaction((tx) => tx.findings.events(critical.id))).map((e) => e.detail)).toContain(
       'not paged: its deadline passed more than 7 days before Steward saw it (the owners were told)',
     );
-    const dms = () => [...s.gw.dms, ...b.gw.dms].map((d) => [d.to, d.reply.cards[0].title]);
+    const dms = () => [...s.gw.dms, ...b.gw.dms].map((d) => [d.to, d.reply.cards[0]!.title]);
     expect(dms().sort()).toEqual([
       ['alice', '2 findings of yours passed their patch deadline'],
       ['bob', '1 finding of yours passed its patch deadline'],
@@ -398,7 +398,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       ['alice', '2 findings of yours due within 2d'],
       ['bob', '1 finding of yours due within 2d'],
     ]);
-    const aliceAhead = s.gw.dms.find((d) => d.to === 'alice')!.reply.cards[0];
+    const aliceAhead = s.gw.dms.find((d) => d.to === 'alice')!.reply.cards[0]!;
     expect(plain(aliceAhead.body!).split('\n')).toHaveLength(2);
     expect(plain(aliceAhead.body!)).toMatch(
       /^F-\d+ high CVE-\d+-\d+ · pkg-\d+ 1\.\d\.0 · payments-api · due 2026-12-06T/,
@@ -420,20 +420,20 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const escalator = s.steward.part<Escalator>(PAGING_ESCALATOR);
     await escalator.pass();
     await s.steward.outbox.kick();
-    const page = s.gw.dms.find((d) => d.to === 'oscar')!.reply.cards[0];
+    const page = s.gw.dms.find((d) => d.to === 'oscar')!.reply.cards[0]!;
     expect(page.title).toMatch(/PAGE-1 · Payments API/);
-    expect(text(page)).toContain(`F-${critical.id} critical`);
+    expect(text(page)).toContain(`F-${critical!.id} critical`);
     // Nobody acknowledges: the second level (alice) is paged 10 minutes later.
     await s.clock.advance(10 * 60_000 + 1000);
     await escalator.pass();
     await s.steward.outbox.kick();
-    expect(s.gw.dms.filter((d) => d.to === 'alice' && d.reply.cards[0].title.includes('PAGE-1'))).toHaveLength(1);
+    expect(s.gw.dms.filter((d) => d.to === 'alice' && d.reply.cards[0]!.title.includes('PAGE-1'))).toHaveLength(1);
     // The deadline moves (a policy reload recomputes it) and passes again: no second page.
     await s.store.transaction((tx) =>
       tx.findings.setDeadlines(
         [
           {
-            ids: [critical.id],
+            ids: [critical!.id],
             knownExploited: false,
             kevDueDate: null,
             deadline: new Date(s.clock.now().getTime() - 1000),
@@ -447,8 +447,8 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       await s.store.transaction(async (tx) => (await tx.pages.list({ statuses: ['open', 'acknowledged'] })).length),
     ).toBe(1);
     expect(await s.steward.execute(as('alice'), { kind: 'page.ack', page: 1 })).toMatchObject({ ok: true });
-    const shown = await s.steward.execute(as('alice'), { kind: 'patch.show', finding: critical.id });
-    const history = shown.ok ? plain(shown.value.cards[0].sections!.find((x) => x.heading === 'History')!.body) : '';
+    const shown = await s.steward.execute(as('alice'), { kind: 'patch.show', finding: critical!.id });
+    const history = shown.ok ? plain(shown.value.cards[0]!.sections!.find((x) => x.heading === 'History')!.body) : '';
     expect(history).toContain('paged: PAGE-1 opened: overdue critical on a tier-1 service');
     expect(history).toContain('page_acknowledged: PAGE-1 acknowledged by Alice Owner');
   });
@@ -459,7 +459,7 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
     const [critical] = (await s.findings()).filter((f) => f.severity === 'critical');
     const req = await s.steward.submit(
       as('alice'),
-      { kind: 'patch.exception', number: critical.id, nonce: 'x1' },
+      { kind: 'patch.exception', number: critical!.id, nonce: 'x1' },
       { justification: 'Behind the VPN until the upgrade.', until: '2d' },
     );
     expect(req.ok).toBe(true);
@@ -470,19 +470,19 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       ),
     ).toMatchObject({ ok: true });
     await s.tick();
-    const first = s.gw.digests('payments')[0];
+    const first = s.gw.digests('payments')[0]!;
     expect(plain(first.body!)).toBe('0 overdue · 1 due within 7 days · 4 open · 1 under a risk exception');
     expect(first.sections!.map((x) => x.heading)).toEqual([
       'Due within 7 days: 1 high',
       'Risk exceptions ending within 14 days: 1',
     ]);
-    expect(plain(first.sections![1].body)).toBe(
-      `EXC-1 on F-${critical.id} · payments-api · ends 2026-12-03T14:00:00.000Z`,
+    expect(plain(first.sections![1]!.body)).toBe(
+      `EXC-1 on F-${critical!.id} · payments-api · ends 2026-12-03T14:00:00.000Z`,
     );
     await s.at('2026-12-03T14:00:00.000Z');
     for (const j of s.steward.jobs().interval.filter((j) => j.name === 'exceptions-expire')) await j.run(s.clock.now());
     await s.steward.outbox.kick();
-    expect(s.gw.dms.filter((d) => d.to === 'alice' && /EXC-1/.test(d.reply.cards[0].title)).length).toBeGreaterThan(0);
+    expect(s.gw.dms.filter((d) => d.to === 'alice' && /EXC-1/.test(d.reply.cards[0]!.title)).length).toBeGreaterThan(0);
     await s.at('2026-12-03T14:00:01.000Z');
     await s.tick();
     const after = s.gw.digests('payments').at(-1)!;

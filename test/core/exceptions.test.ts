@@ -82,7 +82,7 @@ class Recorder extends ConsoleGateway {
   }
   /** Copies whose first version's title starts with `prefix`. */
   of(prefix: string): Copy[] {
-    return [...this.copies.values()].filter((c) => c.versions[0].cards[0]?.title.startsWith(prefix));
+    return [...this.copies.values()].filter((c) => c.versions[0]!.cards[0]?.title.startsWith(prefix));
   }
 }
 
@@ -230,12 +230,12 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     expect((await exception(1))?.state).toBe('pending');
     expect(await overdueIds()).toContain(critical);
     const r = await approve('carol', 1);
-    expect(r.ok && plain(r.value.cards[0].body!)).toBe('EXC-1 is now accepted.');
+    expect(r.ok && plain(r.value.cards[0]!.body!)).toBe('EXC-1 is now accepted.');
     expect(await exception(1)).toMatchObject({ state: 'accepted', decidedAt: new Date(T0) });
     expect(await overdueIds()).not.toContain(critical);
     await settle();
     for (const c of gw.of('EXC-1 · ')) {
-      const card = c.versions.at(-1)!.cards[0];
+      const card = c.versions.at(-1)!.cards[0]!;
       expect([field(card, 'State'), field(card, 'Approvals')?.split('\n')[0], buttons(card)]).toEqual([
         'Accepted',
         '2 of 2 from Security ✓',
@@ -245,12 +245,12 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     }
     const show = await steward.execute(as('dave'), { kind: 'patch.show', finding: critical });
     const card = show.ok ? show.value.cards[0] : ({} as Card);
-    const section = plain(card.sections!.find((s) => s.heading === 'Risk exception EXC-1')!.body);
+    const section = plain(card!.sections!.find((s) => s.heading === 'Risk exception EXC-1')!.body);
     expect(section).toContain('Requested by: @Alice Owner 2026-12-01T12:00:00.000Z');
     expect(section).toContain('Approved by: @Bob Sec, @Carol Sec');
     expect(section).toContain('Until: 2026-12-31T12:00:00.000Z');
-    expect(buttons(card)).toEqual([]);
-    expect(field(card, 'Deadline')).toMatch(/^risk exception until /);
+    expect(buttons(card!)).toEqual([]);
+    expect(field(card!, 'Deadline')).toMatch(/^risk exception until /);
     expect((await audit()).map((a) => [a.action, a.actor.platform, a.actor.platformUserId, a.subject])).toEqual([
       ['exception.requested', 'console', 'alice', `finding:F-${critical}`],
       ['exception.approval_given', 'slack', 'U0BOB', `finding:F-${critical}`],
@@ -300,7 +300,7 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     expect(await overdueIds()).toContain(critical);
     await settle();
     for (const c of gw.of('EXC-1 · ')) {
-      const card = c.versions.at(-1)!.cards[0];
+      const card = c.versions.at(-1)!.cards[0]!;
       expect([field(card, 'State'), buttons(card)]).toEqual(['Rejected', []]);
       expect(field(card, 'Approvals')).toContain('✗ @Bob Sec 2026-12-01T12:00:00.000Z');
       expect(field(card, 'Approvals')).toContain('Reachable from the public API; patch it.');
@@ -336,7 +336,7 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     expect(await overdueIds()).toContain(critical);
     await Promise.all([job(steward).run(due), job(b.steward).run(due), job(steward).run(due)]);
     expect(await exception(1)).toMatchObject({ state: 'expired', expiredAt: due });
-    const finding = await store.transaction((tx) => tx.findings.byId(critical));
+    const finding = await store.transaction((tx) => tx.findings.byId(critical!));
     expect(finding?.exceptedUntil).toBeNull();
     expect(
       (await audit())
@@ -349,8 +349,8 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     // The owners (alice and erin) hear it once each.
     const notices = gw.of('EXC-1 expired');
     expect(notices.map((c) => c.channelId).sort()).toEqual(['@alice', '@erin']);
-    expect(notices[0].versions[0].cards[0].title).toBe(`EXC-1 expired: F-${critical} is active again`);
-    for (const c of gw.of('EXC-1 · ')) expect(field(c.versions.at(-1)!.cards[0], 'State')).toBe('Expired');
+    expect(notices[0]!.versions[0]!.cards[0]!.title).toBe(`EXC-1 expired: F-${critical} is active again`);
+    for (const c of gw.of('EXC-1 · ')) expect(field(c.versions.at(-1)!.cards[0]!, 'State')).toBe('Expired');
   });
 
   it('a request nobody decided by its expiry is refused from then on and expires without telling the owners', async () => {
@@ -371,7 +371,7 @@ await forEachDialect('risk exceptions core', ({ dialect, createDatabase }) => {
     await settle();
     expect(gw.of('EXC-1 expired')).toEqual([]);
     for (const c of gw.of('EXC-1 · '))
-      expect([field(c.versions.at(-1)!.cards[0], 'State'), buttons(c.versions.at(-1)!.cards[0])]).toEqual([
+      expect([field(c.versions.at(-1)!.cards[0]!, 'State'), buttons(c.versions.at(-1)!.cards[0]!)]).toEqual([
         'Expired',
         [],
       ]);

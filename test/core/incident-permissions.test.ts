@@ -121,7 +121,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
       expect(await viaForm('carol', form, {})).toMatch(/^AUTH.FORBIDDEN: Only the service's team may /);
     expect(await incident()).toEqual(before);
     expect(await audit()).toEqual(auditBefore);
-    expect((await page()).status).toBe('open');
+    expect((await page())!.status).toBe('open');
 
     // Bob is on the service's team (not declarer, no role): each change goes through.
     expect(await exec('bob', 'update')).toBe('ok: INC-1: Rolled back');
@@ -131,7 +131,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     expect(await exec('bob', 'commander')).toBe('ok: INC-1: Carol Danvers is now commander');
     expect(await exec('bob', 'warRoom')).toBe('INCIDENT.UNCHANGED: INC-1 already has its war room.');
     expect(await exec('bob', 'close')).toBe('ok: INC-1: Status identified → declined: false alarm');
-    expect((await page()).status).toBe('resolved');
+    expect((await page())!.status).toBe('resolved');
   });
 
   it('by default anyone in the policy may update, set open statuses, severity and other roles; declining, cancelling, taking command and resolving are refused', async () => {
@@ -159,7 +159,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     );
     expect(await incident()).toMatchObject({ status: 'investigating', roles: { commander: 'alice' } });
     // Her page keeps escalating.
-    expect((await page()).status).toBe('open');
+    expect((await page())!.status).toBe('open');
 
     expect(await exec('carol', 'update')).toBe('ok: INC-1: Rolled back');
     expect(await exec('carol', 'status')).toBe('ok: INC-1: Status investigating → identified');
@@ -170,7 +170,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     // The declarer hands command to carol; then she may resolve, but the page is not hers to resolve (paging.acknowledge).
     expect(await exec('alice', 'commander')).toBe('ok: INC-1: Carol Danvers is now commander');
     expect(await exec('carol', 'resolve')).toBe('ok: INC-1: Resolved: fixed');
-    expect((await page()).status).toBe('open');
+    expect((await page())!.status).toBe('open');
   });
 
   it('closing is allowed to anyone by the policy, but a page the closer may not resolve keeps escalating, and the timeline says why', async () => {
@@ -178,7 +178,7 @@ await forEachDialect('incident permissions', ({ createDatabase }) => {
     await declare();
     expect(await exec('carol', 'close')).toBe('ok: INC-1: Status investigating → declined: false alarm');
     expect((await incident()).status).toBe('declined');
-    expect((await page()).status).toBe('open');
+    expect((await page())!.status).toBe('open');
     const id = (await incident()).id;
     const timeline = await store.transaction((tx) => tx.incidents.timeline(id));
     expect(timeline.map((t) => t.text)).toContain(

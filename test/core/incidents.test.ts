@@ -200,7 +200,7 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     expect(i.postmortem).toContain('| time to resolve | 20m |');
     expect(i.postmortem).toMatch(/## Action items/);
     const pm = await steward.execute(as('dave'), { kind: 'incident.postmortem', incident: 1 });
-    expect(pm.ok && plain(pm.value.cards[0].sections![0].body)).toContain('# Postmortem: INC-1 — Database down');
+    expect(pm.ok && plain(pm.value.cards[0]!.sections![0]!.body)).toContain('# Postmortem: INC-1 — Database down');
   });
 
   it('a pinned message joins the timeline once, with its author and time', async () => {
@@ -213,7 +213,7 @@ await forEachDialect('incidents core', ({ createDatabase }) => {
     expect(await steward.pinned('console', 'inc-1-database-down', pin)).toBe(false);
     expect(await steward.pinned('console', 'general', pin)).toBe(false);
     const t = await steward.execute(as('alice', 'inc-1-database-down'), { kind: 'incident.timeline' });
-    const text = t.ok ? plain(t.value.cards[0].body!) : '';
+    const text = t.ok ? plain(t.value.cards[0]!.body!) : '';
     expect(text.match(/pgbouncer/g)).toHaveLength(1);
     expect(text).toContain(`${at.toISOString()} · @Bob Builder: 📌 pgbouncer max_client_conn hit`);
   });

@@ -28,7 +28,7 @@ const fixture = new URL('../fixtures/paging.policy.yaml', import.meta.url).pathn
 const as = (user: string): Invocation => ({ platform: 'console', userId: user, requestId: `r-${Math.random()}` });
 const title = (r: Outcome<Reply>) => (r.ok ? (r.value.cards[0]?.title ?? '') : `${r.error.code}: ${r.error.message}`);
 const fieldsOf = (r: Outcome<Reply>) =>
-  r.ok ? (r.value.cards[0].fields ?? []).map((f) => `${f.label}: ${plain(f.value)}`) : [];
+  r.ok ? (r.value.cards[0]!.fields ?? []).map((f) => `${f.label}: ${plain(f.value)}`) : [];
 const T0 = Date.parse('2026-11-23T12:00:00.000Z'); // a Monday; bob holds checkout-primary all week
 const H = 3_600_000;
 
@@ -179,38 +179,38 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     );
     // The first try at T0, then one after each backoff: T0 + 1 s, + 2 s, + 4 s … (each from the failed try).
     const tries = [T0];
-    for (let k = 1; k < STEP_MAX_ATTEMPTS; k++) tries.push(tries[k - 1] + 1000 * 2 ** (k - 1));
+    for (let k = 1; k < STEP_MAX_ATTEMPTS; k++) tries.push(tries[k - 1]! + 1000 * 2 ** (k - 1));
     expect(tries.map((x) => (x - T0) / 1000)).toEqual([0, 1, 3, 7, 15, 31, 63, 127]);
     for (let k = 0; k < STEP_MAX_ATTEMPTS - 1; k++) {
-      await t.at(tries[k]);
+      await t.at(tries[k]!);
       await t.run();
       const [s] = await t.steps();
-      expect([s.state, s.attempts, s.dueAt.getTime()]).toEqual(['pending', k + 1, tries[k + 1]]);
-      expect(s.lastError).toBe('unknown time zone: "Mars/Olympus_Mons"');
+      expect([s!.state, s!.attempts, s!.dueAt.getTime()]).toEqual(['pending', k + 1, tries[k + 1]]);
+      expect(s!.lastError).toBe('unknown time zone: "Mars/Olympus_Mons"');
       // A millisecond before the retry is due, nothing is tried: the runner sleeps exactly until then.
-      await t.at(tries[k + 1] - 1);
+      await t.at(tries[k + 1]! - 1);
       expect(await t.escalator.pass()).toBe(1);
-      expect((await t.steps())[0].attempts).toBe(k + 1);
+      expect((await t.steps())[0]!.attempts).toBe(k + 1);
     }
     expect(t.failures).toEqual([]);
     expect(t.log.warnings).toEqual(Array(STEP_MAX_ATTEMPTS - 1).fill('escalation step failed; will retry'));
-    await t.at(tries[STEP_MAX_ATTEMPTS - 1]);
+    await t.at(tries[STEP_MAX_ATTEMPTS - 1]!);
     await t.run();
     const [s] = await t.steps();
-    expect([s.state, s.attempts, s.firedAt?.getTime(), s.dueAt.getTime()]).toEqual([
+    expect([s!.state, s!.attempts, s!.firedAt?.getTime(), s!.dueAt.getTime()]).toEqual([
       'failed',
       STEP_MAX_ATTEMPTS,
       tries[STEP_MAX_ATTEMPTS - 1],
       tries[STEP_MAX_ATTEMPTS - 1],
     ]);
     expect(t.failures.map((f) => [f.step.id, f.step.seq, f.error])).toEqual([
-      [s.id, 0, 'unknown time zone: "Mars/Olympus_Mons"'],
+      [s!.id, 0, 'unknown time zone: "Mars/Olympus_Mons"'],
     ]);
     expect(t.log.errors).toEqual([
       `escalation step set aside after ${STEP_MAX_ATTEMPTS} failed tries; PAGE-1 could not escalate`,
     ]);
     const [entry] = await t.audit('page.step_failed');
-    expect([entry.subject, entry.at.getTime(), JSON.parse(entry.after!)]).toEqual([
+    expect([entry!.subject, entry!.at.getTime(), JSON.parse(entry!.after!)]).toEqual([
       'page:PAGE-1',
       tries[STEP_MAX_ATTEMPTS - 1],
       { step: 0, round: 0, level: 0, attempts: STEP_MAX_ATTEMPTS, error: 'unknown time zone: "Mars/Olympus_Mons"' },
@@ -221,11 +221,11 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       'Could not escalate: level 1 of 2, round 1 of 2 failed 8 times; Steward gave up at 2026-11-23T12:02:07.000Z: reach the on-call another way. Last error: unknown time zone: "Mars/Olympus_Mons"',
     );
     expect(
-      t.gw.shown.find((x) => x.heading.startsWith('[#payments]'))!.reply.cards[0].buttons!.map((b) => b.label),
+      t.gw.shown.find((x) => x.heading.startsWith('[#payments]'))!.reply.cards[0]!.buttons!.map((b) => b.label),
     ).toEqual(['Acknowledge']);
     expect(t.gw.dms('bob')).toEqual([]);
     // Set aside for good: later passes try nothing and tell nobody again.
-    await t.at(tries[STEP_MAX_ATTEMPTS - 1] + 10 * 60_000);
+    await t.at(tries[STEP_MAX_ATTEMPTS - 1]! + 10 * 60_000);
     await t.run();
     expect((await t.steps()).map((x) => [x.state, x.attempts])).toEqual([['failed', STEP_MAX_ATTEMPTS]]);
     expect(t.failures).toHaveLength(1);
@@ -245,16 +245,16 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     await t.at(T0 + 3000);
     await t.run();
     const [s0, s1] = await t.steps();
-    expect([s0.state, s0.firedAt?.getTime(), s0.attempts]).toEqual(['fired', T0 + 3000, 2]);
-    expect(s0.targets).toEqual({
+    expect([s0!.state, s0!.firedAt?.getTime(), s0!.attempts]).toEqual(['fired', T0 + 3000, 2]);
+    expect(s0!.targets).toEqual({
       people: [{ person: 'bob', via: 'schedule:checkout-primary' }],
       teams: [],
       missed: [],
     });
     expect(t.gw.dms('bob')).toHaveLength(1);
-    expect(await t.escalator.fire({ ...s0, state: 'pending' })).toBe(false);
+    expect(await t.escalator.fire({ ...s0!, state: 'pending' })).toBe(false);
     // The next level waits its full timeout from the successful firing.
-    expect([s1.state, s1.dueAt.getTime(), s1.attempts]).toEqual(['pending', T0 + 5000, 0]);
+    expect([s1!.state, s1!.dueAt.getTime(), s1!.attempts]).toEqual(['pending', T0 + 5000, 0]);
     await t.at(T0 + 5000);
     await t.run();
     await t.run();
@@ -314,7 +314,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     await t.page('alice', 'checkout', 'x');
     await Promise.all([t.escalator.pass(), t.escalator.pass()]);
     const [s] = await t.steps();
-    expect([s.state, s.attempts, s.dueAt.getTime()]).toEqual(['pending', 1, T0 + 1000]);
+    expect([s!.state, s!.attempts, s!.dueAt.getTime()]).toEqual(['pending', 1, T0 + 1000]);
     expect(t.log.warnings).toEqual(['escalation step failed; will retry']);
   });
 
@@ -324,7 +324,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const { oncall, ctx, store, at, audit, holderAt, verifyAudit } = await setup();
     const cancel = async (user: string, ref: OverrideRef) => oncall.cancelOverride(await ctx(user), ref);
     const o = await oncall.override(await ctx('bob'), '@alice', '2h', undefined);
-    expect(o.ok && plain(o.value.cards[0].context!)).toBe(
+    expect(o.ok && plain(o.value.cards[0]!.context!)).toBe(
       'override #1 · set by Bob Builder · recorded in the audit log',
     );
     const show = await oncall.show(await ctx('bob'), 'checkout-primary');
@@ -340,7 +340,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const r = await cancel('alice', overrideRef('#1'));
     expect(title(r)).toBe('Override #1 cancelled: Bob Builder is on call for checkout-primary');
     expect(fieldsOf(r)).toEqual(['On call now: @Bob Builder (no change in the next 8 weeks)']);
-    expect(r.ok && plain(r.value.cards[0].body!)).toBe(
+    expect(r.ok && plain(r.value.cards[0]!.body!)).toBe(
       '@Alice Example no longer covers checkout-primary (the cover ran until 2026-11-23T14:00:00.000Z).',
     );
     // The override counted up to the instant before the cancel, and not from the cancel on.
@@ -353,12 +353,12 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       endsAt: new Date(T0 + 2 * H),
     });
     const [entry] = await audit('oncall.override_cancelled');
-    expect([entry.subject, entry.at.getTime(), JSON.parse(entry.after!)]).toEqual([
+    expect([entry!.subject, entry!.at.getTime(), JSON.parse(entry!.after!)]).toEqual([
       'schedule:checkout-primary',
       cancelAt,
       { cancelledBy: 'alice', at: '2026-11-23T12:30:00.000Z', onCall: 'bob' },
     ]);
-    expect(JSON.parse(entry.before!)).toEqual({
+    expect(JSON.parse(entry!.before!)).toEqual({
       override: 1,
       person: 'alice',
       start: '2026-11-23T12:00:00.000Z',
@@ -370,7 +370,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     );
     // /oncall no longer lists it, and pages reach bob again.
     const after = await oncall.show(await ctx('bob'), 'checkout-primary');
-    expect(after.ok && after.value.cards[0].fields!.map((f) => f.label)).toEqual(['Now', 'Next']);
+    expect(after.ok && after.value.cards[0]!.fields!.map((f) => f.label)).toEqual(['Now', 'Next']);
     expect((await audit('oncall.override_cancelled')).length).toBe(1);
     expect((await verifyAudit()).ok).toBe(true);
   });
@@ -418,7 +418,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     ]);
     // Dave's coming cover, cancelled before it starts, never counts.
     const future = await cancel('dave', { schedule: 'checkout-primary' });
-    expect(future.ok && plain(future.value.cards[0].body!)).toBe(
+    expect(future.ok && plain(future.value.cards[0]!.body!)).toBe(
       '@Dave Ops no longer covers checkout-primary from 2026-11-24T12:00:00.000Z until 2026-11-24T14:00:00.000Z.',
     );
     expect(await holderAt(T0 + 25 * H)).toBe('bob');

@@ -132,7 +132,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     ]);
     // Each step fired exactly at its due instant (the clock only moved in whole steps).
     expect(s.map((x) => x.firedAt!.getTime() - x.dueAt.getTime())).toEqual([0, 0, 0, 0, 0]);
-    expect(s[0].targets).toEqual({
+    expect(s[0]!.targets).toEqual({
       people: [{ person: 'bob', via: 'schedule:checkout-primary' }],
       teams: [],
       missed: [],
@@ -210,7 +210,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await b.steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'again' });
     await run(b);
     const s2 = await steps(store, 2);
-    expect(s2.find((x) => x.seq === 1)!.dueAt.getTime() - s2[0].firedAt!.getTime()).toBe(3_600_000);
+    expect(s2.find((x) => x.seq === 1)!.dueAt.getTime() - s2[0]!.firedAt!.getTime()).toBe(3_600_000);
   });
 
   it('two workers racing for the same due steps fire each exactly once', async () => {
@@ -287,7 +287,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     await advance(2000);
     const [due] = await dueSteps(store, clock.now().getTime());
     await Promise.all([
-      steward.part(PAGING_ESCALATOR).fire(due),
+      steward.part(PAGING_ESCALATOR).fire(due!),
       steward.execute(as('bob'), { kind: 'page.ack', page: 1 }),
     ]);
     const s = await steps(store);
@@ -344,7 +344,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect(gw.dms('carol')).toHaveLength(1);
     expect(gw.dms('bob')).toHaveLength(1);
     const s = await steps(store);
-    expect(s[1].dueAt.getTime()).toBe(clock.now().getTime());
+    expect(s[1]!.dueAt.getTime()).toBe(clock.now().getTime());
   });
 
   it('a schedule with nobody on call escalates at once; /page @person pages that person alone', async () => {
@@ -361,8 +361,8 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect(gw.dms('bob')).toHaveLength(0);
     expect(gw.dms('carol')).toHaveLength(1);
     const s = await steps(store);
-    expect(s[0].targets!.missed).toEqual(['checkout-primary: nobody on call']);
-    expect(s[1].dueAt.getTime()).toBe(s[0].firedAt!.getTime());
+    expect(s[0]!.targets!.missed).toEqual(['checkout-primary: nobody on call']);
+    expect(s[1]!.dueAt.getTime()).toBe(s[0]!.firedAt!.getTime());
     const direct = await steward.execute(as('alice'), { kind: 'page.create', target: '@carol', message: 'call me' });
     expect(title(direct)).toBe('PAGE-2 · paging Carol Danvers');
     await run();
@@ -386,8 +386,8 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     expect(b.gw.dms('bob')).toHaveLength(0);
     const s = await steps(b.store);
     // Level 2 was due 2 s after level 1; it fired 28 s late, and level 1 of round 2 is due 2 s after that.
-    expect(s[1].firedAt!.getTime() - s[1].dueAt.getTime()).toBe(28_000);
-    expect(s[2].dueAt.getTime() - s[1].firedAt!.getTime()).toBe(2_000);
+    expect(s[1]!.firedAt!.getTime() - s[1]!.dueAt.getTime()).toBe(28_000);
+    expect(s[2]!.dueAt.getTime() - s[1]!.firedAt!.getTime()).toBe(2_000);
   });
 
   it('an incident that pages the on-call: the war room timeline shows the page, TTA comes from its acknowledgement', async () => {
@@ -401,7 +401,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       summary: '502s',
       page: 'yes',
     });
-    expect(declared.ok && plain(declared.value.cards[0].body!)).toContain('Paging the on-call (PAGE-1)');
+    expect(declared.ok && plain(declared.value.cards[0]!.body!)).toContain('Paging the on-call (PAGE-1)');
     await run();
     await advance(30_000);
     await run();
@@ -425,7 +425,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     // The war room holds the page card, edited in place as the page moves on.
     const room = gw.posts('inc-1-checkout-down').filter((l) => l.includes('PAGE-1'));
     expect(room).toHaveLength(1);
-    const id = /message (\d+)/.exec(room[0])![1];
+    const id = /message (\d+)/.exec(room[0]!)![1];
     expect(gw.log.filter((l) => l.startsWith(`↻ #inc-1-checkout-down message ${id} updated`)).at(-1)).toContain(
       '✅ PAGE-1 acknowledged by Carol Danvers',
     );
@@ -442,7 +442,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
     );
     const { steward, gw, run } = await setup({ policy });
     const show = await steward.execute(as('alice'), { kind: 'oncall.show', target: 'checkout-primary' });
-    const fields = show.ok ? show.value.cards[0].fields!.map((f) => `${f.label}: ${plain(f.value)}`) : [];
+    const fields = show.ok ? show.value.cards[0]!.fields!.map((f) => `${f.label}: ${plain(f.value)}`) : [];
     expect(fields[0]).toMatch(/^Now: @Carol Danvers \(override\) until 2026-11-23T13:00:00.000Z$/);
     expect(fields[2]).toMatch(/planned in the policy$/);
     await steward.execute(as('alice'), { kind: 'page.create', target: 'checkout', message: 'x' });
@@ -509,7 +509,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       status: 'declined',
       text: 'false alarm',
     });
-    const page = (await store.transaction((tx) => tx.pages.list({ incidentNumber: 1 })))[0];
+    const page = (await store.transaction((tx) => tx.pages.list({ incidentNumber: 1 })))[0]!;
     expect([page.number, page.status, page.resolvedBy]).toEqual([2, 'resolved', 'alice']);
     expect((await steps(store, 2)).filter((s) => s.state === 'pending')).toEqual([]);
   });
@@ -539,7 +539,7 @@ await forEachDialect('paging core', ({ dialect, createDatabase }) => {
       ),
     ).toMatch(/at most 2w/);
     const show = await steward.execute(as('bob'), { kind: 'oncall.show', target: 'checkout' });
-    const fields = show.ok ? show.value.cards[0].fields!.map((f) => `${f.label}: ${plain(f.value)}`) : [];
+    const fields = show.ok ? show.value.cards[0]!.fields!.map((f) => `${f.label}: ${plain(f.value)}`) : [];
     // Set at 12:00 for 2h: it ends at 14:00 exactly.
     expect(fields[0]).toBe(
       'Now: @Alice Example (override for @Bob Builder, set by @Bob Builder) until 2026-11-23T14:00:00.000Z',
@@ -569,7 +569,7 @@ await forEachDialect('on call across daylight-saving changes', ({ createDatabase
     const steward = new Steward({ store, clock: fixedClock(iso), policy: example, modules: STANDARD_MODULES });
     const r = await steward.execute(as('alice'), { kind: 'oncall.show', target });
     if (!r.ok) throw new Error(r.error.message);
-    const f = r.value.cards[0].fields!;
+    const f = r.value.cards[0]!.fields!;
     const times = (label: string) =>
       f.find((x) => x.label === label)!.value.flatMap((s) => (s.t === 'time' ? [s.at.toISOString()] : []));
     const names = (label: string) =>

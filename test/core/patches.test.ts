@@ -37,7 +37,7 @@ const withPatches = (patches: Record<string, unknown> | undefined, version = 'v2
 const DAY = 86_400_000;
 const T0 = new Date('2026-11-02T15:00:00.000Z');
 
-const V = (i: number, over: Partial<TrivyVuln> = {}): TrivyVuln => ({ ...generatedVulns(i + 1)[i], ...over });
+const V = (i: number, over: Partial<TrivyVuln> = {}): TrivyVuln => ({ ...generatedVulns(i + 1)[i]!, ...over });
 
 describe('the patches policy section', () => {
   it('reads the section of PRODUCT.md; a policy without it gets the defaults', () => {
@@ -148,7 +148,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
       'low',
       'low',
     ]);
-    const crit = open[0];
+    const crit = open[0]!;
     expect(crit).toMatchObject({
       serviceId: 'payments-api',
       packageName: 'pkg-0',
@@ -212,7 +212,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
         .map((v) => v.id)
         .sort(),
     );
-    const fixed = await store.transaction((tx) => tx.findings.byId(before[0].id));
+    const fixed = await store.transaction((tx) => tx.findings.byId(before[0]!.id));
     expect(fixed).toMatchObject({ state: 'fixed', scanners: {}, fixedAt: new Date(T0.getTime() + 2 * DAY) });
 
     await clock.advance(DAY);
@@ -223,8 +223,8 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
       reopened: 2,
       suppressed: 0,
     });
-    const back = (await store.transaction((tx) => tx.findings.byId(before[0].id)))!;
-    expect(back).toMatchObject({ state: 'open', fixedAt: null, firstSeenAt: T0, deadline: before[0].deadline });
+    const back = (await store.transaction((tx) => tx.findings.byId(before[0]!.id)))!;
+    expect(back).toMatchObject({ state: 'open', fixedAt: null, firstSeenAt: T0, deadline: before[0]!.deadline });
     expect((await store.transaction((tx) => tx.findings.events(back.id))).map((e) => [e.kind, e.importId])).toEqual([
       ['fixed', 3],
       ['reopened', 4],
@@ -352,7 +352,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
     expect(await by('edge')).toEqual({ critical: '2027-03-17T17:00:00.000Z', low: '2027-07-08T17:00:00.000Z' });
 
     // A KEV catalog listing the low one's CVE, due in 5 days: known exploited, the sooner of 1w / 14d / KEV due wins.
-    const kev = await importKev({ store, clock }, dir, kevCatalog([{ cve: vulns[1].id, dueDate: '2027-03-15' }]), {
+    const kev = await importKev({ store, clock }, dir, kevCatalog([{ cve: vulns[1]!.id, dueDate: '2027-03-15' }]), {
       platform: 'cli',
     });
     expect(kev).toEqual({ ok: true, entries: 1, flagged: 3, moved: 3 });
@@ -371,7 +371,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
     );
 
     // A later report with a listed CVE is flagged on arrival; knownExploited (14d) wins over the 120-day SLA when there is no due date sooner.
-    await importKev({ store, clock }, dir, kevCatalog([{ cve: vulns[1].id, dueDate: '2027-12-31' }]), {
+    await importKev({ store, clock }, dir, kevCatalog([{ cve: vulns[1]!.id, dueDate: '2027-12-31' }]), {
       platform: 'cli',
     });
     expect((await all(store, ['edge'])).find((f) => f.severity === 'low')!.deadline).toEqual(
@@ -409,7 +409,7 @@ await forEachDialect('patches', ({ dialect, createDatabase }) => {
     const crit = (await all(store)).filter((f) => f.severity === 'critical');
     expect(crit.map((f) => f.deadline)).toEqual([new Date(T0.getTime() + 2 * DAY)]);
     expect(
-      (await store.transaction((tx) => tx.findings.events(crit[0].id))).map((e) => [e.kind, e.importId, e.detail]),
+      (await store.transaction((tx) => tx.findings.events(crit[0]!.id))).map((e) => [e.kind, e.importId, e.detail]),
     ).toEqual([['deadline', null, 'policy changed: 2026-11-09 15:00 UTC → 2026-11-04 15:00 UTC']]);
     expect(await recomputeDeadlines({ store, clock }, stricter)).toBe(0);
     expect(

@@ -156,8 +156,8 @@ await forEachDialect('POST /api/v1/changes with a requester', ({ createDatabase 
     const [requested] = (await reader.auditReader.bySubject(`change:${c.id}`, 50)).filter(
       (a) => a.action === 'change.requested',
     );
-    expect(requested.actor).toEqual({ platform: 'api', platformUserId: 'deploy' });
-    expect(JSON.parse(requested.after!).requester).toEqual({ person: 'alice', via: 'api', token: 'deploy' });
+    expect(requested!.actor).toEqual({ platform: 'api', platformUserId: 'deploy' });
+    expect(JSON.parse(requested!.after!).requester).toEqual({ person: 'alice', via: 'api', token: 'deploy' });
   });
 
   it('a requester may be named by their Slack or Discord user id', async () => {
@@ -211,7 +211,7 @@ await forEachDialect('POST /api/v1/changes with a requester', ({ createDatabase 
       },
     );
     expect(form.ok, JSON.stringify(form)).toBe(true);
-    const fromChat = await get(form.ok ? form.value.cards[0].title.split(' ')[0] : 'CHG-0');
+    const fromChat = await get((form.ok ? form.value.cards[0]!.title.split(' ')[0] : 'CHG-0')!);
     expect(fromChat).toMatchObject({
       requester: { person: 'bob', via: 'chat', platform: 'slack' },
       tally: 'owners 0 of 1',

@@ -270,7 +270,7 @@ describe('change approvals across Slack and Discord in one Steward', () => {
         name: 'change',
         subcommand: 'request',
         user: POLICY_DISCORD.bob,
-        channelId: INCIDENTS_GUILD_SEED.channels![0].id!,
+        channelId: INCIDENTS_GUILD_SEED.channels![0]!.id!,
       }),
     );
     const done = await s.send(

@@ -280,7 +280,7 @@ describe('Discord change approvals: request → approvers → one-click Approve 
     expect(
       modal.components.map((c: Json) => [c.label, c.component.custom_id, c.component.style, c.component.required]),
     ).toEqual([['Why', 'reason', 2, true]]);
-    expect(changes()[0].approval).toBe('pending');
+    expect(changes()[0]!.approval).toBe('pending');
 
     const mark = s.fake.mark;
     const cb = await s.send(

@@ -148,7 +148,7 @@ describe('Slack change approvals: request → approvers → quorum → start; re
       'select count(*) as n from audit_entry where action = ? and subject = ?',
       action,
       `change:CHG-${n}`,
-    )[0].n;
+    )[0]!.n;
   /** Waits until every copy of CHG-n was edited by chat.update since `mark` and reads `text`. */
   async function everyCopyReads(n: number, mark: number, text: string) {
     for (const m of copies(n)) {
@@ -587,9 +587,9 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     );
     const posts = s.fake.callsOf('chat.postMessage').filter((c) => c.seq >= mark);
     expect(posts.map((c) => c.body.channel)).toEqual([PAYMENTS]);
-    expect(textOf(posts[0])).toContain('*Kind*\nStandard (pre-approved)');
-    expect(textOf(posts[0])).toContain('*Approvals*\npre-approved');
-    expect(buttonsOf(posts[0].body.blocks)).toEqual([]);
+    expect(textOf(posts[0]!)).toContain('*Kind*\nStandard (pre-approved)');
+    expect(textOf(posts[0]!)).toContain('*Approvals*\npre-approved');
+    expect(buttonsOf(posts[0]!.body.blocks)).toEqual([]);
     expect((await change('start CHG-4')).json.text).toMatch(/^CHG-4 started/);
   });
 

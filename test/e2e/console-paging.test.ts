@@ -72,7 +72,7 @@ interface Post {
 function posts(out: string): Post[] {
   const re =
     /^\[(?:direct message to (\w+)(?: \(you\))?|(#[\w-]+))\] message (\d+)\n┌─ (?:[!✓] ?)*([^\n]*?) ─+\n((?:│[^\n]*\n)*)└─+$/gm;
-  return [...out.matchAll(re)].map((m) => ({ to: m[1] ?? m[2], id: m[3], title: m[4], body: m[5] }));
+  return [...out.matchAll(re)].map((m) => ({ to: (m[1] ?? m[2])!, id: m[3]!, title: m[4]!, body: m[5]! }));
 }
 const dmsTo = (out: string, who: string) => posts(out).filter((x) => x.to === who);
 
@@ -87,8 +87,8 @@ function read<T>(db: string, sql: string): T[] {
 }
 /** Every step of PAGE-1 fired and every side effect carried out: nothing more is coming. */
 const done = (db: string) =>
-  read<{ n: number }>(db, "select count(*) as n from page_step where state = 'pending'")[0].n === 0 &&
-  read<{ n: number }>(db, "select count(*) as n from outbox_item where state != 'done'")[0].n === 0;
+  read<{ n: number }>(db, "select count(*) as n from page_step where state = 'pending'")[0]!.n === 0 &&
+  read<{ n: number }>(db, "select count(*) as n from outbox_item where state != 'done'")[0]!.n === 0;
 
 describe('paging on the console', () => {
   it('walks level 1 → level 2 → repeat → the team channel, each message once, each after the ack timeout', async () => {
@@ -117,8 +117,8 @@ describe('paging on the console', () => {
       expect(dm.body).toContain('Checkout returns 502');
       expect(dm.body).toMatch(/\[1\] Acknowledge/);
     }
-    expect(all[4].title).toContain('nobody acknowledged');
-    expect(all[4].title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
+    expect(all[4]!.title).toContain('nobody acknowledged');
+    expect(all[4]!.title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
     // No step before its due instant, and each due 2s after the previous one fired.
     const steps = read<{ due: string; fired: string }>(
       db,
@@ -126,7 +126,7 @@ describe('paging on the console', () => {
     ).map((x) => ({ due: Date.parse(x.due), fired: Date.parse(x.fired) }));
     expect(steps).toHaveLength(5);
     for (const st of steps) expect(st.fired).toBeGreaterThanOrEqual(st.due);
-    expect(steps.slice(1).map((st, i) => st.due - steps[i].fired)).toEqual([2_000, 2_000, 2_000, 2_000]);
+    expect(steps.slice(1).map((st, i) => st.due - steps[i]!.fired)).toEqual([2_000, 2_000, 2_000, 2_000]);
     // Every earlier copy was brought up to date in place.
     for (const dm of all.slice(0, 4))
       expect(s.out()).toContain(
@@ -150,7 +150,7 @@ describe('paging on the console', () => {
     );
     const [, messageId, button] = dm;
     expect(dmsTo(s.out(), 'carol')).toEqual([]); // still within level 1's 2s
-    s.type(button);
+    s.type(button!);
     await until(s.p, () => s.out().includes('You acknowledged PAGE-1'), 'the acknowledgement');
     const edited = new RegExp(
       `↻ direct message to bob message ${messageId} updated: ✅ PAGE-1 acknowledged by Bob Builder · Checkout`,
@@ -216,7 +216,7 @@ describe('paging on the console', () => {
       { seq: 1, state: 'pending' },
     ]);
     // Stay down until level 2 is overdue.
-    const dueAt = Date.parse(pending[1].due);
+    const dueAt = Date.parse(pending[1]!.due);
     await waitFor('level 2 to fall due while down', () => Date.now() > dueAt, 5_000);
 
     const second = start(env, 'alice');
@@ -258,7 +258,7 @@ describe('paging on the console', () => {
       { seq: 4, kind: 'exhausted', state: 'fired' },
     ]);
     // Level 1 fired in the killed process, everything after in the new one.
-    expect(steps[0].by).toMatch(new RegExp(`-${first.p.child.pid}$`));
+    expect(steps[0]!.by).toMatch(new RegExp(`-${first.p.child.pid}$`));
     for (const st of steps.slice(1)) expect(st.by).toMatch(new RegExp(`-${second.p.child.pid}$`));
     const sends = (
       d.prepare("select payload, state from outbox_item where kind = 'page.send' order by id").all() as {
@@ -347,7 +347,7 @@ describe('paging on the console', () => {
     // A page now reaches the cover, not bob.
     bob.type('/page checkout Checkout returns 502');
     await until(bob.p, () => posts(bob.out()).length >= 1, 'the page message');
-    expect(posts(bob.out())[0].to).toBe('alice');
+    expect(posts(bob.out())[0]!.to).toBe('alice');
     expect((await bob.close()).code).toBe(0);
 
     // carol is neither in checkout-primary nor in the team it pages for.

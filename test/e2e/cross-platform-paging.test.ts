@@ -79,7 +79,7 @@ describe('paging across Slack and Discord in one Steward', () => {
     const onDiscord = await until('bob paged on Discord', () => discordDms(POLICY_DISCORD.bob, 1)[0], 3_000);
     expect(customIds(onDiscord.body)).toEqual(['st1|page.ack|1', 'st1|page.escalate|1|0']);
 
-    const message = s.fake.message(onDiscord.path.split('/')[2], onDiscord.response.id)!;
+    const message = s.fake.message(onDiscord.path.split('/')[2]!, onDiscord.response.id)!;
     const cb = await s.send(
       s.fake.button({
         customId: 'st1|page.ack|1',

@@ -122,7 +122,7 @@ await describePg('two Steward processes on one PostgreSQL', () => {
     expect(done.length).toBeGreaterThanOrEqual(1);
     expect(new Set(done.map((r) => r.occurrence.toISOString())).size).toBe(done.length);
     expect(digests()).toHaveLength(done.length);
-    expect(JSON.stringify(digests()[0].blocks)).toContain('overdue');
+    expect(JSON.stringify(digests()[0]!.blocks)).toContain('overdue');
     // Both processes planned it; one ran it, the other lost the claim.
     const logs = procs.map((p) => p.stdout());
     expect(

@@ -79,7 +79,7 @@ await describePg('two Stewards on one PostgreSQL post each digest once', () => {
     // Give a second post (there must be none) time to appear.
     await new Promise((r) => setTimeout(r, 500));
     expect(total()).toBe(1);
-    const text = JSON.stringify([...digests(a), ...digests(b)][0].blocks);
+    const text = JSON.stringify([...digests(a), ...digests(b)][0]!.blocks);
     expect(text).toContain('2 overdue');
   });
 

@@ -204,7 +204,7 @@ describe('Discord incidents: retries, failures and invalid input', () => {
     // Still announced, saying what happened to the war room.
     const announced = s.fake.messages(ANNOUNCE).filter((m) => m.embeds[0]?.title === `🚨 INC-${n} · Edge 5xx`);
     expect(announced).toHaveLength(1);
-    expect(field(announced[0].embeds[0], 'War room')).toContain('not created');
+    expect(field(announced[0]!.embeds[0], 'War room')).toContain('not created');
 
     // The failure is gone (nothing injected any more): Retry from the DM opens the war room.
     const retry = await s.send(
@@ -264,9 +264,9 @@ describe('Discord incidents: retries, failures and invalid input', () => {
       'select * from outbox_item where key = ?',
       `war_room:${n}`,
     );
-    expect(item.state).toBe('pending');
-    expect(item.last_error).toMatch(/rate limited/);
-    expect(new Date(item.due_at).getTime() - new Date(item.created_at).getTime()).toBeGreaterThanOrEqual(4_000);
+    expect(item!.state).toBe('pending');
+    expect(item!.last_error).toMatch(/rate limited/);
+    expect(new Date(item!.due_at).getTime() - new Date(item!.created_at).getTime()).toBeGreaterThanOrEqual(4_000);
     expect(incident(n)!.war_room_state).toBe('pending');
     // Later, the scheduled outbox run creates it.
     await s.rowsWhen<Json>(

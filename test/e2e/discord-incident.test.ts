@@ -337,7 +337,7 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
       text: 'Found it: the connection pool is exhausted',
       dedupe_key: `pin:discord:${inc1.room}:${said.id}`,
     });
-    expect(new Date(entry.at).getTime()).toBe(snowflakeTime(said.id).getTime());
+    expect(new Date(entry!.at).getTime()).toBe(snowflakeTime(said.id).getTime());
     // The message was not cached: it was fetched for its author and text.
     expect(s.fake.restCallsOf('GET', `/channels/${inc1.room}/messages/${said.id}`)).toHaveLength(1);
 

@@ -109,7 +109,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
         channelId: dm(user),
       }),
     );
-  const messageOf = (c: DiscordRestCall) => s.fake.message(c.path.split('/')[2], c.response.id)!;
+  const messageOf = (c: DiscordRestCall) => s.fake.message(c.path.split('/')[2]!, c.response.id)!;
 
   const page = (n: number) =>
     s.rows<PageRow>('select number, status, step_seq, ack_by, notified, exhausted_at from page where number = ?', n)[0];
@@ -150,15 +150,15 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
 
     // Level 1: bob, on call in checkout-primary, with Acknowledge and Escalate now.
     const [bob1] = await waitForDms(bob, n, 1);
-    expect(titleOf(bob1)).toBe('🔔 PAGE-1 · Checkout');
-    expect(bob1.body.embeds[0].description).toBe('Checkout returns 502 for card payments');
-    expect(field(bob1.body.embeds[0], 'Escalation')).toContain('level 1 of 2, round 1 of 2');
-    expect(bob1.body.components.flatMap((r: Json) => r.components.map((c: Json) => c.label))).toEqual([
+    expect(titleOf(bob1!)).toBe('🔔 PAGE-1 · Checkout');
+    expect(bob1!.body.embeds[0].description).toBe('Checkout returns 502 for card payments');
+    expect(field(bob1!.body.embeds[0], 'Escalation')).toContain('level 1 of 2, round 1 of 2');
+    expect(bob1!.body.components.flatMap((r: Json) => r.components.map((c: Json) => c.label))).toEqual([
       'Acknowledge',
       'Escalate now',
     ]);
-    expect(customIds(bob1.body)).toEqual([`st1|page.ack|${n}`, `st1|page.escalate|${n}|0`]);
-    expect(bob1.body.allowed_mentions).toEqual({ parse: [] });
+    expect(customIds(bob1!.body)).toEqual([`st1|page.ack|${n}`, `st1|page.escalate|${n}|0`]);
+    expect(bob1!.body.allowed_mentions).toEqual({ parse: [] });
     expect(dmsTo(carol, n)).toEqual([]);
 
     // Level 2 at the end of the 2 s timeout (not a millisecond before), then round 2, then the team channel.
@@ -169,30 +169,30 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     await clock.advance(1);
     const [carol1] = await waitForDms(carol, n, 1);
     await clock.advance(3 * ACK_TIMEOUT_MS);
-    expect(field(carol1.body.embeds[0], 'Escalation')).toContain('level 2 of 2, round 1 of 2');
+    expect(field(carol1!.body.embeds[0], 'Escalation')).toContain('level 2 of 2, round 1 of 2');
     const [, bob2] = await waitForDms(bob, n, 2);
-    expect(bob2.response.id).not.toBe(bob1.response.id); // a new message in the same DM channel
-    expect(bob2.path).toBe(bob1.path);
-    expect(field(bob2.body.embeds[0], 'Escalation')).toContain('level 1 of 2, round 2 of 2');
-    expect(customIds(bob2.body)).toEqual([`st1|page.ack|${n}`, `st1|page.escalate|${n}|2`]);
+    expect(bob2!.response.id).not.toBe(bob1!.response.id); // a new message in the same DM channel
+    expect(bob2!.path).toBe(bob1!.path);
+    expect(field(bob2!.body.embeds[0], 'Escalation')).toContain('level 1 of 2, round 2 of 2');
+    expect(customIds(bob2!.body)).toEqual([`st1|page.ack|${n}`, `st1|page.escalate|${n}|2`]);
     const [, carol2] = await waitForDms(carol, n, 2);
     // The last level of the last round has nowhere further to escalate to.
-    expect(customIds(carol2.body)).toEqual([`st1|page.ack|${n}`]);
+    expect(customIds(carol2!.body)).toEqual([`st1|page.ack|${n}`]);
     const [team] = await until(
       'the "nobody acknowledged" post in #payments',
       () => postsIn(PAYMENTS_CHANNEL, n).length > 0 && postsIn(PAYMENTS_CHANNEL, n),
       6_000,
     );
-    expect(titleOf(team)).toContain('nobody acknowledged');
-    expect(titleOf(team)).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
-    expect(field(team.body.embeds[0], 'Nobody acknowledged')).toMatch(
+    expect(titleOf(team!)).toContain('nobody acknowledged');
+    expect(titleOf(team!)).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
+    expect(field(team!.body.embeds[0], 'Nobody acknowledged')).toMatch(
       /^every level was tried 2× \(last at <t:\d+:f>\)$/,
     );
-    expect(customIds(team.body)).toEqual([`st1|page.ack|${n}`]); // still open: the team may acknowledge
+    expect(customIds(team!.body)).toEqual([`st1|page.ack|${n}`]); // still open: the team may acknowledge
 
     // In order.
     const sent = [bob1, carol1, bob2, carol2, team];
-    expect(sent.map((c) => c.seq)).toEqual([...sent.map((c) => c.seq)].sort((a, b) => a - b));
+    expect(sent.map((c) => c!.seq)).toEqual([...sent.map((c) => c!.seq)].sort((a, b) => a - b));
 
     // Every step fired exactly once, at its due instant, each 2 s after the previous one; nothing is left to run.
     await settled();
@@ -205,7 +205,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
       [4, 1, -1, 'exhausted', 'fired'],
     ]);
     expect(rows.map((r) => ms(r.fired_at) - ms(r.due_at))).toEqual([0, 0, 0, 0, 0]);
-    for (let i = 1; i < rows.length; i++) expect(ms(rows[i].due_at) - ms(rows[i - 1].fired_at)).toBe(ACK_TIMEOUT_MS);
+    for (let i = 1; i < rows.length; i++) expect(ms(rows[i]!.due_at) - ms(rows[i - 1]!.fired_at)).toBe(ACK_TIMEOUT_MS);
     expect(rows.map((r) => JSON.parse(r.targets!))).toEqual([
       { people: [{ person: 'bob', via: 'schedule:checkout-primary' }], teams: [], missed: [] },
       { people: [{ person: 'carol', via: 'person' }], teams: [], missed: [] },
@@ -215,8 +215,8 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     ]);
     const p = page(n);
     expect(p).toMatchObject({ status: 'open', step_seq: 4 });
-    expect(p.exhausted_at).not.toBeNull();
-    expect(JSON.parse(p.notified).sort()).toEqual(['bob', 'carol']);
+    expect(p!.exhausted_at).not.toBeNull();
+    expect(JSON.parse(p!.notified).sort()).toEqual(['bob', 'carol']);
 
     expect(dmsTo(bob, n)).toHaveLength(2);
     expect(dmsTo(carol, n)).toHaveLength(2);
@@ -226,15 +226,15 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(postsIn(PLATFORM_CHANNEL, n)).toEqual([]);
     // Every copy was brought up to date in place: all say nobody acknowledged now.
     for (const c of [bob1, carol1, bob2, carol2])
-      expect(messageOf(c).embeds[0].title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
+      expect(messageOf(c!).embeds[0].title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
   });
 
   it('Acknowledge on the DM: dave is refused, bob acknowledges (once), every copy is edited and carol is never paged', async () => {
     const n = await pageService(alice, 'checkout', 'Refunds are stuck');
     const [first] = await waitForDms(bob, n, 1);
-    const dmId = first.path.split('/')[2];
-    const msgId: string = first.response.id;
-    expect(customIds(first.body)).toContain(`st1|page.ack|${n}`);
+    const dmId = first!.path.split('/')[2]!;
+    const msgId: string = first!.response.id;
+    expect(customIds(first!.body)).toContain(`st1|page.ack|${n}`);
     const stored = s.fake.message(dmId, msgId)!;
 
     // dave (platform team, never notified) may not.
@@ -253,7 +253,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(acked.body.type).toBe(4);
     expect(acked.body.data.flags).toBe(EPHEMERAL);
     expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
-    expect(clock.now().getTime()).toBeLessThan(ms(steps(n)[1].due_at)); // before level 2 was due
+    expect(clock.now().getTime()).toBeLessThan(ms(steps(n)[1]!.due_at)); // before level 2 was due
 
     const again = await click(bob, `st1|page.ack|${n}`, stored);
     expect(again.body.data.flags).toBe(EPHEMERAL);
@@ -291,15 +291,15 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
   it('Escalate now: carol is paged at once; the old button then answers that it already escalated', async () => {
     const n = await pageService(alice, 'checkout', 'Card authorisations time out');
     const [first] = await waitForDms(bob, n, 1);
-    const stored = s.fake.message(first.path.split('/')[2], first.response.id)!;
+    const stored = s.fake.message(first!.path.split('/')[2]!, first!.response.id)!;
 
     const clicked = await click(bob, `st1|page.escalate|${n}|0`, stored);
     expect(clicked.body.data.flags).toBe(EPHEMERAL);
     expect(clicked.body.data.embeds[0].title).toBe(`Escalating PAGE-${n} now`);
     const [toCarol] = await waitForDms(carol, n, 1);
     // At once: the clock has not moved since level 1 fired.
-    expect(ms(steps(n)[1].fired_at)).toBe(ms(steps(n)[0].fired_at));
-    expect(field(toCarol.body.embeds[0], 'Escalation')).toContain('level 2 of 2, round 1 of 2');
+    expect(ms(steps(n)[1]!.fired_at)).toBe(ms(steps(n)[0]!.fired_at));
+    expect(field(toCarol!.body.embeds[0], 'Escalation')).toContain('level 2 of 2, round 1 of 2');
 
     const second = await click(bob, `st1|page.escalate|${n}|0`, stored);
     expect(second.body.data.flags).toBe(EPHEMERAL);
@@ -322,7 +322,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     const acked = await click(
       carol,
       `st1|page.ack|${n}`,
-      s.fake.message(toCarol.path.split('/')[2], toCarol.response.id)!,
+      s.fake.message(toCarol!.path.split('/')[2]!, toCarol!.response.id)!,
     );
     expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
     expect(dmsTo(carol, n)).toHaveLength(1);
@@ -341,15 +341,15 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     const n = Number(m![1]);
 
     const [toCarol] = await waitForDms(carol, n, 1);
-    expect(titleOf(toCarol)).toBe(`🔔 PAGE-${n} · paging Carol Danvers`);
-    expect(toCarol.body.embeds[0].description).toBe('Can you look at the edge gateway?');
-    expect(customIds(toCarol.body)).toContain(`st1|page.ack|${n}`);
+    expect(titleOf(toCarol!)).toBe(`🔔 PAGE-${n} · paging Carol Danvers`);
+    expect(toCarol!.body.embeds[0].description).toBe('Can you look at the edge gateway?');
+    expect(customIds(toCarol!.body)).toContain(`st1|page.ack|${n}`);
     await settled();
     expect(steps(n).map((r) => [r.seq, r.kind, r.state])).toEqual([
       [0, 'notify', 'fired'],
       [1, 'notify', 'pending'],
     ]);
-    expect(JSON.parse(steps(n)[0].targets!)).toEqual({
+    expect(JSON.parse(steps(n)[0]!.targets!)).toEqual({
       people: [{ person: 'carol', via: 'person' }],
       teams: [],
       missed: [],
@@ -361,7 +361,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     const acked = await click(
       carol,
       `st1|page.ack|${n}`,
-      s.fake.message(toCarol.path.split('/')[2], toCarol.response.id)!,
+      s.fake.message(toCarol!.path.split('/')[2]!, toCarol!.response.id)!,
     );
     expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
     await settled();
@@ -398,7 +398,7 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     expect(field(now, 'Next')).toMatch(new RegExp(`^<@${bob}> from <t:\\d+:f>`));
     expect(field(now, 'Overrides')).toMatch(new RegExp(`^<@${alice}> <t:\\d+:f> → <t:\\d+:f> · by <@${bob}> · #\\d+$`));
     const [from, to] = [...field(now, 'Overrides')!.matchAll(/<t:(\d+):f>/g)].map((x) => Number(x[1]));
-    expect(to - from).toBe(2 * 3600);
+    expect(to! - from!).toBe(2 * 3600);
 
     const refused = await command(dave, 'oncall', 'override', {
       user: { type: 6, value: dave },

@@ -45,9 +45,9 @@ describe('discord register (CLI process against the fake Discord API)', () => {
 
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`);
     expect(puts).toHaveLength(1);
-    expect(puts[0].body).toEqual(manifest);
-    expect(puts[0].status).toBe(200);
-    expect(puts[0].auth).toBe(`Bot ${DISCORD_TEST_TOKEN}`);
+    expect(puts[0]!.body).toEqual(manifest);
+    expect(puts[0]!.status).toBe(200);
+    expect(puts[0]!.auth).toBe(`Bot ${DISCORD_TEST_TOKEN}`);
     // Nothing else was written: no per-command POST/PATCH/DELETE, no guild commands.
     expect(fake.restCalls.filter((c) => c.method !== 'GET' && c.method !== 'PUT')).toEqual([]);
     const registered = fake.commands();
@@ -66,7 +66,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`)).toHaveLength(2);
-    expect(fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`)[1].body).toEqual(manifest);
+    expect(fake.restCallsOf('PUT', `/applications/${fake.applicationId}/commands`)[1]!.body).toEqual(manifest);
     // Same ids and versions: Discord saw no change.
     expect(fake.commands()).toEqual(registered);
     expect(fake.commands(fake.guildId)).toEqual([]);
@@ -82,7 +82,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(puts).toHaveLength(1);
-    expect(puts[0].body).toEqual(manifest);
+    expect(puts[0]!.body).toEqual(manifest);
     expect(fake.commands(fake.guildId).map((c) => [c.name, c.guild_id])).toEqual([
       ['incident', fake.guildId],
       ['page', fake.guildId],
@@ -167,9 +167,9 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     for (const g of [fake.guildId, OTHER]) {
       const puts = fake.restCallsOf('PUT', guildRoute(g));
       expect(puts).toHaveLength(1);
-      expect(puts[0].status).toBe(200);
-      expect(puts[0].body).toEqual(manifest);
-      for (const c of puts[0].body)
+      expect(puts[0]!.status).toBe(200);
+      expect(puts[0]!.body).toEqual(manifest);
+      for (const c of puts[0]!.body)
         expect(c, c.name).toMatchObject({ contexts: [0], integration_types: [0], dm_permission: false });
       expect(fake.commands(g).map((c) => [c.name, c.guild_id, c.contexts, c.integration_types])).toEqual(
         NAMES.split(', ').map((n) => [n, g, [0], [0]]),
@@ -368,8 +368,8 @@ describe('command manifests agree with the shared parser', () => {
       expect(options.map((o) => !!o.required)).toEqual(
         [...options.map((o) => !!o.required)].sort((a, b) => Number(b) - Number(a)),
       );
-      const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name] }));
-      const required = all.filter((_, i) => options[i].required);
+      const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name]! }));
+      const required = all.filter((_, i) => options[i]!.required);
       for (const given of [all, required, [...all].reverse()]) {
         const text = textOf(sub, given, name);
         const parsed = parseCommand(name, text);

@@ -447,7 +447,7 @@ describe('Discord end to end (real discord.js client, fake gateway + REST)', () 
         expect(text).not.toMatch(/@(everyone|here)/);
         expect(text).not.toMatch(/<@[!&]/);
         expect(text).not.toMatch(/<#\d+>/);
-        for (const [, id] of text.matchAll(/<@(\d+)>/g)) expect(policyUsers.has(id)).toBe(true);
+        for (const [, id] of text.matchAll(/<@(\d+)>/g)) expect(policyUsers.has(id!)).toBe(true);
       }
     }
     // Each injected value was refused by the parser, not looked up.

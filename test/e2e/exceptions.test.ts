@@ -84,7 +84,7 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
     } finally {
       await store.close();
     }
-    finding = s.rows<{ id: number }>("select id from finding where severity = 'critical' order by id limit 1")[0].id;
+    finding = s.rows<{ id: number }>("select id from finding where severity = 'critical' order by id limit 1")[0]!.id;
   });
   afterAll(async () => {
     await s?.stop();
@@ -113,7 +113,7 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
       const msg = slack.message(m.channel_id, m.message_id)!;
       const texts = strings(msg.blocks);
       return {
-        title: ((msg.blocks as Json[])[0].text.text as string).replace(/^:[a-z_]+: /, ''),
+        title: ((msg.blocks as Json[])[0]!.text.text as string).replace(/^:[a-z_]+: /, ''),
         state: texts
           .find((t) => t.startsWith('*State*'))!
           .replace('*State*\n', '')

@@ -161,7 +161,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
   const drained = () =>
     until(
       'the outbox to drain',
-      () => rows<{ n: number }>("select count(*) as n from outbox_item where state = 'pending'")[0].n === 0,
+      () => rows<{ n: number }>("select count(*) as n from outbox_item where state = 'pending'")[0]!.n === 0,
     );
   const steward = () => running!.steward;
 
@@ -224,7 +224,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
       .filter((b) => b.type === 'section')
       .map((b) => (b.text ? (b.text.text as string) : (b.fields as Json[]).map((f) => f.text as string).join('\n')));
     return {
-      title: blocks[0].text.text as string,
+      title: blocks[0]!.text.text as string,
       body: sections[0],
       sections: sections.slice(1),
       buttons: buttonsOf(blocks).map((b) => b.label),
@@ -272,7 +272,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     const overdue = `Overdue: 1 critical · 1 high`;
     const slackCards1 = slackCards(PAYMENTS.slack);
     expect(slackCards1).toHaveLength(1);
-    expect(slackCard(slackCards1[0])).toEqual({
+    expect(slackCard(slackCards1[0]!)).toEqual({
       title: ':rotating_light: Patch SLA digest · Payments',
       body: '*2 overdue* · 2 due within 7 days · 6 open',
       sections: [
@@ -284,7 +284,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     });
     const discordCards1 = discordCards(PAYMENTS.discord);
     expect(discordCards1).toHaveLength(1);
-    expect(discordCard(discordCards1[0])).toEqual({
+    expect(discordCard(discordCards1[0]!)).toEqual({
       title: 'Patch SLA digest · Payments',
       body: '**2 overdue** · 2 due within 7 days · 6 open',
       sections: [
@@ -301,11 +301,11 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     ]);
 
     // Show all overdue: bob's own list, the channel's card left as it is.
-    const card = slackCards1[0];
+    const card = slackCards1[0]!;
     const [show, request] = buttonsOf(card.blocks);
     const list = await reply(
       await sim.blockAction({
-        action_id: show.action_id,
+        action_id: show!.action_id,
         user: SLACK.bob,
         channel: PAYMENTS.slack,
         message_ts: card.ts,
@@ -329,7 +329,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     // Request exception: a form that asks which finding (the worst overdue as the example).
     const mark = slack.mark;
     await sim.blockAction({
-      action_id: request.action_id,
+      action_id: request!.action_id,
       user: SLACK.bob,
       channel: PAYMENTS.slack,
       message_ts: card.ts,
@@ -392,7 +392,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     ]);
     await drained();
     const [sc] = slackCards(PLATFORM.slack);
-    expect(slackCard(sc)).toEqual({
+    expect(slackCard(sc!)).toEqual({
       title: ':white_check_mark: Patch SLA digest · Platform',
       body: '*All clear:* no open findings.',
       sections: [],
@@ -424,7 +424,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     for (const user of [SLACK.alice, SLACK.bob]) {
       const dms = imMessages(user);
       expect(dms.map((m) => slackCard(m).title)).toEqual([`:rotating_light: ${passedTitle}`]);
-      expect(slackCard(dms[0])).toEqual({
+      expect(slackCard(dms[0]!)).toEqual({
         title: `:rotating_light: ${passedTitle}`,
         body: `*F-${id.oldHigh}* high CVE-2026-1001 · left-pad 1.0.0 · payments-api · was due ${slackDate('2026-11-21T14:00:00.000Z')}\n*F-${id.critical}* critical CVE-2026-1005 · openssl-wrap 1.0.0 · payments-api · was due ${slackDate('2026-11-28T13:00:00.000Z')}`,
         sections: [],
@@ -435,7 +435,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     for (const user of [POLICY_DISCORD.alice, POLICY_DISCORD.bob]) {
       const dms = dmMessages(user);
       expect(dms.map((m) => m.embeds[0].title)).toEqual([passedTitle]);
-      expect(discordCard(dms[0])).toMatchObject({
+      expect(discordCard(dms[0]!)).toMatchObject({
         body: `**F-${id.oldHigh}** high CVE-2026-1001 · left-pad 1.0.0 · payments-api · was due ${discordDate('2026-11-21T14:00:00.000Z')}\n**F-${id.critical}** critical CVE-2026-1005 · openssl-wrap 1.0.0 · payments-api · was due ${discordDate('2026-11-28T13:00:00.000Z')}`,
         buttons: ['Show overdue'],
       });
@@ -529,7 +529,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
 
   it("the digest's Request exception: bob names the finding in the form (an unknown one is a field error), alice approves on Discord", async () => {
     await clock.advance(5 * MIN); // Tue 15:15Z
-    const card = slackCards(PAYMENTS.slack)[0];
+    const card = slackCards(PAYMENTS.slack)[0]!;
     const request = buttonsOf(card.blocks).find((b) => b.label === 'Request exception')!;
     const mark = slack.mark;
     await sim.blockAction({
@@ -603,7 +603,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     const late = slackCards(PAYMENTS.slack).slice(before.slack);
     expect(late).toHaveLength(1);
     const soon = '2026-12-06T13:00:00.000Z';
-    expect(slackCard(late[0])).toEqual({
+    expect(slackCard(late[0]!)).toEqual({
       title: ':rotating_light: Patch SLA digest · Payments',
       // bob's exception takes F-1 out of the overdue count; qs was fixed and debug is new.
       body: '*1 overdue* (▼ 1 since the last digest) · 2 due within 7 days · 6 open · 1 new, 1 fixed since the last digest · 1 under a risk exception',
@@ -617,7 +617,7 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     });
     const dcards = discordCards(PAYMENTS.discord);
     expect(dcards).toHaveLength(before.discord + 1);
-    expect(discordCard(dcards[dcards.length - 1])).toMatchObject({
+    expect(discordCard(dcards[dcards.length - 1]!)).toMatchObject({
       body: '**1 overdue** (▼ 1 since the last digest) · 2 due within 7 days · 6 open · 1 new, 1 fixed since the last digest · 1 under a risk exception',
       context:
         'Posted late: the digest of 2026-12-02 14:00 UTC was missed while Steward was down. Compared with the digest of 2026-12-01 14:00 UTC.',
@@ -750,7 +750,7 @@ describe('patch digests on the console', () => {
       conn.close();
     }
   }
-  const id = (k: keyof typeof V) => rows<{ id: number }>('select id from finding where vuln_id = ?', V[k].id)[0].id;
+  const id = (k: keyof typeof V) => rows<{ id: number }>('select id from finding where vuln_id = ?', V[k].id)[0]!.id;
   afterAll(async () => {
     stdin.end();
     await running?.shutdown('test');

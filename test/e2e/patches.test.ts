@@ -91,7 +91,7 @@ describe('`steward import` and `steward kev import` (real processes)', () => {
     writeFileSync(
       kev,
       kevCatalog([
-        { cve: vulns[5].id, dueDate: soon },
+        { cve: vulns[5]!.id, dueDate: soon },
         { cve: 'CVE-1999-0001', dueDate: '2000-01-01' },
       ]),
     );
@@ -101,7 +101,7 @@ describe('`steward import` and `steward kev import` (real processes)', () => {
       file,
       'select vuln_id, known_exploited from finding where known_exploited = 1',
     );
-    expect(flagged.map((r) => r.vuln_id)).toEqual([vulns[5].id]);
+    expect(flagged.map((r) => r.vuln_id)).toEqual([vulns[5]!.id]);
     const audit = rowsOf<{ action: string }>(
       file,
       "select action from audit_entry where action like 'findings.%' or action like 'kev.%' order by seq",
@@ -272,14 +272,14 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
     const res = await s.sim.slashCommand({ command: '/patch', text: 'list payments-api', user_id: ALICE });
     expect(res.status).toBe(200);
     const blocks = res.json.blocks as Json[];
-    expect(blocks[0].text.text).toBe(':warning: Open findings · Payments API');
+    expect(blocks[0]!.text.text).toBe(':warning: Open findings · Payments API');
     expect(texts(blocks)).toContain('Showing 1–10 of 23, worst first.');
     expect(texts(blocks)).toMatch(/F-\d+ · CRITICAL · CVE-/);
     expect(texts(blocks)).toContain('pkg-0 1.0.0 → no fix yet');
     const buttons = blocks.find((b) => b.type === 'actions')!.elements as Json[];
     expect(buttons.map((b) => [b.text.text, b.value])).toEqual([['Next', 'st1|patch.list|payments-api||10']]);
 
-    const next = await s.sim.blockAction({ action_id: buttons[0].action_id, value: buttons[0].value, user: ALICE });
+    const next = await s.sim.blockAction({ action_id: buttons[0]!.action_id, value: buttons[0]!.value, user: ALICE });
     const page2 = await reply(next);
     expect(page2.replace_original).toBe(true);
     expect(texts(page2.blocks)).toContain('Showing 11–20 of 23, worst first.');
@@ -289,7 +289,7 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
       ['Next', 'st1|patch.list|payments-api||20'],
     ]);
     const page3 = await reply(
-      await s.sim.blockAction({ action_id: nav[1].action_id, value: nav[1].value, user: ALICE }),
+      await s.sim.blockAction({ action_id: nav[1]!.action_id, value: nav[1]!.value, user: ALICE }),
     );
     expect(texts(page3.blocks)).toContain('Showing 21–23 of 23, worst first.');
 
@@ -298,10 +298,12 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
     const bad = await s.sim.slashCommand({ command: '/patch', text: 'list nope', user_id: ALICE });
     expect(bad.json.text).toContain('There is no service or team "nope".');
 
-    const [{ id }] = s.query<{ id: number }>("select id from finding where severity = 'critical' order by id limit 1");
+    const { id } = s.query<{ id: number }>(
+      "select id from finding where severity = 'critical' order by id limit 1",
+    )[0]!;
     const show = await s.sim.slashCommand({ command: '/patch', text: `show F-${id}`, user_id: ALICE });
     const card = texts(show.json.blocks);
-    expect(show.json.blocks[0].text.text).toContain(`F-${id} · ${vulns[0].id} in pkg-0`);
+    expect(show.json.blocks[0].text.text).toContain(`F-${id} · ${vulns[0]!.id} in pkg-0`);
     for (const part of [
       'Payments API',
       'payments-api',
@@ -353,11 +355,11 @@ describe('/patch on Discord (real discord.js, FakeDiscord)', () => {
       s.fake.chatInput({ name: 'patch', subcommand: 'list', options: { overdue: 'overdue' }, user: alice }),
     );
     expect(overdue.body.data.embeds[0].title).toBe('Overdue findings · all services');
-    const [{ id }] = s.rows<{ id: number }>('select id from finding order by id limit 1');
+    const { id } = s.rows<{ id: number }>('select id from finding order by id limit 1')[0]!;
     const show = await s.send(
       s.fake.chatInput({ name: 'patch', subcommand: 'show', options: { finding: String(id) }, user: alice }),
     );
-    expect(show.body.data.embeds[0].title).toBe(`F-${id} · ${vulns[0].id} in pkg-0`);
+    expect(show.body.data.embeds[0].title).toBe(`F-${id} · ${vulns[0]!.id} in pkg-0`);
     const showIds = show.body.data.components.flatMap((r: Json) => r.components.map((c: Json) => c.custom_id));
     expect(showIds).toEqual([`st1|patch.exception|${id}`]);
     const exception = await s.send(s.fake.button({ customId: showIds[0], user: alice }));

@@ -69,7 +69,7 @@ describe('Slack bound to one workspace and app (access.slack)', () => {
   let s: StewardSlack;
   const FOREIGN_TEAM = 'T0FOREIGN';
   const PROBE = 'U0PROBE';
-  const audit = () => s.query<{ n: number }>('select count(*) as n from audit_entry')[0].n;
+  const audit = () => s.query<{ n: number }>('select count(*) as n from audit_entry')[0]!.n;
   const seen = (user: string) => s.query('select * from seen_user where platform_user_id = ?', user);
 
   beforeAll(async () => {
@@ -215,7 +215,7 @@ describe('Slack bound to one workspace and app (access.slack)', () => {
     // The same form and button from the bound workspace do run.
     const declared = await s.sim.interactive(submission);
     expect(declared.status).toBe(200);
-    await until('INC-1 recorded', () => s.query<{ n: number }>('select count(*) as n from incident')[0].n === 1);
+    await until('INC-1 recorded', () => s.query<{ n: number }>('select count(*) as n from incident')[0]!.n === 1);
     const shown = await s.sim.interactive(click);
     expect(shown.status).toBe(200);
     await until('the button answered at its response_url', () =>
@@ -231,7 +231,7 @@ describe('Discord bound to its guilds (access.discord), commands in guilds only'
   const EPHEMERAL = MessageFlags.Ephemeral;
   const { alice, bob } = POLICY_DISCORD;
   const metrics = async () => (await fetch(`${s.base}/metrics`)).text();
-  const audit = () => s.rows<{ n: number }>('select count(*) as n from audit_entry')[0].n;
+  const audit = () => s.rows<{ n: number }>('select count(*) as n from audit_entry')[0]!.n;
   const bind = (guilds: string[]) =>
     writeFileSync(file, `${example}\naccess:\n  discord: { guilds: [${guilds.map((g) => `"${g}"`).join(', ')}] }\n`);
   /** The refusal: one ephemeral line, no embed, no button, no form, no mention. */

@@ -160,7 +160,7 @@ describe('POST /api/v1/policy/reload and `steward policy reload`', () => {
     // The token is made as an operator would: `token new`, then its line pasted into the policy.
     const made = await runCli(['token', 'new', 'ops-reload', '--scopes', 'policy:reload'], {});
     expect(made.code).toBe(0);
-    ops = /^ {2}(stw_[A-Za-z0-9_-]{43})$/m.exec(made.stdout)![1];
+    ops = /^ {2}(stw_[A-Za-z0-9_-]{43})$/m.exec(made.stdout)![1]!;
     const line = /^ {4}- (\{ id: ops-reload, sha256: "([0-9a-f]{64})", scopes: \[policy:reload\] \})$/m.exec(
       made.stdout,
     )!;

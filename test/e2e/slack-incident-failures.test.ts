@@ -46,7 +46,7 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
   let s: StewardSlack;
   let warRoom = '';
   const clock = new ManualClock(T0, { realTimers: true });
-  const count = (sql: string) => s.query<{ n: number }>(sql)[0].n;
+  const count = (sql: string) => s.query<{ n: number }>(sql)[0]!.n;
 
   beforeAll(async () => {
     s = await startStewardSlack({ clock, fake: { channels: INCIDENT_CHANNELS } });
@@ -77,7 +77,7 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
     expect(count("select count(*) as n from audit_entry where action = 'incident.declared'")).toBe(1);
     const created = s.fake.callsOf('conversations.create').filter((c) => c.seq >= mark);
     expect(created.map((c) => c.body.name)).toEqual(['inc-1-database-down']);
-    warRoom = created[0].response.channel.id;
+    warRoom = created[0]!.response.channel.id;
     expect(s.fake.channelList().filter((c) => c.name.startsWith('inc-'))).toHaveLength(1);
     expect(
       s.fake.callsOf('chat.postMessage').filter((c) => c.seq >= mark && c.body.channel === INCIDENTS_CHANNEL),
@@ -94,7 +94,7 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
   });
 
   it('the Change severity and Assign role buttons open modals with the current values; their submissions edit the summary in place', async () => {
-    const summary = s.fake.channelMessages(warRoom)[0];
+    const summary = s.fake.channelMessages(warRoom)[0]!;
     let mark = s.fake.mark;
     await s.sim.blockAction({ action_id: 'steward:1', user: ALICE, channel: warRoom, message_ts: summary.ts });
     const sev = (await s.fake.waitFor('views.open', (c) => c.seq >= mark)).response.view;
@@ -148,7 +148,7 @@ describe('Slack incidents: double submits, redeliveries, double clicks, invalid 
   });
 
   it('the Resolve button opens the resolve modal for the commander, and refuses carol without a modal', async () => {
-    const summary = s.fake.channelMessages(warRoom)[0];
+    const summary = s.fake.channelMessages(warRoom)[0]!;
     const mark = s.fake.mark;
     const refused = await s.sim.blockAction({
       action_id: 'steward:3',
@@ -311,7 +311,7 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
     expect(incident(1)).toMatchObject({
       war_room_state: 'ready',
       war_room_name: 'inc-1-database-down-2',
-      war_room_channel: creates[1].response.channel.id,
+      war_room_channel: creates[1]!.response.channel.id,
     });
   });
 
@@ -369,7 +369,7 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
     await settled(s);
     const created = s.fake.callsOf('conversations.create').filter((c) => c.seq >= retryMark);
     expect(created.map((c) => [c.body.name, c.response.ok])).toEqual([['inc-2-ledger-drift', true]]);
-    const room = created[0].response.channel.id;
+    const room = created[0]!.response.channel.id;
     expect(incident(2)).toEqual({
       war_room_state: 'ready',
       war_room_channel: room,
@@ -383,7 +383,7 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
         .filter((c) => c.seq >= retryMark)
         .map((c) => c.body.users),
     ).toEqual(['U0ALICE,U0BOB']);
-    const summary = s.fake.channelMessages(room)[0];
+    const summary = s.fake.channelMessages(room)[0]!;
     expect(summary.pinned_to).toEqual([room]);
     expect(strings(s.fake.message(INCIDENTS_CHANNEL, announcement.response.ts)!.blocks).join('\n')).toContain(
       `<#${room}>`,
@@ -407,10 +407,10 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
       s.query<{ state: string; attempts: number; last_error: string | null; due_at: number | string }>(
         "select state, attempts, last_error, due_at from outbox_item where key = 'war_room:3'",
       )[0];
-    await until('the rate-limited attempt', () => item()?.attempts === 1 && item().last_error !== null);
+    await until('the rate-limited attempt', () => item()?.attempts === 1 && item()!.last_error !== null);
     expect(item()).toMatchObject({ state: 'pending', last_error: 'Slack conversations.create: rate limited for 30s' });
-    expect(new Date(item().due_at).getTime()).toBe(T0 + 30_000);
-    expect(incident(3).war_room_state).toBe('pending');
+    expect(new Date(item()!.due_at).getTime()).toBe(T0 + 30_000);
+    expect(incident(3)!.war_room_state).toBe('pending');
     expect(s.fake.callsOf('conversations.create').filter((c) => c.seq >= mark)).toHaveLength(1);
 
     await clock.advance(30_000);
@@ -443,7 +443,7 @@ describe('Slack incidents: war-room channels Slack refuses, mention injection', 
 
     const creates = s.fake.callsOf('conversations.create').filter((c) => c.seq >= mark);
     expect(creates.map((c) => c.body.name)).toEqual(['inc-4-here-channel-fix']);
-    const room = creates[0].response.channel.id;
+    const room = creates[0]!.response.channel.id;
     expect(s.fake.channel(room)!.topic.value).toBe('INC-4 SEV2: @\u200bhere ‹!channel› fix');
 
     const messages = s.fake.calls.filter(

@@ -156,13 +156,13 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
       war_room_name: 'inc-1-database-down',
       war_room_state: 'ready',
     });
-    expect(JSON.parse(inc.roles)).toEqual({ commander: 'alice' });
+    expect(JSON.parse(inc!.roles)).toEqual({ commander: 'alice' });
 
     const create = s.fake.callsOf('conversations.create').filter((c) => c.seq >= mark);
     expect(create).toHaveLength(1);
-    expect(create[0].body).toMatchObject({ name: 'inc-1-database-down', is_private: 'false' });
-    warRoom = create[0].response.channel.id;
-    expect(inc.war_room_channel).toBe(warRoom);
+    expect(create[0]!.body).toMatchObject({ name: 'inc-1-database-down', is_private: 'false' });
+    warRoom = create[0]!.response.channel.id;
+    expect(inc!.war_room_channel).toBe(warRoom);
     expect(s.fake.channel(warRoom)?.topic.value).toBe('INC-1 SEV1: Database down');
 
     // The declarer and the service's owners (payments-api: alice) are invited, once each.
@@ -173,13 +173,13 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     // The summary card: posted in the war room, pinned, with the four buttons.
     const [summary] = posted(warRoom, mark);
     expect(posted(warRoom, mark)).toHaveLength(1);
-    summaryTs = summary.response.ts;
-    expect(summary.body.unfurl_links).toBe('false');
-    expect(summary.body.blocks[0]).toEqual({
+    summaryTs = summary!.response.ts;
+    expect(summary!.body.unfurl_links).toBe('false');
+    expect(summary!.body.blocks[0]).toEqual({
       type: 'header',
       text: { type: 'plain_text', text: ':rotating_light: INC-1 · Database down', emoji: true },
     });
-    const buttons = summary.body.blocks.find((b: { type: string }) => b.type === 'actions').elements;
+    const buttons = summary!.body.blocks.find((b: { type: string }) => b.type === 'actions').elements;
     expect(buttons.map((b: any) => [b.text.text, b.value])).toEqual([
       ['Update status', 'st1|incident.form|1|status'],
       ['Change severity', 'st1|incident.form|1|severity'],
@@ -193,8 +193,8 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     // The announcement, in the policy's channel, points at the war room once it exists.
     const announcements = posted(INCIDENTS_CHANNEL, mark);
     expect(announcements).toHaveLength(1);
-    announcementTs = announcements[0].response.ts;
-    expect(textOf(announcements[0])).toContain('🚨 INC-1 · Database down');
+    announcementTs = announcements[0]!.response.ts;
+    expect(textOf(announcements[0]!)).toContain('🚨 INC-1 · Database down');
     expect(
       s.fake
         .message(INCIDENTS_CHANNEL, announcementTs)
@@ -261,7 +261,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     // Edited, not reposted: still one summary in the war room and one announcement.
     expect(posted(warRoom, mark)).toEqual([]);
     expect(posted(INCIDENTS_CHANNEL, mark)).toEqual([]);
-    expect(JSON.parse(incidents()[0].roles)).toEqual({ commander: 'alice', scribe: 'bob' });
+    expect(JSON.parse(incidents()[0]!.roles)).toEqual({ commander: 'alice', scribe: 'bob' });
   });
 
   it('/incident update Rolled back is posted in the war room and in the announcement’s thread', async () => {
@@ -276,12 +276,12 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     const thread = posted(INCIDENTS_CHANNEL, mark);
     expect(room).toHaveLength(1);
     expect(thread).toHaveLength(1);
-    expect(room[0].body.thread_ts).toBeUndefined();
-    expect(thread[0].body.thread_ts).toBe(announcementTs);
+    expect(room[0]!.body.thread_ts).toBeUndefined();
+    expect(thread[0]!.body.thread_ts).toBe(announcementTs);
     for (const c of [room[0], thread[0]]) {
-      expect(c.body.blocks[0].text.text).toBe(':information_source: INC-1 update');
-      expect(textOf(c)).toContain('Rolled back');
-      expect(textOf(c)).toContain('<@U0ALICE>');
+      expect(c!.body.blocks[0].text.text).toBe(':information_source: INC-1 update');
+      expect(textOf(c!)).toContain('Rolled back');
+      expect(textOf(c!)).toContain('<@U0ALICE>');
     }
     expect(s.fake.message(INCIDENTS_CHANNEL, announcementTs)?.reply_count).toBe(1);
   });
@@ -306,9 +306,9 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
       actor_name: 'Bob Builder',
       text: 'Error rate back to normal after the rollback',
     });
-    expect(new Date(row.at).getTime()).toBe(T0 + 8 * MIN);
+    expect(new Date(row!.at).getTime()).toBe(T0 + 8 * MIN);
     const read = s.fake.callsOf('conversations.history').filter((c) => c.seq >= mark);
-    expect(read[0].body).toMatchObject({ channel: warRoom, latest: ts, inclusive: 'true', limit: '1' });
+    expect(read[0]!.body).toMatchObject({ channel: warRoom, latest: ts, inclusive: 'true', limit: '1' });
 
     // Slack redelivers the same event (x-slack-retry-num), and someone also pins the message.
     const again = await s.sim.post(JSON.stringify(envelope), 'application/json', {
@@ -345,7 +345,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
       slackEvents.reactionAdded({ user: CAROL, reaction: 'thumbsup', channel: warRoom, ts, item_user: BOB }),
     );
     await until('the general-channel 📌 to be handled', () => handled().length === 4);
-    expect(handled()[3].added).toBe(false);
+    expect(handled()[3]!.added).toBe(false);
     expect(pinnedRows()).toHaveLength(1);
   });
 
@@ -378,7 +378,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
       type: 'context',
       elements: [{ type: 'mrkdwn', text: '`AUTH.FORBIDDEN`', verbatim: true }],
     });
-    expect(incidents()[0].status).toBe('monitoring');
+    expect(incidents()[0]!.status).toBe('monitoring');
     await settled(s);
     expect(s.fake.calls.filter((c) => c.seq >= mark)).toEqual([]);
   });
@@ -393,7 +393,7 @@ describe('Slack incidents: declare → war room → role → update → 📌 →
     await settled(s);
     const [inc] = incidents();
     expect(inc).toMatchObject({ status: 'resolved', resolution: 'Fixed by rollback' });
-    const md = inc.postmortem!;
+    const md = inc!.postmortem!;
     expect(md).toContain('# Postmortem: INC-1 — Database down');
     expect(md).toContain('## Summary\nFixed by rollback');
     expect(md).toContain('| time to acknowledge | 5m |');
@@ -524,7 +524,7 @@ describe('Slack incidents over Socket Mode: the same modal, inline errors and �
         war_room_state: 'ready',
       },
     ]);
-    const room = s.query<{ war_room_channel: string }>('select war_room_channel from incident')[0].war_room_channel;
+    const room = s.query<{ war_room_channel: string }>('select war_room_channel from incident')[0]!.war_room_channel;
 
     const ts = `${(T0 + MIN) / 1000}.000100`;
     s.fake.addMessage(room, { user: BOB, text: 'Found it: the load balancer drops idle sockets', ts });

@@ -250,7 +250,7 @@ describe('Slack paging: /page → level 1 → level 2 → repeat → team channe
     });
     expect((await reply(late)).text).toMatch(/PAGE-3 has already escalated/);
     // Resolve it so it stops walking.
-    const carolDm = sentTo(CAROL, mark, 3)[0];
+    const carolDm = sentTo(CAROL, mark, 3)[0]!;
     const ack = buttonsOf(carolDm.body.blocks).find((x) => x.label === 'Acknowledge')!;
     await reply(
       await s.sim.blockAction({
@@ -273,7 +273,7 @@ describe('Slack paging: /page → level 1 → level 2 → repeat → team channe
     expect(bad.body).toContain('is neither a service nor a person');
     const empty = await page('checkout');
     expect(empty.body).toContain('say what is wrong');
-    const carolDm = sentTo(CAROL, mark, 4)[0];
+    const carolDm = sentTo(CAROL, mark, 4)[0]!;
     const ack = buttonsOf(carolDm.body.blocks).find((x) => x.label === 'Acknowledge')!;
     expect(
       (

@@ -58,10 +58,10 @@ await forEachDialect('Slack over HTTP: slow requests', ({ dialect, createDatabas
         user_name: 'late',
       });
       expectLateAck(acked);
-      expect(s.fake.responses.filter((r) => acked.sent.response_url.endsWith(r.id))).toEqual([]);
+      expect(s.fake.responses.filter((r) => acked.sent.response_url!.endsWith(r.id))).toEqual([]);
 
       await other.release();
-      const reply = await s.fake.waitForResponse((r) => acked.sent.response_url.endsWith(r.id));
+      const reply = await s.fake.waitForResponse((r) => acked.sent.response_url!.endsWith(r.id));
       expect(reply.body).toEqual(CATALOG);
       expect(
         (await other.query("select count(*)::int as n from seen_user where platform_user_id = 'U0LATE'")).rows,

@@ -108,8 +108,8 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
   it('verified the bot token with auth.test at start', () => {
     const auth = s.fake.callsOf('auth.test');
     expect(auth).toHaveLength(1);
-    expect(auth[0].token).toBe(BOT_TOKEN);
-    expect(auth[0].response.ok).toBe(true);
+    expect(auth[0]!.token).toBe(BOT_TOKEN);
+    expect(auth[0]!.response.ok).toBe(true);
   });
 
   it('/service list answers in the acknowledgement with the ephemeral catalog card', async () => {
@@ -123,7 +123,7 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
     for (const t of mrkdwn) expect(t.verbatim).toBe(true);
     // The reply travels in the ack only: no Web API call, no response_url post.
     expect(s.fake.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
-    expect(s.fake.responses.filter((r) => res.sent.response_url.endsWith(r.id))).toEqual([]);
+    expect(s.fake.responses.filter((r) => res.sent.response_url!.endsWith(r.id))).toEqual([]);
   });
 
   it('/service show payments-api lists team, tier, owners, escalation path, channels and runbook, with two buttons', async () => {
@@ -258,7 +258,7 @@ describe('Slack over HTTP: the real Bolt app on Steward’s server', () => {
       actor_user_id: 'U0NOBODY',
       actor_person_id: null,
     });
-    expect(JSON.parse(entries[0].after)).toEqual({ personId: null, displayName: 'nobody' });
+    expect(JSON.parse(entries[0]!.after)).toEqual({ personId: null, displayName: 'nobody' });
 
     const second = await s.sim.slashCommand({
       command: '/service',

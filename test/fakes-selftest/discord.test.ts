@@ -123,7 +123,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
     expect(cb.body).toEqual({ type: 5, data: { flags: MessageFlags.Ephemeral } });
     const follow = await fake.waitForRest('POST', /^\/webhooks\/\d+\/[^/]+$/);
     expect(follow.body.content).toBe('confirmed paged bob');
-    const edit = fake.restCallsOf('PATCH', /\/messages\/@original$/)[0];
+    const edit = fake.restCallsOf('PATCH', /\/messages\/@original$/)[0]!;
     expect(edit.response.content).toBe('paged bob');
     const stored = fake.message(channels.general, edit.response.id)!;
     expect(stored.flags & MessageFlags.Loading).toBe(0);
@@ -179,7 +179,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
     expect(fake.sentDispatches.some((d) => d.t === 'CHANNEL_CREATE' && d.d.id === ch.id)).toBe(true);
     expect(ch.name).toBe('inc-42-db-down');
     expect(ch.parentId).toBe(channels.incidentsCategory);
-    const call = fake.restCallsOf('POST', /^\/guilds\/\d+\/channels$/)[0];
+    const call = fake.restCallsOf('POST', /^\/guilds\/\d+\/channels$/)[0]!;
     expect(call.reason).toBe('incident 42');
     expect(call.status).toBe(201);
     expect(fake.channel(ch.id)?.permission_overwrites).toHaveLength(2);
@@ -254,7 +254,7 @@ describe('FakeDiscord with a real discord.js Client', () => {
     const guildCmds = await client.application!.commands.set(defs, fake.guildId);
     expect(guildCmds.size).toBe(2);
     expect(fake.commands(fake.guildId)).toHaveLength(2);
-    expect(fake.chatInput({ name: 'incident', subcommand: 'open' }).data.id).toBe(fake.commands(fake.guildId)[0].id);
+    expect(fake.chatInput({ name: 'incident', subcommand: 'open' }).data.id).toBe(fake.commands(fake.guildId)[0]!.id);
 
     const bad = await client
       .application!.commands.set([{ name: 'Bad Name', description: 'x' }])

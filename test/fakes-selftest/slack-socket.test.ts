@@ -33,7 +33,7 @@ describe('FakeSlack Socket Mode with a real Bolt app', () => {
 
     const open = fake.callsOf('apps.connections.open');
     expect(open).toHaveLength(1);
-    expect(open[0].token).toBe('xapp-1-A0STEWARD-1-test');
+    expect(open[0]!.token).toBe('xapp-1-A0STEWARD-1-test');
     expect(fake.socketConnections).toBe(1);
 
     const ack = await fake.socketSlashCommand({ command: '/steward', text: 'status', user_id: SLACK_USERS.bob.id });

@@ -1444,7 +1444,7 @@ export class FakeDiscord {
       return;
     }
     const path =
-      m[1]
+      m[1]!
         .split('/')
         .map((seg) => {
           try {
@@ -1638,8 +1638,8 @@ export class FakeDiscord {
     const id = this.snowflake();
     const mentions = [...String(data.content ?? '').matchAll(/<@!?(\d{15,21})>/g)]
       .map((m) => m[1])
-      .filter((uid, i, arr) => arr.indexOf(uid) === i && this.users.has(uid))
-      .map((uid) => this.userObject(uid));
+      .filter((uid, i, arr) => arr.indexOf(uid) === i && this.users.has(uid!))
+      .map((uid) => this.userObject(uid!));
     const mentionRoles = [...String(data.content ?? '').matchAll(/<@&(\d{15,21})>/g)].map((m) => m[1]);
     const msg: Json = {
       type: 0,
@@ -1827,7 +1827,7 @@ export class FakeDiscord {
       'POST',
       '/webhooks/:app/:token',
       (ctx) => {
-        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
+        const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
         if (!state.responded) apiError(404, 10015, 'Unknown Webhook');
         const data = ctx.body ?? {};
         this.checkSendable(data, ctx.files);
@@ -1843,8 +1843,8 @@ export class FakeDiscord {
       'GET',
       '/webhooks/:app/:token/messages/:mid',
       (ctx) => {
-        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
-        return { body: this.webhookMessage(state, ctx.params.mid) };
+        const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
+        return { body: this.webhookMessage(state, ctx.params.mid!) };
       },
       false,
     );
@@ -1852,8 +1852,8 @@ export class FakeDiscord {
       'PATCH',
       '/webhooks/:app/:token/messages/:mid',
       (ctx) => {
-        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
-        const msg = this.webhookMessage(state, ctx.params.mid);
+        const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
+        const msg = this.webhookMessage(state, ctx.params.mid!);
         const data = ctx.body ?? {};
         const errors = validateMessagePayload(data);
         if (Object.keys(errors).length) formError(errors);
@@ -1866,8 +1866,8 @@ export class FakeDiscord {
       'DELETE',
       '/webhooks/:app/:token/messages/:mid',
       (ctx) => {
-        const state = this.interactionByToken(ctx.params.app, ctx.params.token);
-        const msg = this.webhookMessage(state, ctx.params.mid);
+        const state = this.interactionByToken(ctx.params.app!, ctx.params.token!);
+        const msg = this.webhookMessage(state, ctx.params.mid!);
         this.messageStore.get(state.channelId)?.delete(msg.id);
         return { after: () => this.emitMessageDelete(msg) };
       },
@@ -1879,8 +1879,8 @@ export class FakeDiscord {
       body: { ...this.botUser, verified: true, mfa_enabled: false, email: null, locale: 'en-US' },
     }));
     r('GET', '/users/:id', (ctx) => {
-      if (!this.users.has(ctx.params.id)) apiError(404, 10013, 'Unknown User');
-      return { body: this.userObject(ctx.params.id) };
+      if (!this.users.has(ctx.params.id!)) apiError(404, 10013, 'Unknown User');
+      return { body: this.userObject(ctx.params.id!) };
     });
     r('POST', '/users/@me/channels', (ctx) => {
       const recipient = String(ctx.body?.recipient_id ?? '');
@@ -1913,11 +1913,11 @@ export class FakeDiscord {
     }));
     const commandRoutes = (prefix: string, guildOf: (ctx: RouteCtx) => string | null) => {
       r('GET', `${prefix}/commands`, (ctx) => {
-        this.requireApp(ctx.params.app);
+        this.requireApp(ctx.params.app!);
         return { body: this.commandList(guildOf(ctx)) };
       });
       r('PUT', `${prefix}/commands`, (ctx) => {
-        this.requireApp(ctx.params.app);
+        this.requireApp(ctx.params.app!);
         const guildId = guildOf(ctx);
         const errors = validateCommands(ctx.body);
         if (Object.keys(errors).length) formError(errors);
@@ -1926,7 +1926,7 @@ export class FakeDiscord {
         return { body: next };
       });
       r('POST', `${prefix}/commands`, (ctx) => {
-        this.requireApp(ctx.params.app);
+        this.requireApp(ctx.params.app!);
         const guildId = guildOf(ctx);
         const errors = validateCommands([ctx.body]);
         if (Object.keys(errors).length) formError(errors['0'] ?? errors);
@@ -1937,13 +1937,13 @@ export class FakeDiscord {
         return { status: existed ? 200 : 201, body: cmd };
       });
       r('GET', `${prefix}/commands/:cmd`, (ctx) => {
-        this.requireApp(ctx.params.app);
+        this.requireApp(ctx.params.app!);
         const cmd = this.commandList(guildOf(ctx)).find((c) => c.id === ctx.params.cmd);
         if (!cmd) apiError(404, 10063, 'Unknown application command');
         return { body: cmd };
       });
       r('PATCH', `${prefix}/commands/:cmd`, (ctx) => {
-        this.requireApp(ctx.params.app);
+        this.requireApp(ctx.params.app!);
         const guildId = guildOf(ctx);
         const list = this.commandList(guildId);
         const cmd = list.find((c) => c.id === ctx.params.cmd);
@@ -1952,7 +1952,7 @@ export class FakeDiscord {
         return { body: cmd };
       });
       r('DELETE', `${prefix}/commands/:cmd`, (ctx) => {
-        this.requireApp(ctx.params.app);
+        this.requireApp(ctx.params.app!);
         const guildId = guildOf(ctx);
         const list = this.commandList(guildId);
         if (!list.some((c) => c.id === ctx.params.cmd)) apiError(404, 10063, 'Unknown application command');
@@ -1965,48 +1965,48 @@ export class FakeDiscord {
     };
     commandRoutes('/applications/:app', () => null);
     commandRoutes('/applications/:app/guilds/:guild', (ctx) => {
-      if (!this.options.otherGuilds?.includes(ctx.params.guild)) this.requireGuild(ctx.params.guild);
-      return ctx.params.guild;
+      if (!this.options.otherGuilds?.includes(ctx.params.guild!)) this.requireGuild(ctx.params.guild!);
+      return ctx.params.guild!;
     });
 
     // guilds
     r('GET', '/guilds/:guild', (ctx) => {
-      this.requireGuild(ctx.params.guild);
+      this.requireGuild(ctx.params.guild!);
       return { body: this.guildObject() };
     });
     r('GET', '/guilds/:guild/channels', (ctx) => {
-      this.requireGuild(ctx.params.guild);
+      this.requireGuild(ctx.params.guild!);
       return { body: this.guildChannels() };
     });
     r('POST', '/guilds/:guild/channels', (ctx) => this.createGuildChannel(ctx));
     r('GET', '/guilds/:guild/roles', (ctx) => {
-      this.requireGuild(ctx.params.guild);
+      this.requireGuild(ctx.params.guild!);
       return { body: [...this.roles.values()] };
     });
     r('GET', '/guilds/:guild/members', (ctx) => {
-      this.requireGuild(ctx.params.guild);
+      this.requireGuild(ctx.params.guild!);
       const limit = Number(ctx.query.get('limit') ?? 1);
       return { body: [...this.members.values()].slice(0, limit) };
     });
     r('GET', '/guilds/:guild/members/:user', (ctx) => {
-      this.requireGuild(ctx.params.guild);
-      const member = this.members.get(ctx.params.user);
+      this.requireGuild(ctx.params.guild!);
+      const member = this.members.get(ctx.params.user!);
       if (!member) apiError(404, 10007, 'Unknown Member');
       return { body: member };
     });
     r('PUT', '/guilds/:guild/members/:user/roles/:role', (ctx) => {
-      this.requireGuild(ctx.params.guild);
-      const member = this.members.get(ctx.params.user);
+      this.requireGuild(ctx.params.guild!);
+      const member = this.members.get(ctx.params.user!);
       if (!member) apiError(404, 10007, 'Unknown Member');
-      if (!this.roles.has(ctx.params.role)) apiError(404, 10011, 'Unknown Role');
+      if (!this.roles.has(ctx.params.role!)) apiError(404, 10011, 'Unknown Role');
       if (!member.roles.includes(ctx.params.role)) member.roles.push(ctx.params.role);
       return {
         after: () => this.emit('GUILD_MEMBER_UPDATE', { guild_id: this.guildId, ...member }, Intents.GuildMembers),
       };
     });
     r('DELETE', '/guilds/:guild/members/:user/roles/:role', (ctx) => {
-      this.requireGuild(ctx.params.guild);
-      const member = this.members.get(ctx.params.user);
+      this.requireGuild(ctx.params.guild!);
+      const member = this.members.get(ctx.params.user!);
       if (!member) apiError(404, 10007, 'Unknown Member');
       member.roles = member.roles.filter((x: string) => x !== ctx.params.role);
       return {
@@ -2015,9 +2015,9 @@ export class FakeDiscord {
     });
 
     // channels
-    r('GET', '/channels/:channel', (ctx) => ({ body: this.requireChannel(ctx.params.channel) }));
+    r('GET', '/channels/:channel', (ctx) => ({ body: this.requireChannel(ctx.params.channel!) }));
     r('PATCH', '/channels/:channel', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
+      const ch = this.requireChannel(ctx.params.channel!);
       const b = ctx.body ?? {};
       if (b.name !== undefined) {
         if (typeof b.name !== 'string' || b.name.length < 1 || b.name.length > 100)
@@ -2048,14 +2048,14 @@ export class FakeDiscord {
       return { body: ch, after: () => ch.type !== 1 && this.emit(t, ch, Intents.Guilds) };
     });
     r('DELETE', '/channels/:channel', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
+      const ch = this.requireChannel(ctx.params.channel!);
       this.channels.delete(ch.id);
       this.messageStore.delete(ch.id);
       const t = ch.thread_metadata ? 'THREAD_DELETE' : 'CHANNEL_DELETE';
       return { body: ch, after: () => ch.type !== 1 && this.emit(t, ch, Intents.Guilds) };
     });
     r('PUT', '/channels/:channel/permissions/:overwrite', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
+      const ch = this.requireChannel(ctx.params.channel!);
       if (ch.type === 1) apiError(400, 50024, 'Cannot execute action on this channel type');
       const b = ctx.body ?? {};
       const overwrite = {
@@ -2071,24 +2071,24 @@ export class FakeDiscord {
       return { after: () => this.emit('CHANNEL_UPDATE', ch, Intents.Guilds) };
     });
     r('DELETE', '/channels/:channel/permissions/:overwrite', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
+      const ch = this.requireChannel(ctx.params.channel!);
       ch.permission_overwrites = (ch.permission_overwrites ?? []).filter((o: Json) => o.id !== ctx.params.overwrite);
       return { after: () => this.emit('CHANNEL_UPDATE', ch, Intents.Guilds) };
     });
     r('POST', '/channels/:channel/typing', (ctx) => {
-      this.requireChannel(ctx.params.channel);
+      this.requireChannel(ctx.params.channel!);
       return {};
     });
     r('GET', '/channels/:channel/messages', (ctx) => {
-      this.requireChannel(ctx.params.channel);
+      this.requireChannel(ctx.params.channel!);
       const limit = Number(ctx.query.get('limit') ?? 50);
-      const list = this.messages(ctx.params.channel)
+      const list = this.messages(ctx.params.channel!)
         .filter((m) => !(m.flags & MessageFlag.Ephemeral))
         .reverse();
       return { body: list.slice(0, limit) };
     });
     r('POST', '/channels/:channel/messages', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
+      const ch = this.requireChannel(ctx.params.channel!);
       if (ch.type === 4) apiError(400, 50008, 'Cannot send messages in a non-text channel');
       if (ch.type === 1) {
         const recipient = ch.recipients?.[0]?.id;
@@ -2108,34 +2108,34 @@ export class FakeDiscord {
       return { body: msg, after: () => this.emitMessage('MESSAGE_CREATE', msg) };
     });
     r('GET', '/channels/:channel/messages/pins', (ctx) => {
-      this.requireChannel(ctx.params.channel);
-      const items = this.messages(ctx.params.channel)
+      this.requireChannel(ctx.params.channel!);
+      const items = this.messages(ctx.params.channel!)
         .filter((m) => m.pinned)
         .reverse()
         .map((m) => ({ pinned_at: this.pinnedAt.get(m.id) ?? this.now(), message: m }));
       return { body: { items, has_more: false } };
     });
     r('GET', '/channels/:channel/pins', (ctx) => {
-      this.requireChannel(ctx.params.channel);
+      this.requireChannel(ctx.params.channel!);
       return {
-        body: this.messages(ctx.params.channel)
+        body: this.messages(ctx.params.channel!)
           .filter((m) => m.pinned)
           .reverse(),
       };
     });
     for (const template of ['/channels/:channel/pins/:message', '/channels/:channel/messages/pins/:message']) {
-      r('PUT', template, (ctx) => this.pin(ctx.params.channel, ctx.params.message, true));
-      r('DELETE', template, (ctx) => this.pin(ctx.params.channel, ctx.params.message, false));
+      r('PUT', template, (ctx) => this.pin(ctx.params.channel!, ctx.params.message!, true));
+      r('DELETE', template, (ctx) => this.pin(ctx.params.channel!, ctx.params.message!, false));
     }
     r('GET', '/channels/:channel/messages/:message', (ctx) => {
-      this.requireChannel(ctx.params.channel);
-      const msg = this.requireMessage(ctx.params.channel, ctx.params.message);
+      this.requireChannel(ctx.params.channel!);
+      const msg = this.requireMessage(ctx.params.channel!, ctx.params.message!);
       if (msg.flags & MessageFlag.Ephemeral) apiError(404, 10008, 'Unknown Message');
       return { body: msg };
     });
     r('PATCH', '/channels/:channel/messages/:message', (ctx) => {
-      this.requireChannel(ctx.params.channel);
-      const msg = this.requireMessage(ctx.params.channel, ctx.params.message);
+      this.requireChannel(ctx.params.channel!);
+      const msg = this.requireMessage(ctx.params.channel!, ctx.params.message!);
       if (msg.author?.id !== this.botUser.id) apiError(403, 50005, 'Cannot edit a message authored by another user');
       const data = ctx.body ?? {};
       const errors = validateMessagePayload(data);
@@ -2144,20 +2144,20 @@ export class FakeDiscord {
       return { body: msg, after: () => this.emitMessage('MESSAGE_UPDATE', msg) };
     });
     r('DELETE', '/channels/:channel/messages/:message', (ctx) => {
-      this.requireChannel(ctx.params.channel);
-      const msg = this.requireMessage(ctx.params.channel, ctx.params.message);
-      this.messageStore.get(ctx.params.channel)!.delete(msg.id);
+      this.requireChannel(ctx.params.channel!);
+      const msg = this.requireMessage(ctx.params.channel!, ctx.params.message!);
+      this.messageStore.get(ctx.params.channel!)!.delete(msg.id);
       return { after: () => this.emitMessageDelete(msg) };
     });
     r('PUT', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) =>
-      this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, true),
+      this.react(ctx.params.channel!, ctx.params.message!, ctx.params.emoji!, true),
     );
     r('DELETE', '/channels/:channel/messages/:message/reactions/:emoji/@me', (ctx) =>
-      this.react(ctx.params.channel, ctx.params.message, ctx.params.emoji, false),
+      this.react(ctx.params.channel!, ctx.params.message!, ctx.params.emoji!, false),
     );
     r('POST', '/channels/:channel/messages/:message/threads', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
-      const msg = this.requireMessage(ch.id, ctx.params.message);
+      const ch = this.requireChannel(ctx.params.channel!);
+      const msg = this.requireMessage(ch.id, ctx.params.message!);
       if (msg.thread) apiError(400, 160004, 'A thread has already been created for this message');
       const thread = this.createThread(ch, ctx.body ?? {}, ch.type === 5 ? 10 : 11, msg.id);
       msg.thread = thread;
@@ -2169,7 +2169,7 @@ export class FakeDiscord {
       };
     });
     r('POST', '/channels/:channel/threads', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
+      const ch = this.requireChannel(ctx.params.channel!);
       const b = ctx.body ?? {};
       const thread = this.createThread(ch, b, Number(b.type ?? 12));
       let first: Json | undefined;
@@ -2185,7 +2185,7 @@ export class FakeDiscord {
       };
     });
     r('PUT', '/channels/:channel/thread-members/:user', (ctx) => {
-      const ch = this.requireChannel(ctx.params.channel);
+      const ch = this.requireChannel(ctx.params.channel!);
       if (!ch.thread_metadata) apiError(400, 50024, 'Cannot execute action on this channel type');
       const uid = ctx.params.user === '@me' ? this.botUser.id : ctx.params.user;
       if (!this.users.has(uid)) apiError(404, 10013, 'Unknown User');
@@ -2233,7 +2233,7 @@ export class FakeDiscord {
   }
 
   private createGuildChannel(ctx: RouteCtx): RouteResult {
-    this.requireGuild(ctx.params.guild);
+    this.requireGuild(ctx.params.guild!);
     const b = ctx.body ?? {};
     const errors: Json = {};
     if (typeof b.name !== 'string' || b.name.length < 1 || b.name.length > 100)
@@ -2418,7 +2418,7 @@ export class FakeDiscord {
   }
 
   private interactionCallback(ctx: RouteCtx): RouteResult {
-    const state = this.interactions.get(ctx.params.id);
+    const state = this.interactions.get(ctx.params.id!);
     if (!state || state.token !== ctx.params.token) apiError(404, 10062, 'Unknown interaction');
     if (state.responded) apiError(400, 40060, 'Interaction has already been acknowledged.');
     const b = ctx.body ?? {};

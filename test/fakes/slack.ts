@@ -1376,7 +1376,7 @@ export class FakeSlack {
         }
         const force = truthy(body.force);
         if (errors.length && !force) {
-          apiError(errors[0].error, ids.length > 1 ? { errors } : {});
+          apiError(errors[0]!.error, ids.length > 1 ? { errors } : {});
         }
         for (const id of ids) if (this.users.has(id) && id !== this.bot.userId) ch.members.add(id);
         return { channel: this.channelObject(ch), ...(errors.length ? { errors } : {}) };
@@ -1447,8 +1447,8 @@ export class FakeSlack {
         if (ids.length > 8) apiError('too_many_users');
         for (const id of ids) this.requireUser(id);
         if (ids.length === 1) {
-          const existed = this.ims.has(ids[0]);
-          const ch = this.openIm(ids[0]);
+          const existed = this.ims.has(ids[0]!);
+          const ch = this.openIm(ids[0]!);
           const channel = truthy(body.return_im) ? this.channelObject(ch) : { id: ch.id };
           return existed ? { no_op: true, already_open: true, channel } : { channel };
         }

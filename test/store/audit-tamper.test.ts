@@ -54,7 +54,7 @@ await forEachDialect('audit tampering', ({ createDatabase }) => {
     if (!seen.ok) throw new Error('expected intact');
     const file = new AuditHeadFile(path.join(mkdtempSync(path.join(os.tmpdir(), 'steward-head-')), 'audit-head'));
     file.remember(seen.head, T0);
-    const third = (await store.auditReader.page(2, 1))[0];
+    const third = (await store.auditReader.page(2, 1))[0]!;
     await execSql(
       url,
       `DELETE FROM "audit_entry" WHERE "seq" >= 4; UPDATE "audit_head" SET "seq" = 3, "hash" = '${third.hash}' WHERE "id" = 1`,
@@ -83,7 +83,7 @@ await forEachDialect('audit tampering', ({ createDatabase }) => {
   it('a rewritten entry with recomputed hashes passes without the key and is caught with it', async () => {
     const { store, url } = await logOf(4, KEY);
     const rows = await store.auditReader.page(0, 10);
-    let prev = rows[1].hash;
+    let prev = rows[1]!.hash;
     for (const r of rows.slice(2)) {
       const forged = { ...r, subject: r.seq === 3 ? 'thing:forged' : r.subject, prevHash: prev };
       const hash = hashEntry(forged);

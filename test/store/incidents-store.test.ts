@@ -76,7 +76,7 @@ await forEachDialect('incident store', ({ createDatabase }) => {
     await store.transaction((tx) => tx.incidents.addTimeline({ ...pin, kind: 'update', dedupeKey: undefined }));
     const t = await store.transaction((tx) => tx.incidents.timeline(i.id));
     expect(t.map((e) => e.kind)).toEqual(['pinned', 'update', 'update']);
-    expect(t[0].text).toBe("it's the pool; quote ' here");
+    expect(t[0]!.text).toBe("it's the pool; quote ' here");
   });
 
   it('outbox: enqueue once per key; two workers never claim the same item; retry and give up', async () => {

@@ -41,8 +41,8 @@ await forEachDialect('migrations', ({ dialect, createDatabase }) => {
   it('db:check finds no drift between the schema and the migrations', async () => {
     const [report, ...rest] = await checkDrift({ dialects: [dialect], pgAdminUrl: pgAdminUrl() });
     expect(rest).toEqual([]);
-    expect(report.dialect).toBe(dialect);
-    expect(report.drift, `${dialect} drift:\n${report.sql}`).toBe(false);
-    expect(isEmptyMigration(report.sql)).toBe(true);
+    expect(report!.dialect).toBe(dialect);
+    expect(report!.drift, `${dialect} drift:\n${report!.sql}`).toBe(false);
+    expect(isEmptyMigration(report!.sql)).toBe(true);
   });
 });

@@ -176,23 +176,23 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     });
     const [s0, s1] = await steps(store, p.id);
     const claims = await Promise.all([
-      store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-a', at(1))),
-      store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-b', at(1))),
+      store.transaction((tx) => tx.pages.claimStep(s0!.id, 'replica-a', at(1))),
+      store.transaction((tx) => tx.pages.claimStep(s0!.id, 'replica-b', at(1))),
     ]);
     expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.transaction((tx) => tx.pages.claimStep(s0.id, 'replica-c', at(2)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.claimStep(s0!.id, 'replica-c', at(2)))).toBe(false);
     const fired = (await steps(store, p.id))[0];
     expect(fired).toMatchObject({ state: 'fired', firedAt: at(1), firedBy: claims[0] ? 'replica-a' : 'replica-b' });
-    expect(await store.transaction((tx) => tx.pages.claimStep(s1.id, 'replica-a', at(1999)))).toBe(false);
-    expect(await store.transaction((tx) => tx.pages.claimStep(s1.id, 'replica-a', at(2000)))).toBe(true);
+    expect(await store.transaction((tx) => tx.pages.claimStep(s1!.id, 'replica-a', at(1999)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.claimStep(s1!.id, 'replica-a', at(2000)))).toBe(true);
     await store.transaction((tx) =>
-      tx.pages.recordTargets(s1.id, {
+      tx.pages.recordTargets(s1!.id, {
         people: [{ person: 'carol', via: 'person' }],
         teams: [],
         missed: ['x: nobody on call'],
       }),
     );
-    expect((await steps(store, p.id))[1].targets).toEqual({
+    expect((await steps(store, p.id))[1]!.targets).toEqual({
       people: [{ person: 'carol', via: 'person' }],
       teams: [],
       missed: ['x: nobody on call'],
@@ -210,11 +210,11 @@ await forEachDialect('paging store', ({ createDatabase }) => {
       await tx.pages.addStep(step(q.id, 0, at(2000)));
     });
     const [s0] = await steps(store, p.id);
-    await store.transaction((tx) => tx.pages.claimStep(s0.id, 'a', T0));
+    await store.transaction((tx) => tx.pages.claimStep(s0!.id, 'a', T0));
     expect(await store.transaction((tx) => tx.pages.reschedule(p.id, 1, at(100)))).toBe(true);
     expect(await store.transaction((tx) => tx.pages.reschedule(p.id, 0, at(100)))).toBe(false);
     expect(await store.transaction((tx) => tx.pages.reschedule(p.id, 7, at(100)))).toBe(false);
-    expect((await steps(store, p.id))[1].dueAt).toEqual(at(100));
+    expect((await steps(store, p.id))[1]!.dueAt).toEqual(at(100));
     expect(await store.transaction((tx) => tx.pages.cancelPending(p.id, at(50)))).toBe(2);
     expect((await steps(store, p.id)).map((s) => [s.state, s.firedAt])).toEqual([
       ['fired', T0],
@@ -224,7 +224,7 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     expect(await store.transaction((tx) => tx.pages.cancelPending(p.id, at(60)))).toBe(0);
     expect(await store.transaction((tx) => tx.pages.reschedule(p.id, 1, at(200)))).toBe(false);
     expect(
-      await store.transaction(async (tx) => tx.pages.claimStep((await tx.pages.steps(p.id))[1].id, 'a', at(5000))),
+      await store.transaction(async (tx) => tx.pages.claimStep((await tx.pages.steps(p.id))[1]!.id, 'a', at(5000))),
     ).toBe(false);
     expect((await steps(store, q.id)).map((s) => s.state)).toEqual(['pending']);
   });
@@ -261,7 +261,7 @@ await forEachDialect('paging store', ({ createDatabase }) => {
       await tx.pages.addStep(step(p.id, 1, at(2000)));
     });
     const [s0, s1] = await steps(store, p.id);
-    expect(await store.transaction((tx) => tx.pages.stepFailed(s0.id, 0, 'boom', at(1000)))).toBe(true);
+    expect(await store.transaction((tx) => tx.pages.stepFailed(s0!.id, 0, 'boom', at(1000)))).toBe(true);
     expect((await steps(store, p.id))[0]).toMatchObject({
       state: 'pending',
       attempts: 1,
@@ -270,33 +270,33 @@ await forEachDialect('paging store', ({ createDatabase }) => {
       firedAt: null,
     });
     // A second worker that saw the same try (0 failures before) records nothing.
-    expect(await store.transaction((tx) => tx.pages.stepFailed(s0.id, 0, 'boom too', at(1000)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.stepFailed(s0!.id, 0, 'boom too', at(1000)))).toBe(false);
     expect(await store.transaction((tx) => tx.pages.pendingSteps(at(999), 10))).toEqual([]);
     expect(
       (await store.transaction((tx) => tx.pages.pendingSteps(at(1000), 10))).map((s) => [s.seq, s.attempts]),
     ).toEqual([[0, 1]]);
     // Two workers racing on the next try: one records it.
     const racing = await Promise.all([
-      store.transaction((tx) => tx.pages.stepFailed(s0.id, 1, 'a', at(3000))),
-      store.transaction((tx) => tx.pages.stepFailed(s0.id, 1, 'b', at(3000))),
+      store.transaction((tx) => tx.pages.stepFailed(s0!.id, 1, 'a', at(3000))),
+      store.transaction((tx) => tx.pages.stepFailed(s0!.id, 1, 'b', at(3000))),
     ]);
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect((await steps(store, p.id))[0]).toMatchObject({ attempts: 2, dueAt: at(3000) });
-    expect(await store.transaction((tx) => tx.pages.setAside(s0.id, 1, 'stale', at(3000)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.setAside(s0!.id, 1, 'stale', at(3000)))).toBe(false);
     expect(
-      await store.transaction((tx) => tx.pages.setAside(s0.id, 2, 'x'.repeat(STEP_ERROR_MAX + 50), at(3000))),
+      await store.transaction((tx) => tx.pages.setAside(s0!.id, 2, 'x'.repeat(STEP_ERROR_MAX + 50), at(3000))),
     ).toBe(true);
-    const aside = (await steps(store, p.id))[0];
+    const aside = (await steps(store, p.id))[0]!;
     expect(aside).toMatchObject({ state: 'failed', attempts: 3, firedAt: at(3000), dueAt: at(3000) });
     expect(aside.lastError).toBe('x'.repeat(STEP_ERROR_MAX));
     expect((await store.transaction((tx) => tx.pages.pendingSteps(at(60_000), 10))).map((s) => s.seq)).toEqual([1]);
-    expect(await store.transaction((tx) => tx.pages.claimStep(s0.id, 'a', at(60_000)))).toBe(false);
-    expect(await store.transaction((tx) => tx.pages.stepFailed(s0.id, 3, 'again', at(61_000)))).toBe(false);
-    expect(await store.transaction((tx) => tx.pages.setAside(s0.id, 3, 'again', at(61_000)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.claimStep(s0!.id, 'a', at(60_000)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.stepFailed(s0!.id, 3, 'again', at(61_000)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.setAside(s0!.id, 3, 'again', at(61_000)))).toBe(false);
     // A fired or cancelled step is past failing.
-    await store.transaction((tx) => tx.pages.claimStep(s1.id, 'a', at(2000)));
-    expect(await store.transaction((tx) => tx.pages.stepFailed(s1.id, 0, 'late', at(5000)))).toBe(false);
-    expect(await store.transaction((tx) => tx.pages.setAside(s1.id, 0, 'late', at(5000)))).toBe(false);
+    await store.transaction((tx) => tx.pages.claimStep(s1!.id, 'a', at(2000)));
+    expect(await store.transaction((tx) => tx.pages.stepFailed(s1!.id, 0, 'late', at(5000)))).toBe(false);
+    expect(await store.transaction((tx) => tx.pages.setAside(s1!.id, 0, 'late', at(5000)))).toBe(false);
     expect((await steps(store, p.id))[1]).toMatchObject({ state: 'fired', attempts: 0, lastError: null });
     // cancelPending leaves a set-aside step as it is.
     expect(await store.transaction((tx) => tx.pages.cancelPending(p.id, at(70_000)))).toBe(0);

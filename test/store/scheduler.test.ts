@@ -31,7 +31,7 @@ await forEachDialect('scheduler', ({ createDatabase }) => {
       };
       return { scheduler: new Scheduler({ leases: store.leases, clock, holder: `replica-${i}`, log }, [job]), job };
     });
-    const tick = (i: number) => nodes[i].scheduler.tick(nodes[i].job);
+    const tick = (i: number) => nodes[i]!.scheduler.tick(nodes[i]!.job);
     return { tick, runs, nodes, clock, at: (ms: number) => clock.set(T0.getTime() + ms) };
   }
 

@@ -46,8 +46,8 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
     for (let i = 1; i <= 5; i++)
       appended.push(await store.transaction((tx) => tx.audit.append(entry(i), at(i * 1000 + 0.7))));
     expect(appended.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(appended[0].prevHash).toBe(GENESIS_HASH);
-    for (let i = 1; i < 5; i++) expect(appended[i].prevHash).toBe(appended[i - 1].hash);
+    expect(appended[0]!.prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < 5; i++) expect(appended[i]!.prevHash).toBe(appended[i - 1]!.hash);
 
     expect(await store.auditReader.count()).toBe(5);
     const first = await store.auditReader.page(0, 2);
@@ -57,16 +57,16 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
     expect([...first, ...rest]).toEqual(appended);
 
     const v1 = verifyPage(first, 0, GENESIS_HASH);
-    expect(v1).toEqual({ prevSeq: 2, prevHash: appended[1].hash });
+    expect(v1).toEqual({ prevSeq: 2, prevHash: appended[1]!.hash });
     if ('problem' in v1) throw new Error('unexpected problem');
-    expect(verifyPage(rest, v1.prevSeq, v1.prevHash)).toEqual({ prevSeq: 5, prevHash: appended[4].hash });
+    expect(verifyPage(rest, v1.prevSeq, v1.prevHash)).toEqual({ prevSeq: 5, prevHash: appended[4]!.hash });
 
-    expect(rest[0].actor).toEqual({ platform: 'slack', platformUserId: 'U3', personId: 'alice' });
-    expect(first[1].actor).toEqual({ platform: 'system' });
-    expect(rest[0].before).toBeNull();
-    expect(rest[1].before).toBe('{"n":3,"note":"quote \' and ; semicolon"}');
-    expect(rest[1].after).toBe('{"n":4,"tags":["a","b"]}');
-    expect(rest[0].at.toISOString()).toBe('2025-03-01T12:00:03.000Z');
+    expect(rest[0]!.actor).toEqual({ platform: 'slack', platformUserId: 'U3', personId: 'alice' });
+    expect(first[1]!.actor).toEqual({ platform: 'system' });
+    expect(rest[0]!.before).toBeNull();
+    expect(rest[1]!.before).toBe('{"n":3,"note":"quote \' and ; semicolon"}');
+    expect(rest[1]!.after).toBe('{"n":4,"tags":["a","b"]}');
+    expect(rest[0]!.at.toISOString()).toBe('2025-03-01T12:00:03.000Z');
     expect(await store.auditReader.page(5, 10)).toEqual([]);
   });
 
@@ -78,7 +78,7 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
     expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const page = await store.auditReader.page(0, 100);
     expect(page).toHaveLength(20);
-    expect(verifyPage(page, 0, GENESIS_HASH)).toEqual({ prevSeq: 20, prevHash: page[19].hash });
+    expect(verifyPage(page, 0, GENESIS_HASH)).toEqual({ prevSeq: 20, prevHash: page[19]!.hash });
   });
 
   // Replicas are separate processes; two clients on one SQLite file in ONE process would block

@@ -92,7 +92,7 @@ function parse(line: string) {
   if (sub !== 'give') return invalid('COMMAND.INVALID', `/kudos has no subcommand "${sub}".`, `Usage: ${USAGE}`);
   const m = /^(\S+)\s+(.+)$/s.exec(rest.trim());
   if (!m) return invalid('COMMAND.INVALID', '/kudos give needs a person and a few words.', `Usage: ${USAGE}`);
-  return build(KudosOps.give, { user: m[1], text: m[2].trim() }, '/kudos give', USAGE);
+  return build(KudosOps.give, { user: m[1], text: m[2]!.trim() }, '/kudos give', USAGE);
 }
 
 export interface KudosState {
@@ -210,7 +210,7 @@ export function kudosModule(state: KudosState): StewardModule {
         ],
         cli: [
           cliCommand(KUDOS_CLI, async (ctx, input, io) => {
-            const given = await giveOutside(k, state, ctx, input.args[0], input.options.text ?? 'thanks');
+            const given = await giveOutside(k, state, ctx, input.args[0]!, input.options.text ?? 'thanks');
             if (!given) {
               io.err(`no person "${input.args[0]}" in the policy`);
               return 1;

@@ -129,7 +129,7 @@ export function sample(metrics: string, name: string, labels: Record<string, str
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
     const have: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) have[l[1]] = l[2];
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) have[l[1]!] = l[2]!;
     const keys = Object.keys(labels);
     if (Object.keys(have).length !== keys.length || keys.some((k) => have[k] !== labels[k])) continue;
     found += Number(m[3]);
@@ -263,7 +263,7 @@ export const textOf = (c: { body: Record<string, any> }) =>
 export function settled(s: StewardSlack, timeoutMs = 5_000): Promise<true> {
   return until(
     'the outbox to drain',
-    () => s.query<{ n: number }>("select count(*) as n from outbox_item where state = 'pending'")[0].n === 0,
+    () => s.query<{ n: number }>("select count(*) as n from outbox_item where state = 'pending'")[0]!.n === 0,
     timeoutMs,
   );
 }

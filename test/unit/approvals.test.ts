@@ -141,7 +141,7 @@ describe('evaluateQuorum', () => {
     const q = quorum([{ group: 'cab-with-req', count: 2 }], [approve('req', 1), approve('carol', 2)]);
     expect(q.state).toBe('pending');
     expect(q.tally).toBe('1 of 2 from CAB');
-    expect(q.entries[0].eligible).toEqual(['carol', 'dave']);
+    expect(q.entries[0]!.eligible).toEqual(['carol', 'dave']);
     expect(q.approvers).toEqual(['carol', 'dave']);
     expect(q.mayDecide('req')).toEqual({
       ok: false,
@@ -165,7 +165,7 @@ describe('evaluateQuorum', () => {
   it('a double click counts once', () => {
     const q = quorum(CAB2_OWNER, [approve('carol', 1), approve('carol', 1), approve('carol', 2)]);
     expect(q.tally).toBe('1 of 2 from Change Advisory Board · owners 0 of 1');
-    expect(q.entries[0].counted).toEqual(['carol']);
+    expect(q.entries[0]!.counted).toEqual(['carol']);
   });
 
   it('the first rejection by an approver rejects; outsiders do not count; later decisions change nothing', () => {

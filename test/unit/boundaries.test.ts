@@ -13,7 +13,7 @@ function files(dir: string): string[] {
 }
 const importsOf = (text: string) =>
   [...text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => m[1] ?? m[2],
+    (m) => (m[1] ?? m[2])!,
   );
 
 /** Packages and outer layers the core never imports. */

@@ -29,7 +29,7 @@ describe('catalog cache', () => {
     }
     expect(catalog.cachedAnswers).toBe(bound);
     // Known ids are still answered from the cache (same object), unknown ones built each time.
-    const first = known[0];
+    const first = known[0]!;
     expect(catalog.show(ctx, { id: first })).toBe(catalog.show(ctx, { id: first }));
     expect(catalog.show(ctx, { id: 'nope-1' })).not.toBe(catalog.show(ctx, { id: 'nope-1' }));
   });

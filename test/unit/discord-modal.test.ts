@@ -129,7 +129,7 @@ describe('Discord modal: field kinds', () => {
       label: 'Notes',
       component: { type: 4, custom_id: 'notes', style: 2, required: false, max_length: MODAL.TEXT_INPUT_LENGTH },
     });
-    expect(components(everyKind({ notes: { maxLength: 9000, placeholder: 'Tell us' } }))[1].component).toEqual({
+    expect(components(everyKind({ notes: { maxLength: 9000, placeholder: 'Tell us' } }))[1]!.component).toEqual({
       type: 4,
       custom_id: 'notes',
       style: 2,
@@ -156,7 +156,7 @@ describe('Discord modal: field kinds', () => {
         ],
       },
     });
-    expect(components(everyKind({ colour: { required: false } }))[2].component).toMatchObject({
+    expect(components(everyKind({ colour: { required: false } }))[2]!.component).toMatchObject({
       required: false,
       min_values: 0,
       max_values: 1,
@@ -185,28 +185,28 @@ describe('Discord modal: field kinds', () => {
   it('values typed before an error are shown again, for every field kind', () => {
     const typed = { name: 'Bea', notes: 'line one\n  line two', colour: 'blue', urgent: 'yes' };
     const [name, notes, colour, urgent] = components(refill(everyKind(), typed));
-    expect(name.component).toMatchObject({ type: 4, value: 'Bea' });
-    expect(notes.component).toMatchObject({ type: 4, value: 'line one\n  line two' });
-    expect(defaults(colour)).toEqual(['blue']);
-    expect((colour.component as { options: DiscordSelectOption[] }).options).toEqual([
+    expect(name!.component).toMatchObject({ type: 4, value: 'Bea' });
+    expect(notes!.component).toMatchObject({ type: 4, value: 'line one\n  line two' });
+    expect(defaults(colour!)).toEqual(['blue']);
+    expect((colour!.component as { options: DiscordSelectOption[] }).options).toEqual([
       { label: 'Red', value: 'red', description: 'warm' },
       { label: 'Blue', value: 'blue', default: true },
     ]);
-    expect(defaults(urgent)).toEqual(['yes']);
+    expect(defaults(urgent!)).toEqual(['yes']);
     // "No" typed, or a true from elsewhere.
-    expect(defaults(components(refill(everyKind(), { urgent: 'no' }))[3])).toEqual(['no']);
-    expect(defaults(components(refill(everyKind(), { urgent: 'true' }))[3])).toEqual(['yes']);
+    expect(defaults(components(refill(everyKind(), { urgent: 'no' }))[3]!)).toEqual(['no']);
+    expect(defaults(components(refill(everyKind(), { urgent: 'true' }))[3]!)).toEqual(['yes']);
     // Nothing typed: empty inputs, no choice.
     const empty = components(everyKind());
-    expect([empty[0].component, empty[1].component].map((c) => 'value' in c)).toEqual([false, false]);
-    expect(defaults(empty[2])).toEqual([]);
+    expect([empty[0]!.component, empty[1]!.component].map((c) => 'value' in c)).toEqual([false, false]);
+    expect(defaults(empty[2]!)).toEqual([]);
     // A choice that is not an option preselects nothing.
-    expect(defaults(components(refill(everyKind(), { colour: 'green' }))[2])).toEqual([]);
+    expect(defaults(components(refill(everyKind(), { colour: 'green' }))[2]!)).toEqual([]);
   });
 
   it('an initial text longer than the input allows is cut to max_length (Discord refuses the modal otherwise)', () => {
     const [name] = components(refill(everyKind(), { name: 'x'.repeat(60) }));
-    expect(name.component).toMatchObject({ value: 'x'.repeat(40), max_length: 40 });
+    expect(name!.component).toMatchObject({ value: 'x'.repeat(40), max_length: 40 });
   });
 });
 
@@ -231,7 +231,7 @@ describe('Discord modal: the incident forms', () => {
         placeholder: 'Checkout fails with 502',
       },
     });
-    expect(m.components[1].component).toEqual({
+    expect(m.components[1]!.component).toEqual({
       type: 3,
       custom_id: 'severity',
       required: true,
@@ -299,10 +299,10 @@ describe('Discord modal: the incident forms', () => {
       page: 'yes',
     };
     const c = components(declareForm(dir, typed));
-    expect(c[0].component).toMatchObject({ value: 'DB' });
+    expect(c[0]!.component).toMatchObject({ value: 'DB' });
     expect(c.slice(1, 3).map(defaults)).toEqual([['SEV1'], ['ledger']]);
-    expect(c[3].component).toMatchObject({ value: 'pool exhausted\nsince 06:00' });
-    expect(defaults(c[4])).toEqual(['yes']);
+    expect(c[3]!.component).toMatchObject({ value: 'pool exhausted\nsince 06:00' });
+    expect(defaults(c[4]!)).toEqual(['yes']);
   });
 
   it('status, severity, role and resolve: the current value preselected where there is one', () => {
@@ -310,22 +310,18 @@ describe('Discord modal: the incident forms', () => {
     const status = renderModal(statusForm(i), strict);
     expect(status.title).toBe('INC-7 status');
     expect(status.custom_id).toMatch(/^f1\|incident\.status\|7\|[A-Za-z0-9_-]{12}$/);
-    expect(defaults(status.components[0])).toEqual(['identified']);
-    expect((status.components[0].component as { options: DiscordSelectOption[] }).options.map((o) => o.label)).toEqual([
-      'Investigating',
-      'Identified',
-      'Monitoring',
-      'Declined',
-      'Cancelled',
-    ]);
-    expect(status.components[1].component).toEqual({
+    expect(defaults(status.components[0]!)).toEqual(['identified']);
+    expect((status.components[0]!.component as { options: DiscordSelectOption[] }).options.map((o) => o.label)).toEqual(
+      ['Investigating', 'Identified', 'Monitoring', 'Declined', 'Cancelled'],
+    );
+    expect(status.components[1]!.component).toEqual({
       type: 4,
       custom_id: 'text',
       style: 2,
       required: false,
       max_length: 2000,
     });
-    expect(defaults(renderModal(severityForm(dir, i), strict).components[0])).toEqual(['SEV3']);
+    expect(defaults(renderModal(severityForm(dir, i), strict).components[0]!)).toEqual(['SEV3']);
     const role = renderModal(roleForm(dir, i), strict).components;
     expect(role.map((c) => [c.label, defaults(c)])).toEqual([
       ['Role', []],
@@ -353,14 +349,14 @@ describe('Discord modal: the incident forms', () => {
   it('status, severity, role and resolve shown again keep what the user chose, not the current value', () => {
     const i = incident({ status: 'investigating' });
     const [st, text] = components(statusForm(i, { status: 'monitoring', text: 'rolled back' }));
-    expect(defaults(st)).toEqual(['monitoring']);
-    expect(text.component).toMatchObject({ value: 'rolled back' });
+    expect(defaults(st!)).toEqual(['monitoring']);
+    expect(text!.component).toMatchObject({ value: 'rolled back' });
     expect(components(roleForm(dir, i, { role: 'scribe', person: 'carol' })).map(defaults)).toEqual([
       ['scribe'],
       ['carol'],
     ]);
     expect(components(severityForm(dir, i, { severity: 'SEV1' })).map(defaults)).toEqual([['SEV1']]);
-    expect(components(resolveForm(i, { summary: 'Rolled back the deploy' }))[0].component).toMatchObject({
+    expect(components(resolveForm(i, { summary: 'Rolled back the deploy' }))[0]!.component).toMatchObject({
       value: 'Rolled back the deploy',
     });
   });
@@ -411,14 +407,14 @@ describe('Discord modal: limits', () => {
     expect(() => renderModal(form, strict)).toThrow(/LABEL exceeded: 49 > 45/);
     const { cut, policy } = lenient();
     const [name, , colour] = renderModal(form, policy).components;
-    expect(name.label).toHaveLength(MODAL.LABEL);
-    expect(name.label.endsWith(TRUNCATION_MARK)).toBe(true);
-    expect((name.component as { placeholder: string }).placeholder).toBe(
+    expect(name!.label).toHaveLength(MODAL.LABEL);
+    expect(name!.label.endsWith(TRUNCATION_MARK)).toBe(true);
+    expect((name!.component as { placeholder: string }).placeholder).toBe(
       'p'.repeat(100 - TRUNCATION_MARK.length) + TRUNCATION_MARK,
     );
-    const opts = (colour.component as { options: DiscordSelectOption[] }).options;
+    const opts = (colour!.component as { options: DiscordSelectOption[] }).options;
     expect(opts).toHaveLength(MODAL.SELECT_OPTIONS);
-    expect(opts[0].label).toHaveLength(MODAL.OPTION_LABEL);
+    expect(opts[0]!.label).toHaveLength(MODAL.OPTION_LABEL);
     expect(cut).toEqual(['discord:LABEL', 'discord:PLACEHOLDER', 'discord:SELECT_OPTIONS', 'discord:OPTION_LABEL']);
   });
 
@@ -548,15 +544,15 @@ describe('Discord MODAL_SUBMIT → field values', () => {
       ]),
     );
     expect(r.submitted).toHaveLength(1);
-    expect(r.submitted[0].formId).toBe(form);
-    expect(r.submitted[0].values).toEqual({
+    expect(r.submitted[0]!.formId).toBe(form);
+    expect(r.submitted[0]!.values).toEqual({
       title: 'Checkout 502s',
       severity: 'SEV2',
       service: 'payments-api',
       summary: 'Something wrong\n  Please help!',
       page: 'yes',
     });
-    expect(r.submitted[0].inv).toMatchObject({
+    expect(r.submitted[0]!.inv).toMatchObject({
       platform: 'discord',
       userId: '111111111111111111',
       userName: 'Alice',
@@ -566,7 +562,7 @@ describe('Discord MODAL_SUBMIT → field values', () => {
     expect(r.callbacks.map((c) => [c.url.replace(/\?.*$/, ''), c.body.type, c.body.data.flags])).toEqual([
       ['/api/v10/interactions/1095661440997806172/interaction-token/callback', 4, 64],
     ]);
-    expect(r.callbacks[0].body.data.embeds[0].title).toBe('Done');
+    expect(r.callbacks[0]!.body.data.embeds[0].title).toBe('Done');
   });
 
   it('reads the classic action-row shape too', async () => {
@@ -575,7 +571,7 @@ describe('Discord MODAL_SUBMIT → field values', () => {
         { type: 1, id: 1, components: [text(2, 'summary', 'Rolled back')] },
       ]),
     );
-    expect(r.submitted[0].values).toEqual({ summary: 'Rolled back' });
+    expect(r.submitted[0]!.values).toEqual({ summary: 'Rolled back' });
   });
 
   it('left empty: an optional text input comes back empty, a select with nothing chosen gives no value', async () => {
@@ -585,8 +581,8 @@ describe('Discord MODAL_SUBMIT → field values', () => {
         label(3, choice(4, 'service', [])),
       ]),
     );
-    expect(r.submitted[0].values).toEqual({ summary: '' });
-    expect(r.submitted[0].values.service).toBeUndefined();
+    expect(r.submitted[0]!.values).toEqual({ summary: '' });
+    expect(r.submitted[0]!.values.service).toBeUndefined();
   });
 
   it('round trip: a rendered modal submitted with its preselected values reads back what was shown', async () => {
@@ -625,7 +621,7 @@ describe('Discord MODAL_SUBMIT → field values', () => {
           label(3, choice(4, 'severity', [])),
         ]),
       );
-      const data = r.callbacks[0].body.data;
+      const data = r.callbacks[0]!.body.data;
       expect(data.flags).toBe(64);
       expect(data.embeds[0].title).toBe('Some fields need another look');
       expect(data.embeds[0].description).toContain('Use at least 3 characters');
@@ -643,7 +639,7 @@ describe('Discord MODAL_SUBMIT → field values', () => {
     reopenWith = undefined;
     try {
       const r = await submit(modalSubmit('f1|incident.resolve|7|nonce-123', [label(1, text(2, 'summary', 'x'))]));
-      const data = r.callbacks[0].body.data;
+      const data = r.callbacks[0]!.body.data;
       expect(data.embeds[0].description).toContain('Keep it under 2000 characters');
       expect(data.components).toEqual([]);
     } finally {

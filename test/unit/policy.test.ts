@@ -29,7 +29,7 @@ describe('policy', () => {
   it('names the file, line, path and bad value of a broken cross-reference', () => {
     const e = problems(exampleText.replace('    team: platform\n    tier: 1', '    team: platfrom\n    tier: 1'));
     expect(e.problems).toHaveLength(1);
-    const p = e.problems[0];
+    const p = e.problems[0]!;
     expect(p.path).toBe('services[2].team');
     expect(p.message).toBe('unknown team "platfrom" (known: payments, platform)');
     const line = exampleText.split('\n').findIndex((l) => l.includes('team: platform') && !l.includes('id')) + 1;
@@ -148,7 +148,7 @@ describe('policy', () => {
       'api.tokens[1].services: Too small: expected array to have >=1 items (got [])',
       'api.tokens[2]: unknown key "secret"',
     ]);
-    expect(e.problems[0].line).toBe(6);
+    expect(e.problems[0]!.line).toBe(6);
 
     const refs = problems(
       [
@@ -217,7 +217,7 @@ describe('policy', () => {
       { kind: 'emergency' },
       {},
     ]);
-    expect(policy.changes.rules[2].retrospective).toBe(true);
+    expect(policy.changes.rules[2]!.retrospective).toBe(true);
     expect(policy.changes.freezes.map((f) => f.id)).toEqual(['year-end', 'weekend']);
   });
 
@@ -353,8 +353,8 @@ describe('policy', () => {
 
   it('rejects YAML syntax errors and duplicate keys with a position', () => {
     const e = problems('people:\n  - id: a\n    id: b\n');
-    expect(e.problems[0].message).toMatch(/YAML syntax/);
-    expect(e.problems[0].line).toBe(3);
+    expect(e.problems[0]!.message).toMatch(/YAML syntax/);
+    expect(e.problems[0]!.line).toBe(3);
   });
 
   it('rejects a missing file clearly', () => {

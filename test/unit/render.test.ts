@@ -116,8 +116,8 @@ describe('platform limits', () => {
     };
     expect(() => new DiscordRenderer(strict, actions).reply(reply(fat))).toThrow(/EMBED_TOTAL/);
     const shrunk = new DiscordRenderer(lenient, actions).reply(reply(fat));
-    expect(embedLength(shrunk.embeds[0])).toBeLessThanOrEqual(DISCORD.EMBED_TOTAL);
-    expect(shrunk.embeds[0].footer?.text).toMatch(/truncated/);
+    expect(embedLength(shrunk.embeds[0]!)).toBeLessThanOrEqual(DISCORD.EMBED_TOTAL);
+    expect(shrunk.embeds[0]!.footer?.text).toMatch(/truncated/);
   });
 
   it('button ids: a command that does not fit 100 characters is refused, never cut', () => {

@@ -27,7 +27,7 @@ const spec = (timezone: string, layers: ScheduleSpec['layers']): ScheduleSpec =>
 /** Shifts in order, following each shift's end, starting with the one containing `from`. */
 function walk(rotation: Rotation, zone: string, from: Date, count: number): Shift[] {
   const out = [shiftAt(rotation, zone, from)];
-  while (out.length < count) out.push(shiftAt(rotation, zone, out[out.length - 1].end));
+  while (out.length < count) out.push(shiftAt(rotation, zone, out[out.length - 1]!.end));
   return out;
 }
 const brief = (s: Segment) => ({ start: iso(s.start), end: iso(s.end), personId: s.personId, layer: s.layer });
@@ -37,13 +37,13 @@ describe('daily calendar rotation in America/New_York', () => {
 
   it('hands off at 09:00 local on both sides of spring-forward; the shift over the change lasts 23 h', () => {
     const [sat, sun, mon] = walk(daily, NY, at('2026-03-07T15:00:00Z'), 3);
-    expect(iso(sat.start), `Sat 09:00 EST = 14:00Z, got ${loc(sat.start, NY)}`).toBe('2026-03-07T14:00:00.000Z');
-    expect(iso(sun.start), `Sun 09:00 EDT = 13:00Z, got ${loc(sun.start, NY)}`).toBe('2026-03-08T13:00:00.000Z');
-    expect(iso(mon.start), `Mon 09:00 EDT = 13:00Z, got ${loc(mon.start, NY)}`).toBe('2026-03-09T13:00:00.000Z');
-    expect(hours(sat), 'Sat 09:00 EST → Sun 09:00 EDT').toBe(23);
-    expect(hours(sun)).toBe(24);
+    expect(iso(sat!.start), `Sat 09:00 EST = 14:00Z, got ${loc(sat!.start, NY)}`).toBe('2026-03-07T14:00:00.000Z');
+    expect(iso(sun!.start), `Sun 09:00 EDT = 13:00Z, got ${loc(sun!.start, NY)}`).toBe('2026-03-08T13:00:00.000Z');
+    expect(iso(mon!.start), `Mon 09:00 EDT = 13:00Z, got ${loc(mon!.start, NY)}`).toBe('2026-03-09T13:00:00.000Z');
+    expect(hours(sat!), 'Sat 09:00 EST → Sun 09:00 EDT').toBe(23);
+    expect(hours(sun!)).toBe(24);
     // 2024-01-01 → 2026-03-07 is 796 days; 796 mod 3 = 1 → b, then c, then a.
-    expect([sat, sun, mon].map((s) => [s.index, s.personId])).toEqual([
+    expect([sat, sun, mon].map((s) => [s!.index, s!.personId])).toEqual([
       [796, 'b'],
       [797, 'c'],
       [798, 'a'],
@@ -57,11 +57,11 @@ describe('daily calendar rotation in America/New_York', () => {
 
   it('hands off at 09:00 local on both sides of fall-back; the shift over the change lasts 25 h', () => {
     const [sat, sun] = walk(daily, NY, at('2026-10-31T20:00:00Z'), 2);
-    expect(iso(sat.start), `Sat 09:00 EDT = 13:00Z, got ${loc(sat.start, NY)}`).toBe('2026-10-31T13:00:00.000Z');
-    expect(iso(sun.start), `Sun 09:00 EST = 14:00Z, got ${loc(sun.start, NY)}`).toBe('2026-11-01T14:00:00.000Z');
-    expect(hours(sat), 'Sat 09:00 EDT → Sun 09:00 EST').toBe(25);
+    expect(iso(sat!.start), `Sat 09:00 EDT = 13:00Z, got ${loc(sat!.start, NY)}`).toBe('2026-10-31T13:00:00.000Z');
+    expect(iso(sun!.start), `Sun 09:00 EST = 14:00Z, got ${loc(sun!.start, NY)}`).toBe('2026-11-01T14:00:00.000Z');
+    expect(hours(sat!), 'Sat 09:00 EDT → Sun 09:00 EST').toBe(25);
     // 2024-01-01 → 2026-10-31 is 1034 days; 1034 mod 3 = 2 → c.
-    expect([sat.personId, sun.personId]).toEqual(['c', 'a']);
+    expect([sat!.personId, sun!.personId]).toEqual(['c', 'a']);
     expect(shiftAt(daily, NY, at('2026-11-01T13:30:00Z')).personId, '08:30 EST Sunday (would be 09:30 EDT)').toBe('c');
   });
 
@@ -72,9 +72,9 @@ describe('daily calendar rotation in America/New_York', () => {
       expect(hhmm(s.start, NY), `shift ${s.index} starts ${loc(s.start, NY)}`).toBe('09:00');
       expect(s.personId).toBe(['a', 'b', 'c'][((s.index % 3) + 3) % 3]);
       if (i > 0) {
-        expect(s.start.getTime()).toBe(shifts[i - 1].end.getTime());
-        expect(s.index).toBe(shifts[i - 1].index + 1);
-        expect(s.personId).not.toBe(shifts[i - 1].personId);
+        expect(s.start.getTime()).toBe(shifts[i - 1]!.end.getTime());
+        expect(s.index).toBe(shifts[i - 1]!.index + 1);
+        expect(s.personId).not.toBe(shifts[i - 1]!.personId);
       }
     });
     expect(lengths.filter((h) => h === 23)).toHaveLength(1);
@@ -127,8 +127,8 @@ describe('handoffs at wall times that do not exist or occur twice', () => {
     }
     const list = [...seen.values()].sort((x, y) => x.index - y.index);
     list.slice(1).forEach((s, i) => {
-      expect(s.index).toBe(list[i].index + 1);
-      expect(iso(s.start)).toBe(iso(list[i].end));
+      expect(s.index).toBe(list[i]!.index + 1);
+      expect(iso(s.start)).toBe(iso(list[i]!.end));
     });
     return seen;
   }
@@ -337,21 +337,21 @@ describe('segments and currentAndNext', () => {
     const from = at('2026-02-23T05:00:00Z');
     const to = new Date(from.getTime() + 8 * 7 * 24 * H);
     const segs = segments(busy, overrides, from, to);
-    expect(iso(segs[0].start)).toBe(iso(from));
-    expect(iso(segs[segs.length - 1].end)).toBe(iso(to));
+    expect(iso(segs[0]!.start)).toBe(iso(from));
+    expect(iso(segs[segs.length - 1]!.end)).toBe(iso(to));
     segs.slice(1).forEach((s, i) => {
-      expect(iso(s.start), 'contiguous').toBe(iso(segs[i].end));
-      const same = s.personId === segs[i].personId && s.layer === segs[i].layer && s.override === segs[i].override;
+      expect(iso(s.start), 'contiguous').toBe(iso(segs[i]!.end));
+      const same = s.personId === segs[i]!.personId && s.layer === segs[i]!.layer && s.override === segs[i]!.override;
       expect(same, `unmerged neighbours at ${loc(s.start, NY)}`).toBe(false);
     });
     const mismatches: string[] = [];
     let j = 0;
     for (let t = from.getTime(); t < to.getTime(); t += 10 * MIN) {
-      while (segs[j].end.getTime() <= t) j++;
+      while (segs[j]!.end.getTime() <= t) j++;
       const want = onCallAt(busy, overrides, new Date(t));
-      if (segs[j].personId !== want.personId || segs[j].layer !== want.layer || segs[j].override !== want.override) {
+      if (segs[j]!.personId !== want.personId || segs[j]!.layer !== want.layer || segs[j]!.override !== want.override) {
         mismatches.push(
-          `${loc(new Date(t), NY)}: segment says ${segs[j].personId}@${segs[j].layer}, onCallAt ${want.personId}@${want.layer}`,
+          `${loc(new Date(t), NY)}: segment says ${segs[j]!.personId}@${segs[j]!.layer}, onCallAt ${want.personId}@${want.layer}`,
         );
       }
     }

@@ -193,10 +193,10 @@ describe('Slack modal: field kinds', () => {
   it('values typed before an error are shown again, for every field kind', () => {
     const typed = { name: 'Bea', notes: 'line one\n  line two', colour: 'blue', urgent: 'yes' };
     const b = blocks(refill(everyKind(), typed));
-    expect(b[0].element.initial_value).toBe('Bea');
-    expect(b[1].element.initial_value).toBe('line one\n  line two');
-    expect(b[2].element.initial_option).toEqual({ text: plain('Blue'), value: 'blue' });
-    expect(b[3].element.initial_options).toEqual([{ text: plain('Yes, it is urgent'), value: 'yes' }]);
+    expect(b[0]!.element.initial_value).toBe('Bea');
+    expect(b[1]!.element.initial_value).toBe('line one\n  line two');
+    expect(b[2]!.element.initial_option).toEqual({ text: plain('Blue'), value: 'blue' });
+    expect(b[3]!.element.initial_options).toEqual([{ text: plain('Yes, it is urgent'), value: 'yes' }]);
     // Nothing typed: nothing preselected.
     const empty = blocks(everyKind());
     expect(empty.map((x) => [x.element.initial_value, x.element.initial_option, x.element.initial_options])).toEqual(
@@ -204,14 +204,14 @@ describe('Slack modal: field kinds', () => {
     );
     // An unticked box and a choice that is not an option preselect nothing.
     const other = blocks(refill(everyKind(), { colour: 'green', urgent: 'no' }));
-    expect(other[2].element).not.toHaveProperty('initial_option');
-    expect(other[3].element).not.toHaveProperty('initial_options');
+    expect(other[2]!.element).not.toHaveProperty('initial_option');
+    expect(other[3]!.element).not.toHaveProperty('initial_options');
   });
 
   it('an initial text longer than the input allows is cut to max_length (Slack refuses the view otherwise)', () => {
     const b = blocks(refill(everyKind(), { name: 'x'.repeat(60) }));
-    expect(b[0].element.initial_value).toBe('x'.repeat(40));
-    expect(b[0].element.max_length).toBe(40);
+    expect(b[0]!.element.initial_value).toBe('x'.repeat(40));
+    expect(b[0]!.element.max_length).toBe(40);
   });
 
   it('user text in labels, placeholders and options cannot mention anyone', () => {
@@ -241,34 +241,34 @@ describe('Slack modal: the incident forms', () => {
       ['summary', 'plain_text_input', true],
       ['page', 'checkboxes', true],
     ]);
-    expect(b[0].element).toEqual({
+    expect(b[0]!.element).toEqual({
       type: 'plain_text_input',
       action_id: 'value',
       initial_value: 'Checkout fails',
       max_length: 100,
       placeholder: plain('Checkout fails with 502'),
     });
-    expect(b[1].element.options).toEqual([
+    expect(b[1]!.element.options).toEqual([
       { text: plain('SEV1'), value: 'SEV1', description: plain('Customer-facing outage') },
       { text: plain('SEV2'), value: 'SEV2', description: plain('Degraded service') },
       { text: plain('SEV3'), value: 'SEV3', description: plain('Minor impact') },
       { text: plain('SEV4'), value: 'SEV4', description: plain('No customer impact') },
     ]);
-    expect(b[1].element).not.toHaveProperty('initial_option');
-    expect(b[2].element.options).toEqual([
+    expect(b[1]!.element).not.toHaveProperty('initial_option');
+    expect(b[2]!.element.options).toEqual([
       { text: plain('Payments API'), value: 'payments-api', description: plain('payments-api · tier 1') },
       { text: plain('Ledger'), value: 'ledger', description: plain('ledger · tier 2') },
       { text: plain('Edge Gateway'), value: 'edge-gateway', description: plain('edge-gateway · tier 1') },
       { text: plain('Not sure yet'), value: '-' },
     ]);
-    expect(b[3].element).toEqual({
+    expect(b[3]!.element).toEqual({
       type: 'plain_text_input',
       action_id: 'value',
       multiline: true,
       max_length: 1000,
       placeholder: plain('What is happening, who is affected'),
     });
-    expect(b[4].element).toEqual({
+    expect(b[4]!.element).toEqual({
       type: 'checkboxes',
       action_id: 'value',
       options: [{ text: plain('Page the on-call now'), value: 'yes' }],
@@ -288,19 +288,19 @@ describe('Slack modal: the incident forms', () => {
       page: 'yes',
     };
     const b = blocks(declareForm(dir, typed));
-    expect(b[0].element.initial_value).toBe('DB');
-    expect(b[1].element.initial_option).toEqual({
+    expect(b[0]!.element.initial_value).toBe('DB');
+    expect(b[1]!.element.initial_option).toEqual({
       text: plain('SEV1'),
       value: 'SEV1',
       description: plain('Customer-facing outage'),
     });
-    expect(b[2].element.initial_option).toEqual({
+    expect(b[2]!.element.initial_option).toEqual({
       text: plain('Ledger'),
       value: 'ledger',
       description: plain('ledger · tier 2'),
     });
-    expect(b[3].element.initial_value).toBe('pool exhausted\nsince 06:00');
-    expect(b[4].element.initial_options).toEqual([{ text: plain('Page the on-call now'), value: 'yes' }]);
+    expect(b[3]!.element.initial_value).toBe('pool exhausted\nsince 06:00');
+    expect(b[4]!.element.initial_options).toEqual([{ text: plain('Page the on-call now'), value: 'yes' }]);
   });
 
   it('status, severity, role and resolve: the current value preselected where there is one', () => {
@@ -309,14 +309,14 @@ describe('Slack modal: the incident forms', () => {
     expect(status.title).toEqual(plain('INC-7 status'));
     expect(status.callback_id).toMatch(/^f1\|incident\.status\|7\|/);
     const [st, text] = status.blocks as unknown as Block[];
-    expect(st.element.options.map((o: { value: string }) => o.value)).toEqual([
+    expect(st!.element.options.map((o: { value: string }) => o.value)).toEqual([
       'investigating',
       'identified',
       'monitoring',
       'declined',
       'cancelled',
     ]);
-    expect(st.element.initial_option.value).toBe('identified');
+    expect(st!.element.initial_option.value).toBe('identified');
     expect(text).toMatchObject({
       block_id: 'text',
       optional: true,
@@ -324,19 +324,19 @@ describe('Slack modal: the incident forms', () => {
     });
 
     const [sev] = renderModal(severityForm(dir, i), {}, strict).blocks as unknown as Block[];
-    expect(sev.element.initial_option).toEqual({
+    expect(sev!.element.initial_option).toEqual({
       text: plain('SEV3'),
       value: 'SEV3',
       description: plain('Minor impact'),
     });
 
     const [role, person] = renderModal(roleForm(dir, i), {}, strict).blocks as unknown as Block[];
-    expect(role.element.options.map((o: { value: string }) => o.value)).toEqual([
+    expect(role!.element.options.map((o: { value: string }) => o.value)).toEqual([
       'commander',
       'communications',
       'scribe',
     ]);
-    expect(person.element.options[0]).toEqual({
+    expect(person!.element.options[0]).toEqual({
       text: plain('Alice Example'),
       value: 'alice',
       description: plain('alice'),
@@ -364,23 +364,23 @@ describe('Slack modal: the incident forms', () => {
   it('status, severity, role and resolve shown again keep what the user chose, not the current value', () => {
     const i = incident({ status: 'investigating', severity: 'SEV2' });
     const [st, text] = blocks(statusForm(i, { status: 'monitoring', text: 'rolled back' }));
-    expect(st.element.initial_option).toEqual({ text: plain('Monitoring'), value: 'monitoring' });
-    expect(text.element.initial_value).toBe('rolled back');
+    expect(st!.element.initial_option).toEqual({ text: plain('Monitoring'), value: 'monitoring' });
+    expect(text!.element.initial_value).toBe('rolled back');
     const [role, person] = blocks(roleForm(dir, i, { role: 'scribe', person: 'carol' }));
-    expect(role.element.initial_option).toEqual({ text: plain('scribe'), value: 'scribe' });
-    expect(person.element.initial_option).toEqual({
+    expect(role!.element.initial_option).toEqual({ text: plain('scribe'), value: 'scribe' });
+    expect(person!.element.initial_option).toEqual({
       text: plain('Carol Danvers'),
       value: 'carol',
       description: plain('carol'),
     });
     const [sev] = blocks(severityForm(dir, i, { severity: 'SEV1' }));
-    expect(sev.element.initial_option).toEqual({
+    expect(sev!.element.initial_option).toEqual({
       text: plain('SEV1'),
       value: 'SEV1',
       description: plain('Customer-facing outage'),
     });
     const [summary] = blocks(resolveForm(i, { summary: 'Rolled back the deploy' }));
-    expect(summary.element.initial_value).toBe('Rolled back the deploy');
+    expect(summary!.element.initial_value).toBe('Rolled back the deploy');
   });
 });
 
@@ -421,11 +421,11 @@ describe('Slack modal: limits', () => {
     expect(() => renderModal(form, {}, strict)).toThrow(/INPUT_LABEL exceeded: 2001 > 2000/);
     const { cut, policy } = lenient();
     const b = renderModal(form, {}, policy).blocks as unknown as Block[];
-    expect(b[0].label.text).toHaveLength(SLACK_MODAL.LABEL);
-    expect(b[0].label.text.endsWith(TRUNCATION_MARK)).toBe(true);
-    expect(b[0].element.placeholder.text).toBe('P'.repeat(149) + '…');
-    expect(b[2].element.options[0].text.text).toBe('O'.repeat(75 - TRUNCATION_MARK.length) + TRUNCATION_MARK);
-    expect(b[2].element.options[0].description.text).toHaveLength(SLACK_MODAL.OPTION_DESCRIPTION);
+    expect(b[0]!.label.text).toHaveLength(SLACK_MODAL.LABEL);
+    expect(b[0]!.label.text.endsWith(TRUNCATION_MARK)).toBe(true);
+    expect(b[0]!.element.placeholder.text).toBe('P'.repeat(149) + '…');
+    expect(b[2]!.element.options[0].text.text).toBe('O'.repeat(75 - TRUNCATION_MARK.length) + TRUNCATION_MARK);
+    expect(b[2]!.element.options[0].description.text).toHaveLength(SLACK_MODAL.OPTION_DESCRIPTION);
     expect(cut).toEqual(['slack:INPUT_LABEL', 'slack:PLACEHOLDER', 'slack:OPTION_TEXT', 'slack:OPTION_DESCRIPTION']);
   });
 
@@ -436,7 +436,7 @@ describe('Slack modal: limits', () => {
     );
     const { cut, policy } = lenient();
     const b = renderModal(everyKind({ colour: { options } }), {}, policy).blocks as unknown as Block[];
-    expect(b[2].element.options).toHaveLength(SLACK_MODAL.OPTIONS);
+    expect(b[2]!.element.options).toHaveLength(SLACK_MODAL.OPTIONS);
     expect(cut).toEqual(['slack:SELECT_OPTIONS']);
   });
 

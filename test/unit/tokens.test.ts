@@ -55,8 +55,8 @@ describe('authenticate', () => {
 });
 
 describe('authorize', () => {
-  const ci = dir.policy.api.tokens[0];
-  const ops = dir.policy.api.tokens[1];
+  const ci = dir.policy.api.tokens[0]!;
+  const ops = dir.policy.api.tokens[1]!;
 
   it('allows a scope the token holds, on its services', () => {
     expect(authorize(ci, 'findings:write', 'payments-api')).toEqual({ ok: true });

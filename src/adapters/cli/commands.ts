@@ -158,7 +158,7 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
           io,
           'STEWARD_API_TOKEN is not set: a token with the scope changes:read is needed (npm run steward -- token new <id>)',
         );
-      return changeWait({ ref: o.rest[0], base, token: settings.apiToken, timeout: o.opts.timeout ?? '30m' }, io);
+      return changeWait({ ref: o.rest[0]!, base, token: settings.apiToken, timeout: o.opts.timeout ?? '30m' }, io);
     },
   },
   'token new': {
@@ -253,7 +253,7 @@ export async function runCli(
   const commands: Record<string, CliCommand> = { ...CLI_COMMANDS, ...moduleCommands(modules) };
   // Two-word commands first (`kev import`), then one-word ones (`import <file>`).
   const two = commands[argv.slice(0, 2).join(' ')];
-  const cmd = two ?? commands[argv[0]];
+  const cmd = two ?? commands[argv[0] ?? ''];
   if (!cmd) {
     io.err(
       `usage: steward <command>\n${Object.values(commands)

@@ -23,7 +23,7 @@ function localUser(): string {
 }
 
 function synopsis(decl: CliCommandDecl): string {
-  return decl.usage.split(' — ')[0];
+  return decl.usage.split(' — ')[0] ?? decl.usage;
 }
 
 export function moduleCommands(modules: readonly StewardModule[]): Record<string, CliCommand> {
@@ -43,10 +43,15 @@ export function moduleCommands(modules: readonly StewardModule[]): Record<string
         }
         let file: Uint8Array | undefined;
         if (decl.readsFile) {
+          const path = parsed.rest[0];
+          if (path === undefined) {
+            io.err(`usage: ${synopsis(decl)}`);
+            return 2;
+          }
           try {
-            file = readFileSync(parsed.rest[0]);
+            file = readFileSync(path);
           } catch (err) {
-            io.err(`cannot read ${parsed.rest[0]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+            io.err(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
             return 2;
           }
         }

@@ -16,12 +16,20 @@ export function options(
   const rest: string[] = [];
   const opts: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
-    if (!m) rest.push(args[i]);
-    else if (!names.includes(m[1])) return `unknown option --${m[1]} (known: ${names.map((n) => `--${n}`).join(', ')})`;
-    else if (m[2] !== undefined) opts[m[1]] = m[2];
-    else if (i + 1 < args.length) opts[m[1]] = args[++i];
-    else return `--${m[1]} needs a value`;
+    const arg = args[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) {
+      rest.push(arg);
+      continue;
+    }
+    const name = m[1]!;
+    const next = args[i + 1];
+    if (!names.includes(name)) return `unknown option --${name} (known: ${names.map((n) => `--${n}`).join(', ')})`;
+    else if (m[2] !== undefined) opts[name] = m[2];
+    else if (next !== undefined) {
+      opts[name] = next;
+      i++;
+    } else return `--${name} needs a value`;
   }
   return { rest, opts };
 }

@@ -130,10 +130,10 @@ export function startConsole(
       return show(await dispatcher.action(inv(), dispatcher.actions.encode(cmd)));
     }
     const meta = /^\/(join|leave|pin)\b\s*(.*)$/.exec(input);
-    if (meta) return metaCommand(meta[1], meta[2].trim());
+    if (meta) return metaCommand(meta[1]!, meta[2]!.trim());
     if (input.startsWith('/')) {
       const [, name, text = ''] = /^\/(\S+)\s*(.*)$/s.exec(input)!;
-      return show(await dispatcher.command(inv(), name, text));
+      return show(await dispatcher.command(inv(), name!, text));
     }
     if (channel) {
       const id = gateway.say();

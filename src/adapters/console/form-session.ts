@@ -17,8 +17,15 @@ export class FormSession {
     return this.form.fields.find((f) => f.id === id)?.label ?? id;
   }
 
-  prompt(): string {
+  /** The field being asked; asking or answering a complete form is a caller's mistake. */
+  private current(): FormField {
     const f = this.queue[0];
+    if (!f) throw new Error(`form "${this.form.title}" has no field left to ask`);
+    return f;
+  }
+
+  prompt(): string {
+    const f = this.current();
     const def = f.initial ? ` [${f.initial}]` : '';
     if (f.kind === 'boolean') return `${f.label} (y/N):`;
     if (f.kind === 'select') {
@@ -32,7 +39,7 @@ export class FormSession {
 
   /** Takes one answer; returns a problem to show (and asks again) or null. */
   answer(raw: string): string | null {
-    const f = this.queue[0];
+    const f = this.current();
     const input = raw.trim();
     let value: string | undefined = input || f.initial;
     if (f.kind === 'boolean') value = /^(y|yes|true|1)$/i.test(input) ? 'yes' : undefined;

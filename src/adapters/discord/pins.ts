@@ -54,7 +54,7 @@ export function watchPins(
       const { items, hasMore } = await channel.messages.fetchPins({ cache: false, ...(before ? { before } : {}) });
       for (const item of items) await record(item.message);
       if (!hasMore || !items.length) break;
-      before = items[items.length - 1].pinnedTimestamp;
+      before = items[items.length - 1]!.pinnedTimestamp;
     }
   }
 

@@ -12,7 +12,7 @@ export class TrustedProxies {
   /** `entries` are checked by the settings (src/config/env.ts); a bad one still throws here. */
   constructor(entries: readonly string[]) {
     for (const e of entries) {
-      const [address, prefix] = e.split('/');
+      const [address = '', prefix] = e.split('/');
       const family = isIP(address);
       if (!family) throw new Error(`trusted proxy "${e}" is not an IP address or CIDR range`);
       const type = family === 4 ? 'ipv4' : 'ipv6';
@@ -31,14 +31,14 @@ export class TrustedProxies {
 /** `::ffff:192.0.2.1` (IPv4 mapped into IPv6) is `192.0.2.1`, so one client has one key. */
 function plain(address: string): string {
   const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  return m ? m[1] : address;
+  return m ? m[1]! : address;
 }
 
 /** One X-Forwarded-For element as an address: brackets and an IPv4 port dropped; undefined when not an IP. */
 function forwardedAddress(raw: string): string | undefined {
   let a = raw.trim();
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
-  if (bracketed) a = bracketed[1];
+  if (bracketed) a = bracketed[1]!;
   else if (/^\d{1,3}(?:\.\d{1,3}){3}:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
   return isIP(a) ? plain(a) : undefined;
 }
@@ -59,8 +59,8 @@ export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): st
   const text = Array.isArray(header) ? header.join(',') : (header ?? '');
   const hops = text.split(',').slice(-MAX_HOPS);
   let client = peer;
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const a = forwardedAddress(hops[i]);
+  for (const hop of hops.reverse()) {
+    const a = forwardedAddress(hop);
     if (a === undefined) break;
     client = a;
     if (!trusted.has(a)) break;

@@ -62,11 +62,8 @@ export async function readJson<S extends z.ZodType>(
   const text = body.value.toString('utf8').trim();
   let value: unknown;
   if (text) {
-    const type = String(req.headers['content-type'] ?? 'application/json')
-      .split(';')[0]
-      .trim()
-      .toLowerCase();
-    if (type !== 'application/json')
+    const [mediaType = ''] = String(req.headers['content-type'] ?? 'application/json').split(';');
+    if (mediaType.trim().toLowerCase() !== 'application/json')
       return {
         ok: false,
         problem: { status: 415, body: { error: 'unsupported media type', detail: 'send application/json' } },

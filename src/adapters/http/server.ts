@@ -64,16 +64,16 @@ export function routeTable(
   const matches = (c: Compiled, parts: string[]): Record<string, string> | undefined => {
     if (c.segments.length !== parts.length) return undefined;
     const params: Record<string, string> = {};
-    for (let i = 0; i < parts.length; i++) {
-      const seg = c.segments[i];
+    for (const [i, part] of parts.entries()) {
+      const seg = c.segments[i]!;
       if (seg.startsWith(':')) {
-        if (!parts[i]) return undefined;
+        if (!part) return undefined;
         try {
-          params[seg.slice(1)] = decodeURIComponent(parts[i]);
+          params[seg.slice(1)] = decodeURIComponent(part);
         } catch {
           return undefined;
         }
-      } else if (seg !== parts[i]) return undefined;
+      } else if (seg !== part) return undefined;
     }
     return params;
   };
@@ -132,7 +132,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
         : newRequestId();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
-    const path = (req.url ?? '/').split('?')[0];
+    const [path = '/'] = (req.url ?? '/').split('?');
     const found = find(req.method ?? 'GET', path);
     if (!found || found === 'method')
       return json(res, found ? 405 : 404, { error: found ? 'method not allowed' : 'not found' });

@@ -93,7 +93,7 @@ export function inlineErrors(
   if (!ids.length) return undefined;
   const errors: Record<string, string> = {};
   for (const [field, message] of Object.entries(fields)) {
-    const id = ids.includes(field) ? field : ids[0];
+    const id = ids.includes(field) ? field : ids[0]!;
     errors[id] = errors[id] ? `${errors[id]} ${message}` : message;
   }
   return errors;

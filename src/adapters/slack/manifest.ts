@@ -31,11 +31,11 @@ export function withSlashCommands(manifest: string, registry: Registry): string 
   const at = lines.indexOf('  slash_commands:');
   if (at < 0) throw new Error('the Slack manifest has no features.slash_commands block');
   let start = at;
-  while (start > 0 && lines[start - 1].startsWith('  #')) start--;
+  while (start > 0 && lines[start - 1]?.startsWith('  #')) start--;
   // Only the generated header is replaced; other comments above the block stay.
   const header = lines.slice(start, at).findIndex((l) => l.startsWith('  # Generated from the modules'));
   start = header < 0 ? at : start + header;
   let end = at + 1;
-  while (end < lines.length && lines[end].startsWith('    ')) end++;
+  while (end < lines.length && lines[end]?.startsWith('    ')) end++;
   return [...lines.slice(0, start), slackSlashCommands(registry).trimEnd(), ...lines.slice(end)].join('\n');
 }

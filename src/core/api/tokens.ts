@@ -80,9 +80,12 @@ export class FailureLimiter {
   }
 
   check(client: string): LimitCheck {
-    const recent = this.recent(client, this.opts.clock.now().getTime());
+    const now = this.opts.clock.now().getTime();
+    const recent = this.recent(client, now);
     if (recent.length < this.max) return { ok: true };
-    const waitMs = recent[recent.length - this.max] + this.windowMs - this.opts.clock.now().getTime();
+    // The failure that leaves the window first (with max 0 there is none: a whole window).
+    const oldest = recent[recent.length - this.max] ?? now;
+    const waitMs = oldest + this.windowMs - now;
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
 

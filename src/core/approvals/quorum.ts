@@ -137,19 +137,21 @@ function resolve(entry: ApproveEntry, input: QuorumInput): Resolved {
  * (augmenting paths; entries with fewer eligible people are tried first). Returns per entry the people counted.
  */
 function assign(approving: readonly string[], eligible: readonly Set<string>[], needed: readonly number[]): string[][] {
+  // `eligible`, `needed` and `counted` run in parallel: one element per entry, indexed by `order`.
   const counted: string[][] = eligible.map(() => []);
-  const order = eligible.map((_, i) => i).sort((a, b) => eligible[a].size - eligible[b].size || a - b);
+  const order = eligible.map((_, i) => i).sort((a, b) => eligible[a]!.size - eligible[b]!.size || a - b);
   const place = (p: string, seen: Set<number>): boolean => {
     for (const e of order) {
-      if (!eligible[e].has(p) || seen.has(e)) continue;
+      if (!eligible[e]!.has(p) || seen.has(e)) continue;
       seen.add(e);
-      if (counted[e].length < needed[e]) {
-        counted[e].push(p);
+      const mine = counted[e]!;
+      if (mine.length < needed[e]!) {
+        mine.push(p);
         return true;
       }
-      for (const q of counted[e]) {
+      for (const q of mine) {
         if (place(q, seen)) {
-          counted[e] = counted[e].map((x) => (x === q ? p : x));
+          counted[e] = mine.map((x) => (x === q ? p : x));
           return true;
         }
       }
@@ -165,25 +167,28 @@ function assign(approving: readonly string[], eligible: readonly Set<string>[], 
  * connected to the short ones through shared people, what they need together, and who can give it.
  */
 function jointShortage(best: string[][], eligible: readonly Set<string>[], needed: readonly number[]) {
-  const short = best.map((c, i) => c.length < needed[i]);
+  const short = best.map((c, i) => c.length < needed[i]!);
   if (!short.some(Boolean)) return null;
   const entries = new Set(short.flatMap((s, i) => (s ? [i] : [])));
   for (let grew = true; grew;) {
     grew = false;
-    const people = new Set([...entries].flatMap((i) => [...eligible[i]]));
+    const people = new Set([...entries].flatMap((i) => [...eligible[i]!]));
     eligible.forEach((e, i) => {
       if (!entries.has(i) && [...e].some((p) => people.has(p))) grew = Boolean(entries.add(i));
     });
   }
   const list = [...entries].sort((a, b) => a - b);
-  const people = [...new Set(list.flatMap((i) => [...eligible[i]]))];
-  return { entries: list, people, need: list.reduce((n, i) => n + needed[i], 0) };
+  const people = [...new Set(list.flatMap((i) => [...eligible[i]!]))];
+  return { entries: list, people, need: list.reduce((n, i) => n + needed[i]!, 0) };
 }
 
 export function evaluateQuorum(input: QuorumInput): Quorum {
   const noun = input.noun ?? 'change';
-  const resolved = input.requirements.map((e) => resolve(e, input));
-  const eligible = resolved.map((r) => new Set(r.named.filter((id) => id !== input.requester)));
+  const resolved = input.requirements.map((entry) => {
+    const r = resolve(entry, input);
+    return { ...r, entry, eligible: new Set(r.named.filter((id) => id !== input.requester)) };
+  });
+  const eligible = resolved.map((r) => r.eligible);
   const needed = resolved.map((r) => r.needed);
   const approvers = [...new Set(eligible.flatMap((s) => [...s]))];
   const isApprover = new Set(approvers);
@@ -209,26 +214,29 @@ export function evaluateQuorum(input: QuorumInput): Quorum {
     if (approving.includes(d.personId)) continue;
     approving.push(d.personId);
     counted = assign(approving, eligible, needed);
-    if (counted.every((c, i) => c.length >= needed[i])) {
+    if (counted.every((c, i) => c.length >= needed[i]!)) {
       state = 'approved';
       approval = d;
     }
   }
 
-  const entries: EntryProgress[] = resolved.map((r, i) => ({
-    entry: input.requirements[i],
-    label: r.label,
-    needed: r.needed,
-    eligible: [...eligible[i]],
-    counted: counted[i],
-    met: counted[i].length >= r.needed,
-    ...(eligible[i].size < r.needed ? { unmeetable: r.shortfall(eligible[i].size) } : {}),
-  }));
+  const entries: EntryProgress[] = resolved.map((r, i) => {
+    const got = counted[i] ?? [];
+    return {
+      entry: r.entry,
+      label: r.label,
+      needed: r.needed,
+      eligible: [...r.eligible],
+      counted: got,
+      met: got.length >= r.needed,
+      ...(r.eligible.size < r.needed ? { unmeetable: r.shortfall(r.eligible.size) } : {}),
+    };
+  });
   const unmeetable = entries.flatMap((e) => (e.unmeetable ? [e.unmeetable] : []));
   if (unmeetable.length === 0 && resolved.length > 0) {
     const shortage = jointShortage(assign(approvers, eligible, needed), eligible, needed);
     if (shortage) {
-      const labels = shortage.entries.map((i) => resolved[i].label);
+      const labels = shortage.entries.map((i) => resolved[i]!.label);
       const names = shortage.people.map((id) => input.directory.person(id)?.name ?? id).join(', ');
       const list =
         labels.length === 2 ? labels.join(' and ') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`;

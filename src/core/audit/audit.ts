@@ -190,7 +190,7 @@ export async function markAuditKeyEnabled(store: Store, at: Date): Promise<boole
     const page = await store.auditReader.page(after, VERIFY_PAGE);
     if (page.length === 0) break;
     if (page.some((r) => r.mac !== undefined)) return false;
-    after = page[page.length - 1].seq;
+    after = page[page.length - 1]!.seq;
   }
   await store.transaction((tx) =>
     tx.audit.append({ actor: { platform: 'system' }, action: 'audit.key_enabled', subject: 'audit' }, at),
@@ -203,7 +203,7 @@ export function parseHead(text: string): AuditHead | string {
   const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim().toLowerCase());
   if (!m)
     return `expected <seq>:<sha256 hex>, e.g. 42:${'0'.repeat(64)} (as "audit verify" prints the head; got "${text.length > 80 ? `${text.slice(0, 80)}…` : text}")`;
-  return { seq: Number(m[1]), hash: m[2] };
+  return { seq: Number(m[1]), hash: m[2]! };
 }
 
 export const formatHead = (head: AuditHead) => `${head.seq}:${head.hash}`;

@@ -53,6 +53,7 @@ export class Catalog {
     const d = this.dir();
     let services = d.allServices();
     let teams = d.allTeams();
+    let ofTeam: string | undefined;
     if (cmd.team) {
       const team = d.team(cmd.team);
       if (!team)
@@ -62,6 +63,7 @@ export class Catalog {
           `Teams: ${teams.map((t) => t.id).join(', ') || 'none'}`,
         );
       teams = [team];
+      ofTeam = team.name;
       services = d.servicesOfTeam(team.id);
     }
     if (services.length === 0) {
@@ -85,7 +87,7 @@ export class Catalog {
       }));
     const sorted = [...services].sort((a, b) => a.tier - b.tier || a.name.localeCompare(b.name));
     const card: Card = {
-      title: cmd.team ? `Services of ${teams[0].name}` : 'Service catalog',
+      title: ofTeam !== undefined ? `Services of ${ofTeam}` : 'Service catalog',
       tone: 'info',
       body: [
         txt(
@@ -205,11 +207,12 @@ export class Catalog {
     const sch = d.schedule(t.schedule)!;
     const rotations = [...(sch.rotation ? [sch.rotation] : []), ...(sch.layers ?? []).map((l) => l.rotation)];
     const people = new Set(rotations.flatMap((r) => r.members)).size;
+    const [first] = rotations;
     return [
       txt('on call in '),
       code(sch.id),
       txt(
-        ` (${people} in rotation${rotations.length > 1 ? `, ${rotations.length} layers` : `, every ${rotations[0].every}`})`,
+        ` (${people} in rotation${rotations.length > 1 ? `, ${rotations.length} layers` : first ? `, every ${first.every}` : ''})`,
       ),
     ];
   }

@@ -19,7 +19,7 @@ function parse(text: string) {
     case 'show':
       if (args.length !== 1)
         return invalid('COMMAND.INVALID', '/service show needs exactly one service id.', `Usage: ${USAGE}`);
-      return build(ServiceOps.show, { id: args[0].toLowerCase() }, label, USAGE);
+      return build(ServiceOps.show, { id: args[0]!.toLowerCase() }, label, USAGE);
     default:
       return invalid('COMMAND.INVALID', `/service has no subcommand "${sub}".`, `Usage: ${USAGE}`);
   }

@@ -45,7 +45,7 @@ export function appliesTo(freeze: Freeze, serviceId: string): boolean {
 export function localInstant(text: string, zone: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(text);
   if (!m) throw new Error(`not a local time: ${JSON.stringify(text)}`);
-  const [y, mo, d, h, mi] = m.slice(1).map(Number);
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
   return resolveLocal(Date.UTC(y, mo - 1, d, h, mi), zone).at;
 }
 

@@ -163,7 +163,7 @@ export const changesModule: StewardModule = {
         run(O.list, async (ctx, a) => {
           const zone = k.dir().timezoneOf(ctx.actor.person?.id);
           const day = DateTime.fromJSDate(ctx.now, { zone }).startOf('day');
-          const range =
+          const range: [DateTime, DateTime] | null =
             a.filter === 'today'
               ? [day, day.plus({ days: 1 })]
               : a.filter === 'week'

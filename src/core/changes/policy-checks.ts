@@ -58,7 +58,7 @@ function uncoveredSubjects(p: Policy): string[] {
         (via) => !matchRule(p.changes.rules, { ...k, service: s.id, team: s.team, tier: s.tier, via }),
       );
       // Missed either way: said once, without how it was opened.
-      const how = missed.length === 1 ? HOW[missed[0]] : '';
+      const how = missed.length === 1 ? HOW[missed[0]!] : '';
       if (missed.length)
         out.push(
           `${k.kind === 'emergency' ? 'an' : 'a'} ${k.kind}${k.risk ? ` ${k.risk}-risk` : ''} change of ${s.id}${how}`,

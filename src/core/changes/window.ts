@@ -43,9 +43,12 @@ export function resolveLocal(wall: number, zone: string): LocalResolution {
     .filter((c) => z.offset(c.at) === c.o)
     .map((c) => c.at)
     .sort((a, b) => a - b);
-  if (valid.length === 1) return { kind: 'exists', at: new Date(valid[0]) };
-  if (valid.length > 1) return { kind: 'ambiguous', at: new Date(valid[0]), later: new Date(valid[valid.length - 1]) };
-  return { kind: 'gap', at: new Date(Math.max(...candidates.map((c) => c.at))) };
+  const first = valid[0];
+  const last = valid.at(-1);
+  if (first === undefined || last === undefined)
+    return { kind: 'gap', at: new Date(Math.max(...candidates.map((c) => c.at))) };
+  if (valid.length === 1) return { kind: 'exists', at: new Date(first) };
+  return { kind: 'ambiguous', at: new Date(first), later: new Date(last) };
 }
 
 /** The wall time (UTC-labelled milliseconds) shown in `zone` at instant `at`. */
@@ -74,7 +77,8 @@ export function parseWindow(text: string, opts: WindowOptions): WindowParse {
   // Trimmed first, so that the pattern has no lazy part before trailing blanks (which made it quadratic).
   const m = /^(?:(now)|(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2}))\s*([+-])\s*(\S.*)$/i.exec(text.trim());
   if (!m) return fail(WINDOW_FORMAT_HINT);
-  const length = readDuration(m[8]);
+  // Groups 7 and 8 are not optional; 2-6 are all present when 1 ("now") is not.
+  const length = readDuration(m[8]!);
   if (length === null) return fail(`"${m[8]}" is not a length: use e.g. +30m, +2h, +1d or +1h30m`);
   if (m[7] === '-') return fail('the window ends before it starts: give its length after "+", e.g. +2h');
   if (length < MIN) return fail('the window has no length: give it one such as +30m or +2h');
@@ -86,10 +90,10 @@ export function parseWindow(text: string, opts: WindowOptions): WindowParse {
   if (m[1]) {
     start = now;
   } else {
-    const [year, month, day, hour, minute] = m.slice(2, 7).map(Number);
-    const date = `${m[2]}-${m[3].padStart(2, '0')}-${m[4].padStart(2, '0')}`;
+    const [year, month, day, hour, minute] = m.slice(2, 7).map(Number) as [number, number, number, number, number];
+    const date = `${m[2]}-${m[3]!.padStart(2, '0')}-${m[4]!.padStart(2, '0')}`;
     if (!DateTime.fromObject({ year, month, day }, { zone: 'UTC' }).isValid) return fail(`${date} is not a date`);
-    const time = `${m[5].padStart(2, '0')}:${m[6]}`;
+    const time = `${m[5]!.padStart(2, '0')}:${m[6]}`;
     if (hour > 23 || minute > 59) return fail(`${time} is not a time of day`);
     const local = resolveLocal(Date.UTC(year, month - 1, day, hour, minute), timezone);
     if (local.kind === 'gap') return fail(`that time does not exist on ${date} in ${timezone} (clocks go forward)`);

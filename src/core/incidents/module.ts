@@ -27,7 +27,7 @@ function parse(line: string) {
   const inc = /^INC-(\d+)\b\s*(.*)$/is.exec(rest);
   if (inc) {
     incident = Number(inc[1]);
-    rest = inc[2];
+    rest = inc[2]!;
   }
   const words = tokenize(rest);
   const label = `/incident ${sub}`;
@@ -61,7 +61,7 @@ function parse(line: string) {
     case 'sev':
       if (words.length !== 1)
         return invalid('COMMAND.INVALID', '/incident severity needs one severity, e.g. SEV1.', `Usage: ${USAGE}`);
-      return build(O.severity, { incident, severity: words[0].toUpperCase() }, label, USAGE);
+      return build(O.severity, { incident, severity: words[0]!.toUpperCase() }, label, USAGE);
     case 'role':
       if (words.length !== 2)
         return invalid(
@@ -69,7 +69,7 @@ function parse(line: string) {
           '/incident role needs a role and a person, e.g. /incident role commander @bea.',
           `Usage: ${USAGE}`,
         );
-      return build(O.role, { incident, role: words[0].toLowerCase(), user: words[1] }, label, USAGE);
+      return build(O.role, { incident, role: words[0]!.toLowerCase(), user: words[1] }, label, USAGE);
     case 'resolve':
       return build(O.resolve, { incident, summary: opt(rest) }, label, USAGE);
     case 'list':

@@ -90,7 +90,9 @@ export class IncidentService {
           pageOncall: v.page && !noPage,
           declaredAt: at,
           roles: {
-            [dir.policy.incidents.roles.includes('commander') ? 'commander' : dir.policy.incidents.roles[0]]: person.id,
+            // The policy names at least one role.
+            [dir.policy.incidents.roles.includes('commander') ? 'commander' : dir.policy.incidents.roles[0]!]:
+              person.id,
           },
           warRoom: { platform: ctx.inv.platform, channelId: null, name: null, state: 'pending', error: null },
         },
@@ -202,7 +204,7 @@ export class IncidentService {
     const i = found.value;
     if (!isOpen(i.status)) return this.closed(i);
     // A form opens only for someone who may submit it (the status form: any status change; the role form: any role).
-    const actions: IncidentAction[] =
+    const actions: [IncidentAction, ...IncidentAction[]] =
       form === 'status' ? ['status', 'close'] : form === 'role' ? ['role', 'commander'] : [form];
     if (!actions.some((a) => this.may(ctx, i, a))) return refuse(this.dir, i, actions[0]);
     const f =

@@ -46,7 +46,7 @@ function cancel(args: string[]) {
       '/oncall override cancel needs the override (#3, shown by /oncall) or a schedule id.',
       `Usage: ${USAGE}`,
     );
-  return build(OnCallOps.cancel, { override: args[0].toLowerCase() }, '/oncall override cancel', USAGE);
+  return build(OnCallOps.cancel, { override: args[0]!.toLowerCase() }, '/oncall override cancel', USAGE);
 }
 
 function parse(line: string) {

@@ -166,8 +166,9 @@ export class OnCall {
         tone: 'neutral',
         body: [txt('Name one: /oncall <schedule or service>.')],
       });
-    const last = cards[cards.length - 1];
-    cards[cards.length - 1] = { ...last, context: [...(last.context ?? []), txt(' · times in your time zone')] };
+    const last = cards.at(-1);
+    if (last)
+      cards[cards.length - 1] = { ...last, context: [...(last.context ?? []), txt(' · times in your time zone')] };
     return ok(ephemeral(...cards));
   }
 
@@ -283,7 +284,7 @@ export class OnCall {
           : `Steward cannot tell which schedule ${cover.name} should cover.`,
         `Name it: /oncall override @${cover.id} ${duration} <schedule>`,
       );
-    const s = candidates[0];
+    const s = candidates[0]!;
     if (!this.mayOverride(me.id, s))
       return fail(
         'AUTH.FORBIDDEN',
@@ -457,12 +458,12 @@ export class OnCall {
     const mine = rows.filter((r) => r.personId === me || r.createdBy === me);
     const describe = (r: OncallOverrideRow) =>
       `#${r.id} ${dir.person(r.personId)?.name ?? r.personId} ${r.startsAt > now ? `from ${minuteUtc(r.startsAt)} ` : ''}until ${minuteUtc(overrideEnd(r))}${ids.length > 1 ? ` on ${r.scheduleId}` : ''}`;
-    if (mine.length === 1) return ok(mine[0]);
+    if (mine.length === 1) return ok(mine[0]!);
     if (mine.length > 1)
       return fail(
         'COMMAND.INVALID',
         `You have ${mine.length} overrides on ${target}: ${mine.map(describe).join('; ')}. Which one?`,
-        `Name it by its id: /oncall override cancel #${mine[0].id}`,
+        `Name it by its id: /oncall override cancel #${mine[0]!.id}`,
       );
     return fail(
       'OVERRIDE.NOT_FOUND',

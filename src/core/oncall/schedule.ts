@@ -157,7 +157,7 @@ function compileRotation(rotation: Rotation, zone: IANAZone): CompiledRotation {
   const everyMs = parseDuration(rotation.every);
   const h = /^(?:([A-Za-z]{3})\s+)?(\d{1,2}:\d{2})$/.exec(rotation.handoff.trim());
   if (!h) throw new Error(`not a handoff ("HH:MM" or "Mon HH:MM"): ${JSON.stringify(rotation.handoff)}`);
-  const handoff = minutesOf(h[2]);
+  const handoff = minutesOf(h[2]!);
   let anchorDay = dayOfDate(rotation.start ?? DEFAULT_START);
   if (h[1]) anchorDay += mod(weekdayIndex(h[1]) - weekdayOf(anchorDay), 7);
   const calendarDays = /[dw]$/.test(rotation.every.trim()) ? everyMs / DAY : null;
@@ -195,7 +195,7 @@ function shiftOf(c: CompiledRotation, k: number): Shift {
   if (c.members.length === 0) throw new Error('rotation has no members');
   return {
     index: k,
-    personId: c.members[mod(k, c.members.length)],
+    personId: c.members[mod(k, c.members.length)]!,
     start: new Date(shiftStart(c, k)),
     end: new Date(shiftStart(c, k + 1)),
   };
@@ -266,7 +266,7 @@ function evaluate(cs: CompiledSpec, overrides: readonly Override[], t: number): 
   const override = overrideAt(overrides, t);
   if (override) return { personId: override.personId, layer: null, override };
   for (let i = cs.layers.length - 1; i >= 0; i--) {
-    const { rotation, windows } = cs.layers[i];
+    const { rotation, windows } = cs.layers[i]!;
     if (rotation && covers(cs.zone, windows, t))
       return { personId: shiftOf(rotation, shiftIndex(rotation, t)).personId, layer: i, override: null };
   }
@@ -319,7 +319,7 @@ function timeline(cs: CompiledSpec, overrides: readonly Override[], a: number, b
   const cuts = boundaries(cs, overrides, a, b);
   const out: Segment[] = [];
   cuts.forEach((t, i) => {
-    const end = new Date(i + 1 < cuts.length ? cuts[i + 1] : b);
+    const end = new Date(cuts[i + 1] ?? b);
     const who = evaluate(cs, overrides, t);
     const prev = out[out.length - 1];
     if (prev && prev.personId === who.personId && prev.layer === who.layer && prev.override === who.override)
@@ -353,9 +353,15 @@ export function currentAndNext(
   const t = now.getTime();
   const segs = timeline(compileSpec(spec), overrides, t - horizonMs, t + horizonMs);
   const run = (j: number): { seg: Segment; last: number } => {
+    const first = segs[j];
+    if (!first) throw new Error(`the timeline has no segment at ${now.toISOString()}`);
+    let last = first;
     let k = j;
-    while (k + 1 < segs.length && segs[k + 1].personId === segs[j].personId) k++;
-    return { seg: { ...segs[j], end: segs[k].end }, last: k };
+    for (let n = segs[k + 1]; n && n.personId === first.personId; n = segs[k + 1]) {
+      last = n;
+      k++;
+    }
+    return { seg: { ...first, end: last.end }, last: k };
   };
   const current = run(segs.findIndex((s) => s.start.getTime() <= t && t < s.end.getTime()));
   return { current: current.seg, next: current.last + 1 < segs.length ? run(current.last + 1).seg : null };

@@ -105,6 +105,7 @@ export class Escalator {
 
   private async notify(tx: Tx, before: Page, step: PageStep, level: number, now: Date) {
     const lvl = before.path.levels[level];
+    if (!lvl) throw new Error(`page ${before.id} has no escalation level ${level}`);
     const targets = await this.resolve(tx, lvl.notify, now);
     const teamMembers = targets.teams.flatMap((t) => this.dir.team(t)?.members ?? []);
     const notified = [...new Set([...before.notified, ...targets.people.map((x) => x.person), ...teamMembers])];
@@ -332,7 +333,7 @@ export class Escalator {
       // Due as of the answer, not the question: the transaction may have waited for the connection.
       const now = this.d.clock.now().getTime();
       const due = soon.filter((s) => s.dueAt.getTime() <= now);
-      if (!due.length) return soon.length ? Math.max(0, soon[0].dueAt.getTime() - now) : ESCALATION_POLL_MS;
+      if (!due.length) return soon.length ? Math.max(0, soon[0]!.dueAt.getTime() - now) : ESCALATION_POLL_MS;
       let fired = 0;
       await runLimited(due, this.d.store.writeConcurrency, async (s) => {
         try {
@@ -357,7 +358,7 @@ async function runLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<vo
   let i = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (i < items.length) await fn(items[i++]);
+      while (i < items.length) await fn(items[i++]!);
     }),
   );
 }

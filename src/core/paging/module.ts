@@ -27,8 +27,8 @@ function parse(line: string) {
   const text = line.trim();
   // Discord's subcommands arrive as "service <id> <message>" and "person <@id> <message>".
   const keyword = /^(service|person)\s+(\S+\s*.*)$/is.exec(text);
-  const m = /^(\S*)\s*(.*)$/s.exec(keyword ? keyword[2] : text)!;
-  const [target, message] = [m[1], m[2].trim()];
+  const m = /^(\S*)\s*(.*)$/s.exec(keyword ? keyword[2]! : text)!;
+  const [target, message] = [m[1]!, m[2]!.trim()];
   if (target.toLowerCase() === 'list' && !message) return build(PageOps.list, {}, '/page', USAGE);
   if (!target) return invalid('COMMAND.INVALID', '/page needs who to page and a message.', `Usage: ${USAGE}`);
   if (!message)

@@ -70,7 +70,7 @@ function parse(text: string) {
     }
     case 'show':
     case 'exception': {
-      const n = args.length === 1 ? readFindingRef(args[0]) : null;
+      const n = args.length === 1 ? readFindingRef(args[0]!) : null;
       if (n === null)
         return invalid(
           'COMMAND.INVALID',

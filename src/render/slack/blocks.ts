@@ -24,7 +24,7 @@ const SLACK_SPECIAL = /[&<>]/g;
 const SLACK_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 export function escapeSlack(s: string): string {
-  return defuseMassMentions(s.replace(SLACK_SPECIAL, (c) => SLACK_ENTITY[c]));
+  return defuseMassMentions(s.replace(SLACK_SPECIAL, (c) => SLACK_ENTITY[c] ?? c));
 }
 
 /**

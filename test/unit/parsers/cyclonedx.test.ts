@@ -134,7 +134,7 @@ describe('CycloneDX with vulnerabilities', () => {
       ['CVE-2024-1002', 'busybox', 'apk', '1.36.1-r2', 'medium'],
       ['CVE-2024-1003', 'busybox', 'apk', '1.36.1-r2', 'unknown'],
     ]);
-    expect(r.findings[2].cvss).toEqual({ score: 4.3, vector: 'AV:N/AC:M/Au:N/C:N/I:P/A:N', version: '2.0' });
+    expect(r.findings[2]!.cvss).toEqual({ score: 4.3, vector: 'AV:N/AC:M/Au:N/C:N/I:P/A:N', version: '2.0' });
   });
 
   it('a product VEX without component versions gives one finding per affected version', () => {

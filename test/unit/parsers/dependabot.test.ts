@@ -108,7 +108,7 @@ describe('GitHub Dependabot alerts', () => {
       location: { target: 'acme/web/requirements/base.txt' },
     });
     expect(ip.cvss).toMatchObject({ score: 6.9, version: '4.0' });
-    const noCve = r.findings[1];
+    const noCve = r.findings[1]!;
     expect(noCve.vulnId).toBe('GHSA-2222-3333-4422');
     expect(noCve.cvss).toBeUndefined();
   });

@@ -49,7 +49,7 @@ describe('Grype JSON', () => {
     const r = parsed(grype([match()]));
     expect(r.format).toBe('grype');
     expect(r.scanner).toEqual({ name: 'grype', version: '0.84.0' });
-    const f = r.findings[0];
+    const f = r.findings[0]!;
     expect(f.vulnId).toBe('CVE-2020-8203');
     expect(f.aliases).toEqual(['GHSA-p6mc-m468-83gw']);
     expect(f.key).toBe('CVE-2020-8203|npm/lodash|4.17.15|image:registry.example.com/payments/api');
@@ -89,7 +89,7 @@ describe('Grype JSON', () => {
       ],
     });
     const g = parsed(grype([match()]));
-    expect(trivy.findings[0].key).toBe(g.findings[0].key);
+    expect(trivy.findings[0]!.key).toBe(g.findings[0]!.key);
     // Directory scans agree on the lockfile path ("/app/…" in Grype, "app/…" in Trivy).
     const dir = parsed(grype([match()], { type: 'directory', target: '.' }));
     const fs = parsed({
@@ -107,8 +107,8 @@ describe('Grype JSON', () => {
         },
       ],
     });
-    expect(dir.findings[0].key).toBe('CVE-2020-8203|npm/lodash|4.17.15|target:app/package-lock.json');
-    expect(fs.findings[0].key).toBe(dir.findings[0].key);
+    expect(dir.findings[0]!.key).toBe('CVE-2020-8203|npm/lodash|4.17.15|target:app/package-lock.json');
+    expect(fs.findings[0]!.key).toBe(dir.findings[0]!.key);
   });
 
   it('severities, Negligible as none, CVSS-only severity, no fix, KEV and EPSS', () => {
@@ -160,7 +160,7 @@ describe('Grype JSON', () => {
           artifact: { name: 'glibc', version: '2.34-60.el9', type: 'rpm', purl: '' },
         }),
       ]),
-    ).findings[0];
+    ).findings[0]!;
     expect(f.package).toEqual({ name: 'glibc', ecosystem: 'rpm' });
   });
 

@@ -46,7 +46,7 @@ describe('OSV-Scanner JSON', () => {
     );
     expect(r.format).toBe('osv-scanner');
     expect(r.findings).toHaveLength(1);
-    const f = r.findings[0];
+    const f = r.findings[0]!;
     expect(f).toMatchObject({
       vulnId: 'CVE-2024-22195',
       aliases: ['GHSA-h5c8-rqwp-cp95', 'PYSEC-2024-1'],

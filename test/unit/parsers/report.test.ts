@@ -124,11 +124,11 @@ describe('parseReport', () => {
       Results: [
         {
           ...trivy.Results[0],
-          Vulnerabilities: [{ ...trivy.Results[0].Vulnerabilities[0], Description: `  ${'x'.repeat(5000)}  ` }],
+          Vulnerabilities: [{ ...trivy.Results[0]!.Vulnerabilities[0], Description: `  ${'x'.repeat(5000)}  ` }],
         },
       ],
     };
-    const d = parsed(long).findings[0].description!;
+    const d = parsed(long).findings[0]!.description!;
     expect(d).toHaveLength(2000);
     expect(d.endsWith('x…')).toBe(true);
   });

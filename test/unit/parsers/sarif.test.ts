@@ -79,10 +79,10 @@ describe('SARIF 2.1.0', () => {
       ]),
     );
     expect(r.findings).toHaveLength(2);
-    expect(r.findings[0].key).toBe('R1|generic/||target:a.py|R1@a.py:3#aa:1');
+    expect(r.findings[0]!.key).toBe('R1|generic/||target:a.py|R1@a.py:3#aa:1');
     // A line number of 0 (lockfile results) is no line.
     expect(
-      parsed(log([{ ruleId: 'R2', message: { text: 'm' }, locations: at('yarn.lock', 0) }])).findings[0].location,
+      parsed(log([{ ruleId: 'R2', message: { text: 'm' }, locations: at('yarn.lock', 0) }])).findings[0]!.location,
     ).toEqual({ target: 'yarn.lock', file: 'yarn.lock' });
   });
 
@@ -142,8 +142,8 @@ describe('SARIF 2.1.0', () => {
     );
     expect(r.findings).toHaveLength(2);
     expect(r.suppressed).toBe(1);
-    expect(r.findings[0].suppression).toEqual({ state: 'inSource', justification: 'test fixture' });
-    expect(r.findings[1].suppression).toBeUndefined();
+    expect(r.findings[0]!.suppression).toEqual({ state: 'inSource', justification: 'test fixture' });
+    expect(r.findings[1]!.suppression).toBeUndefined();
   });
 
   it('an empty run is a valid, empty report', () => {

@@ -120,7 +120,7 @@ describe('Trivy JSON', () => {
     (report.Results[1] as Record<string, unknown>).Packages = [
       { ID: '@babel/traverse@7.22.0', Locations: [{ StartLine: 120, EndLine: 131 }] },
     ];
-    const f = parsed(report).findings[0];
+    const f = parsed(report).findings[0]!;
     expect(f.package).toEqual({ name: '@babel/traverse', ecosystem: 'npm', purl: 'pkg:npm/%40babel/traverse@7.22.0' });
     expect(f.location).toEqual({
       image: 'registry.example.com/payments/api:1.4.2',
@@ -157,8 +157,8 @@ describe('Trivy JSON', () => {
       trivyImage([vuln({ Severity: 'MEDIUM' }), vuln({ Severity: 'CRITICAL', FixedVersion: '3.0.9-r0' })]),
     );
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0].severity).toBe('critical');
-    expect(r.findings[0].fixedVersions).toEqual(['3.0.8-r0', '3.0.9-r0']);
+    expect(r.findings[0]!.severity).toBe('critical');
+    expect(r.findings[0]!.fixedVersions).toEqual(['3.0.8-r0', '3.0.9-r0']);
   });
 
   it('a report without Results is valid and empty: Trivy omits Results when nothing was scanned', () => {

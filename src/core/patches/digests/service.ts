@@ -223,9 +223,10 @@ export class DigestService {
       const previous = await this.d.store.transaction((tx) => tx.digests.latest(id));
       cards.push(this.card(await this.compute(id, ctx.now, previous, null, false)));
     }
-    if (teams.length > shown.length)
-      cards[cards.length - 1].context = [
-        ...(cards[cards.length - 1].context ?? []),
+    const last = cards.at(-1);
+    if (last && teams.length > shown.length)
+      last.context = [
+        ...(last.context ?? []),
         txt(` Also your teams ${teams.slice(shown.length).join(', ')}: /patch digest <team>.`),
       ];
     return ok(ephemeral(...cards));

@@ -75,7 +75,8 @@ export function findingEntries(deps: FindingEntryDeps) {
         };
       const refused = ctx.cannotActOn(service);
       if (refused) return { status: 403, body: { error: 'forbidden', detail: refused } };
-      const type = (r.header('content-type') ?? 'application/json').split(';')[0].trim().toLowerCase();
+      const [mediaType = ''] = (r.header('content-type') ?? 'application/json').split(';');
+      const type = mediaType.trim().toLowerCase();
       if (!TYPES.has(type))
         return { status: 415, body: { error: 'unsupported media type', detail: `send ${[...TYPES].join(', ')}` } };
       if (!deps.dir().service(service))

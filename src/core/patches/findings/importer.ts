@@ -105,6 +105,7 @@ export async function importReport(
     const findings = parsed.findings as (NormalizedFinding | undefined)[];
     for (let i = 0; i < findings.length; i++) {
       const f = findings[i]!;
+      const digest = digests[i]!; // digests run in parallel with the findings
       findings[i] = undefined; // its memory can go once compared
       if (writes.length >= WRITE_CHUNK) await flush();
       listed.add(f.key);
@@ -113,7 +114,7 @@ export async function importReport(
       const scanners = { ...(before?.scanners ?? {}), [scanner]: word };
       const state = stateOf(scanners);
       if (word === 'suppressed') counts.suppressed++;
-      if (before && before.digest === digests[i] && before.state === state && sameScanners(before.scanners, scanners)) {
+      if (before && before.digest === digest && before.state === state && sameScanners(before.scanners, scanners)) {
         if (word === 'open') counts.unchanged++;
         continue;
       }
@@ -124,7 +125,7 @@ export async function importReport(
         events.push({ findingId: before.id, kind: 'reopened', detail: `listed again by ${scanner}`, at: now });
       } else {
         if (word === 'open') counts.unchanged++;
-        if (before.digest !== digests[i]) counts.changed++;
+        if (before.digest !== digest) counts.changed++;
         if (before.state !== state)
           events.push({
             findingId: before.id,
@@ -132,7 +133,7 @@ export async function importReport(
             detail: f.suppression?.justification ?? f.suppression?.state,
             at: now,
           });
-        else if (before.digest !== digests[i])
+        else if (before.digest !== digest)
           events.push({ findingId: before.id, kind: 'changed', detail: `${scanner}: details changed`, at: now });
       }
       const firstSeenAt = before?.firstSeenAt ?? now;
@@ -176,7 +177,7 @@ export async function importReport(
           knownExploited,
           kevDueDate,
         }),
-        digest: digests[i],
+        digest,
       });
     }
     await flush();

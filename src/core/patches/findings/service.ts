@@ -84,7 +84,7 @@ export class PatchesService {
     const firstImport = imports.find((i) => i.at.getTime() === f.firstSeenAt.getTime());
     // An identical report does not rewrite the row: it was last seen at the latest import of a scanner listing it.
     const listing = imports.filter((i) => i.scanner in f.scanners);
-    const lastSeenAt = listing.length ? listing[listing.length - 1].at : f.lastSeenAt;
+    const lastSeenAt = listing.at(-1)?.at ?? f.lastSeenAt;
     const audit = (await this.deps.store.auditReader.bySubject(`finding:${ref}`, 50)).map((e) => ({
       at: e.at,
       action: e.action,

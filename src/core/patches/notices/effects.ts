@@ -60,7 +60,7 @@ export function reminderCard(
     ],
     buttons: [
       ...(findings.length === 1
-        ? [{ label: 'Request exception', command: call(PatchOps.exception, { finding: findings[0].id }) }]
+        ? [{ label: 'Request exception', command: call(PatchOps.exception, { finding: findings[0]!.id }) }]
         : []),
       ...(services.length === 1
         ? [

@@ -192,7 +192,7 @@ const ECOSYSTEM = new Map<string, string>(
 export function ecosystemOf(name: string | null | undefined): string {
   if (!name) return 'generic';
   const n = name.trim().toLowerCase();
-  return ECOSYSTEM.get(n) ?? ECOSYSTEM.get(n.split(':')[0]) ?? n;
+  return ECOSYSTEM.get(n) ?? ECOSYSTEM.get(n.split(':')[0] ?? n) ?? n;
 }
 
 export interface PackageFromPurl {

@@ -17,7 +17,7 @@ export function parseJson(text: string, byteLength: number): JsonResult {
   if (byteLength === 0) return { ok: false, reason: 'the report is empty (0 bytes)' };
   const first = text.search(/\S/);
   if (first < 0) return { ok: false, reason: `the report is blank (${byteLength} bytes of whitespace)` };
-  const c = text[first];
+  const c = text.charAt(first);
   if (c === '<')
     return {
       ok: false,
@@ -100,13 +100,13 @@ export function locateJsonError(text: string): JsonError | null {
       }
       i++;
       if (i >= n) return fail('an escape', 'an unfinished string');
-      const e = text[i];
+      const e = text.charAt(i);
       if ('"\\/bfnrt'.includes(e)) i++;
       else if (e === 'u') {
         i++;
         for (let k = 0; k < 4; k++, i++) {
           if (i >= n) return fail('a hex digit', 'an unfinished string');
-          if (!HEX.test(text[i])) return fail('a hex digit');
+          if (!HEX.test(text.charAt(i))) return fail('a hex digit');
         }
       } else return fail('an escape (one of " \\ / b f n r t u)');
     }
@@ -149,7 +149,7 @@ export function locateJsonError(text: string): JsonError | null {
     ws();
     if (state === 'value') {
       if (i >= n) return fail('a value');
-      const c = text[i];
+      const c = text.charAt(i);
       let err: JsonError | null;
       if (c === '{' || c === '[') {
         stack.push(c === '{' ? 'object' : 'array');

@@ -64,7 +64,7 @@ function closure(name: string, entries: Map<string, Entry>, memo: Map<string, st
   const seen = new Set<string>();
   const queue = [...(entries.get(name)?.effects ?? [])];
   for (let i = 0; i < queue.length && seen.size < DEPENDENTS_LIMIT; i++) {
-    const n = queue[i];
+    const n = queue[i]!;
     if (seen.has(n) || n === name) continue;
     seen.add(n);
     for (const e of entries.get(n)?.effects ?? []) {
@@ -112,7 +112,7 @@ function toFinding(entry: Entry, a: z.output<typeof Advisory>, dependents: strin
 /** "<1.14.8" or ">=1.0.0 <1.14.8" → ["1.14.8"]; other ranges name no single fixed version. */
 function fixedFromRange(range: string | null | undefined): string[] {
   const m = range?.trim().match(/(?:^|\s)<\s*v?(\d[\w.+-]*)$/);
-  return m ? [m[1]] : [];
+  return m ? [m[1]!] : [];
 }
 
 function remediation(fix: Entry['fixAvailable']): string {

@@ -131,7 +131,10 @@ function toFinding(
   return withKey(f, `${ruleId}@${uri ?? ''}:${startLine ?? ''}#${fp}`);
 }
 
-const firstValue = (o: Record<string, string> | undefined) => (o ? o[Object.keys(o).sort()[0]] : undefined);
+function firstValue(o: Record<string, string> | undefined): string | undefined {
+  const [key] = Object.keys(o ?? {}).sort();
+  return key === undefined ? undefined : o?.[key];
+}
 const tagIds = (tags: unknown) =>
   Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && (CVE.test(t) || GHSA.test(t))) : [];
 
@@ -140,11 +143,11 @@ function packageInMessage(m: string): { name: string; version: string; fixed: st
   const trivy = m.match(/^Package: (\S+)\nInstalled Version: (\S+)/);
   if (trivy)
     return {
-      name: trivy[1],
-      version: trivy[2],
+      name: trivy[1]!,
+      version: trivy[2]!,
       fixed: uniq((m.match(/\nFixed Version: ([^\n]*)/)?.[1] ?? '').split(',')),
     };
   const grype = m.match(/ package: ([^,\s]+), version (\S+) was found/);
-  if (grype) return { name: grype[1], version: grype[2], fixed: [] };
+  if (grype) return { name: grype[1]!, version: grype[2]!, fixed: [] };
   return undefined;
 }

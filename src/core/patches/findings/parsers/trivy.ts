@@ -190,6 +190,7 @@ function pickCvss(v: Vuln): Cvss | undefined {
   );
   for (const source of order) {
     const c = all[source];
+    if (!c) continue;
     if (c.V40Score != null) return { score: c.V40Score, ...vec(c.V40Vector, '4.0') };
     if (c.V3Score != null) return { score: c.V3Score, ...vec(c.V3Vector, '3.1') };
     if (c.V2Score != null) return { score: c.V2Score, ...vec(c.V2Vector, '2.0') };

@@ -8,6 +8,7 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, label: str
   const r = schema.safeParse(value);
   if (r.success) return { ok: true, data: r.data };
   const issue = r.error.issues[0];
+  if (!issue) return { ok: false, reason: `not a valid ${label} report` };
   const path = formatPath(issue.path);
   return {
     ok: false,
