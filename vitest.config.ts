@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time: most tests wait on the databases, child processes and sockets rather
+    // than on the CPU (the default is one fewer than the CPUs, which is one here).
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });
