@@ -177,6 +177,7 @@ export class Escalator {
     await refreshCopies(tx, p, now);
   }
 
+  /** The page message of step `seq` to one address, once per page, step and address. */
   private enqueue(
     tx: Tx,
     p: Page,
@@ -185,13 +186,7 @@ export class Escalator {
     kind: 'dm' | 'channel',
     at: Date,
   ) {
-    return enqueue(
-      tx.outbox,
-      PageSend,
-      `page_send:${p.number}:${seq}:${a.platform}:${a.to}`,
-      { page: p.number, seq, platform: a.platform, to: a.to, kind },
-      at,
-    );
+    return this.stepMessage(PageSend, 'page_send', tx, p, seq, a, kind, at);
   }
 
   /**
@@ -261,7 +256,21 @@ export class Escalator {
     return pageRef(p);
   }
 
+  /** "This page could not escalate" for step `seq` to one address, once per page, step and address. */
   private notice(
+    tx: Tx,
+    p: Page,
+    seq: number,
+    a: { platform: Platform; to: string },
+    kind: 'dm' | 'channel',
+    at: Date,
+  ) {
+    return this.stepMessage(PageStepFailed, 'page_step_failed', tx, p, seq, a, kind, at);
+  }
+
+  private stepMessage(
+    effect: typeof PageSend,
+    prefix: string,
     tx: Tx,
     p: Page,
     seq: number,
@@ -271,8 +280,8 @@ export class Escalator {
   ) {
     return enqueue(
       tx.outbox,
-      PageStepFailed,
-      `page_step_failed:${p.number}:${seq}:${a.platform}:${a.to}`,
+      effect,
+      `${prefix}:${p.number}:${seq}:${a.platform}:${a.to}`,
       { page: p.number, seq, platform: a.platform, to: a.to, kind },
       at,
     );
