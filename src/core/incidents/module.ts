@@ -15,6 +15,7 @@ import { incidentHelp } from './help.js';
 import { IncidentQueries } from './queries.js';
 import { type IncidentFormName, IncidentService } from './service.js';
 import { isOpen, SETTABLE_STATUSES } from './model.js';
+import type { Tx } from '../ports.js';
 
 const USAGE =
   '/incident declare [title] · update <text> · status <status> [text] · severity <SEV> · role <role> <@user> · resolve [summary] · list · timeline · postmortem · stats [30d] · help';
@@ -263,20 +264,31 @@ export const incidentsModule: StewardModule = {
         const r = await inc.openForm(ctx, target.number!, name, values, target.nonce);
         return r.ok ? ok(r.value.form!) : r;
       };
-    const forIncident: PagingIncidents = {
-      async note(tx, n, text, at, actor, dedupe) {
+    /** A line another domain writes on an incident's timeline (once per dedupe key). */
+    const timelineNote =
+      (kind: 'page' | 'change') =>
+      async (
+        tx: Tx,
+        n: number,
+        text: string,
+        at: Date,
+        actor: { id: string; name: string } | null | undefined,
+        dedupe?: string,
+      ) => {
         const i = await tx.incidents.byNumber(n);
         if (i)
           await tx.incidents.addTimeline({
             incidentId: i.id,
             at,
-            kind: 'page',
+            kind,
             actorPerson: actor?.id ?? null,
             actorName: actor?.name ?? 'Steward',
             text,
             dedupeKey: dedupe,
           });
-      },
+      };
+    const forIncident: PagingIncidents = {
+      note: timelineNote('page'),
       async acknowledged(tx, n, at) {
         for (let attempt = 0; attempt < 3; attempt++) {
           const i = await tx.incidents.byNumber(n);
@@ -294,19 +306,7 @@ export const incidentsModule: StewardModule = {
         const i = await tx.incidents.byNumber(n);
         return i ? { open: isOpen(i.status), status: i.status, serviceId: i.serviceId } : null;
       },
-      async note(tx, n, text, at, actor, dedupe) {
-        const i = await tx.incidents.byNumber(n);
-        if (i)
-          await tx.incidents.addTimeline({
-            incidentId: i.id,
-            at,
-            kind: 'change',
-            actorPerson: actor?.id ?? null,
-            actorName: actor?.name ?? 'Steward',
-            text,
-            dedupeKey: dedupe,
-          });
-      },
+      note: timelineNote('change'),
     };
     return {
       operations: [

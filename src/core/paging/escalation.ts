@@ -42,6 +42,14 @@ export const ESCALATION_BATCH = 100;
 /** Tries to fire a step before it is set aside (the retries wait 1 s, 2 s, 4 s … between them). */
 export const STEP_MAX_ATTEMPTS = 8;
 
+/** What a step's message is: the page, or the notice that it could not escalate (with its send-key prefix). */
+interface StepMessage {
+  effect: typeof PageSend;
+  prefix: string;
+}
+const SEND: StepMessage = { effect: PageSend, prefix: 'page_send' };
+const STEP_FAILED: StepMessage = { effect: PageStepFailed, prefix: 'page_step_failed' };
+
 export class Escalator {
   /** Cancels the armed wait for the next pass. */
   private cancel: (() => void) | null = null;
@@ -114,10 +122,11 @@ export class Escalator {
     if (!p) return;
     let deliveries = 0;
     for (const { person } of targets.people)
-      for (const a of this.addresses(person)) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'dm', now));
+      for (const a of this.addresses(person))
+        deliveries += Number(await this.stepMessage(SEND, tx, p, step.seq, a, 'dm', now));
     for (const team of targets.teams)
       for (const a of this.teamChannels(team))
-        deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', now));
+        deliveries += Number(await this.stepMessage(SEND, tx, p, step.seq, a, 'channel', now));
     await tx.pages.recordTargets(step.id, targets);
     // Nobody reachable at this level (e.g. nobody on call): the next level is due at once.
     const due = new Date(now.getTime() + (deliveries > 0 ? lvl.ackTimeoutMs : 0));
@@ -146,10 +155,10 @@ export class Escalator {
     if (!p) return;
     const channels = p.path.team ? this.teamChannels(p.path.team) : [];
     let deliveries = 0;
-    for (const a of channels) deliveries += Number(await this.enqueue(tx, p, step.seq, a, 'channel', now));
+    for (const a of channels) deliveries += Number(await this.stepMessage(SEND, tx, p, step.seq, a, 'channel', now));
     // No team channel (e.g. a direct page): whoever paged hears it instead.
     if (!deliveries && p.createdBy)
-      for (const a of this.addresses(p.createdBy)) await this.enqueue(tx, p, step.seq, a, 'dm', now);
+      for (const a of this.addresses(p.createdBy)) await this.stepMessage(SEND, tx, p, step.seq, a, 'dm', now);
     const rounds = p.path.repeat + 1;
     await tx.pages.recordTargets(step.id, {
       people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [],
@@ -175,18 +184,6 @@ export class Escalator {
       'exhausted',
     );
     await refreshCopies(tx, p, now);
-  }
-
-  /** The page message of step `seq` to one address, once per page, step and address. */
-  private enqueue(
-    tx: Tx,
-    p: Page,
-    seq: number,
-    a: { platform: Platform; to: string },
-    kind: 'dm' | 'channel',
-    at: Date,
-  ) {
-    return this.stepMessage(PageSend, 'page_send', tx, p, seq, a, kind, at);
   }
 
   /**
@@ -239,10 +236,10 @@ export class Escalator {
     if (!p) return pageRef(before);
     let deliveries = 0;
     for (const a of p.path.team ? this.teamChannels(p.path.team) : [])
-      deliveries += Number(await this.notice(tx, p, step.seq, a, 'channel', now));
+      deliveries += Number(await this.stepMessage(STEP_FAILED, tx, p, step.seq, a, 'channel', now));
     // No team channel (e.g. a direct page): whoever paged hears it instead.
     if (!deliveries && p.createdBy)
-      for (const a of this.addresses(p.createdBy)) await this.notice(tx, p, step.seq, a, 'dm', now);
+      for (const a of this.addresses(p.createdBy)) await this.stepMessage(STEP_FAILED, tx, p, step.seq, a, 'dm', now);
     await noteOnIncident(
       this.d.incidents(),
       tx,
@@ -256,21 +253,9 @@ export class Escalator {
     return pageRef(p);
   }
 
-  /** "This page could not escalate" for step `seq` to one address, once per page, step and address. */
-  private notice(
-    tx: Tx,
-    p: Page,
-    seq: number,
-    a: { platform: Platform; to: string },
-    kind: 'dm' | 'channel',
-    at: Date,
-  ) {
-    return this.stepMessage(PageStepFailed, 'page_step_failed', tx, p, seq, a, kind, at);
-  }
-
+  /** A message of step `seq` to one address (the page itself, or its could-not-escalate notice), once per page, step and address. */
   private stepMessage(
-    effect: typeof PageSend,
-    prefix: string,
+    { effect, prefix }: StepMessage,
     tx: Tx,
     p: Page,
     seq: number,
