@@ -1,5 +1,6 @@
 // The modules Steward is composed of, in the order their commands and help are listed.
 // A new domain is one folder under src/core and one line here.
+import { alertsModule } from './core/alerts/module.js';
 import { catalogModule } from './core/catalog/module.js';
 import { changesModule } from './core/changes/module.js';
 import { helpModule } from './core/help/module.js';
@@ -15,6 +16,7 @@ export const STANDARD_MODULES: readonly StewardModule[] = [
   oncallModule,
   changesModule,
   patchesModule,
+  alertsModule,
   catalogModule,
   helpModule,
 ];

@@ -5,8 +5,11 @@ import type { z } from 'zod';
 import { authorize, type ApiScope, type ApiToken } from './api/tokens.js';
 import type { ActorRef } from './platform.js';
 
-/** Who comes in other than from chat. */
-export type Caller = { kind: 'token'; token: ApiToken } | { kind: 'cli'; user: string };
+/**
+ * Who comes in other than from chat: an API token, the local CLI user, or a sender that proves
+ * itself in its body (a PagerDuty routing key), which the route checks.
+ */
+export type Caller = { kind: 'token'; token: ApiToken } | { kind: 'cli'; user: string } | { kind: 'sender' };
 
 /** What an HTTP route or a CLI command is run with. */
 export interface EntryCtx {
@@ -45,14 +48,19 @@ export interface HttpInput {
 
 export interface HttpRouteDecl {
   method: 'GET' | 'POST';
-  /** `/api/v1/…`, with `:name` segments. */
+  /** `/api/v1/…`, with `:name` segments (or a drop-in path such as PagerDuty's `/v2/enqueue`). */
   path: string;
-  /** The token scope it needs (decided in Steward.http). */
-  scope: ApiScope;
+  /**
+   * The token scope it needs (decided in Steward.http), or `sender` for a route whose sender
+   * proves itself in the body (a routing key), checked by the route itself.
+   */
+  scope: ApiScope | 'sender';
   /** The operation it stands for, as the metrics name it (e.g. change.request). */
   op: string;
   /** A scanner report (up to STEWARD_MAX_REPORT_BYTES) rather than a small JSON body. */
   largeBody?: boolean;
+  /** The largest body it takes, when not the default (413 above). */
+  maxBytes?: number;
 }
 
 export type HttpRun = (ctx: EntryCtx, input: HttpInput) => Promise<HttpAnswer>;
@@ -99,7 +107,11 @@ export type CliRun = (ctx: EntryCtx, input: CliInput, io: CliIO) => Promise<numb
 
 /** The caller as log lines name it (a token's id, never the token; the CLI's user). */
 export const callerFields = (ctx: EntryCtx): Record<string, string> =>
-  ctx.caller.kind === 'token' ? { tokenId: ctx.caller.token.id } : { cliUser: ctx.caller.user };
+  ctx.caller.kind === 'token'
+    ? { tokenId: ctx.caller.token.id }
+    : ctx.caller.kind === 'cli'
+      ? { cliUser: ctx.caller.user }
+      : { caller: 'sender' };
 
 /** A request made with an API token, for a route needing `scope`. */
 export function tokenCtx(token: ApiToken, scope: ApiScope, now: Date): EntryCtx {
@@ -112,6 +124,17 @@ export function tokenCtx(token: ApiToken, scope: ApiScope, now: Date): EntryCtx 
       const r = authorize(token, scope, service);
       return r.ok ? undefined : r.reason;
     },
+  };
+}
+
+/** A request whose sender proves itself in the body (the route checks it and names the actor). */
+export function senderCtx(now: Date): EntryCtx {
+  return {
+    caller: { kind: 'sender' },
+    actor: { platform: 'api', platformUserId: 'sender' },
+    by: 'api:sender',
+    now,
+    cannotActOn: () => undefined,
   };
 }
 

@@ -31,7 +31,11 @@ export type ErrorCode =
   | 'FINDING.STATE'
   | 'EXCEPTION.NOT_FOUND'
   | 'EXCEPTION.OPEN'
-  | 'EXCEPTION.DECIDED';
+  | 'EXCEPTION.DECIDED'
+  | 'ALERT.NOT_FOUND'
+  | 'ALERT.UNCHANGED'
+  | 'SILENCE.NOT_FOUND'
+  | 'HEARTBEAT.NOT_FOUND';
 
 export interface CoreError {
   code: ErrorCode;

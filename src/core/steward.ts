@@ -11,7 +11,7 @@ import type { Ctx, Invocation } from './context.js';
 import { type CoreError, fail, invalidForm, type Outcome } from './errors.js';
 import { FormOps, formsKernel } from './forms/kernel.js';
 import { Identity } from './identity/identity.js';
-import { authorize, type ApiToken } from './api/tokens.js';
+import { authorize, type ApiScope, type ApiToken } from './api/tokens.js';
 import {
   type CliInput,
   type CliIO,
@@ -20,6 +20,7 @@ import {
   type HttpAnswer,
   type HttpInput,
   type HttpRun,
+  senderCtx,
   tokenCtx,
 } from './entry.js';
 import type { CalendarJob, IntervalJob } from './jobs/job.js';
@@ -232,18 +233,31 @@ export class Steward {
    * An HTTP API request of an authenticated token to a module's route (`METHOD /path`): the
    * route's scope is decided here, then the route runs with the token as its caller.
    */
-  async http(key: string, token: ApiToken, input: HttpInput): Promise<HttpAnswer> {
+  async http(key: string, token: ApiToken | null, input: HttpInput): Promise<HttpAnswer> {
     const decl = this.registry.routes.get(key);
     const run = this.routeRuns.get(key);
     if (!decl || !run) return { status: 404, body: { error: 'not found' } };
-    const may = authorize(token, decl.scope);
     let answer: HttpAnswer;
-    if (!may.ok) {
-      this.log.warn({ tokenId: token.id, scope: decl.scope, op: decl.op }, 'api request refused: out of scope');
-      answer = { status: 403, body: { error: 'forbidden', detail: may.reason } };
-    } else answer = await run(tokenCtx(token, decl.scope, this.deps.clock.now()), input);
+    if (decl.scope === 'sender') answer = await run(senderCtx(this.deps.clock.now()), input);
+    else if (!token) answer = { status: 401, body: { error: 'unauthorized' } };
+    else answer = await this.withToken(decl.scope, decl.op, token, run, input);
     this.counted(decl.op, 'http', answer.status < 400 ? 'ok' : String(answer.status));
     return answer;
+  }
+
+  private async withToken(
+    scope: ApiScope,
+    op: string,
+    token: ApiToken,
+    run: HttpRun,
+    input: HttpInput,
+  ): Promise<HttpAnswer> {
+    const may = authorize(token, scope);
+    if (!may.ok) {
+      this.log.warn({ tokenId: token.id, scope, op }, 'api request refused: out of scope');
+      return { status: 403, body: { error: 'forbidden', detail: may.reason } };
+    }
+    return run(tokenCtx(token, scope, this.deps.clock.now()), input);
   }
 
   /** A module's CLI command run on the host by `user` (its options and file read by the CLI adapter). */

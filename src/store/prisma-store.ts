@@ -17,6 +17,7 @@ import { PrismaOverrideRepo, PrismaPageRepo } from './pages.js';
 import { PrismaChangeRepo } from './changes.js';
 import { PrismaExceptionRepo } from './exceptions.js';
 import { PrismaFindingRepo } from './findings.js';
+import { PrismaAlertRepo } from './alerts.js';
 import { PrismaPatchDigestRepo } from './patch-digests.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
@@ -36,6 +37,7 @@ export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx {
     changes: new PrismaChangeRepo(tx),
     exceptions: new PrismaExceptionRepo(tx),
     digests: new PrismaPatchDigestRepo(tx),
+    alerts: new PrismaAlertRepo(tx),
   };
 }
 

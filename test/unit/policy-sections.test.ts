@@ -21,6 +21,7 @@ describe('policy sections', () => {
       'oncall:schedules',
       'changes:changes',
       'patches:patches',
+      'alerts:alerts',
     ]);
     for (const d of declared) expect(shape[d.key], `${d.module} declares ${d.key}`).toBe(d.schema);
   });

@@ -142,7 +142,7 @@ describe('policy', () => {
     expect(e.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'api.tokens[0].id: must be a lowercase slug: a-z, 0-9 and "-", at most 64 characters (got "CI")',
       'api.tokens[0].sha256: must be the SHA-256 of the token as 64 hex characters (npm run steward -- token new <id> prints it) (the value is not shown: it may be a token)',
-      'api.tokens[0].scopes[1]: Invalid option: expected one of "findings:write"|"changes:write"|"changes:read"|"policy:reload" (got "deploy")',
+      'api.tokens[0].scopes[1]: Invalid option: expected one of "findings:write"|"changes:write"|"changes:read"|"policy:reload"|"alerts:write"|"heartbeats:write" (got "deploy")',
       'api.tokens[1].sha256: is required (string)',
       'api.tokens[1].scopes: Too small: expected array to have >=1 items (got [])',
       'api.tokens[1].services: Too small: expected array to have >=1 items (got [])',

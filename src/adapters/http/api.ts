@@ -58,6 +58,8 @@ export interface Api {
    * `scope` labels the request in the metrics.
    */
   authenticated(scope: ApiScope, handler: ApiHandler): Route;
+  /** A route whose sender proves itself in the body (a routing key): no bearer token; the core checks it. */
+  open(handler: (r: Omit<ApiRequest, 'token' | 'forbidden'>) => ApiAnswer | Promise<ApiAnswer>): Route;
 }
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -127,6 +129,19 @@ export function createApi(deps: ApiDeps): Api {
   return {
     route: (scope, handler) => mount(scope, true, handler),
     authenticated: (scope, handler) => mount(scope, false, handler),
+    open: (handler) => async (req, res, params) => {
+      const url = new URL(req.url ?? '/', 'http://steward.invalid');
+      const client = clientAddress(req, trusted);
+      const answer = await handler({
+        req,
+        params,
+        query: url.searchParams,
+        client,
+        json: (schema, limit = DEFAULT_BODY_LIMIT) => readJson(req, schema, limit),
+      });
+      metrics.apiRequests.inc({ scope: 'sender', status: String(answer.status) });
+      send(res, answer);
+    },
   };
 }
 

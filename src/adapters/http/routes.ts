@@ -5,7 +5,8 @@ import type { HttpInput } from '../../core/entry.js';
 import type { Steward } from '../../core/steward.js';
 import type { Api } from './api.js';
 import { DEFAULT_BODY_LIMIT, readBody, readJson } from './io.js';
-import type { Route } from './server.js';
+import type { IncomingMessage } from 'node:http';
+import type { Route, RouteParams } from './server.js';
 
 export interface ModuleRouteOptions {
   /** STEWARD_MAX_REPORT_BYTES: the largest body of a route that takes reports (413 above). */
@@ -15,20 +16,22 @@ export interface ModuleRouteOptions {
 export function moduleRoutes(api: Api, steward: Steward, opts: ModuleRouteOptions): Record<string, Route> {
   const routes: Record<string, Route> = {};
   for (const [key, decl] of steward.registry.routes) {
-    const limit = decl.largeBody ? opts.maxReportBytes : DEFAULT_BODY_LIMIT;
-    routes[key] = api.authenticated(decl.scope, (r) => {
-      const input: HttpInput = {
-        params: r.params,
-        query: r.query,
-        header(name) {
-          const v = r.req.headers[name.toLowerCase()];
-          return Array.isArray(v) ? v.join(', ') : v;
-        },
-        body: () => readBody(r.req, limit),
-        json: (schema) => readJson(r.req, schema, limit),
-      };
-      return steward.http(key, r.token, input);
+    const limit = decl.maxBytes ?? (decl.largeBody ? opts.maxReportBytes : DEFAULT_BODY_LIMIT);
+    const input = (r: { req: IncomingMessage; params: RouteParams; query: URLSearchParams }): HttpInput => ({
+      params: r.params,
+      query: r.query,
+      header(name) {
+        const v = r.req.headers[name.toLowerCase()];
+        return Array.isArray(v) ? v.join(', ') : v;
+      },
+      body: () => readBody(r.req, limit),
+      json: (schema) => readJson(r.req, schema, limit),
     });
+    routes[key] =
+      decl.scope === 'sender'
+        ? // The sender proves itself in the body (a routing key): the route checks it.
+          api.open((r) => steward.http(key, null, input(r)))
+        : api.authenticated(decl.scope, (r) => steward.http(key, r.token, input(r)));
   }
   return routes;
 }

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { slug } from '../policy-kit.js';
 
 /** What an HTTP API token may do (PRODUCT.md "HTTP API and tokens"). */
-export const apiScope = z.enum(['findings:write', 'changes:write', 'changes:read', 'policy:reload']);
+export const apiScope = z.enum([
+  'findings:write',
+  'changes:write',
+  'changes:read',
+  'policy:reload',
+  'alerts:write',
+  'heartbeats:write',
+]);
 
 export const apiToken = z
   .object({

@@ -9,6 +9,7 @@ import { type Reply, br, ephemeral, join, strong, time, txt } from '../card.js';
 import { ok, type Outcome } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { freezesBetween } from './freeze.js';
+import { ALERT_CHANGES, type AlertChanges } from '../alerts/links.js';
 import { INCIDENT_CHANGES, type IncidentChanges } from '../incidents/links.js';
 import { onForm, run, provide, route, type StewardModule } from '../module.js';
 import { CHANGE_ROUTES, changeApi } from './api.js';
@@ -149,6 +150,19 @@ export const changesModule: StewardModule = {
     const O = ChangeOps;
     const api = changeApi(service);
     const form = (f: import('../card.js').Form): Outcome<Reply> => ok({ ...ephemeral(), form: f });
+    // An approved change in progress inside its window (alerts.changesSilence silences its service).
+    const forAlerts: AlertChanges = {
+      async inProgress(tx, serviceId, at) {
+        const [c] = await tx.changes.overlapping({
+          serviceId,
+          from: at,
+          to: new Date(at.getTime() + 1),
+          approvals: ['approved'],
+          phases: ['in_progress'],
+        });
+        return c ? { ref: changeRef(c), until: c.windowEnd } : null;
+      },
+    };
     const forIncidents: IncidentChanges = {
       async startedSince(serviceId, since) {
         const started = await k.store.transaction((tx) =>
@@ -300,7 +314,11 @@ export const changesModule: StewardModule = {
         interval: [{ name: 'changes-expire', everyMs: 30_000, run: async (now) => void (await service.expire(now)) }],
       },
       routes: [route(CHANGE_ROUTES.request, api.request), route(CHANGE_ROUTES.show, api.show)],
-      provides: [provide(CHANGE_SERVICE, service), provide(INCIDENT_CHANGES, forIncidents)],
+      provides: [
+        provide(CHANGE_SERVICE, service),
+        provide(INCIDENT_CHANGES, forIncidents),
+        provide(ALERT_CHANGES, forAlerts),
+      ],
     };
   },
 };

@@ -39,6 +39,8 @@ export interface EffectDeps {
   gateways: ReadonlyMap<Platform, ChatGateway>;
   /** Recent changes on an incident's service (absent: change approvals are not composed). */
   changes: () => IncidentChanges | undefined;
+  /** Change events from monitoring and deploy tools (absent: alerts are not composed). */
+  changeEvents?: () => IncidentChanges | undefined;
 }
 
 const MAX_NAME_ATTEMPTS = 10;
@@ -65,10 +67,15 @@ export function incidentEffects(d: EffectDeps): EffectHandler[] {
       .filter((x): x is string => !!x);
 
   const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
-  const recentChanges = async (i: Incident) =>
-    i.serviceId
-      ? ((await d.changes()?.startedSince(i.serviceId, new Date(i.declaredAt.getTime() - RECENT_CHANGES_MS))) ?? [])
-      : [];
+  const recentChanges = async (i: Incident) => {
+    if (!i.serviceId) return [];
+    const since = new Date(i.declaredAt.getTime() - RECENT_CHANGES_MS);
+    const [own, events] = await Promise.all([
+      d.changes()?.startedSince(i.serviceId, since),
+      d.changeEvents?.()?.startedSince(i.serviceId, since),
+    ]);
+    return [...(own ?? []), ...(events ?? [])].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+  };
 
   /** The war room could not be opened: record it, refresh the cards, tell the declarer (own item). */
   async function warRoomFailed(i: Incident, message: string) {

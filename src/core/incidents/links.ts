@@ -44,6 +44,8 @@ export interface IncidentPaging {
 }
 
 export const INCIDENT_CHANGES = linkKey<IncidentChanges>('incidents.changes');
+/** Changes recorded by monitoring and deploy tools (PagerDuty change events), listed beside Steward's own. */
+export const INCIDENT_CHANGE_EVENTS = linkKey<IncidentChanges>('incidents.change_events');
 
 /** What incidents ask of change approvals: "what changed?" on the incident's service. */
 export interface IncidentChanges {

@@ -6,7 +6,7 @@ import { ok } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { type FormReopen, onForm, run, provide, type StewardModule } from '../module.js';
 import { IncidentOps } from './ops.js';
-import { INCIDENT_CHANGES, INCIDENT_PAGING } from './links.js';
+import { INCIDENT_CHANGE_EVENTS, INCIDENT_CHANGES, INCIDENT_PAGING } from './links.js';
 import { CHANGE_INCIDENTS, type ChangeIncidents } from '../changes/links.js';
 import { PAGING_INCIDENTS, type PagingIncidents } from '../paging/links.js';
 import { incidentEffects } from './effects.js';
@@ -310,7 +310,7 @@ export const incidentsModule: StewardModule = {
     };
     return {
       operations: [
-        run(O.declare, (c, a) => inc.openDeclareForm(c, a.title)),
+        run(O.declare, (c, a) => inc.openDeclareForm(c, a.title, a.service)),
         run(O.update, (c, a) => inc.update(c, a.incident, a.text)),
         run(O.status, (c, a) => inc.setStatus(c, a.incident, a.status, a.text)),
         run(O.severity, (c, a) => inc.setSeverity(c, a.incident, a.severity)),
@@ -352,6 +352,7 @@ export const incidentsModule: StewardModule = {
         dir: k.dir,
         gateways: k.gateways,
         changes: () => k.link(INCIDENT_CHANGES),
+        changeEvents: () => k.link(INCIDENT_CHANGE_EVENTS),
       }),
       provides: [provide(PAGING_INCIDENTS, forIncident), provide(CHANGE_INCIDENTS, forChanges)],
       pinned: (platform, channelId, m) => inc.addPinned(platform, channelId, m),

@@ -36,9 +36,10 @@ export function pageTitle(dir: Directory, p: Page, stuck?: StuckStep | null): st
 
 /**
  * The message every target gets; all copies, on every platform, are edited to match the page.
- * `stuck`: the step that was set aside, when the page could not escalate.
+ * `stuck`: the step that was set aside, when the page could not escalate. `detail`: the progress
+ * of the alert group the page belongs to.
  */
-export function pageCard(dir: Directory, p: Page, stuck?: StuckStep | null): Card {
+export function pageCard(dir: Directory, p: Page, stuck?: StuckStep | null, detail?: string | null): Card {
   if (p.status !== 'open') stuck = null;
   const fields: Card['fields'] = [];
   if (p.serviceId)
@@ -46,6 +47,7 @@ export function pageCard(dir: Directory, p: Page, stuck?: StuckStep | null): Car
       label: 'Service',
       value: [txt(dir.service(p.serviceId)?.name ?? p.serviceId), txt(' '), code(p.serviceId)],
     });
+  if (detail) fields.push({ label: 'Alerts', value: [txt(detail)] });
   fields.push({ label: 'Paged by', value: p.createdBy ? personSpan(dir, p.createdBy) : [txt('Steward')] });
   if (p.incidentNumber !== null) fields.push({ label: 'Incident', value: [code(`INC-${p.incidentNumber}`)] });
   const path = p.path.policy ? [txt(' · '), code(p.path.policy)] : [];

@@ -5,6 +5,7 @@
 import { type Reply, inChannel } from '../card.js';
 import type { Directory } from '../directory.js';
 import { type EffectHandler, handle } from '../outbox/effects.js';
+import type { PagingAlerts } from '../alerts/links.js';
 import type { PagingIncidents } from './links.js';
 import { PageRefresh, PageRoom, PageSend, PageStepFailed } from './kinds.js';
 import { type ChatGateway, RetryableError, gatewayOf } from '../chat/gateway.js';
@@ -24,9 +25,16 @@ export interface PagingEffectDeps {
   gateways: ReadonlyMap<Platform, ChatGateway>;
   /** The incidents a page may belong to (absent: incidents are not composed). */
   incidents: () => PagingIncidents | undefined;
+  /** The alert group a page may belong to (its progress shows on the page card). */
+  alerts?: () => PagingAlerts | undefined;
 }
 
 export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
+  /** What every copy of the page card shows besides the page: the step set aside, the alert group's progress. */
+  const extras = async (tx: Tx, page: Page) => ({
+    stuck: await stuckStep(tx, page),
+    detail: (await d.alerts?.()?.detail(tx, { key: page.key, number: page.number })) ?? null,
+  });
   const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
   const load = async (n: number) => {
     const p = await d.store.transaction((tx) => tx.pages.byNumber(n));
@@ -41,8 +49,8 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
     gw: ChatGateway,
     send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>,
   ) {
-    const stuck = await d.store.transaction((tx) => stuckStep(tx, page));
-    const sent = await send(inChannel(pageCard(d.dir(), page, stuck)));
+    const x = await d.store.transaction((tx) => extras(tx, page));
+    const sent = await send(inChannel(pageCard(d.dir(), page, x.stuck, x.detail)));
     if (!sent) return;
     const now = await d.store.transaction(async (tx) => {
       await tx.pages.addMessage(
@@ -52,10 +60,11 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
         d.clock.now(),
       );
       const p = await tx.pages.byId(page.id);
-      return p && p.version !== page.version ? { page: p, stuck: await stuckStep(tx, p) } : null;
+      return p && p.version !== page.version ? { page: p, ...(await extras(tx, p)) } : null;
     });
     // The page may have moved on while this was being sent: bring this copy up to date.
-    if (now) await gw.edit(sent.channelId, sent.messageId, inChannel(pageCard(d.dir(), now.page, now.stuck)));
+    if (now)
+      await gw.edit(sent.channelId, sent.messageId, inChannel(pageCard(d.dir(), now.page, now.stuck, now.detail)));
   }
 
   /** One copy of the page card to one person (direct message) or team channel, once per send key, while the page is open. */
@@ -92,10 +101,10 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
       const page = await load(x.page);
       // A newer refresh is queued for the newer version; it will do this work.
       if (page.version > x.version) return;
-      const [messages, stuck] = await d.store.transaction(
-        async (tx) => [await tx.pages.messages(page.id), await stuckStep(tx, page)] as const,
+      const [messages, shown] = await d.store.transaction(
+        async (tx) => [await tx.pages.messages(page.id), await extras(tx, page)] as const,
       );
-      const card = inChannel(pageCard(d.dir(), page, stuck));
+      const card = inChannel(pageCard(d.dir(), page, shown.stuck, shown.detail));
       for (const m of messages) {
         const gw = d.gateways.get(m.platform);
         if (gw) await gw.edit(m.channelId, m.messageId, card);

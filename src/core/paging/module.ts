@@ -18,7 +18,8 @@ import {
 } from './links.js';
 import { PATCH_PAGING, type PatchPaging } from '../patches/links.js';
 import { pageRef } from './model.js';
-import { PagingService } from './service.js';
+import { PagingService, refreshCopies } from './service.js';
+import { ALERT_PAGING, PAGING_ALERTS, type AlertPaging } from '../alerts/links.js';
 
 const USAGE = '/page <service> <message> · /page <person> <message> (a mention or person id) · list';
 
@@ -127,6 +128,7 @@ export const pagingModule: StewardModule = {
       wake: () => escalator.wake(),
       incidents,
       findings: () => k.link(PAGING_FINDINGS),
+      alerts: () => k.link(PAGING_ALERTS),
     });
     const forIncidents: IncidentPaging = {
       cannotPage: (serviceId) => {
@@ -156,6 +158,46 @@ export const pagingModule: StewardModule = {
       },
       wake: () => escalator.wake(),
     };
+    /** The page of an alert group: opened, acknowledged and resolved as the group is, from the group's side. */
+    const forAlerts: AlertPaging = {
+      cannotPage: (serviceId) => forIncidents.cannotPage(serviceId),
+      open: async (tx, o, at) => {
+        const r = await paging.open(
+          tx,
+          { ...o, createdBy: null, createdPlatform: 'system', createdUserId: null },
+          { platform: 'system' },
+          at,
+        );
+        return r.ok ? { ok: true, number: r.page.number, ref: pageRef(r.page) } : r;
+      },
+      mayAct: async (tx, n, personId) => {
+        const p = await tx.pages.byNumber(n);
+        return !!p && paging.mayAct(personId, p);
+      },
+      acknowledge: async (tx, n, by, actor, at) => {
+        // A step firing meanwhile bumps the version: reload and try again.
+        for (let i = 0; i < 5; i++) {
+          const p = await tx.pages.byNumber(n);
+          if (!p || p.status !== 'open') return false;
+          if (await paging.acknowledgeIn(tx, p, by, actor, at, false)) return true;
+        }
+        return false;
+      },
+      resolve: async (tx, n, by, actor, at) => {
+        for (let i = 0; i < 5; i++) {
+          const p = await tx.pages.byNumber(n);
+          if (!p || p.status === 'resolved') return false;
+          if (await paging.close(tx, p, actor, by, at, false)) return true;
+        }
+        return false;
+      },
+      refresh: async (tx, n, at) => {
+        const p = await tx.pages.byNumber(n);
+        const bumped = p ? await tx.pages.update(p.id, p.version, {}, at) : null;
+        if (bumped) await refreshCopies(tx, bumped, at);
+      },
+      wake: () => escalator.wake(),
+    };
     return {
       operations: [
         run(PageOps.create, (c, a) => paging.create(c, a.target, a.message)),
@@ -164,12 +206,20 @@ export const pagingModule: StewardModule = {
         run(PageOps.escalate, (c, a) => paging.escalate(c, a.page, a.step)),
         run(PageOps.resolve, (c, a) => paging.resolve(c, a.page)),
       ],
-      effects: pagingEffects({ store: k.store, clock: k.clock, dir: k.dir, gateways: k.gateways, incidents }),
+      effects: pagingEffects({
+        store: k.store,
+        clock: k.clock,
+        dir: k.dir,
+        gateways: k.gateways,
+        incidents,
+        alerts: () => k.link(PAGING_ALERTS),
+      }),
       provides: [
         provide(INCIDENT_PAGING, forIncidents),
         provide(PATCH_PAGING, forFindings),
         provide(PAGING_ESCALATOR, escalator),
         provide(PAGING_SERVICE, paging),
+        provide(ALERT_PAGING, forAlerts),
       ],
       // Escalation steps that fell due while Steward was down fire now, then each as it falls due.
       start: () => escalator.start(),

@@ -13,6 +13,7 @@ import { pageCard, pageListCard, pageSubject } from './cards.js';
 import { enqueue } from '../outbox/effects.js';
 import { PageRefresh, PageRoom } from './kinds.js';
 import { type FrozenPath, type Page, notifySteps, pageRef, progressText } from './model.js';
+import type { PagingAlerts } from '../alerts/links.js';
 import type { PagingFindings, PagingIncidents } from './links.js';
 
 export interface PagingDeps {
@@ -27,6 +28,8 @@ export interface PagingDeps {
   incidents: () => PagingIncidents | undefined;
   /** Patch SLAs, told when a finding's breach page is acknowledged (absent: not composed). */
   findings?: () => PagingFindings | undefined;
+  /** Alerts, told when the page of an alert group is acknowledged or resolved from chat (absent: not composed). */
+  alerts?: () => PagingAlerts | undefined;
 }
 
 export interface OpenPage {
@@ -297,41 +300,9 @@ export class PagingService {
         );
       if (p.status !== 'open') return this.closedReply(p);
       if (!this.mayAct(me.id, p)) return this.refuse(p, 'acknowledge');
-      const next = await this.d.store.transaction(async (tx) => {
-        const updated = await tx.pages.update(
-          p.id,
-          p.version,
-          { status: 'acknowledged', ackBy: me.id, ackAt: ctx.now, ackPlatform: ctx.inv.platform },
-          ctx.now,
-        );
-        if (!updated) return null;
-        const cancelled = await tx.pages.cancelPending(p.id, ctx.now);
-        await tx.audit.append(
-          {
-            actor: ctx.actor.ref,
-            action: 'page.acknowledged',
-            subject: `page:${pageRef(p)}`,
-            before: { status: 'open', step: p.stepSeq },
-            after: { status: 'acknowledged', by: me.id, cancelledSteps: cancelled },
-          },
-          ctx.now,
-        );
-        await this.acknowledgeIncident(tx, updated, ctx.now);
-        await this.d
-          .findings?.()
-          ?.acknowledged(tx, { key: updated.key, ref: pageRef(updated) }, { id: me.id, name: me.name }, ctx.now);
-        await noteOnIncident(
-          this.d.incidents(),
-          tx,
-          updated,
-          `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`,
-          ctx.now,
-          { id: me.id, name: me.name },
-          'ack',
-        );
-        await refreshCopies(tx, updated, ctx.now);
-        return updated;
-      });
+      const next = await this.d.store.transaction((tx) =>
+        this.acknowledgeIn(tx, p, { id: me.id, name: me.name, platform: ctx.inv.platform }, ctx.actor.ref, ctx.now),
+      );
       if (!next) return null;
       this.d.kick();
       const escalated =
@@ -344,6 +315,53 @@ export class PagingService {
         }),
       );
     });
+  }
+
+  /**
+   * Acknowledges page `p` (at its version) inside the caller's transaction; null on a version race.
+   * `echo`: tell the alert group the page belongs to (false when the group asked for it).
+   */
+  async acknowledgeIn(
+    tx: Tx,
+    p: Page,
+    me: { id: string; name: string; platform: string },
+    actor: ActorRef,
+    at: Date,
+    echo = true,
+  ): Promise<Page | null> {
+    const updated = await tx.pages.update(
+      p.id,
+      p.version,
+      { status: 'acknowledged', ackBy: me.id, ackAt: at, ackPlatform: me.platform },
+      at,
+    );
+    if (!updated) return null;
+    const cancelled = await tx.pages.cancelPending(p.id, at);
+    await tx.audit.append(
+      {
+        actor,
+        action: 'page.acknowledged',
+        subject: `page:${pageRef(p)}`,
+        before: { status: 'open', step: p.stepSeq },
+        after: { status: 'acknowledged', by: me.id, cancelledSteps: cancelled },
+      },
+      at,
+    );
+    await this.acknowledgeIncident(tx, updated, at);
+    const who = { id: me.id, name: me.name };
+    await this.d.findings?.()?.acknowledged(tx, { key: updated.key, ref: pageRef(updated) }, who, at);
+    if (echo) await this.d.alerts?.()?.acknowledged(tx, { key: updated.key, number: updated.number }, who, at);
+    await noteOnIncident(
+      this.d.incidents(),
+      tx,
+      updated,
+      `acknowledged by ${me.name} (${progressText(p.path, p.stepSeq)})`,
+      at,
+      who,
+      'ack',
+    );
+    await refreshCopies(tx, updated, at);
+    return updated;
   }
 
   /** The incident's time to acknowledge comes from its page. */
@@ -404,7 +422,14 @@ export class PagingService {
   }
 
   /** Resolves an open or acknowledged page inside the caller's transaction; false on a version race. */
-  async close(tx: Tx, p: Page, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<boolean> {
+  async close(
+    tx: Tx,
+    p: Page,
+    actor: ActorRef,
+    who: { id: string; name: string } | null,
+    at: Date,
+    echo = true,
+  ): Promise<boolean> {
     const updated = await tx.pages.update(
       p.id,
       p.version,
@@ -423,6 +448,7 @@ export class PagingService {
       },
       at,
     );
+    if (echo) await this.d.alerts?.()?.resolved(tx, { key: updated.key, number: updated.number }, who, at);
     await noteOnIncident(
       this.d.incidents(),
       tx,

@@ -10,6 +10,7 @@ import { incidentsPolicy } from '../incidents/policy-section.js';
 import { oncallPolicy } from '../oncall/policy-section.js';
 import { pagingPolicy } from '../paging/policy-section.js';
 import { patchesPolicy, riskExceptions } from '../patches/policy-section.js';
+import { alertsPolicy } from '../alerts/policy-section.js';
 import { channels, slackUserId, slug, snowflake, timezone } from '../policy-kit.js';
 
 export { duration, slug, timezone } from '../policy-kit.js';
@@ -116,6 +117,7 @@ export const policySchema = z
     ...groupsPolicy,
     ...changesPolicy,
     ...patchesPolicy,
+    ...alertsPolicy,
   })
   .strict()
   .describe('Steward organisation policy');

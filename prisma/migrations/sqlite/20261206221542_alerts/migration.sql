@@ -1,0 +1,155 @@
+-- CreateTable
+CREATE TABLE "alert_group" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "number" INTEGER NOT NULL,
+    "integration" TEXT NOT NULL,
+    "group_key" TEXT NOT NULL,
+    "source" TEXT NOT NULL,
+    "service_id" TEXT NOT NULL,
+    "title" TEXT NOT NULL,
+    "labels" TEXT NOT NULL,
+    "links" TEXT NOT NULL,
+    "state" TEXT NOT NULL,
+    "suppressed" TEXT,
+    "firing" INTEGER NOT NULL,
+    "resolved" INTEGER NOT NULL,
+    "page_number" INTEGER,
+    "page_error" TEXT,
+    "ack_by" TEXT,
+    "ack_at" DATETIME,
+    "resolved_by" TEXT,
+    "resolved_at" DATETIME,
+    "created_at" DATETIME NOT NULL,
+    "version" INTEGER NOT NULL,
+    "updated_at" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "alert_key" (
+    "integration" TEXT NOT NULL,
+    "group_key" TEXT NOT NULL,
+    "open_group_id" INTEGER,
+    "touched_at" DATETIME NOT NULL,
+
+    PRIMARY KEY ("integration", "group_key")
+);
+
+-- CreateTable
+CREATE TABLE "alert" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "group_id" INTEGER NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "labels" TEXT NOT NULL,
+    "annotations" TEXT NOT NULL,
+    "starts_at" DATETIME,
+    "ends_at" DATETIME,
+    "url" TEXT,
+    "first_seen_at" DATETIME NOT NULL,
+    "last_seen_at" DATETIME NOT NULL,
+    CONSTRAINT "alert_group_id_fkey" FOREIGN KEY ("group_id") REFERENCES "alert_group" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "alert_event" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "group_id" INTEGER NOT NULL,
+    "at" DATETIME NOT NULL,
+    "text" TEXT NOT NULL,
+    CONSTRAINT "alert_event_group_id_fkey" FOREIGN KEY ("group_id") REFERENCES "alert_group" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "alert_message" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "group_id" INTEGER NOT NULL,
+    "send_key" TEXT NOT NULL,
+    "platform" TEXT NOT NULL,
+    "channel_id" TEXT NOT NULL,
+    "message_id" TEXT NOT NULL,
+    "created_at" DATETIME NOT NULL,
+    CONSTRAINT "alert_message_group_id_fkey" FOREIGN KEY ("group_id") REFERENCES "alert_group" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "alert_silence" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "number" INTEGER NOT NULL,
+    "matchers" TEXT NOT NULL,
+    "services" TEXT,
+    "reason" TEXT NOT NULL,
+    "created_by" TEXT NOT NULL,
+    "starts_at" DATETIME NOT NULL,
+    "ends_at" DATETIME NOT NULL,
+    "removed_by" TEXT,
+    "removed_at" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "alert_rate" (
+    "integration" TEXT NOT NULL,
+    "window_start" DATETIME NOT NULL,
+    "count" INTEGER NOT NULL,
+
+    PRIMARY KEY ("integration", "window_start")
+);
+
+-- CreateTable
+CREATE TABLE "heartbeat" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "state" TEXT NOT NULL,
+    "last_ping_at" DATETIME,
+    "last_kind" TEXT,
+    "started_at" DATETIME,
+    "next_at" DATETIME,
+    "group_id" INTEGER,
+    "paused_by" TEXT,
+    "updated_at" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "service_change_event" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "key" TEXT NOT NULL,
+    "integration" TEXT NOT NULL,
+    "service_id" TEXT NOT NULL,
+    "summary" TEXT NOT NULL,
+    "source" TEXT,
+    "at" DATETIME NOT NULL,
+    "links" TEXT NOT NULL,
+    "details" TEXT NOT NULL,
+    "created_at" DATETIME NOT NULL
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "alert_group_number_key" ON "alert_group"("number");
+
+-- CreateIndex
+CREATE INDEX "alert_group_state_service_id_idx" ON "alert_group"("state", "service_id");
+
+-- CreateIndex
+CREATE INDEX "alert_group_integration_group_key_idx" ON "alert_group"("integration", "group_key");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "alert_group_id_fingerprint_key" ON "alert"("group_id", "fingerprint");
+
+-- CreateIndex
+CREATE INDEX "alert_event_group_id_idx" ON "alert_event"("group_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "alert_message_send_key_key" ON "alert_message"("send_key");
+
+-- CreateIndex
+CREATE INDEX "alert_message_group_id_idx" ON "alert_message"("group_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "alert_silence_number_key" ON "alert_silence"("number");
+
+-- CreateIndex
+CREATE INDEX "alert_silence_ends_at_idx" ON "alert_silence"("ends_at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "service_change_event_key_key" ON "service_change_event"("key");
+
+-- CreateIndex
+CREATE INDEX "service_change_event_service_id_at_idx" ON "service_change_event"("service_id", "at");
