@@ -155,6 +155,14 @@ export class PrismaAlertRepo implements AlertRepo {
     return (await this.db.alert.findMany({ where: { groupId }, orderBy: { id: 'asc' } })).map(toAlert);
   }
 
+  async groupWithFingerprint(integration: string, fingerprint: string) {
+    const r = await this.db.alert.findFirst({
+      where: { fingerprint, group: { integration } },
+      select: { group: { select: { number: true } } },
+    });
+    return r?.group.number ?? null;
+  }
+
   async addAlerts(groupId: number, alerts: readonly NewAlert[], at: Date) {
     if (!alerts.length) return;
     await this.db.alert.createMany({

@@ -360,6 +360,14 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     expect(groups(await t.post(am('g2', { b: 'firing' })))).toEqual([
       { id: 'ALR-3', state: 'firing', firing: 1, resolved: 0 },
     ]);
+    // Declare incident: the declare form, filled from the group.
+    const declare = await t.steward.execute(as('bob'), { kind: 'alert.declare', alert: 'ALR-3' });
+    expect(declare.ok && declare.value.form?.fields.map((f) => [f.id, f.initial])).toEqual(
+      expect.arrayContaining([
+        ['title', 'Disk on b is full'],
+        ['service', 'checkout'],
+      ]),
+    );
     // The page card shows the group's progress.
     expect(t.gw.dms('bob').at(-1)).toContain('PAGE-3');
     const list = await t.steward.execute(as('alice'), { kind: 'alert.list' });

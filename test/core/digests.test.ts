@@ -447,10 +447,43 @@ await forEachDialect('patch digests core', ({ dialect, createDatabase }) => {
       await s.store.transaction(async (tx) => (await tx.pages.list({ statuses: ['open', 'acknowledged'] })).length),
     ).toBe(1);
     expect(await s.steward.execute(as('alice'), { kind: 'page.ack', page: 1 })).toMatchObject({ ok: true });
+    // The page is its service's breach group's: the group, then each of its findings, hears of it.
+    await s.steward.outbox.kick();
     const shown = await s.steward.execute(as('alice'), { kind: 'patch.show', finding: critical!.id });
     const history = shown.ok ? plain(shown.value.cards[0]!.sections!.find((x) => x.heading === 'History')!.body) : '';
     expect(history).toContain('paged: PAGE-1 opened: overdue critical on a tier-1 service');
     expect(history).toContain('page_acknowledged: PAGE-1 acknowledged by Alice Owner');
+  });
+
+  it('a report with 21 overdue criticals opens one page: each joins its service’s open breach group', async () => {
+    const s = await setup();
+    await s.importAt(Date.parse(T0) - 10 * DAY, 84);
+    const criticals = (await s.findings()).filter((f) => f.severity === 'critical');
+    expect(criticals).toHaveLength(21);
+    expect(await s.notices()).toMatchObject({ passed: 21, paged: 21 });
+    const pages = await s.store.transaction((tx) => tx.pages.list({ limit: 50 }));
+    expect(pages.map((p) => p.key)).toEqual(['alert:1']);
+    const group = await s.store.transaction((tx) => tx.alerts.byNumber(1));
+    expect(group).toMatchObject({
+      integration: 'findings',
+      groupKey: 'breach:payments-api',
+      firing: 21,
+      pageNumber: 1,
+    });
+    // The first finding opened the page; the others joined its group; the next run adds nothing.
+    const history = async (id: number) => {
+      const shown = await s.steward.execute(as('alice'), { kind: 'patch.show', finding: id });
+      return shown.ok ? plain(shown.value.cards[0]!.sections!.find((x) => x.heading === 'History')!.body) : '';
+    };
+    const histories = await Promise.all(criticals.map((f) => history(f.id)));
+    expect(histories.filter((h) => h.includes('paged: PAGE-1 opened'))).toHaveLength(1);
+    expect(histories.filter((h) => h.includes('paged: joined ALR-1 (PAGE-1)'))).toHaveLength(20);
+    expect(await s.notices()).toMatchObject({ paged: 0 });
+    // Acknowledging the one page reaches every finding of the group.
+    expect(await s.steward.execute(as('alice'), { kind: 'page.ack', page: 1 })).toMatchObject({ ok: true });
+    await s.steward.outbox.kick();
+    for (const f of criticals)
+      expect(await history(f.id)).toContain('page_acknowledged: PAGE-1 acknowledged by Alice Owner');
   });
 
   it('an exception that expires reactivates its finding, and the next digest counts it', async () => {

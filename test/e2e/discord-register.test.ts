@@ -39,7 +39,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const first = await runCli(['discord', 'register'], env());
     expect(first.stderr).toBe('');
     expect(first.stdout).toBe(
-      'registered 7 commands (global): incident, page, oncall, change, patch, service, steward\n',
+      'registered 8 commands (global): incident, page, oncall, change, patch, alert, service, steward\n',
     );
     expect(first.code).toBe(0);
 
@@ -57,6 +57,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
       'oncall',
       'change',
       'patch',
+      'alert',
       'service',
       'steward',
     ]);
@@ -77,7 +78,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const r = await runCli(['discord', 'register'], { ...env(), DISCORD_GUILD_ID: fake.guildId });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
-      `registered 7 commands (guild ${fake.guildId}): incident, page, oncall, change, patch, service, steward\n`,
+      `registered 8 commands (guild ${fake.guildId}): incident, page, oncall, change, patch, alert, service, steward\n`,
     );
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
@@ -89,6 +90,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
       ['oncall', fake.guildId],
       ['change', fake.guildId],
       ['patch', fake.guildId],
+      ['alert', fake.guildId],
       ['service', fake.guildId],
       ['steward', fake.guildId],
     ]);
@@ -130,7 +132,7 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
   const OTHER = '777777777777777777';
   const ABSENT = '888888888888888888';
   const example = readFileSync(new URL('../../manifests/policy.example.yaml', import.meta.url), 'utf8');
-  const NAMES = 'incident, page, oncall, change, patch, service, steward';
+  const NAMES = 'incident, page, oncall, change, patch, alert, service, steward';
   /** A policy file binding Discord to `guilds`. */
   const policy = (guilds: string[]) => {
     const file = join(dir, `policy-${guilds.length}-${guilds[guilds.length - 1]}.yaml`);
@@ -160,8 +162,8 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in each of them, not globally\n` +
-        `registered 7 commands (guild ${fake.guildId}): ${NAMES}\n` +
-        `registered 7 commands (guild ${OTHER}): ${NAMES}\n`,
+        `registered 8 commands (guild ${fake.guildId}): ${NAMES}\n` +
+        `registered 8 commands (guild ${OTHER}): ${NAMES}\n`,
     );
     expect(r.code).toBe(0);
     for (const g of [fake.guildId, OTHER]) {
@@ -181,28 +183,28 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
 
   it('commands registered globally before are pointed out, and removed on request', async () => {
     const global = await runCli(['discord', 'register'], env());
-    expect(global.stdout).toBe(`registered 7 commands (global): ${NAMES}\n`);
+    expect(global.stdout).toBe(`registered 8 commands (global): ${NAMES}\n`);
     const bound = policy([fake.guildId]);
 
     const noted = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: bound }));
     expect(noted.code).toBe(0);
     expect(noted.stdout).toBe(
-      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\n`,
+      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 8 commands (guild ${fake.guildId}): ${NAMES}\n`,
     );
     expect(noted.stderr).toBe(
-      'note: 7 commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global\n',
+      'note: 8 commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global\n',
     );
-    expect(fake.commands()).toHaveLength(7);
+    expect(fake.commands()).toHaveLength(8);
 
     const removed = await runCli(['discord', 'register', '--remove-global'], env({ STEWARD_CONFIG: bound }));
     expect(removed.stderr).toBe('');
     expect(removed.stdout).toBe(
-      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 7 commands (guild ${fake.guildId}): ${NAMES}\nremoved the global commands\n`,
+      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 8 commands (guild ${fake.guildId}): ${NAMES}\nremoved the global commands\n`,
     );
     expect(removed.code).toBe(0);
-    expect(fake.restCallsOf('PUT', globalRoute()).map((c) => c.body.length)).toEqual([7, 0]);
+    expect(fake.restCallsOf('PUT', globalRoute()).map((c) => c.body.length)).toEqual([8, 0]);
     expect(fake.commands()).toEqual([]);
-    expect(fake.commands(fake.guildId)).toHaveLength(7);
+    expect(fake.commands(fake.guildId)).toHaveLength(8);
   });
 
   it('a guild Discord refuses (Steward is not in it) fails the run with the reason; the others are registered', async () => {
@@ -210,7 +212,7 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     const r = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: policy([ABSENT, OTHER]) }));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`could not register the commands (guild ${ABSENT}): Discord answered 404: Unknown Guild\n`);
-    expect(r.stdout).toContain(`registered 7 commands (guild ${OTHER}): ${NAMES}\n`);
+    expect(r.stdout).toContain(`registered 8 commands (guild ${OTHER}): ${NAMES}\n`);
     expect(r.stdout + r.stderr).not.toContain(DISCORD_TEST_TOKEN);
     expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => [c.path, c.status])).toEqual([
       [guildRoute(ABSENT), 404],
@@ -232,7 +234,7 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     const one = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: file, DISCORD_GUILD_ID: OTHER }));
     expect(one.code).toBe(0);
     expect(one.stdout).toBe(
-      `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in ${OTHER} only (DISCORD_GUILD_ID), not globally\nregistered 7 commands (guild ${OTHER}): ${NAMES}\n`,
+      `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in ${OTHER} only (DISCORD_GUILD_ID), not globally\nregistered 8 commands (guild ${OTHER}): ${NAMES}\n`,
     );
     expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => c.path)).toEqual([
       guildRoute(OTHER),
@@ -264,6 +266,12 @@ const SAMPLES: Record<string, string> = {
   scope: 'payments-api',
   overdue: 'overdue',
   finding: 'F-12',
+  state: 'firing',
+  alert: 'ALR-7',
+  matchers: 'payments-api alertname=DiskFull',
+  reason: 'load test running',
+  silence: 'SIL-3',
+  heartbeat: 'queue-worker',
 };
 
 /** Subcommands whose parsed kind or fields are named differently from the option. */
@@ -275,6 +283,11 @@ const KIND: Record<string, string> = {
 const FIELD: Record<string, Record<string, string>> = {
   'page service': { service: 'target' },
   'page person': { user: 'target' },
+  'alert silence': { duration: 'minutes' },
+};
+/** Options read into another shape, checked by their own case below. */
+const SHAPED: Record<string, Record<string, unknown>> = {
+  'alert silence': { matchers: { service: 'payments-api', alertname: 'DiskFull' }, duration: 240 },
 };
 
 /** What each sample becomes in the parsed command (the same value unless listed). */
@@ -284,6 +297,8 @@ const PARSED: Record<string, unknown> = {
   change: 7,
   finding: 12,
   overdue: true,
+  alert: 7,
+  silence: 3,
 };
 
 /** The options discord.js hands the adapter for `/<name> <sub> <opts…>`. */
@@ -351,6 +366,9 @@ describe('command manifests agree with the shared parser', () => {
       'patch show',
       'patch digest',
       'patch exception',
+      ...['list', 'show', 'ack', 'resolve', 'silence', 'unsilence', 'heartbeats', 'pause', 'resume'].map(
+        (s) => `alert ${s}`,
+      ),
       'service list',
       'service show',
       'steward help',
@@ -376,9 +394,10 @@ describe('command manifests agree with the shared parser', () => {
         expect(parsed.ok, `${name} ${text}`).toBe(true);
         if (!parsed.ok) continue;
         expect(parsed.command.kind).toBe(KIND[`${name} ${sub}`] ?? `${name}.${sub}`);
+        const shaped = SHAPED[`${name} ${sub}`] ?? {};
         for (const o of given)
-          expect((parsed.command as Record<string, unknown>)[FIELD[`${name} ${sub}`]?.[o.name] ?? o.name]).toBe(
-            o.name in PARSED ? PARSED[o.name] : o.value,
+          expect((parsed.command as Record<string, unknown>)[FIELD[`${name} ${sub}`]?.[o.name] ?? o.name]).toEqual(
+            o.name in shaped ? shaped[o.name] : o.name in PARSED ? PARSED[o.name] : o.value,
           );
       }
       const usage = registry.commands.get(name)!.usage;

@@ -451,7 +451,8 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
     const daveSlack = await until('dave paged on Slack', () =>
       imMessages(SLACK.dave).find((m) => slackText(m).includes('PAGE-1')),
     );
-    const pageBody = `F-${id.critical} critical CVE-2026-1005 in openssl-wrap 1.0.0 on Payments API passed its patch deadline (Sat 28 Nov 2026 08:00 EST)`;
+    // The page is the service's breach group's (ALR-1), named after its first finding.
+    const pageBody = `ALR-1: Overdue patches on Payments API: F-${id.critical} critical CVE-2026-1005 in openssl-wrap 1.0.0 on Payments API passed its patch deadline (Sat 28 Nov 2026 08:00 EST)`;
     expect(slackCard(daveSlack)).toMatchObject({
       title: ':rotating_light: 🔔 PAGE-1 · Payments API',
       body: pageBody,
@@ -468,7 +469,8 @@ describe('patch digests, reminders and breach pages on Slack and Discord, across
       body: pageBody,
       buttons: ['Acknowledge', 'Escalate now'],
     });
-    expect(rows('select key, status from page')).toEqual([{ key: `finding:${id.critical}:breach`, status: 'open' }]);
+    expect(rows('select key, status from page')).toEqual([{ key: 'alert:1', status: 'open' }]);
+    expect(rows('select fingerprint from alert')).toEqual([{ fingerprint: `finding:${id.critical}:breach` }]);
     expect(imMessages(SLACK.carol)).toEqual([]);
 
     // Nobody acknowledges within 5 minutes: level 2 (carol) is notified, on both platforms.

@@ -7,6 +7,10 @@ import { ConsoleRenderer } from '../../src/render/console/text.js';
 import { DISCORD, LimitError, SLACK, TRUNCATION_MARK } from '../../src/render/limits.js';
 import { ActionCodec } from '../../src/render/action-codec.js';
 import { standardRegistry } from '../../src/adapters/shared/parse.js';
+import { alertCard, alertDetail } from '../../src/core/alerts/cards.js';
+import type { Alert, AlertGroup } from '../../src/core/alerts/model.js';
+import { Directory } from '../../src/core/directory.js';
+import { parsePolicy } from '../../src/config/policy.js';
 
 const actions = new ActionCodec(standardRegistry());
 const encodeAction = (c: Parameters<ActionCodec['encode']>[0]) => actions.encode(c);
@@ -150,5 +154,62 @@ describe('action codec', () => {
     });
     expect(decodeAction('st1|service.show')).toMatchObject({ ok: false });
     expect(decodeAction('other|x')).toEqual({ ok: false, reason: 'not a Steward action' });
+  });
+});
+
+describe('the alert card at its largest fits every platform', () => {
+  // A group as hostile a sender can make it: the longest title, summaries, labels and links kept.
+  const long = (n: number, c = 'x') => c.repeat(n);
+  const labels = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`label_${i}`, long(1024)]));
+  const group: AlertGroup = {
+    id: 1,
+    number: 123456,
+    integration: long(64, 'i'),
+    groupKey: long(1024),
+    source: 'alertmanager',
+    serviceId: 'payments-api',
+    title: `@everyone ${long(290)}`,
+    labels,
+    links: Array.from({ length: 10 }, (_, i) => ({ href: `https://example.com/${long(1900)}${i}`, text: long(200) })),
+    state: 'firing',
+    suppressed: { kind: 'maintenance', ref: long(64, 'w'), until: new Date('2027-01-01T00:00:00Z') },
+    firing: 900,
+    resolved: 100,
+    pageNumber: null,
+    pageError: long(300),
+    ackBy: null,
+    ackAt: null,
+    resolvedBy: null,
+    resolvedAt: null,
+    createdAt: new Date('2026-12-01T00:00:00Z'),
+    version: 1,
+    updatedAt: new Date('2026-12-01T00:00:00Z'),
+  };
+  const alerts: Alert[] = Array.from({ length: 30 }, (_, i) => ({
+    id: i,
+    groupId: 1,
+    fingerprint: `fp${i}`,
+    status: i % 3 ? 'firing' : 'resolved',
+    labels,
+    annotations: { summary: `<!channel> ${long(1024)}` },
+    startsAt: new Date('2026-12-01T00:00:00Z'),
+    endsAt: null,
+    url: `https://prometheus.example/${long(1900)}`,
+    firstSeenAt: new Date('2026-12-01T00:00:00Z'),
+    lastSeenAt: new Date('2026-12-01T00:00:00Z'),
+  }));
+  const dir = new Directory(
+    parsePolicy('teams: [{ id: t, name: T }]\nservices: [{ id: payments-api, name: Payments API, team: t, tier: 1 }]\n')
+      .policy,
+    'x',
+  );
+
+  it('in strict mode on Slack and Discord, with every button id short enough', () => {
+    for (const card of [alertCard(dir, group, alerts), alertDetail(dir, group, alerts, [])]) {
+      expect(() => new SlackRenderer(strict, actions).reply(reply(card))).not.toThrow();
+      expect(() => new DiscordRenderer(strict, actions).reply(reply(card))).not.toThrow();
+      const text = JSON.stringify(new SlackRenderer(strict, actions).reply(reply(card)));
+      expect(text).not.toContain('<!channel>');
+    }
   });
 });

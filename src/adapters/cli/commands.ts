@@ -163,8 +163,24 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
   },
   'token new': {
     usage:
-      'token new <id> [--scopes s1,s2] [--services a,b] — print a fresh API token once, and its line for api.tokens',
+      'token new <id> [--scopes s1,s2] [--services a,b] — print a fresh API token once, and its line for api.tokens; token new <integration> --routing-key — a PagerDuty routing key for alerts.integrations[].routingKey',
     async run(args, _settings, io) {
+      if (args.includes('--routing-key')) {
+        const rest = args.filter((a) => a !== '--routing-key');
+        const integration = slug.safeParse(rest[0]);
+        if (!integration.success || rest.length !== 1)
+          return usage(io, 'usage: token new <integration> --routing-key; <integration> must be a lowercase slug');
+        // PagerDuty's shape: 32 characters; 16 random bytes as hex.
+        const key = randomBytes(16).toString('hex');
+        const sha256 = createHash('sha256').update(key).digest('hex');
+        io.out(
+          `Routing key for the alert integration "${integration.data}" (shown only this once; put it in the sender's PagerDuty settings):\n\n  ${key}\n`,
+        );
+        io.out(
+          `Add to the integration under alerts.integrations:\n\n    - id: ${integration.data}\n      service: <service>\n      routingKey: { sha256: "${sha256}" }`,
+        );
+        return 0;
+      }
       const o = options(args, ['scopes', 'services']);
       if (typeof o === 'string') return usage(io, o);
       const id = slug.safeParse(o.rest[0]);

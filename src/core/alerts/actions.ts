@@ -5,6 +5,7 @@
 import type { Ctx } from '../context.js';
 import type { ActorRef, Tx } from '../ports.js';
 import { type AlertGroup, type Labels, type Suppression, alertRef, silences } from './model.js';
+import { BREACH_INTEGRATION } from './breaches.js';
 import type { AlertDeps, AlertService } from './service.js';
 
 export type AckResult =
@@ -55,6 +56,7 @@ export class AlertActions {
           ctx.now,
         );
         await tx.alerts.addEvent(g.id, `Acknowledged by ${me.name}`, ctx.now);
+        await this.tellFindings(tx, next, { id: me.id, name: me.name }, ctx.now);
         await tx.audit.append(
           { actor: ctx.actor.ref, action: 'alert.acknowledged', subject: `alert:${alertRef(g)}`, after: { by: me.id } },
           ctx.now,
@@ -266,6 +268,7 @@ export class AlertActions {
       if (g.state === 'acknowledged') return false;
       const next = await tx.alerts.updateGroup(g.id, { state: 'acknowledged', ackBy: by?.id ?? null, ackAt: at }, at);
       await tx.alerts.addEvent(g.id, `Acknowledged with its page${by ? ` by ${by.name}` : ''}`, at);
+      if (by) await this.tellFindings(tx, next, by, at);
       await tx.audit.append(
         {
           actor,
@@ -279,5 +282,13 @@ export class AlertActions {
       return true;
     });
     if (changed) this.d.kick();
+  }
+
+  /** A breach group acknowledged: each of its findings records it in its history. */
+  private async tellFindings(tx: Tx, g: AlertGroup, by: { id: string; name: string }, at: Date) {
+    const findings = this.d.findings?.();
+    if (g.integration !== BREACH_INTEGRATION || g.pageNumber === null || !findings) return;
+    for (const a of await tx.alerts.alerts(g.id))
+      await findings.acknowledged(tx, { key: a.fingerprint, ref: `PAGE-${g.pageNumber}` }, by, at);
   }
 }

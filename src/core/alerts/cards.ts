@@ -1,9 +1,8 @@
 // Neutral cards for alerts: the alert card (edited in place as alerts join, resolve or are
 // acknowledged), the list, the detail with labels, links and history, the storm notice and the
 // heartbeats. Everything a sender wrote travels in text spans, which renderers escape.
-import { type Button, type Card, type Rich, br, code, join, link, strong, time, txt } from '../card.js';
+import { type Button, type Card, type Rich, br, code, join, link, plain, strong, time, txt } from '../card.js';
 import type { Directory } from '../directory.js';
-import { DECLARE_INCIDENT } from '../incidents/links.js';
 import { call } from '../module.js';
 import { personSpan } from '../people/spans.js';
 import type { HeartbeatView } from './heartbeats.js';
@@ -13,6 +12,33 @@ import { alertName, suppressionText } from './service.js';
 
 /** Alerts listed on a card at most (the detail view lists more). */
 const CARD_ALERTS = 5;
+/** Longest group title in a card's title (chat headers are short: Slack's hold 150 characters). */
+const TITLE_SHOWN = 80;
+/** Longest alert line and label shown on a card. */
+const LINE_SHOWN = 200;
+const LABEL_SHOWN = 60;
+/** Links longer than this are not shown (a card holds a few kB; a sender's URL may be 2 kB). */
+const LINK_SHOWN = 300;
+/** Characters one card section holds at most, with room for the renderers’ escaping (a Discord field: 1,024). */
+const SECTION_BUDGET = 1_000;
+const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** The length a line takes once rendered, roughly: its text and its links' addresses. */
+const size = (r: Rich) =>
+  r.reduce((n, x) => n + (x.t === 'link' ? x.url.length + x.label.length : plain([x]).length), 0);
+
+/** As many lines as fit in one section, then "… and N more". */
+function fit(lines: Rich[], more: (n: number) => string): Rich {
+  const out: Rich[] = [];
+  let used = 0;
+  for (const l of lines) {
+    if (used + size(l) + 1 > SECTION_BUDGET - 60) break;
+    out.push(l);
+    used += size(l) + 1;
+  }
+  const rest = lines.length - out.length;
+  return rest > 0 ? [...join(out, br), ...(out.length ? [br] : []), txt(more(rest))] : join(out, br);
+}
 const SHOW_ALERTS = 20;
 const LABELS_SHOWN = 8;
 
@@ -28,7 +54,7 @@ function serviceName(dir: Directory, id: string) {
 }
 
 export function groupTitle(dir: Directory, g: AlertGroup): string {
-  const subject = `${alertRef(g)} · ${serviceName(dir, g.serviceId)} · ${g.title}`;
+  const subject = `${alertRef(g)} · ${cut(serviceName(dir, g.serviceId), 40)} · ${cut(g.title, TITLE_SHOWN)}`;
   switch (g.state) {
     case 'acknowledged':
       return `${ICON.acknowledged} ${subject} · acknowledged`;
@@ -45,13 +71,13 @@ const labelSpans = (labels: Labels): Rich =>
   join(
     Object.entries(labels)
       .slice(0, LABELS_SHOWN)
-      .map(([k, v]) => [code(`${k}=${v}`)]),
+      .map(([k, v]) => [code(cut(`${k}=${v}`, LABEL_SHOWN))]),
     txt(' '),
   );
 
 function alertLine(a: Alert): Rich {
-  const line: Rich = [txt(`${a.status === 'firing' ? '🔥' : '☑️'} ${alertName(a)}`)];
-  if (a.url) line.push(txt(' · '), link(a.url, 'source'));
+  const line: Rich = [txt(`${a.status === 'firing' ? '🔥' : '☑️'} ${cut(alertName(a), LINE_SHOWN)}`)];
+  if (a.url && a.url.length <= LINK_SHOWN) line.push(txt(' · '), link(a.url, 'source'));
   return line;
 }
 
@@ -63,11 +89,7 @@ export function alertButtons(g: AlertGroup): Button[] {
   buttons.push({ label: 'Resolve', command: call(AlertOps.resolve, { alert: g.number }) });
   if (g.state !== 'silenced')
     buttons.push({ label: 'Silence 1h', command: call(AlertOps.silenceGroup, { alert: g.number }) });
-  buttons.push({
-    label: 'Declare incident',
-    style: 'danger',
-    command: call(DECLARE_INCIDENT, { title: g.title.slice(0, 100), service: g.serviceId }),
-  });
+  buttons.push({ label: 'Declare incident', style: 'danger', command: call(AlertOps.declare, { alert: g.number }) });
   return buttons;
 }
 
@@ -101,10 +123,13 @@ function groupFields(dir: Directory, g: AlertGroup): Card['fields'] {
 export function alertCard(dir: Directory, g: AlertGroup, alerts: readonly Alert[]): Card {
   const firing = alerts.filter((a) => a.status === 'firing');
   const shown = [...firing, ...alerts.filter((a) => a.status !== 'firing')].slice(0, CARD_ALERTS);
+  const body = fit(shown.map(alertLine), () => '');
   const more = alerts.length - shown.length;
-  const body: Rich = join(shown.map(alertLine), br);
   if (more > 0) body.push(br, txt(`… and ${more} more (/alert show ${alertRef(g)})`));
-  const links = g.links.map((l) => link(l.href, l.text));
+  const links = g.links
+    .filter((l) => l.href.length <= LINK_SHOWN)
+    .slice(0, 3)
+    .map((l) => link(l.href, cut(l.text, 60)));
   return {
     title: groupTitle(dir, g),
     tone:
@@ -147,21 +172,21 @@ export function alertDetail(
     sections: [
       {
         heading: `Alerts (${alerts.length})`,
-        body: join(
+        body: fit(
           shown.map((a) => [
             ...alertLine(a),
             txt(' '),
-            ...labelSpans(a.labels),
+            ...labelSpans(Object.fromEntries(Object.entries(a.labels).slice(0, 4))),
             ...(a.startsAt ? [txt(' · since '), time(a.startsAt)] : []),
           ]),
-          br,
+          (n) => `… and ${n + alerts.length - shown.length} more`,
         ),
       },
       {
         heading: 'History',
-        body: join(
-          events.map((e) => [time(e.at), txt(` ${e.text}`)]),
-          br,
+        body: fit(
+          events.map((e) => [time(e.at), txt(` ${cut(e.text, LINE_SHOWN)}`)]),
+          (n) => `… ${n} more`,
         ),
       },
     ],
@@ -177,7 +202,7 @@ export function listCard(dir: Directory, title: string, groups: readonly AlertGr
       groups.map((g) => [
         txt(`${ICON[g.state]} `),
         strong(alertRef(g)),
-        txt(` ${serviceName(dir, g.serviceId)} · ${g.title} · ${progress(g)}`),
+        txt(` ${serviceName(dir, g.serviceId)} · ${cut(g.title, TITLE_SHOWN)} · ${progress(g)}`),
         ...(g.suppressed ? [txt(` · ${suppressionText(g.suppressed)}`)] : []),
         txt(' · '),
         time(g.createdAt, 'relative'),

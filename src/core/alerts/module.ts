@@ -5,11 +5,14 @@
 import { type Reply, ephemeral, inChannel, time, txt } from '../card.js';
 import { fail, ok, type Outcome } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
-import { INCIDENT_CHANGE_EVENTS } from '../incidents/links.js';
+import { INCIDENT_CHANGE_EVENTS, INCIDENT_DECLARE_FORM } from '../incidents/links.js';
 import { provide, route, run, type StewardModule } from '../module.js';
 import { enqueue } from '../outbox/effects.js';
 import { readDuration } from '../shared/duration.js';
 import { alertDetail, heartbeatsCard, listCard } from './cards.js';
+import { PAGING_FINDINGS } from '../paging/links.js';
+import { PATCH_ALERTS } from '../patches/links.js';
+import { breachPaging } from './breaches.js';
 import { alertEffects } from './effects.js';
 import { ALERT_ROUTES, alertEntries } from './entries.js';
 import { Heartbeats } from './heartbeats.js';
@@ -35,12 +38,16 @@ const USAGE =
 
 const STATES = new Set(['firing', 'silenced', 'resolved']);
 
-/** `silence <service|label=value …> <duration> <reason…>`: matchers up to the first duration, then the reason. */
+/**
+ * `silence <service|label=value …> <duration> <reason…>`: matchers and the duration in either order
+ * (Discord may hand its options in any order), then the reason.
+ */
 function parseSilence(rest: string) {
-  const words = tokenize(rest);
+  // Discord hands the matchers as one quoted option: its pairs are words of their own.
+  const words = tokenize(rest).flatMap((w) => w.split(/\s+/).filter(Boolean));
   const matchers: Labels = {};
-  let i = 0;
   let minutes: number | null = null;
+  let i = 0;
   for (; i < words.length; i++) {
     const w = words[i]!;
     const eq = w.indexOf('=');
@@ -48,11 +55,12 @@ function parseSilence(rest: string) {
       matchers[w.slice(0, eq)] = w.slice(eq + 1);
       continue;
     }
-    const ms = readDuration(w);
+    // Both given: the reason starts here.
+    if (minutes !== null && Object.keys(matchers).length) break;
+    const ms = minutes === null ? readDuration(w) : null;
     if (ms !== null) {
       minutes = Math.ceil(ms / 60_000);
-      i++;
-      break;
+      continue;
     }
     if (matchers.service)
       return invalid(
@@ -282,6 +290,7 @@ export const alertsModule: StewardModule = {
       platforms: k.platforms,
       paging: () => k.link(ALERT_PAGING),
       changes: () => k.link(ALERT_CHANGES),
+      findings: () => k.link(PAGING_FINDINGS),
     };
     const alerts = new AlertService(deps);
     const actions = new AlertActions(deps, alerts);
@@ -393,6 +402,13 @@ export const alertsModule: StewardModule = {
             }),
           );
         }),
+        run(AlertOps.declare, async (_c, a) => {
+          const g = await k.store.transaction((tx) => tx.alerts.byNumber(a.alert));
+          if (!g) return fail('ALERT.NOT_FOUND', `There is no alert group ALR-${a.alert}.`);
+          const declare = k.link(INCIDENT_DECLARE_FORM);
+          if (!declare) return fail('COMMAND.UNKNOWN', 'Incidents are not part of this Steward.');
+          return ok({ cards: [], visibility: 'ephemeral', form: declare({ title: g.title, service: g.serviceId }) });
+        }),
         run(AlertOps.unsilence, async (c, a) => {
           const r = await actions.unsilence(c, a.silence);
           if (!r.ok) return fail(r.code, `${r.reason[0]!.toUpperCase()}${r.reason.slice(1)}.`);
@@ -469,6 +485,10 @@ export const alertsModule: StewardModule = {
       },
       provides: [
         provide(ALERTS_SERVICE, alerts),
+        provide(
+          PATCH_ALERTS,
+          breachPaging(alerts, k.dir, () => k.link(ALERT_PAGING)?.wake()),
+        ),
         provide(ALERTS_ACTIONS, actions),
         provide(ALERTS_HEARTBEATS, heartbeats),
         provide(PAGING_ALERTS, forPaging),

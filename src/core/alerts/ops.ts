@@ -35,6 +35,8 @@ export const AlertOps = {
   ),
   /** The card's Silence 1h: a silence of the group's labels. */
   silenceGroup: operation('alert.silence_group', z.object({ alert }), 'member'),
+  /** The card's Declare incident: the declare form, filled from the group. */
+  declare: operation('alert.declare', z.object({ alert }), 'member'),
   unsilence: operation('alert.unsilence', z.object({ silence: numberRef('SIL') }), 'member'),
   heartbeats: operation('alert.heartbeats', z.object({}), 'read'),
   pause: operation('alert.pause', z.object({ heartbeat: id }), 'member'),

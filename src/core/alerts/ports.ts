@@ -67,6 +67,8 @@ export interface AlertRepo {
   /** Groups by state (for a card's counts). */
   counts(f: { serviceIds?: readonly string[] }): Promise<Record<GroupState, number>>;
   alerts(groupId: number): Promise<Alert[]>;
+  /** The number of a group of `integration` that ever held an alert with this fingerprint, or null. */
+  groupWithFingerprint(integration: string, fingerprint: string): Promise<number | null>;
   addAlerts(groupId: number, alerts: readonly NewAlert[], at: Date): Promise<void>;
   updateAlert(id: number, patch: AlertPatch, at: Date): Promise<void>;
   /** Marks every firing alert of the group resolved; the number changed. */

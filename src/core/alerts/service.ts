@@ -11,6 +11,7 @@ import { enqueue } from '../outbox/effects.js';
 import { teamChannelOn } from '../people/addresses.js';
 import type { Incoming, IncomingAlert } from './formats.js';
 import { AlertPageSync, AlertRefresh, AlertSend, AlertStorm } from './kinds.js';
+import type { PagingFindings } from '../paging/links.js';
 import type { AlertChanges, AlertPaging } from './links.js';
 import {
   type AlertGroup,
@@ -33,6 +34,8 @@ export interface AlertDeps {
   platforms: () => Platform[];
   paging: () => AlertPaging | undefined;
   changes: () => AlertChanges | undefined;
+  /** Patch SLAs, told when a breach group is acknowledged (absent: not composed). */
+  findings?: () => PagingFindings | undefined;
 }
 
 /** An integration as the policy declares it (heartbeats and breach pages use pseudo-integrations). */

@@ -1,5 +1,6 @@
 // What incidents need from paging, declared here and provided by the paging module under
 // INCIDENT_PAGING (see Kernel.link): without paging composed, incidents page nobody.
+import type { Form } from '../card.js';
 import { linkKey } from '../module.js';
 import { IncidentOps } from './ops.js';
 import type { ActorRef, Platform, Tx } from '../ports.js';
@@ -55,3 +56,7 @@ export interface IncidentChanges {
 
 /** The operation another domain's button may offer to declare an incident (e.g. after a rollback); it opens the declare form. */
 export const DECLARE_INCIDENT = IncidentOps.declare;
+
+/** The declare form, opened filled by another domain's button (an alert group's title and service). */
+export const INCIDENT_DECLARE_FORM =
+  linkKey<(initial: { title?: string; service?: string }) => Form>('incidents.declare_form');

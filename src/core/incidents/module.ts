@@ -6,7 +6,7 @@ import { ok } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { type FormReopen, onForm, run, provide, type StewardModule } from '../module.js';
 import { IncidentOps } from './ops.js';
-import { INCIDENT_CHANGE_EVENTS, INCIDENT_CHANGES, INCIDENT_PAGING } from './links.js';
+import { INCIDENT_CHANGE_EVENTS, INCIDENT_CHANGES, INCIDENT_DECLARE_FORM, INCIDENT_PAGING } from './links.js';
 import { CHANGE_INCIDENTS, type ChangeIncidents } from '../changes/links.js';
 import { PAGING_INCIDENTS, type PagingIncidents } from '../paging/links.js';
 import { incidentEffects } from './effects.js';
@@ -354,7 +354,16 @@ export const incidentsModule: StewardModule = {
         changes: () => k.link(INCIDENT_CHANGES),
         changeEvents: () => k.link(INCIDENT_CHANGE_EVENTS),
       }),
-      provides: [provide(PAGING_INCIDENTS, forIncident), provide(CHANGE_INCIDENTS, forChanges)],
+      provides: [
+        provide(PAGING_INCIDENTS, forIncident),
+        provide(CHANGE_INCIDENTS, forChanges),
+        provide(INCIDENT_DECLARE_FORM, (initial) =>
+          declareForm(k.dir(), {
+            title: initial.title?.slice(0, 100),
+            service: initial.service && k.dir().service(initial.service) ? initial.service : undefined,
+          }),
+        ),
+      ],
       pinned: (platform, channelId, m) => inc.addPinned(platform, channelId, m),
     };
   },

@@ -21,10 +21,16 @@ export interface PatchPaging {
     tx: Tx,
     page: { key: string; serviceId: string; message: string },
     at: Date,
-  ): Promise<{ ok: true; ref: string; created: boolean } | { ok: false; reason: string }>;
+  ): Promise<{ ok: true; ref: string; created: boolean; joined?: string } | { ok: false; reason: string }>;
   /** A page was opened: its first step is due now. */
   wake(): void;
 }
+
+/**
+ * The same, provided by alerts when they are composed: a breach joins its service's open breach
+ * group (one page for a report's worth of overdue findings); `joined` names the group it joined.
+ */
+export const PATCH_ALERTS = linkKey<PatchPaging>('patches.alerts');
 
 /** The digest and reminder runners themselves (benchmarks and tests drive them, as the jobs do). */
 export const PATCH_DIGESTS = linkKey<DigestService>('patches.digests');

@@ -26,7 +26,14 @@ import { PAGING_FINDINGS, type PagingFindings } from '../paging/links.js';
 import type { Ctx } from '../context.js';
 import { exceptionRef } from './exceptions/model.js';
 import { ExceptionService } from './exceptions/service.js';
-import { PATCH_DEADLINES, PATCH_DIGESTS, PATCH_NOTICES, PATCH_PAGING, type PatchDeadlines } from './links.js';
+import {
+  PATCH_ALERTS,
+  PATCH_DEADLINES,
+  PATCH_DIGESTS,
+  PATCH_NOTICES,
+  PATCH_PAGING,
+  type PatchDeadlines,
+} from './links.js';
 import { findingRef, readFindingRef } from './findings/model.js';
 import { PatchOps } from './ops.js';
 import { recomputeDeadlines } from './findings/refresh.js';
@@ -189,7 +196,7 @@ export const patchesModule: StewardModule = {
       dir: k.dir,
       kick: k.kick,
       platforms: k.platforms,
-      paging: () => k.link(PATCH_PAGING),
+      paging: () => k.link(PATCH_ALERTS) ?? k.link(PATCH_PAGING),
     });
     const forPaging: PagingFindings = {
       acknowledged: async (tx, page, who, at) => {

@@ -155,9 +155,12 @@ export class NoticeService {
         : { ok: false as const, reason: 'paging is not part of this Steward' };
       // Paged once: a deadline that moved and passed again finds the finding's page.
       if (opened.ok && !opened.created) continue;
-      const detail = opened.ok
-        ? `${opened.ref} opened: overdue ${f.severity} on a tier-${service.tier} service`
-        : `not paged: ${opened.reason}`;
+      const why = `overdue ${f.severity} on a tier-${service.tier} service`;
+      const detail = !opened.ok
+        ? `not paged: ${opened.reason}`
+        : opened.joined
+          ? `joined ${opened.joined}: ${why}`
+          : `${opened.ref} opened: ${why}`;
       await tx.findings.addEvents([{ findingId: f.id, importId: null, kind: 'paged', detail, at: now }]);
       if (opened.ok) paged++;
     }
