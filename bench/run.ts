@@ -10,6 +10,7 @@ for (const script of [
   'bench/findings-import.ts',
   'bench/patch-digest.ts',
   'bench/paging-escalation.ts',
+  'bench/alert-storm.ts',
 ]) {
   console.log(`\n== ${script}`);
   execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: 'inherit' });

@@ -200,6 +200,32 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     expect(stray.body).toMatchObject({ groups: [], message: expect.stringContaining('nothing changed') });
   });
 
+  it('reads an older Alertmanager body: no fingerprint, no per-alert status, no truncatedAlerts', async () => {
+    const t = await setup();
+    const old = (endsAt: string) => ({
+      version: '3',
+      groupKey: '{}:{alertname="Old"}',
+      status: 'firing',
+      commonLabels: { alertname: 'Old' },
+      alerts: [
+        { labels: { alertname: 'Old', instance: 'a' }, annotations: {}, startsAt: '', endsAt: '' },
+        { labels: { alertname: 'Old', instance: 'b' }, annotations: {}, startsAt: '2026-11-23T11:00:00Z', endsAt },
+      ],
+    });
+    // b's endsAt is in the future: still firing (Alertmanager sets it ahead while an alert fires).
+    expect(groups(await t.post(old('2026-11-23T12:05:00Z')))).toEqual([
+      { id: 'ALR-1', state: 'firing', firing: 2, resolved: 0 },
+    ]);
+    // The same alerts, b's endsAt now passed: resolved; the label-set fingerprint matches it.
+    await t.clock.advance(10 * 60_000);
+    expect(groups(await t.post(old('2026-11-23T12:05:00Z')))).toEqual([
+      { id: 'ALR-1', state: 'firing', firing: 1, resolved: 1 },
+    ]);
+    const fps = (await t.store.transaction((tx) => tx.alerts.alerts(1))).map((a) => a.fingerprint);
+    expect(fps).toHaveLength(2);
+    for (const f of fps) expect(f).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it('routes by the integration’s routes, then a service label naming a known service, then the integration', async () => {
     const t = await setup();
     await t.post(am('k1', { a: 'firing' }, { team: 'platform' }));
@@ -414,6 +440,9 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     const listed = await t.steward.execute(as('alice'), { kind: 'alert.list', state: 'silenced' });
     expect(title(listed)).toBe('Silenced alert groups (1)');
     expect(text(listed)).toContain('silenced by SIL-1');
+    expect(listed.ok && plain(listed.value.cards[0]!.context!)).toBe(
+      'All groups: 1 firing · 0 acknowledged · 1 silenced · 1 resolved',
+    );
     // Ending the silence pages ALR-2 now.
     const u = await t.steward.execute(as('bob'), { kind: 'alert.unsilence', silence: 'SIL-1' });
     expect(text(u)).toBe('Paging now: ALR-2.');

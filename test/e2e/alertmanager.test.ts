@@ -230,4 +230,33 @@ describeAlertmanager('the real Alertmanager pages through Steward on Slack and D
     await groupWhen(4, 'resolved', (x) => x.state === 'resolved');
     await until('PAGE-2 resolved', () => pageStatus(2) === 'resolved', 5_000);
   });
+
+  it('over HTTP: 401 without a token, 403 outside its scope, 413 over 512 KB, 400 with the reasons', async () => {
+    const send = (body: string, token?: string) =>
+      fetch(`${s.base}/api/v1/alerts/prod-alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body,
+      });
+    const groups = s.rows('select number from alert_group').length;
+    expect((await send('{}')).status).toBe(401);
+    expect((await send('{}', 'readonly-token-01')).status).toBe(403);
+    expect((await send(`{"pad":"${'x'.repeat(600 * 1024)}"}`, ALERTS_TOKEN)).status).toBe(413);
+    const bad = await send('{"version":"4","alerts":"nope"}', ALERTS_TOKEN);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      status: 'invalid event',
+      message: 'Event object is invalid',
+      errors: ["'alerts' must be a list", "'groupKey' is missing or blank"],
+    });
+    // PagerDuty's drop-in needs no token, only a routing key it knows.
+    const pd = await fetch(`${s.base}/v2/enqueue`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ routing_key: 'Z'.repeat(32), event_action: 'trigger' }),
+    });
+    expect(pd.status).toBe(400);
+    expect(await pd.json()).toMatchObject({ errors: ['Invalid routing key'] });
+    expect(s.rows('select number from alert_group')).toHaveLength(groups);
+  });
 });

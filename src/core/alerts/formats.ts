@@ -281,7 +281,7 @@ function readFormatted(b: Obj): Read<Incoming> {
 /** Any of the four alert formats, told from the content. */
 export function readAlerts(body: unknown, now: Date): Read<Incoming> {
   if (!isObj(body)) return { ok: false, errors: ['the body must be a JSON object'] };
-  if (Array.isArray(body.alerts) || 'groupKey' in body) return readAlertmanager(body, now);
+  if ('alerts' in body || 'groupKey' in body) return readAlertmanager(body, now);
   if ('event_action' in body || ('routing_key' in body && 'payload' in body)) return readPagerDuty(body);
   if ('alert_uid' in body) return readFormatted(body);
   return {

@@ -346,9 +346,19 @@ export const alertsModule: StewardModule = {
             : state === 'resolved'
               ? ['resolved']
               : ['firing', 'acknowledged', 'silenced'];
-      const groups = await k.store.transaction((tx) => tx.alerts.list({ states, serviceIds, limit: 25 }));
+      const [groups, counts] = await k.store.transaction(
+        async (tx) =>
+          [await tx.alerts.list({ states, serviceIds, limit: 25 }), await tx.alerts.counts({ serviceIds })] as const,
+      );
       const title = `${state ? `${state[0]!.toUpperCase()}${state.slice(1)}` : 'Open'} alert groups${scope ? ` · ${scope}` : ''}`;
-      return ok(ephemeral(listCard(dir, title, groups)));
+      const card = listCard(dir, title, groups);
+      // Every group is stored and counted, silenced and resolved ones too.
+      card.context = [
+        txt(
+          `All groups${scope ? ` of ${scope}` : ''}: ${counts.firing} firing · ${counts.acknowledged} acknowledged · ${counts.silenced} silenced · ${counts.resolved} resolved`,
+        ),
+      ];
+      return ok(ephemeral(card));
     };
     return {
       operations: [
