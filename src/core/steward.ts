@@ -12,6 +12,7 @@ import { type CoreError, fail, invalidForm, type Outcome } from './errors.js';
 import { FormOps, formsKernel } from './forms/kernel.js';
 import { Identity } from './identity/identity.js';
 import { authorize, type ApiScope, type ApiToken } from './api/tokens.js';
+import { nameMentions } from './people/mention.js';
 import {
   type CliInput,
   type CliIO,
@@ -223,7 +224,15 @@ export class Steward {
       const membersOnly = this.directory.policy.access.membersOnly;
       if (membersOnly === 'all' || membersOnly.includes(op.kind)) return MEMBERS_ONLY;
     }
-    const { kind, ...args } = checked.command;
+    const { kind, ...given } = checked.command;
+    // Mentions inside free text are shown as names; a whole-value mention stays a person reference.
+    const dir = this.directory;
+    const args = Object.fromEntries(
+      Object.entries(given).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? nameMentions(v, (p, id) => dir.personOn(p, id)?.name) : v,
+      ]),
+    );
     const r = await this.ops.get(kind)!({ inv, actor, now }, args as never);
     this.counted(kind, inv.platform, r.ok ? 'ok' : r.error.code);
     return r;

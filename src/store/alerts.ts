@@ -202,6 +202,11 @@ export class PrismaAlertRepo implements AlertRepo {
     await this.db.alertEvent.create({ data: { groupId, text: text.slice(0, 2000), at } });
   }
 
+  async addEvents(groupId: number, texts: readonly string[], at: Date) {
+    if (!texts.length) return;
+    await this.db.alertEvent.createMany({ data: texts.map((text) => ({ groupId, text: text.slice(0, 2000), at })) });
+  }
+
   async events(groupId: number, limit: number): Promise<AlertEvent[]> {
     const rows = await this.db.alertEvent.findMany({ where: { groupId }, orderBy: { id: 'desc' }, take: limit });
     return rows.reverse().map((r) => ({ at: r.at, text: r.text }));

@@ -292,7 +292,7 @@ const SHAPED: Record<string, Record<string, unknown>> = {
 
 /** What each sample becomes in the parsed command (the same value unless listed). */
 const PARSED: Record<string, unknown> = {
-  user: '<@111111111111111112>',
+  user: '@discord:111111111111111112',
   incident: 7,
   change: 7,
   finding: 12,
@@ -423,7 +423,7 @@ describe('command manifests agree with the shared parser', () => {
         { name: 'user', type: 6, value: '111111111111111112' },
         { name: 'role', type: 3, value: 'commander' },
       ]),
-    ).toBe('role commander <@111111111111111112>');
+    ).toBe('role commander @discord:111111111111111112');
     expect(textOf('timeline', [{ name: 'incident', type: 3, value: '#3' }])).toBe('timeline INC-3');
     expect(textOf('declare', [{ name: 'title', type: 3, value: '  Database down  ' }])).toBe('declare Database down');
     const declared = parseCommand(

@@ -124,6 +124,26 @@ describe('boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the core reads no platform’s mention syntax and no database internals: adapters hand it neutral mentions', () => {
+    // A pattern that parses `<@U…>` or `<@!…>`, or a reach into Prisma's private fields or the SQL dialect.
+    const PLATFORM_SYNTAX = /\/\^?<@|<@!\?|<@\(|_activeProvider|\bdialect\b/;
+    const offenders = files(join(root, 'src/core'))
+      .filter((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .some((l) => !/^\s*(\/\/|\*)/.test(l) && PLATFORM_SYNTAX.test(l)),
+      )
+      .map((f) => relative(root, f));
+    expect(offenders).toEqual([]);
+    // The rule sees such a pattern.
+    expect(PLATFORM_SYNTAX.test('const m = /^<@!?([A-Z0-9]+)>$/.exec(t);')).toBe(true);
+    // One platform list: the platform enum is written once.
+    const lists = files(join(root, 'src'))
+      .filter((f) => /\[\s*'slack',\s*'discord',\s*'console'\s*\]/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+    expect(lists).toEqual(['src/core/platform.ts']);
+  });
+
   it('the checks themselves catch what they forbid', () => {
     const sample =
       "import { App } from '@slack/bolt';\nimport type { X } from '../store/index.js';\nimport { m } from '../../observability/metrics.js';\nimport { ok } from '../errors.js';\nimport type { Policy } from '../../config/policy-schema.js';";

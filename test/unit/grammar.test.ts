@@ -1,5 +1,5 @@
 // The /page and /oncall grammars through parseCommand, the one entry every adapter uses: Slack
-// text, Discord subcommands joined to text ("service <id> <message>", "person <@id> <message>"),
+// text, Discord subcommands joined to text ("service <id> <message>", "person @discord:<id> <message>"; mentions as the adapters hand them),
 // and the console. Each case asserts the exact command, or the error code and what the message names.
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/adapters/shared/parse.js';
@@ -35,25 +35,25 @@ describe('/page', () => {
   });
 
   it('a person: a Slack mention (with or without its name), an @name, or a person id', () => {
-    expect(ok('/page', '<@U0BEA|bea> hi')).toEqual({ kind: 'page.create', target: '<@U0BEA|bea>', message: 'hi' });
-    expect(ok('/page', '<@U0BEA> can you look')).toEqual({
+    expect(ok('/page', '@slack:U0BEA hi')).toEqual({ kind: 'page.create', target: '@slack:U0BEA', message: 'hi' });
+    expect(ok('/page', '@slack:U0BEA can you look')).toEqual({
       kind: 'page.create',
-      target: '<@U0BEA>',
+      target: '@slack:U0BEA',
       message: 'can you look',
     });
     expect(ok('/page', '@bea hi')).toEqual({ kind: 'page.create', target: '@bea', message: 'hi' });
     expect(ok('/page', 'bea hi')).toEqual({ kind: 'page.create', target: 'bea', message: 'hi' });
   });
 
-  it("Discord's subcommands: service <id> <message> and person <@id> <message>", () => {
+  it("Discord's subcommands: service <id> <message> and person @discord:<id> <message>", () => {
     expect(ok('page', 'service payments-api checkout   is down')).toEqual({
       kind: 'page.create',
       target: 'payments-api',
       message: 'checkout   is down',
     });
-    expect(ok('page', 'person <@123456789012345678> call me')).toEqual({
+    expect(ok('page', 'person @discord:123456789012345678 call me')).toEqual({
       kind: 'page.create',
-      target: '<@123456789012345678>',
+      target: '@discord:123456789012345678',
       message: 'call me',
     });
     expect(ok('page', 'SERVICE ledger down')).toEqual({ kind: 'page.create', target: 'ledger', message: 'down' });
@@ -65,13 +65,18 @@ describe('/page', () => {
   });
 
   it('no message: refused, naming the target and showing how to say what is wrong', () => {
-    for (const text of ['payments-api', 'payments-api   ', 'service payments-api', 'person <@123456789012345678>']) {
+    for (const text of [
+      'payments-api',
+      'payments-api   ',
+      'service payments-api',
+      'person @discord:123456789012345678',
+    ]) {
       const e = refused('/page', text);
       expect(e.code).toBe('COMMAND.INVALID');
       expect(e.message).toMatch(/say what is wrong/);
     }
     expect(refused('/page', 'payments-api').message).toContain('/page payments-api');
-    expect(refused('page', 'person <@123456789012345678>').message).toContain('<@123456789012345678>');
+    expect(refused('page', 'person @discord:123456789012345678').message).toContain('@discord:123456789012345678');
   });
 
   it('no target: refused, saying who to page and a message are needed', () => {
@@ -117,21 +122,21 @@ describe('/oncall', () => {
 
   it('override: a person and a duration, optionally a schedule, in any order', () => {
     expect(ok('/oncall', 'override @bea 4h')).toEqual({ kind: 'oncall.override', user: '@bea', duration: '4h' });
-    expect(ok('/oncall', 'override 4h <@U1> payments-primary')).toEqual({
+    expect(ok('/oncall', 'override 4h @slack:U1 payments-primary')).toEqual({
       kind: 'oncall.override',
-      user: '<@U1>',
+      user: '@slack:U1',
       duration: '4h',
       schedule: 'payments-primary',
     });
-    expect(ok('/oncall', 'override payments-primary 4h <@U1>')).toEqual({
+    expect(ok('/oncall', 'override payments-primary 4h @slack:U1')).toEqual({
       kind: 'oncall.override',
-      user: '<@U1>',
+      user: '@slack:U1',
       duration: '4h',
       schedule: 'payments-primary',
     });
-    expect(ok('/oncall', 'override <@U1> payments-primary 4h')).toEqual({
+    expect(ok('/oncall', 'override @slack:U1 payments-primary 4h')).toEqual({
       kind: 'oncall.override',
-      user: '<@U1>',
+      user: '@slack:U1',
       duration: '4h',
       schedule: 'payments-primary',
     });
@@ -147,9 +152,9 @@ describe('/oncall', () => {
   });
 
   it('override: the duration and schedule lowered, the mention kept as typed', () => {
-    expect(ok('/oncall', 'OVERRIDE <@U0BEA|bea> 4H Payments-Primary')).toEqual({
+    expect(ok('/oncall', 'OVERRIDE @slack:U0BEA 4H Payments-Primary')).toEqual({
       kind: 'oncall.override',
-      user: '<@U0BEA|bea>',
+      user: '@slack:U0BEA',
       duration: '4h',
       schedule: 'payments-primary',
     });

@@ -1,5 +1,6 @@
 // Discord interactions in, replies out: slash commands (as the text the shared parser reads),
 // buttons, and modals (forms shown with showModal, submissions read field by field).
+import { mentionOf } from '../../core/people/mention.js';
 import { randomUUID } from 'node:crypto';
 import {
   ApplicationCommandOptionType,
@@ -49,7 +50,8 @@ function declared(
 /**
  * A chat-input interaction as the text the command's grammar reads: "<subcommand> [REF-n] <options…>".
  * Whatever order the user filled the options in: a reference (INC-n …) first, then plain values
- * (those with spaces stay one quoted argument), then a user (as a mention), then free text as typed.
+ * (those with spaces stay one quoted argument), then a user (as a neutral mention, `@discord:<id>`), then
+ * free text as typed.
  */
 export function interactionText(
   i: Pick<ChatInputCommandInteraction, 'options'>,
@@ -63,7 +65,7 @@ export function interactionText(
     .map((o) => {
       const v = String(o.value ?? '');
       const d = how.get(o.name);
-      if (o.type === ApplicationCommandOptionType.User && SNOWFLAKE.test(v)) return `<@${v}>`;
+      if (o.type === ApplicationCommandOptionType.User && SNOWFLAKE.test(v)) return mentionOf('discord', v);
       if (d?.ref) {
         const n = REF.exec(v);
         return n && (!n[1] || n[1].toUpperCase() === d.ref.prefix) ? `${d.ref.prefix}-${Number(n[2])}` : v;

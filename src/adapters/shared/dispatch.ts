@@ -11,6 +11,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { ActionCodec } from '../../render/action-codec.js';
 import { errorReply, toReply } from '../../render/outcome.js';
 import { decodeForm } from '../../render/form-codec.js';
+import { neutralMentions } from './mentions.js';
 import { parseCommand } from './parse.js';
 
 export interface Submitted {
@@ -117,7 +118,7 @@ export function createDispatcher(deps: {
       return a.reason;
     },
     command(inv, name, text) {
-      const p = parseCommand(name, text, registry);
+      const p = parseCommand(name, neutralMentions(inv.platform, text), registry);
       const bare = name.replace(/^\//, '');
       const label = p.ok ? p.command.kind : registry.commands.has(bare) ? `/${bare}` : 'unknown';
       return run('command', inv, label, p.ok ? { ok: true, value: p.command } : p);

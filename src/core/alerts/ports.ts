@@ -74,6 +74,8 @@ export interface AlertRepo {
   /** Marks every firing alert of the group resolved; the number changed. */
   resolveAll(groupId: number, at: Date): Promise<number>;
   addEvent(groupId: number, text: string, at: Date): Promise<void>;
+  /** Several events at once (one statement). */
+  addEvents(groupId: number, texts: readonly string[], at: Date): Promise<void>;
   events(groupId: number, limit: number): Promise<AlertEvent[]>;
   addMessage(groupId: number, sendKey: string, m: AlertMessageRow, at: Date): Promise<boolean>;
   hasMessage(sendKey: string): Promise<boolean>;

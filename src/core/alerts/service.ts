@@ -319,10 +319,13 @@ export class AlertService {
       await tx.alerts.addAlerts(g.id, added, at);
     }
     if (!events.length && !added.length) return { group: await this.recheck(tx, g, at), changed: false };
-    for (const e of events) await tx.alerts.addEvent(g.id, e, at);
-    const all = await tx.alerts.alerts(g.id);
-    const firing = all.filter((a) => a.status === 'firing').length;
-    let next = await tx.alerts.updateGroup(g.id, { firing, resolved: all.length - firing }, at);
+    await tx.alerts.addEvents(g.id, events, at);
+    // The group's counts from what it held and what changed, without reading it again.
+    const status = new Map([...known].map(([fp, a]) => [fp, a.status]));
+    if (inc.action === 'resolve') for (const fp of status.keys()) status.set(fp, 'resolved');
+    else for (const a of distinct(inc.alerts)) status.set(a.fingerprint, a.status);
+    const firing = [...status.values()].filter((x) => x === 'firing').length;
+    let next = await tx.alerts.updateGroup(g.id, { firing, resolved: status.size - firing }, at);
     if (firing === 0) next = await this.close(tx, next, null, actor, at);
     else next = await this.recheck(tx, next, at);
     await this.refresh(tx, next, at);

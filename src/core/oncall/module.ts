@@ -72,7 +72,7 @@ function parse(line: string) {
         return i < 0 ? undefined : left.splice(i, 1)[0];
       };
       const duration = take((a) => /^\d+[a-z]+$/i.test(a));
-      const user = take((a) => /^<@|^@/.test(a)) ?? take(() => true);
+      const user = take((a) => a.startsWith('@')) ?? take(() => true);
       if (!duration || !user) return invalid('COMMAND.INVALID', NEEDS, `Usage: ${USAGE}`);
       return build(
         OnCallOps.override,

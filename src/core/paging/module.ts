@@ -26,7 +26,7 @@ const USAGE = '/page <service> <message> · /page <person> <message> (a mention 
 /** `/page <service|@person> <message…>` (the message keeps its spacing) · `/page list`. */
 function parse(line: string) {
   const text = line.trim();
-  // Discord's subcommands arrive as "service <id> <message>" and "person <@id> <message>".
+  // Discord's subcommands arrive as "service <id> <message>" and "person @discord:<id> <message>".
   const keyword = /^(service|person)\s+(\S+\s*.*)$/is.exec(text);
   const m = /^(\S*)\s*(.*)$/s.exec(keyword ? keyword[2]! : text)!;
   const [target, message] = [m[1]!, m[2]!.trim()];

@@ -1,9 +1,10 @@
 // The outbox effect kinds of risk exceptions, with their payloads.
 import { z } from 'zod';
+import { platformSchema } from '../../platform.js';
 import { effectKind } from '../../outbox/effects.js';
 
 const exception = z.number().int().positive();
-const platform = z.enum(['slack', 'discord', 'console']);
+const platform = platformSchema;
 
 /** The exception card to an approver (its request) or to an owner (it expired), by direct message on one platform. */
 export const ExceptionSend = effectKind(

@@ -1,8 +1,9 @@
 // The outbox effect kinds of digests and owner reminders, with their payloads.
 import { z } from 'zod';
+import { platformSchema } from '../../platform.js';
 import { effectKind } from '../../outbox/effects.js';
 
-const platform = z.enum(['slack', 'discord', 'console']);
+const platform = platformSchema;
 
 /** A recorded digest posted to one team channel on one platform. */
 export const DigestPost = effectKind(

@@ -33,9 +33,17 @@ const text = (r: Outcome<Reply>) => (r.ok ? r.value.cards.map((c) => plain(c.bod
 
 class Recorder extends ConsoleGateway {
   readonly log: string[] = [];
+  readonly shown: Reply[] = [];
   constructor() {
     super(
-      { show: (h, r) => this.log.push(`${h} :: ${r.cards[0]?.title}`), note: (l) => this.log.push(l), enter: () => {} },
+      {
+        show: (h, r) => {
+          this.log.push(`${h} :: ${r.cards[0]?.title}`);
+          this.shown.push(r);
+        },
+        note: (l) => this.log.push(l),
+        enter: () => {},
+      },
       'alice',
     );
   }
@@ -355,6 +363,29 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
       ["Summary can't be blank", '2020-10-09T22:53:40.000Z'],
       ['Build Success: Increase snapshot create timeout to 30 seconds', '2020-07-17T08:42:58.315Z'],
     ]);
+  });
+
+  it('PagerDuty change events appear under "What changed?" of an incident on their service, beside Steward’s own changes', async () => {
+    const t = await setup();
+    const change = (summary: string, timestamp: string) =>
+      callRoute(t.steward, {
+        route: 'POST /v2/change/enqueue',
+        body: { routing_key: ROUTING_KEY, payload: { summary, source: 'deploy-bot', timestamp } },
+      });
+    expect((await change('Deploy checkout v2.3.1', '2026-11-23T11:40:00Z')).status).toBe(202);
+    // Older than the incident's look-back: not listed.
+    await change('Deploy checkout v2.2.0', '2026-11-20T09:00:00Z');
+    const declared = await t.steward.submit(
+      as('alice'),
+      { kind: 'incident.declare', nonce: 'd1' },
+      { title: 'Checkout down', severity: 'SEV2', service: 'checkout' },
+    );
+    expect(declared.ok, JSON.stringify(declared)).toBe(true);
+    await t.run();
+    const summary = t.gw.shown.flatMap((r) => r.cards).find((c) => c.fields?.some((f) => f.label === 'What changed?'));
+    expect(plain(summary!.fields!.find((f) => f.label === 'What changed?')!.value)).toBe(
+      'deploy-bot Deploy checkout v2.3.1 · started 2026-11-23T11:40:00.000Z',
+    );
   });
 
   it('acknowledging from chat stops the escalation; acknowledging the page acknowledges the group', async () => {

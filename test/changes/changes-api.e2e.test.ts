@@ -1,7 +1,7 @@
 // The change API for pipelines against a running Steward (in-process, real HTTP server, SQLite):
 // POST /api/v1/changes checked like the form, idempotency keys, tokens that are missing, forged,
 // out of scope or scoped to another service, the failed-attempt limit; GET after approvals (the
-// token standing as the requester: test/e2e/changes-api-requester.test.ts names a person); and
+// token standing as the requester: test/changes/changes-api-requester.e2e.test.ts names a person); and
 // `steward change wait` as a real process: exit 0 approved (and inside its window), 1 rejected or
 // past its window, 2 on timeout, an unknown change, a refused token or nobody listening.
 import { createHash, randomBytes } from 'node:crypto';
