@@ -115,7 +115,8 @@ function post(agent: http.Agent, port: number, payload: string): Promise<number>
 
 async function startSteward(url: string, policyFile: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const args = fromDist ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const flags = (env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const args = [...flags, ...(fromDist ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'])];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: {

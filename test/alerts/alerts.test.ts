@@ -19,6 +19,7 @@ import { STANDARD_MODULES } from '../../src/modules.js';
 import { type OpenedStore, openStore } from '../../src/store/index.js';
 import { ManualClock } from '../support/clock.js';
 import { forEachDialect } from '../support/databases.js';
+import { chatOf, replyText } from '../support/dispatch.js';
 import { callRoute } from '../support/http-input.js';
 
 const fixture = new URL('../fixtures/alerts.policy.yaml', import.meta.url).pathname;
@@ -435,6 +436,55 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     ).toEqual(['🔥 ALR-3 Checkout', '✅ ALR-1 Checkout']);
   });
 
+  it('through the dispatcher: the card’s buttons, a Slack mention in a silence reason, the declare form filled from the group', async () => {
+    const t = await setup();
+    const chat = chatOf(t.steward);
+    await t.post(am('g1', { a: 'firing' }));
+    const card = t.gw.shown.find((r) => r.cards[0]?.title.startsWith('🔥 ALR-1'))!;
+    expect(card.cards[0]!.buttons!.map((b) => b.label)).toEqual([
+      'Acknowledge',
+      'Resolve',
+      'Silence 1h',
+      'Declare incident',
+    ]);
+    // Someone the policy does not know clicks: refused, nothing changes.
+    const stranger = await chat.click('slack', 'U0STRANGER', card, 'Acknowledge');
+    expect(replyText(stranger)).toContain('Only people listed in the policy may do this.');
+    expect((await t.group(1))!.state).toBe('firing');
+    // Bob, on Slack: acknowledged; the page stops.
+    expect((await chat.click('slack', 'U0BOB', card, 'Acknowledge')).cards[0]!.title).toBe('You acknowledged ALR-1');
+    await t.run();
+    expect((await t.page(1))!.status).toBe('acknowledged');
+    // A second click (a double click, another platform) changes nothing and says so.
+    expect(replyText(await chat.click('discord', '111111111111111112', card, 'Acknowledge'))).toContain(
+      'ALR-1 is already acknowledged.',
+    );
+    // Declare incident, on Discord: the declare form opens with the group's title and service;
+    // submitted, it declares INC-1 on that service.
+    const opened = await chat.click('discord', '111111111111111112', card, 'Declare incident');
+    const initial = Object.fromEntries(opened.form!.fields.map((f) => [f.id, f.initial]));
+    expect(initial).toMatchObject({ title: 'Disk on a is full', service: 'checkout' });
+    const declared = await chat.submit('discord', '111111111111111112', opened.form!, {
+      title: initial.title!,
+      severity: 'SEV2',
+      service: 'checkout',
+    });
+    expect(declared.reply.cards.map((c) => c.title).join(' ')).toMatch(/INC-1/);
+    // A silence typed on Slack, a mention in its reason: stored and shown with the person's name.
+    const silenced = await chat.command(
+      'slack',
+      'U0ALICE',
+      'alert',
+      'silence checkout 1h disk cleanup by <@U0BOB|bob>',
+    );
+    expect(silenced.cards[0]!.title).toBe('🔕 SIL-1: alerts matching service=checkout page nobody');
+    expect((await t.store.transaction((tx) => tx.alerts.silence(1)))!.reason).toBe('disk cleanup by @Bob Builder');
+    // A grammar error names what is missing.
+    expect(replyText(await chat.command('slack', 'U0ALICE', 'alert', 'silence checkout'))).toContain(
+      '/alert silence needs how long, e.g. 30m, 2h or 1d.',
+    );
+  });
+
   it('a silence keeps matching alerts from paging, outlives flapping, and ending it pages what still fires', async () => {
     const t = await setup();
     const parsed = t.steward.registry.commands
@@ -691,6 +741,10 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     expect((await t.post(am('k', { a: 'firing' }), 'nope')).status).toBe(404);
     // A token limited to edge-gateway may not post to an integration of checkout.
     expect((await t.post(am('k', { a: 'firing' }), 'prod-alertmanager', 'edge-monitoring')).status).toBe(403);
+    // Nor page checkout through a `service` label on an integration it may post to.
+    expect(
+      (await t.post(am('k', { a: 'firing' }, { service: 'checkout' }), 'storm-source', 'edge-monitoring')).status,
+    ).toBe(403);
     // A token without alerts:write is refused by the core.
     expect((await t.post(am('k', { a: 'firing' }), 'prod-alertmanager', 'reader')).status).toBe(403);
     // Hostile labels: prototype keys dropped, long values cut, never a crash.
@@ -700,7 +754,10 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     const stored = (await t.store.transaction((tx) => tx.alerts.alerts(1)))[0]!;
     expect(Object.keys(stored.labels)).not.toContain('__proto__');
     expect(stored.labels.long!.length).toBe(1024);
-    expect(await t.store.transaction((tx) => tx.alerts.list({ limit: 10 }))).toHaveLength(1);
+    expect(
+      (await t.post(am('k', { a: 'firing' }, { service: 'edge-gateway' }), 'storm-source', 'edge-monitoring')).status,
+    ).toBe(202);
+    expect(await t.store.transaction((tx) => tx.alerts.list({ limit: 10 }))).toHaveLength(2);
   });
 
   it('a policy that names unknown services or bad windows is refused with the path', () => {
@@ -711,5 +768,8 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
           .replace('duration: 2h', 'duration: 2x'),
       ),
     ).toThrow(/alerts\.integrations\[0\]\.service: unknown service "nowhere"|alerts\.maintenance\[0\]\.duration/);
+    expect(() => policyWith((y) => y.replace('- id: storm-source', '- id: findings'))).toThrow(
+      /"findings" is reserved for patch SLA breach groups/,
+    );
   });
 });

@@ -124,6 +124,10 @@ export function alertEntries(d: AlertEntryDeps) {
         d.log.warn({ integration: id, errors: read.errors.slice(0, 3) }, 'alert refused: invalid event');
         return invalid(read.errors);
       }
+      // A token limited to services may not page another one through a route or a `service` label.
+      const routed = d.alerts.route(integ, read.value.labels);
+      const outside = routed === integ.service ? undefined : ctx.cannotActOn(routed);
+      if (outside) return { status: 403, body: { status: 'forbidden', message: outside, errors: [] } };
       const got = await receive(integ, read.value, ctx.actor, ctx.now);
       return {
         status: 202,

@@ -1,6 +1,7 @@
 // Alerts' cross-references: integration, window and heartbeat ids, and the services they name.
 import type { PolicyCheck } from '../policy/check.js';
 import type { Policy } from '../policy/schema.js';
+import { BREACH_INTEGRATION } from './breaches.js';
 
 export function checkAlertsPolicy(p: Policy, c: PolicyCheck): void {
   const a = p.alerts;
@@ -9,6 +10,8 @@ export function checkAlertsPolicy(p: Policy, c: PolicyCheck): void {
   c.ids('heartbeat', ['alerts', 'heartbeats'], a.heartbeats);
   const keys = new Map<string, string>();
   a.integrations.forEach((int, i) => {
+    if (int.id === BREACH_INTEGRATION)
+      c.problem(['alerts', 'integrations', i, 'id'], `"${BREACH_INTEGRATION}" is reserved for patch SLA breach groups`);
     c.ref(['alerts', 'integrations', i, 'service'], 'service', int.service);
     int.routes.forEach((r, j) => c.ref(['alerts', 'integrations', i, 'routes', j, 'service'], 'service', r.service));
     if (int.routingKey) {
