@@ -60,5 +60,10 @@ export function breachPaging(alerts: AlertService, dir: () => Directory, wake: (
         : { ok: true, ref, created: true };
     },
     wake,
+    // The breach groups' key rows, in one order, before any audit entry of the run: a person
+    // acknowledging a breach group takes its key row first too, so the two cannot deadlock.
+    async prepare(tx, serviceIds, at) {
+      for (const id of [...serviceIds].sort()) await tx.alerts.lockKey(BREACH_INTEGRATION, `breach:${id}`, at);
+    },
   };
 }

@@ -24,6 +24,11 @@ export interface PatchPaging {
   ): Promise<{ ok: true; ref: string; created: boolean; joined?: string } | { ok: false; reason: string }>;
   /** A page was opened: its first step is due now. */
   wake(): void;
+  /**
+   * Locks what opening pages of these services will lock, before the caller's transaction takes
+   * the audit log's head (so a person acting on the same page meanwhile cannot deadlock with it).
+   */
+  prepare?(tx: Tx, serviceIds: readonly string[], at: Date): Promise<void>;
 }
 
 /**

@@ -131,6 +131,9 @@ export class NoticeService {
     }
     let paged = 0;
     const { severities, tiers } = noticePolicy(dir).page;
+    // Whatever the pages lock, locked first, in one order, before any page's audit entry.
+    const services = [...new Set([...passed].map((id) => byId.get(id)!.serviceId))].sort();
+    await this.d.paging()?.prepare?.(tx, services, now);
     for (const id of passed) {
       const f = byId.get(id)!;
       const service = dir.service(f.serviceId);
