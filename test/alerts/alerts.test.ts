@@ -524,6 +524,13 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     expect(listed.ok && plain(listed.value.cards[0]!.context!)).toBe(
       'All groups: 1 firing · 0 acknowledged · 1 silenced · 1 resolved',
     );
+    // Only its creator and the teams it covers may end it.
+    expect(title(await t.steward.execute(as('dave'), { kind: 'alert.unsilence', silence: 'SIL-1' }))).toBe(
+      'AUTH.FORBIDDEN: Only its creator and the teams it covers may end SIL-1.',
+    );
+    expect(title(await t.steward.execute(as('bob'), { kind: 'alert.unsilence', silence: 'SIL-9' }))).toBe(
+      'SILENCE.NOT_FOUND: There is no silence SIL-9.',
+    );
     // Ending the silence pages ALR-2 now.
     const u = await t.steward.execute(as('bob'), { kind: 'alert.unsilence', silence: 'SIL-1' });
     expect(text(u)).toBe('Paging now: ALR-2.');
@@ -678,6 +685,26 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
     const card = await t.steward.execute(as('alice'), { kind: 'alert.heartbeats' });
     expect(text(card)).toContain('queue-worker paused');
     expect(text(card)).toContain('nightly-backup new');
+    // Outsiders may not pause or resume a team's heartbeat.
+    expect(title(await t.steward.execute(as('dave'), { kind: 'alert.resume', heartbeat: 'queue-worker' }))).toMatch(
+      /^AUTH.FORBIDDEN: Only the checkout team and its owners may resume queue-worker/,
+    );
+    // Resumed: due a whole period from now, and missed again after period and grace.
+    const resumed = await t.steward.execute(as('alice'), { kind: 'alert.resume', heartbeat: 'queue-worker' });
+    expect(text(resumed)).toBe(
+      `The next ping is due by ${new Date(t.clock.now().getTime() + 5 * 60_000).toISOString()}.`,
+    );
+    // /start begins a run: it changes nothing of the schedule, and the run's ok ping arms the next one.
+    const started = await ping('queue-worker', 'start');
+    expect(started.body).toMatchObject({ state: 'up' });
+    await t.clock.advance(60_000);
+    expect((await ping('queue-worker')).body).toEqual({
+      id: 'queue-worker',
+      state: 'up',
+      next: new Date(t.clock.now().getTime() + 5 * 60_000).toISOString(),
+    });
+    await t.clock.advance(7 * 60_000 + 1);
+    expect(await hb.check(t.clock.now())).toEqual(['queue-worker']);
   });
 
   it('a cron heartbeat is due at its next occurrence in its zone, across New York’s spring-forward', async () => {
