@@ -48,6 +48,12 @@ class Recorder extends ConsoleGateway {
       'alice',
     );
   }
+  /** Every edit of a message, with the card it was edited to. */
+  readonly edited: { channelId: string; messageId: string; reply: Reply }[] = [];
+  override async edit(channelId: string, messageId: string, reply: Reply) {
+    this.edited.push({ channelId, messageId, reply });
+    await super.edit(channelId, messageId, reply);
+  }
   dms(person: string) {
     return this.log.filter((l) => l.startsWith(`[direct message to ${person}`));
   }
@@ -191,6 +197,9 @@ await forEachDialect('alerts core', ({ dialect, createDatabase }) => {
       { t: 'text', v: '1 of 3 resolved (2 firing)' },
     ]);
     expect((await t.page(1))!.status).toBe('open');
+    // Bob's page message follows the group too.
+    const pageCopy = t.gw.edited.filter((e) => e.channelId === '@bob').at(-1)!.reply.cards[0]!;
+    expect(plain(pageCopy.fields!.find((f) => f.label === 'Alerts')!.value)).toBe('ALR-1 · firing · 1 of 3 resolved');
 
     // Every alert resolved at the source: the group resolves, and so does its page.
     const done = await t.post(
