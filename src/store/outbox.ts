@@ -63,6 +63,14 @@ export class PrismaOutboxWorkerRepo implements Omit<OutboxWorkerRepo, 'releaseAb
     });
   }
 
+  async completeMany(ids: readonly number[], holder: string, at: Date) {
+    if (!ids.length) return;
+    await this.db.outboxItem.updateMany({
+      where: { id: { in: [...ids] }, lockedBy: holder },
+      data: { state: 'done', doneAt: at, lockedBy: null, lockedUntil: null, lastError: null },
+    });
+  }
+
   async retry(id: number, holder: string, error: string, dueAt: Date) {
     await this.db.outboxItem.updateMany({
       where: { id, lockedBy: holder },

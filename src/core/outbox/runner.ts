@@ -70,12 +70,23 @@ export class OutboxRunner {
       this.d.holder,
       new Date(now.getTime() + OUTBOX_LOCK_MS),
     );
-    // Items are independent (each handler is safe to repeat and re-reads state), so a batch runs concurrently.
-    await Promise.all(items.map((item) => this.runItem(item)));
+    // Items are independent (each handler is safe to repeat and re-reads state), so a batch runs
+    // concurrently; the ones that ran are completed together, in one statement.
+    const ran = await Promise.all(items.map((item) => this.runItem(item)));
+    const done = items.filter((_, i) => ran[i]);
+    if (done.length) {
+      await this.d.store.outboxWorker.completeMany(
+        done.map((i) => i.id),
+        this.d.holder,
+        this.d.clock.now(),
+      );
+      for (const i of done) this.d.onDone?.(i.kind, true);
+    }
     return items.length;
   }
 
-  private async runItem(item: Awaited<ReturnType<Store['outboxWorker']['claimDue']>>[number]): Promise<void> {
+  /** Runs one item's handler; true when it ran (the caller completes it), false when it failed (retried or given up). */
+  private async runItem(item: Awaited<ReturnType<Store['outboxWorker']['claimDue']>>[number]): Promise<boolean> {
     {
       const handler = this.d.handlers.get(item.kind);
       try {
@@ -86,8 +97,7 @@ export class OutboxRunner {
             `outbox ${item.kind} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
           );
         await handler.run(payload.data);
-        await this.d.store.outboxWorker.complete(item.id, this.d.holder, this.d.clock.now());
-        this.d.onDone?.(item.kind, true);
+        return true;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const final =
@@ -107,6 +117,7 @@ export class OutboxRunner {
             'side effect failed; will retry',
           );
         }
+        return false;
       }
     }
   }
