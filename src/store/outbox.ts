@@ -56,13 +56,6 @@ export class PrismaOutboxWorkerRepo implements Omit<OutboxWorkerRepo, 'releaseAb
     return claimed;
   }
 
-  async complete(id: number, holder: string, at: Date) {
-    await this.db.outboxItem.updateMany({
-      where: { id, lockedBy: holder },
-      data: { state: 'done', doneAt: at, lockedBy: null, lockedUntil: null, lastError: null },
-    });
-  }
-
   async completeMany(ids: readonly number[], holder: string, at: Date) {
     if (!ids.length) return;
     await this.db.outboxItem.updateMany({

@@ -91,7 +91,6 @@ export class PrismaStore implements Store {
     this.outboxWorker = {
       claimDue: (now, limit, holder, lockedUntil) =>
         run((q) => new PrismaOutboxWorkerRepo(q).claimDue(now, limit, holder, lockedUntil)),
-      complete: (id, holder, at) => run((q) => new PrismaOutboxWorkerRepo(q).complete(id, holder, at)),
       completeMany: (ids, holder, at) => run((q) => new PrismaOutboxWorkerRepo(q).completeMany(ids, holder, at)),
       retry: (id, holder, error, dueAt) => run((q) => new PrismaOutboxWorkerRepo(q).retry(id, holder, error, dueAt)),
       giveUp: (id, holder, error, at) => run((q) => new PrismaOutboxWorkerRepo(q).giveUp(id, holder, error, at)),

@@ -3,19 +3,14 @@
 // on Slack and Discord, are acknowledged from chat, and resolve from the source; a silence and a
 // change in progress keep a firing alert from paging. One Alertmanager sends its webhook to
 // /api/v1/alerts/<integration>; another uses its own PagerDuty sender pointed at /v2/enqueue.
+import { startSlackAndDiscord } from '../support/steward-both.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
+import { FakeSlack, SlackClientSim } from '../fakes/slack.js';
 import { type Alertmanager, describeAlertmanager, startAlertmanager } from '../support/alertmanager.js';
 import { ManualClock } from '../support/clock.js';
-import {
-  INCIDENTS_GUILD_SEED,
-  POLICY_DISCORD,
-  customIds,
-  startDiscordSteward,
-  type DiscordSteward,
-} from '../support/steward-discord.js';
-import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, strings } from '../support/steward-slack.js';
+import { POLICY_DISCORD, customIds, type DiscordSteward } from '../support/steward-discord.js';
+import { strings } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
 
 const POLICY_FILE = fileURLToPath(new URL('../fixtures/alerts.policy.yaml', import.meta.url));
@@ -34,32 +29,12 @@ describeAlertmanager('the real Alertmanager pages through Steward on Slack and D
   const clock = new ManualClock('2026-11-23T12:00:00.000Z');
 
   beforeAll(async () => {
-    slack = await FakeSlack.start({
-      botToken: BOT_TOKEN,
-      appToken: APP_TOKEN,
-      users: [...Object.values(SLACK_USERS), { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' }],
-      channels: [
-        { id: 'C0GENERAL', name: 'general' },
-        { id: 'C0PAYMENTS', name: 'payments' },
-      ],
-    });
-    s = await startDiscordSteward({
+    ({ slack, s, sim } = await startSlackAndDiscord({
+      policyFile: POLICY_FILE,
       clock,
-      env: {
-        STEWARD_CONFIG: POLICY_FILE,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-      },
-      fake: {
-        guild: {
-          ...INCIDENTS_GUILD_SEED,
-          channels: [...INCIDENTS_GUILD_SEED.channels!, { id: PAYMENTS_DISCORD, name: 'payments', type: 0 }],
-        },
-      },
-      cleanup: () => slack.close(),
-    });
-    sim = new SlackClientSim({ url: s.base, signingSecret: SIGNING_SECRET, fake: slack });
+      slackChannels: [{ id: 'C0PAYMENTS', name: 'payments' }],
+      discordChannels: [{ id: PAYMENTS_DISCORD, name: 'payments' }],
+    }));
     webhook = await startAlertmanager({
       webhookUrl: `${s.base}/api/v1/alerts/prod-alertmanager`,
       webhookToken: ALERTS_TOKEN,

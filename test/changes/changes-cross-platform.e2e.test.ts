@@ -4,19 +4,18 @@
 // on both. carol approves on Slack, dave on Discord, alice (the owner) on Slack: after each click
 // every copy on both platforms is edited with the tally, then says Approved and has no buttons.
 // Then a change requested on Discord and rejected on Slack, with a reason, says so everywhere.
+import { startSlackAndDiscord } from '../support/steward-both.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, SLACK_USERS, SlackClientSim, type SlackApiCall } from '../fakes/slack.js';
+import { FakeSlack, SlackClientSim, type SlackApiCall } from '../fakes/slack.js';
 import type { DiscordRestCall } from '../fakes/discord.js';
 import {
   INCIDENTS_GUILD_SEED,
   POLICY_DISCORD,
-  POLICY_USERS,
   customIds,
   field as embedField,
-  startDiscordSteward,
   type DiscordSteward,
 } from '../support/steward-discord.js';
-import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, field, strings, textOf } from '../support/steward-slack.js';
+import { field, strings, textOf } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
 
 type Json = Record<string, any>;
@@ -38,36 +37,13 @@ describe('change approvals across Slack and Discord in one Steward', () => {
   let sim: SlackClientSim;
 
   beforeAll(async () => {
-    slack = await FakeSlack.start({
-      botToken: BOT_TOKEN,
-      appToken: APP_TOKEN,
-      users: [
-        ...Object.values(SLACK_USERS),
-        { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' },
-        { id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' },
-      ],
-      channels: [
-        { id: 'C0GENERAL', name: 'general' },
-        { id: SLACK_PAYMENTS, name: 'payments' },
-      ],
-    });
-    s = await startDiscordSteward({
-      env: {
-        STEWARD_CONFIG: POLICY,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-      },
-      fake: {
-        users: [...POLICY_USERS, { id: '111111111111111115', username: 'erin', global_name: 'Erin Field' }],
-        guild: {
-          ...INCIDENTS_GUILD_SEED,
-          channels: [...INCIDENTS_GUILD_SEED.channels!, { id: DISCORD_PAYMENTS, name: 'payments', type: 0 }],
-        },
-      },
-      cleanup: () => slack.close(),
-    });
-    sim = new SlackClientSim({ url: s.base, signingSecret: SIGNING_SECRET, fake: slack });
+    ({ slack, s, sim } = await startSlackAndDiscord({
+      policyFile: POLICY,
+      slackUsers: [{ id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' }],
+      slackChannels: [{ id: SLACK_PAYMENTS, name: 'payments' }],
+      discordUsers: [{ id: '111111111111111115', username: 'erin', global_name: 'Erin Field' }],
+      discordChannels: [{ id: DISCORD_PAYMENTS, name: 'payments' }],
+    }));
   });
   afterAll(async () => {
     await s?.stop();

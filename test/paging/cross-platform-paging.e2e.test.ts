@@ -1,18 +1,12 @@
 // One Steward serving Slack and Discord at once (real Bolt and discord.js against both fakes):
 // a page started on Slack reaches bob on both platforms; bob acknowledges on Discord, and the
 // Slack direct message is edited in place too. Then a page acknowledged on Slack edits Discord.
+import { startSlackAndDiscord } from '../support/steward-both.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
-import {
-  INCIDENTS_GUILD,
-  INCIDENTS_GUILD_SEED,
-  POLICY_DISCORD,
-  customIds,
-  startDiscordSteward,
-  type DiscordSteward,
-} from '../support/steward-discord.js';
-import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, strings } from '../support/steward-slack.js';
+import { FakeSlack, SlackClientSim } from '../fakes/slack.js';
+import { INCIDENTS_GUILD, POLICY_DISCORD, customIds, type DiscordSteward } from '../support/steward-discord.js';
+import { strings } from '../support/steward-slack.js';
 import { until } from '../support/wait.js';
 import { ManualClock } from '../support/clock.js';
 
@@ -27,32 +21,12 @@ describe('paging across Slack and Discord in one Steward', () => {
   const clock = new ManualClock('2026-11-23T12:00:00.000Z');
 
   beforeAll(async () => {
-    slack = await FakeSlack.start({
-      botToken: BOT_TOKEN,
-      appToken: APP_TOKEN,
-      users: [...Object.values(SLACK_USERS), { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' }],
-      channels: [
-        { id: 'C0GENERAL', name: 'general' },
-        { id: 'C0PAYMENTS', name: 'payments' },
-      ],
-    });
-    s = await startDiscordSteward({
+    ({ slack, s, sim } = await startSlackAndDiscord({
+      policyFile: POLICY_FILE,
       clock,
-      env: {
-        STEWARD_CONFIG: POLICY_FILE,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-      },
-      fake: {
-        guild: {
-          ...INCIDENTS_GUILD_SEED,
-          channels: [...INCIDENTS_GUILD_SEED.channels!, { id: '222222222222222222', name: 'payments', type: 0 }],
-        },
-      },
-      cleanup: () => slack.close(),
-    });
-    sim = new SlackClientSim({ url: s.base, signingSecret: SIGNING_SECRET, fake: slack });
+      slackChannels: [{ id: 'C0PAYMENTS', name: 'payments' }],
+      discordChannels: [{ id: '222222222222222222', name: 'payments' }],
+    }));
   });
   afterAll(async () => {
     await s?.stop();

@@ -4,20 +4,13 @@
 // exception on Slack; alice, the other owner, hears on both platforms and approves on Discord;
 // both copies are edited to Accepted without buttons; 30 days later the exceptions-expire job
 // expires it, the finding is overdue again, and both owners are told on both platforms, once.
+import { startSlackAndDiscord } from '../support/steward-both.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importReport } from '../../src/core/patches/findings/importer.js';
 import { openStore } from '../../src/store/index.js';
-import { FakeSlack, SLACK_USERS, SlackClientSim } from '../fakes/slack.js';
-import {
-  INCIDENTS_GUILD_SEED,
-  POLICY_DISCORD,
-  POLICY_USERS,
-  customIds,
-  field as embedField,
-  startDiscordSteward,
-  type DiscordSteward,
-} from '../support/steward-discord.js';
-import { APP_TOKEN, BOT_TOKEN, ManualClock, SIGNING_SECRET, field, strings } from '../support/steward-slack.js';
+import { FakeSlack, SlackClientSim } from '../fakes/slack.js';
+import { POLICY_DISCORD, customIds, field as embedField, type DiscordSteward } from '../support/steward-discord.js';
+import { ManualClock, field, strings } from '../support/steward-slack.js';
 import { generatedVulns, trivyReport } from '../support/reports.js';
 import { until } from '../support/wait.js';
 import { fixedClock } from '../support/clock.js';
@@ -43,31 +36,12 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
   let finding = 0;
 
   beforeAll(async () => {
-    slack = await FakeSlack.start({
-      botToken: BOT_TOKEN,
-      appToken: APP_TOKEN,
-      users: [
-        ...Object.values(SLACK_USERS),
-        { id: 'U0DAVE', name: 'dave', real_name: 'Dave Ops' },
-        { id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' },
-      ],
-      channels: [{ id: 'C0GENERAL', name: 'general' }],
-    });
-    s = await startDiscordSteward({
-      env: {
-        STEWARD_CONFIG: POLICY,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-      },
-      fake: {
-        users: [...POLICY_USERS, { id: '111111111111111115', username: 'erin', global_name: 'Erin Field' }],
-        guild: INCIDENTS_GUILD_SEED,
-      },
+    ({ slack, s, sim } = await startSlackAndDiscord({
+      policyFile: POLICY,
       clock,
-      cleanup: () => slack.close(),
-    });
-    sim = new SlackClientSim({ url: s.base, signingSecret: SIGNING_SECRET, fake: slack });
+      slackUsers: [{ id: 'U0ERIN', name: 'erin', real_name: 'Erin Field' }],
+      discordUsers: [{ id: '111111111111111115', username: 'erin', global_name: 'Erin Field' }],
+    }));
     // Findings first seen 20 days ago: the critical ones (7 days) are overdue.
     const store = await openStore({ url: s.db.url });
     try {

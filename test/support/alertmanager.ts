@@ -24,7 +24,7 @@ export function alertmanagerAvailable(): boolean {
 }
 
 /**
- * Declares a suite that needs the Alertmanager binary: skipped with a warning when it is not
+ * Declares a suite that needs the Alertmanager binary: left out with a warning when it is not
  * installed, failing instead when STEWARD_REQUIRE_ALERTMANAGER=1 (as .ci/run sets).
  */
 export function describeAlertmanager(title: string, body: () => void): void {
@@ -39,8 +39,8 @@ export function describeAlertmanager(title: string, body: () => void): void {
       });
     });
   } else {
+    // As describePg does: nothing is declared, and the run says why.
     console.warn(`${ALERTMANAGER_BIN} not found: skipping "${title}"`);
-    describe.skip(title, body);
   }
 }
 

@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntryCtx, HttpAnswer, HttpInput, HttpRouteDecl } from '../entry.js';
 import type { KernelLog } from '../module.js';
 import type { ActorRef } from '../ports.js';
-import { type Incoming, readAlerts, readChangeEvent, readPagerDuty } from './formats.js';
+import { readAlerts, readChangeEvent, readPagerDuty } from './formats.js';
 import type { Heartbeats, PingKind } from './heartbeats.js';
 import type { AlertService, IntegrationRef } from './service.js';
 
@@ -88,10 +88,6 @@ export function alertEntries(d: AlertEntryDeps) {
     platformUserId: `${via}:${i.id}`,
   });
 
-  async function receive(i: IntegrationRef, inc: Incoming, actor: ActorRef, now: Date) {
-    return d.alerts.receive(i, inc, actor, now);
-  }
-
   /** The sender of a drop-in route: its routing key, or PagerDuty's 400. */
   function sender(body: unknown): { ok: true; integ: IntegrationRef } | { ok: false; answer: HttpAnswer } {
     const key = typeof body === 'object' && body && 'routing_key' in body ? body.routing_key : undefined;
@@ -128,7 +124,7 @@ export function alertEntries(d: AlertEntryDeps) {
       const routed = d.alerts.route(integ, read.value.labels);
       const outside = routed === integ.service ? undefined : ctx.cannotActOn(routed);
       if (outside) return { status: 403, body: { status: 'forbidden', message: outside, errors: [] } };
-      const got = await receive(integ, read.value, ctx.actor, ctx.now);
+      const got = await d.alerts.receive(integ, read.value, ctx.actor, ctx.now);
       return {
         status: 202,
         body: { status: 'success', groups: got.groups, ...(got.note ? { message: got.note } : {}) },
@@ -142,7 +138,7 @@ export function alertEntries(d: AlertEntryDeps) {
       if (!who.ok) return who.answer;
       const read = readPagerDuty(body.value as Record<string, unknown>);
       if (!read.ok) return invalid(read.errors);
-      await receive(who.integ, read.value, integrationActor(who.integ, 'routing-key'), ctx.now);
+      await d.alerts.receive(who.integ, read.value, integrationActor(who.integ, 'routing-key'), ctx.now);
       return { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: read.value.groupKey } };
     },
 

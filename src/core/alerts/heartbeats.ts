@@ -20,7 +20,6 @@ export interface HeartbeatView {
   lastPingAt: Date | null;
   lastKind: string | null;
   next: Date | null;
-  group: number | null;
   schedule: string;
 }
 
@@ -78,7 +77,6 @@ export class Heartbeats {
       lastKind: null,
       startedAt: null,
       nextAt: null,
-      groupId: null,
       pausedBy: null,
       updatedAt: at,
     };
@@ -206,7 +204,6 @@ export class Heartbeats {
       lastPingAt: row.lastPingAt,
       lastKind: row.lastKind,
       next: row.nextAt,
-      group: row.groupId,
       schedule: h.period
         ? `every ${h.period}, grace ${h.grace}`
         : `${h.cron} (${h.timezone ?? 'UTC'}), grace ${h.grace}`,

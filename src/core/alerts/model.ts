@@ -87,7 +87,6 @@ export interface HeartbeatRow {
   lastKind: string | null;
   startedAt: Date | null;
   nextAt: Date | null;
-  groupId: number | null;
   pausedBy: string | null;
   updatedAt: Date;
 }

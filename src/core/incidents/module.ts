@@ -310,7 +310,7 @@ export const incidentsModule: StewardModule = {
     };
     return {
       operations: [
-        run(O.declare, (c, a) => inc.openDeclareForm(c, a.title, a.service)),
+        run(O.declare, (c, a) => inc.openDeclareForm(c, a.title)),
         run(O.update, (c, a) => inc.update(c, a.incident, a.text)),
         run(O.status, (c, a) => inc.setStatus(c, a.incident, a.status, a.text)),
         run(O.severity, (c, a) => inc.setSeverity(c, a.incident, a.severity)),

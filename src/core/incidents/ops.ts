@@ -8,11 +8,7 @@ const incident = numberRef('INC').optional();
 const incidentRequired = numberRef('INC');
 
 export const IncidentOps = {
-  declare: operation(
-    'incident.declare',
-    z.object({ title: z.string().trim().max(100).optional(), service: id.optional() }),
-    'member',
-  ),
+  declare: operation('incident.declare', z.object({ title: z.string().trim().max(100).optional() }), 'member'),
   update: operation('incident.update', z.object({ incident, text: text(2000) }), 'member'),
   status: operation(
     'incident.status',

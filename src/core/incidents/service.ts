@@ -46,9 +46,8 @@ export class IncidentService {
     return this.d.dir();
   }
 
-  openDeclareForm(_ctx: Ctx, title: string | undefined, service?: string): Outcome<Reply> {
-    const known = service && this.dir.service(service) ? service : undefined;
-    return ok({ cards: [], visibility: 'ephemeral', form: declareForm(this.dir, { title, service: known }) });
+  openDeclareForm(_ctx: Ctx, title: string | undefined): Outcome<Reply> {
+    return ok({ cards: [], visibility: 'ephemeral', form: declareForm(this.dir, { title }) });
   }
 
   /** A valid declare form; `key` (the form's nonce) makes a double submission return the first incident. */

@@ -16,8 +16,7 @@ export interface OutboxRepo {
 export interface OutboxWorkerRepo {
   /** Locks up to `limit` due items for `holder` until `lockedUntil` (one conditional update each). */
   claimDue(now: Date, limit: number, holder: string, lockedUntil: Date): Promise<OutboxItem[]>;
-  complete(id: number, holder: string, at: Date): Promise<void>;
-  /** Completes several items in one statement (a batch whose handlers all ran). */
+  /** Completes the items of a batch whose handlers ran, in one statement. */
   completeMany(ids: readonly number[], holder: string, at: Date): Promise<void>;
   retry(id: number, holder: string, error: string, dueAt: Date): Promise<void>;
   giveUp(id: number, holder: string, error: string, at: Date): Promise<void>;

@@ -102,7 +102,6 @@ CREATE TABLE "heartbeat" (
     "last_kind" TEXT,
     "started_at" DATETIME,
     "next_at" DATETIME,
-    "group_id" INTEGER,
     "paused_by" TEXT,
     "updated_at" DATETIME NOT NULL
 );

@@ -109,7 +109,6 @@ CREATE TABLE "heartbeat" (
     "last_kind" TEXT,
     "started_at" TIMESTAMP(3),
     "next_at" TIMESTAMP(3),
-    "group_id" INTEGER,
     "paused_by" TEXT,
     "updated_at" TIMESTAMP(3) NOT NULL,
 
