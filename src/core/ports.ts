@@ -43,8 +43,11 @@ export interface AuditHead {
 }
 
 export interface AuditRepo {
-  /** Appends one entry, chained to the previous one, inside the current transaction. */
-  append(entry: AuditEntryInput, at: Date): Promise<AuditRecord>;
+  /**
+   * Appends one entry, chained to the previous one, as part of the current transaction (the store
+   * writes a transaction's entries together when its work is done, in the order appended).
+   */
+  append(entry: AuditEntryInput, at: Date): Promise<void>;
 }
 
 export interface AuditReader {

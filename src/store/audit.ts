@@ -39,20 +39,34 @@ async function lockHead(tx: TxClient): Promise<{ seq: number; hash: string }> {
 }
 
 /**
- * Appends through a transaction client; callers run it inside the store's transaction. With `key`
+ * Appends through a transaction client; callers run it inside the store's transaction. Entries are
+ * held until the transaction's work is done and then written together (`flush`, which the store
+ * calls just before committing): the head row is locked last and for the shortest time, and a
+ * transaction that appends many entries writes them in three statements. With `key`
  * (STEWARD_AUDIT_KEY) every entry carries the MAC of its hash.
  */
 export class PrismaAuditRepo implements AuditRepo {
+  private readonly held: { entry: AuditEntryInput; at: Date }[] = [];
+
   constructor(
     private readonly tx: TxClient,
     private readonly key?: string,
   ) {}
 
-  async append(entry: AuditEntryInput, at: Date): Promise<AuditRecord> {
-    const head = await lockHead(this.tx);
-    const rec = chainEntry(entry, at, head.seq, head.hash, this.key);
-    await this.tx.auditEntry.create({
-      data: {
+  append(entry: AuditEntryInput, at: Date): Promise<void> {
+    this.held.push({ entry, at });
+    return Promise.resolve();
+  }
+
+  /** Chains and writes the entries appended in this transaction; nothing when there are none. */
+  async flush(): Promise<void> {
+    if (!this.held.length) return;
+    const held = this.held.splice(0);
+    let head = await lockHead(this.tx);
+    const rows = held.map(({ entry, at }) => {
+      const rec = chainEntry(entry, at, head.seq, head.hash, this.key);
+      head = { seq: rec.seq, hash: rec.hash };
+      return {
         seq: rec.seq,
         at: rec.at,
         actorPlatform: rec.actor.platform,
@@ -65,10 +79,11 @@ export class PrismaAuditRepo implements AuditRepo {
         prevHash: rec.prevHash,
         hash: rec.hash,
         mac: rec.mac ?? null,
-      },
+      };
     });
-    await this.tx.auditHead.update({ where: { id: HEAD_ID }, data: { seq: rec.seq, hash: rec.hash } });
-    return rec;
+    if (rows.length === 1) await this.tx.auditEntry.create({ data: rows[0]! });
+    else await this.tx.auditEntry.createMany({ data: rows });
+    await this.tx.auditHead.update({ where: { id: HEAD_ID }, data: { seq: head.seq, hash: head.hash } });
   }
 }
 

@@ -1,7 +1,12 @@
 // The side-effect outbox: items enqueued inside a state change's transaction, claimed by workers
 // with a conditional update (so two replicas never run the same item at once), retried with backoff.
-import type { OutboxItem, OutboxRepo, OutboxWorkerRepo } from '../core/outbox/ports.js';
+import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
+import type { NewOutboxItem, OutboxItem, OutboxRepo, OutboxWorkerRepo } from '../core/outbox/ports.js';
 import type { Queryable } from './client.js';
+import type { Dialect } from './dialect.js';
+
+/** Items per INSERT (five bound parameters each: well under both databases' limits). */
+const INSERT_CHUNK = 500;
 
 export class PrismaOutboxRepo implements OutboxRepo {
   constructor(private readonly db: Queryable) {}
@@ -19,41 +24,54 @@ export class PrismaOutboxRepo implements OutboxRepo {
       ON CONFLICT ("key") DO NOTHING`;
     return written > 0;
   }
+
+  async enqueueMany(items: readonly NewOutboxItem[], at: Date): Promise<number> {
+    let written = 0;
+    for (let i = 0; i < items.length; i += INSERT_CHUNK) {
+      const rows = items
+        .slice(i, i + INSERT_CHUNK)
+        .map((x) => sql`(${x.key}, ${x.kind}, ${JSON.stringify(x.payload)}, 'pending', 0, ${x.dueAt ?? at}, ${at})`);
+      written += await this.db.$executeRaw`
+        INSERT INTO "outbox_item" ("key", "kind", "payload", "state", "attempts", "due_at", "created_at")
+        VALUES ${join(rows)}
+        ON CONFLICT ("key") DO NOTHING`;
+    }
+    return written;
+  }
 }
 
 /** The worker's queries; `releaseLocks(null)` frees every claim (see PrismaStore.releaseAbandoned). */
 export class PrismaOutboxWorkerRepo implements Omit<OutboxWorkerRepo, 'releaseAbandoned'> {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly dialect: Dialect,
+  ) {}
 
   async claimDue(now: Date, limit: number, holder: string, lockedUntil: Date): Promise<OutboxItem[]> {
-    const due = await this.db.outboxItem.findMany({
-      where: { state: 'pending', dueAt: { lte: now }, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
-      orderBy: { id: 'asc' },
-      take: limit,
-      select: { id: true },
-    });
-    const claimed: OutboxItem[] = [];
-    for (const { id } of due) {
-      // Only one claimer wins each item: the update re-checks that nobody holds a live lock.
-      let r;
-      try {
-        r = await this.db.outboxItem.update({
-          where: { id, state: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
-          data: { lockedBy: holder, lockedUntil, attempts: { increment: 1 } },
-        });
-      } catch (err) {
-        if ((err as { code?: string }).code === 'P2025') continue;
-        throw err;
-      }
-      claimed.push({
-        id: r.id,
+    // One statement: only one claimer wins each item, since the update re-checks that nobody holds
+    // a live lock (PostgreSQL: rows another replica is claiming are skipped, not waited for). The
+    // candidates are chosen once (a materialised CTE): a subquery with LIMIT inside IN may be run
+    // again by the planner and claim more than `limit`.
+    const skip = this.dialect === 'postgresql' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+    const free = sql`"state" = 'pending' AND "due_at" <= ${now} AND ("locked_until" IS NULL OR "locked_until" <= ${now})`;
+    const rows = await this.db.$queryRaw<
+      { id: number | bigint; key: string; kind: string; payload: string; attempts: number | bigint }[]
+    >`
+      WITH "c" AS MATERIALIZED (
+        SELECT "id" FROM "outbox_item" WHERE ${free} ORDER BY "id" LIMIT ${raw(String(Math.trunc(limit)))} ${skip}
+      )
+      UPDATE "outbox_item" SET "locked_by" = ${holder}, "locked_until" = ${lockedUntil}, "attempts" = "attempts" + 1
+      WHERE "id" IN (SELECT "id" FROM "c") AND ${free}
+      RETURNING "id", "key", "kind", "payload", "attempts"`;
+    return rows
+      .map((r) => ({
+        id: Number(r.id),
         key: r.key,
         kind: r.kind,
         payload: JSON.parse(r.payload) as Record<string, unknown>,
-        attempts: r.attempts,
-      });
-    }
-    return claimed;
+        attempts: Number(r.attempts),
+      }))
+      .sort((a, b) => a.id - b.id);
   }
 
   async completeMany(ids: readonly number[], holder: string, at: Date) {

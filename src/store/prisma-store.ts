@@ -22,7 +22,7 @@ import { PrismaPatchDigestRepo } from './patch-digests.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
 /** The repositories bound to one transaction client of `dialect` (`auditKey`: STEWARD_AUDIT_KEY). */
-export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx {
+export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx & { audit: PrismaAuditRepo } {
   return {
     audit: new PrismaAuditRepo(tx, auditKey),
     identity: new PrismaIdentityRepo(tx),
@@ -31,7 +31,7 @@ export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx {
     incidents: new PrismaIncidentRepo(tx),
     outbox: new PrismaOutboxRepo(tx),
     drafts: new PrismaFormDraftRepo(tx),
-    pages: new PrismaPageRepo(tx),
+    pages: new PrismaPageRepo(tx, dialect),
     overrides: new PrismaOverrideRepo(tx),
     findings: new PrismaFindingRepo(tx, dialect),
     changes: new PrismaChangeRepo(tx),
@@ -90,14 +90,17 @@ export class PrismaStore implements Store {
     };
     this.outboxWorker = {
       claimDue: (now, limit, holder, lockedUntil) =>
-        run((q) => new PrismaOutboxWorkerRepo(q).claimDue(now, limit, holder, lockedUntil)),
-      completeMany: (ids, holder, at) => run((q) => new PrismaOutboxWorkerRepo(q).completeMany(ids, holder, at)),
-      retry: (id, holder, error, dueAt) => run((q) => new PrismaOutboxWorkerRepo(q).retry(id, holder, error, dueAt)),
-      giveUp: (id, holder, error, at) => run((q) => new PrismaOutboxWorkerRepo(q).giveUp(id, holder, error, at)),
-      pending: () => run((q) => new PrismaOutboxWorkerRepo(q).pending()),
+        run((q) => new PrismaOutboxWorkerRepo(q, dialect).claimDue(now, limit, holder, lockedUntil)),
+      completeMany: (ids, holder, at) =>
+        run((q) => new PrismaOutboxWorkerRepo(q, dialect).completeMany(ids, holder, at)),
+      retry: (id, holder, error, dueAt) =>
+        run((q) => new PrismaOutboxWorkerRepo(q, dialect).retry(id, holder, error, dueAt)),
+      giveUp: (id, holder, error, at) =>
+        run((q) => new PrismaOutboxWorkerRepo(q, dialect).giveUp(id, holder, error, at)),
+      pending: () => run((q) => new PrismaOutboxWorkerRepo(q, dialect).pending()),
       // One process serves a SQLite file: every claim left in it is a previous run's.
       releaseAbandoned: (holder) =>
-        run((q) => new PrismaOutboxWorkerRepo(q).releaseLocks(dialect === 'sqlite' ? null : holder)),
+        run((q) => new PrismaOutboxWorkerRepo(q, dialect).releaseLocks(dialect === 'sqlite' ? null : holder)),
     };
     this.jobRuns = {
       claim: (job, occurrence, holder, late, now) =>
@@ -123,7 +126,13 @@ export class PrismaStore implements Store {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db.$transaction((tx) => fn(txRepos(tx, this.dialect, this.auditKey)));
+    return this.db.$transaction(async (tx) => {
+      const repos = txRepos(tx, this.dialect, this.auditKey);
+      const out = await fn(repos);
+      // The audit entries last: the head row's lock is held only while they are written.
+      await repos.audit.flush();
+      return out;
+    });
   }
 
   /** Plain read on the root client: never queued behind an open SQLite transaction. */

@@ -42,9 +42,8 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
 
   it('appends hash-chained audit entries and reads them back in pages', async () => {
     const { store } = await freshStore();
-    const appended = [];
-    for (let i = 1; i <= 5; i++)
-      appended.push(await store.transaction((tx) => tx.audit.append(entry(i), at(i * 1000 + 0.7))));
+    for (let i = 1; i <= 5; i++) await store.transaction((tx) => tx.audit.append(entry(i), at(i * 1000 + 0.7)));
+    const appended = await store.auditReader.page(0, 10);
     expect(appended.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(appended[0]!.prevHash).toBe(GENESIS_HASH);
     for (let i = 1; i < 5; i++) expect(appended[i]!.prevHash).toBe(appended[i - 1]!.hash);
@@ -72,11 +71,12 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
 
   it('serializes 20 concurrent appends into seq 1..20 with an intact chain', async () => {
     const { store } = await freshStore();
-    const records = await Promise.all(
+    await Promise.all(
       Array.from({ length: 20 }, (_, i) => store.transaction((tx) => tx.audit.append(entry(i + 1), at(i)))),
     );
-    expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const page = await store.auditReader.page(0, 100);
+    expect(page.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(new Set(page.map((r) => r.subject)).size).toBe(20);
     expect(page).toHaveLength(20);
     expect(verifyPage(page, 0, GENESIS_HASH)).toEqual({ prevSeq: 20, prevHash: page[19]!.hash });
   });
@@ -110,9 +110,26 @@ await forEachDialect('store contract', ({ dialect, createDatabase }) => {
       }),
     ).rejects.toBe(boom);
     expect(await store.auditReader.count()).toBe(1);
-    const next = await store.transaction((tx) => tx.audit.append(entry(4), at(3)));
-    expect(next.seq).toBe(2);
+    await store.transaction((tx) => tx.audit.append(entry(4), at(3)));
+    expect((await store.auditReader.page(0, 10)).map((r) => r.subject)).toEqual([entry(1).subject, entry(4).subject]);
     expect('problem' in verifyPage(await store.auditReader.page(0, 10), 0, GENESIS_HASH)).toBe(false);
+  });
+
+  it('writes the entries of one transaction together, in the order appended, after concurrent ones', async () => {
+    const { store } = await freshStore();
+    await Promise.all([
+      store.transaction(async (tx) => {
+        for (let i = 1; i <= 4; i++) await tx.audit.append(entry(i), at(i));
+      }),
+      store.transaction((tx) => tx.audit.append(entry(9), at(9))),
+    ]);
+    const page = await store.auditReader.page(0, 10);
+    expect(page).toHaveLength(5);
+    const four = page.filter((r) => r.subject !== entry(9).subject);
+    // One transaction's entries take consecutive seqs, in the order they were appended.
+    expect(four.map((r) => r.subject)).toEqual([1, 2, 3, 4].map((i) => entry(i).subject));
+    expect(four[3]!.seq - four[0]!.seq).toBe(3);
+    expect('problem' in verifyPage(page, 0, GENESIS_HASH)).toBe(false);
   });
 
   it('detects a tampered audit row at its seq', async () => {

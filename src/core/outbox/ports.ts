@@ -11,10 +11,20 @@ export interface OutboxItem {
 export interface OutboxRepo {
   /** Enqueues once per key (a second enqueue of the same key is a no-op returning false). */
   enqueue(key: string, kind: string, payload: Record<string, unknown>, at: Date, dueAt?: Date): Promise<boolean>;
+  /** Enqueues many items (each once per key) in as few statements as the database allows; how many were new. */
+  enqueueMany(items: readonly NewOutboxItem[], at: Date): Promise<number>;
+}
+
+/** An item to enqueue: due at `at` unless `dueAt` says later. */
+export interface NewOutboxItem {
+  key: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  dueAt?: Date;
 }
 
 export interface OutboxWorkerRepo {
-  /** Locks up to `limit` due items for `holder` until `lockedUntil` (one conditional update each). */
+  /** Locks up to `limit` due items for `holder` until `lockedUntil`, in one conditional update; oldest first. */
   claimDue(now: Date, limit: number, holder: string, lockedUntil: Date): Promise<OutboxItem[]>;
   /** Completes the items of a batch whose handlers ran, in one statement. */
   completeMany(ids: readonly number[], holder: string, at: Date): Promise<void>;

@@ -3,6 +3,7 @@
 import type { Clock, Store } from '../ports.js';
 import { RetryableError } from '../chat/gateway.js';
 import type { EffectHandler } from './effects.js';
+import type { OutboxItem } from './ports.js';
 
 export interface OutboxLog {
   warn(obj: object, msg: string): void;
@@ -71,9 +72,20 @@ export class OutboxRunner {
       new Date(now.getTime() + OUTBOX_LOCK_MS),
     );
     // Items are independent (each handler is safe to repeat and re-reads state), so a batch runs
-    // concurrently; the ones that ran are completed together, in one statement.
-    const ran = await Promise.all(items.map((item) => this.runItem(item)));
-    const done = items.filter((_, i) => ran[i]);
+    // concurrently: the items of a kind whose handler takes batches together, the others one by
+    // one; the ones that ran are completed together, in one statement.
+    const ran = new Map<OutboxItem, boolean>();
+    const byKind = new Map<string, OutboxItem[]>();
+    for (const i of items) byKind.set(i.kind, [...(byKind.get(i.kind) ?? []), i]);
+    await Promise.all(
+      [...byKind].map(async ([kind, group]) => {
+        const handler = this.d.handlers.get(kind);
+        if (handler?.runMany && group.length > 1) {
+          for (const [i, ok] of await this.runGroup(handler, group)) ran.set(i, ok);
+        } else await Promise.all(group.map(async (i) => ran.set(i, await this.runItem(i))));
+      }),
+    );
+    const done = items.filter((i) => ran.get(i));
     if (done.length) {
       await this.d.store.outboxWorker.completeMany(
         done.map((i) => i.id),
@@ -85,40 +97,73 @@ export class OutboxRunner {
     return items.length;
   }
 
+  /** Runs a batch of one kind through its handler's `runMany`; each item and whether it ran. */
+  private async runGroup(handler: EffectHandler, group: OutboxItem[]): Promise<[OutboxItem, boolean][]> {
+    const out: [OutboxItem, boolean][] = [];
+    const parsed: { item: OutboxItem; payload: Record<string, unknown> }[] = [];
+    for (const item of group) {
+      const p = parsePayload(handler, item);
+      if (p instanceof Error) out.push([item, await this.failed(item, p)]);
+      else parsed.push({ item, payload: p });
+    }
+    let results: PromiseSettledResult<unknown>[];
+    try {
+      results = await handler.runMany!(parsed.map((p) => p.payload));
+    } catch (err) {
+      results = parsed.map(() => ({ status: 'rejected', reason: err }));
+    }
+    for (const [k, { item }] of parsed.entries()) {
+      const r = results[k];
+      out.push([
+        item,
+        r?.status === 'fulfilled' ? true : await this.failed(item, r ? r.reason : new Error('no outcome')),
+      ]);
+    }
+    return out;
+  }
+
   /** Runs one item's handler; true when it ran (the caller completes it), false when it failed (retried or given up). */
-  private async runItem(item: Awaited<ReturnType<Store['outboxWorker']['claimDue']>>[number]): Promise<boolean> {
-    {
-      const handler = this.d.handlers.get(item.kind);
-      try {
-        if (!handler) throw new Error(`no handler for outbox kind ${item.kind}`);
-        const payload = handler.kind.payload.safeParse(item.payload);
-        if (!payload.success)
-          throw new Error(
-            `outbox ${item.kind} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
-          );
-        await handler.run(payload.data);
-        return true;
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const final =
-          !(err instanceof RetryableError) && item.attempts >= 3 ? true : item.attempts >= OUTBOX_MAX_ATTEMPTS;
-        if (final) {
-          await this.d.store.outboxWorker.giveUp(item.id, this.d.holder, message, this.d.clock.now());
-          this.d.log.error({ outbox: item.key, attempts: item.attempts, err: message }, 'side effect failed for good');
-          this.d.onDone?.(item.kind, false);
-        } else {
-          const due = new Date(
-            this.d.clock.now().getTime() +
-              backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined),
-          );
-          await this.d.store.outboxWorker.retry(item.id, this.d.holder, message, due);
-          this.d.log.warn(
-            { outbox: item.key, attempts: item.attempts, retryAt: due.toISOString(), err: message },
-            'side effect failed; will retry',
-          );
-        }
-        return false;
-      }
+  private async runItem(item: OutboxItem): Promise<boolean> {
+    const handler = this.d.handlers.get(item.kind);
+    try {
+      if (!handler) throw new Error(`no handler for outbox kind ${item.kind}`);
+      const payload = parsePayload(handler, item);
+      if (payload instanceof Error) throw payload;
+      await handler.run(payload);
+      return true;
+    } catch (err) {
+      return this.failed(item, err);
     }
   }
+
+  /** Schedules a retry of an item that failed, or gives up on it; always false (it did not run). */
+  private async failed(item: OutboxItem, err: unknown): Promise<boolean> {
+    const message = err instanceof Error ? err.message : String(err);
+    const final = !(err instanceof RetryableError) && item.attempts >= 3 ? true : item.attempts >= OUTBOX_MAX_ATTEMPTS;
+    if (final) {
+      await this.d.store.outboxWorker.giveUp(item.id, this.d.holder, message, this.d.clock.now());
+      this.d.log.error({ outbox: item.key, attempts: item.attempts, err: message }, 'side effect failed for good');
+      this.d.onDone?.(item.kind, false);
+    } else {
+      const due = new Date(
+        this.d.clock.now().getTime() +
+          backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined),
+      );
+      await this.d.store.outboxWorker.retry(item.id, this.d.holder, message, due);
+      this.d.log.warn(
+        { outbox: item.key, attempts: item.attempts, retryAt: due.toISOString(), err: message },
+        'side effect failed; will retry',
+      );
+    }
+    return false;
+  }
+}
+
+/** The item's payload checked against its kind's schema, or the error that says why not. */
+function parsePayload(handler: EffectHandler, item: OutboxItem): Record<string, unknown> | Error {
+  const payload = handler.kind.payload.safeParse(item.payload);
+  if (payload.success) return payload.data;
+  return new Error(
+    `outbox ${item.kind} payload: ${payload.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+  );
 }

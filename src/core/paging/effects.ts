@@ -4,7 +4,7 @@
 // item never sends a second message.
 import { type Reply, inChannel } from '../card.js';
 import type { Directory } from '../directory.js';
-import { type EffectHandler, handle } from '../outbox/effects.js';
+import { type EffectHandler, handle, handleMany } from '../outbox/effects.js';
 import type { PagingAlerts } from '../alerts/links.js';
 import type { PagingIncidents } from './links.js';
 import { PageRefresh, PageRoom, PageSend, PageStepFailed } from './kinds.js';
@@ -16,6 +16,15 @@ import type { Page } from './model.js';
 /** The step set aside when the page could not escalate (every copy shows it), or null. */
 async function stuckStep(tx: Tx, page: Page): Promise<StuckStep | null> {
   return (await tx.pages.steps(page.id)).filter((s) => s.state === 'failed').at(-1) ?? null;
+}
+
+/** One copy of a page card to send, and the key its delivery is recorded under. */
+interface Copy {
+  page: number;
+  platform: Platform;
+  to: string;
+  kind: 'dm' | 'channel';
+  sendKey: string;
 }
 
 export interface PagingEffectDeps {
@@ -67,49 +76,138 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
       await gw.edit(sent.channelId, sent.messageId, inChannel(pageCard(d.dir(), now.page, now.stuck, now.detail)));
   }
 
-  /** One copy of the page card to one person (direct message) or team channel, once per send key, while the page is open. */
-  async function sendCopy(
-    x: { page: number; platform: Platform; to: string; kind: 'dm' | 'channel' },
-    sendKey: string,
-  ) {
-    const [page, sent] = await d.store.transaction(
-      async (tx) => [await tx.pages.byNumber(x.page), await tx.pages.hasMessage(sendKey)] as const,
+  /** What every copy of each of these pages shows besides the page (one read for all of them), by page id. */
+  async function extrasOf(tx: Tx, pages: readonly Page[]) {
+    const stuck = await tx.pages.failedSteps(pages.filter((p) => p.status === 'open').map((p) => p.id));
+    const alerts = d.alerts?.();
+    const out = new Map<number, { stuck: StuckStep | null; detail: string | null }>();
+    for (const p of pages)
+      out.set(p.id, {
+        stuck: stuck.get(p.id) ?? null,
+        detail: (await alerts?.detail(tx, { key: p.key, number: p.number })) ?? null,
+      });
+    return out;
+  }
+
+  /**
+   * Copies of page cards to people (direct messages) or team channels, once per send key, while
+   * each page is open: the pages, what was sent already and what the cards show are read in one
+   * transaction for the whole batch, the messages go out concurrently, and the deliveries are
+   * recorded together; a copy whose page moved on meanwhile is then brought up to date.
+   */
+  async function sendCopies(xs: readonly Copy[]): Promise<PromiseSettledResult<unknown>[]> {
+    const read = await d.store.transaction(async (tx) => {
+      const pages = await tx.pages.byNumbers([...new Set(xs.map((x) => x.page))]);
+      const sent = await tx.pages.sentKeys(xs.map((x) => x.sendKey));
+      return { pages: new Map(pages.map((p) => [p.number, p])), sent, shown: await extrasOf(tx, pages) };
+    });
+    const dir = d.dir();
+    const sends = await Promise.allSettled(
+      xs.map(async (x) => {
+        const page = read.pages.get(x.page);
+        if (!page) throw new Error(`page ${x.page} not found`);
+        // Sent already, or acknowledged or resolved before this went out: nobody needs waking any more.
+        if (read.sent.has(x.sendKey) || page.status !== 'open') return null;
+        const gw = gateway(x.platform);
+        const shown = read.shown.get(page.id);
+        const card = inChannel(pageCard(dir, page, shown?.stuck, shown?.detail));
+        const sent = x.kind === 'dm' ? await gw.dm(x.to, card) : { channelId: x.to, ...(await gw.post(x.to, card)) };
+        return sent ? { x, page, gw, sent } : null;
+      }),
     );
-    if (!page) throw new Error(`page ${x.page} not found`);
-    if (sent) return;
-    // Acknowledged or resolved before this went out: nobody needs waking any more.
-    if (page.status !== 'open') return;
-    const gw = gateway(x.platform);
-    const to = x.to;
-    await deliver(page, sendKey, gw, (card) =>
-      x.kind === 'dm' ? gw.dm(to, card) : gw.post(to, card).then((r) => ({ channelId: to, ...r })),
+    const delivered = sends.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+    if (!delivered.length) return sends;
+    let moved: Map<number, { page: Page; stuck: StuckStep | null; detail: string | null }>;
+    try {
+      moved = await d.store.transaction(async (tx) => {
+        await tx.pages.addMessages(
+          delivered.map((v) => ({
+            pageId: v.page.id,
+            sendKey: v.x.sendKey,
+            message: { platform: v.gw.platform, channelId: v.sent.channelId, messageId: v.sent.messageId },
+          })),
+          d.clock.now(),
+        );
+        const now = await tx.pages.byIds([...new Set(delivered.map((v) => v.page.id))]);
+        const changed = now.filter((p) => p.version !== read.pages.get(p.number)?.version);
+        const shown = await extrasOf(tx, changed);
+        return new Map(changed.map((p) => [p.id, { page: p, ...shown.get(p.id)! }]));
+      });
+    } catch (err) {
+      // Not recorded: every item of the batch is tried again.
+      return xs.map(() => ({ status: 'rejected', reason: err }));
+    }
+    // The page may have moved on while these were being sent: bring those copies up to date.
+    const edits = new Map(
+      await Promise.all(
+        delivered.map(async (v) => {
+          const m = moved.get(v.page.id);
+          if (!m) return [v.x, null] as const;
+          try {
+            await v.gw.edit(v.sent.channelId, v.sent.messageId, inChannel(pageCard(dir, m.page, m.stuck, m.detail)));
+            return [v.x, null] as const;
+          } catch (err) {
+            return [v.x, err] as const;
+          }
+        }),
+      ),
+    );
+    return sends.map((r, i) => {
+      const failed = edits.get(xs[i]!);
+      return failed ? { status: 'rejected', reason: failed } : r;
+    });
+  }
+
+  /** Every copy of each page, on every platform, edited to its current state (one read for the batch). */
+  async function refresh(xs: readonly { page: number; version: number }[]): Promise<PromiseSettledResult<unknown>[]> {
+    const read = await d.store.transaction(async (tx) => {
+      const pages = await tx.pages.byNumbers([...new Set(xs.map((x) => x.page))]);
+      // A newer refresh is queued for a newer version; it will do that page's work.
+      const due = pages.filter((p) => xs.some((x) => x.page === p.number && x.version >= p.version));
+      const messages = await tx.pages.messagesOf(due.map((p) => p.id));
+      return { pages: new Map(pages.map((p) => [p.number, p])), messages, shown: await extrasOf(tx, due) };
+    });
+    const dir = d.dir();
+    const done = new Map<number, Promise<void>>();
+    return Promise.allSettled(
+      xs.map((x) => {
+        const page = read.pages.get(x.page);
+        if (!page) return Promise.reject(new Error(`page ${x.page} not found`));
+        if (page.version > x.version) return Promise.resolve();
+        // Two items for one page and version edit its copies once.
+        let work = done.get(page.id);
+        if (!work) {
+          const shown = read.shown.get(page.id);
+          const card = inChannel(pageCard(dir, page, shown?.stuck, shown?.detail));
+          work = (async () => {
+            for (const m of read.messages.get(page.id) ?? []) {
+              const gw = d.gateways.get(m.platform);
+              if (gw) await gw.edit(m.channelId, m.messageId, card);
+            }
+          })();
+          done.set(page.id, work);
+        }
+        return work;
+      }),
     );
   }
 
   return [
     /** One page message to one person (direct message) or team channel, on one platform. */
-    handle(PageSend, (x) => sendCopy(x, `${x.page}:${x.seq}:${x.platform}:${x.to}`)),
+    handleMany(PageSend, (xs) =>
+      sendCopies(xs.map((x) => ({ ...x, sendKey: `${x.page}:${x.seq}:${x.platform}:${x.to}` }))),
+    ),
 
     /**
      * The page could not escalate (a step was set aside): its team channel, or whoever paged, gets
      * the page card saying so, kept current like every other copy.
      */
-    handle(PageStepFailed, (x) => sendCopy(x, `${x.page}:${x.seq}:failed:${x.platform}:${x.to}`)),
+    handleMany(PageStepFailed, (xs) =>
+      sendCopies(xs.map((x) => ({ ...x, sendKey: `${x.page}:${x.seq}:failed:${x.platform}:${x.to}` }))),
+    ),
 
     /** Every copy of the page, on every platform, edited to its current state. */
-    handle(PageRefresh, async (x) => {
-      const page = await load(x.page);
-      // A newer refresh is queued for the newer version; it will do this work.
-      if (page.version > x.version) return;
-      const [messages, shown] = await d.store.transaction(
-        async (tx) => [await tx.pages.messages(page.id), await extras(tx, page)] as const,
-      );
-      const card = inChannel(pageCard(d.dir(), page, shown.stuck, shown.detail));
-      for (const m of messages) {
-        const gw = d.gateways.get(m.platform);
-        if (gw) await gw.edit(m.channelId, m.messageId, card);
-      }
-    }),
+    handleMany(PageRefresh, refresh),
 
     /** The page card in its incident's war room (once the room exists), edited like the others. */
     handle(PageRoom, async (x) => {

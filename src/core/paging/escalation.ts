@@ -1,21 +1,24 @@
-// Durable escalation: every pending step is a row with its due instant. The runner fires due
-// steps; a step fires once because only the worker whose conditional update flips it from
-// pending to fired carries it out (other replicas, retries and restarts see 0 rows). Firing
-// writes the notifications (outbox), the next step row and the audit entry in one transaction.
-// A firing that throws rolls back whole; the failure is then recorded on the step, which falls due
-// again after a backoff, until after STEP_MAX_ATTEMPTS tries it is set aside and the team is told.
+// Durable escalation: every pending step is a row with its due instant. The runner claims due
+// steps many at a time in one conditional update that flips them from pending to fired (another
+// replica, a retry or a restart sees 0 rows for a step claimed first) and fires them in the same
+// transaction: the pages read once, the open pages' row locks taken in one statement, then the
+// notifications (outbox), the next step rows and the audit entries written together. A firing that
+// throws rolls the batch back; its steps are then fired one by one, each in its own transaction,
+// and the failure is recorded on its step, which falls due again after a backoff, until after
+// STEP_MAX_ATTEMPTS tries it is set aside and the team is told.
 import type { NotifyTarget } from '../policy/schema.js';
 import type { Directory } from '../directory.js';
 import type { PagingIncidents, PagingOnCall } from './links.js';
-import type { Clock, Platform, Store, Tx } from '../ports.js';
+import type { AuditEntryInput, Clock, Platform, Store, Tx } from '../ports.js';
 import { type Page, type PageStep, type StepTargets, notifySteps, pageRef, progressText, stepAt } from './model.js';
-import type { DueStep } from './ports.js';
+import type { DueStep, NewStep } from './ports.js';
 import { noteOnIncident, refreshCopies } from './service.js';
 import { stepText } from './cards.js';
-import { enqueue } from '../outbox/effects.js';
+import { enqueue, item as outboxItem } from '../outbox/effects.js';
+import type { NewOutboxItem } from '../outbox/ports.js';
 import { personAddresses, teamChannels } from '../people/addresses.js';
 import { backoffMs } from '../outbox/runner.js';
-import { PageSend, PageStepFailed } from './kinds.js';
+import { PageRefresh, PageSend, PageStepFailed } from './kinds.js';
 
 export interface EscalatorDeps {
   store: Store;
@@ -47,8 +50,26 @@ interface StepMessage {
   effect: typeof PageSend;
   prefix: string;
 }
-const SEND: StepMessage = { effect: PageSend, prefix: 'page_send' };
 const STEP_FAILED: StepMessage = { effect: PageStepFailed, prefix: 'page_step_failed' };
+
+/** Who each schedule has on call at the batch's instant (null: nobody; undefined: no such schedule). */
+type OnCallCache = Map<string, string | null | undefined>;
+
+/** One address a step's message goes to. */
+type Send = { platform: Platform; to: string; kind: 'dm' | 'channel' };
+
+/** What firing one step will write, planned before the page's row lock is taken. */
+interface Firing {
+  step: DueStep;
+  page: Page;
+  notified: string[];
+  targets: StepTargets;
+  sends: Send[];
+  /** The step after it (none after the last). */
+  next: NewStep | null;
+  audit: AuditEntryInput;
+  note: { text: string; dedupe: string };
+}
 
 export class Escalator {
   /** Cancels the armed wait for the next pass. */
@@ -72,7 +93,7 @@ export class Escalator {
   }
 
   /** Who a level reaches now: people (schedules resolved to whoever is on call), team channels. */
-  private async resolve(tx: Tx, notify: NotifyTarget[], at: Date): Promise<StepTargets> {
+  private async resolve(tx: Tx, notify: NotifyTarget[], at: Date, onCall: OnCallCache): Promise<StepTargets> {
     const out: StepTargets = { people: [], teams: [], missed: [] };
     for (const t of notify) {
       if ('person' in t) {
@@ -82,7 +103,11 @@ export class Escalator {
         if (this.dir.team(t.team)) out.teams.push(t.team);
         else out.missed.push(`team ${t.team}: no longer in the policy`);
       } else {
-        const holder = await this.d.oncall.holderAt(tx, t.schedule, at);
+        let holder = onCall.get(t.schedule);
+        if (holder === undefined && !onCall.has(t.schedule)) {
+          holder = await this.d.oncall.holderAt(tx, t.schedule, at);
+          onCall.set(t.schedule, holder);
+        }
         if (holder) out.people.push({ person: holder, via: `schedule:${t.schedule}` });
         else
           out.missed.push(holder === null ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
@@ -96,12 +121,7 @@ export class Escalator {
     const now = this.d.clock.now();
     const fired = await this.d.store.transaction(async (tx) => {
       if (!(await tx.pages.claimStep(step.id, this.d.holder, now))) return false;
-      // Only this step's firing changes what the page notified, so reading before the lock is safe.
-      const before = await tx.pages.byId(step.pageId);
-      if (!before || before.status !== 'open') return true;
-      const s = stepAt(before.path, step.seq);
-      if (s.kind === 'notify') await this.notify(tx, before, step, s.level, now);
-      else await this.exhausted(tx, before, step, now);
+      await this.fireClaimed(tx, [step], now);
       return true;
     });
     if (fired) {
@@ -111,79 +131,145 @@ export class Escalator {
     return fired;
   }
 
-  private async notify(tx: Tx, before: Page, step: PageStep, level: number, now: Date) {
-    const lvl = before.path.levels[level];
-    if (!lvl) throw new Error(`page ${before.id} has no escalation level ${level}`);
-    const targets = await this.resolve(tx, lvl.notify, now);
+  /**
+   * Carries out steps this worker claimed in `tx`: reads their pages once, plans every firing,
+   * takes the open pages' row locks in one statement (an acknowledgement either committed first,
+   * and that page's firing is dropped, or waits for this transaction), then writes the messages,
+   * the next steps, the targets reached, the audit entries and the refreshes together.
+   */
+  private async fireClaimed(tx: Tx, steps: readonly DueStep[], now: Date): Promise<void> {
+    const read = await tx.pages.byIds([...new Set(steps.map((s) => s.pageId))]);
+    // The page as the firings planned so far leave it (a page normally has one step in a batch).
+    const pages = new Map(read.map((p) => [p.id, p]));
+    const onCall: OnCallCache = new Map();
+    const plans: Firing[] = [];
+    for (const step of steps) {
+      const before = pages.get(step.pageId);
+      if (!before || before.status !== 'open') continue;
+      const s = stepAt(before.path, step.seq);
+      const plan =
+        s.kind === 'notify'
+          ? await this.planNotify(tx, before, step, s.level, now, onCall)
+          : this.planExhausted(before, step);
+      plans.push(plan);
+      pages.set(before.id, {
+        ...before,
+        stepSeq: step.seq,
+        notified: plan.notified,
+        exhaustedAt: plan.next ? before.exhaustedAt : now,
+      });
+    }
+    if (!plans.length) return;
+    const moves = [...new Set(plans.map((f) => f.page.id))].map((id) => {
+      const p = pages.get(id)!;
+      return { id, stepSeq: p.stepSeq, notified: p.notified, exhausted: p.exhaustedAt === now };
+    });
+    const versions = await tx.pages.advanceIfOpen(moves, now);
+    const live = plans.filter((f) => versions.has(f.page.id));
+    if (!live.length) return;
+    const after = (id: number): Page => ({ ...pages.get(id)!, version: versions.get(id)!, updatedAt: now });
+    const items: NewOutboxItem[] = [];
+    for (const f of live)
+      for (const a of f.sends)
+        items.push(
+          outboxItem(PageSend, `page_send:${f.page.number}:${f.step.seq}:${a.platform}:${a.to}`, {
+            page: f.page.number,
+            seq: f.step.seq,
+            platform: a.platform,
+            to: a.to,
+            kind: a.kind,
+          }),
+        );
+    for (const id of versions.keys()) {
+      const p = after(id);
+      items.push(
+        outboxItem(PageRefresh, `page_refresh:${p.number}:${p.version}`, { page: p.number, version: p.version }),
+      );
+    }
+    await tx.outbox.enqueueMany(items, now);
+    await tx.pages.recordTargetsMany(live.map((f) => ({ stepId: f.step.id, targets: f.targets })));
+    await tx.pages.addSteps(live.flatMap((f) => (f.next ? [f.next] : [])));
+    const incidents = this.d.incidents();
+    for (const f of live) {
+      await tx.audit.append(f.audit, now);
+      await noteOnIncident(incidents, tx, after(f.page.id), f.note.text, now, null, f.note.dedupe);
+    }
+  }
+
+  /** A notify step: who it reaches, the messages, the next step (due at once when nobody was reachable). */
+  private async planNotify(
+    tx: Tx,
+    p: Page,
+    step: DueStep,
+    level: number,
+    now: Date,
+    onCall: OnCallCache,
+  ): Promise<Firing> {
+    const lvl = p.path.levels[level];
+    if (!lvl) throw new Error(`page ${p.id} has no escalation level ${level}`);
+    const targets = await this.resolve(tx, lvl.notify, now, onCall);
     const teamMembers = targets.teams.flatMap((t) => this.dir.team(t)?.members ?? []);
-    const notified = [...new Set([...before.notified, ...targets.people.map((x) => x.person), ...teamMembers])];
-    // Lock the page: an acknowledgement either committed first (nothing to do) or waits for us.
-    const p = await tx.pages.updateIfOpen(before.id, { stepSeq: step.seq, notified }, now);
-    if (!p) return;
-    let deliveries = 0;
-    for (const { person } of targets.people)
-      for (const a of this.addresses(person))
-        deliveries += Number(await this.stepMessage(SEND, tx, p, step.seq, a, 'dm', now));
-    for (const team of targets.teams)
-      for (const a of this.teamChannels(team))
-        deliveries += Number(await this.stepMessage(SEND, tx, p, step.seq, a, 'channel', now));
-    await tx.pages.recordTargets(step.id, targets);
-    // Nobody reachable at this level (e.g. nobody on call): the next level is due at once.
-    const due = new Date(now.getTime() + (deliveries > 0 ? lvl.ackTimeoutMs : 0));
+    const notified = [...new Set([...p.notified, ...targets.people.map((x) => x.person), ...teamMembers])];
+    const sends: Send[] = [
+      ...targets.people.flatMap(({ person }) => this.addresses(person).map((a) => ({ ...a, kind: 'dm' as const }))),
+      ...targets.teams.flatMap((team) => this.teamChannels(team).map((a) => ({ ...a, kind: 'channel' as const }))),
+    ];
+    const due = new Date(now.getTime() + (sends.length > 0 ? lvl.ackTimeoutMs : 0));
     const seq = step.seq + 1;
     const ns = stepAt(p.path, seq);
-    await tx.pages.addStep({ pageId: p.id, seq, round: ns.round, level: ns.level, kind: ns.kind, dueAt: due });
     const names = targets.people
       .map((x) => this.dir.person(x.person)?.name ?? x.person)
       .concat(targets.teams.map((t) => `team ${this.dir.team(t)?.name ?? t}`));
     const what = `${progressText(p.path, step.seq)}: ${names.length ? `notified ${names.join(', ')}` : 'nobody to notify'}${targets.missed.length ? ` (${targets.missed.join('; ')})` : ''}`;
-    await tx.audit.append(
-      {
+    return {
+      step,
+      page: p,
+      notified,
+      targets,
+      sends,
+      next: { pageId: p.id, seq, round: ns.round, level: ns.level, kind: ns.kind, dueAt: due },
+      audit: {
         actor: { platform: 'system' },
         action: 'page.escalated',
         subject: `page:${pageRef(p)}`,
         after: { step: step.seq, round: step.round, level, targets, nextDue: due.toISOString() },
       },
-      now,
-    );
-    await noteOnIncident(this.d.incidents(), tx, p, what, now, null, `step:${step.seq}`);
-    await refreshCopies(tx, p, now);
+      note: { text: what, dedupe: `step:${step.seq}` },
+    };
   }
 
-  private async exhausted(tx: Tx, before: Page, step: PageStep, now: Date) {
-    const p = await tx.pages.updateIfOpen(before.id, { stepSeq: step.seq, exhaustedAt: now }, now);
-    if (!p) return;
-    const channels = p.path.team ? this.teamChannels(p.path.team) : [];
-    let deliveries = 0;
-    for (const a of channels) deliveries += Number(await this.stepMessage(SEND, tx, p, step.seq, a, 'channel', now));
+  /** The last step: nobody acknowledged; the team channel (or whoever paged) hears it. */
+  private planExhausted(p: Page, step: DueStep): Firing {
+    const channels = (p.path.team ? this.teamChannels(p.path.team) : []).map((a) => ({
+      ...a,
+      kind: 'channel' as const,
+    }));
     // No team channel (e.g. a direct page): whoever paged hears it instead.
-    if (!deliveries && p.createdBy)
-      for (const a of this.addresses(p.createdBy)) await this.stepMessage(SEND, tx, p, step.seq, a, 'dm', now);
+    const sends: Send[] = channels.length
+      ? channels
+      : p.createdBy
+        ? this.addresses(p.createdBy).map((a) => ({ ...a, kind: 'dm' as const }))
+        : [];
     const rounds = p.path.repeat + 1;
-    await tx.pages.recordTargets(step.id, {
-      people: p.createdBy && !deliveries ? [{ person: p.createdBy, via: 'pager' }] : [],
-      teams: p.path.team && deliveries ? [p.path.team] : [],
-      missed: [],
-    });
-    await tx.audit.append(
-      {
+    return {
+      step,
+      page: p,
+      notified: p.notified,
+      targets: {
+        people: p.createdBy && !channels.length ? [{ person: p.createdBy, via: 'pager' }] : [],
+        teams: p.path.team && channels.length ? [p.path.team] : [],
+        missed: [],
+      },
+      sends,
+      next: null,
+      audit: {
         actor: { platform: 'system' },
         action: 'page.exhausted',
         subject: `page:${pageRef(p)}`,
         after: { step: step.seq, rounds, steps: notifySteps(p.path) },
       },
-      now,
-    );
-    await noteOnIncident(
-      this.d.incidents(),
-      tx,
-      p,
-      `nobody acknowledged after ${rounds} round(s); the team was told`,
-      now,
-      null,
-      'exhausted',
-    );
-    await refreshCopies(tx, p, now);
+      note: { text: `nobody acknowledged after ${rounds} round(s); the team was told`, dedupe: 'exhausted' },
+    };
   }
 
   /**
@@ -317,34 +403,62 @@ export class Escalator {
     return this.running;
   }
 
-  /** Fires everything due; returns how long to sleep until the next step (at most the poll period). */
+  /**
+   * Fires everything due, a batch per transaction; returns how long to sleep until the next step
+   * (at most the poll period).
+   */
   async pass(): Promise<number> {
     for (;;) {
-      // One query per poll: the steps due before the next poll, split into those due now and the
-      // first one still to come (the runner sleeps until then).
-      const horizon = new Date(this.d.clock.now().getTime() + ESCALATION_POLL_MS);
-      const soon = await this.d.store.transaction((tx) => tx.pages.pendingSteps(horizon, ESCALATION_BATCH));
-      // Due as of the answer, not the question: the transaction may have waited for the connection.
-      const now = this.d.clock.now().getTime();
-      const due = soon.filter((s) => s.dueAt.getTime() <= now);
-      if (!due.length) return soon.length ? Math.max(0, soon[0]!.dueAt.getTime() - now) : ESCALATION_POLL_MS;
-      let fired = 0;
-      await runLimited(due, this.d.store.writeConcurrency, async (s) => {
-        try {
-          fired += Number(await this.fire(s));
-        } catch (err) {
-          // Recording the failure may fail too (the database is away): the step stays due as it was.
-          await this.failed(s, err).catch((e) =>
-            this.d.log.error(
-              { err: String(e), firing: String(err), page: s.pageId, step: s.seq },
-              'escalation step failed; could not record the failure',
-            ),
-          );
-        }
-      });
-      // Nothing fired (failures, or other replicas took them): wait a poll period rather than spin.
-      if (this.stopped || fired === 0) return ESCALATION_POLL_MS;
+      let batch: { fired: DueStep[]; at: Date; next: Date | null };
+      try {
+        batch = await this.d.store.transaction(async (tx) => {
+          // Due as of the connection, not the question: the transaction may have waited for it.
+          const at = this.d.clock.now();
+          const fired = await tx.pages.claimDue(at, this.d.holder, ESCALATION_BATCH);
+          if (fired.length) await this.fireClaimed(tx, fired, at);
+          return { fired, at, next: fired.length < ESCALATION_BATCH ? await tx.pages.nextDue() : null };
+        });
+      } catch {
+        // A step's firing threw and the batch rolled back with it: fire the due steps one by one,
+        // so the others go out and the failure is recorded on its own step.
+        const fired = await this.oneByOne();
+        if (this.stopped || fired === 0) return ESCALATION_POLL_MS;
+        continue;
+      }
+      for (const s of batch.fired) this.d.onFired?.(s, batch.at);
+      if (batch.fired.length) this.d.kick();
+      if (batch.fired.length === ESCALATION_BATCH) {
+        if (this.stopped) return ESCALATION_POLL_MS;
+        continue;
+      }
+      if (!batch.next) return ESCALATION_POLL_MS;
+      const wait = batch.next.getTime() - this.d.clock.now().getTime();
+      if (wait > 0) return Math.min(wait, ESCALATION_POLL_MS);
+      // Due already but not claimed here: another replica holds it (wait a poll rather than spin),
+      // or it fell due since the claim.
+      if (this.stopped || !batch.fired.length) return ESCALATION_POLL_MS;
     }
+  }
+
+  /** The due steps, each in its own transaction (after a batch failed); how many this worker fired. */
+  private async oneByOne(): Promise<number> {
+    const now = this.d.clock.now();
+    const due = await this.d.store.transaction((tx) => tx.pages.pendingSteps(now, ESCALATION_BATCH));
+    let fired = 0;
+    await runLimited(due, this.d.store.writeConcurrency, async (s) => {
+      try {
+        fired += Number(await this.fire(s));
+      } catch (err) {
+        // Recording the failure may fail too (the database is away): the step stays due as it was.
+        await this.failed(s, err).catch((e) =>
+          this.d.log.error(
+            { err: String(e), firing: String(err), page: s.pageId, step: s.seq },
+            'escalation step failed; could not record the failure',
+          ),
+        );
+      }
+    });
+    return fired;
   }
 }
 

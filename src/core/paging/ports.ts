@@ -33,6 +33,24 @@ export type DueStep = PageStep & StepTries;
 /** A step row as stored: `failed` once it was set aside after repeated failures. */
 export type StepRecord = Omit<PageStep, 'state'> & StepTries & { state: PageStep['state'] | 'failed' };
 
+/** A step row to write (pending, due at `dueAt`). */
+export interface NewStep {
+  pageId: number;
+  seq: number;
+  round: number;
+  level: number;
+  kind: StepKind;
+  dueAt: Date;
+}
+
+/** What firing a step changes on its page: the last step fired, who was notified, whether the path is exhausted. */
+export interface StepMove {
+  id: number;
+  stepSeq: number;
+  notified: readonly string[];
+  exhausted: boolean;
+}
+
 export interface PageRepo {
   nextNumber(): Promise<number>;
   create(p: NewPage, at: Date): Promise<Page>;
@@ -44,7 +62,24 @@ export interface PageRepo {
   update(id: number, expectedVersion: number, patch: PagePatch, at: Date): Promise<Page | null>;
   /** Applies `patch` while the page is open (bumping its version); null when it is not open any more. */
   updateIfOpen(id: number, patch: PagePatch, at: Date): Promise<Page | null>;
-  addStep(s: { pageId: number; seq: number; round: number; level: number; kind: StepKind; dueAt: Date }): Promise<void>;
+  addStep(s: NewStep): Promise<void>;
+  /** Writes many pending steps in one statement (a step that exists is left alone). */
+  addSteps(steps: readonly NewStep[]): Promise<void>;
+  /**
+   * Claims up to `limit` pending steps due by `now` for `holder` in one statement (flipping them to
+   * fired), earliest first; a step another worker claimed first is not among them.
+   */
+  claimDue(now: Date, holder: string, limit: number): Promise<DueStep[]>;
+  /** When the earliest pending step is due; null when none is pending. */
+  nextDue(): Promise<Date | null>;
+  byIds(ids: readonly number[]): Promise<Page[]>;
+  /**
+   * Applies each move to its page while the page is open, one version more each, in one statement
+   * (taking the rows' locks, so an acknowledgement either committed first or waits); the new
+   * versions of the pages that were still open, by page id.
+   */
+  advanceIfOpen(moves: readonly StepMove[], at: Date): Promise<Map<number, number>>;
+  recordTargetsMany(rows: readonly { stepId: number; targets: StepTargets }[]): Promise<void>;
   /** Pending steps due at or before `dueBefore`, earliest first, at most `limit`. */
   pendingSteps(dueBefore: Date, limit: number): Promise<DueStep[]>;
   /** Flips one pending, due step to fired; false when another worker (or a cancel) got there first. */
@@ -65,6 +100,15 @@ export interface PageRepo {
   addMessage(pageId: number, sendKey: string, m: PageMessage, at: Date): Promise<boolean>;
   hasMessage(sendKey: string): Promise<boolean>;
   messages(pageId: number): Promise<PageMessage[]>;
+  byNumbers(numbers: readonly number[]): Promise<Page[]>;
+  /** Which of these send keys have a message recorded. */
+  sentKeys(keys: readonly string[]): Promise<Set<string>>;
+  /** Records many deliveries in one statement (a send key already recorded is left alone). */
+  addMessages(rows: readonly { pageId: number; sendKey: string; message: PageMessage }[], at: Date): Promise<void>;
+  /** The messages of each of these pages, oldest first, by page id. */
+  messagesOf(pageIds: readonly number[]): Promise<Map<number, PageMessage[]>>;
+  /** The last step set aside of each of these pages that has one, by page id. */
+  failedSteps(pageIds: readonly number[]): Promise<Map<number, StepRecord>>;
 }
 
 declare module '../ports.js' {
