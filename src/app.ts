@@ -125,6 +125,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
     slack = createSlackAdapter(settings.slack, {
+      clock,
       dispatcher,
       render: new SlackRenderer(limits, actions),
       log,

@@ -18,6 +18,7 @@ import {
 import type { Invocation } from '../../core/context.js';
 import type { Reply } from '../../core/card.js';
 import type { ChatGateway } from '../../core/chat/gateway.js';
+import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { SlackRenderer } from '../../render/slack/blocks.js';
@@ -73,7 +74,7 @@ export interface SlackAdapter {
 
 export function createSlackAdapter(
   opts: SlackOptions,
-  deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger; metrics?: Metrics },
+  deps: { dispatcher: Dispatcher; render: SlackRenderer; log: Logger; metrics?: Metrics; clock?: Clock },
 ): SlackAdapter {
   const { dispatcher, render, log, metrics } = deps;
   /** The slash commands the composed modules declare, as one matcher: `/service`, `/incident`, … */
@@ -263,7 +264,7 @@ export function createSlackAdapter(
     log.error({ err, platform: 'slack' }, 'slack handler error');
   });
 
-  const gateway = new SlackGateway(app.client, render, log.child({ platform: 'slack' }));
+  const gateway = new SlackGateway(app.client, render, log.child({ platform: 'slack' }), deps.clock);
 
   return {
     requestListener: http

@@ -4,6 +4,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Reply } from '../../core/card.js';
 import { type ChatGateway, type CreateChannelResult, RetryableError } from '../../core/chat/gateway.js';
+import { type Clock, systemClock } from '../../core/clock.js';
 import type { Logger } from '../../observability/logger.js';
 import { plainSlack, type SlackRenderer } from '../../render/slack/blocks.js';
 
@@ -86,32 +87,77 @@ function rethrow(method: string, err: unknown): never {
   throw new Error(`Slack ${method}: ${f.message}`, { cause: err });
 }
 
-async function call<T>(method: string, fn: () => Promise<T>, ignore: readonly string[] = []): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    const f = slackFailure(err);
-    if (f.error && ignore.includes(f.error)) return undefined;
-    rethrow(method, err);
+/**
+ * Slack's rate limits are per method (its tiers; chat.postMessage per channel). When Slack answers
+ * 429 with Retry-After, calls of that method (of chat.postMessage: to that channel) stop until then: each fails at once as retryable with
+ * the time left, so the outbox tries it again when Slack allows, instead of every queued message
+ * asking and being refused. Other methods (edits, channel creation) go on.
+ */
+export class SlackRateLimits {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Milliseconds until `method` may be called again (0: now). */
+  wait(method: string): number {
+    const t = this.until.get(method);
+    if (t === undefined) return 0;
+    const left = t - this.now();
+    if (left <= 0) this.until.delete(method);
+    return Math.max(0, left);
+  }
+
+  limited(method: string, retryAfterMs: number): void {
+    const t = this.now() + retryAfterMs;
+    if (t > (this.until.get(method) ?? 0)) this.until.set(method, t);
+  }
+
+  /** Runs one Web API call under its method's limit; a platform refusal in `ignore` answers undefined. */
+  async call<T>(
+    method: string,
+    fn: () => Promise<T>,
+    ignore: readonly string[] = [],
+    scope: string = method,
+  ): Promise<T | undefined> {
+    const left = this.wait(scope);
+    if (left > 0) throw new RetryableError(`Slack ${method}: rate limited for ${Math.ceil(left / 1000)}s more`, left);
+    try {
+      return await fn();
+    } catch (err) {
+      const f = slackFailure(err);
+      if (f.retryable && f.retryAfterMs !== undefined) this.limited(scope, f.retryAfterMs);
+      if (f.error && ignore.includes(f.error)) return undefined;
+      rethrow(method, err);
+    }
   }
 }
 
 export class SlackGateway implements ChatGateway {
   readonly platform = 'slack' as const;
 
+  private readonly limits: SlackRateLimits;
+
   constructor(
     private readonly client: WebClient,
     private readonly render: SlackRenderer,
     private readonly log: Logger,
-  ) {}
+    clock: Clock = systemClock,
+  ) {
+    // The outbox retries on the same clock, so a retry at the instant Slack named is let through.
+    this.limits = new SlackRateLimits(() => clock.now().getTime());
+  }
 
   async createChannel(name: string, topic: string): Promise<CreateChannelResult> {
     let created: { id: string; name: string };
+    const left = this.limits.wait('conversations.create');
+    if (left > 0)
+      throw new RetryableError(`Slack conversations.create: rate limited for ${Math.ceil(left / 1000)}s more`, left);
     try {
       const r = await this.client.conversations.create({ name, is_private: false });
       created = { id: r.channel!.id!, name: r.channel!.name ?? name };
     } catch (err) {
       const f = slackFailure(err);
+      if (f.retryable && f.retryAfterMs !== undefined) this.limits.limited('conversations.create', f.retryAfterMs);
       if (f.retryable) throw new RetryableError(`Slack conversations.create: ${f.message}`, f.retryAfterMs);
       if (f.error === 'name_taken') return { ok: false, reason: 'name_taken', message: `#${name} already exists` };
       if (f.error?.startsWith('invalid_name'))
@@ -144,7 +190,7 @@ export class SlackGateway implements ChatGateway {
     const users = [...new Set(userIds)].filter(Boolean);
     if (!users.length) return;
     // force: invite the valid users even when one of them cannot be invited (already in, the bot itself).
-    await call(
+    await this.limits.call(
       'conversations.invite',
       () => this.client.conversations.invite({ channel: channelId, users: users.join(','), force: true }),
       ['already_in_channel', 'cant_invite_self'],
@@ -153,15 +199,19 @@ export class SlackGateway implements ChatGateway {
 
   async post(channelId: string, reply: Reply, opts?: { threadOf?: string }): Promise<{ messageId: string }> {
     const m = this.render.reply(reply);
-    const r = await call('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: channelId,
-        text: m.text,
-        blocks: m.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-        ...(opts?.threadOf ? { thread_ts: opts.threadOf } : {}),
-      }),
+    const r = await this.limits.call(
+      'chat.postMessage',
+      () =>
+        this.client.chat.postMessage({
+          channel: channelId,
+          text: m.text,
+          blocks: m.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(opts?.threadOf ? { thread_ts: opts.threadOf } : {}),
+        }),
+      [],
+      `chat.postMessage:${channelId}`,
     );
     if (!r?.ts) throw new Error('Slack chat.postMessage: no message ts in the answer');
     return { messageId: r.ts };
@@ -169,13 +219,13 @@ export class SlackGateway implements ChatGateway {
 
   async edit(channelId: string, messageId: string, reply: Reply): Promise<void> {
     const m = this.render.reply(reply);
-    await call('chat.update', () =>
+    await this.limits.call('chat.update', () =>
       this.client.chat.update({ channel: channelId, ts: messageId, text: m.text, blocks: m.blocks }),
     );
   }
 
   async pin(channelId: string, messageId: string): Promise<void> {
-    await call('pins.add', () => this.client.pins.add({ channel: channelId, timestamp: messageId }), [
+    await this.limits.call('pins.add', () => this.client.pins.add({ channel: channelId, timestamp: messageId }), [
       'already_pinned',
     ]);
   }
@@ -183,14 +233,18 @@ export class SlackGateway implements ChatGateway {
   /** Posting to a user id opens (or reuses) the app's direct message with that user. */
   async dm(userId: string, reply: Reply): Promise<{ channelId: string; messageId: string } | null> {
     const m = this.render.reply(reply);
-    const r = await call('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: userId,
-        text: m.text,
-        blocks: m.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
+    const r = await this.limits.call(
+      'chat.postMessage',
+      () =>
+        this.client.chat.postMessage({
+          channel: userId,
+          text: m.text,
+          blocks: m.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+        }),
+      [],
+      `chat.postMessage:${userId}`,
     );
     // Edits need the direct-message channel (D…) that Slack answers with, not the user id.
     return r?.channel && r.ts ? { channelId: r.channel, messageId: r.ts } : null;

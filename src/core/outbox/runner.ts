@@ -10,7 +10,9 @@ export interface OutboxLog {
   error(obj: object, msg: string): void;
 }
 
-export const OUTBOX_BATCH = 20;
+export const OUTBOX_BATCH = 100;
+/** Items claimed and not yet done, across the batches running at once. */
+export const OUTBOX_MAX_IN_FLIGHT = 400;
 export const OUTBOX_LOCK_MS = 60_000;
 export const OUTBOX_MAX_ATTEMPTS = 8;
 
@@ -34,43 +36,79 @@ export class OutboxRunner {
     },
   ) {}
 
-  /** Drains due items now; concurrent kicks coalesce into one more pass. Does nothing once stopped. */
+  /**
+   * Drains due items now; concurrent kicks coalesce into one more pass. Batches overlap: a new
+   * batch is claimed while earlier ones are still sending (up to OUTBOX_MAX_IN_FLIGHT items), so a
+   * slow or rate-limited platform holds up only its own messages. Resolves once nothing due is
+   * left and every batch it started is done; does nothing once stopped.
+   */
   kick(): Promise<void> {
     if (this.running) {
       this.again = true;
       return this.running;
     }
     this.running = (async () => {
+      const inflight = new Set<Promise<void>>();
+      let items = 0;
+      let failure: unknown = null;
       try {
         do {
           this.again = false;
-          while (!this.stopped && (await this.drainOnce()) > 0);
-        } while (this.again && !this.stopped);
+          while (!this.stopped && failure === null) {
+            const room = OUTBOX_MAX_IN_FLIGHT - items;
+            if (room <= 0) {
+              await Promise.race(inflight);
+              continue;
+            }
+            const batch = await this.claim(Math.min(OUTBOX_BATCH, room));
+            if (!batch.length) {
+              if (!inflight.size) break;
+              // Batches still sending may finish and leave more due (or free room): look again then.
+              await Promise.race(inflight);
+              continue;
+            }
+            items += batch.length;
+            const run: Promise<void> = this.runBatch(batch)
+              .catch((err: unknown) => void (failure ??= err))
+              .finally(() => {
+                items -= batch.length;
+                inflight.delete(run);
+              });
+            inflight.add(run);
+          }
+        } while (this.again && !this.stopped && failure === null);
       } finally {
+        await Promise.all(inflight);
         this.running = null;
       }
+      if (failure !== null) throw failure instanceof Error ? failure : new Error('outbox batch failed', { cause: failure });
     })();
     return this.running;
   }
 
   /**
-   * Starts no further batch and resolves once the batch in flight is done, so the store can close
-   * under no one. Items not yet claimed stay due for the next start (or another replica).
+   * Starts no further batch and resolves once the batches in flight are done, so the store can
+   * close under no one. Items not yet claimed stay due for the next start (or another replica).
    */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.running?.catch(() => undefined);
   }
 
-  /** One batch: returns how many items it claimed. */
+  /** One batch, claimed and run: returns how many items it claimed. */
   async drainOnce(): Promise<number> {
+    const items = await this.claim(OUTBOX_BATCH);
+    await this.runBatch(items);
+    return items.length;
+  }
+
+  private claim(limit: number): Promise<OutboxItem[]> {
     const now = this.d.clock.now();
-    const items = await this.d.store.outboxWorker.claimDue(
-      now,
-      OUTBOX_BATCH,
-      this.d.holder,
-      new Date(now.getTime() + OUTBOX_LOCK_MS),
-    );
+    return this.d.store.outboxWorker.claimDue(now, limit, this.d.holder, new Date(now.getTime() + OUTBOX_LOCK_MS));
+  }
+
+  /** Runs a claimed batch and completes the items that ran. */
+  private async runBatch(items: OutboxItem[]): Promise<void> {
     // Items are independent (each handler is safe to repeat and re-reads state), so a batch runs
     // concurrently: the items of a kind whose handler takes batches together, the others one by
     // one; the ones that ran are completed together, in one statement.
@@ -94,7 +132,6 @@ export class OutboxRunner {
       );
       for (const i of done) this.d.onDone?.(i.kind, true);
     }
-    return items.length;
   }
 
   /** Runs a batch of one kind through its handler's `runMany`; each item and whether it ran. */
