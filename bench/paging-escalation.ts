@@ -37,6 +37,20 @@ const DUAL = {
   timeoutS: [num('BENCH_DUAL_TIMEOUT_MIN_S', 5), num('BENCH_DUAL_TIMEOUT_MAX_S', 15)] as const,
 };
 const DIALECTS = (env.BENCH_DIALECTS ?? 'sqlite,postgresql').split(',');
+/**
+ * BENCH_SLACK=1: notifications go to Slack instead of the console: the real SlackGateway and Web
+ * API client against the Slack fake, which answers chat.postMessage after BENCH_SLACK_LATENCY_MS
+ * and refuses calls beyond BENCH_SLACK_POST_RATE per channel and second (chat.update beyond
+ * BENCH_SLACK_UPDATE_RATE per second) with 429 and Retry-After: 1. One instance only.
+ */
+const SLACK =
+  env.BENCH_SLACK === '1'
+    ? {
+        latencyMs: num('BENCH_SLACK_LATENCY_MS', 200),
+        postRate: num('BENCH_SLACK_POST_RATE', 20),
+        updateRate: num('BENCH_SLACK_UPDATE_RATE', 50),
+      }
+    : null;
 const TARGET_P99_MS = 1000;
 const OPEN_CONCURRENCY = 8;
 
@@ -47,6 +61,9 @@ const fromDist = isMainThread
 const load = <T>(rel: string): Promise<T> =>
   import(pathToFileURL(join(root, fromDist ? `dist/src/${rel}.js` : `src/${rel}.ts`)).href) as Promise<T>;
 const [
+  { SlackGateway },
+  { SlackRenderer },
+  { ActionCodec },
   { Steward },
   { openStore },
   { loadPolicyFile },
@@ -55,6 +72,9 @@ const [
   { STANDARD_MODULES },
   { PAGING_ESCALATOR, PAGING_SERVICE },
 ] = await Promise.all([
+  load<typeof import('../src/adapters/slack/gateway.js')>('adapters/slack/gateway'),
+  load<typeof import('../src/render/slack/blocks.js')>('render/slack/blocks'),
+  load<typeof import('../src/render/action-codec.js')>('render/action-codec'),
   load<typeof import('../src/core/steward.js')>('core/steward'),
   load<typeof import('../src/store/index.js')>('store/index'),
   load<typeof import('../src/config/policy.js')>('config/policy'),
@@ -65,6 +85,9 @@ const [
 ]);
 type Escalator = import('../src/core/paging/escalation.js').Escalator;
 type PagingService = import('../src/core/paging/service.js').PagingService;
+
+/** The Slack fake of a BENCH_SLACK run (main thread only). */
+let slackFake: import('../test/fakes/slack.js').FakeSlack | null = null;
 
 interface WorkerInput {
   url: string;
@@ -169,7 +192,12 @@ async function startInstance(
   /** Logged errors by message and the last line of the error (e.g. "Operation has timed out"). */
   const errors = new Map<string, number>();
   const log = {
-    warn: () => {},
+    warn: (obj: object, msg: string) => {
+      if (msg !== 'side effect failed; will retry') return;
+      const kind = String((obj as { outbox?: unknown }).outbox ?? '').split(':')[0];
+      const k = `${holder}: retried ${kind} (${String((obj as { err?: unknown }).err ?? '').slice(0, 60)})`;
+      errors.set(k, (errors.get(k) ?? 0) + 1);
+    },
     error: (obj: object, msg: string) => {
       const err = String((obj as { err?: unknown }).err ?? '')
         .trim()
@@ -203,7 +231,24 @@ async function startInstance(
         onFired(Number(step.pageId), Number(step.seq), step.dueAt.getTime(), firedAt.getTime()),
     },
   });
-  steward.gateways.set('console', new ConsoleGateway(screen, 'bench'));
+  if (slackFake) {
+    const { webApi } = await import('@slack/bolt');
+    const client = new webApi.WebClient('xoxb-bench', {
+      slackApiUrl: `${slackFake.baseUrl}/api/`,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    });
+    const quiet = { warn: () => {}, error: () => {}, info: () => {}, debug: () => {}, child: () => quiet };
+    steward.gateways.set(
+      'slack',
+      new SlackGateway(
+        client,
+        new SlackRenderer({ strict: false, onTruncate: () => {} }, new ActionCodec(steward.registry)),
+        quiet as unknown as ConstructorParameters<typeof SlackGateway>[2],
+        systemClock,
+      ),
+    );
+  } else steward.gateways.set('console', new ConsoleGateway(screen, 'bench'));
   if (migrate) await steward.applyPolicy();
   steward.start();
   // As the scheduler's outbox job does: pick up retries and leftovers every 2 s.
@@ -268,7 +313,7 @@ function writePolicy(file: string, [min, max]: readonly [number, number]): strin
   const lines = [
     'timezone: UTC',
     'people:',
-    ...Array.from({ length: 50 }, (_, i) => `  - { id: p${i}, name: Person ${i} }`),
+    ...Array.from({ length: 50 }, (_, i) => `  - { id: p${i}, name: Person ${i}${SLACK ? `, slack: U0P${i}` : ''} }`),
     'teams:',
     `  - { id: ops, name: Operations, members: [${Array.from({ length: 10 }, (_, i) => `p${i}`).join(', ')}], channels: { slack: C0OPS } }`,
     'services:',
@@ -544,6 +589,19 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
   await a.stop();
   const errors = new Map(a.errors);
   const deliveries = new Map(a.deliveries);
+  if (slackFake) {
+    // Deliveries as Slack accepted them: page number (from the message text) and channel.
+    for (const c of slackFake.calls) {
+      if (c.method !== 'chat.postMessage' || c.status !== 200 || !c.response.ok) continue;
+      const page = /PAGE-(\d+)/.exec(String(c.body.text ?? ''))?.[1];
+      const k = `${page}|${String(c.response.channel)}`;
+      deliveries.set(k, (deliveries.get(k) ?? 0) + 1);
+    }
+    const limited = [...slackFake.rateLimited].map(([m, n]) => `${m} ${n}`).join(', ');
+    console.log(`    slack         429 answers: ${limited || 'none'}; calls ${slackFake.calls.length}`);
+    slackFake.resetCalls();
+    slackFake.rateLimited.clear();
+  }
   if (worker) {
     worker.postMessage({ type: 'stop' });
     const done = await workerDone!;
@@ -634,10 +692,23 @@ if (isMainThread) {
   );
   let ok = true;
   try {
+    if (SLACK) {
+      const { FakeSlack } = await import('../test/fakes/slack.js');
+      slackFake = await FakeSlack.start({
+        users: Array.from({ length: 50 }, (_, i) => ({ id: `U0P${i}`, name: `p${i}` })),
+        channels: [{ id: 'C0OPS', name: 'ops' }],
+      });
+      slackFake.latency('chat.postMessage', SLACK.latencyMs);
+      slackFake.rateLimit('chat.postMessage', { perSecond: SLACK.postRate, perChannel: true, retryAfter: 1 });
+      slackFake.rateLimit('chat.update', { perSecond: SLACK.updateRate, retryAfter: 1 });
+      console.log(
+        `Slack: chat.postMessage answers after ${SLACK.latencyMs} ms, ${SLACK.postRate}/s per channel, chat.update ${SLACK.updateRate}/s; beyond that 429 with Retry-After: 1`,
+      );
+    }
     for (const dialect of DIALECTS) {
       const variants: [Shape, string, 1 | 2][] = [
         [MAIN, policies.main, 1],
-        ...(DUAL.pages > 0 ? [[DUAL, policies.dual, 2] as [Shape, string, 2]] : []),
+        ...(DUAL.pages > 0 && !SLACK ? [[DUAL, policies.dual, 2] as [Shape, string, 2]] : []),
       ];
       for (const [shape, policy, instances] of variants) {
         if (dialect === 'sqlite') {
@@ -662,6 +733,7 @@ if (isMainThread) {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await slackFake?.close();
   }
   console.log(
     `  overall: ${ok ? 'PASS' : 'FAIL'} (target: p99 lateness ≤ ${TARGET_P99_MS} ms, every step fired, no double fires)`,

@@ -609,6 +609,52 @@ export class FakeSlack {
     return this.uploadLog.waitFor(predicate, timeoutMs, 'a file upload');
   }
 
+  /** Calls of `method` (or `*`) answer only after `ms` (a slow platform); 0 removes the delay. */
+  latency(method: string, ms: number): void {
+    if (ms > 0) this.delays.set(method, ms);
+    else this.delays.delete(method);
+  }
+
+  /**
+   * Calls of `method` beyond `perSecond` in one second answer 429 with `Retry-After: retryAfter`,
+   * as Slack's tiers do; `perChannel` counts each channel apart (chat.postMessage's limit).
+   * Counted per wall-clock second; `rateLimit(method, null)` removes it.
+   */
+  rateLimit(method: string, limit: { perSecond: number; retryAfter?: number; perChannel?: boolean } | null): void {
+    if (limit) this.limits.set(method, { ...limit, windows: new Map() });
+    else this.limits.delete(method);
+  }
+
+  /** Calls answered 429 by `rateLimit`, by method. */
+  readonly rateLimited = new Map<string, number>();
+
+  private readonly delays = new Map<string, number>();
+  private readonly limits = new Map<
+    string,
+    {
+      perSecond: number;
+      retryAfter?: number;
+      perChannel?: boolean;
+      windows: Map<string, { second: number; n: number }>;
+    }
+  >();
+
+  /** The 429 `rateLimit` answers for this call, or null when it is within the limit. */
+  private overLimit(method: string, body: Record<string, any>): Failure | null {
+    const limit = this.limits.get(method);
+    if (!limit) return null;
+    const key = limit.perChannel ? String(body.channel ?? '') : '';
+    const second = Math.floor(Date.now() / 1000);
+    const w = limit.windows.get(key);
+    if (!w || w.second !== second) {
+      limit.windows.set(key, { second, n: 1 });
+      return null;
+    }
+    if (++w.n <= limit.perSecond) return null;
+    this.rateLimited.set(method, (this.rateLimited.get(method) ?? 0) + 1);
+    return { method, error: 'ratelimited', remaining: 1, status: 429, retryAfter: limit.retryAfter ?? 1 };
+  }
+
   /**
    * The next `count` calls fail. `status` 200 answers `{ok:false,error}`; 429 answers
    * HTTP 429 with `Retry-After`; other statuses answer that status.
@@ -859,7 +905,9 @@ export class FakeSlack {
     let response: Record<string, any>;
     const headers: Record<string, string> = { 'x-oauth-scopes': this.scopes.join(',') };
 
-    const failure = this.takeFailure(method, body);
+    const delay = this.delays.get(method) ?? this.delays.get('*');
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    const failure = this.takeFailure(method, body) ?? this.overLimit(method, body) ?? undefined;
     if (failure) {
       status = failure.status;
       response = { ok: false, error: failure.error, ...(failure.extra ?? {}) };

@@ -2,7 +2,7 @@
 // open-only updates, escalation steps (order, claims, rescheduling, cancelling, failed tries),
 // message dedupe by send key, and on-call overrides with cancellation.
 import { afterEach, expect, it } from 'vitest';
-import type { FrozenPath } from '../../src/core/paging/model.js';
+import type { FrozenPath, Page } from '../../src/core/paging/model.js';
 import type { NewPage } from '../../src/core/paging/ports.js';
 import type { Store } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/index.js';
@@ -165,6 +165,71 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     );
     expect(await store.transaction((tx) => tx.pages.pendingSteps(at(999), 100))).toEqual([]);
     expect((await steps(store, q.id)).map((s) => s.seq)).toEqual([0, 1, 2]);
+  });
+
+  it('claims due steps in batches: earliest first, at most the limit, each by one of several concurrent claimers; then advances, records and adds in one statement each', async () => {
+    const store = await fresh();
+    const pages: Page[] = [];
+    for (let i = 0; i < 6; i++) pages.push(await store.transaction((tx) => tx.pages.create(newPage(`b${i}`), T0)));
+    // 30 steps due at 0..29 ms, and one not due yet.
+    await store.transaction((tx) =>
+      tx.pages.addSteps([
+        ...Array.from({ length: 30 }, (_, i) => step(pages[i % 6]!.id, Math.floor(i / 6), at(i))),
+        step(pages[0]!.id, 9, at(5000)),
+      ]),
+    );
+    const first = await store.transaction((tx) => tx.pages.claimDue(at(100), 'replica-a', 4));
+    expect(first.map((s) => s.dueAt.getTime() - T0.getTime())).toEqual([0, 1, 2, 3]);
+    expect(first[0]).toMatchObject({ state: 'fired', firedBy: 'replica-a', kind: 'notify', attempts: 0 });
+    // Three claimers at once take the other 26 due steps between them, none twice.
+    const claimed = await Promise.all(
+      ['b', 'c', 'd'].map((h) => store.transaction((tx) => tx.pages.claimDue(at(100), `replica-${h}`, 10))),
+    );
+    const ids = [...first, ...claimed.flat()].map((s) => s.id);
+    expect(claimed.every((c) => c.length <= 10)).toBe(true);
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    expect(await store.transaction((tx) => tx.pages.claimDue(at(100), 'replica-a', 10))).toEqual([]);
+    expect((await store.transaction((tx) => tx.pages.nextDue()))?.getTime()).toBe(at(5000).getTime());
+    const rows = await steps(store, pages[0]!.id);
+    expect(rows.filter((r) => r.state === 'fired')).toHaveLength(5);
+
+    // Moves apply only while the page is open, one version more each.
+    await store.transaction((tx) => tx.pages.update(pages[1]!.id, 1, { status: 'acknowledged' }, at(1)));
+    const versions = await store.transaction((tx) =>
+      tx.pages.advanceIfOpen(
+        [
+          { id: pages[0]!.id, stepSeq: 4, notified: ['alice', "o'brien"], exhausted: false },
+          { id: pages[1]!.id, stepSeq: 4, notified: ['bob'], exhausted: false },
+          { id: pages[2]!.id, stepSeq: 5, notified: [], exhausted: true },
+        ],
+        at(200),
+      ),
+    );
+    expect([...versions]).toEqual(
+      expect.arrayContaining([
+        [pages[0]!.id, 2],
+        [pages[2]!.id, 2],
+      ]),
+    );
+    expect(versions.has(pages[1]!.id)).toBe(false);
+    const [p0, p1, p2] = (await store.transaction((tx) => tx.pages.byIds(pages.slice(0, 3).map((p) => p.id)))).sort(
+      (a, b) => a.id - b.id,
+    );
+    expect([p0!.stepSeq, p0!.notified, p0!.exhaustedAt, p0!.updatedAt]).toEqual([
+      4,
+      ['alice', "o'brien"],
+      null,
+      at(200),
+    ]);
+    expect([p1!.stepSeq, p1!.status, p1!.version]).toEqual([-1, 'acknowledged', 2]);
+    expect([p2!.stepSeq, p2!.exhaustedAt]).toEqual([5, at(200)]);
+    const targets = { people: [{ person: 'carol', via: 'person' }], teams: ['payments'], missed: [] };
+    await store.transaction((tx) =>
+      tx.pages.recordTargetsMany(first.map((s, i) => ({ stepId: s.id, targets: { ...targets, missed: [`m${i}`] } }))),
+    );
+    const recorded = (await Promise.all(pages.map((p) => steps(store, p.id)))).flat().filter((r) => r.targets);
+    expect(recorded.map((r) => r.targets!.missed[0]).sort()).toEqual(['m0', 'm1', 'm2', 'm3']);
   });
 
   it('a due step is claimed once: of two concurrent claims one wins; a step not due yet cannot be claimed', async () => {

@@ -1,6 +1,6 @@
 // Discord REST failures: what may be logged of them, and which are worth retrying later.
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
-import { RetryableError } from '../../core/chat/gateway.js';
+import { RateLimitedError, RetryableError } from '../../core/chat/gateway.js';
 
 /** Discord JSON error codes Steward reacts to. */
 export const DiscordCode = {
@@ -60,7 +60,7 @@ export async function restStep<T>(what: string, step: () => Promise<T>): Promise
 export function classify(what: string, err: unknown): unknown {
   if (err instanceof RetryableError) return err;
   if (err instanceof RateLimitError)
-    return new RetryableError(`${what}: rate limited by Discord (${err.route})`, err.retryAfter);
+    return new RateLimitedError(`${what}: rate limited by Discord (${err.route})`, err.retryAfter);
   if (err instanceof DiscordAPIError) {
     if (err.status === 429 || err.status >= 500)
       return new RetryableError(`${what}: Discord answered ${err.status} ${err.message}`);

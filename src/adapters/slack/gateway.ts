@@ -3,7 +3,12 @@
 // so the outbox tries again later; refusals Slack will repeat are answered, not retried.
 import type { webApi } from '@slack/bolt';
 import type { Reply } from '../../core/card.js';
-import { type ChatGateway, type CreateChannelResult, RetryableError } from '../../core/chat/gateway.js';
+import {
+  type ChatGateway,
+  type CreateChannelResult,
+  RateLimitedError,
+  RetryableError,
+} from '../../core/chat/gateway.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import type { Logger } from '../../observability/logger.js';
 import { plainSlack, type SlackRenderer } from '../../render/slack/blocks.js';
@@ -48,6 +53,8 @@ export interface SlackFailure {
   needed?: string;
   retryable: boolean;
   retryAfterMs?: number;
+  /** Slack's rate limit refused the call (HTTP 429, with the Retry-After it named). */
+  rateLimited?: boolean;
   message: string;
 }
 
@@ -68,6 +75,7 @@ export function slackFailure(err: unknown): SlackFailure {
     case 'slack_webapi_rate_limited_error':
       return {
         retryable: true,
+        rateLimited: true,
         retryAfterMs: (e.retryAfter ?? 1) * 1000,
         message: `rate limited for ${e.retryAfter ?? 1}s`,
       };
@@ -83,6 +91,8 @@ export function slackFailure(err: unknown): SlackFailure {
 /** Rethrows a Web API failure as the outbox understands it: RetryableError or a plain, final Error. */
 function rethrow(method: string, err: unknown): never {
   const f = slackFailure(err);
+  if (f.retryable && f.rateLimited && f.retryAfterMs !== undefined)
+    throw new RateLimitedError(`Slack ${method}: ${f.message}`, f.retryAfterMs);
   if (f.retryable) throw new RetryableError(`Slack ${method}: ${f.message}`, f.retryAfterMs);
   throw new Error(`Slack ${method}: ${f.message}`, { cause: err });
 }
@@ -96,7 +106,10 @@ function rethrow(method: string, err: unknown): never {
 export class SlackRateLimits {
   private readonly until = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly spread: () => number = Math.random,
+  ) {}
 
   /** Milliseconds until `method` may be called again (0: now). */
   wait(method: string): number {
@@ -120,12 +133,17 @@ export class SlackRateLimits {
     scope: string = method,
   ): Promise<T | undefined> {
     const left = this.wait(scope);
-    if (left > 0) throw new RetryableError(`Slack ${method}: rate limited for ${Math.ceil(left / 1000)}s more`, left);
+    // Spread over the second after the pause, so the calls it held back do not all come back at once.
+    if (left > 0)
+      throw new RateLimitedError(
+        `Slack ${method}: rate limited for ${Math.ceil(left / 1000)}s more`,
+        left + Math.floor(this.spread() * 1000),
+      );
     try {
       return await fn();
     } catch (err) {
       const f = slackFailure(err);
-      if (f.retryable && f.retryAfterMs !== undefined) this.limited(scope, f.retryAfterMs);
+      if (f.rateLimited && f.retryAfterMs !== undefined) this.limited(scope, f.retryAfterMs);
       if (f.error && ignore.includes(f.error)) return undefined;
       rethrow(method, err);
     }
@@ -151,13 +169,16 @@ export class SlackGateway implements ChatGateway {
     let created: { id: string; name: string };
     const left = this.limits.wait('conversations.create');
     if (left > 0)
-      throw new RetryableError(`Slack conversations.create: rate limited for ${Math.ceil(left / 1000)}s more`, left);
+      throw new RateLimitedError(`Slack conversations.create: rate limited for ${Math.ceil(left / 1000)}s more`, left);
     try {
       const r = await this.client.conversations.create({ name, is_private: false });
       created = { id: r.channel!.id!, name: r.channel!.name ?? name };
     } catch (err) {
       const f = slackFailure(err);
-      if (f.retryable && f.retryAfterMs !== undefined) this.limits.limited('conversations.create', f.retryAfterMs);
+      if (f.rateLimited && f.retryAfterMs !== undefined) {
+        this.limits.limited('conversations.create', f.retryAfterMs);
+        throw new RateLimitedError(`Slack conversations.create: ${f.message}`, f.retryAfterMs);
+      }
       if (f.retryable) throw new RetryableError(`Slack conversations.create: ${f.message}`, f.retryAfterMs);
       if (f.error === 'name_taken') return { ok: false, reason: 'name_taken', message: `#${name} already exists` };
       if (f.error?.startsWith('invalid_name'))

@@ -17,6 +17,14 @@ export class RetryableError extends Error {
   }
 }
 
+/** The platform's rate limit refused the call: try again after `retryAfterMs`, which it named. */
+export class RateLimitedError extends RetryableError {
+  constructor(message: string, retryAfterMs: number) {
+    super(message, retryAfterMs);
+    this.name = 'RateLimitedError';
+  }
+}
+
 /** The gateway of a platform; one not connected yet (still starting) makes the outbox item retry later. */
 export function gatewayOf(gateways: ReadonlyMap<Platform, ChatGateway>, platform: Platform): ChatGateway {
   const gw = gateways.get(platform);

@@ -1,7 +1,7 @@
 // Runs outbox items at least once: claims due items (one claimer per item across replicas),
 // calls the handler of its kind, and retries failures with exponential backoff.
 import type { Clock, Store } from '../ports.js';
-import { RetryableError } from '../chat/gateway.js';
+import { RateLimitedError, RetryableError } from '../chat/gateway.js';
 import type { EffectHandler } from './effects.js';
 import type { OutboxItem } from './ports.js';
 
@@ -15,6 +15,8 @@ export const OUTBOX_BATCH = 100;
 export const OUTBOX_MAX_IN_FLIGHT = 400;
 export const OUTBOX_LOCK_MS = 60_000;
 export const OUTBOX_MAX_ATTEMPTS = 8;
+/** Tries of an item a platform keeps rate-limiting before it is given up (each waits what the platform asked). */
+export const OUTBOX_MAX_RATE_LIMITED = 100;
 
 /** 1 s, 2 s, 4 s … capped at 5 minutes, or what the platform asked for. */
 export const backoffMs = (attempts: number, asked?: number) =>
@@ -81,7 +83,8 @@ export class OutboxRunner {
         await Promise.all(inflight);
         this.running = null;
       }
-      if (failure !== null) throw failure instanceof Error ? failure : new Error('outbox batch failed', { cause: failure });
+      if (failure !== null)
+        throw failure instanceof Error ? failure : new Error('outbox batch failed', { cause: failure });
     })();
     return this.running;
   }
@@ -176,7 +179,15 @@ export class OutboxRunner {
   /** Schedules a retry of an item that failed, or gives up on it; always false (it did not run). */
   private async failed(item: OutboxItem, err: unknown): Promise<boolean> {
     const message = err instanceof Error ? err.message : String(err);
-    const final = !(err instanceof RetryableError) && item.attempts >= 3 ? true : item.attempts >= OUTBOX_MAX_ATTEMPTS;
+    // A platform that named when to come back (a rate limit) is not failing: the item waits exactly
+    // that long and the wait does not count towards giving up, up to a bound that still ends a loop.
+    const asked = err instanceof RateLimitedError ? err.retryAfterMs : undefined;
+    const final =
+      asked !== undefined
+        ? item.attempts >= OUTBOX_MAX_RATE_LIMITED
+        : !(err instanceof RetryableError) && item.attempts >= 3
+          ? true
+          : item.attempts >= OUTBOX_MAX_ATTEMPTS;
     if (final) {
       await this.d.store.outboxWorker.giveUp(item.id, this.d.holder, message, this.d.clock.now());
       this.d.log.error({ outbox: item.key, attempts: item.attempts, err: message }, 'side effect failed for good');
@@ -184,7 +195,7 @@ export class OutboxRunner {
     } else {
       const due = new Date(
         this.d.clock.now().getTime() +
-          backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined),
+          (asked ?? backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined)),
       );
       await this.d.store.outboxWorker.retry(item.id, this.d.holder, message, due);
       this.d.log.warn(
