@@ -326,10 +326,10 @@ describe('Slack change approvals: request → approvers → quorum → start; re
     ]);
   });
 
-  it('/change start before approval is refused, saying why', async () => {
+  it('/change start before approval is refused, saying why and where the tally stands (carol has approved)', async () => {
     const res = await change('start CHG-1');
     expect(res.json.text).toBe(
-      'CHG-1 is waiting for approval: it may start once approved.: Tally: 0 of 2 from Change Advisory Board · owners 0 of 1',
+      'CHG-1 is waiting for approval: it may start once approved.: Tally: 1 of 2 from Change Advisory Board · owners 0 of 1',
     );
     expect(changeRow(1).phase).toBe('requested');
   });

@@ -206,14 +206,14 @@ export class ChangeService {
     ctx: Ctx,
     n: number,
     action: string,
-    check: (c: Change) => Outcome<Partial<Change>>,
+    check: (c: Change, view: ChangeView) => Outcome<Partial<Change>>,
     done: (c: Change) => Reply,
   ): Promise<Outcome<Reply>> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const found = await this.load(n);
       if (!found.ok) return found;
       const c = found.value.c;
-      const patch = check(c);
+      const patch = check(c, found.value);
       if (!patch.ok) return patch;
       const next = await this.d.store.transaction(async (tx) => {
         const updated = await tx.changes.update(c.id, c.version, patch.value, ctx.now);
@@ -255,7 +255,7 @@ export class ChangeService {
       ctx,
       n,
       'started',
-      (c) => {
+      (c, view) => {
         if (!this.mayRun(me.id, c))
           return fail(
             'AUTH.FORBIDDEN',
@@ -268,7 +268,7 @@ export class ChangeService {
           return fail(
             'CHANGE.NOT_APPROVED',
             `${changeRef(c)} is ${STATE_LABEL[stateOf(c)].toLowerCase()}: it may start once approved.`,
-            `Tally: ${this.view(c, []).quorum.tally}`,
+            `Tally: ${view.quorum.tally}`,
           );
         if (!emergency && (ctx.now.getTime() < c.windowStart.getTime() - START_GRACE_MS || ctx.now >= c.windowEnd))
           return fail(
