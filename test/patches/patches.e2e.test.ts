@@ -294,7 +294,7 @@ describe('/patch on Slack (real Bolt, FakeSlack)', () => {
     expect(texts(page3.blocks)).toContain('Showing 21–23 of 23, worst first.');
 
     const team = await s.sim.slashCommand({ command: '/patch', text: 'list payments overdue', user_id: ALICE });
-    expect(texts(team.json.blocks)).toContain('No open findings.');
+    expect(texts(team.json.blocks)).toContain('No overdue findings.');
     const bad = await s.sim.slashCommand({ command: '/patch', text: 'list nope', user_id: ALICE });
     expect(bad.json.text).toContain('There is no service or team "nope".');
 

@@ -55,13 +55,15 @@ export interface ListView {
   total: number;
   offset: number;
   now: Date;
+  /** What the list holds, for the empty answer ("overdue findings"; default "open findings"). */
+  what?: string;
   /** The list command at another offset (Next / Previous). */
   at: (offset: number) => Command;
   show: (id: number) => Command;
 }
 
 export function listCard(v: ListView): Card {
-  if (v.total === 0) return { title: v.title, tone: 'good', body: [txt('No open findings.')] };
+  if (v.total === 0) return { title: v.title, tone: 'good', body: [txt(`No ${v.what ?? 'open findings'}.`)] };
   const from = v.offset + 1;
   const to = v.offset + v.findings.length;
   const buttons: Button[] = [];

@@ -58,6 +58,7 @@ export class PatchesService {
     );
     const card = listCard({
       title: `${overdue ? 'Overdue' : 'Open'} findings · ${what}`,
+      what: overdue ? 'overdue findings' : 'open findings',
       findings,
       total,
       offset,
