@@ -3,14 +3,21 @@
 // in front of a Steward, with buttons clicked through the real action codec and forms submitted
 // through the real form codec. Where the wire is the subject, the *.e2e.test.ts files drive the
 // real Bolt and discord.js instead.
+import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
+import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
+import { interactionText, optionError } from '../../src/adapters/discord/interactions.js';
 import { createDispatcher } from '../../src/adapters/shared/dispatch.js';
-import type { Form, Reply } from '../../src/core/card.js';
+import { type Form, type Reply, plain } from '../../src/core/card.js';
 import type { Invocation } from '../../src/core/context.js';
 import type { Steward } from '../../src/core/steward.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { ActionCodec } from '../../src/render/action-codec.js';
 import { encodeForm } from '../../src/render/form-codec.js';
+import { errorReply } from '../../src/render/outcome.js';
+
+/** A Discord option as the user filled it in: a string, a number, or a typed value (`{ type: 6, value: id }` for a user). */
+export type DiscordOption = string | number | boolean | { type: number; value: string | number | boolean };
 
 let seq = 0;
 
@@ -25,18 +32,56 @@ export function chatOf(steward: Steward) {
     channelId: 'C0GENERAL',
     requestId: `chat-${++seq}`,
   });
+  const actionId = (reply: Reply, label: string) => {
+    const button = reply.cards.flatMap((c) => c.buttons ?? []).find((b) => b.label === label);
+    if (!button) throw new Error(`no button "${label}" in ${reply.cards.map((c) => c.title).join(' / ')}`);
+    return actions.encode(button.command);
+  };
   return {
     dispatcher,
     logs,
     /** A slash command with its text as the platform sends it (`/alert` → `alert`). */
     command: (platform: Invocation['platform'], userId: string, name: string, text: string) =>
       dispatcher.command(inv(platform, userId), name, text),
+    /**
+     * A Discord slash command with its options as the user filled them in, turned into the text the
+     * grammar reads by the Discord adapter's own code (`/page service service:checkout message:…`).
+     */
+    discord(userId: string, name: string, subcommand: string | null, options: Record<string, DiscordOption> = {}) {
+      const leaf = Object.entries(options).map(([n, v]) =>
+        typeof v === 'object'
+          ? { name: n, type: v.type, value: v.value }
+          : {
+              name: n,
+              type:
+                typeof v === 'boolean'
+                  ? ApplicationCommandOptionType.Boolean
+                  : typeof v === 'number'
+                    ? ApplicationCommandOptionType.Integer
+                    : ApplicationCommandOptionType.String,
+              value: v,
+            },
+      );
+      const data = subcommand
+        ? [{ name: subcommand, type: ApplicationCommandOptionType.Subcommand, options: leaf }]
+        : leaf;
+      const i = {
+        options: { data, getSubcommand: () => subcommand },
+      } as unknown as Pick<ChatInputCommandInteraction, 'options'>;
+      const decl = dispatcher.registry.commands.get(name);
+      const invalid = optionError(i, decl);
+      return invalid
+        ? Promise.resolve(errorReply(invalid))
+        : dispatcher.command(inv('discord', userId), name, interactionText(i, decl));
+    },
     /** A click on the button labelled `label` in `reply`, its id encoded as the renderers encode it. */
     click(platform: Invocation['platform'], userId: string, reply: Reply, label: string) {
-      const button = reply.cards.flatMap((c) => c.buttons ?? []).find((b) => b.label === label);
-      if (!button) throw new Error(`no button "${label}" in ${reply.cards.map((c) => c.title).join(' / ')}`);
-      return dispatcher.action(inv(platform, userId), actions.encode(button.command));
+      return dispatcher.action(inv(platform, userId), actionId(reply, label));
     },
+    /** The id the renderers give the button labelled `label` in `reply` (`st1|page.ack|1`). */
+    actionId,
+    /** The ids of every button of `reply`, in order. */
+    actionIds: (reply: Reply) => reply.cards.flatMap((c) => c.buttons ?? []).map((b) => actions.encode(b.command)),
     /** A form submitted with `values` (field id → value). */
     submit: (platform: Invocation['platform'], userId: string, form: Form, values: Record<string, string>) =>
       dispatcher.submit(inv(platform, userId), encodeForm(form.target), values),
@@ -52,4 +97,67 @@ export function replyText(r: Reply): string {
       ...(c.fields ?? []).map((f) => `${f.label}: ${f.value.map((s) => ('v' in s ? s.v : '')).join('')}`),
     ])
     .join('\n');
+}
+
+/** The error code of a refusal (`AUTH.FORBIDDEN`), as the small print under its card; '' for none. */
+export function codeOf(r: Reply): string {
+  return r.cards[0]?.context ? plain(r.cards[0].context) : '';
+}
+
+/** The labels of a reply's buttons, in order. */
+export function labels(r: Reply): string[] {
+  return r.cards.flatMap((c) => (c.buttons ?? []).map((b) => b.label));
+}
+
+/**
+ * The console as the chat platform of side effects, keeping every message it was asked to send
+ * (with the reply, so a test can click its buttons) and every edit (with the reply it became).
+ */
+export class ChatRecorder extends ConsoleGateway {
+  readonly log: string[] = [];
+  /** Every message sent, by heading (`[direct message to bob] message 1`, `[#payments] message 2`). */
+  readonly sent: { heading: string; reply: Reply }[] = [];
+  readonly edited: { channelId: string; messageId: string; reply: Reply }[] = [];
+  constructor(self = 'alice') {
+    super(
+      {
+        show: (heading, reply) => {
+          this.log.push(`${heading} :: ${reply.cards[0]?.title}`);
+          this.sent.push({ heading, reply });
+        },
+        note: (l) => this.log.push(l),
+        enter: () => {},
+      },
+      self,
+    );
+  }
+  override async edit(channelId: string, messageId: string, reply: Reply) {
+    this.edited.push({ channelId, messageId, reply });
+    await super.edit(channelId, messageId, reply);
+  }
+  /** Direct messages to `person` (title lines), in order; `about` keeps those whose title contains it. */
+  dms(person: string, about?: string) {
+    return this.log.filter((l) => l.startsWith(`[direct message to ${person}`) && (!about || l.includes(about)));
+  }
+  posts(channel: string, about?: string) {
+    return this.log.filter((l) => l.startsWith(`[#${channel}]`) && (!about || l.includes(about)));
+  }
+  /** The replies sent to `person` directly (`about`: whose title contains it), in order. */
+  dmReplies(person: string, about?: string): Reply[] {
+    return this.sent
+      .filter((m) => m.heading.startsWith(`[direct message to ${person}`))
+      .map((m) => m.reply)
+      .filter((r) => !about || (r.cards[0]?.title ?? '').includes(about));
+  }
+  /** The replies posted in `channel` (`about`: whose title contains it), in order. */
+  postReplies(channel: string, about?: string): Reply[] {
+    return this.sent
+      .filter((m) => m.heading.startsWith(`[#${channel}]`))
+      .map((m) => m.reply)
+      .filter((r) => !about || (r.cards[0]?.title ?? '').includes(about));
+  }
+  /** What the message `messageId` in `channelId` (`@person` for a direct message) was last edited to. */
+  current(channelId: string, messageId: string): Reply | undefined {
+    return this.edited.filter((e) => e.channelId === channelId && e.messageId === messageId).at(-1)?.reply;
+  }
 }
