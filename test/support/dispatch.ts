@@ -109,30 +109,46 @@ export function labels(r: Reply): string[] {
   return r.cards.flatMap((c) => (c.buttons ?? []).map((b) => b.label));
 }
 
+/** A message the console was asked to send: where it went, as sent and as each edit left it. */
+export interface Recorded {
+  /** `payments` for a channel, `@bob` for a direct message. */
+  channelId: string;
+  messageId: string;
+  versions: Reply[];
+}
+
 /**
  * The console as the chat platform of side effects, keeping every message it was asked to send
  * (with the reply, so a test can click its buttons) and every edit (with the reply it became).
  */
 export class ChatRecorder extends ConsoleGateway {
+  /** Title lines: `[direct message to bob] message 1 :: …`, `[#payments] message 2 :: …`, `↻ …` edits. */
   readonly log: string[] = [];
-  /** Every message sent, by heading (`[direct message to bob] message 1`, `[#payments] message 2`). */
-  readonly sent: { heading: string; reply: Reply }[] = [];
+  readonly messages: Recorded[] = [];
   readonly edited: { channelId: string; messageId: string; reply: Reply }[] = [];
   constructor(self = 'alice') {
     super(
       {
-        show: (heading, reply) => {
-          this.log.push(`${heading} :: ${reply.cards[0]?.title}`);
-          this.sent.push({ heading, reply });
-        },
+        show: (heading, reply) => this.log.push(`${heading} :: ${reply.cards[0]?.title}`),
         note: (l) => this.log.push(l),
         enter: () => {},
       },
       self,
     );
   }
+  override async post(channelId: string, reply: Reply, opts?: { threadOf?: string }) {
+    const r = await super.post(channelId, reply, opts);
+    this.messages.push({ channelId, messageId: r.messageId, versions: [reply] });
+    return r;
+  }
+  override async dm(userId: string, reply: Reply) {
+    const r = await super.dm(userId, reply);
+    this.messages.push({ ...r, versions: [reply] });
+    return r;
+  }
   override async edit(channelId: string, messageId: string, reply: Reply) {
     this.edited.push({ channelId, messageId, reply });
+    this.messages.find((m) => m.channelId === channelId && m.messageId === messageId)?.versions.push(reply);
     await super.edit(channelId, messageId, reply);
   }
   /** Direct messages to `person` (title lines), in order; `about` keeps those whose title contains it. */
@@ -142,22 +158,31 @@ export class ChatRecorder extends ConsoleGateway {
   posts(channel: string, about?: string) {
     return this.log.filter((l) => l.startsWith(`[#${channel}]`) && (!about || l.includes(about)));
   }
-  /** The replies sent to `person` directly (`about`: whose title contains it), in order. */
+  /** The replies sent to `person` directly (`about`: whose title contains it), as sent, in order. */
   dmReplies(person: string, about?: string): Reply[] {
-    return this.sent
-      .filter((m) => m.heading.startsWith(`[direct message to ${person}`))
-      .map((m) => m.reply)
-      .filter((r) => !about || (r.cards[0]?.title ?? '').includes(about));
+    return this.sentTo(`@${person}`, about).map((m) => m.versions[0]!);
   }
-  /** The replies posted in `channel` (`about`: whose title contains it), in order. */
+  /** The replies posted in `channel` (`about`: whose title contains it), as sent, in order. */
   postReplies(channel: string, about?: string): Reply[] {
-    return this.sent
-      .filter((m) => m.heading.startsWith(`[#${channel}]`))
-      .map((m) => m.reply)
-      .filter((r) => !about || (r.cards[0]?.title ?? '').includes(about));
+    return this.sentTo(channel, about).map((m) => m.versions[0]!);
+  }
+  /** Messages sent to `channelId` (`@person` for direct messages) whose first title contains `about`. */
+  sentTo(channelId: string, about?: string): Recorded[] {
+    return this.messages.filter(
+      (m) => m.channelId === channelId && (!about || (m.versions[0]!.cards[0]?.title ?? '').includes(about)),
+    );
+  }
+  /** Every message whose first title starts with `prefix` (`CHG-1 · `), wherever it went. */
+  copies(prefix: string): Recorded[] {
+    return this.messages.filter((m) => (m.versions[0]!.cards[0]?.title ?? '').startsWith(prefix));
   }
   /** What the message `messageId` in `channelId` (`@person` for a direct message) was last edited to. */
   current(channelId: string, messageId: string): Reply | undefined {
     return this.edited.filter((e) => e.channelId === channelId && e.messageId === messageId).at(-1)?.reply;
   }
+}
+
+/** A reply as Slack's notification text reads it: each card's title, then `: ` and its body. */
+export function said(r: Reply): string {
+  return r.cards.map((c) => [c.title, c.body ? plain(c.body) : ''].filter(Boolean).join(': ')).join('\n');
 }
