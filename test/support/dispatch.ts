@@ -4,11 +4,12 @@
 // through the real form codec. Where the wire is the subject, the *.e2e.test.ts files drive the
 // real Bolt and discord.js instead.
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
-import { ConsoleGateway } from '../../src/adapters/console/gateway.js';
 import { interactionText, optionError } from '../../src/adapters/discord/interactions.js';
 import { createDispatcher } from '../../src/adapters/shared/dispatch.js';
 import { type Form, type Reply, plain } from '../../src/core/card.js';
+import type { ChatGateway, CreateChannelResult } from '../../src/core/chat/gateway.js';
 import type { Invocation } from '../../src/core/context.js';
+import type { Platform } from '../../src/core/platform.js';
 import type { Steward } from '../../src/core/steward.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -26,10 +27,10 @@ export function chatOf(steward: Steward) {
   const logs: string[] = [];
   const log = createLogger({ level: 'warn', secrets: [], destination: { write: (s: string) => void logs.push(s) } });
   const dispatcher = createDispatcher({ steward, actions, metrics: new Metrics({ defaults: false }), log });
-  const inv = (platform: Invocation['platform'], userId: string): Invocation => ({
+  const inv = (platform: Invocation['platform'], userId: string, channelId = 'C0GENERAL'): Invocation => ({
     platform,
     userId,
-    channelId: 'C0GENERAL',
+    channelId,
     requestId: `chat-${++seq}`,
   });
   const actionId = (reply: Reply, label: string) => {
@@ -40,14 +41,20 @@ export function chatOf(steward: Steward) {
   return {
     dispatcher,
     logs,
-    /** A slash command with its text as the platform sends it (`/alert` → `alert`). */
-    command: (platform: Invocation['platform'], userId: string, name: string, text: string) =>
-      dispatcher.command(inv(platform, userId), name, text),
+    /** A slash command with its text as the platform sends it (`/alert` → `alert`), in #general or `channelId`. */
+    command: (platform: Invocation['platform'], userId: string, name: string, text: string, channelId?: string) =>
+      dispatcher.command(inv(platform, userId, channelId), name, text),
     /**
      * A Discord slash command with its options as the user filled them in, turned into the text the
      * grammar reads by the Discord adapter's own code (`/page service service:checkout message:…`).
      */
-    discord(userId: string, name: string, subcommand: string | null, options: Record<string, DiscordOption> = {}) {
+    discord(
+      userId: string,
+      name: string,
+      subcommand: string | null,
+      options: Record<string, DiscordOption> = {},
+      channelId?: string,
+    ) {
       const leaf = Object.entries(options).map(([n, v]) =>
         typeof v === 'object'
           ? { name: n, type: v.type, value: v.value }
@@ -72,19 +79,24 @@ export function chatOf(steward: Steward) {
       const invalid = optionError(i, decl);
       return invalid
         ? Promise.resolve(errorReply(invalid))
-        : dispatcher.command(inv('discord', userId), name, interactionText(i, decl));
+        : dispatcher.command(inv('discord', userId, channelId), name, interactionText(i, decl));
     },
     /** A click on the button labelled `label` in `reply`, its id encoded as the renderers encode it. */
-    click(platform: Invocation['platform'], userId: string, reply: Reply, label: string) {
-      return dispatcher.action(inv(platform, userId), actionId(reply, label));
+    click(platform: Invocation['platform'], userId: string, reply: Reply, label: string, channelId?: string) {
+      return dispatcher.action(inv(platform, userId, channelId), actionId(reply, label));
     },
     /** The id the renderers give the button labelled `label` in `reply` (`st1|page.ack|1`). */
     actionId,
     /** The ids of every button of `reply`, in order. */
     actionIds: (reply: Reply) => reply.cards.flatMap((c) => c.buttons ?? []).map((b) => actions.encode(b.command)),
     /** A form submitted with `values` (field id → value). */
-    submit: (platform: Invocation['platform'], userId: string, form: Form, values: Record<string, string>) =>
-      dispatcher.submit(inv(platform, userId), encodeForm(form.target), values),
+    submit: (
+      platform: Invocation['platform'],
+      userId: string,
+      form: Form,
+      values: Record<string, string>,
+      channelId?: string,
+    ) => dispatcher.submit(inv(platform, userId, channelId), encodeForm(form.target), values),
   };
 }
 
@@ -109,51 +121,75 @@ export function labels(r: Reply): string[] {
   return r.cards.flatMap((c) => (c.buttons ?? []).map((b) => b.label));
 }
 
-/** A message the console was asked to send: where it went, as sent and as each edit left it. */
+/** A message the recorder was asked to send: where it went, as sent and as each edit left it. */
 export interface Recorded {
   /** `payments` for a channel, `@bob` for a direct message. */
   channelId: string;
   messageId: string;
+  /** The message whose thread it was posted in. */
+  threadOf?: string;
   versions: Reply[];
 }
 
 /**
- * The console as the chat platform of side effects, keeping every message it was asked to send
- * (with the reply, so a test can click its buttons) and every edit (with the reply it became).
+ * A chat platform for side effects that keeps everything it was asked to do: channels opened (the
+ * id is the name), invitations, every message sent (with the reply, so a test can click its
+ * buttons) and every edit (with the reply it became), pins. Its lines read like the console's.
+ * `platform` is the platform it stands for (war rooms open on the platform the incident came from).
  */
-export class ChatRecorder extends ConsoleGateway {
+export class ChatRecorder implements ChatGateway {
   /** Title lines: `[direct message to bob] message 1 :: …`, `[#payments] message 2 :: …`, `↻ …` edits. */
   readonly log: string[] = [];
   readonly messages: Recorded[] = [];
   readonly edited: { channelId: string; messageId: string; reply: Reply }[] = [];
-  constructor(self = 'alice') {
-    super(
-      {
-        show: (heading, reply) => this.log.push(`${heading} :: ${reply.cards[0]?.title}`),
-        note: (l) => this.log.push(l),
-        enter: () => {},
-      },
-      self,
+  /** Channels opened, by id: their topic and who was invited. */
+  readonly channels = new Map<string, { topic: string; members: string[] }>();
+  readonly pins: { channelId: string; messageId: string }[] = [];
+  private seq = 0;
+  private dmSeq = 0;
+
+  constructor(readonly platform: Platform = 'console') {}
+
+  async createChannel(name: string, topic: string): Promise<CreateChannelResult> {
+    if (this.channels.has(name)) return { ok: false, reason: 'name_taken', message: `#${name} exists` };
+    this.channels.set(name, { topic, members: [] });
+    this.log.push(`── #${name} opened ──`);
+    return { ok: true, channelId: name, name };
+  }
+  async invite(channelId: string, userIds: string[]) {
+    this.channels.get(channelId)?.members.push(...userIds);
+    this.log.push(`#${channelId}: invited ${userIds.join(', ')}`);
+  }
+  async post(channelId: string, reply: Reply, opts?: { threadOf?: string }) {
+    const messageId = String(++this.seq);
+    this.log.push(
+      `[#${channelId}${opts?.threadOf ? ` › thread of message ${opts.threadOf}` : ''}] message ${messageId} :: ${reply.cards[0]?.title}`,
     );
+    this.messages.push({ channelId, messageId, threadOf: opts?.threadOf, versions: [reply] });
+    return { messageId };
   }
-  override async post(channelId: string, reply: Reply, opts?: { threadOf?: string }) {
-    const r = await super.post(channelId, reply, opts);
-    this.messages.push({ channelId, messageId: r.messageId, versions: [reply] });
-    return r;
-  }
-  override async dm(userId: string, reply: Reply) {
-    const r = await super.dm(userId, reply);
-    this.messages.push({ ...r, versions: [reply] });
-    return r;
-  }
-  override async edit(channelId: string, messageId: string, reply: Reply) {
+  async edit(channelId: string, messageId: string, reply: Reply) {
     this.edited.push({ channelId, messageId, reply });
     this.messages.find((m) => m.channelId === channelId && m.messageId === messageId)?.versions.push(reply);
-    await super.edit(channelId, messageId, reply);
+    const where = channelId.startsWith('@') ? `direct message to ${channelId.slice(1)}` : `#${channelId}`;
+    this.log.push(`↻ ${where} message ${messageId} updated: ${reply.cards[0]?.title ?? ''}`);
   }
+  async pin(channelId: string, messageId: string) {
+    this.pins.push({ channelId, messageId });
+    this.log.push(`📌 #${channelId}: message ${messageId} pinned`);
+  }
+  async dm(userId: string, reply: Reply) {
+    // Direct messages are numbered apart from channel messages.
+    const messageId = String(++this.dmSeq);
+    const channelId = `@${userId}`;
+    this.log.push(`[direct message to ${userId}] message ${messageId} :: ${reply.cards[0]?.title}`);
+    this.messages.push({ channelId, messageId, versions: [reply] });
+    return { channelId, messageId };
+  }
+
   /** Direct messages to `person` (title lines), in order; `about` keeps those whose title contains it. */
   dms(person: string, about?: string) {
-    return this.log.filter((l) => l.startsWith(`[direct message to ${person}`) && (!about || l.includes(about)));
+    return this.log.filter((l) => l.startsWith(`[direct message to ${person}]`) && (!about || l.includes(about)));
   }
   posts(channel: string, about?: string) {
     return this.log.filter((l) => l.startsWith(`[#${channel}]`) && (!about || l.includes(about)));
