@@ -116,11 +116,6 @@ export function codeOf(r: Reply): string {
   return r.cards[0]?.context ? plain(r.cards[0].context) : '';
 }
 
-/** The labels of a reply's buttons, in order. */
-export function labels(r: Reply): string[] {
-  return r.cards.flatMap((c) => (c.buttons ?? []).map((b) => b.label));
-}
-
 /** A message the recorder was asked to send: where it went, as sent and as each edit left it. */
 export interface Recorded {
   /** `payments` for a channel, `@bob` for a direct message. */
@@ -197,10 +192,6 @@ export class ChatRecorder implements ChatGateway {
   /** The replies sent to `person` directly (`about`: whose title contains it), as sent, in order. */
   dmReplies(person: string, about?: string): Reply[] {
     return this.sentTo(`@${person}`, about).map((m) => m.versions[0]!);
-  }
-  /** The replies posted in `channel` (`about`: whose title contains it), as sent, in order. */
-  postReplies(channel: string, about?: string): Reply[] {
-    return this.sentTo(channel, about).map((m) => m.versions[0]!);
   }
   /** Messages sent to `channelId` (`@person` for direct messages) whose first title contains `about`. */
   sentTo(channelId: string, about?: string): Recorded[] {
