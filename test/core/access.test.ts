@@ -9,7 +9,7 @@ import type { Outcome } from '../../src/core/errors.js';
 import { Steward } from '../../src/core/steward.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { openStore } from '../../src/store/index.js';
-import { sqliteUrl } from '../support/databases.js';
+import { createSqliteDatabase } from '../support/databases.js';
 import { fixedClock } from '../support/clock.js';
 
 const POLICY = `
@@ -38,7 +38,9 @@ afterEach(async () => {
 });
 
 async function stewardWith(access = '') {
-  const store = await openStore({ url: sqliteUrl(), migrate: true });
+  const db = createSqliteDatabase();
+  cleanup.push(() => db.drop());
+  const store = await openStore({ url: db.url, migrate: true });
   cleanup.push(() => store.close());
   const policy = parsePolicy(POLICY + access);
   const steward = new Steward({

@@ -9,7 +9,7 @@ import { Steward } from '../../src/core/steward.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { openStore } from '../../src/store/index.js';
 import { fixedClock } from '../support/clock.js';
-import { sqliteUrl } from '../support/databases.js';
+import { createSqliteDatabase } from '../support/databases.js';
 
 const BASE = `
 timezone: UTC
@@ -147,7 +147,9 @@ describe('Steward.admits', () => {
   });
 
   it('reads the policy in force: a reload binds, moves and unbinds Slack and Discord at once', async () => {
-    const store = await openStore({ url: sqliteUrl(), migrate: true });
+    const db = createSqliteDatabase();
+    cleanup.push(() => db.drop());
+    const store = await openStore({ url: db.url, migrate: true });
     cleanup.push(() => store.close());
     const steward = new Steward({
       store,

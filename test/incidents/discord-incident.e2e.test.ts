@@ -1,7 +1,8 @@
 // Incidents on Discord end to end: Steward's real discord.js client against the fake gateway and
 // REST API, state read back from its SQLite file. Declare (modal) → war room → announcement →
-// role → update (thread) → 📌 → resolve → postmortem → queries, and mention injection.
-// Double submits, failures and retries: discord-incident-edges.test.ts.
+// 📌 reactions and pins from the gateway → mention injection. Roles, updates, status, resolve,
+// the postmortem and the queries from Discord are tested through the dispatcher in
+// incidents-chat.test.ts; double submits, failures and retries in discord-incident-edges.e2e.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageFlags } from 'discord.js';
 import {
@@ -9,7 +10,6 @@ import {
   INCIDENTS_GUILD,
   INCIDENTS_GUILD_SEED,
   POLICY_DISCORD,
-  STRANGER,
   customIds,
   embedTexts,
   field,
@@ -214,106 +214,6 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     expect(s.logs.entries().filter((e) => e.level >= 40)).toEqual([]);
   });
 
-  it('/incident list shows INC-1 with its war room; a stranger may read it', async () => {
-    const cb = await command(alice, 'list');
-    expect(cb.body.data.flags).toBe(EPHEMERAL);
-    expect(cb.body.data.embeds[0].title).toBe('Open incidents (1)');
-    expect(cb.body.data.embeds[0].description).toMatch(
-      new RegExp(
-        `^\\*\\*INC-1 SEV1\\*\\* Database down · Investigating · <#${inc1.room}> · commander <@${alice}> · since <t:\\d+:R>$`,
-      ),
-    );
-    const stranger = await command(STRANGER.id, 'list');
-    expect(stranger.body.data.embeds[0].title).toBe('Open incidents (1)');
-    // …but may not declare.
-    const declare = await command(STRANGER.id, 'declare', { title: 'Me too' });
-    expect(declare.body.type).toBe(4);
-    expect(declare.body.data.embeds[0].footer.text).toBe('AUTH.UNKNOWN_USER');
-  });
-
-  it('/incident role role:scribe user:@bob in the war room: bob gets a DM with the instructions; summary and announcement are edited in place', async () => {
-    const mark = s.fake.mark;
-    const cb = await command(alice, 'role', { role: 'scribe', user: { type: 6, value: bob } }, inc1.room);
-    expect(cb.body.data.flags).toBe(EPHEMERAL);
-    expect(cb.body.data.embeds[0].title).toBe('INC-1: Bob Builder is now scribe');
-
-    const dm = s.fake.dmChannelFor(bob).id;
-    const sent = await s.fake.waitForRest('POST', `/channels/${dm}/messages`, (c) => c.seq >= mark);
-    expect(sent.body.allowed_mentions).toEqual(NO_MENTIONS);
-    expect(sent.body.embeds[0].title).toBe('You are scribe for INC-1');
-    expect(sent.body.embeds[0].description).toContain('pin key messages with 📌');
-    expect(field(sent.body.embeds[0], 'Assigned by')).toBe(`<@${alice}>`);
-    expect(field(sent.body.embeds[0], 'War room')).toBe(`<#${inc1.room}>`);
-
-    const summaryEdit = await s.fake.waitForRest(
-      'PATCH',
-      `/channels/${inc1.room}/messages/${inc1.summary}`,
-      (c) => c.seq >= mark,
-    );
-    const announceEdit = await s.fake.waitForRest(
-      'PATCH',
-      `/channels/${ANNOUNCE}/messages/${inc1.announcement}`,
-      (c) => c.seq >= mark,
-    );
-    for (const edit of [summaryEdit, announceEdit]) {
-      expect(edit.body.allowed_mentions).toEqual(NO_MENTIONS);
-      expect(field(edit.body.embeds[0], 'Roles')).toBe(
-        `commander: <@${alice}>\ncommunications: unassigned\nscribe: <@${bob}>`,
-      );
-    }
-    // Edited, not posted again.
-    expect(s.fake.messages(inc1.room).filter((m) => m.embeds[0]?.title === 'INC-1 · Database down')).toHaveLength(1);
-    expect(s.fake.message(inc1.room, inc1.summary)!.edited_timestamp).not.toBeNull();
-    expect(JSON.parse(incident(1)!.roles)).toEqual({ commander: 'alice', scribe: 'bob' });
-    expect(timeline(1).at(-1)).toMatchObject({
-      kind: 'role',
-      actor_person: 'alice',
-      text: 'Bob Builder is now scribe',
-    });
-    await settled();
-  });
-
-  it('/incident update text:Rolled back: posted in the war room and in a thread of the announcement (started once, then reused)', async () => {
-    const mark = s.fake.mark;
-    const cb = await command(bob, 'update', { text: 'Rolled back' }, inc1.room);
-    expect(cb.body.data.flags).toBe(EPHEMERAL);
-    const inRoom = await s.fake.waitForRest('POST', `/channels/${inc1.room}/messages`, (c) => c.seq >= mark);
-    expect(inRoom.body.embeds[0]).toMatchObject({ title: 'INC-1 update', description: 'Rolled back' });
-    expect(inRoom.body.embeds[0].footer.text).toMatch(
-      /^@Bob Builder · \d{4}-\d\d-\d\d \d\d:\d\d UTC · Investigating · SEV1$/,
-    );
-    const thread = await s.fake.waitForRest(
-      'POST',
-      `/channels/${ANNOUNCE}/messages/${inc1.announcement}/threads`,
-      (c) => c.seq >= mark,
-    );
-    expect(thread.status).toBe(201);
-    expect(thread.body.name).toBe('🚨 INC-1 · Database down');
-    // A thread started from a message has the message's id.
-    const inThread = await s.fake.waitForRest('POST', `/channels/${inc1.announcement}/messages`, (c) => c.seq >= mark);
-    expect(inThread.body.embeds[0].description).toBe('Rolled back');
-    expect(inThread.body.allowed_mentions).toEqual(NO_MENTIONS);
-    await settled();
-
-    const again = s.fake.mark;
-    await command(alice, 'update', { text: 'Error rate back to normal' }, inc1.room);
-    await s.fake.waitForRest('POST', `/channels/${inc1.announcement}/messages`, (c) => c.seq >= again);
-    await settled();
-    expect(s.fake.restCallsOf('POST', /\/threads$/).filter((c) => c.seq >= again)).toEqual([]);
-    expect(s.fake.messages(inc1.announcement).map((m) => m.embeds[0].description)).toEqual([
-      'Rolled back',
-      'Error rate back to normal',
-    ]);
-    expect(
-      timeline(1)
-        .filter((e) => e.kind === 'update')
-        .map((e) => [e.actor_person, e.text]),
-    ).toEqual([
-      ['bob', 'Rolled back'],
-      ['alice', 'Error rate back to normal'],
-    ]);
-  });
-
   it('📌 on a message in the war room adds it to the timeline with its author and time, once', async () => {
     const said = s.fake.addMessage(inc1.room, { author: bob, content: 'Found it: the connection pool is exhausted' });
     const reaction = (user: string, messageId: string) => ({
@@ -376,129 +276,6 @@ describe('Discord incidents end to end (real discord.js, fake gateway + REST, SQ
     const pinned = timeline(1).filter((e) => e.kind === 'pinned');
     expect(pinned.map((e) => e.actor_person)).toEqual(['bob', 'alice', 'carol']);
     expect(pinned.some((e) => e.text.includes('Database down'))).toBe(false);
-  });
-
-  it('"Update status" on the summary opens its modal; the submission changes the status once, even when submitted twice', async () => {
-    const opened = await s.send(
-      s.fake.button({ customId: 'st1|incident.form|1|status', message: inc1.summary, user: alice }),
-    );
-    expect(opened.body.type).toBe(9);
-    const modal = opened.body.data;
-    expect(modal.title).toBe('INC-1 status');
-    expect(modal.custom_id).toMatch(/^f1\|incident\.status\|1\|[A-Za-z0-9_-]+$/);
-    expect(modal.components.map((c: Json) => c.component.custom_id)).toEqual(['status', 'text']);
-    expect(modal.components[0].component.options.find((o: Json) => o.default)).toEqual({
-      label: 'Investigating',
-      value: 'investigating',
-      default: true,
-    });
-
-    const mark = s.fake.mark;
-    const submit = () =>
-      s.fake.modalSubmit({
-        customId: modal.custom_id,
-        fields: { status: ['monitoring'], text: 'Error rate falling' },
-        user: alice,
-        message: inc1.summary,
-        shape: 'label',
-      });
-    const first = await s.send(submit());
-    expect(first.body.data.flags).toBe(EPHEMERAL);
-    expect(first.body.data.embeds[0].title).toBe('INC-1: Status investigating → monitoring: Error rate falling');
-    // The second submission changes nothing (the core answers that the status is already set).
-    const second = await s.send(submit());
-    expect(second.body.data.embeds[0]).toMatchObject({
-      title: 'INC-1 is already monitoring.',
-      footer: { text: 'INCIDENT.UNCHANGED' },
-    });
-    const edit = await s.fake.waitForRest(
-      'PATCH',
-      `/channels/${inc1.room}/messages/${inc1.summary}`,
-      (c) => c.seq >= mark,
-    );
-    expect(field(edit.body.embeds[0], 'Status')).toBe('Monitoring');
-    await settled();
-    expect(
-      timeline(1)
-        .filter((e) => e.kind === 'status')
-        .map((e) => e.text),
-    ).toEqual(['Status investigating → monitoring: Error rate falling']);
-    expect(incident(1)!.status).toBe('monitoring');
-  });
-
-  it('resolve is refused for carol (neither commander nor declarer) and accepted for alice; the postmortem draft lands in the war room', async () => {
-    const refused = await command(carol, 'resolve', { summary: 'I think it is fine' }, inc1.room);
-    expect(refused.body.data.flags).toBe(EPHEMERAL);
-    expect(refused.body.data.embeds[0]).toMatchObject({
-      title: 'Only the commander or declarer may resolve INC-1.',
-      footer: { text: 'AUTH.FORBIDDEN' },
-    });
-    expect(incident(1)!.status).toBe('monitoring');
-    // The button refuses her too, before any form opens.
-    const button = await s.send(
-      s.fake.button({ customId: 'st1|incident.form|1|resolve', message: inc1.summary, user: carol }),
-    );
-    expect(button.body.type).toBe(4);
-    expect(button.body.data.embeds[0].footer.text).toBe('AUTH.FORBIDDEN');
-
-    const mark = s.fake.mark;
-    const ok = await command(alice, 'resolve', { summary: 'Failed over to the replica' }, inc1.room);
-    expect(ok.body.data.embeds[0].title).toBe('INC-1: Resolved: Failed over to the replica');
-    const posted = await s.fake.waitForRest(
-      'POST',
-      `/channels/${inc1.room}/messages`,
-      (c) => c.seq >= mark && c.body.embeds?.[0]?.title === 'Postmortem draft: INC-1',
-    );
-    const text = posted.body.embeds[0].fields.map((f: Json) => f.value).join('\n');
-    expect(text).toContain('# Postmortem: INC-1 — Database down');
-    expect(text).toContain('## Timeline');
-    await settled();
-    const stored = incident(1)!;
-    expect(stored.status).toBe('resolved');
-    expect(stored.postmortem).toContain('Found it: the connection pool is exhausted');
-    expect(stored.postmortem).toContain('| time to mitigate (first "monitoring") |');
-    // The summary card loses its buttons and says resolved; so does the announcement.
-    const summary = s.fake.message(inc1.room, inc1.summary)!;
-    expect(summary.components).toEqual([]);
-    expect(field(summary.embeds[0], 'Status')).toBe('Resolved');
-    expect(s.fake.message(ANNOUNCE, inc1.announcement)!.embeds[0].title).toBe('✅ INC-1 · Database down');
-  });
-
-  it('/incident timeline, /incident postmortem incident:INC-1, /incident list and /incident stats', async () => {
-    const tl = await command(bob, 'timeline', {}, inc1.room);
-    expect(tl.body.data.flags).toBe(EPHEMERAL);
-    expect(tl.body.data.embeds[0].title).toBe('INC-1 timeline');
-    const lines = tl.body.data.embeds[0].description.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^<t:\\d+:f> · <@${alice}>: Declared as SEV1: Database down$`));
-    expect(lines.some((l: string) => l.endsWith(`<@${bob}>: 📌 Found it: the connection pool is exhausted`))).toBe(
-      true,
-    );
-    expect(lines.at(-1)).toMatch(/Resolved: Failed over to the replica$/);
-
-    const pm = await command(carol, 'postmortem', { incident: 'INC-1' });
-    expect(pm.body.data.embeds[0].title).toBe('Postmortem draft: INC-1');
-    expect(pm.body.data.flags).toBe(EPHEMERAL);
-
-    const list = await command(alice, 'list');
-    expect(list.body.data.embeds[0].title).toBe('No open incidents');
-
-    const stats = await command(alice, 'stats');
-    expect(stats.body.data.embeds[0].title).toBe('Incident stats, last 30d');
-    expect(stats.body.data.embeds[0].description).toMatch(
-      /^1 incidents, 1 closed\. \*\*All\*\*: 1 · MTTA \S+ · MTTR \S+$/,
-    );
-    const week = await command(alice, 'stats', { window: '7d' });
-    expect(week.body.data.embeds[0].title).toBe('Incident stats, last 7d');
-
-    const bad = await command(alice, 'timeline', { incident: 'yesterday' });
-    expect(bad.body.data.embeds[0]).toMatchObject({
-      title: '"yesterday" does not name an incident.',
-      footer: { text: 'COMMAND.INVALID' },
-    });
-    const missing = await command(alice, 'timeline', { incident: 'INC-99' });
-    expect(missing.body.data.embeds[0].footer.text).toBe('INCIDENT.NOT_FOUND');
-    const outside = await command(alice, 'update', { text: 'hello' });
-    expect(outside.body.data.embeds[0].footer.text).toBe('INCIDENT.NOT_IN_WAR_ROOM');
   });
 
   it('mention injection in title, summary and update text never becomes a live mention; allowed_mentions stays empty', async () => {

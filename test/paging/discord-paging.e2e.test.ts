@@ -1,13 +1,12 @@
 // Paging on Discord end to end: Steward's real discord.js client against the fake gateway and
 // REST API, with test/fixtures/paging.policy.yaml (2 s acknowledgement timeouts) and a manual clock
 // the test moves (the escalation runner waits on it). /page service
-// walks level 1 → level 2 → round 2 → "nobody acknowledged" in the team channel; Acknowledge and
-// Escalate now buttons on the direct messages; /page person; /oncall show and override.
-// Everything is checked at the wire (DM posts, edits, team-channel posts, interaction callbacks)
-// and in the SQLite file (page, page_step).
+// walks level 1 → level 2 → round 2 → "nobody acknowledged" in the team channel, checked at the
+// wire (DM posts, edits, team-channel posts, interaction callbacks) and in the SQLite file (page,
+// page_step). Acknowledge, Escalate now, /page person and /oncall from Discord are tested through
+// the dispatcher in paging-chat.test.ts.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageFlags } from 'discord.js';
 import type { DiscordRestCall } from '../fakes/discord.js';
 import {
   INCIDENTS_GUILD,
@@ -25,7 +24,6 @@ import { ESCALATION_POLL_MS } from '../../src/core/paging/escalation.js';
 type Json = Record<string, any>;
 
 const POLICY_FILE = fileURLToPath(new URL('../fixtures/paging.policy.yaml', import.meta.url));
-const EPHEMERAL = MessageFlags.Ephemeral;
 const { alice, bob, carol, dave } = POLICY_DISCORD;
 const GENERAL = INCIDENTS_GUILD.general;
 /** Team channels of paging.policy.yaml. */
@@ -98,17 +96,6 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
 
   const command = (user: string, name: string, subcommand: string, options: Json = {}) =>
     s.send(s.fake.chatInput({ name, subcommand, options, user, channelId: GENERAL }));
-  /** A click on a button of a page message, in the clicking user's DM with Steward. */
-  const click = (user: string, customId: string, message: Json) =>
-    s.send(
-      s.fake.button({
-        customId,
-        message: JSON.parse(JSON.stringify(message)),
-        user,
-        guildId: null,
-        channelId: dm(user),
-      }),
-    );
   const messageOf = (c: DiscordRestCall) => s.fake.message(c.path.split('/')[2]!, c.response.id)!;
 
   const page = (n: number) =>
@@ -122,18 +109,6 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
   /** The escalation runner has fired what was due and waits on the clock for its next poll. */
   const runnerWaiting = () =>
     until('the escalation runner to wait on the clock', () => clock.armedIn(ESCALATION_POLL_MS), 3_000);
-
-  /** `/page service service:<id> message:<text>`: asserts the reply and returns the page number. */
-  async function pageService(user: string, service: string, message: string): Promise<number> {
-    const cb = await command(user, 'page', 'service', { service, message });
-    expect(cb.status).toBe(204);
-    expect(cb.body.type).toBe(4);
-    const title: string = cb.body.data.embeds[0].title;
-    const m = /^PAGE-(\d+) · paging the on-call for Checkout$/.exec(title);
-    expect(m, title).not.toBeNull();
-    expect(cb.body.data.flags ?? 0).not.toBe(EPHEMERAL); // in channel
-    return Number(m![1]);
-  }
 
   it('/page service checkout: bob (level 1), carol (level 2), bob and carol again (round 2), then the payments channel hears nobody acknowledged', async () => {
     const cb = await command(alice, 'page', 'service', {
@@ -227,190 +202,6 @@ describe('Discord paging end to end (real discord.js, fake gateway + REST, SQLit
     // Every copy was brought up to date in place: all say nobody acknowledged now.
     for (const c of [bob1, carol1, bob2, carol2])
       expect(messageOf(c!).embeds[0].title).toBe('⚠️ PAGE-1 · nobody acknowledged · Checkout');
-  });
-
-  it('Acknowledge on the DM: dave is refused, bob acknowledges (once), every copy is edited and carol is never paged', async () => {
-    const n = await pageService(alice, 'checkout', 'Refunds are stuck');
-    const [first] = await waitForDms(bob, n, 1);
-    const dmId = first!.path.split('/')[2]!;
-    const msgId: string = first!.response.id;
-    expect(customIds(first!.body)).toContain(`st1|page.ack|${n}`);
-    const stored = s.fake.message(dmId, msgId)!;
-
-    // dave (platform team, never notified) may not.
-    const refused = await click(dave, `st1|page.ack|${n}`, stored);
-    expect(refused.body.type).toBe(4);
-    expect(refused.body.data.flags).toBe(EPHEMERAL);
-    expect(refused.body.data.embeds[0].title).toContain('Only');
-    expect(refused.body.data.embeds[0].title).toBe(
-      `Only the people it notified or its service team may acknowledge PAGE-${n}.`,
-    );
-    expect(refused.body.data.embeds[0].footer.text).toContain('AUTH.FORBIDDEN');
-    expect(page(n)).toMatchObject({ status: 'open', ack_by: null });
-
-    const mark = s.fake.mark;
-    const acked = await click(bob, `st1|page.ack|${n}`, stored);
-    expect(acked.body.type).toBe(4);
-    expect(acked.body.data.flags).toBe(EPHEMERAL);
-    expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
-    expect(clock.now().getTime()).toBeLessThan(ms(steps(n)[1]!.due_at)); // before level 2 was due
-
-    const again = await click(bob, `st1|page.ack|${n}`, stored);
-    expect(again.body.data.flags).toBe(EPHEMERAL);
-    expect(again.body.data.embeds[0].title).toBe(`You already acknowledged PAGE-${n}`);
-
-    // bob's DM is edited in place: acknowledged, no Acknowledge button (Resolve instead).
-    const edit = await s.fake.waitForRest(
-      'PATCH',
-      `/channels/${dmId}/messages/${msgId}`,
-      (c) => c.seq >= mark && titleOf(c).includes('acknowledged by Bob Builder'),
-      5_000,
-    );
-    expect(titleOf(edit)).toBe(`✅ PAGE-${n} acknowledged by Bob Builder · Checkout`);
-    expect(customIds(edit.body)).not.toContain(`st1|page.ack|${n}`);
-    expect(customIds(edit.body)).toEqual([`st1|page.resolve|${n}`]);
-    const now = s.fake.message(dmId, msgId)!;
-    expect(now.embeds[0].title).toContain('acknowledged by Bob Builder');
-    expect(now.edited_timestamp).not.toBeNull();
-    expect(customIds(now)).not.toContain(`st1|page.ack|${n}`);
-
-    // Level 2 would have been due 2 s after bob's DM: 3 s past that, carol got nothing.
-    await clock.advance(ACK_TIMEOUT_MS + 3_000);
-    await settled();
-    expect(dmsTo(carol, n)).toEqual([]);
-    expect(dmsTo(bob, n)).toHaveLength(1); // edited, never posted again
-    expect(postsIn(PAYMENTS_CHANNEL, n)).toEqual([]);
-    expect(page(n)).toMatchObject({ status: 'acknowledged', ack_by: 'bob', step_seq: 0 });
-    expect(steps(n).map((r) => [r.seq, r.state])).toEqual([
-      [0, 'fired'],
-      [1, 'cancelled'],
-    ]);
-    await settled();
-  });
-
-  it('Escalate now: carol is paged at once; the old button then answers that it already escalated', async () => {
-    const n = await pageService(alice, 'checkout', 'Card authorisations time out');
-    const [first] = await waitForDms(bob, n, 1);
-    const stored = s.fake.message(first!.path.split('/')[2]!, first!.response.id)!;
-
-    const clicked = await click(bob, `st1|page.escalate|${n}|0`, stored);
-    expect(clicked.body.data.flags).toBe(EPHEMERAL);
-    expect(clicked.body.data.embeds[0].title).toBe(`Escalating PAGE-${n} now`);
-    const [toCarol] = await waitForDms(carol, n, 1);
-    // At once: the clock has not moved since level 1 fired.
-    expect(ms(steps(n)[1]!.fired_at)).toBe(ms(steps(n)[0]!.fired_at));
-    expect(field(toCarol!.body.embeds[0], 'Escalation')).toContain('level 2 of 2, round 1 of 2');
-
-    const second = await click(bob, `st1|page.escalate|${n}|0`, stored);
-    expect(second.body.data.flags).toBe(EPHEMERAL);
-    expect(second.body.data.embeds[0].title).toContain('already escalated');
-    expect(second.body.data.embeds[0].footer.text).toContain('PAGE.UNCHANGED');
-
-    // A millisecond before level 2's timeout ends: one level-2 DM, and round 2 has not started early.
-    await clock.advance(ACK_TIMEOUT_MS - 1);
-    await settled();
-    expect(dmsTo(carol, n)).toHaveLength(1);
-    expect(dmsTo(bob, n)).toHaveLength(1);
-    expect(page(n)).toMatchObject({ status: 'open', step_seq: 1 });
-    expect(steps(n).map((r) => [r.seq, r.state])).toEqual([
-      [0, 'fired'],
-      [1, 'fired'],
-      [2, 'pending'],
-    ]);
-
-    // Carol acknowledges (stops the escalation before the next test).
-    const acked = await click(
-      carol,
-      `st1|page.ack|${n}`,
-      s.fake.message(toCarol!.path.split('/')[2]!, toCarol!.response.id)!,
-    );
-    expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
-    expect(dmsTo(carol, n)).toHaveLength(1);
-    await settled();
-  });
-
-  it('/page person user:@carol pages carol alone', async () => {
-    const bobBefore = s.fake.restCallsOf('POST', `/channels/${dm(bob)}/messages`).length;
-    const cb = await command(alice, 'page', 'person', {
-      user: { type: 6, value: carol },
-      message: 'Can you look at the edge gateway?',
-    });
-    expect(cb.body.type).toBe(4);
-    const m = /^PAGE-(\d+) · paging Carol Danvers$/.exec(cb.body.data.embeds[0].title);
-    expect(m, cb.body.data.embeds[0].title).not.toBeNull();
-    const n = Number(m![1]);
-
-    const [toCarol] = await waitForDms(carol, n, 1);
-    expect(titleOf(toCarol!)).toBe(`🔔 PAGE-${n} · paging Carol Danvers`);
-    expect(toCarol!.body.embeds[0].description).toBe('Can you look at the edge gateway?');
-    expect(customIds(toCarol!.body)).toContain(`st1|page.ack|${n}`);
-    await settled();
-    expect(steps(n).map((r) => [r.seq, r.kind, r.state])).toEqual([
-      [0, 'notify', 'fired'],
-      [1, 'notify', 'pending'],
-    ]);
-    expect(JSON.parse(steps(n)[0]!.targets!)).toEqual({
-      people: [{ person: 'carol', via: 'person' }],
-      teams: [],
-      missed: [],
-    });
-    expect(s.fake.restCallsOf('POST', `/channels/${dm(bob)}/messages`)).toHaveLength(bobBefore);
-    expect(dmsTo(bob, n)).toEqual([]);
-    for (const ch of [PAYMENTS_CHANNEL, PLATFORM_CHANNEL]) expect(postsIn(ch, n)).toEqual([]);
-
-    const acked = await click(
-      carol,
-      `st1|page.ack|${n}`,
-      s.fake.message(toCarol!.path.split('/')[2]!, toCarol!.response.id)!,
-    );
-    expect(acked.body.data.embeds[0].title).toBe(`You acknowledged PAGE-${n}`);
-    await settled();
-  });
-
-  it('/oncall show and /oncall override: bob on call for checkout; bob hands over to alice; dave may not', async () => {
-    const show = await command(alice, 'oncall', 'show', { target: 'checkout' });
-    expect(show.body.type).toBe(4);
-    expect(show.body.data.flags).toBe(EPHEMERAL);
-    const card = show.body.data.embeds[0];
-    expect(card.title).toBe('On call: checkout-primary');
-    // On Discord a person is shown as a mention, which Discord displays as "Bob Builder".
-    expect(field(card, 'Now')).toMatch(new RegExp(`^<@${bob}> until <t:\\d+:f>$`));
-    expect(s.fake.user(bob)!.global_name).toBe('Bob Builder');
-
-    const over = await command(bob, 'oncall', 'override', {
-      user: { type: 6, value: alice },
-      duration: '2h',
-      schedule: 'checkout-primary',
-    });
-    expect(over.body.type).toBe(4);
-    expect(over.body.data.flags ?? 0).not.toBe(EPHEMERAL);
-    expect(over.body.data.embeds[0].title).toBe('Alice Example is on call for checkout-primary for 2h');
-    expect(over.body.data.embeds[0].description).toContain(`instead of <@${bob}>`);
-    const rows = s.rows<Json>('select schedule_id, person_id, covers, created_by from oncall_override');
-    expect(rows).toEqual([{ schedule_id: 'checkout-primary', person_id: 'alice', covers: 'bob', created_by: 'bob' }]);
-
-    const after = await command(carol, 'oncall', 'show', { target: 'checkout-primary' });
-    const now = after.body.data.embeds[0];
-    expect(now.title).toBe('On call: checkout-primary');
-    expect(field(now, 'Now')).toMatch(
-      new RegExp(`^<@${alice}> \\(override for <@${bob}>, set by <@${bob}>\\) until <t:\\d+:f>$`),
-    );
-    expect(field(now, 'Next')).toMatch(new RegExp(`^<@${bob}> from <t:\\d+:f>`));
-    expect(field(now, 'Overrides')).toMatch(new RegExp(`^<@${alice}> <t:\\d+:f> → <t:\\d+:f> · by <@${bob}> · #\\d+$`));
-    const [from, to] = [...field(now, 'Overrides')!.matchAll(/<t:(\d+):f>/g)].map((x) => Number(x[1]));
-    expect(to! - from!).toBe(2 * 3600);
-
-    const refused = await command(dave, 'oncall', 'override', {
-      user: { type: 6, value: dave },
-      duration: '1h',
-      schedule: 'checkout-primary',
-    });
-    expect(refused.body.data.flags).toBe(EPHEMERAL);
-    expect(refused.body.data.embeds[0].title).toBe(
-      'Only members of checkout-primary and of the teams it pages for may set up cover in it.',
-    );
-    expect(refused.body.data.embeds[0].footer.text).toContain('AUTH.FORBIDDEN');
-    expect(s.rows('select id from oncall_override')).toHaveLength(1);
   });
 
   it('nothing went wrong behind the scenes: no errors or warnings logged, no side effect left failing', async () => {

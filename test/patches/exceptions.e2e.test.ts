@@ -2,8 +2,8 @@
 // discord.js against both fakes, a manual clock), with test/fixtures/changes-e2e.policy.yaml (no
 // patches section: one owner of the service approves): bob, an owner of payments-api, asks for an
 // exception on Slack; alice, the other owner, hears on both platforms and approves on Discord;
-// both copies are edited to Accepted without buttons; 30 days later the exceptions-expire job
-// expires it, the finding is overdue again, and both owners are told on both platforms, once.
+// both copies are edited to Accepted without buttons. The expiry 30 days later, told to both owners
+// on both platforms, is tested through the dispatcher in exceptions-chat.test.ts.
 import { startSlackAndDiscord } from '../support/steward-both.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importReport } from '../../src/core/patches/findings/importer.js';
@@ -197,39 +197,5 @@ describe('risk exceptions across Slack and Discord in one Steward', () => {
     expect(s.rows('select person_id, decision, platform, platform_user_id from exception_decision')).toEqual([
       { person_id: 'alice', decision: 'approve', platform: 'discord', platform_user_id: POLICY_DISCORD.alice },
     ]);
-  });
-
-  it('30 days later it expires once: the finding is overdue again, both owners are told on both platforms', async () => {
-    const expire = s.running.steward.jobs().interval.find((j) => j.name === 'exceptions-expire')!;
-    await clock.advance(30 * DAY - 1);
-    await expire.run(clock.now());
-    expect(s.rows('select state from exception')).toEqual([{ state: 'accepted' }]);
-    await clock.advance(1);
-    await Promise.all([expire.run(clock.now()), expire.run(clock.now())]);
-    expect(s.rows('select state, expired_at from exception')).toEqual([
-      { state: 'expired', expired_at: '2026-12-31T12:00:00.000+00:00' },
-    ]);
-    await settled();
-    const dm = (user: string) => s.fake.dmChannelFor(user).id;
-    expect(
-      copies('expired')
-        .map((m) => [m.platform, m.person_id, m.channel_id])
-        .sort(),
-    ).toEqual(
-      [
-        ['slack', 'alice', slack.imChannelFor('U0ALICE')],
-        ['slack', 'bob', slack.imChannelFor('U0BOB')],
-        ['discord', 'alice', dm(POLICY_DISCORD.alice)],
-        ['discord', 'bob', dm(POLICY_DISCORD.bob)],
-      ].sort(),
-    );
-    for (const m of copies('expired')) expect(held(m).title).toContain(`EXC-1 expired: F-${finding} is active again`);
-    for (const c of copies('approver')) expect(held(c).state).toBe('Expired');
-    expect((await overdue()).some((n) => n.startsWith(`F-${finding} `))).toBe(true);
-    expect(
-      s
-        .rows('select action from audit_entry where action like ? order by seq', 'exception.%')
-        .map((r: Json) => r.action),
-    ).toEqual(['exception.requested', 'exception.approval_given', 'exception.accepted', 'exception.expired']);
   });
 });

@@ -11,7 +11,7 @@ await forEachDialect('migrations', ({ dialect, createDatabase }) => {
   it('apply from scratch, re-apply as a no-op, and leave nothing pending', async () => {
     const names = migrationNames(dialect);
     expect(names.length).toBeGreaterThan(0);
-    const db = await createDatabase();
+    const db = await createDatabase({ empty: true });
     try {
       // The store is closed while migrating: on SQLite the engine needs the file to itself.
       const fresh = await openStore({ url: db.url });

@@ -1,13 +1,18 @@
 // Throw-away databases for tests: a fresh SQLite file, or a uniquely named PostgreSQL database
 // on the server at TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
-import { mkdtempSync, rmSync } from 'node:fs';
+// They come migrated, copied from the template databases (see db-templates.ts), unless asked for
+// `{ empty: true }`; openStore({ migrate: true }) then finds nothing pending.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, constants, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { describe, it } from 'vitest';
-import { DIALECTS, redactUrl, sqlitePath, type Dialect } from '../../src/store/dialect.js';
-import { createTemporaryDatabase, DEFAULT_PG_ADMIN_URL } from '../../src/store/migrations/pg-temp-db.js';
+import { describe, inject, it } from 'vitest';
+import { DIALECTS, redactUrl, sqlitePath, withDatabase, type Dialect } from '../../src/store/dialect.js';
+import { adminQuery, quoteIdent } from '../../src/store/migrations/pg-migrate-adapter.js';
+import { createTemporaryDatabase } from '../../src/store/migrations/pg-temp-db.js';
+import { migrationsHash, pgAdminUrl, pgReachable, pgTemplateReady, type DbTemplates } from './db-templates.js';
 
 export type { Dialect };
 
@@ -18,15 +23,53 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+export interface CreateDatabaseOptions {
+  /**
+   * An empty database, with no table and no migration applied (for the tests of migrating
+   * itself). By default the database has every migration of prisma/migrations applied.
+   */
+  empty?: boolean;
+}
+
+/** The templates the global setup provided, or none (outside vitest, or without the setup). */
+function templates(): DbTemplates {
+  if (!process.env.VITEST) return {};
+  try {
+    return inject('dbTemplates') ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** The template of `dialect` if there is one and it matches the migration folder as it is now. */
+function template<D extends Dialect>(dialect: D): DbTemplates[D] | undefined {
+  const t = templates()[dialect];
+  return t && t.hash === migrationsHash(dialect) ? t : undefined;
+}
+
 /** `file:` URL of a database file in a fresh folder under os.tmpdir() (not created yet). */
 export function sqliteUrl(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'steward-test-'));
   return `file:${path.join(dir, 'steward.db')}`;
 }
 
-/** A fresh SQLite database; drop() removes its folder (database, WAL and SHM files). */
-export function createSqliteDatabase(): TestDatabase {
+/**
+ * Makes `file` (absolute path of a database file not created yet, in an existing folder) a copy
+ * of the migrated SQLite template. Returns false, creating nothing, when there is no template:
+ * the database is then created, empty, when first opened.
+ */
+export function copySqliteTemplate(file: string): boolean {
+  const t = template('sqlite');
+  if (!t || !existsSync(t.file)) return false;
+  copyFileSync(t.file, file, constants.COPYFILE_EXCL);
+  chmodSync(file, 0o644); // the template is read-only, and so is a copy of it at first
+  return true;
+}
+
+/** A fresh SQLite database (migrated unless `empty`); drop() removes its folder (database, WAL and SHM files). */
+export function createSqliteDatabase(options: CreateDatabaseOptions = {}): TestDatabase {
   const url = sqliteUrl();
+  if (!options.empty) copySqliteTemplate(sqlitePath(url));
   return {
     dialect: 'sqlite',
     url,
@@ -34,39 +77,40 @@ export function createSqliteDatabase(): TestDatabase {
   };
 }
 
-/** TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres. */
-export function pgAdminUrl(): string {
-  return process.env.TEST_DATABASE_URL || DEFAULT_PG_ADMIN_URL;
-}
+export { pgAdminUrl };
 
 let available: Promise<boolean> | undefined;
 
 /** Whether the PostgreSQL server answers within a short timeout (checked once per process). */
 export function pgAvailable(timeoutMs = 2_000): Promise<boolean> {
-  available ??= (async () => {
-    const client = new pg.Client({ connectionString: pgAdminUrl(), connectionTimeoutMillis: timeoutMs });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  })();
+  available ??= pgReachable(timeoutMs);
   return available;
 }
 
-/** A uniquely named database `steward_test_<pid>_<random>` on the PostgreSQL server. */
-export async function createPgDatabase(): Promise<TestDatabase> {
-  const db = await createTemporaryDatabase(pgAdminUrl(), 'steward_test');
-  return { dialect: 'postgresql', url: db.url, drop: db.drop };
+/**
+ * A uniquely named database `steward_test_<pid>_<random>` on the PostgreSQL server (migrated
+ * unless `empty`: created from the template database, once the run has built it).
+ */
+export async function createPgDatabase(options: CreateDatabaseOptions = {}): Promise<TestDatabase> {
+  const t = options.empty ? undefined : template('postgresql');
+  if (!t || !(await pgTemplateReady(t))) {
+    const db = await createTemporaryDatabase(pgAdminUrl(), 'steward_test');
+    return { dialect: 'postgresql', url: db.url, drop: db.drop };
+  }
+  const admin = pgAdminUrl();
+  const name = `steward_test_${process.pid}_${randomBytes(5).toString('hex')}`;
+  await adminQuery(admin, `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(t.name)}`);
+  let dropped: Promise<void> | undefined;
+  return {
+    dialect: 'postgresql',
+    url: withDatabase(admin, name),
+    drop: () => (dropped ??= adminQuery(admin, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)),
+  };
 }
 
-export function createDatabase(dialect: Dialect): Promise<TestDatabase> {
-  return dialect === 'sqlite' ? Promise.resolve(createSqliteDatabase()) : createPgDatabase();
+/** A fresh database of `dialect`, migrated unless `empty`. */
+export function createDatabase(dialect: Dialect, options: CreateDatabaseOptions = {}): Promise<TestDatabase> {
+  return dialect === 'sqlite' ? Promise.resolve(createSqliteDatabase(options)) : createPgDatabase(options);
 }
 
 /** Runs SQL directly on the database, bypassing the store (e.g. to tamper with rows). */
@@ -91,8 +135,8 @@ export async function execSql(url: string, sql: string): Promise<void> {
 
 export interface DialectContext {
   readonly dialect: Dialect;
-  /** A fresh empty database of this dialect; the caller drops it. */
-  createDatabase(): Promise<TestDatabase>;
+  /** A fresh database of this dialect, migrated unless `empty`; the caller drops it. */
+  createDatabase(options?: CreateDatabaseOptions): Promise<TestDatabase>;
 }
 
 /**
@@ -144,6 +188,6 @@ export async function forEachDialect(title: string, body: (ctx: DialectContext) 
       }
       continue;
     }
-    describe(name, () => body({ dialect, createDatabase: () => createDatabase(dialect) }));
+    describe(name, () => body({ dialect, createDatabase: (options) => createDatabase(dialect, options) }));
   }
 }
