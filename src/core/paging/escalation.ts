@@ -180,7 +180,11 @@ export class Escalator {
             kind: a.kind,
           }),
         );
+    const first = new Map(read.map((p) => [p.id, p]));
     for (const id of versions.keys()) {
+      // A page whose first step this is has no copies to edit yet (unless its war room has one).
+      const was = first.get(id);
+      if (was && was.stepSeq < 0 && was.incidentNumber === null) continue;
       const p = after(id);
       items.push(
         outboxItem(PageRefresh, `page_refresh:${p.number}:${p.version}`, { page: p.number, version: p.version }),
