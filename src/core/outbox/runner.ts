@@ -25,6 +25,8 @@ export const backoffMs = (attempts: number, asked?: number) =>
 export class OutboxRunner {
   private running: Promise<void> | null = null;
   private again = false;
+  /** Ends the wait for running batches when a kick brings new items. */
+  private wakeup: (() => void) | null = null;
   private stopped = false;
 
   constructor(
@@ -47,28 +49,24 @@ export class OutboxRunner {
   kick(): Promise<void> {
     if (this.running) {
       this.again = true;
+      this.wakeup?.();
       return this.running;
     }
     this.running = (async () => {
       const inflight = new Set<Promise<void>>();
       let items = 0;
       let failure: unknown = null;
+      this.again = false;
       try {
-        do {
-          this.again = false;
-          while (!this.stopped && failure === null) {
-            const room = OUTBOX_MAX_IN_FLIGHT - items;
-            if (room <= 0) {
-              await Promise.race(inflight);
-              continue;
-            }
-            const batch = await this.claim(Math.min(OUTBOX_BATCH, room));
-            if (!batch.length) {
-              if (!inflight.size) break;
-              // Batches still sending may finish and leave more due (or free room): look again then.
-              await Promise.race(inflight);
-              continue;
-            }
+        while (!this.stopped && failure === null) {
+          const room = OUTBOX_MAX_IN_FLIGHT - items;
+          if (room <= 0) {
+            await Promise.race(inflight);
+            continue;
+          }
+          const want = Math.min(OUTBOX_BATCH, room);
+          const batch = await this.claim(want);
+          if (batch.length) {
             items += batch.length;
             const run: Promise<void> = this.runBatch(batch)
               .catch((err: unknown) => void (failure ??= err))
@@ -78,11 +76,25 @@ export class OutboxRunner {
               });
             inflight.add(run);
           }
-        } while (this.again && !this.stopped && failure === null);
+          // A full batch: more may be due, claimed while this one runs.
+          if (batch.length === want) continue;
+          if (!inflight.size) {
+            if (!this.again) break;
+            this.again = false;
+            continue;
+          }
+          // Nothing more due now: wait for the batches running (they may leave more due), or for a
+          // kick (new items) meanwhile, then look again.
+          if (!this.again) await Promise.race([Promise.all(inflight), new Promise<void>((r) => (this.wakeup = r))]);
+          this.wakeup = null;
+          this.again = false;
+        }
       } finally {
         await Promise.all(inflight);
         this.running = null;
       }
+      // A kick that came as this run was ending: its items get a run of their own.
+      if (this.again && !this.stopped && failure === null) void this.kick().catch(() => undefined);
       if (failure !== null)
         throw failure instanceof Error ? failure : new Error('outbox batch failed', { cause: failure });
     })();
