@@ -36,7 +36,7 @@ import {
   field,
   strings,
 } from '../support/steward-slack.js';
-import { trivyReport, type TrivyVuln } from '../support/reports.js';
+import { HISTORY_VULNS, lockfileVuln, scanHistory, trivyReport, type TrivyVuln } from '../support/reports.js';
 import { until } from '../support/wait.js';
 import { fixedClock } from '../support/clock.js';
 
@@ -44,7 +44,6 @@ type Json = Record<string, any>;
 const POLICY = new URL('../fixtures/digests-e2e.policy.yaml', import.meta.url).pathname;
 const MIN = 60_000;
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
 /** Tue 2026-12-01 13:00Z: 08:00 in New York, an hour before the Payments digest. */
 const T0 = Date.parse('2026-12-01T13:00:00.000Z');
 const at = (iso: string) => Date.parse(iso);
@@ -53,31 +52,8 @@ const PAYMENTS = { slack: 'C0PAYMENTS', discord: '222222222222222222' };
 const PLATFORM = { slack: 'C0PLATFORM', discord: '222222222222222223' };
 const SLACK = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE' };
 
-const vuln = (id: string, pkg: string, severity: TrivyVuln['severity']): TrivyVuln => ({
-  id,
-  pkg,
-  version: '1.0.0',
-  fixed: '1.0.1',
-  severity,
-  title: `${id} in ${pkg}`,
-  target: 'app/package-lock.json',
-});
-const V = {
-  oldHigh: vuln('CVE-2026-1001', 'left-pad', 'HIGH'),
-  medium: vuln('CVE-2026-1002', 'qs', 'MEDIUM'),
-  low: vuln('CVE-2026-1003', 'ms', 'LOW'),
-  soonHigh: vuln('CVE-2026-1004', 'lodash', 'HIGH'),
-  critical: vuln('CVE-2026-1005', 'openssl-wrap', 'CRITICAL'),
-  soonCritical: vuln('CVE-2026-1006', 'tar', 'CRITICAL'),
-  fresh: vuln('CVE-2026-1007', 'debug', 'LOW'),
-};
-/** Each report is the whole truth for the scanner: cumulative, first-seen instants kept. */
-const IMPORTS: [number, TrivyVuln[]][] = [
-  [T0 - 40 * DAY, [V.oldHigh, V.medium, V.low]],
-  [T0 - 25 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh]],
-  [T0 - 10 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh, V.critical]],
-  [T0 - 2 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh, V.critical, V.soonCritical]],
-];
+const V = { ...HISTORY_VULNS, fresh: lockfileVuln('CVE-2026-1007', 'debug', 'LOW') };
+const IMPORTS = scanHistory(T0);
 
 async function importAt(url: string, dir: Directory, when: number, vulns: TrivyVuln[]) {
   const store = await openStore({ url });

@@ -14,12 +14,11 @@ import { openStore } from '../../src/store/index.js';
 import { ManualClock, fixedClock } from '../support/clock.js';
 import { forEachDialect } from '../support/databases.js';
 import { ChatRecorder, chatOf } from '../support/dispatch.js';
-import { trivyReport, type TrivyVuln } from '../support/reports.js';
+import { HISTORY_VULNS, scanHistory, trivyReport } from '../support/reports.js';
 import { until } from '../support/wait.js';
 
 const policy = new URL('../fixtures/digests-e2e.policy.yaml', import.meta.url).pathname;
 const MIN = 60_000;
-const DAY = 86_400_000;
 /** Tue 2026-12-01 13:00Z: 08:00 in New York. */
 const T0 = Date.parse('2026-12-01T13:00:00.000Z');
 const SLACK = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE' } as const;
@@ -30,33 +29,8 @@ const DISCORD = {
   dave: '111111111111111114',
 } as const;
 
-const vuln = (id: string, pkg: string, severity: TrivyVuln['severity']): TrivyVuln => ({
-  id,
-  pkg,
-  version: '1.0.0',
-  fixed: '1.0.1',
-  severity,
-  title: `${id} in ${pkg}`,
-  target: 'app/package-lock.json',
-});
-const V = {
-  oldHigh: vuln('CVE-2026-1001', 'left-pad', 'HIGH'),
-  medium: vuln('CVE-2026-1002', 'qs', 'MEDIUM'),
-  low: vuln('CVE-2026-1003', 'ms', 'LOW'),
-  soonHigh: vuln('CVE-2026-1004', 'lodash', 'HIGH'),
-  critical: vuln('CVE-2026-1005', 'openssl-wrap', 'CRITICAL'),
-  soonCritical: vuln('CVE-2026-1006', 'tar', 'CRITICAL'),
-};
-/**
- * Each report is the whole truth for the scanner: cumulative, first-seen instants kept. On Tue
- * 2026-12-01 at 15:05Z two are overdue (a critical by 3 days, a high by 10) and two due within days.
- */
-const IMPORTS: [number, TrivyVuln[]][] = [
-  [T0 - 40 * DAY, [V.oldHigh, V.medium, V.low]],
-  [T0 - 25 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh]],
-  [T0 - 10 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh, V.critical]],
-  [T0 - 2 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh, V.critical, V.soonCritical]],
-];
+const V = HISTORY_VULNS;
+const IMPORTS = scanHistory(T0);
 
 const fieldOf = (c: Card, label: string): Rich => {
   const f = c.fields?.find((x) => x.label === label);

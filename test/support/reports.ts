@@ -127,3 +127,40 @@ export function kevCatalog(
     })),
   });
 }
+
+/** A Trivy finding of `pkg` 1.0.0, fixed in 1.0.1, in the payments lockfile. */
+export const lockfileVuln = (id: string, pkg: string, severity: TrivyVuln['severity']): TrivyVuln => ({
+  id,
+  pkg,
+  version: '1.0.0',
+  fixed: '1.0.1',
+  severity,
+  title: `${id} in ${pkg}`,
+  target: 'app/package-lock.json',
+});
+
+/** The findings of a service's scan history (see `scanHistory`). */
+export const HISTORY_VULNS = {
+  oldHigh: lockfileVuln('CVE-2026-1001', 'left-pad', 'HIGH'),
+  medium: lockfileVuln('CVE-2026-1002', 'qs', 'MEDIUM'),
+  low: lockfileVuln('CVE-2026-1003', 'ms', 'LOW'),
+  soonHigh: lockfileVuln('CVE-2026-1004', 'lodash', 'HIGH'),
+  critical: lockfileVuln('CVE-2026-1005', 'openssl-wrap', 'CRITICAL'),
+  soonCritical: lockfileVuln('CVE-2026-1006', 'tar', 'CRITICAL'),
+};
+
+/**
+ * Four scans before `t0` (40, 25, 10 and 2 days), each the whole truth for the scanner (cumulative,
+ * first-seen instants kept): on 2026-12-01 at 15:05Z two findings are overdue (a critical by 3
+ * days, a high by 10) and two due within days.
+ */
+export function scanHistory(t0: number): [number, TrivyVuln[]][] {
+  const DAY = 86_400_000;
+  const V = HISTORY_VULNS;
+  return [
+    [t0 - 40 * DAY, [V.oldHigh, V.medium, V.low]],
+    [t0 - 25 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh]],
+    [t0 - 10 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh, V.critical]],
+    [t0 - 2 * DAY, [V.oldHigh, V.medium, V.low, V.soonHigh, V.critical, V.soonCritical]],
+  ];
+}
