@@ -2,7 +2,7 @@
 // in-place edits of every copy as the page moves on, notes in the incident's war room, and the
 // notice that a page could not escalate. A delivery is recorded under its send key, so a retried
 // item never sends a second message.
-import { type Reply, inChannel } from '../card.js';
+import { inChannel } from '../card.js';
 import type { Directory } from '../directory.js';
 import { type EffectHandler, handle, handleMany } from '../outbox/effects.js';
 import type { PagingAlerts } from '../alerts/links.js';
@@ -12,11 +12,6 @@ import { type ChatGateway, RetryableError, gatewayOf } from '../chat/gateway.js'
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type StuckStep, pageCard } from './cards.js';
 import type { Page } from './model.js';
-
-/** The step set aside when the page could not escalate (every copy shows it), or null. */
-async function stuckStep(tx: Tx, page: Page): Promise<StuckStep | null> {
-  return (await tx.pages.steps(page.id)).filter((s) => s.state === 'failed').at(-1) ?? null;
-}
 
 /** One copy of a page card to send, and the key its delivery is recorded under. */
 interface Copy {
@@ -39,42 +34,12 @@ export interface PagingEffectDeps {
 }
 
 export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
-  /** What every copy of the page card shows besides the page: the step set aside, the alert group's progress. */
-  const extras = async (tx: Tx, page: Page) => ({
-    stuck: await stuckStep(tx, page),
-    detail: (await d.alerts?.()?.detail(tx, { key: page.key, number: page.number })) ?? null,
-  });
   const gateway = (platform: Platform) => gatewayOf(d.gateways, platform);
   const load = async (n: number) => {
     const p = await d.store.transaction((tx) => tx.pages.byNumber(n));
     if (!p) throw new Error(`page ${n} not found`);
     return p;
   };
-
-  /** Sends one copy of the page card (the caller checked `sendKey` is unsent), records it, brings it up to date. */
-  async function deliver(
-    page: Page,
-    sendKey: string,
-    gw: ChatGateway,
-    send: (card: Reply) => Promise<{ channelId: string; messageId: string } | null>,
-  ) {
-    const x = await d.store.transaction((tx) => extras(tx, page));
-    const sent = await send(inChannel(pageCard(d.dir(), page, x.stuck, x.detail)));
-    if (!sent) return;
-    const now = await d.store.transaction(async (tx) => {
-      await tx.pages.addMessage(
-        page.id,
-        sendKey,
-        { platform: gw.platform, channelId: sent.channelId, messageId: sent.messageId },
-        d.clock.now(),
-      );
-      const p = await tx.pages.byId(page.id);
-      return p && p.version !== page.version ? { page: p, ...(await extras(tx, p)) } : null;
-    });
-    // The page may have moved on while this was being sent: bring this copy up to date.
-    if (now)
-      await gw.edit(sent.channelId, sent.messageId, inChannel(pageCard(d.dir(), now.page, now.stuck, now.detail)));
-  }
 
   /** What every copy of each of these pages shows besides the page (one read for all of them), by page id. */
   async function extrasOf(tx: Tx, pages: readonly Page[]) {
@@ -95,7 +60,10 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
    * transaction for the whole batch, the messages go out concurrently, and the deliveries are
    * recorded together; a copy whose page moved on meanwhile is then brought up to date.
    */
-  async function sendCopies(xs: readonly Copy[]): Promise<PromiseSettledResult<unknown>[]> {
+  async function sendCopies(
+    xs: readonly Copy[],
+    opts: { whileOpen: boolean } = { whileOpen: true },
+  ): Promise<PromiseSettledResult<unknown>[]> {
     const read = await d.store.transaction(async (tx) => {
       const pages = await tx.pages.byNumbers([...new Set(xs.map((x) => x.page))]);
       const sent = await tx.pages.sentKeys(xs.map((x) => x.sendKey));
@@ -106,8 +74,9 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
       xs.map(async (x) => {
         const page = read.pages.get(x.page);
         if (!page) throw new Error(`page ${x.page} not found`);
-        // Sent already, or acknowledged or resolved before this went out: nobody needs waking any more.
-        if (read.sent.has(x.sendKey) || page.status !== 'open') return null;
+        if (read.sent.has(x.sendKey)) return null;
+        // Acknowledged or resolved before this went out: nobody needs waking any more.
+        if (opts.whileOpen && page.status !== 'open') return null;
         const gw = gateway(x.platform);
         const shown = read.shown.get(page.id);
         const card = inChannel(pageCard(dir, page, shown?.stuck, shown?.detail));
@@ -218,12 +187,12 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
         throw new RetryableError(`the war room of INC-${page.incidentNumber} is not open yet`, 1_000);
       const channel = room.channelId;
       if (room.state !== 'ready' || !channel) return;
-      if (await d.store.transaction((tx) => tx.pages.hasMessage(`${page.number}:room`))) return;
-      await deliver(page, `${page.number}:room`, gateway(room.platform), (card) =>
-        gateway(room.platform)
-          .post(channel, card)
-          .then((r) => ({ channelId: channel, ...r })),
+      // The war room keeps the card whatever the page's state, edited like every other copy.
+      const [r] = await sendCopies(
+        [{ page: page.number, platform: room.platform, to: channel, kind: 'channel', sendKey: `${page.number}:room` }],
+        { whileOpen: false },
       );
+      if (r?.status === 'rejected') throw r.reason;
     }),
   ];
 }

@@ -162,7 +162,13 @@ export class Escalator {
     if (!plans.length) return;
     const moves = [...new Set(plans.map((f) => f.page.id))].map((id) => {
       const p = pages.get(id)!;
-      return { id, stepSeq: p.stepSeq, notified: p.notified, exhausted: p.exhaustedAt === now };
+      // Exhausted by this batch: its last step fired here (the path has no step after it).
+      return {
+        id,
+        stepSeq: p.stepSeq,
+        notified: p.notified,
+        exhausted: plans.some((f) => f.page.id === id && !f.next),
+      };
     });
     const versions = await tx.pages.advanceIfOpen(moves, now);
     const live = plans.filter((f) => versions.has(f.page.id));
