@@ -562,6 +562,10 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
   }
   await Promise.all(inFlight);
   const openedAt = Date.now();
+  // From here on only the engine and the outbox run: their own cost per step.
+  const cpuOpened = process.cpuUsage(cpu0);
+  const sqlOpened = statements.n;
+  const firedOpened = lateness.length;
 
   // Until every step of every page has fired (or clearly never will).
   const longest = (REPEAT + 1) * LEVELS * shape.timeoutS[1] * 1000;
@@ -636,6 +640,10 @@ async function run(label: string, url: string, policyFile: string, shape: Shape,
   );
   console.log(
     `    throughput    ${f0(lateness.length / Math.max(0.001, (lastFire - firstFire) / 1000))} steps/s over ${((lastFire - firstFire) / 1000).toFixed(0)} s of firing; CPU ${((cpu.user + cpu.system) / 1000 / lateness.length).toFixed(1)} ms per step (all threads, incl. opening and outbox)`,
+  );
+  const engineSteps = Math.max(1, lateness.length - firedOpened);
+  console.log(
+    `    engine alone  CPU ${((cpu.user + cpu.system - cpuOpened.user - cpuOpened.system) / 1000 / engineSteps).toFixed(2)} ms and ${((sql - sqlOpened) / engineSteps).toFixed(1)} SQL statements per step, over the ${lateness.length - firedOpened} steps fired after the last page opened (escalation and outbox, no opening)`,
   );
   console.log(
     `    outbox        backlog peaked at ${backlog.max} pending items; drained ${(drainedMs / 1000).toFixed(1)} s after the last step fired`,

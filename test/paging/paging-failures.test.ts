@@ -115,7 +115,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       store,
       clock,
       dir,
-      oncall: { holderAt: (tx, id, at) => oncall.holderAt(tx.overrides, id, at) },
+      oncall: { holdersAt: (tx, ids, at) => oncall.holdersAt(tx.overrides, ids, at) },
       incidents: () => undefined,
       holder: 'replica-a',
       platforms: () => [...gateways.keys()],

@@ -160,7 +160,7 @@ export const oncallModule: StewardModule = {
   ],
   create(k) {
     const oncall = new OnCall({ store: k.store, clock: k.clock, dir: k.dir });
-    const holder: PagingOnCall = { holderAt: (tx, s, at) => oncall.holderAt(tx.overrides, s, at) };
+    const holder: PagingOnCall = { holdersAt: (tx, ids, at) => oncall.holdersAt(tx.overrides, ids, at) };
     return {
       operations: [
         run(OnCallOps.show, (c, a) => oncall.show(c, a.target)),

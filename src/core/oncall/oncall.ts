@@ -64,33 +64,60 @@ export class OnCall {
 
   /** Policy overrides (older than any made in chat) and database overrides, overlapping [from, to). */
   async overrides(repo: OverrideRepo, s: Schedule, from: Date, to: Date): Promise<KnownOverride[]> {
-    const planned = (s.overrides ?? []).map((o, i) => ({
-      id: `policy-${i}`,
-      personId: o.person,
-      start: new Date(o.start),
-      end: new Date(o.end),
-      createdAt: new Date(0),
-    }));
-    const rows = await repo.active([s.id], from, to);
-    return [
-      ...planned,
-      ...rows.map((r) => ({
+    return (await this.overridesOf(repo, [s], from, to)).get(s.id)!;
+  }
+
+  /** overrides() of several schedules, read in one query. */
+  private async overridesOf(
+    repo: OverrideRepo,
+    schedules: readonly Schedule[],
+    from: Date,
+    to: Date,
+  ): Promise<Map<string, KnownOverride[]>> {
+    const out = new Map<string, KnownOverride[]>(
+      schedules.map((s) => [
+        s.id,
+        (s.overrides ?? []).map((o, i) => ({
+          id: `policy-${i}`,
+          personId: o.person,
+          start: new Date(o.start),
+          end: new Date(o.end),
+          createdAt: new Date(0),
+        })),
+      ]),
+    );
+    const rows = schedules.length ? await repo.active([...out.keys()], from, to) : [];
+    for (const r of rows)
+      out.get(r.scheduleId)?.push({
         id: r.id,
         personId: r.personId,
         start: r.startsAt,
         end: overrideEnd(r),
         createdAt: r.createdAt,
         row: r,
-      })),
-    ];
+      });
+    return out;
   }
 
-  /** Who is on call in schedule `id` at `at` (inside the caller's transaction): a person id, null for nobody, undefined for no such schedule. */
+  /**
+   * Who is on call in each schedule at `at` (inside the caller's transaction, one query for all):
+   * a person id, null for nobody, undefined for no such schedule.
+   */
+  async holdersAt(
+    repo: OverrideRepo,
+    ids: readonly string[],
+    at: Date,
+  ): Promise<Map<string, string | null | undefined>> {
+    const known = [...new Set(ids)].flatMap((id) => this.dir.schedule(id) ?? []);
+    const overrides = await this.overridesOf(repo, known, at, new Date(at.getTime() + 1));
+    const out = new Map<string, string | null | undefined>(ids.map((id) => [id, undefined]));
+    for (const s of known) out.set(s.id, onCallAt(this.spec(s), overrides.get(s.id)!, at).personId);
+    return out;
+  }
+
+  /** holdersAt() of one schedule. */
   async holderAt(repo: OverrideRepo, id: string, at: Date): Promise<string | null | undefined> {
-    const s = this.dir.schedule(id);
-    if (!s) return undefined;
-    const overrides = await this.overrides(repo, s, at, new Date(at.getTime() + 1));
-    return onCallAt(this.spec(s), overrides, at).personId;
+    return (await this.holdersAt(repo, [id], at)).get(id);
   }
 
   /** Every person who takes part in a schedule, in any layer. */
@@ -271,7 +298,12 @@ export class OnCall {
     } else {
       const holding = await this.d.store.transaction(async (tx) => {
         const out: Schedule[] = [];
-        for (const s of dir.policy.schedules) if ((await this.holderAt(tx.overrides, s.id, now)) === me.id) out.push(s);
+        const holders = await this.holdersAt(
+          tx.overrides,
+          dir.policy.schedules.map((s) => s.id),
+          now,
+        );
+        for (const s of dir.policy.schedules) if (holders.get(s.id) === me.id) out.push(s);
         return out;
       });
       candidates = holding.length ? holding : dir.policy.schedules.filter((s) => this.members(s).has(cover.id));

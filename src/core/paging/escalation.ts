@@ -37,11 +37,21 @@ export interface EscalatorDeps {
   onFired?: (step: PageStep, firedAt: Date) => void;
   /** Called once when a step is set aside after STEP_MAX_ATTEMPTS failed tries (a failure metric). */
   onStepFailed?: (step: DueStep, error: string) => void;
+  /** ESCALATION_GATHER_MS unless set (0: every pass at once). */
+  gatherMs?: number;
 }
 
 /** Poll at least this often for steps written by other replicas. */
 export const ESCALATION_POLL_MS = 500;
 export const ESCALATION_BATCH = 100;
+/**
+ * Under load, a pass that fires is at least this long (real time) after the last one that fired,
+ * so the steps that fall due meanwhile, and the first steps of pages opened meanwhile, go out in
+ * one batch (one transaction, one outbox batch) instead of one each. It adds at most this much to
+ * a step's lateness, and only while steps keep falling due; an idle engine fires a step the
+ * moment it is due. What is due is decided by the injected clock, never by this pacing.
+ */
+export const ESCALATION_GATHER_MS = 100;
 /** Tries to fire a step before it is set aside (the retries wait 1 s, 2 s, 4 s … between them). */
 export const STEP_MAX_ATTEMPTS = 8;
 
@@ -52,7 +62,7 @@ interface StepMessage {
 }
 const STEP_FAILED: StepMessage = { effect: PageStepFailed, prefix: 'page_step_failed' };
 
-/** Who each schedule has on call at the batch's instant (null: nobody; undefined: no such schedule). */
+/** Who each schedule has on call at the batch's instant (null: nobody; undefined or absent: no such schedule). */
 type OnCallCache = Map<string, string | null | undefined>;
 
 /** One address a step's message goes to. */
@@ -77,6 +87,8 @@ export class Escalator {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** When (performance.now()) the last pass that fired anything ended. */
+  private lastFired = -Infinity;
 
   constructor(private readonly d: EscalatorDeps) {}
 
@@ -93,7 +105,7 @@ export class Escalator {
   }
 
   /** Who a level reaches now: people (schedules resolved to whoever is on call), team channels. */
-  private async resolve(tx: Tx, notify: NotifyTarget[], at: Date, onCall: OnCallCache): Promise<StepTargets> {
+  private resolve(notify: NotifyTarget[], onCall: OnCallCache): StepTargets {
     const out: StepTargets = { people: [], teams: [], missed: [] };
     for (const t of notify) {
       if ('person' in t) {
@@ -103,17 +115,24 @@ export class Escalator {
         if (this.dir.team(t.team)) out.teams.push(t.team);
         else out.missed.push(`team ${t.team}: no longer in the policy`);
       } else {
-        let holder = onCall.get(t.schedule);
-        if (holder === undefined && !onCall.has(t.schedule)) {
-          holder = await this.d.oncall.holderAt(tx, t.schedule, at);
-          onCall.set(t.schedule, holder);
-        }
+        const holder = onCall.get(t.schedule);
         if (holder) out.people.push({ person: holder, via: `schedule:${t.schedule}` });
         else
           out.missed.push(holder === null ? `${t.schedule}: nobody on call` : `${t.schedule}: no longer in the policy`);
       }
     }
     return out;
+  }
+
+  /** Who holds each schedule the batch's notify steps reach, read once for the batch. */
+  private async onCallFor(tx: Tx, plans: readonly { page: Page; step: DueStep }[], now: Date): Promise<OnCallCache> {
+    const ids = new Set<string>();
+    for (const { page, step } of plans) {
+      const s = stepAt(page.path, step.seq);
+      if (s.kind !== 'notify') continue;
+      for (const t of page.path.levels[s.level]?.notify ?? []) if ('schedule' in t) ids.add(t.schedule);
+    }
+    return ids.size ? this.d.oncall.holdersAt(tx, [...ids], now) : new Map();
   }
 
   /** Fires one due step; false when it was not this worker's to fire. Throws when the firing failed (nothing of it was kept). */
@@ -141,16 +160,21 @@ export class Escalator {
     const read = await tx.pages.byIds([...new Set(steps.map((s) => s.pageId))]);
     // The page as the firings planned so far leave it (a page normally has one step in a batch).
     const pages = new Map(read.map((p) => [p.id, p]));
-    const onCall: OnCallCache = new Map();
+    const onCall = await this.onCallFor(
+      tx,
+      steps.flatMap((step) => {
+        const page = pages.get(step.pageId);
+        return page && page.status === 'open' ? [{ page, step }] : [];
+      }),
+      now,
+    );
     const plans: Firing[] = [];
     for (const step of steps) {
       const before = pages.get(step.pageId);
       if (!before || before.status !== 'open') continue;
       const s = stepAt(before.path, step.seq);
       const plan =
-        s.kind === 'notify'
-          ? await this.planNotify(tx, before, step, s.level, now, onCall)
-          : this.planExhausted(before, step);
+        s.kind === 'notify' ? this.planNotify(before, step, s.level, now, onCall) : this.planExhausted(before, step);
       plans.push(plan);
       pages.set(before.id, {
         ...before,
@@ -207,17 +231,10 @@ export class Escalator {
   }
 
   /** A notify step: who it reaches, the messages, the next step (due at once when nobody was reachable). */
-  private async planNotify(
-    tx: Tx,
-    p: Page,
-    step: DueStep,
-    level: number,
-    now: Date,
-    onCall: OnCallCache,
-  ): Promise<Firing> {
+  private planNotify(p: Page, step: DueStep, level: number, now: Date, onCall: OnCallCache): Firing {
     const lvl = p.path.levels[level];
     if (!lvl) throw new Error(`page ${p.id} has no escalation level ${level}`);
-    const targets = await this.resolve(tx, lvl.notify, now, onCall);
+    const targets = this.resolve(lvl.notify, onCall);
     const teamMembers = targets.teams.flatMap((t) => this.dir.team(t)?.members ?? []);
     const notified = [...new Set([...p.notified, ...targets.people.map((x) => x.person), ...teamMembers])];
     const sends: Send[] = [
@@ -399,7 +416,8 @@ export class Escalator {
     }
     this.cancel?.();
     this.cancel = null;
-    this.running = this.pass()
+    this.running = this.gather()
+      .then(() => (this.stopped ? ESCALATION_POLL_MS : this.pass()))
       .catch((err) => this.d.log.error({ err: String(err) }, 'escalation pass failed'))
       .then((wait) => {
         this.running = null;
@@ -411,6 +429,12 @@ export class Escalator {
         this.cancel = this.d.clock.setTimer(wait ?? ESCALATION_POLL_MS, () => this.cycle());
       });
     return this.running;
+  }
+
+  /** Waits out the rest of the gathering interval after a pass that fired (nothing when idle). */
+  private gather(): Promise<void> {
+    const left = this.lastFired + (this.d.gatherMs ?? ESCALATION_GATHER_MS) - performance.now();
+    return left > 0 ? new Promise((resolve) => setTimeout(resolve, left)) : Promise.resolve();
   }
 
   /**
@@ -436,7 +460,10 @@ export class Escalator {
         continue;
       }
       for (const s of batch.fired) this.d.onFired?.(s, batch.at);
-      if (batch.fired.length) this.d.kick();
+      if (batch.fired.length) {
+        this.lastFired = performance.now();
+        this.d.kick();
+      }
       if (batch.fired.length === ESCALATION_BATCH) {
         if (this.stopped) return ESCALATION_POLL_MS;
         continue;
@@ -445,8 +472,9 @@ export class Escalator {
       const wait = batch.next.getTime() - this.d.clock.now().getTime();
       if (wait > 0) return Math.min(wait, ESCALATION_POLL_MS);
       // Due already but not claimed here: another replica holds it (wait a poll rather than spin),
-      // or it fell due since the claim.
+      // or it fell due since the claim (gather a batch of those first).
       if (this.stopped || !batch.fired.length) return ESCALATION_POLL_MS;
+      await this.gather();
     }
   }
 

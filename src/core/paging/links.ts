@@ -32,8 +32,8 @@ export interface PagingIncidents {
 }
 
 export interface PagingOnCall {
-  /** Who is on call in schedule `id` at `at`: a person id, null for nobody, undefined for no such schedule. */
-  holderAt(tx: Tx, id: string, at: Date): Promise<string | null | undefined>;
+  /** Who is on call in each schedule at `at` (one read for all): a person id, null for nobody, undefined for no such schedule. */
+  holdersAt(tx: Tx, ids: readonly string[], at: Date): Promise<Map<string, string | null | undefined>>;
 }
 
 /** What paging tells patch SLAs (provided by patches): a breach page of a finding was acknowledged. */

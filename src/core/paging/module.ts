@@ -106,7 +106,10 @@ export const pagingModule: StewardModule = {
   ],
   create(k) {
     const incidents = () => k.link(PAGING_INCIDENTS);
-    const oncall: PagingOnCall = { holderAt: async (tx, id, at) => k.link(PAGING_ONCALL)?.holderAt(tx, id, at) };
+    const oncall: PagingOnCall = {
+      holdersAt: async (tx, ids, at) =>
+        (await k.link(PAGING_ONCALL)?.holdersAt(tx, ids, at)) ?? new Map(ids.map((id) => [id, undefined])),
+    };
     const escalator = new Escalator({
       store: k.store,
       clock: k.clock,
