@@ -199,3 +199,34 @@ it("Slack's rate limits: a 429 stops that method (chat.postMessage: that channel
   now += 1;
   expect(await limits.call('chat.postMessage', ok, [], 'chat.postMessage:C1')).toBe(3);
 });
+
+it('calls held back during a Slack pause come back in turn, at the pace Slack allowed before the 429', async () => {
+  let now = T0;
+  const limits = new SlackRateLimits(
+    () => now,
+    () => 0.5,
+  );
+  const ok = () => Promise.resolve(true);
+  // Slack took 10 edits in this second, then refused the 11th for 1 s.
+  for (let i = 0; i < 10; i++) {
+    await limits.call('chat.update', ok);
+    now += 50;
+  }
+  const limited = Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter: 1 });
+  await expect(limits.call('chat.update', () => Promise.reject(limited))).rejects.toMatchObject({
+    retryAfterMs: 1_000,
+  });
+  // The backlog is told to come back a tenth of a second apart after the pause, not all at once.
+  const waits: number[] = [];
+  for (let i = 0; i < 3; i++)
+    await limits.call('chat.update', ok).catch((e: { retryAfterMs: number }) => waits.push(e.retryAfterMs));
+  expect(waits).toEqual([1_050, 1_150, 1_250]);
+  // After the pause, calls go through again, and the next pause counts its backlog afresh (at the
+  // pace of the last second Slack took calls in).
+  now += 1_000;
+  expect(await limits.call('chat.update', ok)).toBe(true);
+  await expect(limits.call('chat.update', () => Promise.reject(limited))).rejects.toMatchObject({
+    retryAfterMs: 1_000,
+  });
+  await expect(limits.call('chat.update', ok)).rejects.toMatchObject({ retryAfterMs: 1_050 });
+});

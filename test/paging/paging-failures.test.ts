@@ -1,6 +1,7 @@
 // Paging when things go wrong, through the real core and store (SQLite and PostgreSQL) with a clock
 // the test moves: a step whose firing keeps throwing backs off (1 s, 2 s, 4 s …) and is set aside
 // after STEP_MAX_ATTEMPTS tries, telling the team; and cancelling /oncall overrides.
+import { RateLimitedError } from '../../src/core/chat/gateway.js';
 import { afterEach, expect, it } from 'vitest';
 import type { Policy } from '../../src/core/policy/schema.js';
 import { loadPolicyFile } from '../../src/config/policy.js';
@@ -54,6 +55,15 @@ class Recorder extends ConsoleGateway {
   }
   posts(channel: string) {
     return this.log.filter((l) => l.startsWith(`[#${channel}]`));
+  }
+  /** Edits of copies in these channels are refused once each, as a rate limit would (1 s). */
+  readonly refuseEdits = new Set<string>();
+  override async edit(channelId: string, messageId: string, reply: Reply) {
+    if (this.refuseEdits.delete(channelId)) throw new RateLimitedError('rate limited', 1_000);
+    return super.edit(channelId, messageId, reply);
+  }
+  edits(person: string) {
+    return this.log.filter((l) => l.startsWith(`↻ direct message to ${person} `));
   }
   /** Every field of the last reply shown under headings starting with `prefix`, as text. */
   lastFields(prefix: string) {
@@ -265,6 +275,26 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(t.log.errors).toEqual([]);
     expect(await t.audit('page.step_failed')).toEqual([]);
     expect((await t.audit('page.escalated')).length).toBe(2);
+  });
+
+  it('a copy whose edit is rate limited is edited when the platform allows; the copies that took the edit are not asked again', async () => {
+    const t = await setup();
+    await t.page('alice', 'checkout', 'x');
+    await t.run(); // T0: bob
+    await t.at(T0 + 2000);
+    await t.run(); // level 2: carol, and bob's copy edited
+    expect(t.gw.dms('carol')).toHaveLength(1);
+    const before = { bob: t.gw.edits('bob').length, carol: t.gw.edits('carol').length };
+    t.gw.refuseEdits.add('@carol');
+    expect((await t.paging.ack(await t.ctx('bob'), 1)).ok).toBe(true);
+    await t.outbox.kick();
+    expect(t.gw.edits('bob').length).toBe(before.bob + 1);
+    expect(t.gw.edits('carol').length).toBe(before.carol);
+    await t.at(T0 + 3000);
+    await t.outbox.kick();
+    expect(t.gw.edits('carol').length).toBe(before.carol + 1);
+    expect(t.gw.edits('carol').at(-1)).toContain('acknowledged');
+    expect(t.gw.edits('bob').length).toBe(before.bob + 1);
   });
 
   it('a later level set aside: every copy already sent says so; without a team channel whoever paged is told; acknowledging still works', async () => {

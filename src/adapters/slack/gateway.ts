@@ -100,11 +100,16 @@ function rethrow(method: string, err: unknown): never {
 /**
  * Slack's rate limits are per method (its tiers; chat.postMessage per channel). When Slack answers
  * 429 with Retry-After, calls of that method (of chat.postMessage: to that channel) stop until then: each fails at once as retryable with
- * the time left, so the outbox tries it again when Slack allows, instead of every queued message
- * asking and being refused. Other methods (edits, channel creation) go on.
+ * the time left plus its place in the backlog at the pace Slack allowed, so the outbox tries it
+ * again when Slack will take it, instead of every queued message asking and being refused. Other
+ * methods (edits, channel creation) go on.
  */
 export class SlackRateLimits {
   private readonly until = new Map<string, number>();
+  /** Calls Slack accepted per scope in the current second and the one before (its allowance, as seen). */
+  private readonly accepted = new Map<string, { start: number; n: number; before: number }>();
+  /** Per scope, during its pause: the rate it allowed before the 429, and how many calls were held back since. */
+  private readonly paused = new Map<string, { rate: number; held: number }>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -116,13 +121,37 @@ export class SlackRateLimits {
     const t = this.until.get(method);
     if (t === undefined) return 0;
     const left = t - this.now();
-    if (left <= 0) this.until.delete(method);
+    if (left <= 0) {
+      this.until.delete(method);
+      this.paused.delete(method);
+    }
     return Math.max(0, left);
   }
 
   limited(method: string, retryAfterMs: number): void {
     const t = this.now() + retryAfterMs;
-    if (t > (this.until.get(method) ?? 0)) this.until.set(method, t);
+    if (t <= (this.until.get(method) ?? 0)) return;
+    this.until.set(method, t);
+    const a = this.accepted.get(method);
+    this.paused.set(method, { rate: Math.max(1, a?.n ?? 0, a?.before ?? 0), held: 0 });
+  }
+
+  private ok(scope: string): void {
+    const now = this.now();
+    const a = this.accepted.get(scope);
+    if (!a) this.accepted.set(scope, { start: now, n: 1, before: 0 });
+    else if (now - a.start >= 1000) Object.assign(a, { start: now, before: now - a.start < 2000 ? a.n : 0, n: 1 });
+    else a.n++;
+  }
+
+  /**
+   * How long a call held back during a pause waits: the pause, then its place among the calls held
+   * back so far at the rate Slack allowed before the 429 (with a little spread), so the backlog
+   * comes back at about the pace Slack takes it instead of all at once and refused again.
+   */
+  private holdBack(scope: string, left: number): number {
+    const p = this.paused.get(scope) ?? { rate: 1, held: 0 };
+    return left + Math.floor((1000 * (p.held++ + this.spread())) / p.rate);
   }
 
   /** Runs one Web API call under its method's limit; a platform refusal in `ignore` answers undefined. */
@@ -133,14 +162,15 @@ export class SlackRateLimits {
     scope: string = method,
   ): Promise<T | undefined> {
     const left = this.wait(scope);
-    // Spread over the second after the pause, so the calls it held back do not all come back at once.
     if (left > 0)
       throw new RateLimitedError(
         `Slack ${method}: rate limited for ${Math.ceil(left / 1000)}s more`,
-        left + Math.floor(this.spread() * 1000),
+        this.holdBack(scope, left),
       );
     try {
-      return await fn();
+      const r = await fn();
+      this.ok(scope);
+      return r;
     } catch (err) {
       const f = slackFailure(err);
       if (f.rateLimited && f.retryAfterMs !== undefined) this.limited(scope, f.retryAfterMs);

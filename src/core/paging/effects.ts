@@ -8,7 +8,7 @@ import { type EffectHandler, handle, handleMany } from '../outbox/effects.js';
 import type { PagingAlerts } from '../alerts/links.js';
 import type { PagingIncidents } from './links.js';
 import { PageRefresh, PageRoom, PageSend, PageStepFailed } from './kinds.js';
-import { type ChatGateway, RetryableError, gatewayOf } from '../chat/gateway.js';
+import { type ChatGateway, RateLimitedError, RetryableError, gatewayOf } from '../chat/gateway.js';
 import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { type StuckStep, pageCard } from './cards.js';
 import type { Page } from './model.js';
@@ -127,6 +127,39 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
     });
   }
 
+  /**
+   * The page version each copy was last edited to by this process (bounded): a retried refresh
+   * edits only the copies that did not take it, so a rate-limited platform is not asked again for
+   * edits it already made. Another replica, or a restart, edits them again (edits are idempotent).
+   */
+  const edited = new Map<string, number>();
+  const EDITED_MAX = 20_000;
+
+  /** Edits the copies not yet at `version`, all of them even when some fail; throws what failed (a rate limit: the longest wait). */
+  async function editCopies(
+    messages: readonly { platform: Platform; channelId: string; messageId: string }[],
+    version: number,
+    card: ReturnType<typeof inChannel>,
+  ): Promise<void> {
+    const results = await Promise.allSettled(
+      messages.map(async (m) => {
+        const key = `${m.platform}:${m.channelId}:${m.messageId}`;
+        if ((edited.get(key) ?? 0) >= version) return;
+        const gw = d.gateways.get(m.platform);
+        if (!gw) return;
+        await gw.edit(m.channelId, m.messageId, card);
+        edited.delete(key);
+        edited.set(key, version);
+        if (edited.size > EDITED_MAX) edited.delete(edited.keys().next().value!);
+      }),
+    );
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (!failed.length) return;
+    const other = failed.find((e) => !(e instanceof RateLimitedError));
+    if (other !== undefined) throw other;
+    throw (failed as RateLimitedError[]).reduce((a, b) => ((b.retryAfterMs ?? 0) > (a.retryAfterMs ?? 0) ? b : a));
+  }
+
   /** Every copy of each page, on every platform, edited to its current state (one read for the batch). */
   async function refresh(xs: readonly { page: number; version: number }[]): Promise<PromiseSettledResult<unknown>[]> {
     const read = await d.store.transaction(async (tx) => {
@@ -148,12 +181,7 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
         if (!work) {
           const shown = read.shown.get(page.id);
           const card = inChannel(pageCard(dir, page, shown?.stuck, shown?.detail));
-          work = (async () => {
-            for (const m of read.messages.get(page.id) ?? []) {
-              const gw = d.gateways.get(m.platform);
-              if (gw) await gw.edit(m.channelId, m.messageId, card);
-            }
-          })();
+          work = editCopies(read.messages.get(page.id) ?? [], page.version, card);
           done.set(page.id, work);
         }
         return work;
