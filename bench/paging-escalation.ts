@@ -193,6 +193,12 @@ async function startInstance(
   const errors = new Map<string, number>();
   const log = {
     warn: (obj: object, msg: string) => {
+      if (msg === 'side effects rate limited; will retry when the platform allows') {
+        const o = obj as { items: number; kinds: string[] };
+        const k = `${holder}: retried after a rate limit: ${o.kinds.map((x) => x.replace('.', '_')).join(', ')}`;
+        errors.set(k, (errors.get(k) ?? 0) + o.items);
+        return;
+      }
       if (msg !== 'side effect failed; will retry') return;
       const kind = String((obj as { outbox?: unknown }).outbox ?? '').split(':')[0];
       const k = `${holder}: retried ${kind} (${String((obj as { err?: unknown }).err ?? '').slice(0, 60)})`;

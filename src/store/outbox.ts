@@ -1,7 +1,7 @@
 // The side-effect outbox: items enqueued inside a state change's transaction, claimed by workers
 // with a conditional update (so two replicas never run the same item at once), retried with backoff.
 import { join, raw, sqltag as sql } from '@prisma/client/runtime/client';
-import type { NewOutboxItem, OutboxItem, OutboxRepo, OutboxWorkerRepo } from '../core/outbox/ports.js';
+import type { NewOutboxItem, OutboxItem, OutboxRepo, OutboxRetry, OutboxWorkerRepo } from '../core/outbox/ports.js';
 import type { Queryable } from './client.js';
 import type { Dialect } from './dialect.js';
 
@@ -82,11 +82,24 @@ export class PrismaOutboxWorkerRepo implements Omit<OutboxWorkerRepo, 'releaseAb
     });
   }
 
-  async retry(id: number, holder: string, error: string, dueAt: Date) {
-    await this.db.outboxItem.updateMany({
-      where: { id, lockedBy: holder },
-      data: { dueAt, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) },
-    });
+  async retryMany(rows: readonly OutboxRetry[], holder: string) {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const part = rows.slice(i, i + INSERT_CHUNK);
+      const id = (r: OutboxRetry) => raw(String(Math.trunc(r.id)));
+      // ELSE keeps each CASE typed as its column on PostgreSQL.
+      await this.db.$executeRaw`
+        UPDATE "outbox_item" SET
+          "due_at" = CASE "id" ${join(
+            part.map((r) => sql`WHEN ${id(r)} THEN ${r.dueAt}`),
+            ' ',
+          )} ELSE "due_at" END,
+          "last_error" = CASE "id" ${join(
+            part.map((r) => sql`WHEN ${id(r)} THEN ${r.error.slice(0, 2000)}`),
+            ' ',
+          )} ELSE "last_error" END,
+          "locked_by" = NULL, "locked_until" = NULL
+        WHERE "id" IN (${join(part.map(id))}) AND "locked_by" = ${holder}`;
+    }
   }
 
   async giveUp(id: number, holder: string, error: string, at: Date) {

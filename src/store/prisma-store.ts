@@ -93,8 +93,7 @@ export class PrismaStore implements Store {
         run((q) => new PrismaOutboxWorkerRepo(q, dialect).claimDue(now, limit, holder, lockedUntil)),
       completeMany: (ids, holder, at) =>
         run((q) => new PrismaOutboxWorkerRepo(q, dialect).completeMany(ids, holder, at)),
-      retry: (id, holder, error, dueAt) =>
-        run((q) => new PrismaOutboxWorkerRepo(q, dialect).retry(id, holder, error, dueAt)),
+      retryMany: (rows, holder) => run((q) => new PrismaOutboxWorkerRepo(q, dialect).retryMany(rows, holder)),
       giveUp: (id, holder, error, at) =>
         run((q) => new PrismaOutboxWorkerRepo(q, dialect).giveUp(id, holder, error, at)),
       pending: () => run((q) => new PrismaOutboxWorkerRepo(q, dialect).pending()),

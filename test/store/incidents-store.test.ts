@@ -95,7 +95,10 @@ await forEachDialect('incident store', ({ createDatabase }) => {
     expect([...x, ...y].find((i) => i.key === 'a')?.payload).toEqual({ n: 1 });
     const a = [...x, ...y].find((i) => i.key === 'a')!;
     const holder = x.includes(a) ? 'w1' : 'w2';
-    await store.outboxWorker.retry(a.id, holder, 'rate limited', new Date(T0.getTime() + 5_000));
+    await store.outboxWorker.retryMany(
+      [{ id: a.id, error: 'rate limited', dueAt: new Date(T0.getTime() + 5_000) }],
+      holder,
+    );
     expect(await store.outboxWorker.claimDue(new Date(T0.getTime() + 1_000), 10, 'w3', lock)).toEqual([]);
     const again = await store.outboxWorker.claimDue(
       new Date(T0.getTime() + 5_000),

@@ -23,12 +23,20 @@ export interface NewOutboxItem {
   dueAt?: Date;
 }
 
+/** A failed item to try again. */
+export interface OutboxRetry {
+  id: number;
+  error: string;
+  dueAt: Date;
+}
+
 export interface OutboxWorkerRepo {
   /** Locks up to `limit` due items for `holder` until `lockedUntil`, in one conditional update; oldest first. */
   claimDue(now: Date, limit: number, holder: string, lockedUntil: Date): Promise<OutboxItem[]>;
   /** Completes the items of a batch whose handlers ran, in one statement. */
   completeMany(ids: readonly number[], holder: string, at: Date): Promise<void>;
-  retry(id: number, holder: string, error: string, dueAt: Date): Promise<void>;
+  /** Puts failed items of a batch back, each due again at its own instant with its error, in one statement. */
+  retryMany(rows: readonly OutboxRetry[], holder: string): Promise<void>;
   giveUp(id: number, holder: string, error: string, at: Date): Promise<void>;
   pending(): Promise<number>;
   /**

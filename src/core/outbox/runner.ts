@@ -122,20 +122,21 @@ export class OutboxRunner {
     return this.d.store.outboxWorker.claimDue(now, limit, this.d.holder, new Date(now.getTime() + OUTBOX_LOCK_MS));
   }
 
-  /** Runs a claimed batch and completes the items that ran. */
+  /** Runs a claimed batch, completes the items that ran and puts back the ones to try again. */
   private async runBatch(items: OutboxItem[]): Promise<void> {
     // Items are independent (each handler is safe to repeat and re-reads state), so a batch runs
     // concurrently: the items of a kind whose handler takes batches together, the others one by
-    // one; the ones that ran are completed together, in one statement.
+    // one; the ones that ran are completed together, and the ones to retry put back together.
     const ran = new Map<OutboxItem, boolean>();
+    const retries: Retry[] = [];
     const byKind = new Map<string, OutboxItem[]>();
     for (const i of items) byKind.set(i.kind, [...(byKind.get(i.kind) ?? []), i]);
     await Promise.all(
       [...byKind].map(async ([kind, group]) => {
         const handler = this.d.handlers.get(kind);
         if (handler?.runMany && group.length > 1) {
-          for (const [i, ok] of await this.runGroup(handler, group)) ran.set(i, ok);
-        } else await Promise.all(group.map(async (i) => ran.set(i, await this.runItem(i))));
+          for (const [i, ok] of await this.runGroup(handler, group, retries)) ran.set(i, ok);
+        } else await Promise.all(group.map(async (i) => ran.set(i, await this.runItem(i, retries))));
       }),
     );
     const done = items.filter((i) => ran.get(i));
@@ -147,15 +148,20 @@ export class OutboxRunner {
       );
       for (const i of done) this.d.onDone?.(i.kind, true);
     }
+    if (retries.length) await this.putBack(retries);
   }
 
   /** Runs a batch of one kind through its handler's `runMany`; each item and whether it ran. */
-  private async runGroup(handler: EffectHandler, group: OutboxItem[]): Promise<[OutboxItem, boolean][]> {
+  private async runGroup(
+    handler: EffectHandler,
+    group: OutboxItem[],
+    retries: Retry[],
+  ): Promise<[OutboxItem, boolean][]> {
     const out: [OutboxItem, boolean][] = [];
     const parsed: { item: OutboxItem; payload: Record<string, unknown> }[] = [];
     for (const item of group) {
       const p = parsePayload(handler, item);
-      if (p instanceof Error) out.push([item, await this.failed(item, p)]);
+      if (p instanceof Error) out.push([item, await this.failed(item, p, retries)]);
       else parsed.push({ item, payload: p });
     }
     let results: PromiseSettledResult<unknown>[];
@@ -168,14 +174,14 @@ export class OutboxRunner {
       const r = results[k];
       out.push([
         item,
-        r?.status === 'fulfilled' ? true : await this.failed(item, r ? r.reason : new Error('no outcome')),
+        r?.status === 'fulfilled' ? true : await this.failed(item, r ? r.reason : new Error('no outcome'), retries),
       ]);
     }
     return out;
   }
 
   /** Runs one item's handler; true when it ran (the caller completes it), false when it failed (retried or given up). */
-  private async runItem(item: OutboxItem): Promise<boolean> {
+  private async runItem(item: OutboxItem, retries: Retry[]): Promise<boolean> {
     const handler = this.d.handlers.get(item.kind);
     try {
       if (!handler) throw new Error(`no handler for outbox kind ${item.kind}`);
@@ -184,12 +190,12 @@ export class OutboxRunner {
       await handler.run(payload);
       return true;
     } catch (err) {
-      return this.failed(item, err);
+      return this.failed(item, err, retries);
     }
   }
 
-  /** Schedules a retry of an item that failed, or gives up on it; always false (it did not run). */
-  private async failed(item: OutboxItem, err: unknown): Promise<boolean> {
+  /** Gives up on an item that failed for good, or adds it to the batch's retries; always false (it did not run). */
+  private async failed(item: OutboxItem, err: unknown, retries: Retry[]): Promise<boolean> {
     const message = err instanceof Error ? err.message : String(err);
     // A platform that named when to come back (a rate limit) is not failing: the item waits exactly
     // that long and the wait does not count towards giving up, up to a bound that still ends a loop.
@@ -209,14 +215,51 @@ export class OutboxRunner {
         this.d.clock.now().getTime() +
           (asked ?? backoffMs(item.attempts, err instanceof RetryableError ? err.retryAfterMs : undefined)),
       );
-      await this.d.store.outboxWorker.retry(item.id, this.d.holder, message, due);
-      this.d.log.warn(
-        { outbox: item.key, attempts: item.attempts, retryAt: due.toISOString(), err: message },
-        'side effect failed; will retry',
-      );
+      retries.push({ item, error: message, dueAt: due, rateLimited: asked !== undefined });
     }
     return false;
   }
+
+  /**
+   * Puts a batch's failed items back in one statement. Each failure is logged, except rate limits,
+   * which are one line per batch: a platform's pause holds back many items at once.
+   */
+  private async putBack(retries: Retry[]): Promise<void> {
+    await this.d.store.outboxWorker.retryMany(
+      retries.map((r) => ({ id: r.item.id, error: r.error, dueAt: r.dueAt })),
+      this.d.holder,
+    );
+    const warn = (o: object, msg: string) => this.d.log.warn(o, msg);
+    const limited = retries.filter((r) => r.rateLimited);
+    for (const r of retries)
+      if (!r.rateLimited)
+        warn(
+          { outbox: r.item.key, attempts: r.item.attempts, retryAt: r.dueAt.toISOString(), err: r.error },
+          'side effect failed; will retry',
+        );
+    if (limited.length) {
+      const at = limited.map((r) => r.dueAt.getTime());
+      warn(
+        {
+          items: limited.length,
+          kinds: [...new Set(limited.map((r) => r.item.kind))],
+          first: limited[0]!.item.key,
+          retryFrom: new Date(Math.min(...at)).toISOString(),
+          retryUntil: new Date(Math.max(...at)).toISOString(),
+          err: limited[0]!.error,
+        },
+        'side effects rate limited; will retry when the platform allows',
+      );
+    }
+  }
+}
+
+/** A failed item of a batch, to be put back. */
+interface Retry {
+  item: OutboxItem;
+  error: string;
+  dueAt: Date;
+  rateLimited: boolean;
 }
 
 /** The item's payload checked against its kind's schema, or the error that says why not. */
