@@ -262,7 +262,19 @@ export class PrismaPageRepo implements PageRepo {
     return n.count === 1;
   }
 
+  /**
+   * Cancels the page's pending steps. The caller holds the page's row lock. On PostgreSQL a step a
+   * runner has just claimed (its row locked, not yet the page's) is skipped, not waited for: that
+   * runner then waits for this page lock, finds the page closed and fires nothing, where waiting
+   * here would deadlock with it (steps then page there, page then steps here).
+   */
   async cancelPending(pageId: number, at: Date) {
+    if (this.dialect === 'postgresql')
+      return this.db.$executeRaw`
+        UPDATE "page_step" SET "state" = 'cancelled', "fired_at" = ${at}
+        WHERE "id" IN (
+          SELECT "id" FROM "page_step" WHERE "page_id" = ${pageId} AND "state" = 'pending' FOR UPDATE SKIP LOCKED
+        )`;
     const n = await this.db.pageStep.updateMany({
       where: { pageId, state: 'pending' },
       data: { state: 'cancelled', firedAt: at },

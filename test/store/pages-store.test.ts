@@ -43,7 +43,7 @@ const step = (pageId: number, seq: number, dueAt: Date) => ({
   dueAt,
 });
 
-await forEachDialect('paging store', ({ createDatabase }) => {
+await forEachDialect('paging store', ({ dialect, createDatabase }) => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
@@ -293,6 +293,39 @@ await forEachDialect('paging store', ({ createDatabase }) => {
     ).toBe(false);
     expect((await steps(store, q.id)).map((s) => s.state)).toEqual(['pending']);
   });
+
+  if (dialect === 'postgresql')
+    it('closing a page while a runner holds its just-claimed step neither waits for it nor deadlocks; the runner then finds the page closed', async () => {
+      const store = await fresh();
+      const p = await store.transaction((tx) => tx.pages.create(newPage('race'), T0));
+      await store.transaction(async (tx) => {
+        await tx.pages.addStep(step(p.id, 0, T0));
+        await tx.pages.addStep(step(p.id, 1, at(2000)));
+      });
+      const [s0] = await steps(store, p.id);
+      // The runner: claims step 0 (its row locked), then, once the closer has run, takes the page.
+      let claimed!: () => void;
+      let closed!: () => void;
+      const hasClaimed = new Promise<void>((r) => (claimed = r));
+      const hasClosed = new Promise<void>((r) => (closed = r));
+      const runner = store.transaction(async (tx) => {
+        expect(await tx.pages.claimStep(s0!.id, 'runner', T0)).toBe(true);
+        claimed();
+        await hasClosed;
+        return tx.pages.advanceIfOpen([{ id: p.id, stepSeq: 0, notified: ['bob'], exhausted: false }], T0);
+      });
+      await hasClaimed;
+      // The closer: the page's row lock, then its pending steps (step 0 is the runner's: skipped).
+      const cancelled = await store.transaction(async (tx) => {
+        expect(await tx.pages.update(p.id, p.version, { status: 'acknowledged' }, at(1))).not.toBeNull();
+        const n = await tx.pages.cancelPending(p.id, at(1));
+        closed();
+        return n;
+      });
+      expect(cancelled).toBe(1);
+      expect((await runner).size).toBe(0);
+      expect((await steps(store, p.id)).map((s) => s.state)).toEqual(['fired', 'cancelled']);
+    });
 
   it('a message is recorded once per send key, even when two deliveries race', async () => {
     const store = await fresh();
