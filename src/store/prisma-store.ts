@@ -19,6 +19,7 @@ import { PrismaExceptionRepo } from './exceptions.js';
 import { PrismaFindingRepo } from './findings.js';
 import { PrismaAlertRepo } from './alerts.js';
 import { PrismaPatchDigestRepo } from './patch-digests.js';
+import { PrismaStatusRepo } from './status.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
 /** The repositories bound to one transaction client of `dialect` (`auditKey`: STEWARD_AUDIT_KEY). */
@@ -38,6 +39,7 @@ export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx &
     exceptions: new PrismaExceptionRepo(tx),
     digests: new PrismaPatchDigestRepo(tx),
     alerts: new PrismaAlertRepo(tx),
+    status: new PrismaStatusRepo(tx),
   };
 }
 
