@@ -138,7 +138,7 @@ export const incidentsModule: StewardModule = {
       description: 'Incidents: declare, run the war room, resolve, postmortem',
       usage: USAGE,
       slackHint:
-        'declare [title] | update <text> | role <role> <@user> | resolve [summary] | list | timeline | postmortem | stats [30d]',
+        'declare [title] | update [--public] <text> | role <role> <@user> | resolve [summary] | publish | list | timeline | postmortem | stats [30d]',
       parse,
       options: [
         {

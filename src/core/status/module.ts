@@ -17,7 +17,6 @@ import { readSnapshot } from './page.js';
 import { checkStatusPagePolicy } from './policy-checks.js';
 import { statusPagePolicy } from './policy-section.js';
 import { StatusPageService } from './service.js';
-import { ensureComponents } from './settle.js';
 import { StatusSite } from './web/site.js';
 
 const USAGE = '/status · /status set <component> <status>';
@@ -115,14 +114,6 @@ export const statusModule: StewardModule = {
       moved: (tx, c, at) => service.changeMoved(tx, c, at),
       publish: (ctx, c) => service.publishChange(ctx, c),
     };
-    /** Components the page has never recorded get their row: their uptime history starts now. */
-    const ensure = async () => {
-      const sp = k.dir().policy.statusPage;
-      if (!sp) return 0;
-      const added = await k.store.transaction((tx) => ensureComponents(tx, sp, k.clock.now()));
-      if (added) site.changed();
-      return added;
-    };
     return {
       operations: [
         run(StatusOps.show, async (ctx) => {
@@ -154,11 +145,11 @@ export const statusModule: StewardModule = {
         provide(STATUS_SITE, site),
       ],
       start() {
-        void ensure().catch((err: unknown) =>
+        void service.ensureComponents().catch((err: unknown) =>
           k.log.error({ err: String(err) }, 'status page: recording its components failed'),
         );
       },
-      policyApplied: async () => ({ statusComponentsAdded: await ensure() }),
+      policyApplied: async () => ({ statusComponentsAdded: await service.ensureComponents() }),
     };
   },
 };

@@ -21,7 +21,7 @@ import type { StatusPagePolicy } from './policy-section.js';
 import { slugify } from './ids.js';
 
 export const UPTIME_DAYS = 90;
-export const HISTORY_DAYS = 14;
+export const HISTORY_DAYS = 7;
 /** Events of each kind the API lists (Statuspage lists 50). */
 export const RECENT_EVENTS = 50;
 /** A partial outage counts this much of its time against uptime (a major outage counts whole). */

@@ -31,7 +31,7 @@ import {
 import { type Subject, mayPublish, refusePublish } from './permissions.js';
 import type { StatusPagePolicy } from './policy-section.js';
 import type { StatusEventPatch } from './ports.js';
-import { setManual, settle } from './settle.js';
+import { ensureComponents, setManual, settle } from './settle.js';
 
 export interface StatusDeps {
   store: Store;
@@ -472,6 +472,15 @@ export class StatusPageService {
         ],
       }),
     );
+  }
+
+  /** Components the page has never recorded get their row: their uptime history starts now. How many. */
+  async ensureComponents(): Promise<number> {
+    const sp = this.dir.policy.statusPage;
+    if (!sp) return 0;
+    const added = await this.d.store.transaction((tx) => ensureComponents(tx, sp, this.d.clock.now()));
+    if (added) this.d.changed();
+    return added;
   }
 
   // ---- shared ----

@@ -85,6 +85,16 @@ h3 { font-size: 1.05rem; margin: 0; }
 .bars-foot .ago-30 { display: none; }
 details { margin-top: .25rem; font-size: .9rem; }
 details ul { margin: .25rem 0 0; padding-left: 1.25rem; }
+.legend { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; padding: 0; margin: 0 0 .75rem; font-size: .85rem; color: var(--muted); }
+.legend li { display: flex; align-items: center; gap: .35rem; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; background: var(--none); }
+.swatch.st-operational { background: var(--ok); }
+.swatch.st-degraded_performance { background: var(--minor); }
+.swatch.st-partial_outage { background: var(--partial); }
+.swatch.st-major_outage { background: var(--major); }
+.swatch.st-under_maintenance { background: var(--maint); }
+.event h3, .event h4 { margin: 0; font-size: 1.05rem; }
+.more { margin-top: 1rem; }
 .history h3 { border-bottom: 1px solid var(--line); padding-bottom: .25rem; margin-top: 1.25rem; }
 .history .none { color: var(--muted); margin: .5rem 0 0; }
 .history .event { margin-top: .75rem; }

@@ -4,7 +4,7 @@
 import { EVENT_STATUS_LABEL, STATUS_LABEL, type ComponentStatus } from '../model.js';
 import type { ComponentView, DayView, EventView, PageSnapshot } from '../page.js';
 import { FAVICON, STYLES } from './assets.js';
-import { day, esc, escLines, percent, span, timeEl, when } from './format.js';
+import { day, esc, escLines, percent, span, timeEl, when, zoned } from './format.js';
 
 const pill = (s: ComponentStatus) => `<span class="pill st-${s}">${esc(STATUS_LABEL[s])}</span>`;
 
@@ -127,6 +127,7 @@ ${item.group.components.map((c) => componentBlock(c, zone, 4)).join('\n')}</sect
   return `<section aria-labelledby="components-h">
 <h2 id="components-h">Components</h2>
 <p class="muted">Uptime over the past 90 days: each bar is one day, coloured by its worst status. A major outage counts fully against uptime, a partial outage 30 %.</p>
+<ul class="legend" aria-label="Colours of the bars">${LEGEND.map(([st, label]) => `<li><span class="swatch st-${st}" aria-hidden="true"></span>${esc(label)}</li>`).join('')}</ul>
 <div class="components">
 ${items}
 </div>
@@ -144,8 +145,18 @@ ${d.events.length ? d.events.map((v) => eventBlock(v, s, base, 4, false)).join('
   return `<section class="history" aria-labelledby="history-h">
 <h2 id="history-h">Past incidents</h2>
 ${days}
+<p class="more"><a href="${base}/history">Incident history</a></p>
 </section>`;
 }
+
+const LEGEND: [string, string][] = [
+  ['operational', 'Operational'],
+  ['degraded_performance', 'Degraded performance'],
+  ['partial_outage', 'Partial outage'],
+  ['major_outage', 'Major outage'],
+  ['under_maintenance', 'Maintenance'],
+  ['nodata', 'No data'],
+];
 
 /** The page: overall state, active incidents, maintenance, components with uptime, history. */
 export function pageHtml(s: PageSnapshot, base: string): string {
@@ -182,6 +193,36 @@ ${affected(v)}${e.kind === 'maintenance' ? windowText(v, zone) : ''}
 ${updatesList(v, zone)}
 </article>`;
   return layout(s, base, `${e.name} · ${s.page.title}`, main);
+}
+
+/** Every incident and maintenance the page keeps (the latest 50 of each), by month. */
+export function historyHtml(s: PageSnapshot, base: string): string {
+  const zone = s.page.timezone;
+  const past = [...s.incidents, ...s.maintenances.filter((v) => v.e.status !== 'scheduled')].sort(
+    (a, b) => b.e.createdAt.getTime() - a.e.createdAt.getTime(),
+  );
+  const months = new Map<string, EventView[]>();
+  for (const v of past) {
+    const m = zoned(v.e.kind === 'maintenance' ? (v.e.scheduledFor ?? v.e.createdAt) : v.e.createdAt, zone)
+      .setLocale('en-US')
+      .toFormat('LLLL yyyy');
+    months.set(m, [...(months.get(m) ?? []), v]);
+  }
+  const body = months.size
+    ? [...months]
+        .map(([m, list]) => `<h3>${esc(m)}</h3>\n${list.map((v) => eventBlock(v, s, base, 4, false)).join('\n')}`)
+        .join('\n')
+    : '<p class="none">No incidents reported.</p>';
+  return layout(
+    s,
+    base,
+    `Incident history · ${s.page.title}`,
+    `<p><a href="${base}/">← ${esc(s.page.title)}</a></p>
+<section class="history" aria-labelledby="history-h">
+<h2 id="history-h">Incident history</h2>
+${body}
+</section>`,
+  );
 }
 
 export function notFoundHtml(s: PageSnapshot, base: string): string {

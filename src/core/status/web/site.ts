@@ -14,7 +14,7 @@ import { type PageSnapshot, readSnapshot } from '../page.js';
 import { apiBody } from './api.js';
 import { ASSETS } from './assets.js';
 import { feedOf } from './feeds.js';
-import { eventHtml, notFoundHtml, pageHtml } from './html.js';
+import { eventHtml, historyHtml, notFoundHtml, pageHtml } from './html.js';
 
 /** How long the cached page is served before the database's version is read again. */
 export const CHECK_MS = 1_000;
@@ -142,6 +142,7 @@ export class StatusSite implements SiteRuntime {
       };
     };
     if (path === '/') return page(200, pageHtml(s, base));
+    if (path === '/history') return page(200, historyHtml(s, base));
     const event = /^\/incidents\/([a-z0-9]{12})$/.exec(path);
     if (event) {
       const v = [...s.incidents, ...s.maintenances].find((x) => x.e.code === event[1]);
