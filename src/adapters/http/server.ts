@@ -146,8 +146,11 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
     res.setHeader('x-request-id', requestId);
     const [path = '/'] = (req.url ?? '/').split('?');
     const found = find(req.method ?? 'GET', path);
+    // A bare listener (exposed to the public) admits nothing but its routes: any other method is 404 too.
     if (!found || found === 'method')
-      return json(res, found ? 405 : 404, { error: found ? 'method not allowed' : 'not found' });
+      return found && !opts.bare
+        ? json(res, 405, { error: 'method not allowed' })
+        : json(res, 404, { error: 'not found' });
     inFlight++;
     res.once('close', () => {
       inFlight--;
