@@ -50,8 +50,9 @@ function declared(
 /**
  * A chat-input interaction as the text the command's grammar reads: "<subcommand> [REF-n] <options…>".
  * Whatever order the user filled the options in: a reference (INC-n …) first, then flags (a boolean
- * option set to true is `--<name>`; false is left out), then plain values (those with spaces stay one
- * quoted argument), then a user (as a neutral mention, `@discord:<id>`), then free text as typed.
+ * option set to true is `--<name>`; false is left out), then plain values in the order the command
+ * declares them (those with spaces stay one quoted argument), then a user (as a neutral mention,
+ * `@discord:<id>`), then free text as typed.
  */
 export function interactionText(
   i: Pick<ChatInputCommandInteraction, 'options'>,
@@ -69,9 +70,12 @@ export function interactionText(
           : o.type === ApplicationCommandOptionType.User
             ? 2
             : 1;
+  // Values of one rank in the order the command declares them (positional words read them so).
+  const order = [...how.keys()];
+  const at = (o: CommandInteractionOption) => order.indexOf(o.name);
   const parts = [...leafOptions(i)]
     .filter((o) => !flag(o) || o.value === true)
-    .sort((a, b) => rank(a) - rank(b))
+    .sort((a, b) => rank(a) - rank(b) || at(a) - at(b))
     .map((o) => {
       if (flag(o)) return `--${o.name}`;
       const v = String(o.value ?? '');

@@ -19,7 +19,7 @@ import { statusPagePolicy } from './policy-section.js';
 import { StatusPageService } from './service.js';
 import { StatusSite } from './web/site.js';
 
-const USAGE = '/status · /status set <component> <status>';
+const USAGE = '/status [show] · /status set <component> <status>';
 const STATUSES = `Statuses: ${COMPONENT_STATUSES.join(', ')}`;
 
 function parse(line: string) {
