@@ -84,7 +84,7 @@ export const statusModule: StewardModule = {
     { usage: '/status', what: 'the public status page as customers see it now', writes: false },
     {
       usage: '/status set <component> <status>',
-      what: 'set a component: operational, degraded_performance, partial_outage, major_outage, under_maintenance',
+      what: 'set a component: operational, degraded-performance, partial-outage, major-outage, under-maintenance',
       writes: true,
     },
     {
