@@ -12,7 +12,8 @@ import { apiPicture } from '../status/api-picture.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/statuspage', import.meta.url));
 const exists = existsSync(FIXTURES);
-if (!exists) console.warn(`Statuspage fixtures not found at ${FIXTURES}: the Statuspage conformance suite does not run`);
+if (!exists)
+  console.warn(`Statuspage fixtures not found at ${FIXTURES}: the Statuspage conformance suite does not run`);
 const FILES = exists ? readdirSync(FIXTURES).filter((f) => f.includes('summary') && f.endsWith('.json')) : [];
 
 type J = Record<string, any>;
@@ -72,7 +73,10 @@ describe.runIf(exists)('Statuspage summary.json conformance', () => {
       for (const [values, allowed] of [
         [[...sample.components, ...ours.components].map((c: J) => c.status), documented.component],
         [[...sample.incidents, ...ours.incidents].map((i: J) => i.status), documented.incident],
-        [[...sample.scheduled_maintenances, ...ours.scheduled_maintenances].map((m: J) => m.status), documented.maintenance],
+        [
+          [...sample.scheduled_maintenances, ...ours.scheduled_maintenances].map((m: J) => m.status),
+          documented.maintenance,
+        ],
         [[sample.status.indicator, ours.status.indicator], documented.indicator],
         [[...sample.incidents, ...ours.incidents].map((i: J) => i.impact), documented.indicator],
       ] as [string[], string[]][])

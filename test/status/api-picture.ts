@@ -14,7 +14,11 @@ export async function apiPicture(): Promise<Record<(typeof API)[number], Record<
     await t.chat.command('slack', SLACK.alice, 'incident', 'resolve INC-1 caught up');
     await t.declare({ title: 'Checkout down', severity: 'SEV1', service: 'payments-api' });
     await t.publish(2, { title: 'Checkout is failing', components: 'payments: major_outage\nedge: partial_outage' });
-    await t.chat.discord(DISCORD.alice, 'incident', 'update', { text: 'Fix deploying.', incident: 'INC-2', public: true });
+    await t.chat.discord(DISCORD.alice, 'incident', 'update', {
+      text: 'Fix deploying.',
+      incident: 'INC-2',
+      public: true,
+    });
     await t.chat.command('slack', SLACK.alice, 'incident', 'status INC-2 monitoring');
     const now = await t.change(
       { title: 'Resize ledger', service: 'ledger', kind: 'normal-high', window: 'now +2h' },

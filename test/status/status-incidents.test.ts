@@ -151,7 +151,12 @@ await forEachDialect('status page: public incidents', ({ createDatabase }) => {
       pinned: 'root cause: stale DNS for db-03.internal',
       resolution: 'restarted pgbouncer on db-03',
     };
-    await t.declare({ title: 'db-03 failover stuck', severity: 'SEV1', service: 'payments-api', summary: SECRET.summary });
+    await t.declare({
+      title: 'db-03 failover stuck',
+      severity: 'SEV1',
+      service: 'payments-api',
+      summary: SECRET.summary,
+    });
     await t.chat.command('slack', SLACK.alice, 'incident', 'role scribe <@U0CAROL>', 'inc-1-db-03-failover-stuck');
     await t.chat.command('slack', SLACK.bob, 'incident', `update INC-1 ${SECRET.update}`);
     await t.steward.pinned('slack', 'inc-1-db-03-failover-stuck', {
@@ -176,7 +181,8 @@ await forEachDialect('status page: public incidents', ({ createDatabase }) => {
     for (const path of ['/', '/history', `/incidents/${code}`, '/history.rss', '/history.atom'])
       bodies.push([path, (await t.get(path)).text]);
     for (const path of API) bodies.push([path, (await t.get(`/api/v2/${path}`)).text]);
-    for (const p of ['slack', 'discord'] as const) for (const m of announced(t, p)) bodies.push([`${p} announce`, m.now]);
+    for (const p of ['slack', 'discord'] as const)
+      for (const m of announced(t, p)) bodies.push([`${p} announce`, m.now]);
     const forbidden = [
       ...Object.values(SECRET),
       'db-03',
@@ -201,7 +207,9 @@ await forEachDialect('status page: public incidents', ({ createDatabase }) => {
       expect(body.includes('<script>'), `<script> in ${where}`).toBe(false);
       expect(body.includes('<b>for some</b>'), `<b> in ${where}`).toBe(false);
     }
-    expect((await t.get('/')).text).toContain('Payments are failing &lt;b&gt;for some&lt;/b&gt; &amp; &quot;others&quot;');
+    expect((await t.get('/')).text).toContain(
+      'Payments are failing &lt;b&gt;for some&lt;/b&gt; &amp; &quot;others&quot;',
+    );
     expect((await t.get(`/incidents/${code}`)).text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     const atom = (await t.get('/history.atom')).text;
     expect(atom).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

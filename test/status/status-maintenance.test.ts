@@ -31,7 +31,12 @@ await forEachDialect('status page: scheduled maintenance', ({ createDatabase }) 
     const t = await setup();
     // bob's time zone is New York: 22:00 there on Friday is 04:00 on Saturday in Berlin.
     const n = await t.change(
-      { title: 'Upgrade the card vault', service: 'payments-api', kind: 'normal-medium', window: '2025-03-07 22:00 +2h' },
+      {
+        title: 'Upgrade the card vault',
+        service: 'payments-api',
+        kind: 'normal-medium',
+        window: '2025-03-07 22:00 +2h',
+      },
       SLACK.bob,
       SLACK.alice,
     );
@@ -124,7 +129,9 @@ await forEachDialect('status page: scheduled maintenance', ({ createDatabase }) 
     });
     expect(await maintenances(t, 'upcoming')).toEqual([]);
     const cancelled = posts(t).find((p) => shown(p.versions.at(-1)!).startsWith('Cancelled: '));
-    expect(shown(cancelled!.versions.at(-1)!)).toContain('This maintenance has been cancelled and will not take place.');
+    expect(shown(cancelled!.versions.at(-1)!)).toContain(
+      'This maintenance has been cancelled and will not take place.',
+    );
     expect((await t.get('/history.atom')).text).not.toContain('Rotate');
   });
 

@@ -104,68 +104,75 @@ describeChromium('the status page in Chromium, fed from Slack and Discord', () =
     return opened;
   }
 
-  it('an incident published from Slack and updated from Discord shows with both updates and its components’ status', { timeout: 120_000 }, async () => {
-    await slackForm('U0ALICE', '/incident', 'declare Checkout returns 502', {
-      title: field.text('Checkout returns 502'),
-      severity: field.select('SEV1'),
-      service: field.select('payments-api'),
-      summary: field.text('pgbouncer on db-03 is saturated; internal only'),
-      page: field.unchecked(),
-    });
-    await settled();
-    const opened = await slackForm('U0ALICE', '/incident', 'publish INC-1', {
-      title: field.text('Card payments are failing'),
-      components: field.text('payments: major_outage\nledger: degraded_performance'),
-      status: field.select('investigating'),
-      message: field.text('We are investigating failed card payments at checkout. @channel'),
-    });
-    // The modal offered the incident's service at the status its severity maps to.
-    expect(JSON.stringify(opened.body.view)).toContain('payments: major_outage');
-    const cb = await s.send(
-      s.fake.chatInput({
-        name: 'incident',
-        subcommand: 'update',
-        options: { text: 'A fix is rolling out; payments are recovering.', incident: 'INC-1', public: true },
-        user: POLICY_DISCORD.bob,
-        channelId: INCIDENTS_GUILD.general,
-      }),
-    );
-    expect(cb.body.data.embeds[0].title).toBe('Public update posted on INC-1');
-    await settled();
-    await until('the page to show the Discord update', async () => (await summary()).incidents[0]?.incident_updates.length === 2);
+  it(
+    'an incident published from Slack and updated from Discord shows with both updates and its components’ status',
+    { timeout: 120_000 },
+    async () => {
+      await slackForm('U0ALICE', '/incident', 'declare Checkout returns 502', {
+        title: field.text('Checkout returns 502'),
+        severity: field.select('SEV1'),
+        service: field.select('payments-api'),
+        summary: field.text('pgbouncer on db-03 is saturated; internal only'),
+        page: field.unchecked(),
+      });
+      await settled();
+      const opened = await slackForm('U0ALICE', '/incident', 'publish INC-1', {
+        title: field.text('Card payments are failing'),
+        components: field.text('payments: major_outage\nledger: degraded_performance'),
+        status: field.select('investigating'),
+        message: field.text('We are investigating failed card payments at checkout. @channel'),
+      });
+      // The modal offered the incident's service at the status its severity maps to.
+      expect(JSON.stringify(opened.body.view)).toContain('payments: major_outage');
+      const cb = await s.send(
+        s.fake.chatInput({
+          name: 'incident',
+          subcommand: 'update',
+          options: { text: 'A fix is rolling out; payments are recovering.', incident: 'INC-1', public: true },
+          user: POLICY_DISCORD.bob,
+          channelId: INCIDENTS_GUILD.general,
+        }),
+      );
+      expect(cb.body.data.embeds[0].title).toBe('Public update posted on INC-1');
+      await settled();
+      await until(
+        'the page to show the Discord update',
+        async () => (await summary()).incidents[0]?.incident_updates.length === 2,
+      );
 
-    const page = await open(`${site}/`);
-    expect(await page.locator('#overall').textContent()).toBe('Major System Outage');
-    const incident = page.locator('article.event', { hasText: 'Card payments are failing' }).first();
-    const updates = await incident.locator('ol.updates > li').allTextContents();
-    expect(updates).toHaveLength(2);
-    expect(updates[0]).toContain('Investigating – A fix is rolling out; payments are recovering.');
-    expect(updates[1]).toContain('Investigating – We are investigating failed card payments at checkout. @channel');
-    expect(await incident.locator('.meta').first().textContent()).toBe(
-      'Affected: Payments (major outage), Ledger (degraded performance)',
-    );
-    expect(await page.locator('#c-payments .pill').textContent()).toBe('Major outage');
-    expect(await page.locator('#c-ledger .pill').textContent()).toBe('Degraded performance');
-    expect(await page.locator('#group-core ~ .component').count()).toBe(2);
-    expect(await page.textContent('body')).not.toContain('pgbouncer');
-    // The incident's own page (its shortlink) has every update too.
-    await incident.locator('h3 a').click();
-    await page.waitForURL(/\/incidents\/[a-z0-9]{12}$/);
-    expect(await page.locator('ol.updates > li').count()).toBe(2);
-    await page.context().close();
-    await screenshots('incident');
+      const page = await open(`${site}/`);
+      expect(await page.locator('#overall').textContent()).toBe('Major System Outage');
+      const incident = page.locator('article.event', { hasText: 'Card payments are failing' }).first();
+      const updates = await incident.locator('ol.updates > li').allTextContents();
+      expect(updates).toHaveLength(2);
+      expect(updates[0]).toContain('Investigating – A fix is rolling out; payments are recovering.');
+      expect(updates[1]).toContain('Investigating – We are investigating failed card payments at checkout. @channel');
+      expect(await incident.locator('.meta').first().textContent()).toBe(
+        'Affected: Payments (major outage), Ledger (degraded performance)',
+      );
+      expect(await page.locator('#c-payments .pill').textContent()).toBe('Major outage');
+      expect(await page.locator('#c-ledger .pill').textContent()).toBe('Degraded performance');
+      expect(await page.locator('#group-core ~ .component').count()).toBe(2);
+      expect(await page.textContent('body')).not.toContain('pgbouncer');
+      // The incident's own page (its shortlink) has every update too.
+      await incident.locator('h3 a').click();
+      await page.waitForURL(/\/incidents\/[a-z0-9]{12}$/);
+      expect(await page.locator('ol.updates > li').count()).toBe(2);
+      await page.context().close();
+      await screenshots('incident');
 
-    // Announced in the public channels, one message edited in place; the mass mention defused.
-    const posted = slack.callsOf('chat.postMessage').filter((c) => c.body.channel === PUBLIC.slack);
-    expect(posted).toHaveLength(1);
-    const edits = slack.callsOf('chat.update').filter((c) => c.body.channel === PUBLIC.slack);
-    expect(edits.length).toBeGreaterThan(0);
-    for (const c of [...posted, ...edits]) expect(textOf(c)).not.toMatch(LIVE_MENTION);
-    expect(textOf(edits.at(-1)!)).toContain('A fix is rolling out');
-    const discordPosts = s.fake.restCallsOf('POST', `/channels/${PUBLIC.discord}/messages`);
-    expect(discordPosts).toHaveLength(1);
-    expect(discordPosts[0]!.body.allowed_mentions).toEqual({ parse: [] });
-  });
+      // Announced in the public channels, one message edited in place; the mass mention defused.
+      const posted = slack.callsOf('chat.postMessage').filter((c) => c.body.channel === PUBLIC.slack);
+      expect(posted).toHaveLength(1);
+      const edits = slack.callsOf('chat.update').filter((c) => c.body.channel === PUBLIC.slack);
+      expect(edits.length).toBeGreaterThan(0);
+      for (const c of [...posted, ...edits]) expect(textOf(c)).not.toMatch(LIVE_MENTION);
+      expect(textOf(edits.at(-1)!)).toContain('A fix is rolling out');
+      const discordPosts = s.fake.restCallsOf('POST', `/channels/${PUBLIC.discord}/messages`);
+      expect(discordPosts).toHaveLength(1);
+      expect(discordPosts[0]!.body.allowed_mentions).toEqual({ parse: [] });
+    },
+  );
 
   it('a maintenance from an approved change appears, starts and completes', { timeout: 120_000 }, async () => {
     await slackForm('U0DAVE', '/change', 'request Upgrade the edge proxies', {
@@ -185,7 +192,12 @@ describeChromium('the status page in Chromium, fed from Slack and Discord', () =
       .filter((b) => b.type === 'actions')
       .flatMap((b) => b.elements)
       .find((e: Json) => e.text.text === 'Approve');
-    await sim.blockAction({ action_id: approve.action_id, user: 'U0CAROL', channel: copy!.channel_id, message_ts: copy!.message_id });
+    await sim.blockAction({
+      action_id: approve.action_id,
+      user: 'U0CAROL',
+      channel: copy!.channel_id,
+      message_ts: copy!.message_id,
+    });
     await settled();
     await until('the maintenance to be upcoming', async () => (await summary()).scheduled_maintenances.length === 1);
     let page = await open(`${site}/`);
@@ -194,14 +206,22 @@ describeChromium('the status page in Chromium, fed from Slack and Discord', () =
 
     await sim.slashCommand({ command: '/change', text: 'start CHG-1', user_id: 'U0DAVE', channel_id: 'C0GENERAL' });
     await settled();
-    await until('the maintenance to start', async () => (await summary()).scheduled_maintenances[0]?.status === 'in_progress');
+    await until(
+      'the maintenance to start',
+      async () => (await summary()).scheduled_maintenances[0]?.status === 'in_progress',
+    );
     page = await open(`${site}/`);
-    expect(await page.locator('#maintenance-h ~ article h3').textContent()).toBe('Scheduled maintenance of Edge Network');
+    expect(await page.locator('#maintenance-h ~ article h3').textContent()).toBe(
+      'Scheduled maintenance of Edge Network',
+    );
     expect(await page.locator('#c-edge .pill').textContent()).toBe('Under maintenance');
     await page.context().close();
     await screenshots('maintenance');
 
-    await slackForm('U0DAVE', '/change', 'complete CHG-1', { outcome: field.select('successful'), notes: field.text(null) });
+    await slackForm('U0DAVE', '/change', 'complete CHG-1', {
+      outcome: field.select('successful'),
+      notes: field.text(null),
+    });
     await settled();
     await until('the maintenance to complete', async () => (await summary()).scheduled_maintenances.length === 0);
     page = await open(`${site}/`);
@@ -215,45 +235,56 @@ describeChromium('the status page in Chromium, fed from Slack and Discord', () =
     await page.context().close();
   });
 
-  it('is accessible (axe), works without JavaScript, loads nothing from elsewhere, and its feeds are well-formed', { timeout: 180_000 }, async () => {
-    // The check sees what it forbids: a page with an unlabelled image and illegible text.
-    const bad = await browser.newPage();
-    await bad.setContent('<html><body><img src="x.png"><p style="color:#eee;background:#fff">faint</p></body></html>');
-    const found = (await axe(bad)).violations.map((v) => [v.id, v.impact]);
-    expect(found).toEqual(expect.arrayContaining([['image-alt', 'critical'], ['color-contrast', 'serious']]));
-    await bad.close();
-    for (const [width, viewport] of Object.entries(VIEWPORTS))
-      for (const colorScheme of ['light', 'dark'] as const)
-        for (const url of [`${site}/`, `${site}/history`]) {
-          const page = await open(url, { viewport, colorScheme });
-          const { violations, passes } = await axe(page);
-          expect(passes, 'rules axe checked and passed').toBeGreaterThan(20);
-          const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-          expect(serious, `${width} ${colorScheme} ${url}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
-          await page.context().close();
-        }
-    const noScript = await open(`${site}/`, { javaScriptEnabled: false, viewport: VIEWPORTS.phone });
-    expect(await noScript.locator('#components-h').textContent()).toBe('Components');
-    expect(await noScript.locator('.bars').first().getAttribute('aria-label')).toMatch(
-      /^Payments: \d+\.\d\d % uptime over the past 90 days, 1 day with outages or maintenance$/,
-    );
-    await noScript.context().close();
-    for (const feed of ['history.rss', 'history.atom']) {
-      const xml = await (await fetch(`${site}/${feed}`)).text();
-      const page = await open(`${site}/`);
-      const parsed = await page.evaluate((text) => {
-        const doc = new DOMParser().parseFromString(text, 'application/xml');
-        return {
-          error: doc.querySelector('parsererror')?.textContent ?? null,
-          entries: doc.querySelectorAll('item, entry').length,
-        };
-      }, xml);
-      expect(parsed, feed).toEqual({ error: null, entries: expect.any(Number) });
-      expect(parsed.entries).toBeGreaterThanOrEqual(5);
-      expect(xml).toContain('A fix is rolling out; payments are recovering.');
-      await page.context().close();
-    }
-    writeFileSync(path.join(shots, 'problems.txt'), problems.join('\n'));
-    expect(problems).toEqual([]);
-  });
+  it(
+    'is accessible (axe), works without JavaScript, loads nothing from elsewhere, and its feeds are well-formed',
+    { timeout: 180_000 },
+    async () => {
+      // The check sees what it forbids: a page with an unlabelled image and illegible text.
+      const bad = await browser.newPage();
+      await bad.setContent(
+        '<html><body><img src="x.png"><p style="color:#eee;background:#fff">faint</p></body></html>',
+      );
+      const found = (await axe(bad)).violations.map((v) => [v.id, v.impact]);
+      expect(found).toEqual(
+        expect.arrayContaining([
+          ['image-alt', 'critical'],
+          ['color-contrast', 'serious'],
+        ]),
+      );
+      await bad.close();
+      for (const [width, viewport] of Object.entries(VIEWPORTS))
+        for (const colorScheme of ['light', 'dark'] as const)
+          for (const url of [`${site}/`, `${site}/history`]) {
+            const page = await open(url, { viewport, colorScheme });
+            const { violations, passes } = await axe(page);
+            expect(passes, 'rules axe checked and passed').toBeGreaterThan(20);
+            const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+            expect(serious, `${width} ${colorScheme} ${url}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
+            await page.context().close();
+          }
+      const noScript = await open(`${site}/`, { javaScriptEnabled: false, viewport: VIEWPORTS.phone });
+      expect(await noScript.locator('#components-h').textContent()).toBe('Components');
+      expect(await noScript.locator('.bars').first().getAttribute('aria-label')).toMatch(
+        /^Payments: \d+\.\d\d % uptime over the past 90 days, 1 day with outages or maintenance$/,
+      );
+      await noScript.context().close();
+      for (const feed of ['history.rss', 'history.atom']) {
+        const xml = await (await fetch(`${site}/${feed}`)).text();
+        const page = await open(`${site}/`);
+        const parsed = await page.evaluate((text) => {
+          const doc = new DOMParser().parseFromString(text, 'application/xml');
+          return {
+            error: doc.querySelector('parsererror')?.textContent ?? null,
+            entries: doc.querySelectorAll('item, entry').length,
+          };
+        }, xml);
+        expect(parsed, feed).toEqual({ error: null, entries: expect.any(Number) });
+        expect(parsed.entries).toBeGreaterThanOrEqual(5);
+        expect(xml).toContain('A fix is rolling out; payments are recovering.');
+        await page.context().close();
+      }
+      writeFileSync(path.join(shots, 'problems.txt'), problems.join('\n'));
+      expect(problems).toEqual([]);
+    },
+  );
 });

@@ -88,13 +88,15 @@ describe('the status site over HTTP', () => {
     const lastModified = rss.headers.get('last-modified')!;
     expect(new Date(lastModified).toUTCString()).toBe(lastModified);
     expect((await fetch(`${pub}/history.rss`, { headers: { 'if-modified-since': lastModified } })).status).toBe(304);
-    expect((await fetch(`${pub}/history.atom`)).headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    expect((await fetch(`${pub}/history.atom`)).headers.get('content-type')).toBe(
+      'application/atom+xml; charset=utf-8',
+    );
 
     await chat().command('slack', SLACK.carol, 'status', 'set edge partial_outage');
     const changed = await fetch(`${pub}/`, { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(await changed.text()).toContain('Partial System Outage');
-    const summary = (await (await fetch(`${main}/status/api/v2/summary.json`)).json()) as any;
+    const summary = await (await fetch(`${main}/status/api/v2/summary.json`)).json();
     expect(summary.status).toEqual({ indicator: 'major', description: 'Partial System Outage' });
   });
 

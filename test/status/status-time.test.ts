@@ -36,7 +36,12 @@ describe('status page picture', () => {
   it('a daylight-saving day in spring lasts 23 hours: a whole-day outage counts 23 h against uptime', () => {
     // Berlin moves from +01:00 to +02:00 on March 30, 2025.
     const periods: Period[] = [
-      { componentId: 'payments', status: 'major_outage', startedAt: at('2025-03-29T23:00:00Z'), endedAt: at('2025-03-30T22:00:00Z') },
+      {
+        componentId: 'payments',
+        status: 'major_outage',
+        startedAt: at('2025-03-29T23:00:00Z'),
+        endedAt: at('2025-03-30T22:00:00Z'),
+      },
     ];
     const now = at('2025-03-31T10:00:00Z');
     const s = buildSnapshot(sp, ZONE, now, input({ periods }));
@@ -61,9 +66,24 @@ describe('status page picture', () => {
     // Berlin moves back from +02:00 to +01:00 on October 26, 2025.
     const created = at('2025-10-01T00:00:00Z');
     const periods: Period[] = [
-      { componentId: 'ledger', status: 'partial_outage', startedAt: at('2025-10-25T22:00:00Z'), endedAt: at('2025-10-26T23:00:00Z') },
-      { componentId: 'ledger', status: 'degraded_performance', startedAt: at('2025-10-27T10:00:00Z'), endedAt: at('2025-10-27T11:00:00Z') },
-      { componentId: 'ledger', status: 'under_maintenance', startedAt: at('2025-10-27T11:00:00Z'), endedAt: at('2025-10-27T11:30:00Z') },
+      {
+        componentId: 'ledger',
+        status: 'partial_outage',
+        startedAt: at('2025-10-25T22:00:00Z'),
+        endedAt: at('2025-10-26T23:00:00Z'),
+      },
+      {
+        componentId: 'ledger',
+        status: 'degraded_performance',
+        startedAt: at('2025-10-27T10:00:00Z'),
+        endedAt: at('2025-10-27T11:00:00Z'),
+      },
+      {
+        componentId: 'ledger',
+        status: 'under_maintenance',
+        startedAt: at('2025-10-27T11:00:00Z'),
+        endedAt: at('2025-10-27T11:30:00Z'),
+      },
     ];
     const now = at('2025-10-28T12:00:00Z');
     const rows = components().map((c) => ({ ...c, createdAt: created }));
@@ -172,7 +192,12 @@ describe('status page picture', () => {
       withdrawnAt: null,
       components: { payments: s },
     });
-    const mnt = { kind: 'maintenance' as const, status: 'in_progress' as const, withdrawnAt: null, components: { payments: 'under_maintenance' as const } };
+    const mnt = {
+      kind: 'maintenance' as const,
+      status: 'in_progress' as const,
+      withdrawnAt: null,
+      components: { payments: 'under_maintenance' as const },
+    };
     expect(componentStatus('payments', null, [])).toBe('operational');
     expect(componentStatus('payments', null, [mnt])).toBe('under_maintenance');
     expect(componentStatus('payments', null, [mnt, inc('degraded_performance')])).toBe('degraded_performance');

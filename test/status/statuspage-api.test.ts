@@ -103,7 +103,9 @@ describe('Statuspage API v2', () => {
       ['Checkout is failing', 'monitoring', 'critical'],
       ['Ledger totals delayed', 'resolved', 'minor'],
     ]);
-    expect((bodies['incidents/unresolved.json'].incidents as any[]).map((i) => i.name)).toEqual(['Checkout is failing']);
+    expect((bodies['incidents/unresolved.json'].incidents as any[]).map((i) => i.name)).toEqual([
+      'Checkout is failing',
+    ]);
     expect(bodies['summary.json'].incidents).toEqual(bodies['incidents/unresolved.json'].incidents);
     for (const i of all) {
       hasFields(i, FIELDS.incident, `incident ${i.name}`);

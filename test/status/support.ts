@@ -80,7 +80,8 @@ export async function statusSteward(
     const text = typeof a.body === 'string' ? a.body : Buffer.from(a.body).toString('utf8');
     return { status: a.status, headers: a.headers, text } satisfies Served;
   };
-  const api = async (path: (typeof API)[number]) => JSON.parse((await get(`/api/v2/${path}`)).text) as Record<string, any>;
+  const api = async (path: (typeof API)[number]) =>
+    JSON.parse((await get(`/api/v2/${path}`)).text) as Record<string, any>;
   const settled = () => chat.dispatcher.settled();
 
   /** INC-n declared by `who` on Slack (from #general), its war room and announcement done. */
@@ -111,7 +112,10 @@ export async function statusSteward(
     approver?: string,
   ) {
     const opened = await chat.command('slack', who, 'change', `request ${v.title}`);
-    const done = await chat.submit('slack', who, opened.form!, { details: 'Roll back by restoring the snapshot.', ...v });
+    const done = await chat.submit('slack', who, opened.form!, {
+      details: 'Roll back by restoring the snapshot.',
+      ...v,
+    });
     const n = Number(/CHG-(\d+)/.exec(done.reply.cards[0]?.title ?? '')?.[1]);
     if (!n) throw new Error(`no change requested: ${shown(done.reply)}`);
     await settled();

@@ -64,7 +64,8 @@ export function routeTable(
   for (const [key, route] of Object.entries(routes)) {
     const [method, path] = key.split(' ');
     if (!method || !path?.startsWith('/')) throw new Error(`route "${key}" must be "METHOD /path"`);
-    if (path.includes('/:') || path.endsWith('/*')) patterns.push({ method, segments: path.split('/').slice(1), route });
+    if (path.includes('/:') || path.endsWith('/*'))
+      patterns.push({ method, segments: path.split('/').slice(1), route });
     else exact.set(key, route);
   }
   const paths = new Set([...exact.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));

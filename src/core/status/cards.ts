@@ -17,7 +17,12 @@ const EARLIER_SHOWN = 3;
 /** How much of each earlier update an announcement shows (platform size limits). */
 const EARLIER_CHARS = 280;
 
-const INDICATOR_TONE: Record<Indicator, Tone> = { none: 'good', minor: 'warning', major: 'warning', critical: 'danger' };
+const INDICATOR_TONE: Record<Indicator, Tone> = {
+  none: 'good',
+  minor: 'warning',
+  major: 'warning',
+  critical: 'danger',
+};
 const STATUS_ICON: Record<ComponentStatus, string> = {
   operational: '🟢',
   degraded_performance: '🟡',
@@ -54,7 +59,9 @@ export function announceCard(pageUrl: string, v: EventView): Card {
   const e = v.e;
   const [latest, ...earlier] = v.updates;
   const maintenance = e.kind === 'maintenance';
-  const fields: Field[] = [{ label: 'Status', value: [txt(e.withdrawnAt ? 'Cancelled' : EVENT_STATUS_LABEL[e.status])] }];
+  const fields: Field[] = [
+    { label: 'Status', value: [txt(e.withdrawnAt ? 'Cancelled' : EVENT_STATUS_LABEL[e.status])] },
+  ];
   if (maintenance && e.scheduledFor && e.scheduledUntil)
     fields.push({ label: 'Window', value: [time(e.scheduledFor), txt(' → '), time(e.scheduledUntil)] });
   if (v.components.length)
@@ -102,12 +109,9 @@ export function statusCard(s: PageSnapshot): Card {
     if (!list.length) return;
     sections.push({
       heading: title,
-      body: list.slice(0, 5).flatMap((v, i) => [
-        ...(i ? [br] : []),
-        link(eventUrl(s.page.url, v.e), v.e.name),
-        txt(' · '),
-        ...when(v),
-      ]),
+      body: list
+        .slice(0, 5)
+        .flatMap((v, i) => [...(i ? [br] : []), link(eventUrl(s.page.url, v.e), v.e.name), txt(' · '), ...when(v)]),
     });
   };
   events('Active incidents', s.unresolved, (v) => [

@@ -7,7 +7,7 @@ import type { Directory } from '../directory.js';
 import { type Initial, newNonce } from '../forms/values.js';
 import { form } from '../module.js';
 import type { IncidentFacts } from './links.js';
-import { DEFAULT_MESSAGE, EVENT_STATUS_LABEL, OPEN_INCIDENT_STATUSES, type OutageStatus, readStatus } from './model.js';
+import { DEFAULT_MESSAGE, EVENT_STATUS_LABEL, OPEN_INCIDENT_STATUSES, readStatus } from './model.js';
 import type { StatusPagePolicy } from './policy-section.js';
 
 /** The statuses an incident may give a component in the form. */
@@ -100,7 +100,8 @@ export function readComponents(
   for (const entry of entries) {
     const m = /^([^:=\s]+)\s*(?:[:=]\s*|\s+)?(.*)$/.exec(entry)!;
     const id = m[1]!.toLowerCase();
-    if (!known.includes(id)) return { ok: false, problem: `Unknown component "${m[1]}" (components: ${known.join(', ')})` };
+    if (!known.includes(id))
+      return { ok: false, problem: `Unknown component "${m[1]}" (components: ${known.join(', ')})` };
     if (id in out) return { ok: false, problem: `${id} is listed twice` };
     const typed = m[2]!.trim();
     const status = typed ? readStatus(typed) : undefined;
@@ -111,7 +112,7 @@ export function readComponents(
           ? `"${typed}" is not a status for ${id} (statuses: ${FORM_STATUSES.join(', ')})`
           : `Give ${id} a status (${FORM_STATUSES.join(', ')})`,
       };
-    out[id] = status as FormStatus;
+    out[id] = status;
   }
   return { ok: true, value: out };
 }
@@ -134,7 +135,7 @@ export const PublishForm = form('status.publish', true, (dir) =>
         ctx.addIssue({ code: 'custom', message: r.problem });
         return z.NEVER;
       }
-      return r.value as Record<string, OutageStatus | 'operational'>;
+      return r.value;
     }),
     status: z.enum(OPEN_INCIDENT_STATUSES, { error: `Choose one of ${OPEN_INCIDENT_STATUSES.join(', ')}` }),
     message: z

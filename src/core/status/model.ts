@@ -135,7 +135,13 @@ export function componentStatus(
 /** An incident's impact from the statuses it gives its components (Statuspage's mapping). */
 export function impactOf(components: Record<string, ComponentStatus>): Impact {
   const w = worstOf(Object.values(components));
-  return w === 'major_outage' ? 'critical' : w === 'partial_outage' ? 'major' : w === 'degraded_performance' ? 'minor' : 'none';
+  return w === 'major_outage'
+    ? 'critical'
+    : w === 'partial_outage'
+      ? 'major'
+      : w === 'degraded_performance'
+        ? 'minor'
+        : 'none';
 }
 
 const IMPACT_RANK: Record<Impact, number> = { none: 0, minor: 1, major: 2, critical: 3 };
@@ -204,7 +210,10 @@ export const DEFAULT_MESSAGE: Record<EventStatus, string> = {
 
 /** Reads a status as typed: any case, `-` or space for `_` (`Partial-Outage`). */
 export function readStatus(typed: string): ComponentStatus | undefined {
-  const v = typed.trim().toLowerCase().replace(/[-\s]+/g, '_');
+  const v = typed
+    .trim()
+    .toLowerCase()
+    .replace(/[-\s]+/g, '_');
   return (COMPONENT_STATUSES as readonly string[]).includes(v) ? (v as ComponentStatus) : undefined;
 }
 

@@ -64,7 +64,13 @@ export const statusModule: StewardModule = {
           name: 'set',
           description: "Set a component's status",
           options: [
-            { type: 'string', name: 'component', description: 'The component, e.g. payments', required: true, maxLength: 64 },
+            {
+              type: 'string',
+              name: 'component',
+              description: 'The component, e.g. payments',
+              required: true,
+              maxLength: 64,
+            },
             {
               type: 'string',
               name: 'status',
@@ -130,8 +136,14 @@ export const statusModule: StewardModule = {
           reopen: async (ctx, t, values) => {
             const sp = service.page();
             if (!sp.ok) return sp;
-            const i = await k.store.transaction(async (tx) => (await k.link(STATUS_INCIDENTS)?.find(tx, t.number!)) ?? null);
-            if (!i) return { ok: false, error: { code: 'INCIDENT.NOT_FOUND', message: `There is no incident INC-${t.number}.` } };
+            const i = await k.store.transaction(
+              async (tx) => (await k.link(STATUS_INCIDENTS)?.find(tx, t.number!)) ?? null,
+            );
+            if (!i)
+              return {
+                ok: false,
+                error: { code: 'INCIDENT.NOT_FOUND', message: `There is no incident INC-${t.number}.` },
+              };
             return ok(publishForm(k.dir(), sp.value, i, values, t.nonce));
           },
         }),
@@ -145,9 +157,9 @@ export const statusModule: StewardModule = {
         provide(STATUS_SITE, site),
       ],
       start() {
-        void service.ensureComponents().catch((err: unknown) =>
-          k.log.error({ err: String(err) }, 'status page: recording its components failed'),
-        );
+        void service
+          .ensureComponents()
+          .catch((err: unknown) => k.log.error({ err: String(err) }, 'status page: recording its components failed'));
       },
       policyApplied: async () => ({ statusComponentsAdded: await service.ensureComponents() }),
     };

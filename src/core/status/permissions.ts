@@ -43,11 +43,8 @@ const WORDS: Record<string, string> = {
 };
 
 export function refusePublish(dir: Directory, sp: StatusPagePolicy, s: Subject): Outcome<never> {
-  const who = sp.publishers
-    .map((r) => WORDS[r] ?? dir.policy.groups.find((g) => g.id === r)?.name ?? r)
-    .join(', ');
-  const what =
-    s.kind === 'component' ? `set the status of ${s.ref}` : `publish ${s.ref} on the status page`;
+  const who = sp.publishers.map((r) => WORDS[r] ?? dir.policy.groups.find((g) => g.id === r)?.name ?? r).join(', ');
+  const what = s.kind === 'component' ? `set the status of ${s.ref}` : `publish ${s.ref} on the status page`;
   return fail(
     'AUTH.FORBIDDEN',
     `Only the ${who} may ${what}.`,

@@ -16,7 +16,10 @@ const component = z
     id: slug.describe('Its id in /status set and in the API'),
     name: z.string().min(1).max(80),
     description: z.string().max(200).optional(),
-    services: z.array(slug).default([]).describe('The services it stands for (incidents and changes on them affect it)'),
+    services: z
+      .array(slug)
+      .default([])
+      .describe('The services it stands for (incidents and changes on them affect it)'),
     group: z.string().min(1).max(80).optional().describe('The group it is shown under (e.g. Core)'),
   })
   .strict();
@@ -34,7 +37,9 @@ export const statusPage = z
     impact: z
       .record(z.string(), z.enum(COMPONENT_STATUSES).exclude(['under_maintenance']))
       .optional()
-      .describe('The component status an incident of each severity is published with (default by severity order: major_outage, partial_outage, degraded_performance, then operational)'),
+      .describe(
+        'The component status an incident of each severity is published with (default by severity order: major_outage, partial_outage, degraded_performance, then operational)',
+      ),
     maintenance: z
       .object({
         fromChanges: z

@@ -329,7 +329,10 @@ export class StatusPageService {
     if (c.phase === 'requested' && c.approval === 'pending')
       return fail('CHANGE.NOT_APPROVED', `${ref} is waiting for approval: publish it once it is approved.`);
     if (!(c.phase === 'in_progress' || (c.phase === 'requested' && c.approval === 'approved')))
-      return fail('CHANGE.STATE', `${ref} is over (${c.phase === 'requested' ? c.approval : c.phase}): there is nothing to announce.`);
+      return fail(
+        'CHANGE.STATE',
+        `${ref} is over (${c.phase === 'requested' ? c.approval : c.phase}): there is nothing to announce.`,
+      );
     const r = await this.d.store.transaction(async (tx): Promise<Outcome<StatusEvent>> => {
       const existing = await tx.status.eventByChange(c.number);
       if (existing)
@@ -348,7 +351,9 @@ export class StatusPageService {
         title: `${ref} is on the status page`,
         tone: 'good',
         body: [
-          txt(`"${r.value.name}": ${EVENT_STATUS_LABEL[r.value.status].toLowerCase()}. It follows the change: in progress when it starts, completed when it ends.`),
+          txt(
+            `"${r.value.name}": ${EVENT_STATUS_LABEL[r.value.status].toLowerCase()}. It follows the change: in progress when it starts, completed when it ends.`,
+          ),
         ],
         context: [link(eventUrl(sp.value.url, r.value), 'On the status page'), txt(' · '), code(r.value.code)],
       }),

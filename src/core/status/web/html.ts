@@ -74,8 +74,7 @@ function eventBlock(v: EventView, s: PageSnapshot, base: string, level: 3 | 4, f
   const zone = s.page.timezone;
   const e = v.e;
   const over = e.status === 'resolved' || e.status === 'postmortem' || e.status === 'completed';
-  const cls =
-    e.kind === 'maintenance' ? `maintenance${over ? ' done' : ''}` : over ? 'done' : `impact-${e.impact}`;
+  const cls = e.kind === 'maintenance' ? `maintenance${over ? ' done' : ''}` : over ? 'done' : `impact-${e.impact}`;
   return `<article class="event ${cls}" aria-labelledby="e-${esc(e.code)}-${level}">
 <h${level} id="e-${esc(e.code)}-${level}"><a href="${base}/incidents/${esc(e.code)}">${esc(e.name)}</a></h${level}>
 ${affected(v)}${e.kind === 'maintenance' ? windowText(v, zone) : ''}
@@ -102,7 +101,10 @@ function componentBlock(c: ComponentView, zone: string, level: 3 | 4): string {
     ? `<details><summary>Days with outages or maintenance (${bad.length})</summary><ul>${bad
         .slice()
         .reverse()
-        .map((d) => `<li>${timeEl(d.start, zone, day(d.start, zone))}: ${esc(dayTitle(d, c.name).slice(d.date.length + 2))}</li>`)
+        .map(
+          (d) =>
+            `<li>${timeEl(d.start, zone, day(d.start, zone))}: ${esc(dayTitle(d, c.name).slice(d.date.length + 2))}</li>`,
+        )
         .join('')}</ul></details>`
     : '';
   return `<div class="component" id="c-${esc(c.id)}">

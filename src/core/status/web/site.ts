@@ -55,9 +55,7 @@ export class StatusSite implements SiteRuntime {
   private checking: Promise<number> | undefined;
   private building: Promise<Entry> | undefined;
 
-  constructor(
-    private readonly d: { store: Store; clock: Clock; dir: () => Directory; timezone: () => string },
-  ) {}
+  constructor(private readonly d: { store: Store; clock: Clock; dir: () => Directory; timezone: () => string }) {}
 
   /** A public change committed (or about to commit) on this replica. */
   changed(): void {
@@ -157,7 +155,9 @@ export class StatusSite implements SiteRuntime {
         etag: etagOf(body),
         lastModified: s.lastModified ?? undefined,
         headers: {
-          'content-type': path.endsWith('rss') ? 'application/rss+xml; charset=utf-8' : 'application/atom+xml; charset=utf-8',
+          'content-type': path.endsWith('rss')
+            ? 'application/rss+xml; charset=utf-8'
+            : 'application/atom+xml; charset=utf-8',
           'content-security-policy': CSP_DATA,
           'cache-control': REVALIDATE,
         },
