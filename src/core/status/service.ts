@@ -40,7 +40,7 @@ export interface StatusDeps {
   kick: () => void;
   platforms: () => Platform[];
   incidents: () => StatusIncidents | undefined;
-  /** A public change committed here: this replica's cached page is out of date at once. */
+  /** A public change committed here: this replica's cached page is out of date. */
   changed: () => void;
 }
 
@@ -250,7 +250,7 @@ export class StatusPageService {
       at,
     );
     await this.close(tx, sp, next, at);
-    this.afterCommit();
+    tx.afterCommit(this.d.changed);
   }
 
   // ---- maintenance ----
@@ -276,7 +276,7 @@ export class StatusPageService {
       const notice = parseDuration(sp.maintenance.notice);
       const from = new Date(Math.max(at.getTime(), c.windowStart.getTime() - notice));
       await this.createMaintenance(tx, sp, c, from, { platform: 'system' }, at);
-      this.afterCommit();
+      tx.afterCommit(this.d.changed);
       return;
     }
     if (e.withdrawnAt || e.status === 'completed') return;
@@ -309,7 +309,7 @@ export class StatusPageService {
       await this.maintenanceAudit(tx, c, 'status.maintenance_completed', next, at);
       await this.close(tx, sp, next, at);
     } else return;
-    this.afterCommit();
+    tx.afterCommit(this.d.changed);
   }
 
   /** `/change publish CHG-n`: an approved change as scheduled maintenance, shown from now. */
@@ -541,14 +541,5 @@ export class StatusPageService {
   private done() {
     this.d.changed();
     this.d.kick();
-  }
-
-  /**
-   * For changes made inside another domain's transaction (it kicks the outbox after its commit):
-   * the cached page checks the version on every request for a moment, so it sees the commit as
-   * soon as it lands.
-   */
-  private afterCommit() {
-    this.d.changed();
   }
 }
