@@ -2,7 +2,7 @@
 // in each public announce channel when it comes into view, edited in place by its stored reference
 // with every update. Safe to run again: a message is posted once per event and platform.
 import { inChannel } from '../card.js';
-import { type ChatGateway, gatewayOf } from '../chat/gateway.js';
+import { type ChatGateway, RetryableError, gatewayOf } from '../chat/gateway.js';
 import type { Directory } from '../directory.js';
 import { type EffectHandler, handle } from '../outbox/effects.js';
 import type { Clock, Platform, Store } from '../ports.js';
@@ -47,7 +47,10 @@ export function statusEffects(d: {
     handle(StatusPost, async (p) => {
       const { e, updates, now } = await load(p.event);
       // Withdrawn before it came into view: there is nothing to tell.
-      if (e.withdrawnAt || e.visibleFrom > now) return;
+      if (e.withdrawnAt) return;
+      // Due when it comes into view; a clock behind the one that queued it waits the difference.
+      if (e.visibleFrom > now)
+        throw new RetryableError('not in view yet', e.visibleFrom.getTime() - now.getTime());
       const channel = announceChannel(d.dir(), p.platform);
       if (!channel) return;
       if (await d.store.transaction((tx) => tx.status.messageOn(e.id, p.platform))) return;

@@ -8,7 +8,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export function publicId(): string {
   const bytes = randomBytes(12);
   let out = '';
-  // 36 letters: bytes above 251 would bias the first four; they are rare enough to wrap harmlessly.
+  // 256 is not a multiple of 36, so a–d come up a little more often: no matter for ids this long.
   for (const b of bytes) out += ALPHABET[b % ALPHABET.length];
   return out;
 }

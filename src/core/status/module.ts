@@ -117,8 +117,8 @@ export const statusModule: StewardModule = {
       moved: (tx, i, actor, who, at) => service.incidentMoved(tx, i, actor, who, at),
     };
     const forChanges: ChangeStatusPage = {
-      moved: (tx, c, at) => service.changeMoved(tx, c, at),
-      publish: (ctx, c) => service.publishChange(ctx, c),
+      moved: (tx, c, at) => service.maintenance.changeMoved(tx, c, at),
+      publish: (ctx, c) => service.maintenance.publishChange(ctx, c),
     };
     return {
       operations: [
