@@ -49,8 +49,7 @@ export function statusEffects(d: {
       // Withdrawn before it came into view: there is nothing to tell.
       if (e.withdrawnAt) return;
       // Due when it comes into view; a clock behind the one that queued it waits the difference.
-      if (e.visibleFrom > now)
-        throw new RetryableError('not in view yet', e.visibleFrom.getTime() - now.getTime());
+      if (e.visibleFrom > now) throw new RetryableError('not in view yet', e.visibleFrom.getTime() - now.getTime());
       const channel = announceChannel(d.dir(), p.platform);
       if (!channel) return;
       if (await d.store.transaction((tx) => tx.status.messageOn(e.id, p.platform))) return;
