@@ -80,7 +80,7 @@ async function main() {
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: server.stdout })[Symbol.asyncIterator]();
   const next = async (prefix: string) => {
     for (;;) {
       const { value, done } = await lines.next();
@@ -102,10 +102,10 @@ async function main() {
   const results = new Map<string, { run: Run; updates: number }>();
   for (const [name, path] of targets) {
     await load(port, path, CLIENTS, WARM_SECONDS);
-    server.stdin!.write('count\n');
+    server.stdin.write('count\n');
     const before = Number((await next('updates '))[1]);
     const run = await load(port, path, CLIENTS, SECONDS);
-    server.stdin!.write('count\n');
+    server.stdin.write('count\n');
     const after = Number((await next('updates '))[1]);
     results.set(name, { run, updates: after - before });
     const s = summarize(run.latencies);
@@ -122,7 +122,7 @@ async function main() {
       `${name} / static file: p50 ${(s.p50 / b.p50).toFixed(2)}  p99 ${(s.p99 / b.p99).toFixed(2)}  req/s ${(r.ok / r.seconds / (base.ok / base.seconds)).toFixed(2)}`,
     );
   }
-  server.stdin!.write('stop\n');
+  server.stdin.write('stop\n');
   await next('updates ');
   await new Promise((r) => server.once('exit', r));
 }
