@@ -252,16 +252,23 @@ describeChromium('the status page in Chromium, fed from Slack and Discord', () =
         ]),
       );
       await bad.close();
-      for (const [width, viewport] of Object.entries(VIEWPORTS))
-        for (const colorScheme of ['light', 'dark'] as const)
-          for (const url of [`${site}/`, `${site}/history`]) {
-            const page = await open(url, { viewport, colorScheme });
-            const { violations, passes } = await axe(page);
-            expect(passes, 'rules axe checked and passed').toBeGreaterThan(20);
-            const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-            expect(serious, `${width} ${colorScheme} ${url}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
-            await page.context().close();
-          }
+      // The page in every variant; the history and an incident's page (made of the same parts) once.
+      const code = (await summary()).incidents[0].id as string;
+      const variants = [
+        ...Object.entries(VIEWPORTS).flatMap(([width, viewport]) =>
+          (['light', 'dark'] as const).map((colorScheme) => ({ width, viewport, colorScheme, url: `${site}/` })),
+        ),
+        { width: 'desktop', viewport: VIEWPORTS.desktop, colorScheme: 'dark' as const, url: `${site}/history` },
+        { width: 'phone', viewport: VIEWPORTS.phone, colorScheme: 'light' as const, url: `${site}/incidents/${code}` },
+      ];
+      for (const { width, viewport, colorScheme, url } of variants) {
+        const page = await open(url, { viewport, colorScheme });
+        const { violations, passes } = await axe(page);
+        expect(passes, 'rules axe checked and passed').toBeGreaterThan(20);
+        const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        expect(serious, `${width} ${colorScheme} ${url}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
+        await page.context().close();
+      }
       const noScript = await open(`${site}/`, { javaScriptEnabled: false, viewport: VIEWPORTS.phone });
       expect(await noScript.locator('#components-h').textContent()).toBe('Components');
       expect(await noScript.locator('.bars').first().getAttribute('aria-label')).toMatch(
