@@ -15,6 +15,7 @@ import { startHttp, type HttpServer, type Route } from './adapters/http/server.j
 import { createApi } from './adapters/http/api.js';
 import { TrustedProxies } from './adapters/http/client-address.js';
 import { moduleRoutes } from './adapters/http/routes.js';
+import { siteListenerRoutes, siteRoutes } from './adapters/http/sites.js';
 import type { PolicyReloadResult } from './core/policy/reload.js';
 import type { ActorRef } from './core/ports.js';
 import { FailureLimiter } from './core/api/tokens.js';
@@ -36,6 +37,8 @@ import { markAuditKeyEnabled } from './core/audit/audit.js';
 
 export interface RunningSteward {
   port: number;
+  /** The port of the status page's own listener (STATUS_PORT), when there is one. */
+  statusPort?: number;
   steward: Steward;
   log: Logger;
   metrics: Metrics;
@@ -121,6 +124,8 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   });
   reloadPolicy = policyReloader(settings.policyFile, steward, log, metrics);
   Object.assign(routes, moduleRoutes(api, steward, { maxReportBytes: settings.maxReportBytes }));
+  // Public web sites (the status page at /status), readable without a token.
+  Object.assign(routes, siteRoutes(steward));
   if (settings.slack) {
     // Platform SDKs are loaded only when configured: each costs tens of MB of resident memory.
     const { createSlackAdapter } = await import('./adapters/slack/app.js');
@@ -176,6 +181,27 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     ],
   });
 
+  // The status page alone on STATUS_PORT: the one listener that may be exposed to the public.
+  let statusHttp: HttpServer | undefined;
+  if (settings.statusPort !== undefined) {
+    try {
+      statusHttp = await startHttp({
+        host: settings.host,
+        port: settings.statusPort,
+        log,
+        metrics,
+        readiness: [],
+        routes: siteListenerRoutes(steward, 'status'),
+        bare: true,
+        name: 'status page',
+      });
+    } catch (err) {
+      await http.close(0);
+      await store.close();
+      throw err;
+    }
+  }
+
   try {
     await slack?.start();
     if (slack) steward.gateways.set('slack', slack.gateway);
@@ -193,6 +219,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   } catch (err) {
     // A platform refused to connect: release what is already open before reporting it.
     await http.close(0);
+    await statusHttp?.close(0);
     await Promise.allSettled([slack?.stop(), discord?.stop()]);
     await store.close();
     throw err;
@@ -246,7 +273,7 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     (stopping ??= (async () => {
       log.info({ reason }, 'shutting down');
       cons?.stop();
-      await http.close(settings.shutdownTimeoutMs);
+      await Promise.all([http.close(settings.shutdownTimeoutMs), statusHttp?.close(settings.shutdownTimeoutMs)]);
       await Promise.allSettled([slack?.stop(), discord?.stop()]);
       await scheduler.stop();
       await calendar.stop();
@@ -256,7 +283,17 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       log.flush();
     })());
 
-  return { port: http.port, steward, log, metrics, calendar, consoleDone: cons?.done, shutdown, reloadPolicy };
+  return {
+    port: http.port,
+    statusPort: statusHttp?.port,
+    steward,
+    log,
+    metrics,
+    calendar,
+    consoleDone: cons?.done,
+    shutdown,
+    reloadPolicy,
+  };
 }
 
 /**

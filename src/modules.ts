@@ -9,6 +9,7 @@ import type { StewardModule } from './core/module.js';
 import { oncallModule } from './core/oncall/module.js';
 import { pagingModule } from './core/paging/module.js';
 import { patchesModule } from './core/patches/module.js';
+import { statusModule } from './core/status/module.js';
 
 export const STANDARD_MODULES: readonly StewardModule[] = [
   incidentsModule,
@@ -17,6 +18,7 @@ export const STANDARD_MODULES: readonly StewardModule[] = [
   changesModule,
   patchesModule,
   alertsModule,
+  statusModule,
   catalogModule,
   helpModule,
 ];

@@ -52,6 +52,12 @@ export const envSchema = z
         message: 'PORT must be a port number',
       }),
     HOST: optional.transform((v) => v ?? '0.0.0.0'),
+    /** A listener that serves the public status page and nothing else (unset: none). */
+    STATUS_PORT: optional
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .refine((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n < 65536), {
+        message: 'STATUS_PORT must be a port number',
+      }),
     LOG_LEVEL: optional.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
@@ -112,6 +118,8 @@ export interface Settings {
   policyFile: string;
   port: number;
   host: string;
+  /** STATUS_PORT: a listener serving the status page alone (undefined: none). */
+  statusPort?: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Log file descriptor: stdout, or stderr when the console chat owns stdout. */
   logFd: 1 | 2;
@@ -171,6 +179,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     policyFile: e.STEWARD_CONFIG,
     port: e.PORT,
     host: e.HOST,
+    statusPort: e.STATUS_PORT,
     // The console chat owns stdout: logs go to stderr, and only warnings unless asked for more.
     logLevel: e.LOG_LEVEL ?? (consoleEnabled ? 'warn' : 'info'),
     logFd: consoleEnabled ? 2 : 1,

@@ -15,6 +15,7 @@ import type { EffectHandler } from './outbox/effects.js';
 import type { Platform } from './platform.js';
 import type { PolicyChecker } from './policy/check.js';
 import type { Store } from './ports.js';
+import type { SiteDecl, SiteRuntime } from './site.js';
 
 // ---- links: interfaces one module offers another ----
 
@@ -75,7 +76,8 @@ export const run = <S extends ArgsSchema>(
 export interface CommandOption {
   name: string;
   description: string;
-  type: 'subcommand' | 'string' | 'user' | 'integer';
+  /** `boolean`: a flag, read as `--<name>` when set (e.g. `/incident update --public`). */
+  type: 'subcommand' | 'string' | 'user' | 'integer' | 'boolean';
   required?: boolean;
   maxLength?: number;
   choices?: { name: string; value: string }[];
@@ -216,6 +218,8 @@ export interface ModuleRuntime {
   /** Its HTTP routes (by `METHOD /path`) and CLI commands (by name), as declared. */
   routes?: [string, HttpRun][];
   cli?: [string, CliRun][];
+  /** Its public web sites, by id, as declared. */
+  sites?: [string, SiteRuntime][];
   /** A new policy was applied (a reload): bring what depends on it up to date; counts for the log. */
   policyApplied?(dir: Directory): Promise<Record<string, number>>;
   /** A message was pinned in a channel; true when this module recorded it. */
@@ -241,6 +245,8 @@ export interface StewardModule {
   /** HTTP routes under /api/v1 (token-authenticated) and operator CLI commands. */
   routes?: HttpRouteDecl[];
   cli?: CliCommandDecl[];
+  /** Public, read-only web sites (src/core/site.ts), mounted by the HTTP adapter. */
+  sites?: SiteDecl[];
   help: HelpEntry[];
   create(k: Kernel): ModuleRuntime;
 }

@@ -100,6 +100,11 @@ export interface Tx {
   settings: SettingsRepo;
   outbox: OutboxRepo;
   drafts: FormDraftRepo;
+  /**
+   * Runs `fn` in this process once the transaction has committed (never when it rolls back): for
+   * what must follow the commit here, such as marking a cache stale. Errors it throws are ignored.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 export interface LeaseRepo {

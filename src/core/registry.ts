@@ -4,6 +4,7 @@ import type { Command } from './card.js';
 import type { CoreError } from './errors.js';
 import { type CliCommandDecl, type HttpRouteDecl, routeKey } from './entry.js';
 import type { FormDecl, HelpEntry, OperationDecl, SlashCommandDecl, StewardModule } from './module.js';
+import type { SiteDecl } from './site.js';
 
 export type Checked = { ok: true; command: Command } | { ok: false; error: CoreError };
 
@@ -15,6 +16,8 @@ export class Registry {
   readonly routes: ReadonlyMap<string, HttpRouteDecl>;
   /** CLI commands by their words (`import`, `kev import`). */
   readonly cli: ReadonlyMap<string, CliCommandDecl>;
+  /** Public web sites by id. */
+  readonly sites: ReadonlyMap<string, SiteDecl>;
   readonly help: readonly HelpEntry[];
 
   constructor(readonly modules: readonly StewardModule[]) {
@@ -52,6 +55,14 @@ export class Registry {
       modules.flatMap((m) => m.cli ?? []),
       (c) => c.name,
     );
+    this.sites = index(
+      'web site',
+      modules.flatMap((m) => m.sites ?? []),
+      (x) => x.id,
+    );
+    const mounts = index('site mount', [...this.sites.values()], (x) => x.mount);
+    for (const m of mounts.keys())
+      if (!/^\/[a-z0-9-]+$/.test(m)) throw new Error(`site mount ${m} must be one path segment such as /status`);
     this.help = modules.flatMap((m) => m.help);
   }
 

@@ -41,6 +41,7 @@ import { OutboxRunner } from './outbox/runner.js';
 import type { ActorRef, Clock, Platform, Store } from './ports.js';
 import { type PolicyReloader, policyKernel } from './policy/reload.js';
 import { Registry } from './registry.js';
+import type { SiteRuntime } from './site.js';
 
 const SYSTEM: ActorRef = { platform: 'system' };
 /** A read the policy's `access.membersOnly` keeps to people listed in the policy. */
@@ -89,6 +90,7 @@ export class Steward {
   private readonly routeRuns = new Map<string, HttpRun>();
   private readonly cliRuns = new Map<string, CliRun>();
   private readonly provided = new Map<string, unknown>();
+  private readonly siteRuns = new Map<string, SiteRuntime>();
 
   constructor(private readonly deps: StewardDeps) {
     this.policy = deps.policy;
@@ -121,6 +123,7 @@ export class Steward {
       for (const [key, fn] of rt.routes ?? []) this.routeRuns.set(key, fn);
       for (const [name, fn] of rt.cli ?? []) this.cliRuns.set(name, fn);
       for (const { key, value } of rt.provides ?? []) this.provided.set(key, value);
+      for (const [id, site] of rt.sites ?? []) this.siteRuns.set(id, site);
     }
     for (const op of this.registry.operations.keys())
       if (!this.ops.has(op)) throw new Error(`operation ${op} is declared but no module runs it`);
@@ -130,6 +133,8 @@ export class Steward {
       if (!this.routeRuns.has(r)) throw new Error(`route ${r} is declared but no module serves it`);
     for (const c of this.registry.cli.keys())
       if (!this.cliRuns.has(c)) throw new Error(`CLI command ${c} is declared but no module runs it`);
+    for (const id of this.registry.sites.keys())
+      if (!this.siteRuns.has(id)) throw new Error(`web site ${id} is declared but no module serves it`);
     this.outbox = new OutboxRunner({
       store: deps.store,
       clock: deps.clock,
@@ -149,6 +154,11 @@ export class Steward {
     const p = this.provided.get(key);
     if (p === undefined) throw new Error(`no composed module provides ${key}`);
     return p as T;
+  }
+
+  /** A public web site a module serves (see core/site.ts), by id. */
+  site(id: string): SiteRuntime | undefined {
+    return this.siteRuns.get(id);
   }
 
   /** The scheduled jobs every module declares. */

@@ -19,11 +19,21 @@ import { PrismaExceptionRepo } from './exceptions.js';
 import { PrismaFindingRepo } from './findings.js';
 import { PrismaAlertRepo } from './alerts.js';
 import { PrismaPatchDigestRepo } from './patch-digests.js';
+import { PrismaStatusRepo } from './status.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
 
-/** The repositories bound to one transaction client of `dialect` (`auditKey`: STEWARD_AUDIT_KEY). */
-export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx & { audit: PrismaAuditRepo } {
+/**
+ * The repositories bound to one transaction client of `dialect` (`auditKey`: STEWARD_AUDIT_KEY);
+ * `committed` collects what runs after the commit.
+ */
+export function txRepos(
+  tx: TxClient,
+  dialect: Dialect,
+  auditKey?: string,
+  committed: (() => void)[] = [],
+): Tx & { audit: PrismaAuditRepo } {
   return {
+    afterCommit: (fn) => void committed.push(fn),
     audit: new PrismaAuditRepo(tx, auditKey),
     identity: new PrismaIdentityRepo(tx),
     idempotency: new PrismaIdempotencyRepo(tx),
@@ -38,6 +48,7 @@ export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx &
     exceptions: new PrismaExceptionRepo(tx),
     digests: new PrismaPatchDigestRepo(tx),
     alerts: new PrismaAlertRepo(tx),
+    status: new PrismaStatusRepo(tx),
   };
 }
 
@@ -124,14 +135,22 @@ export class PrismaStore implements Store {
     return this.dialect === 'sqlite' ? this.db.$transaction((tx) => fn(tx)) : fn(this.db);
   }
 
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db.$transaction(async (tx) => {
-      const repos = txRepos(tx, this.dialect, this.auditKey);
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const committed: (() => void)[] = [];
+    const out = await this.db.$transaction(async (tx) => {
+      const repos = txRepos(tx, this.dialect, this.auditKey, committed);
       const out = await fn(repos);
       // The audit entries last: the head row's lock is held only while they are written.
       await repos.audit.flush();
       return out;
     });
+    for (const hook of committed)
+      try {
+        hook();
+      } catch {
+        // A hook's failure is its own: the transaction committed.
+      }
+    return out;
   }
 
   /** Plain read on the root client: never queued behind an open SQLite transaction. */

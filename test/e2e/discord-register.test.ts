@@ -39,7 +39,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const first = await runCli(['discord', 'register'], env());
     expect(first.stderr).toBe('');
     expect(first.stdout).toBe(
-      'registered 8 commands (global): incident, page, oncall, change, patch, alert, service, steward\n',
+      'registered 9 commands (global): incident, page, oncall, change, patch, alert, status, service, steward\n',
     );
     expect(first.code).toBe(0);
 
@@ -58,6 +58,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
       'change',
       'patch',
       'alert',
+      'status',
       'service',
       'steward',
     ]);
@@ -78,7 +79,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
     const r = await runCli(['discord', 'register'], { ...env(), DISCORD_GUILD_ID: fake.guildId });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
-      `registered 8 commands (guild ${fake.guildId}): incident, page, oncall, change, patch, alert, service, steward\n`,
+      `registered 9 commands (guild ${fake.guildId}): incident, page, oncall, change, patch, alert, status, service, steward\n`,
     );
     expect(r.code).toBe(0);
     const puts = fake.restCallsOf('PUT', `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
@@ -91,6 +92,7 @@ describe('discord register (CLI process against the fake Discord API)', () => {
       ['change', fake.guildId],
       ['patch', fake.guildId],
       ['alert', fake.guildId],
+      ['status', fake.guildId],
       ['service', fake.guildId],
       ['steward', fake.guildId],
     ]);
@@ -132,7 +134,7 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
   const OTHER = '777777777777777777';
   const ABSENT = '888888888888888888';
   const example = readFileSync(new URL('../../manifests/policy.example.yaml', import.meta.url), 'utf8');
-  const NAMES = 'incident, page, oncall, change, patch, alert, service, steward';
+  const NAMES = 'incident, page, oncall, change, patch, alert, status, service, steward';
   /** A policy file binding Discord to `guilds`. */
   const policy = (guilds: string[]) => {
     const file = join(dir, `policy-${guilds.length}-${guilds[guilds.length - 1]}.yaml`);
@@ -162,8 +164,8 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(
       `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in each of them, not globally\n` +
-        `registered 8 commands (guild ${fake.guildId}): ${NAMES}\n` +
-        `registered 8 commands (guild ${OTHER}): ${NAMES}\n`,
+        `registered 9 commands (guild ${fake.guildId}): ${NAMES}\n` +
+        `registered 9 commands (guild ${OTHER}): ${NAMES}\n`,
     );
     expect(r.code).toBe(0);
     for (const g of [fake.guildId, OTHER]) {
@@ -183,28 +185,28 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
 
   it('commands registered globally before are pointed out, and removed on request', async () => {
     const global = await runCli(['discord', 'register'], env());
-    expect(global.stdout).toBe(`registered 8 commands (global): ${NAMES}\n`);
+    expect(global.stdout).toBe(`registered 9 commands (global): ${NAMES}\n`);
     const bound = policy([fake.guildId]);
 
     const noted = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: bound }));
     expect(noted.code).toBe(0);
     expect(noted.stdout).toBe(
-      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 8 commands (guild ${fake.guildId}): ${NAMES}\n`,
+      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 9 commands (guild ${fake.guildId}): ${NAMES}\n`,
     );
     expect(noted.stderr).toBe(
-      'note: 8 commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global\n',
+      'note: 9 commands are still registered globally from an earlier registration; Discord offers them wherever Steward is installed (Steward refuses them outside its guilds). Remove them with: discord register --remove-global\n',
     );
-    expect(fake.commands()).toHaveLength(8);
+    expect(fake.commands()).toHaveLength(9);
 
     const removed = await runCli(['discord', 'register', '--remove-global'], env({ STEWARD_CONFIG: bound }));
     expect(removed.stderr).toBe('');
     expect(removed.stdout).toBe(
-      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 8 commands (guild ${fake.guildId}): ${NAMES}\nremoved the global commands\n`,
+      `the policy binds Discord to ${fake.guildId}: registering in that guild, not globally\nregistered 9 commands (guild ${fake.guildId}): ${NAMES}\nremoved the global commands\n`,
     );
     expect(removed.code).toBe(0);
-    expect(fake.restCallsOf('PUT', globalRoute()).map((c) => c.body.length)).toEqual([8, 0]);
+    expect(fake.restCallsOf('PUT', globalRoute()).map((c) => c.body.length)).toEqual([9, 0]);
     expect(fake.commands()).toEqual([]);
-    expect(fake.commands(fake.guildId)).toHaveLength(8);
+    expect(fake.commands(fake.guildId)).toHaveLength(9);
   });
 
   it('a guild Discord refuses (Steward is not in it) fails the run with the reason; the others are registered', async () => {
@@ -212,7 +214,7 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     const r = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: policy([ABSENT, OTHER]) }));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`could not register the commands (guild ${ABSENT}): Discord answered 404: Unknown Guild\n`);
-    expect(r.stdout).toContain(`registered 8 commands (guild ${OTHER}): ${NAMES}\n`);
+    expect(r.stdout).toContain(`registered 9 commands (guild ${OTHER}): ${NAMES}\n`);
     expect(r.stdout + r.stderr).not.toContain(DISCORD_TEST_TOKEN);
     expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => [c.path, c.status])).toEqual([
       [guildRoute(ABSENT), 404],
@@ -234,7 +236,7 @@ describe('discord register with the policy’s guilds (access.discord.guilds)', 
     const one = await runCli(['discord', 'register'], env({ STEWARD_CONFIG: file, DISCORD_GUILD_ID: OTHER }));
     expect(one.code).toBe(0);
     expect(one.stdout).toBe(
-      `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in ${OTHER} only (DISCORD_GUILD_ID), not globally\nregistered 8 commands (guild ${OTHER}): ${NAMES}\n`,
+      `the policy binds Discord to ${fake.guildId}, ${OTHER}: registering in ${OTHER} only (DISCORD_GUILD_ID), not globally\nregistered 9 commands (guild ${OTHER}): ${NAMES}\n`,
     );
     expect(fake.restCalls.filter((c) => c.seq >= mark && c.method === 'PUT').map((c) => c.path)).toEqual([
       guildRoute(OTHER),
@@ -272,7 +274,12 @@ const SAMPLES: Record<string, string> = {
   reason: 'load test running',
   silence: 'SIL-3',
   heartbeat: 'queue-worker',
+  component: 'payments',
 };
+/** Boolean options (flags), given as set. */
+const FLAGS = new Set(['public']);
+/** Samples of an option that a subcommand reads differently (`/status set`'s status is a component's). */
+const SAMPLE_FOR: Record<string, Record<string, string>> = { 'status set': { status: 'partial_outage' } };
 
 /** Subcommands whose parsed kind or fields are named differently from the option. */
 const KIND: Record<string, string> = {
@@ -297,12 +304,13 @@ const PARSED: Record<string, unknown> = {
   change: 7,
   finding: 12,
   overdue: true,
+  public: true,
   alert: 7,
   silence: 3,
 };
 
 /** The options discord.js hands the adapter for `/<name> <sub> <opts…>`. */
-function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: number; value: string }>) {
+function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: number; value: string | boolean }>) {
   const data: CommandInteractionOption[] = sub ? [{ name: sub, type: 1, options: opts }] : opts;
   const Resolver = CommandInteractionOptionResolver as unknown as new (
     client: null,
@@ -314,7 +322,7 @@ function resolverFor(sub: string | undefined, opts: Array<{ name: string; type: 
 
 const textOf = (
   sub: string | undefined,
-  opts: Array<{ name: string; type: number; value: string }>,
+  opts: Array<{ name: string; type: number; value: string | boolean }>,
   name = 'incident',
 ) => interactionText({ options: resolverFor(sub, opts) }, registry.commands.get(name));
 
@@ -345,6 +353,7 @@ describe('command manifests agree with the shared parser', () => {
       ...[
         'declare',
         'update',
+        'publish',
         'status',
         'severity',
         'role',
@@ -361,7 +370,9 @@ describe('command manifests agree with the shared parser', () => {
       'oncall show',
       'oncall override',
       'oncall cancel',
-      ...['request', 'list', 'show', 'calendar', 'start', 'complete', 'rollback', 'cancel'].map((s) => `change ${s}`),
+      ...['request', 'list', 'show', 'calendar', 'start', 'complete', 'rollback', 'cancel', 'publish'].map(
+        (s) => `change ${s}`,
+      ),
       'patch list',
       'patch show',
       'patch digest',
@@ -369,6 +380,8 @@ describe('command manifests agree with the shared parser', () => {
       ...['list', 'show', 'ack', 'resolve', 'silence', 'unsilence', 'heartbeats', 'pause', 'resume'].map(
         (s) => `alert ${s}`,
       ),
+      'status show',
+      'status set',
       'service list',
       'service show',
       'steward help',
@@ -378,15 +391,16 @@ describe('command manifests agree with the shared parser', () => {
   it.each(cases)(
     '/$name $sub parses with sample option values (all, required only, and in reverse order)',
     ({ name, sub, options }) => {
+      const sample = (n: string) => (FLAGS.has(n) ? true : (SAMPLE_FOR[`${name} ${sub}`]?.[n] ?? SAMPLES[n]));
       for (const o of options) {
-        expect([3, 6], `type of option ${o.name}`).toContain(o.type);
-        expect(SAMPLES[o.name], `sample value for option ${o.name}`).toBeDefined();
+        expect(FLAGS.has(o.name) ? [5] : [3, 6], `type of option ${o.name}`).toContain(o.type);
+        expect(sample(o.name), `sample value for option ${o.name}`).toBeDefined();
       }
       // Discord requires the required options first.
       expect(options.map((o) => !!o.required)).toEqual(
         [...options.map((o) => !!o.required)].sort((a, b) => Number(b) - Number(a)),
       );
-      const all = options.map((o) => ({ name: o.name, type: o.type, value: SAMPLES[o.name]! }));
+      const all = options.map((o) => ({ name: o.name, type: o.type, value: sample(o.name)! }));
       const required = all.filter((_, i) => options[i]!.required);
       for (const given of [all, required, [...all].reverse()]) {
         const text = textOf(sub, given, name);
@@ -418,6 +432,19 @@ describe('command manifests agree with the shared parser', () => {
         { name: 'incident', type: 3, value: 'inc-12' },
       ]),
     ).toBe('update INC-12 Rolled back "v2" @everyone');
+    // A boolean option is a flag after the reference: set, it reads `--public`; unset, nothing.
+    const flagged = (value: boolean) =>
+      textOf('update', [
+        { name: 'text', type: 3, value: 'Payments recovered' },
+        { name: 'public', type: 5, value },
+        { name: 'incident', type: 3, value: '12' },
+      ]);
+    expect(flagged(true)).toBe('update INC-12 --public Payments recovered');
+    expect(flagged(false)).toBe('update INC-12 Payments recovered');
+    expect(parseCommand('incident', flagged(true))).toEqual({
+      ok: true,
+      command: { kind: 'incident.update', incident: 12, text: 'Payments recovered', public: true },
+    });
     expect(
       textOf('role', [
         { name: 'user', type: 6, value: '111111111111111112' },

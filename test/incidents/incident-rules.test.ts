@@ -56,8 +56,21 @@ describe('/incident grammar', () => {
     expect(p('declare')).toEqual({ ok: true, command: { kind: 'incident.declare' } });
     expect(p('update INC-12 Rolled back; "errors" falling')).toEqual({
       ok: true,
-      command: { kind: 'incident.update', incident: 12, text: 'Rolled back; "errors" falling' },
+      command: { kind: 'incident.update', incident: 12, text: 'Rolled back; "errors" falling', public: false },
     });
+    // --public, before or after INC-n: a public update on the status page.
+    for (const line of ['update --public INC-12 Payments recovered', 'update INC-12 --public Payments recovered'])
+      expect(p(line)).toEqual({
+        ok: true,
+        command: { kind: 'incident.update', incident: 12, text: 'Payments recovered', public: true },
+      });
+    expect(p('update --publicly wrong')).toEqual({
+      ok: true,
+      command: { kind: 'incident.update', text: '--publicly wrong', public: false },
+    });
+    expect(p('publish INC-4')).toEqual({ ok: true, command: { kind: 'incident.publish', incident: 4 } });
+    expect(p('publish')).toEqual({ ok: true, command: { kind: 'incident.publish' } });
+    expect(p('publish INC-4 now')).toMatchObject({ ok: false, error: { code: 'COMMAND.INVALID' } });
     expect(p('status monitoring errors falling')).toEqual({
       ok: true,
       command: { kind: 'incident.status', status: 'monitoring', text: 'errors falling' },

@@ -17,6 +17,8 @@ export interface BothOptions {
   /** Discord users beyond the policy's. */
   discordUsers?: NonNullable<FakeDiscordOptions['users']>;
   discordChannels?: { id: string; name: string }[];
+  /** More of Steward's environment (e.g. STATUS_PORT). */
+  env?: Record<string, string>;
 }
 
 export interface BothPlatforms {
@@ -45,6 +47,7 @@ export async function startSlackAndDiscord(o: BothOptions): Promise<BothPlatform
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
+      ...o.env,
     },
     fake: {
       ...(o.discordUsers ? { users: [...POLICY_USERS, ...o.discordUsers] } : {}),

@@ -22,6 +22,7 @@ describe('policy sections', () => {
       'changes:changes',
       'patches:patches',
       'alerts:alerts',
+      'status:statusPage',
     ]);
     for (const d of declared) expect(shape[d.key], `${d.module} declares ${d.key}`).toBe(d.schema);
   });

@@ -49,20 +49,35 @@ function declared(
 
 /**
  * A chat-input interaction as the text the command's grammar reads: "<subcommand> [REF-n] <options…>".
- * Whatever order the user filled the options in: a reference (INC-n …) first, then plain values
- * (those with spaces stay one quoted argument), then a user (as a neutral mention, `@discord:<id>`), then
- * free text as typed.
+ * Whatever order the user filled the options in: a reference (INC-n …) first, then flags (a boolean
+ * option set to true is `--<name>`; false is left out), then plain values in the order the command
+ * declares them (those with spaces stay one quoted argument), then a user (as a neutral mention,
+ * `@discord:<id>`), then free text as typed.
  */
 export function interactionText(
   i: Pick<ChatInputCommandInteraction, 'options'>,
   decl: SlashCommandDecl | undefined,
 ): string {
   const how = declared(i, decl);
+  const flag = (o: CommandInteractionOption) => o.type === ApplicationCommandOptionType.Boolean;
   const rank = (o: CommandInteractionOption) =>
-    how.get(o.name)?.ref ? 0 : how.get(o.name)?.freeText ? 3 : o.type === ApplicationCommandOptionType.User ? 2 : 1;
+    how.get(o.name)?.ref
+      ? 0
+      : flag(o)
+        ? 0.5
+        : how.get(o.name)?.freeText
+          ? 3
+          : o.type === ApplicationCommandOptionType.User
+            ? 2
+            : 1;
+  // Values of one rank in the order the command declares them (positional words read them so).
+  const order = [...how.keys()];
+  const at = (o: CommandInteractionOption) => order.indexOf(o.name);
   const parts = [...leafOptions(i)]
-    .sort((a, b) => rank(a) - rank(b))
+    .filter((o) => !flag(o) || o.value === true)
+    .sort((a, b) => rank(a) - rank(b) || at(a) - at(b))
     .map((o) => {
+      if (flag(o)) return `--${o.name}`;
       const v = String(o.value ?? '');
       const d = how.get(o.name);
       if (o.type === ApplicationCommandOptionType.User && SNOWFLAKE.test(v)) return mentionOf('discord', v);

@@ -4,7 +4,7 @@ import type { CommandOption } from '../../core/module.js';
 import type { Registry } from '../../core/registry.js';
 import type { DiscordCommandDefinition, DiscordCommandOption } from './commands.js';
 
-const TYPE = { subcommand: 1, string: 3, integer: 4, user: 6 } as const;
+const TYPE = { subcommand: 1, string: 3, integer: 4, boolean: 5, user: 6 } as const;
 
 function option(o: CommandOption): DiscordCommandOption {
   return {

@@ -22,8 +22,15 @@ export interface HttpOptions {
   log: Logger;
   metrics: Metrics;
   readiness: ReadinessCheck[];
-  /** Extra routes by "METHOD /path", e.g. "POST /slack/events" or "GET /api/v1/changes/:id". */
+  /**
+   * Extra routes by "METHOD /path", e.g. "POST /slack/events" or "GET /api/v1/changes/:id"; a last
+   * segment `*` takes the rest of the path ("GET /status/*", its `*` parameter: `/history.rss`).
+   */
   routes: Record<string, Route>;
+  /** Serve only `routes`: no health, readiness or metrics (a listener exposed to the public). */
+  bare?: boolean;
+  /** What the listener is, for its log line (default: http). */
+  name?: string;
 }
 
 export interface HttpServer {
@@ -57,15 +64,21 @@ export function routeTable(
   for (const [key, route] of Object.entries(routes)) {
     const [method, path] = key.split(' ');
     if (!method || !path?.startsWith('/')) throw new Error(`route "${key}" must be "METHOD /path"`);
-    if (path.includes('/:')) patterns.push({ method, segments: path.split('/').slice(1), route });
+    if (path.includes('/:') || path.endsWith('/*'))
+      patterns.push({ method, segments: path.split('/').slice(1), route });
     else exact.set(key, route);
   }
   const paths = new Set([...exact.keys()].map((k) => k.slice(k.indexOf(' ') + 1)));
   const matches = (c: Compiled, parts: string[]): Record<string, string> | undefined => {
-    if (c.segments.length !== parts.length) return undefined;
+    const rest = c.segments.at(-1) === '*';
+    if (rest ? parts.length < c.segments.length : c.segments.length !== parts.length) return undefined;
     const params: Record<string, string> = {};
     for (const [i, part] of parts.entries()) {
       const seg = c.segments[i]!;
+      if (rest && i === c.segments.length - 1) {
+        params['*'] = `/${parts.slice(i).join('/')}`;
+        return params;
+      }
       if (seg.startsWith(':')) {
         if (!part) return undefined;
         try {
@@ -123,7 +136,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
         .end(await opts.metrics.registry.metrics());
     },
   };
-  const find = routeTable({ ...builtin, ...opts.routes });
+  const find = routeTable(opts.bare ? opts.routes : { ...builtin, ...opts.routes });
 
   const server = createServer((req, res) => {
     const requestId =
@@ -134,8 +147,11 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
     res.setHeader('x-request-id', requestId);
     const [path = '/'] = (req.url ?? '/').split('?');
     const found = find(req.method ?? 'GET', path);
+    // A bare listener (exposed to the public) admits nothing but its routes: any other method is 404 too.
     if (!found || found === 'method')
-      return json(res, found ? 405 : 404, { error: found ? 'method not allowed' : 'not found' });
+      return found && !opts.bare
+        ? json(res, 405, { error: 'method not allowed' })
+        : json(res, 404, { error: 'not found' });
     inFlight++;
     res.once('close', () => {
       inFlight--;
@@ -154,7 +170,7 @@ export async function startHttp(opts: HttpOptions): Promise<HttpServer> {
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  opts.log.info({ port }, 'http listening');
+  opts.log.info({ port }, `${opts.name ?? 'http'} listening`);
 
   return {
     server,

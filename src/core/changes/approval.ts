@@ -25,6 +25,8 @@ export const refreshChange = (tx: Tx, c: Change, at: Date) =>
 export function changeApprovals(d: {
   dir: () => Directory;
   quorum: (c: Change, decisions: readonly RecordedDecision[]) => Quorum;
+  /** What else follows every decision and expiry in its transaction (the status page). */
+  moved?: (tx: Tx, c: Change, at: Date) => Promise<void> | undefined;
 }): ApprovalKind<Change, ChangePatch> {
   return {
     noun: 'change',
@@ -52,6 +54,9 @@ export function changeApprovals(d: {
             after: { approval: 'expired', timeout: d.dir().policy.changes.approvalTimeout },
             refusal: `is ${STATE_LABEL.expired.toLowerCase()}; nothing to decide.`,
           },
-    refresh: refreshChange,
+    refresh: async (tx, c, at) => {
+      await refreshChange(tx, c, at);
+      await d.moved?.(tx, c, at);
+    },
   };
 }

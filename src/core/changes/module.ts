@@ -6,7 +6,7 @@ import { checkChangesPolicy } from './policy-checks.js';
 import { DateTime } from 'luxon';
 
 import { type Reply, br, ephemeral, join, strong, time, txt } from '../card.js';
-import { ok, type Outcome } from '../errors.js';
+import { fail, ok, type Outcome } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { freezesBetween } from './freeze.js';
 import { ALERT_CHANGES, type AlertChanges } from '../alerts/links.js';
@@ -17,7 +17,7 @@ import { ChangeOps } from './ops.js';
 import { calendarCard, changeCard, listCard } from './cards.js';
 import { changeEffects } from './effects.js';
 import { CompleteForm, RejectForm, RequestForm, completeForm, rejectForm, requestForm } from './forms.js';
-import { CHANGE_INCIDENTS, CHANGE_SERVICE } from './links.js';
+import { CHANGE_INCIDENTS, CHANGE_SERVICE, CHANGE_STATUS_PAGE } from './links.js';
 import { changeRef, closedForDecisions } from './model.js';
 import { ChangeService } from './service.js';
 
@@ -31,7 +31,7 @@ const ref = {
 } as const;
 
 const USAGE =
-  '/change request [title] · list [mine|pending|today|week] · show CHG-n · calendar · start CHG-n · complete CHG-n · rollback CHG-n · cancel CHG-n';
+  '/change request [title] · list [mine|pending|today|week] · show CHG-n · calendar · start CHG-n · complete CHG-n · rollback CHG-n · cancel CHG-n · publish CHG-n';
 
 function parse(line: string) {
   const { sub, rest } = subcommand(line);
@@ -57,6 +57,7 @@ function parse(line: string) {
     case 'complete':
     case 'rollback':
     case 'cancel':
+    case 'publish':
       if (words.length !== 1)
         return invalid(
           'COMMAND.INVALID',
@@ -79,7 +80,7 @@ export const changesModule: StewardModule = {
       description: 'Change approvals: request, approve, freezes, calendar',
       usage: USAGE,
       slackHint:
-        'request [title] | list [mine|pending|today|week] | show CHG-n | calendar | start|complete|rollback|cancel CHG-n',
+        'request [title] | list [mine|pending|today|week] | show CHG-n | calendar | start|complete|rollback|cancel|publish CHG-n',
       parse,
       options: [
         {
@@ -122,6 +123,12 @@ export const changesModule: StewardModule = {
           options: [ref],
         },
         { type: 'subcommand', name: 'cancel', description: 'Cancel your change request', options: [ref] },
+        {
+          type: 'subcommand',
+          name: 'publish',
+          description: 'Show the change as scheduled maintenance on the status page',
+          options: [ref],
+        },
       ],
     },
   ],
@@ -146,6 +153,7 @@ export const changesModule: StewardModule = {
       kick: k.kick,
       platforms: k.platforms,
       incidents: () => k.link(CHANGE_INCIDENTS),
+      statusPage: () => k.link(CHANGE_STATUS_PAGE),
     });
     const O = ChangeOps;
     const api = changeApi(service);
@@ -253,6 +261,12 @@ export const changesModule: StewardModule = {
         }),
         run(O.rollback, (ctx, a) => service.rollback(ctx, a.change)),
         run(O.cancel, (ctx, a) => service.cancel(ctx, a.change)),
+        run(O.publish, async (ctx, a) => {
+          const page = k.link(CHANGE_STATUS_PAGE);
+          if (!page) return fail('STATUS.NOT_CONFIGURED', 'This Steward has no status page.');
+          const v = await service.load(a.change);
+          return v.ok ? page.publish(ctx, v.value.c) : v;
+        }),
         run(O.approve, (ctx, a) => service.decide(ctx, a.change, 'approve')),
         run(O.reject, async (ctx, a) => {
           const v = await service.load(a.change);

@@ -18,6 +18,8 @@ export const ChangeOps = {
   complete: operation('change.complete', z.object({ change }), 'member'),
   rollback: operation('change.rollback', z.object({ change }), 'member'),
   cancel: operation('change.cancel', z.object({ change }), 'member'),
+  /** The change as scheduled maintenance on the status page. */
+  publish: operation('change.publish', z.object({ change }), 'member'),
   approve: operation('change.approve', z.object({ change }), 'member'),
   reject: operation('change.reject', z.object({ change }), 'member'),
 };

@@ -19,7 +19,7 @@ import type { Clock, Platform, Store, Tx } from '../ports.js';
 import { parseDuration } from '../shared/duration.js';
 import type { ChangeView } from './cards.js';
 import { ChangeSend } from './kinds.js';
-import type { ChangeIncidents } from './links.js';
+import type { ChangeIncidents, ChangeStatusPage } from './links.js';
 import { changeApprovals, refreshChange } from './approval.js';
 import {
   type Change,
@@ -42,6 +42,8 @@ export interface ChangeDeps {
   kick: () => void;
   platforms: () => Platform[];
   incidents: () => ChangeIncidents | undefined;
+  /** The public status page (absent: not composed): approved changes become scheduled maintenance. */
+  statusPage?: () => ChangeStatusPage | undefined;
 }
 
 export type Requested =
@@ -56,7 +58,11 @@ export class ChangeService {
 
   constructor(private readonly d: ChangeDeps) {
     this.approvals = new ApprovalWorkflow(
-      changeApprovals({ dir: d.dir, quorum: (c, decisions) => this.view(c, [...decisions]).quorum }),
+      changeApprovals({
+        dir: d.dir,
+        quorum: (c, decisions) => this.view(c, [...decisions]).quorum,
+        moved: (tx, c, at) => this.d.statusPage?.()?.moved(tx, c, at),
+      }),
       d,
     );
   }
@@ -141,6 +147,8 @@ export class ChangeService {
         now,
       );
       await this.announce(tx, change, now);
+      // Pre-approved: the status page may show it as scheduled maintenance at once.
+      await this.d.statusPage?.()?.moved(tx, change, now);
       if (change.incidentNumber !== null) {
         const p = dir.person(who.personId);
         await this.d
@@ -189,8 +197,10 @@ export class ChangeService {
     }
   }
 
-  private refresh(tx: Tx, c: Change, at: Date) {
-    return refreshChange(tx, c, at);
+  /** Every copy of the card edited to the change as it is now; the status page follows it. */
+  private async refresh(tx: Tx, c: Change, at: Date) {
+    await refreshChange(tx, c, at);
+    await this.d.statusPage?.()?.moved(tx, c, at);
   }
 
   /** Approve or reject (with a reason), through the approval workflow: the first decision that completes the quorum, or the first rejection, decides. */

@@ -1,6 +1,10 @@
-// What incidents need from paging, declared here and provided by the paging module under
-// INCIDENT_PAGING (see Kernel.link): without paging composed, incidents page nobody.
-import type { Form } from '../card.js';
+// What incidents need from other domains, declared here and provided by their modules (see
+// Kernel.link): paging under INCIDENT_PAGING (without it, incidents page nobody), changes and
+// change events for "what changed?", and the status page under INCIDENT_STATUS_PAGE (without it,
+// /incident publish says there is no status page).
+import type { Form, Reply } from '../card.js';
+import type { Ctx } from '../context.js';
+import type { Outcome } from '../errors.js';
 import { linkKey } from '../module.js';
 import { IncidentOps } from './ops.js';
 import type { ActorRef, Platform, Tx } from '../ports.js';
@@ -60,3 +64,28 @@ export const DECLARE_INCIDENT = IncidentOps.declare;
 /** The declare form, opened filled by another domain's button (an alert group's title and service). */
 export const INCIDENT_DECLARE_FORM =
   linkKey<(initial: { title?: string; service?: string }) => Form>('incidents.declare_form');
+
+/** The status page (provided by its module): publishing an incident, public updates, following its status. */
+export const INCIDENT_STATUS_PAGE = linkKey<IncidentStatusPage>('incidents.status_page');
+
+/** An incident as the status page sees it (nothing of the war room but who holds which role). */
+export interface IncidentFacts {
+  number: number;
+  title: string;
+  severity: string;
+  /** investigating | identified | monitoring | resolved | declined | cancelled */
+  status: string;
+  serviceId: string | null;
+  declaredBy: string;
+  /** role → person id */
+  roles: Record<string, string>;
+}
+
+export interface IncidentStatusPage {
+  /** The form that publishes the incident (public title, components and their status, first message). */
+  publishForm(ctx: Ctx, i: IncidentFacts): Promise<Outcome<Reply>>;
+  /** A public update of the published incident. */
+  publicUpdate(ctx: Ctx, i: IncidentFacts, text: string): Promise<Outcome<Reply>>;
+  /** In the incident's transaction: its status moved, and its public incident follows (resolving restores its components). */
+  moved(tx: Tx, i: IncidentFacts, actor: ActorRef, who: { id: string; name: string } | null, at: Date): Promise<void>;
+}

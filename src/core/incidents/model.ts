@@ -51,7 +51,18 @@ export interface Incident {
 }
 
 export type TimelineKind =
-  'declared' | 'status' | 'severity' | 'role' | 'update' | 'pinned' | 'resolved' | 'war_room' | 'page' | 'change';
+  | 'declared'
+  | 'status'
+  | 'severity'
+  | 'role'
+  | 'update'
+  | 'pinned'
+  | 'resolved'
+  | 'war_room'
+  | 'page'
+  | 'change'
+  /** What was published on the status page. */
+  | 'public';
 
 export interface TimelineEntry {
   id: number;
@@ -75,6 +86,17 @@ export interface IncidentMessage {
 }
 
 export const ref = (i: { number: number }) => `INC-${i.number}`;
+
+/** What the status page may know of an incident (see links.ts). */
+export const facts = (i: Incident): import('./links.js').IncidentFacts => ({
+  number: i.number,
+  title: i.title,
+  severity: i.severity,
+  status: i.status,
+  serviceId: i.serviceId,
+  declaredBy: i.declaredBy,
+  roles: i.roles,
+});
 
 /** Lowercase, ASCII letters/digits/dashes, no leading/trailing/double dashes. */
 export function slugify(s: string, max = 40): string {

@@ -6,30 +6,50 @@ import { ok } from '../errors.js';
 import { build, invalid, subcommand, tokenize } from '../grammar.js';
 import { type FormReopen, onForm, run, provide, type StewardModule } from '../module.js';
 import { IncidentOps } from './ops.js';
-import { INCIDENT_CHANGE_EVENTS, INCIDENT_CHANGES, INCIDENT_DECLARE_FORM, INCIDENT_PAGING } from './links.js';
+import {
+  INCIDENT_CHANGE_EVENTS,
+  INCIDENT_CHANGES,
+  INCIDENT_DECLARE_FORM,
+  INCIDENT_PAGING,
+  INCIDENT_STATUS_PAGE,
+} from './links.js';
 import { CHANGE_INCIDENTS, type ChangeIncidents } from '../changes/links.js';
 import { PAGING_INCIDENTS, type PagingIncidents } from '../paging/links.js';
+import { STATUS_INCIDENTS, type StatusIncidents } from '../status/links.js';
 import { incidentEffects } from './effects.js';
 import { DeclareForm, ResolveForm, RoleForm, SeverityForm, StatusForm, declareForm } from './forms.js';
 import { incidentHelp } from './help.js';
 import { IncidentQueries } from './queries.js';
 import { type IncidentFormName, IncidentService } from './service.js';
-import { isOpen, SETTABLE_STATUSES } from './model.js';
+import { facts, isOpen, SETTABLE_STATUSES } from './model.js';
 import type { Tx } from '../ports.js';
 
 const USAGE =
-  '/incident declare [title] · update <text> · status <status> [text] · severity <SEV> · role <role> <@user> · resolve [summary] · list · timeline · postmortem · stats [30d] · help';
+  '/incident declare [title] · update [--public] <text> · status <status> [text] · severity <SEV> · role <role> <@user> · resolve [summary] · publish · list · timeline · postmortem · stats [30d] · help';
 
-/** `/incident <sub> [INC-n] …`: free text keeps its spacing; INC-n is optional where the war room implies it. */
+const PUBLIC_FLAG = /^--public\b\s*/i;
+
+/**
+ * `/incident <sub> [INC-n] …`: free text keeps its spacing; INC-n is optional where the war room
+ * implies it. `update --public` (before or after INC-n) makes the update a public one.
+ */
 function parse(line: string) {
   const { sub, rest: after } = subcommand(line);
   let rest = after;
   let incident: number | undefined;
+  let isPublic = false;
+  const flag = () => {
+    if (sub !== 'update' || !PUBLIC_FLAG.test(rest)) return;
+    isPublic = true;
+    rest = rest.replace(PUBLIC_FLAG, '');
+  };
+  flag();
   const inc = /^INC-(\d+)\b\s*(.*)$/is.exec(rest);
   if (inc) {
     incident = Number(inc[1]);
     rest = inc[2]!;
   }
+  flag();
   const words = tokenize(rest);
   const label = `/incident ${sub}`;
   const opt = (v: string) => (v.trim() ? v.trim() : undefined);
@@ -41,10 +61,20 @@ function parse(line: string) {
       if (!rest.trim())
         return invalid(
           'COMMAND.INVALID',
-          '/incident update needs the text of the update.',
-          'Example: /incident update Rolled back the deploy; error rate falling',
+          `/incident update${isPublic ? ' --public' : ''} needs the text of the update.`,
+          isPublic
+            ? 'Example: /incident update --public We have found the cause and are rolling out a fix.'
+            : 'Example: /incident update Rolled back the deploy; error rate falling',
         );
-      return build(O.update, { incident, text: rest.trim() }, label, USAGE);
+      return build(O.update, { incident, text: rest.trim(), public: isPublic }, label, USAGE);
+    case 'publish':
+      if (rest.trim())
+        return invalid(
+          'COMMAND.INVALID',
+          '/incident publish takes only the incident, e.g. /incident publish INC-7; the form asks for the rest.',
+          `Usage: ${USAGE}`,
+        );
+      return build(O.publish, { incident }, label, USAGE);
     case 'status': {
       const [status = '', ...more] = rest.trim().split(/\s+/);
       return build(
@@ -108,7 +138,7 @@ export const incidentsModule: StewardModule = {
       description: 'Incidents: declare, run the war room, resolve, postmortem',
       usage: USAGE,
       slackHint:
-        'declare [title] | update <text> | role <role> <@user> | resolve [summary] | list | timeline | postmortem | stats [30d]',
+        'declare [title] | update [--public] <text> | role <role> <@user> | resolve [summary] | publish | list | timeline | postmortem | stats [30d]',
       parse,
       options: [
         {
@@ -140,7 +170,19 @@ export const incidentsModule: StewardModule = {
               freeText: true,
             },
             ref,
+            {
+              type: 'boolean',
+              name: 'public',
+              description: 'Post it on the public status page (the incident must be published)',
+              required: false,
+            },
           ],
+        },
+        {
+          type: 'subcommand',
+          name: 'publish',
+          description: 'Publish the incident on the status page (opens the form)',
+          options: [ref],
         },
         {
           type: 'subcommand',
@@ -254,6 +296,7 @@ export const incidentsModule: StewardModule = {
       kick: k.kick,
       platforms: k.platforms,
       paging: () => k.link(INCIDENT_PAGING),
+      statusPage: () => k.link(INCIDENT_STATUS_PAGE),
     });
     const q = new IncidentQueries(k.store, k.dir, inc);
     const O = IncidentOps;
@@ -266,7 +309,7 @@ export const incidentsModule: StewardModule = {
       };
     /** A line another domain writes on an incident's timeline (once per dedupe key). */
     const timelineNote =
-      (kind: 'page' | 'change') =>
+      (kind: 'page' | 'change' | 'public') =>
       async (
         tx: Tx,
         n: number,
@@ -308,10 +351,20 @@ export const incidentsModule: StewardModule = {
       },
       note: timelineNote('change'),
     };
+    const forStatusPage: StatusIncidents = {
+      find: async (tx, n) => {
+        const i = await tx.incidents.byNumber(n);
+        return i ? facts(i) : null;
+      },
+      note: (tx, n, text, at, who) => timelineNote('public')(tx, n, text, at, who),
+    };
     return {
       operations: [
         run(O.declare, (c, a) => inc.openDeclareForm(c, a.title)),
-        run(O.update, (c, a) => inc.update(c, a.incident, a.text)),
+        run(O.update, (c, a) =>
+          a.public ? inc.publicUpdate(c, a.incident, a.text) : inc.update(c, a.incident, a.text),
+        ),
+        run(O.publish, (c, a) => inc.publish(c, a.incident)),
         run(O.status, (c, a) => inc.setStatus(c, a.incident, a.status, a.text)),
         run(O.severity, (c, a) => inc.setSeverity(c, a.incident, a.severity)),
         run(O.role, (c, a) => inc.assignRole(c, a.incident, a.role, a.user)),
@@ -357,6 +410,7 @@ export const incidentsModule: StewardModule = {
       provides: [
         provide(PAGING_INCIDENTS, forIncident),
         provide(CHANGE_INCIDENTS, forChanges),
+        provide(STATUS_INCIDENTS, forStatusPage),
         provide(INCIDENT_DECLARE_FORM, (initial) =>
           declareForm(k.dir(), {
             title: initial.title?.slice(0, 100),

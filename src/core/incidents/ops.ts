@@ -9,7 +9,14 @@ const incidentRequired = numberRef('INC');
 
 export const IncidentOps = {
   declare: operation('incident.declare', z.object({ title: z.string().trim().max(100).optional() }), 'member'),
-  update: operation('incident.update', z.object({ incident, text: text(2000) }), 'member'),
+  /** `--public`: a public update on the status page instead of an update in the war room. */
+  update: operation(
+    'incident.update',
+    z.object({ incident, text: text(2000), public: z.boolean().default(false) }),
+    'member',
+  ),
+  /** Opens the status page's publish form. */
+  publish: operation('incident.publish', z.object({ incident }), 'member'),
   status: operation(
     'incident.status',
     z.object({ incident, status: z.enum(SETTABLE_STATUSES), text: text(2000).optional() }),

@@ -11,10 +11,10 @@ import { enqueue } from '../outbox/effects.js';
 import { Announce, Postmortem, Refresh, RoleDm, Update, WarRoomCreate } from './kinds.js';
 import type { Initial } from '../forms/values.js';
 import { type DeclareValues, declareForm, resolveForm, roleForm, severityForm, statusForm } from './forms.js';
-import { type Incident, type IncidentStatus, type TimelineKind, isOpen, ref, roleGuide } from './model.js';
+import { type Incident, type IncidentStatus, type TimelineKind, facts, isOpen, ref, roleGuide } from './model.js';
 import type { IncidentPatch } from './ports.js';
 import { resolvePerson } from '../people/resolve.js';
-import type { IncidentPaging } from './links.js';
+import type { IncidentPaging, IncidentStatusPage } from './links.js';
 import { type IncidentAction, mayAct, refuse } from './permissions.js';
 
 export interface IncidentDeps {
@@ -27,7 +27,11 @@ export interface IncidentDeps {
   platforms: () => Platform[];
   /** Opens the page when the declare form asks to page the on-call (absent: paging is not composed). */
   paging: () => IncidentPaging | undefined;
+  /** The public status page (absent: not composed). */
+  statusPage: () => IncidentStatusPage | undefined;
 }
+
+const NO_STATUS_PAGE = fail('STATUS.NOT_CONFIGURED', 'This Steward has no status page.');
 
 export type IncidentFormName = 'status' | 'severity' | 'role' | 'resolve';
 
@@ -236,6 +240,25 @@ export class IncidentService {
         },
       };
     });
+  }
+
+  /** `/incident publish`: the status page's publish form for an open incident. */
+  async publish(ctx: Ctx, number: number | undefined): Promise<Outcome<Reply>> {
+    const page = this.d.statusPage();
+    if (!page) return NO_STATUS_PAGE;
+    const found = await this.find(ctx, number);
+    if (!found.ok) return found;
+    if (!isOpen(found.value.status)) return this.closed(found.value);
+    return page.publishForm(ctx, facts(found.value));
+  }
+
+  /** `/incident update --public`: an update on the status page (the status page decides who may). */
+  async publicUpdate(ctx: Ctx, number: number | undefined, text: string): Promise<Outcome<Reply>> {
+    const page = this.d.statusPage();
+    if (!page) return NO_STATUS_PAGE;
+    const found = await this.find(ctx, number);
+    if (!found.ok) return found;
+    return page.publicUpdate(ctx, facts(found.value), text);
   }
 
   setStatus(
@@ -481,6 +504,11 @@ export class IncidentService {
         );
         await enqueue(tx.outbox, Refresh, `refresh:${next.number}:${next.version}`, { incident: next.number }, ctx.now);
         await decision.effects?.(next, tx, ctx.now);
+        // A published incident's public status follows (resolving it restores its components).
+        if (next.status !== current.status)
+          await this.d
+            .statusPage()
+            ?.moved(tx, facts(next), ctx.actor.ref, { id: person.id, name: person.name }, ctx.now);
         return next;
       });
       if (result === 'duplicate')

@@ -11,6 +11,7 @@ import { oncallPolicy } from '../oncall/policy-section.js';
 import { pagingPolicy } from '../paging/policy-section.js';
 import { patchesPolicy, riskExceptions } from '../patches/policy-section.js';
 import { alertsPolicy } from '../alerts/policy-section.js';
+import { statusPagePolicy } from '../status/policy-section.js';
 import { channels, slackUserId, slug, snowflake, timezone } from '../policy-kit.js';
 
 export { duration, slug, timezone } from '../policy-kit.js';
@@ -118,6 +119,7 @@ export const policySchema = z
     ...changesPolicy,
     ...patchesPolicy,
     ...alertsPolicy,
+    ...statusPagePolicy,
   })
   .strict()
   .describe('Steward organisation policy');
