@@ -6,7 +6,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { loadPolicyFile } from '../../src/config/policy.js';
 import { STATUS_SERVICE } from '../../src/core/status/links.js';
-import { CHECK_MS } from '../../src/core/status/web/site.js';
+import { CHECK_MS, StatusSite } from '../../src/core/status/web/site.js';
 import { Steward } from '../../src/core/steward.js';
 import { STANDARD_MODULES } from '../../src/modules.js';
 import { openStore } from '../../src/store/index.js';
@@ -89,5 +89,25 @@ await forEachDialect('status page cache', ({ createDatabase }) => {
     await clock.advance(1_000);
     const next = await page();
     expect(next).toContain('<h3><time datetime="2025-03-04T00:00:00.000+01:00">Mar 4, 2025</time></h3>');
+  });
+  it('paths that do not exist are answered 404 and not kept: the cache holds the site’s own pages, whatever is asked', async () => {
+    const db = await createDatabase();
+    cleanup.push(() => db.drop());
+    const clock = new ManualClock('2025-03-03T09:00:00Z');
+    const store = await openStore({ url: db.url, migrate: true });
+    cleanup.push(() => store.close());
+    const steward = new Steward({ store, clock, policy: loadPolicyFile(STATUS_POLICY), modules: STANDARD_MODULES });
+    cleanup.push(() => steward.outbox.stop());
+    const site = steward.site('status') as StatusSite;
+    const get = (path: string) => site.serve({ method: 'GET', path, base: '/status', header: () => undefined });
+    expect((await get('/')).status).toBe(200);
+    expect((await get('/api/v2/summary.json')).status).toBe(200);
+    const kept = site.cachedAnswers;
+    expect(kept).toBe(2);
+    for (let i = 0; i < 300; i++) {
+      expect((await get(`/incidents/${String(i).padStart(12, '0')}`)).status).toBe(404);
+      expect((await get(`/x${i}`)).status).toBe(404);
+    }
+    expect(site.cachedAnswers).toBe(kept);
   });
 });

@@ -105,9 +105,16 @@ export class StatusSite implements SiteRuntime {
     let r = entry.rendered.get(key);
     if (!r) {
       r = this.render(entry.snapshot, path, req.base);
-      entry.rendered.set(key, r);
+      // Anyone may ask for any path: only what exists is kept (a miss is drawn again), so the cache
+      // holds at most the site's own pages, whatever is asked.
+      if (r.status === 200) entry.rendered.set(key, r);
     }
     return this.conditional(req, r);
+  }
+
+  /** How many answers the current picture holds (for tests and metrics). */
+  get cachedAnswers(): number {
+    return this.cache?.rendered.size ?? 0;
   }
 
   /** The cached picture when it may be served without reading the version, else undefined. */
