@@ -42,10 +42,11 @@ export async function openStore({ url, migrate = false, auditKey }: OpenStoreOpt
 }
 
 /**
- * Applies pending migrations to the database at `url`; returns the names applied.
- * The schema engine runs in a worker thread: its memory goes away with the worker.
+ * Applies pending migrations to the database at `url` (with `upTo`, only up to that migration);
+ * returns the names applied. The schema engine runs in a worker thread: its memory goes away
+ * with the worker.
  */
-export async function migrateDatabase(url: string): Promise<string[]> {
+export async function migrateDatabase(url: string, opts: { upTo?: string } = {}): Promise<string[]> {
   const here = fileURLToPath(import.meta.url);
   const ext = extname(here);
   const entry = new URL(`./migrate-worker${ext}`, import.meta.url);
@@ -54,9 +55,9 @@ export async function migrateDatabase(url: string): Promise<string[]> {
     ext === '.ts'
       ? new Worker(
           `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`,
-          { eval: true, workerData: { url } },
+          { eval: true, workerData: { url, upTo: opts.upTo } },
         )
-      : new Worker(entry, { workerData: { url } });
+      : new Worker(entry, { workerData: { url, upTo: opts.upTo } });
   try {
     const [result] = (await once(worker, 'message')) as [
       { ok: true; applied: string[] } | { ok: false; message: string },
