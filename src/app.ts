@@ -3,7 +3,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { DestinationStream } from 'pino';
 import type { Settings } from './config/env.js';
-import { secretsOf } from './config/env.js';
+import { namedSecretsOf, secretsOf } from './config/env.js';
 import { loadPolicyFile, PolicyError } from './config/policy.js';
 import { systemClock, type Clock } from './core/ports.js';
 import { Steward } from './core/steward.js';
@@ -31,6 +31,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { CalendarScheduler } from './scheduler/calendar.js';
 import { auditVerifyJob, outboxJob } from './scheduler/jobs.js';
 import { openStore } from './store/index.js';
+import { stewardVersion } from './store/backup/backup.js';
 import { AuditHeadFile } from './store/audit-head-file.js';
 import { markAuditKeyEnabled } from './core/audit/audit.js';
 
@@ -68,7 +69,12 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const metrics = new Metrics();
 
   const policy = loadPolicyFile(settings.policyFile);
-  const store = await openStore({ url: settings.databaseUrl, migrate: true, auditKey: settings.auditKey }).catch(
+  const store = await openStore({
+    url: settings.databaseUrl,
+    migrate: true,
+    auditKey: settings.auditKey,
+    backup: { recipients: settings.backupRecipients, secrets: namedSecretsOf(settings), steward: stewardVersion() },
+  }).catch(
     (err) => {
       metrics.dbErrors.inc({ operation: 'open' });
       throw err;
@@ -90,6 +96,9 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       onStepFired: (step, firedAt) =>
         metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
       onStepFailed: (step) => metrics.stepsFailed.inc({ kind: step.kind }),
+      onBackup: (r) => {
+        if (r.ok) metrics.backupLastSuccess.set(r.at.getTime() / 1000);
+      },
     },
   });
   const { changed } = await steward.applyPolicy();

@@ -76,6 +76,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly backupLastSuccess = new Gauge({
+    name: 'steward_backup_last_success_timestamp_seconds',
+    help: 'When the last scheduled backup was written (Unix time; 0 until one is known): alert when it is older than the schedule allows',
+    registers: [this.registry],
+  });
+
   readonly operations = new Counter({
     name: 'steward_operations_total',
     help: 'Operations run, whichever way they came in (entry: slack, discord, console, http, cli, job), by outcome (ok, or the error code, HTTP status or exit code that refused them)',

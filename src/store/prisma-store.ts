@@ -20,6 +20,8 @@ import { PrismaFindingRepo } from './findings.js';
 import { PrismaAlertRepo } from './alerts.js';
 import { PrismaPatchDigestRepo } from './patch-digests.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
+import type { BackupWriter } from '../core/lifecycle/ports.js';
+import { PrismaRetentionRepo } from './retention.js';
 
 /** The repositories bound to one transaction client of `dialect` (`auditKey`: STEWARD_AUDIT_KEY). */
 export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx & { audit: PrismaAuditRepo } {
@@ -38,6 +40,7 @@ export function txRepos(tx: TxClient, dialect: Dialect, auditKey?: string): Tx &
     exceptions: new PrismaExceptionRepo(tx),
     digests: new PrismaPatchDigestRepo(tx),
     alerts: new PrismaAlertRepo(tx),
+    retention: new PrismaRetentionRepo(tx),
   };
 }
 
@@ -75,6 +78,8 @@ export class PrismaStore implements Store {
     private readonly db: Db,
     readonly dialect: Dialect,
     private readonly auditKey?: string,
+    /** Scheduled backups of this database (src/store/backup). */
+    readonly backups?: BackupWriter,
   ) {
     this.writeConcurrency = dialect === 'sqlite' ? 1 : 8;
     const run = this.#outsideTransaction.bind(this);

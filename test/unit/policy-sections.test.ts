@@ -22,6 +22,8 @@ describe('policy sections', () => {
       'changes:changes',
       'patches:patches',
       'alerts:alerts',
+      'lifecycle:backup',
+      'lifecycle:retention',
     ]);
     for (const d of declared) expect(shape[d.key], `${d.module} declares ${d.key}`).toBe(d.schema);
   });

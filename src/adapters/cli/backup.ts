@@ -6,20 +6,14 @@ import { namedSecretsOf, type Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
 import { formatHead } from '../../core/audit/audit.js';
 import { parseIdentities } from '../../store/backup/age-file.js';
-import { writeBackup } from '../../store/backup/backup.js';
+import { stewardVersion, writeBackup } from '../../store/backup/backup.js';
 import { drillBackup, restoreAndCheck, type CheckedRestore } from '../../store/backup/drill.js';
 import { BackupError } from '../../store/backup/errors.js';
-import { dialectOf, projectRoot } from '../../store/dialect.js';
+import { dialectOf } from '../../store/dialect.js';
 import { migrateDatabase } from '../../store/index.js';
 import { type CliCommand, type CliIO, options } from './options.js';
 
 const migrate = (url: string, upTo?: string) => migrateDatabase(url, { upTo });
-
-/** This Steward's version (package.json), recorded in every backup. */
-export function stewardVersion(): string {
-  const pkg = JSON.parse(readFileSync(`${projectRoot()}/package.json`, 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
 
 /** STEWARD_BACKUP_RECIPIENTS, else the policy's backup.recipients. */
 export function backupRecipients(settings: Settings): readonly string[] {
