@@ -2,7 +2,8 @@
 // encrypted backup into the folder and keeps the newest `keep`; success is recorded (setting
 // `backup.last_success`, audit `backup.written`) and reported through the hooks (the metric); a
 // failure is recorded (`backup.failed`) and told to the operators' channel. A watch tells them
-// too when an occurrence has no backup `grace` after its time (nobody ran it, or it still runs).
+// too when an occurrence has had no backup `grace` after its time and no replica took it up
+// (Steward was down, or its scheduler stuck).
 import { inChannel, txt, type Card } from '../card.js';
 import { gatewayOf, type ChatGateway } from '../chat/gateway.js';
 import type { Directory } from '../directory.js';
@@ -138,6 +139,9 @@ export class BackupService {
       new Date(now.getTime() - parseDuration(schedule.grace)),
     );
     if (!due || due < this.since) return;
+    // Claimed by a replica: it ran (a failure was told then) or still runs.
+    const claimed = await this.d.store.jobRuns.latest(BACKUP_JOB);
+    if (claimed && claimed >= due) return;
     const last = await this.last();
     if (last && new Date(last.at) >= due) return;
     const told = await this.d.store.transaction(async (tx) => {
