@@ -74,12 +74,10 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
     migrate: true,
     auditKey: settings.auditKey,
     backup: { recipients: settings.backupRecipients, secrets: namedSecretsOf(settings), steward: stewardVersion() },
-  }).catch(
-    (err) => {
-      metrics.dbErrors.inc({ operation: 'open' });
-      throw err;
-    },
-  );
+  }).catch((err) => {
+    metrics.dbErrors.inc({ operation: 'open' });
+    throw err;
+  });
   // The reloader reads the file and swaps the policy into this Steward (SIGHUP, POST /api/v1/policy/reload).
   let reloadPolicy: RunningSteward['reloadPolicy'] = () => Promise.reject(new Error('not started'));
   const steward = new Steward({

@@ -11,12 +11,7 @@ const DONE_PHASES = ['completed', 'rolled_back', 'cancelled'];
 const REFUSED = ['rejected', 'expired'];
 const breachKey = (findingId: number) => `finding:${findingId}:breach`;
 
-function scanOf<R>(
-  rows: R[],
-  limit: number,
-  key: (r: R) => number | string,
-  held: (r: R) => boolean,
-): DisposalScan {
+function scanOf<R>(rows: R[], limit: number, key: (r: R) => number | string, held: (r: R) => boolean): DisposalScan {
   const ids: (number | string)[] = [];
   let kept = 0;
   for (const r of rows) {
@@ -46,11 +41,20 @@ export class PrismaRetentionRepo implements RetentionRepo {
           select: { incidentNumber: true },
         });
         const changes = await db.change.findMany({
-          where: { incidentNumber: { in: numbers }, phase: { in: ['requested', 'in_progress'] }, approval: { notIn: REFUSED } },
+          where: {
+            incidentNumber: { in: numbers },
+            phase: { in: ['requested', 'in_progress'] },
+            approval: { notIn: REFUSED },
+          },
           select: { incidentNumber: true },
         });
         const held = new Set([...pages, ...changes].map((x) => x.incidentNumber));
-        return scanOf(rows, limit, (r) => r.id, (r) => held.has(r.number));
+        return scanOf(
+          rows,
+          limit,
+          (r) => r.id,
+          (r) => held.has(r.number),
+        );
       }
       case 'changes': {
         const rows = await db.change.findMany({
@@ -63,7 +67,12 @@ export class PrismaRetentionRepo implements RetentionRepo {
           take: limit,
           select: { id: true },
         });
-        return scanOf(rows, limit, (r) => r.id, () => false);
+        return scanOf(
+          rows,
+          limit,
+          (r) => r.id,
+          () => false,
+        );
       }
       case 'alerts': {
         const rows = await db.alertGroup.findMany({
@@ -126,7 +135,10 @@ export class PrismaRetentionRepo implements RetentionRepo {
         });
         const openFindings = new Set(
           (
-            await db.finding.findMany({ where: { id: { in: breached }, state: { not: 'fixed' } }, select: { id: true } })
+            await db.finding.findMany({
+              where: { id: { in: breached }, state: { not: 'fixed' } },
+              select: { id: true },
+            })
           ).map((f) => breachKey(f.id)),
         );
         return scanOf(
@@ -154,7 +166,12 @@ export class PrismaRetentionRepo implements RetentionRepo {
             })
           ).map((p) => p.key),
         );
-        return scanOf(rows, limit, (r) => r.id, (r) => paging.has(breachKey(r.id)));
+        return scanOf(
+          rows,
+          limit,
+          (r) => r.id,
+          (r) => paging.has(breachKey(r.id)),
+        );
       }
       case 'drafts': {
         const rows = await db.formDraft.findMany({
@@ -163,7 +180,12 @@ export class PrismaRetentionRepo implements RetentionRepo {
           take: limit,
           select: { nonce: true },
         });
-        return scanOf(rows, limit, (r) => r.nonce, () => false);
+        return scanOf(
+          rows,
+          limit,
+          (r) => r.nonce,
+          () => false,
+        );
       }
     }
   }

@@ -130,107 +130,119 @@ await describePg('backup while writing on SQLite → restore on PostgreSQL → b
     for (const d of dbs) await d.drop();
   });
 
-  it('restores a state that existed, verifies, counts match, and round-trips identically', { timeout: 180_000 }, async () => {
-    const source = createSqliteDatabase();
-    dbs.push(source);
-    const store = await openStore({ url: source.url, migrate: true });
-    await seed(store, 20_000);
-    const seeded = await tableDigests(source.url);
+  it(
+    'restores a state that existed, verifies, counts match, and round-trips identically',
+    { timeout: 180_000 },
+    async () => {
+      const source = createSqliteDatabase();
+      dbs.push(source);
+      const store = await openStore({ url: source.url, migrate: true });
+      await seed(store, 20_000);
+      const seeded = await tableDigests(source.url);
 
-    const w = writer(store);
-    while (w.count < 20) await new Promise((r) => setTimeout(r, 5));
-    const file = path.join(key.dir, 'live.age');
-    const before = w.count;
-    const backup = await runCli(['backup', '--out', file], env(source.url, key));
-    const after = w.count;
-    // Writes went on after the backup process had ended too.
-    while (w.count < after + 20) await new Promise((r) => setTimeout(r, 5));
-    await w.stop();
-    await store.close();
-    expect(backup.stderr).toBe('');
-    expect(backup.code).toBe(0);
-    expect(backup.stdout).toMatch(/^backup written: .*live\.age \(\d+ bytes, \d+ rows in \d+ tables, sqlite at schema \d{14}_\w+/);
-    expect(after - before, 'writes while the backup ran').toBeGreaterThan(20);
-    // Written in one piece: nothing left beside it, only its owner may read it, never in clear.
-    expect(readdirSync(key.dir).filter((f) => f.includes('partial'))).toEqual([]);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file).subarray(0, 22).toString()).toBe('age-encryption.org/v1\n');
-    expect(readFileSync(file).includes('steward-backup')).toBe(false);
+      const w = writer(store);
+      while (w.count < 20) await new Promise((r) => setTimeout(r, 5));
+      const file = path.join(key.dir, 'live.age');
+      const before = w.count;
+      const backup = await runCli(['backup', '--out', file], env(source.url, key));
+      const after = w.count;
+      // Writes went on after the backup process had ended too.
+      while (w.count < after + 20) await new Promise((r) => setTimeout(r, 5));
+      await w.stop();
+      await store.close();
+      expect(backup.stderr).toBe('');
+      expect(backup.code).toBe(0);
+      expect(backup.stdout).toMatch(
+        /^backup written: .*live\.age \(\d+ bytes, \d+ rows in \d+ tables, sqlite at schema \d{14}_\w+/,
+      );
+      expect(after - before, 'writes while the backup ran').toBeGreaterThan(20);
+      // Written in one piece: nothing left beside it, only its owner may read it, never in clear.
+      expect(readdirSync(key.dir).filter((f) => f.includes('partial'))).toEqual([]);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file).subarray(0, 22).toString()).toBe('age-encryption.org/v1\n');
+      expect(readFileSync(file).includes('steward-backup')).toBe(false);
 
-    // Restored into a PostgreSQL database without tables: migrated, loaded, verified, counted.
-    const pg = await createPgDatabase({ empty: true });
-    dbs.push(pg);
-    const restore = await runCli(['restore', file, '--identity', key.file], env(pg.url, key));
-    expect(restore.stderr).toBe('');
-    expect(restore.code).toBe(0);
-    expect(restore.stdout).toContain('into postgresql:');
-    expect(restore.stdout).toContain("every count matches the backup's manifest");
-    expect(restore.stdout).toMatch(/audit log intact: \d+ entries verified; head \d+:[0-9a-f]{64}/);
+      // Restored into a PostgreSQL database without tables: migrated, loaded, verified, counted.
+      const pg = await createPgDatabase({ empty: true });
+      dbs.push(pg);
+      const restore = await runCli(['restore', file, '--identity', key.file], env(pg.url, key));
+      expect(restore.stderr).toBe('');
+      expect(restore.code).toBe(0);
+      expect(restore.stdout).toContain('into postgresql:');
+      expect(restore.stdout).toContain("every count matches the backup's manifest");
+      expect(restore.stdout).toMatch(/audit log intact: \d+ entries verified; head \d+:[0-9a-f]{64}/);
 
-    // A state that existed: the counter, the keys and the entries of the writer agree, the audit
-    // head names the last entry, and the snapshot fell while the backup process ran.
-    const w1 = await writes(pg.url);
-    expect(w1.keys).toBe(w1.counter);
-    expect(w1.entries).toBe(w1.counter);
-    expect(w1.head?.seq).toBe(w1.audit);
-    expect(w1.counter).toBeGreaterThanOrEqual(before);
-    expect(w1.counter).toBeLessThanOrEqual(after);
-    // What the writer did not touch is exactly as it was.
-    const restored = await tableDigests(pg.url);
-    for (const t of ['finding', 'finding_event', 'finding_import', 'finding_service'])
-      expect(restored[t], t).toBe(seeded[t]);
+      // A state that existed: the counter, the keys and the entries of the writer agree, the audit
+      // head names the last entry, and the snapshot fell while the backup process ran.
+      const w1 = await writes(pg.url);
+      expect(w1.keys).toBe(w1.counter);
+      expect(w1.entries).toBe(w1.counter);
+      expect(w1.head?.seq).toBe(w1.audit);
+      expect(w1.counter).toBeGreaterThanOrEqual(before);
+      expect(w1.counter).toBeLessThanOrEqual(after);
+      // What the writer did not touch is exactly as it was.
+      const restored = await tableDigests(pg.url);
+      for (const t of ['finding', 'finding_event', 'finding_import', 'finding_service'])
+        expect(restored[t], t).toBe(seeded[t]);
 
-    // And back: PostgreSQL → SQLite (a migrated, empty database), identical table by table.
-    const file2 = path.join(key.dir, 'from-pg.age');
-    const backup2 = await runCli(['backup', '--out', file2], env(pg.url, key));
-    expect(backup2.code).toBe(0);
-    expect(backup2.stdout).toContain('postgresql at schema');
-    const back = createSqliteDatabase();
-    dbs.push(back);
-    const restore2 = await runCli(['restore', file2, '--identity', key.file], env(back.url, key));
-    expect(restore2.stderr).toBe('');
-    expect(restore2.code).toBe(0);
-    expect(restore2.stdout).toContain('into sqlite:');
-    expect(await tableDigests(back.url)).toEqual(restored);
-    expect(await writes(back.url)).toEqual(w1);
+      // And back: PostgreSQL → SQLite (a migrated, empty database), identical table by table.
+      const file2 = path.join(key.dir, 'from-pg.age');
+      const backup2 = await runCli(['backup', '--out', file2], env(pg.url, key));
+      expect(backup2.code).toBe(0);
+      expect(backup2.stdout).toContain('postgresql at schema');
+      const back = createSqliteDatabase();
+      dbs.push(back);
+      const restore2 = await runCli(['restore', file2, '--identity', key.file], env(back.url, key));
+      expect(restore2.stderr).toBe('');
+      expect(restore2.code).toBe(0);
+      expect(restore2.stdout).toContain('into sqlite:');
+      expect(await tableDigests(back.url)).toEqual(restored);
+      expect(await writes(back.url)).toEqual(w1);
 
-    // Ids go on after the restored ones (the autoincrement counters were restored), on both.
-    for (const url of [pg.url, back.url]) {
-      const maxBefore = await maxId(url, 'finding_import');
-      const s = await openStore({ url });
-      try {
-        await seed(s, 10);
-      } finally {
-        await s.close();
+      // Ids go on after the restored ones (the autoincrement counters were restored), on both.
+      for (const url of [pg.url, back.url]) {
+        const maxBefore = await maxId(url, 'finding_import');
+        const s = await openStore({ url });
+        try {
+          await seed(s, 10);
+        } finally {
+          await s.close();
+        }
+        expect(await maxId(url, 'finding_import')).toBe(maxBefore + 2);
       }
-      expect(await maxId(url, 'finding_import')).toBe(maxBefore + 2);
-    }
-  });
+    },
+  );
 
-  it('a restore drill restores into a temporary database, verifies and counts, and touches nothing else', { timeout: 120_000 }, async () => {
-    const source = createSqliteDatabase();
-    dbs.push(source);
-    const store = await openStore({ url: source.url, migrate: true });
-    await seed(store, 500);
-    await store.close();
-    const file = path.join(key.dir, 'drill.age');
-    expect((await runCli(['backup', '--out', file], env(source.url, key))).code).toBe(0);
-    const before = await tableDigests(source.url);
-    const files = readdirSync(path.dirname(source.url.slice('file:'.length)));
+  it(
+    'a restore drill restores into a temporary database, verifies and counts, and touches nothing else',
+    { timeout: 120_000 },
+    async () => {
+      const source = createSqliteDatabase();
+      dbs.push(source);
+      const store = await openStore({ url: source.url, migrate: true });
+      await seed(store, 500);
+      await store.close();
+      const file = path.join(key.dir, 'drill.age');
+      expect((await runCli(['backup', '--out', file], env(source.url, key))).code).toBe(0);
+      const before = await tableDigests(source.url);
+      const files = readdirSync(path.dirname(source.url.slice('file:'.length)));
 
-    for (const target of [source.url, (await createPgDatabase()).url]) {
-      const drill = await runCli(['backup', 'verify', file, '--identity', key.file], env(target, key));
-      expect(drill.stderr).toBe('');
-      expect(drill.code).toBe(0);
-      expect(drill.stdout).toMatch(/^restore drill of .*drill\.age \(made .* from sqlite at schema \d{14}_\w+ by Steward [\d.]+\) in a temporary (sqlite|postgresql) database:/);
-      expect(drill.stdout).toMatch(/finding\s+500\n/);
-      expect(drill.stdout).toContain("every count matches the backup's manifest");
-      expect(drill.stdout).toMatch(/audit log intact: 2 entries verified/);
-    }
-    // The database it ran next to is unchanged, and the temporary one is gone.
-    expect(await tableDigests(source.url)).toEqual(before);
-    expect(readdirSync(path.dirname(source.url.slice('file:'.length)))).toEqual(files);
-  });
+      for (const target of [source.url, (await createPgDatabase()).url]) {
+        const drill = await runCli(['backup', 'verify', file, '--identity', key.file], env(target, key));
+        expect(drill.stderr).toBe('');
+        expect(drill.code).toBe(0);
+        expect(drill.stdout).toMatch(
+          /^restore drill of .*drill\.age \(made .* from sqlite at schema \d{14}_\w+ by Steward [\d.]+\) in a temporary (sqlite|postgresql) database:/,
+        );
+        expect(drill.stdout).toMatch(/finding\s+500\n/);
+        expect(drill.stdout).toContain("every count matches the backup's manifest");
+        expect(drill.stdout).toMatch(/audit log intact: 2 entries verified/);
+      }
+      // The database it ran next to is unchanged, and the temporary one is gone.
+      expect(await tableDigests(source.url)).toEqual(before);
+      expect(readdirSync(path.dirname(source.url.slice('file:'.length)))).toEqual(files);
+    },
+  );
 });
 
 describe('backup files', () => {
@@ -272,7 +284,11 @@ describe('backup files', () => {
     expect(text.length % CHUNK).toBe(END_LENGTH);
     const end = JSON.parse(lines[lines.length - 2]!);
     const { createHash } = await import('node:crypto');
-    expect(end.end).toBe(createHash('sha256').update(text.slice(0, text.length - END_LENGTH)).digest('hex'));
+    expect(end.end).toBe(
+      createHash('sha256')
+        .update(text.slice(0, text.length - END_LENGTH))
+        .digest('hex'),
+    );
   });
 
   it('are refused for no recipient or a bad one, and never overwrite a file', async () => {
@@ -282,9 +298,9 @@ describe('backup files', () => {
     await expect(writeBackup({ url: db.url, out, recipients: [], now: T0, steward: '1' })).rejects.toThrow(
       /no backup recipient: set STEWARD_BACKUP_RECIPIENTS or backup.recipients/,
     );
-    await expect(
-      writeBackup({ url: db.url, out, recipients: ['age1notakey'], now: T0, steward: '1' }),
-    ).rejects.toThrow(/is not an age recipient/);
+    await expect(writeBackup({ url: db.url, out, recipients: ['age1notakey'], now: T0, steward: '1' })).rejects.toThrow(
+      /is not an age recipient/,
+    );
     expect(existsSync(out)).toBe(false);
     const cli = await runCli(['backup', '--out', key.file], env(db.url, key));
     expect(cli.code).toBe(1);
@@ -301,6 +317,8 @@ describe('backup files', () => {
     dbs.push(db);
     const r = await runCli(['restore', path.join(key.dir, 'plain.age'), '--identity', loose], env(db.url, key));
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`identity file ${loose} is readable by everyone (mode 644): chmod 600 ${loose}, then try again`);
+    expect(r.stderr.trim()).toBe(
+      `identity file ${loose} is readable by everyone (mode 644): chmod 600 ${loose}, then try again`,
+    );
   });
 });

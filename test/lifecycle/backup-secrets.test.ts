@@ -19,63 +19,81 @@ import { generatedVulns, trivyReport } from '../support/reports.js';
 
 const silent = new Writable({ write: (_c, _e, cb) => cb() });
 
-it('a backup holds none of the environment secrets; a secret in the data refuses the backup', { timeout: 60_000 }, async () => {
-  const key = await keyPair();
-  const dir = mkdtempSync(path.join(tmpdir(), 'steward-secrets-'));
-  const token = `stw_${randomBytes(32).toString('base64url')}`;
-  const auditKey = randomBytes(32).toString('base64');
-  const policy = readFileSync(new URL('../fixtures/lifecycle.policy.yaml', import.meta.url), 'utf8').replaceAll(
-    '{{sha:ci-steward}}',
-    createHash('sha256').update(token).digest('hex'),
-  );
-  writeFileSync(path.join(dir, 'policy.yaml'), policy);
-  const settings = loadSettings({
-    DATABASE_URL: `file:${path.join(dir, 'steward.db')}`,
-    STEWARD_CONFIG: path.join(dir, 'policy.yaml'),
-    STEWARD_CONSOLE: 'off',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    NODE_ENV: 'test',
-    STEWARD_AUDIT_KEY: auditKey,
-    STEWARD_API_TOKEN: token,
-    STEWARD_BACKUP_RECIPIENTS: key.recipient,
-  });
-  const running = await startSteward(settings, { logDestination: silent });
-  try {
-    const res = await fetch(`http://127.0.0.1:${running.port}/api/v1/findings?service=steward`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: trivyReport(generatedVulns(5)),
+it(
+  'a backup holds none of the environment secrets; a secret in the data refuses the backup',
+  { timeout: 60_000 },
+  async () => {
+    const key = await keyPair();
+    const dir = mkdtempSync(path.join(tmpdir(), 'steward-secrets-'));
+    const token = `stw_${randomBytes(32).toString('base64url')}`;
+    const auditKey = randomBytes(32).toString('base64');
+    const policy = readFileSync(new URL('../fixtures/lifecycle.policy.yaml', import.meta.url), 'utf8').replaceAll(
+      '{{sha:ci-steward}}',
+      createHash('sha256').update(token).digest('hex'),
+    );
+    writeFileSync(path.join(dir, 'policy.yaml'), policy);
+    const settings = loadSettings({
+      DATABASE_URL: `file:${path.join(dir, 'steward.db')}`,
+      STEWARD_CONFIG: path.join(dir, 'policy.yaml'),
+      STEWARD_CONSOLE: 'off',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'test',
+      STEWARD_AUDIT_KEY: auditKey,
+      STEWARD_API_TOKEN: token,
+      STEWARD_BACKUP_RECIPIENTS: key.recipient,
     });
-    expect(res.status).toBe(200);
-    const metrics = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
-    expect(metrics).toMatch(/^steward_backup_last_success_timestamp_seconds 0$/m);
-  } finally {
-    await running.shutdown('test');
-  }
+    const running = await startSteward(settings, { logDestination: silent });
+    try {
+      const res = await fetch(`http://127.0.0.1:${running.port}/api/v1/findings?service=steward`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: trivyReport(generatedVulns(5)),
+      });
+      expect(res.status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
+      expect(metrics).toMatch(/^steward_backup_last_success_timestamp_seconds 0$/m);
+    } finally {
+      await running.shutdown('test');
+    }
 
-  const file = path.join(key.dir, 'secrets.age');
-  const secrets = namedSecretsOf(settings);
-  expect(secrets.map((s) => s.name)).toEqual(['STEWARD_API_TOKEN', 'STEWARD_AUDIT_KEY']);
-  await writeBackup({ url: settings.databaseUrl, out: file, recipients: [key.recipient], secrets, now: new Date(), steward: 'test' });
-  const d = new Decrypter();
-  d.addIdentity(key.identity);
-  const plain = await d.decrypt(readFileSync(file), 'text');
-  expect(plain).toContain('"api:ci-steward"');
-  expect(plain).toMatch(/"[0-9a-f]{64}","[0-9a-f]{64}"\]/); // hash and MAC of an audit entry
-  expect(plain.includes(token)).toBe(false);
-  expect(plain.includes(auditKey)).toBe(false);
-  expect(plain.includes(JSON.stringify(auditKey).slice(1, -1))).toBe(false);
+    const file = path.join(key.dir, 'secrets.age');
+    const secrets = namedSecretsOf(settings);
+    expect(secrets.map((s) => s.name)).toEqual(['STEWARD_API_TOKEN', 'STEWARD_AUDIT_KEY']);
+    await writeBackup({
+      url: settings.databaseUrl,
+      out: file,
+      recipients: [key.recipient],
+      secrets,
+      now: new Date(),
+      steward: 'test',
+    });
+    const d = new Decrypter();
+    d.addIdentity(key.identity);
+    const plain = await d.decrypt(readFileSync(file), 'text');
+    expect(plain).toContain('"api:ci-steward"');
+    expect(plain).toMatch(/"[0-9a-f]{64}","[0-9a-f]{64}"\]/); // hash and MAC of an audit entry
+    expect(plain.includes(token)).toBe(false);
+    expect(plain.includes(auditKey)).toBe(false);
+    expect(plain.includes(JSON.stringify(auditKey).slice(1, -1))).toBe(false);
 
-  // Someone pasted the token into a record: the backup is refused and nothing is written.
-  const store = await openStore({ url: settings.databaseUrl });
-  await store.transaction((tx) => tx.settings.set('note', `token was ${token} oops`, new Date()));
-  await store.close();
-  const out = path.join(key.dir, 'refused.age');
-  await expect(
-    writeBackup({ url: settings.databaseUrl, out, recipients: [key.recipient], secrets, now: new Date(), steward: 'test' }),
-  ).rejects.toThrow(
-    'backup refused: table setting holds the value of STEWARD_API_TOKEN; remove it from the data (and replace the secret) first',
-  );
-  expect(readdirSync(key.dir).filter((f) => f.includes('refused'))).toEqual([]);
-});
+    // Someone pasted the token into a record: the backup is refused and nothing is written.
+    const store = await openStore({ url: settings.databaseUrl });
+    await store.transaction((tx) => tx.settings.set('note', `token was ${token} oops`, new Date()));
+    await store.close();
+    const out = path.join(key.dir, 'refused.age');
+    await expect(
+      writeBackup({
+        url: settings.databaseUrl,
+        out,
+        recipients: [key.recipient],
+        secrets,
+        now: new Date(),
+        steward: 'test',
+      }),
+    ).rejects.toThrow(
+      'backup refused: table setting holds the value of STEWARD_API_TOKEN; remove it from the data (and replace the secret) first',
+    );
+    expect(readdirSync(key.dir).filter((f) => f.includes('refused'))).toEqual([]);
+  },
+);

@@ -13,7 +13,16 @@ import { restoreBackup } from '../../src/store/backup/restore.js';
 import { migrationNames } from '../../src/store/migrations/files.js';
 import { migrateDatabase, openStore } from '../../src/store/index.js';
 import type { Manifest } from '../../src/store/backup/format.js';
-import { count, craftBackup, cutCopy, flipCopy, keyPair, payloadStart, tableDigests, type KeyPair } from '../support/backups.js';
+import {
+  count,
+  craftBackup,
+  cutCopy,
+  flipCopy,
+  keyPair,
+  payloadStart,
+  tableDigests,
+  type KeyPair,
+} from '../support/backups.js';
 import { createPgDatabase, createSqliteDatabase, describePg, type TestDatabase } from '../support/databases.js';
 import { runCli } from '../support/process.js';
 
@@ -47,7 +56,12 @@ describe('a restore refuses', () => {
       await store.transaction(async (tx) => {
         for (let j = 0; j < 50; j++)
           await tx.audit.append(
-            { actor: { platform: 'system' }, action: 'test.fill', subject: `s-${i}-${j}`, after: { pad: 'x'.repeat(100) } },
+            {
+              actor: { platform: 'system' },
+              action: 'test.fill',
+              subject: `s-${i}-${j}`,
+              after: { pad: 'x'.repeat(100) },
+            },
             new Date('2026-11-02T15:00:00.000Z'),
           );
       });
@@ -120,7 +134,11 @@ describe('a restore refuses', () => {
     };
     for (const [where, at] of Object.entries(changes)) {
       const r = await refused(flipCopy(good, at, `flip-${at}.age`));
-      expect(r, where).toEqual({ code: 'BACKUP.ALTERED', message: expect.stringMatching(/^file altered: authentication failed/), untouched: true });
+      expect(r, where).toEqual({
+        code: 'BACKUP.ALTERED',
+        message: expect.stringMatching(/^file altered: authentication failed/),
+        untouched: true,
+      });
     }
     const { appendFileSync, copyFileSync } = await import('node:fs');
     const longer = path.join(key.dir, 'longer.age');
@@ -162,22 +180,34 @@ describe('a restore refuses', () => {
       {
         what: 'an excluded table',
         tables: [
-          { header: { table: 'lease', columns: ['name', 'holder', 'expires_at'], rows: 1, sequence: null }, rows: [['a', 'b', '2026-01-01T00:00:00.000Z']] },
+          {
+            header: { table: 'lease', columns: ['name', 'holder', 'expires_at'], rows: 1, sequence: null },
+            rows: [['a', 'b', '2026-01-01T00:00:00.000Z']],
+          },
         ],
         message: /table lease is not one of this schema's tables/,
       },
       {
         what: 'an unknown column',
         tables: [
-          { header: { table: 'counter', columns: ['name', 'value', 'evil'], rows: 1, sequence: null }, rows: [['c', 1, 'x']] },
+          {
+            header: { table: 'counter', columns: ['name', 'value', 'evil'], rows: 1, sequence: null },
+            rows: [['c', 1, 'x']],
+          },
         ],
         message: /table counter has no column evil/,
       },
       {
         what: 'text where a number belongs (after a table that loaded)',
         tables: [
-          { header: { table: 'delivery', columns: ['key', 'claimed_at'], rows: 1, sequence: null }, rows: [['k', '2026-01-01T00:00:00.000Z']] },
-          { header: { table: 'counter', columns: ['name', 'value'], rows: 1, sequence: null }, rows: [['c', '1; DROP TABLE counter']] },
+          {
+            header: { table: 'delivery', columns: ['key', 'claimed_at'], rows: 1, sequence: null },
+            rows: [['k', '2026-01-01T00:00:00.000Z']],
+          },
+          {
+            header: { table: 'counter', columns: ['name', 'value'], rows: 1, sequence: null },
+            rows: [['c', '1; DROP TABLE counter']],
+          },
         ],
         message: /table counter, row 1: column value must be a whole number/,
       },
@@ -188,19 +218,31 @@ describe('a restore refuses', () => {
       },
       {
         what: 'null where the column may not be null',
-        tables: [{ header: { table: 'counter', columns: ['name', 'value'], rows: 1, sequence: null }, rows: [[null, 1]] }],
+        tables: [
+          { header: { table: 'counter', columns: ['name', 'value'], rows: 1, sequence: null }, rows: [[null, 1]] },
+        ],
         message: /column name may not be null/,
       },
       {
         what: 'an instant that is not one',
-        tables: [{ header: { table: 'delivery', columns: ['key', 'claimed_at'], rows: 1, sequence: null }, rows: [['k', "now'); --"]] }],
+        tables: [
+          {
+            header: { table: 'delivery', columns: ['key', 'claimed_at'], rows: 1, sequence: null },
+            rows: [['k', "now'); --"]],
+          },
+        ],
         message: /column claimed_at must be an instant/,
       },
     ];
     for (const c of cases) {
       const file = path.join(key.dir, `hostile-${cases.indexOf(c)}.age`);
       const rows = c.tables.reduce((s, t) => s + t.header.rows, 0);
-      await craftBackup(file, key.recipient, manifest({ tables: c.tables.map((t) => ({ name: t.header.table, rows: t.header.rows })), rows }), c.tables);
+      await craftBackup(
+        file,
+        key.recipient,
+        manifest({ tables: c.tables.map((t) => ({ name: t.header.table, rows: t.header.rows })), rows }),
+        c.tables,
+      );
       const r = await refused(file);
       expect(r.code, c.what).toBe('BACKUP.MALFORMED');
       expect(r.message, c.what).toMatch(c.message);
@@ -210,13 +252,22 @@ describe('a restore refuses', () => {
     const file = path.join(key.dir, 'hostile-name.age');
     const bad = { header: { table: 'x"; DROP TABLE "finding', columns: ['a'], rows: 0, sequence: null }, rows: [] };
     await craftBackup(file, key.recipient, manifest({ tables: [{ name: bad.header.table, rows: 0 }] }), [bad]);
-    expect(await refused(file)).toMatchObject({ code: 'BACKUP.MALFORMED', message: /first line is not a Steward backup manifest/, untouched: true });
+    expect(await refused(file)).toMatchObject({
+      code: 'BACKUP.MALFORMED',
+      message: /first line is not a Steward backup manifest/,
+      untouched: true,
+    });
   });
 
   it('text that looks like SQL is restored as text', async () => {
     const file = path.join(key.dir, 'sql-text.age');
     const sql = `x'); DROP TABLE "finding"; --`;
-    const tables = [{ header: { table: 'setting', columns: ['key', 'value', 'updated_at'], rows: 1, sequence: null }, rows: [[sql, sql, '2026-01-01T00:00:00.000Z']] }];
+    const tables = [
+      {
+        header: { table: 'setting', columns: ['key', 'value', 'updated_at'], rows: 1, sequence: null },
+        rows: [[sql, sql, '2026-01-01T00:00:00.000Z']],
+      },
+    ];
     await craftBackup(file, key.recipient, manifest({ tables: [{ name: 'setting', rows: 1 }], rows: 1 }), tables);
     const db = createSqliteDatabase();
     dbs.push(db);

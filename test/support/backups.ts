@@ -79,7 +79,6 @@ export async function craftBackup(
 ): Promise<void> {
   const dumps: TableDump[] = tables.map((t) => ({
     header: t.header,
-    // eslint-disable-next-line @typescript-eslint/require-await
     batches: async function* () {
       yield t.rows;
     },

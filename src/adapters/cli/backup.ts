@@ -48,7 +48,9 @@ export function readIdentityFile(file: string, io: CliIO): string[] {
 function printChecked(r: CheckedRestore, io: CliIO): number {
   const width = Math.max(...r.counts.map((c) => c.name.length), 5);
   for (const c of r.counts)
-    io.out(`  ${c.name.padEnd(width)} ${String(c.rows).padStart(9)}${c.rows === c.expected ? '' : `  ≠ ${c.expected} in the backup`}`);
+    io.out(
+      `  ${c.name.padEnd(width)} ${String(c.rows).padStart(9)}${c.rows === c.expected ? '' : `  ≠ ${c.expected} in the backup`}`,
+    );
   const total = r.counts.reduce((s, c) => s + c.rows, 0);
   io.out(`  ${'total'.padEnd(width)} ${String(total).padStart(9)}`);
   let ok = true;
@@ -56,12 +58,13 @@ function printChecked(r: CheckedRestore, io: CliIO): number {
     ok = false;
     io.err(`counts differ from the backup's manifest: ${r.mismatched.join(', ')}`);
   } else io.out(`every count matches the backup's manifest (${r.manifest.tables.length} tables)`);
-  if (r.audit.ok)
-    io.out(`audit log intact: ${r.audit.checked} entries verified; head ${formatHead(r.audit.head)}`);
+  if (r.audit.ok) io.out(`audit log intact: ${r.audit.checked} entries verified; head ${formatHead(r.audit.head)}`);
   else {
     ok = false;
     const p = r.audit.problem;
-    io.err(`audit log TAMPERED at entry #${p.seq} (${p.reason.replaceAll('_', ' ')})${p.detail ? `: ${p.detail}` : ''}`);
+    io.err(
+      `audit log TAMPERED at entry #${p.seq} (${p.reason.replaceAll('_', ' ')})${p.detail ? `: ${p.detail}` : ''}`,
+    );
   }
   return ok ? 0 : 1;
 }
@@ -118,7 +121,8 @@ export const BACKUP_COMMANDS: Record<string, CliCommand> = {
     async run(args, settings, io) {
       const o = options(args, ['identity']);
       if (typeof o === 'string') return usage(io, o);
-      if (o.rest.length !== 1 || !o.opts.identity) return usage(io, 'usage: backup verify <file> --identity <key file>');
+      if (o.rest.length !== 1 || !o.opts.identity)
+        return usage(io, 'usage: backup verify <file> --identity <key file>');
       const file = o.rest[0]!;
       const identity = o.opts.identity;
       return guarded(io, async () => {
@@ -166,17 +170,20 @@ export const BACKUP_COMMANDS: Record<string, CliCommand> = {
       const identity = await generateX25519Identity();
       const recipient = await identityToRecipient(identity);
       try {
-        writeFileSync(
-          o.opts.out,
-          `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`,
-          { mode: 0o600, flag: 'wx' },
-        );
+        writeFileSync(o.opts.out, `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`, {
+          mode: 0o600,
+          flag: 'wx',
+        });
       } catch (err) {
         io.err(`cannot write ${o.opts.out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
         return 1;
       }
-      io.out(`identity written to ${o.opts.out} (keep it away from the backups, e.g. offline)\npublic key: ${recipient}`);
-      io.out(`\nEncrypt backups to it with STEWARD_BACKUP_RECIPIENTS=${recipient}\nor in the policy:\n\nbackup:\n  recipients: [${recipient}]`);
+      io.out(
+        `identity written to ${o.opts.out} (keep it away from the backups, e.g. offline)\npublic key: ${recipient}`,
+      );
+      io.out(
+        `\nEncrypt backups to it with STEWARD_BACKUP_RECIPIENTS=${recipient}\nor in the policy:\n\nbackup:\n  recipients: [${recipient}]`,
+      );
       return 0;
     },
   },

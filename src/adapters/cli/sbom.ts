@@ -110,7 +110,14 @@ export function buildSbom(root: string, opts: SbomOptions = {}): string {
       if (c && c !== to) to.dependencies.add(c.bomRef);
     }
   };
-  link('', { ...rootPkg.dependencies, ...(opts.dev ? (rootPkg as { devDependencies?: Record<string, string> }).devDependencies : {}) }, app);
+  link(
+    '',
+    {
+      ...rootPkg.dependencies,
+      ...(opts.dev ? (rootPkg as { devDependencies?: Record<string, string> }).devDependencies : {}),
+    },
+    app,
+  );
   for (const [key, c] of byKey) {
     const p = packages[key]!;
     link(key, { ...p.dependencies, ...p.optionalDependencies }, c);

@@ -101,7 +101,13 @@ export class BackupService {
             actor: { platform: 'system' },
             action: 'backup.written',
             subject: 'backup',
-            after: { ...last, tables: b.tables, occurrence: r.occurrence.toISOString(), late: r.late, removed: b.removed },
+            after: {
+              ...last,
+              tables: b.tables,
+              occurrence: r.occurrence.toISOString(),
+              late: r.late,
+              removed: b.removed,
+            },
           },
           at,
         );

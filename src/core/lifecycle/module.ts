@@ -14,7 +14,7 @@ export const RETENTION_JOB = 'retention';
 export const DISPOSE_CLI: CliCommandDecl = {
   name: 'dispose',
   usage:
-    'dispose [--dry-run] — dispose of what the policy\'s retention says has been kept long enough (what an open item refers to stays); --dry-run says what would go',
+    "dispose [--dry-run] — dispose of what the policy's retention says has been kept long enough (what an open item refers to stays); --dry-run says what would go",
   op: 'retention.dispose',
   flags: ['dry-run'],
   args: 0,
@@ -38,7 +38,9 @@ function print(run: DisposalRun, io: CliIO): void {
   io.out(`${run.dryRun ? 'dry run: would dispose of' : 'disposed of'} (retention at ${run.at.toISOString()}):`);
   for (const k of run.kinds) {
     const kept = k.kept ? `; ${k.kept} kept: an open item refers to them` : '';
-    io.out(`  ${k.kind.padEnd(9)} ${String(k.records).padStart(7)}  ${WHAT[k.kind]} before ${k.cutoff.toISOString()}${kept}`);
+    io.out(
+      `  ${k.kind.padEnd(9)} ${String(k.records).padStart(7)}  ${WHAT[k.kind]} before ${k.cutoff.toISOString()}${kept}`,
+    );
   }
 }
 
@@ -74,7 +76,8 @@ export const lifecycleModule: StewardModule = {
           backups.job(),
           {
             name: RETENTION_JOB,
-            slots: (dir) => (dir.policy.retention ? [{ cron: dir.policy.retention.cron, timezone: dir.policy.timezone }] : []),
+            slots: (dir) =>
+              dir.policy.retention ? [{ cron: dir.policy.retention.cron, timezone: dir.policy.timezone }] : [],
             catchUp: true,
             run: async (r) => {
               const run = await retention.run(r.now);

@@ -28,9 +28,7 @@ export const backupPolicy = z
       .default([])
       .describe('age public keys every backup is encrypted to; STEWARD_BACKUP_RECIPIENTS replaces them'),
     schedule: backupSchedule.optional().describe('A scheduled backup (none when absent)'),
-    notify: channels
-      .optional()
-      .describe("The operators' channel: told when a scheduled backup fails or is missing"),
+    notify: channels.optional().describe("The operators' channel: told when a scheduled backup fails or is missing"),
   })
   .strict();
 
@@ -44,7 +42,9 @@ export const retentionPolicy = z
     incidents: duration.optional().describe('Closed incidents (resolved, declined, cancelled), from when they closed'),
     alerts: duration.optional().describe('Resolved alert groups, from when they resolved'),
     findings: duration.optional().describe('Fixed findings, from when they were fixed'),
-    changes: duration.optional().describe('Decided changes (finished, rejected, expired, cancelled), from their last update'),
+    changes: duration
+      .optional()
+      .describe('Decided changes (finished, rejected, expired, cancelled), from their last update'),
     pages: duration.optional().describe('Resolved pages, from when they resolved'),
     drafts: duration.optional().describe('Form drafts, from when they were saved'),
     audit: duration

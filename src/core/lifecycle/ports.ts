@@ -4,7 +4,14 @@ import type { AuditHead } from '../ports.js';
 
 /** The kinds of record a retention policy names (`retention.<kind>`), audit entries aside. */
 export type DisposalKind = 'incidents' | 'changes' | 'alerts' | 'pages' | 'findings' | 'drafts';
-export const DISPOSAL_KINDS: readonly DisposalKind[] = ['incidents', 'changes', 'alerts', 'pages', 'findings', 'drafts'];
+export const DISPOSAL_KINDS: readonly DisposalKind[] = [
+  'incidents',
+  'changes',
+  'alerts',
+  'pages',
+  'findings',
+  'drafts',
+];
 
 /** A scan of candidates: those that may go, and where the next scan starts. */
 export interface DisposalScan {

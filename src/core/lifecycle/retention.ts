@@ -94,7 +94,8 @@ export class RetentionService {
       // One batch: the scan, the removal and its audit entry commit together.
       const step = await this.d.store.transaction(async (tx) => {
         const scan = await tx.retention.scan(kind, cutoff, after, batch);
-        if (dryRun || !scan.ids.length) return { scan, rows: {} as Record<string, number> };
+        const none: Record<string, number> = {};
+        if (dryRun || !scan.ids.length) return { scan, rows: none };
         const rows = await tx.retention.dispose(kind, scan.ids);
         const records = rows[MAIN_TABLE[kind]] ?? 0;
         if (records)
@@ -121,7 +122,7 @@ export class RetentionService {
     const out: KindOutcome = { kind: 'audit', cutoff, records: 0, kept: 0, rows: {} };
     if (dryRun) {
       // Counted page by page, as they would go: the oldest first, up to the first that is not past the cutoff.
-      for (let from = 0; ; ) {
+      for (let from = 0; ;) {
         const page = await this.d.store.auditReader.page(from, batch);
         let stop = page.length < batch;
         for (const e of page) {

@@ -30,9 +30,11 @@ export class BackupError extends Error {
   }
 }
 
-export const wrongKey = () => new BackupError('BACKUP.WRONG_KEY', "wrong key: no identity matches the file's recipients");
+export const wrongKey = () =>
+  new BackupError('BACKUP.WRONG_KEY', "wrong key: no identity matches the file's recipients");
 export const truncated = (detail?: string) =>
   new BackupError('BACKUP.TRUNCATED', `file truncated${detail ? ` (${detail})` : ''}`);
 export const altered = (detail?: string) =>
   new BackupError('BACKUP.ALTERED', `file altered: authentication failed${detail ? ` (${detail})` : ''}`);
-export const malformed = (detail: string) => new BackupError('BACKUP.MALFORMED', `not a valid Steward backup: ${detail}`);
+export const malformed = (detail: string) =>
+  new BackupError('BACKUP.MALFORMED', `not a valid Steward backup: ${detail}`);

@@ -28,10 +28,12 @@ export const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
  */
 const TIMESTAMP_OIDS = new Set([1114, 1184]);
 const pgTypes = {
-  getTypeParser: ((oid: number, format?: string) =>
+  getTypeParser: ((oid: number, format?: string): ((v: string) => unknown) =>
     TIMESTAMP_OIDS.has(oid)
       ? (v: string) => v
-      : pg.types.getTypeParser(oid, (format ?? 'text') as 'text')) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser(oid, (format ?? 'text') as 'text') as (
+          v: string,
+        ) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 export interface OpenRawOptions {

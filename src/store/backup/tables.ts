@@ -138,7 +138,7 @@ async function pgTables(conn: RawConn): Promise<TableInfo[]> {
     const t = tables.get(name) ?? { name, columns: [], primaryKey: [], parents: [] };
     tables.set(name, t);
     const column = String(c.column_name);
-    const dflt = c.column_default === null ? null : String(c.column_default);
+    const dflt = typeof c.column_default === 'string' ? c.column_default : null;
     t.columns.push({
       name: column,
       kind: kindOf(String(c.data_type), name, column),
@@ -157,9 +157,10 @@ export async function appliedMigration(conn: RawConn): Promise<string | null> {
   const present =
     conn.dialect === 'sqlite'
       ? await conn.all(`SELECT 1 FROM "sqlite_master" WHERE "type" = 'table' AND "name" = ?`, [MIGRATIONS_TABLE])
-      : await conn.all(`SELECT 1 FROM pg_catalog.pg_tables WHERE "schemaname" = current_schema() AND "tablename" = $1`, [
-          MIGRATIONS_TABLE,
-        ]);
+      : await conn.all(
+          `SELECT 1 FROM pg_catalog.pg_tables WHERE "schemaname" = current_schema() AND "tablename" = $1`,
+          [MIGRATIONS_TABLE],
+        );
   if (!present.length) return null;
   const rows = await conn.all(
     `SELECT "migration_name" FROM ${quote(MIGRATIONS_TABLE)} WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL ORDER BY "migration_name" DESC LIMIT 1`,
@@ -246,7 +247,8 @@ export function portableRow(columns: readonly ColumnInfo[], row: unknown[]): unk
         row[i] = isoOf(v);
         break;
       case 'text':
-        if (typeof v !== 'string') row[i] = String(v);
+        if (typeof v === 'number' || typeof v === 'bigint') row[i] = String(v);
+        else if (typeof v !== 'string') throw new Error(`column ${columns[i]!.name} holds a value that is not text`);
         break;
     }
   }
