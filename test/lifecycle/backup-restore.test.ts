@@ -2,7 +2,8 @@
 // SQLite while another process writes restores on PostgreSQL to a state that existed (the writer's
 // counter, its idempotency keys and its audit entries agree, the audit log verifies, every count
 // matches), then back to SQLite identical table by table; and the backup files themselves.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Decrypter } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,12 @@ import { importReport } from '../../src/core/patches/findings/importer.js';
 import type { Store } from '../../src/core/ports.js';
 import { writeBackup } from '../../src/store/backup/backup.js';
 import { CHUNK, END_LENGTH } from '../../src/store/backup/format.js';
-import { openStore } from '../../src/store/index.js';
+import { restoreAndCheck } from '../../src/store/backup/drill.js';
+import { openRaw, quote } from '../../src/store/backup/raw.js';
+import { restoreBackup } from '../../src/store/backup/restore.js';
+import { appliedMigration } from '../../src/store/backup/tables.js';
+import { migrateDatabase, openStore } from '../../src/store/index.js';
+import { migrationNames } from '../../src/store/migrations/files.js';
 import { ManualClock } from '../support/clock.js';
 import { keyPair, count, tableDigests, type KeyPair } from '../support/backups.js';
 import { createPgDatabase, createSqliteDatabase, describePg, type TestDatabase } from '../support/databases.js';
@@ -105,7 +111,6 @@ async function writes(url: string) {
 }
 
 async function maxId(url: string, table: string): Promise<number> {
-  const { openRaw, quote } = await import('../../src/store/backup/raw.js');
   const conn = await openRaw(url, { mustExist: true });
   try {
     return Number((await conn.all(`SELECT MAX("id") AS "m" FROM ${quote(table)}`))[0]?.m ?? 0);
@@ -283,7 +288,6 @@ describe('backup files', () => {
     // The end line is alone after a chunk boundary, and hashes everything before it.
     expect(text.length % CHUNK).toBe(END_LENGTH);
     const end = JSON.parse(lines[lines.length - 2]!);
-    const { createHash } = await import('node:crypto');
     expect(end.end).toBe(
       createHash('sha256')
         .update(text.slice(0, text.length - END_LENGTH))
@@ -308,9 +312,7 @@ describe('backup files', () => {
   });
 
   it('the CLI refuses an identity file everyone may read', async () => {
-    const { chmodSync } = await import('node:fs');
     const loose = path.join(key.dir, 'loose.txt');
-    const { copyFileSync } = await import('node:fs');
     copyFileSync(key.file, loose);
     chmodSync(loose, 0o644);
     const db = createSqliteDatabase();
@@ -321,4 +323,57 @@ describe('backup files', () => {
       `identity file ${loose} is readable by everyone (mode 644): chmod 600 ${loose}, then try again`,
     );
   });
+});
+
+await describePg('a backup from an older schema', () => {
+  it(
+    'restores into a database without tables (built at its schema, then migrated) and is refused by one at a newer schema',
+    { timeout: 120_000 },
+    async () => {
+      const names = migrationNames('sqlite');
+      const older = names[names.length - 2]!;
+      const latest = names[names.length - 1]!;
+      const key = await keyPair();
+      const source = createSqliteDatabase({ empty: true });
+      const pg = await createPgDatabase({ empty: true });
+      const current = createSqliteDatabase();
+      try {
+        await migrateDatabase(source.url, { upTo: older });
+        const store = await openStore({ url: source.url });
+        for (let i = 0; i < 5; i++)
+          await store.transaction((tx) =>
+            tx.audit.append({ actor: { platform: 'system' }, action: 'test.old', subject: `o-${i}` }, new Date()),
+          );
+        await store.close();
+        const file = path.join(key.dir, 'older.age');
+        const r = await writeBackup({
+          url: source.url,
+          out: file,
+          recipients: [key.recipient],
+          now: new Date(),
+          steward: 'old',
+        });
+        expect(r.manifest.schema).toBe(older);
+        const migrate = (url: string, upTo?: string) => migrateDatabase(url, { upTo });
+
+        const restored = await restoreAndCheck({ file, identities: [key.identity], url: pg.url, migrate });
+        expect(restored.audit).toMatchObject({ ok: true, checked: 5 });
+        expect(restored.mismatched).toEqual([]);
+        const conn = await openRaw(pg.url);
+        try {
+          expect(await appliedMigration(conn)).toBe(latest);
+        } finally {
+          await conn.close();
+        }
+
+        await expect(restoreBackup({ file, identities: [key.identity], url: current.url, migrate })).rejects.toThrow(
+          `backup is from schema ${older}, this database is at ${latest}: restore it into a database without tables (it is built at ${older}, restored, then migrated)`,
+        );
+      } finally {
+        await source.drop();
+        await pg.drop();
+        await current.drop();
+      }
+    },
+  );
 });

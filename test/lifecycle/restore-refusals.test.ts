@@ -5,7 +5,7 @@
 // or columns, values of the wrong kind, SQL in values) that an attacker holding only the public
 // key can encrypt.
 import path from 'node:path';
-import { statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateX25519Identity } from 'age-encryption';
 import { writeBackup } from '../../src/store/backup/backup.js';
@@ -140,7 +140,6 @@ describe('a restore refuses', () => {
         untouched: true,
       });
     }
-    const { appendFileSync, copyFileSync } = await import('node:fs');
     const longer = path.join(key.dir, 'longer.age');
     copyFileSync(good, longer);
     appendFileSync(longer, Buffer.alloc(100, 7));
