@@ -51,7 +51,9 @@ export interface BackupSummary {
 
 /** Opens the snapshot every table is read from; returns the connection and what it holds. */
 async function snapshot(url: string): Promise<{ conn: RawConn; schema: string; tables: TableInfo[] }> {
-  const conn = await openRaw(url, { readonly: url.startsWith('file:'), mustExist: true });
+  const conn = await openRaw(url, { readonly: url.startsWith('file:'), mustExist: true }).catch((err: Error) => {
+    throw new BackupError('BACKUP.SETUP', `cannot open the database to back up: ${err.message}`);
+  });
   try {
     await conn.run(
       conn.dialect === 'sqlite' ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY, NOT DEFERRABLE',
