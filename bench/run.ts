@@ -11,6 +11,7 @@ for (const script of [
   'bench/patch-digest.ts',
   'bench/paging-escalation.ts',
   'bench/alert-storm.ts',
+  'bench/backup-restore.ts',
 ]) {
   console.log(`\n== ${script}`);
   execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: 'inherit' });
