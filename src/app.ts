@@ -31,7 +31,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { CalendarScheduler } from './scheduler/calendar.js';
 import { auditVerifyJob, outboxJob } from './scheduler/jobs.js';
 import { openStore } from './store/index.js';
-import { stewardVersion } from './store/backup/backup.js';
+import { stewardVersion } from './store/backup/version.js';
 import { AuditHeadFile } from './store/audit-head-file.js';
 import { markAuditKeyEnabled } from './core/audit/audit.js';
 

@@ -1,14 +1,13 @@
 // Backup, restore and restore-drill commands of the operator CLI (`npm run steward -- backup …`).
-// The work is the store's (src/store/backup); this file reads options, keys and files, and prints.
+// The work is the store's (src/store/backup, loaded by the commands that need it, so that other
+// commands start without the encryption library); this file reads options, keys and files, and prints.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { namedSecretsOf, type Settings } from '../../config/env.js';
 import { loadPolicyFile } from '../../config/policy.js';
 import { formatHead } from '../../core/audit/audit.js';
-import { parseIdentities } from '../../store/backup/age-file.js';
-import { stewardVersion, writeBackup } from '../../store/backup/backup.js';
-import { drillBackup, restoreAndCheck, type CheckedRestore } from '../../store/backup/drill.js';
+import type { CheckedRestore } from '../../store/backup/drill.js';
 import { BackupError } from '../../store/backup/errors.js';
+import { stewardVersion } from '../../store/backup/version.js';
 import { dialectOf } from '../../store/dialect.js';
 import { migrateDatabase } from '../../store/index.js';
 import { type CliCommand, type CliIO, options } from './options.js';
@@ -25,7 +24,7 @@ export function backupRecipients(settings: Settings): readonly string[] {
  * Reads an age identity file. One that everyone may read is refused (it decrypts every backup);
  * one the group may read is used with a warning.
  */
-export function readIdentityFile(file: string, io: CliIO): string[] {
+export async function readIdentityFile(file: string, io: CliIO): Promise<string[]> {
   let mode: number;
   let text: string;
   try {
@@ -42,6 +41,7 @@ export function readIdentityFile(file: string, io: CliIO): string[] {
     );
   if (process.platform !== 'win32' && mode & 0o040)
     io.err(`warning: identity file ${file} is readable by its group (mode ${octal}); chmod 600 ${file}`);
+  const { parseIdentities } = await import('../../store/backup/age-file.js');
   return parseIdentities(text, file);
 }
 
@@ -99,6 +99,7 @@ export const BACKUP_COMMANDS: Record<string, CliCommand> = {
       const out = o.opts.out;
       return guarded(io, async () => {
         const started = Date.now();
+        const { writeBackup } = await import('../../store/backup/backup.js');
         const r = await writeBackup({
           url: settings.databaseUrl,
           out,
@@ -126,9 +127,10 @@ export const BACKUP_COMMANDS: Record<string, CliCommand> = {
       const file = o.rest[0]!;
       const identity = o.opts.identity;
       return guarded(io, async () => {
+        const { drillBackup } = await import('../../store/backup/drill.js');
         const r = await drillBackup({
           file,
-          identities: readIdentityFile(identity, io),
+          identities: await readIdentityFile(identity, io),
           near: settings.databaseUrl,
           migrate,
           auditKey: settings.auditKey,
@@ -148,9 +150,10 @@ export const BACKUP_COMMANDS: Record<string, CliCommand> = {
       const file = o.rest[0]!;
       const identity = o.opts.identity;
       return guarded(io, async () => {
+        const { restoreAndCheck } = await import('../../store/backup/drill.js');
         const r = await restoreAndCheck({
           file,
-          identities: readIdentityFile(identity, io),
+          identities: await readIdentityFile(identity, io),
           url: settings.databaseUrl,
           migrate,
           auditKey: settings.auditKey,
@@ -167,6 +170,7 @@ export const BACKUP_COMMANDS: Record<string, CliCommand> = {
       const o = options(args, ['out']);
       if (typeof o === 'string') return usage(io, o);
       if (o.rest.length || !o.opts.out) return usage(io, 'usage: backup keygen --out <key file>');
+      const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
       const identity = await generateX25519Identity();
       const recipient = await identityToRecipient(identity);
       try {

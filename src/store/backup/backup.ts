@@ -4,21 +4,14 @@
 // through age encryption into a temporary file beside the target, renamed into place only once
 // complete. Memory stays bounded by one batch and a few 64 KiB chunks, whatever the size.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { encryptStream, checkRecipients } from './age-file.js';
 import { BackupError } from './errors.js';
 import { encodeBackup, FORMAT, FORMAT_VERSION, type Manifest, type TableDump } from './format.js';
-import { projectRoot } from '../dialect.js';
 import { openRaw, quote, type RawConn } from './raw.js';
 import { appliedMigration, EXCLUDED_TABLES, portableRow, readTables, serialValue, type TableInfo } from './tables.js';
-
-/** This Steward's version (package.json), recorded in every backup's manifest. */
-export function stewardVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
 
 /** A secret from the environment a backup must never contain, and the variable it comes from. */
 export interface NamedSecret {

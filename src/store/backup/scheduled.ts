@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { BackupWriter, ScheduledBackup, WrittenBackup } from '../../core/lifecycle/ports.js';
-import { writeBackup, type NamedSecret } from './backup.js';
+import type { NamedSecret } from './backup.js';
 
 const NAME = /^steward-\d{8}T\d{6}Z\.age$/;
 /** A partial file left by a process that died while writing: removed once this old. */
@@ -25,6 +25,8 @@ export function backupWriter(o: BackupWriterOptions): BackupWriter {
     async write(b: ScheduledBackup): Promise<WrittenBackup> {
       mkdirSync(b.directory, { recursive: true, mode: 0o700 });
       const out = path.join(b.directory, scheduledName(b.at));
+      // Loaded when a backup is due: the encryption library stays out of a Steward that makes none.
+      const { writeBackup } = await import('./backup.js');
       const r = await writeBackup({
         url: o.url,
         out,
