@@ -12,6 +12,7 @@ for (const script of [
   'bench/paging-escalation.ts',
   'bench/alert-storm.ts',
   'bench/status-page.ts',
+  'bench/backup-restore.ts',
 ]) {
   console.log(`\n== ${script}`);
   execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: 'inherit' });

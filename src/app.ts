@@ -3,7 +3,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { DestinationStream } from 'pino';
 import type { Settings } from './config/env.js';
-import { secretsOf } from './config/env.js';
+import { namedSecretsOf, secretsOf } from './config/env.js';
 import { loadPolicyFile, PolicyError } from './config/policy.js';
 import { systemClock, type Clock } from './core/ports.js';
 import { Steward } from './core/steward.js';
@@ -32,6 +32,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { CalendarScheduler } from './scheduler/calendar.js';
 import { auditVerifyJob, outboxJob } from './scheduler/jobs.js';
 import { openStore } from './store/index.js';
+import { stewardVersion } from './store/backup/version.js';
 import { AuditHeadFile } from './store/audit-head-file.js';
 import { markAuditKeyEnabled } from './core/audit/audit.js';
 
@@ -71,12 +72,15 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
   const metrics = new Metrics();
 
   const policy = loadPolicyFile(settings.policyFile);
-  const store = await openStore({ url: settings.databaseUrl, migrate: true, auditKey: settings.auditKey }).catch(
-    (err) => {
-      metrics.dbErrors.inc({ operation: 'open' });
-      throw err;
-    },
-  );
+  const store = await openStore({
+    url: settings.databaseUrl,
+    migrate: true,
+    auditKey: settings.auditKey,
+    backup: { recipients: settings.backupRecipients, secrets: namedSecretsOf(settings), steward: stewardVersion() },
+  }).catch((err) => {
+    metrics.dbErrors.inc({ operation: 'open' });
+    throw err;
+  });
   // The reloader reads the file and swaps the policy into this Steward (SIGHUP, POST /api/v1/policy/reload).
   let reloadPolicy: RunningSteward['reloadPolicy'] = () => Promise.reject(new Error('not started'));
   const steward = new Steward({
@@ -93,6 +97,9 @@ export async function startSteward(settings: Settings, io: StartOptions = {}): P
       onStepFired: (step, firedAt) =>
         metrics.stepLateness.observe({ kind: step.kind }, Math.max(0, firedAt.getTime() - step.dueAt.getTime()) / 1000),
       onStepFailed: (step) => metrics.stepsFailed.inc({ kind: step.kind }),
+      onBackup: (r) => {
+        if (r.ok) metrics.backupLastSuccess.set(r.at.getTime() / 1000);
+      },
     },
   });
   const { changed } = await steward.applyPolicy();

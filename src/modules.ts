@@ -5,6 +5,7 @@ import { catalogModule } from './core/catalog/module.js';
 import { changesModule } from './core/changes/module.js';
 import { helpModule } from './core/help/module.js';
 import { incidentsModule } from './core/incidents/module.js';
+import { lifecycleModule } from './core/lifecycle/module.js';
 import type { StewardModule } from './core/module.js';
 import { oncallModule } from './core/oncall/module.js';
 import { pagingModule } from './core/paging/module.js';
@@ -19,6 +20,7 @@ export const STANDARD_MODULES: readonly StewardModule[] = [
   patchesModule,
   alertsModule,
   statusModule,
+  lifecycleModule,
   catalogModule,
   helpModule,
 ];

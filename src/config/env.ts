@@ -25,6 +25,9 @@ function proxyProblem(entry: string): string | undefined {
     : `"${entry}": the prefix length must be 0 to ${max}`;
 }
 
+/** An age public key: `age1…` (X25519) or `age1pq1…` (hybrid), bech32. */
+const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{20,}$/;
+
 const proxyList = optional.transform((v, ctx) => {
   const entries = (v ?? '')
     .split(',')
@@ -90,6 +93,21 @@ export const envSchema = z
     }),
     /** File (outside the database) where audit verification remembers the last head it saw. */
     STEWARD_AUDIT_HEAD_FILE: optional,
+    /** age recipients (public keys, comma-separated) backups are encrypted to; replaces backup.recipients. */
+    STEWARD_BACKUP_RECIPIENTS: optional.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const list = v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      const bad = list.find((r) => !AGE_RECIPIENT.test(r));
+      if (bad !== undefined || !list.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `STEWARD_BACKUP_RECIPIENTS: "${(bad ?? v).slice(0, 20)}…" is not an age recipient (age1…)`,
+        });
+      return list;
+    }),
   })
   .superRefine((e, ctx) => {
     if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN)
@@ -140,6 +158,8 @@ export interface Settings {
   auditKey?: string;
   /** STEWARD_AUDIT_HEAD_FILE: where the last verified audit head is remembered. */
   auditHeadFile?: string;
+  /** STEWARD_BACKUP_RECIPIENTS: age public keys backups are encrypted to (instead of the policy's). */
+  backupRecipients?: readonly string[];
 }
 
 export class EnvError extends Error {
@@ -194,17 +214,23 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     trustedProxies: Object.freeze(e.STEWARD_TRUSTED_PROXIES),
     auditKey: e.STEWARD_AUDIT_KEY,
     auditHeadFile: e.STEWARD_AUDIT_HEAD_FILE,
+    backupRecipients: e.STEWARD_BACKUP_RECIPIENTS && Object.freeze(e.STEWARD_BACKUP_RECIPIENTS),
   });
 }
 
 /** Values that must never appear in logs. */
 export function secretsOf(s: Settings): string[] {
+  return namedSecretsOf(s).map((x) => x.value);
+}
+
+/** The secrets of the environment with the variables they come from (a backup refuses to carry any). */
+export function namedSecretsOf(s: Settings): { name: string; value: string }[] {
   return [
-    s.slack?.botToken,
-    s.slack?.signingSecret,
-    s.slack?.appToken,
-    s.discord?.token,
-    s.apiToken,
-    s.auditKey,
-  ].filter((v): v is string => !!v);
+    { name: 'SLACK_BOT_TOKEN', value: s.slack?.botToken },
+    { name: 'SLACK_SIGNING_SECRET', value: s.slack?.signingSecret },
+    { name: 'SLACK_APP_TOKEN', value: s.slack?.appToken },
+    { name: 'DISCORD_TOKEN', value: s.discord?.token },
+    { name: 'STEWARD_API_TOKEN', value: s.apiToken },
+    { name: 'STEWARD_AUDIT_KEY', value: s.auditKey },
+  ].filter((x): x is { name: string; value: string } => !!x.value);
 }

@@ -94,6 +94,8 @@ export interface CliCommandDecl {
   op: string;
   /** The `--name value` options it takes. */
   options?: readonly string[];
+  /** The `--name` switches it takes (given: the option's value is `true`). */
+  flags?: readonly string[];
   /** How many positional arguments it takes. */
   args: number;
   /** Its first positional argument is a file to read. */

@@ -176,6 +176,8 @@ export interface Hooks {
    * its outcome is `ok` or what refused it (an error code, an HTTP status, an exit code).
    */
   onOperation?: (op: string, entry: string, outcome: string) => void;
+  /** A scheduled backup ended (`ok`), or the last success recorded was read at start. */
+  onBackup?: (r: { ok: boolean; at: Date }) => void;
 }
 
 export interface Kernel {

@@ -76,6 +76,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly backupLastSuccess = new Gauge({
+    name: 'steward_backup_last_success_timestamp_seconds',
+    help: 'When the last scheduled backup was written (Unix time; 0 until one is known): alert when it is older than the schedule allows',
+    registers: [this.registry],
+  });
+
   readonly operations = new Counter({
     name: 'steward_operations_total',
     help: 'Operations run, whichever way they came in (entry: slack, discord, console, http, cli, job), by outcome (ok, or the error code, HTTP status or exit code that refused them)',
@@ -104,6 +110,8 @@ export class Metrics {
   constructor(opts: { defaults?: boolean } = {}) {
     // Every outcome is exported from the start (at 0), so an alert on refusals sees the first one.
     for (const outcome of ['applied', 'unchanged', 'refused']) this.policyReloads.inc({ outcome }, 0);
+    // No backup known yet: 0, so that an alert on its age fires until one is written.
+    this.backupLastSuccess.set(0);
     // The event-loop delay is sampled every EVENT_LOOP_SAMPLE_MS; prom-client's default (10 ms)
     // wakes an idle process 100 times a second (idle CPU: bench/slack-service-list.ts).
     if (opts.defaults !== false)

@@ -7,6 +7,7 @@ import type { Store } from '../core/ports.js';
 import { createClient } from './client.js';
 import { dialectOf, type Dialect } from './dialect.js';
 import { PrismaStore } from './prisma-store.js';
+import { backupWriter, type BackupWriterOptions } from './backup/scheduled.js';
 
 export type { Dialect } from './dialect.js';
 export { dialectOf, redactUrl } from './dialect.js';
@@ -18,6 +19,8 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** STEWARD_AUDIT_KEY: every audit entry appended carries the MAC of its hash under this key. */
   auditKey?: string;
+  /** Scheduled backups: the environment's recipients and secrets, and this Steward's version. */
+  backup?: Omit<BackupWriterOptions, 'url'>;
 }
 
 /**
@@ -27,11 +30,12 @@ export interface OpenStoreOptions {
 /** The store as the composition root and tools see it: the core's port, and which database it is. */
 export type OpenedStore = Store & { readonly dialect: Dialect };
 
-export async function openStore({ url, migrate = false, auditKey }: OpenStoreOptions): Promise<OpenedStore> {
+export async function openStore({ url, migrate = false, auditKey, backup }: OpenStoreOptions): Promise<OpenedStore> {
   dialectOf(url);
+  const backups = backup ? backupWriter({ url, ...backup }) : undefined;
   const open = async () => {
     const { db, dialect } = await createClient(url);
-    return new PrismaStore(db, dialect, auditKey);
+    return new PrismaStore(db, dialect, auditKey, backups);
   };
   const store = await open();
   if (!migrate || (await store.pendingMigrations()) === 0) return store;
@@ -42,10 +46,11 @@ export async function openStore({ url, migrate = false, auditKey }: OpenStoreOpt
 }
 
 /**
- * Applies pending migrations to the database at `url`; returns the names applied.
- * The schema engine runs in a worker thread: its memory goes away with the worker.
+ * Applies pending migrations to the database at `url` (with `upTo`, only up to that migration);
+ * returns the names applied. The schema engine runs in a worker thread: its memory goes away
+ * with the worker.
  */
-export async function migrateDatabase(url: string): Promise<string[]> {
+export async function migrateDatabase(url: string, opts: { upTo?: string } = {}): Promise<string[]> {
   const here = fileURLToPath(import.meta.url);
   const ext = extname(here);
   const entry = new URL(`./migrate-worker${ext}`, import.meta.url);
@@ -54,9 +59,9 @@ export async function migrateDatabase(url: string): Promise<string[]> {
     ext === '.ts'
       ? new Worker(
           `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`,
-          { eval: true, workerData: { url } },
+          { eval: true, workerData: { url, upTo: opts.upTo } },
         )
-      : new Worker(entry, { workerData: { url } });
+      : new Worker(entry, { workerData: { url, upTo: opts.upTo } });
   try {
     const [result] = (await once(worker, 'message')) as [
       { ok: true; applied: string[] } | { ok: false; message: string },

@@ -3,8 +3,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyMigrations } from './schema-engine.js';
 
-const { url } = workerData as { url: string };
-applyMigrations(url).then(
+const { url, upTo } = workerData as { url: string; upTo?: string };
+applyMigrations(url, upTo).then(
   (applied) => parentPort!.postMessage({ ok: true, applied }),
   (err: Error) => parentPort!.postMessage({ ok: false, message: err.message }),
 );

@@ -21,6 +21,8 @@ import { PrismaAlertRepo } from './alerts.js';
 import { PrismaPatchDigestRepo } from './patch-digests.js';
 import { PrismaStatusRepo } from './status.js';
 import type { OutboxWorkerRepo } from '../core/outbox/ports.js';
+import type { BackupWriter } from '../core/lifecycle/ports.js';
+import { PrismaRetentionRepo } from './retention.js';
 
 /**
  * The repositories bound to one transaction client of `dialect` (`auditKey`: STEWARD_AUDIT_KEY);
@@ -49,6 +51,7 @@ export function txRepos(
     digests: new PrismaPatchDigestRepo(tx),
     alerts: new PrismaAlertRepo(tx),
     status: new PrismaStatusRepo(tx),
+    retention: new PrismaRetentionRepo(tx),
   };
 }
 
@@ -86,6 +89,8 @@ export class PrismaStore implements Store {
     private readonly db: Db,
     readonly dialect: Dialect,
     private readonly auditKey?: string,
+    /** Scheduled backups of this database (src/store/backup). */
+    readonly backups?: BackupWriter,
   ) {
     this.writeConcurrency = dialect === 'sqlite' ? 1 : 8;
     const run = this.#outsideTransaction.bind(this);

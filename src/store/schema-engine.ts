@@ -107,11 +107,19 @@ async function withEngine<T>(
   return result;
 }
 
-/** Applies the pending migrations of the URL's dialect; returns the names applied. */
-export async function applyMigrations(url: string): Promise<string[]> {
+/**
+ * Applies the pending migrations of the URL's dialect (with `upTo`, only those up to and including
+ * that one: a restore builds the schema a backup was made at); returns the names applied.
+ */
+export async function applyMigrations(url: string, upTo?: string): Promise<string[]> {
   const dialect = dialectOf(url);
+  const list = loadMigrationList(dialect);
+  if (upTo !== undefined) {
+    if (!list.migrationDirectories.some((m) => m.path === upTo)) throw new Error(`unknown migration ${upTo}`);
+    list.migrationDirectories = list.migrationDirectories.filter((m) => m.path <= upTo);
+  }
   const out = await withEngine(dialect, url, 'applyMigrations', (engine) =>
-    engine.applyMigrations({ migrationsList: loadMigrationList(dialect), filters: FILTERS }),
+    engine.applyMigrations({ migrationsList: list, filters: FILTERS }),
   );
   return out.appliedMigrationNames;
 }

@@ -23,6 +23,8 @@ describe('policy sections', () => {
       'patches:patches',
       'alerts:alerts',
       'status:statusPage',
+      'lifecycle:backup',
+      'lifecycle:retention',
     ]);
     for (const d of declared) expect(shape[d.key], `${d.module} declares ${d.key}`).toBe(d.schema);
   });

@@ -13,6 +13,8 @@ import type { StewardModule } from '../../core/module.js';
 import { STANDARD_MODULES } from '../../modules.js';
 import { moduleCommands } from './modules.js';
 import { type CliCommand, type CliIO, options } from './options.js';
+import { BACKUP_COMMANDS } from './backup.js';
+import { SBOM_COMMANDS } from './sbom.js';
 
 export type { CliIO } from './options.js';
 
@@ -64,6 +66,8 @@ export const CLI_COMMANDS: Record<string, CliCommand> = {
       }
     },
   },
+  ...BACKUP_COMMANDS,
+  ...SBOM_COMMANDS,
   'db migrate': {
     usage: 'db migrate — apply pending database migrations to DATABASE_URL',
     async run(_args, settings, io) {

@@ -32,7 +32,7 @@ export function moduleCommands(modules: readonly StewardModule[]): Record<string
     out[name] = {
       usage: decl.usage,
       async run(argv, settings, io) {
-        const parsed = options(argv, decl.options ?? []);
+        const parsed = options(argv, decl.options ?? [], decl.flags ?? []);
         if (typeof parsed === 'string') {
           io.err(parsed);
           return 2;

@@ -8,10 +8,11 @@ export interface CliIO {
 
 export type CliCommand = { usage: string; run(args: string[], settings: Settings, io: CliIO): Promise<number> };
 
-/** `--name value` options and the positional arguments around them. */
+/** `--name value` options, `--flag` switches (set to `true`) and the positional arguments around them. */
 export function options(
   args: string[],
   names: readonly string[],
+  flags: readonly string[] = [],
 ): { rest: string[]; opts: Record<string, string> } | string {
   const rest: string[] = [];
   const opts: Record<string, string> = {};
@@ -24,7 +25,12 @@ export function options(
     }
     const name = m[1]!;
     const next = args[i + 1];
-    if (!names.includes(name)) return `unknown option --${name} (known: ${names.map((n) => `--${n}`).join(', ')})`;
+    if (flags.includes(name) && m[2] === undefined) {
+      opts[name] = 'true';
+      continue;
+    }
+    if (!names.includes(name))
+      return `unknown option --${name} (known: ${[...names, ...flags].map((n) => `--${n}`).join(', ')})`;
     else if (m[2] !== undefined) opts[name] = m[2];
     else if (next !== undefined) {
       opts[name] = next;

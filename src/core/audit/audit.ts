@@ -22,7 +22,9 @@ export type AuditProblemReason =
   /** A head seen before is past the end of the log. */
   | 'rolled_back'
   /** The entry at a head seen before has another hash now. */
-  | 'rewritten';
+  | 'rewritten'
+  /** The log starts after entry #1 and no checkpoint entry in it vouches for where it starts. */
+  | 'checkpoint_missing';
 
 export interface AuditProblem {
   seq: number;
@@ -68,6 +70,11 @@ export async function verifyAuditLog(reader: AuditReader, opts: VerifyOptions = 
     if (k.head.seq > 0) checkpoints.set(k.head.seq, [...(checkpoints.get(k.head.seq) ?? []), k]);
   const fail = (problem: AuditProblem): VerifyResult => ({ ok: false, checked: pos.checked, problem });
 
+  // Entries disposed of at the start (retention): the log goes on from a checkpoint.
+  const start = await startOf(reader);
+  if ('problem' in start) return fail(start.problem);
+  pos.seq = start.seq;
+  pos.hash = start.hash;
   let problem = await walk(reader, pos, opts.key, checkpoints);
   if (problem) return fail(problem);
   // The head is read after the walk: every entry the walk saw was committed with a head at least
@@ -176,6 +183,48 @@ function checkMac(key: string, r: AuditRecord, pos: Position): AuditProblem | un
 }
 
 const short = (hash: string) => `${hash.slice(0, 12)}…`;
+
+/** The action and subject of the entry that records where the log continues after a disposal. */
+export const CHECKPOINT_ACTION = 'audit.checkpoint';
+export const checkpointSubject = (seq: number) => `audit:checkpoint:${seq}`;
+
+/** What a checkpoint entry records: entries up to `seq` were disposed of; the next one follows `hash`. */
+export interface Checkpoint {
+  seq: number;
+  hash: string;
+  /** When the entries disposed of were written before (the retention cutoff). */
+  before: string;
+  disposed: number;
+}
+
+/**
+ * Where the chain starts: at the genesis when the log holds entry #1 (or nothing); otherwise after
+ * the entry a checkpoint names. A checkpoint is an entry of the log itself (`audit.checkpoint`,
+ * subject `audit:checkpoint:<seq>`), so the walk that follows verifies it with every other entry:
+ * removing entries at the start without one, or past the one there is, is reported.
+ */
+async function startOf(reader: AuditReader): Promise<{ seq: number; hash: string } | { problem: AuditProblem }> {
+  const first = (await reader.page(0, 1))[0];
+  if (!first || first.seq === 1) return { seq: 0, hash: GENESIS_HASH };
+  const before = first.seq - 1;
+  for (const c of await reader.bySubject(checkpointSubject(before), 10)) {
+    if (c.action !== CHECKPOINT_ACTION || c.seq <= before || c.after === null) continue;
+    let cp: Partial<Checkpoint>;
+    try {
+      cp = JSON.parse(c.after) as Partial<Checkpoint>;
+    } catch {
+      continue;
+    }
+    if (cp.seq === before && cp.hash === first.prevHash) return { seq: before, hash: first.prevHash };
+  }
+  return {
+    problem: {
+      seq: first.seq,
+      reason: 'checkpoint_missing',
+      detail: `the log starts at entry #${first.seq} and no checkpoint entry names entry #${before} with the hash it continues from`,
+    },
+  };
+}
 
 /**
  * When an audit key is set for the first time on a log that already has entries, appends

@@ -12,6 +12,7 @@ import { pagingPolicy } from '../paging/policy-section.js';
 import { patchesPolicy, riskExceptions } from '../patches/policy-section.js';
 import { alertsPolicy } from '../alerts/policy-section.js';
 import { statusPagePolicy } from '../status/policy-section.js';
+import { lifecyclePolicy } from '../lifecycle/policy-section.js';
 import { channels, slackUserId, slug, snowflake, timezone } from '../policy-kit.js';
 
 export { duration, slug, timezone } from '../policy-kit.js';
@@ -120,6 +121,7 @@ export const policySchema = z
     ...patchesPolicy,
     ...alertsPolicy,
     ...statusPagePolicy,
+    ...lifecyclePolicy,
   })
   .strict()
   .describe('Steward organisation policy');
@@ -144,6 +146,8 @@ export type ApproveEntry = z.output<typeof approveEntry>;
 export type Freeze = ChangesPolicy['freezes'][number];
 export type RiskExceptions = z.output<typeof riskExceptions>;
 export type PatchesPolicy = NonNullable<Policy['patches']>;
+export type BackupPolicy = NonNullable<Policy['backup']>;
+export type RetentionPolicy = NonNullable<Policy['retention']>;
 
 /** The JSON Schema published as manifests/policy.schema.json. */
 export function policyJsonSchema(): object {
