@@ -156,7 +156,7 @@ export function pagingEffects(d: PagingEffectDeps): EffectHandler[] {
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (!failed.length) return;
     const other = failed.find((e) => !(e instanceof RateLimitedError));
-    if (other !== undefined) throw other;
+    if (other !== undefined) throw other instanceof Error ? other : new Error(`edit failed: ${JSON.stringify(other)}`);
     throw (failed as RateLimitedError[]).reduce((a, b) => ((b.retryAfterMs ?? 0) > (a.retryAfterMs ?? 0) ? b : a));
   }
 
