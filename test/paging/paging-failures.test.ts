@@ -121,6 +121,8 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     const oncall = new OnCall({ store, clock, dir });
     const failures: { step: DueStep; error: string }[] = [];
     const log = { errors: [] as string[], warnings: [] as string[] };
+    /** Passes that fired something (the runner kicks the outbox once per such batch). */
+    const batches = { n: 0 };
     const escalator = new Escalator({
       store,
       clock,
@@ -129,9 +131,10 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       incidents: () => undefined,
       holder: 'replica-a',
       platforms: () => [...gateways.keys()],
-      kick: () => {},
+      kick: () => void batches.n++,
       log: { error: (_o, m) => log.errors.push(m), warn: (_o, m) => log.warnings.push(m) },
       onStepFailed: (step, error) => failures.push({ step, error }),
+      gatherMs: 1_000,
     });
     const paging = new PagingService({
       store,
@@ -162,6 +165,7 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
       gw,
       clock,
       escalator,
+      batches,
       outbox,
       oncall,
       paging,
@@ -241,6 +245,23 @@ await forEachDialect('paging failures', ({ createDatabase }) => {
     expect(t.failures).toHaveLength(1);
     expect(t.gw.posts('payments')).toHaveLength(1);
     expect((await t.verifyAudit()).ok).toBe(true);
+  });
+
+  it('under load the runner gathers: pages opened while a pass that fired is recent go out together in the next batch', async () => {
+    const t = await setup();
+    t.escalator.start();
+    cleanup.push(() => t.escalator.stop());
+    // The first page's step fires at once; the next ones are opened within the gathering interval.
+    for (let i = 0; i < 8; i++) {
+      expect((await t.page('alice', 'checkout', `outage ${i}`)).ok).toBe(true);
+      t.escalator.wake();
+    }
+    const due = () => t.store.transaction((tx) => tx.pages.pendingSteps(new Date(T0), 100));
+    for (const deadline = Date.now() + 10_000; (await due()).length && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await due()).toEqual([]);
+    await t.escalator.stop();
+    expect(t.batches.n).toBe(2);
   });
 
   it('a step that fails twice and then works fires once, at its retry instant, and the page walks on as usual', async () => {
